@@ -1,0 +1,64 @@
+#include "core/mesh.h"
+
+#include "core/error.h"
+
+#include <glm/common.hpp>
+
+#include <cmath>
+
+namespace kiln::core {
+
+void Bounds::extend(const glm::vec3& p) {
+    if (!valid) {
+        min = max = p;
+        valid = true;
+        return;
+    }
+    min = glm::min(min, p);
+    max = glm::max(max, p);
+}
+
+Bounds computeBounds(const std::vector<glm::vec3>& points) {
+    Bounds b;
+    for (const auto& p : points) b.extend(p);
+    return b;
+}
+
+Bounds computeBounds(const Mesh& mesh) { return computeBounds(mesh.positions); }
+
+void Mesh::validate(const std::string& what) const {
+    const std::size_t n = positions.size();
+    auto checkAttr = [&](std::size_t size, const char* name) {
+        if (size != 0 && size != n)
+            throw Error(what + ": " + name + " has " + std::to_string(size) + " entries for " + std::to_string(n) + " vertices");
+    };
+    checkAttr(normals.size(), "normals");
+    checkAttr(uv0.size(), "UV0");
+    checkAttr(uv1.size(), "UV1");
+    checkAttr(colors.size(), "vertex colours");
+    if (indices.size() % 3 != 0) throw Error(what + ": index count is not a multiple of 3");
+    for (std::uint32_t i : indices)
+        if (i >= n) throw Error(what + ": vertex index " + std::to_string(i) + " out of range (" + std::to_string(n) + " vertices)");
+    for (const auto& p : positions)
+        if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z))
+            throw Error(what + ": vertex position is not finite (NaN or infinity)");
+    std::size_t covered = 0;
+    for (const auto& s : submeshes) {
+        if (std::size_t(s.firstIndex) + s.indexCount > indices.size()) throw Error(what + ": submesh '" + s.name + "' exceeds the index buffer");
+        if (s.material >= int(materials.size())) throw Error(what + ": submesh '" + s.name + "' uses a missing material");
+        covered += s.indexCount;
+    }
+    if (covered != indices.size()) throw Error(what + ": submeshes do not cover the index buffer");
+    auto checkTex = [&](int t, const char* slot) {
+        if (t >= int(textures.size())) throw Error(what + ": " + slot + " texture index out of range");
+    };
+    for (const auto& m : materials) {
+        checkTex(m.baseColorTexture, "base colour");
+        checkTex(m.metallicRoughnessTexture, "metallic-roughness");
+        checkTex(m.normalTexture, "normal");
+        checkTex(m.occlusionTexture, "occlusion");
+        checkTex(m.emissiveTexture, "emissive");
+    }
+}
+
+} // namespace kiln::core

@@ -1,0 +1,28 @@
+#include "io/binary_reader.h"
+
+#include <cerrno>
+#include <fstream>
+#include <system_error>
+
+namespace kiln::io {
+
+std::string displayName(const std::filesystem::path& path) {
+    return path.filename().empty() ? path.string() : path.filename().string();
+}
+
+std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw Error(path.string() + ": file not found");
+    if (std::filesystem::is_directory(path, ec)) throw Error(path.string() + ": is a directory, not a file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(path.string() + ": cannot open (" + std::generic_category().message(errno) + ")");
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size < 0) throw Error(path.string() + ": cannot read");
+    in.seekg(0);
+    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(size));
+    if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) throw Error(path.string() + ": read failed");
+    return bytes;
+}
+
+} // namespace kiln::io
