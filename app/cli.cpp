@@ -1,0 +1,67 @@
+#include "cli.h"
+
+#include "core/error.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <unistd.h>
+
+namespace kiln::app {
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+    auto it = options.find(name);
+    return it == options.end() ? fallback : it->second;
+}
+
+Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>& valueOptions,
+               const std::vector<std::string>& flagOptions) {
+    Args args;
+    auto contains = [](const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); };
+    for (int i = first; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a.size() > 2 && a.rfind("--", 0) == 0) {
+            std::string key = a.substr(2), value;
+            const auto eq = key.find('=');
+            const bool inlineValue = eq != std::string::npos;
+            if (inlineValue) {
+                value = key.substr(eq + 1);
+                key = key.substr(0, eq);
+            }
+            if (contains(valueOptions, key)) {
+                if (!inlineValue) {
+                    if (i + 1 >= argc) throw Error("option --" + key + " needs a value");
+                    value = argv[++i];
+                }
+                args.options[key] = value;
+            } else if (contains(flagOptions, key) && !inlineValue) {
+                args.options[key] = "";
+            } else {
+                throw Error("unknown option --" + key);
+            }
+        } else if (a == "-o" && contains(valueOptions, "output")) {
+            if (i + 1 >= argc) throw Error("option -o needs a value");
+            args.options["output"] = argv[++i];
+        } else {
+            args.positional.push_back(a);
+        }
+    }
+    return args;
+}
+
+core::Progress terminalProgress() {
+    if (!isatty(STDERR_FILENO)) return core::Progress();
+    return core::Progress([](const core::ProgressUpdate& u) {
+        if (u.preview) return;
+        const int width = 30;
+        const int filled = int(u.fraction * width + 0.5f);
+        std::string bar(std::size_t(filled), '#');
+        bar.resize(width, '-');
+        char eta[32] = "";
+        if (u.etaSeconds > 0) std::snprintf(eta, sizeof eta, " ETA %.0fs", u.etaSeconds);
+        std::fprintf(stderr, "\r\033[K%-24s [%s] %3d%%%s", u.stage.c_str(), bar.c_str(), int(u.fraction * 100 + 0.5f), eta);
+        if (u.fraction >= 1.0f) std::fputc('\n', stderr);
+        std::fflush(stderr);
+    });
+}
+
+} // namespace kiln::app

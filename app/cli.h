@@ -1,0 +1,32 @@
+#pragma once
+
+#include "core/progress.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kiln::app {
+
+// Parsed command line: positional arguments and --options (flags map to "").
+struct Args {
+    std::vector<std::string> positional;
+    std::map<std::string, std::string> options;
+
+    bool has(const std::string& name) const { return options.count(name) != 0; }
+    std::string get(const std::string& name, const std::string& fallback = "") const;
+};
+
+// Parses argv after the subcommand. `valueOptions` take a value ("--scale 2" or "--scale=2"),
+// `flagOptions` do not; anything else starting with "--" is an error naming it.
+Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>& valueOptions,
+               const std::vector<std::string>& flagOptions);
+
+// A Progress that draws a one-line bar on stderr when it is a terminal, and stays silent otherwise.
+core::Progress terminalProgress();
+
+int cmdInfo(int argc, char** argv);
+int cmdConvert(int argc, char** argv);
+int cmdBench(int argc, char** argv);
+
+} // namespace kiln::app

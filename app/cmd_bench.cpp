@@ -1,0 +1,94 @@
+#include "cli.h"
+
+#include "core/error.h"
+#include "io/asset_io.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace kiln::app {
+
+namespace {
+
+double medianSeconds(int repeat, const std::function<void()>& fn) {
+    std::vector<double> times;
+    for (int i = 0; i < repeat; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fn();
+        times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+std::string shellQuote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// Median wall time of `assimp export IN OUT`, the peer tool on the same file; < 0 if unavailable.
+double assimpExportSeconds(int repeat, const fs::path& in, const fs::path& out) {
+    if (std::system("command -v assimp >/dev/null 2>&1") != 0) return -1.0;
+    bool ok = true;
+    const double t = medianSeconds(repeat, [&] {
+        fs::remove(out);
+        ok &= std::system(("assimp export " + shellQuote(in.string()) + " " + shellQuote(out.string()) + " >/dev/null 2>&1").c_str()) == 0;
+    });
+    return ok ? t : -1.0;
+}
+
+void row(const char* what, double kiln, double peer, const char* peerNote) {
+    if (peer > 0)
+        std::printf("%-34s kiln %8.1f ms   assimp export %8.1f ms   ratio kiln/assimp %.2f\n", what, kiln * 1e3, peer * 1e3, kiln / peer);
+    else
+        std::printf("%-34s kiln %8.1f ms   assimp export: %s\n", what, kiln * 1e3, peerNote);
+}
+
+} // namespace
+
+int cmdBench(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat"}, {});
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io [--testdata DIR] [--repeat N]");
+    const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
+    const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
+    const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";
+    const fs::path spz = data / "splats/biker.spz";
+    const fs::path ply = data / "splats/biker_inria_sub20.ply";
+    for (const auto& f : {engine, spz, ply})
+        if (!fs::exists(f)) throw Error(f.string() + ": benchmark input not found (pass --testdata DIR)");
+
+    const fs::path tmp = fs::temp_directory_path() / ("kiln-bench-" + std::to_string(::getpid()));
+    fs::create_directories(tmp);
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() {
+            std::error_code ec;
+            fs::remove_all(p, ec);
+        }
+    } cleanup{tmp};
+
+    std::printf("kiln bench io: median of %d runs, import + export, one process per assimp run\n", repeat);
+    auto roundTrip = [&](const fs::path& in, const fs::path& out) {
+        return medianSeconds(repeat, [&] { io::saveAsset(io::loadAsset(in), out, {.overwrite = true}); });
+    };
+    row("2CylinderEngine.glb -> .glb", roundTrip(engine, tmp / "engine.glb"), assimpExportSeconds(repeat, engine, tmp / "engine_assimp.glb"), "not available");
+    row("2CylinderEngine.glb -> .obj", roundTrip(engine, tmp / "engine.obj"), assimpExportSeconds(repeat, engine, tmp / "engine_assimp.obj"), "not available");
+    row("biker.spz -> .spz", roundTrip(spz, tmp / "biker.spz"), -1.0, "cannot read .spz (no peer)");
+    row("biker.spz -> .ply (3DGS)", roundTrip(spz, tmp / "biker.ply"), -1.0, "cannot read .spz (no peer)");
+    row("biker_inria_sub20.ply -> .ply", roundTrip(ply, tmp / "biker_sub20.ply"), assimpExportSeconds(repeat, ply, tmp / "biker_sub20_assimp.ply"),
+        "not available");
+    return 0;
+}
+
+} // namespace kiln::app

@@ -1,0 +1,52 @@
+#include "cli.h"
+
+#include "core/error.h"
+
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+namespace {
+
+void printUsage() {
+    std::puts(
+        "kiln - generate, convert and inspect 3D assets\n"
+        "\n"
+        "usage:\n"
+        "  kiln info FILE [--json]\n"
+        "      counts, bounds, materials, textures; splat count and SH degree\n"
+        "  kiln convert IN OUT [--up y|z] [--scale S] [--force]\n"
+        "      mesh: .glb .gltf .obj .fbx .ply .stl .dae ... -> .glb .gltf .obj .ply .stl\n"
+        "      splats: .ply (3DGS) .spz .splat -> .ply .spz .splat\n"
+        "  kiln bench io [--testdata DIR] [--repeat N]\n"
+        "      import+export timings, compared with `assimp export`\n"
+        "  kiln --version");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+        printUsage();
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string cmd = argv[1];
+    try {
+        if (cmd == "--version") {
+            std::puts("kiln 0.1.0");
+            return 0;
+        }
+        if (cmd == "info") return kiln::app::cmdInfo(argc, argv);
+        if (cmd == "convert") return kiln::app::cmdConvert(argc, argv);
+        if (cmd == "bench") return kiln::app::cmdBench(argc, argv);
+        std::fprintf(stderr, "kiln: unknown command '%s' (try kiln --help)\n", cmd.c_str());
+        return 2;
+    } catch (const kiln::Error& e) {
+        std::fprintf(stderr, "kiln %s: error: %s\n", cmd.c_str(), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kiln %s: internal error: %s\n", cmd.c_str(), e.what());
+        return 3;
+    }
+}

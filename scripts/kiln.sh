@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Kiln's one entry point for set-up on a fresh Debian 12 machine.
+#   scripts/kiln.sh run    install what is missing, build (Release), run Kiln's main job
+#   scripts/kiln.sh test   install what is missing, build, run every test through CTest
+# Idempotent: installed packages and an existing build are reused (ccache when present).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${KILN_BUILD_DIR:-$ROOT/build}"
+BUILD_ASAN="${KILN_ASAN_BUILD_DIR:-$ROOT/build-asan}"
+TESTDATA="${KILN_TESTDATA_DIR:-$ROOT/../shared/testdata}"
+JOBS="${KILN_JOBS:-$(nproc)}"
+
+# Debian packages the build, the tests and the tools they call need.
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libassimp-dev assimp-utils libopenimageio-dev libglm-dev libeigen3-dev libmeshoptimizer-dev
+  zlib1g-dev nlohmann-json3-dev libtorch-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm
+)
+
+log() { printf '\033[1m[kiln]\033[0m %s\n' "$*"; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    log "Debian packages: all present"
+  fi
+  if [ ! -d "$ROOT/tests/scripts/node_modules/gltf-validator" ]; then
+    log "installing the Khronos glTF validator (npm)"
+    (cd "$ROOT/tests/scripts" && npm install --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+configure_and_build() {
+  local dir="$1"; shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DKILN_TESTDATA_DIR="$TESTDATA" "$@"
+  cmake --build "$dir" -j "$JOBS"
+}
+
+cmd_run() {
+  install_packages
+  configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=Release
+  local sample="$TESTDATA/gltf/Duck/Duck.glb"
+  local out="$BUILD/demo"
+  mkdir -p "$out"
+  log "main job: inspect and convert a real sample asset"
+  "$BUILD/app/kiln" info "$sample"
+  "$BUILD/app/kiln" convert "$sample" "$out/Duck.obj" --force
+  "$BUILD/app/kiln" convert "$TESTDATA/splats/biker.spz" "$out/biker.ply" --force
+  "$BUILD/app/kiln" info "$out/biker.ply"
+  log "outputs in $out"
+}
+
+cmd_test() {
+  install_packages
+  configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=Release
+  log "test suite (Release)"
+  (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 600)
+  log "IO tests under AddressSanitizer + UBSan"
+  cmake -S "$ROOT" -B "$BUILD_ASAN" -G Ninja -DKILN_TESTDATA_DIR="$TESTDATA" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DKILN_SANITIZE=ON -DKILN_ONLY_IO=ON
+  cmake --build "$BUILD_ASAN" -j "$JOBS" --target kiln_io_tests
+  (cd "$BUILD_ASAN" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --output-on-failure -j "$JOBS" -L io --timeout 600)
+}
+
+case "${1:-}" in
+  run) cmd_run ;;
+  test) cmd_test ;;
+  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
