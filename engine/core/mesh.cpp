@@ -42,6 +42,10 @@ void Mesh::validate(const std::string& what) const {
     for (const auto& p : positions)
         if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z))
             throw Error(what + ": vertex position is not finite (NaN or infinity)");
+    // 1e12 m is past any asset's scale: such coordinates come from corrupt data, not from an artist.
+    for (const auto& p : positions)
+        if (std::abs(p.x) > 1e12f || std::abs(p.y) > 1e12f || std::abs(p.z) > 1e12f)
+            throw Error(what + ": vertex coordinates are implausibly large (corrupt data?)");
     std::size_t covered = 0;
     for (const auto& s : submeshes) {
         if (std::size_t(s.firstIndex) + s.indexCount > indices.size()) throw Error(what + ": submesh '" + s.name + "' exceeds the index buffer");

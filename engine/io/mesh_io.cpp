@@ -3,8 +3,11 @@
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "io/image_io.h"
+#include "io/splat_io.h"
 
+#include <assimp/DefaultLogger.hpp>
 #include <assimp/Exporter.hpp>
+#include <assimp/LogStream.hpp>
 #include <assimp/GltfMaterial.h>
 #include <assimp/Importer.hpp>
 #include <assimp/material.h>
@@ -20,6 +23,9 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <regex>
+#include <sstream>
 #include <unordered_set>
 
 namespace fs = std::filesystem;
@@ -77,6 +83,92 @@ void checkGlbContainer(const std::vector<std::uint8_t>& b, const std::string& na
     }
     if (!sawJson) throw Error(name + ": glTF binary has no JSON chunk");
     (void)sawBin;
+}
+
+// Assimp reports many problems only through its logger and then carries on with a partial
+// scene (faces dropped, materials invented). A process-wide logger (set up once) forwards
+// messages to whichever import is running on the calling thread.
+thread_local std::vector<std::string>* t_assimpMessages = nullptr;
+
+class ThreadLogStream : public Assimp::LogStream {
+public:
+    void write(const char* message) override {
+        if (t_assimpMessages && t_assimpMessages->size() < 64) t_assimpMessages->emplace_back(message);
+    }
+};
+
+void installAssimpLogger() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        Assimp::DefaultLogger::create("", Assimp::Logger::NORMAL, aiDefaultLogStream(0));
+        // The logger owns its streams.
+        Assimp::DefaultLogger::get()->attachStream(new ThreadLogStream, Assimp::Logger::Warn | Assimp::Logger::Err);  // NOLINT
+    });
+}
+
+// Log lines that mean the scene Assimp returned is not the file's content.
+std::string fatalAssimpMessage(const std::vector<std::string>& messages) {
+    for (std::string m : messages) {
+        while (!m.empty() && (m.back() == '\n' || m.back() == '\r')) m.pop_back();
+        const auto colon = m.find(": ");
+        const std::string text = colon != std::string::npos ? m.substr(colon + 2) : m;
+        const bool isError = m.rfind("Error", 0) == 0;
+        const bool lossy = text.find("out-of-range") != std::string::npos || text.find("invalid value") != std::string::npos ||
+                           text.find("out of range") != std::string::npos;
+        if (isError || lossy) return text;
+    }
+    return {};
+}
+
+// Assimp's COLLADA reader trusts <accessor count>, and reads past a shorter <float_array>
+// (assimp issue 4286). Check each array holds the values it declares.
+void checkColladaArrays(const fs::path& path, const std::string& name) {
+    const std::vector<std::uint8_t> bytes = readFileBytes(path);
+    const std::string text(bytes.begin(), bytes.end());
+    static const std::regex arrayRe(R"re(<float_array([^>]*)>([^<]*)</float_array>)re");
+    static const std::regex countRe(R"re(count\s*=\s*"(\d+)")re");
+    static const std::regex idRe(R"re(\bid\s*=\s*"([^"]*)")re");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), arrayRe); it != std::sregex_iterator(); ++it) {
+        const std::string attrs = (*it)[1], body = (*it)[2];
+        std::smatch cm, im;
+        if (!std::regex_search(attrs, cm, countRe)) continue;
+        const unsigned long declared = std::stoul(cm[1]);
+        std::size_t actual = 0;
+        bool inToken = false;
+        for (char c : body) {
+            const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+            if (!space && !inToken) ++actual;
+            inToken = !space;
+        }
+        if (actual != declared) {
+            const std::string id = std::regex_search(attrs, im, idRe) ? std::string(im[1]) : std::string("?");
+            throw Error(name + ": float_array '" + id + "' declares " + std::to_string(declared) + " values but holds " + std::to_string(actual));
+        }
+    }
+}
+
+// OFF headers declare vertex and face counts that Assimp reserves memory for before reading;
+// a corrupt count means tens of gigabytes and a long stall. Each vertex line needs at least
+// "0 0 0\n" (6 bytes) and each face line "3 0 1 2\n" (8 bytes).
+void checkOffCounts(const fs::path& path, const std::string& name) {
+    const std::vector<std::uint8_t> bytes = readFileBytes(path);
+    std::string text(bytes.begin(), bytes.begin() + std::min<std::size_t>(bytes.size(), 4096));
+    std::istringstream in(text);
+    std::string magic;
+    in >> magic;
+    if (magic.find("OFF") == std::string::npos) return;  // let Assimp explain
+    std::string line;
+    std::getline(in, line);
+    unsigned long long vertices = 0, faces = 0;
+    while (std::getline(in, line)) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream counts(line);
+        if (!(counts >> vertices >> faces)) throw Error(name + ": malformed OFF header (no vertex/face counts)");
+        break;
+    }
+    if (vertices * 6 + faces * 8 > bytes.size() + 16)
+        throw Error(name + ": OFF header declares " + std::to_string(vertices) + " vertices and " + std::to_string(faces) +
+                    " faces, more than the file's " + std::to_string(bytes.size()) + " bytes can hold");
 }
 
 struct TextureCache {
@@ -256,7 +348,16 @@ core::Mesh importMesh(const fs::path& path) {
     if (fs::file_size(path, ec) == 0) throw Error(name + ": file is empty");
     const std::string ext = lowerExt(path);
     if (ext == ".glb") checkGlbContainer(readFileBytes(path), name);
+    if (ext == ".ply") validatePlyStructure(path);  // Assimp's PLY reader crashes on some corrupt headers
+    if (ext == ".dae") checkColladaArrays(path, name);
+    if (ext == ".off") checkOffCounts(path, name);
 
+    installAssimpLogger();
+    std::vector<std::string> messages;
+    t_assimpMessages = &messages;
+    struct Reset {
+        ~Reset() { t_assimpMessages = nullptr; }
+    } reset;
     Assimp::Importer importer;
     importer.SetPropertyInteger(AI_CONFIG_PP_SBP_REMOVE, aiPrimitiveType_POINT | aiPrimitiveType_LINE);
     const unsigned flags = aiProcess_Triangulate | aiProcess_SortByPType | aiProcess_JoinIdenticalVertices |
@@ -267,6 +368,7 @@ core::Mesh importMesh(const fs::path& path) {
         if (reason.empty()) reason = "unreadable or unsupported file";
         throw Error(name + ": " + reason);
     }
+    if (const std::string fatal = fatalAssimpMessage(messages); !fatal.empty()) throw Error(name + ": " + fatal);
     if ((scene->mFlags & AI_SCENE_FLAGS_INCOMPLETE) || !scene->mRootNode || scene->mNumMeshes == 0)
         throw Error(name + ": contains no triangle meshes");
 

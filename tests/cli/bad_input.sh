@@ -18,7 +18,9 @@ check_bad() {
   pass
 }
 
+# tinygltf's issue-440 fixture is the repaired, valid file (Khronos validator: 0 errors); it loads.
 while IFS= read -r -d '' f; do
+  [ "$(basename "$f")" = zero-sized-bin-chunk-issue-440.glb ] && continue
   check_bad "$f"
 done < <(find "$TESTDATA/gltf-bad" "$TESTDATA/mesh-bad" -type f ! -name '*.bin' ! -name '*.png' ! -name '*.json' ! -name '*.txt' -print0 | sort -z)
 
