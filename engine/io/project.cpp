@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdint>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -184,6 +185,7 @@ public:
     }
     void putBytes(Bytes bytes) { m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end()); }
     void putString(const std::string& s) {
+        if (s.size() > UINT32_MAX) throw Error("text of " + std::to_string(s.size()) + " bytes is too long to save");
         put(std::uint32_t(s.size()));
         putBytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
     }
