@@ -388,11 +388,13 @@ TEST(JobQueue, JobsSubmittedWhileDestroyingAreCancelled) {
         }
         return std::vector<Asset>{};
     });
-    // Its callback runs during the destructor and chains another job.
+    // Its callback runs during the destructor and chains another job. (A raw pointer: the
+    // optional counts as empty while it destroys its value.)
+    JobQueue* raw = &*queue;
     auto queued = queue->submit(
         "queued", [](Progress&, const CancelToken&) { return std::vector<Asset>{}; },
         [&](const Job&, JobState) {
-            followUp = queue->submit("follow-up", [&](Progress&, const CancelToken&) {
+            followUp = raw->submit("follow-up", [&](Progress&, const CancelToken&) {
                 followUpRan = true;
                 return std::vector<Asset>{};
             });
