@@ -15,7 +15,7 @@ JOBS="${KILN_JOBS:-$(nproc)}"
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libassimp-dev assimp-utils libopenimageio-dev libglm-dev libeigen3-dev libmeshoptimizer-dev
-  zlib1g-dev nlohmann-json3-dev libtorch-dev
+  zlib1g-dev libzstd-dev nlohmann-json3-dev libtorch-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nodejs npm
 )

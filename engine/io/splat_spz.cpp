@@ -4,15 +4,16 @@
 #include "io/binary_reader.h"
 
 #include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,644 +21,6 @@
 namespace kiln::io {
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Zstandard decoder (RFC 8878): SPZ v4 compresses every attribute stream with zstd and Kiln links
-// only zlib, so this is a compact decoder written from the specification. Frames must not need a
-// dictionary; output goes into a buffer of the exact size the SPZ table of contents declares, and
-// every inconsistency (including running out of input) is reported as corruption.
-// ---------------------------------------------------------------------------------------------
-namespace zstd {
-
-struct Corrupt {
-    const char* reason;
-};
-
-constexpr std::uint32_t kFrameMagic = 0xFD2FB528u;
-constexpr std::uint32_t kSkippableMagic = 0x184D2A50u;  // low 4 bits are free
-constexpr std::size_t kMaxBlockSize = 128 * 1024;
-constexpr int kMaxHuffmanBits = 11;
-
-int highBit(std::uint32_t v) { return 31 - std::countl_zero(v); }
-
-std::uint32_t loadLe32(const std::uint8_t* p) {
-    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
-}
-
-std::uint64_t loadLe64(const std::uint8_t* p) { return loadLe32(p) | std::uint64_t(loadLe32(p + 4)) << 32; }
-
-// XXH64 (Collet, xxHash specification); zstd's content checksum is its low 32 bits with seed 0.
-std::uint64_t xxh64(const std::uint8_t* p, std::size_t len) {
-    constexpr std::uint64_t kP1 = 0x9E3779B185EBCA87ull, kP2 = 0xC2B2AE3D27D4EB4Full, kP3 = 0x165667B19E3779F9ull,
-                            kP4 = 0x85EBCA77C2B2AE63ull, kP5 = 0x27D4EB2F165667C5ull;
-    const auto round = [](std::uint64_t acc, std::uint64_t input) { return std::rotl(acc + input * kP2, 31) * kP1; };
-    const auto merge = [&](std::uint64_t acc, std::uint64_t v) { return (acc ^ round(0, v)) * kP1 + kP4; };
-    const std::uint8_t* const end = p + len;
-    std::uint64_t h;
-    if (len >= 32) {
-        std::uint64_t v1 = kP1 + kP2, v2 = kP2, v3 = 0, v4 = 0 - kP1;
-        for (; end - p >= 32; p += 32) {
-            v1 = round(v1, loadLe64(p));
-            v2 = round(v2, loadLe64(p + 8));
-            v3 = round(v3, loadLe64(p + 16));
-            v4 = round(v4, loadLe64(p + 24));
-        }
-        h = std::rotl(v1, 1) + std::rotl(v2, 7) + std::rotl(v3, 12) + std::rotl(v4, 18);
-        h = merge(merge(merge(merge(h, v1), v2), v3), v4);
-    } else {
-        h = kP5;
-    }
-    h += len;
-    for (; end - p >= 8; p += 8) h = std::rotl(h ^ round(0, loadLe64(p)), 27) * kP1 + kP4;
-    if (end - p >= 4) {
-        h = std::rotl(h ^ (std::uint64_t(loadLe32(p)) * kP1), 23) * kP2 + kP3;
-        p += 4;
-    }
-    for (; p < end; ++p) h = std::rotl(h ^ (*p * kP5), 11) * kP1;
-    h ^= h >> 33;
-    h *= kP2;
-    h ^= h >> 29;
-    h *= kP3;
-    h ^= h >> 32;
-    return h;
-}
-
-// Little-endian bit stream read from its first bit (FSE table descriptions).
-class ForwardBits {
-public:
-    explicit ForwardBits(std::span<const std::uint8_t> data) : m_data(data) {}
-
-    std::uint32_t peek(int n) const {  // n <= 24; bits past the end read as zero
-        const std::size_t byte = m_pos >> 3;
-        std::uint64_t word = 0;
-        if (byte < m_data.size()) std::memcpy(&word, m_data.data() + byte, std::min<std::size_t>(8, m_data.size() - byte));
-        return std::uint32_t((word >> (m_pos & 7)) & ((std::uint64_t(1) << n) - 1));
-    }
-    void skip(int n) {
-        m_pos += std::size_t(n);
-        if (m_pos > m_data.size() * 8) throw Corrupt{"table description runs past its block"};
-    }
-    std::uint32_t read(int n) {
-        const std::uint32_t v = peek(n);
-        skip(n);
-        return v;
-    }
-    std::size_t bytesUsed() const { return (m_pos + 7) / 8; }
-
-private:
-    std::span<const std::uint8_t> m_data;
-    std::size_t m_pos = 0;
-};
-
-// Bit stream read backwards from its end mark (Huffman, FSE and sequence streams, RFC 8878 4.1).
-// Reads past the start return zero bits; remaining() turns negative so callers can detect it.
-class BackwardBits {
-public:
-    explicit BackwardBits(std::span<const std::uint8_t> data) : m_data(data) {
-        if (data.empty() || data.back() == 0) throw Corrupt{"bit stream has no end mark"};
-        m_pos = std::int64_t(data.size()) * 8 - 8 + highBit(data.back());
-    }
-
-    std::uint64_t peek(int n) const {  // n <= 56
-        if (n == 0) return 0;
-        const std::int64_t start = m_pos - n;
-        if (start >= 0) return extract(std::size_t(start), n);
-        if (m_pos <= 0) return 0;
-        return extract(0, int(m_pos)) << (-start);
-    }
-    void consume(int n) { m_pos -= n; }
-    std::uint64_t read(int n) {
-        const std::uint64_t v = peek(n);
-        m_pos -= n;
-        return v;
-    }
-    std::int64_t remaining() const { return m_pos; }
-
-private:
-    std::uint64_t extract(std::size_t start, int n) const {
-        const std::size_t byte = start >> 3;
-        std::uint64_t word = 0;
-        std::memcpy(&word, m_data.data() + byte, std::min<std::size_t>(8, m_data.size() - byte));
-        return (word >> (start & 7)) & ((std::uint64_t(1) << n) - 1);
-    }
-
-    std::span<const std::uint8_t> m_data;
-    std::int64_t m_pos = 0;
-};
-
-struct FseEntry {
-    std::uint16_t baseline = 0;
-    std::uint8_t symbol = 0;
-    std::uint8_t nbBits = 0;
-};
-
-struct FseTable {
-    std::vector<FseEntry> entries;
-    int accuracyLog = 0;
-    bool valid = false;
-};
-
-// FSE decoding table from normalised counts (RFC 8878 4.1.1: spread with step (5/8 size + 3)).
-void buildFseTable(std::span<const std::int16_t> norm, int accuracyLog, FseTable& table) {
-    const int size = 1 << accuracyLog;
-    table.entries.assign(std::size_t(size), FseEntry{});
-    table.accuracyLog = accuracyLog;
-    std::array<std::uint16_t, 256> next{};
-    int high = size - 1;
-    for (std::size_t s = 0; s < norm.size(); ++s) {
-        if (norm[s] == -1) {
-            if (high < 0) throw Corrupt{"bad FSE distribution"};
-            table.entries[std::size_t(high--)].symbol = std::uint8_t(s);
-            next[s] = 1;
-        } else {
-            next[s] = std::uint16_t(norm[s]);
-        }
-    }
-    const int step = (size >> 1) + (size >> 3) + 3;
-    int pos = 0;
-    for (std::size_t s = 0; s < norm.size(); ++s) {
-        for (int i = 0; i < norm[s]; ++i) {
-            table.entries[std::size_t(pos)].symbol = std::uint8_t(s);
-            do pos = (pos + step) & (size - 1);
-            while (pos > high);
-        }
-    }
-    if (pos != 0) throw Corrupt{"bad FSE distribution"};
-    for (FseEntry& e : table.entries) {
-        const std::uint32_t state = next[e.symbol]++;
-        if (state == 0) throw Corrupt{"bad FSE distribution"};
-        const int nbBits = accuracyLog - highBit(state);
-        if (nbBits < 0) throw Corrupt{"bad FSE distribution"};
-        e.nbBits = std::uint8_t(nbBits);
-        e.baseline = std::uint16_t((state << nbBits) - std::uint32_t(size));
-    }
-    table.valid = true;
-}
-
-void buildRleTable(std::uint8_t symbol, FseTable& table) {
-    table.entries.assign(1, FseEntry{0, symbol, 0});
-    table.accuracyLog = 0;
-    table.valid = true;
-}
-
-// FSE table description (RFC 8878 4.1.1); returns the bytes it used.
-std::size_t readFseTable(std::span<const std::uint8_t> data, int maxSymbol, int maxLog, FseTable& table) {
-    ForwardBits bits(data);
-    const int accuracyLog = int(bits.read(4)) + 5;
-    if (accuracyLog > maxLog) throw Corrupt{"FSE accuracy too large"};
-    std::array<std::int16_t, 256> norm{};
-    int remaining = (1 << accuracyLog) + 1;
-    int threshold = 1 << accuracyLog;
-    int nbBits = accuracyLog + 1;
-    int symbol = 0;
-    bool previousZero = false;
-    while (remaining > 1 && symbol <= maxSymbol) {
-        if (previousZero) {
-            int zeros = 0;
-            for (;;) {
-                const int repeat = int(bits.read(2));
-                zeros += repeat;
-                if (repeat != 3) break;
-            }
-            if (symbol + zeros > maxSymbol) throw Corrupt{"FSE symbol out of range"};
-            while (zeros-- > 0) norm[std::size_t(symbol++)] = 0;
-        }
-        const int max = (2 * threshold - 1) - remaining;
-        const int low = int(bits.peek(nbBits - 1));
-        int count;
-        if (low < max) {
-            count = low;
-            bits.skip(nbBits - 1);
-        } else {
-            count = int(bits.peek(nbBits));
-            if (count >= threshold) count -= max;
-            bits.skip(nbBits);
-        }
-        --count;  // -1 marks a "less than 1" probability
-        remaining -= count < 0 ? -count : count;
-        if (remaining < 1) throw Corrupt{"bad FSE distribution"};
-        norm[std::size_t(symbol++)] = std::int16_t(count);
-        previousZero = count == 0;
-        while (remaining < threshold) {
-            --nbBits;
-            threshold >>= 1;
-        }
-    }
-    if (remaining != 1) throw Corrupt{"bad FSE distribution"};
-    buildFseTable(std::span<const std::int16_t>(norm.data(), std::size_t(symbol)), accuracyLog, table);
-    return bits.bytesUsed();
-}
-
-struct HuffmanTable {
-    std::vector<std::uint16_t> entries;  // symbol << 8 | code length, indexed by the next maxBits bits
-    int maxBits = 0;
-    bool valid = false;
-};
-
-// Predefined sequence distributions and code baselines (RFC 8878 3.1.1.3.2.1 and 3.1.1.3.2.2).
-constexpr std::array<std::int16_t, 36> kLiteralLengthNorm = {4, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 2, 2,
-                                                            2, 2, 2, 2, 2, 2, 2, 3, 2, 1, 1, 1, 1, 1, -1, -1, -1, -1};
-constexpr std::array<std::int16_t, 53> kMatchLengthNorm = {1, 4, 3, 2, 2, 2, 2, 2, 2, 1, 1,  1,  1,  1,  1,  1,  1, 1,
-                                                          1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  1,  1,  1,  1,  1,  1, 1,
-                                                          1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1};
-constexpr std::array<std::int16_t, 29> kOffsetNorm = {1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1,
-                                                     1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1};
-constexpr std::array<std::uint32_t, 36> kLiteralLengthBase = {
-    0,  1,  2,  3,  4,  5,  6,  7,  8,  9,   10,  11,  12,  13,   14,   15,   16,   18,
-    20, 22, 24, 28, 32, 40, 48, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536};
-constexpr std::array<std::uint8_t, 36> kLiteralLengthBits = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0,  0,  0,  0,  1,  1,
-                                                            1, 1, 2, 2, 3, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-constexpr std::array<std::uint32_t, 53> kMatchLengthBase = {
-    3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,  14,  15,  16,  17,   18,   19,   20,   21,   22,    23,    24,    25,   26,   27,   28,  29,
-    30, 31, 32, 33, 34, 35, 37, 39, 41, 43, 47, 51, 59, 67, 83, 99, 131, 259, 515, 1027, 2051, 4099, 8195, 16387, 32771, 65539};
-constexpr std::array<std::uint8_t, 53> kMatchLengthBits = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                          0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1,
-                                                          2, 2, 3, 3, 4, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-
-class Decoder {
-public:
-    Decoder() {
-        buildFseTable(kLiteralLengthNorm, 6, m_llDefault);
-        buildFseTable(kOffsetNorm, 5, m_ofDefault);
-        buildFseTable(kMatchLengthNorm, 6, m_mlDefault);
-    }
-
-    // Decodes every frame in `src`; the decoded bytes must fill `dst` exactly.
-    void decompress(std::span<const std::uint8_t> src, std::span<std::uint8_t> dst) {
-        if (src.empty()) throw Corrupt{"empty stream"};
-        std::size_t in = 0, out = 0;
-        while (in < src.size()) {
-            if (src.size() - in < 4) throw Corrupt{"truncated frame"};
-            const std::uint32_t magic = loadLe32(src.data() + in);
-            if ((magic & 0xFFFFFFF0u) == kSkippableMagic) {
-                if (src.size() - in < 8) throw Corrupt{"truncated frame"};
-                const std::uint32_t length = loadLe32(src.data() + in + 4);
-                if (src.size() - in - 8 < length) throw Corrupt{"truncated frame"};
-                in += 8 + std::size_t(length);
-                continue;
-            }
-            if (magic != kFrameMagic) throw Corrupt{"bad frame magic"};
-            in += 4;
-            decodeFrame(src, in, dst, out);
-        }
-        if (out != dst.size()) throw Corrupt{"decoded size differs from the declared size"};
-    }
-
-private:
-    void decodeFrame(std::span<const std::uint8_t> src, std::size_t& in, std::span<std::uint8_t> dst, std::size_t& out) {
-        const auto need = [&](std::size_t n) {
-            if (src.size() - in < n) throw Corrupt{"truncated frame"};
-        };
-        need(1);
-        const std::uint8_t descriptor = src[in++];
-        const int fcsFlag = descriptor >> 6;
-        const bool singleSegment = (descriptor >> 5) & 1;
-        const bool hasChecksum = (descriptor >> 2) & 1;
-        if (descriptor & 0x08) throw Corrupt{"reserved frame header bit set"};
-        // The whole frame is decoded into one buffer, so the window size does not matter.
-        if (!singleSegment) {
-            need(1);
-            ++in;
-        }
-        static constexpr std::array<std::size_t, 4> kDictIdBytes = {0, 1, 2, 4};
-        const std::size_t dictBytes = kDictIdBytes[descriptor & 3];
-        need(dictBytes);
-        std::uint32_t dictId = 0;
-        for (std::size_t i = 0; i < dictBytes; ++i) dictId |= std::uint32_t(src[in + i]) << (8 * i);
-        in += dictBytes;
-        if (dictId != 0) throw Corrupt{"frame needs a dictionary"};
-        const std::size_t fcsBytes = fcsFlag == 0 ? (singleSegment ? 1 : 0) : std::size_t(1) << fcsFlag;
-        need(fcsBytes);
-        std::uint64_t contentSize = 0;
-        for (std::size_t i = 0; i < fcsBytes; ++i) contentSize |= std::uint64_t(src[in + i]) << (8 * i);
-        if (fcsBytes == 2) contentSize += 256;
-        in += fcsBytes;
-
-        const std::size_t frameStart = out;
-        m_repeat = {1, 4, 8};
-        m_huffman.valid = m_ll.valid = m_of.valid = m_ml.valid = false;
-        for (bool last = false; !last;) {
-            need(3);
-            const std::uint32_t header = std::uint32_t(src[in]) | std::uint32_t(src[in + 1]) << 8 | std::uint32_t(src[in + 2]) << 16;
-            in += 3;
-            last = header & 1;
-            const std::size_t size = header >> 3;
-            switch ((header >> 1) & 3) {
-            case 0:  // raw
-                need(size);
-                if (dst.size() - out < size) throw Corrupt{"output larger than declared"};
-                std::memcpy(dst.data() + out, src.data() + in, size);
-                in += size;
-                out += size;
-                break;
-            case 1:  // RLE: one byte repeated `size` times
-                need(1);
-                if (dst.size() - out < size) throw Corrupt{"output larger than declared"};
-                std::memset(dst.data() + out, src[in], size);
-                in += 1;
-                out += size;
-                break;
-            case 2:
-                need(size);
-                if (size > kMaxBlockSize) throw Corrupt{"block too large"};
-                decodeCompressedBlock(src.subspan(in, size), dst, frameStart, out);
-                in += size;
-                break;
-            default:
-                throw Corrupt{"reserved block type"};
-            }
-        }
-        if (fcsBytes > 0 && out - frameStart != contentSize) throw Corrupt{"frame content size mismatch"};
-        if (hasChecksum) {
-            need(4);
-            const std::uint32_t stored = loadLe32(src.data() + in);
-            in += 4;
-            if (std::uint32_t(xxh64(dst.data() + frameStart, out - frameStart)) != stored) throw Corrupt{"checksum mismatch"};
-        }
-    }
-
-    void decodeCompressedBlock(std::span<const std::uint8_t> block, std::span<std::uint8_t> dst, std::size_t frameStart,
-                               std::size_t& out) {
-        const std::size_t used = decodeLiterals(block);
-        decodeSequences(block.subspan(used), dst, frameStart, out);
-    }
-
-    // Literals section (RFC 8878 3.1.1.3.1); fills m_literals and returns the bytes it used.
-    std::size_t decodeLiterals(std::span<const std::uint8_t> block) {
-        if (block.empty()) throw Corrupt{"empty block"};
-        const std::uint8_t b0 = block[0];
-        const int type = b0 & 3;
-        const int sizeFormat = (b0 >> 2) & 3;
-        const auto byteAt = [&](std::size_t i) -> std::uint32_t {
-            if (i >= block.size()) throw Corrupt{"truncated literals header"};
-            return block[i];
-        };
-        if (type < 2) {  // raw or RLE
-            std::size_t headerSize, regenerated;
-            if ((sizeFormat & 1) == 0) {
-                headerSize = 1;
-                regenerated = b0 >> 3;
-            } else if (sizeFormat == 1) {
-                headerSize = 2;
-                regenerated = (b0 >> 4) + (byteAt(1) << 4);
-            } else {
-                headerSize = 3;
-                regenerated = (b0 >> 4) + (byteAt(1) << 4) + (byteAt(2) << 12);
-            }
-            if (regenerated > kMaxBlockSize) throw Corrupt{"literals too large"};
-            m_literals.resize(regenerated);
-            if (type == 0) {
-                if (block.size() - headerSize < regenerated) throw Corrupt{"truncated literals"};
-                if (regenerated > 0) std::memcpy(m_literals.data(), block.data() + headerSize, regenerated);
-                return headerSize + regenerated;
-            }
-            std::memset(m_literals.data(), int(byteAt(headerSize)), regenerated);
-            return headerSize + 1;
-        }
-
-        // Huffman-compressed (type 2) or reusing the previous block's tree (type 3).
-        static constexpr std::array<std::size_t, 4> kHeaderSize = {3, 3, 4, 5};
-        static constexpr std::array<int, 4> kSizeBits = {10, 10, 14, 18};
-        const std::size_t headerSize = kHeaderSize[std::size_t(sizeFormat)];
-        std::uint64_t combined = 0;
-        for (std::size_t i = 0; i < headerSize; ++i) combined |= std::uint64_t(byteAt(i)) << (8 * i);
-        const int bits = kSizeBits[std::size_t(sizeFormat)];
-        const std::size_t mask = (std::size_t(1) << bits) - 1;
-        const std::size_t regenerated = std::size_t(combined >> 4) & mask;
-        const std::size_t compressed = std::size_t(combined >> (4 + bits)) & mask;
-        if (regenerated > kMaxBlockSize) throw Corrupt{"literals too large"};
-        if (block.size() - headerSize < compressed) throw Corrupt{"truncated literals"};
-        std::span<const std::uint8_t> payload = block.subspan(headerSize, compressed);
-        if (type == 2) {
-            payload = payload.subspan(readHuffmanTable(payload));
-        } else if (!m_huffman.valid) {
-            throw Corrupt{"treeless literals without a previous Huffman table"};
-        }
-        m_literals.resize(regenerated);
-        if (sizeFormat == 0) {
-            decodeHuffmanStream(payload, m_literals.data(), regenerated);
-        } else {
-            if (payload.size() < 6) throw Corrupt{"truncated jump table"};
-            const std::size_t s1 = payload[0] | std::size_t(payload[1]) << 8;
-            const std::size_t s2 = payload[2] | std::size_t(payload[3]) << 8;
-            const std::size_t s3 = payload[4] | std::size_t(payload[5]) << 8;
-            if (payload.size() - 6 < s1 + s2 + s3) throw Corrupt{"bad jump table"};
-            const std::size_t segment = (regenerated + 3) / 4;
-            if (3 * segment > regenerated) throw Corrupt{"bad literal stream sizes"};
-            std::size_t at = 6;
-            const std::array<std::size_t, 4> sizes = {s1, s2, s3, payload.size() - 6 - s1 - s2 - s3};
-            for (std::size_t i = 0; i < 4; ++i) {
-                const std::size_t count = i < 3 ? segment : regenerated - 3 * segment;
-                decodeHuffmanStream(payload.subspan(at, sizes[i]), m_literals.data() + i * segment, count);
-                at += sizes[i];
-            }
-        }
-        return headerSize + compressed;
-    }
-
-    // Huffman tree description (RFC 8878 4.2.1); returns the bytes it used.
-    std::size_t readHuffmanTable(std::span<const std::uint8_t> data) {
-        if (data.empty()) throw Corrupt{"missing Huffman tree"};
-        const std::size_t header = data[0];
-        std::array<std::uint8_t, 256> weights{};
-        std::size_t count = 0;
-        std::size_t used;
-        if (header >= 128) {
-            count = header - 127;
-            const std::size_t bytes = (count + 1) / 2;
-            if (data.size() - 1 < bytes) throw Corrupt{"truncated Huffman tree"};
-            for (std::size_t i = 0; i < count; ++i) {
-                const std::uint8_t b = data[1 + i / 2];
-                weights[i] = (i & 1) ? (b & 15) : (b >> 4);
-            }
-            used = 1 + bytes;
-        } else {
-            if (header == 0 || data.size() - 1 < header) throw Corrupt{"truncated Huffman tree"};
-            const std::span<const std::uint8_t> fse = data.subspan(1, header);
-            const std::size_t descriptionBytes = readFseTable(fse, 255, 6, m_weightTable);
-            BackwardBits bits(fse.subspan(descriptionBytes));
-            const auto& e = m_weightTable.entries;
-            std::uint32_t state1 = std::uint32_t(bits.read(m_weightTable.accuracyLog));
-            std::uint32_t state2 = std::uint32_t(bits.read(m_weightTable.accuracyLog));
-            // Two interleaved states; when the stream runs out, the other state's symbol ends it.
-            const auto emit = [&](std::uint32_t state) {
-                if (count >= 255) throw Corrupt{"too many Huffman weights"};
-                weights[count++] = e[state].symbol;
-            };
-            for (;;) {
-                emit(state1);
-                state1 = e[state1].baseline + std::uint32_t(bits.read(e[state1].nbBits));
-                if (bits.remaining() < 0) {
-                    emit(state2);
-                    break;
-                }
-                emit(state2);
-                state2 = e[state2].baseline + std::uint32_t(bits.read(e[state2].nbBits));
-                if (bits.remaining() < 0) {
-                    emit(state1);
-                    break;
-                }
-            }
-            used = 1 + header;
-        }
-
-        std::uint32_t total = 0;
-        for (std::size_t i = 0; i < count; ++i) {
-            if (weights[i] > kMaxHuffmanBits) throw Corrupt{"bad Huffman weight"};
-            if (weights[i] > 0) total += 1u << (weights[i] - 1);
-        }
-        if (total == 0) throw Corrupt{"empty Huffman tree"};
-        const int maxBits = highBit(total) + 1;
-        if (maxBits > kMaxHuffmanBits) throw Corrupt{"Huffman codes too long"};
-        const std::uint32_t rest = (1u << maxBits) - total;
-        if (!std::has_single_bit(rest)) throw Corrupt{"incomplete Huffman tree"};
-        weights[count++] = std::uint8_t(highBit(rest) + 1);
-
-        // Codes go to the lowest weights first, then by symbol (RFC 8878 4.2.1.3).
-        m_huffman.maxBits = maxBits;
-        m_huffman.entries.resize(std::size_t(1) << maxBits);
-        std::size_t pos = 0;
-        for (int w = 1; w <= maxBits; ++w) {
-            const std::uint16_t length = std::uint16_t(maxBits + 1 - w);
-            for (std::size_t s = 0; s < count; ++s) {
-                if (weights[s] != w) continue;
-                const std::size_t span = std::size_t(1) << (w - 1);
-                std::fill_n(m_huffman.entries.begin() + std::ptrdiff_t(pos), span, std::uint16_t(s << 8 | length));
-                pos += span;
-            }
-        }
-        m_huffman.valid = true;
-        return used;
-    }
-
-    void decodeHuffmanStream(std::span<const std::uint8_t> src, std::uint8_t* out, std::size_t count) const {
-        BackwardBits bits(src);
-        const int maxBits = m_huffman.maxBits;
-        const std::uint16_t* table = m_huffman.entries.data();
-        for (std::size_t i = 0; i < count; ++i) {
-            const std::uint16_t e = table[bits.peek(maxBits)];
-            out[i] = std::uint8_t(e >> 8);
-            bits.consume(e & 0xFF);
-        }
-        if (bits.remaining() != 0) throw Corrupt{"Huffman stream size mismatch"};
-    }
-
-    std::size_t setupTable(int mode, std::span<const std::uint8_t> data, const FseTable& predefined, int maxSymbol, int maxLog,
-                           FseTable& table) {
-        switch (mode) {
-        case 0:
-            table = predefined;
-            return 0;
-        case 1:
-            if (data.empty()) throw Corrupt{"truncated sequences header"};
-            if (data[0] > maxSymbol) throw Corrupt{"RLE symbol out of range"};
-            buildRleTable(data[0], table);
-            return 1;
-        case 2:
-            return readFseTable(data, maxSymbol, maxLog, table);
-        default:
-            if (!table.valid) throw Corrupt{"repeated table without a previous one"};
-            return 0;
-        }
-    }
-
-    // Sequences section and execution (RFC 8878 3.1.1.3.2 and 3.1.1.4-5).
-    void decodeSequences(std::span<const std::uint8_t> data, std::span<std::uint8_t> dst, std::size_t frameStart,
-                         std::size_t& out) {
-        std::size_t p = 0;
-        const auto next = [&]() -> std::uint32_t {
-            if (p >= data.size()) throw Corrupt{"truncated sequences header"};
-            return data[p++];
-        };
-        const std::uint32_t b0 = next();
-        std::size_t sequences;
-        if (b0 < 128) {
-            sequences = b0;
-        } else if (b0 < 255) {
-            sequences = ((b0 - 128) << 8) + next();
-        } else {
-            sequences = next();
-            sequences += (next() << 8) + 0x7F00;
-        }
-        std::size_t literalPos = 0;
-        const auto copyLiterals = [&](std::size_t n) {
-            if (m_literals.size() - literalPos < n) throw Corrupt{"literal length past the literals"};
-            if (dst.size() - out < n) throw Corrupt{"output larger than declared"};
-            if (n > 0) std::memcpy(dst.data() + out, m_literals.data() + literalPos, n);
-            literalPos += n;
-            out += n;
-        };
-        if (sequences == 0) {
-            if (p != data.size()) throw Corrupt{"trailing bytes after sequences"};
-            copyLiterals(m_literals.size());
-            return;
-        }
-        const std::uint32_t modes = next();
-        if (modes & 3) throw Corrupt{"reserved sequence mode bits set"};
-        p += setupTable(int(modes >> 6), data.subspan(p), m_llDefault, 35, 9, m_ll);
-        p += setupTable(int(modes >> 4) & 3, data.subspan(p), m_ofDefault, 31, 8, m_of);
-        p += setupTable(int(modes >> 2) & 3, data.subspan(p), m_mlDefault, 52, 9, m_ml);
-
-        BackwardBits bits(data.subspan(p));
-        std::uint32_t llState = std::uint32_t(bits.read(m_ll.accuracyLog));
-        std::uint32_t ofState = std::uint32_t(bits.read(m_of.accuracyLog));
-        std::uint32_t mlState = std::uint32_t(bits.read(m_ml.accuracyLog));
-        for (std::size_t i = 0; i < sequences; ++i) {
-            const FseEntry ll = m_ll.entries[llState];
-            const FseEntry of = m_of.entries[ofState];
-            const FseEntry ml = m_ml.entries[mlState];
-            const std::uint32_t offsetValue = (1u << of.symbol) + std::uint32_t(bits.read(of.symbol));
-            const std::size_t matchLength = kMatchLengthBase[ml.symbol] + bits.read(kMatchLengthBits[ml.symbol]);
-            const std::size_t literalLength = kLiteralLengthBase[ll.symbol] + bits.read(kLiteralLengthBits[ll.symbol]);
-
-            // Repeat offsets (RFC 8878 3.1.2.5): values 1-3 pick a recent offset, shifted by one when
-            // there are no literals; anything else is a new offset + 3.
-            std::uint32_t offset;
-            if (offsetValue > 3) {
-                offset = offsetValue - 3;
-                m_repeat = {offset, m_repeat[0], m_repeat[1]};
-            } else {
-                const std::uint32_t index = offsetValue - 1 + (literalLength == 0 ? 1 : 0);
-                if (index == 0) {
-                    offset = m_repeat[0];
-                } else {
-                    offset = index == 3 ? m_repeat[0] - 1 : m_repeat[index];
-                    if (index != 1) m_repeat[2] = m_repeat[1];
-                    m_repeat[1] = m_repeat[0];
-                    m_repeat[0] = offset;
-                }
-            }
-
-            if (i + 1 < sequences) {
-                llState = ll.baseline + std::uint32_t(bits.read(ll.nbBits));
-                mlState = ml.baseline + std::uint32_t(bits.read(ml.nbBits));
-                ofState = of.baseline + std::uint32_t(bits.read(of.nbBits));
-            }
-
-            copyLiterals(literalLength);
-            if (offset == 0 || offset > out - frameStart) throw Corrupt{"match offset out of range"};
-            if (dst.size() - out < matchLength) throw Corrupt{"output larger than declared"};
-            std::uint8_t* d = dst.data() + out;
-            const std::uint8_t* s = d - offset;
-            if (offset >= matchLength) {
-                std::memcpy(d, s, matchLength);
-            } else {
-                for (std::size_t j = 0; j < matchLength; ++j) d[j] = s[j];
-            }
-            out += matchLength;
-        }
-        if (bits.remaining() != 0) throw Corrupt{"sequence stream size mismatch"};
-        copyLiterals(m_literals.size() - literalPos);
-    }
-
-    FseTable m_llDefault, m_ofDefault, m_mlDefault;
-    FseTable m_ll, m_of, m_ml, m_weightTable;
-    HuffmanTable m_huffman;
-    std::vector<std::uint8_t> m_literals;
-    std::array<std::uint32_t, 3> m_repeat{1, 4, 8};
-};
-
-} // namespace zstd
 
 // ---------------------------------------------------------------------------------------------
 // SPZ (Niantic, github.com/nianticlabs/spz, load-spz.cc): quantisation formulas below follow the
@@ -724,6 +87,14 @@ float alphaByteToLogit(std::uint8_t b) {
 std::uint8_t toUint8(float x) { return std::uint8_t(std::clamp(std::round(x), 0.0f, 255.0f)); }
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+std::uint32_t loadLe32(const std::uint8_t* p) {
+    return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 | std::uint32_t(p[3]) << 24;
+}
+
+struct ZstdDCtxFree {
+    void operator()(ZSTD_DCtx* dctx) const { ZSTD_freeDCtx(dctx); }
+};
 
 // Extension records: [u32 type][u32 byteLength][payload] repeated (spz extensions/README.md).
 // Returns false when the bytes are not a whole number of records.
@@ -908,15 +279,26 @@ core::GaussianCloud decodeV4(std::span<const std::uint8_t> bytes, const std::str
     }
     if (dataOffset != bytes.size()) r.fail("unexpected bytes after the attribute streams");
 
-    zstd::Decoder decoder;
+    // Each stream decodes into a buffer of exactly the size the table of contents declares (checked
+    // against the header above). One-shot decompression writes only inside that buffer and fails
+    // rather than overrun it, so frames without a declared content size are fine; all frames
+    // (skippable ones included) in a stream are decoded and together must fill the buffer.
+    const std::unique_ptr<ZSTD_DCtx, ZstdDCtxFree> dctx(ZSTD_createDCtx());
+    if (!dctx) r.fail("cannot initialise zstd");
     for (std::size_t i = 0; i < expected.size(); ++i) {
         if (expected[i] == 0) continue;
+        const std::string what = "corrupt zstd data in attribute stream " + std::to_string(i) + " (";
+        if (compressed[i].empty()) r.fail(what + "empty stream)");
+        // A first frame that declares more than the whole stream may hold is rejected before allocating.
+        const unsigned long long declared = ZSTD_getFrameContentSize(compressed[i].data(), compressed[i].size());
+        if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR && declared > expected[i])
+            r.fail(what + "frame declares " + std::to_string(declared) + " bytes, expected " + std::to_string(expected[i]) + ")");
         decoded[i].resize(expected[i]);
-        try {
-            decoder.decompress(compressed[i], decoded[i]);
-        } catch (const zstd::Corrupt& e) {
-            r.fail(std::string("corrupt zstd data in attribute stream ") + std::to_string(i) + " (" + e.reason + ")");
-        }
+        const std::size_t size =
+            ZSTD_decompressDCtx(dctx.get(), decoded[i].data(), decoded[i].size(), compressed[i].data(), compressed[i].size());
+        if (ZSTD_isError(size)) r.fail(what + ZSTD_getErrorName(size) + ")");
+        if (size != expected[i])
+            r.fail(what + "decoded " + std::to_string(size) + " bytes, expected " + std::to_string(expected[i]) + ")");
     }
     const SpzStreams s{decoded[0], decoded[1], decoded[2], decoded[3], decoded[4], decoded[5]};
     return unpackSpz(layout, s, flips, name);
@@ -1040,9 +422,9 @@ core::GaussianCloud readSpz(const std::filesystem::path& path) {
     core::GaussianCloud cloud;
     if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) {
         cloud = decodeLegacy(gunzipSpz(bytes, name), name);
-    } else if (bytes.size() >= 8 && zstd::loadLe32(bytes.data()) == kSpzMagic) {
+    } else if (bytes.size() >= 8 && loadLe32(bytes.data()) == kSpzMagic) {
         // Uncompressed NGSP: version 4 always is; versions 1-3 are sometimes stored raw.
-        const std::uint32_t version = zstd::loadLe32(bytes.data() + 4);
+        const std::uint32_t version = loadLe32(bytes.data() + 4);
         cloud = version >= 4 ? decodeV4(bytes, name) : decodeLegacy(bytes, name);
     } else {
         throw Error(name + (bytes.size() < 8 ? ": not an SPZ file (too short)" : ": not an SPZ file (bad magic)"));
