@@ -28,5 +28,6 @@ core::Progress terminalProgress();
 int cmdInfo(int argc, char** argv);
 int cmdConvert(int argc, char** argv);
 int cmdBench(int argc, char** argv);
+int cmdRender(int argc, char** argv);
 
 } // namespace kiln::app

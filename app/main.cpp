@@ -19,8 +19,13 @@ void printUsage() {
         "  kiln convert IN OUT [--up y|z] [--scale S] [--force]\n"
         "      mesh: .glb .gltf .obj .fbx .ply .stl .dae ... -> .glb .gltf .obj .ply .stl\n"
         "      splats: .ply (3DGS) .spz .splat -> .ply .spz .splat\n"
-        "  kiln bench io [--testdata DIR] [--repeat N]\n"
-        "      import+export timings, compared with `assimp export`\n"
+        "  kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]]\n"
+        "              [--camera front|back|left|right|top|bottom|iso|YAW,PITCH[,ZOOM]]\n"
+        "              [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] [--wire] [--msaa N]\n"
+        "              [--background R,G,B[,A]] [--no-grid] [--no-gizmo] [--validation] [--force]\n"
+        "      headless Vulkan render of meshes, splats and radiance fields (FILE demo:field = a test field)\n"
+        "  kiln bench io|render [--testdata DIR] [--repeat N]\n"
+        "      io: import+export timings against `assimp export`; render: frames per second\n"
         "  kiln --version");
 }
 
@@ -40,6 +45,7 @@ int main(int argc, char** argv) {
         if (cmd == "info") return kiln::app::cmdInfo(argc, argv);
         if (cmd == "convert") return kiln::app::cmdConvert(argc, argv);
         if (cmd == "bench") return kiln::app::cmdBench(argc, argv);
+        if (cmd == "render") return kiln::app::cmdRender(argc, argv);
         std::fprintf(stderr, "kiln: unknown command '%s' (try kiln --help)\n", cmd.c_str());
         return 2;
     } catch (const kiln::Error& e) {

@@ -16,7 +16,8 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libassimp-dev assimp-utils libopenimageio-dev libglm-dev libeigen3-dev libmeshoptimizer-dev
   zlib1g-dev libzstd-dev nlohmann-json3-dev libtorch-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers libxcb1-dev
+  libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
   nodejs npm
 )
 
@@ -59,6 +60,8 @@ cmd_run() {
   "$BUILD/app/kiln" convert "$sample" "$out/Duck.obj" --force
   "$BUILD/app/kiln" convert "$TESTDATA/splats/biker.spz" "$out/biker.ply" --force
   "$BUILD/app/kiln" info "$out/biker.ply"
+  "$BUILD/app/kiln" render "$sample" -o "$out/Duck.png" --size 960x720 --force
+  "$BUILD/app/kiln" render "$TESTDATA/gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf" -o "$out/truck_views.png" --views 4 --size 480x360 --force
   log "outputs in $out"
 }
 

@@ -1,0 +1,161 @@
+#include "cli.h"
+
+#include "core/error.h"
+#include "core/radiance_field.h"
+#include "io/asset_io.h"
+#include "io/atomic_write.h"
+#include "io/image_io.h"
+#include "render/orbit_camera.h"
+#include "render/renderer.h"
+#include "render/views.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numbers>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace kiln::app {
+
+namespace {
+
+constexpr float kDegrees = std::numbers::pi_v<float> / 180.0f;
+
+std::pair<int, int> parseSize(const std::string& s) {
+    int w = 0, h = 0;
+    char x = 0, extra = 0;
+    std::istringstream in(s);
+    if (!(in >> w >> x >> h) || (x != 'x' && x != 'X') || (in >> extra) || w < 1 || h < 1 || w > 16384 || h > 16384)
+        throw Error("--size must be WIDTHxHEIGHT between 1 and 16384, not '" + s + "'");
+    return {w, h};
+}
+
+std::vector<float> parseFloats(const std::string& s, const std::string& option) {
+    std::vector<float> v;
+    std::string item;
+    std::istringstream in(s);
+    while (std::getline(in, item, ',')) {
+        char* end = nullptr;
+        const float f = std::strtof(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !std::isfinite(f)) throw Error(option + " expects comma-separated numbers, not '" + s + "'");
+        v.push_back(f);
+    }
+    return v;
+}
+
+int parseCount(const std::string& s, const std::string& option, int lo, int hi) {
+    char* end = nullptr;
+    const long n = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || n < lo || n > hi)
+        throw Error(option + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
+    return int(n);
+}
+
+void writePng(const core::Image& image, const fs::path& path, bool force) {
+    io::writeAtomically(path, force, [&](const fs::path& temp) { io::writeImage(image, temp); });
+}
+
+} // namespace
+
+int cmdRender(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background"},
+                                {"turntable", "force", "no-grid", "no-gizmo", "wire", "validation"});
+    if (args.positional.empty() || !args.has("output"))
+        throw Error("usage: kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]] [--camera VIEW] "
+                    "[--mode lit|unlit|normals|uv|wire|centers|ellipsoids]");
+    const fs::path out = args.get("output");
+    const auto [width, height] = parseSize(args.get("size", "1024x768"));
+    if (args.has("views") && args.has("turntable")) throw Error("--views and --turntable cannot be combined");
+
+    render::ViewOptions view;
+    view.mode = render::shadingModeFromString(args.get("mode", "lit"));
+    view.grid = !args.has("no-grid");
+    view.axisGizmo = !args.has("no-gizmo");
+    view.wireframeOverlay = args.has("wire");
+    if (args.has("msaa")) {
+        view.msaaSamples = parseCount(args.get("msaa"), "--msaa", 1, 8);
+    }
+    if (args.has("background")) {
+        const auto bg = parseFloats(args.get("background"), "--background");
+        if (bg.size() != 3 && bg.size() != 4) throw Error("--background expects R,G,B or R,G,B,A in 0..1");
+        view.background = glm::vec4(bg[0], bg[1], bg[2], bg.size() == 4 ? bg[3] : 1.0f);
+    }
+
+    // Outputs are decided (and refused) before any work.
+    std::vector<fs::path> outputs;
+    int frames = 0;
+    if (args.has("turntable")) {
+        frames = parseCount(args.get("frames", "36"), "--frames", 1, 3600);
+        for (int i = 0; i < frames; ++i) {
+            char suffix[16];
+            std::snprintf(suffix, sizeof suffix, "_%03d", i);
+            outputs.push_back(out.parent_path() / (out.stem().string() + suffix + out.extension().string()));
+        }
+    } else {
+        outputs.push_back(out);
+    }
+    for (const auto& o : outputs) io::checkCanWrite(o, args.has("force"));
+
+    core::Progress progress = terminalProgress();
+    render::RendererOptions ropts;
+    ropts.validation = args.has("validation") ? render::Validation::On : render::Validation::Auto;
+    render::Renderer renderer(ropts);
+    for (std::size_t i = 0; i < args.positional.size(); ++i) {
+        const std::string& file = args.positional[i];
+        progress.report("loading " + fs::path(file).filename().string(), 0.3f * float(i) / float(args.positional.size()));
+        if (file.rfind("demo:field", 0) == 0) {
+            renderer.addField(core::makeDemoField(64));
+        } else {
+            renderer.add(io::loadAsset(file));
+        }
+    }
+    const core::Bounds bounds = renderer.sceneBounds();
+    const float aspect = float(width) / float(height);
+
+    render::OrbitCamera orbit;
+    orbit.setAngles(30.0f * kDegrees, 20.0f * kDegrees);
+    float zoom = 1.0f;
+    if (args.has("camera")) {
+        const std::string cam = args.get("camera");
+        if (!cam.empty() && std::isalpha(static_cast<unsigned char>(cam[0])) != 0) {
+            orbit.viewPreset(render::viewPresetFromString(cam));
+        } else {
+            const auto v = parseFloats(cam, "--camera");
+            if (v.size() < 2 || v.size() > 3) throw Error("--camera expects a preset (front, iso, ...) or YAW,PITCH[,ZOOM] in degrees");
+            orbit.setAngles(v[0] * kDegrees, v[1] * kDegrees);
+            if (v.size() == 3) zoom = v[2];
+            if (!(zoom > 0.0f)) throw Error("--camera ZOOM must be positive");
+        }
+    }
+    orbit.frame(bounds, aspect);
+    orbit.setDistance(orbit.distance() / zoom);
+
+    if (args.has("turntable")) {
+        const auto cams = render::orbitViews(bounds, frames, orbit.pitch(), aspect, orbit.yaw(), orbit.fovY());
+        for (int i = 0; i < frames; ++i) {
+            progress.report("rendering turntable", 0.3f + 0.7f * float(i) / float(frames));
+            writePng(renderer.renderImage(cams[std::size_t(i)], width, height, view), outputs[std::size_t(i)], args.has("force"));
+        }
+    } else if (args.has("views")) {
+        const int n = parseCount(args.get("views"), "--views", 1, 256);
+        const auto cams = render::orbitViews(bounds, n, orbit.pitch(), aspect, orbit.yaw(), orbit.fovY());
+        std::vector<core::Image> tiles;
+        for (int i = 0; i < n; ++i) {
+            progress.report("rendering views", 0.3f + 0.7f * float(i) / float(n));
+            tiles.push_back(renderer.renderImage(cams[std::size_t(i)], width, height, view));
+        }
+        writePng(render::composeGrid(tiles, int(std::ceil(std::sqrt(double(n))))), out, args.has("force"));
+    } else {
+        progress.report("rendering", 0.5f);
+        writePng(renderer.renderImage(orbit.toCamera(), width, height, view), out, args.has("force"));
+    }
+    progress.report("done", 1.0f);
+    for (const auto& m : renderer.validationMessages()) std::fprintf(stderr, "vulkan validation: %s\n", m.c_str());
+    std::printf("rendered %zu image(s) on %s\n", outputs.size(), renderer.deviceName().c_str());
+    return renderer.validationEnabled() && !renderer.validationMessages().empty() ? 1 : 0;
+}
+
+} // namespace kiln::app

@@ -1,0 +1,22 @@
+# Turns a SPIR-V binary into a C++ header with a constexpr uint32_t array (run with cmake -P).
+# Inputs: SPV (file), OUT (header), NAME (array name).
+file(READ "${SPV}" _hex HEX)
+string(LENGTH "${_hex}" _len)
+math(EXPR _words "${_len} / 8")
+set(_body "")
+set(_i 0)
+while(_i LESS _len)
+  # SPIR-V words are little endian: reverse the byte order of each 8-hex-digit group.
+  string(SUBSTRING "${_hex}" ${_i} 8 _w)
+  string(SUBSTRING "${_w}" 0 2 _b0)
+  string(SUBSTRING "${_w}" 2 2 _b1)
+  string(SUBSTRING "${_w}" 4 2 _b2)
+  string(SUBSTRING "${_w}" 6 2 _b3)
+  string(APPEND _body "0x${_b3}${_b2}${_b1}${_b0}u,")
+  math(EXPR _i "${_i} + 8")
+  math(EXPR _mod "(${_i} / 8) % 8")
+  if(_mod EQUAL 0)
+    string(APPEND _body "\n")
+  endif()
+endwhile()
+file(WRITE "${OUT}" "// Generated from ${SPV}; do not edit.\n#pragma once\n#include <cstdint>\ninline constexpr std::uint32_t ${NAME}[] = {\n${_body}};\n")

@@ -1,0 +1,286 @@
+// Renderer tests on whatever Vulkan device is present (lavapipe in CI): image baselines in the
+// f3d style, analytic splat checks, and agreement with the independent CPU reference.
+#include "render/splat_reference.h"
+#include "test_util.h"
+
+#include "core/error.h"
+#include "core/radiance_field.h"
+#include "io/asset_io.h"
+#include "io/image_io.h"
+#include "render/orbit_camera.h"
+#include "render/renderer.h"
+
+#include <glm/geometric.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <numbers>
+
+namespace fs = std::filesystem;
+using kiln::test::scratchDir;
+using kiln::test::testdata;
+
+namespace {
+
+constexpr float kDeg = std::numbers::pi_v<float> / 180.0f;
+constexpr int kWidth = 320, kHeight = 240;
+
+kiln::render::Renderer& sharedRenderer() {
+    static std::unique_ptr<kiln::render::Renderer> renderer = std::make_unique<kiln::render::Renderer>();
+    return *renderer;
+}
+
+kiln::core::Camera framedCamera(const kiln::core::Bounds& bounds, int width, int height, float yawDeg = 30.0f, float pitchDeg = 20.0f) {
+    kiln::render::OrbitCamera orbit;
+    orbit.setAngles(yawDeg * kDeg, pitchDeg * kDeg);
+    orbit.frame(bounds, float(width) / float(height));
+    return orbit.toCamera();
+}
+
+struct Diff {
+    double meanAbs = 0.0;        // mean |a-b| over RGB, 0..255
+    double badFraction = 0.0;    // pixels with a channel off by more than 24
+    kiln::core::Image image;     // |a-b| x 4 for a reader
+};
+
+Diff diffImages(const kiln::core::Image& a, const kiln::core::Image& b) {
+    Diff d;
+    d.image = kiln::core::Image::makeU8(a.width, a.height, 3);
+    std::size_t bad = 0;
+    double sum = 0.0;
+    for (std::size_t p = 0; p < a.pixelCount(); ++p) {
+        int worst = 0;
+        for (int c = 0; c < 3; ++c) {
+            const int e = std::abs(int(a.u8[p * std::size_t(a.channels) + std::size_t(c)]) - int(b.u8[p * std::size_t(b.channels) + std::size_t(c)]));
+            sum += e;
+            worst = std::max(worst, e);
+            d.image.u8[p * 3 + std::size_t(c)] = std::uint8_t(std::min(255, e * 4));
+        }
+        if (worst > 24) ++bad;
+    }
+    d.meanAbs = sum / double(a.pixelCount() * 3);
+    d.badFraction = double(bad) / double(a.pixelCount());
+    return d;
+}
+
+// f3d-style baseline check: fails above the error budget and writes actual + diff images.
+// KILN_UPDATE_BASELINES=1 rewrites the committed baseline instead.
+void expectMatchesBaseline(const kiln::core::Image& actual, const std::string& name) {
+    const fs::path baseline = fs::path(KILN_SOURCE_DIR) / "tests/render/baselines" / (name + ".png");
+    const fs::path outDir = scratchDir();
+    kiln::io::writeImage(actual, outDir / (name + ".png"));
+    if (std::getenv("KILN_UPDATE_BASELINES")) {
+        fs::create_directories(baseline.parent_path());
+        kiln::io::writeImage(actual, baseline);
+        GTEST_SKIP() << "baseline written: " << baseline;
+    }
+    ASSERT_TRUE(fs::exists(baseline)) << "missing baseline " << baseline << " (render with KILN_UPDATE_BASELINES=1)";
+    const kiln::core::Image expected = kiln::io::readImage(baseline);
+    ASSERT_EQ(expected.width, actual.width);
+    ASSERT_EQ(expected.height, actual.height);
+    const Diff d = diffImages(actual, expected);
+    kiln::io::writeImage(d.image, outDir / (name + ".diff.png"));
+    EXPECT_LT(d.meanAbs, 1.5) << name << ": mean error " << d.meanAbs << ", see " << outDir;
+    EXPECT_LT(d.badFraction, 0.005) << name << ": " << d.badFraction * 100 << "% of pixels differ, see " << outDir;
+}
+
+kiln::core::Image renderFile(const fs::path& file, kiln::render::ViewOptions options = {}) {
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(kiln::io::loadAsset(file));
+    return r.renderImage(framedCamera(r.sceneBounds(), kWidth, kHeight), kWidth, kHeight, options);
+}
+
+// One splat of colour `rgb` (display space) with opacity `opacity`, isotropic scale `scale`.
+void addSplat(kiln::core::GaussianCloud& cloud, glm::vec3 position, float scale, float opacity, glm::vec3 rgb) {
+    const std::size_t i = cloud.size();
+    cloud.resize(i + 1, cloud.shDegree);
+    cloud.positions[i] = position;
+    cloud.logScales[i] = glm::vec3(std::log(scale));
+    cloud.rotations[i] = glm::vec4(1, 0, 0, 0);
+    cloud.opacityLogits[i] = std::log(opacity / (1.0f - opacity));
+    const int coeffs = cloud.coeffCount();
+    for (int c = 0; c < 3; ++c) cloud.sh[i * std::size_t(coeffs) * 3 + std::size_t(c)] = (rgb[c] - 0.5f) / kiln::core::kShC0;
+}
+
+kiln::render::ViewOptions bareView() {
+    kiln::render::ViewOptions v;
+    v.grid = false;
+    v.axisGizmo = false;
+    v.background = glm::vec4(0, 0, 0, 1);
+    return v;
+}
+
+double psnr(const kiln::core::Image& gpu, const kiln::core::Image& reference) {
+    double se = 0.0;
+    for (std::size_t p = 0; p < gpu.pixelCount(); ++p)
+        for (int c = 0; c < 3; ++c) {
+            const double e = gpu.u8[p * 4 + std::size_t(c)] / 255.0 - std::clamp(reference.f32[p * 3 + std::size_t(c)], 0.0f, 1.0f);
+            se += e * e;
+        }
+    const double mse = se / double(gpu.pixelCount() * 3);
+    return 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+}
+
+float value(const kiln::core::Image& img, int x, int y, int c) { return img.u8[(std::size_t(y) * std::size_t(img.width) + std::size_t(x)) * 4 + std::size_t(c)] / 255.0f; }
+
+} // namespace
+
+TEST(RenderBaseline, Box) { expectMatchesBaseline(renderFile(testdata("gltf/Box/Box.glb")), "Box"); }
+TEST(RenderBaseline, BoxTextured) { expectMatchesBaseline(renderFile(testdata("gltf/BoxTextured/BoxTextured.glb")), "BoxTextured"); }
+TEST(RenderBaseline, Duck) { expectMatchesBaseline(renderFile(testdata("gltf/Duck/Duck.glb")), "Duck"); }
+TEST(RenderBaseline, CesiumMilkTruck) { expectMatchesBaseline(renderFile(testdata("gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf")), "CesiumMilkTruck"); }
+TEST(RenderBaseline, VertexColorTest) { expectMatchesBaseline(renderFile(testdata("gltf/VertexColorTest/glTF/VertexColorTest.gltf")), "VertexColorTest"); }
+TEST(RenderBaseline, BikerSplats) { expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply")), "BikerSplats"); }
+
+TEST(RenderBaseline, DuckDebugModes) {
+    for (auto mode : {kiln::render::ShadingMode::Normals, kiln::render::ShadingMode::UvChecker, kiln::render::ShadingMode::Wireframe,
+                      kiln::render::ShadingMode::Unlit}) {
+        kiln::render::ViewOptions v;
+        v.mode = mode;
+        expectMatchesBaseline(renderFile(testdata("gltf/Duck/Duck.glb"), v), std::string("Duck_") + kiln::render::toString(mode));
+    }
+}
+
+TEST(RenderBaseline, BikerSplatDebugModes) {
+    for (auto mode : {kiln::render::ShadingMode::SplatCenters, kiln::render::ShadingMode::SplatEllipsoids}) {
+        kiln::render::ViewOptions v;
+        v.mode = mode;
+        expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply"), v), std::string("Biker_") + kiln::render::toString(mode));
+    }
+}
+
+TEST(RenderBaseline, RadianceFieldGrid) {
+    auto& r = sharedRenderer();
+    r.clear();
+    r.addField(kiln::core::makeDemoField(48));
+    expectMatchesBaseline(r.renderImage(framedCamera(r.sceneBounds(), kWidth, kHeight), kWidth, kHeight), "RadianceField");
+}
+
+TEST(RenderSplats, SingleIsotropicGaussianHasExpectedPeakAndFootprint) {
+    kiln::core::GaussianCloud cloud;
+    const float z = 5.0f, s = 0.08f, o = 0.5f;
+    addSplat(cloud, {0, 0, -z}, s, o, {1.0f, 0.5f, 0.25f});
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(kiln::core::Asset::fromGaussians("one", cloud));
+    const auto cam = kiln::core::Camera::lookAt({0, 0, 0}, {0, 0, -1}, {0, 1, 0}, 0.8f);
+    const int w = 128, h = 128;
+    const auto img = r.renderImage(cam, w, h, bareView());
+    // Centre pixel (64, 64) has its centre 0.5 px from the splat centre at (64, 64).
+    const float f = cam.focalPixels(h);
+    const float sigma2 = (f * s / z) * (f * s / z) + 0.3f;
+    const float falloff = std::exp(-0.5f * 0.5f / sigma2);
+    EXPECT_NEAR(value(img, 64, 64, 0), o * 1.0f * falloff, 2.5f / 255.0f);
+    EXPECT_NEAR(value(img, 64, 64, 1), o * 0.5f * falloff, 2.5f / 255.0f);
+    // Footprint: the second moment of the red profile along the centre row.
+    double m0 = 0.0, m2 = 0.0;
+    for (int x = 0; x < w; ++x) {
+        const double v = value(img, x, 63, 0), dx = x + 0.5 - 64.0;
+        m0 += v;
+        m2 += v * dx * dx;
+    }
+    EXPECT_NEAR(std::sqrt(m2 / m0), std::sqrt(double(sigma2)), 0.05 * std::sqrt(double(sigma2)));
+    // Same as the CPU reference everywhere.
+    const auto ref = kiln::test::renderSplatsReference(cloud, cam, w, h, glm::vec3(0.0f));
+    EXPECT_GT(psnr(img, ref), 40.0);
+}
+
+TEST(RenderSplats, OverlappingSplatsBlendInDepthOrderFromBothSides) {
+    kiln::core::GaussianCloud cloud;
+    addSplat(cloud, {0, 0, 0.5f}, 0.3f, 0.9f, {1, 0, 0});   // red, nearer +Z
+    addSplat(cloud, {0, 0, -0.5f}, 0.3f, 0.9f, {0, 0, 1});  // blue, nearer -Z
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(kiln::core::Asset::fromGaussians("two", cloud));
+    const auto fromFront = kiln::core::Camera::lookAt({0, 0, 5}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    const auto fromBack = kiln::core::Camera::lookAt({0, 0, -5}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    const auto a = r.renderImage(fromFront, 96, 96, bareView());
+    const auto b = r.renderImage(fromBack, 96, 96, bareView());
+    EXPECT_GT(value(a, 48, 48, 0), 0.8f);
+    EXPECT_LT(value(a, 48, 48, 2), 0.15f);
+    EXPECT_GT(value(b, 48, 48, 2), 0.8f);
+    EXPECT_LT(value(b, 48, 48, 0), 0.15f);
+    EXPECT_GT(psnr(a, kiln::test::renderSplatsReference(cloud, fromFront, 96, 96, glm::vec3(0.0f))), 40.0);
+    EXPECT_GT(psnr(b, kiln::test::renderSplatsReference(cloud, fromBack, 96, 96, glm::vec3(0.0f))), 40.0);
+}
+
+TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
+    const auto asset = kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply"));
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(asset);
+    for (float yaw : {0.0f, 120.0f, 240.0f}) {
+        const auto cam = framedCamera(r.sceneBounds(), 256, 256, yaw, 15.0f);
+        const auto gpu = r.renderImage(cam, 256, 256, bareView());
+        const auto ref = kiln::test::renderSplatsReference(*asset.gaussians(), cam, 256, 256, glm::vec3(0.0f));
+        const double p = psnr(gpu, ref);
+        RecordProperty("psnr_yaw" + std::to_string(int(yaw)), std::to_string(p));
+        EXPECT_GT(p, 35.0) << "yaw " << yaw;
+    }
+}
+
+TEST(RenderComposite, SplatsRespectMeshDepth) {
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));  // unit cube at the origin
+    kiln::core::GaussianCloud behind, front;
+    addSplat(behind, {0, 0, -2.0f}, 0.4f, 0.99f, {0, 1, 0});
+    addSplat(front, {0, 0, 2.0f}, 0.1f, 0.99f, {0, 1, 0});
+    const auto cam = kiln::core::Camera::lookAt({0, 0, 5}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    const auto behindId = r.add(kiln::core::Asset::fromGaussians("behind", behind));
+    const auto boxOnly = r.renderImage(cam, 96, 96, bareView());
+    EXPECT_LT(value(boxOnly, 48, 48, 1) - value(boxOnly, 48, 48, 0), 0.3f) << "green splat behind the box must be hidden";
+    r.remove(behindId);
+    r.add(kiln::core::Asset::fromGaussians("front", front));
+    const auto withFront = r.renderImage(cam, 96, 96, bareView());
+    EXPECT_GT(value(withFront, 48, 48, 1), 0.9f);
+    EXPECT_LT(value(withFront, 48, 48, 0), 0.1f);
+}
+
+TEST(RenderComposite, FieldStopsAtMeshDepth) {
+    auto& r = sharedRenderer();
+    r.clear();
+    r.addField(kiln::core::makeDemoField(32));
+    const auto cam = kiln::core::Camera::lookAt({0, 0, 4}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    const auto fieldOnly = r.renderImage(cam, 96, 96, bareView());
+    EXPECT_GT(value(fieldOnly, 48, 48, 0) + value(fieldOnly, 48, 48, 1) + value(fieldOnly, 48, 48, 2), 0.5f);
+    // A box in front of the field (scaled 0.4, at z = 1.5) hides the field in the centre.
+    glm::mat4 xf(0.4f);
+    xf[3] = glm::vec4(0, 0, 1.5f, 1);
+    r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")), xf);
+    kiln::render::ViewOptions unlit = bareView();
+    unlit.mode = kiln::render::ShadingMode::Normals;  // box front face shows (0.5, 0.5, 1.0)
+    const auto occluded = r.renderImage(cam, 96, 96, unlit);
+    EXPECT_NEAR(value(occluded, 48, 48, 0), 0.5f, 0.02f);
+    EXPECT_NEAR(value(occluded, 48, 48, 2), 1.0f, 0.02f);
+}
+
+TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
+    kiln::render::RendererOptions options;
+    options.validation = kiln::render::Validation::On;
+    kiln::render::Renderer r(options);
+    r.add(kiln::io::loadAsset(testdata("gltf/Duck/Duck.glb")));
+    r.add(kiln::io::loadAsset(testdata("gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf")));
+    r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));
+    r.addField(kiln::core::makeDemoField(16));
+    for (auto mode : {kiln::render::ShadingMode::Lit, kiln::render::ShadingMode::Wireframe, kiln::render::ShadingMode::SplatCenters}) {
+        kiln::render::ViewOptions v;
+        v.mode = mode;
+        for (int msaa : {1, 4}) {
+            v.msaaSamples = msaa;
+            (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
+        }
+    }
+    const auto messages = r.validationMessages();
+    for (const auto& m : messages) ADD_FAILURE() << m;
+    EXPECT_TRUE(messages.empty());
+}
+
+TEST(RenderErrors, BadSizesAndModesAreClearErrors) {
+    auto& r = sharedRenderer();
+    EXPECT_THROW((void)r.renderImage(kiln::core::Camera{}, 0, 10), kiln::Error);
+    EXPECT_THROW((void)r.renderImage(kiln::core::Camera{}, 10, 100000), kiln::Error);
+    EXPECT_THROW((void)kiln::render::shadingModeFromString("shiny"), kiln::Error);
+}
