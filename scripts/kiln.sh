@@ -18,8 +18,10 @@ PACKAGES=(
   zlib1g-dev libzstd-dev nlohmann-json3-dev libtorch-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers libxcb1-dev
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
-  nodejs npm
 )
+# Node.js runs the glTF validator; any node/npm on PATH will do (some images ship NodeSource's
+# nodejs, which bundles npm and conflicts with Debian's npm package).
+NODE_PACKAGES=(nodejs npm)
 
 log() { printf '\033[1m[kiln]\033[0m %s\n' "$*"; }
 
@@ -28,6 +30,7 @@ install_packages() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=("${NODE_PACKAGES[@]}"); fi
   if ((${#missing[@]})); then
     log "installing: ${missing[*]}"
     local sudo=""
