@@ -34,6 +34,8 @@ struct GaussianCloud {
 
     // Throws kiln::Error naming `what` when array sizes disagree or the SH degree is out of range.
     void validate(const std::string& what) const;
+    // Throws kiln::Error naming `what` and the splat when any value is NaN or infinite.
+    void checkFinite(const std::string& what) const;
 };
 
 // Zeroth-order SH basis constant, C0 = 1 / (2 sqrt(pi)); colour_dc = 0.5 + C0 * f_dc.

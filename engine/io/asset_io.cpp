@@ -12,23 +12,13 @@ namespace fs = std::filesystem;
 
 namespace kiln::io {
 
-namespace {
-
-std::string lowerExt(const fs::path& p) {
-    std::string e = p.extension().string();
-    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return e;
-}
-
-} // namespace
-
 const std::vector<std::string>& splatExtensions() {
     static const std::vector<std::string> kExts = {".ply", ".spz", ".splat"};
     return kExts;
 }
 
 bool isSplatPath(const fs::path& path) {
-    const std::string ext = lowerExt(path);
+    const std::string ext = lowerExtension(path);
     return ext == ".spz" || ext == ".splat";
 }
 
@@ -36,7 +26,7 @@ core::Asset loadAsset(const fs::path& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw Error(path.string() + ": file not found");
     if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a directory, not a file");
-    const std::string ext = lowerExt(path);
+    const std::string ext = lowerExtension(path);
     core::Provenance prov;
     prov.source = "import";
     prov.sourcePath = fs::absolute(path, ec).string();
@@ -51,7 +41,7 @@ core::Asset loadAsset(const fs::path& path) {
 }
 
 void saveAsset(const core::Asset& asset, const fs::path& path, const SaveOptions& options) {
-    const std::string ext = lowerExt(path);
+    const std::string ext = lowerExtension(path);
     const std::string name = displayName(path);
     if (const core::GaussianCloud* cloud = asset.gaussians()) {
         if (ext != ".ply" && ext != ".spz" && ext != ".splat") {

@@ -1,5 +1,6 @@
 #include "io/binary_reader.h"
 
+#include <cctype>
 #include <cerrno>
 #include <fstream>
 #include <system_error>
@@ -8,6 +9,20 @@ namespace kiln::io {
 
 std::string displayName(const std::filesystem::path& path) {
     return path.filename().empty() ? path.string() : path.filename().string();
+}
+
+void writeFileBytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) throw Error(displayName(path) + ": cannot open for writing");
+    f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    f.close();
+    if (!f) throw Error(displayName(path) + ": write failed (disk full?)");
+}
+
+std::string lowerExtension(const std::filesystem::path& path) {
+    std::string e = path.extension().string();
+    for (char& c : e) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return e;
 }
 
 std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path) {

@@ -15,6 +15,12 @@ namespace kiln::io {
 // Reads a whole file; throws kiln::Error("<file>: <reason>") when it cannot.
 std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path);
 
+// Writes bytes to `path` (truncating); throws kiln::Error naming the file on failure.
+void writeFileBytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
+
+// Lower-case extension with the dot (".glb"), for format dispatch.
+std::string lowerExtension(const std::filesystem::path& path);
+
 // Display name used in error messages: the file name, as an artist would recognise it.
 std::string displayName(const std::filesystem::path& path);
 

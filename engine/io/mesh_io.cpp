@@ -34,12 +34,6 @@ namespace kiln::io {
 
 namespace {
 
-std::string lowerExt(const fs::path& p) {
-    std::string e = p.extension().string();
-    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return e;
-}
-
 glm::mat4 toGlm(const aiMatrix4x4& m) {
     // Assimp is row-major with translation in a4/b4/c4; glm is column-major.
     return glm::mat4(m.a1, m.b1, m.c1, m.d1, m.a2, m.b2, m.c2, m.d2, m.a3, m.b3, m.c3, m.d3, m.a4, m.b4, m.c4, m.d4);
@@ -212,7 +206,7 @@ struct TextureCache {
             tex.name = full.filename().string();
             tex.encoded = readFileBytes(full);
             tex.image = decodeImage(tex.encoded, fileName + ": texture '" + key + "'");
-            const std::string ext = lowerExt(full);
+            const std::string ext = lowerExtension(full);
             tex.mimeType = (ext == ".jpg" || ext == ".jpeg") ? "image/jpeg" : ext == ".png" ? "image/png" : "";
             if (tex.mimeType.empty()) tex.encoded.clear();  // re-encoded as PNG on export
         }
@@ -346,7 +340,7 @@ core::Mesh importMesh(const fs::path& path) {
     if (!fs::exists(path, ec)) throw Error(path.string() + ": file not found");
     if (fs::is_directory(path, ec)) throw Error(path.string() + ": is a directory, not a file");
     if (fs::file_size(path, ec) == 0) throw Error(name + ": file is empty");
-    const std::string ext = lowerExt(path);
+    const std::string ext = lowerExtension(path);
     if (ext == ".glb") checkGlbContainer(readFileBytes(path), name);
     if (ext == ".ply") validatePlyStructure(path);  // Assimp's PLY reader crashes on some corrupt headers
     if (ext == ".dae") checkColladaArrays(path, name);
@@ -538,7 +532,7 @@ std::string safeFileStem(std::string s) {
 
 void exportMesh(const core::Mesh& mesh, const fs::path& path) {
     const std::string name = displayName(path);
-    const std::string ext = lowerExt(path);
+    const std::string ext = lowerExtension(path);
     std::string formatId;
     if (ext == ".glb") formatId = "glb2";
     else if (ext == ".gltf") formatId = "gltf2";
@@ -573,10 +567,7 @@ void exportMesh(const core::Mesh& mesh, const fs::path& path) {
         for (const auto& [file, tex] : sideFiles) {
             const bool keep = !tex->encoded.empty() && (tex->mimeType == "image/png" || tex->mimeType == "image/jpeg");
             if (keep) {
-                FILE* f = std::fopen(file.string().c_str(), "wb");
-                if (!f) throw Error(displayName(file) + ": cannot write texture");
-                const bool ok = std::fwrite(tex->encoded.data(), 1, tex->encoded.size(), f) == tex->encoded.size();
-                if (std::fclose(f) != 0 || !ok) throw Error(displayName(file) + ": cannot write texture");
+                writeFileBytes(file, tex->encoded);
             } else {
                 writeImage(tex->image, file);
             }

@@ -314,24 +314,6 @@ float alphaByteToLogit(std::uint32_t b) {
     return std::log(a / (1.0f - a));
 }
 
-void checkFinite(const core::GaussianCloud& cloud, const std::string& name) {
-    const auto fail = [&](const char* what, std::size_t i) {
-        throw Error(name + ": non-finite " + what + " at splat " + std::to_string(i));
-    };
-    const std::size_t coeffs = std::size_t(cloud.coeffCount()) * 3;
-    for (std::size_t i = 0; i < cloud.size(); ++i) {
-        for (int c = 0; c < 3; ++c) {
-            if (!std::isfinite(cloud.positions[i][c])) fail("position", i);
-            if (!std::isfinite(cloud.logScales[i][c])) fail("scale", i);
-        }
-        for (int c = 0; c < 4; ++c)
-            if (!std::isfinite(cloud.rotations[i][c])) fail("rotation", i);
-        if (!std::isfinite(cloud.opacityLogits[i])) fail("opacity", i);
-        for (std::size_t k = 0; k < coeffs; ++k)
-            if (!std::isfinite(cloud.sh[i * coeffs + k])) fail("colour coefficient", i);
-    }
-}
-
 std::optional<int> degreeForRestCount(std::size_t count) {
     switch (count) {
     case 0: return 0;
@@ -408,7 +390,7 @@ core::GaussianCloud readStandard(std::span<const std::uint8_t> bytes, const PlyH
         if (!sized) cloud.resize(0, degree);
         break;
     }
-    checkFinite(cloud, name);
+    cloud.checkFinite(name);
     return cloud;
 }
 
@@ -527,7 +509,7 @@ core::GaussianCloud readCompressed(std::span<const std::uint8_t> bytes, const Pl
             }
         }
     }
-    checkFinite(cloud, name);
+    cloud.checkFinite(name);
     return cloud;
 }
 
@@ -580,7 +562,7 @@ core::GaussianCloud readSplatPly(const std::filesystem::path& path) {
 void writeSplatPly(const core::GaussianCloud& cloud, const std::filesystem::path& path) {
     const std::string name = displayName(path);
     cloud.validate(name);
-    checkFinite(cloud, name);
+    cloud.checkFinite(name);
     const std::size_t coeffs = std::size_t(cloud.coeffCount());
     const std::size_t restPerChannel = coeffs - 1;
 
@@ -614,11 +596,7 @@ void writeSplatPly(const core::GaussianCloud& cloud, const std::filesystem::path
         std::memcpy(out.data() + header.size() + i * floatsPerRow * sizeof(float), row.data(), floatsPerRow * sizeof(float));
     }
 
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(name + ": cannot open for writing");
-    f.write(reinterpret_cast<const char*>(out.data()), std::streamsize(out.size()));
-    f.close();
-    if (!f) throw Error(name + ": write failed");
+    writeFileBytes(path, out);
 }
 
 } // namespace kiln::io

@@ -86,11 +86,7 @@ void writeSplatFile(const core::GaussianCloud& cloud, const std::filesystem::pat
         q = norm > 0.0f ? q / norm : glm::vec4(1.0f, 0.0f, 0.0f, 0.0f);
         for (int c = 0; c < 4; ++c) r[28 + c] = toUint8(q[c] * 128.0f + 128.0f);
     }
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(name + ": cannot open for writing");
-    f.write(reinterpret_cast<const char*>(out.data()), std::streamsize(out.size()));
-    f.close();
-    if (!f) throw Error(name + ": write failed");
+    writeFileBytes(path, out);
 }
 
 } // namespace kiln::io

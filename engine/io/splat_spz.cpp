@@ -383,32 +383,6 @@ std::vector<std::uint8_t> gzip(std::span<const std::uint8_t> raw, const std::str
     return out;
 }
 
-void checkFinite(const core::GaussianCloud& cloud, const std::string& name) {
-    const auto fail = [&](const char* what, std::size_t i) {
-        throw Error(name + ": non-finite " + what + " at splat " + std::to_string(i));
-    };
-    const std::size_t coeffs = std::size_t(cloud.coeffCount()) * 3;
-    for (std::size_t i = 0; i < cloud.size(); ++i) {
-        for (int c = 0; c < 3; ++c) {
-            if (!std::isfinite(cloud.positions[i][c])) fail("position", i);
-            if (!std::isfinite(cloud.logScales[i][c])) fail("scale", i);
-        }
-        for (int c = 0; c < 4; ++c)
-            if (!std::isfinite(cloud.rotations[i][c])) fail("rotation", i);
-        if (!std::isfinite(cloud.opacityLogits[i])) fail("opacity", i);
-        for (std::size_t k = 0; k < coeffs; ++k)
-            if (!std::isfinite(cloud.sh[i * coeffs + k])) fail("colour coefficient", i);
-    }
-}
-
-void writeBytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(displayName(path) + ": cannot open for writing");
-    f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    f.close();
-    if (!f) throw Error(displayName(path) + ": write failed");
-}
-
 void appendBytes(std::vector<std::uint8_t>& out, const void* data, std::size_t size) {
     const auto* p = static_cast<const std::uint8_t*>(data);
     out.insert(out.end(), p, p + size);
@@ -436,7 +410,7 @@ core::GaussianCloud readSpz(const std::filesystem::path& path) {
 void writeSpz(const core::GaussianCloud& cloud, const std::filesystem::path& path) {
     const std::string name = displayName(path);
     cloud.validate(name);
-    checkFinite(cloud, name);
+    cloud.checkFinite(name);
     const std::size_t n = cloud.size();
     if (n > std::numeric_limits<std::uint32_t>::max()) throw Error(name + ": too many splats for SPZ");
     const int coeffs = cloud.coeffCount();
@@ -520,7 +494,7 @@ void writeSpz(const core::GaussianCloud& cloud, const std::filesystem::path& pat
         }
     }
 
-    writeBytes(path, gzip(raw, name));
+    writeFileBytes(path, gzip(raw, name));
 }
 
 } // namespace kiln::io
