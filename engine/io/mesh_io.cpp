@@ -505,8 +505,9 @@ std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<st
             const std::uint32_t v = used[k];
             am->mVertices[k] = aiVector3D(mesh.positions[v].x, mesh.positions[v].y, mesh.positions[v].z);
             if (am->mNormals) am->mNormals[k] = aiVector3D(mesh.normals[v].x, mesh.normals[v].y, mesh.normals[v].z);
-            if (am->mTextureCoords[0]) am->mTextureCoords[0][k] = aiVector3D(mesh.uv0[v].x, mesh.uv0[v].y, 0);
-            if (am->mTextureCoords[1]) am->mTextureCoords[1][k] = aiVector3D(mesh.uv1[v].x, mesh.uv1[v].y, 0);
+            // Kiln keeps UVs with a top-left origin (glTF); Assimp's scene convention is bottom-left.
+            if (am->mTextureCoords[0]) am->mTextureCoords[0][k] = aiVector3D(mesh.uv0[v].x, 1.0f - mesh.uv0[v].y, 0);
+            if (am->mTextureCoords[1]) am->mTextureCoords[1][k] = aiVector3D(mesh.uv1[v].x, 1.0f - mesh.uv1[v].y, 0);
             if (am->mColors[0]) am->mColors[0][k] = aiColor4D(mesh.colors[v].r, mesh.colors[v].g, mesh.colors[v].b, mesh.colors[v].a);
         }
         am->mNumFaces = sub.indexCount / 3;
@@ -575,8 +576,8 @@ void exportMesh(const core::Mesh& mesh, const fs::path& path) {
     }
 
     Assimp::Exporter exporter;
-    // Kiln keeps UVs with a top-left origin (glTF); Assimp's writers expect bottom-left.
-    const aiReturn r = exporter.Export(scene.get(), formatId, path.string(), aiProcess_FlipUVs);
+    // No post-processing steps: UVs are already flipped while building the scene.
+    const aiReturn r = exporter.Export(scene.get(), formatId, path.string(), 0);
     if (r != AI_SUCCESS) {
         std::string reason = exporter.GetErrorString();
         throw Error(name + ": export failed (" + (reason.empty() ? "Assimp error" : reason) + ")");
