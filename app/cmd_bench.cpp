@@ -2,6 +2,10 @@
 
 #include "core/error.h"
 #include "io/asset_io.h"
+#include "jobs/job_queue.h"
+#ifdef KILN_WITH_TORCH
+#include "optimize/fit_bench.h"
+#endif
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
 
@@ -109,12 +113,32 @@ int benchRender(const Args& args, const fs::path& data) {
     return 0;
 }
 
+int benchFit(const Args& args) {
+#ifdef KILN_WITH_TORCH
+    const int iterations = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
+    jobs::configureComputeThreads(0);
+    std::printf("kiln bench fit: one 3DGS iteration (forward, L1 loss, backward) on the CPU rasterizer, %d compute threads, mean of %d\n",
+                jobs::computeThreads(), iterations);
+    for (int size : {200, 400})
+        for (int splats : {50000, 200000}) {
+            const auto r = optimize::benchmarkSplatIteration(splats, size, iterations);
+            std::printf("%3dx%-3d %7d splats   %8.1f ms/iteration  (forward %.1f, backward %.1f)   %6.2f iterations/s\n", size, size, splats,
+                        r.msPerIteration, r.forwardMs, r.backwardMs, 1000.0 / r.msPerIteration);
+        }
+    return 0;
+#else
+    (void)args;
+    throw Error("kiln bench fit: this build has no LibTorch (configure with -DKILN_WITH_TORCH=ON)");
+#endif
+}
+
 } // namespace
 
 int cmdBench(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat"}, {});
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render [--testdata DIR] [--repeat N]");
+    if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit [--testdata DIR] [--repeat N]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
     const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";

@@ -24,8 +24,8 @@ void printUsage() {
         "              [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] [--wire] [--msaa N]\n"
         "              [--background R,G,B[,A]] [--no-grid] [--no-gizmo] [--validation] [--force]\n"
         "      headless Vulkan render of meshes, splats and radiance fields (FILE demo:field = a test field)\n"
-        "  kiln bench io|render [--testdata DIR] [--repeat N]\n"
-        "      io: import+export timings against `assimp export`; render: frames per second\n"
+        "  kiln bench io|render|fit [--testdata DIR] [--repeat N]\n"
+        "      io: import+export timings against `assimp export`; render: frames per second; fit: 3DGS iterations per second\n"
         "  kiln --version");
 }
 

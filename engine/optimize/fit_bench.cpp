@@ -1,0 +1,44 @@
+#include "optimize/fit_bench.h"
+
+#include "core/camera.h"
+#include "optimize/splat_raster.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace kiln::optimize {
+
+FitBenchResult benchmarkSplatIteration(int splats, int size, int iterations) {
+    torch::manual_seed(7);
+    // An object-like cloud: a unit ball of small, mostly opaque Gaussians, 3 units from the camera.
+    torch::Tensor dir = torch::randn({splats, 3});
+    torch::Tensor means = (dir / dir.norm(2, 1, true) * torch::rand({splats, 1}).pow(1.0 / 3.0)).requires_grad_(true);
+    const float spacing = 0.55f * std::cbrt(4.19f / float(splats));
+    torch::Tensor logScales = (torch::log(torch::full({splats, 3}, spacing)) + 0.3 * torch::randn({splats, 3})).requires_grad_(true);
+    torch::Tensor rotations = torch::randn({splats, 4}).requires_grad_(true);
+    torch::Tensor opacity = (torch::randn({splats}) + 1.0).requires_grad_(true);
+    torch::Tensor sh = (0.3 * torch::randn({splats, 16, 3})).requires_grad_(true);
+    const core::Camera camera = core::Camera::lookAt({0.0f, 0.5f, 3.0f}, {0.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}, 0.8f);
+    const RasterCamera cam = makeRasterCamera(camera, size, size);
+    const torch::Tensor target = torch::rand({size, size, 3});
+    FitBenchResult r;
+    for (int i = 0; i <= iterations; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        torch::Tensor means2D = torch::zeros({splats, 2}, torch::requires_grad());
+        auto out = rasterizeSplats(means, logScales, rotations, opacity, sh, means2D, cam, glm::vec3(1.0f), 3);
+        const torch::Tensor loss = (out.image - target).abs().mean();
+        const auto t1 = std::chrono::steady_clock::now();
+        loss.backward();
+        const auto t2 = std::chrono::steady_clock::now();
+        for (auto* p : {&means, &logScales, &rotations, &opacity, &sh}) p->mutable_grad().reset();
+        if (i == 0) continue;  // warm-up
+        r.forwardMs += std::chrono::duration<double, std::milli>(t1 - t0).count();
+        r.backwardMs += std::chrono::duration<double, std::milli>(t2 - t1).count();
+    }
+    r.forwardMs /= iterations;
+    r.backwardMs /= iterations;
+    r.msPerIteration = r.forwardMs + r.backwardMs;
+    return r;
+}
+
+} // namespace kiln::optimize

@@ -1,0 +1,309 @@
+#include "optimize/splat_fitter.h"
+
+#include "core/error.h"
+#include "optimize/splat_raster.h"
+
+#include <glm/geometric.hpp>
+#include <glm/gtc/type_ptr.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+namespace kiln::optimize {
+
+namespace {
+
+using torch::indexing::Slice;
+
+// Adam (Kingma & Ba 2015) with per-element learning rates; its moments live beside the
+// parameters so densification can index, append and drop them together.
+struct AdamParam {
+    torch::Tensor value, m, v, lr;  // lr broadcasts against value
+    void init(torch::Tensor p, torch::Tensor learningRate) {
+        value = p.contiguous().set_requires_grad(true);
+        m = torch::zeros_like(value);
+        v = torch::zeros_like(value);
+        lr = std::move(learningRate);
+    }
+    void step(int t) {
+        if (!value.grad().defined()) return;
+        const torch::Tensor g = value.grad();
+        constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-15;
+        m.mul_(b1).add_(g, 1.0 - b1);
+        v.mul_(b2).addcmul_(g, g, 1.0 - b2);
+        const double c1 = 1.0 - std::pow(b1, t), c2 = 1.0 - std::pow(b2, t);
+        value.sub_(lr * (m / c1) / ((v / c2).sqrt() + eps));
+        value.mutable_grad().reset();
+    }
+    void keep(const torch::Tensor& mask) {
+        value = value.detach().index({mask}).contiguous().set_requires_grad(true);
+        m = m.index({mask}).contiguous();
+        v = v.index({mask}).contiguous();
+    }
+    void append(const torch::Tensor& extra) {
+        value = torch::cat({value.detach(), extra}).contiguous().set_requires_grad(true);
+        m = torch::cat({m, torch::zeros_like(extra)});
+        v = torch::cat({v, torch::zeros_like(extra)});
+    }
+};
+
+torch::Tensor gaussianWindow() {
+    torch::Tensor x = torch::arange(11, torch::kFloat32) - 5.0;
+    torch::Tensor g = torch::exp(-(x * x) / (2.0 * 1.5 * 1.5));
+    g = g / g.sum();
+    return torch::outer(g, g).expand({3, 1, 11, 11}).contiguous();
+}
+
+// SSIM (Wang et al. 2004) with an 11x11 Gaussian window, as in the 3DGS loss; inputs H x W x 3.
+torch::Tensor ssimTensor(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& window) {
+    const torch::Tensor x = a.permute({2, 0, 1}).unsqueeze(0), y = b.permute({2, 0, 1}).unsqueeze(0);
+    auto blur = [&](const torch::Tensor& t) { return torch::conv2d(t, window, {}, 1, 5, 1, 3); };
+    const torch::Tensor mx = blur(x), my = blur(y);
+    const torch::Tensor sxx = blur(x * x) - mx * mx, syy = blur(y * y) - my * my, sxy = blur(x * y) - mx * my;
+    constexpr double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+    const torch::Tensor map = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
+    return map.mean();
+}
+
+torch::Tensor targetTensor(const core::Image& image, glm::vec3 bg) {
+    std::vector<float> px = targetPixels(image, bg);
+    return torch::from_blob(px.data(), {image.height, image.width, 3}).clone();
+}
+
+float sceneExtent(const std::vector<TrainView>& views) {
+    glm::vec3 centre(0.0f);
+    for (const auto& v : views) centre += glm::make_vec3(v.camera.position);
+    centre /= float(views.size());
+    float radius = 0.0f;
+    for (const auto& v : views) radius = std::max(radius, glm::length(glm::make_vec3(v.camera.position) - centre));
+    return std::max(radius * 1.1f, 1e-3f);
+}
+
+core::GaussianCloud toCloud(const AdamParam& means, const AdamParam& scales, const AdamParam& rots, const AdamParam& opac,
+                            const AdamParam& sh, int degree) {
+    torch::NoGradGuard ng;
+    core::GaussianCloud cloud;
+    const std::size_t n = std::size_t(means.value.size(0));
+    cloud.resize(n, degree);
+    const int coeffs = cloud.coeffCount();
+    std::memcpy(glm::value_ptr(cloud.positions[0]), means.value.contiguous().data_ptr<float>(), n * 12);
+    std::memcpy(glm::value_ptr(cloud.logScales[0]), scales.value.contiguous().data_ptr<float>(), n * 12);
+    std::memcpy(glm::value_ptr(cloud.rotations[0]), rots.value.contiguous().data_ptr<float>(), n * 16);
+    std::memcpy(cloud.opacityLogits.data(), opac.value.contiguous().data_ptr<float>(), n * 4);
+    const torch::Tensor shActive = sh.value.index({Slice(), Slice(0, coeffs)}).contiguous();
+    std::memcpy(cloud.sh.data(), shActive.data_ptr<float>(), n * std::size_t(coeffs) * 12);
+    return cloud;
+}
+
+} // namespace
+
+std::vector<float> targetPixels(const core::Image& image, glm::vec3 bg) {
+    if (image.type != core::PixelType::U8 || (image.channels != 3 && image.channels != 4))
+        throw Error("training images must be 8-bit RGB or RGBA");
+    std::vector<float> out(image.pixelCount() * 3);
+    for (std::size_t p = 0; p < image.pixelCount(); ++p) {
+        const float a = image.channels == 4 ? image.u8[p * 4 + 3] / 255.0f : 1.0f;
+        for (int c = 0; c < 3; ++c)
+            out[p * 3 + std::size_t(c)] = image.u8[p * std::size_t(image.channels) + std::size_t(c)] / 255.0f * a + bg[c] * (1.0f - a);
+    }
+    return out;
+}
+
+std::vector<float> renderCloud(const core::GaussianCloud& cloud, const RasterCamera& camera, glm::vec3 background) {
+    torch::NoGradGuard ng;
+    const auto n = std::int64_t(cloud.size());
+    const int coeffs = cloud.coeffCount();
+    auto img = rasterizeSplats(torch::from_blob(const_cast<float*>(glm::value_ptr(cloud.positions[0])), {n, 3}),
+                               torch::from_blob(const_cast<float*>(glm::value_ptr(cloud.logScales[0])), {n, 3}),
+                               torch::from_blob(const_cast<float*>(glm::value_ptr(cloud.rotations[0])), {n, 4}),
+                               torch::from_blob(const_cast<float*>(cloud.opacityLogits.data()), {n}),
+                               torch::from_blob(const_cast<float*>(cloud.sh.data()), {n, coeffs, 3}), torch::zeros({n, 2}), camera, background,
+                               cloud.shDegree)
+                   .image.contiguous();
+    return std::vector<float>(img.data_ptr<float>(), img.data_ptr<float>() + img.numel());
+}
+
+double psnr(const std::vector<float>& a, const std::vector<float>& b) {
+    if (a.size() != b.size() || a.empty()) throw Error("PSNR of images of different sizes");
+    double se = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double d = double(std::clamp(a[i], 0.0f, 1.0f)) - double(std::clamp(b[i], 0.0f, 1.0f));
+        se += d * d;
+    }
+    return 10.0 * std::log10(1.0 / std::max(se / double(a.size()), 1e-12));
+}
+
+double ssim(const std::vector<float>& a, const std::vector<float>& b, int width, int height) {
+    torch::NoGradGuard ng;
+    const torch::Tensor ta = torch::from_blob(const_cast<float*>(a.data()), {height, width, 3}).clamp(0, 1);
+    const torch::Tensor tb = torch::from_blob(const_cast<float*>(b.data()), {height, width, 3}).clamp(0, 1);
+    return ssimTensor(ta, tb, gaussianWindow()).item<double>();
+}
+
+SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    if (views.empty()) throw Error("splat fit: no training views");
+    if (o.iterations < 1) throw Error("splat fit: iterations must be at least 1");
+    if (o.maxShDegree < 0 || o.maxShDegree > 3) throw Error("splat fit: SH degree must be 0..3");
+    const auto t0 = std::chrono::steady_clock::now();
+    torch::manual_seed(o.seed);
+    std::mt19937_64 rng(o.seed);
+
+    std::vector<torch::Tensor> targets;
+    for (const auto& v : views) {
+        if (v.image.width != v.camera.width || v.image.height != v.camera.height) throw Error("splat fit: a view's image and camera sizes differ");
+        targets.push_back(targetTensor(v.image, o.background));
+    }
+    const float extent = sceneExtent(views);
+
+    // Initial Gaussians.
+    torch::Tensor means, colors;
+    if (!o.initPoints.empty()) {
+        const auto n = std::int64_t(o.initPoints.size());
+        means = torch::from_blob(const_cast<float*>(glm::value_ptr(o.initPoints[0])), {n, 3}).clone();
+        colors = o.initColors.size() == o.initPoints.size()
+                     ? torch::from_blob(const_cast<float*>(glm::value_ptr(o.initColors[0])), {n, 3}).clone()
+                     : torch::full({n, 3}, 0.5f);
+    } else {
+        if (!o.initBounds.valid) throw Error("splat fit: give initial points or bounds to sample them in");
+        const torch::Tensor lo = torch::tensor({o.initBounds.min.x, o.initBounds.min.y, o.initBounds.min.z});
+        const torch::Tensor size = torch::tensor({o.initBounds.size().x, o.initBounds.size().y, o.initBounds.size().z});
+        means = lo + torch::rand({o.initialCount, 3}) * size;
+        colors = torch::rand({o.initialCount, 3});
+    }
+    const std::int64_t n0 = means.size(0);
+    const core::Bounds pb = o.initBounds.valid ? o.initBounds : core::Bounds{};
+    float spacing = 0.01f * extent;
+    {
+        const torch::Tensor lo = std::get<0>(means.min(0)), hi = std::get<0>(means.max(0));
+        const float vol = std::max(1e-9f, ((hi - lo).clamp_min(1e-3f).prod()).item<float>());
+        // Mean nearest-neighbour distance of uniform points is ~0.55 of the cube-root spacing;
+        // the reference initialises scales from neighbour distances.
+        spacing = 0.55f * std::cbrt(vol / float(n0));
+    }
+    (void)pb;
+    AdamParam pMeans, pScales, pRots, pOpac, pSh;
+    pMeans.init(means, torch::tensor(o.lrMeansStart * extent));
+    pScales.init(torch::full({n0, 3}, std::log(spacing)), torch::tensor(o.lrScale));
+    pRots.init(torch::cat({torch::ones({n0, 1}), torch::zeros({n0, 3})}, 1), torch::tensor(o.lrRotation));
+    pOpac.init(torch::full({n0}, std::log(0.1f / 0.9f)), torch::tensor(o.lrOpacity));
+    torch::Tensor sh = torch::zeros({n0, 16, 3});
+    sh.index_put_({Slice(), 0}, (colors - 0.5) / core::kShC0);
+    torch::Tensor shLr = torch::full({1, 16, 1}, o.lrRest);
+    shLr.index_put_({0, 0, 0}, o.lrDc);
+    pSh.init(sh, shLr);
+
+    torch::Tensor gradAccum = torch::zeros({n0}), gradCount = torch::zeros({n0}), maxRadii = torch::zeros({n0});
+    const torch::Tensor window = gaussianWindow();
+    const int densifyUntil = o.iterations * o.densifyUntilFraction / 100;
+    SplatFitResult result;
+    int degree = 0;
+    double psnrSum = 0.0;
+    int psnrCount = 0;
+    std::uniform_int_distribution<std::size_t> pick(0, views.size() - 1);
+
+    for (int it = 1; it <= o.iterations; ++it) {
+        cancel.throwIfCancelled();
+        if (it % o.shDegreeInterval == 0) degree = std::min(degree + 1, o.maxShDegree);
+        const double frac = double(it - 1) / std::max(1, o.iterations - 1);
+        // Log-linear decay of the position learning rate (reference get_expon_lr_func).
+        pMeans.lr = torch::tensor(float(std::exp(std::log(o.lrMeansStart) * (1 - frac) + std::log(o.lrMeansEnd) * frac) * extent));
+
+        const std::size_t vi = pick(rng);
+        const RasterCamera& cam = views[vi].camera;
+        const std::int64_t n = pMeans.value.size(0);
+        torch::Tensor means2D = torch::zeros({n, 2}, torch::requires_grad());
+        auto out = rasterizeSplats(pMeans.value, pScales.value, pRots.value, pOpac.value, pSh.value, means2D, cam, o.background, degree);
+        const torch::Tensor l1 = (out.image - targets[vi]).abs().mean();
+        const torch::Tensor loss = (1.0 - o.lambdaDssim) * l1 + o.lambdaDssim * (1.0 - ssimTensor(out.image, targets[vi], window));
+        loss.backward();
+        {
+            torch::NoGradGuard ng;
+            const double mse = (out.image - targets[vi]).pow(2).mean().item<double>();
+            psnrSum += 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
+            ++psnrCount;
+            if (it <= densifyUntil) {
+                const torch::Tensor visible = out.radii > 0;
+                // NDC-scaled screen-space gradient, the statistic of the reference implementation.
+                const torch::Tensor g = means2D.grad().norm(2, 1) * (0.5f * float(std::max(cam.width, cam.height)));
+                gradAccum.add_(torch::where(visible, g, torch::zeros_like(g)));
+                gradCount.add_(visible.to(torch::kFloat32));
+                maxRadii = torch::maximum(maxRadii, out.radii.to(torch::kFloat32));
+            }
+            for (AdamParam* p : {&pMeans, &pScales, &pRots, &pOpac, &pSh}) p->step(it);
+
+            if (it >= o.densifyFrom && it <= densifyUntil && it % o.densifyInterval == 0) {
+                const torch::Tensor avg = gradAccum / gradCount.clamp_min(1.0f);
+                const torch::Tensor maxScale = std::get<0>(pScales.value.exp().max(1));
+                const bool room = std::size_t(pMeans.value.size(0)) < o.maxSplats;
+                const torch::Tensor hot = (avg >= o.densifyGradThreshold) & torch::tensor(room);
+                const torch::Tensor small = maxScale <= o.percentDense * extent;
+                const torch::Tensor cloneMask = hot & small, splitMask = hot & ~small;
+                // Split: two samples drawn from each large Gaussian, scale / 1.6.
+                const torch::Tensor sIdx = splitMask.nonzero().squeeze(1);
+                torch::Tensor newMeans, newScales, newRots, newOpac, newSh;
+                {
+                    const torch::Tensor sc = pScales.value.index({sIdx}).exp().repeat({2, 1});
+                    const torch::Tensor q = pRots.value.index({sIdx}).repeat({2, 1});
+                    const torch::Tensor qn = q / q.norm(2, 1, true);
+                    const torch::Tensor w = qn.select(1, 0), x = qn.select(1, 1), y = qn.select(1, 2), z = qn.select(1, 3);
+                    const torch::Tensor R = torch::stack({1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+                                                          2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                                                          2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)}, 1)
+                                                 .view({-1, 3, 3});
+                    const torch::Tensor offs = torch::bmm(R, (torch::randn_like(sc) * sc).unsqueeze(2)).squeeze(2);
+                    newMeans = pMeans.value.index({sIdx}).repeat({2, 1}) + offs;
+                    newScales = (sc / 1.6f).log();
+                    newRots = q;
+                    newOpac = pOpac.value.index({sIdx}).repeat({2});
+                    newSh = pSh.value.index({sIdx}).repeat({2, 1, 1});
+                }
+                const torch::Tensor cIdx = cloneMask.nonzero().squeeze(1);
+                newMeans = torch::cat({newMeans, pMeans.value.index({cIdx})});
+                newScales = torch::cat({newScales, pScales.value.index({cIdx})});
+                newRots = torch::cat({newRots, pRots.value.index({cIdx})});
+                newOpac = torch::cat({newOpac, pOpac.value.index({cIdx})});
+                newSh = torch::cat({newSh, pSh.value.index({cIdx})});
+                const std::int64_t added = newMeans.size(0);
+                pMeans.append(newMeans);
+                pScales.append(newScales);
+                pRots.append(newRots);
+                pOpac.append(newOpac);
+                pSh.append(newSh);
+                // Prune: split originals, transparent Gaussians, and (after the first reset) huge ones.
+                torch::Tensor remove = torch::cat({splitMask, torch::zeros({added}, torch::kBool)});
+                remove |= torch::sigmoid(pOpac.value) < o.minOpacity;
+                if (it > o.opacityResetInterval) {
+                    const torch::Tensor big = std::get<0>(pScales.value.exp().max(1)) > 0.1f * extent;
+                    const torch::Tensor bigScreen = torch::cat({maxRadii, torch::zeros({added})}) > 20.0f;
+                    remove |= big | bigScreen;
+                }
+                const torch::Tensor keep = ~remove;
+                for (AdamParam* p : {&pMeans, &pScales, &pRots, &pOpac, &pSh}) p->keep(keep);
+                const std::int64_t nn = pMeans.value.size(0);
+                gradAccum = torch::zeros({nn});
+                gradCount = torch::zeros({nn});
+                maxRadii = torch::zeros({nn});
+            }
+            if (it % o.opacityResetInterval == 0 && it <= densifyUntil) {
+                pOpac.value.detach().clamp_max_(std::log(0.01f / 0.99f));
+                pOpac.m.zero_();
+                pOpac.v.zero_();
+            }
+        }
+        if (it % 100 == 0 || it == o.iterations) {
+            result.trainPsnr.emplace_back(it, psnrSum / std::max(1, psnrCount));
+            psnrSum = 0.0;
+            psnrCount = 0;
+            progress.report("fitting splats (" + std::to_string(pMeans.value.size(0)) + " Gaussians)", float(it) / float(o.iterations));
+        }
+        if (o.previewInterval > 0 && it % o.previewInterval == 0)
+            progress.preview(core::Asset::fromGaussians("preview", toCloud(pMeans, pScales, pRots, pOpac, pSh, degree)));
+    }
+    result.cloud = toCloud(pMeans, pScales, pRots, pOpac, pSh, o.maxShDegree);
+    result.iterations = o.iterations;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return result;
+}
+
+} // namespace kiln::optimize

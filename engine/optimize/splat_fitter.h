@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/gaussian_cloud.h"
+#include "core/image.h"
+#include "core/progress.h"
+#include "optimize/splat_raster_kernels.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace kiln::optimize {
+
+// One training image and the camera that saw it (intrinsics at the image's size).
+struct TrainView {
+    core::Image image;  // U8 RGB or RGBA; alpha composites over the fit's background
+    RasterCamera camera;
+};
+
+// The 3DGS optimisation recipe (Kerbl et al. 2023, section 5 and the reference train.py),
+// with the schedule scaled to `iterations`.
+struct SplatFitOptions {
+    int iterations = 7000;
+    int maxShDegree = 3;
+    int shDegreeInterval = 1000;        // SH degree +1 every this many iterations
+    glm::vec3 background{1.0f};         // composited behind RGBA targets and the render
+    std::uint64_t seed = 0;
+    // Initialisation: the given points (with colours if present) or `initialCount` random
+    // points inside `initBounds`.
+    std::vector<glm::vec3> initPoints;
+    std::vector<glm::vec3> initColors;
+    core::Bounds initBounds;
+    int initialCount = 30000;
+    // Losses and learning rates (scaled by the scene extent where the reference does).
+    float lambdaDssim = 0.2f;
+    float lrMeansStart = 1.6e-4f, lrMeansEnd = 1.6e-6f;
+    float lrDc = 2.5e-3f, lrRest = 2.5e-3f / 20.0f, lrOpacity = 5e-2f, lrScale = 5e-3f, lrRotation = 1e-3f;
+    // Adaptive density control.
+    int densifyFrom = 500, densifyUntilFraction = 50;  // percent of iterations
+    int densifyInterval = 100, opacityResetInterval = 3000;
+    float densifyGradThreshold = 2e-4f;  // |dL/d(centre in NDC)|, averaged over views
+    float percentDense = 0.01f;
+    float minOpacity = 0.005f;
+    std::size_t maxSplats = 400000;
+    int previewInterval = 200;
+};
+
+struct SplatFitResult {
+    core::GaussianCloud cloud;
+    std::vector<std::pair<int, double>> trainPsnr;  // (iteration, PSNR of the running batch)
+    int iterations = 0;
+    double seconds = 0.0;
+};
+
+// Fits Gaussians to the views. Reports progress (stage "fitting splats") with preview clouds and
+// polls the token. Throws kiln::Error on unusable input (no views, mismatched sizes).
+SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOptions& options, core::Progress& progress,
+                         const core::CancelToken& cancel);
+
+// Renders a cloud (no gradients) for evaluation; returns H x W x 3 floats in 0..1.
+std::vector<float> renderCloud(const core::GaussianCloud& cloud, const RasterCamera& camera, glm::vec3 background);
+
+// PSNR and SSIM (11x11 Gaussian window, sigma 1.5) of two float RGB images of one size.
+double psnr(const std::vector<float>& a, const std::vector<float>& b);
+double ssim(const std::vector<float>& a, const std::vector<float>& b, int width, int height);
+
+// Target pixels of a view composited over `background`, H x W x 3 floats in 0..1.
+std::vector<float> targetPixels(const core::Image& image, glm::vec3 background);
+
+} // namespace kiln::optimize

@@ -1,0 +1,176 @@
+#include "optimize/splat_raster.h"
+
+#include "core/error.h"
+
+#include <glm/gtc/type_ptr.hpp>
+
+#include <cstring>
+
+namespace kiln::optimize {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+template <class T>
+torch::Tensor toTensor(const std::vector<T>& v) {
+    static_assert(sizeof(T) == 4 || sizeof(T) == 1);
+    const auto dtype = sizeof(T) == 4 ? torch::kInt32 : torch::kUInt8;
+    if (v.empty()) return torch::empty({0}, dtype);
+    return torch::from_blob(const_cast<T*>(v.data()), {std::int64_t(v.size())}, dtype).clone();
+}
+
+template <class T>
+void fromTensor(const torch::Tensor& t, std::vector<T>& v) {
+    v.resize(std::size_t(t.numel()));
+    if (!v.empty()) std::memcpy(v.data(), t.data_ptr(), v.size() * sizeof(T));
+}
+
+torch::Tensor packCamera(const RasterCamera& c) {
+    torch::Tensor t = torch::empty({std::int64_t(sizeof(RasterCamera))}, torch::kUInt8);
+    std::memcpy(t.data_ptr(), &c, sizeof c);
+    return t;
+}
+
+RasterCamera unpackCamera(const torch::Tensor& t) {
+    RasterCamera c;
+    std::memcpy(&c, t.data_ptr(), sizeof c);
+    return c;
+}
+
+SplatParams paramsOf(const torch::Tensor& means, const torch::Tensor& logScales, const torch::Tensor& rotations,
+                     const torch::Tensor& opacityLogits, const torch::Tensor& sh, int degree) {
+    SplatParams p;
+    p.means = means.data_ptr<float>();
+    p.logScales = logScales.data_ptr<float>();
+    p.rotations = rotations.data_ptr<float>();
+    p.opacityLogits = opacityLogits.data_ptr<float>();
+    p.sh = sh.data_ptr<float>();
+    p.count = means.size(0);
+    p.coeffStride = int(sh.size(1));
+    p.degree = degree;
+    return p;
+}
+
+class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
+public:
+    static variable_list forward(AutogradContext* ctx, torch::Tensor means, torch::Tensor logScales, torch::Tensor rotations,
+                                 torch::Tensor opacityLogits, torch::Tensor sh, torch::Tensor means2D, const RasterCamera& camera,
+                                 glm::vec3 background, int degree) {
+        (void)means2D;
+        means = means.contiguous();
+        logScales = logScales.contiguous();
+        rotations = rotations.contiguous();
+        opacityLogits = opacityLogits.contiguous();
+        sh = sh.contiguous();
+        RasterState state;
+        torch::Tensor image = torch::empty({camera.height, camera.width, 3}, torch::kFloat32);
+        rasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), state,
+                         image.data_ptr<float>());
+        ctx->save_for_backward({means, logScales, rotations, opacityLogits, sh});
+        ctx->saved_data["camera"] = packCamera(camera);
+        ctx->saved_data["background"] = torch::tensor({background.x, background.y, background.z});
+        ctx->saved_data["degree"] = std::int64_t(degree);
+        ctx->saved_data["uv"] = torch::from_blob(state.uv.data(), {std::int64_t(state.uv.size())}).clone();
+        ctx->saved_data["conic"] = torch::from_blob(state.conic.data(), {std::int64_t(state.conic.size())}).clone();
+        ctx->saved_data["color"] = torch::from_blob(state.color.data(), {std::int64_t(state.color.size())}).clone();
+        ctx->saved_data["opacity"] = torch::from_blob(state.opacity.data(), {std::int64_t(state.opacity.size())}).clone();
+        ctx->saved_data["depth"] = torch::from_blob(state.depth.data(), {std::int64_t(state.depth.size())}).clone();
+        ctx->saved_data["finalT"] = torch::from_blob(state.finalT.data(), {std::int64_t(state.finalT.size())}).clone();
+        ctx->saved_data["clamped"] = toTensor(state.clamped);
+        ctx->saved_data["radius"] = toTensor(state.radius);
+        ctx->saved_data["tileRects"] = toTensor(state.tileRects);
+        ctx->saved_data["ids"] = toTensor(state.ids);
+        ctx->saved_data["tileRanges"] = toTensor(state.tileRanges);
+        ctx->saved_data["lastContributor"] = toTensor(state.lastContributor);
+        torch::Tensor radii = torch::from_blob(state.radius.data(), {std::int64_t(state.radius.size())}, torch::kInt32).clone();
+        ctx->mark_non_differentiable({radii});
+        return {image, radii};
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list gradOutputs) {
+        const auto saved = ctx->get_saved_variables();
+        const torch::Tensor &means = saved[0], &logScales = saved[1], &rotations = saved[2], &opacityLogits = saved[3], &sh = saved[4];
+        const RasterCamera camera = unpackCamera(ctx->saved_data["camera"].toTensor());
+        const torch::Tensor bg = ctx->saved_data["background"].toTensor();
+        const int degree = int(ctx->saved_data["degree"].toInt());
+        RasterState state;
+        auto floats = [&](const char* name, std::vector<float>& v) {
+            const torch::Tensor t = ctx->saved_data[name].toTensor();
+            v.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+        };
+        floats("uv", state.uv);
+        floats("conic", state.conic);
+        floats("color", state.color);
+        floats("opacity", state.opacity);
+        floats("depth", state.depth);
+        floats("finalT", state.finalT);
+        fromTensor(ctx->saved_data["clamped"].toTensor(), state.clamped);
+        fromTensor(ctx->saved_data["radius"].toTensor(), state.radius);
+        fromTensor(ctx->saved_data["tileRects"].toTensor(), state.tileRects);
+        fromTensor(ctx->saved_data["ids"].toTensor(), state.ids);
+        fromTensor(ctx->saved_data["tileRanges"].toTensor(), state.tileRanges);
+        fromTensor(ctx->saved_data["lastContributor"].toTensor(), state.lastContributor);
+
+        const torch::Tensor dLdImage = gradOutputs[0].contiguous();
+        torch::Tensor gMeans = torch::zeros_like(means), gScales = torch::zeros_like(logScales), gRot = torch::zeros_like(rotations),
+                      gOpacity = torch::zeros_like(opacityLogits), gSh = torch::zeros_like(sh), gMeans2D = torch::zeros({means.size(0), 2});
+        SplatGradients grads{gMeans.data_ptr<float>(), gScales.data_ptr<float>(), gRot.data_ptr<float>(), gOpacity.data_ptr<float>(),
+                             gSh.data_ptr<float>(), gMeans2D.data_ptr<float>()};
+        rasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(), state,
+                          dLdImage.data_ptr<float>(), grads);
+        return {gMeans, gScales, gRot, gOpacity, gSh, gMeans2D, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    }
+};
+
+void checkInput(const torch::Tensor& t, const char* name, std::int64_t n, std::vector<std::int64_t> tail) {
+    if (!t.defined() || t.device().type() != torch::kCPU || t.scalar_type() != torch::kFloat32)
+        throw Error(std::string("splat rasterizer: ") + name + " must be a float32 CPU tensor");
+    if (t.dim() != std::int64_t(tail.size()) + 1 || t.size(0) != n) throw Error(std::string("splat rasterizer: ") + name + " has the wrong shape");
+    for (std::size_t k = 0; k < tail.size(); ++k)
+        if (tail[k] >= 0 && t.size(std::int64_t(k) + 1) != tail[k]) throw Error(std::string("splat rasterizer: ") + name + " has the wrong shape");
+}
+
+} // namespace
+
+RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height, float fx, float fy, float cx, float cy) {
+    RasterCamera c{};
+    const glm::mat4 view = camera.view();
+    std::memcpy(c.view, glm::value_ptr(view), sizeof c.view);
+    c.fx = fx;
+    c.fy = fy;
+    c.cx = cx;
+    c.cy = cy;
+    c.width = width;
+    c.height = height;
+    c.znear = std::max(camera.znear, 1e-4f);
+    const glm::vec3 pos = camera.position();
+    c.position[0] = pos.x;
+    c.position[1] = pos.y;
+    c.position[2] = pos.z;
+    return c;
+}
+
+RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height) {
+    const float f = camera.focalPixels(height);
+    return makeRasterCamera(camera, width, height, f, f, 0.5f * float(width), 0.5f * float(height));
+}
+
+RasterOutput rasterizeSplats(const torch::Tensor& means, const torch::Tensor& logScales, const torch::Tensor& rotations,
+                             const torch::Tensor& opacityLogits, const torch::Tensor& sh, const torch::Tensor& means2D,
+                             const RasterCamera& camera, glm::vec3 background, int degree) {
+    const std::int64_t n = means.defined() ? means.size(0) : 0;
+    checkInput(means, "means", n, {3});
+    checkInput(logScales, "logScales", n, {3});
+    checkInput(rotations, "rotations", n, {4});
+    checkInput(opacityLogits, "opacityLogits", n, {});
+    checkInput(sh, "sh", n, {-1, 3});
+    checkInput(means2D, "means2D", n, {2});
+    if (degree < 0 || degree > 3 || sh.size(1) < (degree + 1) * (degree + 1)) throw Error("splat rasterizer: SH degree does not fit the coefficients");
+    if (camera.width <= 0 || camera.height <= 0) throw Error("splat rasterizer: empty image size");
+    auto out = RasterizeFunction::apply(means, logScales, rotations, opacityLogits, sh, means2D, camera, background, degree);
+    return {out[0], out[1]};
+}
+
+} // namespace kiln::optimize

@@ -1,0 +1,31 @@
+#pragma once
+
+// Differentiable Gaussian splat rasterizer as a LibTorch autograd function. Only optimize/ and
+// pipeline code include this header (LibTorch headers are slow to compile).
+#include "core/camera.h"
+#include "optimize/splat_raster_kernels.h"
+
+#include <glm/vec3.hpp>
+#include <torch/torch.h>
+
+namespace kiln::optimize {
+
+// Pinhole camera for a `width` x `height` image: from Kiln's camera (square pixels, centred
+// principal point) or from explicit intrinsics.
+RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height);
+RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height, float fx, float fy, float cx, float cy);
+
+struct RasterOutput {
+    torch::Tensor image;   // H x W x 3, float32
+    torch::Tensor radii;   // N, int32: 0 where the splat was not drawn
+};
+
+// Renders splats (float32 CPU tensors: means N x 3, logScales N x 3, rotations N x 4 (w, x, y, z),
+// opacityLogits N, sh N x K x 3 with K >= (degree + 1)^2) over `background`. Gradients flow to
+// every input; `means2D` (N x 2 zeros, requires_grad) receives dL/d(projected centre) in pixels,
+// the statistic 3DGS densification uses.
+RasterOutput rasterizeSplats(const torch::Tensor& means, const torch::Tensor& logScales, const torch::Tensor& rotations,
+                             const torch::Tensor& opacityLogits, const torch::Tensor& sh, const torch::Tensor& means2D,
+                             const RasterCamera& camera, glm::vec3 background, int degree);
+
+} // namespace kiln::optimize

@@ -1,0 +1,62 @@
+#pragma once
+
+// CPU kernels of the differentiable 3D Gaussian splatting rasterizer (Kerbl et al. 2023,
+// diff-gaussian-rasterization): per-splat projection, 16x16 tile binning, per-tile front-to-back
+// compositing, and the matching backward pass. Plain arrays in, plain arrays out: the LibTorch
+// autograd wrapper (splat_raster.h) owns the tensors. Image formation is identical to the
+// renderer's (engine/render, shaders/splat.*) and the CPU reference in tests.
+#include <cstdint>
+#include <vector>
+
+namespace kiln::optimize {
+
+inline constexpr int kTileSize = 16;
+
+struct RasterCamera {
+    float view[16];        // world -> camera, column-major, OpenGL convention (looks down -Z)
+    float fx, fy, cx, cy;  // pixels; u = fx x/d + cx, v = -fy y/d + cy with d = -z
+    int width, height;
+    float znear;
+    float position[3];     // camera centre in world space (view direction for SH)
+};
+
+struct SplatParams {
+    const float* means;          // N x 3
+    const float* logScales;      // N x 3
+    const float* rotations;      // N x 4, (w, x, y, z), any length
+    const float* opacityLogits;  // N
+    const float* sh;             // N x coeffStride x 3
+    std::int64_t count;
+    int coeffStride;             // coefficients stored per splat (16 for degree 3 storage)
+    int degree;                  // active SH degree (<= storage degree)
+};
+
+// What the forward pass keeps for the backward pass.
+struct RasterState {
+    std::vector<float> uv, conic, color, opacity, depth;  // per splat: 2, 3, 3, 1, 1
+    std::vector<std::uint8_t> clamped;                    // per splat x 3: colour clamped at 0
+    std::vector<std::int32_t> radius;                     // per splat, 0 = not drawn
+    std::vector<std::uint32_t> tileRects;                 // per splat: x0, y0, x1, y1 (tiles, exclusive)
+    std::vector<std::uint32_t> ids;                       // splat ids sorted by (tile, depth)
+    std::vector<std::uint32_t> tileRanges;                // per tile: begin, end in ids
+    std::vector<float> finalT;                            // per pixel
+    std::vector<std::uint32_t> lastContributor;           // per pixel: one past the last used entry
+};
+
+// Renders `image` (H x W x 3, display space) over `background`.
+void rasterizeForward(const SplatParams& params, const RasterCamera& camera, const float background[3], RasterState& state, float* image);
+
+struct SplatGradients {
+    float* means;          // N x 3
+    float* logScales;      // N x 3
+    float* rotations;      // N x 4
+    float* opacityLogits;  // N
+    float* sh;             // N x coeffStride x 3
+    float* means2D;        // N x 2: dL/d(projected centre) in pixels (densification statistic)
+};
+
+// Accumulates (+=) the gradients of L given dL/dimage; gradient arrays must be zeroed by the caller.
+void rasterizeBackward(const SplatParams& params, const RasterCamera& camera, const float background[3], const RasterState& state,
+                       const float* dLdImage, SplatGradients& grads);
+
+} // namespace kiln::optimize
