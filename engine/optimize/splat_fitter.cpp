@@ -96,6 +96,41 @@ core::GaussianCloud toCloud(const AdamParam& means, const AdamParam& scales, con
     return cloud;
 }
 
+// Keeps the points whose projection lands on an opaque pixel (alpha >= 0.5) in every RGBA view
+// that sees them, and takes their colour from the first such view.
+void carveToSilhouettes(const std::vector<TrainView>& views, torch::Tensor& means, torch::Tensor& colors) {
+    const std::int64_t n = means.size(0);
+    std::vector<std::uint8_t> keep(std::size_t(n), 1);
+    std::vector<std::uint8_t> coloured(std::size_t(n), 0);
+    const float* m = means.data_ptr<float>();
+    float* col = colors.data_ptr<float>();
+    bool anyAlpha = false;
+    for (const auto& v : views) {
+        if (v.image.channels != 4) continue;
+        anyAlpha = true;
+        const glm::mat4 view = glm::make_mat4(v.camera.view);
+        for (std::int64_t i = 0; i < n; ++i) {
+            if (!keep[std::size_t(i)]) continue;
+            const glm::vec3 t = glm::vec3(view * glm::vec4(m[i * 3], m[i * 3 + 1], m[i * 3 + 2], 1.0f));
+            const float d = -t.z;
+            if (d <= v.camera.znear) continue;
+            const int x = int(std::floor(v.camera.fx * t.x / d + v.camera.cx)), y = int(std::floor(-v.camera.fy * t.y / d + v.camera.cy));
+            if (x < 0 || y < 0 || x >= v.image.width || y >= v.image.height) continue;
+            const std::size_t px = (std::size_t(y) * std::size_t(v.image.width) + std::size_t(x)) * 4;
+            if (v.image.u8[px + 3] < 128) {
+                keep[std::size_t(i)] = 0;
+            } else if (!coloured[std::size_t(i)]) {
+                for (int c = 0; c < 3; ++c) col[i * 3 + c] = v.image.u8[px + std::size_t(c)] / 255.0f;
+                coloured[std::size_t(i)] = 1;
+            }
+        }
+    }
+    if (!anyAlpha) return;
+    const torch::Tensor mask = torch::from_blob(keep.data(), {n}, torch::kUInt8).to(torch::kBool);
+    means = means.index({mask}).contiguous();
+    colors = colors.index({mask}).contiguous();
+}
+
 } // namespace
 
 std::vector<float> targetPixels(const core::Image& image, glm::vec3 bg) {
@@ -170,6 +205,8 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         const torch::Tensor size = torch::tensor({o.initBounds.size().x, o.initBounds.size().y, o.initBounds.size().z});
         means = lo + torch::rand({o.initialCount, 3}) * size;
         colors = torch::rand({o.initialCount, 3});
+        if (o.carveWithAlpha) carveToSilhouettes(views, means, colors);
+        if (means.size(0) == 0) throw Error("splat fit: no initial point lies inside every view's silhouette (check the poses)");
     }
     const std::int64_t n0 = means.size(0);
     const core::Bounds pb = o.initBounds.valid ? o.initBounds : core::Bounds{};

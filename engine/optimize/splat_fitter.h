@@ -31,6 +31,9 @@ struct SplatFitOptions {
     std::vector<glm::vec3> initColors;
     core::Bounds initBounds;
     int initialCount = 30000;
+    // With RGBA views, random initial points outside any view's silhouette (alpha < 0.5) are
+    // discarded: a visual hull (Laurentini 1994) instead of the whole box, far fewer wasted splats.
+    bool carveWithAlpha = true;
     // Losses and learning rates (scaled by the scene extent where the reference does).
     float lambdaDssim = 0.2f;
     float lrMeansStart = 1.6e-4f, lrMeansEnd = 1.6e-6f;
