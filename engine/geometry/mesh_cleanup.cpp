@@ -1,0 +1,288 @@
+#include "geometry/mesh_cleanup.h"
+
+#include "core/error.h"
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace kiln::geometry {
+
+namespace {
+
+void checkMesh(const core::Mesh& mesh, const char* what) {
+    if (mesh.indices.size() % 3 != 0) throw Error(std::string(what) + ": index count is not a multiple of 3");
+    const std::size_t n = mesh.positions.size();
+    for (std::uint32_t i : mesh.indices)
+        if (i >= n) throw Error(std::string(what) + ": vertex index " + std::to_string(i) + " out of range (" + std::to_string(n) + " vertices)");
+    for (const auto& p : mesh.positions)
+        if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z))
+            throw Error(std::string(what) + ": vertex position is not finite");
+}
+
+struct PositionKey {
+    std::uint32_t x, y, z;
+    bool operator==(const PositionKey&) const = default;
+};
+struct PositionKeyHash {
+    std::size_t operator()(const PositionKey& k) const {
+        std::uint64_t h = k.x * 0x9E3779B97F4A7C15ull;
+        h ^= (k.y + 0x7F4A7C15ull + (h << 6) + (h >> 2)) * 0xBF58476D1CE4E5B9ull;
+        h ^= (k.z + 0x94D049BBull + (h << 6) + (h >> 2)) * 0x94D049BB133111EBull;
+        return std::size_t(h ^ (h >> 31));
+    }
+};
+
+std::uint32_t floatBits(float f) {
+    if (f == 0.0f) f = 0.0f;  // -0 and +0 are one position
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+
+// For every vertex, the first vertex with exactly the same position.
+std::vector<std::uint32_t> positionIds(const core::Mesh& mesh) {
+    std::unordered_map<PositionKey, std::uint32_t, PositionKeyHash> first;
+    first.reserve(mesh.positions.size());
+    std::vector<std::uint32_t> ids(mesh.positions.size());
+    for (std::size_t i = 0; i < mesh.positions.size(); ++i) {
+        const auto& p = mesh.positions[i];
+        ids[i] = first.try_emplace(PositionKey{floatBits(p.x), floatBits(p.y), floatBits(p.z)}, std::uint32_t(i)).first->second;
+    }
+    return ids;
+}
+
+struct UnionFind {
+    std::vector<std::uint32_t> parent;
+    explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
+    std::uint32_t find(std::uint32_t a) {
+        while (parent[a] != a) a = parent[a] = parent[parent[a]];
+        return a;
+    }
+    void unite(std::uint32_t a, std::uint32_t b) {
+        a = find(a);
+        b = find(b);
+        if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    }
+};
+
+bool zeroArea(const glm::vec3& a, const glm::vec3& b, const glm::vec3& c) {
+    const glm::dvec3 pa(a), pb(b), pc(c);
+    const double longest = std::max({glm::dot(pb - pa, pb - pa), glm::dot(pc - pb, pc - pb), glm::dot(pa - pc, pa - pc)});
+    return glm::length(glm::cross(pb - pa, pc - pa)) <= 1e-12 * longest;
+}
+
+// Index ranges to process: the submeshes, or the whole buffer when there are none.
+std::vector<core::Submesh> ranges(const core::Mesh& mesh) {
+    if (!mesh.submeshes.empty()) return mesh.submeshes;
+    core::Submesh all;
+    all.indexCount = std::uint32_t(mesh.indices.size());
+    all.vertexCount = std::uint32_t(mesh.positions.size());
+    return {all};
+}
+
+// A copy of `mesh` keeping the faces whose flag is set (faces numbered by index-buffer position).
+core::Mesh keepFaces(const core::Mesh& mesh, const std::vector<char>& keep) {
+    core::Mesh out = mesh;
+    out.indices.clear();
+    out.submeshes.clear();
+    for (core::Submesh s : ranges(mesh)) {
+        const std::uint32_t first = std::uint32_t(out.indices.size());
+        for (std::uint32_t i = s.firstIndex; i + 3 <= s.firstIndex + s.indexCount; i += 3)
+            if (keep[i / 3]) out.indices.insert(out.indices.end(), mesh.indices.begin() + i, mesh.indices.begin() + i + 3);
+        s.firstIndex = first;
+        s.indexCount = std::uint32_t(out.indices.size()) - first;
+        if (s.indexCount > 0 || mesh.submeshes.empty()) out.submeshes.push_back(s);
+    }
+    if (out.indices.empty()) out.submeshes.clear();
+    return out;
+}
+
+} // namespace
+
+MeshReport analyse(const core::Mesh& mesh) {
+    checkMesh(mesh, "mesh analysis");
+    MeshReport r;
+    r.vertices = mesh.positions.size();
+    r.triangles = mesh.triangleCount();
+    const std::vector<std::uint32_t> ids = positionIds(mesh);
+    UnionFind uf(mesh.positions.size());
+    // Undirected edge key in the high bits, direction (a < b) in bit 0.
+    std::vector<std::uint64_t> edges;
+    edges.reserve(mesh.indices.size());
+    for (std::size_t f = 0; f < r.triangles; ++f) {
+        const std::uint32_t v[3] = {ids[mesh.indices[3 * f]], ids[mesh.indices[3 * f + 1]], ids[mesh.indices[3 * f + 2]]};
+        const glm::vec3 &a = mesh.positions[v[0]], &b = mesh.positions[v[1]], &c = mesh.positions[v[2]];
+        const glm::dvec3 cr = glm::cross(glm::dvec3(b) - glm::dvec3(a), glm::dvec3(c) - glm::dvec3(a));
+        r.area += 0.5 * glm::length(cr);
+        // Divergence theorem: the signed tetrahedra (origin, a, b, c) sum to the enclosed volume.
+        r.volume += glm::dot(glm::dvec3(a), cr) / 6.0;
+        uf.unite(v[0], v[1]);
+        uf.unite(v[1], v[2]);
+        const bool repeated = v[0] == v[1] || v[1] == v[2] || v[2] == v[0];
+        if (repeated || zeroArea(a, b, c)) ++r.degenerateFaces;
+        if (repeated) continue;  // its "edges" are points or duplicates of real ones
+        for (int k = 0; k < 3; ++k) {
+            const std::uint32_t p = v[k], q = v[(k + 1) % 3];
+            edges.push_back((std::uint64_t(std::min(p, q)) << 33) | (std::uint64_t(std::max(p, q)) << 1) | std::uint64_t(p < q));
+        }
+    }
+    std::sort(edges.begin(), edges.end());
+    for (std::size_t i = 0; i < edges.size();) {
+        std::size_t j = i;
+        while (j < edges.size() && (edges[j] >> 1) == (edges[i] >> 1)) ++j;
+        const std::size_t uses = j - i;
+        if (uses == 1) ++r.boundaryEdges;
+        else if (uses > 2) ++r.nonManifoldEdges;
+        else if ((edges[i] & 1) == (edges[i + 1] & 1)) ++r.inconsistentEdges;
+        i = j;
+    }
+    std::vector<char> isRoot(mesh.positions.size(), 0);
+    for (std::uint32_t idx : mesh.indices) {
+        const std::uint32_t root = uf.find(ids[idx]);
+        if (!isRoot[root]) {
+            isRoot[root] = 1;
+            ++r.components;
+        }
+    }
+    r.watertight = r.triangles > 0 && r.boundaryEdges == 0 && r.nonManifoldEdges == 0;
+    return r;
+}
+
+core::Mesh removeUnusedVertices(const core::Mesh& mesh) {
+    checkMesh(mesh, "mesh cleanup");
+    std::vector<std::uint32_t> remap(mesh.positions.size(), std::numeric_limits<std::uint32_t>::max());
+    for (std::uint32_t i : mesh.indices) remap[i] = 0;
+    std::uint32_t next = 0;
+    for (auto& r : remap)
+        if (r == 0) r = next++;
+    core::Mesh out;
+    out.materials = mesh.materials;
+    out.textures = mesh.textures;
+    auto copy = [&](const auto& src, auto& dst) {
+        if (src.empty()) return;
+        dst.resize(next);
+        for (std::size_t i = 0; i < remap.size(); ++i)
+            if (remap[i] != std::numeric_limits<std::uint32_t>::max()) dst[remap[i]] = src[i];
+    };
+    copy(mesh.positions, out.positions);
+    copy(mesh.normals, out.normals);
+    copy(mesh.uv0, out.uv0);
+    copy(mesh.uv1, out.uv1);
+    copy(mesh.colors, out.colors);
+    out.indices.resize(mesh.indices.size());
+    for (std::size_t i = 0; i < mesh.indices.size(); ++i) out.indices[i] = remap[mesh.indices[i]];
+    out.submeshes = mesh.submeshes;
+    if (out.submeshes.empty() && !out.indices.empty()) out.submeshes = ranges(out);
+    for (auto& s : out.submeshes) {
+        std::uint32_t lo = std::numeric_limits<std::uint32_t>::max(), hi = 0;
+        for (std::uint32_t i = s.firstIndex; i < s.firstIndex + s.indexCount; ++i) {
+            lo = std::min(lo, out.indices[i]);
+            hi = std::max(hi, out.indices[i]);
+        }
+        s.firstVertex = s.indexCount ? lo : 0;
+        s.vertexCount = s.indexCount ? hi - lo + 1 : 0;
+    }
+    return out;
+}
+
+core::Mesh weldVertices(const core::Mesh& mesh, float epsilon) {
+    checkMesh(mesh, "vertex welding");
+    if (!(epsilon >= 0.0f) || !std::isfinite(epsilon)) throw Error("vertex welding: epsilon must be a finite value >= 0");
+    const std::size_t n = mesh.positions.size();
+    std::vector<std::uint32_t> rep;
+    if (epsilon == 0.0f) {
+        rep = positionIds(mesh);
+    } else {
+        // Uniform grid of cell size epsilon: a vertex's cluster representative lies in one of the 27
+        // cells around it. Representatives are the first vertex of each cluster in input order.
+        rep.resize(n);
+        std::unordered_map<PositionKey, std::vector<std::uint32_t>, PositionKeyHash> cells;
+        const float eps2 = epsilon * epsilon;
+        auto cellOf = [&](const glm::vec3& p) { return glm::ivec3(glm::floor(p / epsilon)); };
+        for (std::size_t i = 0; i < n; ++i) {
+            const glm::vec3& p = mesh.positions[i];
+            const glm::ivec3 c = cellOf(p);
+            std::uint32_t found = std::uint32_t(i);
+            for (int dz = -1; dz <= 1 && found == i; ++dz)
+                for (int dy = -1; dy <= 1 && found == i; ++dy)
+                    for (int dx = -1; dx <= 1 && found == i; ++dx) {
+                        auto it = cells.find(PositionKey{std::uint32_t(c.x + dx), std::uint32_t(c.y + dy), std::uint32_t(c.z + dz)});
+                        if (it == cells.end()) continue;
+                        for (std::uint32_t r : it->second) {
+                            const glm::vec3 d = mesh.positions[r] - p;
+                            if (glm::dot(d, d) <= eps2) {
+                                found = r;
+                                break;
+                            }
+                        }
+                    }
+            rep[i] = found;
+            if (found == i) cells[PositionKey{std::uint32_t(c.x), std::uint32_t(c.y), std::uint32_t(c.z)}].push_back(std::uint32_t(i));
+        }
+    }
+    core::Mesh out = mesh;
+    if (!mesh.normals.empty()) {
+        std::vector<glm::vec3> sum(n, glm::vec3(0.0f));
+        for (std::size_t i = 0; i < n; ++i) sum[rep[i]] += mesh.normals[i];
+        for (std::size_t i = 0; i < n; ++i)
+            if (rep[i] == i) out.normals[i] = glm::length(sum[i]) > 0.0f ? glm::normalize(sum[i]) : mesh.normals[i];
+    }
+    if (!mesh.colors.empty()) {
+        std::vector<glm::vec4> sum(n, glm::vec4(0.0f));
+        std::vector<float> count(n, 0.0f);
+        for (std::size_t i = 0; i < n; ++i) {
+            sum[rep[i]] += mesh.colors[i];
+            count[rep[i]] += 1.0f;
+        }
+        for (std::size_t i = 0; i < n; ++i)
+            if (rep[i] == i) out.colors[i] = sum[i] / count[i];
+    }
+    for (auto& idx : out.indices) idx = rep[idx];
+    return removeUnusedVertices(out);
+}
+
+core::Mesh removeDegenerateFaces(const core::Mesh& mesh) {
+    checkMesh(mesh, "mesh cleanup");
+    std::vector<char> keep(mesh.triangleCount(), 1);
+    for (std::size_t f = 0; f < keep.size(); ++f) {
+        const std::uint32_t a = mesh.indices[3 * f], b = mesh.indices[3 * f + 1], c = mesh.indices[3 * f + 2];
+        if (a == b || b == c || c == a || zeroArea(mesh.positions[a], mesh.positions[b], mesh.positions[c])) keep[f] = 0;
+    }
+    return removeUnusedVertices(keepFaces(mesh, keep));
+}
+
+core::Mesh removeSmallComponents(const core::Mesh& mesh, float minFraction) {
+    checkMesh(mesh, "mesh cleanup");
+    if (!(minFraction >= 0.0f && minFraction <= 1.0f)) throw Error("mesh cleanup: component fraction must be in [0, 1]");
+    const std::vector<std::uint32_t> ids = positionIds(mesh);
+    UnionFind uf(mesh.positions.size());
+    const std::size_t faces = mesh.triangleCount();
+    for (std::size_t f = 0; f < faces; ++f) {
+        uf.unite(ids[mesh.indices[3 * f]], ids[mesh.indices[3 * f + 1]]);
+        uf.unite(ids[mesh.indices[3 * f + 1]], ids[mesh.indices[3 * f + 2]]);
+    }
+    std::vector<std::uint32_t> faceRoot(faces), size(mesh.positions.size(), 0);
+    for (std::size_t f = 0; f < faces; ++f) ++size[faceRoot[f] = uf.find(ids[mesh.indices[3 * f]])];
+    const std::uint32_t largest = size.empty() ? 0 : *std::max_element(size.begin(), size.end());
+    std::vector<char> keep(faces);
+    for (std::size_t f = 0; f < faces; ++f) keep[f] = double(size[faceRoot[f]]) >= double(minFraction) * double(largest);
+    return removeUnusedVertices(keepFaces(mesh, keep));
+}
+
+core::Mesh cleanupMesh(const core::Mesh& mesh, const CleanupOptions& options) {
+    core::Mesh out = weldVertices(mesh, options.weldEpsilon);
+    if (options.removeDegenerate) out = removeDegenerateFaces(out);
+    if (options.minComponentFraction > 0.0f) out = removeSmallComponents(out, options.minComponentFraction);
+    return removeUnusedVertices(out);
+}
+
+} // namespace kiln::geometry

@@ -1,0 +1,474 @@
+#include "core/camera.h"
+#include "core/error.h"
+#include "core/image.h"
+#include "core/mesh.h"
+#include "geometry/bake.h"
+#include "geometry/decimate.h"
+#include "geometry/marching_cubes.h"
+#include "geometry/mesh_cleanup.h"
+#include "geometry/tsdf.h"
+
+#include <glm/geometric.hpp>
+#include <glm/gtc/constants.hpp>
+#include <glm/mat3x3.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+using kiln::core::Bounds;
+using kiln::core::Mesh;
+namespace geo = kiln::geometry;
+
+namespace {
+
+constexpr float kPi = glm::pi<float>();
+
+Bounds cube(float half) {
+    Bounds b;
+    b.extend(glm::vec3(-half));
+    b.extend(glm::vec3(half));
+    return b;
+}
+
+// Samples f at the grid points of marchingCubes' layout (x fastest).
+template <class F>
+std::vector<float> sampleGrid(int n, const Bounds& b, F&& f) {
+    std::vector<float> v(std::size_t(n) * n * n);
+    const glm::vec3 step = b.size() / float(n - 1);
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x) v[(std::size_t(z) * n + y) * n + x] = f(b.min + glm::vec3(x, y, z) * step);
+    return v;
+}
+
+std::vector<glm::vec3> gridPositions(int n, const Bounds& b) {
+    std::vector<glm::vec3> p;
+    p.reserve(std::size_t(n) * n * n);
+    const glm::vec3 step = b.size() / float(n - 1);
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x) p.push_back(b.min + glm::vec3(x, y, z) * step);
+    return p;
+}
+
+constexpr float kRadius = 0.73f;  // not aligned with the grid, so no sample sits on the surface
+
+Mesh sphereMesh(int n, const std::vector<glm::vec3>* colors = nullptr) {
+    return geo::marchingCubes(sampleGrid(n, cube(1.0f), [](glm::vec3 p) { return glm::length(p) - kRadius; }), glm::ivec3(n), cube(1.0f), 0.0f,
+                              colors);
+}
+
+float pointTriangleDistance(glm::vec3 p, glm::vec3 a, glm::vec3 b, glm::vec3 c) {
+    // Ericson, Real-Time Collision Detection 5.1.5.
+    const glm::vec3 ab = b - a, ac = c - a, ap = p - a;
+    const float d1 = glm::dot(ab, ap), d2 = glm::dot(ac, ap);
+    if (d1 <= 0 && d2 <= 0) return glm::length(p - a);
+    const glm::vec3 bp = p - b;
+    const float d3 = glm::dot(ab, bp), d4 = glm::dot(ac, bp);
+    if (d3 >= 0 && d4 <= d3) return glm::length(p - b);
+    const float vc = d1 * d4 - d3 * d2;
+    if (vc <= 0 && d1 >= 0 && d3 <= 0) return glm::length(p - (a + ab * (d1 / (d1 - d3))));
+    const glm::vec3 cp = p - c;
+    const float d5 = glm::dot(ab, cp), d6 = glm::dot(ac, cp);
+    if (d6 >= 0 && d5 <= d6) return glm::length(p - c);
+    const float vb = d5 * d2 - d1 * d6;
+    if (vb <= 0 && d2 >= 0 && d6 <= 0) return glm::length(p - (a + ac * (d2 / (d2 - d6))));
+    const float va = d3 * d6 - d5 * d4;
+    if (va <= 0 && (d4 - d3) >= 0 && (d5 - d6) >= 0) return glm::length(p - (b + (c - b) * ((d4 - d3) / ((d4 - d3) + (d5 - d6)))));
+    const float denom = 1.0f / (va + vb + vc);
+    return glm::length(p - (a + ab * (vb * denom) + ac * (vc * denom)));
+}
+
+float srgbToLinear(float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); }
+
+} // namespace
+
+// ---- marching cubes ----------------------------------------------------------------------------
+
+TEST(MarchingCubes, SphereIsWatertightWithAnalyticAreaAndVolume) {
+    const Mesh mesh = sphereMesh(64);
+    ASSERT_NO_THROW(mesh.validate("sphere"));
+    const geo::MeshReport r = geo::analyse(mesh);
+    EXPECT_TRUE(r.watertight);
+    EXPECT_EQ(r.boundaryEdges, 0u);
+    EXPECT_EQ(r.nonManifoldEdges, 0u);
+    EXPECT_EQ(r.inconsistentEdges, 0u);
+    EXPECT_EQ(r.components, 1u);
+    EXPECT_EQ(r.degenerateFaces, 0u);
+    // Shared vertices: a closed triangle mesh of genus 0 has V - E + F = 2 with E = 3F/2.
+    EXPECT_EQ(long(mesh.vertexCount()) - long(mesh.triangleCount()) * 3 / 2 + long(mesh.triangleCount()), 2);
+    const double area = 4.0 * kPi * kRadius * kRadius, volume = 4.0 / 3.0 * kPi * kRadius * kRadius * kRadius;
+    std::printf("sphere 64^3: area ratio %.4f, volume ratio %.4f\n", r.area / area, r.volume / volume);
+    EXPECT_NEAR(r.area / area, 1.0, 0.02) << r.area << " vs " << area;
+    EXPECT_NEAR(r.volume / volume, 1.0, 0.02) << r.volume << " vs " << volume;
+    // Gradient normals point outwards and agree with the counter-clockwise winding.
+    for (std::size_t v = 0; v < mesh.vertexCount(); ++v) {
+        ASSERT_GT(glm::dot(mesh.normals[v], glm::normalize(mesh.positions[v])), 0.99f) << v;
+        ASSERT_NEAR(glm::length(mesh.positions[v]), kRadius, 0.004f);
+    }
+    for (std::size_t t = 0; t < mesh.triangleCount(); ++t) {
+        const glm::vec3 a = mesh.positions[mesh.indices[3 * t]], b = mesh.positions[mesh.indices[3 * t + 1]],
+                        c = mesh.positions[mesh.indices[3 * t + 2]];
+        ASSERT_GT(glm::dot(glm::cross(b - a, c - a), a + b + c), 0.0f) << t;
+    }
+}
+
+TEST(MarchingCubes, RandomFieldsGiveClosedManifoldSurfaces) {
+    // Noise exercises every case, the ambiguous faces included: with the border outside, every
+    // surface is closed, so any crack, flipped triangle or non-manifold edge would show.
+    const int n = 24;
+    std::uint32_t state = 12345u;
+    auto rnd = [&] {
+        state = state * 1664525u + 1013904223u;
+        return float(state >> 8) / float(1u << 24) * 2.0f - 1.0f;
+    };
+    for (geo::IsoSide side : {geo::IsoSide::Below, geo::IsoSide::Above}) {
+        std::vector<float> v(std::size_t(n) * n * n);
+        for (int z = 0; z < n; ++z)
+            for (int y = 0; y < n; ++y)
+                for (int x = 0; x < n; ++x) {
+                    const bool border = x == 0 || y == 0 || z == 0 || x == n - 1 || y == n - 1 || z == n - 1;
+                    const float outside = side == geo::IsoSide::Below ? 1.0f : -1.0f;
+                    v[(std::size_t(z) * n + y) * n + x] = border ? outside : rnd();
+                }
+        const Mesh mesh = geo::marchingCubes(v, glm::ivec3(n), cube(1.0f), 0.0f, nullptr, side);
+        const geo::MeshReport r = geo::analyse(mesh);
+        EXPECT_GT(r.components, 10u);
+        EXPECT_TRUE(r.watertight);
+        EXPECT_EQ(r.nonManifoldEdges, 0u);
+        EXPECT_EQ(r.inconsistentEdges, 0u);
+        EXPECT_GT(r.volume, 0.0);  // every component wound outwards
+    }
+}
+
+TEST(MarchingCubes, ColorsInterpolateFromTheGrid) {
+    const int n = 32;
+    std::vector<glm::vec3> colors;
+    for (const glm::vec3& p : gridPositions(n, cube(1.0f))) colors.push_back((p + 1.0f) * 0.5f);
+    const Mesh mesh = sphereMesh(n, &colors);
+    ASSERT_EQ(mesh.colors.size(), mesh.vertexCount());
+    // A colour linear in position is reproduced exactly by interpolation along grid edges.
+    for (std::size_t v = 0; v < mesh.vertexCount(); ++v) {
+        const glm::vec3 expected = (mesh.positions[v] + 1.0f) * 0.5f;
+        ASSERT_LT(glm::length(glm::vec3(mesh.colors[v]) - expected), 1e-4f) << v;
+        ASSERT_EQ(mesh.colors[v].a, 1.0f);
+    }
+}
+
+TEST(MarchingCubes, DensityFieldsAndAnisotropicBounds) {
+    // A density (inside above the iso-value) in a non-cubic box: an ellipsoid, outward normals.
+    Bounds b;
+    b.extend({-2.0f, -1.0f, -0.5f});
+    b.extend({2.0f, 1.0f, 0.5f});
+    const glm::ivec3 res(80, 40, 24);
+    std::vector<float> density;
+    const glm::vec3 step = b.size() / glm::vec3(res - 1);
+    const glm::vec3 axes(1.5f, 0.7f, 0.33f);
+    for (int z = 0; z < res.z; ++z)
+        for (int y = 0; y < res.y; ++y)
+            for (int x = 0; x < res.x; ++x) {
+                const glm::vec3 p = b.min + glm::vec3(x, y, z) * step;
+                density.push_back(1.0f - glm::length(p / axes));
+            }
+    const Mesh mesh = geo::marchingCubes(density, res, b, 0.2f, nullptr, geo::IsoSide::Above);
+    const geo::MeshReport r = geo::analyse(mesh);
+    EXPECT_TRUE(r.watertight);
+    EXPECT_EQ(r.inconsistentEdges, 0u);
+    const double volume = 4.0 / 3.0 * kPi * axes.x * axes.y * axes.z * std::pow(0.8, 3);
+    EXPECT_NEAR(r.volume / volume, 1.0, 0.03);
+    for (std::size_t v = 0; v < mesh.vertexCount(); ++v) ASSERT_GT(glm::dot(mesh.normals[v], mesh.positions[v]), 0.0f);
+}
+
+TEST(MarchingCubes, UnknownSamplesProduceNoSurface) {
+    const int n = 32;
+    std::vector<float> v = sampleGrid(n, cube(1.0f), [](glm::vec3 p) { return glm::length(p) - kRadius; });
+    const auto pos = gridPositions(n, cube(1.0f));
+    for (std::size_t i = 0; i < v.size(); ++i)
+        if (pos[i].x > 0.2f) v[i] = std::nanf("");
+    const Mesh mesh = geo::marchingCubes(v, glm::ivec3(n), cube(1.0f), 0.0f);
+    ASSERT_GT(mesh.triangleCount(), 100u);
+    for (const auto& p : mesh.positions) ASSERT_LE(p.x, 0.2f);
+    EXPECT_GT(geo::analyse(mesh).boundaryEdges, 0u);
+}
+
+TEST(MarchingCubes, RejectsMismatchedGrids) {
+    std::vector<float> v(27, 1.0f);
+    EXPECT_THROW(geo::marchingCubes(v, glm::ivec3(3, 3, 2), cube(1.0f), 0.0f), kiln::Error);
+    EXPECT_THROW(geo::marchingCubes(v, glm::ivec3(1, 27, 1), cube(1.0f), 0.0f), kiln::Error);
+    EXPECT_THROW(geo::marchingCubes(v, glm::ivec3(3), Bounds{}, 0.0f), kiln::Error);
+    std::vector<glm::vec3> c(5);
+    EXPECT_THROW(geo::marchingCubes(v, glm::ivec3(3), cube(1.0f), 0.0f, &c), kiln::Error);
+    EXPECT_TRUE(geo::marchingCubes(v, glm::ivec3(3), cube(1.0f), 0.0f).empty());
+}
+
+TEST(MarchingCubes, Grid256IsFast) {
+    // A sphere (little surface) and a gyroid (surface through most cells) at 256^3, one thread.
+    const int n = 256;
+    struct Case {
+        const char* name;
+        std::function<float(glm::vec3)> f;
+    };
+    const Case cases[] = {{"sphere", [](glm::vec3 p) { return glm::length(p) - kRadius; }},
+                          {"gyroid", [](glm::vec3 p) {
+                               const glm::vec3 q = p * 12.0f;
+                               return std::sin(q.x) * std::cos(q.y) + std::sin(q.y) * std::cos(q.z) + std::sin(q.z) * std::cos(q.x);
+                           }}};
+    for (const Case& c : cases) {
+        const auto values = sampleGrid(n, cube(1.0f), c.f);
+        const auto start = std::chrono::steady_clock::now();
+        const Mesh mesh = geo::marchingCubes(values, glm::ivec3(n), cube(1.0f), 0.0f);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::printf("marching cubes 256^3 %s: %.3f s, %zu vertices, %zu triangles\n", c.name, seconds, mesh.vertexCount(), mesh.triangleCount());
+        EXPECT_EQ(geo::analyse(mesh).nonManifoldEdges, 0u);
+        EXPECT_LT(seconds, 3.0);  // generous for loaded CI machines and unoptimised builds
+    }
+}
+
+// ---- TSDF fusion -------------------------------------------------------------------------------
+
+TEST(Tsdf, FusesSyntheticDepthMapsOfASphere) {
+    const glm::vec3 centre(0.05f, -0.03f, 0.02f);
+    const float radius = 0.6f;
+    const int size = 160;
+    const float fovY = 45.0f * kPi / 180.0f;
+    geo::TsdfVolume volume(cube(1.0f), 96, 0.0f + 4.0f * (2.0f / 95.0f));
+    const float voxel = volume.voxelSize();
+    const int views = 24;
+    for (int k = 0; k < views; ++k) {
+        // Fibonacci sphere of camera positions, all looking at the sphere's centre.
+        const float y = 1.0f - 2.0f * (float(k) + 0.5f) / float(views);
+        const float ring = std::sqrt(1.0f - y * y), phi = float(k) * kPi * (3.0f - std::sqrt(5.0f));
+        const glm::vec3 eye = centre + 2.5f * glm::vec3(ring * std::cos(phi), y, ring * std::sin(phi));
+        const glm::vec3 up = std::abs(y) > 0.9f ? glm::vec3(1, 0, 0) : glm::vec3(0, 1, 0);
+        const auto cam = kiln::core::Camera::lookAt(eye, centre, up, fovY);
+        const float f = cam.focalPixels(size), c = 0.5f * float(size);
+        kiln::core::Image depth = kiln::core::Image::makeF32(size, size, 1);
+        kiln::core::Image color = kiln::core::Image::makeU8(size, size, 3);
+        const glm::mat3 rot(cam.cameraToWorld);
+        for (int j = 0; j < size; ++j)
+            for (int i = 0; i < size; ++i) {
+                // Ray through the pixel centre with camera-space z = -1, so t is the depth along -Z.
+                const glm::vec3 dir = rot * glm::vec3((float(i) + 0.5f - c) / f, -(float(j) + 0.5f - c) / f, -1.0f);
+                const glm::vec3 oc = eye - centre;
+                const float a = glm::dot(dir, dir), b = glm::dot(oc, dir), cc = glm::dot(oc, oc) - radius * radius;
+                const float disc = b * b - a * cc;
+                if (disc < 0.0f) continue;
+                const float t = (-b - std::sqrt(disc)) / a;
+                depth.f32[std::size_t(j) * size + std::size_t(i)] = t;
+                const glm::vec3 n = glm::normalize(eye + t * dir - centre);
+                for (int ch = 0; ch < 3; ++ch)
+                    color.u8[(std::size_t(j) * size + std::size_t(i)) * 3 + std::size_t(ch)] = std::uint8_t(std::lround((n[ch] * 0.5f + 0.5f) * 255.0f));
+            }
+        volume.integrate(depth, color, cam, f, f, c, c);
+    }
+    EXPECT_EQ(volume.viewCount(), views);
+    const Mesh mesh = volume.extractMesh();
+    ASSERT_GT(mesh.triangleCount(), 1000u);
+    const geo::MeshReport r = geo::analyse(mesh);
+    EXPECT_TRUE(r.watertight) << r.boundaryEdges << " boundary, " << r.nonManifoldEdges << " non-manifold edges";
+    EXPECT_EQ(r.components, 1u);
+    float worst = 0.0f, colorError = 0.0f;
+    ASSERT_EQ(mesh.colors.size(), mesh.vertexCount());
+    for (std::size_t v = 0; v < mesh.vertexCount(); ++v) {
+        const glm::vec3 d = mesh.positions[v] - centre;
+        worst = std::max(worst, std::abs(glm::length(d) - radius));
+        const glm::vec3 n = glm::normalize(d);
+        for (int ch = 0; ch < 3; ++ch) colorError += std::abs(mesh.colors[v][ch] - srgbToLinear(n[ch] * 0.5f + 0.5f));
+    }
+    colorError /= float(3 * mesh.vertexCount());
+    std::printf("TSDF sphere: %zu triangles, max distance %.3f voxels, mean colour error %.4f\n", mesh.triangleCount(), worst / voxel,
+                colorError);
+    EXPECT_LT(worst, 1.5f * voxel);
+    EXPECT_LT(colorError, 0.03f);
+}
+
+TEST(Tsdf, RejectsBadInput) {
+    EXPECT_THROW(geo::TsdfVolume(Bounds{}, 64, 0.1f), kiln::Error);
+    EXPECT_THROW(geo::TsdfVolume(cube(1.0f), 1, 0.1f), kiln::Error);
+    EXPECT_THROW(geo::TsdfVolume(cube(1.0f), 64, 0.001f), kiln::Error);  // under one voxel
+    geo::TsdfVolume volume(cube(1.0f), 16, 0.5f);
+    const auto cam = kiln::core::Camera::lookAt({0, 0, 3}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    EXPECT_THROW(volume.integrate(kiln::core::Image::makeU8(8, 8, 1), {}, cam, 10, 10, 4, 4), kiln::Error);
+    EXPECT_THROW(volume.integrate(kiln::core::Image::makeF32(8, 8, 1), kiln::core::Image::makeU8(4, 4, 3), cam, 10, 10, 4, 4), kiln::Error);
+    EXPECT_NO_THROW(volume.integrate(kiln::core::Image::makeF32(8, 8, 1), {}, cam, 10, 10, 4, 4));
+    EXPECT_TRUE(volume.extractMesh().empty());  // nothing measured, nothing extracted
+}
+
+// ---- cleanup and analysis ----------------------------------------------------------------------
+
+TEST(MeshCleanup, RemovesFloatersAndDegenerateFaces) {
+    const Mesh sphere = sphereMesh(32);
+    Mesh mesh = sphere;
+    const std::uint32_t base = std::uint32_t(mesh.positions.size());
+    // A small closed tetrahedron floating away from the sphere.
+    for (glm::vec3 p : {glm::vec3(3, 3, 3), glm::vec3(3.1f, 3, 3), glm::vec3(3, 3.1f, 3), glm::vec3(3, 3, 3.1f)}) {
+        mesh.positions.push_back(p);
+        mesh.normals.push_back({0, 1, 0});
+    }
+    for (std::uint32_t t : {0u, 2u, 1u, 0u, 1u, 3u, 0u, 3u, 2u, 1u, 2u, 3u}) mesh.indices.push_back(base + t);
+    // Degenerate faces on the sphere: a repeated index and three collinear points.
+    mesh.indices.insert(mesh.indices.end(), {0u, 0u, 1u});
+    const std::uint32_t line = std::uint32_t(mesh.positions.size());
+    for (float s : {0.0f, 0.5f, 1.0f}) {
+        mesh.positions.push_back(sphere.positions[0] + s * (sphere.positions[1] - sphere.positions[0]));
+        mesh.normals.push_back({0, 1, 0});
+    }
+    mesh.indices.insert(mesh.indices.end(), {line, line + 1, line + 2});
+    mesh.submeshes[0].indexCount = std::uint32_t(mesh.indices.size());
+    mesh.submeshes[0].vertexCount = std::uint32_t(mesh.positions.size());
+    ASSERT_NO_THROW(mesh.validate("dirty"));
+
+    const geo::MeshReport before = geo::analyse(mesh);
+    EXPECT_EQ(before.degenerateFaces, 2u);
+    EXPECT_GE(before.components, 2u);
+
+    const Mesh clean = geo::cleanupMesh(mesh);
+    ASSERT_NO_THROW(clean.validate("clean"));
+    const geo::MeshReport after = geo::analyse(clean);
+    EXPECT_EQ(after.degenerateFaces, 0u);
+    EXPECT_EQ(after.components, 1u);
+    EXPECT_TRUE(after.watertight);
+    EXPECT_EQ(clean.triangleCount(), sphere.triangleCount());
+    EXPECT_EQ(clean.vertexCount(), sphere.vertexCount());
+    // Only the sphere's triangles remain.
+    for (const auto& p : clean.positions) ASSERT_LT(glm::length(p), 1.0f);
+
+    // With a fraction of 0 the floater stays.
+    geo::CleanupOptions keepAll;
+    keepAll.minComponentFraction = 0.0f;
+    EXPECT_EQ(geo::analyse(geo::cleanupMesh(mesh, keepAll)).components, 2u);
+}
+
+TEST(MeshCleanup, WeldsTriangleSoupAndReportsOpenOrFlippedSurfaces) {
+    const Mesh sphere = sphereMesh(24);
+    // Unshare every vertex and jitter the copies slightly.
+    Mesh soup;
+    for (std::size_t i = 0; i < sphere.indices.size(); ++i) {
+        const float jitter = 1e-6f * float(int(i % 7) - 3);
+        soup.positions.push_back(sphere.positions[sphere.indices[i]] + jitter);
+        soup.normals.push_back(sphere.normals[sphere.indices[i]]);
+        soup.indices.push_back(std::uint32_t(i));
+    }
+    soup.submeshes.push_back({"soup", 0, std::uint32_t(soup.indices.size()), 0, std::uint32_t(soup.positions.size()), -1});
+    EXPECT_FALSE(geo::analyse(soup).watertight);
+    const Mesh welded = geo::weldVertices(soup, 1e-4f);
+    ASSERT_NO_THROW(welded.validate("welded"));
+    EXPECT_EQ(welded.vertexCount(), sphere.vertexCount());
+    EXPECT_TRUE(geo::analyse(welded).watertight);
+    for (const auto& n : welded.normals) ASSERT_NEAR(glm::length(n), 1.0f, 1e-4f);
+
+    // An open quad: four boundary edges. A flipped triangle: inconsistent edges.
+    Mesh quad;
+    quad.positions = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}};
+    quad.indices = {0, 1, 2, 0, 2, 3};
+    const geo::MeshReport open = geo::analyse(quad);
+    EXPECT_EQ(open.boundaryEdges, 4u);
+    EXPECT_FALSE(open.watertight);
+    EXPECT_NEAR(open.area, 1.0, 1e-6);
+    quad.indices = {0, 1, 2, 0, 3, 2};
+    EXPECT_EQ(geo::analyse(quad).inconsistentEdges, 1u);
+    // Three faces on one edge: non-manifold.
+    quad.positions.push_back({0.5f, 0.5f, 1.0f});
+    quad.indices = {0, 1, 2, 0, 2, 3, 0, 2, 4};
+    EXPECT_EQ(geo::analyse(quad).nonManifoldEdges, 1u);
+}
+
+// ---- decimation --------------------------------------------------------------------------------
+
+TEST(Decimate, SphereReachesTargetAndKeepsSurface) {
+    const int n = 64;
+    std::vector<glm::vec3> colors;
+    for (const glm::vec3& p : gridPositions(n, cube(1.0f))) colors.push_back((p + 1.0f) * 0.5f);
+    const Mesh sphere = sphereMesh(n, &colors);
+    ASSERT_GT(sphere.triangleCount(), 10000u);
+    const Mesh low = geo::decimate(sphere, 1000);
+    ASSERT_NO_THROW(low.validate("decimated"));
+    std::printf("decimate: %zu -> %zu triangles\n", sphere.triangleCount(), low.triangleCount());
+    EXPECT_GE(low.triangleCount(), 900u);
+    EXPECT_LE(low.triangleCount(), 1100u);
+    EXPECT_TRUE(geo::analyse(low).watertight);
+    // Attributes stay with their vertices.
+    ASSERT_EQ(low.colors.size(), low.vertexCount());
+    ASSERT_EQ(low.normals.size(), low.vertexCount());
+    for (std::size_t v = 0; v < low.vertexCount(); ++v) {
+        ASSERT_LT(glm::length(glm::vec3(low.colors[v]) - (low.positions[v] + 1.0f) * 0.5f), 1e-4f);
+        ASSERT_GT(glm::dot(low.normals[v], glm::normalize(low.positions[v])), 0.99f);
+    }
+    // Two-sided distance: points on the coarse surface to the sphere, and the fine vertices to
+    // the coarse surface.
+    float coarseToSphere = 0.0f, fineToCoarse = 0.0f;
+    for (std::size_t t = 0; t < low.triangleCount(); ++t) {
+        const glm::vec3 a = low.positions[low.indices[3 * t]], b = low.positions[low.indices[3 * t + 1]], c = low.positions[low.indices[3 * t + 2]];
+        for (glm::vec3 p : {a, (a + b) * 0.5f, (b + c) * 0.5f, (c + a) * 0.5f, (a + b + c) / 3.0f})
+            coarseToSphere = std::max(coarseToSphere, std::abs(glm::length(p) - kRadius));
+    }
+    for (std::size_t v = 0; v < sphere.vertexCount(); v += 3) {
+        float best = 1e9f;
+        for (std::size_t t = 0; t < low.triangleCount(); ++t)
+            best = std::min(best, pointTriangleDistance(sphere.positions[v], low.positions[low.indices[3 * t]], low.positions[low.indices[3 * t + 1]],
+                                                        low.positions[low.indices[3 * t + 2]]));
+        fineToCoarse = std::max(fineToCoarse, best);
+    }
+    EXPECT_LT(coarseToSphere, 0.02f * kRadius);
+    EXPECT_LT(fineToCoarse, 0.02f * kRadius);
+
+    EXPECT_THROW(geo::decimate(sphere, 0), kiln::Error);
+    EXPECT_EQ(geo::decimate(sphere, sphere.triangleCount() + 5).triangleCount(), sphere.triangleCount());
+}
+
+// ---- texture bake ------------------------------------------------------------------------------
+
+TEST(Bake, TextureReproducesVertexColours) {
+    const int n = 32;
+    std::vector<glm::vec3> colors;
+    for (const glm::vec3& p : gridPositions(n, cube(1.0f))) colors.push_back(glm::clamp((p + glm::vec3(1.0f, 0.8f, 0.6f)) * 0.5f, 0.0f, 1.0f));
+    const Mesh mesh = geo::decimate(sphereMesh(n, &colors), 600);
+    const int size = 1024;
+    const Mesh baked = geo::bakeVertexColorsToTexture(mesh, size);
+    ASSERT_NO_THROW(baked.validate("baked"));
+    ASSERT_EQ(baked.triangleCount(), mesh.triangleCount());
+    ASSERT_EQ(baked.uv0.size(), baked.vertexCount());
+    EXPECT_TRUE(baked.colors.empty());
+    ASSERT_EQ(baked.textures.size(), 1u);
+    ASSERT_EQ(baked.materials.size(), 1u);
+    EXPECT_EQ(baked.materials[0].baseColorTexture, 0);
+    EXPECT_EQ(baked.submeshes[0].material, 0);
+    const kiln::core::Image& tex = baked.textures[0].image;
+    ASSERT_EQ(tex.width, size);
+    ASSERT_EQ(tex.height, size);
+    // Same surface (position-welded topology survives the split into per-triangle vertices).
+    EXPECT_TRUE(geo::analyse(baked).watertight);
+    auto texel = [&](glm::vec2 uv) {
+        const int x = std::clamp(int(uv.x * float(size)), 0, size - 1), y = std::clamp(int(uv.y * float(size)), 0, size - 1);
+        glm::vec3 c;
+        for (int ch = 0; ch < 3; ++ch) c[ch] = srgbToLinear(tex.at(x, y, ch));
+        return c;
+    };
+    float worst = 0.0f;
+    for (std::size_t t = 0; t < baked.triangleCount(); ++t) {
+        glm::vec2 uv(0.0f);
+        glm::vec3 expected(0.0f);
+        for (int k = 0; k < 3; ++k) {
+            ASSERT_EQ(baked.positions[3 * t + std::size_t(k)], mesh.positions[mesh.indices[3 * t + std::size_t(k)]]);
+            uv += baked.uv0[baked.indices[3 * t + std::size_t(k)]] / 3.0f;
+            expected += glm::vec3(mesh.colors[mesh.indices[3 * t + std::size_t(k)]]) / 3.0f;
+        }
+        worst = std::max(worst, glm::length(texel(uv) - expected));
+        // Padding: just outside the triangle's corners the texels still carry its colours.
+        const glm::vec2 corner = baked.uv0[baked.indices[3 * t]] - glm::vec2(1.5f / float(size));
+        ASSERT_LT(glm::length(texel(corner) - glm::vec3(mesh.colors[mesh.indices[3 * t]])), 0.02f) << t;
+    }
+    EXPECT_LT(worst, 0.02f);
+
+    Mesh plain = mesh;
+    plain.colors.clear();
+    EXPECT_THROW(geo::bakeVertexColorsToTexture(plain, size), kiln::Error);
+    EXPECT_THROW(geo::bakeVertexColorsToTexture(mesh, 64), kiln::Error);  // 600 triangles in 64 px
+}
