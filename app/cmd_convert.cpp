@@ -1,9 +1,10 @@
 #include "cli.h"
 
 #include "core/error.h"
-#include "core/transform.h"
 #include "io/asset_io.h"
 #include "io/atomic_write.h"
+#include "io/binary_reader.h"
+#include "io/export_asset.h"
 
 #include <cmath>
 #include <cstdio>
@@ -12,46 +13,57 @@
 namespace kiln::app {
 
 int cmdConvert(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"up", "scale"}, {"force"});
-    if (args.positional.size() != 2) throw Error("usage: kiln convert IN OUT [--up y|z] [--scale S] [--force]");
+    const Args args = parseArgs(argc, argv, 2, {"up", "scale", "preset", "fbx-textures", "fbx-version"}, {"force"});
+    if (args.positional.size() != 2)
+        throw Error("usage: kiln convert IN OUT [--preset " + io::exportPresetNames() +
+                    "] [--up y|z] [--scale S] [--fbx-textures embed|beside] [--fbx-version 7400|7500] [--force]");
     const std::filesystem::path in = args.positional[0], out = args.positional[1];
-    const std::string up = args.get("up", "y");
-    if (up != "y" && up != "z") throw Error("--up must be 'y' or 'z', not '" + up + "'");
-    float scale = 1.0f;
+
+    io::ExportOptions options;
+    options.preset = io::exportPreset(args.get("preset", "generic")).name;  // unknown names fail here
+    options.overwrite = args.has("force");
+    if (args.has("up")) {
+        const std::string up = args.get("up");
+        if (up != "y" && up != "z") throw Error("--up must be 'y' or 'z', not '" + up + "'");
+        if (options.preset != "generic")
+            throw Error("--up only applies to --preset generic; preset '" + options.preset + "' fixes the axes (" +
+                        io::exportPreset(options.preset).frame.describe() + ")");
+        options.up = up == "z" ? io::Axis::PosZ : io::Axis::PosY;
+    }
     if (args.has("scale")) {
         const std::string s = args.get("scale");
         char* end = nullptr;
-        scale = std::strtof(s.c_str(), &end);
-        if (s.empty() || *end != '\0' || !std::isfinite(scale) || scale <= 0.0f || scale > 1e6f)
+        options.scale = std::strtof(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !std::isfinite(options.scale) || options.scale <= 0.0f || options.scale > 1e6f)
             throw Error("--scale must be a positive number up to 1e6, not '" + s + "'");
     }
-    const bool force = args.has("force");
+    if (args.has("fbx-textures")) {
+        const std::string t = args.get("fbx-textures");
+        if (t != "embed" && t != "beside") throw Error("--fbx-textures must be 'embed' or 'beside', not '" + t + "'");
+        options.fbxTextures = t == "embed" ? io::FbxTextures::Embed : io::FbxTextures::Beside;
+    }
+    if (args.has("fbx-version")) {
+        const std::string v = args.get("fbx-version");
+        if (v != "7400" && v != "7500") throw Error("--fbx-version must be 7400 or 7500, not '" + v + "'");
+        options.fbxVersion = std::stoi(v);
+    }
     // Fail before the (possibly long) load when the output would be refused anyway.
-    io::checkCanWrite(out, force);
+    io::checkCanWrite(out, options.overwrite);
 
     core::Progress progress = terminalProgress();
     progress.report("reading " + in.filename().string(), 0.0f);
-    core::Asset asset = io::loadAsset(in);
+    const core::Asset asset = io::loadAsset(in);
 
-    core::Similarity xf;
-    xf.scale = scale;
-    if (up == "z") xf.rotation = core::yUpToZUp();
-    const bool identity = scale == 1.0f && up == "y";
-    if (!identity) {
-        progress.report("transforming", 0.5f);
-        if (const core::Mesh* m = asset.mesh()) {
-            core::Mesh copy = *m;
-            core::transformMesh(copy, xf);
-            asset = core::Asset::fromMesh(asset.name, std::move(copy), asset.provenance);
-        } else if (const core::GaussianCloud* g = asset.gaussians()) {
-            core::GaussianCloud copy = *g;
-            core::transformGaussians(copy, xf);
-            asset = core::Asset::fromGaussians(asset.name, std::move(copy), asset.provenance);
-        }
-    }
-    progress.report("writing " + out.filename().string(), 0.6f);
-    io::saveAsset(asset, out, {.overwrite = force});
+    progress.report("writing " + out.filename().string(), 0.5f);
+    const io::ExportReport report = io::exportAsset(asset, out, options);
     progress.report("done", 1.0f);
+
+    const io::ExportPreset& preset = io::exportPreset(options.preset);
+    io::FileFrame frame = preset.frameFor(io::lowerExtension(out));
+    if (options.up == io::Axis::PosZ) frame = {io::Axis::PosZ, io::Axis::NegY, frame.unitsPerMetre};
+    std::printf("export check (%s preset, %s):\n", preset.name.c_str(), report.splats ? "Gaussian splats" : frame.describe().c_str());
+    for (const std::string& line : report.lines()) std::printf("  %s\n", line.c_str());
+    for (const std::string& w : report.warnings) std::fprintf(stderr, "kiln convert: warning: %s\n", w.c_str());
     std::printf("wrote %s\n", out.string().c_str());
     return 0;
 }

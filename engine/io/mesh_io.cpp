@@ -2,8 +2,10 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/gltf_cleanup.h"
 #include "io/image_io.h"
 #include "io/splat_io.h"
+#include "io/texture_files.h"
 
 #include <assimp/DefaultLogger.hpp>
 #include <assimp/Exporter.hpp>
@@ -20,6 +22,7 @@
 #include <glm/matrix.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -33,6 +36,17 @@ namespace fs = std::filesystem;
 namespace kiln::io {
 
 namespace {
+
+// sRGB transfer function (IEC 61966-2-1). Vertex colours in PLY, OBJ and FBX are display-referred
+// by convention (Blender, Maya, MeshLab read them as sRGB); Kiln keeps them linear like glTF.
+float linearToSrgb(float c) {
+    c = std::clamp(c, 0.0f, 1.0f);
+    return c <= 0.0031308f ? 12.92f * c : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f;
+}
+float srgbToLinear(float c) {
+    c = std::clamp(c, 0.0f, 1.0f);
+    return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
+}
 
 glm::mat4 toGlm(const aiMatrix4x4& m) {
     // Assimp is row-major with translation in a4/b4/c4; glm is column-major.
@@ -163,6 +177,44 @@ void checkOffCounts(const fs::path& path, const std::string& name) {
     if (vertices * 6 + faces * 8 > bytes.size() + 16)
         throw Error(name + ": OFF header declares " + std::to_string(vertices) + " vertices and " + std::to_string(faces) +
                     " faces, more than the file's " + std::to_string(bytes.size()) + " bytes can hold");
+}
+
+// FBX files say which axis is up, which way the front faces and how many centimetres a unit is
+// (GlobalSettings, which Assimp passes on as scene metadata but does not apply). Brings the mesh
+// into Kiln's frame: +Y up, front +Z, metres.
+void fbxToKilnFrame(const aiScene& scene, core::Mesh& mesh, const std::string& name) {
+    const aiMetadata* meta = scene.mMetaData;
+    if (!meta) return;
+    auto integer = [&](const char* key, int fallback) {
+        int32_t v = fallback;
+        return meta->Get(key, v) ? int(v) : fallback;
+    };
+    double unitScale = 1.0;  // FBX's default unit is the centimetre
+    float f = 0.0f;
+    double d = 0.0;
+    if (meta->Get("UnitScaleFactor", f)) unitScale = f;
+    else if (meta->Get("UnitScaleFactor", d)) unitScale = d;
+    if (!(unitScale > 0.0) || !std::isfinite(unitScale)) throw Error(name + ": FBX UnitScaleFactor must be a positive number");
+    auto axis = [&](const char* key, const char* signKey, int fallbackAxis, int fallbackSign) {
+        const int a = integer(key, fallbackAxis), sign = integer(signKey, fallbackSign) < 0 ? -1 : 1;
+        if (a < 0 || a > 2) throw Error(name + ": FBX " + key + " must be 0, 1 or 2");
+        glm::vec3 v(0.0f);
+        v[a] = float(sign);
+        return v;
+    };
+    const glm::vec3 up = axis("UpAxis", "UpAxisSign", 1, 1), front = axis("FrontAxis", "FrontAxisSign", 2, 1),
+                    coord = axis("CoordAxis", "CoordAxisSign", 0, 1);
+    if (glm::dot(up, front) != 0.0f || glm::dot(up, coord) != 0.0f || glm::dot(front, coord) != 0.0f)
+        throw Error(name + ": FBX GlobalSettings name the same axis twice (UpAxis, FrontAxis, CoordAxis)");
+    // Rows are the file-space directions of Kiln's +X (coord), +Y (up) and +Z (front).
+    const glm::mat3 toKiln = glm::transpose(glm::mat3(coord, up, front));
+    const float scale = float(unitScale / 100.0);
+    if (toKiln == glm::mat3(1.0f) && scale == 1.0f) return;
+    for (auto& p : mesh.positions) p = scale * (toKiln * p);
+    for (auto& n : mesh.normals) n = toKiln * n;
+    // A left-handed axis system is a mirror: keep triangles facing outwards.
+    if (glm::determinant(toKiln) < 0.0f)
+        for (std::size_t t = 0; t + 2 < mesh.indices.size(); t += 3) std::swap(mesh.indices[t + 1], mesh.indices[t + 2]);
 }
 
 struct TextureCache {
@@ -381,6 +433,9 @@ core::Mesh importMesh(const fs::path& path) {
     }
     flat.visit(*scene->mRootNode, glm::mat4(1.0f), 0);
     if (mesh.empty()) throw Error(name + ": contains no triangles");
+    if (ext == ".fbx") fbxToKilnFrame(*scene, mesh, name);
+    if (ext == ".fbx" || ext == ".ply" || ext == ".obj")
+        for (glm::vec4& c : mesh.colors) c = glm::vec4(srgbToLinear(c.r), srgbToLinear(c.g), srgbToLinear(c.b), c.a);
     mesh.validate(name);
     return mesh;
 }
@@ -400,9 +455,11 @@ void setTexture(aiMaterial& m, aiTextureType type, int tex, const std::vector<st
     m.AddProperty(&p, AI_MATKEY_TEXTURE(type, 0));
 }
 
-std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<std::string>& texPaths, bool embedTextures) {
+std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<std::string>& texPaths, bool embedTextures,
+                                    const std::string& rootName, bool srgbColors) {
     auto scene = std::make_unique<aiScene>();
-    scene->mRootNode = new aiNode("kiln_root");  // NOLINT: owned by aiScene
+    // The node becomes the object name in DCC tools.
+    scene->mRootNode = new aiNode(rootName.empty() ? "mesh" : rootName);  // NOLINT: owned by aiScene
 
     // Materials: one per Kiln material plus a default only if some submesh has none.
     const bool needDefault = std::any_of(mesh.submeshes.begin(), mesh.submeshes.end(), [](const core::Submesh& s) { return s.material < 0; });
@@ -446,12 +503,12 @@ std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<st
         scene->mTextures = assimpArray<aiTexture*>(mesh.textures.size());
         for (std::size_t i = 0; i < mesh.textures.size(); ++i) {
             const core::Texture& t = mesh.textures[i];
-            const bool keep = !t.encoded.empty() && (t.mimeType == "image/png" || t.mimeType == "image/jpeg");
-            std::vector<std::uint8_t> bytes = keep ? t.encoded : encodePng(t.image);
+            const EncodedTexture encoded = encodeTexture(t);
+            const std::vector<std::uint8_t>& bytes = encoded.bytes;
             auto* at = new aiTexture();  // NOLINT: owned by aiScene
             at->mWidth = unsigned(bytes.size());
             at->mHeight = 0;
-            std::strncpy(at->achFormatHint, keep && t.mimeType == "image/jpeg" ? "jpg" : "png", HINTMAXTEXTURELEN - 1);
+            std::strncpy(at->achFormatHint, encoded.jpeg ? "jpg" : "png", HINTMAXTEXTURELEN - 1);
             at->pcData = reinterpret_cast<aiTexel*>(assimpArray<std::uint8_t>(bytes.size()));
             std::memcpy(at->pcData, bytes.data(), bytes.size());
             at->mFilename = aiString(t.name);
@@ -508,7 +565,10 @@ std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<st
             // Kiln keeps UVs with a top-left origin (glTF); Assimp's scene convention is bottom-left.
             if (am->mTextureCoords[0]) am->mTextureCoords[0][k] = aiVector3D(mesh.uv0[v].x, 1.0f - mesh.uv0[v].y, 0);
             if (am->mTextureCoords[1]) am->mTextureCoords[1][k] = aiVector3D(mesh.uv1[v].x, 1.0f - mesh.uv1[v].y, 0);
-            if (am->mColors[0]) am->mColors[0][k] = aiColor4D(mesh.colors[v].r, mesh.colors[v].g, mesh.colors[v].b, mesh.colors[v].a);
+            if (am->mColors[0]) {
+                const glm::vec4& c = mesh.colors[v];
+                am->mColors[0][k] = srgbColors ? aiColor4D(linearToSrgb(c.r), linearToSrgb(c.g), linearToSrgb(c.b), c.a) : aiColor4D(c.r, c.g, c.b, c.a);
+            }
         }
         am->mNumFaces = sub.indexCount / 3;
         am->mFaces = assimpArray<aiFace>(am->mNumFaces);
@@ -523,10 +583,39 @@ std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<st
     return scene;
 }
 
-std::string safeFileStem(std::string s) {
-    for (char& c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
-    return s.empty() ? "texture" : s;
+// Binary PLY written directly: Assimp 5.2's PLY exporter declares 8-bit colours and then writes
+// floats, which no reader can parse. Properties by the names Blender, MeshLab and Assimp read:
+// x y z, nx ny nz, s t (bottom-left UV origin), red green blue alpha (uchar, sRGB), faces as
+// "list uchar uint vertex_indices".
+void writePly(const core::Mesh& mesh, const fs::path& path) {
+    std::string header = "ply\nformat binary_little_endian 1.0\ncomment Kiln 0.1.0\nelement vertex " + std::to_string(mesh.positions.size()) +
+                         "\nproperty float x\nproperty float y\nproperty float z\n";
+    const bool normals = !mesh.normals.empty(), uvs = !mesh.uv0.empty(), colors = !mesh.colors.empty();
+    if (normals) header += "property float nx\nproperty float ny\nproperty float nz\n";
+    if (uvs) header += "property float s\nproperty float t\n";
+    if (colors) header += "property uchar red\nproperty uchar green\nproperty uchar blue\nproperty uchar alpha\n";
+    header += "element face " + std::to_string(mesh.triangleCount()) + "\nproperty list uchar uint vertex_indices\nend_header\n";
+    std::vector<std::uint8_t> out(header.begin(), header.end());
+    auto put = [&out](const auto& v) {
+        const auto* b = reinterpret_cast<const std::uint8_t*>(&v);
+        out.insert(out.end(), b, b + sizeof v);
+    };
+    auto byte = [](float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
+    for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
+        put(mesh.positions[v].x), put(mesh.positions[v].y), put(mesh.positions[v].z);
+        if (normals) put(mesh.normals[v].x), put(mesh.normals[v].y), put(mesh.normals[v].z);
+        if (uvs) put(mesh.uv0[v].x), put(1.0f - mesh.uv0[v].y);
+        if (colors) {
+            const glm::vec4& c = mesh.colors[v];
+            for (float x : {linearToSrgb(c.r), linearToSrgb(c.g), linearToSrgb(c.b)}) out.push_back(byte(x));
+            out.push_back(byte(c.a));
+        }
+    }
+    for (std::size_t t = 0; t + 2 < mesh.indices.size(); t += 3) {
+        out.push_back(3);
+        put(mesh.indices[t]), put(mesh.indices[t + 1]), put(mesh.indices[t + 2]);
+    }
+    writeFileBytes(path, out);
 }
 
 } // namespace
@@ -544,6 +633,11 @@ void exportMesh(const core::Mesh& mesh, const fs::path& path) {
     if (mesh.empty()) throw Error(name + ": mesh is empty, nothing to export");
     mesh.validate(name);
 
+    if (formatId == "plyb") {
+        writePly(mesh, path);
+        return;
+    }
+
     // glTF embeds textures in its buffer; OBJ references image files written beside it.
     const bool embed = formatId == "glb2" || formatId == "gltf2";
     std::vector<std::string> texPaths;
@@ -552,28 +646,17 @@ void exportMesh(const core::Mesh& mesh, const fs::path& path) {
         if (embed) {
             texPaths.push_back("*" + std::to_string(i));
         } else if (formatId == "obj") {
-            const core::Texture& t = mesh.textures[i];
-            const bool jpeg = !t.encoded.empty() && t.mimeType == "image/jpeg";
-            const std::string file = path.stem().string() + "_" + std::to_string(i) + "_" +
-                                     safeFileStem(fs::path(t.name).stem().string()) + (jpeg ? ".jpg" : ".png");
+            const std::string file = companionTextureName(path, i, mesh.textures[i]);
             texPaths.push_back(file);
-            sideFiles.emplace_back(path.parent_path() / file, &t);
+            sideFiles.emplace_back(path.parent_path() / file, &mesh.textures[i]);
         } else {
             texPaths.push_back("");  // PLY and STL carry no materials
         }
     }
-    std::unique_ptr<aiScene> scene = buildScene(mesh, texPaths, embed);
+    // OBJ vertex colours ("v x y z r g b") are display-referred for Blender and MeshLab.
+    std::unique_ptr<aiScene> scene = buildScene(mesh, texPaths, embed, path.stem().string(), formatId == "obj");
 
-    if (formatId == "obj") {
-        for (const auto& [file, tex] : sideFiles) {
-            const bool keep = !tex->encoded.empty() && (tex->mimeType == "image/png" || tex->mimeType == "image/jpeg");
-            if (keep) {
-                writeFileBytes(file, tex->encoded);
-            } else {
-                writeImage(tex->image, file);
-            }
-        }
-    }
+    for (const auto& [file, tex] : sideFiles) writeFileBytes(file, encodeTexture(*tex).bytes);
 
     Assimp::Exporter exporter;
     // No post-processing steps: UVs are already flipped while building the scene.
@@ -582,6 +665,8 @@ void exportMesh(const core::Mesh& mesh, const fs::path& path) {
         std::string reason = exporter.GetErrorString();
         throw Error(name + ": export failed (" + (reason.empty() ? "Assimp error" : reason) + ")");
     }
+    // Assimp 5.2 lists extensions nothing uses and keeps UV sets no texture samples.
+    if (embed) cleanGltf(path);
 }
 
 } // namespace kiln::io

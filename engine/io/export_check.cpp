@@ -1,0 +1,168 @@
+#include "io/export_check.h"
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <unordered_map>
+
+namespace kiln::io {
+
+namespace {
+
+std::string format(const char* fmt, double a, double b = 0, double c = 0) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, fmt, a, b, c);
+    return buf;
+}
+
+std::string metres(double m) {
+    if (m >= 1.0) return format("%.3g m", m);
+    if (m >= 0.01) return format("%.3g cm", m * 100.0);
+    return format("%.3g mm", m * 1000.0);
+}
+
+void checkSize(ExportReport& report, const ExportPreset& preset) {
+    const glm::vec3 s = report.sizeMetres;
+    const double largest = std::max({s.x, s.y, s.z});
+    const std::string size = format("%.4g x %.4g x %.4g m", s.x, s.y, s.z);
+    if (!(largest >= preset.minPlausibleSize)) {
+        report.warnings.push_back("size " + size + " is implausibly small for " + preset.title + " (largest side " + metres(largest) +
+                                  ", under " + metres(preset.minPlausibleSize) +
+                                  "); Kiln works in metres: if it was modelled in millimetres use --scale 1000, in centimetres --scale 100");
+    } else if (largest > preset.maxPlausibleSize) {
+        report.warnings.push_back("size " + size + " is implausibly large for " + preset.title + " (largest side " + metres(largest) +
+                                  ", over " + metres(preset.maxPlausibleSize) +
+                                  "); Kiln works in metres: if it was modelled in millimetres use --scale 0.001, in centimetres --scale 0.01");
+    }
+}
+
+bool isPowerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
+
+struct UnionFind {
+    std::vector<std::uint32_t> parent;
+    explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
+    std::uint32_t find(std::uint32_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
+    }
+    void unite(std::uint32_t a, std::uint32_t b) { parent[find(a)] = find(b); }
+};
+
+} // namespace
+
+std::vector<std::string> ExportReport::lines() const {
+    std::vector<std::string> out;
+    if (splats) {
+        out.push_back(format("Gaussian splats %.0f", double(splatCount)));
+        out.push_back(format("size %.4g x %.4g x %.4g m (splat centres)", sizeMetres.x, sizeMetres.y, sizeMetres.z));
+        return out;
+    }
+    out.push_back(format("triangles %.0f, vertices %.0f (%.0f welded by position)", double(triangles), double(vertices), double(weldedVertices)));
+    out.push_back(format("size %.4g x %.4g x %.4g m", sizeMetres.x, sizeMetres.y, sizeMetres.z));
+    out.push_back(format("non-manifold edges %.0f, open boundary edges %.0f in %.0f holes", double(nonManifoldEdges), double(boundaryEdges), double(holes)) +
+                  format(", degenerate triangles %.0f", double(degenerateTriangles)));
+    std::string tex = "textures " + std::to_string(textures.size());
+    for (std::size_t i = 0; i < textures.size(); ++i)
+        tex += (i ? ", " : ": ") + textures[i].name + " " + std::to_string(textures[i].width) + "x" + std::to_string(textures[i].height);
+    out.push_back(tex);
+    return out;
+}
+
+ExportReport checkForExport(const core::Mesh& mesh, const ExportPreset& preset) {
+    ExportReport report;
+    report.vertices = mesh.vertexCount();
+    report.triangles = mesh.triangleCount();
+    const core::Bounds bounds = core::computeBounds(mesh);
+    report.sizeMetres = bounds.valid ? bounds.size() : glm::vec3(0.0f);
+
+    // Weld by exact position.
+    struct Key {
+        float x, y, z;
+        bool operator==(const Key&) const = default;
+    };
+    struct Hash {
+        std::size_t operator()(const Key& k) const {
+            std::uint32_t b[3];
+            std::memcpy(b, &k, 12);
+            return (std::size_t(b[0]) * 73856093u) ^ (std::size_t(b[1]) * 19349663u) ^ (std::size_t(b[2]) * 83492791u);
+        }
+    };
+    std::unordered_map<Key, std::uint32_t, Hash> ids;
+    ids.reserve(mesh.positions.size());
+    std::vector<std::uint32_t> welded(mesh.positions.size());
+    for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
+        const glm::vec3 p = mesh.positions[v] + glm::vec3(0.0f);
+        welded[v] = ids.try_emplace(Key{p.x, p.y, p.z}, std::uint32_t(ids.size())).first->second;
+    }
+    report.weldedVertices = ids.size();
+
+    // A triangle is degenerate when its area is below what float positions at this scale can
+    // resolve (relative to the squared bounding-box diagonal).
+    const double diag2 = bounds.valid ? double(glm::dot(bounds.size(), bounds.size())) : 0.0;
+    const double minDoubleArea = std::max(diag2 * 1e-12, 1e-30);
+    std::unordered_map<std::uint64_t, std::uint32_t> edgeUse;
+    edgeUse.reserve(mesh.indices.size());
+    for (std::size_t t = 0; t + 2 < mesh.indices.size(); t += 3) {
+        const std::uint32_t i0 = mesh.indices[t], i1 = mesh.indices[t + 1], i2 = mesh.indices[t + 2];
+        const std::uint32_t w[3] = {welded[i0], welded[i1], welded[i2]};
+        const glm::dvec3 a(mesh.positions[i0]), b(mesh.positions[i1]), c(mesh.positions[i2]);
+        if (w[0] == w[1] || w[1] == w[2] || w[0] == w[2] || glm::length(glm::cross(b - a, c - a)) <= minDoubleArea) {
+            ++report.degenerateTriangles;
+            continue;
+        }
+        for (int k = 0; k < 3; ++k) {
+            const std::uint32_t p = w[k], q = w[(k + 1) % 3];
+            ++edgeUse[(std::uint64_t(std::min(p, q)) << 32) | std::max(p, q)];
+        }
+    }
+    UnionFind loops(ids.size());
+    std::vector<bool> onBoundary(ids.size(), false);
+    for (const auto& [key, count] : edgeUse) {
+        if (count >= 3) ++report.nonManifoldEdges;
+        if (count == 1) {
+            ++report.boundaryEdges;
+            const auto p = std::uint32_t(key >> 32), q = std::uint32_t(key & 0xffffffffu);
+            loops.unite(p, q);
+            onBoundary[p] = onBoundary[q] = true;
+        }
+    }
+    for (std::uint32_t v = 0; v < onBoundary.size(); ++v)
+        if (onBoundary[v] && loops.find(v) == v) ++report.holes;
+
+    for (std::size_t i = 0; i < mesh.textures.size(); ++i) {
+        const core::Texture& t = mesh.textures[i];
+        report.textures.push_back({t.name.empty() ? "texture" + std::to_string(i) : t.name, t.image.width, t.image.height});
+    }
+
+    checkSize(report, preset);
+    if (report.degenerateTriangles)
+        report.warnings.push_back(std::to_string(report.degenerateTriangles) +
+                                  " degenerate triangles (zero area or a repeated vertex): importers may drop them or shade them black");
+    const bool gameEngine = preset.name == "unreal" || preset.name == "unity";
+    for (const TextureSize& t : report.textures) {
+        if (t.width > 8192 || t.height > 8192)
+            report.warnings.push_back("texture " + t.name + " is " + std::to_string(t.width) + "x" + std::to_string(t.height) +
+                                      ", larger than the 8192 px most tools and GPUs accept");
+        else if (gameEngine && !(isPowerOfTwo(t.width) && isPowerOfTwo(t.height)))
+            report.warnings.push_back("texture " + t.name + " is " + std::to_string(t.width) + "x" + std::to_string(t.height) + ", not a power of two: " +
+                                      preset.title + " will not mip-map or stream it");
+    }
+    return report;
+}
+
+ExportReport checkForExport(const core::GaussianCloud& cloud, const ExportPreset& preset) {
+    ExportReport report;
+    report.splats = true;
+    report.splatCount = cloud.size();
+    const core::Bounds bounds = core::computeBounds(cloud);
+    report.sizeMetres = bounds.valid ? bounds.size() : glm::vec3(0.0f);
+    checkSize(report, preset);
+    return report;
+}
+
+} // namespace kiln::io

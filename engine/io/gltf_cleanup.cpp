@@ -1,0 +1,331 @@
+#include "io/gltf_cleanup.h"
+
+#include "core/error.h"
+#include "io/binary_reader.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <set>
+#include <span>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace kiln::io {
+
+namespace {
+
+constexpr std::uint32_t kGlbMagic = 0x46546C67u, kJsonChunk = 0x4E4F534Au, kBinChunk = 0x004E4942u;
+
+void putU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(std::uint8_t(v >> (8 * i)));
+}
+
+json* member(json& object, const char* key) {
+    if (!object.is_object()) return nullptr;
+    auto it = object.find(key);
+    return it == object.end() ? nullptr : &*it;
+}
+
+// The elements of object[key] when it is an array, none otherwise.
+std::span<json> items(json& object, const char* key) {
+    json* a = member(object, key);
+    if (!a || !a->is_array() || a->empty()) return {};
+    return {&(*a)[0], a->size()};
+}
+
+// Calls `visit` on every textureInfo object (an object with an integer "index" under a key
+// ending in "Texture": baseColorTexture, normalTexture, clearcoatTexture, ...) inside `node`.
+void forEachTextureInfo(json& node, const std::function<void(json&)>& visit) {
+    if (node.is_object()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            const std::string& key = it.key();
+            if (key.size() >= 7 && key.compare(key.size() - 7, 7, "Texture") == 0 && it->is_object() && it->contains("index") &&
+                (*it)["index"].is_number_integer())
+                visit(*it);
+            forEachTextureInfo(*it, visit);
+        }
+    } else if (node.is_array()) {
+        for (auto& v : node) forEachTextureInfo(v, visit);
+    }
+}
+
+// Collects the names of all extension objects used anywhere in the document.
+void collectExtensions(const json& node, std::set<std::string>& out) {
+    if (node.is_object()) {
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            if (it.key() == "extras") continue;
+            if (it.key() == "extensions" && it->is_object())
+                for (auto e = it->begin(); e != it->end(); ++e) out.insert(e.key());
+            collectExtensions(*it, out);
+        }
+    } else if (node.is_array()) {
+        for (const auto& v : node) collectExtensions(v, out);
+    }
+}
+
+void eraseExtension(json& object, const char* name) {
+    json* ext = member(object, "extensions");
+    if (!ext || !ext->is_object()) return;
+    ext->erase(name);
+    if (ext->empty()) object.erase("extensions");
+}
+
+// Removes the entries of doc[key] not in `used` and returns old index -> new index (-1 = gone).
+std::vector<int> compact(json& doc, const char* key, const std::vector<bool>& used) {
+    const std::span<json> all = items(doc, key);
+    std::vector<int> remap(all.size(), -1);
+    json kept = json::array();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (!used[i]) continue;
+        remap[i] = int(kept.size());
+        kept.push_back(std::move(all[i]));
+    }
+    if (member(doc, key)) {
+        if (kept.empty()) doc.erase(key);
+        else doc[key] = std::move(kept);
+    }
+    return remap;
+}
+
+// Marks reference `ref` (a JSON integer) as used in `used`, if it is in range.
+void mark(std::vector<bool>& used, const json* ref, const std::string& file, const char* what) {
+    if (!ref) return;
+    if (!ref->is_number_integer() || ref->get<long long>() < 0 || std::size_t(ref->get<long long>()) >= used.size())
+        throw Error(file + ": glTF " + what + " reference out of range");
+    used[std::size_t(ref->get<long long>())] = true;
+}
+
+void renumber(json* ref, const std::vector<int>& remap) {
+    if (ref && ref->is_number_integer()) *ref = remap[std::size_t(ref->get<long long>())];
+}
+
+struct GltfFile {
+    json doc;
+    std::vector<std::uint8_t> bin;  // buffer 0 bytes (GLB BIN chunk or the external .bin)
+    bool haveBin = false;
+    fs::path binPath;               // for .gltf with an external buffer
+};
+
+GltfFile load(const fs::path& path, const std::string& name, bool glb) {
+    GltfFile f;
+    const std::vector<std::uint8_t> bytes = readFileBytes(path);
+    if (glb) {
+        BinaryReader r(bytes, name);
+        if (r.read<std::uint32_t>("GLB header") != kGlbMagic) r.fail("not a glTF binary (bad magic)");
+        r.skip(8, "GLB header");
+        const std::uint32_t jsonLength = r.read<std::uint32_t>("JSON chunk header");
+        if (r.read<std::uint32_t>("JSON chunk header") != kJsonChunk) r.fail("first chunk is not JSON");
+        const auto text = r.bytes(jsonLength, "JSON chunk");
+        f.doc = json::parse(text.begin(), text.end());
+        if (r.remaining() >= 8) {
+            const std::uint32_t binLength = r.read<std::uint32_t>("BIN chunk header");
+            if (r.read<std::uint32_t>("BIN chunk header") == kBinChunk) {
+                const auto b = r.bytes(binLength, "BIN chunk");
+                f.bin.assign(b.begin(), b.end());
+                f.haveBin = true;
+            }
+        }
+    } else {
+        f.doc = json::parse(bytes.begin(), bytes.end());
+        const std::span<json> buffers = items(f.doc, "buffers");
+        if (!buffers.empty() && buffers[0].is_object() && buffers[0].contains("uri") && buffers[0]["uri"].is_string()) {
+            const std::string uri = buffers[0]["uri"].get<std::string>();
+            if (uri.rfind("data:", 0) != 0 && uri.find('/') == std::string::npos && uri.find('\\') == std::string::npos) {
+                f.binPath = path.parent_path() / uri;
+                f.bin = readFileBytes(f.binPath);
+                f.haveBin = true;
+            }
+        }
+    }
+    return f;
+}
+
+void save(const GltfFile& f, const fs::path& path, bool glb) {
+    std::string text = f.doc.dump(glb ? -1 : 2);
+    if (!glb) {
+        writeFileBytes(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+        if (f.haveBin && !f.binPath.empty()) writeFileBytes(f.binPath, f.bin);
+        return;
+    }
+    while (text.size() % 4) text.push_back(' ');
+    std::vector<std::uint8_t> bin = f.bin;
+    while (bin.size() % 4) bin.push_back(0);
+    const bool withBin = f.haveBin && !bin.empty();
+    const std::size_t total = 12 + 8 + text.size() + (withBin ? 8 + bin.size() : 0);
+    std::vector<std::uint8_t> out;
+    out.reserve(total);
+    putU32(out, kGlbMagic);
+    putU32(out, 2);
+    putU32(out, std::uint32_t(total));
+    putU32(out, std::uint32_t(text.size()));
+    putU32(out, kJsonChunk);
+    out.insert(out.end(), text.begin(), text.end());
+    if (withBin) {
+        putU32(out, std::uint32_t(bin.size()));
+        putU32(out, kBinChunk);
+        out.insert(out.end(), bin.begin(), bin.end());
+    }
+    writeFileBytes(path, out);
+}
+
+} // namespace
+
+void cleanGltf(const fs::path& path) {
+    const std::string name = displayName(path);
+    const bool glb = lowerExtension(path) == ".glb";
+    GltfFile f;
+    try {
+        f = load(path, name, glb);
+    } catch (const json::exception& e) {
+        throw Error(name + ": glTF JSON does not parse (" + std::string(e.what()) + ")");
+    }
+    json& doc = f.doc;
+    if (!doc.is_object()) throw Error(name + ": glTF JSON is not an object");
+
+    std::span<json> materials = items(doc, "materials");
+    // 1. Extension objects that change nothing.
+    for (json& mesh : items(doc, "meshes"))
+        for (json& prim : items(mesh, "primitives")) eraseExtension(prim, "FB_ngon_encoding");  // triangles are triangles
+    for (json& m : materials) {
+        const json* ext = member(m, "extensions");
+        // KHR_materials_volume only affects transmissive materials.
+        if (ext && ext->is_object() && !ext->contains("KHR_materials_transmission")) eraseExtension(m, "KHR_materials_volume");
+    }
+
+    // 2. UV sets no texture samples: keep TEXCOORD_0..highest used (sets must stay contiguous).
+    for (json& mesh : items(doc, "meshes")) {
+        for (json& prim : items(mesh, "primitives")) {
+            int highest = -1;
+            if (const json* mi = member(prim, "material"); mi && mi->is_number_integer() && std::size_t(mi->get<long long>()) < materials.size())
+                forEachTextureInfo(materials[std::size_t(mi->get<long long>())], [&](json& info) {
+                    highest = std::max(highest, info.value("texCoord", 0));
+                });
+            json* attrs = member(prim, "attributes");
+            if (!attrs || !attrs->is_object()) continue;
+            for (int set = highest + 1; set < 8; ++set) attrs->erase("TEXCOORD_" + std::to_string(set));
+        }
+    }
+
+    // 3. Unused objects, from materials down to buffer views.
+    {
+        std::vector<bool> used(materials.size(), false);
+        for (json& mesh : items(doc, "meshes"))
+            for (json& prim : items(mesh, "primitives")) mark(used, member(prim, "material"), name, "material");
+        const auto remap = compact(doc, "materials", used);
+        for (json& mesh : items(doc, "meshes"))
+            for (json& prim : items(mesh, "primitives")) renumber(member(prim, "material"), remap);
+    }
+    {
+        std::vector<bool> used(items(doc, "textures").size(), false);
+        for (json& m : items(doc, "materials")) forEachTextureInfo(m, [&](json& info) { mark(used, &info["index"], name, "texture"); });
+        const auto remap = compact(doc, "textures", used);
+        for (json& m : items(doc, "materials")) forEachTextureInfo(m, [&](json& info) { renumber(&info["index"], remap); });
+    }
+    auto textureSources = [&](json& texture, const std::function<void(json*)>& visit) {
+        visit(member(texture, "source"));
+        if (json* ext = member(texture, "extensions"); ext && ext->is_object())
+            for (auto& e : *ext) visit(member(e, "source"));  // KHR_texture_basisu, EXT_texture_webp, ...
+    };
+    {
+        std::vector<bool> usedImages(items(doc, "images").size(), false), usedSamplers(items(doc, "samplers").size(), false);
+        for (json& t : items(doc, "textures")) {
+            textureSources(t, [&](json* ref) { mark(usedImages, ref, name, "image"); });
+            mark(usedSamplers, member(t, "sampler"), name, "sampler");
+        }
+        const auto imageRemap = compact(doc, "images", usedImages);
+        const auto samplerRemap = compact(doc, "samplers", usedSamplers);
+        for (json& t : items(doc, "textures")) {
+            textureSources(t, [&](json* ref) { renumber(ref, imageRemap); });
+            renumber(member(t, "sampler"), samplerRemap);
+        }
+    }
+    auto accessorRefs = [&](const std::function<void(json*)>& visit) {
+        for (json& mesh : items(doc, "meshes")) {
+            for (json& prim : items(mesh, "primitives")) {
+                if (json* attrs = member(prim, "attributes"); attrs && attrs->is_object())
+                    for (auto& a : *attrs) visit(&a);
+                visit(member(prim, "indices"));
+                for (json& target : items(prim, "targets"))
+                    for (auto& a : target) visit(&a);
+            }
+        }
+        for (json& skin : items(doc, "skins")) visit(member(skin, "inverseBindMatrices"));
+        for (json& anim : items(doc, "animations")) {
+            for (json& s : items(anim, "samplers")) {
+                visit(member(s, "input"));
+                visit(member(s, "output"));
+            }
+        }
+    };
+    {
+        std::vector<bool> used(items(doc, "accessors").size(), false);
+        accessorRefs([&](json* ref) { mark(used, ref, name, "accessor"); });
+        const auto remap = compact(doc, "accessors", used);
+        accessorRefs([&](json* ref) { renumber(ref, remap); });
+    }
+    auto viewRefs = [&](const std::function<void(json*)>& visit) {
+        for (json& a : items(doc, "accessors")) {
+            visit(member(a, "bufferView"));
+            if (json* sparse = member(a, "sparse")) {
+                if (json* i = member(*sparse, "indices")) visit(member(*i, "bufferView"));
+                if (json* v = member(*sparse, "values")) visit(member(*v, "bufferView"));
+            }
+        }
+        for (json& img : items(doc, "images")) visit(member(img, "bufferView"));
+        for (json& mesh : items(doc, "meshes"))
+            for (json& prim : items(mesh, "primitives"))
+                if (json* ext = member(prim, "extensions"); ext && ext->is_object())
+                    for (auto& e : *ext) visit(member(e, "bufferView"));  // KHR_draco_mesh_compression
+    };
+    {
+        std::vector<bool> used(items(doc, "bufferViews").size(), false);
+        viewRefs([&](json* ref) { mark(used, ref, name, "bufferView"); });
+        const auto remap = compact(doc, "bufferViews", used);
+        viewRefs([&](json* ref) { renumber(ref, remap); });
+    }
+
+    // 4. Repack buffer 0 so it holds only the views that remain (each 4-byte aligned).
+    const std::span<json> views = items(doc, "bufferViews");
+    const std::span<json> buffers = items(doc, "buffers");
+    const bool singleBuffer = std::all_of(views.begin(), views.end(), [](const json& v) { return v.value("buffer", -1) == 0; });
+    if (f.haveBin && singleBuffer && !buffers.empty()) {
+        std::vector<std::uint8_t> packed;
+        packed.reserve(f.bin.size());
+        for (json& v : views) {
+            const std::size_t offset = v.value("byteOffset", std::size_t(0)), length = v.value("byteLength", std::size_t(0));
+            if (offset > f.bin.size() || length > f.bin.size() - offset) throw Error(name + ": glTF bufferView lies outside its buffer");
+            while (packed.size() % 4) packed.push_back(0);
+            v["byteOffset"] = packed.size();
+            packed.insert(packed.end(), f.bin.begin() + std::ptrdiff_t(offset), f.bin.begin() + std::ptrdiff_t(offset + length));
+        }
+        f.bin = std::move(packed);
+        buffers[0]["byteLength"] = f.bin.size();
+    }
+
+    // 5. Extension lists that match what is present.
+    std::set<std::string> present;
+    collectExtensions(doc, present);
+    for (const char* key : {"extensionsUsed", "extensionsRequired"}) {
+        json* list = member(doc, key);
+        if (!list || !list->is_array()) continue;
+        json kept = json::array();
+        std::set<std::string> seen;
+        for (const auto& e : *list)
+            if (e.is_string() && present.count(e.get<std::string>()) && seen.insert(e.get<std::string>()).second) kept.push_back(e);
+        if (std::string(key) == "extensionsUsed")
+            for (const auto& e : present)
+                if (!seen.count(e)) kept.push_back(e);
+        if (kept.empty()) doc.erase(key);
+        else *list = std::move(kept);
+    }
+    if (!member(doc, "extensionsUsed") && !present.empty()) doc["extensionsUsed"] = json(present);
+
+    doc["asset"]["generator"] = "Kiln 0.1.0 (Open Asset Import Library 5.2)";
+    save(f, path, glb);
+}
+
+} // namespace kiln::io
