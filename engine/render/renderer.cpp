@@ -876,6 +876,23 @@ struct SurfaceTarget::Impl {
     vk::raii::Semaphore acquired{nullptr}, rendered{nullptr};
     int width = 0, height = 0;
     bool dirty = true;
+    // Overlay hook: a LOAD render pass on the swapchain images and one framebuffer per image.
+    vk::Format format = vk::Format::eUndefined;
+    vk::raii::RenderPass overlayPass{nullptr};
+    std::vector<vk::raii::ImageView> views;
+    std::vector<vk::raii::Framebuffer> framebuffers;
+
+    void createOverlayPass() {
+        vk::AttachmentDescription color({}, format, vk::SampleCountFlagBits::e1, vk::AttachmentLoadOp::eLoad, vk::AttachmentStoreOp::eStore,
+                                        vk::AttachmentLoadOp::eDontCare, vk::AttachmentStoreOp::eDontCare,
+                                        vk::ImageLayout::eColorAttachmentOptimal, vk::ImageLayout::ePresentSrcKHR);
+        vk::AttachmentReference ref(0, vk::ImageLayout::eColorAttachmentOptimal);
+        vk::SubpassDescription subpass({}, vk::PipelineBindPoint::eGraphics, {}, ref);
+        vk::SubpassDependency dep(VK_SUBPASS_EXTERNAL, 0, vk::PipelineStageFlagBits::eColorAttachmentOutput,
+                                  vk::PipelineStageFlagBits::eColorAttachmentOutput, vk::AccessFlagBits::eColorAttachmentWrite,
+                                  vk::AccessFlagBits::eColorAttachmentRead | vk::AccessFlagBits::eColorAttachmentWrite);
+        overlayPass = vk::raii::RenderPass(ctx->device, vk::RenderPassCreateInfo({}, color, subpass, dep));
+    }
 
     void recreate() {
         ctx->device.waitIdle();
@@ -896,8 +913,20 @@ struct SurfaceTarget::Impl {
                                         vk::ImageUsageFlagBits::eTransferDst | vk::ImageUsageFlagBits::eColorAttachment, vk::SharingMode::eExclusive, {},
                                         caps.currentTransform, vk::CompositeAlphaFlagBitsKHR::eOpaque, vk::PresentModeKHR::eFifo, VK_TRUE,
                                         *swapchain);
+        framebuffers.clear();
+        views.clear();
         swapchain = vk::raii::SwapchainKHR(ctx->device, info);
         images = swapchain.getImages();
+        if (!*overlayPass || format.format != this->format) {
+            this->format = format.format;
+            createOverlayPass();
+        }
+        for (vk::Image image : images) {
+            views.emplace_back(ctx->device, vk::ImageViewCreateInfo({}, image, vk::ImageViewType::e2D, format.format, {},
+                                                                    {vk::ImageAspectFlagBits::eColor, 0, 1, 0, 1}));
+            vk::ImageView view = *views.back();
+            framebuffers.emplace_back(ctx->device, vk::FramebufferCreateInfo({}, *overlayPass, view, extent.width, extent.height, 1));
+        }
         dirty = false;
     }
 };
@@ -906,6 +935,10 @@ SurfaceTarget::SurfaceTarget(std::unique_ptr<Impl> impl) : m_impl(std::move(impl
 SurfaceTarget::~SurfaceTarget() {
     if (m_impl && m_impl->ctx) m_impl->ctx->device.waitIdle();
 }
+std::uint64_t SurfaceTarget::overlayRenderPass() const {
+    return reinterpret_cast<std::uint64_t>(static_cast<VkRenderPass>(*m_impl->overlayPass));
+}
+std::uint32_t SurfaceTarget::imageCount() const { return std::uint32_t(m_impl->images.size()); }
 void SurfaceTarget::resize(int width, int height) {
     m_impl->width = width;
     m_impl->height = height;
@@ -1028,6 +1061,22 @@ std::unique_ptr<SurfaceTarget> Renderer::createSurfaceTarget(std::uint64_t vkSur
 }
 
 bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera& camera, const ViewOptions& options) {
+    return renderToSurface(surfaceTarget, camera, options, OverlayFn{});
+}
+
+DeviceHandles Renderer::deviceHandles() const {
+    const VkContext& c = m_impl->ctx;
+    DeviceHandles h;
+    h.instance = vkInstance();
+    h.physicalDevice = reinterpret_cast<std::uint64_t>(static_cast<VkPhysicalDevice>(*c.physical));
+    h.device = reinterpret_cast<std::uint64_t>(static_cast<VkDevice>(*c.device));
+    h.queue = reinterpret_cast<std::uint64_t>(static_cast<VkQueue>(*c.queue));
+    h.queueFamily = c.queueFamily;
+    h.apiVersion = VK_API_VERSION_1_2;
+    return h;
+}
+
+bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera& camera, const ViewOptions& options, const OverlayFn& overlay) {
     SurfaceTarget::Impl& st = *surfaceTarget.m_impl;
     if (st.dirty) st.recreate();
     if (st.extent.width == 0 || st.extent.height == 0 || !*st.swapchain) return false;
@@ -1053,8 +1102,27 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
     vk::ImageBlit blit({vk::ImageAspectFlagBits::eColor, 0, 0, 1}, {vk::Offset3D(0, 0, 0), end}, {vk::ImageAspectFlagBits::eColor, 0, 0, 1},
                        {vk::Offset3D(0, 0, 0), end});
     r.cmd.blitImage(*r.target.color.image, vk::ImageLayout::eTransferSrcOptimal, swap, vk::ImageLayout::eTransferDstOptimal, blit, vk::Filter::eNearest);
-    transitionImage(r.cmd, swap, vk::ImageAspectFlagBits::eColor, 0, 1, vk::ImageLayout::eTransferDstOptimal, vk::ImageLayout::ePresentSrcKHR,
-                    vk::PipelineStageFlagBits::eTransfer, vk::AccessFlagBits::eTransferWrite, vk::PipelineStageFlagBits::eBottomOfPipe, {});
+    if (!overlay) {
+        transitionImage(r.cmd, swap, vk::ImageAspectFlagBits::eColor, 0, 1, vk::ImageLayout::eTransferDstOptimal, vk::ImageLayout::ePresentSrcKHR,
+                        vk::PipelineStageFlagBits::eTransfer, vk::AccessFlagBits::eTransferWrite, vk::PipelineStageFlagBits::eBottomOfPipe, {});
+    } else {
+        // Overlay hook: the pass loads the blitted frame and leaves the image in PRESENT_SRC.
+        transitionImage(r.cmd, swap, vk::ImageAspectFlagBits::eColor, 0, 1, vk::ImageLayout::eTransferDstOptimal,
+                        vk::ImageLayout::eColorAttachmentOptimal, vk::PipelineStageFlagBits::eTransfer, vk::AccessFlagBits::eTransferWrite,
+                        vk::PipelineStageFlagBits::eColorAttachmentOutput,
+                        vk::AccessFlagBits::eColorAttachmentRead | vk::AccessFlagBits::eColorAttachmentWrite);
+        r.cmd.beginRenderPass(vk::RenderPassBeginInfo(*st.overlayPass, *st.framebuffers[imageIndex], vk::Rect2D({0, 0}, st.extent)),
+                              vk::SubpassContents::eInline);
+        OverlayContext oc;
+        oc.commandBuffer = reinterpret_cast<std::uint64_t>(static_cast<VkCommandBuffer>(*r.cmd));
+        oc.renderPass = surfaceTarget.overlayRenderPass();
+        oc.width = st.extent.width;
+        oc.height = st.extent.height;
+        oc.imageIndex = imageIndex;
+        oc.imageCount = std::uint32_t(st.images.size());
+        overlay(oc);
+        r.cmd.endRenderPass();
+    }
     r.cmd.end();
     r.submitAndWait(*st.acquired, *st.rendered);
     vk::SwapchainKHR sc = *st.swapchain;

@@ -9,6 +9,7 @@
 #include <glm/vec4.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,29 @@ struct FrameStats {
 
 class SurfaceTarget;
 
+// ---- Overlay hook: lets a window layer (the studio's Dear ImGui HUD) draw on top of a presented
+// frame. Raw handles as integers so this header stays free of Vulkan types. ----
+
+// What a Vulkan UI back-end (ImGui_ImplVulkan_Init) needs to share the renderer's device.
+struct DeviceHandles {
+    std::uint64_t instance = 0;        // VkInstance
+    std::uint64_t physicalDevice = 0;  // VkPhysicalDevice
+    std::uint64_t device = 0;          // VkDevice
+    std::uint64_t queue = 0;           // VkQueue (graphics + present); used only on the rendering thread
+    std::uint32_t queueFamily = 0;
+    std::uint32_t apiVersion = 0;      // the instance's VK_API_VERSION
+};
+
+// Passed to the overlay callback while the renderer's overlay render pass is active on the
+// swapchain image (one colour attachment, load op LOAD, final layout PRESENT_SRC).
+struct OverlayContext {
+    std::uint64_t commandBuffer = 0;  // VkCommandBuffer, recording, inside the render pass
+    std::uint64_t renderPass = 0;     // VkRenderPass (SurfaceTarget::overlayRenderPass())
+    std::uint32_t width = 0, height = 0;
+    std::uint32_t imageIndex = 0, imageCount = 0;
+};
+using OverlayFn = std::function<void(const OverlayContext&)>;
+
 // The one renderer (DESIGN.md engine/render). Owns GPU copies of assets it is given; the data
 // stays with the caller (STYLE 4). Headless by default; draws to a caller's VkSurfaceKHR through
 // SurfaceTarget. Not thread-safe: one thread drives a Renderer.
@@ -94,6 +118,10 @@ public:
     std::unique_ptr<SurfaceTarget> createSurfaceTarget(std::uint64_t vkSurface, int width, int height);
     // Returns false when the surface is out of date or minimised (the caller retries next frame).
     bool renderToSurface(SurfaceTarget& target, const core::Camera& camera, const ViewOptions& options = {});
+    // Same, then begins the target's overlay render pass on the swapchain image, calls `overlay`
+    // and ends the pass before presenting. The frame is complete on the GPU when this returns.
+    bool renderToSurface(SurfaceTarget& target, const core::Camera& camera, const ViewOptions& options, const OverlayFn& overlay);
+    DeviceHandles deviceHandles() const;
 
     struct Impl;
 
@@ -105,6 +133,9 @@ class SurfaceTarget {
 public:
     ~SurfaceTarget();
     void resize(int width, int height);
+    // VkRenderPass for overlay drawing on the swapchain images; stable for the target's lifetime.
+    std::uint64_t overlayRenderPass() const;
+    std::uint32_t imageCount() const;
     struct Impl;
     explicit SurfaceTarget(std::unique_ptr<Impl> impl);
 

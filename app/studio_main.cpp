@@ -1,0 +1,52 @@
+// kiln-studio: the Qt desktop studio. Argument handling only; the window lives in ui/.
+#include "ui/main_window.h"
+#include "ui/theme.h"
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QTimer>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+namespace {
+
+bool haveDisplay() {
+    for (const char* var : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        if (const char* v = std::getenv(var); v && *v) return true;
+    return false;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (!haveDisplay()) {
+        std::fprintf(stderr,
+                     "kiln-studio: no display (DISPLAY is not set). Run it in a desktop session, or under a virtual one:\n"
+                     "  xvfb-run -a kiln-studio [FILE...]\n"
+                     "or use the command-line tool, which needs no display:\n"
+                     "  kiln info FILE | kiln convert IN OUT | kiln render FILE -o OUT.png   (kiln --help)\n");
+        return 2;
+    }
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("Kiln");
+    QApplication::setApplicationName("Kiln Studio");
+    QApplication::setApplicationVersion("0.1.0");
+    kiln::ui::applyTheme(app, "dark");
+    std::unique_ptr<kiln::ui::MainWindow> window;
+    try {
+        window = std::make_unique<kiln::ui::MainWindow>();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "kiln-studio: error: %s\n", e.what());
+        QMessageBox::critical(nullptr, "Kiln", QString("Kiln cannot start: %1").arg(QString::fromUtf8(e.what())));
+        return 1;
+    }
+    window->show();
+    QStringList files = QApplication::arguments().mid(1);
+    QTimer::singleShot(0, window.get(), [w = window.get(), files] {
+        w->offerRecovery();
+        if (!files.isEmpty()) w->openPaths(files);
+    });
+    return app.exec();
+}

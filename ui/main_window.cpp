@@ -1,0 +1,547 @@
+#include "ui/main_window.h"
+
+#include "core/error.h"
+#include "core/transform.h"
+#include "io/asset_io.h"
+#include "io/project.h"
+#include "render/renderer.h"
+#include "ui/create_panel.h"
+#include "ui/inspector_panel.h"
+#include "ui/job_controller.h"
+#include "ui/jobs_panel.h"
+#include "ui/log_panel.h"
+#include "ui/outliner_panel.h"
+#include "ui/studio_document.h"
+#include "ui/theme.h"
+#include "ui/viewport_window.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QUndoStack>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace kiln::ui {
+
+namespace {
+
+std::vector<std::string> surfaceExtensions() {
+    const QString platform = QGuiApplication::platformName();
+    if (platform == "wayland") return {"VK_KHR_surface", "VK_KHR_wayland_surface"};
+    return {"VK_KHR_surface", "VK_KHR_xcb_surface"};
+}
+
+// Resident memory of this process in bytes (Linux /proc/self/statm), 0 when unknown.
+std::uint64_t residentBytes() {
+    QFile f("/proc/self/statm");
+    if (!f.open(QIODevice::ReadOnly)) return 0;
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    return parts.size() > 1 ? parts[1].toULongLong() * std::uint64_t(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+bool isProjectPath(const QString& path) {
+    return path.endsWith(".kiln") || path.endsWith(".kiln/") || QFileInfo(path).fileName() == "project.json";
+}
+
+QString lockPath() { return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/session.lock"; }
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName("mainWindow");
+    m_prefs = Preferences::load();
+    jobs::configureComputeThreads(m_prefs.threads);
+
+    render::RendererOptions ro;
+    ro.instanceExtensions = surfaceExtensions();
+    ro.swapchain = true;
+    // KILN_STUDIO_VALIDATION=1 requires the Khronos validation layer (tests); otherwise debug builds only.
+    if (qEnvironmentVariableIntValue("KILN_STUDIO_VALIDATION") == 1) ro.validation = render::Validation::On;
+    m_renderer = std::make_unique<render::Renderer>(ro);
+    m_vulkan.setVkInstance(reinterpret_cast<VkInstance>(m_renderer->vkInstance()));
+    if (!m_vulkan.create()) throw Error("Qt could not adopt the Vulkan instance (error " + std::to_string(int(m_vulkan.errorCode())) + ")");
+
+    m_document = new StudioDocument(this);
+    m_jobs = new JobController(1, this);
+    m_viewport = new ViewportWindow(*m_renderer, m_vulkan, *m_document);
+    m_viewportContainer = QWidget::createWindowContainer(m_viewport, this);
+    m_viewportContainer->setObjectName("viewport");
+    m_viewportContainer->setFocusPolicy(Qt::StrongFocus);
+    m_viewportContainer->setMinimumSize(320, 240);
+    m_viewportContainer->setAcceptDrops(true);
+    setCentralWidget(m_viewportContainer);
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+
+    buildDocks();
+    buildMenus();
+
+    connect(m_viewport, &ViewportWindow::filesDropped, this, [this](const QStringList& paths) { openPaths(paths); });
+    connect(m_viewport, &ViewportWindow::moveRequested, this, &MainWindow::moveAsset);
+    connect(m_inspector, &InspectorPanel::moveRequested, this, &MainWindow::moveAsset);
+    connect(m_document, &StudioDocument::modifiedChanged, this, &MainWindow::updateTitle);
+    connect(m_document, &StudioDocument::pathChanged, this, &MainWindow::updateTitle);
+    connect(m_jobs, &JobController::jobFinished, this, [this](jobs::JobId id, int state) {
+        const JobController::Entry* e = m_jobs->entry(id);
+        if (!e) return;
+        if (state == int(jobs::JobState::Failed)) m_log->error(tr("%1 failed: %2").arg(e->name, QString::fromStdString(e->job->error())));
+        else m_log->info(tr("%1: %2").arg(e->name, tr(jobs::toString(jobs::JobState(state)))));
+        updateStatus();
+    });
+    connect(m_jobs, &JobController::jobAdded, this, &MainWindow::updateStatus);
+
+    m_memoryLabel = new QLabel;
+    m_memoryLabel->setObjectName("memory");
+    m_jobsLabel = new QLabel;
+    statusBar()->addPermanentWidget(m_jobsLabel);
+    statusBar()->addPermanentWidget(m_memoryLabel);
+    statusBar()->showMessage(tr("Vulkan: %1").arg(QString::fromStdString(m_renderer->deviceName())));
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer.start(2000);
+    updateStatus();
+
+    bool okInterval = false;
+    const int autosaveSeconds = qEnvironmentVariableIntValue("KILN_STUDIO_AUTOSAVE_SECONDS", &okInterval);
+    m_autosaveTimer.setInterval((okInterval && autosaveSeconds > 0 ? autosaveSeconds : 120) * 1000);
+    connect(&m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    m_autosaveTimer.start();
+
+    QDir().mkpath(QFileInfo(lockPath()).path());
+    // A lock left by another session means it crashed (or still runs): keep it for recoveryAvailable().
+    if (!QFileInfo::exists(lockPath())) {
+        QSaveFile lock(lockPath());
+        if (lock.open(QIODevice::WriteOnly)) {
+            lock.write(QByteArray::number(qint64(getpid())));
+            m_ownsLock = lock.commit();
+        }
+    }
+
+    applyPreferences(m_prefs);
+    resize(1400, 900);
+    updateTitle();
+    m_log->info(tr("Kiln studio on %1").arg(QString::fromStdString(m_renderer->deviceName())));
+}
+
+MainWindow::~MainWindow() {
+    // Jobs first (their completions touch the panels), then the viewport (its swapchain needs the
+    // renderer and the Vulkan instance, which are members and go after this body).
+    delete m_jobs;
+    m_jobs = nullptr;
+    delete m_viewportContainer;
+    m_viewportContainer = nullptr;
+    m_viewport = nullptr;
+    if (m_ownsLock) QFile::remove(lockPath());
+}
+
+void MainWindow::buildDocks() {
+    auto dock = [this](const QString& title, const QString& name, QWidget* w, Qt::DockWidgetArea area) {
+        auto* d = new QDockWidget(title, this);
+        d->setObjectName(name);
+        d->setWidget(w);
+        addDockWidget(area, d);
+        return d;
+    };
+    m_create = new CreatePanel;
+    m_outliner = new OutlinerPanel(*m_document);
+    m_inspector = new InspectorPanel(*m_document);
+    m_jobsPanel = new JobsPanel(*m_jobs);
+    m_log = new LogPanel;
+    auto* create = dock(tr("Create"), "dockCreate", m_create, Qt::LeftDockWidgetArea);
+    auto* outliner = dock(tr("Outliner"), "dockOutliner", m_outliner, Qt::RightDockWidgetArea);
+    auto* inspector = dock(tr("Inspector"), "dockInspector", m_inspector, Qt::RightDockWidgetArea);
+    auto* jobsDock = dock(tr("Jobs"), "dockJobs", m_jobsPanel, Qt::LeftDockWidgetArea);
+    auto* log = dock(tr("Log"), "dockLog", m_log, Qt::BottomDockWidgetArea);
+    splitDockWidget(create, jobsDock, Qt::Vertical);
+    splitDockWidget(outliner, inspector, Qt::Vertical);
+    resizeDocks({create, outliner}, {320, 340}, Qt::Horizontal);
+    resizeDocks({log}, {130}, Qt::Vertical);
+}
+
+void MainWindow::buildMenus() {
+    auto add = [this](QMenu* menu, const QString& text, const QKeySequence& key, auto slot) {
+        QAction* a = menu->addAction(text);
+        a->setShortcut(key);
+        a->setShortcutContext(Qt::ApplicationShortcut);  // also while the viewport window has focus
+        connect(a, &QAction::triggered, this, slot);
+        return a;
+    };
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, tr("&New"), QKeySequence::New, [this] {
+        if (m_document->isModified() &&
+            QMessageBox::question(this, tr("New"), tr("Discard unsaved changes?")) != QMessageBox::Yes)
+            return;
+        m_document->reset({}, {});
+    });
+    add(file, tr("&Import…"), QKeySequence(tr("Ctrl+I")), [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Import"), QString(),
+            tr("Meshes and splats (*.glb *.gltf *.obj *.fbx *.ply *.stl *.dae *.3ds *.splat *.spz);;All files (*)"));
+        openPaths(files);
+    });
+    add(file, tr("&Open Project…"), QKeySequence::Open, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open .kiln project"));
+        if (!dir.isEmpty()) openProject(dir);
+    });
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    add(file, tr("&Save"), QKeySequence::Save, [this] { save(); });
+    add(file, tr("Save &As…"), QKeySequence::SaveAs, &MainWindow::saveAsDialog);
+    add(file, tr("&Export…"), QKeySequence(tr("Ctrl+E")), [this] { showExportDialog(); });
+    file->addSeparator();
+    add(file, tr("&Preferences…"), QKeySequence(tr("Ctrl+,")), [this] {
+        PreferencesDialog d(m_prefs, this);
+        if (d.exec() == QDialog::Accepted) applyPreferences(d.preferences());
+    });
+    file->addSeparator();
+    add(file, tr("&Quit"), QKeySequence::Quit, &QWidget::close);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_document->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    undo->setShortcutContext(Qt::ApplicationShortcut);
+    QAction* redo = m_document->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({QKeySequence::Redo, QKeySequence(tr("Ctrl+Y"))});
+    redo->setShortcutContext(Qt::ApplicationShortcut);
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    add(edit, tr("Re&name"), QKeySequence(Qt::Key_F2), [this] { m_outliner->renameSelected(); });
+    add(edit, tr("&Duplicate"), QKeySequence(tr("Ctrl+D")), [this] { m_outliner->duplicateSelected(); });
+    add(edit, tr("De&lete"), QKeySequence::Delete, [this] { m_outliner->deleteSelected(); });
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("&Frame Selected"), QKeySequence(Qt::Key_F), [this] { m_viewport->frameSelected(); });
+    add(view, tr("Frame &All"), QKeySequence(Qt::Key_Home), [this] { m_viewport->frameAll(); });
+    QMenu* presets = view->addMenu(tr("View &Preset"));
+    const std::pair<render::ViewPreset, QKeySequence> presetKeys[] = {
+        {render::ViewPreset::Front, QKeySequence(Qt::Key_1)},       {render::ViewPreset::Back, QKeySequence(tr("Ctrl+1"))},
+        {render::ViewPreset::Right, QKeySequence(Qt::Key_3)},       {render::ViewPreset::Left, QKeySequence(tr("Ctrl+3"))},
+        {render::ViewPreset::Top, QKeySequence(Qt::Key_7)},         {render::ViewPreset::Bottom, QKeySequence(tr("Ctrl+7"))},
+        {render::ViewPreset::Iso, QKeySequence(Qt::Key_0)}};
+    for (const auto& [preset, key] : presetKeys) {
+        const render::ViewPreset p = preset;
+        add(presets, QString::fromStdString(render::toString(p)), key, [this, p] { m_viewport->viewPreset(p); });
+    }
+    QMenu* shading = view->addMenu(tr("&Shading"));
+    auto* shadingGroup = new QActionGroup(this);
+    const render::ShadingMode modes[] = {render::ShadingMode::Lit, render::ShadingMode::Unlit, render::ShadingMode::Normals,
+                                         render::ShadingMode::Wireframe, render::ShadingMode::SplatCenters};
+    int n = 1;
+    for (render::ShadingMode mode : modes) {
+        QAction* a = add(shading, QString::fromUtf8(render::toString(mode)), QKeySequence(tr("Alt+%1").arg(n++)),
+                         [this, mode] { m_viewport->setShadingMode(mode); });
+        a->setCheckable(true);
+        a->setChecked(mode == render::ShadingMode::Lit);
+        shadingGroup->addAction(a);
+    }
+    QAction* grid = add(view, tr("&Grid"), QKeySequence(tr("Shift+G")), [this](bool on) { m_viewport->setGridVisible(on); });
+    grid->setCheckable(true);
+    grid->setChecked(true);
+    QAction* hud = add(view, tr("&Stats Overlay"), QKeySequence(tr("Shift+H")), [this](bool on) { m_viewport->setHudVisible(on); });
+    hud->setCheckable(true);
+    hud->setChecked(true);
+    view->addSeparator();
+    QMenu* panels = view->addMenu(tr("&Panels"));
+    for (QDockWidget* d : findChildren<QDockWidget*>()) panels->addAction(d->toggleViewAction());
+
+    QMenu* jobsMenu = menuBar()->addMenu(tr("&Jobs"));
+    add(jobsMenu, tr("&Cancel All"), QKeySequence(tr("Ctrl+Shift+X")), [this] { m_jobs->cancelAll(); });
+}
+
+void MainWindow::applyPreferences(const Preferences& prefs) {
+    m_prefs = prefs;
+    m_prefs.save();
+    m_viewport->setNavigationStyle(render::navigationStyleFromString(prefs.navigation.toStdString()));
+    m_create->setModelFolders(prefs.modelFolders);
+    if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app, prefs.theme);
+}
+
+void MainWindow::updateTitle() {
+    const QString name = m_document->path().isEmpty() ? tr("Untitled") : QFileInfo(m_document->path()).fileName();
+    setWindowTitle(name + "[*] — Kiln");
+    setWindowModified(m_document->isModified());
+}
+
+void MainWindow::updateStatus() {
+    const std::uint64_t bytes = residentBytes();
+    m_memoryLabel->setText(tr("Memory %1 MB").arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', 0));
+    const int active = m_jobs ? m_jobs->activeCount() : 0;
+    m_jobsLabel->setText(active ? tr("%n job(s) running", nullptr, active) : tr("idle"));
+}
+
+std::vector<jobs::JobId> MainWindow::openPaths(const QStringList& paths) {
+    std::vector<jobs::JobId> ids;
+    for (const QString& p : paths) ids.push_back(isProjectPath(p) || QFileInfo(p).isDir() ? openProject(p) : importFile(p));
+    return ids;
+}
+
+jobs::JobId MainWindow::importFile(const QString& path) {
+    const QString name = QFileInfo(path).fileName();
+    const std::string file = path.toStdString();
+    addRecent(path);
+    return m_jobs->submit(
+        tr("Import %1").arg(name),
+        [file](core::Progress& progress, const core::CancelToken& token) {
+            progress.report("reading", 0.05f);
+            core::Asset asset = io::loadAsset(file);
+            token.throwIfCancelled();
+            progress.report("loaded", 1.0f);
+            progress.preview(asset);
+            return std::vector<core::Asset>{std::move(asset)};
+        },
+        [this, name](std::vector<core::Asset> results) {
+            core::Document next = m_document->document();
+            core::AssetId last = 0;
+            for (core::Asset& a : results) last = next.addAsset(std::move(a));
+            m_document->change(tr("Import %1").arg(name), std::move(next));
+            m_document->select(last);
+        });
+}
+
+jobs::JobId MainWindow::openProject(const QString& path) {
+    auto loaded = std::make_shared<core::Document>();
+    const std::string file = path.toStdString();
+    addRecent(path);
+    return m_jobs->submit(
+        tr("Open %1").arg(QFileInfo(path).fileName()),
+        [file, loaded](core::Progress& progress, const core::CancelToken& token) {
+            progress.report("reading project", 0.05f);
+            *loaded = io::loadProject(file);
+            token.throwIfCancelled();
+            return std::vector<core::Asset>{};
+        },
+        [this, loaded, path](std::vector<core::Asset>) {
+            if (m_document->isModified() &&
+                QMessageBox::question(this, tr("Open"), tr("Discard unsaved changes to open %1?").arg(path)) != QMessageBox::Yes)
+                return;
+            m_document->reset(std::move(*loaded), path);
+        });
+}
+
+jobs::JobId MainWindow::saveProjectAs(const QString& path) {
+    const core::Document snapshot = m_document->document();  // shares the data: cheap
+    const int undoIndex = m_document->undoStack()->index();
+    const std::string file = path.toStdString();
+    return m_jobs->submit(
+        tr("Save %1").arg(QFileInfo(path).fileName()),
+        [snapshot, file](core::Progress& progress, const core::CancelToken&) {
+            progress.report("writing project", 0.1f);
+            io::saveProject(snapshot, file, true);
+            return std::vector<core::Asset>{};
+        },
+        [this, path, undoIndex](std::vector<core::Asset>) {
+            m_document->setPath(path);
+            m_document->markSavedAt(undoIndex);
+            addRecent(path);
+        });
+}
+
+bool MainWindow::save() {
+    if (m_document->path().isEmpty()) {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save project"), QString(), tr("Kiln project (*.kiln)"));
+        if (path.isEmpty()) return false;
+        m_document->setPath(path.endsWith(".kiln") ? path : path + ".kiln");
+    }
+    try {
+        io::saveProject(m_document->document(), m_document->path().toStdString(), true);
+    } catch (const std::exception& e) {
+        m_log->error(QString::fromUtf8(e.what()));
+        QMessageBox::critical(this, tr("Save"), QString::fromUtf8(e.what()));
+        return false;
+    }
+    m_document->markSaved();
+    addRecent(m_document->path());
+    m_log->info(tr("Saved %1").arg(m_document->path()));
+    return true;
+}
+
+void MainWindow::saveAsDialog() {
+    QString path = QFileDialog::getSaveFileName(this, tr("Save project as"), m_document->path(), tr("Kiln project (*.kiln)"));
+    if (path.isEmpty()) return;
+    if (!path.endsWith(".kiln")) path += ".kiln";
+    saveProjectAs(path);
+}
+
+ExportDialog* MainWindow::showExportDialog() {
+    const core::AssetId id = m_document->selected();
+    const core::DocumentAsset* a = m_document->document().find(id);
+    if (!a) {
+        m_log->error(tr("Export: select an asset in the Outliner first"));
+        return nullptr;
+    }
+    const QString dir = QFileInfo(QString::fromStdString(a->currentVersion().asset.provenance.sourcePath)).absolutePath();
+    auto* dialog = new ExportDialog(a->currentVersion().asset.kind(), QDir(dir).filePath(QString::fromStdString(a->name)), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, id] { runExport(id, dialog->settings()); });
+    dialog->open();
+    return dialog;
+}
+
+jobs::JobId MainWindow::runExport(core::AssetId id, const ExportSettings& settings) {
+    const core::DocumentAsset* a = m_document->document().find(id);
+    if (!a) return 0;
+    const core::Asset asset = a->currentVersion().asset;
+    return m_jobs->submit(
+        tr("Export %1").arg(QFileInfo(settings.path).fileName()),
+        [asset, settings](core::Progress& progress, const core::CancelToken& token) {
+            progress.report("writing", 0.1f);
+            token.throwIfCancelled();
+            exportAsset(asset, settings);
+            return std::vector<core::Asset>{};
+        },
+        [this, settings](std::vector<core::Asset>) { m_log->info(tr("Exported %1").arg(settings.path)); });
+}
+
+jobs::JobId MainWindow::moveAsset(core::AssetId id, glm::vec3 delta) {
+    const core::DocumentAsset* a = m_document->document().find(id);
+    if (!a) return 0;
+    const core::Asset asset = a->currentVersion().asset;
+    const QString name = QString::fromStdString(a->name);
+    return m_jobs->submit(
+        tr("Move %1").arg(name),
+        [asset, delta](core::Progress& progress, const core::CancelToken& token) {
+            progress.report("moving", 0.1f);
+            core::Similarity xf;
+            xf.translation = delta;
+            core::Provenance p = asset.provenance;
+            p.source = "edit:move";
+            p.options = "{\"translate\":[" + std::to_string(delta.x) + "," + std::to_string(delta.y) + "," + std::to_string(delta.z) + "]}";
+            p.createdAt = core::utcNowIso8601();
+            p.parentVersion.reset();  // Document::addVersion links the version that was current
+            core::Asset out;
+            if (const core::Mesh* m = asset.mesh()) {
+                core::Mesh copy = *m;
+                core::transformMesh(copy, xf);
+                out = core::Asset::fromMesh(asset.name, std::move(copy), p);
+            } else if (const core::GaussianCloud* g = asset.gaussians()) {
+                core::GaussianCloud copy = *g;
+                core::transformGaussians(copy, xf);
+                out = core::Asset::fromGaussians(asset.name, std::move(copy), p);
+            }
+            token.throwIfCancelled();
+            return std::vector<core::Asset>{std::move(out)};
+        },
+        [this, id, name](std::vector<core::Asset> results) {
+            if (results.empty() || !m_document->document().find(id)) return;
+            core::Document next = m_document->document();
+            next.addVersion(id, std::move(results.front()));
+            m_document->change(tr("Move %1").arg(name), std::move(next));
+        },
+        [this, id](jobs::JobState state) {
+            if (state != jobs::JobState::Succeeded && m_viewport) m_viewport->clearLiveTransform(id);
+        });
+}
+
+QString MainWindow::autosavePath() const {
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/autosave.kiln";
+}
+
+jobs::JobId MainWindow::autosaveNow() {
+    if (!m_document->isModified() || m_document->document().revision() == m_autosavedRevision) return 0;
+    const core::Document snapshot = m_document->document();
+    m_autosavedRevision = snapshot.revision();
+    const std::string file = autosavePath().toStdString();
+    QDir().mkpath(QFileInfo(autosavePath()).path());
+    return m_jobs->submit(tr("Autosave"), [snapshot, file](core::Progress& progress, const core::CancelToken&) {
+        progress.report("writing autosave", 0.1f);
+        io::saveProject(snapshot, file, true);
+        return std::vector<core::Asset>{};
+    });
+}
+
+bool MainWindow::recoveryAvailable() const { return !m_ownsLock && QFileInfo::exists(lockPath()) && QFileInfo(autosavePath()).isDir(); }
+
+jobs::JobId MainWindow::recover() {
+    auto loaded = std::make_shared<core::Document>();
+    const std::string file = autosavePath().toStdString();
+    return m_jobs->submit(
+        tr("Recover autosave"),
+        [file, loaded](core::Progress& progress, const core::CancelToken&) {
+            progress.report("reading autosave", 0.1f);
+            *loaded = io::loadProject(file);
+            return std::vector<core::Asset>{};
+        },
+        [this, loaded](std::vector<core::Asset>) {
+            m_document->reset(std::move(*loaded), {}, true);
+            // This session now owns the lock the crashed one left behind.
+            m_ownsLock = true;
+            m_log->info(tr("Recovered the autosaved document; save it to keep it"));
+        });
+}
+
+void MainWindow::offerRecovery() {
+    if (!recoveryAvailable()) {
+        if (!m_ownsLock && QFileInfo::exists(lockPath())) m_ownsLock = true;  // stale lock without autosave: adopt it
+        return;
+    }
+    if (QMessageBox::question(this, tr("Recover"), tr("Kiln did not close cleanly last time. Recover the autosaved document?")) ==
+        QMessageBox::Yes)
+        recover();
+    else
+        m_ownsLock = true;
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QSettings s;
+    QStringList recent = s.value("recentFiles").toStringList();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    recent.removeAll(abs);
+    recent.prepend(abs);
+    while (recent.size() > 10) recent.removeLast();
+    s.setValue("recentFiles", recent);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    if (!m_recentMenu) return;
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value("recentFiles").toStringList();
+    for (const QString& r : recent) m_recentMenu->addAction(r, this, [this, r] { openPaths({r}); });
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_document->isModified()) {
+        const auto answer = QMessageBox::question(this, tr("Unsaved changes"), tr("Save changes to the document before closing?"),
+                                                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        if (answer == QMessageBox::Cancel || (answer == QMessageBox::Save && !save())) {
+            event->ignore();
+            return;
+        }
+    }
+    m_jobs->cancelAll();
+    if (QFileInfo(autosavePath()).isDir()) QDir(autosavePath()).removeRecursively();
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    QStringList paths;
+    for (const QUrl& url : event->mimeData()->urls())
+        if (url.isLocalFile()) paths << url.toLocalFile();
+    if (paths.isEmpty()) return;
+    event->acceptProposedAction();
+    openPaths(paths);
+}
+
+} // namespace kiln::ui

@@ -1,0 +1,114 @@
+#pragma once
+
+#include "core/document.h"
+#include "jobs/job_queue.h"
+#include "ui/export_dialog.h"
+#include "ui/preferences.h"
+
+#include <QMainWindow>
+#include <QTimer>
+#include <QVulkanInstance>
+
+#include <glm/vec3.hpp>
+
+#include <memory>
+
+class QLabel;
+class QMenu;
+class QUndoStack;
+
+namespace kiln::render {
+class Renderer;
+}
+
+namespace kiln::ui {
+
+class CreatePanel;
+class InspectorPanel;
+class JobController;
+class JobsPanel;
+class LogPanel;
+class OutlinerPanel;
+class StudioDocument;
+class ViewportWindow;
+
+// kiln-studio's main window: the viewport in the centre, dockable Create, Jobs, Outliner,
+// Inspector and Log panels, menus with shortcuts for every common action, autosave and crash
+// recovery. Every document change goes through StudioDocument (undoable); everything slow
+// (import, export, save, open, bake) runs as a job.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    // Throws kiln::Error when no Vulkan device can present (the caller reports it).
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    StudioDocument& document() { return *m_document; }
+    JobController& jobs() { return *m_jobs; }
+    ViewportWindow* viewport() const { return m_viewport; }
+    QWidget* viewportWidget() const { return m_viewportContainer; }
+    OutlinerPanel* outliner() const { return m_outliner; }
+    InspectorPanel* inspector() const { return m_inspector; }
+    JobsPanel* jobsPanel() const { return m_jobsPanel; }
+    LogPanel* log() const { return m_log; }
+    const render::Renderer& renderer() const { return *m_renderer; }
+
+    // Imports meshes and splat files as jobs (one per file); .kiln folders open as projects.
+    std::vector<jobs::JobId> openPaths(const QStringList& paths);
+    jobs::JobId importFile(const QString& path);
+    jobs::JobId openProject(const QString& path);
+    jobs::JobId saveProjectAs(const QString& path);
+    // Opens the export dialog for the selected asset (non-modal); accepting runs the export job.
+    ExportDialog* showExportDialog();
+    jobs::JobId runExport(core::AssetId asset, const ExportSettings& settings);
+    // Bakes a translation into a new version of the asset (a job, then an undoable change).
+    jobs::JobId moveAsset(core::AssetId asset, glm::vec3 delta);
+
+    // Autosave: the document goes to autosavePath() every interval while modified; a session
+    // that did not close cleanly leaves its lock, and the next start offers recovery.
+    QString autosavePath() const;
+    jobs::JobId autosaveNow();
+    bool recoveryAvailable() const;
+    jobs::JobId recover();
+    void offerRecovery();  // asks the user when recoveryAvailable()
+
+    const Preferences& preferences() const { return m_prefs; }
+    void applyPreferences(const Preferences& prefs);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildMenus();
+    void buildDocks();
+    void updateTitle();
+    void updateStatus();
+    void addRecent(const QString& path);
+    void rebuildRecentMenu();
+    bool save();  // true when saved (synchronously: used by the close prompt)
+    void saveAsDialog();
+
+    Preferences m_prefs;
+    std::unique_ptr<render::Renderer> m_renderer;
+    QVulkanInstance m_vulkan;
+    StudioDocument* m_document = nullptr;
+    JobController* m_jobs = nullptr;
+    ViewportWindow* m_viewport = nullptr;
+    QWidget* m_viewportContainer = nullptr;
+    CreatePanel* m_create = nullptr;
+    JobsPanel* m_jobsPanel = nullptr;
+    OutlinerPanel* m_outliner = nullptr;
+    InspectorPanel* m_inspector = nullptr;
+    LogPanel* m_log = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel* m_memoryLabel = nullptr;
+    QLabel* m_jobsLabel = nullptr;
+    QTimer m_statusTimer;
+    QTimer m_autosaveTimer;
+    std::uint64_t m_autosavedRevision = ~0ull;
+    bool m_ownsLock = false;
+};
+
+} // namespace kiln::ui

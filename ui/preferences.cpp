@@ -1,0 +1,95 @@
+#include "ui/preferences.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace kiln::ui {
+
+Preferences Preferences::load() {
+    QSettings s;
+    Preferences p;
+    p.modelFolders = s.value("prefs/modelFolders").toStringList();
+    p.computeDevice = s.value("prefs/computeDevice", p.computeDevice).toString();
+    p.threads = std::clamp(s.value("prefs/threads", 0).toInt(), 0, 1024);
+    p.navigation = s.value("prefs/navigation", p.navigation).toString();
+    if (p.navigation != "maya") p.navigation = "blender";
+    p.theme = s.value("prefs/theme", p.theme).toString() == "light" ? "light" : "dark";
+    return p;
+}
+
+void Preferences::save() const {
+    QSettings s;
+    s.setValue("prefs/modelFolders", modelFolders);
+    s.setValue("prefs/computeDevice", computeDevice);
+    s.setValue("prefs/threads", threads);
+    s.setValue("prefs/navigation", navigation);
+    s.setValue("prefs/theme", theme);
+}
+
+PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) : QDialog(parent) {
+    setObjectName("preferencesDialog");
+    setWindowTitle(tr("Preferences"));
+    auto* form = new QFormLayout(this);
+    auto* folderBox = new QVBoxLayout;
+    m_folders = new QListWidget;
+    m_folders->addItems(prefs.modelFolders);
+    folderBox->addWidget(m_folders);
+    auto* folderButtons = new QHBoxLayout;
+    auto* add = new QPushButton(tr("Add…"));
+    auto* remove = new QPushButton(tr("Remove"));
+    folderButtons->addWidget(add);
+    folderButtons->addWidget(remove);
+    folderButtons->addStretch(1);
+    folderBox->addLayout(folderButtons);
+    form->addRow(tr("Model folders"), folderBox);
+    connect(add, &QPushButton::clicked, this, [this] {
+        const QString d = QFileDialog::getExistingDirectory(this, tr("Model folder"));
+        if (!d.isEmpty()) m_folders->addItem(d);
+    });
+    connect(remove, &QPushButton::clicked, this, [this] { delete m_folders->currentItem(); });
+    m_device = new QComboBox;
+    m_device->addItem(tr("Automatic (CUDA when available, else CPU)"), "auto");
+    m_device->addItem(tr("CPU"), "cpu");
+    m_device->setCurrentIndex(prefs.computeDevice == "cpu" ? 1 : 0);
+    form->addRow(tr("Compute device"), m_device);
+    m_threads = new QSpinBox;
+    m_threads->setRange(0, 1024);
+    m_threads->setSpecialValueText(tr("one per core"));
+    m_threads->setValue(prefs.threads);
+    m_threads->setToolTip(tr("Applies at the next start"));
+    form->addRow(tr("Compute threads"), m_threads);
+    m_navigation = new QComboBox;
+    m_navigation->addItem(tr("Blender (MMB orbit, Shift+MMB pan, Ctrl+MMB zoom)"), "blender");
+    m_navigation->addItem(tr("Maya (Alt+LMB orbit, Alt+MMB pan, Alt+RMB zoom)"), "maya");
+    m_navigation->setCurrentIndex(prefs.navigation == "maya" ? 1 : 0);
+    form->addRow(tr("Navigation"), m_navigation);
+    m_theme = new QComboBox;
+    m_theme->addItem(tr("Dark"), "dark");
+    m_theme->addItem(tr("Light"), "light");
+    m_theme->setCurrentIndex(prefs.theme == "light" ? 1 : 0);
+    form->addRow(tr("Theme"), m_theme);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+}
+
+Preferences PreferencesDialog::preferences() const {
+    Preferences p;
+    for (int i = 0; i < m_folders->count(); ++i) p.modelFolders << m_folders->item(i)->text();
+    p.computeDevice = m_device->currentData().toString();
+    p.threads = m_threads->value();
+    p.navigation = m_navigation->currentData().toString();
+    p.theme = m_theme->currentData().toString();
+    return p;
+}
+
+} // namespace kiln::ui

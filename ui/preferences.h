@@ -1,0 +1,39 @@
+#pragma once
+
+#include <QDialog>
+#include <QString>
+#include <QStringList>
+
+class QComboBox;
+class QListWidget;
+class QSpinBox;
+
+namespace kiln::ui {
+
+// Studio preferences, stored with QSettings.
+struct Preferences {
+    QStringList modelFolders;
+    QString computeDevice = "auto";  // "auto" (CUDA when LibTorch has it) or "cpu"; read by generation jobs
+    int threads = 0;                 // LibTorch intra-op threads, 0 = one per core; applies at the next start
+    QString navigation = "blender";  // "blender" or "maya"
+    QString theme = "dark";          // "dark" or "light"
+
+    static Preferences load();
+    void save() const;
+};
+
+class PreferencesDialog : public QDialog {
+    Q_OBJECT
+public:
+    PreferencesDialog(const Preferences& prefs, QWidget* parent = nullptr);
+    Preferences preferences() const;
+
+private:
+    QListWidget* m_folders = nullptr;
+    QComboBox* m_device = nullptr;
+    QSpinBox* m_threads = nullptr;
+    QComboBox* m_navigation = nullptr;
+    QComboBox* m_theme = nullptr;
+};
+
+} // namespace kiln::ui
