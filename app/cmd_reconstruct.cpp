@@ -1,0 +1,105 @@
+#include "cli.h"
+
+#include "core/error.h"
+#include "io/asset_io.h"
+#include "io/atomic_write.h"
+#include "io/binary_reader.h"
+#include "jobs/job_queue.h"
+#include "geometry/mesh_cleanup.h"
+#include "pipelines/reconstruct.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace kiln::app {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int) { g_interrupted = true; }
+
+int parseInt(const Args& args, const std::string& name, int fallback, int lo, int hi) {
+    if (!args.has(name)) return fallback;
+    const std::string s = args.get(name);
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || v < lo || v > hi)
+        throw Error("--" + name + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
+    return int(v);
+}
+
+} // namespace
+
+int cmdReconstruct(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 2, {"output", "representation", "iterations", "resolution", "holdout", "seed", "mesh-faces", "mesh-resolution", "mesh-output", "background"},
+                                {"mesh", "force"});
+    if (args.positional.size() != 1 || !args.has("output"))
+        throw Error("usage: kiln reconstruct INPUT -o OUT.ply|.spz|.splat [--representation splats] [--mesh [--mesh-output OUT.glb]] "
+                    "[--iterations N] [--resolution R] [--holdout N] [--seed S]");
+    const fs::path input = args.positional[0], out = args.get("output");
+    pipelines::ReconstructOptions o;
+    o.representation = args.get("representation", "splats");
+    o.mesh = args.has("mesh");
+    o.iterations = parseInt(args, "iterations", 3000, 1, 1000000);
+    o.resolution = parseInt(args, "resolution", 200, 16, 4096);
+    o.holdoutEvery = parseInt(args, "holdout", 0, 0, 1000);
+    o.seed = std::uint64_t(parseInt(args, "seed", 0, 0, 2147483647));
+    o.meshFaces = std::size_t(parseInt(args, "mesh-faces", 100000, 100, 10000000));
+    o.meshResolution = parseInt(args, "mesh-resolution", 192, 16, 1024);
+    const std::string bg = args.get("background", "white");
+    if (bg != "white" && bg != "black") throw Error("--background must be white or black");
+    o.whiteBackground = bg == "white";
+    const bool force = args.has("force");
+    const fs::path meshOut = args.has("mesh-output") ? fs::path(args.get("mesh-output")) : out.parent_path() / (out.stem().string() + "_mesh.glb");
+    // Refuse before hours of work, not after.
+    io::checkCanWrite(out, force);
+    if (o.mesh) io::checkCanWrite(meshOut, force);
+    if (!io::isSplatPath(out) && io::lowerExtension(out) != ".ply") throw Error(out.string() + ": splats are written as .ply, .spz or .splat");
+
+    jobs::JobQueue queue(1);
+    std::shared_ptr<pipelines::ReconstructResult> result = std::make_shared<pipelines::ReconstructResult>();
+    auto job = queue.submit("reconstruct " + input.filename().string(), [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = pipelines::reconstruct(input, o, progress, cancel);
+        return result->assets;
+    });
+    std::signal(SIGINT, onInterrupt);
+    core::Progress bar = terminalProgress();
+    float lastFraction = -1.0f;
+    while (!job->waitFor(std::chrono::milliseconds(100))) {
+        if (g_interrupted) job->cancel();
+        const auto snap = job->snapshot();
+        if (snap.fraction != lastFraction) {
+            bar.report(snap.stage, std::min(snap.fraction, 0.999f));
+            lastFraction = snap.fraction;
+        }
+    }
+    std::signal(SIGINT, SIG_DFL);
+    if (job->state() == jobs::JobState::Cancelled) throw Error("reconstruct " + input.string() + ": cancelled, nothing written");
+    if (job->state() == jobs::JobState::Failed) throw Error(job->error());
+    bar.report("done", 1.0f);
+    const auto assets = job->results();
+    io::saveAsset(assets.at(0), out, {.overwrite = force});
+    std::printf("wrote %s (%d Gaussians) from %d views in %.1f s\n", out.string().c_str(), result->splats, result->trainViews, result->seconds);
+    if (o.mesh) {
+        io::saveAsset(assets.at(1), meshOut, {.overwrite = force});
+        const auto report = geometry::analyse(*assets.at(1).mesh());
+        std::printf("wrote %s (%zu triangles, %zu components, %zu boundary edges, %zu non-manifold edges: %s)\n", meshOut.string().c_str(),
+                    report.triangles, report.components, report.boundaryEdges, report.nonManifoldEdges, report.watertight ? "watertight" : "not watertight");
+    }
+    if (result->testViews > 0)
+        std::printf("held-out views: %d  PSNR %.2f dB  SSIM %.4f\n", result->testViews, result->testPsnr, result->testSsim);
+    std::printf("training PSNR by iteration:");
+    const std::size_t step = std::max<std::size_t>(1, result->trainCurve.size() / 10);
+    for (std::size_t i = 0; i < result->trainCurve.size(); i += step) std::printf(" %d:%.1f", result->trainCurve[i].first, result->trainCurve[i].second);
+    std::printf("\n");
+    for (const auto& n : result->notes) std::printf("note: %s\n", n.c_str());
+    return 0;
+}
+
+} // namespace kiln::app
