@@ -29,5 +29,6 @@ int cmdInfo(int argc, char** argv);
 int cmdConvert(int argc, char** argv);
 int cmdBench(int argc, char** argv);
 int cmdRender(int argc, char** argv);
+int cmdReconstruct(int argc, char** argv);
 
 } // namespace kiln::app

@@ -18,6 +18,8 @@ PACKAGES=(
   zlib1g-dev libzstd-dev nlohmann-json3-dev libtorch-dev
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers libxcb1-dev
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
+  qt6-base-dev libimgui-dev libstb-dev fonts-dejavu-core
+  blender python3-numpy
 )
 # Node.js runs the glTF validator; any node/npm on PATH will do (some images ship NodeSource's
 # nodejs, which bundles npm and conflicts with Debian's npm package).
@@ -57,6 +59,12 @@ cmd_run() {
   configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=Release
   local sample="$TESTDATA/gltf/Duck/Duck.glb"
   local out="$BUILD/demo"
+  if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x "$BUILD/app/kiln-studio" ]; then
+    log "main job: the studio, with a sample asset loaded"
+    exec "$BUILD/app/kiln-studio" "$sample"
+  fi
+  log "no display: the studio needs one (a desktop session, or: xvfb-run -a $BUILD/app/kiln-studio FILE)"
+  log "the command-line tool needs none: $BUILD/app/kiln info|convert|render ... (kiln --help); its demo follows"
   mkdir -p "$out"
   log "main job: inspect and convert a real sample asset"
   "$BUILD/app/kiln" info "$sample"
