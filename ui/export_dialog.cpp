@@ -1,8 +1,8 @@
 #include "ui/export_dialog.h"
 
 #include "core/error.h"
-#include "core/transform.h"
-#include "io/asset_io.h"
+#include "io/export_asset.h"
+#include "io/export_presets.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -12,58 +12,46 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 
 namespace kiln::ui {
 
-const std::vector<ExportPreset>& exportPresets() {
-    using K = core::AssetKind;
-    static const std::vector<ExportPreset> presets = {
-        {QObject::tr("Blender, Godot, three.js — glTF binary (.glb), +Y up, metres"), ".glb", false, 1.0, K::Mesh},
-        {QObject::tr("glTF with external buffers (.gltf), +Y up, metres"), ".gltf", false, 1.0, K::Mesh},
-        {QObject::tr("Maya — Wavefront OBJ (.obj + .mtl + textures), +Y up, centimetres"), ".obj", false, 100.0, K::Mesh},
-        {QObject::tr("Unreal Engine — OBJ, +Z up, centimetres"), ".obj", true, 100.0, K::Mesh},
-        {QObject::tr("Unity — glTF binary (.glb), +Y up, metres"), ".glb", false, 1.0, K::Mesh},
-        {QObject::tr("3D printing — STL, +Z up, millimetres"), ".stl", true, 1000.0, K::Mesh},
-        {QObject::tr("PLY mesh, +Y up, metres"), ".ply", false, 1.0, K::Mesh},
-        {QObject::tr("Gaussian splats — INRIA 3DGS PLY"), ".ply", false, 1.0, K::Gaussians},
-        {QObject::tr("Gaussian splats — antimatter15 .splat"), ".splat", false, 1.0, K::Gaussians},
-        {QObject::tr("Gaussian splats — Niantic SPZ"), ".spz", false, 1.0, K::Gaussians},
-    };
-    return presets;
+std::vector<ExportTarget> exportTargets(core::AssetKind kind) {
+    std::vector<ExportTarget> targets;
+    for (const io::ExportPreset& p : io::exportPresets()) {
+        if (kind == core::AssetKind::Gaussians) {
+            if (!p.allowsSplats) continue;
+            for (const char* ext : {".ply", ".spz", ".splat"})
+                targets.push_back({QObject::tr("Gaussian splats (%1)").arg(ext), p.name, QString(ext)});
+            continue;
+        }
+        for (const std::string& ext : p.formats)
+            targets.push_back({QString::fromStdString(p.title + " - " + ext.substr(1) + " (" + p.frameFor(ext).describe() + ")"), p.name,
+                               QString::fromStdString(ext)});
+    }
+    return targets;
 }
 
-void exportAsset(const core::Asset& asset, const ExportSettings& settings) {
+std::vector<std::string> exportAsset(const core::Asset& asset, const ExportSettings& settings) {
     if (settings.path.isEmpty()) throw Error("export: no output file chosen");
-    if (!(settings.scale > 0.0 && settings.scale <= 1e6)) throw Error("export: scale must be in (0, 1e6]");
-    core::Asset out = asset;
-    core::Similarity xf;
-    xf.scale = float(settings.scale);
-    if (settings.zUp) xf.rotation = core::yUpToZUp();
-    if (settings.zUp || settings.scale != 1.0) {
-        if (const core::Mesh* m = asset.mesh()) {
-            core::Mesh copy = *m;
-            core::transformMesh(copy, xf);
-            out = core::Asset::fromMesh(asset.name, std::move(copy), asset.provenance);
-        } else if (const core::GaussianCloud* g = asset.gaussians()) {
-            core::GaussianCloud copy = *g;
-            core::transformGaussians(copy, xf);
-            out = core::Asset::fromGaussians(asset.name, std::move(copy), asset.provenance);
-        }
-    }
-    io::saveAsset(out, settings.path.toStdString(), {.overwrite = settings.overwrite});
+    io::ExportOptions options;
+    options.preset = settings.preset;
+    options.overwrite = settings.overwrite;
+    options.scale = float(settings.scale);
+    if (settings.preset == "generic") options.up = settings.zUp ? io::Axis::PosZ : io::Axis::PosY;
+    return io::exportAsset(asset, settings.path.toStdString(), options).warnings;
 }
 
 ExportDialog::ExportDialog(core::AssetKind kind, const QString& suggestedPath, QWidget* parent) : QDialog(parent) {
     setObjectName("exportDialog");
     setWindowTitle(tr("Export"));
-    for (const ExportPreset& p : exportPresets())
-        if (p.kind == kind) m_presets.push_back(p);
+    m_presets = exportTargets(kind);
     auto* form = new QFormLayout(this);
     m_preset = new QComboBox;
     m_preset->setObjectName("preset");
-    for (const ExportPreset& p : m_presets) m_preset->addItem(p.name);
+    for (const ExportTarget& p : m_presets) m_preset->addItem(p.label);
     form->addRow(tr("Target"), m_preset);
     auto* pathRow = new QHBoxLayout;
     m_path = new QLineEdit(suggestedPath);
@@ -80,6 +68,9 @@ ExportDialog::ExportDialog(core::AssetKind kind, const QString& suggestedPath, Q
     m_scale->setRange(1e-6, 1e6);
     m_scale->setDecimals(4);
     form->addRow(tr("Scale"), m_scale);
+    m_notes = new QLabel;
+    m_notes->setWordWrap(true);
+    form->addRow(m_notes);
     m_overwrite = new QCheckBox(tr("Overwrite an existing file"));
     m_overwrite->setObjectName("overwrite");
     form->addRow(m_overwrite);
@@ -100,9 +91,12 @@ ExportDialog::ExportDialog(core::AssetKind kind, const QString& suggestedPath, Q
 
 void ExportDialog::applyPreset(int index) {
     if (index < 0 || size_t(index) >= m_presets.size()) return;
-    const ExportPreset& p = m_presets[size_t(index)];
-    m_up->setCurrentIndex(p.zUp ? 1 : 0);
-    m_scale->setValue(p.scale);
+    const ExportTarget& p = m_presets[size_t(index)];
+    // Only the generic preset lets the artist choose the up axis; the others fix the frame.
+    m_up->setEnabled(p.preset == "generic");
+    m_up->setCurrentIndex(0);
+    m_scale->setValue(1.0);
+    m_notes->setText(QString::fromStdString(io::exportPreset(p.preset).notes));
     QFileInfo fi(m_path->text());
     if (!m_path->text().isEmpty()) m_path->setText(fi.dir().filePath(fi.completeBaseName() + p.extension));
 }
@@ -122,6 +116,8 @@ void ExportDialog::setPath(const QString& path) { m_path->setText(path); }
 ExportSettings ExportDialog::settings() const {
     ExportSettings s;
     s.path = m_path->text();
+    const int i = m_preset->currentIndex();
+    if (i >= 0) s.preset = m_presets[size_t(i)].preset;
     s.zUp = m_up->currentIndex() == 1;
     s.scale = m_scale->value();
     s.overwrite = m_overwrite->isChecked();

@@ -5,36 +5,40 @@
 #include <QDialog>
 #include <QString>
 
+#include <string>
 #include <vector>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
+class QLabel;
 class QLineEdit;
 
 namespace kiln::ui {
 
-// What "Export" writes: the target file and the axis/unit conversion applied on the way out.
+// What "Export" writes: the file, the DCC preset (engine/io/export_presets.h, the registry
+// `kiln convert --preset` uses) and the options that preset leaves to the artist.
 struct ExportSettings {
     QString path;
-    bool zUp = false;     // rotate glTF's +Y up to +Z up
-    double scale = 1.0;   // metres -> target units
+    std::string preset = "generic";
+    bool zUp = false;     // generic preset only: rotate glTF's +Y up to +Z up
+    double scale = 1.0;   // multiplies the asset in metres before the preset's unit conversion
     bool overwrite = false;
 };
 
-struct ExportPreset {
-    QString name;
+// One row of the dialog's target list: a preset and one format it writes.
+struct ExportTarget {
+    QString label;
+    std::string preset;
     QString extension;  // with dot
-    bool zUp;
-    double scale;
-    core::AssetKind kind;
 };
 
-// Presets per target application; the ones offered match the asset's kind.
-const std::vector<ExportPreset>& exportPresets();
+// The preset x format rows that can hold an asset of `kind`.
+std::vector<ExportTarget> exportTargets(core::AssetKind kind);
 
-// Applies the settings' conversion and writes the asset (on a job's worker thread).
-void exportAsset(const core::Asset& asset, const ExportSettings& settings);
+// Writes the asset through io::exportAsset (on a job's worker thread); returns the export
+// check's warnings.
+std::vector<std::string> exportAsset(const core::Asset& asset, const ExportSettings& settings);
 
 // Chooses a preset, file and conversion. The main window runs the export as a job with
 // settings() when the dialog is accepted.
@@ -49,12 +53,13 @@ public:
 private:
     void applyPreset(int index);
 
-    std::vector<ExportPreset> m_presets;
+    std::vector<ExportTarget> m_presets;
     QComboBox* m_preset = nullptr;
     QLineEdit* m_path = nullptr;
     QComboBox* m_up = nullptr;
     QDoubleSpinBox* m_scale = nullptr;
     QCheckBox* m_overwrite = nullptr;
+    QLabel* m_notes = nullptr;
 };
 
 } // namespace kiln::ui

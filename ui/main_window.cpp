@@ -403,7 +403,7 @@ jobs::JobId MainWindow::runExport(core::AssetId id, const ExportSettings& settin
         [asset, settings](core::Progress& progress, const core::CancelToken& token) {
             progress.report("writing", 0.1f);
             token.throwIfCancelled();
-            exportAsset(asset, settings);
+            for (const std::string& w : exportAsset(asset, settings)) progress.report("warning: " + w, 0.9f);
             return std::vector<core::Asset>{};
         },
         [this, settings](std::vector<core::Asset>) { m_log->info(tr("Exported %1").arg(settings.path)); });
