@@ -5,6 +5,8 @@
 #include <glm/common.hpp>
 
 #include <cmath>
+#include <cstring>
+#include <unordered_map>
 
 namespace kiln::core {
 
@@ -25,6 +27,35 @@ Bounds computeBounds(const std::vector<glm::vec3>& points) {
 }
 
 Bounds computeBounds(const Mesh& mesh) { return computeBounds(mesh.positions); }
+
+std::vector<std::uint32_t> firstAtSamePosition(const std::vector<glm::vec3>& positions) {
+    struct Key {
+        std::uint32_t x, y, z;
+        bool operator==(const Key&) const = default;
+    };
+    struct Hash {
+        std::size_t operator()(const Key& k) const {
+            std::uint64_t h = k.x * 0x9E3779B97F4A7C15ull;
+            h ^= (k.y + 0x7F4A7C15ull + (h << 6) + (h >> 2)) * 0xBF58476D1CE4E5B9ull;
+            h ^= (k.z + 0x94D049BBull + (h << 6) + (h >> 2)) * 0x94D049BB133111EBull;
+            return std::size_t(h ^ (h >> 31));
+        }
+    };
+    auto bits = [](float f) {
+        if (f == 0.0f) f = 0.0f;  // -0 and +0 are one position
+        std::uint32_t u;
+        std::memcpy(&u, &f, 4);
+        return u;
+    };
+    std::unordered_map<Key, std::uint32_t, Hash> first;
+    first.reserve(positions.size());
+    std::vector<std::uint32_t> ids(positions.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+        const glm::vec3& p = positions[i];
+        ids[i] = first.try_emplace(Key{bits(p.x), bits(p.y), bits(p.z)}, std::uint32_t(i)).first->second;
+    }
+    return ids;
+}
 
 void Mesh::validate(const std::string& what) const {
     const std::size_t n = positions.size();

@@ -82,6 +82,10 @@ struct Bounds {
 };
 
 Bounds computeBounds(const Mesh& mesh);
+
+// For every position, the index of the first position exactly equal to it (-0 and +0 equal):
+// how DCC tools and topology checks see vertices split only by normal, UV or colour seams.
+std::vector<std::uint32_t> firstAtSamePosition(const std::vector<glm::vec3>& positions);
 Bounds computeBounds(const std::vector<glm::vec3>& points);
 
 } // namespace kiln::core

@@ -41,24 +41,8 @@ struct PositionKeyHash {
     }
 };
 
-std::uint32_t floatBits(float f) {
-    if (f == 0.0f) f = 0.0f;  // -0 and +0 are one position
-    std::uint32_t u;
-    std::memcpy(&u, &f, 4);
-    return u;
-}
-
 // For every vertex, the first vertex with exactly the same position.
-std::vector<std::uint32_t> positionIds(const core::Mesh& mesh) {
-    std::unordered_map<PositionKey, std::uint32_t, PositionKeyHash> first;
-    first.reserve(mesh.positions.size());
-    std::vector<std::uint32_t> ids(mesh.positions.size());
-    for (std::size_t i = 0; i < mesh.positions.size(); ++i) {
-        const auto& p = mesh.positions[i];
-        ids[i] = first.try_emplace(PositionKey{floatBits(p.x), floatBits(p.y), floatBits(p.z)}, std::uint32_t(i)).first->second;
-    }
-    return ids;
-}
+std::vector<std::uint32_t> positionIds(const core::Mesh& mesh) { return core::firstAtSamePosition(mesh.positions); }
 
 struct UnionFind {
     std::vector<std::uint32_t> parent;

@@ -81,25 +81,10 @@ ExportReport checkForExport(const core::Mesh& mesh, const ExportPreset& preset) 
     report.sizeMetres = bounds.valid ? bounds.size() : glm::vec3(0.0f);
 
     // Weld by exact position.
-    struct Key {
-        float x, y, z;
-        bool operator==(const Key&) const = default;
-    };
-    struct Hash {
-        std::size_t operator()(const Key& k) const {
-            std::uint32_t b[3];
-            std::memcpy(b, &k, 12);
-            return (std::size_t(b[0]) * 73856093u) ^ (std::size_t(b[1]) * 19349663u) ^ (std::size_t(b[2]) * 83492791u);
-        }
-    };
-    std::unordered_map<Key, std::uint32_t, Hash> ids;
-    ids.reserve(mesh.positions.size());
-    std::vector<std::uint32_t> welded(mesh.positions.size());
-    for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
-        const glm::vec3 p = mesh.positions[v] + glm::vec3(0.0f);
-        welded[v] = ids.try_emplace(Key{p.x, p.y, p.z}, std::uint32_t(ids.size())).first->second;
-    }
-    report.weldedVertices = ids.size();
+    const std::vector<std::uint32_t> welded = core::firstAtSamePosition(mesh.positions);
+    std::size_t unique = 0;
+    for (std::size_t v = 0; v < welded.size(); ++v) unique += welded[v] == v;
+    report.weldedVertices = unique;
 
     // A triangle is degenerate when its area is below what float positions at this scale can
     // resolve (relative to the squared bounding-box diagonal).
@@ -120,8 +105,8 @@ ExportReport checkForExport(const core::Mesh& mesh, const ExportPreset& preset) 
             ++edgeUse[(std::uint64_t(std::min(p, q)) << 32) | std::max(p, q)];
         }
     }
-    UnionFind loops(ids.size());
-    std::vector<bool> onBoundary(ids.size(), false);
+    UnionFind loops(mesh.positions.size());
+    std::vector<bool> onBoundary(mesh.positions.size(), false);
     for (const auto& [key, count] : edgeUse) {
         if (count >= 3) ++report.nonManifoldEdges;
         if (count == 1) {

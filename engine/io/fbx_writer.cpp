@@ -323,24 +323,15 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
     std::vector<std::int32_t> controlPoint(mesh.positions.size());
     std::vector<double> vertices;
     {
-        struct Key {
-            float x, y, z;
-            bool operator==(const Key&) const = default;
-        };
-        struct Hash {
-            std::size_t operator()(const Key& k) const {
-                std::uint32_t b[3];
-                std::memcpy(b, &k, 12);
-                return (std::size_t(b[0]) * 73856093u) ^ (std::size_t(b[1]) * 19349663u) ^ (std::size_t(b[2]) * 83492791u);
-            }
-        };
-        std::unordered_map<Key, std::int32_t, Hash> ids;
-        ids.reserve(mesh.positions.size());
+        const std::vector<std::uint32_t> first = core::firstAtSamePosition(mesh.positions);
         for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
+            if (first[v] != v) {
+                controlPoint[v] = controlPoint[first[v]];
+                continue;
+            }
             const glm::vec3 p = mesh.positions[v] + glm::vec3(0.0f);  // + 0 folds -0 into 0
-            auto [it, inserted] = ids.try_emplace(Key{p.x, p.y, p.z}, std::int32_t(vertices.size() / 3));
-            if (inserted) vertices.insert(vertices.end(), {double(p.x), double(p.y), double(p.z)});
-            controlPoint[v] = it->second;
+            controlPoint[v] = std::int32_t(vertices.size() / 3);
+            vertices.insert(vertices.end(), {double(p.x), double(p.y), double(p.z)});
         }
     }
 
