@@ -41,7 +41,8 @@ ImGuiOverlay::ImGuiOverlay(const render::DeviceHandles& dev, std::uint64_t rende
 
     const VkDevice device = handle<VkDevice>(dev.device);
     const std::array<VkDescriptorPoolSize, 1> sizes{{{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16}}};
-    VkDescriptorPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    VkDescriptorPoolCreateInfo poolInfo{};
+    poolInfo.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
     poolInfo.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
     poolInfo.maxSets = 16;
     poolInfo.poolSizeCount = std::uint32_t(sizes.size());
@@ -64,23 +65,27 @@ ImGuiOverlay::ImGuiOverlay(const render::DeviceHandles& dev, std::uint64_t rende
     if (!ImGui_ImplVulkan_Init(&info, handle<VkRenderPass>(renderPass))) throw Error("ImGui overlay: imgui_impl_vulkan failed to initialise");
 
     // Font atlas upload: one-shot command buffer on the renderer's queue (same thread as rendering).
-    VkCommandPoolCreateInfo cpInfo{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPoolCreateInfo cpInfo{};
+    cpInfo.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
     cpInfo.queueFamilyIndex = dev.queueFamily;
     VkCommandPool cmdPool = VK_NULL_HANDLE;
     check(vkCreateCommandPool(device, &cpInfo, nullptr, &cmdPool));
-    VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    VkCommandBufferAllocateInfo alloc{};
+    alloc.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
     alloc.commandPool = cmdPool;
     alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
     alloc.commandBufferCount = 1;
     VkCommandBuffer cmd = VK_NULL_HANDLE;
     VkResult r = vkAllocateCommandBuffers(device, &alloc, &cmd);
     if (r == VK_SUCCESS) {
-        VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+        VkCommandBufferBeginInfo begin{};
+        begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
         begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
         vkBeginCommandBuffer(cmd, &begin);
         ImGui_ImplVulkan_CreateFontsTexture(cmd);
         vkEndCommandBuffer(cmd);
-        VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        VkSubmitInfo submit{};
+        submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
         submit.commandBufferCount = 1;
         submit.pCommandBuffers = &cmd;
         r = vkQueueSubmit(info.Queue, 1, &submit, VK_NULL_HANDLE);
