@@ -53,7 +53,7 @@ fs::path writeDataset(const fs::path& dir, const fs::path& asset, int count, int
 
 } // namespace
 
-TEST(Reconstruct, ShortFitOnBoxTexturedViewsReachesPsnrAndGivesAClosedMesh) {
+TEST(Reconstruct, ShortFitOnBoxTexturedViewsReachesPsnrAndGivesAMesh) {
     const fs::path dir = scratchDir();
     const fs::path transforms = writeDataset(dir, testdata("gltf/BoxTextured/BoxTextured.glb"), 32, 64);
     kiln::pipelines::ReconstructOptions o;
