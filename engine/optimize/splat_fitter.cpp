@@ -209,7 +209,6 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         if (means.size(0) == 0) throw Error("splat fit: no initial point lies inside every view's silhouette (check the poses)");
     }
     const std::int64_t n0 = means.size(0);
-    const core::Bounds pb = o.initBounds.valid ? o.initBounds : core::Bounds{};
     float spacing = 0.01f * extent;
     {
         const torch::Tensor lo = std::get<0>(means.min(0)), hi = std::get<0>(means.max(0));
@@ -218,7 +217,6 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         // the reference initialises scales from neighbour distances.
         spacing = 0.55f * std::cbrt(vol / float(n0));
     }
-    (void)pb;
     AdamParam pMeans, pScales, pRots, pOpac, pSh;
     pMeans.init(means, torch::tensor(o.lrMeansStart * extent));
     pScales.init(torch::full({n0, 3}, std::log(spacing)), torch::tensor(o.lrScale));
