@@ -200,8 +200,9 @@ core::GaussianCloud unpackSpz(const SpzLayout& layout, const SpzStreams& s, cons
 }
 
 // Versions 1-3: a 16-byte header and the attributes back to back (gzip-compressed on disk).
-core::GaussianCloud decodeLegacy(std::span<const std::uint8_t> payload, const std::string& name) {
-    BinaryReader r(payload, name);
+// The 16-byte header of versions 1-3: magic, version, count, SH degree, fractional bits, flags,
+// one reserved byte. Not yet checked beyond magic and version (see checkLayout).
+SpzLayout readLegacyHeader(BinaryReader& r, std::uint8_t& flags) {
     if (r.read<std::uint32_t>("SPZ header") != kSpzMagic) r.fail("not an SPZ file (bad magic)");
     SpzLayout layout;
     layout.version = r.read<std::uint32_t>("SPZ header");
@@ -209,8 +210,15 @@ core::GaussianCloud decodeLegacy(std::span<const std::uint8_t> payload, const st
     layout.count = r.read<std::uint32_t>("SPZ header");
     layout.shDegree = r.read<std::uint8_t>("SPZ header");
     layout.fractionalBits = r.read<std::uint8_t>("SPZ header");
-    const std::uint8_t flags = r.read<std::uint8_t>("SPZ header");
+    flags = r.read<std::uint8_t>("SPZ header");
     r.skip(1, "SPZ header");
+    return layout;
+}
+
+core::GaussianCloud decodeLegacy(std::span<const std::uint8_t> payload, const std::string& name) {
+    BinaryReader r(payload, name);
+    std::uint8_t flags = 0;
+    const SpzLayout layout = readLegacyHeader(r, flags);
     checkLayout(layout, name);
     if (layout.totalBytes() > r.remaining())
         r.fail("truncated (header declares " + std::to_string(layout.count) + " splats, data holds fewer)");
@@ -323,12 +331,9 @@ std::vector<std::uint8_t> gunzipSpz(std::span<const std::uint8_t> bytes, const s
         if (produced == out.size()) {
             if (limit == 0) {
                 BinaryReader header(out, name);
-                if (header.read<std::uint32_t>("SPZ header") != kSpzMagic) header.fail("not an SPZ file (bad magic)");
-                SpzLayout layout;
-                layout.version = header.read<std::uint32_t>("SPZ header");
-                if (layout.version < 1 || layout.version > 3) header.fail("unsupported SPZ version " + std::to_string(layout.version));
-                layout.count = header.read<std::uint32_t>("SPZ header");
-                layout.shDegree = std::min<int>(header.read<std::uint8_t>("SPZ header"), 4);
+                std::uint8_t flags = 0;
+                SpzLayout layout = readLegacyHeader(header, flags);
+                layout.shDegree = std::min(layout.shDegree, 4);  // sizing only; decodeLegacy rejects > 3
                 const std::uint64_t total = kSpzLegacyHeaderSize + std::uint64_t(layout.totalBytes());
                 if (total > std::uint64_t(bytes.size()) * kDeflateMaxRatio + 1024)
                     header.fail("implausible splat count " + std::to_string(layout.count) + " for a " +
