@@ -3,6 +3,7 @@
 #include "core/error.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <unistd.h>
 
@@ -11,6 +12,16 @@ namespace kiln::app {
 std::string Args::get(const std::string& name, const std::string& fallback) const {
     auto it = options.find(name);
     return it == options.end() ? fallback : it->second;
+}
+
+int Args::getInt(const std::string& name, int fallback, int lo, int hi) const {
+    if (!has(name)) return fallback;
+    const std::string s = get(name);
+    char* end = nullptr;
+    const long v = std::strtol(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || v < lo || v > hi)
+        throw Error("--" + name + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
+    return int(v);
 }
 
 Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>& valueOptions,

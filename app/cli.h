@@ -15,6 +15,8 @@ struct Args {
 
     bool has(const std::string& name) const { return options.count(name) != 0; }
     std::string get(const std::string& name, const std::string& fallback = "") const;
+    // Whole-number option in [lo, hi]; `fallback` when absent; kiln::Error naming the option otherwise.
+    int getInt(const std::string& name, int fallback, int lo, int hi) const;
 };
 
 // Parses argv after the subcommand. `valueOptions` take a value ("--scale 2" or "--scale=2"),

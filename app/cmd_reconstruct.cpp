@@ -24,16 +24,6 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 extern "C" void onInterrupt(int) { g_interrupted = true; }
 
-int parseInt(const Args& args, const std::string& name, int fallback, int lo, int hi) {
-    if (!args.has(name)) return fallback;
-    const std::string s = args.get(name);
-    char* end = nullptr;
-    const long v = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v < lo || v > hi)
-        throw Error("--" + name + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
-    return int(v);
-}
-
 } // namespace
 
 int cmdReconstruct(int argc, char** argv) {
@@ -46,12 +36,12 @@ int cmdReconstruct(int argc, char** argv) {
     pipelines::ReconstructOptions o;
     o.representation = args.get("representation", "splats");
     o.mesh = args.has("mesh");
-    o.iterations = parseInt(args, "iterations", 3000, 1, 1000000);
-    o.resolution = parseInt(args, "resolution", 200, 16, 4096);
-    o.holdoutEvery = parseInt(args, "holdout", 0, 0, 1000);
-    o.seed = std::uint64_t(parseInt(args, "seed", 0, 0, 2147483647));
-    o.meshFaces = std::size_t(parseInt(args, "mesh-faces", 100000, 100, 10000000));
-    o.meshResolution = parseInt(args, "mesh-resolution", 192, 16, 1024);
+    o.iterations = args.getInt("iterations", 3000, 1, 1000000);
+    o.resolution = args.getInt("resolution", 200, 16, 4096);
+    o.holdoutEvery = args.getInt("holdout", 0, 0, 1000);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.meshFaces = std::size_t(args.getInt("mesh-faces", 100000, 100, 10000000));
+    o.meshResolution = args.getInt("mesh-resolution", 192, 16, 1024);
     const std::string bg = args.get("background", "white");
     if (bg != "white" && bg != "black") throw Error("--background must be white or black");
     o.whiteBackground = bg == "white";

@@ -46,14 +46,6 @@ std::vector<float> parseFloats(const std::string& s, const std::string& option) 
     return v;
 }
 
-int parseCount(const std::string& s, const std::string& option, int lo, int hi) {
-    char* end = nullptr;
-    const long n = std::strtol(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || n < lo || n > hi)
-        throw Error(option + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
-    return int(n);
-}
-
 void writePng(const core::Image& image, const fs::path& path, bool force) {
     io::writeAtomically(path, force, [&](const fs::path& temp) { io::writeImage(image, temp); });
 }
@@ -76,7 +68,7 @@ int cmdRender(int argc, char** argv) {
     view.axisGizmo = !args.has("no-gizmo");
     view.wireframeOverlay = args.has("wire");
     if (args.has("msaa")) {
-        view.msaaSamples = parseCount(args.get("msaa"), "--msaa", 1, 8);
+        view.msaaSamples = args.getInt("msaa", 4, 1, 8);
     }
     if (args.has("background")) {
         const auto bg = parseFloats(args.get("background"), "--background");
@@ -88,7 +80,7 @@ int cmdRender(int argc, char** argv) {
     std::vector<fs::path> outputs;
     int frames = 0;
     if (args.has("turntable")) {
-        frames = parseCount(args.get("frames", "36"), "--frames", 1, 3600);
+        frames = args.getInt("frames", 36, 1, 3600);
         for (int i = 0; i < frames; ++i) {
             char suffix[16];
             std::snprintf(suffix, sizeof suffix, "_%03d", i);
@@ -140,7 +132,7 @@ int cmdRender(int argc, char** argv) {
             writePng(renderer.renderImage(cams[std::size_t(i)], width, height, view), outputs[std::size_t(i)], args.has("force"));
         }
     } else if (args.has("views")) {
-        const int n = parseCount(args.get("views"), "--views", 1, 256);
+        const int n = args.getInt("views", 1, 1, 256);
         const auto cams = render::orbitViews(bounds, n, orbit.pitch(), aspect, orbit.yaw(), orbit.fovY());
         std::vector<core::Image> tiles;
         for (int i = 0; i < n; ++i) {
