@@ -4,6 +4,7 @@
 #include "core/radiance_field.h"
 #include "io/asset_io.h"
 #include "io/atomic_write.h"
+#include "io/field_io.h"
 #include "io/image_io.h"
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
@@ -100,6 +101,8 @@ int cmdRender(int argc, char** argv) {
         progress.report("loading " + fs::path(file).filename().string(), 0.3f * float(i) / float(args.positional.size()));
         if (file.rfind("demo:field", 0) == 0) {
             renderer.addField(core::makeDemoField(64));
+        } else if (io::isFieldPath(file)) {
+            renderer.addField(io::loadField(file));
         } else {
             renderer.add(io::loadAsset(file));
         }

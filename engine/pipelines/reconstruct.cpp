@@ -2,11 +2,13 @@
 
 #include "core/error.h"
 #include "geometry/decimate.h"
+#include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
-#include "geometry/tsdf.h"
 #include "io/posed_images.h"
+#include "optimize/field_fitter.h"
 #include "optimize/splat_fitter.h"
 #include "optimize/splat_raster.h"
+#include "pipelines/splat_mesh.h"
 
 #include <glm/geometric.hpp>
 #include <glm/matrix.hpp>
@@ -15,50 +17,114 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 namespace kiln::pipelines {
 
 namespace {
 
-// Expected depth of the splats along each pixel (colour channel = view depth, normalised by the
-// accumulated opacity) and their colour, for TSDF fusion. Pixels with opacity < 0.5 have no depth.
-void renderDepthAndColor(const core::GaussianCloud& cloud, const optimize::RasterCamera& cam, core::Image& depth, core::Image& color) {
-    core::GaussianCloud depthCloud;
-    depthCloud.resize(cloud.size(), 0);
-    depthCloud.positions = cloud.positions;
-    depthCloud.logScales = cloud.logScales;
-    depthCloud.rotations = cloud.rotations;
-    depthCloud.opacityLogits = cloud.opacityLogits;
-    const glm::mat4 view = glm::make_mat4(cam.view);
-    for (std::size_t i = 0; i < cloud.size(); ++i) {
-        const float d = -(view * glm::vec4(cloud.positions[i], 1.0f)).z;
-        for (int c = 0; c < 3; ++c) depthCloud.sh[i * 3 + std::size_t(c)] = ((c == 0 ? d : 1.0f) - 0.5f) / core::kShC0;
+// Scores a view set: mean PSNR and SSIM of renders against the targets over `background`.
+template <class RenderFn>
+std::pair<double, double> scoreViews(const std::vector<optimize::TrainView>& views, glm::vec3 background, RenderFn&& render) {
+    double p = 0.0, q = 0.0;
+    for (const auto& v : views) {
+        const std::vector<float> img = render(v.camera);
+        const std::vector<float> target = optimize::targetPixels(v.image, background);
+        p += optimize::psnr(img, target);
+        q += optimize::ssim(img, target, v.camera.width, v.camera.height);
     }
-    const std::vector<float> dz = optimize::renderCloud(depthCloud, cam, glm::vec3(0.0f));
-    const std::vector<float> rgb = optimize::renderCloud(cloud, cam, glm::vec3(0.0f));
-    depth = core::Image::makeF32(cam.width, cam.height, 1);
-    color = core::Image::makeU8(cam.width, cam.height, 3);
-    for (std::size_t p = 0; p < depth.pixelCount(); ++p) {
-        const float alpha = dz[p * 3 + 1];
-        depth.f32[p] = alpha > 0.5f ? dz[p * 3] / alpha : 0.0f;
-        for (int c = 0; c < 3; ++c)
-            color.u8[p * 3 + std::size_t(c)] = std::uint8_t(std::clamp(rgb[p * 3 + std::size_t(c)] / std::max(alpha, 1e-3f), 0.0f, 1.0f) * 255.0f + 0.5f);
+    return {p / double(views.size()), q / double(views.size())};
+}
+
+// The radiance-field branch of reconstruct(): fit, score, bake, optionally mesh.
+void reconstructField(const std::filesystem::path& input, const ReconstructOptions& o,
+                      const std::vector<optimize::TrainView>& train, const std::vector<optimize::TrainView>& test, core::Progress& progress,
+                      const core::CancelToken& cancel, ReconstructResult& result) {
+    optimize::FieldFitOptions fit;
+    fit.iterations = o.iterations;
+    fit.seed = o.seed;
+    fit.raysPerBatch = o.fieldRays;
+    fit.background = o.whiteBackground ? glm::vec3(1.0f) : glm::vec3(0.0f);
+    fit.warmupIterations = std::min(100, std::max(1, o.iterations / 10));
+    fit.occupancyWarmup = std::min(256, std::max(1, o.iterations / 8));
+    const float fitShare = o.mesh ? 0.8f : 0.9f;
+    // Held-out PSNR at five checkpoints (first two test views, to keep it cheap) for the curve.
+    if (!test.empty()) {
+        fit.checkpointInterval = std::max(1, o.iterations / 5);
+        fit.onCheckpoint = [&](int it, const optimize::FieldModel& model) {
+            if (it == o.iterations) return;  // scored in full below
+            const std::vector<optimize::TrainView> probe(test.begin(), test.begin() + std::ptrdiff_t(std::min<std::size_t>(2, test.size())));
+            progress.report("scoring held-out views", 0.02f + fitShare * float(it) / float(o.iterations));
+            result.testCurve.emplace_back(it, scoreViews(probe, fit.background, [&](const optimize::RasterCamera& c) { return model.render(c, fit.background, &cancel); }).first);
+        };
+    }
+    core::Progress fitProgress([&](const core::ProgressUpdate& u) {
+        if (u.preview) progress.preview(*u.preview);
+        else progress.report(u.stage, 0.02f + fitShare * u.fraction);
+    });
+    const optimize::FieldFitResult fitted = optimize::fitField(train, fit, fitProgress, cancel);
+    result.trainCurve = fitted.trainPsnr;
+    result.notes.push_back("radiance field: " + std::to_string(int(fitted.samplesPerRay + 0.5)) + " samples per ray at the end, " +
+                           std::to_string(int(fitted.occupiedFraction * 1000.0) / 10.0).substr(0, 4) + " % of the occupancy grid occupied");
+    if (!test.empty()) {
+        progress.report("scoring held-out views", 0.02f + fitShare);
+        std::tie(result.testPsnr, result.testSsim) =
+            scoreViews(test, fit.background, [&](const optimize::RasterCamera& c) { return fitted.model->render(c, fit.background, &cancel); });
+        result.testCurve.emplace_back(o.iterations, result.testPsnr);
+    }
+    progress.report("baking radiance field", 0.04f + fitShare);
+    result.field = fitted.model->bake(o.fieldResolution, &cancel);
+
+    if (o.mesh) {
+        progress.report("extracting mesh (marching cubes)", 0.9f);
+        const core::Bounds ob = fitted.model->occupiedBounds();
+        const float step = std::max({ob.size().x, ob.size().y, ob.size().z}) / float(o.meshResolution - 1);
+        const glm::ivec3 dims = glm::max(glm::ivec3(2), glm::ivec3(glm::ceil(ob.size() / step)) + 1);
+        core::Bounds grid;
+        grid.extend(ob.min);
+        grid.extend(ob.min + glm::vec3(dims - 1) * step);
+        std::vector<float> density;
+        std::vector<glm::vec3> color;
+        fitted.model->sampleCorners(grid, dims, density, color, &cancel);
+        cancel.throwIfCancelled();
+        core::Mesh mesh = geometry::cleanupMesh(geometry::marchingCubes(density, dims, grid, fitted.model->surfaceDensity(), &color, geometry::IsoSide::Above));
+        if (mesh.triangleCount() > o.meshFaces) mesh = geometry::decimate(mesh, o.meshFaces);
+        if (mesh.empty()) throw Error(input.string() + ": the fitted radiance field gave no surface to extract");
+        core::Provenance prov;
+        prov.source = "reconstruct:mesh";
+        prov.sourcePath = std::filesystem::absolute(input).string();
+        prov.seed = o.seed;
+        prov.model = "field-triplane-cpu";
+        prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + "}";
+        prov.createdAt = core::utcNowIso8601();
+        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh), prov));
     }
 }
 
 } // namespace
 
 ReconstructResult reconstruct(const std::filesystem::path& input, const ReconstructOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
-    if (o.representation != "splats")
-        throw Error("--representation '" + o.representation + "' is not available: Kiln fits 'splats' (radiance-field fitting is not built yet)");
+    if (o.representation != "splats" && o.representation != "field")
+        throw Error("--representation '" + o.representation + "' is not available: Kiln fits 'splats' or 'field'");
+    if (o.up != 'y' && o.up != 'z') throw Error("--up must be y or z");
+    if (o.fieldResolution < 2 || o.fieldResolution > 1024) throw Error("--field-resolution must be between 2 and 1024");
+    if (o.fieldRays < 1 || o.fieldRays > 1048576) throw Error("--rays must be between 1 and 1048576");
+    if (o.meshResolution < 2 || o.meshResolution > 1024) throw Error("--mesh-resolution must be between 2 and 1024");
     if (o.iterations < 1 || o.iterations > 1000000) throw Error("--iterations must be between 1 and 1000000");
     if (o.resolution < 16 || o.resolution > 4096) throw Error("--resolution must be between 16 and 4096");
     const auto t0 = std::chrono::steady_clock::now();
     progress.report("loading views", 0.0f);
     io::LoadOptions load;
     load.maxSize = o.resolution;
-    const io::PosedImageSet set = io::loadPosedImages(input, load);
+    io::PosedImageSet set = io::loadPosedImages(input, load);
     cancel.throwIfCancelled();
+    if (o.up == 'z') {
+        // Z-up source (Blender, NeRF-Synthetic): rotate the world -90 degrees about X so +Z becomes
+        // +Y; fitting in the rotated frame makes every result (splats, field, mesh) Y-up.
+        const glm::mat4 zToY(glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1));
+        for (auto& v : set.images) v.camera.cameraToWorld = zToY * v.camera.cameraToWorld;
+        for (auto& p : set.points) p = glm::vec3(zToY * glm::vec4(p, 1.0f));
+    }
 
     ReconstructResult result;
     result.notes = set.notes;
@@ -72,6 +138,12 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
     if (train.empty()) throw Error(input.string() + ": no views left to train on");
     result.trainViews = int(train.size());
     result.testViews = int(test.size());
+    if (o.representation == "field") {
+        reconstructField(input, o, train, test, progress, cancel, result);
+        progress.report("done", 1.0f);
+        result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return result;
+    }
 
     optimize::SplatFitOptions fit;
     fit.iterations = o.iterations;
@@ -139,23 +211,14 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
     if (o.mesh) {
         cancel.throwIfCancelled();
         progress.report("fusing depth (TSDF)", 0.9f);
-        const core::Bounds b = core::computeBounds(fitted.cloud);
-        core::Bounds padded;
-        padded.extend(b.min - 0.05f * b.size());
-        padded.extend(b.max + 0.05f * b.size());
-        const float voxel = std::max({padded.size().x, padded.size().y, padded.size().z}) / float(o.meshResolution);
-        geometry::TsdfVolume tsdf(padded, o.meshResolution, 4.0f * voxel);
-        for (const auto& v : set.images) {
-            cancel.throwIfCancelled();
-            optimize::RasterCamera cam = optimize::makeRasterCamera(v.camera, v.image.width, v.image.height, v.fx, v.fy, v.cx, v.cy);
-            core::Image depth, color;
-            renderDepthAndColor(fitted.cloud, cam, depth, color);
-            tsdf.integrate(depth, color, v.camera, v.fx, v.fy, v.cx, v.cy);
+        std::vector<DepthView> views;
+        for (const auto& v : set.images) views.push_back({v.camera, v.image.width, v.image.height, v.fx, v.fy, v.cx, v.cy});
+        core::Mesh mesh;
+        try {
+            mesh = meshFromSplats(fitted.cloud, views, {.resolution = o.meshResolution, .maxFaces = o.meshFaces}, cancel);
+        } catch (const Error& e) {
+            throw Error(input.string() + ": " + e.what());
         }
-        progress.report("extracting mesh", 0.95f);
-        core::Mesh mesh = geometry::cleanupMesh(tsdf.extractMesh());
-        if (mesh.triangleCount() > o.meshFaces) mesh = geometry::decimate(mesh, o.meshFaces);
-        if (mesh.empty()) throw Error(input.string() + ": the fitted splats gave no surface to extract");
         core::Provenance meshProv = prov;
         meshProv.source = "reconstruct:mesh";
         result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh), meshProv));

@@ -2,6 +2,7 @@
 
 #include "core/asset.h"
 #include "core/progress.h"
+#include "core/radiance_field.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -12,9 +13,11 @@
 namespace kiln::pipelines {
 
 // Views -> 3D without learned priors (the second stage of SV3D / VFusion3D): fit Gaussians to
-// posed images, optionally extract a mesh by TSDF fusion of the splats' rendered depth and colour.
+// posed images, optionally extract a mesh by TSDF fusion of the splats' rendered depth and colour;
+// or fit a radiance field (triplane + MLP, optimize/field_fitter.h), bake it to a density/colour
+// grid and optionally extract a mesh by marching cubes of its density.
 struct ReconstructOptions {
-    std::string representation = "splats";  // only "splats" is built
+    std::string representation = "splats";  // "splats" or "field"
     bool mesh = false;
     int iterations = 3000;
     int resolution = 200;        // images are box-downscaled until their longer side fits
@@ -23,10 +26,16 @@ struct ReconstructOptions {
     int meshResolution = 192;    // TSDF voxels along the longest side
     std::size_t meshFaces = 100000;
     bool whiteBackground = true; // background behind RGBA views (NeRF-Synthetic convention)
+    char up = 'y';               // the source's up axis ('y' or 'z'); results are rotated so it becomes +Y
+    int fieldResolution = 128;   // "field": baked grid cells along the longest side of the occupied box
+    int fieldRays = 4096;        // "field": rays per iteration
 };
 
 struct ReconstructResult {
-    std::vector<core::Asset> assets;  // the Gaussian cloud, then the mesh when asked for
+    // "splats": the Gaussian cloud, then the mesh when asked for. "field": the mesh when asked for
+    // (core::Asset holds no radiance field; the baked field is `field`).
+    std::vector<core::Asset> assets;
+    core::RadianceField field;        // "field" only
     int trainViews = 0, testViews = 0, splats = 0;
     double testPsnr = 0.0, testSsim = 0.0;  // over held-out views, when any
     std::vector<std::pair<int, double>> trainCurve;

@@ -6,6 +6,7 @@
 #include "geometry/decimate.h"
 #include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
+#include "geometry/metrics.h"
 #include "geometry/tsdf.h"
 
 #include <glm/geometric.hpp>
@@ -471,4 +472,59 @@ TEST(Bake, TextureReproducesVertexColours) {
     plain.colors.clear();
     EXPECT_THROW(geo::bakeVertexColorsToTexture(plain, size), kiln::Error);
     EXPECT_THROW(geo::bakeVertexColorsToTexture(mesh, 64), kiln::Error);  // 600 triangles in 64 px
+}
+
+namespace {
+
+Mesh sphereOfRadius(float radius, int n) {
+    const Bounds b = cube(1.3f);
+    return geo::marchingCubes(sampleGrid(n, b, [radius](glm::vec3 p) { return glm::length(p) - radius; }), glm::ivec3(n), b, 0.0f);
+}
+
+} // namespace
+
+TEST(Metrics, SurfaceSamplesAreAreaWeightedAndOnTheSurface) {
+    const Mesh m = sphereOfRadius(1.0f, 48);
+    const auto pts = geo::sampleSurface(m, 20000, 7);
+    ASSERT_EQ(pts.size(), 20000u);
+    int upper = 0;
+    for (const auto& p : pts) {
+        EXPECT_NEAR(glm::length(p), 1.0f, 0.01f);
+        upper += p.y > 0.0f;
+    }
+    // Half the area is above the equator.
+    EXPECT_NEAR(upper / 20000.0, 0.5, 0.02);
+    EXPECT_EQ(geo::sampleSurface(m, 100, 3), geo::sampleSurface(m, 100, 3));
+}
+
+TEST(Metrics, PointIndexMatchesBruteForce) {
+    std::vector<glm::vec3> pts;
+    unsigned s = 1;
+    auto rnd = [&] { s = s * 1664525u + 1013904223u; return float(s >> 8) / float(1u << 24); };
+    for (int i = 0; i < 3000; ++i) pts.emplace_back(rnd(), rnd() * 0.2f, rnd());
+    const geo::PointIndex index(pts);
+    for (int q = 0; q < 300; ++q) {
+        const glm::vec3 p(rnd() * 1.2f - 0.1f, rnd(), rnd());
+        float best = 1e30f;
+        for (const auto& x : pts) best = std::min(best, glm::length(x - p));
+        EXPECT_FLOAT_EQ(index.nearestDistance(p), best);
+    }
+}
+
+TEST(Metrics, ChamferOfConcentricSpheresIsTheirGap) {
+    const Mesh a = sphereOfRadius(1.0f, 64), b = sphereOfRadius(1.1f, 64);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = geo::chamferDistance(a, b, 100000, 1);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_NEAR(r.chamfer, 0.1, 0.01);
+    EXPECT_NEAR(r.p95, 0.1, 0.02);
+    EXPECT_LT(r.hausdorff, 0.13);
+    EXPECT_NEAR(r.diagonalB, 2.2 * std::sqrt(3.0), 0.05);
+    EXPECT_LT(seconds, 10.0) << "k-d tree queries should be O(n log n)";
+    const auto same = geo::chamferDistance(a, a, 50000, 2);
+    EXPECT_LT(same.chamfer, 0.01);  // only the sampling gap between two independent sample sets
+    EXPECT_THROW(geo::chamferDistance(Mesh{}, a, 100, 0), kiln::Error);
+    Mesh flat = a;
+    for (auto& p : flat.positions) p = glm::vec3(0.0f);
+    EXPECT_THROW(geo::chamferDistance(a, flat, 100, 0), kiln::Error);
 }

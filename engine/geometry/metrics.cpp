@@ -1,0 +1,131 @@
+#include "geometry/metrics.h"
+
+#include "core/error.h"
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <thread>
+
+namespace kiln::geometry {
+
+std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, std::uint64_t seed) {
+    const std::size_t tris = mesh.triangleCount();
+    std::vector<double> cumulative(tris);
+    double total = 0.0;
+    for (std::size_t t = 0; t < tris; ++t) {
+        const glm::vec3 a = mesh.positions[mesh.indices[t * 3]], b = mesh.positions[mesh.indices[t * 3 + 1]], c = mesh.positions[mesh.indices[t * 3 + 2]];
+        const double area = 0.5 * double(glm::length(glm::cross(b - a, c - a)));
+        total += std::isfinite(area) ? area : 0.0;
+        cumulative[t] = total;
+    }
+    if (!(total > 0.0)) throw Error("surface sampling: the mesh has no area");
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<glm::vec3> out(count);
+    for (auto& p : out) {
+        const double r = u(rng) * total;
+        const std::size_t t = std::min(tris - 1, std::size_t(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin()));
+        const glm::vec3 a = mesh.positions[mesh.indices[t * 3]], b = mesh.positions[mesh.indices[t * 3 + 1]], c = mesh.positions[mesh.indices[t * 3 + 2]];
+        // Uniform point in a triangle: (1 - sqrt r1) a + sqrt r1 (1 - r2) b + sqrt r1 r2 c.
+        const float s = float(std::sqrt(u(rng))), r2 = float(u(rng));
+        p = (1.0f - s) * a + s * (1.0f - r2) * b + s * r2 * c;
+    }
+    return out;
+}
+
+PointIndex::PointIndex(std::vector<glm::vec3> points) : m_points(std::move(points)), m_axis(m_points.size(), 0) {
+    build(0, m_points.size(), 0);
+}
+
+void PointIndex::build(std::size_t begin, std::size_t end, int depth) {
+    if (end - begin <= 1) return;
+    // Split the widest axis at the median (balanced tree, depth log2 n).
+    glm::vec3 lo(std::numeric_limits<float>::max()), hi(-std::numeric_limits<float>::max());
+    for (std::size_t i = begin; i < end; ++i) {
+        lo = glm::min(lo, m_points[i]);
+        hi = glm::max(hi, m_points[i]);
+    }
+    const glm::vec3 ext = hi - lo;
+    const int axis = ext.x >= ext.y && ext.x >= ext.z ? 0 : (ext.y >= ext.z ? 1 : 2);
+    const std::size_t mid = begin + (end - begin) / 2;
+    std::nth_element(m_points.begin() + std::ptrdiff_t(begin), m_points.begin() + std::ptrdiff_t(mid), m_points.begin() + std::ptrdiff_t(end),
+                     [axis](const glm::vec3& p, const glm::vec3& q) { return p[axis] < q[axis]; });
+    m_axis[mid] = std::uint8_t(axis);
+    build(begin, mid, depth + 1);
+    build(mid + 1, end, depth + 1);
+}
+
+void PointIndex::search(std::size_t begin, std::size_t end, int depth, const glm::vec3& q, float& best2) const {
+    if (begin >= end) return;
+    const std::size_t mid = begin + (end - begin) / 2;
+    const glm::vec3 d = m_points[mid] - q;
+    best2 = std::min(best2, glm::dot(d, d));
+    if (end - begin == 1) return;
+    const int axis = m_axis[mid];
+    const float diff = q[axis] - m_points[mid][axis];
+    // Nearer side first; the far side only when the splitting plane is closer than the best so far.
+    if (diff < 0.0f) {
+        search(begin, mid, depth + 1, q, best2);
+        if (diff * diff < best2) search(mid + 1, end, depth + 1, q, best2);
+    } else {
+        search(mid + 1, end, depth + 1, q, best2);
+        if (diff * diff < best2) search(begin, mid, depth + 1, q, best2);
+    }
+}
+
+float PointIndex::nearestDistance(const glm::vec3& q) const {
+    float best2 = std::numeric_limits<float>::infinity();
+    search(0, m_points.size(), 0, q, best2);
+    return std::sqrt(best2);
+}
+
+namespace {
+
+std::vector<float> nearestDistances(const std::vector<glm::vec3>& queries, const PointIndex& index) {
+    std::vector<float> out(queries.size());
+    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 8);
+    std::vector<std::thread> pool;
+    for (std::size_t t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            for (std::size_t i = t; i < queries.size(); i += threads) out[i] = index.nearestDistance(queries[i]);
+        });
+    for (auto& th : pool) th.join();
+    return out;
+}
+
+} // namespace
+
+ChamferResult chamferDistance(const core::Mesh& a, const core::Mesh& b, std::size_t samplesPerMesh, std::uint64_t seed) {
+    if (samplesPerMesh < 1) throw Error("chamfer distance: need at least one sample per mesh");
+    auto samples = [&](const core::Mesh& m, const char* name, std::uint64_t s) {
+        if (m.empty()) throw Error(std::string("chamfer distance: mesh ") + name + " has no triangles");
+        try {
+            return sampleSurface(m, samplesPerMesh, s);
+        } catch (const Error& e) {
+            throw Error(std::string("chamfer distance: mesh ") + name + ": " + e.what());
+        }
+    };
+    const std::vector<glm::vec3> pa = samples(a, "A", seed), pb = samples(b, "B", seed + 0x9e3779b97f4a7c15ull);
+    const PointIndex ia(pa), ib(pb);
+    const std::vector<float> ab = nearestDistances(pa, ib), ba = nearestDistances(pb, ia);
+    ChamferResult r;
+    r.meanAtoB = std::accumulate(ab.begin(), ab.end(), 0.0) / double(ab.size());
+    r.meanBtoA = std::accumulate(ba.begin(), ba.end(), 0.0) / double(ba.size());
+    r.chamfer = 0.5 * (r.meanAtoB + r.meanBtoA);
+    std::vector<float> all = ab;
+    all.insert(all.end(), ba.begin(), ba.end());
+    const std::size_t k = std::min(all.size() - 1, std::size_t(0.95 * double(all.size())));
+    std::nth_element(all.begin(), all.begin() + std::ptrdiff_t(k), all.end());
+    r.p95 = all[k];
+    r.hausdorff = *std::max_element(all.begin() + std::ptrdiff_t(k), all.end());
+    const core::Bounds bb = core::computeBounds(b);
+    r.diagonalB = double(glm::length(bb.size()));
+    return r;
+}
+
+} // namespace kiln::geometry

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "core/mesh.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace kiln::geometry {
+
+// `count` points on the surface, area-weighted (uniform per unit area): a triangle chosen with
+// probability proportional to its area, then a uniform barycentric point (Osada et al. 2002, eq. 1).
+// Deterministic for a seed. Throws kiln::Error on a mesh without area.
+std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, std::uint64_t seed);
+
+// Nearest-neighbour queries over a fixed point set (a k-d tree with median splits).
+class PointIndex {
+public:
+    explicit PointIndex(std::vector<glm::vec3> points);
+    // Distance to the nearest indexed point (infinity when empty).
+    float nearestDistance(const glm::vec3& query) const;
+
+private:
+    void build(std::size_t begin, std::size_t end, int depth);
+    void search(std::size_t begin, std::size_t end, int depth, const glm::vec3& q, float& best2) const;
+    std::vector<glm::vec3> m_points;  // reordered into the tree layout
+    std::vector<std::uint8_t> m_axis;  // split axis of the node whose median sits at that index
+};
+
+struct ChamferResult {
+    double chamfer = 0.0;     // (meanAtoB + meanBtoA) / 2, world units
+    double meanAtoB = 0.0;    // mean distance from A's samples to B's nearest sample
+    double meanBtoA = 0.0;
+    double p95 = 0.0;         // 95th percentile of all nearest distances, both directions
+    double hausdorff = 0.0;   // largest nearest distance, both directions
+    double diagonalB = 0.0;   // bounding-box diagonal of B (the reference), to make the above relative
+};
+
+// Symmetric Chamfer distance between two surfaces from `samplesPerMesh` area-weighted samples of
+// each (Fan et al. 2017 use this "mean nearest-neighbour" form, not squared). O(n log n).
+// Throws kiln::Error naming the mesh ("A" or "B") when one is empty or has no area.
+ChamferResult chamferDistance(const core::Mesh& a, const core::Mesh& b, std::size_t samplesPerMesh, std::uint64_t seed);
+
+} // namespace kiln::geometry
