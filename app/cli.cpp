@@ -1,8 +1,13 @@
 #include "cli.h"
 
 #include "core/error.h"
+#include "jobs/job_queue.h"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <cstdio>
 #include <unistd.h>
@@ -22,6 +27,19 @@ int Args::getInt(const std::string& name, int fallback, int lo, int hi) const {
     if (s.empty() || *end != '\0' || v < lo || v > hi)
         throw Error("--" + name + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", not '" + s + "'");
     return int(v);
+}
+
+double Args::getDouble(const std::string& name, double fallback, double lo, double hi) const {
+    if (!has(name)) return fallback;
+    const std::string s = get(name);
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi) {
+        char range[96];
+        std::snprintf(range, sizeof range, "%g to %g", lo, hi);
+        throw Error("--" + name + " must be a number from " + range + ", not '" + s + "'");
+    }
+    return v;
 }
 
 Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>& valueOptions,
@@ -73,6 +91,36 @@ core::Progress terminalProgress() {
         if (u.fraction >= 1.0f) std::fputc('\n', stderr);
         std::fflush(stderr);
     });
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void onJobInterrupt(int) { g_interrupted = true; }
+} // namespace
+
+std::vector<core::Asset> runJob(const std::string& name,
+                                const std::function<std::vector<core::Asset>(core::Progress&, const core::CancelToken&)>& work) {
+    jobs::JobQueue queue(1);
+    auto job = queue.submit(name, work);
+    g_interrupted = false;
+    std::signal(SIGINT, onJobInterrupt);
+    core::Progress bar = terminalProgress();
+    float lastFraction = -1.0f;
+    std::string lastStage;
+    while (!job->waitFor(std::chrono::milliseconds(100))) {
+        if (g_interrupted) job->cancel();
+        const auto snap = job->snapshot();
+        if (snap.fraction != lastFraction || snap.stage != lastStage) {
+            bar.report(snap.stage, std::min(snap.fraction, 0.999f));
+            lastFraction = snap.fraction;
+            lastStage = snap.stage;
+        }
+    }
+    std::signal(SIGINT, SIG_DFL);
+    if (job->state() == jobs::JobState::Cancelled) throw Error(name + ": cancelled, nothing written");
+    if (job->state() == jobs::JobState::Failed) throw Error(job->error());
+    bar.report("done", 1.0f);
+    return job->results();
 }
 
 } // namespace kiln::app

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "core/asset.h"
 #include "core/progress.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +19,8 @@ struct Args {
     std::string get(const std::string& name, const std::string& fallback = "") const;
     // Whole-number option in [lo, hi]; `fallback` when absent; kiln::Error naming the option otherwise.
     int getInt(const std::string& name, int fallback, int lo, int hi) const;
+    // Number option in [lo, hi]; `fallback` when absent; kiln::Error naming the option otherwise.
+    double getDouble(const std::string& name, double fallback, double lo, double hi) const;
 };
 
 // Parses argv after the subcommand. `valueOptions` take a value ("--scale 2" or "--scale=2"),
@@ -27,10 +31,19 @@ Args parseArgs(int argc, char** argv, int first, const std::vector<std::string>&
 // A Progress that draws a one-line bar on stderr when it is a terminal, and stays silent otherwise.
 core::Progress terminalProgress();
 
+// Runs `work` on the job system with the terminal progress bar; Ctrl-C cancels it. Returns its
+// assets, or throws kiln::Error("<name>: cancelled, nothing written") or the job's error.
+std::vector<core::Asset> runJob(const std::string& name,
+                                const std::function<std::vector<core::Asset>(core::Progress&, const core::CancelToken&)>& work);
+
 int cmdInfo(int argc, char** argv);
 int cmdConvert(int argc, char** argv);
 int cmdBench(int argc, char** argv);
 int cmdRender(int argc, char** argv);
 int cmdReconstruct(int argc, char** argv);
+int cmdDataset(int argc, char** argv);
+int cmdTrain(int argc, char** argv);
+int cmdGenerate(int argc, char** argv);
+int cmdEval(int argc, char** argv);
 
 } // namespace kiln::app
