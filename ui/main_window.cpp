@@ -6,6 +6,7 @@
 #include "io/project.h"
 #include "render/renderer.h"
 #include "ui/create_panel.h"
+#include "io/image_plane.h"
 #include "ui/inspector_panel.h"
 #include "ui/job_controller.h"
 #include "ui/jobs_panel.h"
@@ -25,16 +26,22 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QDateTime>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPushButton>
 #include <QSaveFile>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QUndoStack>
+#include <QUuid>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
@@ -60,7 +67,23 @@ bool isProjectPath(const QString& path) {
     return path.endsWith(".kiln") || path.endsWith(".kiln/") || QFileInfo(path).fileName() == "project.json";
 }
 
-QString lockPath() { return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/session.lock"; }
+QString dataDir() { return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation); }
+QString autosaveFor(const QString& instance) { return dataDir() + "/autosave-" + instance + ".kiln"; }
+QString lockFor(const QString& instance) { return dataDir() + "/session-" + instance + ".lock"; }
+
+// Whether the process that wrote a session lock still runs (EPERM: it runs as another user).
+bool lockOwnerAlive(const QString& lock) {
+    QFile f(lock);
+    if (!f.open(QIODevice::ReadOnly)) return false;
+    bool ok = false;
+    const qint64 pid = f.readAll().trimmed().toLongLong(&ok);
+    if (!ok || pid <= 0) return false;
+    return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
+}
+
+QString instanceOf(const QString& fileName, const QString& prefix, const QString& suffix) {
+    return fileName.mid(prefix.size(), fileName.size() - prefix.size() - suffix.size());
+}
 
 } // namespace
 
@@ -74,7 +97,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     ro.swapchain = true;
     // KILN_STUDIO_VALIDATION=1 requires the Khronos validation layer (tests); otherwise debug builds only.
     if (qEnvironmentVariableIntValue("KILN_STUDIO_VALIDATION") == 1) ro.validation = render::Validation::On;
-    m_renderer = std::make_unique<render::Renderer>(ro);
+    try {
+        m_renderer = std::make_unique<render::Renderer>(ro);
+    } catch (const std::exception& e) {
+        throw Error(std::string("no usable Vulkan device (") + e.what() +
+                    "). The viewport needs a Vulkan driver that can present to a window: install your GPU's Vulkan driver "
+                    "or Mesa's software one (lavapipe, package mesa-vulkan-drivers), and check VK_ICD_FILENAMES / "
+                    "VK_DRIVER_FILES if they are set. The command-line tool (kiln) works without a display.");
+    }
     m_vulkan.setVkInstance(reinterpret_cast<VkInstance>(m_renderer->vkInstance()));
     if (!m_vulkan.create()) throw Error("Qt could not adopt the Vulkan instance (error " + std::to_string(int(m_vulkan.errorCode())) + ")");
 
@@ -94,7 +124,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     buildMenus();
 
     connect(m_viewport, &ViewportWindow::filesDropped, this, [this](const QStringList& paths) { openPaths(paths); });
-    connect(m_viewport, &ViewportWindow::moveRequested, this, &MainWindow::moveAsset);
+    connect(m_viewport, &ViewportWindow::transformRequested, this, [this](core::AssetId id, const core::Similarity& xf, GizmoMode mode) {
+        transformAsset(id, xf, mode == GizmoMode::Rotate ? tr("Rotate") : mode == GizmoMode::Scale ? tr("Scale") : tr("Move"));
+    });
+    m_create->setSubmitter([this](CreatePanel::Request r) { return submitCreation(r.name, std::move(r.work)); });
+    connect(m_create, &CreatePanel::rejected, this, [this](const QString& why) { m_log->error(why); });
     connect(m_inspector, &InspectorPanel::moveRequested, this, &MainWindow::moveAsset);
     connect(m_document, &StudioDocument::modifiedChanged, this, &MainWindow::updateTitle);
     connect(m_document, &StudioDocument::pathChanged, this, &MainWindow::updateTitle);
@@ -123,14 +157,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(&m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
     m_autosaveTimer.start();
 
-    QDir().mkpath(QFileInfo(lockPath()).path());
-    // A lock left by another session means it crashed (or still runs): keep it for recoveryAvailable().
-    if (!QFileInfo::exists(lockPath())) {
-        QSaveFile lock(lockPath());
+    // This studio's own lock: other studios leave its autosave alone while this process runs.
+    m_instance = QString("%1-%2").arg(qint64(getpid())).arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
+    QDir().mkpath(dataDir());
+    {
+        QSaveFile lock(lockFor(m_instance));
         if (lock.open(QIODevice::WriteOnly)) {
             lock.write(QByteArray::number(qint64(getpid())));
-            m_ownsLock = lock.commit();
+            lock.commit();
         }
+    }
+    // Locks of crashed sessions that left no autosave protect nothing.
+    for (const QFileInfo& fi : QDir(dataDir()).entryInfoList({"session-*.lock"}, QDir::Files)) {
+        const QString instance = instanceOf(fi.fileName(), "session-", ".lock");
+        if (instance != m_instance && !lockOwnerAlive(fi.absoluteFilePath()) && !QFileInfo(autosaveFor(instance)).isDir())
+            QFile::remove(fi.absoluteFilePath());
     }
 
     applyPreferences(m_prefs);
@@ -147,7 +188,9 @@ MainWindow::~MainWindow() {
     delete m_viewportContainer;
     m_viewportContainer = nullptr;
     m_viewport = nullptr;
-    if (m_ownsLock) QFile::remove(lockPath());
+    // A clean end: nothing to recover from this session.
+    QDir(autosavePath()).removeRecursively();
+    QFile::remove(lockFor(m_instance));
 }
 
 void MainWindow::buildDocks() {
@@ -192,7 +235,9 @@ void MainWindow::buildMenus() {
     add(file, tr("&Import…"), QKeySequence(tr("Ctrl+I")), [this] {
         const QStringList files = QFileDialog::getOpenFileNames(
             this, tr("Import"), QString(),
-            tr("Meshes and splats (*.glb *.gltf *.obj *.fbx *.ply *.stl *.dae *.3ds *.splat *.spz);;All files (*)"));
+            tr("Meshes, splats and images (*.glb *.gltf *.obj *.fbx *.ply *.stl *.dae *.3ds *.splat *.spz *.png *.jpg *.jpeg *.exr "
+               "*.hdr *.tif *.tiff *.bmp *.tga *.webp);;Images as planes (*.png *.jpg *.jpeg *.exr *.hdr *.tif *.tiff *.bmp *.tga *.webp);;"
+               "All files (*)"));
         openPaths(files);
     });
     add(file, tr("&Open Project…"), QKeySequence::Open, [this] {
@@ -205,10 +250,7 @@ void MainWindow::buildMenus() {
     add(file, tr("Save &As…"), QKeySequence::SaveAs, &MainWindow::saveAsDialog);
     add(file, tr("&Export…"), QKeySequence(tr("Ctrl+E")), [this] { showExportDialog(); });
     file->addSeparator();
-    add(file, tr("&Preferences…"), QKeySequence(tr("Ctrl+,")), [this] {
-        PreferencesDialog d(m_prefs, this);
-        if (d.exec() == QDialog::Accepted) applyPreferences(d.preferences());
-    });
+    add(file, tr("&Preferences…"), QKeySequence(tr("Ctrl+,")), [this] { showPreferences(); });
     file->addSeparator();
     add(file, tr("&Quit"), QKeySequence::Quit, &QWidget::close);
 
@@ -251,6 +293,18 @@ void MainWindow::buildMenus() {
         a->setChecked(mode == render::ShadingMode::Lit);
         shadingGroup->addAction(a);
     }
+    QMenu* gizmo = view->addMenu(tr("&Transform Gizmo"));
+    auto* gizmoGroup = new QActionGroup(this);
+    for (GizmoMode mode : {GizmoMode::Move, GizmoMode::Rotate, GizmoMode::Scale}) {
+        static constexpr const char* kKeys[] = {"G / W", "R / E", "S / R"};
+        const QString label = mode == GizmoMode::Move ? tr("&Move") : mode == GizmoMode::Rotate ? tr("&Rotate") : tr("&Scale");
+        QAction* a = gizmo->addAction(tr("%1\t%2 in the viewport (Blender / Maya)").arg(label, kKeys[int(mode)]));
+        a->setCheckable(true);
+        a->setChecked(mode == m_viewport->gizmoMode());
+        gizmoGroup->addAction(a);
+        connect(a, &QAction::triggered, this, [this, mode] { m_viewport->setGizmoMode(mode); });
+        connect(m_viewport, &ViewportWindow::gizmoModeChanged, a, [a, mode](GizmoMode m) { a->setChecked(m == mode); });
+    }
     QAction* grid = add(view, tr("&Grid"), QKeySequence(tr("Shift+G")), [this](bool on) { m_viewport->setGridVisible(on); });
     grid->setCheckable(true);
     grid->setChecked(true);
@@ -268,6 +322,7 @@ void MainWindow::buildMenus() {
 void MainWindow::applyPreferences(const Preferences& prefs) {
     m_prefs = prefs;
     m_prefs.save();
+    jobs::configureComputeThreads(prefs.threads);
     m_viewport->setNavigationStyle(render::navigationStyleFromString(prefs.navigation.toStdString()));
     m_create->setModelFolders(prefs.modelFolders);
     if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app, prefs.theme);
@@ -300,7 +355,7 @@ jobs::JobId MainWindow::importFile(const QString& path) {
         tr("Import %1").arg(name),
         [file](core::Progress& progress, const core::CancelToken& token) {
             progress.report("reading", 0.05f);
-            core::Asset asset = io::loadAsset(file);
+            core::Asset asset = io::isImagePath(file) ? io::imagePlaneAsset(file) : io::loadAsset(file);
             token.throwIfCancelled();
             progress.report("loaded", 1.0f);
             progress.preview(asset);
@@ -410,19 +465,29 @@ jobs::JobId MainWindow::runExport(core::AssetId id, const ExportSettings& settin
 }
 
 jobs::JobId MainWindow::moveAsset(core::AssetId id, glm::vec3 delta) {
+    core::Similarity xf;
+    xf.translation = delta;
+    return transformAsset(id, xf, tr("Move"));
+}
+
+jobs::JobId MainWindow::transformAsset(core::AssetId id, const core::Similarity& xf, const QString& what) {
     const core::DocumentAsset* a = m_document->document().find(id);
     if (!a) return 0;
     const core::Asset asset = a->currentVersion().asset;
     const QString name = QString::fromStdString(a->name);
+    const std::string verb = what.toLower().toStdString();
     return m_jobs->submit(
-        tr("Move %1").arg(name),
-        [asset, delta](core::Progress& progress, const core::CancelToken& token) {
-            progress.report("moving", 0.1f);
-            core::Similarity xf;
-            xf.translation = delta;
+        tr("%1 %2").arg(what, name),
+        [asset, xf, verb](core::Progress& progress, const core::CancelToken& token) {
+            progress.report("transforming", 0.1f);
             core::Provenance p = asset.provenance;
-            p.source = "edit:move";
-            p.options = "{\"translate\":[" + std::to_string(delta.x) + "," + std::to_string(delta.y) + "," + std::to_string(delta.z) + "]}";
+            p.source = "edit:" + verb;
+            std::string options = "{\"rotation\":[";
+            for (int c = 0; c < 3; ++c)
+                for (int r = 0; r < 3; ++r) options += std::to_string(xf.rotation[c][r]) + (c == 2 && r == 2 ? "" : ",");
+            options += "],\"scale\":" + std::to_string(xf.scale) + ",\"translate\":[" + std::to_string(xf.translation.x) + "," +
+                       std::to_string(xf.translation.y) + "," + std::to_string(xf.translation.z) + "]}";
+            p.options = options;
             p.createdAt = core::utcNowIso8601();
             p.parentVersion.reset();  // Document::addVersion links the version that was current
             core::Asset out;
@@ -438,27 +503,25 @@ jobs::JobId MainWindow::moveAsset(core::AssetId id, glm::vec3 delta) {
             token.throwIfCancelled();
             return std::vector<core::Asset>{std::move(out)};
         },
-        [this, id, name](std::vector<core::Asset> results) {
+        [this, id, name, what](std::vector<core::Asset> results) {
             if (results.empty() || !m_document->document().find(id)) return;
             core::Document next = m_document->document();
             next.addVersion(id, std::move(results.front()));
-            m_document->change(tr("Move %1").arg(name), std::move(next));
+            m_document->change(tr("%1 %2").arg(what, name), std::move(next));
         },
         [this, id](jobs::JobState state) {
             if (state != jobs::JobState::Succeeded && m_viewport) m_viewport->clearLiveTransform(id);
         });
 }
 
-QString MainWindow::autosavePath() const {
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/autosave.kiln";
-}
+QString MainWindow::autosavePath() const { return autosaveFor(m_instance); }
 
 jobs::JobId MainWindow::autosaveNow() {
     if (!m_document->isModified() || m_document->document().revision() == m_autosavedRevision) return 0;
     const core::Document snapshot = m_document->document();
     m_autosavedRevision = snapshot.revision();
     const std::string file = autosavePath().toStdString();
-    QDir().mkpath(QFileInfo(autosavePath()).path());
+    QDir().mkpath(dataDir());
     return m_jobs->submit(tr("Autosave"), [snapshot, file](core::Progress& progress, const core::CancelToken&) {
         progress.report("writing autosave", 0.1f);
         io::saveProject(snapshot, file, true);
@@ -466,9 +529,39 @@ jobs::JobId MainWindow::autosaveNow() {
     });
 }
 
-bool MainWindow::recoveryAvailable() const { return !m_ownsLock && QFileInfo::exists(lockPath()) && QFileInfo(autosavePath()).isDir(); }
+QString MainWindow::recoverableAutosave() const {
+    QString newest;
+    QDateTime newestTime;
+    for (const QFileInfo& fi : QDir(dataDir()).entryInfoList({"autosave-*.kiln"}, QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString instance = instanceOf(fi.fileName(), "autosave-", ".kiln");
+        if (instance == m_instance || lockOwnerAlive(lockFor(instance))) continue;  // this studio's, or one still running
+        if (newest.isEmpty() || fi.lastModified() > newestTime) {
+            newest = fi.absoluteFilePath();
+            newestTime = fi.lastModified();
+        }
+    }
+    return newest;
+}
+
+bool MainWindow::recoveryAvailable() const { return !recoverableAutosave().isEmpty(); }
+
+void MainWindow::discardOrphan(const QString& autosave) {
+    const QString instance = instanceOf(QFileInfo(autosave).fileName(), "autosave-", ".kiln");
+    QDir(autosave).removeRecursively();
+    QFile::remove(lockFor(instance));
+}
 
 jobs::JobId MainWindow::recover() {
+    const QString orphan = recoverableAutosave();
+    if (orphan.isEmpty()) return 0;
+    // Claim it by renaming it to this studio's own autosave (atomic: of two studios recovering at
+    // once only one gets it); from here on this studio's lock protects it.
+    if (QFileInfo(autosavePath()).isDir()) QDir(autosavePath()).removeRecursively();
+    if (!QDir().rename(orphan, autosavePath())) {
+        m_log->error(tr("Could not recover %1: another Kiln studio took it").arg(orphan));
+        return 0;
+    }
+    QFile::remove(lockFor(instanceOf(QFileInfo(orphan).fileName(), "autosave-", ".kiln")));
     auto loaded = std::make_shared<core::Document>();
     const std::string file = autosavePath().toStdString();
     return m_jobs->submit(
@@ -480,22 +573,54 @@ jobs::JobId MainWindow::recover() {
         },
         [this, loaded](std::vector<core::Asset>) {
             m_document->reset(std::move(*loaded), {}, true);
-            // This session now owns the lock the crashed one left behind.
-            m_ownsLock = true;
+            m_autosavedRevision = m_document->document().revision();  // it is on disk already
             m_log->info(tr("Recovered the autosaved document; save it to keep it"));
         });
 }
 
 void MainWindow::offerRecovery() {
-    if (!recoveryAvailable()) {
-        if (!m_ownsLock && QFileInfo::exists(lockPath())) m_ownsLock = true;  // stale lock without autosave: adopt it
-        return;
-    }
-    if (QMessageBox::question(this, tr("Recover"), tr("Kiln did not close cleanly last time. Recover the autosaved document?")) ==
-        QMessageBox::Yes)
-        recover();
-    else
-        m_ownsLock = true;
+    const QString orphan = recoverableAutosave();
+    if (orphan.isEmpty()) return;
+    QMessageBox box(QMessageBox::Question, tr("Recover"),
+                    tr("A Kiln studio did not close cleanly (autosaved %1). Recover its document?")
+                        .arg(QLocale().toString(QFileInfo(orphan).lastModified(), QLocale::ShortFormat)),
+                    QMessageBox::Yes | QMessageBox::Discard | QMessageBox::Cancel, this);
+    box.button(QMessageBox::Cancel)->setText(tr("Not now"));
+    const int answer = box.exec();
+    if (answer == QMessageBox::Yes) recover();
+    else if (answer == QMessageBox::Discard) discardOrphan(orphan);
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value("recentFiles").toStringList(); }
+
+PreferencesDialog* MainWindow::showPreferences() {
+    auto* dialog = new PreferencesDialog(m_prefs, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        applyPreferences(dialog->preferences());
+        m_log->info(tr("Preferences applied"));
+    });
+    dialog->open();
+    return dialog;
+}
+
+jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work) {
+    const int threads = m_prefs.threads;
+    return m_jobs->submit(
+        name,
+        [threads, work = std::move(work)](core::Progress& progress, const core::CancelToken& token) {
+            // LibTorch's thread count is per thread once set: apply the preference on this worker.
+            jobs::configureComputeThreads(threads);
+            return work(progress, token);
+        },
+        [this, name](std::vector<core::Asset> results) {
+            if (results.empty()) return;
+            core::Document next = m_document->document();
+            core::AssetId last = 0;
+            for (core::Asset& a : results) last = next.addAsset(std::move(a));
+            m_document->change(name, std::move(next));
+            m_document->select(last);
+        });
 }
 
 void MainWindow::addRecent(const QString& path) {
@@ -527,7 +652,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         }
     }
     m_jobs->cancelAll();
-    if (QFileInfo(autosavePath()).isDir()) QDir(autosavePath()).removeRecursively();
+    QDir(autosavePath()).removeRecursively();
     event->accept();
 }
 

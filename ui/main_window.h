@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/document.h"
+#include "core/transform.h"
 #include "jobs/job_queue.h"
 #include "ui/export_dialog.h"
 #include "ui/preferences.h"
@@ -51,9 +52,11 @@ public:
     InspectorPanel* inspector() const { return m_inspector; }
     JobsPanel* jobsPanel() const { return m_jobsPanel; }
     LogPanel* log() const { return m_log; }
+    CreatePanel* createPanel() const { return m_create; }
     const render::Renderer& renderer() const { return *m_renderer; }
 
-    // Imports meshes and splat files as jobs (one per file); .kiln folders open as projects.
+    // Imports meshes, splat files and images (as textured planes) as jobs (one per file); .kiln
+    // folders open as projects.
     std::vector<jobs::JobId> openPaths(const QStringList& paths);
     jobs::JobId importFile(const QString& path);
     jobs::JobId openProject(const QString& path);
@@ -61,19 +64,28 @@ public:
     // Opens the export dialog for the selected asset (non-modal); accepting runs the export job.
     ExportDialog* showExportDialog();
     jobs::JobId runExport(core::AssetId asset, const ExportSettings& settings);
-    // Bakes a translation into a new version of the asset (a job, then an undoable change).
+    // Bakes a translation, or any similarity transform, into a new version of the asset (a job,
+    // then an undoable change named `what`).
     jobs::JobId moveAsset(core::AssetId asset, glm::vec3 delta);
+    jobs::JobId transformAsset(core::AssetId asset, const core::Similarity& transform, const QString& what);
 
-    // Autosave: the document goes to autosavePath() every interval while modified; a session
-    // that did not close cleanly leaves its lock, and the next start offers recovery.
+    // Autosave: every running studio (instance) writes its own autosavePath() every interval
+    // while modified and holds a lock naming its process. A lock whose process is gone means that
+    // studio crashed: the next start offers its autosave (never one of a studio still running).
     QString autosavePath() const;
     jobs::JobId autosaveNow();
     bool recoveryAvailable() const;
+    QString recoverableAutosave() const;  // the newest orphaned autosave, or empty
     jobs::JobId recover();
     void offerRecovery();  // asks the user when recoveryAvailable()
 
     const Preferences& preferences() const { return m_prefs; }
     void applyPreferences(const Preferences& prefs);
+    // Opens the preferences dialog (non-modal); accepting applies and persists the choices.
+    PreferencesDialog* showPreferences();
+    // Most recent first, as persisted in the settings and listed in File > Open Recent.
+    QStringList recentFiles() const;
+    QMenu* recentMenu() const { return m_recentMenu; }
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -89,6 +101,8 @@ private:
     void rebuildRecentMenu();
     bool save();  // true when saved (synchronously: used by the close prompt)
     void saveAsDialog();
+    jobs::JobId submitCreation(QString name, jobs::JobFn work);
+    void discardOrphan(const QString& autosave);  // removes a crashed session's autosave and lock
 
     Preferences m_prefs;
     std::unique_ptr<render::Renderer> m_renderer;
@@ -108,7 +122,7 @@ private:
     QTimer m_statusTimer;
     QTimer m_autosaveTimer;
     std::uint64_t m_autosavedRevision = ~0ull;
-    bool m_ownsLock = false;
+    QString m_instance;  // "<pid>-<unique>": names this studio's autosave and lock
 };
 
 } // namespace kiln::ui

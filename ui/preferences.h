@@ -14,7 +14,7 @@ namespace kiln::ui {
 struct Preferences {
     QStringList modelFolders;
     QString computeDevice = "auto";  // "auto" (CUDA when LibTorch has it) or "cpu"; read by generation jobs
-    int threads = 0;                 // LibTorch intra-op threads, 0 = one per core; applies at the next start
+    int threads = 0;                 // LibTorch intra-op threads, 0 = one per core; applies to the next job
     QString navigation = "blender";  // "blender" or "maya"
     QString theme = "dark";          // "dark" or "light"
 

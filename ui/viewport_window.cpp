@@ -18,9 +18,13 @@
 #include <glm/ext/matrix_transform.hpp>
 #include <glm/geometric.hpp>
 #include <glm/mat4x4.hpp>
+#include <glm/matrix.hpp>
+
+#include <QLineF>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kiln::ui {
 
@@ -43,12 +47,76 @@ float distanceToSegment(glm::vec2 p, glm::vec2 a, glm::vec2 b) {
     return glm::length(p - (a + t * ab));
 }
 
+glm::mat4 toMatrix(const core::Similarity& xf) {
+    glm::mat4 m(xf.rotation * xf.scale);
+    m[3] = glm::vec4(xf.translation, 1.0f);
+    return m;
+}
+
+bool isIdentity(const core::Similarity& xf) {
+    return xf.scale == 1.0f && xf.translation == glm::vec3(0.0f) && xf.rotation == glm::mat3(1.0f);
+}
+
+// A similarity about `pivot`: p' = pivot + scale * rotation * (p - pivot).
+core::Similarity aboutPivot(const glm::mat3& rotation, float scale, const glm::vec3& pivot) {
+    core::Similarity xf;
+    xf.rotation = rotation;
+    xf.scale = scale;
+    xf.translation = pivot - scale * (rotation * pivot);
+    return xf;
+}
+
+// Slab test; the entry distance along the ray, or < 0 when it misses.
+float rayBox(const glm::vec3& o, const glm::vec3& d, const core::Bounds& b) {
+    float t0 = 0.0f, t1 = std::numeric_limits<float>::max();
+    for (int k = 0; k < 3; ++k) {
+        if (std::abs(d[k]) < 1e-12f) {
+            if (o[k] < b.min[k] || o[k] > b.max[k]) return -1.0f;
+            continue;
+        }
+        float a = (b.min[k] - o[k]) / d[k], c = (b.max[k] - o[k]) / d[k];
+        if (a > c) std::swap(a, c);
+        t0 = std::max(t0, a);
+        t1 = std::min(t1, c);
+        if (t0 > t1) return -1.0f;
+    }
+    return t0;
+}
+
+// Moller-Trumbore ray/triangle intersection (both faces); the hit distance, or < 0.
+float rayTriangle(const glm::vec3& o, const glm::vec3& d, const glm::vec3& a, const glm::vec3& b, const glm::vec3& c) {
+    const glm::vec3 e1 = b - a, e2 = c - a;
+    const glm::vec3 p = glm::cross(d, e2);
+    const float det = glm::dot(e1, p);
+    if (std::abs(det) < 1e-12f) return -1.0f;
+    const float inv = 1.0f / det;
+    const glm::vec3 s = o - a;
+    const float u = glm::dot(s, p) * inv;
+    if (u < 0.0f || u > 1.0f) return -1.0f;
+    const glm::vec3 q = glm::cross(s, e1);
+    const float v = glm::dot(d, q) * inv;
+    if (v < 0.0f || u + v > 1.0f) return -1.0f;
+    return glm::dot(e2, q) * inv;
+}
+
 constexpr ImU32 kAxisColors[3] = {IM_COL32(230, 70, 70, 255), IM_COL32(90, 200, 80, 255), IM_COL32(70, 130, 240, 255)};
 constexpr const char* kAxisNames[3] = {"X", "Y", "Z"};
 constexpr float kGizmoPixels = 90.0f;   // length of the move gizmo's arrows on screen
 constexpr float kAxisGizmoRadius = 38.0f;
+constexpr float kHandlePixels = 7.0f;   // how close a press must be to grab a gizmo handle
+constexpr float kClickSlopPixels = 4.0f; // a left press that moves further is a drag, not a click
+constexpr int kRingSegments = 48;
 
 } // namespace
+
+const char* toString(GizmoMode mode) {
+    switch (mode) {
+    case GizmoMode::Move: return "move";
+    case GizmoMode::Rotate: return "rotate";
+    case GizmoMode::Scale: return "scale";
+    }
+    return "move";
+}
 
 ViewportWindow::ViewportWindow(render::Renderer& renderer, QVulkanInstance& instance, StudioDocument& document)
     : m_renderer(renderer), m_instance(instance), m_document(document) {
@@ -87,6 +155,50 @@ void ViewportWindow::setGridVisible(bool visible) {
 void ViewportWindow::setHudVisible(bool visible) {
     m_hud = visible;
     scheduleRender();
+}
+
+void ViewportWindow::setGizmoMode(GizmoMode mode) {
+    if (mode == m_gizmoMode || m_gizmoAxis >= 0) return;  // not while a drag is in progress
+    m_gizmoMode = mode;
+    emit gizmoModeChanged(mode);
+    scheduleRender();
+}
+
+core::AssetId ViewportWindow::pick(QPointF position) const {
+    if (width() <= 0 || height() <= 0) return 0;
+    const core::Camera cam = m_camera.toCamera();
+    const glm::mat4 inv = glm::inverse(cam.projection(float(width()) / float(height())) * cam.view());
+    // Screen to normalised device coordinates as project() maps them (y up, Vulkan depth 0..1).
+    const float x = 2.0f * float(position.x()) / float(width()) - 1.0f;
+    const float y = 1.0f - 2.0f * float(position.y()) / float(height());
+    const glm::vec4 n = inv * glm::vec4(x, y, 0.0f, 1.0f), f = inv * glm::vec4(x, y, 1.0f, 1.0f);
+    const glm::vec3 origin = glm::vec3(n) / n.w;
+    const glm::vec3 dir = glm::normalize(glm::vec3(f) / f.w - origin);
+    core::AssetId best = 0;
+    float bestT = std::numeric_limits<float>::max();
+    for (const auto& [id, obj] : m_objects) {
+        const core::DocumentAsset* a = m_document.document().find(id);
+        if (!a) continue;
+        const core::Asset& asset = a->currentVersion().asset;
+        const core::Bounds b = core::computeBounds(asset);
+        const float tBox = b.valid ? rayBox(origin, dir, b) : -1.0f;
+        if (tBox < 0.0f || tBox >= bestT) continue;
+        float t = -1.0f;
+        if (const core::Mesh* m = asset.mesh()) {
+            for (std::size_t i = 0; i + 2 < m->indices.size(); i += 3) {
+                const float ti = rayTriangle(origin, dir, m->positions[m->indices[i]], m->positions[m->indices[i + 1]],
+                                             m->positions[m->indices[i + 2]]);
+                if (ti > 0.0f && (t < 0.0f || ti < t)) t = ti;
+            }
+        } else {
+            t = tBox;  // splats: their bounds are close enough for selection
+        }
+        if (t > 0.0f && t < bestT) {
+            bestT = t;
+            best = id;
+        }
+    }
+    return best;
 }
 
 void ViewportWindow::syncScene() {
@@ -201,7 +313,7 @@ bool ViewportWindow::gizmoAxes(GizmoAxis (&axes)[3]) const {
     if (!a || it == m_objects.end()) return false;
     const core::Bounds b = core::computeBounds(a->currentVersion().asset);
     if (!b.valid) return false;
-    const glm::vec3 origin = b.center() + m_gizmoDelta;
+    const glm::vec3 origin = m_live.scale * (m_live.rotation * b.center()) + m_live.translation;
     bool front = false;
     const glm::vec2 o = project(origin, &front);
     if (!front) return false;
@@ -213,6 +325,7 @@ bool ViewportWindow::gizmoAxes(GizmoAxis (&axes)[3]) const {
         dir[i] = 1.0f;
         axes[i].from = o;
         axes[i].to = project(origin + dir * worldLen);
+        axes[i].origin = origin;
         axes[i].direction = dir;
         axes[i].worldLength = worldLen;
     }
@@ -230,7 +343,7 @@ void ViewportWindow::drawOverlay() {
         ImGui::Text("%.0f fps  %.1f ms", m_smoothedFps, m_lastFrameMs);
         ImGui::Text("triangles %zu", st.triangles);
         ImGui::Text("splats    %zu", st.splats);
-        ImGui::TextDisabled("%s | %s", render::toString(m_view.mode), render::toString(m_navigation).c_str());
+        ImGui::TextDisabled("%s | %s | %s", render::toString(m_view.mode), render::toString(m_navigation).c_str(), toString(m_gizmoMode));
         ImGui::End();
     }
     ImDrawList* dl = ImGui::GetForegroundDrawList();
@@ -247,17 +360,111 @@ void ViewportWindow::drawOverlay() {
         const ImVec2 ts = ImGui::CalcTextSize(kAxisNames[i]);
         dl->AddText(ImVec2(tip.x - ts.x * 0.5f, tip.y - ts.y * 0.5f), IM_COL32(15, 15, 15, 255), kAxisNames[i]);
     }
-    // Move gizmo of the selected asset.
+    // Transform gizmo of the selected asset: arrows (move), rings (rotate) or square-tipped
+    // handles (uniform scale).
     GizmoAxis axes[3];
     if (gizmoAxes(axes)) {
         for (int i = 0; i < 3; ++i) {
             const ImU32 col = (m_gizmoAxis == i) ? IM_COL32(255, 220, 60, 255) : kAxisColors[i];
             const ImVec2 a(axes[i].from.x, axes[i].from.y), b(axes[i].to.x, axes[i].to.y);
+            if (m_gizmoMode == GizmoMode::Rotate) {
+                std::vector<ImVec2> pts;
+                for (const glm::vec2& p : ring(axes[i])) pts.emplace_back(p.x, p.y);
+                dl->AddPolyline(pts.data(), int(pts.size()), col, ImDrawFlags_Closed, 2.5f);
+                continue;
+            }
             dl->AddLine(a, b, col, 3.0f);
-            dl->AddCircleFilled(b, 6.0f, col);
+            if (m_gizmoMode == GizmoMode::Scale) dl->AddRectFilled(ImVec2(b.x - 5, b.y - 5), ImVec2(b.x + 5, b.y + 5), col);
+            else dl->AddCircleFilled(b, 6.0f, col);
         }
         dl->AddCircleFilled(ImVec2(axes[0].from.x, axes[0].from.y), 4.0f, IM_COL32(240, 240, 240, 255));
     }
+}
+
+std::vector<glm::vec2> ViewportWindow::ring(const GizmoAxis& axis) const {
+    // Two unit vectors spanning the plane the ring lies in (perpendicular to the axis).
+    const glm::vec3 u = std::abs(axis.direction.x) < 0.9f ? glm::normalize(glm::cross(axis.direction, glm::vec3(1, 0, 0)))
+                                                          : glm::normalize(glm::cross(axis.direction, glm::vec3(0, 1, 0)));
+    const glm::vec3 v = glm::cross(axis.direction, u);
+    std::vector<glm::vec2> pts;
+    pts.reserve(kRingSegments);
+    for (int k = 0; k < kRingSegments; ++k) {
+        const float a = 6.2831853f * float(k) / float(kRingSegments);
+        pts.push_back(project(axis.origin + axis.worldLength * (std::cos(a) * u + std::sin(a) * v)));
+    }
+    return pts;
+}
+
+bool ViewportWindow::gizmoHandle(int axis, QPointF* centre, QPointF* handle) const {
+    GizmoAxis axes[3];
+    if (axis < 0 || axis > 2 || !gizmoAxes(axes)) return false;
+    const GizmoAxis& ax = axes[axis];
+    // On a ring, an eighth of a turn in: the rings of the other axes cross it only at 0, 90, 180 and 270 degrees.
+    const glm::vec2 h = m_gizmoMode == GizmoMode::Rotate ? ring(ax)[kRingSegments / 8] : ax.from + 0.75f * (ax.to - ax.from);
+    if (centre) *centre = QPointF(ax.from.x, ax.from.y);
+    if (handle) *handle = QPointF(h.x, h.y);
+    return true;
+}
+
+int ViewportWindow::gizmoHandleAt(glm::vec2 p) const {
+    GizmoAxis axes[3];
+    if (!gizmoAxes(axes)) return -1;
+    // The nearest handle within reach (handles cross each other on screen).
+    int best = -1;
+    float bestDistance = kHandlePixels;
+    for (int i = 0; i < 3; ++i) {
+        float d = std::numeric_limits<float>::max();
+        if (m_gizmoMode != GizmoMode::Rotate) {
+            d = distanceToSegment(p, axes[i].from, axes[i].to);
+        } else {
+            const std::vector<glm::vec2> pts = ring(axes[i]);
+            for (std::size_t k = 0; k < pts.size(); ++k) d = std::min(d, distanceToSegment(p, pts[k], pts[(k + 1) % pts.size()]));
+        }
+        if (d <= bestDistance) {
+            bestDistance = d;
+            best = i;
+        }
+    }
+    return best;
+}
+
+void ViewportWindow::updateGizmoDrag(QPointF position) {
+    const auto it = m_objects.find(m_document.selected());
+    if (it == m_objects.end()) return;
+    m_live = core::Similarity{};
+    GizmoAxis axes[3];
+    if (!gizmoAxes(axes)) return;
+    const GizmoAxis& ax = axes[m_gizmoAxis];
+    const glm::vec2 total(float(position.x() - m_gizmoStart.x()), float(position.y() - m_gizmoStart.y()));
+    const glm::vec2 screenAxis = ax.to - ax.from;
+    const float len2 = glm::dot(screenAxis, screenAxis);
+    switch (m_gizmoMode) {
+    case GizmoMode::Move:
+        if (len2 < 4.0f) return;  // the axis points at the camera: no stable drag direction
+        m_live.translation = ax.direction * (glm::dot(total, screenAxis) / len2 * ax.worldLength);
+        break;
+    case GizmoMode::Scale: {
+        if (len2 < 4.0f) return;
+        // Dragging the handle out to twice its length doubles the size.
+        const float s = std::max(0.05f, 1.0f + glm::dot(total, screenAxis) / len2);
+        m_live = aboutPivot(glm::mat3(1.0f), s, m_gizmoCentre);
+        break;
+    }
+    case GizmoMode::Rotate: {
+        // Screen angle swept around the gizmo centre (y down: positive is clockwise as seen),
+        // which is a positive rotation about an axis pointing away from the viewer.
+        const glm::vec2 a = glm::vec2(float(m_gizmoStart.x()), float(m_gizmoStart.y())) - ax.from;
+        const glm::vec2 b = glm::vec2(float(position.x()), float(position.y())) - ax.from;
+        if (glm::length(a) < 1.0f || glm::length(b) < 1.0f) return;
+        const float swept = std::atan2(a.x * b.y - a.y * b.x, glm::dot(a, b));
+        const float sign = glm::dot(ax.direction, m_camera.forward()) >= 0.0f ? 1.0f : -1.0f;
+        const glm::mat3 r(glm::rotate(glm::mat4(1.0f), sign * swept, ax.direction));
+        m_live = aboutPivot(r, 1.0f, m_gizmoCentre);
+        break;
+    }
+    }
+    m_renderer.setTransform(it->second.object, toMatrix(m_live));
+    scheduleRender();
 }
 
 bool ViewportWindow::renderNow() {
@@ -309,37 +516,26 @@ void ViewportWindow::mousePressEvent(QMouseEvent* e) {
             return;
         }
     }
-    GizmoAxis axes[3];
-    if (!gizmoAxes(axes)) return;
-    for (int i = 0; i < 3; ++i)
-        if (distanceToSegment(p, axes[i].from, axes[i].to) <= 7.0f) {
-            m_gizmoAxis = i;
-            m_gizmoStart = e->position();
-            m_gizmoDelta = glm::vec3(0.0f);
-            scheduleRender();
-            return;
-        }
+    if (const int handle = gizmoHandleAt(p); handle >= 0) {
+        const core::DocumentAsset* a = m_document.document().find(m_document.selected());
+        m_gizmoAxis = handle;
+        m_gizmoStart = e->position();
+        m_live = core::Similarity{};
+        m_gizmoCentre = a ? core::computeBounds(a->currentVersion().asset).center() : glm::vec3(0.0f);
+        scheduleRender();
+        return;
+    }
+    m_clickCandidate = true;
+    m_pressPos = e->position();
 }
 
 void ViewportWindow::mouseMoveEvent(QMouseEvent* e) {
     const QPointF d = e->position() - m_lastMouse;
     m_lastMouse = e->position();
     if (m_overlay) m_overlay->mouseMove(float(e->position().x()), float(e->position().y()));
+    if (m_clickCandidate && QLineF(m_pressPos, e->position()).length() > kClickSlopPixels) m_clickCandidate = false;
     if (m_gizmoAxis >= 0) {
-        const auto it = m_objects.find(m_document.selected());
-        if (it == m_objects.end()) return;
-        m_gizmoDelta = glm::vec3(0.0f);
-        GizmoAxis axes[3];
-        if (!gizmoAxes(axes)) return;
-        const GizmoAxis& ax = axes[m_gizmoAxis];
-        const glm::vec2 screenAxis = ax.to - ax.from;
-        const float len2 = glm::dot(screenAxis, screenAxis);
-        if (len2 < 4.0f) return;  // the axis points at the camera: no stable drag direction
-        const QPointF total = e->position() - m_gizmoStart;
-        const float t = glm::dot(glm::vec2(float(total.x()), float(total.y())), screenAxis) / len2;
-        m_gizmoDelta = ax.direction * (t * ax.worldLength);
-        m_renderer.setTransform(it->second.object, glm::translate(glm::mat4(1.0f), m_gizmoDelta));
-        scheduleRender();
+        updateGizmoDrag(e->position());
         return;
     }
     switch (m_drag) {
@@ -355,17 +551,20 @@ void ViewportWindow::mouseMoveEvent(QMouseEvent* e) {
 void ViewportWindow::mouseReleaseEvent(QMouseEvent* e) {
     if (m_overlay) m_overlay->mouseButton(e->button() == Qt::LeftButton ? 0 : e->button() == Qt::RightButton ? 1 : 2, false);
     m_drag = render::NavAction::None;
+    if (e->button() == Qt::LeftButton && m_clickCandidate) {
+        m_clickCandidate = false;
+        m_document.select(pick(e->position()));
+        return;
+    }
     if (m_gizmoAxis >= 0) {
         m_gizmoAxis = -1;
-        const glm::vec3 delta = m_gizmoDelta;
-        m_gizmoDelta = glm::vec3(0.0f);
+        const core::Similarity xf = m_live;
+        m_live = core::Similarity{};
         const core::AssetId sel = m_document.selected();
-        if (auto it = m_objects.find(sel); it != m_objects.end()) m_renderer.setTransform(it->second.object, glm::mat4(1.0f));
-        if (glm::length(delta) > 0.0f) {
-            // The baked version replaces the live transform once its job lands; until then show it moved.
-            if (auto it = m_objects.find(sel); it != m_objects.end())
-                m_renderer.setTransform(it->second.object, glm::translate(glm::mat4(1.0f), delta));
-            emit moveRequested(sel, delta);
+        if (auto it = m_objects.find(sel); it != m_objects.end()) {
+            // The baked version replaces the live transform once its job lands; until then show it transformed.
+            m_renderer.setTransform(it->second.object, toMatrix(xf));
+            if (!isIdentity(xf)) emit transformRequested(sel, xf, m_gizmoMode);
         }
         scheduleRender();
     }
@@ -380,7 +579,17 @@ void ViewportWindow::wheelEvent(QWheelEvent* e) {
 }
 
 void ViewportWindow::keyPressEvent(QKeyEvent* e) {
+    // The ImGui overlay has no text fields (the HUD takes no input; the gizmos are drawn with
+    // draw lists and hit-tested here), so keys are not forwarded to it.
     const bool ctrl = e->modifiers().testFlag(Qt::ControlModifier);
+    if (!(e->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::ShiftModifier | Qt::MetaModifier))) {
+        // Transform gizmo modes: Blender's G/R/S, Maya's W/E/R.
+        const bool maya = m_navigation == render::NavigationStyle::Maya;
+        const int move = maya ? Qt::Key_W : Qt::Key_G, rotate = maya ? Qt::Key_E : Qt::Key_R, scale = maya ? Qt::Key_R : Qt::Key_S;
+        if (e->key() == move) return setGizmoMode(GizmoMode::Move);
+        if (e->key() == rotate) return setGizmoMode(GizmoMode::Rotate);
+        if (e->key() == scale) return setGizmoMode(GizmoMode::Scale);
+    }
     switch (e->key()) {
     case Qt::Key_F: frameSelected(); return;
     case Qt::Key_Home: frameAll(); return;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/document.h"
+#include "core/transform.h"
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
 #include "ui/imgui_overlay.h"
@@ -12,6 +13,7 @@
 #include <glm/vec3.hpp>
 
 #include <map>
+#include <vector>
 #include <memory>
 
 class QVulkanInstance;
@@ -20,8 +22,14 @@ namespace kiln::ui {
 
 class StudioDocument;
 
+// What dragging the transform gizmo does. Scale is uniform: asset versions are baked with a
+// similarity transform (core::Similarity), which has one scale factor.
+enum class GizmoMode { Move, Rotate, Scale };
+const char* toString(GizmoMode mode);
+
 // The live viewport: the engine renderer presenting to this window's Vulkan surface, with a
-// Dear ImGui overlay (stats HUD, axis gizmo, move gizmo of the selected asset). Renders on demand
+// Dear ImGui overlay (stats HUD, axis gizmo, transform gizmo of the selected asset). Left click
+// without dragging selects the asset under the cursor (or nothing). Renders on demand
 // (camera, document or selection changes), so an idle studio costs nothing while a job runs.
 // Embedded in the main window with QWidget::createWindowContainer.
 class ViewportWindow : public QWindow {
@@ -37,6 +45,14 @@ public:
     void setShadingMode(render::ShadingMode mode);
     void setGridVisible(bool visible);
     void setHudVisible(bool visible);
+    GizmoMode gizmoMode() const { return m_gizmoMode; }
+    void setGizmoMode(GizmoMode mode);
+    // The asset under a point (logical pixels): the nearest triangle hit for meshes, the bounds
+    // for splats; 0 when the ray hits nothing.
+    core::AssetId pick(QPointF position) const;
+    // Where the selected asset's gizmo is on screen (logical pixels): its centre and a point on
+    // the handle of `axis` (0 x, 1 y, 2 z) for the current mode; false when none is shown.
+    bool gizmoHandle(int axis, QPointF* centre, QPointF* handle) const;
 
     void frameSelected();  // the selected asset, or everything when nothing is selected
     void frameAll();
@@ -52,8 +68,9 @@ public:
 
 signals:
     void framePresented();
-    // The move gizmo was released after dragging the selected asset by `delta` (world units).
-    void moveRequested(kiln::core::AssetId asset, glm::vec3 delta);
+    // The transform gizmo was released after dragging the selected asset: bake `transform`.
+    void transformRequested(kiln::core::AssetId asset, const kiln::core::Similarity& transform, kiln::ui::GizmoMode mode);
+    void gizmoModeChanged(kiln::ui::GizmoMode mode);
     // Local files dropped onto the viewport.
     void filesDropped(const QStringList& paths);
 
@@ -74,6 +91,7 @@ private:
     };
     struct GizmoAxis {
         glm::vec2 from{0.0f}, to{0.0f};  // screen (logical pixels)
+        glm::vec3 origin{0.0f};          // world
         glm::vec3 direction{0.0f};       // world
         float worldLength = 0.0f;
     };
@@ -84,6 +102,9 @@ private:
     void drawOverlay();
     bool gizmoAxes(GizmoAxis (&axes)[3]) const;
     glm::vec2 project(const glm::vec3& world, bool* inFront = nullptr) const;
+    std::vector<glm::vec2> ring(const GizmoAxis& axis) const;  // rotate handle on screen
+    int gizmoHandleAt(glm::vec2 p) const;
+    void updateGizmoDrag(QPointF position);
 
     render::Renderer& m_renderer;
     QVulkanInstance& m_instance;
@@ -97,11 +118,15 @@ private:
     bool m_hud = true;
     bool m_framedOnce = false;
 
-    // Mouse navigation and the move gizmo.
+    // Mouse navigation, click selection and the transform gizmo.
     render::NavAction m_drag = render::NavAction::None;
     QPointF m_lastMouse;
+    bool m_clickCandidate = false;  // left press that selects on release unless it turns into a drag
+    QPointF m_pressPos;
+    GizmoMode m_gizmoMode = GizmoMode::Move;
     int m_gizmoAxis = -1;
-    glm::vec3 m_gizmoDelta{0.0f};
+    core::Similarity m_live;        // the drag so far, shown before it is baked
+    glm::vec3 m_gizmoCentre{0.0f};  // world pivot of the drag (the asset's bounds centre)
     QPointF m_gizmoStart;
 
     QTimer m_settleTimer;  // one more frame after the camera stops (asynchronous splat sort)
