@@ -47,7 +47,7 @@ void printUsage() {
         "      procedural training set: meshes/*.glb, splats/*.ply, views/*.png (V views tiled), dataset.json\n"
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
         "      Chamfer distance, 95th percentile and Hausdorff between two meshes (B = reference), and watertightness\n"
-        "  kiln bench io|render|fit [--testdata DIR] [--repeat N]\n"
+        "  kiln bench io|render|fit|textgen [--testdata DIR] [--repeat N]\n"
         "      io: import+export timings against `assimp export`; render: frames per second; fit: 3DGS iterations per second\n"
         "  kiln --version");
 }

@@ -69,7 +69,10 @@ GenerateResult Generator::generate(const std::string& prompt, const GenerateOpti
     auto gen = at::detail::createCPUGenerator(o.seed);
     torch::Tensor x = torch::randn({1, rows, kTokenDim}, gen, torch::kFloat);
     TextToShape& model = m_impl->model;
-    const auto text = model->encodeText(padWords({ids, {Tokenizer::kEmpty}}));
+    // Guidance 1 is the conditional velocity alone: the unconditional row is not computed.
+    const bool guided = o.guidance != 1.0f;
+    const auto text = guided ? model->encodeText(padWords({ids, {Tokenizer::kEmpty}})) : model->encodeText(padWords({ids}));
+    const std::int64_t batchRows = guided ? 2 : 1;
 
     auto toTokens = [&](const torch::Tensor& normalised) {
         ShapeTokens tokens;
@@ -91,8 +94,8 @@ GenerateResult Generator::generate(const std::string& prompt, const GenerateOpti
     for (int i = 0; i < o.steps; ++i) {
         cancel.throwIfCancelled();
         const float t = 1.0f - float(i) / float(o.steps), dt = 1.0f / float(o.steps);
-        const auto v2 = model->forward(x.expand({2, rows, kTokenDim}), torch::full({2}, t), text);
-        const auto v = v2[1].unsqueeze(0) + o.guidance * (v2[0].unsqueeze(0) - v2[1].unsqueeze(0));
+        const auto vb = model->forward(x.expand({batchRows, rows, kTokenDim}), torch::full({batchRows}, t), text);
+        const auto v = guided ? vb[1].unsqueeze(0) + o.guidance * (vb[0].unsqueeze(0) - vb[1].unsqueeze(0)) : vb;
         if ((i + 1) % previewEvery == 0 && i + 1 < o.steps) {
             // The current estimate of the clean shape, x0 = x_t - t v.
             DecodeOptions small = decode;

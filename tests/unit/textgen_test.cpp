@@ -193,25 +193,23 @@ fs::path outDir(const std::string& name) {
     return dir;
 }
 
-// A small dataset shared by the tests of this file (built once).
-const fs::path& tinyDataset() {
-    static const fs::path dir = [] {
-        procgen::DatasetOptions o;
-        o.outDir = outDir("tiny-data");
-        o.count = 90;
-        o.splats = 512;
-        o.views = 0;
-        o.seed = 5;
-        core::Progress progress;
-        procgen::buildDataset(o, progress);
-        return o.outDir;
-    }();
-    return dir;
+// A small dataset and a tiny model per test: CTest runs each test in its own process, in parallel,
+// so tests never share a folder.
+fs::path tinyDataset(const std::string& tag) {
+    procgen::DatasetOptions o;
+    o.outDir = outDir(tag + "-data");
+    o.count = 90;
+    o.splats = 512;
+    o.views = 0;
+    o.seed = 5;
+    core::Progress progress;
+    procgen::buildDataset(o, progress);
+    return o.outDir;
 }
 
-TrainOptions tinyTraining(const fs::path& out) {
+TrainOptions tinyTraining(const fs::path& data, const fs::path& out) {
     TrainOptions o;
-    o.data = tinyDataset();
+    o.data = data;
     o.out = out;
     o.model.width = 32;
     o.model.heads = 2;
@@ -242,15 +240,11 @@ std::vector<double> lossColumn(const fs::path& csv) {
     return out;
 }
 
-// The tiny model trained once for the generation tests.
-const fs::path& tinyModel() {
-    static const fs::path dir = [] {
-        const TrainOptions o = tinyTraining(outDir("tiny-model"));
-        core::Progress progress;
-        trainTextTo3d(o, progress, {});
-        return o.out;
-    }();
-    return dir;
+fs::path tinyModel(const std::string& tag) {
+    const TrainOptions o = tinyTraining(tinyDataset(tag), outDir(tag + "-model"));
+    core::Progress progress;
+    trainTextTo3d(o, progress, {});
+    return o.out;
 }
 
 std::vector<glm::vec3> generatedPositions(const fs::path& model, const std::string& prompt, std::uint64_t seed) {
@@ -265,7 +259,8 @@ std::vector<glm::vec3> generatedPositions(const fs::path& model, const std::stri
 } // namespace
 
 TEST(TextTo3dTraining, TinyRunDecreasesLossWritesFilesAndResumesExactly) {
-    const fs::path& model = tinyModel();
+    const fs::path data = tinyDataset("train");
+    const fs::path model = tinyModel("train");
     for (const char* f : {"config.json", "weights.pt", "checkpoint.pt", "loss.csv", "loss.png"}) EXPECT_TRUE(fs::is_regular_file(model / f)) << f;
     const auto losses = lossColumn(model / "loss.csv");
     ASSERT_EQ(losses.size(), 60u);
@@ -274,7 +269,7 @@ TEST(TextTo3dTraining, TinyRunDecreasesLossWritesFilesAndResumesExactly) {
     EXPECT_LT(last, 0.8 * first) << "loss did not decrease: first 10 steps " << first / 10 << ", last 10 " << last / 10;
 
     // Interrupt a second run after its first checkpoint, resume it, and land on the same weights.
-    TrainOptions o = tinyTraining(outDir("tiny-resume"));
+    TrainOptions o = tinyTraining(data, outDir("train-resume"));
     core::CancelToken cancel;
     core::Progress stopper([&](const core::ProgressUpdate& u) {
         int step = 0;
@@ -294,13 +289,12 @@ TEST(TextTo3dTraining, TinyRunDecreasesLossWritesFilesAndResumesExactly) {
     // An existing model folder is not overwritten without being asked to.
     o.resume = false;
     EXPECT_THROW(trainTextTo3d(o, quiet, {}), Error);
-    TrainOptions missing = tinyTraining(outDir("tiny-missing"));
-    missing.data = outDir("no-such-dataset");
+    TrainOptions missing = tinyTraining(outDir("train-no-such-dataset"), outDir("train-missing"));
     EXPECT_THROW(trainTextTo3d(missing, quiet, {}), Error);
 }
 
 TEST(TextTo3dGeneration, DeterministicForASeedAndClearOnBadInput) {
-    const fs::path& model = tinyModel();
+    const fs::path model = tinyModel("generate");
     const auto a = generatedPositions(model, "a red wooden chair", 7);
     EXPECT_EQ(a, generatedPositions(model, "a red wooden chair", 7));
     EXPECT_NE(a, generatedPositions(model, "a red wooden chair", 8));
@@ -325,10 +319,10 @@ TEST(TextTo3dGeneration, DeterministicForASeedAndClearOnBadInput) {
     badSteps.steps = 0;
     expectError("a red chair", badSteps, "--steps");
     GenerateOptions noModel = o;
-    noModel.model = outDir("no-model");
-    expectError("a red chair", noModel, "no-model");
+    noModel.model = outDir("generate-no-model");
+    expectError("a red chair", noModel, "generate-no-model");
     // Corrupt weights: one clear error naming the file.
-    const fs::path broken = outDir("broken-model");
+    const fs::path broken = outDir("generate-broken-model");
     fs::create_directories(broken);
     fs::copy_file(model / "config.json", broken / "config.json");
     { std::ofstream(broken / "weights.pt") << "not a torch archive"; }
@@ -364,7 +358,7 @@ TEST(TextTo3dBundledModel, MeetsRelaxedAccuracyBarOnHeldOutPrompts) {
     const fs::path model = bundledModelPath();
     ASSERT_TRUE(fs::is_regular_file(model / "config.json")) << model;
     procgen::DatasetOptions d;
-    d.outDir = outDir("eval-data");
+    d.outDir = outDir("bundled-eval-data");
     d.count = 540;
     d.splats = 1024;
     d.views = 0;
