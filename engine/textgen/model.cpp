@@ -115,7 +115,7 @@ torch::Tensor TextToShapeImpl::forward(const torch::Tensor& x, const torch::Tens
     const int d = m_config.width;
     // Sinusoidal embedding of t (Vaswani et al. 2017 frequencies), scaled to the usual 0..1000 range.
     const auto half = d / 2;
-    const auto freqs = torch::exp(torch::arange(half, torch::kFloat) * (-std::log(10000.0) / double(half)));
+    const auto freqs = torch::exp(torch::arange(half, t.options()) * (-std::log(10000.0) / double(half)));
     const auto angles = (t * 1000.0).unsqueeze(1) * freqs.unsqueeze(0);
     const auto temb = m_time2->forward(torch::silu(m_time1->forward(torch::cat({torch::sin(angles), torch::cos(angles)}, 1))));
     const auto cond = temb + m_pooledIn->forward(text.pooled);
@@ -123,7 +123,7 @@ torch::Tensor TextToShapeImpl::forward(const torch::Tensor& x, const torch::Tens
     const auto shape = m_tokenIn->forward(x) + m_tokenPos.unsqueeze(0);
     const auto textTokens = text.tokens + m_textType;
     auto h = torch::cat({textTokens, shape}, 1);
-    const auto keep = torch::cat({text.keep, torch::ones({x.size(0), x.size(1)}, torch::kBool)}, 1);
+    const auto keep = torch::cat({text.keep, torch::ones({x.size(0), x.size(1)}, x.options().dtype(torch::kBool))}, 1);
     for (const auto& block : *m_blocks) h = block->as<DiTBlock>()->forward(h, keep, cond);
     h = h.slice(1, text.tokens.size(1));
     const auto m = m_finalModulation->forward(torch::silu(cond)).unsqueeze(1).chunk(2, -1);

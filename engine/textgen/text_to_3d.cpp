@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <set>
 #include <unistd.h>
 
 namespace kiln::textgen {
@@ -29,7 +30,7 @@ Generator::Generator(const fs::path& modelDir) : m_impl(std::make_unique<Impl>()
     m_impl->model = TextToShape(m_impl->file.config);
     try {
         torch::serialize::InputArchive ar;
-        ar.load_from(m_impl->file.weightsPath(modelDir).string());
+        ar.load_from(m_impl->file.weightsPath(modelDir).string(), torch::Device(torch::kCPU));  // trained on CUDA or not
         m_impl->model->load(ar);
     } catch (const c10::Error& e) {
         throw Error(m_impl->file.weightsPath(modelDir).string() + ": corrupt or does not match config.json (" + e.what_without_backtrace() + ")");
@@ -61,7 +62,13 @@ GenerateResult Generator::generate(const std::string& prompt, const GenerateOpti
     std::vector<std::int64_t> ids;
     for (const auto id : mf.tokenizer.encode(prompt, mf.config.maxWords, &result.unknownWords))
         if (id != Tokenizer::kUnknown) ids.push_back(id);  // the model never saw the unknown id
-    if (ids.empty())
+    // Articles and linking words alone describe nothing: generating from them would be an
+    // unconditional sample passed off as an answer to the prompt.
+    static const std::set<std::string> kFunctionWords = {"a", "an", "the", "and", "with", "of", "in", "on", "its", "made", "is", "has", "some"};
+    bool described = false;
+    for (const auto& w : Tokenizer::splitWords(prompt))
+        if (!kFunctionWords.count(w) && std::find(result.unknownWords.begin(), result.unknownWords.end(), w) == result.unknownWords.end()) described = true;
+    if (!described)
         throw Error("prompt \"" + prompt + "\": no word the model knows (" + m_impl->dir.filename().string() + " knows " + result.vocabularyHint + ")");
 
     torch::NoGradGuard noGrad;

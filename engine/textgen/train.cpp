@@ -143,8 +143,14 @@ TrainResult trainTextTo3d(const TrainOptions& o, core::Progress& progress, const
     for (std::size_t i = 0; i < train.size(); ++i)
         for (const auto& t : train[i]->texts) words[i].push_back(mf.tokenizer.encode(t, mf.config.maxWords));
 
+    // CUDA when this LibTorch has it and a device is present; the CPU otherwise.
+    const torch::Device device = torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    progress.report(std::string("training on ") + (device.is_cuda() ? "CUDA" : "the CPU"), 0.05f);
+    data = data.to(device);
     torch::manual_seed(o.seed);
     TextToShape model(mf.config), ema(mf.config);
+    model->to(device);
+    ema->to(device);
     {
         torch::NoGradGuard noGrad;
         const auto src = model->parameters();
@@ -159,7 +165,7 @@ TrainResult trainTextTo3d(const TrainOptions& o, core::Progress& progress, const
     if (o.resume) {
         try {
             torch::serialize::InputArchive ar, m, e, op;
-            ar.load_from(checkpointPath.string());
+            ar.load_from(checkpointPath.string(), device);
             ar.read("model", m);
             model->load(m);
             ar.read("ema", e);
@@ -171,6 +177,8 @@ TrainResult trainTextTo3d(const TrainOptions& o, core::Progress& progress, const
             ar.read("losses", l);
             ar.read("rates", r);
             start = int(step.item<std::int64_t>());
+            l = l.cpu().contiguous();
+            r = r.cpu().contiguous();
             losses.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
             rates.assign(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
         } catch (const c10::Error& e) {
@@ -240,13 +248,13 @@ TrainResult trainTextTo3d(const TrainOptions& o, core::Progress& progress, const
                 batchWords[std::size_t(b)] = options[std::size_t(rng() % options.size())];
             }
         }
-        const auto x0 = data.index_select(0, torch::tensor(index));
+        const auto x0 = data.index_select(0, torch::tensor(index).to(device));
         const auto eps = torch::randn_like(x0);
         // Logit-normal times (Esser et al. 2024) weight the middle of the path, where shapes form.
-        const auto t = torch::sigmoid(torch::randn({o.batch}));
+        const auto t = torch::sigmoid(torch::randn({o.batch})).to(device);
         const auto tb = t.view({o.batch, 1, 1});
         const auto xt = (1 - tb) * x0 + tb * eps;
-        const auto prediction = model->forward(xt, t, model->encodeText(padWords(batchWords)));
+        const auto prediction = model->forward(xt, t, model->encodeText(padWords(batchWords).to(device)));
         const auto loss = torch::mse_loss(prediction, eps - x0);
         optimizer.zero_grad();
         loss.backward();

@@ -315,6 +315,7 @@ TEST(TextTo3dGeneration, DeterministicForASeedAndClearOnBadInput) {
     expectError("", o, "empty prompt");
     expectError("  ,, ", o, "empty prompt");
     expectError("xyzzy plugh", o, "categories:");
+    expectError("a dragon with wings", o, "no word the model knows");  // only linking words known
     GenerateOptions badSteps = o;
     badSteps.steps = 0;
     expectError("a red chair", badSteps, "--steps");
