@@ -1,5 +1,6 @@
 #include "geometry/bake.h"
 
+#include "core/color.h"
 #include "core/error.h"
 
 #include <glm/common.hpp>
@@ -18,9 +19,7 @@ constexpr int kMinCell = 8;   // 2 x padding plus a triangle a few texels across
 
 // sRGB encoding (IEC 61966-2-1) of a linear value in [0, 1].
 std::uint8_t encodeSrgb(float linear) {
-    const float c = std::clamp(linear, 0.0f, 1.0f);
-    const float s = c <= 0.0031308f ? c * 12.92f : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f;
-    return std::uint8_t(std::lround(s * 255.0f));
+    return std::uint8_t(std::lround(core::srgbFromLinear(linear) * 255.0f));
 }
 
 // Barycentric coordinates of the point of triangle abc nearest to p (Ericson, Real-Time

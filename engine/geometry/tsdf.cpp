@@ -1,5 +1,6 @@
 #include "geometry/tsdf.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "geometry/marching_cubes.h"
 
@@ -24,8 +25,7 @@ const std::array<float, 256>& srgbToLinearTable() {
     static const std::array<float, 256> table = [] {
         std::array<float, 256> t{};
         for (int i = 0; i < 256; ++i) {
-            const float c = float(i) / 255.0f;
-            t[std::size_t(i)] = c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
+            t[std::size_t(i)] = core::linearFromSrgb(float(i) / 255.0f);
         }
         return t;
     }();

@@ -1,5 +1,6 @@
 #include "io/mesh_io.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "io/gltf_cleanup.h"
@@ -37,16 +38,10 @@ namespace kiln::io {
 
 namespace {
 
-// sRGB transfer function (IEC 61966-2-1). Vertex colours in PLY, OBJ and FBX are display-referred
-// by convention (Blender, Maya, MeshLab read them as sRGB); Kiln keeps them linear like glTF.
-float linearToSrgb(float c) {
-    c = std::clamp(c, 0.0f, 1.0f);
-    return c <= 0.0031308f ? 12.92f * c : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f;
-}
-float srgbToLinear(float c) {
-    c = std::clamp(c, 0.0f, 1.0f);
-    return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
-}
+// Vertex colours in PLY, OBJ and FBX are display-referred by convention (Blender, Maya, MeshLab
+// read them as sRGB); Kiln keeps them linear like glTF.
+using core::linearFromSrgb;
+using core::srgbFromLinear;
 
 glm::mat4 toGlm(const aiMatrix4x4& m) {
     // Assimp is row-major with translation in a4/b4/c4; glm is column-major.
@@ -435,7 +430,7 @@ core::Mesh importMesh(const fs::path& path) {
     if (mesh.empty()) throw Error(name + ": contains no triangles");
     if (ext == ".fbx") fbxToKilnFrame(*scene, mesh, name);
     if (ext == ".fbx" || ext == ".ply" || ext == ".obj")
-        for (glm::vec4& c : mesh.colors) c = glm::vec4(srgbToLinear(c.r), srgbToLinear(c.g), srgbToLinear(c.b), c.a);
+        for (glm::vec4& c : mesh.colors) c = glm::vec4(linearFromSrgb(c.r), linearFromSrgb(c.g), linearFromSrgb(c.b), c.a);
     mesh.validate(name);
     return mesh;
 }
@@ -567,7 +562,7 @@ std::unique_ptr<aiScene> buildScene(const core::Mesh& mesh, const std::vector<st
             if (am->mTextureCoords[1]) am->mTextureCoords[1][k] = aiVector3D(mesh.uv1[v].x, 1.0f - mesh.uv1[v].y, 0);
             if (am->mColors[0]) {
                 const glm::vec4& c = mesh.colors[v];
-                am->mColors[0][k] = srgbColors ? aiColor4D(linearToSrgb(c.r), linearToSrgb(c.g), linearToSrgb(c.b), c.a) : aiColor4D(c.r, c.g, c.b, c.a);
+                am->mColors[0][k] = srgbColors ? aiColor4D(srgbFromLinear(c.r), srgbFromLinear(c.g), srgbFromLinear(c.b), c.a) : aiColor4D(c.r, c.g, c.b, c.a);
             }
         }
         am->mNumFaces = sub.indexCount / 3;
@@ -607,7 +602,7 @@ void writePly(const core::Mesh& mesh, const fs::path& path) {
         if (uvs) put(mesh.uv0[v].x), put(1.0f - mesh.uv0[v].y);
         if (colors) {
             const glm::vec4& c = mesh.colors[v];
-            for (float x : {linearToSrgb(c.r), linearToSrgb(c.g), linearToSrgb(c.b)}) out.push_back(byte(x));
+            for (float x : {srgbFromLinear(c.r), srgbFromLinear(c.g), srgbFromLinear(c.b)}) out.push_back(byte(x));
             out.push_back(byte(c.a));
         }
     }

@@ -1,5 +1,6 @@
 #include "optimize/field_fitter.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "core/gaussian_cloud.h"
 #include "core/sh.h"
@@ -26,11 +27,6 @@ using torch::indexing::Slice;
 
 constexpr std::int64_t kEvalChunk = 1 << 16;  // samples per no-grad network evaluation
 constexpr int kSegment = 32;                   // samples per ray per round of early-terminating marching
-
-float srgbToLinear(float c) {
-    c = std::clamp(c, 0.0f, 1.0f);
-    return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
-}
 
 // Rays of one batch: origin, unit direction, and the segment [tNear, tFar] inside the box.
 struct Rays {
@@ -398,7 +394,7 @@ void FieldModel::sampleCorners(const core::Bounds& b, glm::ivec3 dims, std::vect
     std::vector<float> rgb(n * 3);
     m_impl->evaluate(pts.data(), std::int64_t(n), density.data(), rgb.data(), true, cancel);
     linearColor.resize(n);
-    for (std::size_t i = 0; i < n; ++i) linearColor[i] = glm::vec3(srgbToLinear(rgb[i * 3]), srgbToLinear(rgb[i * 3 + 1]), srgbToLinear(rgb[i * 3 + 2]));
+    for (std::size_t i = 0; i < n; ++i) linearColor[i] = glm::vec3(core::linearFromSrgb(rgb[i * 3]), core::linearFromSrgb(rgb[i * 3 + 1]), core::linearFromSrgb(rgb[i * 3 + 2]));
 }
 
 core::RadianceField FieldModel::bake(int resolution, const core::CancelToken* cancel) const {
@@ -507,9 +503,7 @@ core::GaussianCloud previewCloud(const core::RadianceField& f) {
         cloud.opacityLogits[j] = 3.0f;
         for (int c = 0; c < 3; ++c) {
             // Back to display space for SH DC.
-            const float lin = f.color[i][c];
-            const float srgb = lin <= 0.0031308f ? lin * 12.92f : 1.055f * std::pow(lin, 1.0f / 2.4f) - 0.055f;
-            cloud.sh[j * 3 + std::size_t(c)] = (srgb - 0.5f) / core::kShC0;
+            cloud.sh[j * 3 + std::size_t(c)] = (core::srgbFromLinear(f.color[i][c]) - 0.5f) / core::kShC0;
         }
     }
     return cloud;

@@ -1,5 +1,6 @@
 #include "procgen/procgen.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "shapes.h"
 
@@ -10,18 +11,13 @@ namespace kiln::procgen {
 
 namespace {
 
-float srgbToLinear(std::uint8_t v) {
-    const float c = float(v) / 255.0f;
-    return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
-}
-
 PaletteColour colour(const char* name, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
     PaletteColour c;
     c.name = name;
     c.srgb[0] = r;
     c.srgb[1] = g;
     c.srgb[2] = b;
-    for (int k = 0; k < 3; ++k) c.rgb[k] = srgbToLinear(c.srgb[k]);
+    for (int k = 0; k < 3; ++k) c.rgb[k] = core::linearFromSrgb(float(c.srgb[k]) / 255.0f);
     return c;
 }
 

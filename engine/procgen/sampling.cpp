@@ -1,6 +1,7 @@
 // Surface sampling and splat initialisation from procedural meshes.
 #include "procgen/procgen.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "mesh_builder.h"
 
@@ -110,9 +111,7 @@ core::GaussianCloud sampleSplats(const core::Mesh& mesh, int count, std::uint64_
         // Splat colours are display values (the 3DGS convention: fitted to sRGB photos), so the
         // linear vertex colour is sRGB-encoded first (IEC 61966-2-1).
         for (int c = 0; c < 3; ++c) {
-            const float lin = std::clamp(s.colours[i][c], 0.0f, 1.0f);
-            const float srgb = lin <= 0.0031308f ? 12.92f * lin : 1.055f * std::pow(lin, 1.0f / 2.4f) - 0.055f;
-            cloud.sh[i * 3 + std::size_t(c)] = (srgb - 0.5f) / core::kShC0;
+            cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(s.colours[i][c]) - 0.5f) / core::kShC0;
         }
     }
     cloud.validate("sampleSplats");

@@ -1,5 +1,6 @@
 #include "textgen/eval.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "io/asset_io.h"
 #include "textgen/shape_tokens.h"
@@ -104,7 +105,7 @@ EvalReport evaluateTextTo3d(const EvalOptions& o, core::Progress& progress, cons
         refHits += nearestCategory(item.points) == item.category;
         glm::dvec3 mean(0.0);
         for (std::size_t k = 0; k < cloud.size(); ++k)
-            for (int ch = 0; ch < 3; ++ch) mean[ch] += linearFromSrgb(0.5f + core::kShC0 * cloud.sh[k * 3 + std::size_t(ch)]);
+            for (int ch = 0; ch < 3; ++ch) mean[ch] += core::linearFromSrgb(0.5f + core::kShC0 * cloud.sh[k * 3 + std::size_t(ch)]);
         const glm::vec3 lab = linearRgbToLab(glm::vec3(mean / double(std::max<std::size_t>(1, cloud.size()))));
         int bestColour = 0;
         float bestDist = std::numeric_limits<float>::max();

@@ -271,16 +271,6 @@ double chamfer(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b)
     return 0.5 * (oneWay(a, b) + oneWay(b, a));
 }
 
-float srgbFromLinear(float c) {
-    c = std::clamp(c, 0.0f, 1.0f);
-    return c <= 0.0031308f ? 12.92f * c : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f;
-}
-
-float linearFromSrgb(float c) {
-    c = std::clamp(c, 0.0f, 1.0f);
-    return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f);
-}
-
 glm::vec3 linearRgbToLab(const glm::vec3& rgb) {
     // sRGB primaries, D65 white (IEC 61966-2-1), then CIE 1976 L*a*b*.
     const glm::vec3 c = glm::clamp(rgb, glm::vec3(0.0f), glm::vec3(1.0f));

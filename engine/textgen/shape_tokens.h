@@ -46,9 +46,7 @@ double chamfer(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b)
 // row-major n x n: result[row] = column.
 std::vector<int> solveAssignment(const std::vector<double>& cost, int n);
 
-// CIE L*a*b* (D65) of a linear RGB colour, and the sRGB transfer function both ways.
+// CIE L*a*b* (D65) of a linear RGB colour.
 glm::vec3 linearRgbToLab(const glm::vec3& rgb);
-float srgbFromLinear(float c);
-float linearFromSrgb(float c);
 
 } // namespace kiln::textgen

@@ -1,4 +1,5 @@
 // Text -> 3D building blocks: tokenizer, shape tokens, the assignment solver, the network.
+#include "core/color.h"
 #include "core/error.h"
 #include "textgen/model.h"
 #include "textgen/shape_tokens.h"
@@ -125,7 +126,7 @@ TEST(ShapeTokens, ChamferAndLab) {
     const glm::vec3 red = linearRgbToLab({1, 0, 0});
     EXPECT_NEAR(red.x, 53.2f, 1.0f);
     EXPECT_NEAR(red.y, 80.1f, 1.5f);
-    EXPECT_NEAR(linearFromSrgb(srgbFromLinear(0.3f)), 0.3f, 1e-5f);
+    EXPECT_NEAR(core::linearFromSrgb(core::srgbFromLinear(0.3f)), 0.3f, 1e-5f);
 }
 
 TEST(TextToShapeNet, ShapesZeroInitAndGradients) {
