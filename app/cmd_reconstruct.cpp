@@ -5,27 +5,16 @@
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
 #include "io/field_io.h"
-#include "jobs/job_queue.h"
 #include "geometry/mesh_cleanup.h"
 #include "pipelines/reconstruct.h"
 
-#include <atomic>
-#include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <thread>
+#include <memory>
 
 namespace fs = std::filesystem;
 
 namespace kiln::app {
-
-namespace {
-
-std::atomic<bool> g_interrupted{false};
-extern "C" void onInterrupt(int) { g_interrupted = true; }
-
-} // namespace
 
 int cmdReconstruct(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 2, {"output", "representation", "iterations", "resolution", "holdout", "seed", "mesh-faces", "mesh-resolution", "mesh-output", "background", "up", "field-resolution", "rays"},
@@ -60,28 +49,11 @@ int cmdReconstruct(int argc, char** argv) {
     if (field && !io::isFieldPath(out)) throw Error(out.string() + ": a radiance field is written as .kfield");
     if (!field && !io::isSplatPath(out) && io::lowerExtension(out) != ".ply") throw Error(out.string() + ": splats are written as .ply, .spz or .splat");
 
-    jobs::JobQueue queue(1);
-    std::shared_ptr<pipelines::ReconstructResult> result = std::make_shared<pipelines::ReconstructResult>();
-    auto job = queue.submit("reconstruct " + input.filename().string(), [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+    auto result = std::make_shared<pipelines::ReconstructResult>();
+    const auto assets = runJob("reconstruct " + input.string(), [&, result](core::Progress& progress, const core::CancelToken& cancel) {
         *result = pipelines::reconstruct(input, o, progress, cancel);
         return result->assets;
     });
-    std::signal(SIGINT, onInterrupt);
-    core::Progress bar = terminalProgress();
-    float lastFraction = -1.0f;
-    while (!job->waitFor(std::chrono::milliseconds(100))) {
-        if (g_interrupted) job->cancel();
-        const auto snap = job->snapshot();
-        if (snap.fraction != lastFraction) {
-            bar.report(snap.stage, std::min(snap.fraction, 0.999f));
-            lastFraction = snap.fraction;
-        }
-    }
-    std::signal(SIGINT, SIG_DFL);
-    if (job->state() == jobs::JobState::Cancelled) throw Error("reconstruct " + input.string() + ": cancelled, nothing written");
-    if (job->state() == jobs::JobState::Failed) throw Error(job->error());
-    bar.report("done", 1.0f);
-    const auto assets = job->results();
     if (field) {
         io::saveField(result->field, out, force);
         std::printf("wrote %s (%dx%dx%d radiance field) from %d views in %.1f s\n", out.string().c_str(), result->field.resolution.x,
