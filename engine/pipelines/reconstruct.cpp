@@ -37,6 +37,18 @@ std::pair<double, double> scoreViews(const std::vector<optimize::TrainView>& vie
 }
 
 // The radiance-field branch of reconstruct(): fit, score, bake, optionally mesh.
+// Where a reconstructed asset came from: the input, the fitter and the options that shaped it.
+core::Provenance provenance(const std::filesystem::path& input, const ReconstructOptions& o, std::string source, std::string model) {
+    core::Provenance prov;
+    prov.source = std::move(source);
+    prov.sourcePath = std::filesystem::absolute(input).string();
+    prov.seed = o.seed;
+    prov.model = std::move(model);
+    prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + "}";
+    prov.createdAt = core::utcNowIso8601();
+    return prov;
+}
+
 void reconstructField(const std::filesystem::path& input, const ReconstructOptions& o,
                       const std::vector<optimize::TrainView>& train, const std::vector<optimize::TrainView>& test, core::Progress& progress,
                       const core::CancelToken& cancel, ReconstructResult& result) {
@@ -90,14 +102,8 @@ void reconstructField(const std::filesystem::path& input, const ReconstructOptio
         core::Mesh mesh = geometry::cleanupMesh(geometry::marchingCubes(density, dims, grid, fitted.model->surfaceDensity(), &color, geometry::IsoSide::Above));
         if (mesh.triangleCount() > o.meshFaces) mesh = geometry::decimate(mesh, o.meshFaces);
         if (mesh.empty()) throw Error(input.string() + ": the fitted radiance field gave no surface to extract");
-        core::Provenance prov;
-        prov.source = "reconstruct:mesh";
-        prov.sourcePath = std::filesystem::absolute(input).string();
-        prov.seed = o.seed;
-        prov.model = "field-triplane-cpu";
-        prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + "}";
-        prov.createdAt = core::utcNowIso8601();
-        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh), prov));
+        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh),
+                                                      provenance(input, o, "reconstruct:mesh", "field-triplane-cpu")));
     }
 }
 
@@ -199,13 +205,7 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
         result.testPsnr /= double(test.size());
         result.testSsim /= double(test.size());
     }
-    core::Provenance prov;
-    prov.source = "reconstruct";
-    prov.sourcePath = std::filesystem::absolute(input).string();
-    prov.seed = o.seed;
-    prov.model = "3dgs-cpu";
-    prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + "}";
-    prov.createdAt = core::utcNowIso8601();
+    const core::Provenance prov = provenance(input, o, "reconstruct", "3dgs-cpu");
     result.assets.push_back(core::Asset::fromGaussians(input.stem().string() + "_splats", fitted.cloud, prov));
 
     if (o.mesh) {
