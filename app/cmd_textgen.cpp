@@ -8,7 +8,6 @@
 #include "jobs/job_queue.h"
 #include "textgen/eval.h"
 #include "textgen/text_to_3d.h"
-#include "textgen/tokenizer.h"
 #include "textgen/train.h"
 
 #include <nlohmann/json.hpp>
@@ -86,7 +85,7 @@ int cmdGenerate(int argc, char** argv) {
     o.guidance = float(args.getDouble("guidance", o.guidance, 0.0, 20.0));
     o.splats = args.getInt("splats", 0, 0, 10000000);
     o.mesh = format == "glb";
-    if (textgen::Tokenizer::splitWords(prompt).empty()) throw Error("empty prompt: describe the object, e.g. \"a tall red ceramic vase\"");
+    textgen::checkPromptNotEmpty(prompt);
     // Load once here so a missing model or an unknown vocabulary is reported before any work.
     auto generator = std::make_shared<textgen::Generator>(o.model.empty() ? textgen::bundledModelPath() : o.model);
     o.steps = args.getInt("steps", generator->defaultSteps(), 1, 1000);

@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<glm::vec3> subsample(const std::vector<glm::vec3>& points, std::size_t count) {
-    std::vector<glm::vec3> out;
-    const std::size_t stride = std::max<std::size_t>(1, points.size() / count);
-    for (std::size_t i = 0; i < points.size() && out.size() < count; i += stride) out.push_back(points[i]);
-    return out;
-}
-
 double median(std::vector<double> v) {
     if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());
@@ -101,7 +94,7 @@ EvalReport evaluateTextTo3d(const EvalOptions& o, core::Progress& progress, cons
         const TrainingItem& item = *prompts[i];
         const std::string& prompt = item.texts.at(0);
         const core::GaussianCloud cloud = sample(prompt, 0);
-        const int bestCategory = nearestCategory(subsample(normalisePoints(cloud.positions), 512));
+        const int bestCategory = nearestCategory(subsamplePoints(normalisePoints(cloud.positions), 512));
         refHits += nearestCategory(item.points) == item.category;
         glm::dvec3 mean(0.0);
         for (std::size_t k = 0; k < cloud.size(); ++k)
@@ -138,7 +131,7 @@ EvalReport evaluateTextTo3d(const EvalOptions& o, core::Progress& progress, cons
         progress.report("diversity " + std::to_string(i + 1) + "/" + std::to_string(nd), 0.7f + 0.2f * float(i) / float(std::max(1, nd)));
         const auto& prompt = prompts[std::size_t(i) * prompts.size() / std::size_t(nd)]->texts.at(0);
         std::vector<std::vector<glm::vec3>> clouds;
-        for (int s = 0; s < o.seeds; ++s) clouds.push_back(subsample(normalisePoints(sample(prompt, std::uint64_t(s) + 1).positions), 512));
+        for (int s = 0; s < o.seeds; ++s) clouds.push_back(subsamplePoints(normalisePoints(sample(prompt, std::uint64_t(s) + 1).positions), 512));
         for (std::size_t a = 0; a < clouds.size(); ++a)
             for (std::size_t b = a + 1; b < clouds.size(); ++b) divSum += chamfer(clouds[a], clouds[b]), ++divCount;
     }

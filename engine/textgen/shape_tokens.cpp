@@ -257,6 +257,13 @@ core::GaussianCloud decodeShape(const ShapeTokens& tokens, const DecodeOptions& 
     return cloud;
 }
 
+std::vector<glm::vec3> subsamplePoints(const std::vector<glm::vec3>& points, std::size_t count) {
+    std::vector<glm::vec3> out;
+    const std::size_t stride = std::max<std::size_t>(1, points.size() / std::max<std::size_t>(count, 1));
+    for (std::size_t i = 0; i < points.size() && out.size() < count; i += stride) out.push_back(points[i]);
+    return out;
+}
+
 double chamfer(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b) {
     if (a.empty() || b.empty()) throw Error("chamfer: empty point set");
     auto oneWay = [](const std::vector<glm::vec3>& from, const std::vector<glm::vec3>& to) {

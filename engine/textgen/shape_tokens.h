@@ -38,6 +38,9 @@ core::GaussianCloud decodeShape(const ShapeTokens& tokens, const DecodeOptions& 
 // longest side 2. Used to compare shapes independent of their size.
 std::vector<glm::vec3> normalisePoints(const std::vector<glm::vec3>& points);
 
+// Every (size / count)-th point, at most `count`: an even thinning of area-ordered samples.
+std::vector<glm::vec3> subsamplePoints(const std::vector<glm::vec3>& points, std::size_t count);
+
 // Symmetric Chamfer distance (mean of the two mean nearest-neighbour distances); O(n m), for
 // the small point sets of evaluation.
 double chamfer(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b);

@@ -52,7 +52,7 @@ GenerateResult Generator::generate(const std::string& prompt, const GenerateOpti
                                    const core::CancelToken& cancel) const {
     const auto t0 = std::chrono::steady_clock::now();
     const ModelFile& mf = m_impl->file;
-    if (Tokenizer::splitWords(prompt).empty()) throw Error("empty prompt: describe the object, e.g. \"a tall red ceramic vase\"");
+    checkPromptNotEmpty(prompt);
     if (o.steps < 1 || o.steps > 1000) throw Error("--steps " + std::to_string(o.steps) + " is out of range (1..1000)");
     if (!(o.guidance >= 0.0f && o.guidance <= 20.0f)) throw Error("--guidance " + std::to_string(o.guidance) + " is out of range (0..20)");
     if (o.splats < 0 || o.splats > 10000000) throw Error("--splats " + std::to_string(o.splats) + " is out of range");
@@ -157,8 +157,12 @@ GenerateResult Generator::generate(const std::string& prompt, const GenerateOpti
     return result;
 }
 
-GenerateResult generate(const std::string& prompt, const GenerateOptions& options, core::Progress& progress, const core::CancelToken& cancel) {
+void checkPromptNotEmpty(const std::string& prompt) {
     if (Tokenizer::splitWords(prompt).empty()) throw Error("empty prompt: describe the object, e.g. \"a tall red ceramic vase\"");
+}
+
+GenerateResult generate(const std::string& prompt, const GenerateOptions& options, core::Progress& progress, const core::CancelToken& cancel) {
+    checkPromptNotEmpty(prompt);
     const Generator generator(options.model.empty() ? bundledModelPath() : options.model);
     return generator.generate(prompt, options, progress, cancel);
 }

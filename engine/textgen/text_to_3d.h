@@ -51,6 +51,9 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// Throws kiln::Error when the prompt has no words (before any model is loaded).
+void checkPromptNotEmpty(const std::string& prompt);
+
 // One-shot: loads options.model (or the bundled model) and generates.
 // Throws kiln::Error (empty prompt, no known word, missing/corrupt model, option out of range)
 // or kiln::Cancelled. Reports a stage per sampler step and previews the intermediate cloud.

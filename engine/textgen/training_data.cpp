@@ -99,9 +99,7 @@ TrainingSet loadTrainingSet(const std::filesystem::path& dir, int parts, core::P
                     for (int c = 0; c < 3; ++c)
                         colours[k][c] = std::clamp(0.5f + core::kShC0 * cloud->sh[(k * std::size_t(coeffs)) * 3 + std::size_t(c)], 0.0f, 1.0f);
                 if (parts > 0) item.tokens = encodeShape(cloud->positions, colours, parts);
-                const auto normalised = normalisePoints(cloud->positions);
-                const std::size_t stride = std::max<std::size_t>(1, normalised.size() / 512);
-                for (std::size_t k = 0; k < normalised.size() && item.points.size() < 512; k += stride) item.points.push_back(normalised[k]);
+                item.points = subsamplePoints(normalisePoints(cloud->positions), 512);
             } catch (...) {
                 std::lock_guard lock(errorMutex);
                 if (!error) error = std::current_exception();
