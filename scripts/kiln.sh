@@ -11,12 +11,13 @@ BUILD_ASAN="${KILN_ASAN_BUILD_DIR:-$ROOT/build-asan}"
 TESTDATA="${KILN_TESTDATA_DIR:-$ROOT/../shared/testdata}"
 JOBS="${KILN_JOBS:-$(nproc)}"
 
-# Debian packages the build, the tests and the tools they call need. libopenblas0-openmp replaces
+# Debian packages the build, the tests and the tools they call need (openimageio-tools: the
+# OpenImageIO CMake package names its programs and fails to configure without them). libopenblas0-openmp replaces
 # the reference BLAS Debian's LibTorch links by default: a training step of a 1M-parameter text->3D
 # transformer (batch 64, one thread) takes 0.25 s instead of 2.65 s.
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libassimp-dev assimp-utils libopenimageio-dev libglm-dev libeigen3-dev libmeshoptimizer-dev
+  libassimp-dev assimp-utils libopenimageio-dev openimageio-tools libglm-dev libeigen3-dev libmeshoptimizer-dev
   zlib1g-dev libzstd-dev nlohmann-json3-dev libtorch-dev libopenblas0-openmp
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers libxcb1-dev
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
