@@ -5,31 +5,12 @@
 // compositing, and the matching backward pass. Plain arrays in, plain arrays out: the LibTorch
 // autograd wrapper (splat_raster.h) owns the tensors. Image formation is identical to the
 // renderer's (engine/render, shaders/splat.*) and the CPU reference in tests.
+#include "optimize/splat_raster_math.h"
+
 #include <cstdint>
 #include <vector>
 
 namespace kiln::optimize {
-
-inline constexpr int kTileSize = 16;
-
-struct RasterCamera {
-    float view[16];        // world -> camera, column-major, OpenGL convention (looks down -Z)
-    float fx, fy, cx, cy;  // pixels; u = fx x/d + cx, v = -fy y/d + cy with d = -z
-    int width, height;
-    float znear;
-    float position[3];     // camera centre in world space (view direction for SH)
-};
-
-struct SplatParams {
-    const float* means;          // N x 3
-    const float* logScales;      // N x 3
-    const float* rotations;      // N x 4, (w, x, y, z), any length
-    const float* opacityLogits;  // N
-    const float* sh;             // N x coeffStride x 3
-    std::int64_t count;
-    int coeffStride;             // coefficients stored per splat (16 for degree 3 storage)
-    int degree;                  // active SH degree (<= storage degree)
-};
 
 // What the forward pass keeps for the backward pass.
 struct RasterState {
@@ -45,15 +26,6 @@ struct RasterState {
 
 // Renders `image` (H x W x 3, display space) over `background`.
 void rasterizeForward(const SplatParams& params, const RasterCamera& camera, const float background[3], RasterState& state, float* image);
-
-struct SplatGradients {
-    float* means;          // N x 3
-    float* logScales;      // N x 3
-    float* rotations;      // N x 4
-    float* opacityLogits;  // N
-    float* sh;             // N x coeffStride x 3
-    float* means2D;        // N x 2: dL/d(projected centre) in pixels (densification statistic)
-};
 
 // Accumulates (+=) the gradients of L given dL/dimage; gradient arrays must be zeroed by the caller.
 void rasterizeBackward(const SplatParams& params, const RasterCamera& camera, const float background[3], const RasterState& state,
