@@ -1,6 +1,7 @@
 #include "optimize/splat_raster.h"
 
 #include "core/error.h"
+#include "optimize/splat_raster_device.h"
 
 #include <glm/gtc/type_ptr.hpp>
 
@@ -53,6 +54,35 @@ SplatParams paramsOf(const torch::Tensor& means, const torch::Tensor& logScales,
     return p;
 }
 
+#if defined(KILN_HAVE_CUDA)
+// Device buffers of one pass as LibTorch tensors (its caching allocator), kept for backward.
+class TensorAllocator : public DeviceAllocator {
+public:
+    explicit TensorAllocator(torch::Device device) : m_device(device) {}
+    void* allocate(std::size_t bytes) override {
+        m_tensors.push_back(torch::empty({std::int64_t(bytes)}, torch::TensorOptions().dtype(torch::kUInt8).device(m_device)));
+        return m_tensors.back().data_ptr();
+    }
+    std::vector<torch::Tensor> tensors() const { return m_tensors; }
+
+private:
+    torch::Device m_device;
+    std::vector<torch::Tensor> m_tensors;
+};
+
+torch::Tensor packState(const DeviceRasterState& s) {
+    torch::Tensor t = torch::empty({std::int64_t(sizeof s)}, torch::kUInt8);
+    std::memcpy(t.data_ptr(), &s, sizeof s);
+    return t;
+}
+
+DeviceRasterState unpackState(const torch::Tensor& t) {
+    DeviceRasterState s;
+    std::memcpy(&s, t.data_ptr(), sizeof s);
+    return s;
+}
+#endif
+
 class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
 public:
     static variable_list forward(AutogradContext* ctx, torch::Tensor means, torch::Tensor logScales, torch::Tensor rotations,
@@ -64,14 +94,28 @@ public:
         rotations = rotations.contiguous();
         opacityLogits = opacityLogits.contiguous();
         sh = sh.contiguous();
-        RasterState state;
-        torch::Tensor image = torch::empty({camera.height, camera.width, 3}, torch::kFloat32);
-        rasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), state,
-                         image.data_ptr<float>());
         ctx->save_for_backward({means, logScales, rotations, opacityLogits, sh});
         ctx->saved_data["camera"] = packCamera(camera);
         ctx->saved_data["background"] = torch::tensor({background.x, background.y, background.z});
         ctx->saved_data["degree"] = std::int64_t(degree);
+#if defined(KILN_HAVE_CUDA)
+        if (means.is_cuda()) {
+            TensorAllocator allocator(means.device());
+            DeviceRasterState state;
+            torch::Tensor image = torch::empty({camera.height, camera.width, 3}, means.options());
+            cudaRasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), allocator,
+                                 state, image.data_ptr<float>(), nullptr);
+            torch::Tensor radii = torch::from_blob(state.radius, {state.count}, means.options().dtype(torch::kInt32)).clone();
+            ctx->saved_data["deviceState"] = packState(state);
+            ctx->saved_data["deviceBuffers"] = allocator.tensors();
+            ctx->mark_non_differentiable({radii});
+            return {image, radii};
+        }
+#endif
+        RasterState state;
+        torch::Tensor image = torch::empty({camera.height, camera.width, 3}, torch::kFloat32);
+        rasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), state,
+                         image.data_ptr<float>());
         ctx->saved_data["uv"] = torch::from_blob(state.uv.data(), {std::int64_t(state.uv.size())}).clone();
         ctx->saved_data["conic"] = torch::from_blob(state.conic.data(), {std::int64_t(state.conic.size())}).clone();
         ctx->saved_data["color"] = torch::from_blob(state.color.data(), {std::int64_t(state.color.size())}).clone();
@@ -95,6 +139,21 @@ public:
         const RasterCamera camera = unpackCamera(ctx->saved_data["camera"].toTensor());
         const torch::Tensor bg = ctx->saved_data["background"].toTensor();
         const int degree = int(ctx->saved_data["degree"].toInt());
+        const torch::Tensor dLdImage = gradOutputs[0].contiguous();
+        torch::Tensor gMeans = torch::zeros_like(means), gScales = torch::zeros_like(logScales), gRot = torch::zeros_like(rotations),
+                      gOpacity = torch::zeros_like(opacityLogits), gSh = torch::zeros_like(sh),
+                      gMeans2D = torch::zeros({means.size(0), 2}, means.options());
+        SplatGradients grads{gMeans.data_ptr<float>(), gScales.data_ptr<float>(), gRot.data_ptr<float>(), gOpacity.data_ptr<float>(),
+                             gSh.data_ptr<float>(), gMeans2D.data_ptr<float>()};
+        const variable_list result = {gMeans, gScales, gRot, gOpacity, gSh, gMeans2D, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+#if defined(KILN_HAVE_CUDA)
+        if (means.is_cuda()) {
+            TensorAllocator allocator(means.device());
+            cudaRasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(),
+                                  unpackState(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads, nullptr);
+            return result;
+        }
+#endif
         RasterState state;
         auto floats = [&](const char* name, std::vector<float>& v) {
             const torch::Tensor t = ctx->saved_data[name].toTensor();
@@ -113,20 +172,15 @@ public:
         fromTensor(ctx->saved_data["tileRanges"].toTensor(), state.tileRanges);
         fromTensor(ctx->saved_data["lastContributor"].toTensor(), state.lastContributor);
 
-        const torch::Tensor dLdImage = gradOutputs[0].contiguous();
-        torch::Tensor gMeans = torch::zeros_like(means), gScales = torch::zeros_like(logScales), gRot = torch::zeros_like(rotations),
-                      gOpacity = torch::zeros_like(opacityLogits), gSh = torch::zeros_like(sh), gMeans2D = torch::zeros({means.size(0), 2});
-        SplatGradients grads{gMeans.data_ptr<float>(), gScales.data_ptr<float>(), gRot.data_ptr<float>(), gOpacity.data_ptr<float>(),
-                             gSh.data_ptr<float>(), gMeans2D.data_ptr<float>()};
         rasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(), state,
                           dLdImage.data_ptr<float>(), grads);
-        return {gMeans, gScales, gRot, gOpacity, gSh, gMeans2D, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+        return result;
     }
 };
 
-void checkInput(const torch::Tensor& t, const char* name, std::int64_t n, std::vector<std::int64_t> tail) {
-    if (!t.defined() || t.device().type() != torch::kCPU || t.scalar_type() != torch::kFloat32)
-        throw Error(std::string("splat rasterizer: ") + name + " must be a float32 CPU tensor");
+void checkInput(const torch::Tensor& t, const char* name, std::int64_t n, std::vector<std::int64_t> tail, torch::Device device) {
+    if (!t.defined() || t.scalar_type() != torch::kFloat32) throw Error(std::string("splat rasterizer: ") + name + " must be a float32 tensor");
+    if (t.device() != device) throw Error(std::string("splat rasterizer: ") + name + " is on " + t.device().str() + ", the means on " + device.str());
     if (t.dim() != std::int64_t(tail.size()) + 1 || t.size(0) != n) throw Error(std::string("splat rasterizer: ") + name + " has the wrong shape");
     for (std::size_t k = 0; k < tail.size(); ++k)
         if (tail[k] >= 0 && t.size(std::int64_t(k) + 1) != tail[k]) throw Error(std::string("splat rasterizer: ") + name + " has the wrong shape");
@@ -157,16 +211,27 @@ RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height)
     return makeRasterCamera(camera, width, height, f, f, 0.5f * float(width), 0.5f * float(height));
 }
 
+bool rasterizerHasCuda() {
+#if defined(KILN_HAVE_CUDA)
+    return torch::cuda::is_available();
+#else
+    return false;
+#endif
+}
+
 RasterOutput rasterizeSplats(const torch::Tensor& means, const torch::Tensor& logScales, const torch::Tensor& rotations,
                              const torch::Tensor& opacityLogits, const torch::Tensor& sh, const torch::Tensor& means2D,
                              const RasterCamera& camera, glm::vec3 background, int degree) {
     const std::int64_t n = means.defined() ? means.size(0) : 0;
-    checkInput(means, "means", n, {3});
-    checkInput(logScales, "logScales", n, {3});
-    checkInput(rotations, "rotations", n, {4});
-    checkInput(opacityLogits, "opacityLogits", n, {});
-    checkInput(sh, "sh", n, {-1, 3});
-    checkInput(means2D, "means2D", n, {2});
+    const torch::Device device = means.defined() ? means.device() : torch::Device(torch::kCPU);
+    if (device.is_cuda() && !rasterizerHasCuda()) throw Error("splat rasterizer: CUDA tensors, but this build has no CUDA kernels");
+    if (!device.is_cpu() && !device.is_cuda()) throw Error("splat rasterizer: tensors must be on the CPU or a CUDA device, not " + device.str());
+    checkInput(means, "means", n, {3}, device);
+    checkInput(logScales, "logScales", n, {3}, device);
+    checkInput(rotations, "rotations", n, {4}, device);
+    checkInput(opacityLogits, "opacityLogits", n, {}, device);
+    checkInput(sh, "sh", n, {-1, 3}, device);
+    checkInput(means2D, "means2D", n, {2}, device);
     if (degree < 0 || degree > 3 || sh.size(1) < (degree + 1) * (degree + 1)) throw Error("splat rasterizer: SH degree does not fit the coefficients");
     if (camera.width <= 0 || camera.height <= 0) throw Error("splat rasterizer: empty image size");
     auto out = RasterizeFunction::apply(means, logScales, rotations, opacityLogits, sh, means2D, camera, background, degree);

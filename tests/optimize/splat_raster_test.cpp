@@ -225,4 +225,8 @@ TEST(SplatRaster, BadInputsAreClearErrors) {
     EXPECT_THROW(kiln::optimize::rasterizeSplats(c.means, c.logScales, c.rotations, c.opacity, c.sh.slice(1, 0, 4), torch::zeros({4, 2}), cam,
                                                  glm::vec3(0), 3),
                  kiln::Error);
+    // Tensors on a device the rasterizer has no kernels for.
+    EXPECT_THROW(kiln::optimize::rasterizeSplats(c.means.detach().to(torch::kMeta), c.logScales, c.rotations, c.opacity, c.sh, torch::zeros({4, 2}),
+                                                 cam, glm::vec3(0), 0),
+                 kiln::Error);
 }
