@@ -136,14 +136,21 @@ int benchFit(const Args& args) {
 #ifdef KILN_WITH_TORCH
     const int iterations = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     jobs::configureComputeThreads(0);
-    std::printf("kiln bench fit: one 3DGS iteration (forward, L1 loss, backward) on the CPU rasterizer, %d compute threads, mean of %d\n",
+    std::printf("kiln bench fit: one 3DGS iteration (forward, L1 loss, backward), %d compute threads, mean of %d\n",
                 jobs::computeThreads(), iterations);
+    const bool cuda = optimize::fitHasCuda();
     for (int size : {200, 400})
         for (int splats : {50000, 200000}) {
             const auto r = optimize::benchmarkSplatIteration(splats, size, iterations);
-            std::printf("%3dx%-3d %7d splats   %8.1f ms/iteration  (forward %.1f, backward %.1f)   %6.2f iterations/s\n", size, size, splats,
-                        r.msPerIteration, r.forwardMs, r.backwardMs, 1000.0 / r.msPerIteration);
+            std::printf("CPU   %3dx%-3d %7d splats   %8.1f ms/iteration  (forward %.1f, backward %.1f)   %7.2f iterations/s\n", size, size,
+                        splats, r.msPerIteration, r.forwardMs, r.backwardMs, 1000.0 / r.msPerIteration);
+            if (!cuda) continue;
+            const auto g = optimize::benchmarkSplatIteration(splats, size, iterations, true);
+            std::printf("CUDA  %3dx%-3d %7d splats   %8.2f ms/iteration  (forward %.2f, backward %.2f)   %7.1f iterations/s   %.0fx the CPU\n",
+                        size, size, splats, g.msPerIteration, g.forwardMs, g.backwardMs, 1000.0 / g.msPerIteration, r.msPerIteration / g.msPerIteration);
         }
+    if (!cuda)
+        std::printf("CUDA: not measured: %s\n", optimize::fitCudaStatus().c_str());
     return 0;
 #else
     (void)args;

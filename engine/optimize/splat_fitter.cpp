@@ -87,11 +87,12 @@ core::GaussianCloud toCloud(const AdamParam& means, const AdamParam& scales, con
     const std::size_t n = std::size_t(means.value.size(0));
     cloud.resize(n, degree);
     const int coeffs = cloud.coeffCount();
-    std::memcpy(glm::value_ptr(cloud.positions[0]), means.value.contiguous().data_ptr<float>(), n * 12);
-    std::memcpy(glm::value_ptr(cloud.logScales[0]), scales.value.contiguous().data_ptr<float>(), n * 12);
-    std::memcpy(glm::value_ptr(cloud.rotations[0]), rots.value.contiguous().data_ptr<float>(), n * 16);
-    std::memcpy(cloud.opacityLogits.data(), opac.value.contiguous().data_ptr<float>(), n * 4);
-    const torch::Tensor shActive = sh.value.index({Slice(), Slice(0, coeffs)}).contiguous();
+    auto host = [](const torch::Tensor& t) { return t.to(torch::kCPU).contiguous(); };
+    std::memcpy(glm::value_ptr(cloud.positions[0]), host(means.value).data_ptr<float>(), n * 12);
+    std::memcpy(glm::value_ptr(cloud.logScales[0]), host(scales.value).data_ptr<float>(), n * 12);
+    std::memcpy(glm::value_ptr(cloud.rotations[0]), host(rots.value).data_ptr<float>(), n * 16);
+    std::memcpy(cloud.opacityLogits.data(), host(opac.value).data_ptr<float>(), n * 4);
+    const torch::Tensor shActive = host(sh.value.index({Slice(), Slice(0, coeffs)}));
     std::memcpy(cloud.sh.data(), shActive.data_ptr<float>(), n * std::size_t(coeffs) * 12);
     return cloud;
 }
@@ -181,13 +182,16 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
     if (o.iterations < 1) throw Error("splat fit: iterations must be at least 1");
     if (o.maxShDegree < 0 || o.maxShDegree > 3) throw Error("splat fit: SH degree must be 0..3");
     const auto t0 = std::chrono::steady_clock::now();
+    // The GPU when this build has the CUDA kernels and LibTorch sees a device; the CPU otherwise.
+    const torch::Device device = o.useCuda && rasterizerHasCuda() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+    const auto on = torch::TensorOptions().device(device);
     torch::manual_seed(o.seed);
     std::mt19937_64 rng(o.seed);
 
     std::vector<torch::Tensor> targets;
     for (const auto& v : views) {
         if (v.image.width != v.camera.width || v.image.height != v.camera.height) throw Error("splat fit: a view's image and camera sizes differ");
-        targets.push_back(targetTensor(v.image, o.background));
+        targets.push_back(targetTensor(v.image, o.background).to(device));
     }
     const float extent = sceneExtent(views);
 
@@ -218,18 +222,18 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         spacing = 0.55f * std::cbrt(vol / float(n0));
     }
     AdamParam pMeans, pScales, pRots, pOpac, pSh;
-    pMeans.init(means, torch::tensor(o.lrMeansStart * extent));
-    pScales.init(torch::full({n0, 3}, std::log(spacing)), torch::tensor(o.lrScale));
-    pRots.init(torch::cat({torch::ones({n0, 1}), torch::zeros({n0, 3})}, 1), torch::tensor(o.lrRotation));
-    pOpac.init(torch::full({n0}, std::log(0.1f / 0.9f)), torch::tensor(o.lrOpacity));
+    pMeans.init(means.to(device), torch::tensor(o.lrMeansStart * extent));
+    pScales.init(torch::full({n0, 3}, std::log(spacing), on), torch::tensor(o.lrScale));
+    pRots.init(torch::cat({torch::ones({n0, 1}, on), torch::zeros({n0, 3}, on)}, 1), torch::tensor(o.lrRotation));
+    pOpac.init(torch::full({n0}, std::log(0.1f / 0.9f), on), torch::tensor(o.lrOpacity));
     torch::Tensor sh = torch::zeros({n0, 16, 3});
     sh.index_put_({Slice(), 0}, (colors - 0.5) / core::kShC0);
     torch::Tensor shLr = torch::full({1, 16, 1}, o.lrRest);
     shLr.index_put_({0, 0, 0}, o.lrDc);
-    pSh.init(sh, shLr);
+    pSh.init(sh.to(device), shLr.to(device));
 
-    torch::Tensor gradAccum = torch::zeros({n0}), gradCount = torch::zeros({n0}), maxRadii = torch::zeros({n0});
-    const torch::Tensor window = gaussianWindow();
+    torch::Tensor gradAccum = torch::zeros({n0}, on), gradCount = torch::zeros({n0}, on), maxRadii = torch::zeros({n0}, on);
+    const torch::Tensor window = gaussianWindow().to(device);
     const int densifyUntil = o.iterations * o.densifyUntilFraction / 100;
     SplatFitResult result;
     int degree = 0;
@@ -247,7 +251,7 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         const std::size_t vi = pick(rng);
         const RasterCamera& cam = views[vi].camera;
         const std::int64_t n = pMeans.value.size(0);
-        torch::Tensor means2D = torch::zeros({n, 2}, torch::requires_grad());
+        torch::Tensor means2D = torch::zeros({n, 2}, on.requires_grad(true));
         auto out = rasterizeSplats(pMeans.value, pScales.value, pRots.value, pOpac.value, pSh.value, means2D, cam, o.background, degree);
         const torch::Tensor l1 = (out.image - targets[vi]).abs().mean();
         const torch::Tensor loss = (1.0 - o.lambdaDssim) * l1 + o.lambdaDssim * (1.0 - ssimTensor(out.image, targets[vi], window));
@@ -306,19 +310,19 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
                 pOpac.append(newOpac);
                 pSh.append(newSh);
                 // Prune: split originals, transparent Gaussians, and (after the first reset) huge ones.
-                torch::Tensor remove = torch::cat({splitMask, torch::zeros({added}, torch::kBool)});
+                torch::Tensor remove = torch::cat({splitMask, torch::zeros({added}, on.dtype(torch::kBool))});
                 remove |= torch::sigmoid(pOpac.value) < o.minOpacity;
                 if (it > o.opacityResetInterval) {
                     const torch::Tensor big = std::get<0>(pScales.value.exp().max(1)) > 0.1f * extent;
-                    const torch::Tensor bigScreen = torch::cat({maxRadii, torch::zeros({added})}) > 20.0f;
+                    const torch::Tensor bigScreen = torch::cat({maxRadii, torch::zeros({added}, on)}) > 20.0f;
                     remove |= big | bigScreen;
                 }
                 const torch::Tensor keep = ~remove;
                 for (AdamParam* p : {&pMeans, &pScales, &pRots, &pOpac, &pSh}) p->keep(keep);
                 const std::int64_t nn = pMeans.value.size(0);
-                gradAccum = torch::zeros({nn});
-                gradCount = torch::zeros({nn});
-                maxRadii = torch::zeros({nn});
+                gradAccum = torch::zeros({nn}, on);
+                gradCount = torch::zeros({nn}, on);
+                maxRadii = torch::zeros({nn}, on);
             }
             if (it % o.opacityResetInterval == 0 && it <= densifyUntil) {
                 pOpac.value.detach().clamp_max_(std::log(0.01f / 0.99f));
@@ -337,6 +341,7 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
     }
     result.cloud = toCloud(pMeans, pScales, pRots, pOpac, pSh, o.maxShDegree);
     result.iterations = o.iterations;
+    result.device = device.is_cuda() ? "cuda" : "cpu";
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return result;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace kiln::optimize {
@@ -46,6 +47,8 @@ struct SplatFitOptions {
     float minOpacity = 0.005f;
     std::size_t maxSplats = 400000;
     int previewInterval = 200;
+    // Fit on the GPU when this build has the CUDA kernels and LibTorch sees a device.
+    bool useCuda = true;
 };
 
 struct SplatFitResult {
@@ -53,6 +56,7 @@ struct SplatFitResult {
     std::vector<std::pair<int, double>> trainPsnr;  // (iteration, PSNR of the running batch)
     int iterations = 0;
     double seconds = 0.0;
+    std::string device = "cpu";  // where it ran: "cpu" or "cuda"
 };
 
 // Fits Gaussians to the views. Reports progress (stage "fitting splats") with preview clouds and

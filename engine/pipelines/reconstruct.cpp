@@ -205,7 +205,7 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
         result.testPsnr /= double(test.size());
         result.testSsim /= double(test.size());
     }
-    const core::Provenance prov = provenance(input, o, "reconstruct", "3dgs-cpu");
+    const core::Provenance prov = provenance(input, o, "reconstruct", "3dgs-" + fitted.device);
     result.assets.push_back(core::Asset::fromGaussians(input.stem().string() + "_splats", fitted.cloud, prov));
 
     if (o.mesh) {
