@@ -109,6 +109,10 @@ KILN_HD bool project(const SplatParams& p, const RasterCamera& cam, int64_t i, P
 }
 
 KILN_HD int clampInt(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+// Plain comparisons, not fminf/fmaxf: those must honour NaN rules and cost a library call or a
+// longer instruction sequence on the CPU, in the innermost loop.
+KILN_HD float minFloat(float a, float b) { return b < a ? b : a; }
+KILN_HD float maxFloat(float a, float b) { return a < b ? b : a; }
 
 // What the forward pass keeps of one drawn splat.
 struct Footprint {
@@ -123,7 +127,7 @@ KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i
     Projection pr;
     if (!project(p, cam, i, pr)) return false;
     const float mid = 0.5f * (pr.a + pr.c);
-    const float lambda = mid + sqrtf(fmaxf(0.1f, mid * mid - pr.det));
+    const float lambda = mid + sqrtf(maxFloat(0.1f, mid * mid - pr.det));
     const float radius = ceilf(3.0f * sqrtf(lambda));
     const float u = cam.fx * pr.t[0] / pr.depth + cam.cx, v = -cam.fy * pr.t[1] / pr.depth + cam.cy;
     // Pixel centres sit at +0.5, so the splat covers pixels whose centre is within radius.
@@ -151,7 +155,7 @@ KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i
         float raw = 0.5f;
         for (int k = 0; k < coeffs; ++k) raw += basis[k] * sh[k * 3 + ch];
         f.clamped[ch] = raw < 0.0f;
-        f.color[ch] = fmaxf(raw, 0.0f);
+        f.color[ch] = maxFloat(raw, 0.0f);
     }
     return true;
 }
@@ -166,7 +170,7 @@ KILN_HD bool alphaAt(const float uv[2], const float conic[3], float opacity, flo
     const float power = -0.5f * (conic[0] * dx * dx + conic[2] * dy * dy) - conic[1] * dx * dy;
     if (power > 0.0f) return false;
     G = expf(power);
-    alpha = fminf(kMaxAlpha, opacity * G);
+    alpha = minFloat(kMaxAlpha, opacity * G);
     return alpha >= kMinAlpha;
 }
 
