@@ -28,16 +28,19 @@ void fromTensor(const torch::Tensor& t, std::vector<T>& v) {
     if (!v.empty()) std::memcpy(v.data(), t.data_ptr(), v.size() * sizeof(T));
 }
 
-torch::Tensor packCamera(const RasterCamera& c) {
-    torch::Tensor t = torch::empty({std::int64_t(sizeof(RasterCamera))}, torch::kUInt8);
-    std::memcpy(t.data_ptr(), &c, sizeof c);
+// Plain structs kept in the autograd context as bytes.
+template <class T>
+torch::Tensor packBytes(const T& value) {
+    torch::Tensor t = torch::empty({std::int64_t(sizeof(T))}, torch::kUInt8);
+    std::memcpy(t.data_ptr(), &value, sizeof value);
     return t;
 }
 
-RasterCamera unpackCamera(const torch::Tensor& t) {
-    RasterCamera c;
-    std::memcpy(&c, t.data_ptr(), sizeof c);
-    return c;
+template <class T>
+T unpackBytes(const torch::Tensor& t) {
+    T value;
+    std::memcpy(&value, t.data_ptr(), sizeof value);
+    return value;
 }
 
 SplatParams paramsOf(const torch::Tensor& means, const torch::Tensor& logScales, const torch::Tensor& rotations,
@@ -69,18 +72,6 @@ private:
     torch::Device m_device;
     std::vector<torch::Tensor> m_tensors;
 };
-
-torch::Tensor packState(const DeviceRasterState& s) {
-    torch::Tensor t = torch::empty({std::int64_t(sizeof s)}, torch::kUInt8);
-    std::memcpy(t.data_ptr(), &s, sizeof s);
-    return t;
-}
-
-DeviceRasterState unpackState(const torch::Tensor& t) {
-    DeviceRasterState s;
-    std::memcpy(&s, t.data_ptr(), sizeof s);
-    return s;
-}
 #endif
 
 class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
@@ -95,7 +86,7 @@ public:
         opacityLogits = opacityLogits.contiguous();
         sh = sh.contiguous();
         ctx->save_for_backward({means, logScales, rotations, opacityLogits, sh});
-        ctx->saved_data["camera"] = packCamera(camera);
+        ctx->saved_data["camera"] = packBytes(camera);
         ctx->saved_data["background"] = torch::tensor({background.x, background.y, background.z});
         ctx->saved_data["degree"] = std::int64_t(degree);
 #if defined(KILN_HAVE_CUDA)
@@ -106,7 +97,7 @@ public:
             cudaRasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), allocator,
                                  state, image.data_ptr<float>(), nullptr);
             torch::Tensor radii = torch::from_blob(state.radius, {state.count}, means.options().dtype(torch::kInt32)).clone();
-            ctx->saved_data["deviceState"] = packState(state);
+            ctx->saved_data["deviceState"] = packBytes(state);
             ctx->saved_data["deviceBuffers"] = allocator.tensors();
             ctx->mark_non_differentiable({radii});
             return {image, radii};
@@ -136,7 +127,7 @@ public:
     static variable_list backward(AutogradContext* ctx, variable_list gradOutputs) {
         const auto saved = ctx->get_saved_variables();
         const torch::Tensor &means = saved[0], &logScales = saved[1], &rotations = saved[2], &opacityLogits = saved[3], &sh = saved[4];
-        const RasterCamera camera = unpackCamera(ctx->saved_data["camera"].toTensor());
+        const RasterCamera camera = unpackBytes<RasterCamera>(ctx->saved_data["camera"].toTensor());
         const torch::Tensor bg = ctx->saved_data["background"].toTensor();
         const int degree = int(ctx->saved_data["degree"].toInt());
         const torch::Tensor dLdImage = gradOutputs[0].contiguous();
@@ -150,7 +141,7 @@ public:
         if (means.is_cuda()) {
             TensorAllocator allocator(means.device());
             cudaRasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(),
-                                  unpackState(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads, nullptr);
+                                  unpackBytes<DeviceRasterState>(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads, nullptr);
             return result;
         }
 #endif

@@ -33,6 +33,27 @@ __device__ inline uint32_t floatBits(float f) {
     return u;
 }
 
+// A block's batch of splats staged in shared memory, one slot per thread.
+struct Batch {
+    uint32_t id[kBlock];
+    float uv[kBlock * 2];
+    float conic[kBlock * 3];
+    float color[kBlock * 3];
+    float opacity[kBlock];
+    float radius[kBlock];
+
+    __device__ void stage(const DeviceRasterState& s, uint32_t splat, unsigned slot) {
+        id[slot] = splat;
+        for (int j = 0; j < 2; ++j) uv[slot * 2 + j] = s.uv[splat * 2 + j];
+        for (int j = 0; j < 3; ++j) {
+            conic[slot * 3 + j] = s.conic[splat * 3 + j];
+            color[slot * 3 + j] = s.color[splat * 3 + j];
+        }
+        opacity[slot] = s.opacity[splat];
+        radius[slot] = float(s.radius[splat]);
+    }
+};
+
 __global__ void preprocessKernel(SplatParams p, RasterCamera cam, DeviceRasterState s) {
     const int64_t i = int64_t(blockIdx.x) * kBlock + threadIdx.x;
     if (i >= p.count) return;
@@ -86,79 +107,66 @@ __global__ void tileRangesKernel(DeviceRasterState s) {
     if (k == s.listSize - 1) s.tileRanges[tile * 2 + 1] = s.listSize;
 }
 
-// One block per tile, one thread per pixel.
+// This thread's pixel: one block per tile, one thread per pixel of the tile.
+struct TilePixel {
+    uint32_t tile, pix;  // pix: row-major index, valid when inside
+    bool inside;
+    float fx, fy;        // pixel centre
+
+    __device__ TilePixel(const RasterCamera& cam, int tilesX) : tile(blockIdx.x) {
+        const int px = int(tile % uint32_t(tilesX)) * kTileSize + int(threadIdx.x % kTileSize);
+        const int py = int(tile / uint32_t(tilesX)) * kTileSize + int(threadIdx.x / kTileSize);
+        inside = px < cam.width && py < cam.height;
+        pix = inside ? uint32_t(py) * uint32_t(cam.width) + uint32_t(px) : 0;
+        fx = float(px) + 0.5f;
+        fy = float(py) + 0.5f;
+    }
+};
+
 __global__ void renderKernel(RasterCamera cam, DeviceRasterState s, Rgb background, float* image) {
-    __shared__ float sUv[kBlock * 2];
-    __shared__ float sConic[kBlock * 3];
-    __shared__ float sColor[kBlock * 3];
-    __shared__ float sOpacity[kBlock];
-    __shared__ float sRadius[kBlock];
-    const uint32_t tile = blockIdx.x;
-    const int px = int(tile % uint32_t(s.tilesX)) * kTileSize + int(threadIdx.x % kTileSize);
-    const int py = int(tile / uint32_t(s.tilesX)) * kTileSize + int(threadIdx.x / kTileSize);
-    const bool inside = px < cam.width && py < cam.height;
-    const float fx = float(px) + 0.5f, fy = float(py) + 0.5f;
-    const uint32_t begin = s.tileRanges[tile * 2], end = s.tileRanges[tile * 2 + 1];
-    bool done = !inside;
+    __shared__ Batch batch;
+    const TilePixel p(cam, s.tilesX);
+    const uint32_t begin = s.tileRanges[p.tile * 2], end = s.tileRanges[p.tile * 2 + 1];
+    bool done = !p.inside;
     float T = 1.0f, rgb[3] = {0.0f, 0.0f, 0.0f};
     uint32_t used = 0;
     for (uint32_t base = begin; base < end; base += kBlock) {
         // Also the barrier that keeps the previous batch in shared memory until all used it.
         if (__syncthreads_count(done) == int(kBlock)) break;
         const uint32_t k = base + threadIdx.x;
-        if (k < end) {
-            const uint32_t id = s.ids[k];
-            for (int j = 0; j < 2; ++j) sUv[threadIdx.x * 2 + j] = s.uv[id * 2 + j];
-            for (int j = 0; j < 3; ++j) {
-                sConic[threadIdx.x * 3 + j] = s.conic[id * 3 + j];
-                sColor[threadIdx.x * 3 + j] = s.color[id * 3 + j];
-            }
-            sOpacity[threadIdx.x] = s.opacity[id];
-            sRadius[threadIdx.x] = float(s.radius[id]);
-        }
+        if (k < end) batch.stage(s, s.ids[k], threadIdx.x);
         __syncthreads();
-        const uint32_t batch = end - base < kBlock ? end - base : kBlock;
-        for (uint32_t j = 0; !done && j < batch; ++j) {
+        const uint32_t staged = end - base < kBlock ? end - base : kBlock;
+        for (uint32_t j = 0; !done && j < staged; ++j) {
             float dx, dy, G, alpha;
-            if (!raster::alphaAt(&sUv[j * 2], &sConic[j * 3], sOpacity[j], sRadius[j], fx, fy, dx, dy, G, alpha)) continue;
+            if (!raster::alphaAt(&batch.uv[j * 2], &batch.conic[j * 3], batch.opacity[j], batch.radius[j], p.fx, p.fy, dx, dy, G, alpha)) continue;
             const float nextT = T * (1.0f - alpha);
             if (nextT < raster::kMinTransmittance) {
                 done = true;
                 break;
             }
             const float w = alpha * T;
-            for (int ch = 0; ch < 3; ++ch) rgb[ch] += w * sColor[j * 3 + ch];
+            for (int ch = 0; ch < 3; ++ch) rgb[ch] += w * batch.color[j * 3 + ch];
             T = nextT;
             used = base - begin + j + 1;
         }
     }
-    if (!inside) return;
-    const uint32_t pix = uint32_t(py) * uint32_t(cam.width) + uint32_t(px);
-    s.finalT[pix] = T;
-    s.lastContributor[pix] = used;
-    for (int ch = 0; ch < 3; ++ch) image[pix * 3 + ch] = rgb[ch] + T * background.v[ch];
+    if (!p.inside) return;
+    s.finalT[p.pix] = T;
+    s.lastContributor[p.pix] = used;
+    for (int ch = 0; ch < 3; ++ch) image[p.pix * 3 + ch] = rgb[ch] + T * background.v[ch];
 }
 
 // One block per tile, one thread per pixel, splats back to front; screen-space gradients are
 // added to accum (kGradStride floats per splat) atomically, tiles sharing splats.
 __global__ void renderBackwardKernel(RasterCamera cam, DeviceRasterState s, Rgb background, const float* dLdImage, float* accum) {
-    __shared__ uint32_t sId[kBlock];
-    __shared__ float sUv[kBlock * 2];
-    __shared__ float sConic[kBlock * 3];
-    __shared__ float sColor[kBlock * 3];
-    __shared__ float sOpacity[kBlock];
-    __shared__ float sRadius[kBlock];
+    __shared__ Batch batch;
     __shared__ uint32_t sMaxUsed;
-    const uint32_t tile = blockIdx.x;
-    const int px = int(tile % uint32_t(s.tilesX)) * kTileSize + int(threadIdx.x % kTileSize);
-    const int py = int(tile / uint32_t(s.tilesX)) * kTileSize + int(threadIdx.x / kTileSize);
-    const bool inside = px < cam.width && py < cam.height;
-    const float fx = float(px) + 0.5f, fy = float(py) + 0.5f;
-    const uint32_t pix = inside ? uint32_t(py) * uint32_t(cam.width) + uint32_t(px) : 0;
-    const uint32_t begin = s.tileRanges[tile * 2];
-    const uint32_t used = inside ? s.lastContributor[pix] : 0;
+    const TilePixel p(cam, s.tilesX);
+    const uint32_t begin = s.tileRanges[p.tile * 2];
+    const uint32_t used = p.inside ? s.lastContributor[p.pix] : 0;
     raster::PixelBackward walk{};  // pixels outside the image never step
-    if (inside) walk.begin(s.finalT[pix], dLdImage + pix * 3, background.v);
+    if (p.inside) walk.begin(s.finalT[p.pix], dLdImage + p.pix * 3, background.v);
     // Entries past every pixel's last contributor are skipped as whole batches.
     if (threadIdx.x == 0) sMaxUsed = 0;
     __syncthreads();
@@ -169,26 +177,16 @@ __global__ void renderBackwardKernel(RasterCamera cam, DeviceRasterState s, Rgb 
         const uint32_t lo = hi - begin > kBlock ? hi - kBlock : begin;
         __syncthreads();  // the previous batch is no longer read
         // Slot j holds entry hi - 1 - j: the batch in back-to-front order.
-        if (threadIdx.x < hi - lo) {
-            const uint32_t id = s.ids[hi - 1 - threadIdx.x];
-            sId[threadIdx.x] = id;
-            for (int j = 0; j < 2; ++j) sUv[threadIdx.x * 2 + j] = s.uv[id * 2 + j];
-            for (int j = 0; j < 3; ++j) {
-                sConic[threadIdx.x * 3 + j] = s.conic[id * 3 + j];
-                sColor[threadIdx.x * 3 + j] = s.color[id * 3 + j];
-            }
-            sOpacity[threadIdx.x] = s.opacity[id];
-            sRadius[threadIdx.x] = float(s.radius[id]);
-        }
+        if (threadIdx.x < hi - lo) batch.stage(s, s.ids[hi - 1 - threadIdx.x], threadIdx.x);
         __syncthreads();
         for (uint32_t j = 0; j < hi - lo; ++j) {
             const uint32_t entry = hi - 1 - j - begin;  // index within the tile's list
             if (entry >= used) continue;
             float dx, dy, G, alpha;
-            if (!raster::alphaAt(&sUv[j * 2], &sConic[j * 3], sOpacity[j], sRadius[j], fx, fy, dx, dy, G, alpha)) continue;
+            if (!raster::alphaAt(&batch.uv[j * 2], &batch.conic[j * 3], batch.opacity[j], batch.radius[j], p.fx, p.fy, dx, dy, G, alpha)) continue;
             float g[raster::kGradStride];
-            walk.step(&sColor[j * 3], &sConic[j * 3], sOpacity[j], dx, dy, G, alpha, g);
-            float* dst = accum + size_t(sId[j]) * raster::kGradStride;
+            walk.step(&batch.color[j * 3], &batch.conic[j * 3], batch.opacity[j], dx, dy, G, alpha, g);
+            float* dst = accum + size_t(batch.id[j]) * raster::kGradStride;
             for (int k = 0; k < raster::kGradStride; ++k) atomicAdd(dst + k, g[k]);
         }
         hi = lo;
