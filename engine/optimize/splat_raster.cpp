@@ -95,7 +95,7 @@ public:
             DeviceRasterState state;
             torch::Tensor image = torch::empty({camera.height, camera.width, 3}, means.options());
             cudaRasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), allocator,
-                                 state, image.data_ptr<float>(), nullptr);
+                                 state, image.data_ptr<float>(), means.device().index(), nullptr);
             torch::Tensor radii = torch::from_blob(state.radius, {state.count}, means.options().dtype(torch::kInt32)).clone();
             ctx->saved_data["deviceState"] = packBytes(state);
             ctx->saved_data["deviceBuffers"] = allocator.tensors();
@@ -141,7 +141,8 @@ public:
         if (means.is_cuda()) {
             TensorAllocator allocator(means.device());
             cudaRasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(),
-                                  unpackBytes<DeviceRasterState>(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads, nullptr);
+                                  unpackBytes<DeviceRasterState>(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads,
+                                  means.device().index(), nullptr);
             return result;
         }
 #endif

@@ -21,7 +21,17 @@ void check(cudaError_t status, const char* what) {
 
 class CudaBackend {
 public:
-    CudaBackend(DeviceAllocator& allocator, void* stream) : m_allocator(allocator), m_stream(static_cast<cudaStream_t>(stream)) {}
+    // Kernels run on `device` (the tensors' GPU), whichever GPU is current; restored after.
+    CudaBackend(DeviceAllocator& allocator, int device, void* stream) : m_allocator(allocator), m_stream(static_cast<cudaStream_t>(stream)) {
+        check(cudaGetDevice(&m_previousDevice), "querying the current device");
+        if (device >= 0 && device != m_previousDevice) check(cudaSetDevice(device), "selecting the tensors' device");
+    }
+    ~CudaBackend() {
+        int current = m_previousDevice;
+        if (cudaGetDevice(&current) == cudaSuccess && current != m_previousDevice) cudaSetDevice(m_previousDevice);
+    }
+    CudaBackend(const CudaBackend&) = delete;
+    CudaBackend& operator=(const CudaBackend&) = delete;
 
     void* allocate(size_t bytes) { return m_allocator.allocate(bytes); }
     void zero(void* p, size_t bytes) { check(cudaMemsetAsync(p, 0, bytes, m_stream), "clearing a buffer"); }
@@ -50,19 +60,20 @@ public:
 private:
     DeviceAllocator& m_allocator;
     cudaStream_t m_stream;
+    int m_previousDevice = 0;
 };
 
 } // namespace
 
 void cudaRasterizeForward(const SplatParams& params, const RasterCamera& camera, const float background[3], DeviceAllocator& allocator,
-                          DeviceRasterState& state, float* image, void* stream) {
-    CudaBackend backend(allocator, stream);
+                          DeviceRasterState& state, float* image, int device, void* stream) {
+    CudaBackend backend(allocator, device, stream);
     device::rasterizeForward(backend, params, camera, background, state, image);
 }
 
 void cudaRasterizeBackward(const SplatParams& params, const RasterCamera& camera, const float background[3], const DeviceRasterState& state,
-                           DeviceAllocator& allocator, const float* dLdImage, const SplatGradients& grads, void* stream) {
-    CudaBackend backend(allocator, stream);
+                           DeviceAllocator& allocator, const float* dLdImage, const SplatGradients& grads, int device, void* stream) {
+    CudaBackend backend(allocator, device, stream);
     device::rasterizeBackward(backend, params, camera, background, state, dLdImage, grads);
 }
 

@@ -41,12 +41,13 @@ public:
 };
 
 #if defined(KILN_HAVE_CUDA)
-// Device pointers in, device pointers out; `stream` is a cudaStream_t (nullptr: the default
-// stream). Gradient arrays must be zeroed by the caller; the backward pass adds to them.
+// Pointers into the memory of GPU `device`, in and out; `stream` is a cudaStream_t (nullptr: the
+// default stream). Gradient arrays must be zeroed by the caller; the backward pass adds to them.
+// CUDA errors are thrown as kiln::Error.
 void cudaRasterizeForward(const SplatParams& params, const RasterCamera& camera, const float background[3], DeviceAllocator& allocator,
-                          DeviceRasterState& state, float* image, void* stream);
+                          DeviceRasterState& state, float* image, int device, void* stream);
 void cudaRasterizeBackward(const SplatParams& params, const RasterCamera& camera, const float background[3], const DeviceRasterState& state,
-                           DeviceAllocator& allocator, const float* dLdImage, const SplatGradients& grads, void* stream);
+                           DeviceAllocator& allocator, const float* dLdImage, const SplatGradients& grads, int device, void* stream);
 #endif
 
 } // namespace kiln::optimize
