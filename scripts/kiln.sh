@@ -10,6 +10,8 @@ BUILD="${KILN_BUILD_DIR:-$ROOT/build}"
 BUILD_ASAN="${KILN_ASAN_BUILD_DIR:-$ROOT/build-asan}"
 TESTDATA="${KILN_TESTDATA_DIR:-$ROOT/../shared/testdata}"
 JOBS="${KILN_JOBS:-$(nproc)}"
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI's) reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
 # Debian packages the build, the tests and the tools they call need (openimageio-tools: the
 # OpenImageIO CMake package names its programs and fails to configure without them). libopenblas0-openmp replaces
