@@ -13,10 +13,10 @@ JOBS="${KILN_JOBS:-$(nproc)}"
 # ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI's) reuses the cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
-# Debian packages the build, the tests and the tools they call need (openimageio-tools: the
-# OpenImageIO CMake package names its programs and fails to configure without them). libopenblas0-openmp replaces
-# the reference BLAS Debian's LibTorch links by default: a training step of a 1M-parameter text->3D
-# transformer (batch 64, one thread) takes 0.25 s instead of 2.65 s.
+# Debian packages the build, the tests and the tools they call need. openimageio-tools: the
+# OpenImageIO CMake package names its programs and fails to configure without them.
+# libopenblas0-openmp replaces the reference BLAS Debian's LibTorch links by default: a training
+# step of a 1M-parameter text->3D transformer (batch 64, one thread) takes 0.25 s instead of 2.65 s.
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libassimp-dev assimp-utils libopenimageio-dev openimageio-tools libglm-dev libeigen3-dev libmeshoptimizer-dev
