@@ -5,6 +5,7 @@
 
 #include <glm/gtc/type_ptr.hpp>
 
+#include <atomic>
 #include <cstring>
 
 namespace kiln::optimize {
@@ -57,7 +58,6 @@ SplatParams paramsOf(const torch::Tensor& means, const torch::Tensor& logScales,
     return p;
 }
 
-#if defined(KILN_HAVE_CUDA)
 // Device buffers of one pass as LibTorch tensors (its caching allocator), kept for backward.
 class TensorAllocator : public DeviceAllocator {
 public:
@@ -72,7 +72,17 @@ private:
     torch::Device m_device;
     std::vector<torch::Tensor> m_tensors;
 };
+
+std::atomic<const DeviceKernels*> g_kernelsForCpuTensors{nullptr};
+
+// The device kernels for tensors on `t`'s device, or nullptr for the CPU kernels.
+const DeviceKernels* deviceKernelsFor(const torch::Tensor& t) {
+#if defined(KILN_HAVE_CUDA)
+    static const DeviceKernels cuda{cudaRasterizeForward, cudaRasterizeBackward};
+    if (t.is_cuda()) return &cuda;
 #endif
+    return t.is_cpu() ? g_kernelsForCpuTensors.load() : nullptr;
+}
 
 class RasterizeFunction : public torch::autograd::Function<RasterizeFunction> {
 public:
@@ -89,20 +99,18 @@ public:
         ctx->saved_data["camera"] = packBytes(camera);
         ctx->saved_data["background"] = torch::tensor({background.x, background.y, background.z});
         ctx->saved_data["degree"] = std::int64_t(degree);
-#if defined(KILN_HAVE_CUDA)
-        if (means.is_cuda()) {
+        if (const DeviceKernels* kernels = deviceKernelsFor(means)) {
             TensorAllocator allocator(means.device());
             DeviceRasterState state;
             torch::Tensor image = torch::empty({camera.height, camera.width, 3}, means.options());
-            cudaRasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), allocator,
-                                 state, image.data_ptr<float>(), means.device().index(), nullptr);
+            kernels->forward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), allocator,
+                             state, image.data_ptr<float>(), means.device().index(), nullptr);
             torch::Tensor radii = torch::from_blob(state.radius, {state.count}, means.options().dtype(torch::kInt32)).clone();
             ctx->saved_data["deviceState"] = packBytes(state);
             ctx->saved_data["deviceBuffers"] = allocator.tensors();
             ctx->mark_non_differentiable({radii});
             return {image, radii};
         }
-#endif
         RasterState state;
         torch::Tensor image = torch::empty({camera.height, camera.width, 3}, torch::kFloat32);
         rasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), state,
@@ -137,15 +145,15 @@ public:
         SplatGradients grads{gMeans.data_ptr<float>(), gScales.data_ptr<float>(), gRot.data_ptr<float>(), gOpacity.data_ptr<float>(),
                              gSh.data_ptr<float>(), gMeans2D.data_ptr<float>()};
         const variable_list result = {gMeans, gScales, gRot, gOpacity, gSh, gMeans2D, torch::Tensor(), torch::Tensor(), torch::Tensor()};
-#if defined(KILN_HAVE_CUDA)
-        if (means.is_cuda()) {
+        if (ctx->saved_data.count("deviceState")) {
+            const DeviceKernels* kernels = deviceKernelsFor(means);
+            if (!kernels) throw Error("splat rasterizer: the device kernels of the forward pass are gone");
             TensorAllocator allocator(means.device());
-            cudaRasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(),
-                                  unpackBytes<DeviceRasterState>(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads,
-                                  means.device().index(), nullptr);
+            kernels->backward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(),
+                              unpackBytes<DeviceRasterState>(ctx->saved_data["deviceState"].toTensor()), allocator, dLdImage.data_ptr<float>(), grads,
+                              means.device().index(), nullptr);
             return result;
         }
-#endif
         RasterState state;
         auto floats = [&](const char* name, std::vector<float>& v) {
             const torch::Tensor t = ctx->saved_data[name].toTensor();
@@ -202,6 +210,8 @@ RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height)
     const float f = camera.focalPixels(height);
     return makeRasterCamera(camera, width, height, f, f, 0.5f * float(width), 0.5f * float(height));
 }
+
+void setDeviceKernelsForCpuTensors(const DeviceKernels* kernels) { g_kernelsForCpuTensors.store(kernels); }
 
 bool rasterizerHasCuda() {
 #if defined(KILN_HAVE_CUDA)

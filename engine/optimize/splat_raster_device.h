@@ -40,6 +40,20 @@ public:
     virtual void* allocate(std::size_t bytes) = 0;
 };
 
+// A device implementation of the rasterizer's two passes: the CUDA kernels, or in tests the same
+// kernels on the CPU emulator. `device` is the GPU index, `stream` a cudaStream_t.
+struct DeviceKernels {
+    void (*forward)(const SplatParams& params, const RasterCamera& camera, const float background[3], DeviceAllocator& allocator,
+                    DeviceRasterState& state, float* image, int device, void* stream);
+    void (*backward)(const SplatParams& params, const RasterCamera& camera, const float background[3], const DeviceRasterState& state,
+                     DeviceAllocator& allocator, const float* dLdImage, const SplatGradients& grads, int device, void* stream);
+};
+
+// For tests: rasterizeSplats sends CPU tensors through `kernels` (the emulated CUDA kernels) instead
+// of the CPU kernels, so the autograd glue of the device path runs without a GPU; nullptr restores
+// the CPU kernels. Set it only while no rasterization is running.
+void setDeviceKernelsForCpuTensors(const DeviceKernels* kernels);
+
 #if defined(KILN_HAVE_CUDA)
 // Pointers into the memory of GPU `device`, in and out; `stream` is a cudaStream_t (nullptr: the
 // default stream). Gradient arrays must be zeroed by the caller; the backward pass adds to them.

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <numeric>
 #include <thread>
 #include <utility>
@@ -70,12 +71,22 @@ namespace kiln::cuda_emulator {
 // The backend the .cuh host code runs on: host memory, kernels on emulated blocks.
 class Backend {
 public:
+    Backend() = default;
+    // Memory from `allocate` (the caller's allocator) instead of the backend's own.
+    explicit Backend(std::function<void*(std::size_t)> allocate) : m_allocate(std::move(allocate)) {}
+
     void* allocate(std::size_t bytes) {
-        m_buffers.emplace_back((bytes + 15) / 16);
-        // Like cudaMalloc the memory is not zeroed: filled with a pattern, reads of what the
+        void* p;
+        if (m_allocate) {
+            p = m_allocate(bytes);
+        } else {
+            m_buffers.emplace_back((bytes + 15) / 16);
+            p = m_buffers.back().data();
+        }
+        // Like cudaMalloc's, the memory is not zeroed: filled with a pattern, reads of what the
         // kernels never wrote show up as wrong numbers.
-        std::memset(m_buffers.back().data(), 0xA5, m_buffers.back().size() * sizeof(Chunk));
-        return m_buffers.back().data();
+        std::memset(p, 0xA5, bytes);
+        return p;
     }
     void zero(void* p, std::size_t bytes) { std::memset(p, 0, bytes); }
     void toHost(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
@@ -119,6 +130,7 @@ private:
     struct alignas(16) Chunk {
         unsigned char bytes[16];
     };
+    std::function<void*(std::size_t)> m_allocate;
     std::vector<std::vector<Chunk>> m_buffers;
 };
 

@@ -7,11 +7,13 @@
 // path is compared with the CPU too.
 #include "core/camera.h"
 #include "optimize/splat_raster.h"
+#include "optimize/splat_raster_device.h"
 #include "optimize/splat_raster_kernels.h"
 
 #include <gtest/gtest.h>
 
 #include <array>
+#include <memory>
 #include <cmath>
 #include <random>
 
@@ -185,6 +187,101 @@ TEST(SplatRasterCuda, SplatsBehindTheCameraOrOffScreenAndEmptyInputs) {
         device::rasterizeBackward(be, empty.params(0), camera(20, 17), bg2, dev, dL.data(), g.view());
         for (float v : g.means) EXPECT_EQ(v, 0.0f);
     }
+}
+
+namespace {
+
+void emulatedForward(const SplatParams& p, const RasterCamera& cam, const float bg[3], DeviceAllocator& allocator, DeviceRasterState& s, float* image,
+                     int, void*) {
+    kiln::cuda_emulator::Backend be([&](std::size_t bytes) { return allocator.allocate(bytes); });
+    device::rasterizeForward(be, p, cam, bg, s, image);
+}
+
+void emulatedBackward(const SplatParams& p, const RasterCamera& cam, const float bg[3], const DeviceRasterState& s, DeviceAllocator& allocator,
+                      const float* dLdImage, const SplatGradients& grads, int, void*) {
+    kiln::cuda_emulator::Backend be([&](std::size_t bytes) { return allocator.allocate(bytes); });
+    device::rasterizeBackward(be, p, cam, bg, s, dLdImage, grads);
+}
+
+const DeviceKernels kEmulated{emulatedForward, emulatedBackward};
+
+// While alive, rasterizeSplats runs CPU tensors through the emulated CUDA kernels.
+struct EmulatedDevicePath {
+    EmulatedDevicePath() { setDeviceKernelsForCpuTensors(&kEmulated); }
+    ~EmulatedDevicePath() { setDeviceKernelsForCpuTensors(nullptr); }
+};
+
+struct TorchCloud {
+    std::vector<torch::Tensor> params;  // means, logScales, rotations, opacity logits, sh
+    explicit TorchCloud(const HostCloud& c) {
+        const auto n = std::int64_t(c.opacity.size());
+        auto tensor = [](const std::vector<float>& v, std::vector<std::int64_t> shape) {
+            return torch::from_blob(const_cast<float*>(v.data()), shape).clone().requires_grad_(true);
+        };
+        params = {tensor(c.means, {n, 3}), tensor(c.logScales, {n, 3}), tensor(c.rotations, {n, 4}), tensor(c.opacity, {n}), tensor(c.sh, {n, 16, 3})};
+    }
+    RasterOutput render(const RasterCamera& cam, torch::Tensor means2D) const {
+        return rasterizeSplats(params[0], params[1], params[2], params[3], params[4], means2D, cam, glm::vec3(0.2f, 0.3f, 0.4f), 3);
+    }
+};
+
+} // namespace
+
+TEST(SplatRasterCuda, AutogradThroughDeviceKernelsMatchesCpu) {
+    // The device path of the LibTorch wrapper (buffers from LibTorch's allocator, the state kept
+    // in the autograd context, gradients back in argument order), with the emulated kernels.
+    const TorchCloud c(randomCloud(150, 9, 1.0f, 0.1f, 0.8f));
+    const RasterCamera cam = camera(50, 40);
+    const torch::Tensor weights = torch::rand({40, 50, 3});
+    torch::Tensor m2dCpu = torch::zeros({150, 2}, torch::requires_grad()), m2dDev = torch::zeros({150, 2}, torch::requires_grad());
+    const RasterOutput cpu = c.render(cam, m2dCpu);
+    std::vector<torch::Tensor> inputsCpu = c.params, inputsDev = c.params;
+    inputsCpu.push_back(m2dCpu);
+    inputsDev.push_back(m2dDev);
+    const auto gCpu = torch::autograd::grad({(cpu.image * weights).sum()}, inputsCpu);
+    RasterOutput dev;
+    std::vector<torch::Tensor> gDev;
+    {
+        EmulatedDevicePath emulated;
+        dev = c.render(cam, m2dDev);
+        gDev = torch::autograd::grad({(dev.image * weights).sum()}, inputsDev);
+    }
+    EXPECT_TRUE(torch::equal(dev.image, cpu.image));
+    EXPECT_TRUE(torch::equal(dev.radii, cpu.radii));
+    const char* names[] = {"means", "logScales", "rotations", "opacity", "sh", "means2D"};
+    for (std::size_t k = 0; k < gCpu.size(); ++k) {
+        const float scale = gCpu[k].abs().max().item<float>();
+        ASSERT_GT(scale, 0.0f) << names[k];
+        EXPECT_LT((gDev[k] - gCpu[k]).abs().max().item<float>() / scale, 1e-4f) << names[k];
+    }
+}
+
+TEST(SplatRasterCuda, FitThroughDeviceKernelsTracksCpuFit) {
+    // Twenty Adam steps towards another cloud's image, once per path: the device path's buffers
+    // live across forward and backward, iteration after iteration, and it learns like the CPU.
+    const RasterCamera cam = camera(32, 32);
+    torch::Tensor target;
+    {
+        torch::NoGradGuard ng;
+        target = TorchCloud(randomCloud(80, 10, 1.0f, 0.3f, 0.9f)).render(cam, torch::zeros({80, 2})).image;
+    }
+    auto fit = [&](bool emulated) {
+        std::unique_ptr<EmulatedDevicePath> path = emulated ? std::make_unique<EmulatedDevicePath>() : nullptr;
+        TorchCloud c(randomCloud(80, 11, 1.0f, 0.3f, 0.9f));
+        torch::optim::Adam adam(c.params, torch::optim::AdamOptions(0.02));
+        std::vector<float> losses;
+        for (int it = 0; it < 20; ++it) {
+            adam.zero_grad();
+            const torch::Tensor loss = (c.render(cam, torch::zeros({80, 2}, torch::requires_grad())).image - target).abs().mean();
+            loss.backward();
+            adam.step();
+            losses.push_back(loss.item<float>());
+        }
+        return losses;
+    };
+    const std::vector<float> cpu = fit(false), dev = fit(true);
+    EXPECT_LT(cpu.back(), 0.7f * cpu.front()) << "the fit must learn for the comparison to mean something";
+    for (std::size_t it = 0; it < cpu.size(); ++it) EXPECT_NEAR(dev[it], cpu[it], 1e-3f * cpu.front()) << "iteration " << it;
 }
 
 TEST(SplatRasterCuda, RealCudaPathMatchesCpu) {
