@@ -25,7 +25,7 @@ void forEachTile(int tileCount, F&& f) {
 
 void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float background[3], RasterState& s, float* image) {
     const std::int64_t n = p.count;
-    const int tilesX = (cam.width + kTileSize - 1) / kTileSize, tilesY = (cam.height + kTileSize - 1) / kTileSize;
+    const int tilesX = tilesAcross(cam.width), tilesY = tilesAcross(cam.height);
     const int tileCount = tilesX * tilesY;
     s.uv.assign(std::size_t(n) * 2, 0.0f);
     s.conic.assign(std::size_t(n) * 3, 0.0f);
@@ -130,7 +130,7 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
 void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const float background[3], const RasterState& s, const float* dLdImage,
                        SplatGradients& grads) {
     const std::int64_t n = p.count;
-    const int tilesX = (cam.width + kTileSize - 1) / kTileSize, tilesY = (cam.height + kTileSize - 1) / kTileSize;
+    const int tilesX = tilesAcross(cam.width), tilesY = tilesAcross(cam.height);
     const int tileCount = tilesX * tilesY;
     constexpr int kStride = raster::kGradStride;
     // Per-thread accumulators of the screen-space gradients (tiles share splats).

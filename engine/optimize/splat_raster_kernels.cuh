@@ -227,8 +227,8 @@ void rasterizeForward(Backend& be, const SplatParams& p, const RasterCamera& cam
     const int64_t n = p.count;
     s = DeviceRasterState{};
     s.count = n;
-    s.tilesX = (cam.width + kTileSize - 1) / kTileSize;
-    s.tilesY = (cam.height + kTileSize - 1) / kTileSize;
+    s.tilesX = tilesAcross(cam.width);
+    s.tilesY = tilesAcross(cam.height);
     const int64_t tileCount = int64_t(s.tilesX) * s.tilesY;
     const int64_t pixels = int64_t(cam.width) * cam.height;
     s.uv = allocate<float>(be, n * 2);

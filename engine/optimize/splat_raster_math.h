@@ -15,6 +15,9 @@ namespace kiln::optimize {
 inline constexpr int kTileSize = 16;
 inline constexpr int kTilePixels = kTileSize * kTileSize;
 
+// Tiles across an image side of `pixels` (the last one may be partly outside).
+KILN_HD int tilesAcross(int pixels) { return (pixels + kTileSize - 1) / kTileSize; }
+
 struct RasterCamera {
     float view[16];        // world -> camera, column-major, OpenGL convention (looks down -Z)
     float fx, fy, cx, cy;  // pixels; u = fx x/d + cx, v = -fy y/d + cy with d = -z
@@ -114,6 +117,15 @@ KILN_HD int clampInt(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi 
 KILN_HD float minFloat(float a, float b) { return b < a ? b : a; }
 KILN_HD float maxFloat(float a, float b) { return a < b ? b : a; }
 
+// Unit direction from the camera to splat i (the SH colour's argument); returns the distance.
+KILN_HD float viewDirection(const SplatParams& p, const RasterCamera& cam, int64_t i, float dir[3]) {
+    const float* m = p.means + i * 3;
+    for (int k = 0; k < 3; ++k) dir[k] = m[k] - cam.position[k];
+    const float len = sqrtf(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
+    for (int k = 0; k < 3; ++k) dir[k] /= len;
+    return len;
+}
+
 // What the forward pass keeps of one drawn splat.
 struct Footprint {
     float uv[2], conic[3], color[3], opacity, depth;
@@ -144,11 +156,9 @@ KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i
     f.conic[2] = pr.a / pr.det;
     f.depth = pr.depth;
     f.opacity = 1.0f / (1.0f + expf(-p.opacityLogits[i]));
-    const float* m = p.means + i * 3;
-    float dir[3] = {m[0] - cam.position[0], m[1] - cam.position[1], m[2] - cam.position[2]};
-    const float len = sqrtf(dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]);
-    float basis[16];
-    core::shBasis(dir[0] / len, dir[1] / len, dir[2] / len, basis);
+    float dir[3], basis[16];
+    viewDirection(p, cam, i, dir);
+    core::shBasis(dir[0], dir[1], dir[2], basis);
     const float* sh = p.sh + i * int64_t(p.coeffStride) * 3;
     const int coeffs = (p.degree + 1) * (p.degree + 1);
     for (int ch = 0; ch < 3; ++ch) {
@@ -288,11 +298,8 @@ KILN_HD void projectBackward(const SplatParams& p, const RasterCamera& cam, int6
     grads.opacityLogits[i] += g[5] * opacity * (1.0f - opacity);
 
     // View-dependent colour: SH coefficients and, through the view direction, the mean.
-    const float* m = p.means + i * 3;
-    const float to[3] = {m[0] - cam.position[0], m[1] - cam.position[1], m[2] - cam.position[2]};
-    const float len = sqrtf(to[0] * to[0] + to[1] * to[1] + to[2] * to[2]);
-    const float dir[3] = {to[0] / len, to[1] / len, to[2] / len};
-    float basis[16], dBasis[48];
+    float dir[3], basis[16], dBasis[48];
+    const float len = viewDirection(p, cam, i, dir);
     core::shBasis(dir[0], dir[1], dir[2], basis);
     core::shBasisGradients(dir[0], dir[1], dir[2], dBasis);
     const float* sh = p.sh + i * int64_t(p.coeffStride) * 3;

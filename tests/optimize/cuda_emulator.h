@@ -105,7 +105,6 @@ public:
     }
     template <class Kernel, class... Args>
     void launch(Kernel kernel, unsigned blocks, unsigned threads, Args... args) {
-        ++launches;
         for (unsigned b = 0; b < blocks; ++b) {
             Block block(threads);
             std::vector<std::thread> pool;
@@ -123,8 +122,6 @@ public:
             for (std::thread& t : pool) t.join();
         }
     }
-
-    int launches = 0;
 
 private:
     struct alignas(16) Chunk {

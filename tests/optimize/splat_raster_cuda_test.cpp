@@ -50,8 +50,8 @@ HostCloud randomCloud(int n, unsigned seed, float spread, float opacityLo, float
     return c;
 }
 
-RasterCamera camera(int width, int height, float distance = 3.0f) {
-    const auto cam = kiln::core::Camera::lookAt({0.4f, 0.3f, distance}, {0.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}, 0.7f);
+RasterCamera camera(int width, int height) {
+    const auto cam = kiln::core::Camera::lookAt({0.4f, 0.3f, 3.0f}, {0.0f, 0.0f, 0.0f}, {0.0f, 1.0f, 0.0f}, 0.7f);
     return makeRasterCamera(cam, width, height);
 }
 
@@ -220,6 +220,13 @@ struct TorchCloud {
         };
         params = {tensor(c.means, {n, 3}), tensor(c.logScales, {n, 3}), tensor(c.rotations, {n, 4}), tensor(c.opacity, {n}), tensor(c.sh, {n, 16, 3})};
     }
+    TorchCloud(std::vector<torch::Tensor> p) : params(std::move(p)) {}
+    // The same parameters on `device`, as new leaves.
+    TorchCloud to(torch::Device device) const {
+        std::vector<torch::Tensor> moved;
+        for (const auto& t : params) moved.push_back(t.detach().to(device).requires_grad_(true));
+        return TorchCloud(std::move(moved));
+    }
     RasterOutput render(const RasterCamera& cam, torch::Tensor means2D) const {
         return rasterizeSplats(params[0], params[1], params[2], params[3], params[4], means2D, cam, glm::vec3(0.2f, 0.3f, 0.4f), 3);
     }
@@ -286,25 +293,16 @@ TEST(SplatRasterCuda, FitThroughDeviceKernelsTracksCpuFit) {
 
 TEST(SplatRasterCuda, RealCudaPathMatchesCpu) {
     if (!rasterizerHasCuda()) GTEST_SKIP() << "this build has no CUDA path (no CUDA LibTorch or no GPU)";
-    const HostCloud c = randomCloud(3000, 8, 1.0f, 0.1f, 0.9f);
+    const TorchCloud cpu(randomCloud(3000, 8, 1.0f, 0.1f, 0.9f));
+    const TorchCloud gpu = cpu.to(torch::kCUDA);
     const RasterCamera cam = camera(200, 150);
-    const auto n = std::int64_t(c.opacity.size());
-    auto tensor = [](const std::vector<float>& v, std::vector<std::int64_t> shape) {
-        return torch::from_blob(const_cast<float*>(v.data()), shape).clone();
-    };
-    const std::vector<torch::Tensor> cpu = {tensor(c.means, {n, 3}), tensor(c.logScales, {n, 3}), tensor(c.rotations, {n, 4}),
-                                            tensor(c.opacity, {n}), tensor(c.sh, {n, 16, 3})};
-    std::vector<torch::Tensor> gpu;
-    for (const auto& t : cpu) gpu.push_back(t.to(torch::kCUDA).requires_grad_(true));
-    for (const auto& t : cpu) t.requires_grad_(true);
-    const glm::vec3 bg(0.2f, 0.3f, 0.4f);
-    auto outCpu = rasterizeSplats(cpu[0], cpu[1], cpu[2], cpu[3], cpu[4], torch::zeros({n, 2}), cam, bg, 3);
-    auto outGpu = rasterizeSplats(gpu[0], gpu[1], gpu[2], gpu[3], gpu[4], torch::zeros({n, 2}, torch::kCUDA), cam, bg, 3);
+    const RasterOutput outCpu = cpu.render(cam, torch::zeros({3000, 2}));
+    const RasterOutput outGpu = gpu.render(cam, torch::zeros({3000, 2}, torch::kCUDA));
     EXPECT_LT((outGpu.image.cpu() - outCpu.image).abs().max().item<float>(), 1e-4f);
     EXPECT_TRUE(torch::equal(outGpu.radii.cpu(), outCpu.radii));
     const torch::Tensor w = torch::rand({150, 200, 3});
-    auto gCpu = torch::autograd::grad({(outCpu.image * w).sum()}, cpu);
-    auto gGpu = torch::autograd::grad({(outGpu.image * w.to(torch::kCUDA)).sum()}, gpu);
+    auto gCpu = torch::autograd::grad({(outCpu.image * w).sum()}, cpu.params);
+    auto gGpu = torch::autograd::grad({(outGpu.image * w.to(torch::kCUDA)).sum()}, gpu.params);
     for (std::size_t k = 0; k < gCpu.size(); ++k) {
         const float scale = gCpu[k].abs().max().item<float>() + 1e-6f;
         EXPECT_LT((gGpu[k].cpu() - gCpu[k]).abs().max().item<float>() / scale, 1e-3f) << "input " << k;
