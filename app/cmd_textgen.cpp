@@ -1,11 +1,12 @@
-// kiln train text-to-3d / kiln generate / kiln eval text-to-3d: thin wrappers over engine/textgen.
+// kiln train text-to-3d / kiln eval text-to-3d: thin wrappers over engine/textgen (generation is the
+// text-to-3d pipeline, app/cmd_pipeline.cpp).
 #include "cli.h"
 
 #include "core/error.h"
 #include "io/asset_io.h"
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
-#include "jobs/job_queue.h"
+#include "models/compute.h"
 #include "textgen/eval.h"
 #include "textgen/text_to_3d.h"
 #include "textgen/train.h"
@@ -41,7 +42,7 @@ int cmdTrain(int argc, char** argv) {
     o.model.textLayers = args.getInt("text-layers", o.model.textLayers, 1, 32);
     o.model.parts = args.getInt("parts", o.model.parts, 8, 216);
     o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
-    if (args.has("threads")) jobs::configureComputeThreads(args.getInt("threads", 0, 1, 256));
+    if (args.has("threads")) models::configureComputeThreads(args.getInt("threads", 0, 1, 256));
     o.resume = args.has("resume");
     o.overwrite = args.has("force");
     auto result = std::make_shared<textgen::TrainResult>();
@@ -51,70 +52,17 @@ int cmdTrain(int argc, char** argv) {
     });
     std::printf("trained %d steps on %d items (%d held out for validation) in %.1f s (data %.1f s, %.3f s/step, %d threads); final loss %.4f\n",
                 result->steps, result->trainItems, result->validationItems, result->seconds, result->loadSeconds, result->secondsPerStep,
-                jobs::computeThreads(), result->finalLoss);
+                models::computeThreads(), result->finalLoss);
     std::printf("loss by step:");
     for (const auto& [step, loss] : result->curve) std::printf(" %d:%.3f", step, loss);
     std::printf("\nwrote %s (config.json, weights.pt, checkpoint.pt, loss.csv, loss.png)\n", o.out.string().c_str());
     return 0;
 }
 
-int cmdGenerate(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"output", "seed", "steps", "guidance", "format", "model", "splats", "threads"}, {"force"});
-    if (args.has("threads")) jobs::configureComputeThreads(args.getInt("threads", 0, 1, 256));
-    if (args.positional.size() != 1 || !args.has("output"))
-        throw Error("usage: kiln generate \"PROMPT\" -o OUT.glb|.ply|.spz|.splat [--seed S] [--steps N] [--guidance G] [--format glb|ply|spz|splat] "
-                    "[--splats N] [--model DIR] [--threads N] [--force]");
-    const std::string prompt = args.positional[0];
-    fs::path out = args.get("output");
-    std::string format = io::lowerExtension(out);
-    if (!format.empty()) format = format.substr(1);
-    if (args.has("format")) {
-        const std::string f = args.get("format");
-        if (f != "glb" && f != "ply" && f != "spz" && f != "splat") throw Error("--format must be glb, ply, spz or splat, not '" + f + "'");
-        if (format.empty()) out += "." + f;
-        else if (format != f) throw Error(out.string() + ": the extension does not match --format " + f);
-        format = f;
-    }
-    if (format != "glb" && format != "ply" && format != "spz" && format != "splat")
-        throw Error(out.string() + ": generated assets are written as .glb (mesh), .ply, .spz or .splat (splats)");
-    const bool force = args.has("force");
-    io::checkCanWrite(out, force);
-    textgen::GenerateOptions o;
-    o.model = args.get("model");
-    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
-    o.guidance = float(args.getDouble("guidance", o.guidance, 0.0, 20.0));
-    o.splats = args.getInt("splats", 0, 0, 10000000);
-    o.mesh = format == "glb";
-    textgen::checkPromptNotEmpty(prompt);
-    // Load once here so a missing model or an unknown vocabulary is reported before any work.
-    auto generator = std::make_shared<textgen::Generator>(o.model.empty() ? textgen::bundledModelPath() : o.model);
-    o.steps = args.getInt("steps", generator->defaultSteps(), 1, 1000);
-    auto result = std::make_shared<textgen::GenerateResult>();
-    const auto assets = runJob("generate", [&, result, generator](core::Progress& progress, const core::CancelToken& cancel) {
-        *result = generator->generate(prompt, o, progress, cancel);
-        return result->assets;
-    });
-    if (!result->unknownWords.empty()) {
-        std::string words;
-        for (const auto& w : result->unknownWords) words += (words.empty() ? "" : ", ") + w;
-        std::fprintf(stderr, "kiln generate: note: the model does not know \"%s\" and ignored it; it knows %s\n", words.c_str(),
-                     result->vocabularyHint.c_str());
-    }
-    const core::Asset& asset = o.mesh ? assets.back() : assets.front();
-    io::saveAsset(asset, out, {.overwrite = force});
-    if (const auto* mesh = asset.mesh())
-        std::printf("wrote %s (%zu triangles) for \"%s\", seed %llu, %d steps, in %.2f s\n", out.string().c_str(), mesh->triangleCount(), prompt.c_str(),
-                    static_cast<unsigned long long>(o.seed), o.steps, result->seconds);
-    else
-        std::printf("wrote %s (%zu splats) for \"%s\", seed %llu, %d steps, in %.2f s\n", out.string().c_str(), asset.gaussians()->size(), prompt.c_str(),
-                    static_cast<unsigned long long>(o.seed), o.steps, result->seconds);
-    return 0;
-}
-
 int cmdEval(int argc, char** argv) {
     if (argc < 3 || std::string(argv[2]) != "text-to-3d") throw Error("usage: kiln eval text-to-3d --data DIR [--model MODEL] (only text-to-3d can be evaluated)");
     const Args args = parseArgs(argc, argv, 3, {"model", "data", "prompts", "diversity-prompts", "seeds", "steps", "guidance", "latency-runs", "json", "threads"}, {});
-    if (args.has("threads")) jobs::configureComputeThreads(args.getInt("threads", 0, 1, 256));
+    if (args.has("threads")) models::configureComputeThreads(args.getInt("threads", 0, 1, 256));
     if (!args.positional.empty() || !args.has("data"))
         throw Error("usage: kiln eval text-to-3d --data DIR [--model MODEL] [--prompts N] [--diversity-prompts N] [--seeds N] [--steps N] [--guidance G] "
                     "[--latency-runs N] [--threads N] [--json OUT.json]");

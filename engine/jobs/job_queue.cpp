@@ -7,9 +7,6 @@
 #include <exception>
 #include <utility>
 
-#ifdef KILN_WITH_TORCH
-#include <ATen/Parallel.h>
-#endif
 
 namespace kiln::jobs {
 
@@ -171,35 +168,8 @@ void Job::publish() {
 
 // ---- JobQueue -------------------------------------------------------------------------------
 
-namespace {
-std::mutex g_computeMutex;
-std::atomic<int> g_computeThreads{0};  // 0 until configured
-std::once_flag g_computeOnce;
-} // namespace
-
-void configureComputeThreads(int threads) {
-    std::lock_guard lock(g_computeMutex);
-    if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-#ifdef KILN_WITH_TORCH
-    at::set_num_threads(threads);
-#endif
-    g_computeThreads.store(threads);
-}
-
-int computeThreads() {
-#ifdef KILN_WITH_TORCH
-    return at::get_num_threads();
-#else
-    const int n = g_computeThreads.load();
-    return n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-#endif
-}
-
 JobQueue::JobQueue(int workers) : m_listener(std::make_shared<detail::ListenerSlot>()) {
     if (workers < 1) throw Error("job queue: needs at least one worker thread (got " + std::to_string(workers) + ")");
-    std::call_once(g_computeOnce, [] {
-        if (g_computeThreads.load() == 0) configureComputeThreads(0);
-    });
     m_workers.reserve(static_cast<std::size_t>(workers));
     try {
         for (int i = 0; i < workers; ++i) m_workers.emplace_back([this] { workerLoop(); });

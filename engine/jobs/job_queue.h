@@ -119,8 +119,7 @@ private:
 // The destructor cancels queued and running jobs and joins the workers.
 class JobQueue {
 public:
-    // Throws kiln::Error when workers < 1. The first queue also sets LibTorch's intra-op threads
-    // (configureComputeThreads(0)) unless the program configured them before.
+    // Throws kiln::Error when workers < 1. (LibTorch's compute threads are models::configureComputeThreads'.)
     explicit JobQueue(int workers = 1);
     ~JobQueue();
     JobQueue(const JobQueue&) = delete;
@@ -156,9 +155,5 @@ private:
 // state, so a failed or cancelled job leaves the document (and its revision) as it was.
 void applyResults(const Job& job, core::Document& document);
 
-// Sets LibTorch's intra-op thread count (threads <= 0: hardware concurrency). The first JobQueue
-// calls it once; call it before creating a queue to choose another count.
-void configureComputeThreads(int threads);
-int computeThreads();
 
 } // namespace kiln::jobs

@@ -6,47 +6,12 @@
 // tokens: x_t = (1 - t) x_0 + t eps, the network predicts the velocity eps - x_0. Conditioning as in
 // DiT (Peebles & Xie 2023): adaLN-Zero modulation from time + pooled text, plus the text tokens
 // in the same attention sequence so every part token can read individual words.
+#include "models/blocks.h"
 #include "textgen/model_config.h"
 
 #include <torch/torch.h>
 
 namespace kiln::textgen {
-
-class AttentionImpl : public torch::nn::Module {
-public:
-    AttentionImpl(int width, int heads);
-    // x: B x L x D; keep: B x L bool (false = padding, never attended to).
-    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& keep);
-
-private:
-    int m_heads;
-    torch::nn::Linear m_qkv{nullptr}, m_out{nullptr};
-};
-TORCH_MODULE(Attention);
-
-class TextBlockImpl : public torch::nn::Module {
-public:
-    TextBlockImpl(int width, int heads, int mlpRatio);
-    torch::Tensor forward(torch::Tensor x, const torch::Tensor& keep);
-
-private:
-    torch::nn::LayerNorm m_norm1{nullptr}, m_norm2{nullptr};
-    Attention m_attn{nullptr};
-    torch::nn::Linear m_fc1{nullptr}, m_fc2{nullptr};
-};
-TORCH_MODULE(TextBlock);
-
-class DiTBlockImpl : public torch::nn::Module {
-public:
-    DiTBlockImpl(int width, int heads, int mlpRatio);
-    torch::Tensor forward(torch::Tensor x, const torch::Tensor& keep, const torch::Tensor& cond);
-
-private:
-    torch::nn::LayerNorm m_norm1{nullptr}, m_norm2{nullptr};
-    Attention m_attn{nullptr};
-    torch::nn::Linear m_fc1{nullptr}, m_fc2{nullptr}, m_modulation{nullptr};
-};
-TORCH_MODULE(DiTBlock);
 
 class TextToShapeImpl : public torch::nn::Module {
 public:

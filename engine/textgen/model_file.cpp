@@ -51,7 +51,7 @@ ModelFile readModelFile(const std::filesystem::path& dir) {
         throw Error(path.string() + ": malformed model config (" + e.what() + ")");
     }
     m.config.validate(path.string());
-    if (!std::filesystem::is_regular_file(m.weightsPath(dir))) throw Error(dir.string() + ": the model has no weights.pt");
+    if (!std::filesystem::is_regular_file(m.weightsPath(dir))) throw Error(dir.string() + ": the model has no weights.safetensors");
     return m;
 }
 

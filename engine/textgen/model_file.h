@@ -1,7 +1,7 @@
 #pragma once
 
 // A text-to-3D model folder: config.json (architecture, vocabulary, token statistics, what the
-// model knows, the training recipe) and weights.pt (LibTorch archive of the EMA weights).
+// model knows, the training recipe), weights.safetensors (the EMA weights) and manifest.json.
 
 #include "textgen/model_config.h"
 #include "textgen/shape_tokens.h"
@@ -25,7 +25,7 @@ struct ModelFile {
     int childrenPerPart = 32;
     std::string trainingJson = "{}";   // the recipe and training summary, kept verbatim
 
-    std::filesystem::path weightsPath(const std::filesystem::path& dir) const { return dir / "weights.pt"; }
+    std::filesystem::path weightsPath(const std::filesystem::path& dir) const { return dir / "weights.safetensors"; }
 };
 
 // Throws kiln::Error naming the folder or file on anything missing or malformed.

@@ -1,6 +1,9 @@
 #include "textgen/text_to_3d.h"
 
 #include "core/error.h"
+#include "models/manifest.h"
+#include "models/model_paths.h"
+#include "models/torch_weights.h"
 #include "pipelines/splat_mesh.h"
 #include "textgen/model.h"
 #include "textgen/model_file.h"
@@ -26,15 +29,10 @@ struct Generator::Impl {
 
 Generator::Generator(const fs::path& modelDir) : m_impl(std::make_unique<Impl>()) {
     m_impl->dir = modelDir;
+    models::verifyModelFolder(modelDir, "text-to-3d");
     m_impl->file = readModelFile(modelDir);
     m_impl->model = TextToShape(m_impl->file.config);
-    try {
-        torch::serialize::InputArchive ar;
-        ar.load_from(m_impl->file.weightsPath(modelDir).string(), torch::Device(torch::kCPU));  // trained on CUDA or not
-        m_impl->model->load(ar);
-    } catch (const c10::Error& e) {
-        throw Error(m_impl->file.weightsPath(modelDir).string() + ": corrupt or does not match config.json (" + e.what_without_backtrace() + ")");
-    }
+    models::loadModuleWeights(*m_impl->model, m_impl->file.weightsPath(modelDir));
     m_impl->model->eval();
 }
 
@@ -167,20 +165,6 @@ GenerateResult generate(const std::string& prompt, const GenerateOptions& option
     return generator.generate(prompt, options, progress, cancel);
 }
 
-fs::path bundledModelPath() {
-    const fs::path rel = fs::path("resources") / "models" / "text-to-3d";
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        // Installed layout (bin/../share/kiln/models) and build trees (build/app/kiln -> source tree).
-        for (const fs::path& candidate : {exe.parent_path().parent_path() / "share" / "kiln" / "models" / "text-to-3d", exe.parent_path() / rel})
-            if (fs::is_regular_file(candidate / "config.json")) return candidate;
-    }
-#ifdef KILN_SOURCE_DIR
-    return fs::path(KILN_SOURCE_DIR) / rel;
-#else
-    return rel;
-#endif
-}
+fs::path bundledModelPath() { return models::bundledModelDir("text-to-3d"); }
 
 } // namespace kiln::textgen

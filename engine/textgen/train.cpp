@@ -1,5 +1,8 @@
 #include "textgen/train.h"
 
+#include "models/manifest.h"
+#include "models/torch_weights.h"
+
 #include "core/error.h"
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
@@ -199,9 +202,7 @@ TrainResult trainTextTo3d(const TrainOptions& o, core::Progress& progress, const
         ar.write("losses", torch::tensor(losses));
         ar.write("rates", torch::tensor(rates));
         saveArchive(ar, checkpointPath);
-        torch::serialize::OutputArchive weights;
-        ema->save(weights);
-        saveArchive(weights, mf.weightsPath(o.out));
+        models::saveModuleWeights(*ema, mf.weightsPath(o.out), true, {{"slot", "text-to-3d"}, {"format", "kiln-text-to-3d"}});
         nlohmann::ordered_json recipe;
         recipe["data"] = o.data.string();
         recipe["trainItems"] = train.size();
@@ -221,6 +222,13 @@ TrainResult trainTextTo3d(const TrainOptions& o, core::Progress& progress, const
         mf.trainingJson = recipe.dump();
         writeModelConfig(mf, o.out);
         writeLossFiles(o.out, losses, rates);
+        models::ModelManifest manifest;
+        manifest.slot = "text-to-3d";
+        manifest.name = o.out.filename().string();
+        manifest.version = std::to_string(step);
+        manifest.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
+        manifest.recipeJson = mf.trainingJson;
+        models::writeManifest(o.out, manifest);
     };
 
     const std::int64_t n = data.size(0);

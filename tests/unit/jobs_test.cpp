@@ -503,15 +503,6 @@ TEST(JobQueue, RejectsBadArguments) {
     EXPECT_THROW(queue.submit("empty", {}), kiln::Error);
 }
 
-TEST(JobQueue, ComputeThreadsConfigured) {
-    JobQueue queue(1);
-    EXPECT_GT(kiln::jobs::computeThreads(), 0);
-    kiln::jobs::configureComputeThreads(1);
-    EXPECT_EQ(kiln::jobs::computeThreads(), 1);
-    kiln::jobs::configureComputeThreads(0);
-    EXPECT_GE(kiln::jobs::computeThreads(), 1);
-}
-
 TEST(JobQueue, StateNames) {
     EXPECT_STREQ(kiln::jobs::toString(JobState::Cancelled), "cancelled");
     EXPECT_TRUE(kiln::jobs::isFinal(JobState::Failed));

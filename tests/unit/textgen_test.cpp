@@ -262,7 +262,7 @@ std::vector<glm::vec3> generatedPositions(const fs::path& model, const std::stri
 TEST(TextTo3dTraining, TinyRunDecreasesLossWritesFilesAndResumesExactly) {
     const fs::path data = tinyDataset("train");
     const fs::path model = tinyModel("train");
-    for (const char* f : {"config.json", "weights.pt", "checkpoint.pt", "loss.csv", "loss.png"}) EXPECT_TRUE(fs::is_regular_file(model / f)) << f;
+    for (const char* f : {"config.json", "weights.safetensors", "manifest.json", "checkpoint.pt", "loss.csv", "loss.png"}) EXPECT_TRUE(fs::is_regular_file(model / f)) << f;
     const auto losses = lossColumn(model / "loss.csv");
     ASSERT_EQ(losses.size(), 60u);
     double first = 0.0, last = 0.0;
@@ -323,14 +323,17 @@ TEST(TextTo3dGeneration, DeterministicForASeedAndClearOnBadInput) {
     GenerateOptions noModel = o;
     noModel.model = outDir("generate-no-model");
     expectError("a red chair", noModel, "generate-no-model");
-    // Corrupt weights: one clear error naming the file.
+    // Corrupt weights: one clear error naming the file (the manifest's checksum catches it).
     const fs::path broken = outDir("generate-broken-model");
-    fs::create_directories(broken);
-    fs::copy_file(model / "config.json", broken / "config.json");
-    { std::ofstream(broken / "weights.pt") << "not a torch archive"; }
+    fs::remove_all(broken);
+    fs::copy(model, broken);
+    { std::ofstream(broken / "weights.safetensors", std::ios::binary | std::ios::in | std::ios::out) << "XX"; }
     GenerateOptions brokenModel = o;
     brokenModel.model = broken;
-    expectError("a red chair", brokenModel, "weights.pt");
+    expectError("a red chair", brokenModel, "weights.safetensors: checksum mismatch");
+    // No manifest: refused, naming it.
+    fs::remove(broken / "manifest.json");
+    expectError("a red chair", brokenModel, "manifest.json: missing");
 
     // Unknown words are reported and skipped; the known ones still drive generation.
     const GenerateResult r = generate("a red quux chair", o, progress, {});

@@ -1,0 +1,25 @@
+#pragma once
+
+// How the generators use the CPU: LibTorch's intra-op thread pool (OpenMP under Debian's
+// LibTorch) and OpenMP's wait policy. Torch-free header.
+
+namespace kiln::models {
+
+// Sets LibTorch's intra-op thread count (threads <= 0: the hardware's cores). Call before work
+// starts; the CLI's --threads and the studio's preferences do.
+void configureComputeThreads(int threads);
+int computeThreads();
+
+// OpenMP threads that wait at a barrier by spinning (libgomp's default) collapse when another
+// process wants the same cores: a 0.65 s generation took ~25 s beside a CPU renderer. libgomp reads
+// its environment once, when it is loaded, before main(); so this sets a yielding wait policy and
+// re-executes the program once, unless the environment already chose one (OMP_WAIT_POLICY or
+// GOMP_SPINCOUNT) or KILN_OMP_REEXEC=0. Call first thing in main(). Returns normally when nothing
+// needed doing or the re-exec failed (the program then runs with the default policy).
+void prepareComputeEnvironment(int argc, char** argv);
+
+// What prepareComputeEnvironment chose, for `kiln --version` and benchmarks: "OMP_WAIT_POLICY=..."
+// or "GOMP_SPINCOUNT=...", or "default" when the program runs with libgomp's default.
+const char* computeWaitPolicy();
+
+} // namespace kiln::models

@@ -1,0 +1,105 @@
+#include "models/model_paths.h"
+
+#include "core/error.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+std::mutex g_mutex;
+std::vector<fs::path> g_userFolders;
+} // namespace
+
+fs::path bundledModelsDir() {
+    const fs::path rel = fs::path("resources") / "models";
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        // Installed layout (bin/../share/kiln/models), then a build tree beside the sources.
+        const fs::path installed = exe.parent_path().parent_path() / "share" / "kiln" / "models";
+        if (fs::is_directory(installed)) return installed;
+    }
+#ifdef KILN_SOURCE_DIR
+    return fs::path(KILN_SOURCE_DIR) / rel;
+#else
+    return rel;
+#endif
+}
+
+fs::path bundledModelDir(const std::string& slot) { return bundledModelsDir() / slot; }
+
+void setUserModelFolders(std::vector<fs::path> folders) {
+    std::lock_guard lock(g_mutex);
+    g_userFolders = std::move(folders);
+}
+
+std::vector<fs::path> modelSearchFolders() {
+    std::vector<fs::path> out{bundledModelsDir()};
+    {
+        std::lock_guard lock(g_mutex);
+        out.insert(out.end(), g_userFolders.begin(), g_userFolders.end());
+    }
+    if (const char* env = std::getenv("KILN_MODEL_PATH")) {
+        std::string s = env;
+        std::size_t start = 0;
+        while (start <= s.size()) {
+            const auto end = s.find(':', start);
+            const std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
+            if (!part.empty()) out.emplace_back(part);
+            if (end == std::string::npos) break;
+            start = end + 1;
+        }
+    }
+    return out;
+}
+
+std::vector<ModelEntry> listModels(const std::string& slot, std::vector<std::string>* problems) {
+    std::vector<ModelEntry> out;
+    std::set<fs::path> seen;
+    const auto folders = modelSearchFolders();
+    const fs::path bundled = folders.front();
+    auto consider = [&](const fs::path& dir, bool isBundled) {
+        std::error_code ec;
+        const fs::path canonical = fs::weakly_canonical(dir, ec);
+        if (!seen.insert(ec ? dir : canonical).second) return;
+        try {
+            ModelEntry e{dir, readManifest(dir), isBundled};
+            if (slot.empty() || e.manifest.slot == slot) out.push_back(std::move(e));
+        } catch (const Error& err) {
+            if (problems) problems->push_back(err.what());
+        }
+    };
+    for (const fs::path& folder : folders) {
+        std::error_code ec;
+        if (!fs::is_directory(folder, ec)) continue;
+        const bool isBundled = folder == bundled;
+        if (fs::exists(folder / kManifestName)) {
+            consider(folder, isBundled);
+            continue;
+        }
+        std::vector<fs::path> children;
+        for (const auto& entry : fs::directory_iterator(folder, ec))
+            if (entry.is_directory() && fs::exists(entry.path() / kManifestName)) children.push_back(entry.path());
+        std::sort(children.begin(), children.end());
+        for (const auto& c : children) consider(c, isBundled);
+    }
+    return out;
+}
+
+fs::path defaultModelDir(const std::string& slot) {
+    const fs::path bundled = bundledModelDir(slot);
+    if (fs::exists(bundled / kManifestName)) return bundled;
+    const auto found = listModels(slot);
+    if (!found.empty()) return found.front().dir;
+    std::string where;
+    for (const auto& f : modelSearchFolders()) where += (where.empty() ? "" : ", ") + f.string();
+    throw Error("no model for the '" + slot + "' slot (looked in " + where + "; add a folder with KILN_MODEL_PATH or the studio's preferences)");
+}
+
+} // namespace kiln::models
