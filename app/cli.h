@@ -40,10 +40,8 @@ int cmdInfo(int argc, char** argv);
 int cmdConvert(int argc, char** argv);
 int cmdBench(int argc, char** argv);
 int cmdRender(int argc, char** argv);
-int cmdReconstruct(int argc, char** argv);
 int cmdDataset(int argc, char** argv);
 int cmdTrain(int argc, char** argv);
-int cmdGenerate(int argc, char** argv);
 int cmdEval(int argc, char** argv);
 
 } // namespace kiln::app
