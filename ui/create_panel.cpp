@@ -1,11 +1,8 @@
 #include "ui/create_panel.h"
 
 #include "core/error.h"
-
-#if KILN_WITH_TORCH
-#include "pipelines/reconstruct.h"
-#include "textgen/text_to_3d.h"
-#endif
+#include "models/model_paths.h"
+#include "pipelines/pipeline.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -25,259 +22,310 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 namespace kiln::ui {
 
 namespace {
 
+using pipelines::InputKind;
+using pipelines::OptionType;
+using pipelines::OutputKind;
 using RequestFn = std::function<CreatePanel::Request()>;
 
-// One Create tab. An unavailable tab is built (so the artist sees what it will take) but disabled
-// with `reason` as its tooltip. `build` adds the tab's option widgets to its form and returns how
-// they become a job request (empty for an unavailable tab). Making a tab live is: a builder and
-// `available = true`.
-struct TabSpec {
-    const char* title;
-    bool available;
-    QString reason;
-    std::function<RequestFn(QFormLayout& form)> build;
-};
+QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-QSpinBox* addSeedRow(QFormLayout& form) {
-    auto* row = new QHBoxLayout;
-    auto* seed = new QSpinBox;
-    seed->setRange(0, 2147483647);
-    seed->setObjectName("seed");
-    auto* dice = new QToolButton;
-    dice->setText(QObject::tr("Dice"));
-    dice->setToolTip(QObject::tr("Random seed"));
-    dice->setObjectName("dice");
-    QObject::connect(dice, &QToolButton::clicked, seed, [seed] { seed->setValue(int(QRandomGenerator::global()->bounded(2147483647))); });
-    row->addWidget(seed, 1);
-    row->addWidget(dice);
-    form.addRow(QObject::tr("Seed"), row);
-    return seed;
-}
+// Reads an option's value from its widget as the text the schema parses.
+using ValueFn = std::function<std::string()>;
 
-// The options a pipeline that is not live yet will take, shown disabled.
-std::function<RequestFn(QFormLayout&)> placeholder(const char* input, bool prompt) {
-    return [input, prompt](QFormLayout& form) -> RequestFn {
-        if (input) {
-            auto* edit = new QLineEdit;
-            edit->setPlaceholderText(QObject::tr(input));
-            form.addRow(QObject::tr("Input"), edit);
-        }
-        if (prompt) {
-            auto* text = new QPlainTextEdit;
-            text->setPlaceholderText(QObject::tr("Describe the asset"));
-            text->setMaximumHeight(80);
-            form.addRow(QObject::tr("Prompt"), text);
-        }
-        addSeedRow(form);
-        auto* quality = new QComboBox;
-        quality->addItems({QObject::tr("Draft"), QObject::tr("Standard"), QObject::tr("High")});
-        quality->setCurrentIndex(1);
-        form.addRow(QObject::tr("Quality"), quality);
-        auto* model = new QComboBox;
-        model->setObjectName("model");
-        form.addRow(QObject::tr("Model"), model);
-        return {};
-    };
-}
+QString shortened(QString s, int n = 40) { return s.size() > n ? s.left(n) + QStringLiteral("…") : s; }
 
-#if KILN_WITH_TORCH
-// Radiance-field fitting ("field") came with ReconstructOptions::fieldResolution; an engine without
-// it offers splats only.
-template <typename Options>
-constexpr bool kHasFieldFitting = requires(Options o) { o.fieldResolution; };
-
-// Views -> 3D (engine/pipelines/reconstruct.h): posed photos or renders to splats, optionally a mesh.
-RequestFn buildViewsTab(QFormLayout& form) {
+// One input row per declared input; returns how to read it into the request's inputs.
+std::function<void(pipelines::PipelineInputs&, QString& subject)> addInput(QFormLayout& form, const pipelines::InputSpec& in,
+                                                                          const CreatePanel::AssetFn* asset) {
     QWidget* page = form.parentWidget();
-    auto* inputRow = new QHBoxLayout;
-    auto* input = new QLineEdit;
-    input->setObjectName("input");
-    input->setPlaceholderText(QObject::tr("transforms.json or a COLMAP folder"));
-    auto* file = new QToolButton;
-    file->setObjectName("browseFile");
-    file->setText(QObject::tr("File…"));
-    file->setToolTip(QObject::tr("Choose a nerfstudio / NeRF-Synthetic transforms.json"));
-    auto* folder = new QToolButton;
-    folder->setObjectName("browseFolder");
-    folder->setText(QObject::tr("Folder…"));
-    folder->setToolTip(QObject::tr("Choose a COLMAP folder (cameras.txt, images.txt) or a folder with transforms.json"));
-    QObject::connect(file, &QToolButton::clicked, page, [page, input] {
-        const QString f = QFileDialog::getOpenFileName(page, QObject::tr("Posed views"), input->text(),
-                                                       QObject::tr("Camera poses (transforms*.json);;All files (*)"));
-        if (!f.isEmpty()) input->setText(f);
-    });
-    QObject::connect(folder, &QToolButton::clicked, page, [page, input] {
-        const QString d = QFileDialog::getExistingDirectory(page, QObject::tr("Posed views folder"), input->text());
-        if (!d.isEmpty()) input->setText(d);
-    });
-    inputRow->addWidget(input, 1);
-    inputRow->addWidget(file);
-    inputRow->addWidget(folder);
-    form.addRow(QObject::tr("Input"), inputRow);
+    switch (in.kind) {
+    case InputKind::Prompt: {
+        auto* prompt = new QPlainTextEdit;
+        prompt->setObjectName("prompt");
+        prompt->setPlaceholderText(qs(in.help));
+        prompt->setMaximumHeight(80);
+        form.addRow(qs(in.label), prompt);
+        return [prompt](pipelines::PipelineInputs& inputs, QString& subject) {
+            inputs.prompt = prompt->toPlainText().trimmed().toStdString();
+            if (inputs.prompt.empty()) throw Error("type a prompt first, e.g. \"a tall red ceramic vase\"");
+            subject = QStringLiteral("\u201c%1\u201d").arg(shortened(qs(inputs.prompt)));
+        };
+    }
+    case InputKind::PosedViews: {
+        auto* row = new QHBoxLayout;
+        auto* input = new QLineEdit;
+        input->setObjectName("input");
+        input->setPlaceholderText(qs(in.help));
+        auto* file = new QToolButton;
+        file->setObjectName("browseFile");
+        file->setText(QObject::tr("File…"));
+        file->setToolTip(QObject::tr("Choose a nerfstudio / NeRF-Synthetic transforms.json"));
+        auto* folder = new QToolButton;
+        folder->setObjectName("browseFolder");
+        folder->setText(QObject::tr("Folder…"));
+        folder->setToolTip(QObject::tr("Choose a COLMAP folder (cameras.txt, images.txt) or a folder with transforms.json"));
+        QObject::connect(file, &QToolButton::clicked, page, [page, input] {
+            const QString f = QFileDialog::getOpenFileName(page, QObject::tr("Posed views"), input->text(),
+                                                           QObject::tr("Camera poses (transforms*.json);;All files (*)"));
+            if (!f.isEmpty()) input->setText(f);
+        });
+        QObject::connect(folder, &QToolButton::clicked, page, [page, input] {
+            const QString d = QFileDialog::getExistingDirectory(page, QObject::tr("Posed views folder"), input->text());
+            if (!d.isEmpty()) input->setText(d);
+        });
+        row->addWidget(input, 1);
+        row->addWidget(file);
+        row->addWidget(folder);
+        form.addRow(qs(in.label), row);
+        return [input](pipelines::PipelineInputs& inputs, QString& subject) {
+            const QString path = input->text().trimmed();
+            if (path.isEmpty()) throw Error("choose a transforms.json file or a COLMAP folder first");
+            inputs.views = path.toStdString();
+            if (!std::filesystem::exists(inputs.views)) throw Error(inputs.views.string() + " does not exist");
+            const QFileInfo fi(path);
+            subject = fi.isDir() ? QDir(path).dirName() : fi.absoluteDir().dirName();
+        };
+    }
+    case InputKind::Images: {
+        auto* row = new QHBoxLayout;
+        auto* images = new QLineEdit;
+        images->setObjectName("images");
+        images->setPlaceholderText(qs(in.help));
+        images->setToolTip(QObject::tr("Image files, separated by ';'"));
+        auto* browse = new QToolButton;
+        browse->setObjectName("browseImages");
+        browse->setText(QObject::tr("Images…"));
+        const int maxCount = in.maxCount;
+        QObject::connect(browse, &QToolButton::clicked, page, [page, images, maxCount] {
+            const QStringList files = QFileDialog::getOpenFileNames(page, QObject::tr("Images"), QString(),
+                                                                    QObject::tr("Images (*.png *.jpg *.jpeg *.exr *.tif *.tiff *.webp *.bmp)"));
+            if (!files.isEmpty()) images->setText(files.mid(0, maxCount).join(';'));
+        });
+        row->addWidget(images, 1);
+        row->addWidget(browse);
+        form.addRow(qs(in.label), row);
+        return [images](pipelines::PipelineInputs& inputs, QString& subject) {
+            for (const QString& f : images->text().split(';', Qt::SkipEmptyParts)) inputs.images.emplace_back(f.trimmed().toStdString());
+            if (inputs.images.empty()) throw Error("choose an image first");
+            subject = QFileInfo(qs(inputs.images.front().string())).fileName();
+        };
+    }
+    case InputKind::Asset: {
+        auto* note = new QLabel(QObject::tr("The selected asset"));
+        note->setObjectName("asset");
+        form.addRow(qs(in.label), note);
+        return [asset](pipelines::PipelineInputs& inputs, QString& subject) {
+            std::optional<core::Asset> a = *asset ? (*asset)() : std::nullopt;
+            if (!a) throw Error("select an asset first (in the Outliner or the viewport)");
+            subject = qs(a->name);
+            inputs.asset = std::move(a);
+        };
+    }
+    }
+    return {};
+}
 
-    // Only what the pipeline fits in this build (ReconstructOptions::representation). A document
-    // holds meshes and splats, so a radiance field lands as its marching-cubes mesh.
-    auto* representation = new QComboBox;
-    representation->setObjectName("representation");
-    representation->addItem(QObject::tr("Gaussian splats"), "splats");
-    if constexpr (kHasFieldFitting<pipelines::ReconstructOptions>)
-        representation->addItem(QObject::tr("Radiance field (as a mesh)"), "field");
-    else
-        representation->setToolTip(QObject::tr("Radiance-field fitting is not built into this engine"));
-    form.addRow(QObject::tr("Representation"), representation);
+// One widget per option; returns how to read its value as text.
+ValueFn addOption(QFormLayout& form, const pipelines::OptionSpec& o, const pipelines::OptionValues& defaults) {
+    const QString tip = qs(o.help);
+    switch (o.type) {
+    case OptionType::Int: {
+        auto* spin = new QSpinBox;
+        spin->setObjectName(qs(o.name));
+        spin->setRange(int(std::max(o.min, double(std::numeric_limits<int>::min()))), int(std::min(o.max, double(std::numeric_limits<int>::max()))));
+        spin->setValue(int(defaults.getInt(o.name)));
+        spin->setToolTip(tip);
+        if (o.isSeed) {
+            auto* row = new QHBoxLayout;
+            auto* dice = new QToolButton;
+            dice->setText(QObject::tr("Dice"));
+            dice->setToolTip(QObject::tr("Random seed"));
+            dice->setObjectName("dice");
+            QObject::connect(dice, &QToolButton::clicked, spin, [spin] { spin->setValue(int(QRandomGenerator::global()->bounded(spin->maximum()))); });
+            row->addWidget(spin, 1);
+            row->addWidget(dice);
+            form.addRow(qs(o.label), row);
+        } else {
+            form.addRow(qs(o.label), spin);
+        }
+        return [spin] { return std::to_string(spin->value()); };
+    }
+    case OptionType::Float: {
+        auto* spin = new QDoubleSpinBox;
+        spin->setObjectName(qs(o.name));
+        spin->setDecimals(3);
+        spin->setRange(o.min, o.max);
+        spin->setSingleStep(std::max(0.001, (o.max - o.min) / 40.0));
+        spin->setValue(defaults.getFloat(o.name));
+        spin->setToolTip(tip);
+        form.addRow(qs(o.label), spin);
+        return [spin] { return QString::number(spin->value(), 'g', 9).toStdString(); };
+    }
+    case OptionType::Bool: {
+        auto* box = new QCheckBox(qs(o.label));
+        box->setObjectName(qs(o.name));
+        box->setChecked(defaults.getBool(o.name));
+        box->setToolTip(tip);
+        form.addRow(QString(), box);
+        return [box] { return std::string(box->isChecked() ? "true" : "false"); };
+    }
+    case OptionType::Choice: {
+        auto* combo = new QComboBox;
+        combo->setObjectName(qs(o.name));
+        for (std::size_t i = 0; i < o.choices.size(); ++i) combo->addItem(qs(o.choiceLabels.empty() ? o.choices[i] : o.choiceLabels[i]), qs(o.choices[i]));
+        combo->setCurrentIndex(combo->findData(qs(defaults.getText(o.name))));
+        combo->setToolTip(tip);
+        form.addRow(qs(o.label), combo);
+        return [combo] { return combo->currentData().toString().toStdString(); };
+    }
+    case OptionType::Text: {
+        auto* edit = new QLineEdit(qs(defaults.getText(o.name)));
+        edit->setObjectName(qs(o.name));
+        edit->setToolTip(tip);
+        form.addRow(qs(o.label), edit);
+        return [edit] { return edit->text().toStdString(); };
+    }
+    }
+    return {};
+}
 
-    struct Preset {
-        const char* name;
-        int iterations, resolution;
-    };
-    static constexpr Preset kPresets[] = {{"Draft", 1000, 128}, {"Standard", 3000, 200}, {"High", 7000, 400}};
+// Sets an option's widget to the text of a value (presets).
+void setWidget(QWidget* page, const pipelines::OptionSpec& o, const std::string& text) {
+    const QString name = qs(o.name);
+    if (auto* s = page->findChild<QSpinBox*>(name)) s->setValue(QString::fromStdString(text).toInt());
+    else if (auto* d = page->findChild<QDoubleSpinBox*>(name)) d->setValue(QString::fromStdString(text).toDouble());
+    else if (auto* c = page->findChild<QComboBox*>(name)) c->setCurrentIndex(c->findData(qs(text)));
+    else if (auto* b = page->findChild<QCheckBox*>(name)) b->setChecked(text == "true" || text == "1" || text == "on");
+    else if (auto* e = page->findChild<QLineEdit*>(name)) e->setText(qs(text));
+}
+
+// The quality preset row: choosing a preset sets its options; touching one of them shows "Custom".
+void addPresets(QFormLayout& form, int row, const pipelines::OptionsSchema& schema) {
+    if (schema.presets.empty()) return;
+    QWidget* page = form.parentWidget();
     auto* quality = new QComboBox;
     quality->setObjectName("quality");
-    for (const Preset& p : kPresets) quality->addItem(QObject::tr(p.name));
+    for (const auto& p : schema.presets) quality->addItem(qs(p.label.empty() ? p.name : p.label), qs(p.name));
     quality->addItem(QObject::tr("Custom"));
-    form.addRow(QObject::tr("Quality"), quality);
-    auto* iterations = new QSpinBox;
-    iterations->setObjectName("iterations");
-    iterations->setRange(1, 1000000);
-    form.addRow(QObject::tr("Iterations"), iterations);
-    auto* resolution = new QSpinBox;
-    resolution->setObjectName("resolution");
-    resolution->setRange(8, 4096);
-    resolution->setSuffix(QObject::tr(" px"));
-    resolution->setToolTip(QObject::tr("Views are downscaled until their longer side fits"));
-    form.addRow(QObject::tr("Resolution"), resolution);
-    QObject::connect(quality, &QComboBox::currentIndexChanged, page, [=](int i) {
-        if (i < 0 || i >= int(std::size(kPresets))) return;
-        const QSignalBlocker a(iterations), b(resolution);
-        iterations->setValue(kPresets[i].iterations);
-        resolution->setValue(kPresets[i].resolution);
+    int def = 0;
+    for (std::size_t i = 0; i < schema.presets.size(); ++i)
+        if (schema.presets[i].name == schema.defaultPreset) def = int(i);
+    quality->setCurrentIndex(def);
+    form.insertRow(row, QObject::tr("Quality"), quality);
+    auto guard = std::make_shared<bool>(false);
+    QObject::connect(quality, &QComboBox::currentIndexChanged, page, [page, schema, guard](int i) {
+        if (i < 0 || i >= int(schema.presets.size())) return;
+        *guard = true;
+        for (const auto& [name, text] : schema.presets[std::size_t(i)].values)
+            if (const auto* o = schema.find(name)) setWidget(page, *o, text);
+        *guard = false;
     });
-    auto toCustom = [=] {
-        const int i = quality->currentIndex();
-        if (i >= 0 && i < int(std::size(kPresets)) &&
-            (iterations->value() != kPresets[i].iterations || resolution->value() != kPresets[i].resolution))
-            quality->setCurrentIndex(int(std::size(kPresets)));
-    };
-    QObject::connect(iterations, &QSpinBox::valueChanged, page, toCustom);
-    QObject::connect(resolution, &QSpinBox::valueChanged, page, toCustom);
-    quality->setCurrentIndex(1);
-    iterations->setValue(kPresets[1].iterations);
-    resolution->setValue(kPresets[1].resolution);
-
-    auto* mesh = new QCheckBox(QObject::tr("Also extract a mesh"));
-    mesh->setObjectName("mesh");
-    form.addRow(QString(), mesh);
-    QObject::connect(representation, &QComboBox::currentIndexChanged, page, [=] {
-        const bool field = representation->currentData().toString() == "field";
-        if (field) mesh->setChecked(true);  // the mesh is what a field run adds to the document
-        mesh->setEnabled(!field);
-    });
-    QSpinBox* seed = addSeedRow(form);
-
-    return [=]() -> CreatePanel::Request {
-        const QString path = input->text().trimmed();
-        if (path.isEmpty()) throw Error("Photos/Views: choose a transforms.json file or a COLMAP folder first");
-        const std::filesystem::path in = path.toStdString();
-        if (!std::filesystem::exists(in)) throw Error("Photos/Views: " + in.string() + " does not exist");
-        pipelines::ReconstructOptions o;
-        o.representation = representation->currentData().toString().toStdString();
-        o.iterations = iterations->value();
-        o.resolution = resolution->value();
-        o.mesh = mesh->isChecked();
-        o.seed = std::uint64_t(seed->value());
-        const QFileInfo fi(path);
-        const QString name = fi.isDir() ? QDir(path).dirName() : fi.absoluteDir().dirName();
-        return {QObject::tr("Reconstruct %1").arg(name), [in, o](core::Progress& progress, const core::CancelToken& token) {
-                    return pipelines::reconstruct(in, o, progress, token).assets;
-                }};
-    };
+    // Any option a preset sets, changed by hand, makes the preset "Custom".
+    for (const auto& p : schema.presets)
+        for (const auto& [name, text] : p.values) {
+            auto toCustom = [quality, guard, schema] {
+                if (*guard) return;
+                const int i = quality->currentIndex();
+                if (i >= 0 && i < int(schema.presets.size())) quality->setCurrentIndex(int(schema.presets.size()));
+            };
+            const QString n = qs(name);
+            if (auto* s = page->findChild<QSpinBox*>(n)) QObject::connect(s, &QSpinBox::valueChanged, page, toCustom);
+            else if (auto* d = page->findChild<QDoubleSpinBox*>(n)) QObject::connect(d, &QDoubleSpinBox::valueChanged, page, toCustom);
+            else if (auto* c = page->findChild<QComboBox*>(n)) QObject::connect(c, &QComboBox::currentIndexChanged, page, toCustom);
+        }
 }
-// Text -> 3D (engine/textgen/text_to_3d.h): a prompt to splats with the bundled generator, or a
-// model folder trained with `kiln train text-to-3d`; optionally a mesh.
-RequestFn buildTextTab(QFormLayout& form) {
+
+void fillModels(QComboBox* box, const std::string& slot) {
+    const QString current = box->currentData().toString();
+    box->clear();
+    box->addItem(QObject::tr("Default"), QString());
+    for (const auto& m : models::listModels(slot))
+        box->addItem(QStringLiteral("%1 (v%2%3)").arg(qs(m.manifest.name), qs(m.manifest.version), m.bundled ? QObject::tr(", bundled") : QString()),
+                     qs(m.dir.string()));
+    const int i = box->findData(current);
+    box->setCurrentIndex(i < 0 ? 0 : i);
+}
+
+// A live tab: its form, and how its widgets become a job request.
+RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline> pipeline, const CreatePanel::AssetFn* asset) {
     QWidget* page = form.parentWidget();
-    auto* prompt = new QPlainTextEdit;
-    prompt->setObjectName("prompt");
-    prompt->setPlaceholderText(QObject::tr("Describe the asset, e.g. a tall red ceramic vase"));
-    prompt->setMaximumHeight(80);
-    form.addRow(QObject::tr("Prompt"), prompt);
-    QSpinBox* seed = addSeedRow(form);
-    struct Preset {
-        const char* name;
-        int steps;
-    };
-    static constexpr Preset kPresets[] = {{"Draft", 12}, {"Standard", 32}, {"High", 64}};
-    auto* quality = new QComboBox;
-    quality->setObjectName("quality");
-    for (const Preset& p : kPresets) quality->addItem(QObject::tr(p.name));
-    form.addRow(QObject::tr("Quality"), quality);
-    auto* steps = new QSpinBox;
-    steps->setObjectName("steps");
-    steps->setRange(1, 1000);
-    steps->setToolTip(QObject::tr("Sampler steps from noise to shape"));
-    form.addRow(QObject::tr("Steps"), steps);
-    QObject::connect(quality, &QComboBox::currentIndexChanged, page, [=](int i) {
-        if (i >= 0 && i < int(std::size(kPresets))) steps->setValue(kPresets[i].steps);
-    });
-    quality->setCurrentIndex(1);
-    steps->setValue(kPresets[1].steps);
-    auto* guidance = new QDoubleSpinBox;
-    guidance->setObjectName("guidance");
-    guidance->setRange(0.0, 20.0);
-    guidance->setSingleStep(0.5);
-    guidance->setValue(3.0);
-    guidance->setToolTip(QObject::tr("Classifier-free guidance: higher follows the prompt more closely, with less variety"));
-    form.addRow(QObject::tr("Guidance"), guidance);
-    auto* mesh = new QCheckBox(QObject::tr("Also extract a mesh"));
-    mesh->setObjectName("mesh");
-    mesh->setChecked(true);
-    form.addRow(QString(), mesh);
-    auto* model = new QComboBox;
-    model->setObjectName("textModel");
-    model->addItem(QObject::tr("Bundled (text-to-3d)"), QString());
-    form.addRow(QObject::tr("Model"), model);
+    const pipelines::PipelineInfo& info = pipeline->info();
+    std::vector<std::function<void(pipelines::PipelineInputs&, QString&)>> readInputs;
+    for (const auto& in : info.inputs) readInputs.push_back(addInput(form, in, asset));
+    const pipelines::OptionValues defaults = info.schema.defaults();
+    std::vector<std::pair<std::string, ValueFn>> readOptions;
+    // Seed first, then the preset, then the rest in declaration order.
+    for (const auto& o : info.schema.options)
+        if (o.isSeed) readOptions.emplace_back(o.name, addOption(form, o, defaults));
+    const int presetRow = form.rowCount();
+    for (const auto& o : info.schema.options)
+        if (!o.isSeed) readOptions.emplace_back(o.name, addOption(form, o, defaults));
+    addPresets(form, presetRow, info.schema);  // above the options it sets
+    // "Also a mesh" where a mesh is an extra the pipeline can add to what it makes anyway.
+    QCheckBox* mesh = nullptr;
+    const bool meshExtra = std::find(info.outputs.begin(), info.outputs.end(), OutputKind::Mesh) != info.outputs.end() &&
+                           info.outputs.front() != OutputKind::Mesh;
+    if (meshExtra) {
+        mesh = new QCheckBox(QObject::tr("Also extract a mesh"));
+        mesh->setObjectName("mesh");
+        const auto& so = info.studioOutputs;
+        mesh->setChecked(std::find(so.begin(), so.end(), OutputKind::Mesh) != so.end());
+        form.addRow(QString(), mesh);
+        // A choice that makes nothing the document holds but a mesh (a radiance field) forces it on.
+        for (const auto& o : info.schema.options) {
+            if (o.type != OptionType::Choice || o.choiceOutputs.empty()) continue;
+            auto* combo = page->findChild<QComboBox*>(qs(o.name));
+            QObject::connect(combo, &QComboBox::currentIndexChanged, page, [combo, mesh, o] {
+                const int i = combo->currentIndex();
+                if (i < 0 || i >= int(o.choiceOutputs.size())) return;
+                const auto& makes = o.choiceOutputs[std::size_t(i)];
+                const bool splats = std::find(makes.begin(), makes.end(), int(OutputKind::Splats)) != makes.end();
+                if (!splats) mesh->setChecked(true);
+                mesh->setEnabled(splats);
+            });
+        }
+    }
+    QComboBox* modelBox = nullptr;
+    if (!info.modelSlots.empty()) {
+        modelBox = new QComboBox;
+        modelBox->setObjectName("model");
+        modelBox->setProperty("slot", qs(info.modelSlots.front()));
+        modelBox->setToolTip(QObject::tr("Model folders (manifest.json) for the %1 slot, from the bundled models and the preferences' model folders")
+                                 .arg(qs(info.modelSlots.front())));
+        fillModels(modelBox, info.modelSlots.front());
+        form.addRow(QObject::tr("Model"), modelBox);
+    }
     return [=]() -> CreatePanel::Request {
-        const std::string text = prompt->toPlainText().trimmed().toStdString();
-        if (text.empty()) throw Error("Text: type a prompt first, e.g. \"a tall red ceramic vase\"");
-        textgen::GenerateOptions o;
-        o.seed = std::uint64_t(seed->value());
-        o.steps = steps->value();
-        o.guidance = float(guidance->value());
-        o.mesh = mesh->isChecked();
-        o.model = model->currentData().toString().toStdString();
-        QString name = QString::fromStdString(text);
-        if (name.size() > 40) name = name.left(40) + QStringLiteral("…");
-        return {QObject::tr("Generate \u201c%1\u201d").arg(name), [text, o](core::Progress& progress, const core::CancelToken& token) {
-                    return textgen::generate(text, o, progress, token).assets;
+        pipelines::PipelineRequest request = pipeline->defaultRequest();
+        QString subject;
+        try {
+            for (const auto& read : readInputs) read(request.inputs, subject);
+            for (const auto& [name, read] : readOptions) info.schema.set(request.options, name, read());
+        } catch (const Error& e) {
+            throw Error(info.displayName + ": " + e.what());
+        }
+        // What the document will hold: the studio's default outputs the options allow, plus a mesh.
+        const auto possible = pipeline->possibleOutputs(request.options);
+        request.outputs.clear();
+        for (const OutputKind k : info.studioOutputs)
+            if (possible.count(k) && k != OutputKind::Field && (k != OutputKind::Mesh || !mesh)) request.outputs.insert(k);
+        if (mesh && mesh->isChecked() && possible.count(OutputKind::Mesh)) request.outputs.insert(OutputKind::Mesh);
+        if (request.outputs.empty() && possible.count(OutputKind::Mesh)) request.outputs.insert(OutputKind::Mesh);
+        if (modelBox && !modelBox->currentData().toString().isEmpty())
+            request.models[info.modelSlots.front()] = modelBox->currentData().toString().toStdString();
+        pipeline->validate(request);
+        return {QStringLiteral("%1 %2").arg(qs(info.verb), subject), [pipeline, request](core::Progress& progress, const core::CancelToken& token) {
+                    return pipeline->run(request, progress, token).assets;
                 }};
-    };
-}
-#endif
-
-std::vector<TabSpec> tabSpecs() {
-    const auto notBuilt = [](const char* pipeline) { return QObject::tr("The %1 pipeline is not built yet").arg(QString::fromUtf8(pipeline)); };
-#if KILN_WITH_TORCH
-    TabSpec views{"Photos/Views", true, {}, buildViewsTab};
-    TabSpec text{"Text", true, {}, buildTextTab};
-#else
-    TabSpec text{"Text", false, QObject::tr("This build of Kiln lacks LibTorch (KILN_WITH_TORCH=OFF): text→3D is not available"),
-                 placeholder(nullptr, true)};
-    TabSpec views{"Photos/Views", false,
-                  QObject::tr("This build of Kiln lacks LibTorch (KILN_WITH_TORCH=OFF): views→3D reconstruction is not available"),
-                  placeholder("Photo folder or transforms.json", false)};
-#endif
-    return {
-        std::move(text),
-        {"Image", false, notBuilt("image→3D"), placeholder("Image file", false)},
-        std::move(views),
-        {"Edit", false, notBuilt("text-guided edit"), placeholder("Asset: the selected one", true)},
-        {"Texture", false, notBuilt("texture generation"), placeholder("Mesh: the selected one", true)},
     };
 }
 
@@ -286,21 +334,30 @@ std::vector<TabSpec> tabSpecs() {
 CreatePanel::CreatePanel(QWidget* parent) : QWidget(parent) {
     setObjectName("createPanel");
     auto* layout = new QVBoxLayout(this);
-    const std::vector<TabSpec> specs = tabSpecs();
-    if (std::none_of(specs.begin(), specs.end(), [](const TabSpec& t) { return t.available; })) {
-        auto* note = new QLabel(tr("No generation pipeline is built into this version of Kiln. "
-                                   "Import, inspect and export work."));
-        note->setWordWrap(true);
-        note->setObjectName("createUnavailable");
-        layout->addWidget(note);
-    }
     m_tabs = new QTabWidget;
     layout->addWidget(m_tabs);
-    for (const TabSpec& t : specs) {
+    rebuild();
+}
+
+void CreatePanel::rebuild() {
+    m_tabs->clear();
+    m_requestFns.clear();
+    const auto all = pipelines::PipelineRegistry::instance().all();
+    if (auto* old = findChild<QLabel*>("createUnavailable")) delete old;
+    if (all.empty()) {
+        auto* note = new QLabel(tr("No generation pipeline is registered in this Kiln. Import, inspect and export work."));
+        note->setWordWrap(true);
+        note->setObjectName("createUnavailable");
+        static_cast<QVBoxLayout*>(layout())->insertWidget(0, note);
+    }
+    for (const auto& pipeline : all) {
+        const auto& info = pipeline->info();
         auto* page = new QWidget;
-        page->setObjectName(QString::fromUtf8(t.title));
+        page->setObjectName(qs(info.displayName));
+        page->setProperty("pipelineId", qs(info.id));
         auto* form = new QFormLayout(page);
-        RequestFn request = t.build(*form);
+        const std::string why = pipeline->unavailableReason();
+        RequestFn request = buildTab(*form, pipeline, &m_asset);
         auto* go = new QPushButton(tr("Generate"));
         go->setObjectName("generate");
         form->addRow(go);
@@ -308,17 +365,18 @@ CreatePanel::CreatePanel(QWidget* parent) : QWidget(parent) {
         message->setObjectName("message");
         message->setWordWrap(true);
         form->addRow(message);
-        const int index = m_tabs->addTab(page, tr(t.title));
-        const bool live = t.available && request;
+        const int index = m_tabs->addTab(page, qs(info.displayName));
+        m_tabs->setTabToolTip(index, qs(info.description));
+        const bool live = why.empty();
         m_requestFns.push_back(live ? std::move(request) : RequestFn{});
         if (live) {
-            const QString title = QString::fromUtf8(t.title);
+            const QString title = qs(info.displayName);
             connect(go, &QPushButton::clicked, this, [this, title] { generate(title); });
         } else {
             page->setEnabled(false);
-            page->setToolTip(t.reason);
+            page->setToolTip(qs(why));
             m_tabs->setTabEnabled(index, false);
-            m_tabs->setTabToolTip(index, t.reason);
+            m_tabs->setTabToolTip(index, qs(why));
         }
     }
     for (int i = 0; i < m_tabs->count(); ++i)
@@ -326,13 +384,12 @@ CreatePanel::CreatePanel(QWidget* parent) : QWidget(parent) {
             m_tabs->setCurrentIndex(i);
             break;
         }
-    setModelFolders({});
 }
 
 jobs::JobId CreatePanel::generate(const QString& title) {
     int index = -1;
     for (int i = 0; i < m_tabs->count(); ++i)
-        if (m_tabs->widget(i)->objectName() == title) index = i;
+        if (m_tabs->widget(i)->objectName() == title || m_tabs->widget(i)->property("pipelineId").toString() == title) index = i;
     if (index < 0 || !m_requestFns[std::size_t(index)] || !m_submit) return 0;
     auto* message = m_tabs->widget(index)->findChild<QLabel*>("message");
     try {
@@ -348,23 +405,10 @@ jobs::JobId CreatePanel::generate(const QString& title) {
 }
 
 void CreatePanel::setModelFolders(const QStringList& folders) {
-    m_models.clear();
-    for (const QString& f : folders)
-        for (const QFileInfo& fi : QDir(f).entryInfoList({"*.safetensors", "*.pt", "*.ts"}, QDir::Files, QDir::Name))
-            m_models << fi.absoluteFilePath();
-    // Text models are folders (config.json + weights.pt) trained by `kiln train text-to-3d`.
-    for (QComboBox* box : findChildren<QComboBox*>("textModel")) {
-        while (box->count() > 1) box->removeItem(1);
-        for (const QString& f : folders)
-            for (const QFileInfo& fi : QDir(f).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
-                if (QFileInfo::exists(fi.absoluteFilePath() + "/config.json") && QFileInfo::exists(fi.absoluteFilePath() + "/weights.pt"))
-                    box->addItem(fi.fileName(), fi.absoluteFilePath());
-    }
-    for (QComboBox* box : findChildren<QComboBox*>("model")) {
-        box->clear();
-        if (m_models.isEmpty()) box->addItem(tr("(no model files in the model folders)"));
-        for (const QString& m : m_models) box->addItem(QFileInfo(m).fileName(), m);
-    }
+    std::vector<std::filesystem::path> paths;
+    for (const QString& f : folders) paths.emplace_back(f.toStdString());
+    models::setUserModelFolders(std::move(paths));
+    for (QComboBox* box : findChildren<QComboBox*>("model")) fillModels(box, box->property("slot").toString().toStdString());
 }
 
 } // namespace kiln::ui

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "core/asset.h"
 #include "jobs/job_queue.h"
 
 #include <QStringList>
 #include <QWidget>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 class QLabel;
@@ -13,11 +15,12 @@ class QTabWidget;
 
 namespace kiln::ui {
 
-// The Create panel: one tab per generation pipeline with the options that pipeline takes
-// (input, seed with a dice button, quality preset, model). A tab whose pipeline is not in this
-// build (or not wired yet) is disabled with a tooltip saying why; nothing here pretends to
-// generate. A live tab turns its widgets into a job request and hands it to the submitter,
-// which runs it through the studio's job machinery.
+// The Create panel: one tab per registered pipeline (engine/pipelines: built-in and plug-ins),
+// its form built from the pipeline's declaration: a widget per input, a quality preset, a widget
+// per option of its schema (object name = option name), the model for each slot, and "also a
+// mesh" where the pipeline can add one. A pipeline that cannot run here (no LibTorch, no model)
+// gets a disabled tab whose tooltip says why; nothing here pretends to generate. A live tab turns
+// its widgets into a request and hands it to the submitter, which runs it as a job.
 class CreatePanel : public QWidget {
     Q_OBJECT
 public:
@@ -27,15 +30,20 @@ public:
         jobs::JobFn work; // runs on a job worker, never on the GUI thread
     };
     using SubmitFn = std::function<jobs::JobId(Request request)>;
+    // The asset pipelines with an Asset input work on (the studio's selection), if any.
+    using AssetFn = std::function<std::optional<core::Asset>()>;
 
     explicit CreatePanel(QWidget* parent = nullptr);
     void setSubmitter(SubmitFn submit) { m_submit = std::move(submit); }
-    // Model files (*.safetensors, *.pt) found in the preference's model folders fill the model lists.
+    void setAssetProvider(AssetFn provider) { m_asset = std::move(provider); }
+    // Extra model folders (preferences): the model lists of every tab are refilled.
     void setModelFolders(const QStringList& folders);
     QTabWidget* tabs() const { return m_tabs; }
-    // Builds the request of the tab titled `title` from its widgets and submits it. Returns the
-    // job, or 0 when the tab is not live or its options are invalid (the reason is shown in the
-    // tab's "message" label and emitted as rejected()).
+    // Rebuilds the tabs from the pipeline registry (after a plug-in registered one).
+    void rebuild();
+    // Builds the request of the tab whose page is named `title` (the pipeline's display name or
+    // id) and submits it. Returns the job, or 0 when the tab is not live or its options are invalid
+    // (the reason is shown in the tab's "message" label and emitted as rejected()).
     jobs::JobId generate(const QString& title);
 
 signals:
@@ -43,8 +51,8 @@ signals:
 
 private:
     QTabWidget* m_tabs = nullptr;
-    QStringList m_models;
     SubmitFn m_submit;
+    AssetFn m_asset;
     std::vector<std::function<Request()>> m_requestFns;  // per tab index; empty for unavailable tabs
 };
 

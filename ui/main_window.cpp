@@ -4,6 +4,10 @@
 #include "core/transform.h"
 #include "io/asset_io.h"
 #include "io/project.h"
+#include "models/compute.h"
+#include "models/model_paths.h"
+#include "pipelines/pipeline.h"
+#include "plugins/plugin_host.h"
 #include "render/renderer.h"
 #include "ui/create_panel.h"
 #include "io/image_plane.h"
@@ -90,7 +94,7 @@ QString instanceOf(const QString& fileName, const QString& prefix, const QString
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setObjectName("mainWindow");
     m_prefs = Preferences::load();
-    jobs::configureComputeThreads(m_prefs.threads);
+    models::configureComputeThreads(m_prefs.threads);
 
     render::RendererOptions ro;
     ro.instanceExtensions = surfaceExtensions();
@@ -107,6 +111,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     }
     m_vulkan.setVkInstance(reinterpret_cast<VkInstance>(m_renderer->vkInstance()));
     if (!m_vulkan.create()) throw Error("Qt could not adopt the Vulkan instance (error " + std::to_string(int(m_vulkan.errorCode())) + ")");
+
+    // Pipelines before the Create panel is built: its tabs are the registry's.
+    pipelines::registerBuiltinPipelines();
+    const auto& pluginReport = plugins::loadPlugins();
+    {
+        std::vector<std::filesystem::path> folders;
+        for (const QString& f : m_prefs.modelFolders) folders.emplace_back(f.toStdString());
+        models::setUserModelFolders(std::move(folders));
+    }
 
     m_document = new StudioDocument(this);
     m_jobs = new JobController(1, this);
@@ -128,6 +141,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         transformAsset(id, xf, mode == GizmoMode::Rotate ? tr("Rotate") : mode == GizmoMode::Scale ? tr("Scale") : tr("Move"));
     });
     m_create->setSubmitter([this](CreatePanel::Request r) { return submitCreation(r.name, std::move(r.work)); });
+    m_create->setAssetProvider([this]() -> std::optional<core::Asset> {
+        const core::DocumentAsset* a = m_document->document().find(m_document->selected());
+        if (!a) return std::nullopt;
+        return a->currentVersion().asset;
+    });
+    for (const auto& p : pluginReport) {
+        const QString line = tr("plug-in %1: %2").arg(QString::fromStdString(p.file.filename().string()), QString::fromStdString(p.message));
+        if (p.loaded) m_log->info(line);
+        else m_log->error(line);
+    }
     connect(m_create, &CreatePanel::rejected, this, [this](const QString& why) { m_log->error(why); });
     connect(m_inspector, &InspectorPanel::moveRequested, this, &MainWindow::moveAsset);
     connect(m_document, &StudioDocument::modifiedChanged, this, &MainWindow::updateTitle);
@@ -322,7 +345,7 @@ void MainWindow::buildMenus() {
 void MainWindow::applyPreferences(const Preferences& prefs) {
     m_prefs = prefs;
     m_prefs.save();
-    jobs::configureComputeThreads(prefs.threads);
+    models::configureComputeThreads(prefs.threads);
     m_viewport->setNavigationStyle(render::navigationStyleFromString(prefs.navigation.toStdString()));
     m_create->setModelFolders(prefs.modelFolders);
     if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app, prefs.theme);
@@ -610,7 +633,7 @@ jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work) {
         name,
         [threads, work = std::move(work)](core::Progress& progress, const core::CancelToken& token) {
             // LibTorch's thread count is per thread once set: apply the preference on this worker.
-            jobs::configureComputeThreads(threads);
+            models::configureComputeThreads(threads);
             return work(progress, token);
         },
         [this, name](std::vector<core::Asset> results) {

@@ -5,6 +5,8 @@
 #include "io/asset_io.h"
 #include "io/image_io.h"
 #include "core/asset_stats.h"
+#include "models/compute.h"
+#include "pipelines/pipeline.h"
 #include "ui/create_panel.h"
 #include "ui/export_dialog.h"
 #include "ui/inspector_panel.h"
@@ -57,6 +59,52 @@
 using namespace kiln;
 
 namespace {
+
+// A pipeline only this test registers: its tab and its form must come from its declaration.
+class TestOnlyPipeline final : public pipelines::Pipeline {
+public:
+    TestOnlyPipeline() {
+        using namespace pipelines;
+        m_info.id = "test-only";
+        m_info.displayName = "Test pipeline";
+        m_info.description = "registered by the studio test";
+        m_info.inputs = {{InputKind::Prompt, "Prompt", "anything", 1, 1}};
+        m_info.schema.options = {seedOption(), intOption("count", "Count", 3, 1, 9, "how many"),
+                                 floatOption("strength", "Strength", 0.25, 0.0, 1.0, "how strong"),
+                                 boolOption("smooth", "Smooth", true, "smooth it"),
+                                 choiceOption("shade", "Shade", {"flat", "round"}, "round", "shading", {"Flat", "Round"}),
+                                 textOption("label", "Label", "x", "a label")};
+        m_info.schema.presets = {{"draft", "Draft", {{"count", "1"}}}, {"high", "High", {{"count", "9"}}}};
+        m_info.schema.defaultPreset = "high";
+        m_info.outputs = {OutputKind::Mesh};
+        m_info.studioOutputs = {OutputKind::Mesh};
+        m_info.needsTorch = false;
+        m_info.verb = "Test";
+    }
+    const pipelines::PipelineInfo& info() const override { return m_info; }
+    pipelines::PipelineResult run(const pipelines::PipelineRequest& r, core::Progress&, const core::CancelToken&) const override {
+        validate(r);
+        core::Mesh m;
+        m.positions = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
+        m.normals.assign(3, glm::vec3(0, 0, 1));
+        m.indices = {0, 1, 2};
+        core::Submesh sub;
+        sub.indexCount = 3;
+        sub.vertexCount = 3;
+        sub.material = 0;
+        m.submeshes = {sub};
+        m.materials.resize(1);
+        pipelines::PipelineResult out;
+        core::Provenance prov;
+        prov.prompt = r.inputs.prompt;
+        prov.options = "count=" + r.options.text("count") + " shade=" + r.options.text("shade");
+        out.assets.push_back(core::Asset::fromMesh("test", std::move(m), prov));
+        return out;
+    }
+
+private:
+    pipelines::PipelineInfo m_info;
+};
 
 QString testdata(const char* rel) { return QString(KILN_TESTDATA_DIR) + "/" + rel; }
 QString outputDir() {
@@ -186,6 +234,7 @@ private slots:
         QSettings().clear();
         QVERIFY2(qEnvironmentVariableIsSet("DISPLAY"), "run under xvfb-run (CTest does)");
         qputenv("KILN_STUDIO_VALIDATION", "1");  // every Vulkan call of the viewport and its overlay checked
+        pipelines::PipelineRegistry::instance().add(std::make_shared<TestOnlyPipeline>());
         m_window = std::make_unique<ui::MainWindow>();
         QVERIFY(m_window->renderer().validationEnabled());
         m_window->show();
@@ -197,7 +246,6 @@ private slots:
         auto* create = m_window->findChild<ui::CreatePanel*>("createPanel");
         QVERIFY(create);
         QTabWidget* tabs = create->tabs();
-        QCOMPARE(tabs->count(), 5);
         QStringList titles;
         for (int i = 0; i < tabs->count(); ++i) {
             titles << tabs->tabText(i);
@@ -221,11 +269,13 @@ private slots:
             if (tabs->tabText(i) == "Text" && tabs->isTabEnabled(i)) {
                 // Live: prompt, seed with dice, quality preset (sampler steps), guidance, mesh, model.
                 QWidget* page = tabs->widget(i);
-                for (const char* name : {"prompt", "seed", "dice", "quality", "steps", "guidance", "mesh", "textModel", "generate"})
+                for (const char* name : {"prompt", "seed", "dice", "quality", "steps", "guidance", "mesh", "model", "generate"})
                     QVERIFY2(page->findChild<QWidget*>(name), name);
                 page->findChild<QComboBox*>("quality")->setCurrentIndex(0);
                 QCOMPARE(page->findChild<QSpinBox*>("steps")->value(), 12);
                 page->findChild<QComboBox*>("quality")->setCurrentIndex(1);
+                // The bundled model is listed for the text-to-3d slot.
+                QVERIFY(page->findChild<QComboBox*>("model")->count() >= 2);
                 // An empty prompt is refused with a message and submits nothing.
                 const size_t jobs = m_window->jobs().ids().size();
                 page->findChild<QPlainTextEdit*>("prompt")->setPlainText("   ");
@@ -234,13 +284,17 @@ private slots:
                 QVERIFY(page->findChild<QLabel*>("message")->text().contains("prompt"));
                 continue;
             }
-            QVERIFY2(!tabs->isTabEnabled(i), qPrintable(tabs->tabText(i)));
+            if (tabs->isTabEnabled(i)) continue;
+            // A disabled tab says why (no LibTorch, no model).
             QVERIFY2(!tabs->widget(i)->isEnabled(), qPrintable(tabs->tabText(i)));
             const QString why = tabs->tabToolTip(i);
-            if (tabs->tabText(i) == "Photos/Views" || tabs->tabText(i) == "Text") QVERIFY2(why.contains("LibTorch"), qPrintable(why));
-            else QVERIFY2(why.contains("not built") || why.contains("not wired"), qPrintable(why));
+            QVERIFY2(why.contains("LibTorch") || why.contains("model"), qPrintable(why));
         }
-        QCOMPARE(titles, QStringList({"Text", "Image", "Photos/Views", "Edit", "Texture"}));
+        // One tab per registered pipeline, in registration order: built-ins, then the plug-in, then this test's.
+        QStringList expected;
+        for (const auto& p : pipelines::PipelineRegistry::instance().all()) expected << QString::fromStdString(p->info().displayName);
+        QCOMPARE(titles, expected);
+        QVERIFY(titles.contains("Text") && titles.contains("Photos/Views") && titles.contains("Procedural") && titles.contains("Test pipeline"));
         // A live tab refuses a missing input with a message, and submits nothing.
         if (QWidget* page = viewsTab()) {
             const size_t jobs = m_window->jobs().ids().size();
@@ -249,6 +303,48 @@ private slots:
             QCOMPARE(m_window->jobs().ids().size(), jobs);
             QVERIFY(page->findChild<QLabel*>("message")->text().contains("does not exist"));
         }
+    }
+
+    void createTabOfATestPipelineComesFromItsSchema() {
+        QTabWidget* tabs = m_window->createPanel()->tabs();
+        QWidget* page = nullptr;
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->widget(i)->property("pipelineId").toString() == "test-only") page = tabs->widget(i);
+        QVERIFY(page && page->isEnabled());
+        // One widget per option, of the option's type, at its default (the default preset applied).
+        auto* count = page->findChild<QSpinBox*>("count");
+        auto* strength = page->findChild<QDoubleSpinBox*>("strength");
+        auto* smooth = page->findChild<QCheckBox*>("smooth");
+        auto* shade = page->findChild<QComboBox*>("shade");
+        auto* label = page->findChild<QLineEdit*>("label");
+        QVERIFY(count && strength && smooth && shade && label && page->findChild<QSpinBox*>("seed") && page->findChild<QWidget*>("dice"));
+        QCOMPARE(count->value(), 9);
+        QCOMPARE(count->maximum(), 9);
+        QCOMPARE(strength->value(), 0.25);
+        QVERIFY(smooth->isChecked());
+        QCOMPARE(shade->currentData().toString(), QString("round"));
+        QCOMPARE(shade->itemText(0), QString("Flat"));
+        auto* quality = page->findChild<QComboBox*>("quality");
+        QCOMPARE(quality->currentText(), QString("High"));
+        quality->setCurrentIndex(0);
+        QCOMPARE(count->value(), 1);
+        count->setValue(4);
+        QCOMPARE(quality->currentText(), QString("Custom"));
+        QVERIFY(!page->findChild<QCheckBox*>("mesh"));  // a mesh is what it makes anyway
+        // Its form becomes a request and a job whose result lands in the document.
+        ui::StudioDocument& doc = m_window->document();
+        const size_t assets = doc.document().assets().size();
+        page->findChild<QPlainTextEdit*>("prompt")->setPlainText("hello");
+        shade->setCurrentIndex(0);
+        const jobs::JobId id = m_window->createPanel()->generate("test-only");
+        QVERIFY(id != 0);
+        QCOMPARE(m_window->jobs().entry(id)->name, QString("Test \u201chello\u201d"));
+        QCOMPARE(waitForJob(id, 20000), jobs::JobState::Succeeded);
+        QCOMPARE(doc.document().assets().size(), assets + 1);
+        QCOMPARE(doc.document().assets().back().currentVersion().asset.provenance.options, std::string("count=4 shade=flat"));
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().assets().size(), assets);
+        doc.select(onlyAsset());
     }
 
     void emptyViewportPresents() {
@@ -803,7 +899,7 @@ private slots:
         threads->setValue(1);
         QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
         QVERIFY(m_window->viewport()->navigationStyle() == render::NavigationStyle::Maya);
-        QCOMPARE(jobs::computeThreads(), 1);
+        QCOMPARE(models::computeThreads(), 1);
         const ui::Preferences stored = ui::Preferences::load();
         QCOMPARE(stored.navigation, QString("maya"));
         QCOMPARE(stored.threads, 1);
