@@ -3,6 +3,8 @@
 #include "core/error.h"
 #include "io/asset_io.h"
 #include "jobs/job_queue.h"
+#include "models/compute.h"
+#include "pipelines/pipeline.h"
 #ifdef KILN_WITH_TORCH
 #include "optimize/fit_bench.h"
 #include "textgen/text_bench.h"
@@ -21,6 +23,9 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <thread>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -83,7 +88,26 @@ core::GaussianCloud syntheticCloud(std::size_t count) {
     return cloud;
 }
 
+// `kiln bench render --loop S`: renders the biker capture for S seconds, as the CPU load of the
+// load benchmark (a studio viewport on lavapipe competes for the same cores).
+int renderLoop(const fs::path& data, double seconds) {
+    render::Renderer renderer;
+    renderer.add(io::loadAsset(data / "splats/biker.spz"));
+    render::OrbitCamera orbit;
+    orbit.frame(renderer.sceneBounds(), 1280.0f / 720.0f);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    int frames = 0;
+    while (std::chrono::steady_clock::now() < end) {
+        orbit.orbit(20.0f, 0.0f);
+        renderer.renderFrame(orbit.toCamera(), 1280, 720);
+        ++frames;
+    }
+    std::printf("rendered %d frames\n", frames);
+    return 0;
+}
+
 int benchRender(const Args& args, const fs::path& data) {
+    if (args.has("loop")) return renderLoop(data, args.getDouble("loop", 60.0, 0.1, 86400.0));
     const int width = 1280, height = 720;
     const int frames = std::max(1, std::atoi(args.get("repeat", "10").c_str()));
     render::Renderer renderer;
@@ -135,9 +159,9 @@ int benchTextgen(const Args& args) {
 int benchFit(const Args& args) {
 #ifdef KILN_WITH_TORCH
     const int iterations = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
-    jobs::configureComputeThreads(0);
+    models::configureComputeThreads(0);
     std::printf("kiln bench fit: one 3DGS iteration (forward, L1 loss, backward), %d compute threads, mean of %d\n",
-                jobs::computeThreads(), iterations);
+                models::computeThreads(), iterations);
     const bool cuda = optimize::fitHasCuda();
     for (int size : {200, 400})
         for (int splats : {50000, 200000}) {
@@ -158,14 +182,94 @@ int benchFit(const Args& args) {
 #endif
 }
 
+#ifdef KILN_WITH_TORCH
+// One process's prompt -> textured asset latency: the text-to-3d pipeline in-process (splats and
+// mesh), a warm-up run first, then the median of `repeat`.
+int loadMeasure(const Args& args) {
+    const int repeat = args.getInt("repeat", 5, 1, 1000);
+    pipelines::registerBuiltinPipelines();
+    const auto pipeline = pipelines::PipelineRegistry::instance().find("text-to-3d");
+    pipelines::PipelineRequest r = pipeline->defaultRequest();
+    r.inputs.prompt = args.get("prompt", "a tall red ceramic vase");
+    r.outputs = {pipelines::OutputKind::Splats, pipelines::OutputKind::Mesh};
+    core::Progress quiet;
+    const core::CancelToken cancel;
+    pipeline->run(r, quiet, cancel);
+    const double t = medianSeconds(repeat, [&] { pipeline->run(r, quiet, cancel); });
+    std::printf("%.4f %s\n", t, models::computeWaitPolicy());
+    return 0;
+}
+
+// Runs `exe args...` with extra environment, returns its stdout.
+std::string runChild(const std::string& env, const fs::path& exe, const std::string& args) {
+    const std::string cmd = env + " " + shellQuote(exe.string()) + " " + args;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) throw Error("kiln bench load: cannot run " + cmd);
+    std::string out;
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    if (pclose(p) != 0) throw Error("kiln bench load: '" + cmd + "' failed: " + out);
+    return out;
+}
+
+// `kiln bench load`: prompt -> asset latency alone and while a `kiln bench render` loop runs,
+// with libgomp's default wait policy (before) and Kiln's (after), each in its own process.
+int benchLoad(const Args& args) {
+    if (args.has("measure")) return loadMeasure(args);
+    const int repeat = args.getInt("repeat", 5, 1, 1000);
+    const fs::path exe = fs::read_symlink("/proc/self/exe");
+    const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
+    const std::string measure = "bench load --measure --repeat " + std::to_string(repeat);
+    std::printf("kiln bench load: prompt -> splats + mesh (text-to-3d, in-process, median of %d after a warm-up), alone and beside\n"
+                "a `kiln bench render --loop` process (lavapipe drawing the biker capture at 1280x720 on every core)\n", repeat);
+    struct Mode {
+        const char* name;
+        const char* env;
+    };
+    const Mode modes[] = {{"before: libgomp default (spin)", "env -u GOMP_SPINCOUNT -u OMP_WAIT_POLICY KILN_OMP_REEXEC=0"},
+                           {"after: Kiln's policy", "env -u GOMP_SPINCOUNT -u OMP_WAIT_POLICY -u KILN_OMP_REEXEC"}};
+    for (const Mode& m : modes) {
+        const std::string idleOut = runChild(m.env, exe, measure);
+        const double idle = std::atof(idleOut.c_str());
+        // The competing renderer runs long enough for the whole loaded measurement.
+        const pid_t loader = fork();
+        if (loader == 0) {
+            const std::string testdata = "--testdata=" + data.string();
+            execl(exe.c_str(), exe.c_str(), "bench", "render", "--loop", "3600", testdata.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(3));  // its renderer is up and drawing
+        std::string loadedOut;
+        try {
+            loadedOut = runChild(m.env, exe, measure);
+        } catch (...) {
+            kill(loader, SIGKILL);
+            waitpid(loader, nullptr, 0);
+            throw;
+        }
+        kill(loader, SIGKILL);
+        waitpid(loader, nullptr, 0);
+        const double loaded = std::atof(loadedOut.c_str());
+        std::string policy = idleOut.substr(idleOut.find(' ') + 1);
+        if (!policy.empty() && policy.back() == '\n') policy.pop_back();
+        std::printf("%-34s alone %7.3f s   under load %7.3f s   %5.1fx   (OpenMP: %s)\n", m.name, idle, loaded, loaded / idle, policy.c_str());
+    }
+    std::printf("target: under load <= 3x alone\n");
+    return 0;
+}
+#endif
+
 } // namespace
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model"}, {});
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt"}, {"measure"});
+#ifdef KILN_WITH_TORCH
+    if (args.positional.size() == 1 && args.positional[0] == "load") return benchLoad(args);
+#endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
     if (args.positional.size() == 1 && args.positional[0] == "textgen") return benchTextgen(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|textgen [--testdata DIR] [--repeat N] [--model DIR]");
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|textgen|load [--testdata DIR] [--repeat N] [--model DIR]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
     const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";
