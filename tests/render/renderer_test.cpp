@@ -231,6 +231,22 @@ TEST(RenderComposite, FieldStopsAtMeshDepth) {
     EXPECT_NEAR(value(occluded, 48, 48, 2), 1.0f, 0.02f);
 }
 
+TEST(RenderApi, SceneAndViewDrawWhatTheConveniencesDraw) {
+    auto& r = sharedRenderer();
+    r.clear();
+    kiln::render::Scene& scene = r.scene();
+    const auto id = scene.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+    const kiln::render::View view{framedCamera(scene.bounds(), 96, 72), 96, 72, bareView()};
+    const auto viaView = r.renderImage(view);
+    EXPECT_EQ(viaView.u8, r.renderImage(view.camera, view.width, view.height, view.options).u8);
+    scene.setVisible(id, false);
+    EXPECT_FALSE(scene.bounds().valid);
+    EXPECT_FALSE(r.sceneBounds().valid);
+    EXPECT_NE(r.renderImage(view).u8, viaView.u8);
+    EXPECT_THROW(scene.setTransform(id + 1000, glm::mat4(1.0f)), kiln::Error);
+    EXPECT_THROW((void)r.renderImage(kiln::render::View{view.camera, 0, 72, {}}), kiln::Error);
+}
+
 TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
     kiln::render::RendererOptions options;
     options.validation = kiln::render::Validation::On;
