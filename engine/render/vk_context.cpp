@@ -118,6 +118,13 @@ void VkContext::addMessage(std::string message) {
     if (m_messages.size() < 1000) m_messages.push_back(std::move(message));
 }
 
+int VkContext::supportedSamples(int wanted) const {
+    const auto counts = properties.limits.framebufferColorSampleCounts & properties.limits.framebufferDepthSampleCounts;
+    for (int s : {8, 4, 2})
+        if (s <= wanted && (counts & toSampleBits(s))) return s;
+    return 1;
+}
+
 std::uint32_t VkContext::findMemoryType(std::uint32_t typeBits, vk::MemoryPropertyFlags flags) const {
     const auto mem = physical.getMemoryProperties();
     for (std::uint32_t i = 0; i < mem.memoryTypeCount; ++i)
@@ -200,6 +207,15 @@ void VkContext::uploadImage(GpuImage& img, const void* data, vk::DeviceSize size
 void VkContext::waitFence(vk::Fence fence) const {
     const vk::Result r = device.waitForFences(fence, VK_TRUE, std::uint64_t(60) * 1000000000ull);
     if (r != vk::Result::eSuccess) throw Error("Vulkan: the GPU did not finish within 60 s (device lost or hung)");
+}
+
+vk::SampleCountFlagBits toSampleBits(int samples) {
+    switch (samples) {
+    case 8: return vk::SampleCountFlagBits::e8;
+    case 4: return vk::SampleCountFlagBits::e4;
+    case 2: return vk::SampleCountFlagBits::e2;
+    default: return vk::SampleCountFlagBits::e1;
+    }
 }
 
 void transitionImage(const vk::raii::CommandBuffer& cb, vk::Image image, vk::ImageAspectFlags aspect, std::uint32_t baseMip, std::uint32_t mipCount,

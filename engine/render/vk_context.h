@@ -47,6 +47,9 @@ public:
     std::vector<std::string> messages() const;
     void addMessage(std::string message);
 
+    // The largest of 8, 4, 2 samples not above `wanted` that colour and depth targets support, else 1.
+    int supportedSamples(int wanted) const;
+
     std::uint32_t findMemoryType(std::uint32_t typeBits, vk::MemoryPropertyFlags flags) const;
     GpuBuffer createBuffer(vk::DeviceSize size, vk::BufferUsageFlags usage, bool hostVisible) const;
     // Device-local buffer filled through a staging copy (or directly when device memory is mappable).
@@ -76,6 +79,8 @@ private:
     std::vector<std::string> m_messages;
     bool m_deviceLocalIsHostVisible = false;
 };
+
+vk::SampleCountFlagBits toSampleBits(int samples);  // 2, 4 or 8; anything else is 1
 
 void transitionImage(const vk::raii::CommandBuffer& cb, vk::Image image, vk::ImageAspectFlags aspect, std::uint32_t baseMip, std::uint32_t mipCount,
                      vk::ImageLayout from, vk::ImageLayout to, vk::PipelineStageFlags srcStage, vk::AccessFlags srcAccess,

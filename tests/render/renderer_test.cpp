@@ -1,5 +1,6 @@
 // Renderer tests on whatever Vulkan device is present (lavapipe in CI): image baselines in the
 // f3d style, analytic splat checks, and agreement with the independent CPU reference.
+#include "render/image_compare.h"
 #include "render/splat_reference.h"
 #include "test_util.h"
 
@@ -38,32 +39,6 @@ kiln::core::Camera framedCamera(const kiln::core::Bounds& bounds, int width, int
     return orbit.toCamera();
 }
 
-struct Diff {
-    double meanAbs = 0.0;        // mean |a-b| over RGB, 0..255
-    double badFraction = 0.0;    // pixels with a channel off by more than 24
-    kiln::core::Image image;     // |a-b| x 4 for a reader
-};
-
-Diff diffImages(const kiln::core::Image& a, const kiln::core::Image& b) {
-    Diff d;
-    d.image = kiln::core::Image::makeU8(a.width, a.height, 3);
-    std::size_t bad = 0;
-    double sum = 0.0;
-    for (std::size_t p = 0; p < a.pixelCount(); ++p) {
-        int worst = 0;
-        for (int c = 0; c < 3; ++c) {
-            const int e = std::abs(int(a.u8[p * std::size_t(a.channels) + std::size_t(c)]) - int(b.u8[p * std::size_t(b.channels) + std::size_t(c)]));
-            sum += e;
-            worst = std::max(worst, e);
-            d.image.u8[p * 3 + std::size_t(c)] = std::uint8_t(std::min(255, e * 4));
-        }
-        if (worst > 24) ++bad;
-    }
-    d.meanAbs = sum / double(a.pixelCount() * 3);
-    d.badFraction = double(bad) / double(a.pixelCount());
-    return d;
-}
-
 // f3d-style baseline check: fails above the error budget and writes actual + diff images.
 // KILN_UPDATE_BASELINES=1 rewrites the committed baseline instead.
 void expectMatchesBaseline(const kiln::core::Image& actual, const std::string& name) {
@@ -79,10 +54,9 @@ void expectMatchesBaseline(const kiln::core::Image& actual, const std::string& n
     const kiln::core::Image expected = kiln::io::readImage(baseline);
     ASSERT_EQ(expected.width, actual.width);
     ASSERT_EQ(expected.height, actual.height);
-    const Diff d = diffImages(actual, expected);
+    const kiln::test::ImageDiff d = kiln::test::diffImages(actual, expected);
     kiln::io::writeImage(d.image, outDir / (name + ".diff.png"));
-    EXPECT_LT(d.meanAbs, 1.5) << name << ": mean error " << d.meanAbs << ", see " << outDir;
-    EXPECT_LT(d.badFraction, 0.005) << name << ": " << d.badFraction * 100 << "% of pixels differ, see " << outDir;
+    EXPECT_TRUE(kiln::test::withinBudget(d)) << name << ": " << kiln::test::describe(d) << ", see " << outDir;
 }
 
 kiln::core::Image renderFile(const fs::path& file, kiln::render::ViewOptions options = {}) {
@@ -255,6 +229,22 @@ TEST(RenderComposite, FieldStopsAtMeshDepth) {
     const auto occluded = r.renderImage(cam, 96, 96, unlit);
     EXPECT_NEAR(value(occluded, 48, 48, 0), 0.5f, 0.02f);
     EXPECT_NEAR(value(occluded, 48, 48, 2), 1.0f, 0.02f);
+}
+
+TEST(RenderApi, SceneAndViewDrawWhatTheConveniencesDraw) {
+    auto& r = sharedRenderer();
+    r.clear();
+    kiln::render::Scene& scene = r.scene();
+    const auto id = scene.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+    const kiln::render::View view{framedCamera(scene.bounds(), 96, 72), 96, 72, bareView()};
+    const auto viaView = r.renderImage(view);
+    EXPECT_EQ(viaView.u8, r.renderImage(view.camera, view.width, view.height, view.options).u8);
+    scene.setVisible(id, false);
+    EXPECT_FALSE(scene.bounds().valid);
+    EXPECT_FALSE(r.sceneBounds().valid);
+    EXPECT_NE(r.renderImage(view).u8, viaView.u8);
+    EXPECT_THROW(scene.setTransform(id + 1000, glm::mat4(1.0f)), kiln::Error);
+    EXPECT_THROW((void)r.renderImage(kiln::render::View{view.camera, 0, 72, {}}), kiln::Error);
 }
 
 TEST(RenderValidation, NoValidationMessagesForEveryFeature) {

@@ -1,0 +1,73 @@
+#include "render/device_resources.h"
+
+#include "render/shader_interface.h"
+
+#include <array>
+#include <vector>
+
+namespace kiln::render {
+
+namespace {
+
+vk::raii::DescriptorSetLayout makeSetLayout(const vk::raii::Device& device, vk::ArrayProxy<const vk::DescriptorSetLayoutBinding> bindings) {
+    return vk::raii::DescriptorSetLayout(device, vk::DescriptorSetLayoutCreateInfo({}, bindings));
+}
+
+vk::raii::PipelineLayout makePipelineLayout(const vk::raii::Device& device, const std::vector<vk::DescriptorSetLayout>& sets, std::uint32_t pushBytes) {
+    vk::PushConstantRange range(kPushStages, 0, pushBytes);
+    return vk::raii::PipelineLayout(device, vk::PipelineLayoutCreateInfo({}, sets, range));
+}
+
+vk::raii::Sampler makeSampler(const vk::raii::Device& device, vk::Filter filter, vk::SamplerMipmapMode mipmap, vk::SamplerAddressMode address,
+                              float maxLod = 0.0f) {
+    return vk::raii::Sampler(device, vk::SamplerCreateInfo({}, filter, filter, mipmap, address, address, address, 0.0f, VK_FALSE, 1.0f, VK_FALSE,
+                                                           vk::CompareOp::eNever, 0.0f, maxLod));
+}
+
+GpuImage makeOnePixel(const VkContext& ctx, const std::uint8_t (&rgba)[4]) {
+    GpuImage image = ctx.createImage(vk::ImageType::e2D, vk::Format::eR8G8B8A8Unorm, {1, 1, 1}, 1, vk::SampleCountFlagBits::e1,
+                                     vk::ImageUsageFlagBits::eSampled | vk::ImageUsageFlagBits::eTransferDst, vk::ImageAspectFlagBits::eColor);
+    ctx.uploadImage(image, rgba, 4);
+    return image;
+}
+
+} // namespace
+
+DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
+    const auto& dev = ctx.device;
+    std::array<vk::DescriptorPoolSize, 3> sizes = {vk::DescriptorPoolSize(vk::DescriptorType::eUniformBuffer, 64),
+                                                   vk::DescriptorPoolSize(vk::DescriptorType::eCombinedImageSampler, 20000),
+                                                   vk::DescriptorPoolSize(vk::DescriptorType::eStorageBuffer, 2000)};
+    pool = vk::raii::DescriptorPool(dev, vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 5000, sizes));
+
+    const auto fragment = vk::ShaderStageFlagBits::eFragment;
+    frameLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 2>{
+                                         vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eUniformBuffer, 1, kPushStages),
+                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eCombinedImageSampler, 1, fragment)});
+    std::array<vk::DescriptorSetLayoutBinding, 5> materialBindings;
+    for (std::uint32_t i = 0; i < 5; ++i) materialBindings[i] = vk::DescriptorSetLayoutBinding(i, vk::DescriptorType::eCombinedImageSampler, 1, fragment);
+    materialLayout = makeSetLayout(dev, materialBindings);
+    splatLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 2>{
+                                         vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eVertex),
+                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eVertex)});
+    fieldLayout = makeSetLayout(dev, vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eCombinedImageSampler, 1, fragment));
+
+    meshPipeLayout = makePipelineLayout(dev, {*frameLayout, *materialLayout}, sizeof(MeshPush));
+    linePipeLayout = makePipelineLayout(dev, {*frameLayout}, sizeof(LinePush));
+    splatPipeLayout = makePipelineLayout(dev, {*frameLayout, *splatLayout}, sizeof(SplatPush));
+    fieldPipeLayout = makePipelineLayout(dev, {*frameLayout, *fieldLayout}, sizeof(FieldPush));
+
+    textureSampler = makeSampler(dev, vk::Filter::eLinear, vk::SamplerMipmapMode::eLinear, vk::SamplerAddressMode::eRepeat, VK_LOD_CLAMP_NONE);
+    depthSampler = makeSampler(dev, vk::Filter::eNearest, vk::SamplerMipmapMode::eNearest, vk::SamplerAddressMode::eClampToEdge);
+    volumeSampler = makeSampler(dev, vk::Filter::eLinear, vk::SamplerMipmapMode::eNearest, vk::SamplerAddressMode::eClampToEdge);
+
+    white = makeOnePixel(ctx, {255, 255, 255, 255});
+    flatNormal = makeOnePixel(ctx, {128, 128, 255, 255});  // +Z in tangent space
+}
+
+vk::raii::DescriptorSet DeviceResources::allocateSet(vk::DescriptorSetLayout layout) const {
+    vk::raii::DescriptorSets sets(ctx.device, vk::DescriptorSetAllocateInfo(*pool, layout));
+    return std::move(sets.front());
+}
+
+} // namespace kiln::render

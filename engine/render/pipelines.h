@@ -1,0 +1,52 @@
+#pragma once
+
+// Internal to engine/render: the two render passes of a frame and the pipelines drawn in them,
+// built on first use and kept for the Renderer's lifetime.
+//
+// A frame is two passes over one offscreen target: the scene pass (meshes, wireframe, grid;
+// multisampled, resolving colour and depth) and the overlay pass (fields, splats, axis gizmo;
+// single-sampled, testing against the resolved mesh depth).
+#include "render/device_resources.h"
+
+#include <map>
+#include <memory>
+
+namespace kiln::render {
+
+inline constexpr vk::Format kColorFormat = vk::Format::eR16G16B16A16Sfloat;
+inline constexpr vk::Format kDepthFormat = vk::Format::eD32Sfloat;
+
+// The scene pass and its pipelines for one MSAA sample count.
+struct ScenePassSet {
+    int samples = 1;
+    vk::raii::RenderPass pass{nullptr};
+    vk::raii::Pipeline mesh{nullptr}, grid{nullptr};
+    vk::raii::Pipeline wire{nullptr};  // null when the device cannot draw lines as polygons (fillModeNonSolid)
+};
+
+class Pipelines {
+public:
+    explicit Pipelines(const DeviceResources& resources);
+
+    // Built on first use per sample count: MSAA changes with the view options.
+    ScenePassSet& scenePass(int samples);
+    vk::RenderPass overlayPass() const { return *m_overlayPass; }
+    vk::Pipeline field() const { return *m_field; }
+    vk::Pipeline splat() const { return *m_splat; }
+    vk::Pipeline gizmo() const { return *m_gizmo; }
+
+private:
+    enum class Kind { Mesh, Wire, Grid, Splat, Field, Gizmo };
+    vk::raii::Pipeline create(Kind kind, vk::RenderPass pass, int samples) const;
+    vk::raii::RenderPass createScenePass(int samples) const;
+    vk::raii::RenderPass createOverlayPass() const;
+
+    const DeviceResources& m_resources;
+    vk::raii::ShaderModule m_meshVert{nullptr}, m_meshFrag{nullptr}, m_wireVert{nullptr}, m_wireFrag{nullptr}, m_linesVert{nullptr},
+        m_linesFrag{nullptr}, m_splatVert{nullptr}, m_splatFrag{nullptr}, m_fieldVert{nullptr}, m_fieldFrag{nullptr};
+    vk::raii::RenderPass m_overlayPass{nullptr};
+    vk::raii::Pipeline m_splat{nullptr}, m_field{nullptr}, m_gizmo{nullptr};
+    std::map<int, std::unique_ptr<ScenePassSet>> m_scenePasses;
+};
+
+} // namespace kiln::render

@@ -1,0 +1,49 @@
+#pragma once
+
+// Internal to engine/render: what a Renderer owns, in the order it is built (and torn down in
+// reverse): device, shared device resources, pipelines, per-frame resources, the offscreen
+// target, the splat pass and the scene. Frame recording is in frame.cpp, the public methods
+// in renderer.cpp.
+#include "render/device_resources.h"
+#include "render/pipelines.h"
+#include "render/render_target.h"
+#include "render/renderer.h"
+#include "render/scene_impl.h"
+#include "render/splat_pass.h"
+
+namespace kiln::render {
+
+struct GuideLines;
+
+struct Renderer::Impl {
+    explicit Impl(const RendererOptions& options);
+
+    VkContext ctx;
+    DeviceResources resources;
+    Pipelines pipelines;
+    // Reused by every frame: one frame is in flight at a time (submitAndWait).
+    GpuBuffer frameUbo, lineVertices;
+    vk::raii::DescriptorSet frameSet{nullptr};
+    vk::raii::CommandBuffer cmd{nullptr};
+    vk::raii::Fence frameFence{nullptr};
+    RenderTarget target;
+    SplatPass splatPass;
+    Scene::Impl sceneData;
+    Scene scene{sceneData};
+    FrameStats stats;
+
+    // One frame, in the order the steps run (frame.cpp):
+    // size the target for the view, refresh splat orders, record, submit.
+    void prepareTarget(int width, int height, int msaaSamples);
+    void updateSplatOrders(const View& view, bool async);
+    // Records both passes into `cmd` (begun here, not ended). Colour ends in TRANSFER_SRC.
+    void recordFrame(const View& view);
+    void submitAndWait(vk::Semaphore wait = {}, vk::Semaphore signal = {});
+
+private:
+    FrameUniforms writeFrameUniforms(const View& view);
+    void recordScenePass(const View& view, const FrameUniforms& uniforms, const GuideLines& lines);
+    void recordOverlayPass(const View& view, const FrameUniforms& uniforms, const GuideLines& lines);
+};
+
+} // namespace kiln::render

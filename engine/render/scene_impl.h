@@ -1,0 +1,77 @@
+#pragma once
+
+// Internal to engine/render: what a Scene holds. Each object is one GPU copy (mesh, splat cloud
+// or radiance field) with its transform; the passes read these, the Scene API edits them.
+#include "render/device_resources.h"
+#include "render/scene.h"
+#include "render/shader_interface.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace kiln::render {
+
+struct MaterialGpu {
+    vk::raii::DescriptorSet set{nullptr};  // base colour, metallic-roughness, normal, emissive, occlusion
+    MeshPush push{};                       // factors; the model matrix is filled in per draw
+};
+
+struct MeshGpu {
+    GpuBuffer positions, normals, uvs, colors, indices;
+    std::vector<GpuImage> textures;
+    std::vector<MaterialGpu> materials;  // last one is the default material
+    struct Draw {
+        std::uint32_t firstIndex, indexCount;
+        std::size_t material;
+    };
+    std::vector<Draw> draws;  // one per submesh
+    std::size_t triangles = 0;
+};
+
+struct SplatsGpu {
+    GpuBuffer splats, order;  // SplatGpu per splat; back-to-front indices, rewritten by the splat pass
+    vk::raii::DescriptorSet set{nullptr};
+    std::shared_ptr<const std::vector<glm::vec3>> positions;  // CPU copy the sorter reads
+    std::size_t count = 0;
+    int shDegree = 0;
+    bool hasOrder = false;
+    glm::mat4 lastRequested{0.0f};  // view * model of the newest sort asked for
+};
+
+struct FieldGpu {
+    GpuImage volume;  // RGB colour + density, half floats
+    vk::raii::DescriptorSet set{nullptr};
+    glm::mat4 gridToLocal{1.0f};  // unit cube to the field's bounds
+    int maxResolution = 0;
+};
+
+struct SceneObject {
+    glm::mat4 transform{1.0f};
+    bool visible = true;
+    core::Bounds localBounds;
+    // Exactly one of these is set.
+    std::unique_ptr<MeshGpu> mesh;
+    std::unique_ptr<SplatsGpu> splats;
+    std::unique_ptr<FieldGpu> field;
+};
+
+// Uploads (scene_upload.cpp). Each validates its input and throws kiln::Error naming it.
+std::unique_ptr<MeshGpu> uploadMesh(const DeviceResources& resources, const core::Mesh& mesh);
+std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& resources, const core::GaussianCloud& cloud);
+std::unique_ptr<FieldGpu> uploadField(const DeviceResources& resources, const core::RadianceField& field);
+
+struct Scene::Impl {
+    explicit Impl(const DeviceResources& deviceResources) : resources(deviceResources) {}
+
+    const DeviceResources& resources;
+    std::map<ObjectId, SceneObject> objects;  // ordered by id: draws happen in the order objects were added
+    ObjectId nextId = 1;
+    // Called for each object removed, after the GPU is idle (the Renderer's splat pass forgets its sorts).
+    std::function<void(ObjectId)> onRemove;
+
+    core::Bounds bounds() const;
+};
+
+} // namespace kiln::render

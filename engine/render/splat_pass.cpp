@@ -1,0 +1,52 @@
+#include "render/splat_pass.h"
+
+#include <cstring>
+#include <vector>
+
+namespace kiln::render {
+
+void SplatPass::updateOrders(Scene::Impl& scene, const glm::mat4& view, bool async) {
+    if (async && !m_sorter) m_sorter = std::make_unique<AsyncSplatSorter>();
+    for (auto& [id, obj] : scene.objects) {
+        if (!obj.splats || !obj.visible) continue;
+        SplatsGpu& s = *obj.splats;
+        const glm::mat4 viewModel = view * obj.transform;
+        std::vector<std::uint32_t> order;
+        // The first presented frame of a cloud still sorts in place: it has no order to draw with yet.
+        if (async && s.hasOrder) {
+            if (m_sorter->takeResult(id, order)) std::memcpy(s.order.mapped, order.data(), order.size() * 4);
+            if (viewModel != s.lastRequested) {
+                m_sorter->request(id, s.positions, viewModel);
+                s.lastRequested = viewModel;
+            }
+            continue;
+        }
+        sortSplatsBackToFront(*s.positions, viewModel, order);
+        std::memcpy(s.order.mapped, order.data(), order.size() * 4);
+        s.hasOrder = true;
+        s.lastRequested = viewModel;
+    }
+}
+
+void SplatPass::forget(Scene::ObjectId id) {
+    if (m_sorter) m_sorter->forget(id);
+}
+
+std::size_t SplatPass::record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const {
+    const vk::PipelineLayout layout = *pass.resources.splatPipeLayout;
+    const int debug = mode == ShadingMode::SplatCenters ? kSplatDebugCenters : mode == ShadingMode::SplatEllipsoids ? kSplatDebugEllipsoids : kSplatDebugOff;
+    std::size_t splats = 0;
+    for (const auto& [id, obj] : scene.objects) {
+        if (!obj.visible || !obj.splats || obj.splats->count == 0) continue;
+        const SplatsGpu& s = *obj.splats;
+        pass.cmd.bindPipeline(vk::PipelineBindPoint::eGraphics, pass.pipelines.splat());
+        pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eGraphics, layout, 0, {pass.frameSet, *s.set}, {});
+        const SplatPush push{obj.transform, glm::ivec4(s.shDegree, debug, 0, 0)};
+        pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
+        pass.cmd.draw(4, std::uint32_t(s.count), 0, 0);
+        splats += s.count;
+    }
+    return splats;
+}
+
+} // namespace kiln::render

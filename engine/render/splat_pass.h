@@ -1,0 +1,30 @@
+#pragma once
+
+// Internal to engine/render: Gaussian splats in the overlay pass, and the depth sort they need.
+#include "render/pass_context.h"
+#include "render/scene_impl.h"
+#include "render/splat_sort.h"
+#include "render/view.h"
+
+#include <memory>
+
+namespace kiln::render {
+
+// Splats blend back to front, so each cloud's draw order follows the camera. Offscreen frames
+// sort on the calling thread (the image is exact for its camera); presented frames draw with the
+// newest order a worker has finished and ask for the next, so orbiting never waits for a sort.
+class SplatPass {
+public:
+    // Before recording: refreshes the order buffer of every visible cloud for `view` (world to camera).
+    void updateOrders(Scene::Impl& scene, const glm::mat4& view, bool async);
+    // An object left the scene: drops its pending and finished sorts.
+    void forget(Scene::ObjectId id);
+    // Draws every visible cloud, one instanced quad per splat, tested against the mesh depth.
+    // Returns the splats drawn.
+    std::size_t record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
+
+private:
+    std::unique_ptr<AsyncSplatSorter> m_sorter;  // made on the first presented frame
+};
+
+} // namespace kiln::render
