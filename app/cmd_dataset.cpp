@@ -1,7 +1,7 @@
 #include "cli.h"
 
 #include "core/error.h"
-#include "procgen/dataset.h"
+#include "procgen/v1/dataset.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +29,7 @@ int cmdDataset(int argc, char** argv) {
     if (!args.positional.empty()) throw Error("unexpected argument '" + args.positional.front() + "' (" + usage + ")");
     if (!args.has("count") || !args.has("out")) throw Error(usage);
 
-    procgen::DatasetOptions o;
+    procgen::v1::DatasetOptions o;
     o.count = args.getInt("count", 0, 1, 999999);
     o.outDir = args.get("out");
     if (o.outDir.empty()) throw Error("--out needs a folder");
@@ -42,7 +42,7 @@ int cmdDataset(int argc, char** argv) {
     o.threads = 2;
 
     core::Progress progress = terminalProgress();
-    const procgen::DatasetSummary s = procgen::buildDataset(o, progress);
+    const procgen::v1::DatasetSummary s = procgen::v1::buildDataset(o, progress);
     std::printf("dataset: %d items (%d train, %d val; %d validation triples) in %.1f s -> %s\n", s.items, s.train, s.val, s.valTriples,
                 s.seconds, s.manifest.string().c_str());
     return 0;

@@ -1,4 +1,5 @@
 // kiln-studio: the Qt desktop studio. Argument handling only; the window lives in ui/.
+#include "models/compute.h"
 #include "ui/main_window.h"
 #include "ui/theme.h"
 
@@ -21,6 +22,8 @@ bool haveDisplay() {
 } // namespace
 
 int main(int argc, char** argv) {
+    // Generation jobs share the cores with the viewport's renderer (lavapipe draws on the CPU).
+    kiln::models::prepareComputeEnvironment(argc, argv);
     if (!haveDisplay()) {
         std::fprintf(stderr,
                      "kiln-studio: no display (DISPLAY is not set). Run it in a desktop session, or under a virtual one:\n"

@@ -1,101 +1,123 @@
 #pragma once
 
-// Kiln's procedural asset library: parametric generators for everyday object categories, each
-// sample a clean vertex-coloured Mesh plus captions generated from its parameters. It is the
-// training data of the text->3D generator (engine/textgen) and the reference shapes of its
-// evaluation. Deterministic: the same AssetParams always give the same mesh and captions.
+// Kiln's procedural asset library (v2): parametric categories of everyday objects, each asset a
+// set of named parts with their own procedural PBR materials baked into one UV atlas, with
+// captions that say what every part is made of. It is the training data of every Kiln generator
+// and the ground truth of their evaluation. Deterministic: the same AssetParams always give the
+// same mesh, textures and captions.
 
 #include "core/gaussian_cloud.h"
 #include "core/mesh.h"
+#include "procgen/materials.h"
 
 #include <cstdint>
-#include <random>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace kiln::procgen {
 
-// A named colour of the palette captions use. rgb is linear (what Mesh::colors and splat SH
-// DC store); srgb is the 8-bit display value.
-struct PaletteColour {
-    std::string name;          // "red", "dark green" is not used: single words only
-    float rgb[3];              // linear RGB 0..1
-    std::uint8_t srgb[3];      // 8-bit sRGB display value (rgb is its linearisation)
-};
-
-enum class MaterialKind : std::uint8_t { Wood, Metal, Ceramic, Stone, Plastic };
-
-struct MaterialInfo {
-    MaterialKind kind;
-    std::string name;          // caption word: "wooden", "metal", "ceramic", "stone", "plastic"
-    float roughness;
-    float metalness;
-    std::string noun;          // "wood", "metal", "ceramic", "stone", "plastic" ("made of wood")
-};
-
 // One discrete style of a category (it changes the shape, and the caption names it).
 struct StyleInfo {
-    std::string name;          // short id, "round-legs"
-    std::string phrase;        // what captions say for it: "with four round legs"
+    std::string name;    // id: "armrests"
+    std::string phrase;  // caption phrase: "with armrests"
+};
+
+// A part of a category ("seat", "legs"). Parts of one material group share a material.
+struct PartSlot {
+    std::string name;
+    int group = 0;
+};
+
+// A group of parts that share one material ("the seat and back", "the frame").
+struct MaterialGroup {
+    std::string noun;                       // caption noun: "seat", "legs", "frame"
+    bool plural = false;                    // "legs" (black metal legs) vs "seat" (a dark wooden seat)
+    std::vector<MaterialKind> materials;    // what it may be made of
+};
+
+// A proportion an edit can change ("legs" longer or shorter).
+struct EditableKnob {
+    std::string knob;      // Knobs name: "leg-length"
+    std::string more;      // "make the legs longer"
+    std::string less;      // "make the legs shorter"
 };
 
 struct CategoryInfo {
-    std::string name;                       // caption noun, single word: "chair"
-    std::vector<StyleInfo> styles;          // >= 2
-    std::vector<MaterialKind> materials;    // materials that make sense for this category
+    std::string name;                       // caption noun, one word: "chair"
+    std::string family;                     // "furniture", "vessel", "nature", "prop", "tool", "structure"
+    std::vector<StyleInfo> styles;          // >= 3
+    std::vector<PartSlot> slots;            // every part the category can have
+    std::vector<MaterialGroup> groups;      // >= 1
+    float minSize = 0.0f, maxSize = 0.0f;   // range of the largest dimension, metres
+    std::vector<EditableKnob> editable;
 };
 
-const std::vector<PaletteColour>& palette();        // >= 12 colours, distinct in Lab
-const std::vector<MaterialInfo>& materials();       // indexed by MaterialKind
-const std::vector<CategoryInfo>& categories();      // >= 16 categories
+const std::vector<CategoryInfo>& categories();  // >= 36
+int categoryIndex(const std::string& name);     // -1 when unknown
 
-// Everything that determines a sample. `shapeSeed` drives the continuous proportions
-// (heights, radii, part counts) within the category's ranges.
+// Everything that determines an asset.
 struct AssetParams {
-    int category = 0;          // index into categories()
-    int style = 0;             // index into categories()[category].styles
-    int colour = 0;            // index into palette()
-    MaterialKind material = MaterialKind::Wood;
-    std::uint64_t shapeSeed = 0;
+    int category = 0;
+    int style = 0;
+    std::vector<MaterialSpec> materials;   // one per material group of the category
+    std::uint64_t shapeSeed = 0;           // drives every continuous proportion
+    std::map<std::string, float> knobs;    // proportions set explicitly (edits), position in range
+    bool operator==(const AssetParams&) const = default;
+};
+
+struct PartInfo {
+    std::string slot;
+    int group = 0;
+    MaterialSpec material;
+    std::uint32_t firstTriangle = 0, triangleCount = 0;  // its triangles in the asset's mesh
+    MaterialFrame frame;                                 // its solid-texture frame
 };
 
 struct ProcAsset {
     AssetParams params;
-    core::Mesh mesh;                        // +Y up, resting on y = 0, centred on x/z, metres
-    std::string caption;                    // "a short round blue ceramic vase"
-    std::vector<std::string> paraphrases;   // >= 3 other wordings naming the same
-                                            // category, colour, style and material
+    // +Y up, resting on y = 0, centred on x/z, metres. One submesh and material per part, all
+    // sharing one atlas: textures 0 base colour, 1 metallic-roughness, 2 normal (when baked).
+    core::Mesh mesh;
+    std::vector<PartInfo> parts;
+    std::vector<std::uint16_t> triangleParts;  // part index of every triangle
+    std::map<std::string, float> knobs;        // every proportion's position in its range
+    std::string caption;                       // "a chair with a dark wooden seat and black metal legs"
+    std::vector<std::string> paraphrases;      // >= 3 other wordings of the same
+    float atlasDensity = 0.0f;                 // texels per metre
 };
 
-// Throws kiln::Error on out-of-range indices or a material the category does not allow.
-ProcAsset generate(const AssetParams& params);
-
-// Uniformly random style, colour, allowed material and shape seed for `category`.
-AssetParams randomParams(int category, std::mt19937_64& rng);
-
-// The train/validation split of the dataset: whether the (category, style, colour) combination
-// is held out for validation. A fixed hash of the triple (independent of any dataset seed) picks
-// about `valFraction` of the triples; when valFraction > 0 every category gets at least one
-// validation triple and keeps at least one training triple. Throws on out-of-range indices.
-bool isValidationTriple(int category, int style, int colour, double valFraction);
-
-// Gaussian splats on the surface: area-weighted samples (stratified so coverage is even),
-// each flat along the surface normal (thin scale on the normal axis, tangent scale from the
-// sample spacing), opacity near 1, SH degree 0 colour from the vertex colour sRGB-encoded (splat
-// colours are display values, as in 3DGS). Deterministic.
-// Splats are in the mesh's own frame (+Y up, metres); tangent log-scale log(sqrt(area / count)),
-// normal log-scale that minus log(20); opacity logit(0.95).
-core::GaussianCloud sampleSplats(const core::Mesh& mesh, int count, std::uint64_t seed);
-
-// Area-weighted surface points with their colours (linear RGB), deterministic. Stratified:
-// systematic sampling along the cumulative area (each triangle gets its expected count, rounded)
-// paired with a golden-ratio sequence inside the triangle. Normals are the geometric face
-// normals, turned to agree with the vertex normals. Throws on a mesh without surface area.
-struct SurfaceSample {
-    std::vector<glm::vec3> positions;
-    std::vector<glm::vec3> normals;
-    std::vector<glm::vec3> colours;
+struct GenerateOptions {
+    int textureSize = 512;  // atlas texels per side; 0 = no textures (geometry, UVs, captions only)
 };
-SurfaceSample sampleSurface(const core::Mesh& mesh, int count, std::uint64_t seed);
+
+// Throws kiln::Error on out-of-range indices or a material a group does not allow.
+ProcAsset generate(const AssetParams& params, const GenerateOptions& options = {});
+
+// Uniformly random style and shape seed; materials: one for the whole asset, or per group.
+AssetParams randomParams(int category, std::uint64_t seed);
+
+// Captions of `params` (the first is the caption, then the paraphrases), without building it.
+std::vector<std::string> captions(const AssetParams& params, const std::map<std::string, float>& knobs = {});
+
+// The material of part `part` of `asset` at a point on its surface.
+SurfacePoint surfaceAt(const ProcAsset& asset, int part, const glm::vec3& position);
+
+// Area-weighted surface samples with their appearance, stratified (each triangle its expected
+// share, golden-ratio points inside), deterministic.
+struct SurfaceSamples {
+    std::vector<glm::vec3> positions, normals, albedo;  // albedo linear
+    std::vector<float> roughness, metallic;
+    std::vector<std::uint16_t> part;
+};
+SurfaceSamples sampleSurface(const ProcAsset& asset, int count, std::uint64_t seed);
+
+// Flat Gaussian splats on the surface coloured by the material (sRGB DC, as 3DGS stores them).
+core::GaussianCloud sampleSplats(const ProcAsset& asset, int count, std::uint64_t seed);
+
+// The dataset's splits: (category, first group's colour, first group's material) triples held
+// out of training, and whole categories held out for generalisation tests.
+bool isHeldOutTriple(int category, int colour, MaterialKind material, double fraction);
+const std::vector<std::string>& heldOutCategories();
 
 } // namespace kiln::procgen

@@ -1,6 +1,6 @@
 #include "textgen/text_bench.h"
 
-#include "procgen/procgen.h"
+#include "procgen/v1/procgen.h"
 #include "textgen/model.h"
 #include "textgen/model_file.h"
 #include "textgen/text_to_3d.h"
@@ -32,8 +32,8 @@ TextBenchResult benchTextTo3d(const std::filesystem::path& modelDir, int repeat)
     const ModelFile mf = readModelFile(dir);
     TextBenchResult r;
 
-    const procgen::ProcAsset asset = procgen::generate(procgen::AssetParams{.category = 0, .style = 0, .colour = 0, .material = procgen::MaterialKind::Wood, .shapeSeed = 1});
-    const core::GaussianCloud splats = procgen::sampleSplats(asset.mesh, 4096, 1);
+    const procgen::v1::ProcAsset asset = procgen::v1::generate(procgen::v1::AssetParams{.category = 0, .style = 0, .colour = 0, .material = procgen::v1::MaterialKind::Wood, .shapeSeed = 1});
+    const core::GaussianCloud splats = procgen::v1::sampleSplats(asset.mesh, 4096, 1);
     std::vector<glm::vec3> colours(splats.size());
     for (std::size_t i = 0; i < splats.size(); ++i)
         for (int c = 0; c < 3; ++c) colours[i][c] = 0.5f + core::kShC0 * splats.sh[i * 3 + std::size_t(c)];

@@ -174,7 +174,7 @@ TEST(TextToShapeNet, ShapesZeroInitAndGradients) {
 // ---- End to end: dataset -> training -> generation -> evaluation ---------------------------
 
 #include "io/binary_reader.h"
-#include "procgen/dataset.h"
+#include "procgen/v1/dataset.h"
 #include "textgen/eval.h"
 #include "textgen/text_to_3d.h"
 #include "textgen/train.h"
@@ -197,14 +197,14 @@ fs::path outDir(const std::string& name) {
 // A small dataset and a tiny model per test: CTest runs each test in its own process, in parallel,
 // so tests never share a folder.
 fs::path tinyDataset(const std::string& tag) {
-    procgen::DatasetOptions o;
+    procgen::v1::DatasetOptions o;
     o.outDir = outDir(tag + "-data");
     o.count = 90;
     o.splats = 512;
     o.views = 0;
     o.seed = 5;
     core::Progress progress;
-    procgen::buildDataset(o, progress);
+    procgen::v1::buildDataset(o, progress);
     return o.outDir;
 }
 
@@ -362,14 +362,14 @@ TEST(TextTo3dGeneration, DeterministicForASeedAndClearOnBadInput) {
 TEST(TextTo3dBundledModel, MeetsRelaxedAccuracyBarOnHeldOutPrompts) {
     const fs::path model = bundledModelPath();
     ASSERT_TRUE(fs::is_regular_file(model / "config.json")) << model;
-    procgen::DatasetOptions d;
+    procgen::v1::DatasetOptions d;
     d.outDir = outDir("bundled-eval-data");
     d.count = 540;
     d.splats = 1024;
     d.views = 0;
     d.seed = 11;
     core::Progress progress;
-    procgen::buildDataset(d, progress);
+    procgen::v1::buildDataset(d, progress);
     EvalOptions o;
     o.model = model;
     o.data = d.outDir;

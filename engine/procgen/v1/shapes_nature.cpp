@@ -7,7 +7,7 @@
 #include <cstring>
 #include <numbers>
 
-namespace kiln::procgen::detail {
+namespace kiln::procgen::v1::detail {
 
 namespace {
 
@@ -209,4 +209,4 @@ void addNature(std::vector<CategoryDef>& out) {
                    cactus});
 }
 
-} // namespace kiln::procgen::detail
+} // namespace kiln::procgen::v1::detail

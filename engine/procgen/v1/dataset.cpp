@@ -1,4 +1,4 @@
-#include "procgen/dataset.h"
+#include "procgen/v1/dataset.h"
 
 #include "core/asset.h"
 #include "core/error.h"
@@ -25,7 +25,7 @@
 
 namespace fs = std::filesystem;
 
-namespace kiln::procgen {
+namespace kiln::procgen::v1 {
 
 namespace {
 
@@ -234,4 +234,4 @@ DatasetSummary buildDataset(const DatasetOptions& o, core::Progress& progress, c
     return summary;
 }
 
-} // namespace kiln::procgen
+} // namespace kiln::procgen::v1

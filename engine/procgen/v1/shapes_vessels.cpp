@@ -5,7 +5,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace kiln::procgen::detail {
+namespace kiln::procgen::v1::detail {
 
 namespace {
 
@@ -215,4 +215,4 @@ void addVessels(std::vector<CategoryDef>& out) {
     out.push_back({"crate", {{"slatted", "with slatted sides"}, {"closed", "with a closed lid"}}, {M::Wood, M::Plastic, M::Metal}, crate});
 }
 
-} // namespace kiln::procgen::detail
+} // namespace kiln::procgen::v1::detail

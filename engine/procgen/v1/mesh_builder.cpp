@@ -10,7 +10,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace kiln::procgen::detail {
+namespace kiln::procgen::v1::detail {
 
 std::uint64_t mix64(std::uint64_t x) {
     x += 0x9E3779B97F4A7C15ull;
@@ -349,4 +349,4 @@ core::Mesh MeshBuilder::finish(const core::Material& material) {
     return m;
 }
 
-} // namespace kiln::procgen::detail
+} // namespace kiln::procgen::v1::detail

@@ -16,7 +16,7 @@
 #include <functional>
 #include <vector>
 
-namespace kiln::procgen::detail {
+namespace kiln::procgen::v1::detail {
 
 // Deterministic, platform-independent random numbers for shape proportions (std:: distributions
 // differ between standard libraries; the dataset must not).
@@ -86,4 +86,4 @@ glm::mat4 rotationX(float a);
 glm::mat4 rotationY(float a);
 glm::mat4 rotationZ(float a);
 
-} // namespace kiln::procgen::detail
+} // namespace kiln::procgen::v1::detail

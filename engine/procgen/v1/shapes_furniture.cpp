@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 
-namespace kiln::procgen::detail {
+namespace kiln::procgen::v1::detail {
 
 namespace {
 
@@ -181,4 +181,4 @@ void addFurniture(std::vector<CategoryDef>& out) {
     out.push_back({"lamp", {{"floor", "with a long pole"}, {"desk", "with a round base"}}, {M::Metal, M::Ceramic, M::Plastic}, lamp});
 }
 
-} // namespace kiln::procgen::detail
+} // namespace kiln::procgen::v1::detail

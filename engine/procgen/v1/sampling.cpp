@@ -1,5 +1,5 @@
 // Surface sampling and splat initialisation from procedural meshes.
-#include "procgen/procgen.h"
+#include "procgen/v1/procgen.h"
 
 #include "core/color.h"
 #include "core/error.h"
@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace kiln::procgen {
+namespace kiln::procgen::v1 {
 
 namespace {
 
@@ -118,4 +118,4 @@ core::GaussianCloud sampleSplats(const core::Mesh& mesh, int count, std::uint64_
     return cloud;
 }
 
-} // namespace kiln::procgen
+} // namespace kiln::procgen::v1

@@ -4,12 +4,12 @@
 // phrase captions use for them), the materials that make sense for it and a shape function.
 
 #include "mesh_builder.h"
-#include "procgen/procgen.h"
+#include "procgen/v1/procgen.h"
 
 #include <string>
 #include <vector>
 
-namespace kiln::procgen::detail {
+namespace kiln::procgen::v1::detail {
 
 struct StyleDef {
     std::string name;    // id: "round-legs"
@@ -49,4 +49,4 @@ inline std::string extremeWord(float t, const char* low, const char* high) {
 inline constexpr glm::vec3 kFlameColour{1.0f, 0.55f, 0.08f};
 inline constexpr glm::vec3 kWickColour{0.02f, 0.02f, 0.02f};
 
-} // namespace kiln::procgen::detail
+} // namespace kiln::procgen::v1::detail

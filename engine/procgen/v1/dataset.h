@@ -14,13 +14,13 @@
 // so validation items show (category, colour, style) combinations never seen together in training.
 
 #include "core/progress.h"
-#include "procgen/procgen.h"
+#include "procgen/v1/procgen.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 
-namespace kiln::procgen {
+namespace kiln::procgen::v1 {
 
 struct DatasetOptions {
     std::filesystem::path outDir;
@@ -56,4 +56,4 @@ std::string datasetItemId(int index);
 // failed or cancelled build never leaves a manifest naming missing files.
 DatasetSummary buildDataset(const DatasetOptions& options, core::Progress& progress, const core::CancelToken& cancel = {});
 
-} // namespace kiln::procgen
+} // namespace kiln::procgen::v1

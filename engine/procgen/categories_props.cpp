@@ -1,0 +1,8 @@
+// Props categories of the procedural library (procgen/category_defs.h).
+#include "procgen/category_defs.h"
+
+namespace kiln::procgen::detail {
+
+void addProps(std::vector<CategoryDef>& out) { (void)out; }
+
+} // namespace kiln::procgen::detail
