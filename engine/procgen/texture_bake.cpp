@@ -125,41 +125,60 @@ BakedAtlas bakeAtlas(const std::vector<PartMesh>& parts, int size, float density
             };
             normal[k] = glm::normalize(glm::vec3(-slope(1, 0), slope(0, 1), 1.0f));
         }
-    // Gutters: each ring of uncovered texels takes the mean of its covered neighbours.
+    // Gutters: each ring of uncovered texels takes the mean of its covered neighbours. Only the
+    // frontier (uncovered texels next to covered ones) is visited, ring after ring.
     std::vector<std::uint8_t> covered(n);
     for (std::size_t k = 0; k < n; ++k) covered[k] = out.texelPart[k] >= 0;
-    std::vector<std::size_t> ring;
-    for (int pass = 0; pass < dilate; ++pass) {
-        ring.clear();
-        for (int y = 0; y < size; ++y)
-            for (int x = 0; x < size; ++x) {
-                const std::size_t k = std::size_t(y) * std::size_t(size) + std::size_t(x);
-                if (covered[k]) continue;
-                glm::vec3 a(0.0f), nr(0.0f);
-                float r = 0.0f, mt = 0.0f;
-                int count = 0;
-                for (int dy = -1; dy <= 1; ++dy)
-                    for (int dx = -1; dx <= 1; ++dx) {
-                        const int xx = x + dx, yy = y + dy;
-                        if ((dx == 0 && dy == 0) || xx < 0 || yy < 0 || xx >= size || yy >= size) continue;
-                        const std::size_t j = std::size_t(yy) * std::size_t(size) + std::size_t(xx);
-                        if (covered[j] != 1) continue;
-                        a += albedo[j];
-                        nr += normal[j];
-                        r += rough[j];
-                        mt += metal[j];
-                        ++count;
-                    }
-                if (count == 0) continue;
-                albedo[k] = a / float(count);
-                normal[k] = glm::normalize(nr);
-                rough[k] = r / float(count);
-                metal[k] = mt / float(count);
-                ring.push_back(k);
+    auto neighbours = [&](std::size_t k, auto&& fn) {
+        const int x = int(k % std::size_t(size)), y = int(k / std::size_t(size));
+        for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+                const int xx = x + dx, yy = y + dy;
+                if ((dx == 0 && dy == 0) || xx < 0 || yy < 0 || xx >= size || yy >= size) continue;
+                fn(std::size_t(yy) * std::size_t(size) + std::size_t(xx));
             }
-        if (ring.empty()) break;
-        for (const std::size_t k : ring) covered[k] = 2;  // counted as covered from the next pass on
+    };
+    std::vector<std::size_t> frontier, ring;
+    std::vector<std::uint8_t> queued(n, 0);
+    for (std::size_t k = 0; k < n; ++k)
+        if (!covered[k]) {
+            bool touches = false;
+            neighbours(k, [&](std::size_t j) { touches |= covered[j] != 0; });
+            if (touches) {
+                frontier.push_back(k);
+                queued[k] = 1;
+            }
+        }
+    for (int pass = 0; pass < dilate && !frontier.empty(); ++pass) {
+        ring.clear();
+        for (const std::size_t k : frontier) {
+            glm::vec3 a(0.0f), nr(0.0f);
+            float r = 0.0f, mt = 0.0f;
+            int count = 0;
+            neighbours(k, [&](std::size_t j) {
+                if (!covered[j]) return;
+                a += albedo[j];
+                nr += normal[j];
+                r += rough[j];
+                mt += metal[j];
+                ++count;
+            });
+            if (count == 0) continue;
+            albedo[k] = a / float(count);
+            normal[k] = glm::normalize(nr);
+            rough[k] = r / float(count);
+            metal[k] = mt / float(count);
+            ring.push_back(k);
+        }
         for (const std::size_t k : ring) covered[k] = 1;
+        frontier.clear();
+        for (const std::size_t k : ring)
+            neighbours(k, [&](std::size_t j) {
+                if (!covered[j] && !queued[j]) {
+                    queued[j] = 1;
+                    frontier.push_back(j);
+                }
+            });
     }
     out.baseColor = core::Image::makeU8(size, size, 3);
     out.metallicRoughness = core::Image::makeU8(size, size, 3);
