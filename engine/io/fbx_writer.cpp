@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 #include "io/texture_files.h"
 
 #include <zlib.h>
@@ -84,48 +85,48 @@ public:
 
     // The children and the null record that closes their list; the file's top level is written
     // this way from a nameless root.
-    void writeChildren(std::vector<std::uint8_t>& out, bool wide) const {
+    void writeChildren(BinaryWriter& out, bool wide) const {
         for (const auto& c : m_children) c->write(out, wide);
-        out.insert(out.end(), nullRecordSize(wide), 0);
+        out.putZeros(nullRecordSize(wide));
     }
 
-    void write(std::vector<std::uint8_t>& out, bool wide) const {
+    void write(BinaryWriter& out, bool wide) const {
         const std::uint64_t end = out.size() + size(wide);
         if (!wide && end > std::numeric_limits<std::uint32_t>::max())
             throw Error("the FBX 7.4 file would exceed 4 GiB; write FBX 7.5 instead");
-        putUint(out, end, wide);
-        putUint(out, m_count, wide);
-        putUint(out, m_props.size(), wide);
-        out.push_back(std::uint8_t(m_name.size()));
-        out.insert(out.end(), m_name.begin(), m_name.end());
-        out.insert(out.end(), m_props.begin(), m_props.end());
+        putOffset(out, end, wide);
+        putOffset(out, m_count, wide);
+        putOffset(out, m_props.size(), wide);
+        out.put(std::uint8_t(m_name.size()));
+        out.putArray(std::span<const char>(m_name));
+        out.putBytes(m_props.bytes());
         if (hasNullRecord()) writeChildren(out, wide);
     }
 
-    static void putUint(std::vector<std::uint8_t>& out, std::uint64_t v, bool wide) {
-        for (int i = 0; i < (wide ? 8 : 4); ++i) out.push_back(std::uint8_t(v >> (8 * i)));
+private:
+    // Node header fields: 32-bit below FBX 7.5, 64-bit from 7.5 on.
+    static void putOffset(BinaryWriter& out, std::uint64_t v, bool wide) {
+        if (wide) out.put(v);
+        else out.put(std::uint32_t(v));
     }
 
-private:
     // A child list (even an empty one, "Node: {}") ends in a null record; a node with only
     // properties has none, which is how readers tell "P: 1" from "P: 1 {}".
-    bool hasNullRecord() const { return !m_children.empty() || m_props.empty(); }
+    bool hasNullRecord() const { return !m_children.empty() || m_props.size() == 0; }
 
     template <class T>
     Node& scalar(char code, T v) {
-        m_props.push_back(std::uint8_t(code));
-        const auto* b = reinterpret_cast<const std::uint8_t*>(&v);  // little-endian hosts only (x86-64, arm64)
-        m_props.insert(m_props.end(), b, b + sizeof(T));
+        m_props.put(std::uint8_t(code));
+        m_props.put(v);
         ++m_count;
         return *this;
     }
 
     Node& blob(char code, const void* data, std::size_t n) {
         if (n > std::numeric_limits<std::uint32_t>::max()) throw Error("FBX property larger than 4 GiB");
-        m_props.push_back(std::uint8_t(code));
-        putU32(std::uint32_t(n));
-        const auto* b = static_cast<const std::uint8_t*>(data);
-        m_props.insert(m_props.end(), b, b + n);
+        m_props.put(std::uint8_t(code));
+        m_props.put(std::uint32_t(n));
+        m_props.putBytes({static_cast<const std::uint8_t*>(data), n});
         ++m_count;
         return *this;
     }
@@ -134,34 +135,29 @@ private:
         const std::size_t bytes = count * stride;
         if (count > std::numeric_limits<std::uint32_t>::max() || bytes > std::numeric_limits<std::uint32_t>::max())
             throw Error("FBX array larger than 4 GiB");
-        m_props.push_back(std::uint8_t(code));
-        putU32(std::uint32_t(count));
+        m_props.put(std::uint8_t(code));
+        m_props.put(std::uint32_t(count));
         // Like Autodesk's converter: small arrays raw, larger ones deflated.
         if (bytes <= 128) {
-            putU32(0);
-            putU32(std::uint32_t(bytes));
-            const auto* b = static_cast<const std::uint8_t*>(data);
-            m_props.insert(m_props.end(), b, b + bytes);
+            m_props.put(std::uint32_t(0));
+            m_props.put(std::uint32_t(bytes));
+            m_props.putBytes({static_cast<const std::uint8_t*>(data), bytes});
         } else {
             uLongf packed = compressBound(uLong(bytes));
             std::vector<std::uint8_t> z(packed);
             if (compress2(z.data(), &packed, static_cast<const Bytef*>(data), uLong(bytes), Z_DEFAULT_COMPRESSION) != Z_OK)
                 throw Error("FBX: zlib compression failed");
-            putU32(1);
-            putU32(std::uint32_t(packed));
-            m_props.insert(m_props.end(), z.begin(), z.begin() + std::ptrdiff_t(packed));
+            m_props.put(std::uint32_t(1));
+            m_props.put(std::uint32_t(packed));
+            m_props.putBytes({z.data(), std::size_t(packed)});
         }
         ++m_count;
         return *this;
     }
 
-    void putU32(std::uint32_t v) {
-        for (int i = 0; i < 4; ++i) m_props.push_back(std::uint8_t(v >> (8 * i)));
-    }
-
     std::string m_name;
     std::uint32_t m_count = 0;
-    std::vector<std::uint8_t> m_props;
+    BinaryWriter m_props;
     std::vector<std::unique_ptr<Node>> m_children;
 };
 
@@ -622,20 +618,21 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
     root.child("Takes").child("Current").str("");
 
     // Serialise: header, top-level nodes and their closing null record, footer.
-    std::vector<std::uint8_t> out(std::begin(kMagic), std::end(kMagic));
-    Node::putUint(out, std::uint32_t(options.version), false);
+    BinaryWriter out;
+    out.putArray(std::span<const char>(kMagic));
+    out.put(std::uint32_t(options.version));
     root.writeChildren(out, wide);
     // Footer: id, 4 zero bytes, zero padding to a 16-byte boundary (16 when already aligned),
     // version, 120 zero bytes, magic.
-    out.insert(out.end(), std::begin(kFooterId), std::end(kFooterId));
-    out.insert(out.end(), 4, 0);
+    out.putBytes(kFooterId);
+    out.putZeros(4);
     std::size_t pad = ((out.size() + 15) & ~std::size_t(15)) - out.size();
     if (pad == 0) pad = 16;
-    out.insert(out.end(), pad, 0);
-    Node::putUint(out, std::uint32_t(options.version), false);
-    out.insert(out.end(), 120, 0);
-    out.insert(out.end(), std::begin(kFooterMagic), std::end(kFooterMagic));
-    writeFileBytes(path, out);
+    out.putZeros(pad);
+    out.put(std::uint32_t(options.version));
+    out.putZeros(120);
+    out.putBytes(kFooterMagic);
+    writeFileBytes(path, out.bytes());
 }
 
 } // namespace kiln::io

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,6 @@ namespace kiln::io {
 namespace {
 
 constexpr std::uint32_t kGlbMagic = 0x46546C67u, kJsonChunk = 0x4E4F534Au, kBinChunk = 0x004E4942u;
-
-void putU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(std::uint8_t(v >> (8 * i)));
-}
 
 json* member(json& object, const char* key) {
     if (!object.is_object()) return nullptr;
@@ -156,20 +153,20 @@ void save(const GltfFile& f, const fs::path& path, bool glb) {
     while (bin.size() % 4) bin.push_back(0);
     const bool withBin = f.haveBin && !bin.empty();
     const std::size_t total = 12 + 8 + text.size() + (withBin ? 8 + bin.size() : 0);
-    std::vector<std::uint8_t> out;
+    BinaryWriter out;
     out.reserve(total);
-    putU32(out, kGlbMagic);
-    putU32(out, 2);
-    putU32(out, std::uint32_t(total));
-    putU32(out, std::uint32_t(text.size()));
-    putU32(out, kJsonChunk);
-    out.insert(out.end(), text.begin(), text.end());
+    out.put(kGlbMagic);
+    out.put(std::uint32_t(2));
+    out.put(std::uint32_t(total));
+    out.put(std::uint32_t(text.size()));
+    out.put(kJsonChunk);
+    out.putArray(std::span<const char>(text));
     if (withBin) {
-        putU32(out, std::uint32_t(bin.size()));
-        putU32(out, kBinChunk);
-        out.insert(out.end(), bin.begin(), bin.end());
+        out.put(std::uint32_t(bin.size()));
+        out.put(kBinChunk);
+        out.putBytes(bin);
     }
-    writeFileBytes(path, out);
+    writeFileBytes(path, out.bytes());
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
@@ -175,25 +176,12 @@ void syncDirectory(const fs::path& dir) {
     if (fd.get() >= 0) ::fsync(fd.get());
 }
 
-class ByteWriter {
-public:
-    template <class T>
-    void put(const T& value) {
-        static_assert(std::is_trivially_copyable_v<T>);
-        const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-        m_bytes.insert(m_bytes.end(), p, p + sizeof(T));
-    }
-    void putBytes(Bytes bytes) { m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end()); }
-    void putString(const std::string& s) {
-        if (s.size() > UINT32_MAX) throw Error("text of " + std::to_string(s.size()) + " bytes is too long to save");
-        put(std::uint32_t(s.size()));
-        putBytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-    }
-    std::vector<std::uint8_t>& bytes() { return m_bytes; }
-
-private:
-    std::vector<std::uint8_t> m_bytes;
-};
+// A length-prefixed string in a blob section.
+void putString(BinaryWriter& w, const std::string& s) {
+    if (s.size() > UINT32_MAX) throw Error("text of " + std::to_string(s.size()) + " bytes is too long to save");
+    w.put(std::uint32_t(s.size()));
+    w.putArray(std::span<const char>(s));
+}
 
 template <class T>
 Bytes asBytes(const std::vector<T>& v) {
@@ -227,24 +215,24 @@ OutSection arraySection(std::uint32_t tag, const std::vector<T>& v) {
     return s;
 }
 
-OutSection ownedSection(std::uint32_t tag, ByteWriter&& w) {
+OutSection ownedSection(std::uint32_t tag, BinaryWriter&& w) {
     OutSection s;
     s.tag = tag;
-    s.owned = std::move(w.bytes());
+    s.owned = w.take();
     return s;
 }
 
-void putImage(ByteWriter& w, const core::Image& im) {
+void putImage(BinaryWriter& w, const core::Image& im) {
     w.put(std::int32_t(im.width));
     w.put(std::int32_t(im.height));
     w.put(std::int32_t(im.channels));
     w.put(std::uint8_t(im.type == core::PixelType::U8 ? 0 : 1));
     if (im.type == core::PixelType::U8) {
         w.put(std::uint64_t(im.u8.size()));
-        w.putBytes(asBytes(im.u8));
+        w.putArray(im.u8);
     } else {
         w.put(std::uint64_t(im.f32.size()));
-        w.putBytes(asBytes(im.f32));
+        w.putArray(im.f32);
     }
 }
 
@@ -257,10 +245,10 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
     out.push_back(arraySection(kTagColors, mesh.colors));
     out.push_back(arraySection(kTagIndices, mesh.indices));
 
-    ByteWriter sub;
+    BinaryWriter sub;
     sub.put(std::uint32_t(mesh.submeshes.size()));
     for (const auto& s : mesh.submeshes) {
-        sub.putString(s.name);
+        putString(sub, s.name);
         sub.put(s.firstIndex);
         sub.put(s.indexCount);
         sub.put(s.firstVertex);
@@ -269,10 +257,10 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
     }
     out.push_back(ownedSection(kTagSubmeshes, std::move(sub)));
 
-    ByteWriter mat;
+    BinaryWriter mat;
     mat.put(std::uint32_t(mesh.materials.size()));
     for (const auto& m : mesh.materials) {
-        mat.putString(m.name);
+        putString(mat, m.name);
         mat.put(m.baseColorFactor);
         mat.put(m.metallicFactor);
         mat.put(m.roughnessFactor);
@@ -285,13 +273,13 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
     }
     out.push_back(ownedSection(kTagMaterials, std::move(mat)));
 
-    ByteWriter tex;
+    BinaryWriter tex;
     tex.put(std::uint32_t(mesh.textures.size()));
     for (const auto& t : mesh.textures) {
-        tex.putString(t.name);
-        tex.putString(t.mimeType);
+        putString(tex, t.name);
+        putString(tex, t.mimeType);
         tex.put(std::uint64_t(t.encoded.size()));
-        tex.putBytes(asBytes(t.encoded));
+        tex.putArray(t.encoded);
         putImage(tex, t.image);
     }
     out.push_back(ownedSection(kTagTextures, std::move(tex)));
@@ -300,7 +288,7 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
 
 std::vector<OutSection> gaussianSections(const core::GaussianCloud& cloud) {
     std::vector<OutSection> out;
-    ByteWriter header;
+    BinaryWriter header;
     header.put(std::int32_t(cloud.shDegree));
     out.push_back(ownedSection(kTagShDegree, std::move(header)));
     out.push_back(arraySection(kTagSplatPositions, cloud.positions));
@@ -327,16 +315,16 @@ void writeBlob(const core::Representation& data, const std::string& what, const 
         sections = gaussianSections(cloud);
     }
 
-    ByteWriter header;
+    BinaryWriter header;
     header.putBytes(kBlobMagic);
     header.put(kBlobVersion);
     header.put(kind);
     header.put(std::uint32_t(sections.size()));
 
     // Section headers are kept alive here; `pieces` points into them.
-    std::vector<std::array<std::uint8_t, kSectionHeaderSize>> sectionHeaders(sections.size());
+    std::vector<BinaryWriter> sectionHeaders(sections.size());
     std::vector<std::vector<Bytes>> payloads;
-    std::vector<Bytes> pieces{Bytes(header.bytes())};
+    std::vector<Bytes> pieces{header.bytes()};
     for (std::size_t i = 0; i < sections.size(); ++i) {
         payloads.push_back(sections[i].payload());
         std::uint32_t crc = std::uint32_t(::crc32(0, nullptr, 0));
@@ -345,11 +333,11 @@ void writeBlob(const core::Representation& data, const std::string& what, const 
             crc = crc32Of(crc, b);
             size += b.size();
         }
-        auto& h = sectionHeaders[i];
-        std::memcpy(h.data(), &sections[i].tag, 4);
-        std::memcpy(h.data() + 4, &crc, 4);
-        std::memcpy(h.data() + 8, &size, 8);
-        pieces.push_back(Bytes(h));
+        BinaryWriter& h = sectionHeaders[i];
+        h.put(sections[i].tag);
+        h.put(crc);
+        h.put(size);
+        pieces.push_back(h.bytes());
         pieces.insert(pieces.end(), payloads.back().begin(), payloads.back().end());
     }
     writeFileDurably(file, shown, pieces);
