@@ -1,27 +1,21 @@
 #include "io/project.h"
 
 #include "core/error.h"
+#include "io/atomic_write.h"
 #include "io/binary_reader.h"
 #include "io/binary_writer.h"
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <map>
-#include <random>
 #include <span>
 #include <string>
-#include <system_error>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -99,8 +93,6 @@ std::uint32_t crc32Of(std::uint32_t crc, Bytes bytes) {
 
 const char* kindName(core::AssetKind kind) { return kind == core::AssetKind::Mesh ? "mesh" : "gaussians"; }
 
-std::string errnoMessage(int err) { return std::generic_category().message(err); }
-
 // ---------------------------------------------------------------------------------------------
 // Checks shared by save and load, beyond Mesh::validate, so a save never writes what a load
 // would refuse.
@@ -129,52 +121,6 @@ void checkMeshExtras(const core::Mesh& mesh, const std::string& what) {
 
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-// An owned POSIX file descriptor.
-class FileHandle {
-public:
-    explicit FileHandle(int fd) : m_fd(fd) {}
-    FileHandle(const FileHandle&) = delete;
-    FileHandle& operator=(const FileHandle&) = delete;
-    ~FileHandle() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    int get() const { return m_fd; }
-    // Closes now so that a failing close (delayed write error) is reported.
-    int close() {
-        const int rc = ::close(m_fd);
-        m_fd = -1;
-        return rc;
-    }
-
-private:
-    int m_fd;
-};
-
-// Writes `pieces` to a new file and flushes it to disk; `shown` names the file in errors (the
-// final location, not the temporary one).
-void writeFileDurably(const fs::path& file, const std::string& shown, std::span<const Bytes> pieces) {
-    FileHandle fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd.get() < 0) throw Error(shown + ": cannot create (" + errnoMessage(errno) + ")");
-    for (Bytes piece : pieces) {
-        while (!piece.empty()) {
-            const ssize_t n = ::write(fd.get(), piece.data(), piece.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw Error(shown + ": cannot write (" + errnoMessage(errno) + ")");
-            }
-            piece = piece.subspan(std::size_t(n));
-        }
-    }
-    if (::fsync(fd.get()) != 0) throw Error(shown + ": cannot write (" + errnoMessage(errno) + ")");
-    if (fd.close() != 0) throw Error(shown + ": cannot write (" + errnoMessage(errno) + ")");
-}
-
-// Best effort: makes renames and new entries in `dir` durable.
-void syncDirectory(const fs::path& dir) {
-    FileHandle fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() >= 0) ::fsync(fd.get());
-}
 
 // A length-prefixed string in a blob section.
 void putString(BinaryWriter& w, const std::string& s) {
@@ -408,61 +354,8 @@ void writeProjectFiles(const core::Document& doc, const fs::path& dir, const fs:
     const std::string text = root.dump(2, ' ', false, OrderedJson::error_handler_t::replace) + "\n";
     const Bytes textBytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     writeFileDurably(dir / kProjectFile, (target / kProjectFile).string(), std::span<const Bytes>(&textBytes, 1));
-    syncDirectory(blobDir);
-    syncDirectory(dir);
-}
-
-// A folder removed when the save fails; release() once it has been moved into place.
-class ScopedDir {
-public:
-    explicit ScopedDir(fs::path path) : m_path(std::move(path)) {}
-    ScopedDir(const ScopedDir&) = delete;
-    ScopedDir& operator=(const ScopedDir&) = delete;
-    ~ScopedDir() {
-        std::error_code ec;
-        if (!m_path.empty()) fs::remove_all(m_path, ec);
-    }
-    const fs::path& path() const { return m_path; }
-    void release() { m_path.clear(); }
-
-private:
-    fs::path m_path;
-};
-
-std::string randomSuffix() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::random_device rd;
-    std::mt19937_64 rng((std::uint64_t(rd()) << 32) ^ rd());
-    std::string s;
-    for (int i = 0; i < 12; ++i) s += kHex[rng() % 16];
-    return s;
-}
-
-// A hidden sibling of `target` that does not exist yet: ".<name>.<role>-<random>".
-fs::path siblingName(const fs::path& target, const char* role) {
-    for (int attempt = 0; attempt < 16; ++attempt) {
-        std::string name = ".";
-        name += target.filename().string();
-        name += '.';
-        name += role;
-        name += '-';
-        name += randomSuffix();
-        fs::path candidate = target.parent_path() / name;
-        std::error_code ec;
-        if (!fs::exists(fs::symlink_status(candidate, ec))) return candidate;
-    }
-    throw Error(target.string() + ": cannot choose a temporary folder name");
-}
-
-// rename(2) that fails with EEXIST instead of replacing an (empty) folder created meanwhile.
-int renameNoReplace(const fs::path& from, const fs::path& to) {
-#ifdef RENAME_NOREPLACE
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-    if (errno != EINVAL && errno != ENOSYS) return errno;
-#endif
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(to, ec))) return EEXIST;
-    return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+    syncFolder(blobDir);
+    syncFolder(dir);
 }
 
 bool isProjectFolder(const fs::path& dir) {
@@ -802,42 +695,13 @@ void saveProject(const core::Document& doc, const fs::path& path, bool overwrite
     if (target.filename().empty()) target = target.parent_path();
     if (target.extension() != kProjectExtension)
         throw Error(path.string() + ": a project folder name must end in " + kProjectExtension);
+    // Errors about the files inside name them from here ("./a.kiln/blobs/1.bin" for a bare name).
     if (target.parent_path().empty()) target = fs::path(".") / target;
-    const fs::path parent = target.parent_path();
-
-    std::error_code ec;
-    if (!fs::is_directory(parent, ec)) throw Error(path.string() + ": folder " + parent.string() + " does not exist");
-    const bool exists = fs::exists(fs::symlink_status(target, ec));
-    if (exists && !overwrite) throw Error(path.string() + ": already exists (use --force to overwrite)");
     // Never replace something that is not a project: --force on a wrong path must not delete a folder.
-    if (exists && !isProjectFolder(target)) throw Error(path.string() + ": exists and is not a Kiln project (not replacing it)");
-
-    ScopedDir temp(siblingName(target, "tmp"));
-    if (!fs::create_directory(temp.path(), ec) || ec)
-        throw Error(parent.string() + ": cannot create a temporary folder (" + (ec ? ec.message() : "already exists") + ")");
-    writeProjectFiles(doc, temp.path(), target);
-
-    if (!exists) {
-        if (const int err = renameNoReplace(temp.path(), target)) {
-            if (err == EEXIST) throw Error(path.string() + ": already exists (use --force to overwrite)");
-            throw Error(path.string() + ": cannot move into place (" + errnoMessage(err) + ")");
-        }
-        temp.release();
-        syncDirectory(parent);
-        return;
-    }
-
-    // Old project aside, new one in, old one removed; the old one comes back if the swap fails.
-    const fs::path backup = siblingName(target, "old");
-    if (const int err = renameNoReplace(target, backup))
-        throw Error(path.string() + ": cannot replace (" + errnoMessage(err) + ")");
-    if (const int err = renameNoReplace(temp.path(), target)) {
-        ::rename(backup.c_str(), target.c_str());
-        throw Error(path.string() + ": cannot move into place (" + errnoMessage(err) + ")");
-    }
-    temp.release();
-    syncDirectory(parent);
-    fs::remove_all(backup, ec);
+    std::error_code ec;
+    if (overwrite && fs::exists(fs::symlink_status(target, ec)) && !isProjectFolder(target))
+        throw Error(path.string() + ": exists and is not a Kiln project (not replacing it)");
+    writeFolderAtomically(path, overwrite, [&](const fs::path& temp) { writeProjectFiles(doc, temp, target); });
 }
 
 core::Document loadProject(const fs::path& path) {
