@@ -1,5 +1,6 @@
 #include "io/fbx_writer.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "io/binary_writer.h"
@@ -194,12 +195,6 @@ Axis axisOf(const glm::vec3& v) {
     if (v.y > 0.5f) return Axis::PosY;
     if (v.y < -0.5f) return Axis::NegY;
     return v.z > 0 ? Axis::PosZ : Axis::NegZ;
-}
-
-// sRGB transfer function (IEC 61966-2-1): DCC tools store vertex colours display-referred.
-double linearToSrgb(double c) {
-    c = std::clamp(c, 0.0, 1.0);
-    return c <= 0.0031308 ? 12.92 * c : 1.055 * std::pow(c, 1.0 / 2.4) - 0.055;
 }
 
 void addHeader(Node& root, int version) {
@@ -444,7 +439,10 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
     if (!mesh.colors.empty()) {
         std::vector<double> colors;
         colors.reserve(mesh.colors.size() * 4);
-        for (const auto& c : mesh.colors) colors.insert(colors.end(), {linearToSrgb(c.r), linearToSrgb(c.g), linearToSrgb(c.b), std::clamp(double(c.a), 0.0, 1.0)});
+        // DCC tools store vertex colours display-referred; encoded in double, as they are stored.
+        for (const auto& c : mesh.colors)
+            colors.insert(colors.end(), {core::srgbFromLinear(double(c.r)), core::srgbFromLinear(double(c.g)), core::srgbFromLinear(double(c.b)),
+                                         std::clamp(double(c.a), 0.0, 1.0)});
         Node& layer = geom.child("LayerElementColor").i32(0);
         layer.child("Version").i32(101);
         layer.child("Name").str("Color");
