@@ -291,7 +291,8 @@ void writeBlob(const core::Representation& data, const std::string& what, const 
 
 OrderedJson optionalNumber(const std::optional<std::uint64_t>& v) { return v ? OrderedJson(*v) : OrderedJson(nullptr); }
 
-OrderedJson provenanceJson(const core::Provenance& p) {
+// Provenance in project.json (parseProvenance reads it back).
+OrderedJson toJson(const core::Provenance& p) {
     OrderedJson j;
     j["source"] = p.source;
     j["sourcePath"] = p.sourcePath;
@@ -332,7 +333,7 @@ void writeProjectFiles(const core::Document& doc, const fs::path& dir, const fs:
             v["name"] = version.asset.name;
             v["kind"] = kindName(version.asset.kind());
             v["blob"] = it->second;
-            v["provenance"] = provenanceJson(version.asset.provenance);
+            v["provenance"] = toJson(version.asset.provenance);
             versions.push_back(std::move(v));
         }
         OrderedJson a;
