@@ -22,7 +22,7 @@ void printUsage() {
         "      counts, bounds, materials, textures; splat count and SH degree\n"
         "  kiln convert IN OUT [--preset blender|unreal|unity|maya|generic] [--up y|z] [--scale S]\n"
         "                      [--fbx-textures embed|beside] [--fbx-version 7400|7500] [--force]\n"
-        "      mesh: .glb .gltf .obj .fbx .ply .stl .dae ... -> per preset (default generic):\n"
+        "      mesh: .glb .gltf .obj .fbx .ply .stl .dae ... -> per preset (default generic; .fbx: blender):\n"
         "        blender .glb .gltf .fbx | unreal .fbx .glb | unity .fbx .glb | maya .fbx\n"
         "        generic .glb .gltf .obj .ply .stl; prints an export check (size, topology, textures)\n"
         "      splats: .ply (3DGS) .spz .splat -> .ply .spz .splat (generic)\n"
