@@ -5,6 +5,7 @@
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
 #include "io/export_asset.h"
+#include "io/export_presets.h"
 
 #include <cmath>
 #include <cstdio>
@@ -20,7 +21,15 @@ int cmdConvert(int argc, char** argv) {
     const std::filesystem::path in = args.positional[0], out = args.positional[1];
 
     io::ExportOptions options;
-    options.preset = io::exportPreset(args.get("preset", "generic")).name;  // unknown names fail here
+    if (args.has("preset")) {
+        options.preset = io::exportPreset(args.get("preset")).name;  // unknown names fail here
+    } else {
+        const std::string ext = io::lowerExtension(out);
+        const io::ExportPreset& preset = io::defaultExportPreset(ext);
+        options.preset = preset.name;
+        if (preset.name != "generic")
+            std::printf("note: no --preset given; %s uses the %s preset (%s)\n", ext.c_str(), preset.name.c_str(), preset.frameFor(ext).describe().c_str());
+    }
     options.overwrite = args.has("force");
     if (args.has("up")) {
         const std::string up = args.get("up");

@@ -11,6 +11,32 @@
 
 namespace kiln::app {
 
+namespace {
+
+// `kiln info --json`'s description of an asset (after the file name).
+nlohmann::ordered_json toJson(const core::AssetStats& s) {
+    nlohmann::ordered_json j;
+    j["kind"] = s.kind;
+    if (s.kind == "mesh") {
+        j["vertices"] = s.vertices;
+        j["triangles"] = s.triangles;
+        j["submeshes"] = s.submeshes;
+        j["attributes"] = {{"normals", s.hasNormals}, {"uv0", s.hasUv0}, {"uv1", s.hasUv1}, {"colors", s.hasColors}};
+        j["materials"] = s.materials;
+        auto& tex = j["textures"] = nlohmann::ordered_json::array();
+        for (const auto& t : s.textures) tex.push_back({{"name", t.name}, {"width", t.width}, {"height", t.height}, {"channels", t.channels}});
+    } else {
+        j["splats"] = s.splats;
+        j["shDegree"] = s.shDegree;
+    }
+    j["bounds"] = {{"min", {s.bounds.min.x, s.bounds.min.y, s.bounds.min.z}},
+                   {"max", {s.bounds.max.x, s.bounds.max.y, s.bounds.max.z}},
+                   {"size", {s.bounds.size().x, s.bounds.size().y, s.bounds.size().z}}};
+    return j;
+}
+
+} // namespace
+
 int cmdInfo(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 2, {}, {"json"});
     if (args.positional.size() != 1) throw Error("usage: kiln info FILE [--json]");
@@ -21,22 +47,7 @@ int cmdInfo(int argc, char** argv) {
     if (args.has("json")) {
         nlohmann::ordered_json j;
         j["file"] = file;
-        j["kind"] = s.kind;
-        if (s.kind == "mesh") {
-            j["vertices"] = s.vertices;
-            j["triangles"] = s.triangles;
-            j["submeshes"] = s.submeshes;
-            j["attributes"] = {{"normals", s.hasNormals}, {"uv0", s.hasUv0}, {"uv1", s.hasUv1}, {"colors", s.hasColors}};
-            j["materials"] = s.materials;
-            auto& tex = j["textures"] = nlohmann::ordered_json::array();
-            for (const auto& t : s.textures) tex.push_back({{"name", t.name}, {"width", t.width}, {"height", t.height}, {"channels", t.channels}});
-        } else {
-            j["splats"] = s.splats;
-            j["shDegree"] = s.shDegree;
-        }
-        j["bounds"] = {{"min", {s.bounds.min.x, s.bounds.min.y, s.bounds.min.z}},
-                       {"max", {s.bounds.max.x, s.bounds.max.y, s.bounds.max.z}},
-                       {"size", {s.bounds.size().x, s.bounds.size().y, s.bounds.size().z}}};
+        j.update(toJson(s));
         std::cout << j.dump(2) << "\n";
         return 0;
     }

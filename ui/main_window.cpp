@@ -413,7 +413,7 @@ jobs::JobId MainWindow::openProject(const QString& path) {
         });
 }
 
-jobs::JobId MainWindow::saveProjectAs(const QString& path) {
+jobs::JobId MainWindow::saveProjectAs(const QString& path, std::function<void(bool saved)> then) {
     const core::Document snapshot = m_document->document();  // shares the data: cheap
     const int undoIndex = m_document->undoStack()->index();
     const std::string file = path.toStdString();
@@ -428,26 +428,21 @@ jobs::JobId MainWindow::saveProjectAs(const QString& path) {
             m_document->setPath(path);
             m_document->markSavedAt(undoIndex);
             addRecent(path);
+            m_log->info(tr("Saved %1").arg(path));
+        },
+        [then](jobs::JobState state) {
+            if (then) then(state == jobs::JobState::Succeeded);
         });
 }
 
-bool MainWindow::save() {
-    if (m_document->path().isEmpty()) {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save project"), QString(), tr("Kiln project (*.kiln)"));
-        if (path.isEmpty()) return false;
-        m_document->setPath(path.endsWith(".kiln") ? path : path + ".kiln");
+jobs::JobId MainWindow::save(std::function<void(bool saved)> then) {
+    QString path = m_document->path();
+    if (path.isEmpty()) {
+        path = QFileDialog::getSaveFileName(this, tr("Save project"), QString(), tr("Kiln project (*.kiln)"));
+        if (path.isEmpty()) return 0;
+        if (!path.endsWith(".kiln")) path += ".kiln";
     }
-    try {
-        io::saveProject(m_document->document(), m_document->path().toStdString(), true);
-    } catch (const std::exception& e) {
-        m_log->error(QString::fromUtf8(e.what()));
-        QMessageBox::critical(this, tr("Save"), QString::fromUtf8(e.what()));
-        return false;
-    }
-    m_document->markSaved();
-    addRecent(m_document->path());
-    m_log->info(tr("Saved %1").arg(m_document->path()));
-    return true;
+    return saveProjectAs(path, std::move(then));
 }
 
 void MainWindow::saveAsDialog() {
@@ -666,10 +661,24 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (m_closeAfterSave) {  // the save chosen below is still writing; the window closes when it is done
+        event->ignore();
+        return;
+    }
     if (m_document->isModified()) {
         const auto answer = QMessageBox::question(this, tr("Unsaved changes"), tr("Save changes to the document before closing?"),
                                                   QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-        if (answer == QMessageBox::Cancel || (answer == QMessageBox::Save && !save())) {
+        if (answer == QMessageBox::Cancel) {
+            event->ignore();
+            return;
+        }
+        if (answer == QMessageBox::Save) {
+            // The save runs as a job like any other; the window closes once it has succeeded and
+            // stays open (the Log says why) when it fails.
+            m_closeAfterSave = save([this](bool saved) {
+                m_closeAfterSave = false;
+                if (saved) close();
+            }) != 0;
             event->ignore();
             return;
         }

@@ -12,6 +12,7 @@
 
 #include <glm/vec3.hpp>
 
+#include <functional>
 #include <memory>
 
 class QLabel;
@@ -60,7 +61,12 @@ public:
     std::vector<jobs::JobId> openPaths(const QStringList& paths);
     jobs::JobId importFile(const QString& path);
     jobs::JobId openProject(const QString& path);
-    jobs::JobId saveProjectAs(const QString& path);
+    // Writes the document to `path` as a job; on success it becomes the document's path. `then`
+    // runs on the GUI thread once the job is final (true when it saved).
+    jobs::JobId saveProjectAs(const QString& path, std::function<void(bool saved)> then = {});
+    // File > Save: the same job to the document's path, asking for one when it has none; 0 when
+    // the user cancels that dialog.
+    jobs::JobId save(std::function<void(bool saved)> then = {});
     // Opens the export dialog for the selected asset (non-modal); accepting runs the export job.
     ExportDialog* showExportDialog();
     jobs::JobId runExport(core::AssetId asset, const ExportSettings& settings);
@@ -99,7 +105,6 @@ private:
     void updateStatus();
     void addRecent(const QString& path);
     void rebuildRecentMenu();
-    bool save();  // true when saved (synchronously: used by the close prompt)
     void saveAsDialog();
     jobs::JobId submitCreation(QString name, jobs::JobFn work);
     void discardOrphan(const QString& autosave);  // removes a crashed session's autosave and lock
@@ -122,6 +127,7 @@ private:
     QTimer m_statusTimer;
     QTimer m_autosaveTimer;
     std::uint64_t m_autosavedRevision = ~0ull;
+    bool m_closeAfterSave = false;  // closing waits for the save the user chose in the close prompt
     QString m_instance;  // "<pid>-<unique>": names this studio's autosave and lock
 };
 

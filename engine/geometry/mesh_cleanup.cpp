@@ -1,6 +1,7 @@
 #include "geometry/mesh_cleanup.h"
 
 #include "core/error.h"
+#include "core/mesh_topology.h"
 
 #include <glm/geometric.hpp>
 
@@ -9,7 +10,6 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
-#include <numeric>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -43,20 +43,6 @@ struct PositionKeyHash {
 
 // For every vertex, the first vertex with exactly the same position.
 std::vector<std::uint32_t> positionIds(const core::Mesh& mesh) { return core::firstAtSamePosition(mesh.positions); }
-
-struct UnionFind {
-    std::vector<std::uint32_t> parent;
-    explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-    std::uint32_t find(std::uint32_t a) {
-        while (parent[a] != a) a = parent[a] = parent[parent[a]];
-        return a;
-    }
-    void unite(std::uint32_t a, std::uint32_t b) {
-        a = find(a);
-        b = find(b);
-        if (a != b) parent[std::max(a, b)] = std::min(a, b);
-    }
-};
 
 bool zeroArea(const glm::vec3& a, const glm::vec3& b, const glm::vec3& c) {
     const glm::dvec3 pa(a), pb(b), pc(c);
@@ -98,10 +84,6 @@ MeshReport analyse(const core::Mesh& mesh) {
     r.vertices = mesh.positions.size();
     r.triangles = mesh.triangleCount();
     const std::vector<std::uint32_t> ids = positionIds(mesh);
-    UnionFind uf(mesh.positions.size());
-    // Undirected edge key in the high bits, direction (a < b) in bit 0.
-    std::vector<std::uint64_t> edges;
-    edges.reserve(mesh.indices.size());
     for (std::size_t f = 0; f < r.triangles; ++f) {
         const std::uint32_t v[3] = {ids[mesh.indices[3 * f]], ids[mesh.indices[3 * f + 1]], ids[mesh.indices[3 * f + 2]]};
         const glm::vec3 &a = mesh.positions[v[0]], &b = mesh.positions[v[1]], &c = mesh.positions[v[2]];
@@ -109,34 +91,14 @@ MeshReport analyse(const core::Mesh& mesh) {
         r.area += 0.5 * glm::length(cr);
         // Divergence theorem: the signed tetrahedra (origin, a, b, c) sum to the enclosed volume.
         r.volume += glm::dot(glm::dvec3(a), cr) / 6.0;
-        uf.unite(v[0], v[1]);
-        uf.unite(v[1], v[2]);
-        const bool repeated = v[0] == v[1] || v[1] == v[2] || v[2] == v[0];
-        if (repeated || zeroArea(a, b, c)) ++r.degenerateFaces;
-        if (repeated) continue;  // its "edges" are points or duplicates of real ones
-        for (int k = 0; k < 3; ++k) {
-            const std::uint32_t p = v[k], q = v[(k + 1) % 3];
-            edges.push_back((std::uint64_t(std::min(p, q)) << 33) | (std::uint64_t(std::max(p, q)) << 1) | std::uint64_t(p < q));
-        }
+        if (v[0] == v[1] || v[1] == v[2] || v[2] == v[0] || zeroArea(a, b, c)) ++r.degenerateFaces;
     }
-    std::sort(edges.begin(), edges.end());
-    for (std::size_t i = 0; i < edges.size();) {
-        std::size_t j = i;
-        while (j < edges.size() && (edges[j] >> 1) == (edges[i] >> 1)) ++j;
-        const std::size_t uses = j - i;
-        if (uses == 1) ++r.boundaryEdges;
-        else if (uses > 2) ++r.nonManifoldEdges;
-        else if ((edges[i] & 1) == (edges[i + 1] & 1)) ++r.inconsistentEdges;
-        i = j;
-    }
-    std::vector<char> isRoot(mesh.positions.size(), 0);
-    for (std::uint32_t idx : mesh.indices) {
-        const std::uint32_t root = uf.find(ids[idx]);
-        if (!isRoot[root]) {
-            isRoot[root] = 1;
-            ++r.components;
-        }
-    }
+    // Zero-area faces with three distinct vertices still count their edges here.
+    const core::MeshTopology topology = core::measureTopology(mesh, ids);
+    r.boundaryEdges = topology.boundaryEdges;
+    r.nonManifoldEdges = topology.nonManifoldEdges;
+    r.inconsistentEdges = topology.inconsistentEdges;
+    r.components = topology.components;
     r.watertight = r.triangles > 0 && r.boundaryEdges == 0 && r.nonManifoldEdges == 0;
     return r;
 }
@@ -247,15 +209,10 @@ core::Mesh removeDegenerateFaces(const core::Mesh& mesh) {
 core::Mesh removeSmallComponents(const core::Mesh& mesh, float minFraction) {
     checkMesh(mesh, "mesh cleanup");
     if (!(minFraction >= 0.0f && minFraction <= 1.0f)) throw Error("mesh cleanup: component fraction must be in [0, 1]");
-    const std::vector<std::uint32_t> ids = positionIds(mesh);
-    UnionFind uf(mesh.positions.size());
-    const std::size_t faces = mesh.triangleCount();
-    for (std::size_t f = 0; f < faces; ++f) {
-        uf.unite(ids[mesh.indices[3 * f]], ids[mesh.indices[3 * f + 1]]);
-        uf.unite(ids[mesh.indices[3 * f + 1]], ids[mesh.indices[3 * f + 2]]);
-    }
-    std::vector<std::uint32_t> faceRoot(faces), size(mesh.positions.size(), 0);
-    for (std::size_t f = 0; f < faces; ++f) ++size[faceRoot[f] = uf.find(ids[mesh.indices[3 * f]])];
+    const std::vector<std::uint32_t> faceRoot = core::faceComponents(mesh, positionIds(mesh));
+    const std::size_t faces = faceRoot.size();
+    std::vector<std::uint32_t> size(mesh.positions.size(), 0);
+    for (std::size_t f = 0; f < faces; ++f) ++size[faceRoot[f]];
     const std::uint32_t largest = size.empty() ? 0 : *std::max_element(size.begin(), size.end());
     std::vector<char> keep(faces);
     for (std::size_t f = 0; f < faces; ++f) keep[f] = double(size[faceRoot[f]]) >= double(minFraction) * double(largest);

@@ -1,5 +1,7 @@
 #include "io/export_check.h"
 
+#include "core/mesh_topology.h"
+
 #include <glm/geometric.hpp>
 
 #include <algorithm>
@@ -7,8 +9,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <numeric>
-#include <unordered_map>
 
 namespace kiln::io {
 
@@ -43,16 +43,6 @@ void checkSize(ExportReport& report, const ExportPreset& preset) {
 
 bool isPowerOfTwo(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
-struct UnionFind {
-    std::vector<std::uint32_t> parent;
-    explicit UnionFind(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
-    std::uint32_t find(std::uint32_t x) {
-        while (parent[x] != x) x = parent[x] = parent[parent[x]];
-        return x;
-    }
-    void unite(std::uint32_t a, std::uint32_t b) { parent[find(a)] = find(b); }
-};
-
 } // namespace
 
 std::vector<std::string> ExportReport::lines() const {
@@ -80,44 +70,25 @@ ExportReport checkForExport(const core::Mesh& mesh, const ExportPreset& preset) 
     const core::Bounds bounds = core::computeBounds(mesh);
     report.sizeMetres = bounds.valid ? bounds.size() : glm::vec3(0.0f);
 
-    // Weld by exact position.
+    // A triangle is degenerate when it repeats a welded vertex or its area is below what float
+    // positions at this scale can resolve (relative to the squared bounding-box diagonal); the
+    // topology leaves degenerate triangles out.
     const std::vector<std::uint32_t> welded = core::firstAtSamePosition(mesh.positions);
-    std::size_t unique = 0;
-    for (std::size_t v = 0; v < welded.size(); ++v) unique += welded[v] == v;
-    report.weldedVertices = unique;
-
-    // A triangle is degenerate when its area is below what float positions at this scale can
-    // resolve (relative to the squared bounding-box diagonal).
     const double diag2 = bounds.valid ? double(glm::dot(bounds.size(), bounds.size())) : 0.0;
     const double minDoubleArea = std::max(diag2 * 1e-12, 1e-30);
-    std::unordered_map<std::uint64_t, std::uint32_t> edgeUse;
-    edgeUse.reserve(mesh.indices.size());
-    for (std::size_t t = 0; t + 2 < mesh.indices.size(); t += 3) {
-        const std::uint32_t i0 = mesh.indices[t], i1 = mesh.indices[t + 1], i2 = mesh.indices[t + 2];
-        const std::uint32_t w[3] = {welded[i0], welded[i1], welded[i2]};
+    std::vector<std::uint8_t> degenerate(mesh.triangleCount(), 0);
+    for (std::size_t f = 0; f < degenerate.size(); ++f) {
+        const std::uint32_t i0 = mesh.indices[3 * f], i1 = mesh.indices[3 * f + 1], i2 = mesh.indices[3 * f + 2];
         const glm::dvec3 a(mesh.positions[i0]), b(mesh.positions[i1]), c(mesh.positions[i2]);
-        if (w[0] == w[1] || w[1] == w[2] || w[0] == w[2] || glm::length(glm::cross(b - a, c - a)) <= minDoubleArea) {
-            ++report.degenerateTriangles;
-            continue;
-        }
-        for (int k = 0; k < 3; ++k) {
-            const std::uint32_t p = w[k], q = w[(k + 1) % 3];
-            ++edgeUse[(std::uint64_t(std::min(p, q)) << 32) | std::max(p, q)];
-        }
+        degenerate[f] = welded[i0] == welded[i1] || welded[i1] == welded[i2] || welded[i0] == welded[i2] ||
+                        glm::length(glm::cross(b - a, c - a)) <= minDoubleArea;
+        report.degenerateTriangles += degenerate[f];
     }
-    UnionFind loops(mesh.positions.size());
-    std::vector<bool> onBoundary(mesh.positions.size(), false);
-    for (const auto& [key, count] : edgeUse) {
-        if (count >= 3) ++report.nonManifoldEdges;
-        if (count == 1) {
-            ++report.boundaryEdges;
-            const auto p = std::uint32_t(key >> 32), q = std::uint32_t(key & 0xffffffffu);
-            loops.unite(p, q);
-            onBoundary[p] = onBoundary[q] = true;
-        }
-    }
-    for (std::uint32_t v = 0; v < onBoundary.size(); ++v)
-        if (onBoundary[v] && loops.find(v) == v) ++report.holes;
+    const core::MeshTopology topology = core::measureTopology(mesh, welded, degenerate);
+    report.weldedVertices = topology.weldedVertices;
+    report.nonManifoldEdges = topology.nonManifoldEdges;
+    report.boundaryEdges = topology.boundaryEdges;
+    report.holes = topology.holes;
 
     for (std::size_t i = 0; i < mesh.textures.size(); ++i) {
         const core::Texture& t = mesh.textures[i];

@@ -90,6 +90,14 @@ const ExportPreset& exportPreset(const std::string& name) {
     throw Error("unknown export preset '" + name + "' (valid: " + exportPresetNames() + ")");
 }
 
+const ExportPreset& defaultExportPreset(const std::string& ext) {
+    const ExportPreset& generic = exportPreset("generic");
+    if (generic.allowsFormat(ext)) return generic;
+    for (const auto& p : exportPresets())
+        if (p.allowsFormat(ext)) return p;
+    return generic;  // no preset writes it: the export says so
+}
+
 std::string presetsWriting(const std::string& ext) {
     std::string names;
     for (const auto& p : exportPresets())

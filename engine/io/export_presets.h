@@ -60,6 +60,10 @@ const std::vector<ExportPreset>& exportPresets();
 // valid ones.
 const ExportPreset& exportPreset(const std::string& name);
 
+// The preset an export without one uses: generic, or for a format generic does not write, the
+// first preset (in display order) that does; so an .fbx gets blender's (+Z up, metres).
+const ExportPreset& defaultExportPreset(const std::string& ext);
+
 // "blender, unreal, unity, maya, generic"
 std::string exportPresetNames();
 

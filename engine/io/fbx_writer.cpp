@@ -1,7 +1,9 @@
 #include "io/fbx_writer.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 #include "io/texture_files.h"
 
 #include <zlib.h>
@@ -84,48 +86,48 @@ public:
 
     // The children and the null record that closes their list; the file's top level is written
     // this way from a nameless root.
-    void writeChildren(std::vector<std::uint8_t>& out, bool wide) const {
+    void writeChildren(BinaryWriter& out, bool wide) const {
         for (const auto& c : m_children) c->write(out, wide);
-        out.insert(out.end(), nullRecordSize(wide), 0);
+        out.putZeros(nullRecordSize(wide));
     }
 
-    void write(std::vector<std::uint8_t>& out, bool wide) const {
+    void write(BinaryWriter& out, bool wide) const {
         const std::uint64_t end = out.size() + size(wide);
         if (!wide && end > std::numeric_limits<std::uint32_t>::max())
             throw Error("the FBX 7.4 file would exceed 4 GiB; write FBX 7.5 instead");
-        putUint(out, end, wide);
-        putUint(out, m_count, wide);
-        putUint(out, m_props.size(), wide);
-        out.push_back(std::uint8_t(m_name.size()));
-        out.insert(out.end(), m_name.begin(), m_name.end());
-        out.insert(out.end(), m_props.begin(), m_props.end());
+        putOffset(out, end, wide);
+        putOffset(out, m_count, wide);
+        putOffset(out, m_props.size(), wide);
+        out.put(std::uint8_t(m_name.size()));
+        out.putArray(std::span<const char>(m_name));
+        out.putBytes(m_props.bytes());
         if (hasNullRecord()) writeChildren(out, wide);
     }
 
-    static void putUint(std::vector<std::uint8_t>& out, std::uint64_t v, bool wide) {
-        for (int i = 0; i < (wide ? 8 : 4); ++i) out.push_back(std::uint8_t(v >> (8 * i)));
+private:
+    // Node header fields: 32-bit below FBX 7.5, 64-bit from 7.5 on.
+    static void putOffset(BinaryWriter& out, std::uint64_t v, bool wide) {
+        if (wide) out.put(v);
+        else out.put(std::uint32_t(v));
     }
 
-private:
     // A child list (even an empty one, "Node: {}") ends in a null record; a node with only
     // properties has none, which is how readers tell "P: 1" from "P: 1 {}".
-    bool hasNullRecord() const { return !m_children.empty() || m_props.empty(); }
+    bool hasNullRecord() const { return !m_children.empty() || m_props.size() == 0; }
 
     template <class T>
     Node& scalar(char code, T v) {
-        m_props.push_back(std::uint8_t(code));
-        const auto* b = reinterpret_cast<const std::uint8_t*>(&v);  // little-endian hosts only (x86-64, arm64)
-        m_props.insert(m_props.end(), b, b + sizeof(T));
+        m_props.put(std::uint8_t(code));
+        m_props.put(v);
         ++m_count;
         return *this;
     }
 
     Node& blob(char code, const void* data, std::size_t n) {
         if (n > std::numeric_limits<std::uint32_t>::max()) throw Error("FBX property larger than 4 GiB");
-        m_props.push_back(std::uint8_t(code));
-        putU32(std::uint32_t(n));
-        const auto* b = static_cast<const std::uint8_t*>(data);
-        m_props.insert(m_props.end(), b, b + n);
+        m_props.put(std::uint8_t(code));
+        m_props.put(std::uint32_t(n));
+        m_props.putBytes({static_cast<const std::uint8_t*>(data), n});
         ++m_count;
         return *this;
     }
@@ -134,34 +136,29 @@ private:
         const std::size_t bytes = count * stride;
         if (count > std::numeric_limits<std::uint32_t>::max() || bytes > std::numeric_limits<std::uint32_t>::max())
             throw Error("FBX array larger than 4 GiB");
-        m_props.push_back(std::uint8_t(code));
-        putU32(std::uint32_t(count));
+        m_props.put(std::uint8_t(code));
+        m_props.put(std::uint32_t(count));
         // Like Autodesk's converter: small arrays raw, larger ones deflated.
         if (bytes <= 128) {
-            putU32(0);
-            putU32(std::uint32_t(bytes));
-            const auto* b = static_cast<const std::uint8_t*>(data);
-            m_props.insert(m_props.end(), b, b + bytes);
+            m_props.put(std::uint32_t(0));
+            m_props.put(std::uint32_t(bytes));
+            m_props.putBytes({static_cast<const std::uint8_t*>(data), bytes});
         } else {
             uLongf packed = compressBound(uLong(bytes));
             std::vector<std::uint8_t> z(packed);
             if (compress2(z.data(), &packed, static_cast<const Bytef*>(data), uLong(bytes), Z_DEFAULT_COMPRESSION) != Z_OK)
                 throw Error("FBX: zlib compression failed");
-            putU32(1);
-            putU32(std::uint32_t(packed));
-            m_props.insert(m_props.end(), z.begin(), z.begin() + std::ptrdiff_t(packed));
+            m_props.put(std::uint32_t(1));
+            m_props.put(std::uint32_t(packed));
+            m_props.putBytes({z.data(), std::size_t(packed)});
         }
         ++m_count;
         return *this;
     }
 
-    void putU32(std::uint32_t v) {
-        for (int i = 0; i < 4; ++i) m_props.push_back(std::uint8_t(v >> (8 * i)));
-    }
-
     std::string m_name;
     std::uint32_t m_count = 0;
-    std::vector<std::uint8_t> m_props;
+    BinaryWriter m_props;
     std::vector<std::unique_ptr<Node>> m_children;
 };
 
@@ -198,12 +195,6 @@ Axis axisOf(const glm::vec3& v) {
     if (v.y > 0.5f) return Axis::PosY;
     if (v.y < -0.5f) return Axis::NegY;
     return v.z > 0 ? Axis::PosZ : Axis::NegZ;
-}
-
-// sRGB transfer function (IEC 61966-2-1): DCC tools store vertex colours display-referred.
-double linearToSrgb(double c) {
-    c = std::clamp(c, 0.0, 1.0);
-    return c <= 0.0031308 ? 12.92 * c : 1.055 * std::pow(c, 1.0 / 2.4) - 0.055;
 }
 
 void addHeader(Node& root, int version) {
@@ -274,10 +265,26 @@ struct TextureUse {
     std::string slot;     // FBX material property the texture drives
 };
 
-} // namespace
+// The mesh as the FBX file lays it out: material slots, control points, polygons, texture files.
+struct FbxMesh {
+    std::vector<core::Submesh> subs;          // the mesh's submeshes, or one covering it all
+    std::vector<int> slotMaterial;            // material slot -> Kiln material (-1 = default)
+    std::vector<int> subSlot;                 // submesh -> material slot
+    std::vector<std::int32_t> controlPoint;   // Kiln vertex -> control point
+    std::vector<double> vertices;             // control points, x y z
+    std::vector<std::uint32_t> corners;       // Kiln vertex per polygon corner
+    std::vector<std::int32_t> polygonMaterial, polygonVertexIndex, edges;
+    std::vector<std::vector<TextureUse>> slotTextures;  // per material slot
+    std::map<int, std::string> textureFile;   // Kiln texture -> relative file name
 
-void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& options) {
-    const std::string fileName = displayName(path);
+    std::size_t textureUseCount() const {
+        std::size_t n = 0;
+        for (const auto& t : slotTextures) n += t.size();
+        return n;
+    }
+};
+
+void checkFbxInput(const core::Mesh& mesh, const std::string& fileName, const FbxOptions& options) {
     if (options.version != 7400 && options.version != 7500)
         throw Error(fileName + ": unsupported FBX version " + std::to_string(options.version) + " (7400 or 7500)");
     if (mesh.empty()) throw Error(fileName + ": mesh is empty, nothing to export");
@@ -285,104 +292,95 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
     // FBX indexes control points and polygon corners with 32-bit signed integers.
     if (mesh.indices.size() > std::size_t(std::numeric_limits<std::int32_t>::max()))
         throw Error(fileName + ": too many triangles for FBX (" + std::to_string(mesh.triangleCount()) + ")");
-    const bool wide = options.version >= 7500;
+}
 
-    std::vector<core::Submesh> subs = mesh.submeshes;
-    if (subs.empty()) {
+// Material slots: the Kiln materials some submesh uses, in first-use order, plus one default
+// material when a submesh has none.
+void assignMaterialSlots(const core::Mesh& mesh, FbxMesh& f) {
+    f.subs = mesh.submeshes;
+    if (f.subs.empty()) {
         core::Submesh whole;
         whole.indexCount = std::uint32_t(mesh.indices.size());
         whole.vertexCount = std::uint32_t(mesh.positions.size());
-        subs.push_back(whole);
+        f.subs.push_back(whole);
     }
-
-    // Materials: the Kiln materials some submesh uses, in first-use order, plus one default
-    // material when a submesh has none.
     std::vector<int> slotOfMaterial(mesh.materials.size(), -1);
-    std::vector<int> slotMaterial;  // slot -> Kiln material (-1 = default)
     int defaultSlot = -1;
-    std::vector<int> subSlot;
-    for (const auto& s : subs) {
+    for (const auto& s : f.subs) {
         if (s.material >= 0) {
             int& slot = slotOfMaterial[std::size_t(s.material)];
             if (slot < 0) {
-                slot = int(slotMaterial.size());
-                slotMaterial.push_back(s.material);
+                slot = int(f.slotMaterial.size());
+                f.slotMaterial.push_back(s.material);
             }
-            subSlot.push_back(slot);
+            f.subSlot.push_back(slot);
         } else {
             if (defaultSlot < 0) {
-                defaultSlot = int(slotMaterial.size());
-                slotMaterial.push_back(-1);
+                defaultSlot = int(f.slotMaterial.size());
+                f.slotMaterial.push_back(-1);
             }
-            subSlot.push_back(defaultSlot);
+            f.subSlot.push_back(defaultSlot);
         }
     }
+}
 
-    // Control points: vertices welded by exact position, so seams stay connected in the DCC;
-    // normals, UVs and colours are per polygon corner and keep the seams.
-    std::vector<std::int32_t> controlPoint(mesh.positions.size());
-    std::vector<double> vertices;
-    {
-        const std::vector<std::uint32_t> first = core::firstAtSamePosition(mesh.positions);
-        for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
-            if (first[v] != v) {
-                controlPoint[v] = controlPoint[first[v]];
-                continue;
-            }
-            const glm::vec3 p = mesh.positions[v] + glm::vec3(0.0f);  // + 0 folds -0 into 0
-            controlPoint[v] = std::int32_t(vertices.size() / 3);
-            vertices.insert(vertices.end(), {double(p.x), double(p.y), double(p.z)});
+// Control points: vertices welded by exact position, so seams stay connected in the DCC;
+// normals, UVs and colours are per polygon corner and keep the seams.
+void weldControlPoints(const core::Mesh& mesh, FbxMesh& f) {
+    f.controlPoint.resize(mesh.positions.size());
+    const std::vector<std::uint32_t> first = core::firstAtSamePosition(mesh.positions);
+    for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
+        if (first[v] != v) {
+            f.controlPoint[v] = f.controlPoint[first[v]];
+            continue;
         }
+        const glm::vec3 p = mesh.positions[v] + glm::vec3(0.0f);  // + 0 folds -0 into 0
+        f.controlPoint[v] = std::int32_t(f.vertices.size() / 3);
+        f.vertices.insert(f.vertices.end(), {double(p.x), double(p.y), double(p.z)});
     }
+}
 
-    // Triangles in submesh order; the last corner of each polygon is stored as ~index.
-    std::vector<std::uint32_t> corners;  // Kiln vertex per polygon corner
-    std::vector<std::int32_t> polygonMaterial;
-    corners.reserve(mesh.indices.size());
-    for (std::size_t s = 0; s < subs.size(); ++s) {
-        for (std::uint32_t i = subs[s].firstIndex; i + 3 <= subs[s].firstIndex + subs[s].indexCount; i += 3) {
-            corners.insert(corners.end(), {mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]});
-            polygonMaterial.push_back(subSlot[s]);
+// Triangles in submesh order; the last corner of each polygon is stored as ~index. Edges: for
+// each distinct control-point edge, the polygon-vertex index where it starts.
+void buildPolygons(const core::Mesh& mesh, FbxMesh& f) {
+    f.corners.reserve(mesh.indices.size());
+    for (std::size_t s = 0; s < f.subs.size(); ++s) {
+        for (std::uint32_t i = f.subs[s].firstIndex; i + 3 <= f.subs[s].firstIndex + f.subs[s].indexCount; i += 3) {
+            f.corners.insert(f.corners.end(), {mesh.indices[i], mesh.indices[i + 1], mesh.indices[i + 2]});
+            f.polygonMaterial.push_back(f.subSlot[s]);
         }
     }
-    std::vector<std::int32_t> polygonVertexIndex(corners.size());
-    for (std::size_t c = 0; c < corners.size(); ++c) {
-        const std::int32_t cp = controlPoint[corners[c]];
-        polygonVertexIndex[c] = (c % 3 == 2) ? ~cp : cp;
+    f.polygonVertexIndex.resize(f.corners.size());
+    for (std::size_t c = 0; c < f.corners.size(); ++c) {
+        const std::int32_t cp = f.controlPoint[f.corners[c]];
+        f.polygonVertexIndex[c] = (c % 3 == 2) ? ~cp : cp;
     }
-    // Edges: for each distinct control-point edge, the polygon-vertex index where it starts.
-    std::vector<std::int32_t> edges;
-    {
-        std::unordered_map<std::uint64_t, bool> seen;
-        seen.reserve(corners.size());
-        for (std::size_t c = 0; c < corners.size(); ++c) {
-            const std::size_t next = (c % 3 == 2) ? c - 2 : c + 1;
-            const std::uint32_t a = std::uint32_t(controlPoint[corners[c]]), b = std::uint32_t(controlPoint[corners[next]]);
-            const std::uint64_t key = (std::uint64_t(std::min(a, b)) << 32) | std::max(a, b);
-            if (seen.try_emplace(key, true).second) edges.push_back(std::int32_t(c));
-        }
+    std::unordered_map<std::uint64_t, bool> seen;
+    seen.reserve(f.corners.size());
+    for (std::size_t c = 0; c < f.corners.size(); ++c) {
+        const std::size_t next = (c % 3 == 2) ? c - 2 : c + 1;
+        const std::uint32_t a = std::uint32_t(f.controlPoint[f.corners[c]]), b = std::uint32_t(f.controlPoint[f.corners[next]]);
+        const std::uint64_t key = (std::uint64_t(std::min(a, b)) << 32) | std::max(a, b);
+        if (seen.try_emplace(key, true).second) f.edges.push_back(std::int32_t(c));
     }
+}
 
-    // Textures: which Kiln textures each material slot drives, and the files they are written as.
-    std::vector<std::vector<TextureUse>> slotTextures(slotMaterial.size());
-    std::map<int, std::string> textureFile;  // Kiln texture -> relative file name
-    for (std::size_t slot = 0; slot < slotMaterial.size(); ++slot) {
-        if (slotMaterial[slot] < 0) continue;
-        const core::Material& m = mesh.materials[std::size_t(slotMaterial[slot])];
+// Which Kiln textures each material slot drives, and the files they are written as.
+void collectTextures(const core::Mesh& mesh, const fs::path& path, FbxMesh& f) {
+    f.slotTextures.resize(f.slotMaterial.size());
+    for (std::size_t slot = 0; slot < f.slotMaterial.size(); ++slot) {
+        if (f.slotMaterial[slot] < 0) continue;
+        const core::Material& m = mesh.materials[std::size_t(f.slotMaterial[slot])];
         // glTF's metallic-roughness and occlusion maps have no FBX counterpart importers agree on.
         for (auto [tex, name] : {std::pair{m.baseColorTexture, "DiffuseColor"}, {m.normalTexture, "NormalMap"}, {m.emissiveTexture, "EmissiveColor"}}) {
             if (tex < 0) continue;
-            slotTextures[slot].push_back({tex, name});
-            if (!textureFile.count(tex)) textureFile[tex] = companionTextureName(path, std::size_t(tex), mesh.textures[std::size_t(tex)]);
+            f.slotTextures[slot].push_back({tex, name});
+            if (!f.textureFile.count(tex)) f.textureFile[tex] = companionTextureName(path, std::size_t(tex), mesh.textures[std::size_t(tex)]);
         }
     }
+}
 
-    Node root("");
-    addHeader(root, options.version);
-    addGlobalSettings(root, options.frame);
-
-    std::int64_t nextId = 1000000;
-    const std::int64_t documentId = nextId++;
+void addDocuments(Node& root, std::int64_t documentId) {
     Node& docs = root.child("Documents");
     docs.child("Count").i32(1);
     Node& doc = docs.child("Document").i64(documentId).str("Scene").str("Scene");
@@ -391,69 +389,59 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
     propString(docProps, "ActiveAnimStackName", "");
     doc.child("RootNode").i64(0);
     root.child("References");
+}
 
-    const std::size_t usedTextureUses = [&] {
-        std::size_t n = 0;
-        for (const auto& t : slotTextures) n += t.size();
-        return n;
-    }();
+void addDefinitions(Node& root, const FbxMesh& f) {
+    const std::size_t textureUses = f.textureUseCount();
     Node& defs = root.child("Definitions");
     defs.child("Version").i32(100);
-    defs.child("Count").i32(std::int32_t(3 + slotMaterial.size() + usedTextureUses + textureFile.size()));
+    defs.child("Count").i32(std::int32_t(3 + f.slotMaterial.size() + textureUses + f.textureFile.size()));
     auto objectType = [&](const char* type, std::size_t count) {
         if (count) defs.child("ObjectType").str(type).child("Count").i32(std::int32_t(count));
     };
     objectType("GlobalSettings", 1);
     objectType("Model", 1);
     objectType("Geometry", 1);
-    objectType("Material", slotMaterial.size());
-    objectType("Texture", usedTextureUses);
-    objectType("Video", textureFile.size());
+    objectType("Material", f.slotMaterial.size());
+    objectType("Texture", textureUses);
+    objectType("Video", f.textureFile.size());
+}
 
-    Node& objects = root.child("Objects");
-    std::string meshName = subs.size() == 1 && !subs[0].name.empty() ? subs[0].name : path.stem().string();
-    if (meshName.empty()) meshName = "mesh";
+// A LayerElement* node with its header fields; the caller adds the data arrays.
+Node& layerElement(Node& geom, const char* type, int index, int version, const char* name, const char* mapping, const char* reference) {
+    Node& layer = geom.child(type).i32(index);
+    layer.child("Version").i32(version);
+    layer.child("Name").str(name);
+    layer.child("MappingInformationType").str(mapping);
+    layer.child("ReferenceInformationType").str(reference);
+    return layer;
+}
 
-    // Geometry.
-    const std::int64_t geometryId = nextId++;
-    Node& geom = objects.child("Geometry").i64(geometryId).str(nameClass(meshName, "Geometry")).str("Mesh");
-    geom.child("GeometryVersion").i32(124);
-    geom.child("Vertices").arrayF64(vertices);
-    geom.child("PolygonVertexIndex").arrayI32(polygonVertexIndex);
-    geom.child("Edges").arrayI32(edges);
+// The Geometry's per-corner and per-polygon layers (normals, smoothing, colours, UV sets,
+// materials) and the Layer nodes that list them; UV set 1 gets a Layer of its own.
+void addLayers(Node& geom, const core::Mesh& mesh, const FbxMesh& f) {
     std::vector<const char*> layerElements;
     if (!mesh.normals.empty()) {
         std::vector<double> normals;
-        normals.reserve(corners.size() * 3);
-        for (std::uint32_t v : corners) normals.insert(normals.end(), {mesh.normals[v].x, mesh.normals[v].y, mesh.normals[v].z});
-        Node& layer = geom.child("LayerElementNormal").i32(0);
-        layer.child("Version").i32(101);
-        layer.child("Name").str("");
-        layer.child("MappingInformationType").str("ByPolygonVertex");
-        layer.child("ReferenceInformationType").str("Direct");
-        layer.child("Normals").arrayF64(normals);
+        normals.reserve(f.corners.size() * 3);
+        for (std::uint32_t v : f.corners) normals.insert(normals.end(), {mesh.normals[v].x, mesh.normals[v].y, mesh.normals[v].z});
+        layerElement(geom, "LayerElementNormal", 0, 101, "", "ByPolygonVertex", "Direct").child("Normals").arrayF64(normals);
         layerElements.push_back("LayerElementNormal");
     }
     // Every polygon smooth: the explicit normals carry the hard edges (Unreal warns without this layer).
-    {
-        Node& layer = geom.child("LayerElementSmoothing").i32(0);
-        layer.child("Version").i32(102);
-        layer.child("Name").str("");
-        layer.child("MappingInformationType").str("ByPolygon");
-        layer.child("ReferenceInformationType").str("Direct");
-        layer.child("Smoothing").arrayI32(std::vector<std::int32_t>(corners.size() / 3, 1));
-        layerElements.push_back("LayerElementSmoothing");
-    }
-    std::vector<std::int32_t> cornerVertex(corners.begin(), corners.end());
+    layerElement(geom, "LayerElementSmoothing", 0, 102, "", "ByPolygon", "Direct")
+        .child("Smoothing")
+        .arrayI32(std::vector<std::int32_t>(f.corners.size() / 3, 1));
+    layerElements.push_back("LayerElementSmoothing");
+    const std::vector<std::int32_t> cornerVertex(f.corners.begin(), f.corners.end());
     if (!mesh.colors.empty()) {
         std::vector<double> colors;
         colors.reserve(mesh.colors.size() * 4);
-        for (const auto& c : mesh.colors) colors.insert(colors.end(), {linearToSrgb(c.r), linearToSrgb(c.g), linearToSrgb(c.b), std::clamp(double(c.a), 0.0, 1.0)});
-        Node& layer = geom.child("LayerElementColor").i32(0);
-        layer.child("Version").i32(101);
-        layer.child("Name").str("Color");
-        layer.child("MappingInformationType").str("ByPolygonVertex");
-        layer.child("ReferenceInformationType").str("IndexToDirect");
+        // DCC tools store vertex colours display-referred; encoded in double, as they are stored.
+        for (const auto& c : mesh.colors)
+            colors.insert(colors.end(), {core::srgbFromLinear(double(c.r)), core::srgbFromLinear(double(c.g)), core::srgbFromLinear(double(c.b)),
+                                         std::clamp(double(c.a), 0.0, 1.0)});
+        Node& layer = layerElement(geom, "LayerElementColor", 0, 101, "Color", "ByPolygonVertex", "IndexToDirect");
         layer.child("Colors").arrayF64(colors);
         layer.child("ColorIndex").arrayI32(cornerVertex);
         layerElements.push_back("LayerElementColor");
@@ -466,76 +454,74 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
         std::vector<double> flat;
         flat.reserve(uvs.size() * 2);
         for (const auto& uv : uvs) flat.insert(flat.end(), {double(uv.x), 1.0 - double(uv.y)});
-        Node& layer = geom.child("LayerElementUV").i32(set);
-        layer.child("Version").i32(101);
-        layer.child("Name").str(set == 0 ? "UVMap" : "UVMap1");
-        layer.child("MappingInformationType").str("ByPolygonVertex");
-        layer.child("ReferenceInformationType").str("IndexToDirect");
+        Node& layer = layerElement(geom, "LayerElementUV", set, 101, set == 0 ? "UVMap" : "UVMap1", "ByPolygonVertex", "IndexToDirect");
         layer.child("UV").arrayF64(flat);
         layer.child("UVIndex").arrayI32(cornerVertex);
         if (set == 0) layerElements.push_back("LayerElementUV");
         else hasUv1 = true;
     }
-    {
-        Node& layer = geom.child("LayerElementMaterial").i32(0);
-        layer.child("Version").i32(101);
-        layer.child("Name").str("");
-        if (slotMaterial.size() == 1) {
-            layer.child("MappingInformationType").str("AllSame");
-            layer.child("ReferenceInformationType").str("IndexToDirect");
-            layer.child("Materials").arrayI32(std::vector<std::int32_t>{0});
-        } else {
-            layer.child("MappingInformationType").str("ByPolygon");
-            layer.child("ReferenceInformationType").str("IndexToDirect");
-            layer.child("Materials").arrayI32(polygonMaterial);
-        }
-        layerElements.push_back("LayerElementMaterial");
+    if (f.slotMaterial.size() == 1) {
+        layerElement(geom, "LayerElementMaterial", 0, 101, "", "AllSame", "IndexToDirect").child("Materials").arrayI32(std::vector<std::int32_t>{0});
+    } else {
+        layerElement(geom, "LayerElementMaterial", 0, 101, "", "ByPolygon", "IndexToDirect").child("Materials").arrayI32(f.polygonMaterial);
     }
-    {
-        Node& layer = geom.child("Layer").i32(0);
-        layer.child("Version").i32(100);
-        for (const char* type : layerElements) {
-            Node& e = layer.child("LayerElement");
-            e.child("Type").str(type);
-            e.child("TypedIndex").i32(0);
-        }
+    layerElements.push_back("LayerElementMaterial");
+
+    Node& layer = geom.child("Layer").i32(0);
+    layer.child("Version").i32(100);
+    for (const char* type : layerElements) {
+        Node& e = layer.child("LayerElement");
+        e.child("Type").str(type);
+        e.child("TypedIndex").i32(0);
     }
     if (hasUv1) {
-        Node& layer = geom.child("Layer").i32(1);
-        layer.child("Version").i32(100);
-        Node& e = layer.child("LayerElement");
+        Node& layer1 = geom.child("Layer").i32(1);
+        layer1.child("Version").i32(100);
+        Node& e = layer1.child("LayerElement");
         e.child("Type").str("LayerElementUV");
         e.child("TypedIndex").i32(1);
     }
+}
 
-    // Model: identity transform; the data is already in the file's frame and units.
-    const std::int64_t modelId = nextId++;
-    Node& model = objects.child("Model").i64(modelId).str(nameClass(meshName, "Model")).str("Mesh");
+void addGeometry(Node& objects, std::int64_t id, const std::string& meshName, const core::Mesh& mesh, const FbxMesh& f) {
+    Node& geom = objects.child("Geometry").i64(id).str(nameClass(meshName, "Geometry")).str("Mesh");
+    geom.child("GeometryVersion").i32(124);
+    geom.child("Vertices").arrayF64(f.vertices);
+    geom.child("PolygonVertexIndex").arrayI32(f.polygonVertexIndex);
+    geom.child("Edges").arrayI32(f.edges);
+    addLayers(geom, mesh, f);
+}
+
+// The Model: identity transform; the data is already in the file's frame and units.
+void addModel(Node& objects, std::int64_t id, const std::string& meshName) {
+    Node& model = objects.child("Model").i64(id).str(nameClass(meshName, "Model")).str("Mesh");
     model.child("Version").i32(232);
-    {
-        Node& p = model.child("Properties70");
-        propVector(p, "Lcl Translation", "Lcl Translation", {0, 0, 0});
-        propVector(p, "Lcl Rotation", "Lcl Rotation", {0, 0, 0});
-        propVector(p, "Lcl Scaling", "Lcl Scaling", {1, 1, 1});
-        propInt(p, "DefaultAttributeIndex", 0);
-        propEnum(p, "InheritType", 1);
-    }
+    Node& p = model.child("Properties70");
+    propVector(p, "Lcl Translation", "Lcl Translation", {0, 0, 0});
+    propVector(p, "Lcl Rotation", "Lcl Rotation", {0, 0, 0});
+    propVector(p, "Lcl Scaling", "Lcl Scaling", {1, 1, 1});
+    propInt(p, "DefaultAttributeIndex", 0);
+    propEnum(p, "InheritType", 1);
     model.child("MultiLayer").i32(0);
     model.child("MultiTake").i32(0);
     model.child("Shading").boolean(true);
     model.child("Culling").str("CullingOff");
+}
 
-    struct Link {
-        const char* type;
-        std::int64_t src, dst;
-        std::string property;
-    };
-    std::vector<Link> links = {{"OO", modelId, 0, {}}, {"OO", geometryId, modelId, {}}};
+// A Connections entry: object-object ("OO") or object-property ("OP").
+struct Link {
+    const char* type;
+    std::int64_t src, dst;
+    std::string property;
+};
 
-    // Materials (Phong, the common denominator of Blender, Maya, Unity and Unreal importers).
+// One Phong material per slot (the common denominator of Blender, Maya, Unity and Unreal
+// importers), each linked to the model; returns their ids.
+std::vector<std::int64_t> addMaterials(Node& objects, const core::Mesh& mesh, const FbxMesh& f, std::int64_t modelId, std::int64_t& nextId,
+                                       std::vector<Link>& links) {
     std::vector<std::int64_t> slotIds;
-    for (std::size_t slot = 0; slot < slotMaterial.size(); ++slot) {
-        const core::Material m = slotMaterial[slot] >= 0 ? mesh.materials[std::size_t(slotMaterial[slot])] : core::Material{.name = "default"};
+    for (std::size_t slot = 0; slot < f.slotMaterial.size(); ++slot) {
+        const core::Material m = f.slotMaterial[slot] >= 0 ? mesh.materials[std::size_t(f.slotMaterial[slot])] : core::Material{.name = "default"};
         const std::int64_t id = nextId++;
         slotIds.push_back(id);
         std::string name = m.name.empty() ? "material" + std::to_string(slot) : m.name;
@@ -567,10 +553,15 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
         propDouble(p, "BumpFactor", 1.0);
         links.push_back({"OO", id, modelId, {}});
     }
+    return slotIds;
+}
 
-    // Videos (the image data) once per Kiln texture, Textures once per material slot use.
+// Videos (the image data) once per Kiln texture, embedded or written beside `path`; Textures
+// once per material slot use, linked to their material property and their video.
+void addTextures(Node& objects, const core::Mesh& mesh, const FbxMesh& f, const std::vector<std::int64_t>& slotIds, const fs::path& path,
+                 FbxTextures textures, std::int64_t& nextId, std::vector<Link>& links) {
     std::map<int, std::int64_t> videoIds;
-    for (const auto& [tex, file] : textureFile) {
+    for (const auto& [tex, file] : f.textureFile) {
         const std::int64_t id = nextId++;
         videoIds[tex] = id;
         const std::string name = fs::path(file).stem().string();
@@ -582,16 +573,16 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
         video.child("Filename").str(file);
         video.child("RelativeFilename").str(file);
         const EncodedTexture encoded = encodeTexture(mesh.textures[std::size_t(tex)]);
-        if (options.textures == FbxTextures::Embed) {
+        if (textures == FbxTextures::Embed) {
             video.child("Content").raw(encoded.bytes);
         } else {
             writeFileBytes(path.parent_path() / file, encoded.bytes);
         }
     }
-    for (std::size_t slot = 0; slot < slotTextures.size(); ++slot) {
-        for (const TextureUse& use : slotTextures[slot]) {
+    for (std::size_t slot = 0; slot < f.slotTextures.size(); ++slot) {
+        for (const TextureUse& use : f.slotTextures[slot]) {
             const std::int64_t id = nextId++;
-            const std::string& file = textureFile[use.texture];
+            const std::string& file = f.textureFile.at(use.texture);
             const std::string name = fs::path(file).stem().string();
             Node& t = objects.child("Texture").i64(id).str(nameClass(name, "Texture")).str("");
             t.child("Type").str("TextureVideoClip");
@@ -613,29 +604,66 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
             links.push_back({"OO", videoIds[use.texture], id, {}});
         }
     }
+}
 
+void addConnections(Node& root, const std::vector<Link>& links) {
     Node& connections = root.child("Connections");
     for (const Link& l : links) {
         Node& c = connections.child("C").str(l.type).i64(l.src).i64(l.dst);
         if (!l.property.empty()) c.str(l.property);
     }
-    root.child("Takes").child("Current").str("");
+}
 
-    // Serialise: header, top-level nodes and their closing null record, footer.
-    std::vector<std::uint8_t> out(std::begin(kMagic), std::end(kMagic));
-    Node::putUint(out, std::uint32_t(options.version), false);
-    root.writeChildren(out, wide);
+// The file: header, the top-level nodes and their closing null record, footer.
+BinaryWriter serialise(const Node& root, int version) {
+    BinaryWriter out;
+    out.putArray(std::span<const char>(kMagic));
+    out.put(std::uint32_t(version));
+    root.writeChildren(out, version >= 7500);
     // Footer: id, 4 zero bytes, zero padding to a 16-byte boundary (16 when already aligned),
     // version, 120 zero bytes, magic.
-    out.insert(out.end(), std::begin(kFooterId), std::end(kFooterId));
-    out.insert(out.end(), 4, 0);
+    out.putBytes(kFooterId);
+    out.putZeros(4);
     std::size_t pad = ((out.size() + 15) & ~std::size_t(15)) - out.size();
     if (pad == 0) pad = 16;
-    out.insert(out.end(), pad, 0);
-    Node::putUint(out, std::uint32_t(options.version), false);
-    out.insert(out.end(), 120, 0);
-    out.insert(out.end(), std::begin(kFooterMagic), std::end(kFooterMagic));
-    writeFileBytes(path, out);
+    out.putZeros(pad);
+    out.put(std::uint32_t(version));
+    out.putZeros(120);
+    out.putBytes(kFooterMagic);
+    return out;
+}
+
+} // namespace
+
+void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& options) {
+    checkFbxInput(mesh, displayName(path), options);
+    FbxMesh f;
+    assignMaterialSlots(mesh, f);
+    weldControlPoints(mesh, f);
+    buildPolygons(mesh, f);
+    collectTextures(mesh, path, f);
+
+    Node root("");
+    addHeader(root, options.version);
+    addGlobalSettings(root, options.frame);
+    std::int64_t nextId = 1000000;
+    addDocuments(root, nextId++);
+    addDefinitions(root, f);
+
+    Node& objects = root.child("Objects");
+    std::string meshName = f.subs.size() == 1 && !f.subs[0].name.empty() ? f.subs[0].name : path.stem().string();
+    if (meshName.empty()) meshName = "mesh";
+    const std::int64_t geometryId = nextId++;
+    addGeometry(objects, geometryId, meshName, mesh, f);
+    const std::int64_t modelId = nextId++;
+    addModel(objects, modelId, meshName);
+    std::vector<Link> links = {{"OO", modelId, 0, {}}, {"OO", geometryId, modelId, {}}};
+    const std::vector<std::int64_t> slotIds = addMaterials(objects, mesh, f, modelId, nextId, links);
+    addTextures(objects, mesh, f, slotIds, path, options.textures, nextId, links);
+    addConnections(root, links);
+    root.child("Takes").child("Current").str("");
+
+    writeFileBytes(path, serialise(root, options.version).bytes());
 }
 
 } // namespace kiln::io

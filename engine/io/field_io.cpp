@@ -3,8 +3,8 @@
 #include "core/error.h"
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
-#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -12,20 +12,7 @@ namespace kiln::io {
 
 namespace {
 
-static_assert(std::endian::native == std::endian::little, ".kfield is little-endian; a big-endian port needs byte swaps");
-
 constexpr char kMagic[8] = {'K', 'F', 'I', 'E', 'L', 'D', 0, 0};
-
-void putBytes(std::vector<std::uint8_t>& out, const void* data, std::size_t n) {
-    const std::size_t at = out.size();
-    out.resize(at + n);
-    std::memcpy(out.data() + at, data, n);
-}
-
-template <class T>
-void put(std::vector<std::uint8_t>& out, const T& v) {
-    putBytes(out, &v, sizeof(T));
-}
 
 } // namespace
 
@@ -69,16 +56,16 @@ core::RadianceField loadField(const std::filesystem::path& path) {
 
 void saveField(const core::RadianceField& f, const std::filesystem::path& path, bool overwrite) {
     f.validate(displayName(path));
-    std::vector<std::uint8_t> out;
+    BinaryWriter out;
     out.reserve(8 + 4 + 12 + 24 + f.cellCount() * 16);
-    putBytes(out, kMagic, 8);
-    put(out, kFieldVersion);
-    for (int a = 0; a < 3; ++a) put(out, std::int32_t(f.resolution[a]));
-    for (int a = 0; a < 3; ++a) put(out, f.bounds.min[a]);
-    for (int a = 0; a < 3; ++a) put(out, f.bounds.max[a]);
-    putBytes(out, f.density.data(), f.density.size() * 4);
-    putBytes(out, f.color.data(), f.color.size() * 12);
-    writeAtomically(path, overwrite, [&](const std::filesystem::path& temp) { writeFileBytes(temp, out); });
+    out.putArray(std::span<const char>(kMagic));
+    out.put(kFieldVersion);
+    for (int a = 0; a < 3; ++a) out.put(std::int32_t(f.resolution[a]));
+    for (int a = 0; a < 3; ++a) out.put(f.bounds.min[a]);
+    for (int a = 0; a < 3; ++a) out.put(f.bounds.max[a]);
+    out.putArray(f.density);
+    out.putArray(f.color);
+    writeAtomically(path, overwrite, [&](const std::filesystem::path& temp) { writeFileBytes(temp, out.bytes()); });
 }
 
 } // namespace kiln::io

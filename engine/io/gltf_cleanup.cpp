@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,6 @@ namespace kiln::io {
 namespace {
 
 constexpr std::uint32_t kGlbMagic = 0x46546C67u, kJsonChunk = 0x4E4F534Au, kBinChunk = 0x004E4942u;
-
-void putU32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(std::uint8_t(v >> (8 * i)));
-}
 
 json* member(json& object, const char* key) {
     if (!object.is_object()) return nullptr;
@@ -156,47 +153,37 @@ void save(const GltfFile& f, const fs::path& path, bool glb) {
     while (bin.size() % 4) bin.push_back(0);
     const bool withBin = f.haveBin && !bin.empty();
     const std::size_t total = 12 + 8 + text.size() + (withBin ? 8 + bin.size() : 0);
-    std::vector<std::uint8_t> out;
+    BinaryWriter out;
     out.reserve(total);
-    putU32(out, kGlbMagic);
-    putU32(out, 2);
-    putU32(out, std::uint32_t(total));
-    putU32(out, std::uint32_t(text.size()));
-    putU32(out, kJsonChunk);
-    out.insert(out.end(), text.begin(), text.end());
+    out.put(kGlbMagic);
+    out.put(std::uint32_t(2));
+    out.put(std::uint32_t(total));
+    out.put(std::uint32_t(text.size()));
+    out.put(kJsonChunk);
+    out.putArray(std::span<const char>(text));
     if (withBin) {
-        putU32(out, std::uint32_t(bin.size()));
-        putU32(out, kBinChunk);
-        out.insert(out.end(), bin.begin(), bin.end());
+        out.put(std::uint32_t(bin.size()));
+        out.put(kBinChunk);
+        out.putBytes(bin);
     }
-    writeFileBytes(path, out);
+    writeFileBytes(path, out.bytes());
 }
 
-} // namespace
-
-void cleanGltf(const fs::path& path) {
-    const std::string name = displayName(path);
-    const bool glb = lowerExtension(path) == ".glb";
-    GltfFile f;
-    try {
-        f = load(path, name, glb);
-    } catch (const json::exception& e) {
-        throw Error(name + ": glTF JSON does not parse (" + std::string(e.what()) + ")");
-    }
-    json& doc = f.doc;
-    if (!doc.is_object()) throw Error(name + ": glTF JSON is not an object");
-
-    std::span<json> materials = items(doc, "materials");
-    // 1. Extension objects that change nothing.
+// Extension objects that change nothing: FB_ngon_encoding on triangle primitives (triangles are
+// triangles), KHR_materials_volume without transmission (it only affects transmissive materials).
+void dropNoOpExtensions(json& doc) {
     for (json& mesh : items(doc, "meshes"))
-        for (json& prim : items(mesh, "primitives")) eraseExtension(prim, "FB_ngon_encoding");  // triangles are triangles
-    for (json& m : materials) {
+        for (json& prim : items(mesh, "primitives")) eraseExtension(prim, "FB_ngon_encoding");
+    for (json& m : items(doc, "materials")) {
         const json* ext = member(m, "extensions");
-        // KHR_materials_volume only affects transmissive materials.
         if (ext && ext->is_object() && !ext->contains("KHR_materials_transmission")) eraseExtension(m, "KHR_materials_volume");
     }
+}
 
-    // 2. UV sets no texture samples: keep TEXCOORD_0..highest used (sets must stay contiguous).
+// UV sets no texture samples: keeps TEXCOORD_0 up to the highest set the primitive's material
+// uses (sets must stay contiguous).
+void dropUnusedUvSets(json& doc) {
+    const std::span<json> materials = items(doc, "materials");
     for (json& mesh : items(doc, "meshes")) {
         for (json& prim : items(mesh, "primitives")) {
             int highest = -1;
@@ -209,41 +196,46 @@ void cleanGltf(const fs::path& path) {
             for (int set = highest + 1; set < 8; ++set) attrs->erase("TEXCOORD_" + std::to_string(set));
         }
     }
+}
 
-    // 3. Unused objects, from materials down to buffer views.
-    {
-        std::vector<bool> used(materials.size(), false);
+// Removes the entries of doc[key] that no reference `forEachRef` visits reaches, and renumbers
+// those references.
+void removeUnreferenced(json& doc, const char* key, const std::string& file, const char* what,
+                        const std::function<void(const std::function<void(json*)>&)>& forEachRef) {
+    std::vector<bool> used(items(doc, key).size(), false);
+    forEachRef([&](json* ref) { mark(used, ref, file, what); });
+    const auto remap = compact(doc, key, used);
+    forEachRef([&](json* ref) { renumber(ref, remap); });
+}
+
+// Unused objects, from materials down to buffer views: each kind is compacted after the kinds
+// that reference it, so an object only the removed ones used goes too.
+void removeUnusedObjects(json& doc, const std::string& file) {
+    removeUnreferenced(doc, "materials", file, "material", [&](const std::function<void(json*)>& visit) {
         for (json& mesh : items(doc, "meshes"))
-            for (json& prim : items(mesh, "primitives")) mark(used, member(prim, "material"), name, "material");
-        const auto remap = compact(doc, "materials", used);
-        for (json& mesh : items(doc, "meshes"))
-            for (json& prim : items(mesh, "primitives")) renumber(member(prim, "material"), remap);
-    }
-    {
-        std::vector<bool> used(items(doc, "textures").size(), false);
-        for (json& m : items(doc, "materials")) forEachTextureInfo(m, [&](json& info) { mark(used, &info["index"], name, "texture"); });
-        const auto remap = compact(doc, "textures", used);
-        for (json& m : items(doc, "materials")) forEachTextureInfo(m, [&](json& info) { renumber(&info["index"], remap); });
-    }
-    auto textureSources = [&](json& texture, const std::function<void(json*)>& visit) {
+            for (json& prim : items(mesh, "primitives")) visit(member(prim, "material"));
+    });
+    removeUnreferenced(doc, "textures", file, "texture", [&](const std::function<void(json*)>& visit) {
+        for (json& m : items(doc, "materials")) forEachTextureInfo(m, [&](json& info) { visit(&info["index"]); });
+    });
+    // Images and samplers are both referenced from textures, checked in one pass over them.
+    auto textureSources = [](json& texture, const std::function<void(json*)>& visit) {
         visit(member(texture, "source"));
         if (json* ext = member(texture, "extensions"); ext && ext->is_object())
             for (auto& e : *ext) visit(member(e, "source"));  // KHR_texture_basisu, EXT_texture_webp, ...
     };
-    {
-        std::vector<bool> usedImages(items(doc, "images").size(), false), usedSamplers(items(doc, "samplers").size(), false);
-        for (json& t : items(doc, "textures")) {
-            textureSources(t, [&](json* ref) { mark(usedImages, ref, name, "image"); });
-            mark(usedSamplers, member(t, "sampler"), name, "sampler");
-        }
-        const auto imageRemap = compact(doc, "images", usedImages);
-        const auto samplerRemap = compact(doc, "samplers", usedSamplers);
-        for (json& t : items(doc, "textures")) {
-            textureSources(t, [&](json* ref) { renumber(ref, imageRemap); });
-            renumber(member(t, "sampler"), samplerRemap);
-        }
+    std::vector<bool> usedImages(items(doc, "images").size(), false), usedSamplers(items(doc, "samplers").size(), false);
+    for (json& t : items(doc, "textures")) {
+        textureSources(t, [&](json* ref) { mark(usedImages, ref, file, "image"); });
+        mark(usedSamplers, member(t, "sampler"), file, "sampler");
     }
-    auto accessorRefs = [&](const std::function<void(json*)>& visit) {
+    const auto imageRemap = compact(doc, "images", usedImages);
+    const auto samplerRemap = compact(doc, "samplers", usedSamplers);
+    for (json& t : items(doc, "textures")) {
+        textureSources(t, [&](json* ref) { renumber(ref, imageRemap); });
+        renumber(member(t, "sampler"), samplerRemap);
+    }
+    removeUnreferenced(doc, "accessors", file, "accessor", [&](const std::function<void(json*)>& visit) {
         for (json& mesh : items(doc, "meshes")) {
             for (json& prim : items(mesh, "primitives")) {
                 if (json* attrs = member(prim, "attributes"); attrs && attrs->is_object())
@@ -260,14 +252,8 @@ void cleanGltf(const fs::path& path) {
                 visit(member(s, "output"));
             }
         }
-    };
-    {
-        std::vector<bool> used(items(doc, "accessors").size(), false);
-        accessorRefs([&](json* ref) { mark(used, ref, name, "accessor"); });
-        const auto remap = compact(doc, "accessors", used);
-        accessorRefs([&](json* ref) { renumber(ref, remap); });
-    }
-    auto viewRefs = [&](const std::function<void(json*)>& visit) {
+    });
+    removeUnreferenced(doc, "bufferViews", file, "bufferView", [&](const std::function<void(json*)>& visit) {
         for (json& a : items(doc, "accessors")) {
             visit(member(a, "bufferView"));
             if (json* sparse = member(a, "sparse")) {
@@ -280,33 +266,32 @@ void cleanGltf(const fs::path& path) {
             for (json& prim : items(mesh, "primitives"))
                 if (json* ext = member(prim, "extensions"); ext && ext->is_object())
                     for (auto& e : *ext) visit(member(e, "bufferView"));  // KHR_draco_mesh_compression
-    };
-    {
-        std::vector<bool> used(items(doc, "bufferViews").size(), false);
-        viewRefs([&](json* ref) { mark(used, ref, name, "bufferView"); });
-        const auto remap = compact(doc, "bufferViews", used);
-        viewRefs([&](json* ref) { renumber(ref, remap); });
-    }
+    });
+}
 
-    // 4. Repack buffer 0 so it holds only the views that remain (each 4-byte aligned).
-    const std::span<json> views = items(doc, "bufferViews");
-    const std::span<json> buffers = items(doc, "buffers");
+// Repacks buffer 0 so it holds only the views that remain (each 4-byte aligned), when every view
+// lives in it.
+void repackBuffer(GltfFile& f, const std::string& file) {
+    const std::span<json> views = items(f.doc, "bufferViews");
+    const std::span<json> buffers = items(f.doc, "buffers");
     const bool singleBuffer = std::all_of(views.begin(), views.end(), [](const json& v) { return v.value("buffer", -1) == 0; });
-    if (f.haveBin && singleBuffer && !buffers.empty()) {
-        std::vector<std::uint8_t> packed;
-        packed.reserve(f.bin.size());
-        for (json& v : views) {
-            const std::size_t offset = v.value("byteOffset", std::size_t(0)), length = v.value("byteLength", std::size_t(0));
-            if (offset > f.bin.size() || length > f.bin.size() - offset) throw Error(name + ": glTF bufferView lies outside its buffer");
-            while (packed.size() % 4) packed.push_back(0);
-            v["byteOffset"] = packed.size();
-            packed.insert(packed.end(), f.bin.begin() + std::ptrdiff_t(offset), f.bin.begin() + std::ptrdiff_t(offset + length));
-        }
-        f.bin = std::move(packed);
-        buffers[0]["byteLength"] = f.bin.size();
+    if (!f.haveBin || !singleBuffer || buffers.empty()) return;
+    std::vector<std::uint8_t> packed;
+    packed.reserve(f.bin.size());
+    for (json& v : views) {
+        const std::size_t offset = v.value("byteOffset", std::size_t(0)), length = v.value("byteLength", std::size_t(0));
+        if (offset > f.bin.size() || length > f.bin.size() - offset) throw Error(file + ": glTF bufferView lies outside its buffer");
+        while (packed.size() % 4) packed.push_back(0);
+        v["byteOffset"] = packed.size();
+        packed.insert(packed.end(), f.bin.begin() + std::ptrdiff_t(offset), f.bin.begin() + std::ptrdiff_t(offset + length));
     }
+    f.bin = std::move(packed);
+    buffers[0]["byteLength"] = f.bin.size();
+}
 
-    // 5. Extension lists that match what is present.
+// extensionsUsed / extensionsRequired list exactly the extensions still present (Required only
+// those it listed before).
+void syncExtensionLists(json& doc) {
     std::set<std::string> present;
     collectExtensions(doc, present);
     for (const char* key : {"extensionsUsed", "extensionsRequired"}) {
@@ -323,8 +308,26 @@ void cleanGltf(const fs::path& path) {
         else *list = std::move(kept);
     }
     if (!member(doc, "extensionsUsed") && !present.empty()) doc["extensionsUsed"] = json(present);
+}
 
-    doc["asset"]["generator"] = "Kiln 0.1.0 (Open Asset Import Library 5.2)";
+} // namespace
+
+void cleanGltf(const fs::path& path) {
+    const std::string name = displayName(path);
+    const bool glb = lowerExtension(path) == ".glb";
+    GltfFile f;
+    try {
+        f = load(path, name, glb);
+    } catch (const json::exception& e) {
+        throw Error(name + ": glTF JSON does not parse (" + std::string(e.what()) + ")");
+    }
+    if (!f.doc.is_object()) throw Error(name + ": glTF JSON is not an object");
+    dropNoOpExtensions(f.doc);
+    dropUnusedUvSets(f.doc);
+    removeUnusedObjects(f.doc, name);
+    repackBuffer(f, name);
+    syncExtensionLists(f.doc);
+    f.doc["asset"]["generator"] = "Kiln 0.1.0 (Open Asset Import Library 5.2)";
     save(f, path, glb);
 }
 

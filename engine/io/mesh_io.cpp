@@ -3,6 +3,7 @@
 #include "core/color.h"
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 #include "io/gltf_cleanup.h"
 #include "io/image_io.h"
 #include "io/splat_io.h"
@@ -590,27 +591,22 @@ void writePly(const core::Mesh& mesh, const fs::path& path) {
     if (uvs) header += "property float s\nproperty float t\n";
     if (colors) header += "property uchar red\nproperty uchar green\nproperty uchar blue\nproperty uchar alpha\n";
     header += "element face " + std::to_string(mesh.triangleCount()) + "\nproperty list uchar uint vertex_indices\nend_header\n";
-    std::vector<std::uint8_t> out(header.begin(), header.end());
-    auto put = [&out](const auto& v) {
-        const auto* b = reinterpret_cast<const std::uint8_t*>(&v);
-        out.insert(out.end(), b, b + sizeof v);
-    };
+    BinaryWriter out(std::vector<std::uint8_t>(header.begin(), header.end()));
     auto byte = [](float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); };
     for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
-        put(mesh.positions[v].x), put(mesh.positions[v].y), put(mesh.positions[v].z);
-        if (normals) put(mesh.normals[v].x), put(mesh.normals[v].y), put(mesh.normals[v].z);
-        if (uvs) put(mesh.uv0[v].x), put(1.0f - mesh.uv0[v].y);
+        out.put(mesh.positions[v]);
+        if (normals) out.put(mesh.normals[v]);
+        if (uvs) out.put(glm::vec2(mesh.uv0[v].x, 1.0f - mesh.uv0[v].y));
         if (colors) {
             const glm::vec4& c = mesh.colors[v];
-            for (float x : {srgbFromLinear(c.r), srgbFromLinear(c.g), srgbFromLinear(c.b)}) out.push_back(byte(x));
-            out.push_back(byte(c.a));
+            for (float x : {srgbFromLinear(c.r), srgbFromLinear(c.g), srgbFromLinear(c.b), c.a}) out.put(byte(x));
         }
     }
     for (std::size_t t = 0; t + 2 < mesh.indices.size(); t += 3) {
-        out.push_back(3);
-        put(mesh.indices[t]), put(mesh.indices[t + 1]), put(mesh.indices[t + 2]);
+        out.put(std::uint8_t(3));
+        out.putArray(std::span<const std::uint32_t>(mesh.indices).subspan(t, 3));
     }
-    writeFileBytes(path, out);
+    writeFileBytes(path, out.bytes());
 }
 
 } // namespace

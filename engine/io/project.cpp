@@ -1,26 +1,21 @@
 #include "io/project.h"
 
 #include "core/error.h"
+#include "io/atomic_write.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <nlohmann/json.hpp>
 #include <zlib.h>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <map>
-#include <random>
 #include <span>
 #include <string>
-#include <system_error>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -98,8 +93,6 @@ std::uint32_t crc32Of(std::uint32_t crc, Bytes bytes) {
 
 const char* kindName(core::AssetKind kind) { return kind == core::AssetKind::Mesh ? "mesh" : "gaussians"; }
 
-std::string errnoMessage(int err) { return std::generic_category().message(err); }
-
 // ---------------------------------------------------------------------------------------------
 // Checks shared by save and load, beyond Mesh::validate, so a save never writes what a load
 // would refuse.
@@ -129,71 +122,12 @@ void checkMeshExtras(const core::Mesh& mesh, const std::string& what) {
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-// An owned POSIX file descriptor.
-class FileHandle {
-public:
-    explicit FileHandle(int fd) : m_fd(fd) {}
-    FileHandle(const FileHandle&) = delete;
-    FileHandle& operator=(const FileHandle&) = delete;
-    ~FileHandle() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    int get() const { return m_fd; }
-    // Closes now so that a failing close (delayed write error) is reported.
-    int close() {
-        const int rc = ::close(m_fd);
-        m_fd = -1;
-        return rc;
-    }
-
-private:
-    int m_fd;
-};
-
-// Writes `pieces` to a new file and flushes it to disk; `shown` names the file in errors (the
-// final location, not the temporary one).
-void writeFileDurably(const fs::path& file, const std::string& shown, std::span<const Bytes> pieces) {
-    FileHandle fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd.get() < 0) throw Error(shown + ": cannot create (" + errnoMessage(errno) + ")");
-    for (Bytes piece : pieces) {
-        while (!piece.empty()) {
-            const ssize_t n = ::write(fd.get(), piece.data(), piece.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw Error(shown + ": cannot write (" + errnoMessage(errno) + ")");
-            }
-            piece = piece.subspan(std::size_t(n));
-        }
-    }
-    if (::fsync(fd.get()) != 0) throw Error(shown + ": cannot write (" + errnoMessage(errno) + ")");
-    if (fd.close() != 0) throw Error(shown + ": cannot write (" + errnoMessage(errno) + ")");
+// A length-prefixed string in a blob section.
+void putString(BinaryWriter& w, const std::string& s) {
+    if (s.size() > UINT32_MAX) throw Error("text of " + std::to_string(s.size()) + " bytes is too long to save");
+    w.put(std::uint32_t(s.size()));
+    w.putArray(std::span<const char>(s));
 }
-
-// Best effort: makes renames and new entries in `dir` durable.
-void syncDirectory(const fs::path& dir) {
-    FileHandle fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() >= 0) ::fsync(fd.get());
-}
-
-class ByteWriter {
-public:
-    template <class T>
-    void put(const T& value) {
-        static_assert(std::is_trivially_copyable_v<T>);
-        const auto* p = reinterpret_cast<const std::uint8_t*>(&value);
-        m_bytes.insert(m_bytes.end(), p, p + sizeof(T));
-    }
-    void putBytes(Bytes bytes) { m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end()); }
-    void putString(const std::string& s) {
-        if (s.size() > UINT32_MAX) throw Error("text of " + std::to_string(s.size()) + " bytes is too long to save");
-        put(std::uint32_t(s.size()));
-        putBytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
-    }
-    std::vector<std::uint8_t>& bytes() { return m_bytes; }
-
-private:
-    std::vector<std::uint8_t> m_bytes;
-};
 
 template <class T>
 Bytes asBytes(const std::vector<T>& v) {
@@ -227,24 +161,24 @@ OutSection arraySection(std::uint32_t tag, const std::vector<T>& v) {
     return s;
 }
 
-OutSection ownedSection(std::uint32_t tag, ByteWriter&& w) {
+OutSection ownedSection(std::uint32_t tag, BinaryWriter&& w) {
     OutSection s;
     s.tag = tag;
-    s.owned = std::move(w.bytes());
+    s.owned = w.take();
     return s;
 }
 
-void putImage(ByteWriter& w, const core::Image& im) {
+void putImage(BinaryWriter& w, const core::Image& im) {
     w.put(std::int32_t(im.width));
     w.put(std::int32_t(im.height));
     w.put(std::int32_t(im.channels));
     w.put(std::uint8_t(im.type == core::PixelType::U8 ? 0 : 1));
     if (im.type == core::PixelType::U8) {
         w.put(std::uint64_t(im.u8.size()));
-        w.putBytes(asBytes(im.u8));
+        w.putArray(im.u8);
     } else {
         w.put(std::uint64_t(im.f32.size()));
-        w.putBytes(asBytes(im.f32));
+        w.putArray(im.f32);
     }
 }
 
@@ -257,10 +191,10 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
     out.push_back(arraySection(kTagColors, mesh.colors));
     out.push_back(arraySection(kTagIndices, mesh.indices));
 
-    ByteWriter sub;
+    BinaryWriter sub;
     sub.put(std::uint32_t(mesh.submeshes.size()));
     for (const auto& s : mesh.submeshes) {
-        sub.putString(s.name);
+        putString(sub, s.name);
         sub.put(s.firstIndex);
         sub.put(s.indexCount);
         sub.put(s.firstVertex);
@@ -269,10 +203,10 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
     }
     out.push_back(ownedSection(kTagSubmeshes, std::move(sub)));
 
-    ByteWriter mat;
+    BinaryWriter mat;
     mat.put(std::uint32_t(mesh.materials.size()));
     for (const auto& m : mesh.materials) {
-        mat.putString(m.name);
+        putString(mat, m.name);
         mat.put(m.baseColorFactor);
         mat.put(m.metallicFactor);
         mat.put(m.roughnessFactor);
@@ -285,13 +219,13 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
     }
     out.push_back(ownedSection(kTagMaterials, std::move(mat)));
 
-    ByteWriter tex;
+    BinaryWriter tex;
     tex.put(std::uint32_t(mesh.textures.size()));
     for (const auto& t : mesh.textures) {
-        tex.putString(t.name);
-        tex.putString(t.mimeType);
+        putString(tex, t.name);
+        putString(tex, t.mimeType);
         tex.put(std::uint64_t(t.encoded.size()));
-        tex.putBytes(asBytes(t.encoded));
+        tex.putArray(t.encoded);
         putImage(tex, t.image);
     }
     out.push_back(ownedSection(kTagTextures, std::move(tex)));
@@ -300,7 +234,7 @@ std::vector<OutSection> meshSections(const core::Mesh& mesh) {
 
 std::vector<OutSection> gaussianSections(const core::GaussianCloud& cloud) {
     std::vector<OutSection> out;
-    ByteWriter header;
+    BinaryWriter header;
     header.put(std::int32_t(cloud.shDegree));
     out.push_back(ownedSection(kTagShDegree, std::move(header)));
     out.push_back(arraySection(kTagSplatPositions, cloud.positions));
@@ -327,16 +261,16 @@ void writeBlob(const core::Representation& data, const std::string& what, const 
         sections = gaussianSections(cloud);
     }
 
-    ByteWriter header;
+    BinaryWriter header;
     header.putBytes(kBlobMagic);
     header.put(kBlobVersion);
     header.put(kind);
     header.put(std::uint32_t(sections.size()));
 
     // Section headers are kept alive here; `pieces` points into them.
-    std::vector<std::array<std::uint8_t, kSectionHeaderSize>> sectionHeaders(sections.size());
+    std::vector<BinaryWriter> sectionHeaders(sections.size());
     std::vector<std::vector<Bytes>> payloads;
-    std::vector<Bytes> pieces{Bytes(header.bytes())};
+    std::vector<Bytes> pieces{header.bytes()};
     for (std::size_t i = 0; i < sections.size(); ++i) {
         payloads.push_back(sections[i].payload());
         std::uint32_t crc = std::uint32_t(::crc32(0, nullptr, 0));
@@ -345,11 +279,11 @@ void writeBlob(const core::Representation& data, const std::string& what, const 
             crc = crc32Of(crc, b);
             size += b.size();
         }
-        auto& h = sectionHeaders[i];
-        std::memcpy(h.data(), &sections[i].tag, 4);
-        std::memcpy(h.data() + 4, &crc, 4);
-        std::memcpy(h.data() + 8, &size, 8);
-        pieces.push_back(Bytes(h));
+        BinaryWriter& h = sectionHeaders[i];
+        h.put(sections[i].tag);
+        h.put(crc);
+        h.put(size);
+        pieces.push_back(h.bytes());
         pieces.insert(pieces.end(), payloads.back().begin(), payloads.back().end());
     }
     writeFileDurably(file, shown, pieces);
@@ -357,7 +291,8 @@ void writeBlob(const core::Representation& data, const std::string& what, const 
 
 OrderedJson optionalNumber(const std::optional<std::uint64_t>& v) { return v ? OrderedJson(*v) : OrderedJson(nullptr); }
 
-OrderedJson provenanceJson(const core::Provenance& p) {
+// Provenance in project.json (parseProvenance reads it back).
+OrderedJson toJson(const core::Provenance& p) {
     OrderedJson j;
     j["source"] = p.source;
     j["sourcePath"] = p.sourcePath;
@@ -398,7 +333,7 @@ void writeProjectFiles(const core::Document& doc, const fs::path& dir, const fs:
             v["name"] = version.asset.name;
             v["kind"] = kindName(version.asset.kind());
             v["blob"] = it->second;
-            v["provenance"] = provenanceJson(version.asset.provenance);
+            v["provenance"] = toJson(version.asset.provenance);
             versions.push_back(std::move(v));
         }
         OrderedJson a;
@@ -420,61 +355,8 @@ void writeProjectFiles(const core::Document& doc, const fs::path& dir, const fs:
     const std::string text = root.dump(2, ' ', false, OrderedJson::error_handler_t::replace) + "\n";
     const Bytes textBytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     writeFileDurably(dir / kProjectFile, (target / kProjectFile).string(), std::span<const Bytes>(&textBytes, 1));
-    syncDirectory(blobDir);
-    syncDirectory(dir);
-}
-
-// A folder removed when the save fails; release() once it has been moved into place.
-class ScopedDir {
-public:
-    explicit ScopedDir(fs::path path) : m_path(std::move(path)) {}
-    ScopedDir(const ScopedDir&) = delete;
-    ScopedDir& operator=(const ScopedDir&) = delete;
-    ~ScopedDir() {
-        std::error_code ec;
-        if (!m_path.empty()) fs::remove_all(m_path, ec);
-    }
-    const fs::path& path() const { return m_path; }
-    void release() { m_path.clear(); }
-
-private:
-    fs::path m_path;
-};
-
-std::string randomSuffix() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::random_device rd;
-    std::mt19937_64 rng((std::uint64_t(rd()) << 32) ^ rd());
-    std::string s;
-    for (int i = 0; i < 12; ++i) s += kHex[rng() % 16];
-    return s;
-}
-
-// A hidden sibling of `target` that does not exist yet: ".<name>.<role>-<random>".
-fs::path siblingName(const fs::path& target, const char* role) {
-    for (int attempt = 0; attempt < 16; ++attempt) {
-        std::string name = ".";
-        name += target.filename().string();
-        name += '.';
-        name += role;
-        name += '-';
-        name += randomSuffix();
-        fs::path candidate = target.parent_path() / name;
-        std::error_code ec;
-        if (!fs::exists(fs::symlink_status(candidate, ec))) return candidate;
-    }
-    throw Error(target.string() + ": cannot choose a temporary folder name");
-}
-
-// rename(2) that fails with EEXIST instead of replacing an (empty) folder created meanwhile.
-int renameNoReplace(const fs::path& from, const fs::path& to) {
-#ifdef RENAME_NOREPLACE
-    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
-    if (errno != EINVAL && errno != ENOSYS) return errno;
-#endif
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(to, ec))) return EEXIST;
-    return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+    syncFolder(blobDir);
+    syncFolder(dir);
 }
 
 bool isProjectFolder(const fs::path& dir) {
@@ -814,42 +696,13 @@ void saveProject(const core::Document& doc, const fs::path& path, bool overwrite
     if (target.filename().empty()) target = target.parent_path();
     if (target.extension() != kProjectExtension)
         throw Error(path.string() + ": a project folder name must end in " + kProjectExtension);
+    // Errors about the files inside name them from here ("./a.kiln/blobs/1.bin" for a bare name).
     if (target.parent_path().empty()) target = fs::path(".") / target;
-    const fs::path parent = target.parent_path();
-
-    std::error_code ec;
-    if (!fs::is_directory(parent, ec)) throw Error(path.string() + ": folder " + parent.string() + " does not exist");
-    const bool exists = fs::exists(fs::symlink_status(target, ec));
-    if (exists && !overwrite) throw Error(path.string() + ": already exists (use --force to overwrite)");
     // Never replace something that is not a project: --force on a wrong path must not delete a folder.
-    if (exists && !isProjectFolder(target)) throw Error(path.string() + ": exists and is not a Kiln project (not replacing it)");
-
-    ScopedDir temp(siblingName(target, "tmp"));
-    if (!fs::create_directory(temp.path(), ec) || ec)
-        throw Error(parent.string() + ": cannot create a temporary folder (" + (ec ? ec.message() : "already exists") + ")");
-    writeProjectFiles(doc, temp.path(), target);
-
-    if (!exists) {
-        if (const int err = renameNoReplace(temp.path(), target)) {
-            if (err == EEXIST) throw Error(path.string() + ": already exists (use --force to overwrite)");
-            throw Error(path.string() + ": cannot move into place (" + errnoMessage(err) + ")");
-        }
-        temp.release();
-        syncDirectory(parent);
-        return;
-    }
-
-    // Old project aside, new one in, old one removed; the old one comes back if the swap fails.
-    const fs::path backup = siblingName(target, "old");
-    if (const int err = renameNoReplace(target, backup))
-        throw Error(path.string() + ": cannot replace (" + errnoMessage(err) + ")");
-    if (const int err = renameNoReplace(temp.path(), target)) {
-        ::rename(backup.c_str(), target.c_str());
-        throw Error(path.string() + ": cannot move into place (" + errnoMessage(err) + ")");
-    }
-    temp.release();
-    syncDirectory(parent);
-    fs::remove_all(backup, ec);
+    std::error_code ec;
+    if (overwrite && fs::exists(fs::symlink_status(target, ec)) && !isProjectFolder(target))
+        throw Error(path.string() + ": exists and is not a Kiln project (not replacing it)");
+    writeFolderAtomically(path, overwrite, [&](const fs::path& temp) { writeProjectFiles(doc, temp, target); });
 }
 
 core::Document loadProject(const fs::path& path) {

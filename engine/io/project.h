@@ -10,9 +10,10 @@ namespace kiln::io {
 // provenance) and one binary blob per version's data in blobs/. docs/project-format.md has
 // the layout.
 
-// Writes the whole project into a temporary sibling folder, then swaps it into place, so a
-// failed save leaves `path` as it was and leaves no temporary folder behind. An existing
-// `path` is replaced only when `overwrite` is set, and only when it is a Kiln project.
+// Writes the whole project into a temporary folder beside `path`, then swaps it into place
+// (io::writeFolderAtomically), so a failed save leaves `path` as it was and leaves no temporary
+// folder behind. An existing `path` is replaced only when `overwrite` is set, and only when it
+// is a Kiln project.
 // Throws kiln::Error("<path>: <reason>").
 void saveProject(const core::Document& doc, const std::filesystem::path& path, bool overwrite);
 

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <algorithm>
 #include <array>
@@ -574,8 +575,8 @@ void writeSplatPly(const core::GaussianCloud& cloud, const std::filesystem::path
     header += "end_header\n";
 
     const std::size_t floatsPerRow = 9 + restPerChannel * 3 + 8;
-    std::vector<std::uint8_t> out(header.size() + cloud.size() * floatsPerRow * sizeof(float));
-    std::memcpy(out.data(), header.data(), header.size());
+    BinaryWriter out(std::vector<std::uint8_t>(header.begin(), header.end()));
+    out.reserve(header.size() + cloud.size() * floatsPerRow * sizeof(float));
     std::vector<float> row(floatsPerRow);
     for (std::size_t i = 0; i < cloud.size(); ++i) {
         const float* sh = cloud.sh.data() + i * coeffs * 3;
@@ -593,10 +594,10 @@ void writeSplatPly(const core::GaussianCloud& cloud, const std::filesystem::path
         *r++ = cloud.opacityLogits[i];
         for (int c = 0; c < 3; ++c) *r++ = cloud.logScales[i][c];
         for (int c = 0; c < 4; ++c) *r++ = cloud.rotations[i][c];
-        std::memcpy(out.data() + header.size() + i * floatsPerRow * sizeof(float), row.data(), floatsPerRow * sizeof(float));
+        out.putArray(row);
     }
 
-    writeFileBytes(path, out);
+    writeFileBytes(path, out.bytes());
 }
 
 } // namespace kiln::io

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -66,9 +67,9 @@ void writeSplatFile(const core::GaussianCloud& cloud, const std::filesystem::pat
     const std::string name = displayName(path);
     cloud.validate(name);
     const std::size_t coeffs = std::size_t(cloud.coeffCount());
-    std::vector<std::uint8_t> out(cloud.size() * kRecordSize);
+    BinaryWriter out;
+    out.reserve(cloud.size() * kRecordSize);
     for (std::size_t i = 0; i < cloud.size(); ++i) {
-        std::uint8_t* r = out.data() + i * kRecordSize;
         const glm::vec3& p = cloud.positions[i];
         const glm::vec3 s = glm::vec3(std::exp(cloud.logScales[i].x), std::exp(cloud.logScales[i].y), std::exp(cloud.logScales[i].z));
         const float* sh = cloud.sh.data() + i * coeffs * 3;
@@ -79,14 +80,14 @@ void writeSplatFile(const core::GaussianCloud& cloud, const std::filesystem::pat
         for (int c = 0; c < 3; ++c) finite = finite && std::isfinite(p[c]) && std::isfinite(s[c]) && std::isfinite(sh[c]);
         if (!finite) throw Error(name + ": non-finite splat attribute at splat " + std::to_string(i));
 
-        const float f[6] = {p.x, p.y, p.z, s.x, s.y, s.z};
-        std::memcpy(r, f, sizeof(f));
-        for (int c = 0; c < 3; ++c) r[24 + c] = toUint8((0.5f + core::kShC0 * sh[c]) * 255.0f);
-        r[27] = toUint8(255.0f / (1.0f + std::exp(-opacity)));
+        out.put(p);
+        out.put(s);
+        for (int c = 0; c < 3; ++c) out.put(toUint8((0.5f + core::kShC0 * sh[c]) * 255.0f));
+        out.put(toUint8(255.0f / (1.0f + std::exp(-opacity))));
         q = norm > 0.0f ? q / norm : glm::vec4(1.0f, 0.0f, 0.0f, 0.0f);
-        for (int c = 0; c < 4; ++c) r[28 + c] = toUint8(q[c] * 128.0f + 128.0f);
+        for (int c = 0; c < 4; ++c) out.put(toUint8(q[c] * 128.0f + 128.0f));
     }
-    writeFileBytes(path, out);
+    writeFileBytes(path, out.bytes());
 }
 
 } // namespace kiln::io

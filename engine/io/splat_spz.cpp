@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/binary_writer.h"
 
 #include <zlib.h>
 #include <zstd.h>
@@ -388,11 +389,6 @@ std::vector<std::uint8_t> gzip(std::span<const std::uint8_t> raw, const std::str
     return out;
 }
 
-void appendBytes(std::vector<std::uint8_t>& out, const void* data, std::size_t size) {
-    const auto* p = static_cast<const std::uint8_t*>(data);
-    out.insert(out.end(), p, p + size);
-}
-
 } // namespace
 
 core::GaussianCloud readSpz(const std::filesystem::path& path) {
@@ -435,12 +431,12 @@ void writeSpz(const core::GaussianCloud& cloud, const std::filesystem::path& pat
     layout.shDegree = cloud.shDegree;
     layout.fractionalBits = fractionalBits;
 
-    std::vector<std::uint8_t> raw;
+    BinaryWriter raw;
     raw.reserve(kSpzLegacyHeaderSize + layout.totalBytes());
     const std::uint32_t header[3] = {kSpzMagic, kSpzWriteVersion, std::uint32_t(n)};
-    appendBytes(raw, header, sizeof(header));
+    raw.putArray(std::span<const std::uint32_t>(header));
     const std::uint8_t header2[4] = {std::uint8_t(cloud.shDegree), std::uint8_t(fractionalBits), 0, 0};
-    appendBytes(raw, header2, sizeof(header2));
+    raw.putBytes(header2);
 
     const AxisFlips f;  // Kiln RDF -> SPZ RUB is the same flip as the way back
     const float scale = float(1 << fractionalBits);
@@ -450,15 +446,15 @@ void writeSpz(const core::GaussianCloud& cloud, const std::filesystem::path& pat
             const std::int32_t fixed = std::int32_t(std::lround(p[c] * scale));
             const std::uint8_t b[3] = {std::uint8_t(fixed & 0xFF), std::uint8_t((fixed >> 8) & 0xFF),
                                        std::uint8_t((fixed >> 16) & 0xFF)};
-            appendBytes(raw, b, 3);
+            raw.putBytes(b);
         }
     }
-    for (std::size_t i = 0; i < n; ++i) raw.push_back(toUint8(sigmoid(cloud.opacityLogits[i]) * 255.0f));
+    for (std::size_t i = 0; i < n; ++i) raw.put(toUint8(sigmoid(cloud.opacityLogits[i]) * 255.0f));
     for (std::size_t i = 0; i < n; ++i)
         for (int c = 0; c < 3; ++c)
-            raw.push_back(toUint8(cloud.sh[i * std::size_t(coeffs) * 3 + std::size_t(c)] * (kSpzColorScale * 255.0f) + 127.5f));
+            raw.put(toUint8(cloud.sh[i * std::size_t(coeffs) * 3 + std::size_t(c)] * (kSpzColorScale * 255.0f) + 127.5f));
     for (std::size_t i = 0; i < n; ++i)
-        for (int c = 0; c < 3; ++c) raw.push_back(toUint8((cloud.logScales[i][c] + 10.0f) * 16.0f));
+        for (int c = 0; c < 3; ++c) raw.put(toUint8((cloud.logScales[i][c] + 10.0f) * 16.0f));
 
     const std::array<float, 3> qFlip = {f.y * f.z, f.x * f.z, f.x * f.y};
     for (std::size_t i = 0; i < n; ++i) {
@@ -480,7 +476,7 @@ void writeSpz(const core::GaussianCloud& cloud, const std::filesystem::path& pat
             const std::uint32_t magnitude = std::min(511u, std::uint32_t(511.0f * (std::abs(q[k]) / kSqrt1_2) + 0.5f));
             comp = (comp << 10) | (negative << 9) | magnitude;
         }
-        appendBytes(raw, &comp, 4);
+        raw.put(comp);
     }
 
     // SH: 8-bit (x * 128 + 128), rounded to buckets of 2^(8 - bits) for better compression
@@ -494,12 +490,12 @@ void writeSpz(const core::GaussianCloud& cloud, const std::filesystem::path& pat
                 const float v = shFlip[std::size_t(k - 1)] * sh[k * 3 + c];
                 int q = int(std::round(std::clamp(v, -2.0f, 2.0f) * 128.0f) + 128.0f);
                 q = (q + bucket / 2) / bucket * bucket;
-                raw.push_back(std::uint8_t(std::clamp(q, 0, 255)));
+                raw.put(std::uint8_t(std::clamp(q, 0, 255)));
             }
         }
     }
 
-    writeFileBytes(path, gzip(raw, name));
+    writeFileBytes(path, gzip(raw.bytes(), name));
 }
 
 } // namespace kiln::io

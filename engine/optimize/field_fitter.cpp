@@ -509,9 +509,8 @@ core::GaussianCloud previewCloud(const core::RadianceField& f) {
     return cloud;
 }
 
-} // namespace
-
-FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+// Throws on options the fitter cannot run with and on views whose image and camera disagree.
+void checkFieldInput(const std::vector<TrainView>& views, const FieldFitOptions& o) {
     if (views.empty()) throw Error("radiance field fit: no training views");
     if (o.iterations < 1) throw Error("radiance field fit: iterations must be at least 1");
     if (o.raysPerBatch < 1 || o.raysPerBatch > (1 << 20)) throw Error("radiance field fit: rays per batch must be 1..1048576");
@@ -524,17 +523,10 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
         if (v.image.width != v.camera.width || v.image.height != v.camera.height || v.image.width < 1 || v.image.height < 1)
             throw Error("radiance field fit: a view's image and camera sizes differ");
     }
-    core::Bounds given = o.bounds.valid ? o.bounds : boundsFromCameras(views);
-    const glm::vec3 size = given.size();
-    const float side = std::max({size.x, size.y, size.z});
-    if (!given.valid || !(side > 0.0f) || !std::isfinite(side)) throw Error("radiance field fit: the scene box is empty");
+}
 
-    const auto t0 = std::chrono::steady_clock::now();
-    torch::manual_seed(o.seed);
-    std::mt19937_64 rng(o.seed);
-
-    auto model = std::make_unique<FieldModel>(std::make_unique<FieldModel::Impl>());
-    FieldModel::Impl& m = model->impl();
+// The model's cubic box around `given` (side `side`), its visual hull and marching parameters.
+void placeBox(FieldModel::Impl& m, const std::vector<TrainView>& views, const FieldFitOptions& o, const core::Bounds& given, float side) {
     m.box.extend(given.center() - glm::vec3(0.5f * side));
     m.box.extend(given.center() + glm::vec3(0.5f * side));
     m.side = side;
@@ -565,8 +557,11 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
     m.termination = o.terminationTransmittance;
     m.occ = m.hull;
     m.occDensity.assign(cells, 0.0f);
+}
 
-    // K-Planes initialisation: features uniform in [0.1, 0.5] so the products start non-zero.
+// Starting weights: K-Planes features uniform in [0.1, 0.5] so the products start non-zero, the
+// MLP He-initialised (Kaiming) with zero biases.
+void initNetwork(FieldModel::Impl& m, const FieldFitOptions& o) {
     for (int r : o.planeResolutions) {
         Adam p;
         p.init(torch::rand({3, o.planeChannels, r, r}) * 0.4 + 0.1, o.lrPlanes);
@@ -580,32 +575,129 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
     m.b2.init(torch::zeros({hid}), o.lrMlp);
     m.w3.init(torch::randn({hid, 4}) * std::sqrt(1.0 / double(hid)), o.lrMlp);
     m.b3.init(torch::zeros({4}), o.lrMlp);
+}
 
-    // Target pixels, composited over the background.
-    std::vector<std::vector<float>> targets;
-    std::vector<std::size_t> pixelOffset{0};
-    for (const auto& v : views) {
-        targets.push_back(targetPixels(v.image, o.background));
-        pixelOffset.push_back(pixelOffset.back() + v.image.pixelCount());
+// Every view's pixels composited over the background, and random training rays through them.
+class TargetPixels {
+public:
+    TargetPixels(const std::vector<TrainView>& views, glm::vec3 background) {
+        for (const auto& v : views) {
+            m_pixels.push_back(targetPixels(v.image, background));
+            m_offset.push_back(m_offset.back() + v.image.pixelCount());
+        }
+        m_pickPixel = std::uniform_int_distribution<std::size_t>(0, m_offset.back() - 1);
     }
-    const std::size_t totalPixels = pixelOffset.back();
+
+    // `count` rays through uniformly chosen pixels of all views (at a random point inside the
+    // pixel, with a random marching offset) into `rays`; returns their target colours, count x 3.
+    std::vector<float> sampleBatch(const std::vector<TrainView>& views, const core::Bounds& box, int count, std::mt19937_64& rng, Rays& rays) {
+        std::vector<float> target(std::size_t(count) * 3);
+        for (int r = 0; r < count; ++r) {
+            const std::size_t p = m_pickPixel(rng);
+            const std::size_t vi = std::size_t(std::upper_bound(m_offset.begin(), m_offset.end(), p) - m_offset.begin()) - 1;
+            const std::size_t local = p - m_offset[vi];
+            const RasterCamera& cam = views[vi].camera;
+            const float u = float(local % std::size_t(cam.width)) + m_unit(rng), v = float(local / std::size_t(cam.width)) + m_unit(rng);
+            glm::vec3 org, dir;
+            pixelRay(cam, u, v, org, dir);
+            rays.push(org, dir, box, m_unit(rng));
+            for (int c = 0; c < 3; ++c) target[std::size_t(r) * 3 + std::size_t(c)] = m_pixels[vi][local * 3 + std::size_t(c)];
+        }
+        return target;
+    }
+
+private:
+    std::vector<std::vector<float>> m_pixels;
+    std::vector<std::size_t> m_offset{0};  // first pixel of each view in one numbering of all
+    std::uniform_int_distribution<std::size_t> m_pickPixel;
+    std::uniform_real_distribution<float> m_unit{0.0f, 1.0f};
+};
+
+// Per ray, one past the last lattice index that contributes before the ray saturates (a no-grad
+// render with early termination), so training marches no further.
+std::vector<int> sampleLimits(const FieldModel::Impl& m, const Rays& rays, glm::vec3 background, const core::CancelToken& cancel) {
+    std::vector<int> kStop;
+    m.renderNoGrad(rays, background, nullptr, &kStop, &cancel);
+    cancel.throwIfCancelled();
+    std::vector<int> kLimit(rays.size());
+    for (std::size_t r = 0; r < rays.size(); ++r) kLimit[r] = kStop[r] + 1;
+    return kLimit;
+}
+
+// The batch's colours over the background, R x 3, differentiable in the model's weights.
+torch::Tensor predictBatch(const FieldModel::Impl& m, Samples& s, int rayCount, glm::vec3 background) {
+    const torch::Tensor bg = torch::tensor({background.x, background.y, background.z});
+    if (s.count() == 0) return bg.expand({rayCount, 3});
+    const torch::Tensor pos = fromVec(s.pos, {s.count(), 3});
+    auto [sigma, rgb] = m.forward(m.normalise(pos));
+    const Composite c = composite(sigma, rgb, torch::full({s.count()}, m.dt), fromVec(s.ray), fromVec(s.first), rayCount);
+    return c.color + (1.0 - c.opacity).unsqueeze(1) * bg;
+}
+
+// Mean squared error, plus total variation of the planes (K-Planes' spatial smoothness) when
+// `planeTv` > 0.
+torch::Tensor batchLoss(const FieldModel::Impl& m, const torch::Tensor& pred, const torch::Tensor& target, float planeTv) {
+    torch::Tensor loss = (pred - target).pow(2).mean();
+    if (planeTv > 0.0f) {
+        for (const Adam& p : m.planes) {
+            const torch::Tensor& v = p.value;
+            const torch::Tensor dx = v.index({Slice(), Slice(), Slice(), Slice(1)}) - v.index({Slice(), Slice(), Slice(), Slice(0, -1)});
+            const torch::Tensor dy = v.index({Slice(), Slice(), Slice(1)}) - v.index({Slice(), Slice(), Slice(0, -1)});
+            loss = loss + planeTv * (dx.pow(2).mean() + dy.pow(2).mean());
+        }
+    }
+    return loss;
+}
+
+// Seconds spent in each stage of an iteration, summed over a report window (when enabled).
+class StageTimer {
+public:
+    explicit StageTimer(bool enabled) : m_enabled(enabled) {}
+    // Adds the time since the previous lap to `stage`.
+    void lap(int stage) {
+        if (!m_enabled) return;
+        const auto now = std::chrono::steady_clock::now();
+        m_seconds[stage] += std::chrono::duration<double>(now - m_tick).count();
+        m_tick = now;
+    }
+    void print(int it, double psnr, double samplesPerRay) {
+        if (!m_enabled) return;
+        const double* t = m_seconds;
+        std::fprintf(stderr, "it %d psnr %.2f spr %.1f | rays %.3f prepass %.3f march %.3f fwd %.3f bwd %.3f adam %.3f occ %.3f s\n", it, psnr,
+                     samplesPerRay, t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+        std::fill(m_seconds, m_seconds + 7, 0.0);
+    }
+
+private:
+    bool m_enabled;
+    double m_seconds[7] = {0, 0, 0, 0, 0, 0, 0};
+    std::chrono::steady_clock::time_point m_tick = std::chrono::steady_clock::now();
+};
+
+} // namespace
+
+FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    checkFieldInput(views, o);
+    core::Bounds given = o.bounds.valid ? o.bounds : boundsFromCameras(views);
+    const glm::vec3 size = given.size();
+    const float side = std::max({size.x, size.y, size.z});
+    if (!given.valid || !(side > 0.0f) || !std::isfinite(side)) throw Error("radiance field fit: the scene box is empty");
+
+    const auto t0 = std::chrono::steady_clock::now();
+    torch::manual_seed(o.seed);
+    std::mt19937_64 rng(o.seed);
+    auto model = std::make_unique<FieldModel>(std::make_unique<FieldModel::Impl>());
+    FieldModel::Impl& m = model->impl();
+    placeBox(m, views, o, given, side);
+    initNetwork(m, o);
+    TargetPixels targets(views, o.background);
 
     FieldFitResult result;
     double psnrSum = 0.0, samplesSum = 0.0;
     int window = 0;
-    std::uniform_int_distribution<std::size_t> pickPixel(0, totalPixels - 1);
-    std::uniform_real_distribution<float> unit(0.0f, 1.0f);
     const int R = o.raysPerBatch;
     // KILN_FIELD_PROFILE=1 prints where an iteration's time goes (rays, pre-pass, marching, forward, backward, Adam, occupancy).
-    const bool profile = std::getenv("KILN_FIELD_PROFILE") != nullptr;
-    double tp[7] = {0, 0, 0, 0, 0, 0, 0};
-    auto tick = std::chrono::steady_clock::now();
-    auto lap = [&](int slot) {
-        if (!profile) return;
-        const auto now = std::chrono::steady_clock::now();
-        tp[slot] += std::chrono::duration<double>(now - tick).count();
-        tick = now;
-    };
+    StageTimer timer(std::getenv("KILN_FIELD_PROFILE") != nullptr);
     for (int it = 1; it <= o.iterations; ++it) {
         cancel.throwIfCancelled();
         // Warm-up then exponential decay of the learning rate.
@@ -613,60 +705,26 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
         const float lrScale = float(std::min(1.0, double(it) / std::max(1, o.warmupIterations)) * std::pow(double(o.lrEndFactor), frac));
 
         Rays rays;
-        std::vector<float> target(std::size_t(R) * 3);
-        for (int r = 0; r < R; ++r) {
-            const std::size_t p = pickPixel(rng);
-            const std::size_t vi = std::size_t(std::upper_bound(pixelOffset.begin(), pixelOffset.end(), p) - pixelOffset.begin()) - 1;
-            const std::size_t local = p - pixelOffset[vi];
-            const RasterCamera& cam = views[vi].camera;
-            const float u = float(local % std::size_t(cam.width)) + unit(rng), v = float(local / std::size_t(cam.width)) + unit(rng);
-            glm::vec3 org, dir;
-            pixelRay(cam, u, v, org, dir);
-            rays.push(org, dir, m.box, unit(rng));
-            for (int c = 0; c < 3; ++c) target[std::size_t(r) * 3 + std::size_t(c)] = targets[vi][local * 3 + std::size_t(c)];
-        }
-        lap(0);
+        std::vector<float> target = targets.sampleBatch(views, m.box, R, rng, rays);
+        timer.lap(0);
         // Early termination for training: a no-grad pass finds the last sample each ray needs.
         std::vector<int> kLimit;
-        if (o.earlyStopTraining) {
-            std::vector<int> kStop;
-            m.renderNoGrad(rays, o.background, nullptr, &kStop, &cancel);
-            cancel.throwIfCancelled();
-            kLimit.resize(std::size_t(R));
-            for (int r = 0; r < R; ++r) kLimit[std::size_t(r)] = kStop[std::size_t(r)] + 1;
-        }
-        lap(1);
+        if (o.earlyStopTraining) kLimit = sampleLimits(m, rays, o.background, cancel);
+        timer.lap(1);
         std::vector<std::int64_t> all(static_cast<std::size_t>(R));
         for (int r = 0; r < R; ++r) all[std::size_t(r)] = r;
         std::vector<int> kNext(std::size_t(R), 0);
         Samples s = m.gather(rays, all, kNext, kLimit, m.maxSamples);
         samplesSum += double(s.count()) / R;
 
-        lap(2);
+        timer.lap(2);
         const torch::Tensor tgt = fromVec(target, {R, 3});
-        const torch::Tensor bg = torch::tensor({o.background.x, o.background.y, o.background.z});
-        torch::Tensor pred;
-        if (s.count() > 0) {
-            const torch::Tensor pos = fromVec(s.pos, {s.count(), 3});
-            auto [sigma, rgb] = m.forward(m.normalise(pos));
-            const Composite c = composite(sigma, rgb, torch::full({s.count()}, m.dt), fromVec(s.ray), fromVec(s.first), R);
-            pred = c.color + (1.0 - c.opacity).unsqueeze(1) * bg;
-        } else {
-            pred = bg.expand({R, 3});
-        }
-        torch::Tensor loss = (pred - tgt).pow(2).mean();
-        if (o.planeTv > 0.0f) {
-            for (const Adam& p : m.planes) {
-                const torch::Tensor& v = p.value;
-                const torch::Tensor dx = v.index({Slice(), Slice(), Slice(), Slice(1)}) - v.index({Slice(), Slice(), Slice(), Slice(0, -1)});
-                const torch::Tensor dy = v.index({Slice(), Slice(), Slice(1)}) - v.index({Slice(), Slice(), Slice(0, -1)});
-                loss = loss + o.planeTv * (dx.pow(2).mean() + dy.pow(2).mean());
-            }
-        }
+        const torch::Tensor pred = predictBatch(m, s, R, o.background);
+        const torch::Tensor loss = batchLoss(m, pred, tgt, o.planeTv);
         cancel.throwIfCancelled();
-        lap(3);
+        timer.lap(3);
         if (loss.requires_grad()) loss.backward();
-        lap(4);
+        timer.lap(4);
         {
             torch::NoGradGuard ng;
             const double mse = (pred.clamp(0, 1) - tgt).pow(2).mean().item<double>();
@@ -675,9 +733,9 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
             for (Adam& p : m.planes) p.step(it, lrScale);
             for (Adam* p : {&m.w1, &m.b1, &m.w2, &m.b2, &m.w3, &m.b3}) p->step(it, lrScale);
         }
-        lap(5);
+        timer.lap(5);
         if (it >= o.occupancyWarmup && it % std::max(1, o.occupancyInterval) == 0) m.updateOccupancy(rng, o.occupancyDecay, cancel);
-        lap(6);
+        timer.lap(6);
 
         if (it % std::max(1, o.reportInterval) == 0 || it == o.iterations) {
             result.trainPsnr.emplace_back(it, psnrSum / std::max(1, window));
@@ -685,11 +743,7 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
             psnrSum = samplesSum = 0.0;
             window = 0;
             progress.report("fitting radiance field", float(it) / float(o.iterations));
-            if (profile) {
-                std::fprintf(stderr, "it %d psnr %.2f spr %.1f | rays %.3f prepass %.3f march %.3f fwd %.3f bwd %.3f adam %.3f occ %.3f s\n", it,
-                             result.trainPsnr.back().second, result.samplesPerRay, tp[0], tp[1], tp[2], tp[3], tp[4], tp[5], tp[6]);
-                std::fill(tp, tp + 7, 0.0);
-            }
+            timer.print(it, result.trainPsnr.back().second, result.samplesPerRay);
         }
         if (o.onCheckpoint && o.checkpointInterval > 0 && (it % o.checkpointInterval == 0 || it == o.iterations)) o.onCheckpoint(it, *model);
         if (o.previewInterval > 0 && it % o.previewInterval == 0 && it < o.iterations) {
@@ -698,7 +752,7 @@ FieldFitResult fitField(const std::vector<TrainView>& views, const FieldFitOptio
     }
     std::size_t occupied = 0;
     for (std::uint8_t c : m.occ) occupied += c;
-    result.occupiedFraction = double(occupied) / double(cells);
+    result.occupiedFraction = double(occupied) / double(m.occ.size());
     for (Adam& p : m.planes) p.value = p.value.detach();
     for (Adam* p : {&m.w1, &m.b1, &m.w2, &m.b2, &m.w3, &m.b3}) p->value = p->value.detach();
     result.model = std::shared_ptr<const FieldModel>(std::move(model));

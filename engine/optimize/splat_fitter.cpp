@@ -6,6 +6,7 @@
 #include <glm/geometric.hpp>
 #include <glm/gtc/type_ptr.hpp>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -80,19 +81,24 @@ float sceneExtent(const std::vector<TrainView>& views) {
     return std::max(radius * 1.1f, 1e-3f);
 }
 
-core::GaussianCloud toCloud(const AdamParam& means, const AdamParam& scales, const AdamParam& rots, const AdamParam& opac,
-                            const AdamParam& sh, int degree) {
+// The trainable Gaussians, each attribute with its Adam state.
+struct TrainedSplats {
+    AdamParam means, scales, rots, opac, sh;  // sh: N x 16 x 3, degrees above the active one stay zero
+    std::array<AdamParam*, 5> all() { return {&means, &scales, &rots, &opac, &sh}; }
+};
+
+core::GaussianCloud toCloud(const TrainedSplats& p, int degree) {
     torch::NoGradGuard ng;
     core::GaussianCloud cloud;
-    const std::size_t n = std::size_t(means.value.size(0));
+    const std::size_t n = std::size_t(p.means.value.size(0));
     cloud.resize(n, degree);
     const int coeffs = cloud.coeffCount();
     auto host = [](const torch::Tensor& t) { return t.to(torch::kCPU).contiguous(); };
-    std::memcpy(glm::value_ptr(cloud.positions[0]), host(means.value).data_ptr<float>(), n * 12);
-    std::memcpy(glm::value_ptr(cloud.logScales[0]), host(scales.value).data_ptr<float>(), n * 12);
-    std::memcpy(glm::value_ptr(cloud.rotations[0]), host(rots.value).data_ptr<float>(), n * 16);
-    std::memcpy(cloud.opacityLogits.data(), host(opac.value).data_ptr<float>(), n * 4);
-    const torch::Tensor shActive = host(sh.value.index({Slice(), Slice(0, coeffs)}));
+    std::memcpy(glm::value_ptr(cloud.positions[0]), host(p.means.value).data_ptr<float>(), n * 12);
+    std::memcpy(glm::value_ptr(cloud.logScales[0]), host(p.scales.value).data_ptr<float>(), n * 12);
+    std::memcpy(glm::value_ptr(cloud.rotations[0]), host(p.rots.value).data_ptr<float>(), n * 16);
+    std::memcpy(cloud.opacityLogits.data(), host(p.opac.value).data_ptr<float>(), n * 4);
+    const torch::Tensor shActive = host(p.sh.value.index({Slice(), Slice(0, coeffs)}));
     std::memcpy(cloud.sh.data(), shActive.data_ptr<float>(), n * std::size_t(coeffs) * 12);
     return cloud;
 }
@@ -130,6 +136,114 @@ void carveToSilhouettes(const std::vector<TrainView>& views, torch::Tensor& mean
     const torch::Tensor mask = torch::from_blob(keep.data(), {n}, torch::kUInt8).to(torch::kBool);
     means = means.index({mask}).contiguous();
     colors = colors.index({mask}).contiguous();
+}
+
+// The starting Gaussians: at the given points (with their colours, grey without), or at random
+// points in the box, carved to the silhouettes; isotropic at the points' mean spacing, opacity
+// 0.1, colour in the DC coefficient.
+TrainedSplats initialSplats(const std::vector<TrainView>& views, const SplatFitOptions& o, float extent, const torch::TensorOptions& on) {
+    torch::Tensor means, colors;
+    if (!o.initPoints.empty()) {
+        const auto n = std::int64_t(o.initPoints.size());
+        means = torch::from_blob(const_cast<float*>(glm::value_ptr(o.initPoints[0])), {n, 3}).clone();
+        colors = o.initColors.size() == o.initPoints.size()
+                     ? torch::from_blob(const_cast<float*>(glm::value_ptr(o.initColors[0])), {n, 3}).clone()
+                     : torch::full({n, 3}, 0.5f);
+    } else {
+        if (!o.initBounds.valid) throw Error("splat fit: give initial points or bounds to sample them in");
+        const torch::Tensor lo = torch::tensor({o.initBounds.min.x, o.initBounds.min.y, o.initBounds.min.z});
+        const torch::Tensor size = torch::tensor({o.initBounds.size().x, o.initBounds.size().y, o.initBounds.size().z});
+        means = lo + torch::rand({o.initialCount, 3}) * size;
+        colors = torch::rand({o.initialCount, 3});
+        if (o.carveWithAlpha) carveToSilhouettes(views, means, colors);
+        if (means.size(0) == 0) throw Error("splat fit: no initial point lies inside every view's silhouette (check the poses)");
+    }
+    const std::int64_t n0 = means.size(0);
+    const torch::Tensor lo = std::get<0>(means.min(0)), hi = std::get<0>(means.max(0));
+    const float vol = std::max(1e-9f, ((hi - lo).clamp_min(1e-3f).prod()).item<float>());
+    // Mean nearest-neighbour distance of uniform points is ~0.55 of the cube-root spacing;
+    // the reference initialises scales from neighbour distances.
+    const float spacing = 0.55f * std::cbrt(vol / float(n0));
+
+    TrainedSplats p;
+    p.means.init(means.to(on.device()), torch::tensor(o.lrMeansStart * extent));
+    p.scales.init(torch::full({n0, 3}, std::log(spacing), on), torch::tensor(o.lrScale));
+    p.rots.init(torch::cat({torch::ones({n0, 1}, on), torch::zeros({n0, 3}, on)}, 1), torch::tensor(o.lrRotation));
+    p.opac.init(torch::full({n0}, std::log(0.1f / 0.9f), on), torch::tensor(o.lrOpacity));
+    torch::Tensor sh = torch::zeros({n0, 16, 3});
+    sh.index_put_({Slice(), 0}, (colors - 0.5) / core::kShC0);
+    torch::Tensor shLr = torch::full({1, 16, 1}, o.lrRest);
+    shLr.index_put_({0, 0, 0}, o.lrDc);
+    p.sh.init(sh.to(on.device()), shLr.to(on.device()));
+    return p;
+}
+
+// Per-Gaussian statistics adaptive density control decides on, gathered since the last decision.
+struct DensityStats {
+    torch::Tensor gradAccum, gradCount, maxRadii;
+    DensityStats(std::int64_t n, const torch::TensorOptions& on)
+        : gradAccum(torch::zeros({n}, on)), gradCount(torch::zeros({n}, on)), maxRadii(torch::zeros({n}, on)) {}
+
+    void accumulate(const RasterOutput& out, const torch::Tensor& means2D, const RasterCamera& cam) {
+        const torch::Tensor visible = out.radii > 0;
+        // NDC-scaled screen-space gradient, the statistic of the reference implementation.
+        const torch::Tensor g = means2D.grad().norm(2, 1) * (0.5f * float(std::max(cam.width, cam.height)));
+        gradAccum.add_(torch::where(visible, g, torch::zeros_like(g)));
+        gradCount.add_(visible.to(torch::kFloat32));
+        maxRadii = torch::maximum(maxRadii, out.radii.to(torch::kFloat32));
+    }
+};
+
+// Two samples drawn from each Gaussian in `idx`, at scale / 1.6 (the reference's split), in the
+// order means, scales, rotations, opacities, SH.
+std::array<torch::Tensor, 5> splitSamples(const TrainedSplats& p, const torch::Tensor& idx) {
+    const torch::Tensor sc = p.scales.value.index({idx}).exp().repeat({2, 1});
+    const torch::Tensor q = p.rots.value.index({idx}).repeat({2, 1});
+    const torch::Tensor qn = q / q.norm(2, 1, true);
+    const torch::Tensor w = qn.select(1, 0), x = qn.select(1, 1), y = qn.select(1, 2), z = qn.select(1, 3);
+    const torch::Tensor R = torch::stack({1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
+                                          2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
+                                          2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)}, 1)
+                                 .view({-1, 3, 3});
+    const torch::Tensor offs = torch::bmm(R, (torch::randn_like(sc) * sc).unsqueeze(2)).squeeze(2);
+    return {p.means.value.index({idx}).repeat({2, 1}) + offs, (sc / 1.6f).log(), q, p.opac.value.index({idx}).repeat({2}),
+            p.sh.value.index({idx}).repeat({2, 1, 1})};
+}
+
+// Adaptive density control (3DGS section 5.2): Gaussians with a large view-space gradient are
+// cloned when small and split when large; then the split originals, transparent Gaussians and,
+// with `pruneLarge` (after the first opacity reset), huge ones are removed.
+void densifyAndPrune(TrainedSplats& p, const DensityStats& stats, const SplatFitOptions& o, float extent, bool pruneLarge,
+                     const torch::TensorOptions& on) {
+    const torch::Tensor avg = stats.gradAccum / stats.gradCount.clamp_min(1.0f);
+    const torch::Tensor maxScale = std::get<0>(p.scales.value.exp().max(1));
+    const bool room = std::size_t(p.means.value.size(0)) < o.maxSplats;
+    const torch::Tensor hot = (avg >= o.densifyGradThreshold) & torch::tensor(room);
+    const torch::Tensor small = maxScale <= o.percentDense * extent;
+    const torch::Tensor cloneMask = hot & small, splitMask = hot & ~small;
+    std::array<torch::Tensor, 5> added = splitSamples(p, splitMask.nonzero().squeeze(1));
+    const torch::Tensor cIdx = cloneMask.nonzero().squeeze(1);
+    const std::array<AdamParam*, 5> params = p.all();
+    for (std::size_t k = 0; k < params.size(); ++k) added[k] = torch::cat({added[k], params[k]->value.index({cIdx})});
+    const std::int64_t addedCount = added[0].size(0);
+    for (std::size_t k = 0; k < params.size(); ++k) params[k]->append(added[k]);
+
+    torch::Tensor remove = torch::cat({splitMask, torch::zeros({addedCount}, on.dtype(torch::kBool))});
+    remove |= torch::sigmoid(p.opac.value) < o.minOpacity;
+    if (pruneLarge) {
+        const torch::Tensor big = std::get<0>(p.scales.value.exp().max(1)) > 0.1f * extent;
+        const torch::Tensor bigScreen = torch::cat({stats.maxRadii, torch::zeros({addedCount}, on)}) > 20.0f;
+        remove |= big | bigScreen;
+    }
+    const torch::Tensor keep = ~remove;
+    for (AdamParam* param : params) param->keep(keep);
+}
+
+// The reference's opacity reset: every opacity down to at most 0.01, its Adam moments cleared.
+void resetOpacity(AdamParam& opac) {
+    opac.value.detach().clamp_max_(std::log(0.01f / 0.99f));
+    opac.m.zero_();
+    opac.v.zero_();
 }
 
 } // namespace
@@ -194,45 +308,8 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         targets.push_back(targetTensor(v.image, o.background).to(device));
     }
     const float extent = sceneExtent(views);
-
-    // Initial Gaussians.
-    torch::Tensor means, colors;
-    if (!o.initPoints.empty()) {
-        const auto n = std::int64_t(o.initPoints.size());
-        means = torch::from_blob(const_cast<float*>(glm::value_ptr(o.initPoints[0])), {n, 3}).clone();
-        colors = o.initColors.size() == o.initPoints.size()
-                     ? torch::from_blob(const_cast<float*>(glm::value_ptr(o.initColors[0])), {n, 3}).clone()
-                     : torch::full({n, 3}, 0.5f);
-    } else {
-        if (!o.initBounds.valid) throw Error("splat fit: give initial points or bounds to sample them in");
-        const torch::Tensor lo = torch::tensor({o.initBounds.min.x, o.initBounds.min.y, o.initBounds.min.z});
-        const torch::Tensor size = torch::tensor({o.initBounds.size().x, o.initBounds.size().y, o.initBounds.size().z});
-        means = lo + torch::rand({o.initialCount, 3}) * size;
-        colors = torch::rand({o.initialCount, 3});
-        if (o.carveWithAlpha) carveToSilhouettes(views, means, colors);
-        if (means.size(0) == 0) throw Error("splat fit: no initial point lies inside every view's silhouette (check the poses)");
-    }
-    const std::int64_t n0 = means.size(0);
-    float spacing = 0.01f * extent;
-    {
-        const torch::Tensor lo = std::get<0>(means.min(0)), hi = std::get<0>(means.max(0));
-        const float vol = std::max(1e-9f, ((hi - lo).clamp_min(1e-3f).prod()).item<float>());
-        // Mean nearest-neighbour distance of uniform points is ~0.55 of the cube-root spacing;
-        // the reference initialises scales from neighbour distances.
-        spacing = 0.55f * std::cbrt(vol / float(n0));
-    }
-    AdamParam pMeans, pScales, pRots, pOpac, pSh;
-    pMeans.init(means.to(device), torch::tensor(o.lrMeansStart * extent));
-    pScales.init(torch::full({n0, 3}, std::log(spacing), on), torch::tensor(o.lrScale));
-    pRots.init(torch::cat({torch::ones({n0, 1}, on), torch::zeros({n0, 3}, on)}, 1), torch::tensor(o.lrRotation));
-    pOpac.init(torch::full({n0}, std::log(0.1f / 0.9f), on), torch::tensor(o.lrOpacity));
-    torch::Tensor sh = torch::zeros({n0, 16, 3});
-    sh.index_put_({Slice(), 0}, (colors - 0.5) / core::kShC0);
-    torch::Tensor shLr = torch::full({1, 16, 1}, o.lrRest);
-    shLr.index_put_({0, 0, 0}, o.lrDc);
-    pSh.init(sh.to(device), shLr.to(device));
-
-    torch::Tensor gradAccum = torch::zeros({n0}, on), gradCount = torch::zeros({n0}, on), maxRadii = torch::zeros({n0}, on);
+    TrainedSplats p = initialSplats(views, o, extent, on);
+    DensityStats stats(p.means.value.size(0), on);
     const torch::Tensor window = gaussianWindow().to(device);
     const int densifyUntil = o.iterations * o.densifyUntilFraction / 100;
     SplatFitResult result;
@@ -246,13 +323,12 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         if (it % o.shDegreeInterval == 0) degree = std::min(degree + 1, o.maxShDegree);
         const double frac = double(it - 1) / std::max(1, o.iterations - 1);
         // Log-linear decay of the position learning rate (reference get_expon_lr_func).
-        pMeans.lr = torch::tensor(float(std::exp(std::log(o.lrMeansStart) * (1 - frac) + std::log(o.lrMeansEnd) * frac) * extent));
+        p.means.lr = torch::tensor(float(std::exp(std::log(o.lrMeansStart) * (1 - frac) + std::log(o.lrMeansEnd) * frac) * extent));
 
         const std::size_t vi = pick(rng);
         const RasterCamera& cam = views[vi].camera;
-        const std::int64_t n = pMeans.value.size(0);
-        torch::Tensor means2D = torch::zeros({n, 2}, on.requires_grad(true));
-        auto out = rasterizeSplats(pMeans.value, pScales.value, pRots.value, pOpac.value, pSh.value, means2D, cam, o.background, degree);
+        torch::Tensor means2D = torch::zeros({p.means.value.size(0), 2}, on.requires_grad(true));
+        auto out = rasterizeSplats(p.means.value, p.scales.value, p.rots.value, p.opac.value, p.sh.value, means2D, cam, o.background, degree);
         const torch::Tensor l1 = (out.image - targets[vi]).abs().mean();
         const torch::Tensor loss = (1.0 - o.lambdaDssim) * l1 + o.lambdaDssim * (1.0 - ssimTensor(out.image, targets[vi], window));
         loss.backward();
@@ -261,85 +337,23 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
             const double mse = (out.image - targets[vi]).pow(2).mean().item<double>();
             psnrSum += 10.0 * std::log10(1.0 / std::max(mse, 1e-12));
             ++psnrCount;
-            if (it <= densifyUntil) {
-                const torch::Tensor visible = out.radii > 0;
-                // NDC-scaled screen-space gradient, the statistic of the reference implementation.
-                const torch::Tensor g = means2D.grad().norm(2, 1) * (0.5f * float(std::max(cam.width, cam.height)));
-                gradAccum.add_(torch::where(visible, g, torch::zeros_like(g)));
-                gradCount.add_(visible.to(torch::kFloat32));
-                maxRadii = torch::maximum(maxRadii, out.radii.to(torch::kFloat32));
-            }
-            for (AdamParam* p : {&pMeans, &pScales, &pRots, &pOpac, &pSh}) p->step(it);
-
+            if (it <= densifyUntil) stats.accumulate(out, means2D, cam);
+            for (AdamParam* param : p.all()) param->step(it);
             if (it >= o.densifyFrom && it <= densifyUntil && it % o.densifyInterval == 0) {
-                const torch::Tensor avg = gradAccum / gradCount.clamp_min(1.0f);
-                const torch::Tensor maxScale = std::get<0>(pScales.value.exp().max(1));
-                const bool room = std::size_t(pMeans.value.size(0)) < o.maxSplats;
-                const torch::Tensor hot = (avg >= o.densifyGradThreshold) & torch::tensor(room);
-                const torch::Tensor small = maxScale <= o.percentDense * extent;
-                const torch::Tensor cloneMask = hot & small, splitMask = hot & ~small;
-                // Split: two samples drawn from each large Gaussian, scale / 1.6.
-                const torch::Tensor sIdx = splitMask.nonzero().squeeze(1);
-                torch::Tensor newMeans, newScales, newRots, newOpac, newSh;
-                {
-                    const torch::Tensor sc = pScales.value.index({sIdx}).exp().repeat({2, 1});
-                    const torch::Tensor q = pRots.value.index({sIdx}).repeat({2, 1});
-                    const torch::Tensor qn = q / q.norm(2, 1, true);
-                    const torch::Tensor w = qn.select(1, 0), x = qn.select(1, 1), y = qn.select(1, 2), z = qn.select(1, 3);
-                    const torch::Tensor R = torch::stack({1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-                                                          2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-                                                          2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)}, 1)
-                                                 .view({-1, 3, 3});
-                    const torch::Tensor offs = torch::bmm(R, (torch::randn_like(sc) * sc).unsqueeze(2)).squeeze(2);
-                    newMeans = pMeans.value.index({sIdx}).repeat({2, 1}) + offs;
-                    newScales = (sc / 1.6f).log();
-                    newRots = q;
-                    newOpac = pOpac.value.index({sIdx}).repeat({2});
-                    newSh = pSh.value.index({sIdx}).repeat({2, 1, 1});
-                }
-                const torch::Tensor cIdx = cloneMask.nonzero().squeeze(1);
-                newMeans = torch::cat({newMeans, pMeans.value.index({cIdx})});
-                newScales = torch::cat({newScales, pScales.value.index({cIdx})});
-                newRots = torch::cat({newRots, pRots.value.index({cIdx})});
-                newOpac = torch::cat({newOpac, pOpac.value.index({cIdx})});
-                newSh = torch::cat({newSh, pSh.value.index({cIdx})});
-                const std::int64_t added = newMeans.size(0);
-                pMeans.append(newMeans);
-                pScales.append(newScales);
-                pRots.append(newRots);
-                pOpac.append(newOpac);
-                pSh.append(newSh);
-                // Prune: split originals, transparent Gaussians, and (after the first reset) huge ones.
-                torch::Tensor remove = torch::cat({splitMask, torch::zeros({added}, on.dtype(torch::kBool))});
-                remove |= torch::sigmoid(pOpac.value) < o.minOpacity;
-                if (it > o.opacityResetInterval) {
-                    const torch::Tensor big = std::get<0>(pScales.value.exp().max(1)) > 0.1f * extent;
-                    const torch::Tensor bigScreen = torch::cat({maxRadii, torch::zeros({added}, on)}) > 20.0f;
-                    remove |= big | bigScreen;
-                }
-                const torch::Tensor keep = ~remove;
-                for (AdamParam* p : {&pMeans, &pScales, &pRots, &pOpac, &pSh}) p->keep(keep);
-                const std::int64_t nn = pMeans.value.size(0);
-                gradAccum = torch::zeros({nn}, on);
-                gradCount = torch::zeros({nn}, on);
-                maxRadii = torch::zeros({nn}, on);
+                densifyAndPrune(p, stats, o, extent, it > o.opacityResetInterval, on);
+                stats = DensityStats(p.means.value.size(0), on);
             }
-            if (it % o.opacityResetInterval == 0 && it <= densifyUntil) {
-                pOpac.value.detach().clamp_max_(std::log(0.01f / 0.99f));
-                pOpac.m.zero_();
-                pOpac.v.zero_();
-            }
+            if (it % o.opacityResetInterval == 0 && it <= densifyUntil) resetOpacity(p.opac);
         }
         if (it % 100 == 0 || it == o.iterations) {
             result.trainPsnr.emplace_back(it, psnrSum / std::max(1, psnrCount));
             psnrSum = 0.0;
             psnrCount = 0;
-            progress.report("fitting splats (" + std::to_string(pMeans.value.size(0)) + " Gaussians)", float(it) / float(o.iterations));
+            progress.report("fitting splats (" + std::to_string(p.means.value.size(0)) + " Gaussians)", float(it) / float(o.iterations));
         }
-        if (o.previewInterval > 0 && it % o.previewInterval == 0)
-            progress.preview(core::Asset::fromGaussians("preview", toCloud(pMeans, pScales, pRots, pOpac, pSh, degree)));
+        if (o.previewInterval > 0 && it % o.previewInterval == 0) progress.preview(core::Asset::fromGaussians("preview", toCloud(p, degree)));
     }
-    result.cloud = toCloud(pMeans, pScales, pRots, pOpac, pSh, o.maxShDegree);
+    result.cloud = toCloud(p, o.maxShDegree);
     result.iterations = o.iterations;
     result.device = device.is_cuda() ? "cuda" : "cpu";
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -22,6 +22,18 @@ grep -qF "textures 1: texture0 512x512" <<<"$out" && pass || fail "textures: $ou
 "$KILN" convert "$duck" "$dir/duck_7500.fbx" --preset unreal --fbx-version 7500 >/dev/null && \
   [ "$(od -An -tu4 -j23 -N4 "$dir/duck_7500.fbx" | tr -d ' ')" = 7500 ] && pass || fail "--fbx-version 7500"
 
+# No --preset: an .fbx gets the blender preset, and says so; the file is the one --preset blender
+# writes (same file name: embedded textures are named after it).
+mkdir -p "$dir/default" "$dir/blender"
+out=$("$KILN" convert "$duck" "$dir/default/duck.fbx" 2>"$dir/stderr.txt") && pass || fail "FBX export without --preset: $(cat "$dir/stderr.txt")"
+grep -qxF "note: no --preset given; .fbx uses the blender preset (+Z up, front -Y, metres)" <<<"$out" && pass || fail "no preset note: $out"
+grep -qF "export check (blender preset, +Z up, front -Y, metres)" <<<"$out" && pass || fail "default FBX frame line: $out"
+"$KILN" convert "$duck" "$dir/blender/duck.fbx" --preset blender >/dev/null && cmp -s "$dir/default/duck.fbx" "$dir/blender/duck.fbx" && pass ||
+  fail "default FBX differs from --preset blender"
+# ...while other formats keep generic, without a note.
+out=$("$KILN" convert "$duck" "$dir/default/duck.glb") && ! grep -q "^note:" <<<"$out" && grep -qF "export check (generic preset" <<<"$out" && pass ||
+  fail "default GLB: $out"
+
 # An implausible size warns on stderr and still writes.
 "$KILN" convert "$duck" "$dir/tiny.fbx" --preset unity --scale 0.001 >/dev/null 2>"$dir/stderr.txt" && [ -s "$dir/tiny.fbx" ] && pass || fail "scaled export"
 grep -q "^kiln convert: warning: size .* is implausibly small for Unity" "$dir/stderr.txt" && pass || fail "no size warning: $(cat "$dir/stderr.txt")"
@@ -33,7 +45,7 @@ expect_error() {  # pattern args...
   if err=$("$KILN" convert "$@" 2>&1 >/dev/null); then fail "accepted: $*"; return; fi
   grep -qF -- "$pattern" <<<"$err" && pass || fail "'$*': error lacks '$pattern': $err"
 }
-expect_error "is written by --preset blender, unreal, unity, maya" "$duck" "$dir/e1.fbx"
+expect_error "is written by --preset blender, unreal, unity, maya" "$duck" "$dir/e1.fbx" --preset generic
 expect_error "valid: blender, unreal, unity, maya, generic" "$duck" "$dir/e2.glb" --preset houdini
 expect_error "--up only applies to --preset generic" "$duck" "$dir/e3.fbx" --preset maya --up z
 expect_error "preset 'maya' writes .fbx, not '.obj'" "$duck" "$dir/e4.obj" --preset maya

@@ -57,3 +57,49 @@ TEST(AtomicWrite, MissingFolderIsAClearError) {
         EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
     }
 }
+
+namespace {
+
+std::string readText(const fs::path& file) {
+    std::ifstream in(file);
+    std::string s;
+    std::getline(in, s);
+    return s;
+}
+
+std::size_t entryCount(const fs::path& dir) {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++n;
+    return n;
+}
+
+} // namespace
+
+TEST(AtomicWrite, FolderIsMovedIntoPlaceAndReplacedOnlyWithPermission) {
+    const auto dir = scratchDir();
+    kiln::io::writeFolderAtomically(dir / "a.kiln/", false, [](const fs::path& temp) { std::ofstream(temp / "one.txt") << "first"; });
+    EXPECT_EQ(readText(dir / "a.kiln" / "one.txt"), "first");
+    EXPECT_EQ(entryCount(dir), 1u);
+
+    EXPECT_THROW(kiln::io::writeFolderAtomically(dir / "a.kiln", false, [](const fs::path& temp) { std::ofstream(temp / "two.txt") << "x"; }),
+                 kiln::Error);
+    kiln::io::writeFolderAtomically(dir / "a.kiln", true, [](const fs::path& temp) { std::ofstream(temp / "two.txt") << "second"; });
+    EXPECT_FALSE(fs::exists(dir / "a.kiln" / "one.txt"));  // replaced as a whole, not merged
+    EXPECT_EQ(readText(dir / "a.kiln" / "two.txt"), "second");
+    EXPECT_EQ(entryCount(dir), 1u);
+}
+
+TEST(AtomicWrite, FolderWriterErrorLeavesTheOldFolder) {
+    const auto dir = scratchDir();
+    fs::create_directory(dir / "a.kiln");
+    std::ofstream(dir / "a.kiln" / "keep.txt") << "precious";
+    EXPECT_THROW(kiln::io::writeFolderAtomically(dir / "a.kiln", true,
+                                                 [](const fs::path& temp) {
+                                                     std::ofstream(temp / "partial.txt") << "partial";
+                                                     throw kiln::Error("a.kiln: disk on fire");
+                                                 }),
+                 kiln::Error);
+    EXPECT_EQ(readText(dir / "a.kiln" / "keep.txt"), "precious");
+    EXPECT_EQ(entryCount(dir / "a.kiln"), 1u);
+    EXPECT_EQ(entryCount(dir), 1u);
+}

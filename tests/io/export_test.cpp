@@ -224,6 +224,12 @@ TEST(ExportPresets, RegistryNamesFormatsAndFrames) {
     EXPECT_EQ(io::exportPreset("maya").frameFor(".fbx").fbxUnitScaleFactor(), 1.0);
 }
 
+TEST(ExportPresets, DefaultIsGenericExceptForFormatsGenericDoesNotWrite) {
+    for (const char* ext : {".glb", ".gltf", ".obj", ".ply", ".stl", ".spz", ".splat"}) EXPECT_EQ(io::defaultExportPreset(ext).name, "generic") << ext;
+    EXPECT_EQ(io::defaultExportPreset(".fbx").name, "blender");
+    EXPECT_EQ(io::defaultExportPreset(".usd").name, "generic");  // nobody writes it: the export says so
+}
+
 TEST(ExportPresets, UnknownNameListsTheValidOnes) {
     try {
         io::exportPreset("houdini");

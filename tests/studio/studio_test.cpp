@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "io/asset_io.h"
 #include "io/image_io.h"
+#include "io/project.h"
 #include "core/asset_stats.h"
 #include "models/compute.h"
 #include "pipelines/pipeline.h"
@@ -928,6 +929,43 @@ private slots:
         QCOMPARE(m_window->document().document().assets().size(), size_t(1));
         QCOMPARE(m_window->document().document().assets().front().versions.size(), versions);
         QCOMPARE(m_window->document().path(), path);
+    }
+
+    void saveWritesOnAWorkerLikeSaveAs() {
+        // File > Save is Save As's job aimed at the document's own path: it hands back the job, the
+        // window keeps running while the project is written, and the document is saved after.
+        ui::StudioDocument& doc = m_window->document();
+        const QString path = outputDir() + "/session.kiln";
+        QCOMPARE(doc.path(), path);  // opened by saveAndReopenProject
+        doc.select(onlyAsset());
+        m_window->outliner()->duplicateSelected();
+        QVERIFY(doc.isModified());
+        const jobs::JobId id = m_window->save();
+        QVERIFY(id != 0);
+        QCOMPARE(m_window->jobs().entry(id)->name, QString("Save session.kiln"));
+        QCOMPARE(waitForJob(id), jobs::JobState::Succeeded);
+        QVERIFY(!doc.isModified());
+        QCOMPARE(io::loadProject(path.toStdString()).assets().size(), size_t(2));
+        doc.undoStack()->undo();  // back to the duck alone for the tests below
+        QCOMPARE(doc.document().assets().size(), size_t(1));
+    }
+
+    void choosingSaveWhenClosingClosesOnceTheSaveJobIsDone() {
+        auto second = std::make_unique<ui::MainWindow>();
+        second->show();
+        QVERIFY(QTest::qWaitForWindowExposed(second.get()));
+        const QString path = outputDir() + "/closing.kiln";
+        QDir(path).removeRecursively();
+        second->document().setPath(path);
+        second->document().change("Add", m_window->document().document());
+        QVERIFY(second->document().isModified());
+        QTimer::singleShot(200, [] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) box->button(QMessageBox::Save)->click();
+        });
+        QVERIFY(!second->close());  // not yet: the project is written by a job first
+        QTRY_VERIFY_WITH_TIMEOUT(!second->isVisible(), 60000);
+        QVERIFY(!second->document().isModified());
+        QCOMPARE(io::loadProject(path.toStdString()).assets().size(), m_window->document().document().assets().size());
     }
 
     void autosaveIsRecoveredAfterACrash() {
