@@ -9,36 +9,28 @@ namespace kiln::procgen {
 namespace {
 
 inline std::uint32_t hash3(std::int32_t x, std::int32_t y, std::int32_t z, std::uint32_t seed) {
-    std::uint32_t h = seed ^ 0x9E3779B9u;
-    h ^= std::uint32_t(x) * 0x85EBCA6Bu;
-    h = (h << 13) | (h >> 19);
-    h ^= std::uint32_t(y) * 0xC2B2AE35u;
-    h = (h << 13) | (h >> 19);
-    h ^= std::uint32_t(z) * 0x27D4EB2Fu;
-    h ^= h >> 16;
-    h *= 0x7FEB352Du;
+    std::uint32_t h = seed + std::uint32_t(x) * 0x8DA6B343u + std::uint32_t(y) * 0xD8163841u + std::uint32_t(z) * 0xCB1AB31Fu;
     h ^= h >> 15;
-    h *= 0x846CA68Bu;
-    h ^= h >> 16;
+    h *= 0x2C1B3C6Du;
+    h ^= h >> 12;
+    h *= 0x297A2D39u;
+    h ^= h >> 15;
     return h;
 }
 
-// One of the 12 cube-edge gradients (Perlin 2002), dotted with the offset.
+// The 12 cube-edge gradients (Perlin 2002), padded to 16 with four repeats so a hash's low bits
+// pick one without a modulo.
+constexpr float kGrad[16][3] = {{1, 1, 0}, {-1, 1, 0}, {1, -1, 0}, {-1, -1, 0}, {1, 0, 1}, {-1, 0, 1}, {1, 0, -1}, {-1, 0, -1},
+                                {0, 1, 1},  {0, -1, 1}, {0, 1, -1}, {0, -1, -1}, {1, 1, 0}, {-1, 1, 0}, {0, -1, 1}, {0, -1, -1}};
+
 inline float grad(std::uint32_t h, float x, float y, float z) {
-    switch (h % 12u) {
-    case 0: return x + y;
-    case 1: return -x + y;
-    case 2: return x - y;
-    case 3: return -x - y;
-    case 4: return x + z;
-    case 5: return -x + z;
-    case 6: return x - z;
-    case 7: return -x - z;
-    case 8: return y + z;
-    case 9: return -y + z;
-    case 10: return y - z;
-    default: return -y - z;
-    }
+    const float* g = kGrad[h & 15u];
+    return g[0] * x + g[1] * y + g[2] * z;
+}
+
+inline int fastFloor(float v) {
+    const int i = int(v);
+    return v < float(i) ? i - 1 : i;
 }
 
 inline float fade(float t) { return t * t * t * (t * (t * 6.0f - 15.0f) + 10.0f); }
@@ -47,9 +39,8 @@ inline float lerp(float a, float b, float t) { return a + (b - a) * t; }
 } // namespace
 
 float gradientNoise(const glm::vec3& p, std::uint32_t seed) {
-    const float fx = std::floor(p.x), fy = std::floor(p.y), fz = std::floor(p.z);
-    const std::int32_t x = std::int32_t(fx), y = std::int32_t(fy), z = std::int32_t(fz);
-    const float dx = p.x - fx, dy = p.y - fy, dz = p.z - fz;
+    const std::int32_t x = fastFloor(p.x), y = fastFloor(p.y), z = fastFloor(p.z);
+    const float dx = p.x - float(x), dy = p.y - float(y), dz = p.z - float(z);
     const float u = fade(dx), v = fade(dy), w = fade(dz);
     const float n000 = grad(hash3(x, y, z, seed), dx, dy, dz);
     const float n100 = grad(hash3(x + 1, y, z, seed), dx - 1, dy, dz);
@@ -75,7 +66,7 @@ float fbm(const glm::vec3& p, int octaves, std::uint32_t seed) {
 }
 
 float cellular(const glm::vec3& p, std::uint32_t seed) {
-    const std::int32_t x = std::int32_t(std::floor(p.x)), y = std::int32_t(std::floor(p.y)), z = std::int32_t(std::floor(p.z));
+    const std::int32_t x = fastFloor(p.x), y = fastFloor(p.y), z = fastFloor(p.z);
     float best = 1e9f;
     for (int k = -1; k <= 1; ++k)
         for (int j = -1; j <= 1; ++j)

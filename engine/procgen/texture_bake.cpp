@@ -2,10 +2,12 @@
 
 #include "core/color.h"
 #include "core/error.h"
+#include "core/pull_push.h"
 
 #include <glm/geometric.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace kiln::procgen {
@@ -48,7 +50,18 @@ glm::vec3 closestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c)
     return {1 - v - w, v, w};
 }
 
-std::uint8_t toByte(float v) { return std::uint8_t(std::clamp(std::lround(v * 255.0f), 0L, 255L)); }
+std::uint8_t toByte(float v) { return std::uint8_t(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
+
+// sRGB encoding of a linear value through a table (the transfer function's pow per texel costs
+// more than the rest of the output); 4096 steps are finer than 8 bits everywhere.
+std::uint8_t srgbByte(float linear) {
+    static const auto table = [] {
+        std::array<std::uint8_t, 4097> t{};
+        for (int i = 0; i <= 4096; ++i) t[std::size_t(i)] = toByte(core::srgbFromLinear(float(i) / 4096.0f));
+        return t;
+    }();
+    return table[std::size_t(std::clamp(linear, 0.0f, 1.0f) * 4096.0f + 0.5f)];
+}
 
 } // namespace
 
@@ -69,6 +82,9 @@ BakedAtlas bakeAtlas(const std::vector<PartMesh>& parts, int size, float density
             const int x0 = std::max(0, int(std::floor(std::min({a.x, b.x, c.x}))) - 1), x1 = std::min(size - 1, int(std::ceil(std::max({a.x, b.x, c.x}))) + 1);
             const int y0 = std::max(0, int(std::floor(std::min({a.y, b.y, c.y}))) - 1), y1 = std::min(size - 1, int(std::ceil(std::max({a.y, b.y, c.y}))) + 1);
             const float inv = 1.0f / area;
+            // Barycentric w_i times area / |opposite edge| is the distance to that edge, in texels.
+            const float edgeScale[3] = {std::abs(area) / std::max(1e-12f, glm::length(c - b)), std::abs(area) / std::max(1e-12f, glm::length(a - c)),
+                                        std::abs(area) / std::max(1e-12f, glm::length(b - a))};
             for (int y = y0; y <= y1; ++y)
                 for (int x = x0; x <= x1; ++x) {
                     const glm::vec2 q(float(x) + 0.5f, float(y) + 0.5f);
@@ -77,6 +93,8 @@ BakedAtlas bakeAtlas(const std::vector<PartMesh>& parts, int size, float density
                     float w2 = 1.0f - w0 - w1;
                     float priority = 2.0f;
                     if (w0 < 0.0f || w1 < 0.0f || w2 < 0.0f) {
+                        // Far outside one edge (more than half a texel diagonal): not touched.
+                        if (w0 * edgeScale[0] < -0.71f || w1 * edgeScale[1] < -0.71f || w2 * edgeScale[2] < -0.71f) continue;
                         // Conservative: the triangle touches the texel's square.
                         const glm::vec3 cb = closestBarycentric(q, a, b, c);
                         const glm::vec2 closest = cb.x * a + cb.y * b + cb.z * c;
@@ -125,67 +143,33 @@ BakedAtlas bakeAtlas(const std::vector<PartMesh>& parts, int size, float density
             };
             normal[k] = glm::normalize(glm::vec3(-slope(1, 0), slope(0, 1), 1.0f));
         }
-    // Gutters: each ring of uncovered texels takes the mean of its covered neighbours. Only the
-    // frontier (uncovered texels next to covered ones) is visited, ring after ring.
+    // Gutters: pull-push, so every texel off the islands holds a smooth extension of them (mip-maps
+    // and bilinear filtering at island borders never reach the background).
+    (void)dilate;
     std::vector<std::uint8_t> covered(n);
     for (std::size_t k = 0; k < n; ++k) covered[k] = out.texelPart[k] >= 0;
-    auto neighbours = [&](std::size_t k, auto&& fn) {
-        const int x = int(k % std::size_t(size)), y = int(k / std::size_t(size));
-        for (int dy = -1; dy <= 1; ++dy)
-            for (int dx = -1; dx <= 1; ++dx) {
-                const int xx = x + dx, yy = y + dy;
-                if ((dx == 0 && dy == 0) || xx < 0 || yy < 0 || xx >= size || yy >= size) continue;
-                fn(std::size_t(yy) * std::size_t(size) + std::size_t(xx));
-            }
-    };
-    std::vector<std::size_t> frontier, ring;
-    std::vector<std::uint8_t> queued(n, 0);
-    for (std::size_t k = 0; k < n; ++k)
-        if (!covered[k]) {
-            bool touches = false;
-            neighbours(k, [&](std::size_t j) { touches |= covered[j] != 0; });
-            if (touches) {
-                frontier.push_back(k);
-                queued[k] = 1;
-            }
-        }
-    for (int pass = 0; pass < dilate && !frontier.empty(); ++pass) {
-        ring.clear();
-        for (const std::size_t k : frontier) {
-            glm::vec3 a(0.0f), nr(0.0f);
-            float r = 0.0f, mt = 0.0f;
-            int count = 0;
-            neighbours(k, [&](std::size_t j) {
-                if (!covered[j]) return;
-                a += albedo[j];
-                nr += normal[j];
-                r += rough[j];
-                mt += metal[j];
-                ++count;
-            });
-            if (count == 0) continue;
-            albedo[k] = a / float(count);
-            normal[k] = glm::normalize(nr);
-            rough[k] = r / float(count);
-            metal[k] = mt / float(count);
-            ring.push_back(k);
-        }
-        for (const std::size_t k : ring) covered[k] = 1;
-        frontier.clear();
-        for (const std::size_t k : ring)
-            neighbours(k, [&](std::size_t j) {
-                if (!covered[j] && !queued[j]) {
-                    queued[j] = 1;
-                    frontier.push_back(j);
-                }
-            });
+    std::vector<float> packed(n * 8);
+    for (std::size_t k = 0; k < n; ++k) {
+        float* v = packed.data() + 8 * k;
+        v[0] = albedo[k].r, v[1] = albedo[k].g, v[2] = albedo[k].b, v[3] = rough[k], v[4] = metal[k];
+        v[5] = normal[k].x, v[6] = normal[k].y, v[7] = normal[k].z;
+    }
+    core::pullPushFill(packed, covered, size, size, 8);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (covered[k]) continue;
+        const float* v = packed.data() + 8 * k;
+        albedo[k] = {v[0], v[1], v[2]};
+        rough[k] = v[3];
+        metal[k] = v[4];
+        const glm::vec3 nr(v[5], v[6], v[7]);
+        normal[k] = glm::length(nr) > 1e-6f ? glm::normalize(nr) : glm::vec3(0, 0, 1);
     }
     out.baseColor = core::Image::makeU8(size, size, 3);
     out.metallicRoughness = core::Image::makeU8(size, size, 3);
     out.normal = core::Image::makeU8(size, size, 3);
     for (std::size_t k = 0; k < n; ++k) {
         for (int c = 0; c < 3; ++c) {
-            out.baseColor.u8[3 * k + std::size_t(c)] = toByte(core::srgbFromLinear(albedo[k][c]));
+            out.baseColor.u8[3 * k + std::size_t(c)] = srgbByte(albedo[k][c]);
             out.normal.u8[3 * k + std::size_t(c)] = toByte(0.5f + 0.5f * normal[k][c]);
         }
         out.metallicRoughness.u8[3 * k] = 255;

@@ -23,8 +23,9 @@ using SurfaceFn = std::function<SurfacePoint(int part, const glm::vec3& position
 
 // Rasterises every part's triangles into the atlas (conservatively: a texel a triangle touches
 // is covered, evaluated at the triangle's closest point to its centre), evaluates the surface at
-// each covered texel, derives normals from the height's gradient within each chart, and dilates
-// `dilate` texels into the gutters. `density` is the atlas' texels per metre (packAtlas).
+// each covered texel, derives normals from the height's gradient within each chart, and fills the
+// gutters by pull-push (core/pull_push.h; `dilate` is unused, kept for callers). `density` is the
+// atlas' texels per metre (packAtlas).
 BakedAtlas bakeAtlas(const std::vector<PartMesh>& parts, int size, float density, int dilate, const SurfaceFn& surface);
 
 } // namespace kiln::procgen
