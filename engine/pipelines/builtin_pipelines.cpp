@@ -6,7 +6,7 @@
 
 #ifdef KILN_WITH_TORCH
 #include "pipelines/reconstruct.h"
-#include "textgen/text_to_3d.h"
+#include "models/text_to_3d.h"
 #endif
 
 #include <cstdio>
@@ -33,20 +33,25 @@ public:
     TextTo3d() {
         m_info.id = "text-to-3d";
         m_info.displayName = "Text";
-        m_info.description = "A prompt to an asset with Kiln's own text->3D generator (splats; a mesh on request)";
+        m_info.description = "A prompt to a textured, watertight asset: Kiln's text->latent flow and the shared 3D latent's decoder";
         m_info.inputs = {{InputKind::Prompt, "Prompt", "Describe the asset, e.g. a tall red ceramic vase", 1, 1}};
         m_info.schema.options = {
             seedOption(),
             intOption("steps", "Steps", 32, 1, 1000, "Sampler steps from noise to shape"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0,
                         "Classifier-free guidance: higher follows the prompt more closely, with less variety"),
-            intOption("splats", "Splats", 0, 0, 10000000, "Gaussian splats in the result (0: the model's default)"),
+            intOption("resolution", "Resolution", 128, 32, 512, "Marching-cubes cells per axis (the field is evaluated only near the surface)"),
+            intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
+            choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
+            intOption("splats", "Splats", 20000, 100, 2000000, "Gaussian splats when splats are asked for"),
         };
-        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}}}, {"standard", "Standard", {{"steps", "32"}}}, {"high", "High", {{"steps", "64"}}}};
+        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"resolution", "96"}, {"texture-size", "512"}}},
+                                 {"standard", "Standard", {{"steps", "32"}, {"resolution", "128"}, {"texture-size", "1024"}}},
+                                 {"high", "High", {{"steps", "64"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
         m_info.schema.defaultPreset = "standard";
-        m_info.modelSlots = {"text-to-3d"};
-        m_info.outputs = {OutputKind::Splats, OutputKind::Mesh};
-        m_info.studioOutputs = {OutputKind::Splats, OutputKind::Mesh};
+        m_info.modelSlots = {"text-to-3d", "shape-autoencoder"};
+        m_info.outputs = {OutputKind::Mesh, OutputKind::Splats};
+        m_info.studioOutputs = {OutputKind::Mesh};
         m_info.verb = "Generate";
     }
     const PipelineInfo& info() const override { return m_info; }
@@ -54,18 +59,28 @@ public:
     PipelineResult run(const PipelineRequest& r, core::Progress& progress, const core::CancelToken& cancel) const override {
 #ifdef KILN_WITH_TORCH
         validate(r);
-        textgen::GenerateOptions o;
-        o.model = modelFor(r, "text-to-3d");
+        models::checkPromptNotEmpty(r.inputs.prompt);
+        const auto generator = generatorFor(modelFor(r, "text-to-3d"), modelFor(r, "shape-autoencoder"));
+        models::TextTo3dOptions o;
         o.seed = std::uint64_t(r.options.getInt("seed"));
         o.steps = int(r.options.getInt("steps"));
         o.guidance = float(r.options.getFloat("guidance"));
-        o.splats = int(r.options.getInt("splats"));
+        o.decode.resolution = int(r.options.getInt("resolution"));
+        o.decode.maxFaces = std::size_t(r.options.getInt("faces"));
+        o.decode.textureSize = std::stoi(r.options.getText("texture-size"));
+        o.decode.splatCount = int(r.options.getInt("splats"));
         o.mesh = r.outputs.count(OutputKind::Mesh) != 0;
-        textgen::GenerateResult g = textgen::generate(r.inputs.prompt, o, progress, cancel);
+        models::TextTo3dResult g = generator->generate(r.inputs.prompt, o, progress, cancel);
         PipelineResult out;
-        out.assets = std::move(g.assets);
+        for (auto& a : g.assets)
+            if (r.outputs.count(a.kind() == core::AssetKind::Mesh ? OutputKind::Mesh : OutputKind::Splats)) out.assets.push_back(std::move(a));
         out.seconds = g.seconds;
-        out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ", " + std::to_string(o.steps) + " steps");
+        out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ", " + std::to_string(o.steps) + " steps (" +
+                             (g.watertight ? "watertight" : "NOT watertight") + ")");
+        std::string stages = "stages:";
+        for (const auto& [stage, seconds] : g.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
+        stages.pop_back();
+        out.report.push_back(stages);
         if (!g.unknownWords.empty()) {
             std::string words;
             for (const auto& w : g.unknownWords) words += (words.empty() ? "" : ", ") + w;
@@ -79,6 +94,22 @@ public:
     }
 
 private:
+#ifdef KILN_WITH_TORCH
+    // Loading both models takes a while; the last pair stays loaded for the next prompt.
+    std::shared_ptr<const models::TextTo3dGenerator> generatorFor(const std::filesystem::path& text, const std::filesystem::path& ae) const {
+        std::lock_guard lock(m_mutex);
+        if (!m_generator || m_text != text || m_ae != ae) {
+            m_generator.reset();
+            m_generator = std::make_shared<const models::TextTo3dGenerator>(text, ae);
+            m_text = text;
+            m_ae = ae;
+        }
+        return m_generator;
+    }
+    mutable std::mutex m_mutex;
+    mutable std::shared_ptr<const models::TextTo3dGenerator> m_generator;
+    mutable std::filesystem::path m_text, m_ae;
+#endif
     PipelineInfo m_info;
 };
 

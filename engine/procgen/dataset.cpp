@@ -58,6 +58,7 @@ void prepareFolder(const DatasetOptions& o) {
             for (const char* sub : {"meshes", "samples", "views", "edits", "splats"}) fs::remove_all(dir / sub);
         }
     }
+    fs::create_directories(dir);
     if (o.meshes) fs::create_directories(dir / "meshes");
     if (o.samples > 0) fs::create_directories(dir / "samples");
     if (o.views > 0) fs::create_directories(dir / "views");
@@ -266,7 +267,9 @@ DatasetSummary buildDataset(const DatasetOptions& o, core::Progress& progress, c
                 Record& rec = records[std::size_t(i)];
                 rec.params = datasetParams(o.seed, i);
                 rec.split = datasetSplit(rec.params, o.seed, i, o.valFraction, o.tripleFraction);
-                auto asset = std::make_shared<ProcAsset>(generate(rec.params, {.textureSize = o.textureSize}));
+                // Textures only where something shows them (a mesh file or rendered views).
+                const int textureSize = o.meshes || o.views > 0 ? o.textureSize : 0;
+                auto asset = std::make_shared<ProcAsset>(generate(rec.params, {.textureSize = textureSize}));
                 rec.caption = asset->caption;
                 rec.paraphrases = asset->paraphrases;
                 for (const auto& p : asset->parts) rec.parts.push_back(p.slot);
@@ -275,7 +278,7 @@ DatasetSummary buildDataset(const DatasetOptions& o, core::Progress& progress, c
                 if (o.samples > 0) writeSamples(sampleSurface(*asset, o.samples, rec.params.shapeSeed), o.outDir / "samples" / (id + ".bin"));
                 if (i < o.edits) {
                     rec.edit = randomEdit(rec.params, o.seed ^ std::uint64_t(i));
-                    const ProcAsset after = generate(rec.edit->after, {.textureSize = o.textureSize});
+                    const ProcAsset after = generate(rec.edit->after, {.textureSize = textureSize});
                     rec.editCaption = after.caption;
                     if (o.meshes) io::saveAsset(toAsset(id + "_edit", after), o.outDir / "edits" / (id + ".glb"), {.overwrite = true});
                     if (o.samples > 0) writeSamples(sampleSurface(after, o.samples, rec.edit->after.shapeSeed), o.outDir / "edits" / (id + ".bin"));

@@ -88,6 +88,15 @@ PromptMatch matchPrompt(const std::string& prompt, std::uint64_t seed) {
         if (score > bestScore) best = int(s), bestScore = score;
     }
     if (best >= 0) out.params.style = best;
+    // Where the chosen style's phrase stands in the prompt, its words are the style's: a group noun
+    // inside it ("with four round legs") is not a mention of that part's material.
+    std::vector<bool> inStyle(ws.size(), false);
+    {
+        const auto phrase = promptWords(cat.styles[std::size_t(out.params.style)].phrase);
+        for (std::size_t i = 0; !phrase.empty() && i + phrase.size() <= ws.size(); ++i)
+            if (std::equal(phrase.begin(), phrase.end(), ws.begin() + std::ptrdiff_t(i)))
+                for (std::size_t j = i; j < i + phrase.size(); ++j) inStyle[j] = true;
+    }
     // Group materials: the colour and material words between the previous noun (the category's or
     // a group's) and a group's noun belong to that group ("a dark wooden seat and black metal
     // legs"); those before the category's noun, to every group without its own.
@@ -97,6 +106,7 @@ PromptMatch matchPrompt(const std::string& prompt, std::uint64_t seed) {
             nouns.push_back({i, -1});
             continue;
         }
+        if (inStyle[i]) continue;
         for (std::size_t g = 0; g < cat.groups.size(); ++g)
             if (plural(ws[i], cat.groups[g].noun)) {
                 nouns.push_back({i, int(g)});

@@ -3,6 +3,7 @@
 #include "core/color.h"
 #include "core/error.h"
 #include "core/pull_push.h"
+#include "geometry/uv_raster.h"
 
 #include <glm/geometric.hpp>
 
@@ -13,42 +14,6 @@
 namespace kiln::procgen {
 
 namespace {
-
-struct Texel {
-    glm::vec3 position{0.0f};
-    float priority = 0.0f;  // 2 = centre inside a triangle, 1 = touched only
-};
-
-// Closest point of triangle abc to p (2D), as barycentrics (Ericson, Real-Time Collision Detection 5.1.5).
-glm::vec3 closestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c) {
-    const glm::vec2 ab = b - a, ac = c - a, ap = p - a;
-    const float d1 = glm::dot(ab, ap), d2 = glm::dot(ac, ap);
-    if (d1 <= 0.0f && d2 <= 0.0f) return {1, 0, 0};
-    const glm::vec2 bp = p - b;
-    const float d3 = glm::dot(ab, bp), d4 = glm::dot(ac, bp);
-    if (d3 >= 0.0f && d4 <= d3) return {0, 1, 0};
-    const float vc = d1 * d4 - d3 * d2;
-    if (vc <= 0.0f && d1 >= 0.0f && d3 <= 0.0f) {
-        const float v = d1 / (d1 - d3);
-        return {1 - v, v, 0};
-    }
-    const glm::vec2 cp = p - c;
-    const float d5 = glm::dot(ab, cp), d6 = glm::dot(ac, cp);
-    if (d6 >= 0.0f && d5 <= d6) return {0, 0, 1};
-    const float vb = d5 * d2 - d1 * d6;
-    if (vb <= 0.0f && d2 >= 0.0f && d6 <= 0.0f) {
-        const float w = d2 / (d2 - d6);
-        return {1 - w, 0, w};
-    }
-    const float va = d3 * d6 - d5 * d4;
-    if (va <= 0.0f && (d4 - d3) >= 0.0f && (d5 - d6) >= 0.0f) {
-        const float w = (d4 - d3) / ((d4 - d3) + (d5 - d6));
-        return {0, 1 - w, w};
-    }
-    const float denom = 1.0f / (va + vb + vc);
-    const float v = vb * denom, w = vc * denom;
-    return {1 - v - w, v, w};
-}
 
 std::uint8_t toByte(float v) { return std::uint8_t(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
 
@@ -68,55 +33,26 @@ std::uint8_t srgbByte(float linear) {
 BakedAtlas bakeAtlas(const std::vector<PartMesh>& parts, int size, float density, int dilate, const SurfaceFn& surface) {
     if (size < 16 || !(density > 0.0f)) throw Error("procgen: bad atlas for baking");
     const std::size_t n = std::size_t(size) * std::size_t(size);
-    std::vector<Texel> texels(n);
+    // One mesh of every part, remembering which part each triangle came from.
+    core::Mesh all;
+    std::vector<std::int16_t> partOfTriangle;
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+        const std::uint32_t base = std::uint32_t(all.positions.size());
+        all.positions.insert(all.positions.end(), parts[p].positions.begin(), parts[p].positions.end());
+        all.uv0.insert(all.uv0.end(), parts[p].uv.begin(), parts[p].uv.end());
+        for (const auto i : parts[p].indices) all.indices.push_back(base + i);
+        partOfTriangle.insert(partOfTriangle.end(), parts[p].indices.size() / 3, std::int16_t(p));
+    }
+    const geometry::UvRaster raster = geometry::rasterizeUv(all, size);
     BakedAtlas out;
     out.texelPart.assign(n, -1);
-    const float fsize = float(size);
-    for (std::size_t p = 0; p < parts.size(); ++p) {
-        const PartMesh& m = parts[p];
-        for (std::size_t t = 0; t + 2 < m.indices.size(); t += 3) {
-            const std::uint32_t i0 = m.indices[t], i1 = m.indices[t + 1], i2 = m.indices[t + 2];
-            const glm::vec2 a = m.uv[i0] * fsize, b = m.uv[i1] * fsize, c = m.uv[i2] * fsize;
-            const float area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
-            if (std::abs(area) < 1e-9f) continue;  // a pole's sliver: its neighbours cover it
-            const int x0 = std::max(0, int(std::floor(std::min({a.x, b.x, c.x}))) - 1), x1 = std::min(size - 1, int(std::ceil(std::max({a.x, b.x, c.x}))) + 1);
-            const int y0 = std::max(0, int(std::floor(std::min({a.y, b.y, c.y}))) - 1), y1 = std::min(size - 1, int(std::ceil(std::max({a.y, b.y, c.y}))) + 1);
-            const float inv = 1.0f / area;
-            // Barycentric w_i times area / |opposite edge| is the distance to that edge, in texels.
-            const float edgeScale[3] = {std::abs(area) / std::max(1e-12f, glm::length(c - b)), std::abs(area) / std::max(1e-12f, glm::length(a - c)),
-                                        std::abs(area) / std::max(1e-12f, glm::length(b - a))};
-            for (int y = y0; y <= y1; ++y)
-                for (int x = x0; x <= x1; ++x) {
-                    const glm::vec2 q(float(x) + 0.5f, float(y) + 0.5f);
-                    float w0 = ((b.x - q.x) * (c.y - q.y) - (b.y - q.y) * (c.x - q.x)) * inv;
-                    float w1 = ((c.x - q.x) * (a.y - q.y) - (c.y - q.y) * (a.x - q.x)) * inv;
-                    float w2 = 1.0f - w0 - w1;
-                    float priority = 2.0f;
-                    if (w0 < 0.0f || w1 < 0.0f || w2 < 0.0f) {
-                        // Far outside one edge (more than half a texel diagonal): not touched.
-                        if (w0 * edgeScale[0] < -0.71f || w1 * edgeScale[1] < -0.71f || w2 * edgeScale[2] < -0.71f) continue;
-                        // Conservative: the triangle touches the texel's square.
-                        const glm::vec3 cb = closestBarycentric(q, a, b, c);
-                        const glm::vec2 closest = cb.x * a + cb.y * b + cb.z * c;
-                        const glm::vec2 d = glm::abs(closest - q);
-                        if (d.x > 0.5f || d.y > 0.5f) continue;
-                        w0 = cb.x, w1 = cb.y, w2 = cb.z;
-                        priority = 1.0f;
-                    }
-                    const std::size_t k = std::size_t(y) * std::size_t(size) + std::size_t(x);
-                    if (texels[k].priority >= priority) continue;
-                    texels[k].priority = priority;
-                    texels[k].position = w0 * m.positions[i0] + w1 * m.positions[i1] + w2 * m.positions[i2];
-                    out.texelPart[k] = std::int16_t(p);
-                }
-        }
-    }
-
+    for (std::size_t k = 0; k < n; ++k)
+        if (raster.covered(k)) out.texelPart[k] = partOfTriangle[std::size_t(raster.triangle[k])];
     std::vector<glm::vec3> albedo(n, glm::vec3(0.0f));
     std::vector<float> rough(n, 0.0f), metal(n, 0.0f), height(n, 0.0f);
     for (std::size_t k = 0; k < n; ++k) {
         if (out.texelPart[k] < 0) continue;
-        const SurfacePoint s = surface(out.texelPart[k], texels[k].position);
+        const SurfacePoint s = surface(out.texelPart[k], raster.position(all, k));
         albedo[k] = s.albedo;
         rough[k] = s.roughness;
         metal[k] = s.metallic;

@@ -12,6 +12,8 @@
 #include <glm/geometric.hpp>
 
 #include <cmath>
+#include <functional>
+#include <map>
 #include <set>
 
 using namespace kiln;
@@ -45,11 +47,18 @@ core::Mesh partMesh(const pg::ProcAsset& a, std::size_t part) {
 
 // Texels claimed by triangles of two different charts (centre sampling at `size`).
 std::size_t overlappingTexels(const pg::ProcAsset& a, int size) {
-    // Chart of each vertex: vertices of one chart are contiguous; UV-disjoint islands suffice, so
-    // use connected components of triangles through shared UV vertex indices.
+    // Islands: triangles connected through shared UV positions (faceted parts have a vertex per
+    // triangle corner, so vertex indices alone would split an island into single triangles).
     const auto& m = a.mesh;
     std::vector<int> parent(m.positions.size());
     for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = int(i);
+    {
+        std::map<std::pair<float, float>, int> first;
+        for (std::size_t i = 0; i < m.uv0.size(); ++i) {
+            const auto [it, inserted] = first.emplace(std::make_pair(m.uv0[i].x, m.uv0[i].y), int(i));
+            if (!inserted) parent[i] = it->second;
+        }
+    }
     std::function<int(int)> find = [&](int x) { return parent[std::size_t(x)] == x ? x : parent[std::size_t(x)] = find(parent[std::size_t(x)]); };
     for (std::size_t t = 0; t + 2 < m.indices.size(); t += 3) {
         const int a0 = find(int(m.indices[t])), a1 = find(int(m.indices[t + 1])), a2 = find(int(m.indices[t + 2]));
@@ -92,6 +101,9 @@ TEST(ProcgenV2, LibraryHasEnoughCategoriesStylesAndParts) {
         EXPECT_FALSE(c.groups.empty()) << c.name;
         EXPECT_GT(c.maxSize, c.minSize) << c.name;
         for (const auto& s : c.slots) EXPECT_LT(std::size_t(s.group), c.groups.size()) << c.name << " " << s.name;
+        // A part's caption noun that is also a category would make captions ambiguous.
+        for (const auto& g : c.groups)
+            for (const auto& other : cats) EXPECT_NE(g.noun, other.name) << c.name << "'s " << g.noun << " is also a category";
     }
     for (const auto& h : pg::heldOutCategories()) EXPECT_GE(pg::categoryIndex(h), 0) << h;
 }
@@ -187,8 +199,8 @@ TEST(ProcgenV2, SameParametersSameAssetAndPromptsReadBack) {
     EXPECT_EQ(a.caption, b.caption);
     // Every caption reads back to the same category, style and materials.
     for (int c = 0; c < int(pg::categories().size()); ++c)
-        for (int i = 0; i < 5; ++i) {
-            const pg::AssetParams q = pg::randomParams(c, std::uint64_t(900 + 10 * c + i));
+        for (int i = 0; i < 15; ++i) {
+            const pg::AssetParams q = pg::randomParams(c, std::uint64_t(900 + 100 * c + i));
             const auto caps = pg::captions(q);
             for (const auto& caption : caps) {
                 const pg::PromptMatch m = pg::matchPrompt(caption, 1);

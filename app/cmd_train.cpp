@@ -1,0 +1,115 @@
+// kiln train shape-autoencoder | text-to-3d: thin wrappers over engine/models (generation is the
+// text-to-3d pipeline, app/cmd_pipeline.cpp).
+#include "cli.h"
+
+#include "core/error.h"
+#include "io/asset_io.h"
+#include "io/atomic_write.h"
+#include "io/binary_reader.h"
+#include "models/autoencoder_training.h"
+#include "models/compute.h"
+#include "models/model_paths.h"
+#include "models/text_training.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <memory>
+
+namespace fs = std::filesystem;
+
+namespace kiln::app {
+
+namespace {
+
+int trainAutoencoder(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 3,
+                                {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers"},
+                                {"resume", "force"});
+    if (!args.positional.empty() || !args.has("data") || !args.has("out"))
+        throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--resume] [--force]");
+    models::AutoencoderTrainOptions o;
+    o.data = args.get("data");
+    o.out = args.get("out");
+    o.items = args.getInt("items", 0, 0, 10000000);
+    o.steps = args.getInt("steps", o.steps, 1, 10000000);
+    o.batch = args.getInt("batch", o.batch, 1, 4096);
+    o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
+    o.warmupSteps = args.getInt("warmup", o.warmupSteps, 0, 1000000);
+    o.klWeight = args.getDouble("kl", o.klWeight, 0.0, 10.0);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
+    o.threads = args.getInt("threads", 0, 0, 256);
+    o.tokens = args.getInt("tokens", o.tokens, 8, 4096);
+    o.channels = args.getInt("channels", o.channels, 1, 256);
+    o.width = args.getInt("width", o.width, 16, 2048);
+    o.heads = args.getInt("heads", o.heads, 1, 64);
+    o.encoderLayers = args.getInt("encoder-layers", o.encoderLayers, 0, 32);
+    o.decoderLayers = args.getInt("decoder-layers", o.decoderLayers, 0, 32);
+    o.resume = args.has("resume");
+    o.overwrite = args.has("force");
+    auto result = std::make_shared<models::AutoencoderTrainResult>();
+    runJob("train shape-autoencoder", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = models::trainShapeAutoencoder(o, progress, cancel);
+        return std::vector<core::Asset>{};
+    });
+    std::printf("trained %d steps on %d items (%d validation) in %.1f s (examples %.1f s, %.3f s/step, %d threads); final loss %.4f\n", result->steps,
+                result->trainItems, result->validationItems, result->seconds, result->dataSeconds, result->secondsPerStep, models::computeThreads(),
+                result->finalLoss);
+    std::printf("validation: occupancy IoU %.4f, appearance L1 %.4f\n", result->validationIoU, result->validationAppearanceL1);
+    std::printf("loss by step:");
+    for (const auto& [step, loss] : result->curve) std::printf(" %d:%.4f", step, loss);
+    std::printf("\nwrote %s (config.json, weights.safetensors, manifest.json, checkpoint.pt, loss.csv, loss.png)\n", o.out.string().c_str());
+    return 0;
+}
+
+} // namespace
+
+int trainText(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 3,
+                                {"data", "autoencoder", "out", "items", "threads", "steps", "batch", "lr", "seed", "width", "heads", "layers", "text-layers",
+                                 "checkpoint-every", "warmup"},
+                                {"resume", "force"});
+    if (!args.positional.empty() || !args.has("data") || !args.has("out"))
+        throw Error("usage: kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--width W] "
+                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--checkpoint-every N] [--threads N] [--resume] [--force]");
+    models::TextTrainOptions o;
+    o.data = args.get("data");
+    o.out = args.get("out");
+    o.autoencoder = args.has("autoencoder") ? std::filesystem::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
+    o.items = args.getInt("items", 0, 0, 10000000);
+    o.steps = args.getInt("steps", o.steps, 1, 10000000);
+    o.batch = args.getInt("batch", o.batch, 1, 4096);
+    o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.warmupSteps = args.getInt("warmup", o.warmupSteps, 0, 1000000);
+    o.width = args.getInt("width", o.width, 16, 2048);
+    o.heads = args.getInt("heads", o.heads, 1, 64);
+    o.layers = args.getInt("layers", o.layers, 1, 64);
+    o.textLayers = args.getInt("text-layers", o.textLayers, 1, 32);
+    o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
+    o.threads = args.getInt("threads", 0, 0, 256);
+    o.resume = args.has("resume");
+    o.overwrite = args.has("force");
+    auto result = std::make_shared<models::TextTrainResult>();
+    runJob("train text-to-3d", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = models::trainTextToLatent(o, progress, cancel);
+        return std::vector<core::Asset>{};
+    });
+    std::printf("trained %d steps on %d items in %.1f s (encoding %.1f s, %.3f s/step, %d threads); final loss %.4f\n", result->steps, result->trainItems,
+                result->seconds, result->encodeSeconds, result->secondsPerStep, models::computeThreads(), result->finalLoss);
+    std::printf("loss by step:");
+    for (const auto& [step, loss] : result->curve) std::printf(" %d:%.4f", step, loss);
+    std::printf("\nwrote %s (config.json, weights.safetensors, manifest.json, checkpoint.pt, loss.csv, loss.png)\n", o.out.string().c_str());
+    return 0;
+}
+
+int cmdTrain(int argc, char** argv) {
+    if (argc >= 3 && std::string(argv[2]) == "shape-autoencoder") return trainAutoencoder(argc, argv);
+    if (argc >= 3 && std::string(argv[2]) == "text-to-3d") return trainText(argc, argv);
+    throw Error("usage: kiln train shape-autoencoder|text-to-3d --data DIR --out MODEL [options]");
+}
+
+} // namespace kiln::app

@@ -1,0 +1,31 @@
+#pragma once
+
+// Rasterising a mesh's UV layout: for every texel of a size x size atlas, the triangle whose UV
+// triangle covers it and where (barycentrics), conservatively: a texel a triangle only touches is
+// covered too, at the triangle's point closest to its centre, so island borders have no gaps.
+// Texture baking (procedural library, generated assets, texture generation) starts here.
+
+#include "core/mesh.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln::geometry {
+
+struct UvRaster {
+    int size = 0;
+    std::vector<std::int32_t> triangle;     // per texel, -1 = not covered
+    std::vector<glm::vec3> barycentric;     // per texel (of `triangle`'s three vertices)
+    std::vector<std::uint8_t> coverage;     // 0 none, 1 touched only, 2 centre inside a triangle
+    std::vector<std::uint16_t> overlaps;    // triangles whose UVs cover the texel's centre (>1: overlapping/mirrored UVs)
+
+    bool covered(std::size_t texel) const { return triangle[texel] >= 0; }
+    glm::vec3 position(const core::Mesh& mesh, std::size_t texel) const;
+    glm::vec3 normal(const core::Mesh& mesh, std::size_t texel) const;  // interpolated, unit
+};
+
+// uv0 in [0, 1] with glTF's origin (top-left of the image). Throws kiln::Error when the mesh has no
+// uv0 or the size is outside 16..16384.
+UvRaster rasterizeUv(const core::Mesh& mesh, int size);
+
+} // namespace kiln::geometry

@@ -1,0 +1,296 @@
+#include "models/autoencoder_training.h"
+
+#include "core/error.h"
+#include "io/atomic_write.h"
+#include "io/binary_reader.h"
+#include "models/latent_data.h"
+#include "models/manifest.h"
+#include "models/shape_autoencoder.h"
+#include "models/torch_weights.h"
+#include "models/training.h"
+#include "procgen/dataset.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+
+void check(const AutoencoderTrainOptions& o) {
+    auto bad = [](const std::string& m) { throw Error(m); };
+    if (o.data.empty()) bad("--data: no dataset folder given");
+    if (o.out.empty()) bad("--out: no model folder given");
+    if (o.steps < 1 || o.steps > 10000000) bad("--steps must be from 1 to 10000000");
+    if (o.batch < 1 || o.batch > 4096) bad("--batch must be from 1 to 4096");
+    if (!(o.learningRate > 0.0 && o.learningRate < 1.0)) bad("--lr must be between 0 and 1");
+    if (o.checkpointEvery < 1) bad("--checkpoint-every must be at least 1");
+}
+
+// The training examples, made in parallel from the dataset's parameters (deterministic).
+std::vector<ShapeSample> makeSamples(const std::vector<procgen::DatasetItem>& items, const core::CancelToken& cancel, core::Progress& progress,
+                                     float from, float to) {
+    std::vector<ShapeSample> out(items.size());
+    std::atomic<std::size_t> next{0}, done{0};
+    std::exception_ptr failure;
+    std::mutex mutex;
+    auto work = [&] {
+        try {
+            for (;;) {
+                const std::size_t i = next.fetch_add(1);
+                if (i >= items.size() || cancel.cancelled()) return;
+                const procgen::ProcAsset a = procgen::generate(items[i].params, {.textureSize = 0});
+                out[i] = makeShapeSample(a, {}, items[i].params.shapeSeed);
+                ++done;
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!failure) failure = std::current_exception();
+        }
+    };
+    {
+        std::vector<std::jthread> threads;
+        const unsigned n = std::max(1u, std::thread::hardware_concurrency());
+        for (unsigned t = 0; t < n; ++t) threads.emplace_back(work);
+        while (done.load() < items.size() && !cancel.cancelled() && !failure) {
+            progress.report("preparing examples " + std::to_string(done.load()) + "/" + std::to_string(items.size()),
+                            from + (to - from) * float(done.load()) / float(items.size()));
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
+    cancel.throwIfCancelled();
+    return out;
+}
+
+struct Batch {
+    torch::Tensor surface, points, occupancy, appearance;
+    std::int64_t queries = 0;
+};
+
+Batch makeBatch(const std::vector<ShapeSample>& samples, const std::vector<std::int64_t>& idx) {
+    std::vector<torch::Tensor> surface, points, occ, look;
+    for (const auto i : idx) {
+        const ShapeSample& s = samples[std::size_t(i)];
+        const auto n = std::int64_t(s.surface.size() / kSurfaceFeatures), q = std::int64_t(s.occupancy.size()),
+                   a = std::int64_t(s.appearance.size() / kAppearanceChannels);
+        surface.push_back(torch::from_blob(const_cast<float*>(s.surface.data()), {n, kSurfaceFeatures}).clone());
+        auto qp = torch::from_blob(const_cast<float*>(s.queries.data()), {q, 3});
+        auto ap = torch::from_blob(const_cast<float*>(s.appearancePoints.data()), {a, 3});
+        points.push_back(torch::cat({qp, ap}, 0));
+        occ.push_back(torch::from_blob(const_cast<float*>(s.occupancy.data()), {q}).clone());
+        look.push_back(torch::from_blob(const_cast<float*>(s.appearance.data()), {a, kAppearanceChannels}).clone());
+    }
+    Batch b;
+    b.surface = torch::stack(surface);
+    b.points = torch::stack(points);
+    b.occupancy = torch::stack(occ);
+    b.appearance = torch::stack(look);
+    b.queries = b.occupancy.size(1);
+    return b;
+}
+
+struct Losses {
+    torch::Tensor total, occupancy, appearance, kl;
+};
+
+Losses lossOf(ShapeAutoencoder& model, const Batch& b, const AutoencoderTrainOptions& o, at::Generator& gen, bool sample) {
+    const auto enc = model->encode(b.surface);
+    torch::Tensor z = enc.mean;
+    if (sample) z = enc.mean + torch::exp(0.5 * enc.logVar) * torch::randn(enc.mean.sizes(), gen, enc.mean.options());
+    const auto tokens = model->decodeTokens(enc.anchors, z);
+    const auto field = model->query(tokens, enc.anchors, b.points);
+    const auto occLogit = field.slice(1, 0, b.queries).select(-1, 0);
+    Losses l;
+    l.occupancy = torch::binary_cross_entropy_with_logits(occLogit, b.occupancy);
+    l.appearance = (ShapeAutoencoderImpl::appearance(field.slice(1, b.queries)) - b.appearance).abs().mean();
+    l.kl = (0.5 * (enc.mean.square() + enc.logVar.exp() - 1.0 - enc.logVar)).mean();
+    l.total = l.occupancy + o.appearanceWeight * l.appearance + o.klWeight * l.kl;
+    return l;
+}
+
+} // namespace
+
+AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    check(o);
+    const auto t0 = std::chrono::steady_clock::now();
+    const fs::path checkpointPath = o.out / "checkpoint.pt";
+    if (o.resume) {
+        if (!fs::is_regular_file(checkpointPath)) throw Error(o.out.string() + ": nothing to resume (no checkpoint.pt)");
+    } else if (fs::exists(o.out) && !fs::is_empty(o.out)) {
+        if (!o.overwrite) throw Error(o.out.string() + ": folder is not empty (use --resume to continue or --force to replace it)");
+        for (const char* f : {"checkpoint.pt", "weights.safetensors", "config.json", "manifest.json", "loss.csv", "loss.png"}) fs::remove(o.out / f);
+    }
+    fs::create_directories(o.out);
+    const int threads = trainingThreads(o.threads);
+    torch::manual_seed(o.seed);
+
+    // Data: train and validation items of the dataset.
+    const procgen::Dataset ds = procgen::readDataset(o.data);
+    std::vector<procgen::DatasetItem> train, val;
+    for (const auto& it : ds.items) {
+        if (it.split == "train") train.push_back(it);
+        else if (it.split == "val" && val.size() < 64) val.push_back(it);
+    }
+    if (o.items > 0 && int(train.size()) > o.items) train.resize(std::size_t(o.items));
+    if (train.empty()) throw Error(o.data.string() + ": the dataset has no training items");
+    const auto samples = makeSamples(train, cancel, progress, 0.0f, 0.08f);
+    const auto valSamples = makeSamples(val, cancel, progress, 0.08f, 0.1f);
+    AutoencoderTrainResult result;
+    result.trainItems = int(train.size());
+    result.validationItems = int(val.size());
+    result.dataSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    ShapeAutoencoderConfig cfg;
+    cfg.tokens = o.tokens;
+    cfg.channels = o.channels;
+    cfg.width = o.width;
+    cfg.heads = o.heads;
+    cfg.encoderLayers = o.encoderLayers;
+    cfg.decoderLayers = o.decoderLayers;
+    ShapeAutoencoder model(cfg), ema(cfg);
+    copyWeights(*ema, *model);
+    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
+    std::vector<float> losses, rates;
+    int start = 0;
+    if (o.resume) {
+        try {
+            torch::serialize::InputArchive ar, m, e, op;
+            ar.load_from(checkpointPath.string());
+            ar.read("model", m);
+            ar.read("ema", e);
+            ar.read("optimizer", op);
+            model->load(m);
+            ema->load(e);
+            optimizer.load(op);
+            torch::Tensor step, l, r;
+            ar.read("step", step);
+            ar.read("losses", l);
+            ar.read("rates", r);
+            start = int(step.item<std::int64_t>());
+            losses.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+            rates.assign(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+        } catch (const c10::Error& e) {
+            throw Error(checkpointPath.string() + ": cannot resume, the checkpoint does not match this model (" + e.what_without_backtrace() + ")");
+        }
+        if (start > o.steps) throw Error(checkpointPath.string() + ": checkpoint is at step " + std::to_string(start) + ", past --steps");
+    }
+
+    auto evaluate = [&] {
+        torch::NoGradGuard noGrad;
+        ema->eval();
+        double inter = 0.0, uni = 0.0, l1 = 0.0;
+        for (std::size_t i = 0; i < valSamples.size(); i += 8) {
+            std::vector<std::int64_t> idx;
+            for (std::size_t j = i; j < std::min(valSamples.size(), i + 8); ++j) idx.push_back(std::int64_t(j));
+            const Batch b = makeBatch(valSamples, idx);
+            const auto enc = ema->encode(b.surface);
+            const auto field = ema->query(ema->decodeTokens(enc.anchors, enc.mean), enc.anchors, b.points);
+            const auto pred = field.slice(1, 0, b.queries).select(-1, 0) > 0;
+            const auto truth = b.occupancy > 0.5;
+            inter += (pred & truth).sum().item<double>();
+            uni += (pred | truth).sum().item<double>();
+            l1 += (ShapeAutoencoderImpl::appearance(field.slice(1, b.queries)) - b.appearance).abs().mean().item<double>() * double(idx.size());
+        }
+        ema->train();
+        result.validationIoU = uni > 0 ? inter / uni : 0.0;
+        result.validationAppearanceL1 = valSamples.empty() ? 0.0 : l1 / double(valSamples.size());
+    };
+
+    auto save = [&](int step) {
+        torch::serialize::OutputArchive ar, m, e, op;
+        model->save(m);
+        ema->save(e);
+        optimizer.save(op);
+        ar.write("model", m);
+        ar.write("ema", e);
+        ar.write("optimizer", op);
+        ar.write("step", torch::tensor(std::int64_t(step)));
+        ar.write("losses", torch::tensor(losses));
+        ar.write("rates", torch::tensor(rates));
+        saveArchive(ar, checkpointPath);
+        nlohmann::ordered_json recipe;
+        recipe["data"] = o.data.string();
+        recipe["trainItems"] = train.size();
+        recipe["steps"] = o.steps;
+        recipe["stepsDone"] = step;
+        recipe["batch"] = o.batch;
+        recipe["learningRate"] = o.learningRate;
+        recipe["warmupSteps"] = o.warmupSteps;
+        recipe["klWeight"] = o.klWeight;
+        recipe["appearanceWeight"] = o.appearanceWeight;
+        recipe["emaDecay"] = o.emaDecay;
+        recipe["seed"] = std::to_string(o.seed);
+        recipe["threads"] = threads;
+        const auto sm = smoothed(losses, 50);
+        recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
+        recipe["validationIoU"] = result.validationIoU;
+        recipe["validationAppearanceL1"] = result.validationAppearanceL1;
+        saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "shape-autoencoder"}});
+        LatentStatistics stats = latentStatistics(*ema, samples);
+        writeShapeAutoencoderConfig(o.out / "config.json", cfg, stats, recipe.dump());
+        writeLossFiles(o.out, losses, rates);
+        ModelManifest manifest;
+        manifest.slot = "shape-autoencoder";
+        manifest.name = o.out.filename().string();
+        manifest.version = std::to_string(step);
+        manifest.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
+        manifest.recipeJson = recipe.dump();
+        writeManifest(o.out, manifest);
+    };
+
+    model->train();
+    const auto tTrain = std::chrono::steady_clock::now();
+    auto lastReport = tTrain;
+    const std::int64_t n = std::int64_t(samples.size());
+    for (int step = start; step < o.steps; ++step) {
+        cancel.throwIfCancelled();
+        at::Generator gen = stepGenerator(o.seed, step);
+        const auto perm = torch::randint(n, {o.batch}, gen, torch::kLong);
+        std::vector<std::int64_t> idx(perm.data_ptr<std::int64_t>(), perm.data_ptr<std::int64_t>() + perm.numel());
+        const Batch b = makeBatch(samples, idx);
+        const double lr = learningRateAt(o.learningRate, o.warmupSteps, o.steps, step);
+        for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        optimizer.zero_grad();
+        const Losses l = lossOf(model, b, o, gen, true);
+        l.total.backward();
+        torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+        optimizer.step();
+        updateEma(*ema, *model, step < 200 ? 0.9 : o.emaDecay);
+        losses.push_back(l.total.item<float>());
+        rates.push_back(float(lr));
+        const auto now = std::chrono::steady_clock::now();
+        if (now - lastReport > std::chrono::milliseconds(500) || step + 1 == o.steps) {
+            char stage[160];
+            std::snprintf(stage, sizeof stage, "step %d/%d  loss %.4f (occupancy %.4f, appearance %.4f, kl %.2f)", step + 1, o.steps, double(losses.back()),
+                          l.occupancy.item<double>(), l.appearance.item<double>(), l.kl.item<double>());
+            progress.report(stage, 0.1f + 0.88f * float(step + 1) / float(o.steps));
+            lastReport = now;
+        }
+        if ((step + 1) % o.checkpointEvery == 0 || step + 1 == o.steps) {
+            evaluate();
+            save(step + 1);
+        }
+    }
+    if (start == o.steps) {
+        evaluate();
+        save(o.steps);
+    }
+    result.steps = o.steps;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.secondsPerStep = o.steps > start ? std::chrono::duration<double>(std::chrono::steady_clock::now() - tTrain).count() / double(o.steps - start) : 0.0;
+    const auto sm = smoothed(losses, 50);
+    result.finalLoss = sm.empty() ? 0.0 : sm.back();
+    for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) result.curve.emplace_back(int(i + 1), sm[i]);
+    progress.report("done", 1.0f);
+    return result;
+}
+
+} // namespace kiln::models

@@ -1,0 +1,50 @@
+#pragma once
+
+// `kiln train shape-autoencoder`: trains the shared 3D latent on the procedural library (v2) and
+// writes a model folder: config.json (architecture, latent statistics, recipe), weights.safetensors
+// (EMA weights), manifest.json, loss.csv / loss.png, checkpoint.pt (resume). Torch-free header.
+
+#include "core/progress.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln::models {
+
+struct AutoencoderTrainOptions {
+    std::filesystem::path data;   // a dataset folder (kiln dataset build); its "train" items are used
+    std::filesystem::path out;    // the model folder
+    int items = 0;                // 0: every train item; else the first N
+    int steps = 4000;
+    int batch = 16;
+    double learningRate = 5e-4;
+    int warmupSteps = 200;
+    double klWeight = 1e-4;
+    double appearanceWeight = 2.0;
+    double emaDecay = 0.999;
+    std::uint64_t seed = 0;
+    int checkpointEvery = 250;
+    int threads = 0;              // 0: all cores
+    bool resume = false;
+    bool overwrite = false;
+    // Architecture (ShapeAutoencoderConfig).
+    int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
+};
+
+struct AutoencoderTrainResult {
+    int steps = 0, trainItems = 0, validationItems = 0;
+    double seconds = 0.0, secondsPerStep = 0.0, dataSeconds = 0.0;
+    double finalLoss = 0.0;
+    double validationIoU = 0.0;          // occupancy IoU of the EMA model on validation items
+    double validationAppearanceL1 = 0.0;
+    std::vector<std::pair<int, double>> curve;  // smoothed loss by step
+};
+
+// Throws kiln::Error (bad options, missing data, an existing folder without overwrite or resume)
+// or kiln::Cancelled (the last checkpoint stays).
+AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& options, core::Progress& progress, const core::CancelToken& cancel);
+
+} // namespace kiln::models

@@ -1,0 +1,74 @@
+#include "models/latent_data.h"
+
+#include "core/error.h"
+#include "geometry/inside_test.h"
+#include "procgen/shape_rng.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kiln::models {
+
+LatentFrame latentFrame(const core::Bounds& b) {
+    const glm::vec3 size = b.size();
+    const float largest = std::max({size.x, size.y, size.z});
+    if (!(largest > 0.0f)) throw Error("latent frame: the asset has no extent");
+    LatentFrame f;
+    f.centre = b.center();
+    f.scale = kLatentExtent / largest;
+    return f;
+}
+
+std::vector<float> encoderInput(const procgen::SurfaceSamples& s, const LatentFrame& frame) {
+    std::vector<float> out;
+    out.reserve(s.positions.size() * kSurfaceFeatures);
+    for (std::size_t i = 0; i < s.positions.size(); ++i) {
+        const glm::vec3 p = frame.toNormalised(s.positions[i]);
+        out.insert(out.end(), {p.x, p.y, p.z, s.normals[i].x, s.normals[i].y, s.normals[i].z, s.albedo[i].r, s.albedo[i].g, s.albedo[i].b,
+                               s.roughness[i], s.metallic[i]});
+    }
+    return out;
+}
+
+ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOptions& o, std::uint64_t seed) {
+    ShapeSample s;
+    const core::Bounds bounds = core::computeBounds(asset.mesh);
+    s.frame = latentFrame(bounds);
+    const glm::vec3 size = bounds.size();
+    s.logSize = std::log(std::max({size.x, size.y, size.z}));
+    const procgen::SurfaceSamples surface = procgen::sampleSurface(asset, o.surfacePoints, seed);
+    s.surface = encoderInput(surface, s.frame);
+    // Appearance targets: an independent set of surface points.
+    const procgen::SurfaceSamples look = procgen::sampleSurface(asset, o.appearancePoints, seed ^ 0xA99EA7ull);
+    for (std::size_t i = 0; i < look.positions.size(); ++i) {
+        const glm::vec3 p = s.frame.toNormalised(look.positions[i]);
+        s.appearancePoints.insert(s.appearancePoints.end(), {p.x, p.y, p.z});
+        s.appearance.insert(s.appearance.end(), {look.albedo[i].r, look.albedo[i].g, look.albedo[i].b, look.roughness[i], look.metallic[i]});
+    }
+    // Occupancy queries.
+    std::vector<geometry::InsideTest::Range> shells;
+    for (const auto& p : asset.parts) shells.push_back({p.firstTriangle, p.triangleCount});
+    const geometry::InsideTest inside(asset.mesh, shells);
+    const procgen::SurfaceSamples near = procgen::sampleSurface(asset, o.queryPoints, seed ^ 0x9E3779B97F4A7C15ull);
+    procgen::ShapeRng rng(procgen::mix64(seed ^ 0x71756572ull));
+    auto gauss = [&] {
+        // Box-Muller from the platform-independent generator.
+        const float u1 = std::max(1e-7f, rng.uniform01()), u2 = rng.uniform01();
+        return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+    };
+    for (int i = 0; i < o.queryPoints; ++i) {
+        glm::vec3 q;
+        const int kind = i % 4;
+        if (kind < 3) {
+            const float sigma = kind < 2 ? 0.01f : 0.04f;
+            q = s.frame.toNormalised(near.positions[std::size_t(i)]) + sigma * glm::vec3(gauss(), gauss(), gauss());
+        } else {
+            q = glm::vec3(rng.uniform(-1.0f, 1.0f), rng.uniform(-1.0f, 1.0f), rng.uniform(-1.0f, 1.0f));
+        }
+        s.queries.insert(s.queries.end(), {q.x, q.y, q.z});
+        s.occupancy.push_back(inside.inside(s.frame.fromNormalised(q)) ? 1.0f : 0.0f);
+    }
+    return s;
+}
+
+} // namespace kiln::models

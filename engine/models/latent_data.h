@@ -1,0 +1,53 @@
+#pragma once
+
+// What the shape autoencoder (shape_autoencoder.h) reads and learns to reproduce, as plain arrays:
+// an asset's surface samples with their appearance in a normalised frame, query points with
+// their occupancy, and surface points with their appearance. Torch-free.
+
+#include "core/mesh.h"
+#include "procgen/procgen.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace kiln::models {
+
+// The frame assets are encoded in: normalised = (p - centre) * scale, the largest side 1.8 long,
+// so the asset lies inside [-0.9, 0.9]^3 and decoding samples [-1, 1]^3.
+struct LatentFrame {
+    glm::vec3 centre{0.0f};
+    float scale = 1.0f;
+    glm::vec3 toNormalised(const glm::vec3& p) const { return (p - centre) * scale; }
+    glm::vec3 fromNormalised(const glm::vec3& q) const { return q / scale + centre; }
+};
+inline constexpr float kLatentExtent = 1.8f;
+LatentFrame latentFrame(const core::Bounds& bounds);
+
+inline constexpr int kSurfaceFeatures = 11;   // position 3, normal 3, albedo 3 (linear), roughness, metallic
+inline constexpr int kAppearanceChannels = 5;  // albedo 3, roughness, metallic
+
+struct ShapeSampleOptions {
+    int surfacePoints = 2048;     // encoder input
+    int queryPoints = 2048;       // occupancy targets
+    int appearancePoints = 1024;  // appearance targets, on the surface
+};
+
+struct ShapeSample {
+    LatentFrame frame;
+    float logSize = 0.0f;             // log of the largest side in metres (the asset's real size)
+    std::vector<float> surface;       // surfacePoints x kSurfaceFeatures
+    std::vector<float> queries;       // queryPoints x 3
+    std::vector<float> occupancy;     // queryPoints, 0 or 1
+    std::vector<float> appearancePoints;  // appearancePoints x 3
+    std::vector<float> appearance;    // appearancePoints x kAppearanceChannels
+};
+
+// A procedural asset as a training example: occupancy from its parts (closed shells; inside any
+// is inside), queries half near the surface (sigma 0.01 and 0.04 of the normalised frame) and
+// a quarter uniform in [-1, 1]^3. Deterministic for a seed.
+ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOptions& options, std::uint64_t seed);
+
+// The encoder input of any surface: positions, normals and appearance of `count` points.
+std::vector<float> encoderInput(const procgen::SurfaceSamples& samples, const LatentFrame& frame);
+
+} // namespace kiln::models

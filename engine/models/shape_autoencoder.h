@@ -1,0 +1,90 @@
+#pragma once
+
+// Kiln's 3D latent (DESIGN.md "One 3D latent under every generator"): an autoencoder from an
+// asset's surface samples (position, normal, albedo, roughness, metallic) to a set of M latent
+// tokens, each tied to an anchor point on the surface, and back to a field that gives occupancy
+// and appearance at any point. Anchors are farthest-point samples of the surface; each token
+// encodes the surface around its anchor (a local PointNet over its nearest samples, then self-
+// attention among tokens), so a region of the object is a subset of tokens. The decoder reads a
+// point from its nearest anchors' tokens (3DILG, Zhang et al. 2022; 3DShape2VecSet, Zhang et al.
+// 2023; LN3Diff's latent, Lan et al. 2024): editing and texturing work on token subsets.
+//
+// A token is (anchor xyz, C latent channels); generators diffuse over tokens x (3 + C).
+// Includes <torch/torch.h>: generator .cpp files only.
+
+#include "models/blocks.h"
+#include "models/shape_latent.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kiln::models {
+
+struct ShapeAutoencoderConfig {
+    int tokens = 128;          // M anchors / latent tokens
+    int channels = 16;         // C latent channels per token
+    int width = 128;           // transformer width
+    int heads = 4;
+    int encoderLayers = 2;
+    int decoderLayers = 4;
+    int pointNeighbours = 16;  // surface samples each anchor aggregates
+    int queryNeighbours = 8;   // tokens a query point reads
+    int queryWidth = 64;       // width of the per-query MLPs
+    int frequencies = 6;       // Fourier bands of positions
+
+    void validate(const std::string& what) const;
+};
+
+class ShapeAutoencoderImpl : public torch::nn::Module {
+public:
+    explicit ShapeAutoencoderImpl(const ShapeAutoencoderConfig& config);
+
+    struct Encoding {
+        torch::Tensor anchors;  // B x M x 3
+        torch::Tensor mean;     // B x M x C
+        torch::Tensor logVar;   // B x M x C
+    };
+    // surface: B x N x kSurfaceFeatures (N >= tokens). Anchors are chosen by farthest-point
+    // sampling, deterministic (starting from the point farthest from the centroid).
+    Encoding encode(const torch::Tensor& surface);
+
+    // Token features of a latent (anchors B x M x 3, latent B x M x C): B x M x width. Computed once
+    // per decode and shared by every query.
+    torch::Tensor decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
+    // Field at query points (B x Q x 3): B x Q x 6 (occupancy logit, albedo 3, roughness, metallic;
+    // appearance as logits, see appearance()).
+    torch::Tensor query(const torch::Tensor& tokenFeatures, const torch::Tensor& anchors, const torch::Tensor& points);
+
+    // Albedo, roughness and metallic in [0, 1] from query()'s output.
+    static torch::Tensor appearance(const torch::Tensor& field);
+
+    const ShapeAutoencoderConfig& config() const { return m_config; }
+
+private:
+    ShapeAutoencoderConfig m_config;
+    torch::nn::Linear m_pointIn{nullptr}, m_localIn{nullptr}, m_localOut{nullptr}, m_anchorPos{nullptr}, m_head{nullptr};
+    torch::nn::ModuleList m_encoderBlocks{nullptr}, m_decoderBlocks{nullptr};
+    torch::nn::LayerNorm m_encoderNorm{nullptr}, m_decoderNorm{nullptr};
+    torch::nn::Linear m_latentIn{nullptr}, m_decoderPos{nullptr}, m_tokenProject{nullptr};
+    torch::nn::Linear m_query1{nullptr}, m_queryWeight{nullptr}, m_out1{nullptr}, m_out2{nullptr};
+    torch::Tensor m_distanceScale;
+};
+TORCH_MODULE(ShapeAutoencoder);
+
+struct ShapeSample;
+LatentStatistics latentStatistics(ShapeAutoencoderImpl& model, const std::vector<ShapeSample>& samples);
+
+// config.json of a shape-autoencoder model folder.
+void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeAutoencoderConfig& config, const LatentStatistics& stats,
+                                 const std::string& recipeJson);
+// Throws kiln::Error naming the file when missing or malformed.
+void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoencoderConfig& config, LatentStatistics& stats);
+
+// Farthest-point sampling of `count` indices from points (N x 3), starting at the point farthest
+// from the centroid. Deterministic.
+torch::Tensor farthestPointSample(const torch::Tensor& points, int count);
+
+} // namespace kiln::models

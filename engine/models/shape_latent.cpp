@@ -1,0 +1,311 @@
+#include "models/shape_latent.h"
+
+#include "core/color.h"
+#include "core/error.h"
+#include "core/pull_push.h"
+#include "geometry/decimate.h"
+#include "geometry/marching_cubes.h"
+#include "geometry/mesh_cleanup.h"
+#include "geometry/surface_splats.h"
+#include "geometry/uv_raster.h"
+#include "geometry/uv_unwrap.h"
+#include "models/manifest.h"
+#include "models/shape_autoencoder.h"
+#include "models/torch_weights.h"
+
+#include <glm/geometric.hpp>
+
+#include <chrono>
+#include <cmath>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+struct ShapeLatentModel::Impl {
+    fs::path dir;
+    ModelManifest manifest;
+    ShapeAutoencoderConfig config;
+    LatentStatistics stats;
+    ShapeAutoencoder net{nullptr};
+};
+
+ShapeLatentModel::ShapeLatentModel(const fs::path& dir) : m_impl(std::make_unique<Impl>()) {
+    m_impl->dir = dir;
+    m_impl->manifest = verifyModelFolder(dir, "shape-autoencoder");
+    readShapeAutoencoderConfig(dir / "config.json", m_impl->config, m_impl->stats);
+    m_impl->net = ShapeAutoencoder(m_impl->config);
+    loadModuleWeights(*m_impl->net, dir / "weights.safetensors");
+    m_impl->net->eval();
+}
+
+ShapeLatentModel::~ShapeLatentModel() = default;
+
+int ShapeLatentModel::tokens() const { return m_impl->config.tokens; }
+int ShapeLatentModel::channels() const { return m_impl->config.channels; }
+const LatentStatistics& ShapeLatentModel::statistics() const { return m_impl->stats; }
+const fs::path& ShapeLatentModel::dir() const { return m_impl->dir; }
+std::string ShapeLatentModel::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
+
+ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const LatentFrame& frame) const {
+    const std::int64_t n = std::int64_t(input.size() / kSurfaceFeatures);
+    if (n < tokens() || input.size() % kSurfaceFeatures != 0)
+        throw Error("shape latent: needs at least " + std::to_string(tokens()) + " surface samples to encode, got " + std::to_string(n));
+    torch::NoGradGuard noGrad;
+    const auto surface = torch::from_blob(const_cast<float*>(input.data()), {1, n, kSurfaceFeatures}).clone();
+    const auto enc = m_impl->net->encode(surface);
+    ShapeLatent l;
+    l.tokens = tokens();
+    l.channels = channels();
+    const auto a = enc.anchors.contiguous(), z = enc.mean.contiguous();
+    l.anchors.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
+    l.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    l.frame = frame;
+    return l;
+}
+
+ShapeLatent ShapeLatentModel::encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples) const {
+    const LatentFrame frame = latentFrame(core::computeBounds(asset.mesh));
+    return encode(encoderInput(procgen::sampleSurface(asset, samples, seed), frame), frame);
+}
+
+namespace {
+
+torch::Tensor latentTensor(const std::vector<float>& v, int rows, int cols) {
+    if (v.size() != std::size_t(rows) * std::size_t(cols)) throw Error("shape latent: token data does not match its size");
+    return torch::from_blob(const_cast<float*>(v.data()), {1, rows, cols}).clone();
+}
+
+} // namespace
+
+void ShapeLatentModel::field(const ShapeLatent& l, const std::vector<glm::vec3>& points, std::vector<float>* occ, std::vector<glm::vec3>* albedo,
+                             std::vector<float>* rough, std::vector<float>* metal) const {
+    torch::NoGradGuard noGrad;
+    const auto anchors = latentTensor(l.anchors, l.tokens, 3), values = latentTensor(l.values, l.tokens, l.channels);
+    const auto tokens = m_impl->net->decodeTokens(anchors, values);
+    if (occ) occ->resize(points.size());
+    if (albedo) albedo->resize(points.size());
+    if (rough) rough->resize(points.size());
+    if (metal) metal->resize(points.size());
+    constexpr std::size_t kChunk = 16384;
+    for (std::size_t start = 0; start < points.size(); start += kChunk) {
+        const std::size_t count = std::min(kChunk, points.size() - start);
+        const auto q = torch::from_blob(const_cast<glm::vec3*>(points.data() + start), {1, std::int64_t(count), 3}, torch::kFloat);
+        const auto out = m_impl->net->query(tokens, anchors, q).contiguous();
+        const float* f = out.data_ptr<float>();
+        for (std::size_t i = 0; i < count; ++i) {
+            const float* r = f + 6 * i;
+            if (occ) (*occ)[start + i] = r[0];
+            auto sig = [](float x) { return 1.0f / (1.0f + std::exp(-x)); };
+            if (albedo) (*albedo)[start + i] = {sig(r[1]), sig(r[2]), sig(r[3])};
+            if (rough) (*rough)[start + i] = sig(r[4]);
+            if (metal) (*metal)[start + i] = sig(r[5]);
+        }
+    }
+}
+
+namespace {
+
+// Occupancy logits on a (res + 1)^3 grid over [-1, 1]^3, evaluated densely at a coarse level and
+// then only near the surface at each finer level (elsewhere the coarse value, interpolated, is
+// far from zero and keeps its sign).
+std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatent& l, int res, const core::CancelToken& cancel) {
+    int coarse = res;
+    while (coarse > 32) coarse /= 2;
+    auto at = [](int n, int x, int y, int z) { return (std::size_t(z) * std::size_t(n + 1) + std::size_t(y)) * std::size_t(n + 1) + std::size_t(x); };
+    auto coord = [](int n, int i) { return -1.0f + 2.0f * float(i) / float(n); };
+    std::vector<glm::vec3> pts;
+    for (int z = 0; z <= coarse; ++z)
+        for (int y = 0; y <= coarse; ++y)
+            for (int x = 0; x <= coarse; ++x) pts.push_back({coord(coarse, x), coord(coarse, y), coord(coarse, z)});
+    std::vector<float> grid;
+    model.field(l, pts, &grid);
+    int n = coarse;
+    while (n < res) {
+        cancel.throwIfCancelled();
+        const int m = 2 * n;
+        std::vector<float> fine(std::size_t(m + 1) * std::size_t(m + 1) * std::size_t(m + 1));
+        std::vector<std::uint8_t> need(fine.size(), 0);
+        // Coarse cells that the surface crosses, or nearly (|logit| small), with a one-cell margin.
+        std::vector<std::uint8_t> active(std::size_t(n) * std::size_t(n) * std::size_t(n), 0);
+        for (int z = 0; z < n; ++z)
+            for (int y = 0; y < n; ++y)
+                for (int x = 0; x < n; ++x) {
+                    bool in = false, out = false, nearZero = false;
+                    for (int c = 0; c < 8; ++c) {
+                        const float v = grid[at(n, x + (c & 1), y + ((c >> 1) & 1), z + (c >> 2))];
+                        in |= v > 0.0f;
+                        out |= v <= 0.0f;
+                        nearZero |= std::abs(v) < 2.0f;
+                    }
+                    if ((in && out) || nearZero)
+                        for (int dz = -1; dz <= 1; ++dz)
+                            for (int dy = -1; dy <= 1; ++dy)
+                                for (int dx = -1; dx <= 1; ++dx) {
+                                    const int xx = x + dx, yy = y + dy, zz = z + dz;
+                                    if (xx >= 0 && yy >= 0 && zz >= 0 && xx < n && yy < n && zz < n)
+                                        active[(std::size_t(zz) * std::size_t(n) + std::size_t(yy)) * std::size_t(n) + std::size_t(xx)] = 1;
+                                }
+                }
+        // Every fine sample: interpolated from the coarse grid; those in active cells re-evaluated.
+        pts.clear();
+        std::vector<std::size_t> where;
+        for (int z = 0; z <= m; ++z)
+            for (int y = 0; y <= m; ++y)
+                for (int x = 0; x <= m; ++x) {
+                    const int cx = std::min(x / 2, n - 1), cy = std::min(y / 2, n - 1), cz = std::min(z / 2, n - 1);
+                    const float fx = float(x) / 2.0f - float(cx), fy = float(y) / 2.0f - float(cy), fz = float(z) / 2.0f - float(cz);
+                    float v = 0.0f;
+                    for (int c = 0; c < 8; ++c) {
+                        const float w = ((c & 1) ? fx : 1 - fx) * (((c >> 1) & 1) ? fy : 1 - fy) * ((c >> 2) ? fz : 1 - fz);
+                        v += w * grid[at(n, cx + (c & 1), cy + ((c >> 1) & 1), cz + (c >> 2))];
+                    }
+                    const std::size_t k = at(m, x, y, z);
+                    fine[k] = v;
+                    if (active[(std::size_t(cz) * std::size_t(n) + std::size_t(cy)) * std::size_t(n) + std::size_t(cx)]) {
+                        pts.push_back({coord(m, x), coord(m, y), coord(m, z)});
+                        where.push_back(k);
+                    }
+                }
+        std::vector<float> values;
+        model.field(l, pts, &values);
+        for (std::size_t i = 0; i < where.size(); ++i) fine[where[i]] = values[i];
+        grid = std::move(fine);
+        n = m;
+    }
+    // Nothing solid on the domain's faces, so the surface is closed.
+    for (int z = 0; z <= n; ++z)
+        for (int y = 0; y <= n; ++y)
+            for (int x = 0; x <= n; ++x)
+                if (x == 0 || y == 0 || z == 0 || x == n || y == n || z == n) grid[at(n, x, y, z)] = -10.0f;
+    return grid;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+std::uint8_t toByte(float v) { return std::uint8_t(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
+
+} // namespace
+
+DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions& o, const core::CancelToken& cancel) const {
+    if (o.resolution < 32 || o.resolution > 512) throw Error("decode: resolution " + std::to_string(o.resolution) + " is outside 32..512");
+    if (o.textureSize < 64 || o.textureSize > 4096 || (o.textureSize & (o.textureSize - 1)))
+        throw Error("decode: texture size " + std::to_string(o.textureSize) + " is not a power of two from 64 to 4096");
+    DecodedAsset out;
+    auto t = std::chrono::steady_clock::now();
+    // 1. The occupancy field, hierarchically.
+    const std::vector<float> grid = occupancyGrid(*this, l, o.resolution, cancel);
+    out.stageSeconds.emplace_back("field", secondsSince(t));
+    cancel.throwIfCancelled();
+    // 2. Marching cubes, back to metres, small pieces dropped.
+    t = std::chrono::steady_clock::now();
+    core::Bounds domain;
+    domain.min = glm::vec3(-1.0f);
+    domain.max = glm::vec3(1.0f);
+    core::Mesh mesh = geometry::marchingCubes(grid, glm::ivec3(o.resolution + 1), domain, 0.0f, nullptr, geometry::IsoSide::Above);
+    if (mesh.indices.empty()) throw Error("decode: the latent decodes to empty space (no surface)");
+    for (auto& p : mesh.positions) p = l.frame.fromNormalised(p);
+    mesh = geometry::removeSmallComponents(mesh, o.minComponent);
+    out.stageSeconds.emplace_back("meshing", secondsSince(t));
+    cancel.throwIfCancelled();
+    // 3. Decimation, kept only while the surface stays closed and manifold.
+    t = std::chrono::steady_clock::now();
+    if (mesh.triangleCount() > o.maxFaces) {
+        for (std::size_t target = o.maxFaces; target < mesh.triangleCount(); target = target * 3 / 2) {
+            core::Mesh d = geometry::decimate(mesh, target);
+            if (geometry::analyse(d).watertight) {
+                mesh = std::move(d);
+                break;
+            }
+        }
+    }
+    const auto report = geometry::analyse(mesh);
+    out.watertight = report.watertight;
+    out.components = report.components;
+    out.stageSeconds.emplace_back("decimation", secondsSince(t));
+    cancel.throwIfCancelled();
+    // 4. UV layout.
+    t = std::chrono::steady_clock::now();
+    geometry::UnwrapResult unwrapped = geometry::unwrapMesh(mesh, {.coneDegrees = 55.0f, .atlasSize = o.textureSize, .padding = std::max(4, o.textureSize / 128)});
+    mesh = std::move(unwrapped.mesh);
+    out.stageSeconds.emplace_back("unwrap", secondsSince(t));
+    cancel.throwIfCancelled();
+    // 5. Appearance at the texels of a (coarser) atlas, filled by pull-push, upsampled to the
+    // texture size: base colour (sRGB) and metallic-roughness maps.
+    t = std::chrono::steady_clock::now();
+    const int as = std::min(o.appearanceSize, o.textureSize);
+    const geometry::UvRaster raster = geometry::rasterizeUv(mesh, as);
+    std::vector<glm::vec3> pts;
+    std::vector<std::size_t> texels;
+    for (std::size_t k = 0; k < raster.triangle.size(); ++k)
+        if (raster.covered(k)) {
+            pts.push_back(l.frame.toNormalised(raster.position(mesh, k)));
+            texels.push_back(k);
+        }
+    std::vector<glm::vec3> albedo;
+    std::vector<float> rough, metal;
+    field(l, pts, nullptr, &albedo, &rough, &metal);
+    const std::size_t n = std::size_t(as) * std::size_t(as);
+    std::vector<float> maps(n * 5, 0.0f);
+    std::vector<std::uint8_t> covered(n, 0);
+    for (std::size_t i = 0; i < texels.size(); ++i) {
+        float* v = maps.data() + 5 * texels[i];
+        v[0] = albedo[i].r, v[1] = albedo[i].g, v[2] = albedo[i].b, v[3] = rough[i], v[4] = metal[i];
+        covered[texels[i]] = 1;
+    }
+    core::pullPushFill(maps, covered, as, as, 5);
+    const int ts = o.textureSize;
+    core::Image base = core::Image::makeU8(ts, ts, 3), mr = core::Image::makeU8(ts, ts, 3);
+    const float scale = float(as) / float(ts);
+    for (int y = 0; y < ts; ++y)
+        for (int x = 0; x < ts; ++x) {
+            // Bilinear from the appearance atlas (texel centres aligned).
+            const float sx = std::clamp((float(x) + 0.5f) * scale - 0.5f, 0.0f, float(as - 1)), sy = std::clamp((float(y) + 0.5f) * scale - 0.5f, 0.0f, float(as - 1));
+            const int x0 = int(sx), y0 = int(sy), x1 = std::min(x0 + 1, as - 1), y1 = std::min(y0 + 1, as - 1);
+            const float fx = sx - float(x0), fy = sy - float(y0);
+            float v[5];
+            for (int c = 0; c < 5; ++c) {
+                auto px = [&](int xx, int yy) { return maps[(std::size_t(yy) * std::size_t(as) + std::size_t(xx)) * 5 + std::size_t(c)]; };
+                v[c] = (1 - fy) * ((1 - fx) * px(x0, y0) + fx * px(x1, y0)) + fy * ((1 - fx) * px(x0, y1) + fx * px(x1, y1));
+            }
+            const std::size_t k = (std::size_t(y) * std::size_t(ts) + std::size_t(x)) * 3;
+            for (int c = 0; c < 3; ++c) base.u8[k + std::size_t(c)] = toByte(core::srgbFromLinear(v[c]));
+            mr.u8[k] = 255;
+            mr.u8[k + 1] = toByte(v[3]);
+            mr.u8[k + 2] = toByte(v[4]);
+        }
+    mesh.textures.clear();
+    mesh.textures.push_back({"basecolor.png", std::move(base), {}, {}});
+    mesh.textures.push_back({"metallic_roughness.png", std::move(mr), {}, {}});
+    core::Material mat;
+    mat.name = "generated";
+    mat.baseColorTexture = 0;
+    mat.metallicRoughnessTexture = 1;
+    mat.metallicFactor = 1.0f;
+    mat.roughnessFactor = 1.0f;
+    mesh.materials = {mat};
+    mesh.colors.clear();
+    mesh.submeshes.clear();
+    core::Submesh sub;
+    sub.name = "generated";
+    sub.indexCount = std::uint32_t(mesh.indices.size());
+    sub.vertexCount = std::uint32_t(mesh.positions.size());
+    sub.material = 0;
+    mesh.submeshes.push_back(sub);
+    mesh.validate("decoded latent");
+    out.stageSeconds.emplace_back("bake", secondsSince(t));
+    // 6. Splats on the surface, coloured by the same field.
+    if (o.splats) {
+        t = std::chrono::steady_clock::now();
+        out.splats = geometry::splatsOnSurface(mesh, o.splatCount, [&](const std::vector<glm::vec3>& p, std::vector<glm::vec3>& colour) {
+            std::vector<glm::vec3> q;
+            for (const auto& x : p) q.push_back(l.frame.toNormalised(x));
+            field(l, q, nullptr, &colour);
+        });
+        out.stageSeconds.emplace_back("splats", secondsSince(t));
+    }
+    out.mesh = std::move(mesh);
+    return out;
+}
+
+} // namespace kiln::models

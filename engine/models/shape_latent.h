@@ -1,0 +1,86 @@
+#pragma once
+
+// The shared 3D latent as every pipeline uses it (torch-free header): a loaded shape-autoencoder
+// model folder that encodes surface samples into latent tokens and decodes tokens into a
+// textured, watertight mesh (and splats). See shape_autoencoder.h for the network.
+
+#include "core/gaussian_cloud.h"
+#include "core/mesh.h"
+#include "core/progress.h"
+#include "models/latent_data.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kiln::models {
+
+// Per-channel statistics of a training set's latents, so generators work on unit-scale tokens.
+struct LatentStatistics {
+    std::vector<float> mean, stdev;  // per latent channel
+    float anchorStd = 0.5f;          // of anchor coordinates
+    float logSizeMean = 0.0f, logSizeStd = 1.0f;  // of the assets' log size (metres)
+};
+
+// One asset in the latent: M tokens, each an anchor (normalised frame) and C channels.
+struct ShapeLatent {
+    int tokens = 0, channels = 0;
+    std::vector<float> anchors;  // tokens x 3
+    std::vector<float> values;   // tokens x channels
+    LatentFrame frame;           // normalised frame -> metres
+};
+
+struct DecodeOptions {
+    int resolution = 128;          // marching-cubes cells per axis over [-1, 1]^3 (32..512)
+    std::size_t maxFaces = 20000;  // decimation target
+    int textureSize = 1024;        // baked PBR maps (power of two, 64..4096)
+    int appearanceSize = 512;      // the decoder's appearance is evaluated at this atlas size, then upsampled
+    bool splats = true;            // also Gaussian splats on the surface
+    int splatCount = 20000;
+    float minComponent = 0.02f;    // pieces smaller than this fraction of the largest are dropped
+};
+
+struct DecodedAsset {
+    core::Mesh mesh;            // metres, +Y up; uv0, base colour + metallic-roughness textures
+    core::GaussianCloud splats;  // when asked
+    bool watertight = false;
+    std::size_t components = 0;
+    std::vector<std::pair<std::string, double>> stageSeconds;  // field, meshing, decimation, unwrap, bake, splats
+};
+
+class ShapeLatentModel {
+public:
+    // Verifies the folder's manifest (slot "shape-autoencoder") and loads it; kiln::Error naming the
+    // file on anything missing, damaged or mismatched.
+    explicit ShapeLatentModel(const std::filesystem::path& dir);
+    ~ShapeLatentModel();
+    ShapeLatentModel(const ShapeLatentModel&) = delete;
+    ShapeLatentModel& operator=(const ShapeLatentModel&) = delete;
+
+    int tokens() const;
+    int channels() const;
+    const LatentStatistics& statistics() const;
+    const std::filesystem::path& dir() const;
+    std::string name() const;  // manifest name and version
+
+    // Surface samples (N x kSurfaceFeatures, normalised frame, N >= tokens) -> latent (the
+    // posterior mean). `frame` is carried along for decoding back to metres.
+    ShapeLatent encode(const std::vector<float>& encoderInput, const LatentFrame& frame) const;
+    ShapeLatent encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples = 2048) const;
+
+    // The decoded field at points of the normalised frame: occupancy logits (> 0 inside) and, when
+    // asked, appearance (albedo linear, roughness, metallic).
+    void field(const ShapeLatent& latent, const std::vector<glm::vec3>& points, std::vector<float>* occupancyLogits,
+               std::vector<glm::vec3>* albedo = nullptr, std::vector<float>* roughness = nullptr, std::vector<float>* metallic = nullptr) const;
+
+    // Latent -> watertight, UV-unwrapped, PBR-baked mesh (and splats). Polls `cancel`.
+    DecodedAsset decode(const ShapeLatent& latent, const DecodeOptions& options, const core::CancelToken& cancel = {}) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace kiln::models

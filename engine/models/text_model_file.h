@@ -1,0 +1,46 @@
+#pragma once
+
+// A text-to-3d model folder (torch-free): config.json (architecture, vocabulary, latent
+// statistics, the autoencoder it was trained with, what it knows, the recipe), weights.safetensors
+// and manifest.json.
+
+#include "models/shape_latent.h"
+#include "models/tokenizer.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kiln::models {
+
+struct TextToLatentConfig {
+    int width = 160;
+    int heads = 4;
+    int textLayers = 2;
+    int layers = 6;
+    int mlpRatio = 4;
+    int maxWords = 24;
+    int tokens = 128;      // latent tokens (the autoencoder's)
+    int tokenDim = 19;     // 3 anchor + C channels
+    std::int64_t vocabSize = 0;
+
+    void validate(const std::string& what) const;
+};
+
+struct TextModelFile {
+    TextToLatentConfig config;
+    Tokenizer tokenizer;
+    LatentStatistics stats;                // the autoencoder's, as the tokens were normalised with
+    std::string autoencoderName, autoencoderVersion, autoencoderWeightsSha256;
+    int samplerSteps = 32;
+    float guidance = 3.0f;
+    std::vector<std::string> categories, colours, materials;  // what the prompts can name
+    std::string trainingJson = "{}";
+};
+
+// Throws kiln::Error naming the file on anything missing or malformed.
+TextModelFile readTextModelFile(const std::filesystem::path& dir);
+void writeTextModelConfig(const TextModelFile& model, const std::filesystem::path& dir);
+
+} // namespace kiln::models

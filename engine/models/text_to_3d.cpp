@@ -1,0 +1,239 @@
+#include "models/text_to_3d.h"
+
+#include "core/color.h"
+#include "core/error.h"
+#include "geometry/surface_splats.h"
+#include "models/flow_sampler.h"
+#include "models/manifest.h"
+#include "models/text_model_file.h"
+#include "models/text_to_latent.h"
+#include "models/torch_weights.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+// Articles and linking words describe nothing: a prompt of only these (and unknown words) would
+// be an unconditional sample passed off as an answer.
+bool isFunctionWord(const std::string& w) {
+    static const std::set<std::string> words = {"a", "an", "the", "and", "with", "of", "in", "on", "its", "made", "is", "has", "some", "that"};
+    return words.count(w) != 0;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& w : v) s += (s.empty() ? "" : ", ") + w;
+    return s;
+}
+
+} // namespace
+
+void checkPromptNotEmpty(const std::string& prompt) {
+    if (Tokenizer::splitWords(prompt).empty()) throw Error("empty prompt: describe the object, e.g. \"a tall red ceramic vase\"");
+}
+
+struct TextTo3dGenerator::Impl {
+    fs::path dir;
+    ModelManifest manifest;
+    TextModelFile file;
+    TextToLatent net{nullptr};
+    std::unique_ptr<ShapeLatentModel> ae;
+};
+
+TextTo3dGenerator::TextTo3dGenerator(const fs::path& textModel, const fs::path& autoencoder) : m_impl(std::make_unique<Impl>()) {
+    m_impl->dir = textModel;
+    m_impl->manifest = verifyModelFolder(textModel, "text-to-3d");
+    m_impl->file = readTextModelFile(textModel);
+    m_impl->ae = std::make_unique<ShapeLatentModel>(autoencoder);
+    const std::string aeSha = sha256File(autoencoder / "weights.safetensors");
+    if (aeSha != m_impl->file.autoencoderWeightsSha256)
+        throw Error(textModel.string() + ": trained with the shape autoencoder '" + m_impl->file.autoencoderName + " v" + m_impl->file.autoencoderVersion +
+                    "', but " + autoencoder.string() + " holds '" + m_impl->ae->name() + "' (different weights): use the autoencoder it was trained with");
+    if (m_impl->file.config.tokens != m_impl->ae->tokens() || m_impl->file.config.tokenDim != 3 + m_impl->ae->channels())
+        throw Error(textModel.string() + ": its token size does not match the autoencoder's");
+    m_impl->net = TextToLatent(m_impl->file.config);
+    loadModuleWeights(*m_impl->net, textModel / "weights.safetensors");
+    m_impl->net->eval();
+}
+
+TextTo3dGenerator::~TextTo3dGenerator() = default;
+
+const ShapeLatentModel& TextTo3dGenerator::autoencoder() const { return *m_impl->ae; }
+int TextTo3dGenerator::defaultSteps() const { return m_impl->file.samplerSteps; }
+std::string TextTo3dGenerator::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
+
+std::string TextTo3dGenerator::vocabularyHint() const {
+    const auto& f = m_impl->file;
+    return "categories: " + joined(f.categories) + "; colours: " + joined(f.colours) + "; materials: " + joined(f.materials);
+}
+
+ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const TextTo3dOptions& o, const core::CancelToken& cancel,
+                                            std::vector<std::string>* unknownOut, const SampleStepFn& onStep) const {
+    checkPromptNotEmpty(prompt);
+    if (o.steps < 1 || o.steps > 1000) throw Error("--steps " + std::to_string(o.steps) + " is out of range (1..1000)");
+    if (!(o.guidance >= 0.0f && o.guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
+    const TextModelFile& mf = m_impl->file;
+    std::vector<std::string> unknown;
+    std::vector<std::int64_t> ids;
+    for (const auto id : mf.tokenizer.encode(prompt, mf.config.maxWords, &unknown))
+        if (id != Tokenizer::kUnknown) ids.push_back(id);
+    bool described = false;
+    for (const auto& w : Tokenizer::splitWords(prompt))
+        if (!isFunctionWord(w) && std::find(unknown.begin(), unknown.end(), w) == unknown.end()) described = true;
+    if (!described) throw Error("prompt \"" + prompt + "\": no word the model knows (it knows " + vocabularyHint() + ")");
+    if (unknownOut) *unknownOut = unknown;
+
+    torch::NoGradGuard noGrad;
+    const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
+    auto gen = at::detail::createCPUGenerator(o.seed);
+    const torch::Tensor x1 = torch::randn({1, rows, dim}, gen, torch::kFloat);
+    // Guidance 1 is the conditional velocity alone: the unconditional row is not computed.
+    const bool guided = o.guidance != 1.0f;
+    TextToLatent& net = m_impl->net;
+    const auto text = guided ? net->encodeText(padWordIds({ids, {Tokenizer::kEmpty}})) : net->encodeText(padWordIds({ids}));
+    const std::int64_t batch = guided ? 2 : 1;
+    const int previewEvery = std::max(1, o.steps / 6);
+    const torch::Tensor x0 = sampleFlowEuler(
+        x1, {.steps = o.steps},
+        [&](const torch::Tensor& x, float t) {
+            const auto v = net->forward(x.expand({batch, rows, dim}), torch::full({batch}, t), text);
+            return guidedVelocity(v, o.guidance);
+        },
+        cancel,
+        [&](int step, float t, const torch::Tensor& x, const torch::Tensor& v) {
+            if (!onStep) return;
+            // The current estimate of the clean latent, x0 = x_t - t v, for previews.
+            if ((step + 1) % previewEvery == 0) {
+                const ShapeLatent estimate = toLatent(x - t * v);
+                onStep(step, &estimate);
+            } else {
+                onStep(step, nullptr);
+            }
+        });
+    return toLatent(x0);
+}
+
+ShapeLatent TextTo3dGenerator::toLatent(const torch::Tensor& x0) const {
+    // Back from unit-scale tokens to the autoencoder's latent and the asset's size.
+    const TextModelFile& mf = m_impl->file;
+    const int dim = mf.config.tokenDim;
+    const auto acc = x0.contiguous();
+    const float* p = acc.data_ptr<float>();
+    ShapeLatent l;
+    l.tokens = mf.config.tokens;
+    l.channels = dim - 3;
+    for (int i = 0; i < l.tokens; ++i) {
+        for (int k = 0; k < 3; ++k) l.anchors.push_back(p[i * dim + k] * mf.stats.anchorStd);
+        for (int c = 0; c < l.channels; ++c)
+            l.values.push_back(p[i * dim + 3 + c] * mf.stats.stdev[std::size_t(c)] + mf.stats.mean[std::size_t(c)]);
+    }
+    const float logSize = p[l.tokens * dim] * mf.stats.logSizeStd + mf.stats.logSizeMean;
+    l.frame.centre = glm::vec3(0.0f);
+    l.frame.scale = kLatentExtent / std::exp(std::clamp(logSize, std::log(0.01f), std::log(20.0f)));
+    return l;
+}
+
+core::Asset TextTo3dGenerator::previewAsset(const ShapeLatent& l, const std::string& prompt) const {
+    // The field on a coarse grid: the solid cells next to empty ones, as small splats.
+    constexpr int n = 24;
+    std::vector<glm::vec3> grid;
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x) grid.push_back(glm::vec3(x, y, z) * (2.0f / float(n - 1)) - glm::vec3(1.0f));
+    std::vector<float> occ;
+    std::vector<glm::vec3> albedo;
+    m_impl->ae->field(l, grid, &occ, &albedo);
+    auto solid = [&](int x, int y, int z) { return x >= 0 && y >= 0 && z >= 0 && x < n && y < n && z < n && occ[std::size_t((z * n + y) * n + x)] > 0.0f; };
+    core::GaussianCloud cloud;
+    std::vector<std::size_t> keep;
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x)
+                if (solid(x, y, z) && (!solid(x + 1, y, z) || !solid(x - 1, y, z) || !solid(x, y + 1, z) || !solid(x, y - 1, z) || !solid(x, y, z + 1) ||
+                                       !solid(x, y, z - 1)))
+                    keep.push_back(std::size_t((z * n + y) * n + x));
+    cloud.resize(keep.size(), 0);
+    const float radius = std::log(1.2f / float(n) / l.frame.scale);
+    for (std::size_t i = 0; i < keep.size(); ++i) {
+        cloud.positions[i] = l.frame.fromNormalised(grid[keep[i]]);
+        cloud.logScales[i] = glm::vec3(radius);
+        cloud.rotations[i] = {1, 0, 0, 0};
+        cloud.opacityLogits[i] = 3.0f;
+        for (int c = 0; c < 3; ++c) cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(albedo[keep[i]][c]) - 0.5f) / core::kShC0;
+    }
+    core::Provenance prov;
+    prov.source = "generate:text (preview)";
+    prov.prompt = prompt;
+    return core::Asset::fromGaussians("preview", std::move(cloud), prov);
+}
+
+TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const TextTo3dOptions& o, core::Progress& progress,
+                                           const core::CancelToken& cancel) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    TextTo3dResult r;
+    r.vocabularyHint = vocabularyHint();
+    // Sampling, with a stage per step and a preview of the emerging shape now and then.
+    auto t = std::chrono::steady_clock::now();
+    std::vector<std::string> unknown;
+    const int previewEvery = std::max(1, o.steps / 6);
+    r.latent = sampleLatent(prompt, o, cancel, &unknown, [&](int step, const ShapeLatent* estimate) {
+        progress.report("denoising step " + std::to_string(step + 1) + "/" + std::to_string(o.steps), 0.6f * float(step + 1) / float(o.steps));
+        if (estimate && (step + 1) % previewEvery == 0 && step + 1 < o.steps) progress.preview(previewAsset(*estimate, prompt));
+    });
+    r.unknownWords = unknown;
+    progress.report("sampled the latent (" + std::to_string(o.steps) + " steps)", 0.6f);
+    r.stageSeconds.emplace_back("sampling", secondsSince(t));
+    cancel.throwIfCancelled();
+    // Decoding: a coarse preview first (splats of the field), then the full asset.
+    DecodeOptions d = o.decode;
+    d.splats = true;
+    if (!o.mesh) {
+        d.resolution = std::min(d.resolution, 64);
+        d.textureSize = 256;
+        d.appearanceSize = 128;
+    }
+    progress.report("decoding the latent", 0.65f);
+    DecodedAsset decoded = m_impl->ae->decode(r.latent, d, cancel);
+    for (const auto& s : decoded.stageSeconds) r.stageSeconds.push_back(s);
+    r.watertight = decoded.watertight;
+    // Grounded and centred, as the library's assets are.
+    const core::Bounds b = core::computeBounds(decoded.mesh);
+    const glm::vec3 shift(-b.center().x, -b.min.y, -b.center().z);
+    for (auto& p : decoded.mesh.positions) p += shift;
+    for (auto& p : decoded.splats.positions) p += shift;
+    core::Provenance prov;
+    prov.source = "generate:text";
+    prov.prompt = prompt;
+    prov.seed = o.seed;
+    prov.model = name() + " + " + m_impl->ae->name();
+    nlohmann::json options{{"steps", o.steps}, {"guidance", o.guidance}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
+                           {"textureSize", o.decode.textureSize}};
+    if (!unknown.empty()) options["ignoredWords"] = unknown;
+    prov.options = options.dump();
+    prov.createdAt = core::utcNowIso8601();
+    std::string name;
+    for (const auto& w : Tokenizer::splitWords(prompt)) {
+        if (w == "a" || w == "an" || w == "the") continue;
+        name += (name.empty() ? "" : "_") + w;
+        if (name.size() > 32) break;
+    }
+    if (o.mesh) r.assets.push_back(core::Asset::fromMesh(name, std::move(decoded.mesh), prov));
+    core::Provenance splatProv = prov;
+    splatProv.source = "generate:text:splats";
+    r.assets.push_back(core::Asset::fromGaussians(name + (o.mesh ? "_splats" : ""), std::move(decoded.splats), splatProv));
+    progress.report("done", 1.0f);
+    r.seconds = secondsSince(t0);
+    return r;
+}
+
+} // namespace kiln::models

@@ -1,0 +1,79 @@
+#pragma once
+
+// Text -> 3D on the shared latent (torch-free header): a prompt becomes latent tokens through the
+// text-to-latent flow (text_to_latent.h), and the tokens become a watertight, UV-mapped, PBR-
+// textured mesh (and splats) through the shape autoencoder's decoder (shape_latent.h).
+
+#include "core/asset.h"
+#include "core/progress.h"
+#include "models/shape_latent.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace at {
+class Tensor;
+}
+
+namespace kiln::models {
+
+struct TextTo3dOptions {
+    std::uint64_t seed = 0;
+    int steps = 32;            // sampler steps, 1..1000
+    float guidance = 3.0f;     // classifier-free guidance, 0..20
+    DecodeOptions decode;      // meshing resolution, faces, texture size, splats
+    bool mesh = true;          // decode to a mesh (false: splats only, from a coarse field)
+};
+
+struct TextTo3dResult {
+    std::vector<core::Asset> assets;           // the mesh (when asked), then the splats (when asked)
+    std::vector<std::string> unknownWords;     // prompt words the model has never seen
+    std::string vocabularyHint;                // what the model knows, for the message
+    ShapeLatent latent;                        // what was generated (the latent, in metres' frame)
+    bool watertight = false;
+    std::vector<std::pair<std::string, double>> stageSeconds;  // sampling, then the decoder's stages
+    double seconds = 0.0;
+};
+
+class TextTo3dGenerator {
+public:
+    // Loads and verifies both model folders: the text-to-3d model and the shape autoencoder it was
+    // trained with (a different autoencoder is refused, naming both).
+    TextTo3dGenerator(const std::filesystem::path& textModel, const std::filesystem::path& autoencoder);
+    ~TextTo3dGenerator();
+    TextTo3dGenerator(const TextTo3dGenerator&) = delete;
+    TextTo3dGenerator& operator=(const TextTo3dGenerator&) = delete;
+
+    // Throws kiln::Error (empty prompt, no known word, option out of range) or kiln::Cancelled.
+    // Reports a stage per sampler step and previews the emerging shape as splats.
+    TextTo3dResult generate(const std::string& prompt, const TextTo3dOptions& options, core::Progress& progress,
+                            const core::CancelToken& cancel) const;
+
+    // Called after every sampler step; `estimate` (the current guess of the clean latent) is set
+    // on about six of them, for previews.
+    using SampleStepFn = std::function<void(int step, const ShapeLatent* estimate)>;
+    // Latent tokens only (evaluation, editing): the latent sampled for the prompt.
+    ShapeLatent sampleLatent(const std::string& prompt, const TextTo3dOptions& options, const core::CancelToken& cancel,
+                             std::vector<std::string>* unknownWords = nullptr, const SampleStepFn& onStep = {}) const;
+    // A quick look at a latent: splats on the solid cells of a coarse grid of its field.
+    core::Asset previewAsset(const ShapeLatent& latent, const std::string& prompt) const;
+
+    const ShapeLatentModel& autoencoder() const;
+    std::string vocabularyHint() const;
+    int defaultSteps() const;
+    std::string name() const;
+
+private:
+    ShapeLatent toLatent(const at::Tensor& x0) const;
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+// Throws kiln::Error when the prompt has no words (before any model is loaded).
+void checkPromptNotEmpty(const std::string& prompt);
+
+} // namespace kiln::models

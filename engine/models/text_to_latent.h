@@ -1,0 +1,49 @@
+#pragma once
+
+// Text -> latent: a rectified-flow transformer over the shared latent's tokens, conditioned on a
+// prompt (DiT, Peebles & Xie 2023: adaLN-Zero from time + pooled text; the text's word tokens
+// join the attention sequence so every latent token can read individual words). The latent
+// tokens carry no position: the model is permutation-equivariant over them, as the latent is a
+// set. One extra "global" token carries the asset's real size. Includes <torch/torch.h>.
+
+#include "models/blocks.h"
+#include "models/text_model_file.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kiln::models {
+
+class TextToLatentImpl : public torch::nn::Module {
+public:
+    explicit TextToLatentImpl(const TextToLatentConfig& config);
+
+    struct TextEncoding {
+        torch::Tensor tokens;  // B x L x W
+        torch::Tensor keep;    // B x L bool
+        torch::Tensor pooled;  // B x W
+    };
+    // words: B x L word ids (0 = padding); every row has at least one id.
+    TextEncoding encodeText(const torch::Tensor& words);
+    // x: B x (tokens + 1) x tokenDim at time t (B, in [0, 1]); returns the velocity.
+    torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const TextEncoding& text);
+
+    const TextToLatentConfig& config() const { return m_config; }
+
+private:
+    TextToLatentConfig m_config;
+    torch::nn::Embedding m_wordEmbed{nullptr};
+    torch::Tensor m_wordPos, m_textType, m_globalType;
+    torch::nn::ModuleList m_textBlocks{nullptr}, m_blocks{nullptr};
+    torch::nn::LayerNorm m_textNorm{nullptr}, m_finalNorm{nullptr};
+    torch::nn::Linear m_tokenIn{nullptr}, m_time1{nullptr}, m_time2{nullptr}, m_pooledIn{nullptr}, m_finalModulation{nullptr}, m_out{nullptr};
+};
+TORCH_MODULE(TextToLatent);
+
+// Pads word-id lists to one B x L tensor (0 = padding).
+torch::Tensor padWordIds(const std::vector<std::vector<std::int64_t>>& words);
+
+} // namespace kiln::models

@@ -1,0 +1,251 @@
+#include "models/text_training.h"
+
+#include "core/error.h"
+#include "models/latent_data.h"
+#include "models/manifest.h"
+#include "models/shape_latent.h"
+#include "models/text_model_file.h"
+#include "models/text_to_latent.h"
+#include "models/torch_weights.h"
+#include "models/training.h"
+#include "procgen/dataset.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+
+struct Example {
+    std::vector<float> tokens;               // (M + 1) x dim, unit scale
+    std::vector<std::vector<std::int64_t>> captions;  // word ids of the caption and its paraphrases
+};
+
+// The latent of every training item, as unit-scale tokens (anchors / anchorStd, channels
+// standardised, a last row with the standardised log size).
+std::vector<Example> encodeItems(const ShapeLatentModel& ae, const std::vector<procgen::DatasetItem>& items, const Tokenizer& tok, int maxWords,
+                                 core::Progress& progress, const core::CancelToken& cancel) {
+    const LatentStatistics& st = ae.statistics();
+    const int m = ae.tokens(), c = ae.channels(), dim = 3 + c;
+    std::vector<Example> out;
+    out.reserve(items.size());
+    auto last = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        cancel.throwIfCancelled();
+        const procgen::ProcAsset a = procgen::generate(items[i].params, {.textureSize = 0});
+        const ShapeLatent l = ae.encode(a, items[i].params.shapeSeed);
+        const glm::vec3 size = core::computeBounds(a.mesh).size();
+        Example e;
+        e.tokens.resize(std::size_t(m + 1) * std::size_t(dim), 0.0f);
+        for (int t = 0; t < m; ++t) {
+            for (int k = 0; k < 3; ++k) e.tokens[std::size_t(t * dim + k)] = l.anchors[std::size_t(t * 3 + k)] / st.anchorStd;
+            for (int ch = 0; ch < c; ++ch)
+                e.tokens[std::size_t(t * dim + 3 + ch)] = (l.values[std::size_t(t * c + ch)] - st.mean[std::size_t(ch)]) / st.stdev[std::size_t(ch)];
+        }
+        e.tokens[std::size_t(m * dim)] = (std::log(std::max({size.x, size.y, size.z})) - st.logSizeMean) / st.logSizeStd;
+        e.captions.push_back(tok.encode(items[i].caption, maxWords));
+        for (const auto& p : items[i].paraphrases) e.captions.push_back(tok.encode(p, maxWords));
+        out.push_back(std::move(e));
+        if (std::chrono::steady_clock::now() - last > std::chrono::milliseconds(250)) {
+            progress.report("encoding " + std::to_string(i + 1) + "/" + std::to_string(items.size()), 0.1f * float(i + 1) / float(items.size()));
+            last = std::chrono::steady_clock::now();
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    if (o.data.empty() || o.out.empty() || o.autoencoder.empty()) throw Error("usage: kiln train text-to-3d --data DIR --autoencoder DIR --out MODEL");
+    if (o.steps < 1 || o.batch < 1 || !(o.learningRate > 0.0) || o.checkpointEvery < 1) throw Error("kiln train text-to-3d: an option is out of range");
+    const auto t0 = std::chrono::steady_clock::now();
+    const fs::path checkpointPath = o.out / "checkpoint.pt";
+    if (o.resume) {
+        if (!fs::is_regular_file(checkpointPath)) throw Error(o.out.string() + ": nothing to resume (no checkpoint.pt)");
+    } else if (fs::exists(o.out) && !fs::is_empty(o.out)) {
+        if (!o.overwrite) throw Error(o.out.string() + ": folder is not empty (use --resume to continue or --force to replace it)");
+        for (const char* f : {"checkpoint.pt", "weights.safetensors", "config.json", "manifest.json", "loss.csv", "loss.png"}) fs::remove(o.out / f);
+    }
+    fs::create_directories(o.out);
+    const int threads = trainingThreads(o.threads);
+    torch::manual_seed(o.seed);
+
+    const ShapeLatentModel ae(o.autoencoder);
+    const procgen::Dataset ds = procgen::readDataset(o.data);
+    std::vector<procgen::DatasetItem> train;
+    for (const auto& it : ds.items)
+        if (it.split == "train") train.push_back(it);
+    if (o.items > 0 && int(train.size()) > o.items) train.resize(std::size_t(o.items));
+    if (train.empty()) throw Error(o.data.string() + ": the dataset has no training items");
+
+    TextModelFile mf;
+    {
+        std::vector<std::string> texts;
+        std::set<std::string> cats, colours, mats;
+        for (const auto& it : train) {
+            texts.push_back(it.caption);
+            texts.insert(texts.end(), it.paraphrases.begin(), it.paraphrases.end());
+            cats.insert(procgen::categories()[std::size_t(it.params.category)].name);
+            for (const auto& m : it.params.materials) {
+                colours.insert(procgen::palette()[std::size_t(m.colour)].name);
+                mats.insert(procgen::materialInfo(m.kind).word);
+            }
+        }
+        mf.tokenizer = Tokenizer::fromTexts(texts);
+        mf.categories.assign(cats.begin(), cats.end());
+        mf.colours.assign(colours.begin(), colours.end());
+        mf.materials.assign(mats.begin(), mats.end());
+    }
+    mf.config.width = o.width;
+    mf.config.heads = o.heads;
+    mf.config.layers = o.layers;
+    mf.config.textLayers = o.textLayers;
+    mf.config.tokens = ae.tokens();
+    mf.config.tokenDim = 3 + ae.channels();
+    mf.config.vocabSize = std::int64_t(mf.tokenizer.size());
+    mf.stats = ae.statistics();
+    mf.autoencoderName = ae.name();
+    mf.autoencoderVersion = "";
+    {
+        const auto m = readManifest(o.autoencoder);
+        mf.autoencoderName = m.name;
+        mf.autoencoderVersion = m.version;
+    }
+    mf.autoencoderWeightsSha256 = sha256File(o.autoencoder / "weights.safetensors");
+
+    const std::vector<Example> examples = encodeItems(ae, train, mf.tokenizer, mf.config.maxWords, progress, cancel);
+    TextTrainResult result;
+    result.trainItems = int(examples.size());
+    result.encodeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    TextToLatent model(mf.config), ema(mf.config);
+    copyWeights(*ema, *model);
+    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
+    std::vector<float> losses, rates;
+    int start = 0;
+    if (o.resume) {
+        try {
+            torch::serialize::InputArchive ar, m, e, op;
+            ar.load_from(checkpointPath.string());
+            ar.read("model", m);
+            ar.read("ema", e);
+            ar.read("optimizer", op);
+            model->load(m);
+            ema->load(e);
+            optimizer.load(op);
+            torch::Tensor step, l, r;
+            ar.read("step", step);
+            ar.read("losses", l);
+            ar.read("rates", r);
+            start = int(step.item<std::int64_t>());
+            losses.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+            rates.assign(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+        } catch (const c10::Error& e) {
+            throw Error(checkpointPath.string() + ": cannot resume, the checkpoint does not match this model (" + e.what_without_backtrace() + ")");
+        }
+    }
+    auto save = [&](int step) {
+        torch::serialize::OutputArchive ar, m, e, op;
+        model->save(m);
+        ema->save(e);
+        optimizer.save(op);
+        ar.write("model", m);
+        ar.write("ema", e);
+        ar.write("optimizer", op);
+        ar.write("step", torch::tensor(std::int64_t(step)));
+        ar.write("losses", torch::tensor(losses));
+        ar.write("rates", torch::tensor(rates));
+        saveArchive(ar, checkpointPath);
+        nlohmann::ordered_json recipe;
+        recipe["data"] = o.data.string();
+        recipe["autoencoder"] = o.autoencoder.string();
+        recipe["trainItems"] = examples.size();
+        recipe["steps"] = o.steps;
+        recipe["stepsDone"] = step;
+        recipe["batch"] = o.batch;
+        recipe["learningRate"] = o.learningRate;
+        recipe["warmupSteps"] = o.warmupSteps;
+        recipe["conditionDropout"] = o.conditionDropout;
+        recipe["emaDecay"] = o.emaDecay;
+        recipe["seed"] = std::to_string(o.seed);
+        recipe["threads"] = threads;
+        const auto sm = smoothed(losses, 100);
+        recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
+        mf.trainingJson = recipe.dump();
+        saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "text-to-3d"}});
+        writeTextModelConfig(mf, o.out);
+        writeLossFiles(o.out, losses, rates);
+        ModelManifest manifest;
+        manifest.slot = "text-to-3d";
+        manifest.name = o.out.filename().string();
+        manifest.version = std::to_string(step);
+        manifest.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
+        manifest.recipeJson = mf.trainingJson;
+        writeManifest(o.out, manifest);
+    };
+
+    const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
+    model->train();
+    const auto tTrain = std::chrono::steady_clock::now();
+    auto lastReport = tTrain;
+    for (int step = start; step < o.steps; ++step) {
+        cancel.throwIfCancelled();
+        at::Generator gen = stepGenerator(o.seed, step);
+        const auto pick = torch::randint(std::int64_t(examples.size()), {o.batch}, gen, torch::kLong);
+        const auto which = torch::rand({o.batch}, gen);
+        const auto drop = torch::rand({o.batch}, gen);
+        std::vector<torch::Tensor> xs;
+        std::vector<std::vector<std::int64_t>> words;
+        for (int b = 0; b < o.batch; ++b) {
+            const Example& e = examples[std::size_t(pick[b].item<std::int64_t>())];
+            xs.push_back(torch::from_blob(const_cast<float*>(e.tokens.data()), {rows, dim}).clone());
+            const std::size_t c = std::min(e.captions.size() - 1, std::size_t(which[b].item<float>() * float(e.captions.size())));
+            words.push_back(drop[b].item<float>() < o.conditionDropout ? std::vector<std::int64_t>{Tokenizer::kEmpty} : e.captions[c]);
+        }
+        const auto x0 = torch::stack(xs);
+        const auto eps = torch::randn(x0.sizes(), gen, x0.options());
+        // Times from a logit-normal (Esser et al. 2024, SD3): more steps in the middle of the path.
+        const auto t = torch::sigmoid(torch::randn({o.batch}, gen));
+        const auto tt = t.view({o.batch, 1, 1});
+        const auto xt = (1 - tt) * x0 + tt * eps;
+        const double lr = learningRateAt(o.learningRate, o.warmupSteps, o.steps, step);
+        for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        optimizer.zero_grad();
+        const auto text = model->encodeText(padWordIds(words));
+        const auto v = model->forward(xt, t, text);
+        const auto loss = (v - (eps - x0)).square().mean();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+        optimizer.step();
+        updateEma(*ema, *model, step < 500 ? 0.99 : o.emaDecay);
+        losses.push_back(loss.item<float>());
+        rates.push_back(float(lr));
+        const auto now = std::chrono::steady_clock::now();
+        if (now - lastReport > std::chrono::milliseconds(500) || step + 1 == o.steps) {
+            char stage[96];
+            std::snprintf(stage, sizeof stage, "step %d/%d  loss %.4f", step + 1, o.steps, double(losses.back()));
+            progress.report(stage, 0.1f + 0.89f * float(step + 1) / float(o.steps));
+            lastReport = now;
+        }
+        if ((step + 1) % o.checkpointEvery == 0 || step + 1 == o.steps) save(step + 1);
+    }
+    if (start == o.steps) save(o.steps);
+    result.steps = o.steps;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.secondsPerStep =
+        o.steps > start ? std::chrono::duration<double>(std::chrono::steady_clock::now() - tTrain).count() / double(o.steps - start) : 0.0;
+    const auto sm = smoothed(losses, 100);
+    result.finalLoss = sm.empty() ? 0.0 : sm.back();
+    for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) result.curve.emplace_back(int(i + 1), sm[i]);
+    progress.report("done", 1.0f);
+    return result;
+}
+
+} // namespace kiln::models

@@ -1,0 +1,42 @@
+#pragma once
+
+// `kiln train text-to-3d`: the text-to-latent flow on a procedural dataset, with the shape
+// autoencoder that defines the latent. Writes a model folder (config.json, weights.safetensors,
+// manifest.json, loss.csv/png, checkpoint.pt). Torch-free header.
+
+#include "core/progress.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+namespace kiln::models {
+
+struct TextTrainOptions {
+    std::filesystem::path data;          // dataset folder (kiln dataset build)
+    std::filesystem::path autoencoder;   // shape-autoencoder model folder
+    std::filesystem::path out;
+    int items = 0;                       // 0: every train item
+    int steps = 8000;
+    int batch = 32;
+    double learningRate = 4e-4;
+    int warmupSteps = 300;
+    double conditionDropout = 0.1;       // prompts dropped for classifier-free guidance
+    double emaDecay = 0.999;
+    std::uint64_t seed = 0;
+    int checkpointEvery = 250;
+    int threads = 0;
+    bool resume = false, overwrite = false;
+    int width = 160, heads = 4, layers = 6, textLayers = 2;
+};
+
+struct TextTrainResult {
+    int steps = 0, trainItems = 0;
+    double seconds = 0.0, encodeSeconds = 0.0, secondsPerStep = 0.0, finalLoss = 0.0;
+    std::vector<std::pair<int, double>> curve;
+};
+
+TextTrainResult trainTextToLatent(const TextTrainOptions& options, core::Progress& progress, const core::CancelToken& cancel);
+
+} // namespace kiln::models

@@ -1,0 +1,76 @@
+#include "models/training.h"
+
+#include "io/atomic_write.h"
+#include "io/binary_reader.h"
+#include "io/image_io.h"
+#include "models/compute.h"
+#include "models/plot.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace kiln::models {
+
+double learningRateAt(double peak, int warmupSteps, int totalSteps, int step) {
+    if (step < warmupSteps) return peak * double(step + 1) / double(warmupSteps);
+    const double p = double(step - warmupSteps) / double(std::max(1, totalSteps - warmupSteps));
+    return peak * (0.1 + 0.9 * 0.5 * (1.0 + std::cos(3.14159265358979 * std::min(p, 1.0))));
+}
+
+void updateEma(torch::nn::Module& ema, const torch::nn::Module& model, double decay) {
+    torch::NoGradGuard noGrad;
+    auto e = ema.named_parameters(true);
+    for (const auto& p : model.named_parameters(true)) e[p.key()].mul_(decay).add_(p.value().detach(), 1.0 - decay);
+    auto eb = ema.named_buffers(true);
+    for (const auto& b : model.named_buffers(true)) eb[b.key()].copy_(b.value());
+}
+
+void copyWeights(torch::nn::Module& to, const torch::nn::Module& from) {
+    torch::NoGradGuard noGrad;
+    auto t = to.named_parameters(true);
+    for (const auto& p : from.named_parameters(true)) t[p.key()].copy_(p.value());
+    auto tb = to.named_buffers(true);
+    for (const auto& b : from.named_buffers(true)) tb[b.key()].copy_(b.value());
+}
+
+std::vector<double> smoothed(const std::vector<float>& values, int window) {
+    std::vector<double> out(values.size());
+    double sum = 0.0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        sum += values[i];
+        if (i >= std::size_t(window)) sum -= values[i - std::size_t(window)];
+        out[i] = sum / double(std::min<std::size_t>(i + 1, std::size_t(window)));
+    }
+    return out;
+}
+
+void writeLossFiles(const std::filesystem::path& dir, const std::vector<float>& losses, const std::vector<float>& rates) {
+    const auto sm = smoothed(losses, 50);
+    std::string csv = "step,loss,smoothed_loss,learning_rate\n";
+    for (std::size_t i = 0; i < losses.size(); ++i) {
+        char line[128];
+        std::snprintf(line, sizeof line, "%zu,%.6f,%.6f,%.6g\n", i + 1, double(losses[i]), sm[i], double(i < rates.size() ? rates[i] : 0.0f));
+        csv += line;
+    }
+    const std::vector<std::uint8_t> bytes(csv.begin(), csv.end());
+    io::writeAtomically(dir / "loss.csv", true, [&](const std::filesystem::path& tmp) { io::writeFileBytes(tmp, bytes); });
+    const core::Image plot = plotLossCurve(losses, sm, 960, 480);
+    io::writeAtomically(dir / "loss.png", true, [&](const std::filesystem::path& tmp) { io::writeImage(plot, tmp); });
+}
+
+void saveArchive(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
+    io::writeAtomically(path, true, [&](const std::filesystem::path& tmp) { archive.save_to(tmp.string()); });
+}
+
+at::Generator stepGenerator(std::uint64_t seed, int step) {
+    return at::detail::createCPUGenerator(seed * 1000003ull + std::uint64_t(step) * 7919ull + 1ull);
+}
+
+int trainingThreads(int threads) {
+    configureComputeThreads(threads);
+    return computeThreads();
+}
+
+} // namespace kiln::models
