@@ -185,38 +185,35 @@ void ribbedTube(AssetBuilder& b, const std::vector<glm::vec3>& path, const std::
     }
 }
 
-// Thin spines (cones) along the crests of a ribbed tube, every `spacing` metres, fanning out.
+// Thin spines (cones) in areoles along the crests of a ribbed tube, every `spacing` metres of its
+// length from `fromArc` on, staggered by half a step on alternate ribs, fanning out.
 void spinesAlong(AssetBuilder& b, const std::vector<glm::vec3>& path, const std::vector<float>& radii, int ribs, float spacing,
                  float length, int perAreole, ShapeRng& rng, float fromArc = 0.0f) {
     const TubeFrames fr = tubeFrames(path);
-    float next = fromArc + 0.5f * spacing, arcLen = 0.0f;
+    std::vector<float> cum{0.0f};
+    for (std::size_t i = 1; i < path.size(); ++i) cum.push_back(cum.back() + glm::length(path[i] - path[i - 1]));
     const float spineR = std::max(0.0006f, length * 0.06f);
-    for (std::size_t i = 1; i < path.size(); ++i) {
-        const float seg = glm::length(path[i] - path[i - 1]);
-        while (next <= arcLen + seg) {
-            const float t = (next - arcLen) / seg;
-            const glm::vec3 c = glm::mix(path[i - 1], path[i], t);
+    for (int rib = 0; rib < ribs; ++rib) {
+        const float a = 2.0f * kPi * float(rib) / float(ribs);
+        std::size_t i = 1;
+        for (float at = fromArc + (rib % 2 ? 1.0f : 0.5f) * spacing; at < cum.back(); at += spacing) {
+            while (i + 1 < path.size() && cum[i] < at) ++i;
+            const float t = (at - cum[i - 1]) / std::max(1e-6f, cum[i] - cum[i - 1]);
             const float r = lerp(radii[i - 1], radii[i], t);
+            if (r < 2.0f * spineR) continue;
+            const glm::vec3 c = glm::mix(path[i - 1], path[i], t);
             const glm::vec3 tan = glm::normalize(glm::mix(fr.tangent[i - 1], fr.tangent[i], t));
             const glm::vec3 nrm = glm::normalize(glm::mix(fr.normal[i - 1], fr.normal[i], t)), bin = glm::cross(tan, nrm);
-            if (r > 2.0f * spineR) {
-                for (int rib = 0; rib < ribs; ++rib) {
-                    const float a = 2.0f * kPi * float(rib) / float(ribs);
-                    const glm::vec3 out = std::cos(a) * nrm + std::sin(a) * bin;
-                    const glm::vec3 side = glm::cross(tan, out);
-                    for (int s = 0; s < perAreole; ++s) {
-                        const float fan = perAreole == 1 ? 0.0f : (float(s) / float(perAreole - 1) - 0.5f) * 1.4f;
-                        const glm::vec3 dir = glm::normalize(out + fan * side + tan * (0.35f + 0.3f * rng.uniform01()) +
-                                                             0.25f * (rng.uniform01() - 0.5f) * side);
-                        const glm::vec3 base = c + out * (r - spineR * 1.5f) + side * (fan * spineR);
-                        const float len = length * (0.7f + 0.5f * rng.uniform01());
-                        b.frustum({0, 0, 0}, spineR, 0.0f, len, 5, translation(base) * alignY(dir));
-                    }
-                }
+            const glm::vec3 out = std::cos(a) * nrm + std::sin(a) * bin;
+            const glm::vec3 side = glm::cross(tan, out);
+            for (int s = 0; s < perAreole; ++s) {
+                const float fan = perAreole == 1 ? 0.0f : (float(s) / float(perAreole - 1) - 0.5f) * 1.4f;
+                const glm::vec3 dir = glm::normalize(out + fan * side + tan * (0.35f + 0.3f * rng.uniform01()) + 0.25f * (rng.uniform01() - 0.5f) * side);
+                const glm::vec3 base = c + out * (r - spineR * 1.5f) + side * (fan * spineR);
+                const float len = length * (0.7f + 0.5f * rng.uniform01());
+                b.frustum({0, 0, 0}, spineR, 0.0f, len, 5, translation(base) * alignY(dir));
             }
-            next += spacing;
         }
-        arcLen += seg;
     }
 }
 
@@ -373,7 +370,6 @@ void tree(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const float bendAmount = 0.08f * H * bend;
         const auto path = trunk(crownY, trunkR, bendAmount, 0.55f, 10, 0.0f);
         const glm::vec3 crownC = path.back();
-        (void)trunkHeight;
         // Boughs from the top of the bole up into the crown, seen under it.
         const glm::vec3 fork = path[6];
         for (int i = 0; i < 3; ++i) {
@@ -405,7 +401,7 @@ void tree(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const float baseR = 0.22f * H * crownWidth;
         const float trunkR = 0.03f * H * trunkThickness;
         const float clear = lerp(0.13f, 0.26f, trunkHeight) * H;  // bare trunk under the lowest tier
-        const auto path = trunk(0.93f * H, trunkR, 0.03f * H * bend, 0.3f, 8, 0.0f);
+        trunk(0.93f * H, trunkR, 0.03f * H * bend, 0.3f, 8, 0.0f);
         b.part("leaves");
         const float span = H - clear;
         for (int i = 0; i < tiers; ++i) {
@@ -436,7 +432,6 @@ void tree(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
                 return glm::vec3(c.x + q.x * ring, p.y - 0.08f * h * reach * reach, c.z + q.z * ring);
             });
         }
-        (void)path;
         return;
     }
 
@@ -834,7 +829,6 @@ void candle(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     const float waxTop = ht * lerp(0.85f, 0.65f, melt);
     b.lathe({{0.0f, wall - 0.0002f}, {Rt - wall * 0.4f, wall - 0.0002f}, {Rt - wall * 0.4f, waxTop}, {Rt * 0.3f, waxTop - 0.0006f}, {0.0f, waxTop - 0.001f}}, 48);
     wick({0.0f, waxTop - 0.003f, 0.0f}, 0.009f * wickLength + 0.003f);
-    (void)drips;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1255,29 +1249,29 @@ void helmet(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         return;
     }
     if (style == 1) {
-        const float R0 = 0.115f * s, R1 = 0.121f * s, H = lerp(0.3f, 0.36f, heightT) * s, ys = 0.6f * H, slitHalf = 0.009f * s;
-        auto radiusAt = [=](float y) { return lerp(R0, R1, std::min(1.0f, y / (0.82f * H))); };
+        // A sugarloaf great helm: straight sides to the crown of the head, then a pointed
+        // (tangent ogive) top.
+        const float R0 = 0.115f * s, R1 = 0.121f * s, H = lerp(0.34f, 0.4f, heightT) * s, y0 = 0.27f * s, ys = 0.185f * s, slitHalf = 0.009f * s;
+        auto radiusAt = [=](float y) { return lerp(R0, R1, std::min(1.0f, y / y0)); };
         std::vector<glm::vec2> outer;
-        // Straight sides, with rings in pairs at the slit's edges so it can be pressed in with
-        // steep walls.
-        std::vector<float> heights = {0.0f, 0.1f * H, 0.2f * H, 0.3f * H, 0.4f * H, 0.47f * H};
+        // Rings in pairs at the slit's edges, so it can be pressed in with steep walls.
+        std::vector<float> heights = {0.0f, 0.05f * s, 0.1f * s, 0.14f * s};
         for (float d : {-slitHalf - 0.002f, -slitHalf + 0.001f, 0.0f, slitHalf - 0.001f, slitHalf + 0.002f}) heights.push_back(ys + d);
-        for (float f : {0.7f, 0.76f}) heights.push_back(f * H);
+        for (float y : {0.225f * s, y0}) heights.push_back(y);
         for (float y : heights) outer.push_back({radiusAt(y), y});
-        arc(outer, {R1 - 0.04f * s, 0.82f * H}, 0.04f * s, 0.0f, 0.5f * kPi, 5);
-        outer.pop_back();
-        const glm::vec2 shoulder(R1 - 0.04f * s, 0.82f * H + 0.04f * s);
-        for (int i = 1; i <= 5; ++i) {
-            const float u = float(i) / 5.0f;
-            outer.push_back({shoulder.x * (1.0f - u), lerp(shoulder.y, H, std::sin(0.5f * kPi * u))});
+        const float L = H - y0, rho = (R1 * R1 + L * L) / (2.0f * R1);
+        for (int i = 1; i <= 10; ++i) {
+            const float y = L * float(i) / 10.0f;
+            outer.push_back({std::max(0.0f, std::sqrt(rho * rho - y * y) + R1 - rho), y0 + y});
         }
+        outer.back().x = 0.0f;
         const std::size_t m0 = mark(b);
         b.lathe(hollowProfile(outer, wall), 64, oval, 50.0f);
         // A ridge down the face where its two plates meet, and the slit: the front of the wall
         // pressed in at eye level.
         const float ridge = 0.022f * s;
         auto ridgeAt = [=](float a, float y) {
-            return ridge * std::pow(std::max(0.0f, 1.0f - std::abs(a) / 1.1f), 2.0f) * (1.0f - smoothstep(0.7f * H, 0.85f * H, y));
+            return ridge * std::pow(std::max(0.0f, 1.0f - std::abs(a) / 1.1f), 2.0f) * (1.0f - smoothstep(y0, H, y));
         };
         warpFrom(b, m0, [=](const glm::vec3& p) {
             const float a = std::atan2(p.x, p.z / 1.12f);
