@@ -7,7 +7,6 @@
 #include "pipelines/pipeline.h"
 #ifdef KILN_WITH_TORCH
 #include "optimize/fit_bench.h"
-#include "textgen/text_bench.h"
 #endif
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
@@ -138,24 +137,6 @@ int benchRender(const Args& args, const fs::path& data) {
     return 0;
 }
 
-int benchTextgen(const Args& args) {
-#ifdef KILN_WITH_TORCH
-    const int repeat = args.getInt("repeat", 5, 1, 1000);
-    const textgen::TextBenchResult r = textgen::benchTextTo3d(args.get("model"), repeat);
-    std::printf("kiln bench textgen: medians of %d runs\n", repeat);
-    std::printf("  shape tokens (4096 splats -> 64 parts)   %8.1f ms\n", r.encodeMs);
-    std::printf("  training step, batch 64, 1 thread        %8.1f ms\n", r.trainStepMs1);
-    std::printf("  training step, batch 64, 2 threads       %8.1f ms   (speed-up %.2fx)\n", r.trainStepMs2, r.trainStepMs1 / r.trainStepMs2);
-    std::printf("  prompt -> splats, %d steps, guidance     %8.1f ms\n", r.steps, r.sampleMs);
-    std::printf("  prompt -> splats, %d steps, no guidance  %8.1f ms   (guidance costs %.2fx)\n", r.steps, r.sampleNoGuidanceMs, r.sampleMs / r.sampleNoGuidanceMs);
-    std::printf("  prompt -> splats -> mesh                 %8.1f ms\n", r.meshMs);
-    return 0;
-#else
-    (void)args;
-    throw Error("kiln bench textgen: this build has no LibTorch (configure with -DKILN_WITH_TORCH=ON)");
-#endif
-}
-
 int benchFit(const Args& args) {
 #ifdef KILN_WITH_TORCH
     const int iterations = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
@@ -268,8 +249,7 @@ int cmdBench(int argc, char** argv) {
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() == 1 && args.positional[0] == "textgen") return benchTextgen(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|textgen|load [--testdata DIR] [--repeat N] [--model DIR]");
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load [--testdata DIR] [--repeat N] [--model DIR]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
     const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";

@@ -67,7 +67,7 @@ void printUsage() {
         "tools:\n"
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
         "      Chamfer distance, 95th percentile and Hausdorff between two meshes (B = reference), and watertightness\n"
-        "  kiln bench io|render|fit|textgen|load [--testdata DIR] [--repeat N]\n"
+        "  kiln bench io|render|fit|load [--testdata DIR] [--repeat N]\n"
         "  kiln --version");
 }
 
@@ -98,7 +98,6 @@ int main(int argc, char** argv) {
         if (cmd == "plugins") return kiln::app::cmdPlugins(argc, argv);
 #ifdef KILN_WITH_TORCH
         if (cmd == "train") return kiln::app::cmdTrain(argc, argv);
-        if (cmd == "eval") return kiln::app::cmdEval(argc, argv);
 #endif
         if (const char* alias = pipelineAlias(cmd)) return kiln::app::cmdRunPipeline(alias, argc, argv, 2);
         if (kiln::pipelines::PipelineRegistry::instance().find(cmd)) return kiln::app::cmdRunPipeline(cmd, argc, argv, 2);
