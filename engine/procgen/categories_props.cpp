@@ -93,21 +93,44 @@ std::vector<vec2> arch(float halfWidth, float height, float y0, int n) {
     return out;
 }
 
-// Replaces the current part's smooth normals by flat ones (pyramids, faceted glass) without
-// moving anything. Call it right after the primitives that should look faceted, before others
-// of the same part.
-void facet(AssetBuilder& b) {
-    b.displace([](const vec3& p) { return p; }, true);
+// The profile with every interior point flanked by two close points, so that normals smoothed
+// over it (displace()) bend only in thin bands at its creases and stay flat in between.
+std::vector<vec2> sharpened(const std::vector<vec2>& p, float fraction = 0.03f) {
+    std::vector<vec2> out{p.front()};
+    for (std::size_t i = 1; i + 1 < p.size(); ++i) {
+        out.push_back(p[i] + (p[i - 1] - p[i]) * fraction);
+        out.push_back(p[i]);
+        out.push_back(p[i] + (p[i + 1] - p[i]) * fraction);
+    }
+    out.push_back(p.back());
+    return out;
 }
 
-// A 4-sided pyramid or frustum whose faces look along the axes: a 4-segment lathe turned 45
-// degrees, with `halfWidth` measured across the flats.
-void squareFrustum(AssetBuilder& b, const vec3& base, float halfWidth0, float halfWidth1, float height, const glm::mat4& xf = glm::mat4(1.0f)) {
+// Pulls every vertex of the current part (lathes around +Y through the origin) onto an n-sided
+// polygon in plan, the first flat facing +X: pyramids, faceted glass. The lathe needs a multiple
+// of 2n segments so the corners are vertices; its smoothed normals are then exactly flat across
+// each face but for bands one segment wide at the corners. (Faceted displacement would split
+// every triangle loose, and loose triangles sharing a UV corner that falls on a texel centre
+// would all claim that texel.) Call it before the part's other primitives.
+void polygonPlan(AssetBuilder& b, int sides) {
+    const float step = 2.0f * kPi / float(sides), flat = std::cos(kPi / float(sides));
+    b.displace([=](const vec3& p) {
+        const float r = std::sqrt(p.x * p.x + p.z * p.z);
+        if (r < 1e-9f) return p;
+        const float a = std::atan2(p.z, p.x), local = a - step * std::round(a / step);
+        const float scale = flat / std::cos(local);
+        return vec3(p.x * scale, p.y, p.z * scale);
+    });
+}
+
+// A square frustum or pyramid whose faces look along the axes, `halfWidth` measured across the
+// flats (polygonPlan() makes it square; call that next).
+void squareFrustum(AssetBuilder& b, const vec3& base, float halfWidth0, float halfWidth1, float height) {
     const float k = std::sqrt(2.0f);
     std::vector<vec2> profile{{0.0f, 0.0f}, {halfWidth0 * k, 0.0f}};
     if (halfWidth1 > 0.0f) profile.push_back({halfWidth1 * k, height});
     profile.push_back({0.0f, height});
-    b.lathe(profile, 4, xf * translation(base) * rotationY(kPi / 4.0f), 10.0f);
+    b.lathe(sharpened(profile), 32, translation(base), 10.0f);
 }
 
 // --- Chest ------------------------------------------------------------------------------------
@@ -135,6 +158,8 @@ void chest(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
 
     // Bands wrap the body and lid from back to front (the lid's in its own outline, larger).
     b.part("bands");
+    // A treasure chest's lid has a rim band round its lower edge.
+    if (curved) b.box({0.0f, lidBase + 0.35f * bandW, 0.0f}, {width + 2.0f * over + 2.0f * 0.004f, 0.7f * bandW, depth + 2.0f * over + 2.0f * 0.004f});
     std::vector<float> bandX;
     if (style == 0) bandX = {-0.3f * width, 0.3f * width};
     if (style == 2)
@@ -191,7 +216,7 @@ void book(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
 
     const bool tome = style == 1;
     const float h = tome ? heightK * 1.3f : heightK, w = h * widthR;
-    const float t = tome ? thicknessK * 1.8f + 0.025f : thicknessK, c = tome ? boardK * 1.6f : boardK;
+    const float c = tome ? boardK * 1.6f : boardK, t = std::max(2.0f * c + 0.006f, tome ? thicknessK * 1.8f + 0.025f : thicknessK);
     const float ov = 0.003f;  // boards overhang the pages
 
     if (style == 2) {
@@ -286,8 +311,8 @@ void potion(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const std::vector<vec2> p{{0.0f, 0.0f},           {0.5f * r, 0.0f},        {0.92f * r, 0.32f * hb}, {r, 0.52f * hb},
                                   {0.66f * r, 0.82f * hb}, {1.3f * rn, 0.97f * hb}, {rn, hb + 0.2f * nl},    {rn, hb + nl},
                                   {1.3f * rn, hb + nl},    {1.3f * rn, top},        {0.0f, top}};
-        b.lathe(p, facets, rotationY(kPi / float(facets)), 5.0f);
-        facet(b);
+        b.lathe(sharpened(p), 4 * facets, glm::mat4(1.0f), 5.0f);
+        polygonPlan(b, facets);
     } else {
         const float r = radius * 0.55f, hv = r * vialH * 1.6f;
         rn = std::max(0.006f, 0.62f * r);
@@ -299,7 +324,8 @@ void potion(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     // The stopper: a tapered plug pressed into the neck (faceted bottles get a round knob on it).
     b.part("stopper");
     const float sh = stopperH * 2.0f * rn, sIn = 0.35f * sh;
-    const float r0 = 0.88f * rn, r1 = (style == 1 ? 0.95f : 1.12f) * rn;
+    // (The faceted neck's flats lie inside its round radius: its plug is thinner.)
+    const float r0 = (style == 1 ? 0.74f : 0.88f) * rn, r1 = (style == 1 ? 0.8f : 1.12f) * rn;
     std::vector<vec2> s{{0.0f, top - sIn}, {r0, top - sIn}, {r1, top + sh - sIn - 0.15f * rn}, {0.85f * r1, top + sh - sIn}, {0.0f, top + sh - sIn}};
     b.lathe(s, 24, glm::mat4(1.0f), 40.0f);
     if (style == 1) b.ellipsoid({0.0f, top + sh - sIn + 0.9f * rn, 0.0f}, vec3(1.15f * rn), 16);
@@ -351,17 +377,19 @@ void lantern(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         }
         b.torus({0.0f, y0 + 0.04f * (y1 - y0), 0.0f}, globeR(0.04f) + 0.006f, 0.0025f, 32, 6);
         const float ry = yc + 0.05f * h;
+        vec3 pivot(0.0f);  // where the bail hooks onto the right-hand tube
         for (const float sx : {-1.0f, 1.0f}) {
             const std::vector<vec3> path = bezier({sx * 0.9f * rt, 0.7f * ht, 0.0f}, {sx * 0.98f * rt, 0.5f * (ht + ry), 0.0f}, {sx * 0.98f * rt, ry, 0.0f},
                                                   {sx * 0.5f * rc, ry + 0.02f * h, 0.0f}, 12);
             b.tube(path, {0.006f}, 10);
+            pivot = path[9];
         }
         b.part("handle");
-        const float hr = 0.98f * rt;
+        const float hr = pivot.x;
         std::vector<vec3> bail;
         for (int i = 0; i <= 20; ++i) {
             const float a = kPi * float(i) / 20.0f;
-            bail.push_back({hr * std::cos(a), ry + hr * handleR * std::sin(a), 0.0f});
+            bail.push_back({hr * std::cos(a), pivot.y + hr * handleR * std::sin(a), 0.0f});
         }
         b.tube(bail, {0.0025f}, 8);
         b.torus({0.0f, 0.0f, 0.0f}, 0.012f, 0.0025f, 16, 6, translation({0.0f, yc + 0.12f * h + 0.012f, 0.0f}) * rotationX(kPi / 2.0f));
@@ -384,7 +412,7 @@ void lantern(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         b.part("top");
         const float roofH = 0.16f * h;
         squareFrustum(b, {0.0f, y1 + 0.012f, 0.0f}, hw + 0.012f, 0.18f * hw, roofH);
-        facet(b);  // before the rounded plate: faceting splits its grid into loose triangles
+        polygonPlan(b, 4);
         b.roundedBox({0.0f, y1 + 0.008f, 0.0f}, {w + 0.006f, 0.016f, w + 0.006f}, 0.003f);
         b.cylinder({0.0f, y1 + roofH, 0.0f}, 0.16f * hw, 0.025f * h, 16);
         b.part("handle");
@@ -489,7 +517,7 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const float l = armL * 0.7f, drop = 0.35f * head;
         for (const float s : {-1.0f, 1.0f}) {
             const std::vector<vec3> arm =
-                bezier({0.0f, h - 0.35f, 0.0f}, {s * 0.35f * l, h + 0.05f, 0.0f}, {s * 0.85f * l, h + 0.25f, 0.0f}, {s * l, h - 0.05f, 0.0f}, 16);
+                bezier({s * 0.01f, h - 0.35f, 0.0f}, {s * 0.35f * l, h + 0.05f, 0.0f}, {s * 0.85f * l, h + 0.25f, 0.0f}, {s * l, h - 0.05f, 0.0f}, 16);
             b.tube(arm, {0.035f}, 12);
             b.tube({{s * l, h - 0.04f, 0.0f}, {s * l, h - 0.05f - drop * 0.4f, 0.0f}}, {0.018f}, 10);
             hangingLamp(b, {s * l, h - 0.05f - drop * 0.4f + 0.01f, 0.0f}, 0.24f * head);
@@ -506,7 +534,7 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     const float y0 = h + 0.06f;
     squareFrustum(b, {0.0f, y0 - 0.02f, 0.0f}, 0.6f * hw0, hw0 + 0.02f, 0.05f);
     squareFrustum(b, {0.0f, y0 + lh - 0.005f, 0.0f}, hw1 + 0.06f, 0.15f * hw1, 0.22f * head);
-    facet(b);
+    polygonPlan(b, 4);
     b.cylinder({0.0f, h - 0.15f, 0.0f}, rt * 1.5f, 0.22f, 20);
     b.ellipsoid({0.0f, y0 + lh + 0.22f * head + 0.03f, 0.0f}, vec3(0.04f * head), 16);
     for (int i = 0; i < 4; ++i) {
@@ -515,7 +543,7 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     }
     b.part("shade");
     squareFrustum(b, {0.0f, y0 + 0.01f, 0.0f}, hw0 - 0.004f, hw1 - 0.004f, lh);
-    facet(b);
+    polygonPlan(b, 4);
 }
 
 // --- Fence ------------------------------------------------------------------------------------
@@ -690,7 +718,7 @@ void wheelRim(AssetBuilder& b, float ri, float width, int spokes, float hubR, co
     }
     for (int i = 0; i < spokes; ++i) {
         const float a = 2.0f * kPi * float(i) / float(spokes), len = ri - 0.7f * bt - 1.6f * hubR;
-        b.roundedBox({1.6f * hubR + 0.5f * len, yf + 0.35f * dt, 0.0f}, {len + 0.01f, 0.9f * dt, 0.22f * hubR + 0.02f * ri}, 0.3f * dt,
+        b.roundedBox({1.6f * hubR + 0.5f * len, yf + 0.6f * dt, 0.0f}, {len + 0.01f, 1.6f * dt, 0.3f * hubR + 0.03f * ri}, 0.4f * dt,
                      xf * rotationY(a));
     }
 }
@@ -738,7 +766,7 @@ void tyre(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     // Tractor: a big tall-sided tyre, chevron lugs alternating left and right.
     const float ro = dia * 1.05f, wt = widthR * dia * 1.25f, ri = ro - 0.75f * wt, sh = 0.16f * wt;
     b.lathe(tyreSection(ro, ri, wt, 0.85f * wt, 0, 0.0f), 64, up, 35.0f);
-    const float lugH = 0.035f * ro, lw = 0.09f * wt, slope = std::tan(lugAngle);
+    const float lugH = 0.06f * ro, lw = 0.13f * wt, slope = std::tan(lugAngle);
     const float a0 = 0.04f * wt, a1 = 0.5f * wt - 0.6f * sh, base = ro - std::max(0.02f, 0.9f * sh);
     for (int i = 0; i < lugs; ++i)
         for (const float side : {-1.0f, 1.0f}) {
@@ -780,7 +808,7 @@ std::vector<vec2> frontHalf(float w, float holeY, float holeR, float ov, const s
 // landing board. Walls are boards around a hollow inside; the entrance is a real hole.
 void birdhouse(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     const float w = k.range("width", 0.12f, 0.2f), d = w * k.range("depth", 0.85f, 1.15f), h = k.range("height", 0.15f, 0.26f);
-    const float t = k.range("wall", 0.012f, 0.02f), holeR = k.range("hole", 0.014f, 0.022f), pitch = k.range("pitch", 0.55f, 0.85f);
+    const float t = k.range("wall", 0.012f, 0.02f), holeR = k.range("hole", 0.016f, 0.024f), pitch = k.range("pitch", 0.55f, 0.85f);
     const float overhang = k.range("overhang", 0.02f, 0.05f), perchL = k.range("perch-length", 0.04f, 0.07f);
     const float slant = k.range("slant", 0.2f, 0.35f);
     notes.sizeWord = extremeWord(k.position("height"), "small", "large");
@@ -810,10 +838,6 @@ void birdhouse(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         b.prism(startAt(ccw(side), 2), x0, x1, sideView());
     }
     b.box({0.0f, 0.5f * t + 0.001f, 0.0f}, {w - 2.0f * t + 0.002f, t, d - 2.0f * t + 0.002f});
-    if (style == 1) {
-        // A mounting board behind, longer than the house.
-        b.roundedBox({0.0f, 0.5f * hb, -0.5f * d - 0.5f * t + 0.001f}, {0.7f * w, hb + 0.12f, t}, 0.003f);
-    }
     if (style == 2) {
         const float py = holeY - holeR - 0.022f;
         b.tube({{0.0f, py, 0.5f * d - 0.5f * t}, {0.0f, py, 0.5f * d + perchL}}, {0.0045f}, 12);
@@ -832,9 +856,11 @@ void birdhouse(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
                          translation({c.x, c.y, 0.0f}) * rotationZ(std::atan2(dir.y, dir.x)));
         }
     } else {
-        const float len = d / std::cos(slant);
-        const vec3 c(0.0f, 0.5f * (hf + hb) + (0.5f * rt - 0.001f) * std::cos(slant), -(0.5f * rt - 0.001f) * std::sin(slant));
-        b.roundedBox({0.0f, 0.0f, 0.0f}, {w + 2.0f * overhang, rt, len + 2.0f * overhang}, 0.002f, translation(c) * rotationX(-slant));
+        // One board sloping down to the back, reaching further out over the entrance.
+        const float len = d / std::cos(slant), front = 1.6f * overhang, back = 0.6f * overhang;
+        const vec3 c = vec3(0.0f, 0.5f * (hf + hb), 0.0f) + vec3(0.0f, std::cos(slant), -std::sin(slant)) * (0.5f * rt - 0.001f) +
+                       vec3(0.0f, std::sin(slant), std::cos(slant)) * (0.5f * (front - back));
+        b.roundedBox({0.0f, 0.0f, 0.0f}, {w + 2.0f * overhang, rt, len + front + back}, 0.002f, translation(c) * rotationX(-slant));
     }
 }
 
@@ -946,8 +972,10 @@ void boat(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         s.transom = true;
         s.fullness = 0.75f;
         s.halfWidth = [=](float u) {
-            const float bow = u > 0.45f ? std::sqrt(std::max(0.0f, 1.0f - std::pow((u - 0.45f) / 0.55f, 2.0f))) : 1.0f - 0.3f * std::pow((0.45f - u) / 0.45f, 2.0f);
-            return std::max(0.008f, hb * std::pow(bow, 0.9f));
+            // Forward of midships the plan narrows to a fine bow (reaching ~0 right at the stem,
+            // so the last station is a thin sliver); aft it eases to the transom's width.
+            const float bow = u > 0.45f ? std::pow(std::max(0.0f, 1.0f - std::pow((u - 0.45f) / 0.55f, 2.0f)), 0.85f) : 1.0f - 0.3f * std::pow((0.45f - u) / 0.45f, 2.0f);
+            return std::max(0.008f, hb * bow);
         };
         s.rim = [=](float u) { return depth * (1.0f + 0.12f * sheer * (1.0f - u) * (1.0f - u) + 0.3f * sheer * u * u * u); };
         s.keel = [=](float u) { return depth * (0.3f * std::pow(std::max(0.0f, 0.35f - u) / 0.35f, 2.0f) + 0.55f * std::pow(std::max(0.0f, u - 0.55f) / 0.45f, 2.0f)); };
@@ -1034,37 +1062,29 @@ void rocket(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     notes.sizeWord = extremeWord(k.position("length"), "short", "tall");
 
     if (style == 2) {
-        const float r = radius * 1.9f, bodyL = r * (1.6f + 0.12f * lengthR), noseL = r * (0.9f + 0.15f * noseR);
+        // A bulbous body tapering to a blunt point, three or four big fins as legs, a porthole.
+        const float r = radius * 1.9f, hgt = r * (2.6f + 0.12f * lengthR + 0.2f * noseR);
         b.part("body");
-        std::vector<vec2> p{{0.0f, 0.0f}, {0.8f * r, 0.0f}, {0.97f * r, 0.08f * r}, {r, 0.25f * r}};
-        // A barrel that swells a little, then a round nose.
-        for (int i = 1; i <= 6; ++i) {
-            const float s = float(i) / 6.0f;
-            p.push_back({r * (1.0f + 0.06f * std::sin(kPi * s)), 0.25f * r + (bodyL - 0.25f * r) * s});
-        }
-        for (int i = 1; i <= 12; ++i) {
-            const float a = 0.5f * kPi * float(i) / 12.0f;
-            p.push_back({i == 12 ? 0.0f : r * std::pow(std::cos(a), 0.8f), bodyL + noseL * std::sin(a)});
-        }
+        std::vector<vec2> p{{0.0f, 0.0f}, {0.6f * r, 0.0f}, {0.8f * r, 0.07f * hgt}, {0.94f * r, 0.18f * hgt}, {r, 0.32f * hgt}, {0.985f * r, 0.45f * hgt}};
+        ogive(p, 0.985f * r, 0.45f * hgt, 0.55f * hgt, 16);
+        p[p.size() - 2].x = std::max(p[p.size() - 2].x, 0.04f * r);  // a rounded-off tip
         b.lathe(p, 40, glm::mat4(1.0f), 45.0f);
         b.part("fins");
-        const float root = 0.75f * bodyL, sp = 0.45f * span * r;
-        std::vector<vec2> o{{r - 0.004f, 0.1f * bodyL + root}, {r - 0.004f, 0.1f * bodyL}};
-        // A rounded fin: from the root's foot out and down to a blunt tip, then back up in an arc.
-        const vec2 foot(r + sp, -0.35f * r);
-        for (int i = 0; i <= 10; ++i) {
-            const float a = -0.5f * kPi + kPi * 0.75f * float(i) / 10.0f;
-            o.push_back(foot + vec2(0.28f * r * std::cos(a) + 0.0f, 0.28f * r * (std::sin(a) + 1.0f)));
-        }
+        const float tipX = r * (1.0f + 0.55f * span), tipY = -0.22f * r;
+        std::vector<vec2> o{{0.55f * r, 0.52f * hgt}, {0.55f * r, 0.1f * hgt}};
+        for (const vec2& q : std::vector<vec2>{{0.9f * r, 0.06f * hgt}, {tipX - 0.1f * r, 0.0f}, {tipX, tipY}, {tipX + 0.04f * r, tipY + 0.3f * r}})
+            o.push_back(q);
+        const std::vector<vec3> lead = bezier({tipX + 0.04f * r, tipY + 0.3f * r, 0.0f}, {tipX - 0.05f * r, 0.3f * hgt, 0.0f}, {0.95f * r, 0.45f * hgt, 0.0f},
+                                              {0.6f * r, 0.52f * hgt, 0.0f}, 8);
+        for (std::size_t i = 1; i + 1 < lead.size(); ++i) o.push_back({lead[i].x, lead[i].y});
         o = ccw(o);
         // No fin straight under the porthole (on +z).
         const float offset = 0.5f * kPi + (finCount % 2 == 0 ? kPi / float(finCount) : 0.0f);
-        for (int i = 0; i < finCount; ++i) b.prism(o, -0.05f * r, 0.05f * r, rotationY(2.0f * kPi * float(i) / float(finCount) + offset));
-        // Porthole: a ring with its window, on the front.
-        const float py = 0.62f * bodyL, pr = 0.3f * r;
-        b.torus({0.0f, 0.0f, 0.0f}, pr, 0.06f * r, 32, 10, translation({0.0f, py, 0.985f * r}) * rotationX(0.5f * kPi));
-        b.ellipsoid({0.0f, py, 0.97f * r}, {pr, pr, 0.07f * r}, 24);
-        b.frustum({0.0f, -0.22f * r, 0.0f}, 0.5f * r, 0.35f * r, 0.25f * r, 24);
+        for (int i = 0; i < finCount; ++i) b.prism(o, -0.045f * r, 0.045f * r, rotationY(2.0f * kPi * float(i) / float(finCount) + offset));
+        const float py = 0.55f * hgt, pr = 0.3f * r;
+        b.torus({0.0f, 0.0f, 0.0f}, pr, 0.06f * r, 32, 10, translation({0.0f, py, 0.975f * r}) * rotationX(0.5f * kPi));
+        b.ellipsoid({0.0f, py, 0.96f * r}, {pr, pr, 0.07f * r}, 24);
+        b.frustum({0.0f, -0.12f * r, 0.0f}, 0.45f * r, 0.38f * r, 0.2f * r, 24);
         return;
     }
     const float r = radius;
