@@ -35,9 +35,11 @@ std::vector<vec2> ccw(std::vector<vec2> poly) {
 }
 
 // The outline starting at its k-th point. prism() unrolls its side walls into a strip of quads
-// that share no vertices; when a seam's running length equals the cap's width or height (a
-// rectangle's first edge), a texel centre can land exactly on it at the atlas density that cap
-// sets, and two quads claim it. Starting mid-way avoids that.
+// that share no vertices; when a seam's running length is a simple multiple of a side of the
+// chart that limits the atlas density (the prism's own cap: a rectangle's first edge is its
+// width; or a 2.6r fin root against a 1.4r disc), the seam lands exactly on a texel centre and
+// both quads claim it. Outlines therefore start with a slanted or curved edge, whose length is
+// no simple multiple of anything, so every seam after it is offset by it.
 std::vector<vec2> startAt(std::vector<vec2> poly, std::size_t k) {
     std::rotate(poly.begin(), poly.begin() + std::ptrdiff_t(k % poly.size()), poly.end());
     return poly;
@@ -61,15 +63,18 @@ glm::mat4 sideView(const vec3& offset = vec3(0.0f)) {
     return m;
 }
 
-// Maps (x, y, z) to world (y, x, z) + offset: a comb built along y turned to run along x (a
-// mirror; the builder keeps faces outward).
-glm::mat4 swapXY(const vec3& offset) {
-    glm::mat4 m(0.0f);
-    m[0] = glm::vec4(0, 1, 0, 0);
-    m[1] = glm::vec4(1, 0, 0, 0);
-    m[2] = glm::vec4(0, 0, 1, 0);
-    m[3] = glm::vec4(offset, 1);
-    return m;
+// An ellipsoid whose UV chart is measured in its own metres. (AssetBuilder::ellipsoid() scales a
+// unit sphere, so its chart is 2pi x pi "metres" whatever the radii: a 5 cm knob then claims as
+// much of the atlas as a 6 m wall and starves every other part of texels.)
+void ellipsoid(AssetBuilder& b, const vec3& centre, const vec3& radii, int segments) {
+    const int rings = std::max(3, segments / 2);
+    std::vector<vec2> profile{{0.0f, -radii.y}};
+    for (int i = 1; i < rings; ++i) {
+        const float a = -0.5f * kPi + kPi * float(i) / float(rings);
+        profile.push_back({radii.x * std::cos(a), radii.y * std::sin(a)});
+    }
+    profile.push_back({0.0f, radii.y});
+    b.lathe(profile, segments, translation(centre) * scaling({1.0f, 1.0f, radii.z / radii.x}), 80.0f);
 }
 
 // Points of a cubic Bezier curve (tube paths for arms, handles).
@@ -314,7 +319,7 @@ void potion(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         b.lathe(sharpened(p), 4 * facets, glm::mat4(1.0f), 5.0f);
         polygonPlan(b, facets);
     } else {
-        const float r = radius * 0.55f, hv = r * vialH * 1.6f;
+        const float r = radius * 0.45f, hv = r * vialH * 1.9f;
         rn = std::max(0.006f, 0.62f * r);
         top = hv + 0.5f * rn;
         const std::vector<vec2> p{{0.0f, 0.0f}, {0.8f * r, 0.0f},  {0.97f * r, 0.06f * r}, {r, 0.2f * r},    {r, hv - 0.8f * r}, {0.93f * r, hv - 0.45f * r},
@@ -328,7 +333,7 @@ void potion(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     const float r0 = (style == 1 ? 0.74f : 0.88f) * rn, r1 = (style == 1 ? 0.8f : 1.12f) * rn;
     std::vector<vec2> s{{0.0f, top - sIn}, {r0, top - sIn}, {r1, top + sh - sIn - 0.15f * rn}, {0.85f * r1, top + sh - sIn}, {0.0f, top + sh - sIn}};
     b.lathe(s, 24, glm::mat4(1.0f), 40.0f);
-    if (style == 1) b.ellipsoid({0.0f, top + sh - sIn + 0.9f * rn, 0.0f}, vec3(1.15f * rn), 16);
+    if (style == 1) ellipsoid(b, {0.0f, top + sh - sIn + 0.9f * rn, 0.0f}, vec3(1.15f * rn), 16);
 }
 
 // --- Lantern ----------------------------------------------------------------------------------
@@ -472,7 +477,7 @@ void hangingLamp(AssetBuilder& b, const vec3& top, float rb) {
     b.lathe({{0.0f, yb}, {rb, yb}, {0.95f * rb, yb + 0.2f * rb}, {0.5f * rb, yb + 0.6f * rb}, {0.2f * rb, yb + 0.9f * rb}, {0.0f, yb + rb}}, 32,
             translation({top.x, 0.0f, top.z}), 50.0f);
     b.part("shade");
-    b.ellipsoid({top.x, yb, top.z}, {0.8f * rb, 0.7f * rb, 0.8f * rb}, 24);
+    ellipsoid(b, {top.x, yb, top.z}, {0.8f * rb, 0.7f * rb, 0.8f * rb}, 24);
 }
 
 // Styles: 0 single curved arm with a flat head, 1 two curved arms with hanging lamps,
@@ -504,12 +509,12 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const float l = armL * 1.3f;
         const std::vector<vec3> arm = bezier({0.0f, h - 0.4f, 0.0f}, {0.0f, h + 0.25f, 0.0f}, {0.35f * l, h + 0.45f, 0.0f}, {l, h + 0.42f, 0.0f}, 16);
         b.tube(arm, {0.045f}, 12);
-        b.ellipsoid({0.0f, h, 0.0f}, vec3(rt * 1.2f), 16);
+        ellipsoid(b, {0.0f, h, 0.0f}, vec3(rt * 1.2f), 16);
         b.part("housing");
         const vec3 c(l + 0.22f * head, h + 0.4f, 0.0f);
-        b.ellipsoid(c, {0.38f * head, 0.1f * head, 0.17f * head}, 32);
+        ellipsoid(b, c, {0.38f * head, 0.1f * head, 0.17f * head}, 32);
         b.part("shade");
-        b.ellipsoid(c - vec3(0.0f, 0.045f * head, 0.0f), {0.3f * head, 0.07f * head, 0.13f * head}, 32);
+        ellipsoid(b, c - vec3(0.0f, 0.045f * head, 0.0f), {0.3f * head, 0.07f * head, 0.13f * head}, 32);
         return;
     }
     if (style == 1) {
@@ -524,7 +529,7 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
             b.part("arms");
         }
         // A finial on the pole's top.
-        b.ellipsoid({0.0f, h + 0.02f, 0.0f}, vec3(rt * 1.5f), 16);
+        ellipsoid(b, {0.0f, h + 0.02f, 0.0f}, vec3(rt * 1.5f), 16);
         b.frustum({0.0f, h + 0.02f + rt, 0.0f}, 0.4f * rt, 0.0f, 0.2f, 12);
         return;
     }
@@ -536,7 +541,7 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     squareFrustum(b, {0.0f, y0 + lh - 0.005f, 0.0f}, hw1 + 0.06f, 0.15f * hw1, 0.22f * head);
     polygonPlan(b, 4);
     b.cylinder({0.0f, h - 0.15f, 0.0f}, rt * 1.5f, 0.22f, 20);
-    b.ellipsoid({0.0f, y0 + lh + 0.22f * head + 0.03f, 0.0f}, vec3(0.04f * head), 16);
+    ellipsoid(b, {0.0f, y0 + lh + 0.22f * head + 0.03f, 0.0f}, vec3(0.04f * head), 16);
     for (int i = 0; i < 4; ++i) {
         const float a = kPi / 4.0f + 0.5f * kPi * float(i), k2 = std::sqrt(2.0f);
         b.tube({{k2 * hw0 * std::cos(a), y0 + 0.02f, k2 * hw0 * std::sin(a)}, {k2 * hw1 * std::cos(a), y0 + lh, k2 * hw1 * std::sin(a)}}, {0.012f}, 8);
@@ -548,20 +553,6 @@ void streetlight(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
 
 // --- Fence ------------------------------------------------------------------------------------
 
-// A comb: a strip from x0 to x1 (y in [0, base]) with `teeth` bars of width bw rising to `top`
-// at the given centres: one simple polygon for a whole row of mesh wires.
-std::vector<vec2> comb(float x0, float x1, float base, float top, const std::vector<float>& centres, float bw) {
-    std::vector<vec2> out{{x0, 0.0f}, {x1, 0.0f}, {x1, base}};
-    for (auto it = centres.rbegin(); it != centres.rend(); ++it) {
-        out.push_back({*it + 0.5f * bw, base});
-        out.push_back({*it + 0.5f * bw, top});
-        out.push_back({*it - 0.5f * bw, top});
-        out.push_back({*it - 0.5f * bw, base});
-    }
-    out.push_back({x0, base});
-    return out;
-}
-
 // Styles: 0 picket fence, 1 post-and-rail fence of round logs, 2 welded wire mesh panels.
 void fence(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     const float bay = k.range("bay-length", 1.4f, 2.4f), h = k.range("height", 0.8f, 1.5f);
@@ -569,7 +560,7 @@ void fence(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     const float ps = k.range("post-size", 0.07f, 0.12f), pw = k.range("picket-width", 0.06f, 0.09f);
     const float gap = k.range("gap", 0.035f, 0.06f);
     const int rails = k.count("rails", 2, 3);
-    const float mesh = k.range("mesh", 0.06f, 0.11f);
+    const float mesh = k.range("mesh", 0.08f, 0.14f);
     notes.sizeWord = extremeWord(k.position("height"), "low", "tall");
     ShapeRng& rng = k.rng();
 
@@ -586,9 +577,10 @@ void fence(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
             b.roundedBox({x, h + 0.08f + 0.01f, railZ}, {ps + 0.025f, 0.025f, ps + 0.025f}, 0.005f);
         }
         b.part("rails");
-        for (const float y : {0.22f * h, 0.75f * h}) b.box({0.0f, y, railZ}, {total, railH, rt});
         for (int i = 0; i < bays; ++i) {
             const float x0 = postX[std::size_t(i)], x1 = postX[std::size_t(i) + 1];
+            // Rails per bay, the ends lapping inside the posts.
+            for (const float y : {0.22f * h, 0.75f * h}) b.box({0.5f * (x0 + x1), y, railZ}, {x1 - x0 + 0.02f, railH, rt});
             // Pickets with pointed tops, centred in the bay.
             const float inner = (x1 - x0) - ps - 0.02f;
             const int n = std::max(1, int(std::floor((inner + gap) / (pw + gap))));
@@ -596,8 +588,13 @@ void fence(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
             for (int j = 0; j < n; ++j) {
                 const float cx = 0.5f * (x0 + x1) - 0.5f * used + 0.5f * pw + float(j) * (pw + gap);
                 const float top = h + 0.02f * (rng.uniform01() - 0.5f);
-                const std::vector<vec2> pk{{cx - 0.5f * pw, 0.05f}, {cx + 0.5f * pw, 0.05f}, {cx + 0.5f * pw, top - 0.6f * pw}, {cx, top}, {cx - 0.5f * pw, top - 0.6f * pw}};
-                b.prism(startAt(pk, 3), -0.5f * pt, 0.5f * pt);
+                // The board as a four-sided tube (one compact chart round it, where a prism of the
+                // whole outline would unroll into a strip twice its height long), its point a
+                // small prism lapping over its top.
+                const float shoulder = top - 0.6f * pw, r = pw / std::sqrt(2.0f);
+                b.tube({{0.0f, 0.05f, 0.0f}, {0.0f, shoulder - 0.004f, 0.0f}}, {r}, 4, translation({cx, 0.0f, 0.0f}) * scaling({1.0f, 1.0f, pt / pw}) * rotationY(0.25f * kPi));
+                const std::vector<vec2> tip{{cx, top}, {cx - 0.5f * pw, shoulder}, {cx - 0.5f * pw, shoulder - 0.02f}, {cx + 0.5f * pw, shoulder - 0.02f}, {cx + 0.5f * pw, shoulder}};
+                b.prism(tip, -0.5f * pt, 0.5f * pt);
             }
         }
         return;
@@ -621,31 +618,48 @@ void fence(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         }
         return;
     }
-    // Wire mesh: round posts, a tube frame per bay, and the welded wires as two combs.
-    const float pr = 0.4f * ps, fr = 0.018f, bw = 0.0045f;
+    // Wire mesh: round posts, a tube frame per bay, welded wires (the horizontals just in front).
+    // One tube per wire: a single outline for a whole row (a comb) would unroll into one strip
+    // tens of metres long that the atlas can only fit at a few texels per metre.
+    const float pr = 0.4f * ps, fr = 0.018f, wr = 0.0025f;
+    // Long horizontals are laid as pieces joined at a vertical wire, so no chart is a whole bay long.
+    auto horizontal = [&](const std::vector<float>& joints, float y, float z, float r, int segs) {
+        for (std::size_t j = 0; j + 1 < joints.size(); ++j)
+            b.tube({{joints[j] - (j > 0 ? 0.001f : 0.0f), y, z}, {joints[j + 1] + (j + 2 < joints.size() ? 0.001f : 0.0f), y, z}}, {r}, segs);
+    };
     b.part("posts");
     for (const float x : postX) {
         b.tube({{x, 0.0f, 0.0f}, {x, h + 0.06f, 0.0f}}, {pr}, 16);
-        b.ellipsoid({x, h + 0.06f, 0.0f}, {pr * 1.08f, pr * 0.7f, pr * 1.08f}, 16);
+        ellipsoid(b, {x, h + 0.06f, 0.0f}, {pr * 1.08f, pr * 0.7f, pr * 1.08f}, 16);
     }
     b.part("rails");
     for (int i = 0; i < bays; ++i) {
         const float x0 = postX[std::size_t(i)] + pr + 0.025f, x1 = postX[std::size_t(i) + 1] - pr - 0.025f;
         const float y0 = 0.06f, y1 = h - 0.02f;
-        b.tube({{x0, y0, 0.0f}, {x1, y0, 0.0f}}, {fr}, 10);
-        b.tube({{x0 - fr * 0.9f, y1, 0.0f}, {x1 + fr * 0.9f, y1, 0.0f}}, {fr}, 10);
+        const int nv = std::max(2, int((x1 - x0) / mesh)), nh = std::max(2, int((y1 - y0) / (2.0f * mesh)));
+        const int pieces = std::max(1, int(std::ceil((x1 - x0) / 0.7f)));
+        std::vector<float> joints{x0};
+        for (int j = 1; j < pieces; ++j) joints.push_back(x0 + (x1 - x0) * float(j * nv / pieces) / float(nv));
+        joints.push_back(x1);
+        horizontal(joints, y0, 0.0f, fr, 10);
+        joints.front() -= 0.9f * fr;
+        joints.back() += 0.9f * fr;
+        horizontal(joints, y1, 0.0f, fr, 10);
+        joints.front() += 0.9f * fr;
+        joints.back() -= 0.9f * fr;
         b.tube({{x0, y0 - fr * 0.9f, 0.0f}, {x0, y1, 0.0f}}, {fr}, 10);
         b.tube({{x1, y0 - fr * 0.9f, 0.0f}, {x1, y1, 0.0f}}, {fr}, 10);
         // Clamps to the posts.
         for (const float y : {y0 + 0.1f, y1 - 0.1f})
             for (const float x : {x0 - 0.5f * (pr + 0.025f), x1 + 0.5f * (pr + 0.025f)}) b.box({x, y, 0.0f}, {pr + 0.05f, 0.03f, 0.012f});
-        const int nv = std::max(2, int((x1 - x0) / mesh)), nh = std::max(2, int((y1 - y0) / mesh));
-        std::vector<float> vx, hy;
-        for (int j = 1; j < nv; ++j) vx.push_back(x0 + (x1 - x0) * float(j) / float(nv));
-        for (int j = 1; j < nh; ++j) hy.push_back(y0 + (y1 - y0) * float(j) / float(nh));
-        b.prism(startAt(comb(x0 - 0.01f, x1 + 0.01f, 0.008f, y1 - y0, vx, bw), 4), -0.5f * bw, 0.5f * bw, translation({0.0f, y0 - 0.004f, 0.0f}));
-        // The horizontal wires: a comb built along y and turned so its teeth run along +x.
-        b.prism(startAt(comb(y0 - 0.01f, y1 + 0.01f, 0.008f, x1 - x0, hy, bw), 4), 0.4f * bw, 1.4f * bw, swapXY({x0 - 0.004f, 0.0f, 0.0f}));
+        for (int j = 1; j < nv; ++j) {
+            const float x = x0 + (x1 - x0) * float(j) / float(nv);
+            b.tube({{x, y0, 0.0f}, {x, y1, 0.0f}}, {wr}, 6);
+        }
+        for (int j = 1; j < nh; ++j) {
+            const float y = y0 + (y1 - y0) * float(j) / float(nh);
+            horizontal(joints, y, 0.004f, wr, 6);
+        }
     }
 }
 
@@ -742,7 +756,7 @@ void tyre(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         return;
     }
     if (style == 1) {
-        const float ro = 0.5f * (dia + 0.06f), wt = 0.032f + 0.04f * (widthR - 0.28f) / 0.1f, ri = ro - 0.85f * wt;
+        const float ro = 0.5f * (dia + 0.06f), wt = 0.026f + 0.025f * (widthR - 0.28f) / 0.1f, ri = ro - 0.85f * wt;
         b.lathe(tyreSection(ro, ri, wt, 0.7f * wt, 0, 0.0f), 64, up, 35.0f);
         b.part("rim");
         const float rr = ri - 0.02f, rw = 0.6f * wt;
@@ -773,7 +787,9 @@ void tyre(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
             const float th = 2.0f * kPi * (float(i) + (side > 0 ? 0.5f : 0.0f)) / float(lugs);
             // Outline in (axial, tangential): a bar running from the centre line out to the
             // shoulder, swept back along the rotation so the pair forms a chevron.
-            std::vector<vec2> o{{side * a0, -0.5f * lw}, {side * a1, (a1 - a0) * slope - 0.5f * lw}, {side * a1, (a1 - a0) * slope + 0.5f * lw}, {side * a0, 0.5f * lw}};
+            // (Tapering outwards, as real lugs do; a parallelogram's seams would also fall at
+            // half its perimeter, on a texel centre whenever the lug's strip sets the density.)
+            std::vector<vec2> o{{side * a0, -0.5f * lw}, {side * a1, (a1 - a0) * slope - 0.36f * lw}, {side * a1, (a1 - a0) * slope + 0.36f * lw}, {side * a0, 0.5f * lw}};
             const vec3 radial(std::cos(th), 0.0f, std::sin(th)), tangent(-std::sin(th), 0.0f, std::cos(th));
             glm::mat4 frame(1.0f);
             frame[0] = glm::vec4(0, 1, 0, 0);
@@ -839,12 +855,13 @@ void birdhouse(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     }
     b.box({0.0f, 0.5f * t + 0.001f, 0.0f}, {w - 2.0f * t + 0.002f, t, d - 2.0f * t + 0.002f});
     if (style == 2) {
+        b.part("perch");
         const float py = holeY - holeR - 0.022f;
         b.tube({{0.0f, py, 0.5f * d - 0.5f * t}, {0.0f, py, 0.5f * d + perchL}}, {0.0045f}, 12);
         b.roundedBox({0.0f, 0.5f * t + 0.001f, 0.5f * d + 0.5f * perchL - 0.002f}, {w, t, perchL + 0.02f}, 0.002f);
     }
     b.part("roof");
-    const float rt = std::max(0.008f, 0.8f * t);
+    const float rt = gable ? std::max(0.008f, 0.8f * t) : std::max(0.012f, 1.1f * t);
     if (gable) {
         const float len = std::sqrt(0.25f * w * w + ridge * ridge);
         for (const float s : {-1.0f, 1.0f}) {
@@ -860,7 +877,7 @@ void birdhouse(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const float len = d / std::cos(slant), front = 1.6f * overhang, back = 0.6f * overhang;
         const vec3 c = vec3(0.0f, 0.5f * (hf + hb), 0.0f) + vec3(0.0f, std::cos(slant), -std::sin(slant)) * (0.5f * rt - 0.001f) +
                        vec3(0.0f, std::sin(slant), std::cos(slant)) * (0.5f * (front - back));
-        b.roundedBox({0.0f, 0.0f, 0.0f}, {w + 2.0f * overhang, rt, len + front + back}, 0.002f, translation(c) * rotationX(-slant));
+        b.roundedBox({0.0f, 0.0f, 0.0f}, {w + 1.2f * overhang, rt, len + front + back}, 0.003f, translation(c) * rotationX(-slant));
     }
 }
 
@@ -1025,13 +1042,15 @@ void boat(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     b.tube({{mx, s.keel(mu) + 0.01f, 0.0f}, {mx, mastH, 0.0f}}, {0.04f, 0.028f}, 12);
     b.tube({{mx + 0.02f, boomY, 0.0f}, {boomEnd, boomY, 0.0f}}, {0.03f, 0.025f}, 10);
     const float rudderX = -0.5f * s.length - 0.01f;
-    b.prism(ccw({{rudderX, s.rim(0.0f) + 0.05f}, {rudderX - 0.06f, s.rim(0.0f) + 0.05f}, {rudderX - 0.12f, std::max(0.03f, s.keel(0.0f) - 0.1f)},
-                 {rudderX - 0.02f, std::max(0.02f, s.keel(0.0f) - 0.12f)}}),
+    b.prism(startAt(ccw({{rudderX, s.rim(0.0f) + 0.05f}, {rudderX - 0.06f, s.rim(0.0f) + 0.05f}, {rudderX - 0.12f, std::max(0.03f, s.keel(0.0f) - 0.1f)},
+                 {rudderX - 0.02f, std::max(0.02f, s.keel(0.0f) - 0.12f)}}), 1),
             -0.012f, 0.012f);
     b.tube({{rudderX - 0.03f, s.rim(0.0f) + 0.03f, 0.0f}, {rudderX + 0.7f, s.rim(0.0f) + 0.08f, 0.0f}}, {0.018f}, 8);
     b.part("sail");
     const float luff = (mastH - boomY - 0.15f) * sailK;
-    b.prism(startAt(ccw({{mx - 0.03f, boomY + 0.03f}, {boomEnd + 0.1f, boomY + 0.03f}, {mx - 0.03f, boomY + 0.03f + luff}}), 1), -0.003f, 0.003f);
+    // Head, clew, tack (counter-clockwise): the first seam is the leech, not the foot, whose
+    // length is the cap's own width.
+    b.prism({{mx - 0.03f, boomY + 0.03f + luff}, {boomEnd + 0.1f, boomY + 0.03f}, {mx - 0.03f, boomY + 0.03f}}, -0.003f, 0.003f);
 }
 
 // --- Rocket -----------------------------------------------------------------------------------
@@ -1048,8 +1067,9 @@ void ogive(std::vector<vec2>& p, float r, float y0, float len, int n) {
 
 // `count` fins around the body, each a thin swept trapezoid whose root sits in the body.
 // The tip chord runs from `drop` below the root's foot (a swept fin reaches below the body).
+// Counter-clockwise from the leading edge's top (see startAt).
 void fins(AssetBuilder& b, int count, float r, float rootY, float root, float span, float tip, float drop, float thick) {
-    const std::vector<vec2> o = ccw({{r - 0.003f, rootY + root}, {r - 0.003f, rootY}, {r + span, rootY - drop}, {r + span, rootY - drop + tip}});
+    const std::vector<vec2> o{{r + span, rootY - drop + tip}, {r - 0.003f, rootY + root}, {r - 0.003f, rootY}, {r + span, rootY - drop}};
     for (int i = 0; i < count; ++i) b.prism(o, -0.5f * thick, 0.5f * thick, rotationY(2.0f * kPi * float(i) / float(count)));
 }
 
@@ -1078,12 +1098,13 @@ void rocket(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
                                               {0.6f * r, 0.52f * hgt, 0.0f}, 8);
         for (std::size_t i = 1; i + 1 < lead.size(); ++i) o.push_back({lead[i].x, lead[i].y});
         o = ccw(o);
+        o = startAt(o, o.size() - 3);  // on the curved leading edge
         // No fin straight under the porthole (on +z).
         const float offset = 0.5f * kPi + (finCount % 2 == 0 ? kPi / float(finCount) : 0.0f);
         for (int i = 0; i < finCount; ++i) b.prism(o, -0.045f * r, 0.045f * r, rotationY(2.0f * kPi * float(i) / float(finCount) + offset));
         const float py = 0.55f * hgt, pr = 0.3f * r;
         b.torus({0.0f, 0.0f, 0.0f}, pr, 0.06f * r, 32, 10, translation({0.0f, py, 0.975f * r}) * rotationX(0.5f * kPi));
-        b.ellipsoid({0.0f, py, 0.96f * r}, {pr, pr, 0.07f * r}, 24);
+        ellipsoid(b, {0.0f, py, 0.96f * r}, {pr, pr, 0.07f * r}, 24);
         b.frustum({0.0f, -0.12f * r, 0.0f}, 0.45f * r, 0.38f * r, 0.2f * r, 24);
         return;
     }
@@ -1111,7 +1132,7 @@ void rocket(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     b.part("fins");
     const float thick = std::max(0.003f, 0.07f * r);
     fins(b, finCount, r, 0.02f * lengthR * r, 2.6f * r, span * r, 1.2f * r, 0.5f * r + sweep * r, thick);
-    if (style == 1) fins(b, finCount, 0.78f * r, joints[0].first + 0.75f * r, 1.4f * r, 0.5f * span * r, 0.6f * r, 0.3f * r, thick * 0.8f);
+    if (style == 1) fins(b, finCount, 0.78f * r, joints[0].first + 0.75f * r, 1.45f * r, 0.5f * span * r, 0.6f * r, 0.3f * r, thick * 0.8f);
     for (const auto& [y, rr] : joints) b.torus({0.0f, y, 0.0f}, rr + 0.002f, std::max(0.002f, 0.05f * r), 32, 8);
     b.lathe({{0.0f, -0.45f * r}, {0.7f * r, -0.45f * r}, {0.55f * r, -0.2f * r}, {0.45f * r, 0.02f}, {0.0f, 0.02f}}, 24, glm::mat4(1.0f), 30.0f);
 }
@@ -1180,7 +1201,7 @@ void addProps(std::vector<CategoryDef>& out) {
     out.push_back({{"birdhouse",
                     "prop",
                     {{"gable", "with a pitched gable top"}, {"flat", "with a flat slanted top"}, {"perch", "with a round entrance and a perch"}},
-                    {{"body", 0}, {"roof", 1}},
+                    {{"body", 0}, {"perch", 0}, {"roof", 1}},
                     {{"body", false, {MK::Wood, MK::Painted}}, {"roof", false, {MK::Wood, MK::Painted, MK::Metal, MK::Rusty}}},
                     0.14f, 0.5f,
                     {{"height", "make the birdhouse taller", "make the birdhouse shorter"}, {"overhang", "make the roof overhang more", "make the roof overhang less"}}},
