@@ -377,14 +377,17 @@ void AssetBuilder::frustum(const glm::vec3& base, float r0, float r1, float heig
 
 void AssetBuilder::ellipsoid(const glm::vec3& centre, const glm::vec3& radii, int segments, const glm::mat4& xf) {
     const int rings = std::max(3, segments / 2);
+    // The profile carries the real radii (the larger horizontal one), so the UV chart is in the
+    // surface's own metres; only the x/z ratio is left to a scaling.
+    const float r = std::max(radii.x, radii.z);
     std::vector<glm::vec2> profile;
-    profile.push_back({0.0f, -1.0f});
+    profile.push_back({0.0f, -radii.y});
     for (int i = 1; i < rings; ++i) {
         const double phi = -std::numbers::pi / 2 + std::numbers::pi * double(i) / double(rings);
-        profile.push_back({float(std::cos(phi)), float(std::sin(phi))});
+        profile.push_back({r * float(std::cos(phi)), radii.y * float(std::sin(phi))});
     }
-    profile.push_back({0.0f, 1.0f});
-    lathe(profile, segments, xf * translation(centre) * scaling(radii), 80.0f);
+    profile.push_back({0.0f, radii.y});
+    lathe(profile, segments, xf * translation(centre) * scaling({radii.x / r, 1.0f, radii.z / r}), 80.0f);
 }
 
 void AssetBuilder::torus(const glm::vec3& centre, float majorR, float minorR, int segments, int tubeSegments, const glm::mat4& xf) {

@@ -59,7 +59,7 @@ std::vector<EditPair> possibleEdits(const AssetParams& p) {
     std::vector<EditPair> out;
     for (std::size_t g = 0; g < c.groups.size(); ++g) {
         const MaterialSpec m = p.materials[g];
-        for (const int colour : materialInfo(m.kind).colours) {
+        for (const int colour : groupColours(c.groups[g], m.kind)) {
             if (colour == m.colour) continue;
             EditPair e{EditKind::Recolour, p, p, "make " + target(c, int(g)) + " " + palette()[std::size_t(colour)].name, int(g), {}};
             e.after.materials[g].colour = colour;
@@ -69,6 +69,8 @@ std::vector<EditPair> possibleEdits(const AssetParams& p) {
             if (k == m.kind) continue;
             EditPair e{EditKind::Material, p, p, {}, int(g), {}};
             e.after.materials[g] = withKind(m, k);
+            const auto allowed = groupColours(c.groups[g], k);
+            if (std::find(allowed.begin(), allowed.end(), e.after.materials[g].colour) == allowed.end()) e.after.materials[g].colour = allowed.front();
             e.instruction = "make " + target(c, int(g)) + " " + materialWords(e.after.materials[g]);
             out.push_back(std::move(e));
         }
@@ -112,7 +114,10 @@ std::vector<EditPair> possibleEdits(const AssetParams& p) {
         for (std::size_t g = 0; g < tc.groups.size(); ++g) {
             const MaterialSpec& src = p.materials[std::min(g, p.materials.size() - 1)];
             const auto& allowed = tc.groups[g].materials;
-            if (std::find(allowed.begin(), allowed.end(), src.kind) != allowed.end()) e.after.materials[g] = src;
+            const auto colours = groupColours(tc.groups[g], src.kind);
+            if (std::find(allowed.begin(), allowed.end(), src.kind) != allowed.end() &&
+                std::find(colours.begin(), colours.end(), src.colour) != colours.end())
+                e.after.materials[g] = src;
         }
         out.push_back(std::move(e));
     }

@@ -170,6 +170,30 @@ SurfacePoint leather(const glm::vec3& base, const MaterialFrame& f, const glm::v
     return s;
 }
 
+SurfacePoint rubber(const glm::vec3& base, const MaterialFrame& f, const glm::vec3& p) {
+    const float n = fbm(p * 40.0f, 2, f.seed + 61u);
+    SurfacePoint s;
+    s.albedo = base * (1.0f + 0.06f * n);
+    s.roughness = 0.88f + 0.05f * n;
+    s.metallic = 0.0f;
+    s.height = 0.00005f * n;
+    return s;
+}
+
+SurfacePoint paper(const glm::vec3& base, const MaterialFrame& f, const glm::vec3& p) {
+    // Fibres: fine noise stretched along the part's axis.
+    float along;
+    glm::vec3 across;
+    axial(f, p, along, across);
+    const float fibre = gradientNoise(across * 300.0f + f.axis * (along * 60.0f), f.seed + 67u);
+    SurfacePoint s;
+    s.albedo = base * (0.96f + 0.05f * fibre);
+    s.roughness = 0.92f;
+    s.metallic = 0.0f;
+    s.height = 0.00003f * fibre;
+    return s;
+}
+
 } // namespace
 
 const std::vector<PaletteColour>& palette() {
@@ -195,6 +219,8 @@ const std::vector<MaterialInfo>& materials() {
         {MaterialKind::Fabric, "fabric", "fabric", {Red, Orange, Yellow, Green, Teal, Blue, Purple, Pink, Brown, Black, White, Gray}, 0.9f, 0.0f},
         {MaterialKind::Glass, "glass", "glass", {Green, Blue, Teal, Purple, White, Yellow}, 0.05f, 0.0f},
         {MaterialKind::Leather, "leather", "leather", {Brown, Black, Red, White}, 0.6f, 0.0f},
+        {MaterialKind::Rubber, "rubber", "rubber", {Black, Gray, Brown}, 0.9f, 0.0f},
+        {MaterialKind::Paper, "paper", "paper", {White, Yellow, Brown}, 0.92f, 0.0f},
     };
     return m;
 }
@@ -228,6 +254,8 @@ SurfacePoint evaluateMaterial(const MaterialSpec& m, const MaterialFrame& f, con
     case MaterialKind::Fabric: s = fabric(base, f, p); break;
     case MaterialKind::Glass: s = glass(base, f, p); break;
     case MaterialKind::Leather: s = leather(base, f, p); break;
+    case MaterialKind::Rubber: s = rubber(base, f, p); break;
+    case MaterialKind::Paper: s = paper(base, f, p); break;
     }
     s.albedo = glm::clamp(s.albedo, glm::vec3(0.0f), glm::vec3(1.0f));
     s.roughness = std::clamp(s.roughness, 0.02f, 1.0f);

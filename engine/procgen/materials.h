@@ -12,8 +12,8 @@
 
 namespace kiln::procgen {
 
-enum class MaterialKind : std::uint8_t { Wood, Metal, Painted, Rusty, Stone, Ceramic, Plastic, Fabric, Glass, Leather };
-inline constexpr int kMaterialKinds = 10;
+enum class MaterialKind : std::uint8_t { Wood, Metal, Painted, Rusty, Stone, Ceramic, Plastic, Fabric, Glass, Leather, Rubber, Paper };
+inline constexpr int kMaterialKinds = 12;
 
 // A named colour. `linear` is what textures are built from; srgb is the 8-bit display value.
 struct PaletteColour {

@@ -48,9 +48,10 @@ const CategoryInfo& checkParams(const AssetParams& p) {
         const auto& allowed = c.groups[g].materials;
         if (std::find(allowed.begin(), allowed.end(), m.kind) == allowed.end())
             throw Error("procgen: a " + c.name + "'s " + c.groups[g].noun + " cannot be " + materialInfo(m.kind).noun);
-        const auto& colours = materialInfo(m.kind).colours;
+        const auto colours = groupColours(c.groups[g], m.kind);
         if (std::find(colours.begin(), colours.end(), m.colour) == colours.end())
-            throw Error("procgen: " + materialInfo(m.kind).noun + " does not come in colour " + std::to_string(m.colour));
+            throw Error("procgen: a " + c.name + "'s " + c.groups[g].noun + " in " + materialInfo(m.kind).noun + " does not come in colour " +
+                        std::to_string(m.colour));
     }
     return c;
 }
@@ -142,6 +143,15 @@ std::uint32_t partSeed(std::uint64_t shapeSeed, std::size_t part) { return std::
 
 } // namespace
 
+std::vector<int> groupColours(const MaterialGroup& g, MaterialKind kind) {
+    const auto& all = materialInfo(kind).colours;
+    if (g.colours.empty()) return all;
+    std::vector<int> out;
+    for (const int c : all)
+        if (std::find(g.colours.begin(), g.colours.end(), c) != g.colours.end()) out.push_back(c);
+    return out.empty() ? all : out;
+}
+
 const std::vector<CategoryInfo>& categories() {
     static const std::vector<CategoryInfo> infos = [] {
         std::vector<CategoryInfo> v;
@@ -170,7 +180,7 @@ AssetParams randomParams(int category, std::uint64_t seed) {
     auto pick = [&](const MaterialGroup& g) {
         MaterialSpec m;
         m.kind = g.materials[std::size_t(rng.range(0, int(g.materials.size()) - 1))];
-        const auto& colours = materialInfo(m.kind).colours;
+        const auto colours = groupColours(g, m.kind);
         m.colour = colours[std::size_t(rng.range(0, int(colours.size()) - 1))];
         return m;
     };
@@ -179,7 +189,9 @@ AssetParams randomParams(int category, std::uint64_t seed) {
     const MaterialSpec first = pick(c.groups.front());
     const bool uniform = rng.chance(0.5f);
     for (const auto& g : c.groups) {
-        const bool allowed = std::find(g.materials.begin(), g.materials.end(), first.kind) != g.materials.end();
+        const auto colours = groupColours(g, first.kind);
+        const bool allowed = std::find(g.materials.begin(), g.materials.end(), first.kind) != g.materials.end() &&
+                             std::find(colours.begin(), colours.end(), first.colour) != colours.end();
         p.materials.push_back(uniform && allowed ? first : (p.materials.empty() ? first : pick(g)));
     }
     return p;

@@ -34,7 +34,11 @@ struct MaterialGroup {
     std::string noun;                       // caption noun: "seat", "legs", "frame"
     bool plural = false;                    // "legs" (black metal legs) vs "seat" (a dark wooden seat)
     std::vector<MaterialKind> materials;    // what it may be made of
+    std::vector<int> colours;               // palette indices it may have (empty: any its material comes in)
 };
+
+// The colours group `g` may have in material `kind`: the material's, narrowed by the group's.
+std::vector<int> groupColours(const MaterialGroup& g, MaterialKind kind);
 
 // A proportion an edit can change ("legs" longer or shorter).
 struct EditableKnob {

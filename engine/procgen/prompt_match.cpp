@@ -41,7 +41,7 @@ MaterialSpec resolve(const MaterialGroup& g, int colour, int kind, const Materia
     if (kind >= 0 && std::find(g.materials.begin(), g.materials.end(), MaterialKind(kind)) != g.materials.end()) m.kind = MaterialKind(kind);
     // Without a material word, a colour picks the first material of the group that comes in it.
     const auto has = [&](MaterialKind k, int c) {
-        const auto& cs = materialInfo(k).colours;
+        const auto cs = groupColours(g, k);
         return std::find(cs.begin(), cs.end(), c) != cs.end();
     };
     if (colour >= 0) {
@@ -53,7 +53,7 @@ MaterialSpec resolve(const MaterialGroup& g, int colour, int kind, const Materia
                 }
         if (has(m.kind, colour)) m.colour = colour;
     }
-    if (!has(m.kind, m.colour)) m.colour = materialInfo(m.kind).colours.front();
+    if (!has(m.kind, m.colour)) m.colour = groupColours(g, m.kind).front();
     return m;
 }
 
