@@ -129,3 +129,62 @@ ChamferResult chamferDistance(const core::Mesh& a, const core::Mesh& b, std::siz
 }
 
 } // namespace kiln::geometry
+
+namespace kiln::geometry {
+
+ChamferResult chamferPoints(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b) {
+    if (a.empty() || b.empty()) throw Error("Chamfer distance: an empty point set");
+    const PointIndex ia(a), ib(b);
+    ChamferResult r;
+    std::vector<double> all;
+    all.reserve(a.size() + b.size());
+    for (const auto& p : a) {
+        const double d = ib.nearestDistance(p);
+        r.meanAtoB += d;
+        all.push_back(d);
+    }
+    for (const auto& p : b) {
+        const double d = ia.nearestDistance(p);
+        r.meanBtoA += d;
+        all.push_back(d);
+    }
+    r.meanAtoB /= double(a.size());
+    r.meanBtoA /= double(b.size());
+    r.chamfer = 0.5 * (r.meanAtoB + r.meanBtoA);
+    std::sort(all.begin(), all.end());
+    r.p95 = all[std::min(all.size() - 1, std::size_t(0.95 * double(all.size())))];
+    r.hausdorff = all.back();
+    glm::vec3 lo(1e30f), hi(-1e30f);
+    for (const auto& p : b) {
+        lo = glm::min(lo, p);
+        hi = glm::max(hi, p);
+    }
+    r.diagonalB = glm::length(hi - lo);
+    return r;
+}
+
+double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, double tau) {
+    if (a.empty() || b.empty()) return 0.0;
+    const PointIndex ia(a), ib(b);
+    std::size_t pa = 0, rb = 0;
+    for (const auto& p : a) pa += ib.nearestDistance(p) <= tau;
+    for (const auto& p : b) rb += ia.nearestDistance(p) <= tau;
+    const double precision = double(pa) / double(a.size()), recall = double(rb) / double(b.size());
+    return precision + recall > 0.0 ? 2.0 * precision * recall / (precision + recall) : 0.0;
+}
+
+std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {
+    if (points.empty()) return points;
+    glm::vec3 lo(1e30f), hi(-1e30f);
+    for (const auto& p : points) {
+        lo = glm::min(lo, p);
+        hi = glm::max(hi, p);
+    }
+    const glm::vec3 size = hi - lo;
+    const float s = std::max({size.x, size.y, size.z, 1e-9f});
+    const glm::vec3 c = 0.5f * (lo + hi);
+    for (auto& p : points) p = (p - c) / s;
+    return points;
+}
+
+} // namespace kiln::geometry

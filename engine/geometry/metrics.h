@@ -42,3 +42,15 @@ struct ChamferResult {
 ChamferResult chamferDistance(const core::Mesh& a, const core::Mesh& b, std::size_t samplesPerMesh, std::uint64_t seed);
 
 } // namespace kiln::geometry
+
+namespace kiln::geometry {
+
+// The same measures on point sets already sampled (evaluation compares many shapes against many).
+ChamferResult chamferPoints(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b);
+// F-score at distance `tau` (Tatarchenko et al. 2019): harmonic mean of the fraction of A within
+// tau of B (precision) and of B within tau of A (recall).
+double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, double tau);
+// Points moved so their bounding box is centred at the origin with its largest side 1.
+std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
+
+} // namespace kiln::geometry

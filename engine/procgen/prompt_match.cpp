@@ -31,7 +31,11 @@ void readMaterial(const std::vector<std::string>& ws, std::size_t begin, std::si
         const int c = paletteIndex(ws[i]);
         if (c >= 0) colour = c;
         for (const auto& m : materials())
-            if (ws[i] == m.word || ws[i] == m.noun || (m.kind == MaterialKind::Wood && ws[i] == "wood")) kind = int(m.kind);
+            if (ws[i] == m.word || ws[i] == m.noun || (m.kind == MaterialKind::Wood && ws[i] == "wood")) {
+                // "rusty blue metal": the metal is the rusty kind, not plain metal.
+                if (m.kind == MaterialKind::Metal && kind == int(MaterialKind::Rusty)) continue;
+                kind = int(m.kind);
+            }
         if (ws[i] == "clear") colour = paletteIndex("white");
     }
 }
