@@ -593,6 +593,523 @@ void lamp(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Upholstered seating (sofa, armchair): a base box on legs, a back frame, arms and cushions.
+
+// An arm rolled over at the top: a padded box under a cylinder with rounded ends along z.
+void rolledArm(AssetBuilder& b, float x, float y0, float top, float width, float depth, float zc) {
+    const float rr = width * 0.62f;
+    b.roundedBox({x, 0.5f * (y0 + top - rr), zc}, {width, top - rr - y0 + rr * 0.6f, depth}, 0.03f);
+    roundedDisc(b, zc - depth * 0.5f - 0.01f, rr, depth + 0.02f, rr * 0.35f, kTurned, translation({x + (x > 0 ? 1.0f : -1.0f) * rr * 0.15f, top - rr, 0.0f}) * rotationX(kPi * 0.5f));
+}
+
+// A short leg under upholstery: 0 tapered round, 1 square block, 2 turned bun foot.
+void seatLeg(AssetBuilder& b, int kind, float x, float z, float top, float t) {
+    if (kind == 0) b.frustum({x, 0.0f, z}, t * 0.32f, t * 0.5f, top, 16);
+    else if (kind == 1) slab(b, {x, top * 0.5f, z}, {t, top, t}, t * 0.2f, 1);
+    else {
+        b.ellipsoid({x, top * 0.45f, z}, {t * 0.6f, top * 0.45f, t * 0.6f}, 16);
+        b.cylinder({x, top * 0.8f, z}, t * 0.35f, top * 0.25f, 12);
+    }
+}
+
+// Sofa. Styles: 0 two seats, 1 three seats, 2 corner (a chaise on the right), 3 rolled arms.
+void sofa(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float seatW = k.range("seat-width", 0.55f, 0.72f), depth = k.range("depth", 0.82f, 1.0f), seatH = k.range("seat-height", 0.4f, 0.46f);
+    const float backH = k.range("back-height", 0.32f, 0.48f), armW = k.range("arm-width", 0.12f, 0.24f), armH = k.range("arm-height", 0.14f, 0.24f);
+    const float legL = k.range("leg-length", 0.05f, 0.17f), cushT = k.range("cushion-thickness", 0.12f, 0.18f);
+    const float chaise = k.range("chaise-length", 0.55f, 0.8f), tilt = k.range("back-tilt", 0.08f, 0.2f);
+    notes.sizeWord = extremeWord(k.position("seat-width"), "small", "large");
+    const int seats = style == 1 || style == 3 ? 3 : 2;
+    const float chaiseW = style == 2 ? seatW * 1.2f : 0.0f;
+    const float inner = float(seats) * seatW + chaiseW;
+    const bool rightArm = style != 2;
+    const float x0 = -inner * 0.5f, x1 = inner * 0.5f;  // the seating area between the arms
+    const float backT = 0.14f + armW * 0.3f, baseTop = seatH - cushT, zBack = -depth * 0.5f, zFront = depth * 0.5f;
+    b.part("frame");
+    slab(b, {0.0f, 0.5f * (legL + baseTop), 0.5f * (zBack + backT * 0.5f + zFront)}, {inner + 0.02f, baseTop - legL, zFront - zBack - backT * 0.5f}, 0.03f, 0);
+    if (style == 2) {
+        const float cx = x1 - chaiseW * 0.5f;
+        slab(b, {cx, 0.5f * (legL + baseTop), zFront + chaise * 0.5f - 0.05f}, {chaiseW, baseTop - legL, chaise + 0.1f}, 0.03f, 0);
+    }
+    const float backTop = seatH + backH;
+    b.part("backrest");
+    b.roundedBox({0.0f, 0.5f * (legL + backTop), zBack + backT * 0.5f}, {inner + (rightArm ? 0.04f : 0.0f), backTop - legL, backT}, 0.04f);
+    b.part("arms");
+    const float armTop = seatH + armH;
+    for (float s : {-1.0f, 1.0f}) {
+        if (s > 0 && !rightArm) continue;
+        const float x = s * (inner * 0.5f + armW * 0.5f - 0.005f);
+        if (style == 3) rolledArm(b, x, legL, armTop + 0.05f, armW, depth, 0.0f);
+        else b.roundedBox({x, 0.5f * (legL + armTop), 0.0f}, {armW, armTop - legL, depth}, std::min(0.06f, armW * 0.35f));
+    }
+    b.part("cushions");
+    const float cr = cushT * 0.35f, seatD = zFront - zBack - backT + 0.01f, gap = 0.008f;
+    for (int i = 0; i < seats; ++i) {
+        const float cx = x0 + seatW * (float(i) + 0.5f);
+        b.roundedBox({cx, baseTop + cushT * 0.5f - 0.005f, zFront - seatD * 0.5f + 0.01f}, {seatW - gap, cushT, seatD}, cr);
+    }
+    // Back cushions lean against the frame; their bottoms sink into the seat cushions.
+    const float bcT = 0.14f + cushT * 0.2f, bcH = backH + cushT * 0.6f;
+    auto backCushion = [&](float cx, float w) {
+        const glm::vec3 c(cx, seatH - cushT * 0.3f + bcH * 0.5f, zBack + backT + bcT * 0.5f - 0.03f + std::sin(tilt) * bcH * 0.5f);
+        b.roundedBox({0, 0, 0}, {w - gap, bcH, bcT}, bcT * 0.4f, translation(c) * rotationX(-tilt));
+    };
+    for (int i = 0; i < seats; ++i) backCushion(x0 + seatW * (float(i) + 0.5f), seatW);
+    if (style == 2) {
+        const float cx = x1 - chaiseW * 0.5f;
+        const float len = chaise + seatD;
+        b.roundedBox({cx, baseTop + cushT * 0.5f - 0.005f, zFront + chaise - len * 0.5f}, {chaiseW - gap, cushT, len}, cr);
+        backCushion(cx, chaiseW);
+    }
+    b.part("legs");
+    const int legKind = style == 3 ? 2 : (style == 1 ? 1 : 0);
+    const float lt = 0.045f + legL * 0.15f, lx = inner * 0.5f + armW - lt * 0.8f, lz = depth * 0.5f - lt * 0.8f;
+    const float xl = -lx, xr = rightArm ? lx : x1 - lt * 0.8f;
+    for (float z : {-lz, lz}) {
+        seatLeg(b, legKind, xl, z, legL + 0.01f, lt);
+        seatLeg(b, legKind, xr, z, legL + 0.01f, lt);
+        if (inner > 1.9f) seatLeg(b, legKind, 0.0f, z, legL + 0.01f, lt);
+    }
+    if (style == 2) seatLeg(b, legKind, xr, zFront + chaise - lt * 0.8f, legL + 0.01f, lt);
+    if (style == 2) seatLeg(b, legKind, x1 - chaiseW + lt, zFront + chaise - lt * 0.8f, legL + 0.01f, lt);
+}
+
+// Armchair. Styles: 0 boxy club chair, 1 wingback, 2 mid-century on tapered splayed feet.
+void armchair(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float seatW = k.range("seat-width", 0.5f, 0.6f), depth = k.range("depth", 0.75f, 0.88f), seatH = k.range("seat-height", 0.4f, 0.46f);
+    const float backH = k.range("back-height", 0.3f, 0.45f), armW = k.range("arm-width", 0.1f, 0.2f), armH = k.range("arm-height", 0.16f, 0.24f);
+    const float legL = k.range("leg-length", 0.05f, 0.12f), cushT = k.range("cushion-thickness", 0.1f, 0.16f), tilt = k.range("back-tilt", 0.08f, 0.2f);
+    const float wing = k.range("wing-size", 0.0f, 1.0f);
+    notes.sizeWord = extremeWord(k.position("back-height"), "low", "tall");
+    const float zBack = -depth * 0.5f, zFront = depth * 0.5f, gap = 0.008f;
+    if (style == 2) {
+        // Raised on splayed tapered legs, slim arms, the back reclined.
+        const float lift = legL + 0.14f, baseTop = seatH - cushT * 0.8f, backT = 0.08f, aw = armW * 0.5f + 0.02f;
+        const float W = seatW + 2.0f * aw;
+        b.part("frame");
+        slab(b, {0.0f, 0.5f * (lift + baseTop), 0.0f}, {W, baseTop - lift, depth}, 0.025f, 0);
+        b.part("arms");
+        for (float s : {-1.0f, 1.0f}) b.roundedBox({s * (W - aw) * 0.5f, 0.5f * (baseTop - 0.02f + seatH + armH), 0.0f}, {aw, seatH + armH - baseTop + 0.02f, depth}, aw * 0.45f);
+        b.part("backrest");
+        const float bt = backH + 0.2f, lean = tilt + 0.1f;
+        const glm::vec3 bc(0.0f, baseTop - 0.02f + std::cos(lean) * bt * 0.5f, zBack + backT * 0.5f - std::sin(lean) * bt * 0.5f + 0.04f);
+        b.roundedBox({0, 0, 0}, {W - 0.01f, bt, backT}, 0.03f, translation(bc) * rotationX(-lean));
+        b.part("cushions");
+        b.roundedBox({0.0f, baseTop + cushT * 0.4f, 0.02f}, {seatW - gap, cushT, depth - 0.06f}, cushT * 0.35f);
+        b.roundedBox({0, 0, 0}, {seatW - gap, backH + 0.05f, 0.1f}, 0.04f,
+                     translation(bc + glm::vec3(0.0f, 0.02f, 0.0f) + 0.08f * glm::vec3(0.0f, std::sin(lean), std::cos(lean))) * rotationX(-lean));
+        b.part("legs");
+        const float lx = W * 0.5f - 0.06f, lz = depth * 0.5f - 0.07f;
+        for (float sx : {-1.0f, 1.0f})
+            for (float sz : {-1.0f, 1.0f})
+                b.tube({{sx * lx, lift + 0.01f, sz * lz}, {sx * (lx + 0.05f), 0.0f, sz * (lz + 0.05f)}}, {0.018f, 0.009f}, kThin);
+        return;
+    }
+    const float backT = 0.15f + armW * 0.2f, baseTop = seatH - cushT;
+    const float aw = style == 0 ? armW * 1.3f + 0.04f : armW;
+    const float W = seatW + 2.0f * aw;
+    const float backTop = seatH + backH + (style == 1 ? 0.28f : -0.04f);
+    const float armTop = style == 0 ? std::min(seatH + armH + 0.08f, backTop - 0.03f) : seatH + armH;
+    b.part("frame");
+    slab(b, {0.0f, 0.5f * (legL + baseTop), 0.5f * (zBack + backT * 0.5f + zFront)}, {seatW + 0.02f, baseTop - legL, zFront - zBack - backT * 0.5f}, 0.03f, 0);
+    b.part("backrest");
+    b.roundedBox({0.0f, 0.5f * (legL + backTop), zBack + backT * 0.5f}, {seatW + aw, backTop - legL, backT}, style == 0 ? 0.06f : 0.04f);
+    b.part("arms");
+    for (float s : {-1.0f, 1.0f}) {
+        const float x = s * (seatW * 0.5f + aw * 0.5f - 0.005f);
+        if (style == 1) rolledArm(b, x, legL, armTop + 0.04f, aw, depth, 0.0f);
+        else b.roundedBox({x, 0.5f * (legL + armTop), 0.0f}, {aw, armTop - legL, depth}, std::min(0.09f, aw * 0.4f));
+    }
+    if (style == 1) {
+        // Wings: panels rising from the arms to the top of the back, curving out at the front.
+        b.part("wings");
+        const float wz = zBack + backT * 0.5f, wl = 0.28f + 0.12f * wing, y0 = armTop - 0.02f;
+        const std::vector<glm::vec2> outline{{wz, y0},
+                                             {wz + wl, y0},
+                                             {wz + wl * 1.12f, y0 + (backTop - y0) * 0.3f},
+                                             {wz + wl * 1.05f, y0 + (backTop - y0) * 0.6f},
+                                             {wz + wl * 0.8f, y0 + (backTop - y0) * 0.85f},
+                                             {wz + wl * 0.45f, backTop - 0.01f},
+                                             {wz, backTop - 0.02f}};
+        for (float s : {-1.0f, 1.0f}) {
+            const float xo = s * (seatW * 0.5f + aw * 0.5f), t = 0.07f;
+            prismAt(b, outline, -(xo + t * 0.5f), -(xo - t * 0.5f), rotationY(-kPi * 0.5f));
+        }
+    }
+    b.part("cushions");
+    const float seatD = zFront - zBack - backT + 0.01f;
+    b.roundedBox({0.0f, baseTop + cushT * 0.5f - 0.005f, zFront - seatD * 0.5f + 0.01f}, {seatW - gap, cushT, seatD}, cushT * 0.35f);
+    const float bcT = 0.12f + cushT * 0.2f, bcH = backTop - seatH + cushT * 0.2f - 0.05f;
+    const glm::vec3 c(0.0f, seatH - cushT * 0.3f + bcH * 0.5f, zBack + backT + bcT * 0.5f - 0.03f + std::sin(tilt) * bcH * 0.5f);
+    b.roundedBox({0, 0, 0}, {seatW - gap, bcH, bcT}, bcT * 0.4f, translation(c) * rotationX(-tilt));
+    b.part("legs");
+    const float lt = 0.05f, lx = W * 0.5f - lt * 0.8f, lz = depth * 0.5f - lt * 0.8f;
+    for (float sx : {-1.0f, 1.0f})
+        for (float sz : {-1.0f, 1.0f}) {
+            if (style == 1 && sz > 0) turnedLeg(b, sx * lx, sz * lz, 0.0f, legL + 0.01f, lt * 0.5f);
+            else seatLeg(b, style == 0 ? 1 : 0, sx * lx, sz * lz, legL + 0.01f, lt);
+        }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bed: the head at -z. Styles: 0 single, 1 double, 2 bunk, 3 four-poster.
+
+// Mattress, pillows and a blanket over the foot end, the mattress top at `top`.
+void bedding(AssetBuilder& b, float w, float len, float top, float thick, float zHead, int pillows, float cover) {
+    b.part("mattress");
+    b.roundedBox({0.0f, top - thick * 0.5f, zHead + len * 0.5f}, {w, thick, len}, 0.045f);
+    b.part("pillows");
+    const float pw = std::min(0.7f, (w - 0.1f) / float(pillows) - 0.02f);
+    for (int i = 0; i < pillows; ++i) {
+        const float x = (float(i) - 0.5f * float(pillows - 1)) * (pw + 0.03f);
+        b.roundedBox({0, 0, 0}, {pw, 0.15f, 0.44f}, 0.07f, translation({x, top + 0.065f, zHead + 0.29f}) * rotationX(-0.22f));
+    }
+    b.part("blanket");
+    const float bl = len * cover;
+    b.roundedBox({0.0f, top - 0.05f, zHead + len - bl * 0.5f + 0.03f}, {w + 0.06f, 0.14f, bl + 0.02f}, 0.03f);
+}
+
+void bed(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float len = k.range("length", 1.95f, 2.1f), widthK = k.range("width", 0.0f, 1.0f), frameH = k.range("frame-height", 0.22f, 0.35f);
+    const float mattT = k.range("mattress-thickness", 0.16f, 0.26f), headH = k.range("headboard-height", 0.35f, 0.7f);
+    const float footH = k.range("footboard-height", 0.05f, 0.3f), postT = k.range("post-thickness", 0.05f, 0.08f);
+    const float cover = k.range("blanket", 0.45f, 0.7f);
+    notes.sizeWord = extremeWord(k.position("headboard-height"), "low", "tall");
+    const bool wide = style == 1 || style == 3;
+    const float w = wide ? 1.4f + 0.4f * widthK : 0.9f + 0.1f * widthK;
+    const float xw = w * 0.5f + postT * 0.5f, zh = -len * 0.5f - postT * 0.5f, zf = len * 0.5f + postT * 0.5f;
+    const float railH = 0.16f, boardT = 0.03f;
+    auto rails = [&](float top) {
+        for (float s : {-1.0f, 1.0f}) slab(b, {s * (w * 0.5f + boardT * 0.5f), top - railH * 0.5f, 0.0f}, {boardT + 0.005f, railH, len + 0.01f}, 0.006f, 2);
+        for (float z : {zh, zf}) slab(b, {0.0f, top - railH * 0.5f, z}, {w + 0.01f, railH, boardT}, 0.006f, 0);
+    };
+    const float mattTop = frameH - 0.06f + mattT;
+    if (style == 2) {
+        const float upper = frameH + 0.95f, upperTop = upper - 0.06f + mattT * 0.8f, postH = upperTop + 0.32f;
+        b.part("frame");
+        for (float sx : {-1.0f, 1.0f})
+            for (float z : {zh, zf}) slab(b, {sx * xw, postH * 0.5f, z}, {postT, postH, postT}, postT * 0.15f, 1);
+        rails(frameH);
+        rails(upper);
+        // Guard rail around the top bunk, open at the ladder.
+        slab(b, {-xw, upperTop + 0.18f, 0.0f}, {boardT, 0.1f, len + 0.01f}, 0.006f, 2);
+        slab(b, {xw, upperTop + 0.18f, -0.3f}, {boardT, 0.1f, len - 0.6f}, 0.006f, 2);
+        for (float z : {zh, zf}) slab(b, {0.0f, postH - 0.12f, z}, {w + 0.01f, 0.18f, boardT}, 0.006f, 0);
+        b.part("ladder");
+        const float lz0 = len * 0.5f - 0.45f, lz1 = len * 0.5f - 0.05f, lx = xw + postT * 0.5f + 0.02f;
+        for (float z : {lz0, lz1}) slab(b, {lx, (upper + 0.2f) * 0.5f, z}, {0.03f, upper + 0.2f, 0.045f}, 0.006f, 1);
+        for (int i = 0; i < 4; ++i) b.tube({{lx, 0.25f + float(i) * (upper - 0.2f) / 3.5f, lz0}, {lx, 0.25f + float(i) * (upper - 0.2f) / 3.5f, lz1}}, {0.014f}, kThin);
+        bedding(b, w, len, mattTop, mattT, -len * 0.5f, 1, cover);
+        b.part("mattress");
+        b.roundedBox({0.0f, upperTop - mattT * 0.4f, 0.0f}, {w, mattT * 0.8f, len}, 0.04f);
+        b.part("blanket");
+        b.roundedBox({0.0f, upperTop - 0.05f, len * 0.5f - len * cover * 0.5f + 0.03f}, {w + 0.06f, 0.14f, len * cover + 0.02f}, 0.03f);
+        b.part("pillows");
+        b.roundedBox({0, 0, 0}, {std::min(0.7f, w - 0.12f), 0.13f, 0.4f}, 0.06f, translation({0.0f, upperTop + 0.06f, -len * 0.5f + 0.27f}) * rotationX(-0.2f));
+        return;
+    }
+    b.part("frame");
+    rails(frameH);
+    const float headTop = mattTop + headH, footTop = mattTop + footH - 0.1f;
+    // Corner posts: square (turned on the four-poster, which carries a canopy frame).
+    if (style == 3) {
+        const float postH = 1.9f + 0.25f * widthK;
+        for (float sx : {-1.0f, 1.0f})
+            for (float z : {zh, zf}) {
+                turnedLeg(b, sx * xw, z, 0.0f, postH, postT * 0.6f);
+            }
+        for (float z : {zh, zf}) slab(b, {0.0f, postH - 0.04f, z}, {2.0f * xw + postT * 0.4f, 0.07f, 0.035f}, 0.006f, 0);
+        for (float sx : {-1.0f, 1.0f}) slab(b, {sx * xw, postH - 0.04f, 0.0f}, {0.035f, 0.07f, zf - zh + postT * 0.4f}, 0.006f, 2);
+    } else {
+        for (float sx : {-1.0f, 1.0f}) {
+            slab(b, {sx * xw, (headTop + 0.03f) * 0.5f, zh}, {postT, headTop + 0.03f, postT}, postT * 0.15f, 1);
+            slab(b, {sx * xw, (footTop + 0.02f) * 0.5f, zf}, {postT, footTop + 0.02f, postT}, postT * 0.15f, 1);
+        }
+    }
+    b.part("headboard");
+    slab(b, {0.0f, 0.5f * (frameH - 0.05f + headTop - 0.04f), zh}, {w + 0.01f, headTop - 0.04f - frameH + 0.05f, 0.035f}, 0.008f, 0);
+    if (wide && style == 1) slab(b, {0.0f, headTop - 0.04f, zh}, {2.0f * xw + postT * 0.3f, 0.06f, 0.06f}, 0.01f, 0);  // a capping rail
+    slab(b, {0.0f, 0.5f * (frameH - 0.05f + footTop), zf}, {w + 0.01f, footTop - frameH + 0.05f, 0.035f}, 0.008f, 0);
+    bedding(b, w, len, mattTop, mattT, -len * 0.5f, wide ? 2 : 1, cover);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Case furniture (desk, cabinet, wardrobe, bookshelf): a carcass, fronts set proud of it with
+// small gaps, and handles. Fronts face +Z.
+
+// A door or drawer front centred at (x, y) on a carcass whose front is at z = zf, with a raised
+// inner panel when `panelled`.
+// The fronts' rounded edges are what make the seams between them read in a render.
+void front(AssetBuilder& b, float x, float y, float w, float h, float zf, bool panelled) {
+    slab(b, {x, y, zf + 0.008f}, {w, h, 0.02f}, 0.007f, 2);
+    const float m = std::min(0.08f, 0.2f * std::min(w, h));
+    if (panelled && w > 0.2f && h > 0.2f) slab(b, {x, y, zf + 0.02f}, {w - 2.0f * m, h - 2.0f * m, 0.012f}, 0.0055f, 2);
+}
+
+// The handle of a front whose surface is at zf: a bar (vertical or across) or a knob.
+void handle(AssetBuilder& b, const glm::vec3& at, bool bar, bool vertical, float length) {
+    if (bar) pull(b, at, length, vertical, 0.0065f);
+    else knob(b, at, 0.017f);
+}
+
+// Desk. Styles: 0 four plain legs, 1 a drawer pedestal, 2 L-shaped with a return, 3 writing desk
+// with a hutch of cubbyholes.
+void desk(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float width = k.range("width", 1.0f, 1.6f), depth = k.range("depth", 0.55f, 0.75f), height = k.range("height", 0.72f, 0.76f);
+    const float topT = k.range("top-thickness", 0.025f, 0.04f), legT = k.range("leg-thickness", 0.04f, 0.06f);
+    const float pedW = k.range("pedestal-width", 0.38f, 0.45f), returnL = k.range("return-length", 1.0f, 1.4f), hutchH = k.range("hutch-height", 0.25f, 0.38f);
+    const bool bar = k.flag("bar-handles", 0.5f);
+    notes.sizeWord = extremeWord(k.position("width"), "small", "large");
+    const float W = style == 3 ? width * 0.8f : width, D = style == 3 ? depth * 0.85f : depth, under = height - topT;
+    b.part("top");
+    slab(b, {0.0f, under + topT * 0.5f, 0.0f}, {W, topT, D}, topT * 0.3f, 0);
+    b.part("legs");
+    const float ex = W * 0.5f - 0.03f, ez = D * 0.5f - 0.03f;
+    auto squareLeg = [&](float x, float z) { slab(b, {x, (under + 0.004f) * 0.5f, z}, {legT, under + 0.004f, legT}, legT * 0.15f, 1); };
+    auto panelEnd = [&](float x, float z, float d) { slab(b, {x, (under + 0.004f) * 0.5f, z}, {0.03f, under + 0.004f, d}, 0.005f, 1); };
+    // A modesty panel across the back under the top.
+    auto modesty = [&](float x0, float x1) { slab(b, {0.5f * (x0 + x1), under - 0.14f, -ez + 0.01f}, {x1 - x0, 0.28f, 0.018f}, 0.004f, 0); };
+    if (style == 0) {
+        for (float sx : {-1.0f, 1.0f})
+            for (float sz : {-1.0f, 1.0f}) squareLeg(sx * (ex - legT * 0.5f), sz * (ez - legT * 0.5f));
+        b.part("apron");
+        for (float sz : {-1.0f, 1.0f}) slab(b, {0.0f, under - 0.04f, sz * (ez - legT * 0.5f)}, {2.0f * ex - legT, 0.08f, 0.02f}, 0.004f, 0);
+        for (float sx : {-1.0f, 1.0f}) slab(b, {sx * (ex - legT * 0.5f), under - 0.04f, 0.0f}, {0.02f, 0.08f, 2.0f * ez - legT}, 0.004f, 2);
+        b.part("legs");
+        modesty(-ex + legT, ex - legT);
+    } else if (style == 1 || style == 2) {
+        // A pedestal of three drawers on the right; a panel end on the left.
+        const float px = ex - pedW * 0.5f + 0.02f, pd = D - 0.05f, zf = -D * 0.5f + 0.01f + pd;
+        b.roundedBox({px, (under + 0.004f) * 0.5f, zf - pd * 0.5f}, {pedW, under + 0.004f, pd}, 0.006f);
+        if (style == 1) {
+            panelEnd(-ex + 0.015f, 0.0f, D - 0.04f);
+            modesty(-ex, px - pedW * 0.5f);
+        } else {
+            // The return runs forward from the left end; panels carry its far end and the corner.
+            // (Its back and outer edges stand 2 mm in from the main top's so no edges coincide.)
+            const float rw = D * 0.85f, rx = -W * 0.5f + 0.002f + rw * 0.5f;
+            b.part("top");
+            slab(b, {rx, under + topT * 0.5f, -D * 0.5f + 0.002f + returnL * 0.5f}, {rw, topT, returnL}, topT * 0.3f, 2);
+            b.part("legs");
+            slab(b, {rx, (under + 0.004f) * 0.5f, -D * 0.5f + returnL - 0.04f}, {rw - 0.06f, under + 0.004f, 0.03f}, 0.005f, 0);
+            panelEnd(-W * 0.5f + 0.03f, 0.0f, D - 0.06f);
+            modesty(-W * 0.5f + rw, px - pedW * 0.5f);
+        }
+        b.part("drawers");
+        const float dh = (under - 0.06f) / 3.0f;
+        for (int i = 0; i < 3; ++i) {
+            const float y = 0.05f + dh * (float(i) + 0.5f);
+            front(b, px, y, pedW - 0.012f, dh - 0.008f, zf, false);
+            b.part("handles");
+            handle(b, {px, y + dh * 0.25f, zf + 0.018f}, bar, false, pedW * 0.4f);
+            b.part("drawers");
+        }
+    } else {
+        // Writing desk: slim turned legs, a drawer in the apron, a hutch of cubbyholes at the back.
+        for (float sx : {-1.0f, 1.0f})
+            for (float sz : {-1.0f, 1.0f}) turnedLeg(b, sx * (ex - legT * 0.5f), sz * (ez - legT * 0.5f), 0.0f, under + 0.004f, legT * 0.5f);
+        b.part("apron");
+        const float ah = 0.1f, zf = ez - legT * 0.5f;
+        slab(b, {0.0f, under - ah * 0.5f, -(ez - legT * 0.5f)}, {2.0f * ex - legT, ah, 0.02f}, 0.004f, 0);
+        for (float sx : {-1.0f, 1.0f}) slab(b, {sx * (ex - legT * 0.5f), under - ah * 0.5f, 0.0f}, {0.02f, ah, 2.0f * ez - legT}, 0.004f, 2);
+        slab(b, {0.0f, under - ah * 0.5f, zf - 0.012f}, {2.0f * ex - legT, ah, 0.02f}, 0.004f, 0);
+        b.part("drawers");
+        front(b, 0.0f, under - ah * 0.5f, W * 0.45f, ah - 0.02f, zf - 0.012f, false);
+        b.part("handles");
+        handle(b, {-W * 0.1f, under - ah * 0.5f, zf + 0.006f}, false, false, 0.0f);
+        handle(b, {W * 0.1f, under - ah * 0.5f, zf + 0.006f}, false, false, 0.0f);
+        b.part("hutch");
+        const float hd = 0.22f, hz = -D * 0.5f + hd * 0.5f, y0 = height - 0.002f, hw = W - 0.04f, t = 0.018f;
+        b.box({0.0f, y0 + hutchH * 0.5f, -D * 0.5f + 0.006f}, {hw - 0.004f, hutchH, 0.01f});
+        for (float sx : {-1.0f, 1.0f}) slab(b, {sx * (hw - t) * 0.5f, y0 + hutchH * 0.5f, hz}, {t, hutchH, hd}, 0.004f, 1);
+        slab(b, {0.0f, y0 + hutchH - t * 0.5f + 0.001f, hz + 0.005f}, {hw + 0.02f, t, hd + 0.01f}, 0.004f, 0);
+        slab(b, {0.0f, y0 + hutchH * 0.45f, hz}, {hw - 2.0f * t + 0.004f, t * 0.8f, hd - 0.004f}, 0.003f, 0);
+        for (int i = 1; i < 4; ++i) slab(b, {-hw * 0.5f + hw * float(i) / 4.0f, y0 + hutchH * 0.5f, hz}, {t * 0.8f, hutchH - 0.004f, hd - 0.006f}, 0.003f, 1);
+    }
+}
+
+// Cabinet. Styles: 0 sideboard with paired doors on legs, 1 chest of drawers, 2 nightstand with a
+// drawer over an open niche.
+void cabinet(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float wK = k.range("width", 0.0f, 1.0f), hK = k.range("height", 0.0f, 1.0f), depth = k.range("depth", 0.38f, 0.5f);
+    const float legH = k.range("leg-height", 0.08f, 0.18f), over = k.range("top-overhang", 0.004f, 0.025f);
+    const bool bar = k.flag("bar-handles", 0.6f), panelled = k.flag("panelled", 0.4f);
+    const int drawers = k.count("drawers", 3, 5);
+    const float legT = k.range("leg-thickness", 0.03f, 0.05f);
+    notes.sizeWord = extremeWord(k.position("height"), "low", "tall");
+    const float topT = 0.025f;
+    float W, H, base;
+    if (style == 0) W = 1.2f + 0.6f * wK, H = 0.72f + 0.15f * hK, base = legH;
+    else if (style == 1) W = 0.7f + 0.3f * wK, H = 0.8f + 0.4f * hK, base = 0.05f + legH * 0.3f;
+    else W = 0.4f + 0.15f * wK, H = 0.5f + 0.15f * hK, base = legH * 0.7f;
+    const float D = style == 2 ? depth * 0.85f : depth, zf = D * 0.5f, bodyTop = H - topT;
+    b.part("body");
+    slab(b, {0.0f, bodyTop + topT * 0.5f - 0.001f, over * 0.5f}, {W + 2.0f * over, topT, D + over}, 0.006f, 0);
+    if (style == 2) {
+        // An open carcass: sides, bottom, back and a shelf under the drawer.
+        const float t = 0.02f, dh = (bodyTop - base) * 0.32f;
+        for (float s : {-1.0f, 1.0f}) slab(b, {s * (W - t) * 0.5f, 0.5f * (base + bodyTop), 0.0f}, {t, bodyTop - base + 0.002f, D}, 0.004f, 1);
+        slab(b, {0.0f, base + t * 0.5f, 0.0f}, {W - 2.0f * t + 0.004f, t, D}, 0.004f, 0);
+        b.box({0.0f, 0.5f * (base + bodyTop), -D * 0.5f + 0.006f}, {W - 0.01f, bodyTop - base, 0.01f});
+        b.roundedBox({0.0f, bodyTop - dh * 0.5f, 0.0f}, {W - 2.0f * t + 0.004f, dh, D - 0.01f}, 0.004f);
+        b.part("drawers");
+        front(b, 0.0f, bodyTop - dh * 0.5f, W - 0.01f, dh - 0.008f, zf - 0.006f, false);
+        b.part("handles");
+        handle(b, {0.0f, bodyTop - dh * 0.5f, zf + 0.012f}, bar, false, W * 0.35f);
+    } else {
+        b.roundedBox({0.0f, 0.5f * (base + bodyTop), 0.0f}, {W, bodyTop - base + 0.002f, D}, 0.006f);
+        if (style == 0) {
+            const int doors = W > 1.5f ? 4 : 2;
+            const float dw = W / float(doors);
+            b.part("doors");
+            for (int i = 0; i < doors; ++i) front(b, -W * 0.5f + dw * (float(i) + 0.5f), 0.5f * (base + bodyTop), dw - 0.012f, bodyTop - base - 0.02f, zf, panelled);
+            b.part("handles");
+            // Handles near the meeting edges of each pair.
+            for (int i = 0; i < doors; ++i) {
+                const float x = -W * 0.5f + dw * (float(i) + (i % 2 == 0 ? 0.88f : 0.12f));
+                handle(b, {x, base + (bodyTop - base) * 0.6f, zf + (panelled ? 0.026f : 0.018f)}, bar, true, 0.14f);
+            }
+        } else {
+            b.part("drawers");
+            const float dh = (bodyTop - base - 0.01f) / float(drawers);
+            for (int i = 0; i < drawers; ++i) front(b, 0.0f, base + 0.005f + dh * (float(i) + 0.5f), W - 0.02f, dh - 0.008f, zf, false);
+            b.part("handles");
+            for (int i = 0; i < drawers; ++i) {
+                const float y = base + 0.005f + dh * (float(i) + 0.5f);
+                if (bar) pull(b, {0.0f, y, zf + 0.018f}, std::min(0.3f, W * 0.3f), false, 0.0055f);
+                else
+                    for (float s : {-1.0f, 1.0f}) knob(b, {s * W * 0.27f, y, zf + 0.018f}, 0.015f);
+            }
+        }
+    }
+    b.part("legs");
+    if (style == 1) {
+        slab(b, {0.0f, base * 0.5f + 0.001f, -0.01f}, {W - 0.04f, base + 0.002f, D - 0.06f}, 0.004f, 0);
+    } else {
+        const float lx = W * 0.5f - legT, lz = D * 0.5f - legT;
+        for (float sx : {-1.0f, 1.0f})
+            for (float sz : {-1.0f, 1.0f}) b.frustum({sx * lx, 0.0f, sz * lz}, legT * 0.3f, legT * 0.5f, base + 0.006f, 16);
+    }
+}
+
+// Wardrobe. Styles: 0 two doors, 1 three doors, 2 two doors over drawers, 3 sliding panels.
+void wardrobe(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float wK = k.range("width", 0.0f, 1.0f), H = k.range("height", 1.8f, 2.2f), D = k.range("depth", 0.5f, 0.62f);
+    const float plinth = k.range("plinth", 0.06f, 0.12f), cornice = k.range("cornice", 0.0f, 0.05f);
+    const bool panelled = k.flag("panelled", 0.6f), bar = k.flag("bar-handles", 0.6f);
+    notes.sizeWord = extremeWord(k.position("height"), "low", "tall");
+    float W;
+    if (style == 0) W = 0.9f + 0.3f * wK;
+    else if (style == 1) W = 1.35f + 0.45f * wK;
+    else if (style == 2) W = 1.0f + 0.3f * wK;
+    else W = 1.5f + 0.5f * wK;
+    const float topT = 0.03f, bodyTop = H - topT, zf = D * 0.5f;
+    b.part("body");
+    b.roundedBox({0.0f, 0.5f * (plinth + bodyTop), 0.0f}, {W, bodyTop - plinth + 0.002f, D}, 0.006f);
+    slab(b, {0.0f, bodyTop + topT * 0.5f - 0.001f, cornice * 0.5f}, {W + 2.0f * cornice + 0.004f, topT, D + cornice + 0.002f}, 0.008f, 0);
+    if (cornice > 0.02f) slab(b, {0.0f, bodyTop - 0.02f, cornice * 0.25f}, {W + cornice, 0.04f, D + cornice * 0.5f}, 0.01f, 0);
+    slab(b, {0.0f, plinth * 0.5f + 0.001f, -0.01f}, {W - 0.03f, plinth + 0.002f, D - 0.04f}, 0.004f, 0);
+    const float y0 = plinth + 0.01f, y1 = bodyTop - 0.01f;
+    if (style == 3) {
+        // Two panels, each a little over half the width, on two tracks.
+        b.part("doors");
+        const float pw = W * 0.5f + 0.02f;
+        for (int i = 0; i < 2; ++i) {
+            const float x = (i == 0 ? -1.0f : 1.0f) * (W * 0.5f - pw * 0.5f - 0.004f), z = zf + (i == 0 ? 0.0f : 0.024f);
+            front(b, x, 0.5f * (y0 + y1), pw, y1 - y0, z, panelled);
+            b.part("handles");
+            const float hx = x + (i == 0 ? -1.0f : 1.0f) * (pw * 0.5f - 0.04f);
+            slab(b, {hx, 0.5f * (y0 + y1), z + 0.02f}, {0.018f, (y1 - y0) * 0.35f, 0.012f}, 0.004f, 1);
+            b.part("doors");
+        }
+        return;
+    }
+    const int doors = style == 1 ? 3 : 2;
+    const float dw = W / float(doors);
+    float doorBottom = y0;
+    if (style == 2) {
+        b.part("drawers");
+        const float dh = 0.2f;
+        for (int i = 0; i < 2; ++i) {
+            const float y = y0 + dh * (float(i) + 0.5f);
+            front(b, 0.0f, y, W - 0.01f, dh - 0.008f, zf, false);
+            b.part("handles");
+            handle(b, {0.0f, y, zf + 0.018f}, bar, false, 0.2f);
+            b.part("drawers");
+        }
+        doorBottom = y0 + 2.0f * dh;
+    }
+    b.part("doors");
+    for (int i = 0; i < doors; ++i) front(b, -W * 0.5f + dw * (float(i) + 0.5f), 0.5f * (doorBottom + y1), dw - 0.012f, y1 - doorBottom, zf, panelled);
+    b.part("handles");
+    const float hy = std::min(1.05f, 0.5f * (doorBottom + y1));
+    for (int i = 0; i < doors; ++i) {
+        // Handles by the edge each door opens from: the pair meets in the middle, the third
+        // door's handle sits by its left edge.
+        const bool leftEdge = i % 2 == 1;
+        const float x = -W * 0.5f + dw * (float(i) + (leftEdge ? 0.1f : 0.9f));
+        handle(b, {x, hy, zf + (panelled ? 0.026f : 0.018f)}, bar, true, 0.32f);
+    }
+}
+
+// Bookshelf: a case with a back. Styles: 0 plinth and crown moulding, 1 two bays side by side,
+// 2 cupboard doors below the shelves.
+void bookshelf(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
+    const float hK = k.range("height", 0.0f, 1.0f), wK = k.range("width", 0.0f, 1.0f), D = k.range("depth", 0.28f, 0.38f);
+    const float bt = k.range("board-thickness", 0.018f, 0.028f), spacing = k.range("spacing", 0.28f, 0.36f);
+    const float plinth = k.range("plinth", 0.05f, 0.1f), crown = k.range("crown", 0.02f, 0.045f);
+    const float lowH = k.range("cupboard-height", 0.7f, 0.8f);
+    const bool stagger = k.flag("staggered", 0.5f);
+    notes.sizeWord = extremeWord(k.position("height"), "low", "tall");
+    float W, H;
+    if (style == 0) W = 0.7f + 0.3f * wK, H = 1.5f + 0.6f * hK;
+    else if (style == 1) W = 1.3f + 0.5f * wK, H = 0.9f + 1.1f * hK;
+    else W = 0.8f + 0.4f * wK, H = 1.8f + 0.3f * hK;
+    const float zf = D * 0.5f, r = bt * 0.25f, inW = W - 2.0f * bt;
+    b.part("body");
+    for (float s : {-1.0f, 1.0f}) slab(b, {s * (W - bt) * 0.5f, H * 0.5f, 0.0f}, {bt, H, D}, r, 1);
+    b.box({0.0f, H * 0.5f, -zf + 0.006f}, {W - 0.006f, H - 0.004f, 0.01f});
+    slab(b, {0.0f, plinth * 0.5f, zf - 0.02f}, {inW + 0.004f, plinth, bt}, r, 0);
+    // The top: flush on a plain case, a stepped crown on the classic one.
+    if (style == 0) {
+        slab(b, {0.0f, H + 0.01f, crown * 0.5f}, {W + 2.0f * crown, 0.024f, D + crown}, 0.006f, 0);
+        slab(b, {0.0f, H + 0.032f, crown * 0.5f + 0.005f}, {W + 2.0f * crown + 0.02f, 0.022f, D + crown + 0.01f}, 0.008f, 0);
+    } else {
+        slab(b, {0.0f, H - bt * 0.5f, 0.0f}, {inW + 0.004f, bt, D}, r, 0);
+    }
+    b.part("shelves");
+    auto shelvesBetween = [&](float x0, float x1, float y0, float y1, bool half) {
+        const int n = std::max(1, int(std::lround((y1 - y0) / spacing)));
+        for (int i = half ? 0 : 1; i < n; ++i) {
+            const float y = lerp(y0, y1, (float(i) + (half ? 0.5f : 0.0f)) / float(n));
+            slab(b, {0.5f * (x0 + x1), y, 0.005f}, {x1 - x0 + 0.004f, bt, D - 0.01f}, r, 0);
+        }
+    };
+    const float bottom = plinth + bt * 0.5f, top = style == 0 ? H - 0.002f : H - bt;
+    slab(b, {0.0f, bottom, 0.0f}, {inW + 0.004f, bt, D}, r, 0);
+    if (style == 0) {
+        shelvesBetween(-inW * 0.5f, inW * 0.5f, bottom, top, false);
+    } else if (style == 1) {
+        b.part("body");
+        slab(b, {0.0f, 0.5f * (bottom + top), 0.0f}, {bt, top - bottom, D - 0.01f}, r, 1);
+        b.part("shelves");
+        shelvesBetween(-inW * 0.5f, -bt * 0.5f, bottom, top, false);
+        shelvesBetween(bt * 0.5f, inW * 0.5f, bottom, top, stagger);
+    } else {
+        // A ledge over the cupboard, a little deeper than the case.
+        slab(b, {0.0f, lowH, 0.012f}, {inW + 0.004f, bt * 1.4f, D + 0.02f}, r, 0);
+        shelvesBetween(-inW * 0.5f, inW * 0.5f, lowH, top, false);
+        b.part("doors");
+        const float dy0 = plinth + 0.004f, dy1 = lowH - bt * 0.7f - 0.004f, dw = W * 0.5f;
+        for (float s : {-1.0f, 1.0f}) front(b, s * dw * 0.5f, 0.5f * (dy0 + dy1), dw - 0.012f, dy1 - dy0, zf, true);
+        b.part("handles");
+        for (float s : {-1.0f, 1.0f}) knob(b, {s * 0.06f, dy1 - 0.1f, zf + 0.026f}, 0.017f);
+    }
+}
+
 } // namespace
 
 void addFurniture(std::vector<CategoryDef>& out) {
@@ -651,6 +1168,66 @@ void addFurniture(std::vector<CategoryDef>& out) {
                     0.28f, 2.2f,
                     {{"height", "make the lamp taller", "make the lamp shorter"}, {"shade-size", "make the shade bigger", "make the shade smaller"}}},
                    lamp});
+    const std::vector<MK> upholstery{MK::Fabric, MK::Leather};
+    out.push_back({{"sofa",
+                    "furniture",
+                    {{"two-seat", "for two people"}, {"three-seat", "for three people"}, {"corner", "in a corner layout"}, {"rolled-arms", "with rolled arms"}},
+                    {{"frame", 0}, {"backrest", 0}, {"arms", 0}, {"cushions", 0}, {"legs", 1}},
+                    {{"upholstery", true, upholstery}, {"legs", true, {MK::Wood, MK::Metal, MK::Plastic}}},
+                    1.3f, 2.9f,
+                    {{"back-height", "make the back taller", "make the back lower"}, {"leg-length", "make the legs longer", "make the legs shorter"}}},
+                   sofa});
+    out.push_back({{"armchair",
+                    "furniture",
+                    {{"club", "in a boxy club shape"}, {"wingback", "with a winged back"}, {"mid-century", "in a mid-century style on tapered feet"}},
+                    {{"frame", 0}, {"backrest", 0}, {"arms", 0}, {"wings", 0}, {"cushions", 0}, {"legs", 1}},
+                    {{"upholstery", true, upholstery}, {"legs", true, {MK::Wood, MK::Metal}}},
+                    0.65f, 1.3f,
+                    {{"back-height", "make the back taller", "make the back lower"}, {"leg-length", "make the legs longer", "make the legs shorter"}}},
+                   armchair});
+    out.push_back({{"bed",
+                    "furniture",
+                    {{"single", "for one sleeper"}, {"double", "for two sleepers"}, {"bunk", "with a second bunk above"}, {"four-poster", "with four corner posts"}},
+                    {{"mattress", 0}, {"pillows", 0}, {"blanket", 0}, {"frame", 1}, {"headboard", 1}, {"ladder", 1}},
+                    {{"bedding", true, {MK::Fabric}}, {"frame", false, {MK::Wood, MK::Metal, MK::Painted}}},
+                    1.9f, 2.4f,
+                    {{"headboard-height", "make the headboard taller", "make the headboard lower"}, {"frame-height", "raise the bed", "lower the bed"}}},
+                   bed});
+    const std::vector<MK> handles{MK::Metal, MK::Wood, MK::Plastic};
+    out.push_back({{"desk",
+                    "furniture",
+                    {{"plain", "on four plain legs"}, {"pedestal", "with a drawer pedestal"}, {"l-shaped", "with a corner return"},
+                     {"writing", "with a hutch of cubbyholes"}},
+                    {{"top", 0}, {"hutch", 0}, {"legs", 1}, {"apron", 1}, {"drawers", 1}, {"handles", 1}},
+                    {{"top", false, {MK::Wood, MK::Painted, MK::Plastic}}, {"base", false, {MK::Wood, MK::Metal, MK::Painted}}},
+                    0.78f, 1.8f,
+                    {{"width", "make the desk wider", "make the desk narrower"}, {"height", "make the desk taller", "make the desk lower"}}},
+                   desk});
+    out.push_back({{"cabinet",
+                    "furniture",
+                    {{"sideboard", "with paired doors on legs"}, {"chest", "with a stack of drawers"}, {"nightstand", "for a bedside, with one drawer and a niche"}},
+                    {{"body", 0}, {"doors", 0}, {"drawers", 0}, {"legs", 0}, {"handles", 1}},
+                    {{"body", false, {MK::Wood, MK::Painted, MK::Metal, MK::Plastic}}, {"handles", true, handles}},
+                    0.45f, 1.9f,
+                    {{"width", "make the cabinet wider", "make the cabinet narrower"}, {"height", "make the cabinet taller", "make the cabinet lower"}}},
+                   cabinet});
+    out.push_back({{"wardrobe",
+                    "furniture",
+                    {{"two-door", "with two doors"}, {"three-door", "with three doors"}, {"drawers", "with drawers under the doors"},
+                     {"sliding", "with sliding panels"}},
+                    {{"body", 0}, {"doors", 0}, {"drawers", 0}, {"handles", 1}},
+                    {{"body", false, {MK::Wood, MK::Painted, MK::Metal}}, {"handles", true, handles}},
+                    1.75f, 2.35f,
+                    {{"height", "make the wardrobe taller", "make the wardrobe lower"}, {"width", "make the wardrobe wider", "make the wardrobe narrower"}}},
+                   wardrobe});
+    out.push_back({{"bookshelf",
+                    "furniture",
+                    {{"classic", "with a plinth and crown moulding"}, {"two-bays", "with two bays side by side"}, {"cupboard", "with cupboard doors below"}},
+                    {{"body", 0}, {"doors", 0}, {"handles", 0}, {"shelves", 1}},
+                    {{"body", false, {MK::Wood, MK::Painted, MK::Metal}}, {"shelves", true, {MK::Wood, MK::Painted, MK::Metal}}},
+                    0.85f, 2.25f,
+                    {{"height", "make the bookshelf taller", "make the bookshelf lower"}, {"width", "make the bookshelf wider", "make the bookshelf narrower"}}},
+                   bookshelf});
 }
 
 } // namespace kiln::procgen::detail
