@@ -538,7 +538,7 @@ void lamp(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
         const glm::vec3 pivot(0.0f, 0.045f, -br * 0.3f);
         const float l1 = 0.22f + 0.14f * hK, l2 = 0.26f + 0.14f * reach;
         const glm::vec3 elbow = pivot + l1 * glm::vec3(0.0f, std::sin(armA), -std::cos(armA));
-        const glm::vec3 tip = elbow + l2 * glm::vec3(0.0f, std::sin(-0.12f), std::cos(-0.12f));
+        const glm::vec3 tip = elbow + l2 * glm::vec3(0.0f, std::sin(0.08f), std::cos(0.08f));
         b.cylinder({0.0f, 0.02f, pivot.z}, 0.016f, 0.03f, kThin);
         // Twin rods per arm, hinged on cross pins.
         for (float s : {-1.0f, 1.0f}) {
@@ -787,7 +787,7 @@ void bed(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
     };
     const float mattTop = frameH - 0.06f + mattT;
     if (style == 2) {
-        const float upper = frameH + 0.95f, upperTop = upper - 0.06f + mattT * 0.8f, postH = upperTop + 0.32f;
+        const float upper = frameH + 0.95f, upperTop = upper - 0.06f + mattT * 0.8f, postH = upperTop + 0.2f + headH * 0.3f;
         b.part("frame");
         for (float sx : {-1.0f, 1.0f})
             for (float z : {zh, zf}) slab(b, {sx * xw, postH * 0.5f, z}, {postT, postH, postT}, postT * 0.15f, 1);
@@ -1188,8 +1188,8 @@ void addFurniture(std::vector<CategoryDef>& out) {
     out.push_back({{"bed",
                     "furniture",
                     {{"single", "for one sleeper"}, {"double", "for two sleepers"}, {"bunk", "with a second bunk above"}, {"four-poster", "with four corner posts"}},
-                    {{"mattress", 0}, {"pillows", 0}, {"blanket", 0}, {"frame", 1}, {"headboard", 1}, {"ladder", 1}},
-                    {{"bedding", true, {MK::Fabric}}, {"frame", false, {MK::Wood, MK::Metal, MK::Painted}}},
+                    {{"mattress", 0}, {"pillows", 0}, {"blanket", 1}, {"frame", 2}, {"headboard", 2}, {"ladder", 2}},
+                    {{"bedding", true, {MK::Fabric}}, {"blanket", false, {MK::Fabric}}, {"frame", false, {MK::Wood, MK::Metal, MK::Painted}}},
                     1.9f, 2.4f,
                     {{"headboard-height", "make the headboard taller", "make the headboard lower"}, {"frame-height", "raise the bed", "lower the bed"}}},
                    bed});
