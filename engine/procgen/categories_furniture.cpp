@@ -841,8 +841,7 @@ void bed(AssetBuilder& b, int style, Knobs& k, ShapeNotes& notes) {
 // small gaps, and handles. Fronts face +Z.
 
 // A door or drawer front centred at (x, y) on a carcass whose front is at z = zf, with a raised
-// inner panel when `panelled`.
-// The fronts' rounded edges are what make the seams between them read in a render.
+// inner panel when `panelled`. Its rounded edges are what make the seams between fronts read.
 void front(AssetBuilder& b, float x, float y, float w, float h, float zf, bool panelled) {
     slab(b, {x, y, zf + 0.008f}, {w, h, 0.02f}, 0.007f, 2);
     const float m = std::min(0.08f, 0.2f * std::min(w, h));
@@ -1134,7 +1133,7 @@ void addFurniture(std::vector<CategoryDef>& out) {
                    stool});
     out.push_back({{"table",
                     "furniture",
-                    {{"pedestal", "round, on a central pedestal"}, {"four-legs", "with four legs and an apron"},
+                    {{"pedestal", "in a round pedestal design"}, {"four-legs", "with four legs and an apron"},
                      {"trestle", "on trestle supports with a stretcher"}},
                     {{"top", 0}, {"legs", 1}, {"apron", 1}},
                     {{"top", false, {MK::Wood, MK::Painted, MK::Stone, MK::Glass}}, {"base", false, {MK::Wood, MK::Metal, MK::Painted}}},
@@ -1197,7 +1196,7 @@ void addFurniture(std::vector<CategoryDef>& out) {
     out.push_back({{"desk",
                     "furniture",
                     {{"plain", "on four plain legs"}, {"pedestal", "with a drawer pedestal"}, {"l-shaped", "with a corner return"},
-                     {"writing", "with a hutch of cubbyholes"}},
+                     {"writing", "for writing, with a hutch of cubbyholes"}},
                     {{"top", 0}, {"hutch", 0}, {"legs", 1}, {"apron", 1}, {"drawers", 1}, {"handles", 1}},
                     {{"top", false, {MK::Wood, MK::Painted, MK::Plastic}}, {"base", false, {MK::Wood, MK::Metal, MK::Painted}}},
                     0.78f, 1.8f,
@@ -1205,7 +1204,7 @@ void addFurniture(std::vector<CategoryDef>& out) {
                    desk});
     out.push_back({{"cabinet",
                     "furniture",
-                    {{"sideboard", "with paired doors on legs"}, {"chest", "with a stack of drawers"}, {"nightstand", "for a bedside, with one drawer and a niche"}},
+                    {{"sideboard", "as a sideboard with paired doors"}, {"chest", "with a stack of drawers"}, {"nightstand", "for a bedside, with one drawer and a niche"}},
                     {{"body", 0}, {"doors", 0}, {"drawers", 0}, {"legs", 0}, {"handles", 1}},
                     {{"body", false, {MK::Wood, MK::Painted, MK::Metal, MK::Plastic}}, {"handles", true, handles}},
                     0.45f, 1.9f,
