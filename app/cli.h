@@ -42,5 +42,6 @@ int cmdBench(int argc, char** argv);
 int cmdRender(int argc, char** argv);
 int cmdDataset(int argc, char** argv);
 int cmdTrain(int argc, char** argv);
+int cmdEval(int argc, char** argv);
 
 } // namespace kiln::app

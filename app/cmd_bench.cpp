@@ -6,6 +6,12 @@
 #include "models/compute.h"
 #include "pipelines/pipeline.h"
 #ifdef KILN_WITH_TORCH
+#include "geometry/metrics.h"
+#include "models/model_paths.h"
+#include "models/shape_latent.h"
+#include "procgen/procgen.h"
+#endif
+#ifdef KILN_WITH_TORCH
 #include "optimize/fit_bench.h"
 #endif
 #include "render/orbit_camera.h"
@@ -17,6 +23,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <numbers>
 #include <random>
 #include <string>
@@ -164,6 +171,58 @@ int benchFit(const Args& args) {
 }
 
 #ifdef KILN_WITH_TORCH
+// `kiln bench latent`: the shared latent's round trip on library assets it did not train on (a
+// seed no dataset uses): encode and each decoding stage timed, F-score at 1 % of the diagonal,
+// and with --out the reconstructions as GLBs beside renders of the originals.
+int benchLatent(const Args& args) {
+    const int repeat = args.getInt("repeat", 6, 1, 1000);
+    const fs::path aeDir = args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
+    const models::ShapeLatentModel ae(aeDir);
+    const int resolution = args.getInt("resolution", 128, 32, 512);
+    const fs::path out = args.get("out");
+    if (!out.empty()) fs::create_directories(out);
+    std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d\n", ae.name().c_str(), repeat, resolution);
+    std::map<std::string, std::vector<double>> stages;
+    std::vector<double> encode, fscores;
+    const int nCat = int(procgen::categories().size());
+    for (int i = 0; i < repeat; ++i) {
+        const int category = (i * 7) % nCat;
+        procgen::AssetParams p = procgen::randomParams(category, 0xBE7C4000ull + std::uint64_t(i));
+        const procgen::ProcAsset a = procgen::generate(p, {.textureSize = out.empty() ? 0 : 512});
+        const auto t0 = std::chrono::steady_clock::now();
+        const models::ShapeLatent l = ae.encode(a, 1);
+        encode.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        models::DecodeOptions d;
+        d.resolution = resolution;
+        const models::DecodedAsset dec = ae.decode(l, d);
+        for (const auto& [s, sec] : dec.stageSeconds) stages[s].push_back(sec);
+        const double diag = glm::length(core::computeBounds(a.mesh).size());
+        const double f = geometry::fScore(geometry::sampleSurface(dec.mesh, 10000, 5), geometry::sampleSurface(a.mesh, 10000, 5), 0.01 * diag);
+        fscores.push_back(f);
+        std::printf("  %-12s F-score@1%% %.3f  %s, %zu triangles\n", procgen::categories()[std::size_t(category)].name.c_str(), f,
+                    dec.watertight ? "watertight" : "NOT watertight", dec.mesh.triangleCount());
+        if (!out.empty()) {
+            const std::string id = std::to_string(i) + "_" + procgen::categories()[std::size_t(category)].name;
+            io::saveAsset(core::Asset::fromMesh(id, dec.mesh), out / (id + "_decoded.glb"), {.overwrite = true});
+            io::saveAsset(core::Asset::fromMesh(id, a.mesh), out / (id + "_original.glb"), {.overwrite = true});
+        }
+    }
+    auto med = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v[v.size() / 2];
+    };
+    std::printf("median encode %.3f s; decode:", med(encode));
+    double total = 0.0;
+    for (auto& [s, v] : stages) {
+        std::printf(" %s %.3f s,", s.c_str(), med(v));
+        total += med(v);
+    }
+    double mean = 0.0;
+    for (const double f : fscores) mean += f;
+    std::printf(" total %.2f s; mean F-score@1%% %.3f\n", total, mean / double(fscores.size()));
+    return 0;
+}
+
 // One process's prompt -> textured asset latency: the text-to-3d pipeline in-process (splats and
 // mesh), a warm-up run first, then the median of `repeat`.
 int loadMeasure(const Args& args) {
@@ -243,13 +302,14 @@ int benchLoad(const Args& args) {
 } // namespace
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt"}, {"measure"});
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt", "autoencoder", "resolution", "out"}, {"measure"});
 #ifdef KILN_WITH_TORCH
     if (args.positional.size() == 1 && args.positional[0] == "load") return benchLoad(args);
+    if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load [--testdata DIR] [--repeat N] [--model DIR]");
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent [--testdata DIR] [--repeat N] [--model DIR]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
     const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";

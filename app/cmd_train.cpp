@@ -8,6 +8,7 @@
 #include "io/binary_reader.h"
 #include "models/autoencoder_training.h"
 #include "models/compute.h"
+#include "models/judge.h"
 #include "models/model_paths.h"
 #include "models/text_training.h"
 
@@ -106,10 +107,36 @@ int trainText(int argc, char** argv) {
     return 0;
 }
 
+int trainJudgeCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 3, {"data", "out", "items", "steps", "batch", "lr", "seed", "threads"}, {"force"});
+    if (!args.positional.empty() || !args.has("data") || !args.has("out"))
+        throw Error("usage: kiln train judge --data DIR --out MODEL [--items N] [--steps N] [--batch B] [--lr X] [--seed S] [--threads N] [--force]");
+    models::JudgeTrainOptions o;
+    o.data = args.get("data");
+    o.out = args.get("out");
+    o.items = args.getInt("items", o.items, 10, 1000000);
+    o.steps = args.getInt("steps", o.steps, 1, 10000000);
+    o.batch = args.getInt("batch", o.batch, 1, 4096);
+    o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.threads = args.getInt("threads", 0, 0, 256);
+    o.overwrite = args.has("force");
+    auto result = std::make_shared<models::JudgeTrainResult>();
+    runJob("train judge", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = models::trainJudge(o, progress, cancel);
+        return std::vector<core::Asset>{};
+    });
+    std::printf("trained the judge on %d assets (renders %.1f s) in %.1f s; on %d held-out real assets: category %.1f%%, colour %.1f%%, material %.1f%%\n",
+                result->items, result->renderSeconds, result->seconds, result->validationItems, 100.0 * result->categoryAccuracy,
+                100.0 * result->colourAccuracy, 100.0 * result->materialAccuracy);
+    return 0;
+}
+
 int cmdTrain(int argc, char** argv) {
+    if (argc >= 3 && std::string(argv[2]) == "judge") return trainJudgeCommand(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "shape-autoencoder") return trainAutoencoder(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "text-to-3d") return trainText(argc, argv);
-    throw Error("usage: kiln train shape-autoencoder|text-to-3d --data DIR --out MODEL [options]");
+    throw Error("usage: kiln train shape-autoencoder|text-to-3d|judge --data DIR --out MODEL [options]");
 }
 
 } // namespace kiln::app

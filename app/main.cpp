@@ -60,9 +60,13 @@ void printUsage() {
         "      plug-ins found in the plug-in folders (KILN_PLUGIN_PATH), loaded or refused and why\n"
         "\n"
         "training and evaluation:\n"
-        "  kiln train text-to-3d --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--seed S] [--resume] [--force]\n"
-        "  kiln eval text-to-3d --data DIR [--model MODEL] [--prompts N] [--seeds N] [--json OUT]\n"
-        "  kiln dataset build --count N --out DIR [--seed S] [--splats K] [--views V] [--view-size PX] [--val-fraction F] [--force]\n"
+        "  kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--tokens M] [--channels C] [--resume] [--force]\n"
+        "  kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--resume] [--force]\n"
+        "  kiln train judge --data DIR --out MODEL [--items N] [--steps N]   (the attribute judge the evaluation uses)\n"
+        "  kiln eval text-to-3d --data DIR [--model DIR] [--autoencoder DIR] [--judge DIR] [--json OUT.json] [--sheet OUT.png]\n"
+        "  kiln dataset build --count N --out DIR [--seed S] [--texture-size PX] [--samples K] [--no-meshes] [--views V] [--view-size PX]\n"
+        "                     [--edits E] [--val-fraction F] [--triple-fraction F] [--force]\n"
+        "  kiln dataset sheet -o SHEET.png [--size PX]   (one thumbnail per category and style)\n"
         "\n"
         "tools:\n"
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
@@ -98,6 +102,7 @@ int main(int argc, char** argv) {
         if (cmd == "plugins") return kiln::app::cmdPlugins(argc, argv);
 #ifdef KILN_WITH_TORCH
         if (cmd == "train") return kiln::app::cmdTrain(argc, argv);
+        if (cmd == "eval") return kiln::app::cmdEval(argc, argv);
 #endif
         if (const char* alias = pipelineAlias(cmd)) return kiln::app::cmdRunPipeline(alias, argc, argv, 2);
         if (kiln::pipelines::PipelineRegistry::instance().find(cmd)) return kiln::app::cmdRunPipeline(cmd, argc, argv, 2);

@@ -12,7 +12,7 @@
 
 namespace kiln::geometry {
 
-core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles) {
+core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float maxError) {
     if (targetTriangles == 0) throw Error("decimate: target triangle count must be at least 1");
     mesh.validate("decimate");
     const std::size_t total = mesh.triangleCount();
@@ -34,7 +34,7 @@ core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles) {
         const unsigned int* src = mesh.indices.data() + part.firstIndex;
         // The error bound is relative to the mesh extent; 1 means "stop at the target count only".
         const std::size_t kept = meshopt_simplify(scratch.data(), src, part.indexCount, &mesh.positions[0].x, mesh.positions.size(),
-                                                  sizeof(glm::vec3), target * 3, 1.0f, 0, nullptr);
+                                                  sizeof(glm::vec3), target * 3, maxError, 0, nullptr);
         part.firstIndex = std::uint32_t(out.indices.size());
         part.indexCount = std::uint32_t(kept);
         out.indices.insert(out.indices.end(), scratch.begin(), scratch.begin() + std::ptrdiff_t(kept));

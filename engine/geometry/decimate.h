@@ -12,6 +12,8 @@ namespace kiln::geometry {
 // are dropped. Each submesh is reduced in proportion to its share of the triangles. Topology is
 // preserved, so a mesh with many borders or seams can stop above the target. A target at or above
 // the current count returns the mesh unchanged. Throws kiln::Error when the target is 0.
-core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles);
+// `maxError` bounds each collapse's geometric error relative to the mesh extent (1: no bound,
+// stop at the target only); with a bound the result may stay above the target.
+core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float maxError = 1.0f);
 
 } // namespace kiln::geometry

@@ -197,7 +197,17 @@ UnwrapResult unwrapMesh(const core::Mesh& m, const UnwrapOptions& o) {
         sizes.push_back(glm::max(hi - lo, glm::vec2(1e-6f)));
         mins.push_back(lo);
     }
-    const core::RectPacking packing = core::packRects(sizes, o.atlasSize, o.padding);
+    // Many small charts (a noisy surface) may not fit with the full gutter: narrower gutters
+    // before giving up.
+    core::RectPacking packing;
+    for (int padding = o.padding;; padding /= 2) {
+        try {
+            packing = core::packRects(sizes, o.atlasSize, std::max(1, padding));
+            break;
+        } catch (const Error&) {
+            if (padding <= 1) throw Error("UV unwrap: " + std::to_string(sizes.size()) + " charts do not fit a " + std::to_string(o.atlasSize) + " texel atlas");
+        }
+    }
     r.mesh.uv0.resize(local.size());
     for (std::size_t i = 0; i < local.size(); ++i) {
         const int c = vertexChart[i];

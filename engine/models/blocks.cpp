@@ -100,10 +100,18 @@ torch::Tensor timestepEmbedding(const torch::Tensor& t, int dim) {
 
 torch::Tensor fourierFeatures(const torch::Tensor& points, int bands) {
     std::vector<torch::Tensor> parts{points};
+    if (bands == 0) return points;
+    // sin/cos of the first octave, the rest by the double-angle identities
+    // sin 2a = 2 sin a cos a, cos 2a = 1 - 2 sin^2 a: one transcendental pair instead of `bands`.
+    auto s = torch::sin(points * M_PI), c = torch::cos(points * M_PI);
     for (int i = 0; i < bands; ++i) {
-        const auto scaled = points * (std::pow(2.0, double(i)) * M_PI);
-        parts.push_back(torch::sin(scaled));
-        parts.push_back(torch::cos(scaled));
+        parts.push_back(s);
+        parts.push_back(c);
+        if (i + 1 < bands) {
+            auto s2 = 2.0 * s * c;
+            c = 1.0 - 2.0 * s * s;
+            s = s2;
+        }
     }
     return torch::cat(parts, -1);
 }

@@ -80,8 +80,8 @@ TORCH_MODULE(DiTBlock);
 // Vaswani et al. 2017 applied to t scaled to the usual 0..1000 range.
 torch::Tensor timestepEmbedding(const torch::Tensor& t, int dim);
 
-// Random Fourier-free positional features of 3D points: sin/cos of points (.. x 3) at `bands`
-// octave frequencies (NeRF, Mildenhall et al. 2020) -> .. x (3 + 6 bands).
+// Fourier positional features of 3D points: the points and sin/cos of pi 2^k points for k < `bands`
+// (NeRF, Mildenhall et al. 2020): .. x 3 -> .. x (3 + 6 bands).
 torch::Tensor fourierFeatures(const torch::Tensor& points, int bands);
 
 } // namespace kiln::models

@@ -202,6 +202,7 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     core::Bounds domain;
     domain.min = glm::vec3(-1.0f);
     domain.max = glm::vec3(1.0f);
+    domain.valid = true;
     core::Mesh mesh = geometry::marchingCubes(grid, glm::ivec3(o.resolution + 1), domain, 0.0f, nullptr, geometry::IsoSide::Above);
     if (mesh.indices.empty()) throw Error("decode: the latent decodes to empty space (no surface)");
     for (auto& p : mesh.positions) p = l.frame.fromNormalised(p);
@@ -211,12 +212,13 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     // 3. Decimation, kept only while the surface stays closed and manifold.
     t = std::chrono::steady_clock::now();
     if (mesh.triangleCount() > o.maxFaces) {
-        for (std::size_t target = o.maxFaces; target < mesh.triangleCount(); target = target * 3 / 2) {
-            core::Mesh d = geometry::decimate(mesh, target);
-            if (geometry::analyse(d).watertight) {
-                mesh = std::move(d);
-                break;
-            }
+        // A bounded error keeps thin parts from collapsing into each other (which is what makes a
+        // simplified surface non-manifold); where the bound stops short of the budget, a looser one.
+        for (const float error : {0.002f, 0.005f, 0.02f}) {
+            core::Mesh d = geometry::decimate(mesh, o.maxFaces, error);
+            if (!geometry::analyse(d).watertight) continue;
+            mesh = std::move(d);
+            if (mesh.triangleCount() <= o.maxFaces * 5 / 4) break;
         }
     }
     const auto report = geometry::analyse(mesh);

@@ -1,0 +1,348 @@
+#include "models/text_eval.h"
+
+#include "core/bitmap_font.h"
+#include "core/color.h"
+#include "core/error.h"
+#include "geometry/inside_test.h"
+#include "geometry/mesh_cleanup.h"
+#include "geometry/metrics.h"
+#include "io/asset_io.h"
+#include "models/judge.h"
+#include "models/model_paths.h"
+#include "models/text_to_3d.h"
+#include "procgen/dataset.h"
+#include "procgen/shape_rng.h"
+#include "render/renderer.h"
+#include "render/views.h"
+
+#include <glm/geometric.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+glm::vec3 lab(const glm::vec3& rgb) {
+    const glm::vec3 xyz(0.4124f * rgb.r + 0.3576f * rgb.g + 0.1805f * rgb.b, 0.2126f * rgb.r + 0.7152f * rgb.g + 0.0722f * rgb.b,
+                        0.0193f * rgb.r + 0.1192f * rgb.g + 0.9505f * rgb.b);
+    auto f = [](float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116.0f; };
+    const float fx = f(xyz.x / 0.95047f), fy = f(xyz.y), fz = f(xyz.z / 1.08883f);
+    return {116.0f * fy - 16.0f, 500.0f * (fx - fy), 200.0f * (fy - fz)};
+}
+
+std::vector<glm::vec3> points(const core::Mesh& m, std::size_t n, std::uint64_t seed) { return geometry::normalisedPoints(geometry::sampleSurface(m, n, seed)); }
+
+// Whether the solid of a procedural asset is one connected piece (its parts overlap one another):
+// connected components of the occupied cells of a 40^3 grid.
+bool volumeConnected(const procgen::ProcAsset& a) {
+    std::vector<geometry::InsideTest::Range> shells;
+    for (const auto& p : a.parts) shells.push_back({p.firstTriangle, p.triangleCount});
+    const geometry::InsideTest inside(a.mesh, shells);
+    const core::Bounds b = core::computeBounds(a.mesh);
+    constexpr int n = 40;
+    std::vector<std::uint8_t> occ(n * n * n, 0);
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x) {
+                const glm::vec3 t((float(x) + 0.5f) / n, (float(y) + 0.5f) / n, (float(z) + 0.5f) / n);
+                occ[std::size_t((z * n + y) * n + x)] = inside.inside(b.min + t * b.size());
+            }
+    std::vector<int> label(occ.size(), -1);
+    int components = 0;
+    for (std::size_t s = 0; s < occ.size(); ++s) {
+        if (!occ[s] || label[s] >= 0) continue;
+        ++components;
+        std::vector<std::size_t> stack{s};
+        label[s] = components;
+        while (!stack.empty()) {
+            const std::size_t k = stack.back();
+            stack.pop_back();
+            const int x = int(k % n), y = int((k / n) % n), z = int(k / (n * n));
+            const int d[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
+            for (const auto& dd : d) {
+                const int xx = x + dd[0], yy = y + dd[1], zz = z + dd[2];
+                if (xx < 0 || yy < 0 || zz < 0 || xx >= n || yy >= n || zz >= n) continue;
+                const std::size_t j = std::size_t((zz * n + yy) * n + xx);
+                if (occ[j] && label[j] < 0) {
+                    label[j] = components;
+                    stack.push_back(j);
+                }
+            }
+        }
+    }
+    return components == 1;
+}
+
+// One thumbnail per mesh, lit, from the front three-quarter.
+core::Image thumbnail(render::Renderer& r, const core::Mesh& m, int size) {
+    r.clear();
+    r.add(core::Asset::fromMesh("sheet", m));
+    render::ViewOptions vo;
+    vo.grid = false;
+    vo.axisGizmo = false;
+    vo.background = glm::vec4(0.18f, 0.19f, 0.21f, 1.0f);
+    const auto cam = render::orbitViews(core::computeBounds(m), 1, 0.35f, 1.0f, 0.7f, 0.6f).front();
+    return r.renderImage(cam, size, size, vo);
+}
+
+} // namespace
+
+std::string TextEvalReport::json() const {
+    nlohmann::ordered_json j;
+    j["prompts"] = prompts;
+    j["accuracy"] = {{"category", categoryAccuracy}, {"colour", colourAccuracy}, {"material", materialAccuracy}};
+    j["judgeOnRealHeldOut"] = {{"category", judgeCategoryCeiling}, {"colour", judgeColourCeiling}, {"material", judgeMaterialCeiling}};
+    j["distanceToData"] = {{"medianRatio", medianRatio}, {"worstCategory", worstCategory}, {"worstCategoryRatio", worstCategoryRatio},
+                           {"oneNna", oneNna}};
+    j["meshes"] = {{"watertightFraction", watertightFraction}, {"connectedWhereRealIs", connectedFraction}};
+    j["autoencoder"] = {{"fScore1pct", reconstructionFScore}, {"fScore1pctMin", reconstructionFScoreMin}, {"albedoDeltaE", albedoDeltaE}};
+    j["diversity"] = {{"generated", diversity}, {"data", dataDiversity}, {"floor", diversityFloor}};
+    j["latency"] = {{"medianSeconds", latencyMedian}, {"stages", latencyStages}};
+    j["categories"] = nlohmann::ordered_json::object();
+    for (const auto& c : categories)
+        j["categories"][c.category] = {{"prompts", c.prompts},       {"category", c.categoryHits}, {"colour", c.colourHits},
+                                       {"material", c.materialHits}, {"watertight", c.watertight}, {"medianRatio", c.medianRatio},
+                                       {"realConnected", c.realConnected}, {"connected", c.connectedWhenReal}};
+    j["misses"] = misses;
+    return j.dump(1) + "\n";
+}
+
+TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    const fs::path modelDir = o.model.empty() ? defaultModelDir("text-to-3d") : o.model;
+    const fs::path aeDir = o.autoencoder.empty() ? defaultModelDir("shape-autoencoder") : o.autoencoder;
+    const fs::path judgeDir = o.judge.empty() ? defaultModelDir("judge") : o.judge;
+    const TextTo3dGenerator generator(modelDir, aeDir);
+    const AttributeJudge judge(judgeDir);
+    const procgen::Dataset ds = procgen::readDataset(o.data);
+    const auto& cats = procgen::categories();
+    // Held-out prompts: per category, seed-split items first, then held-out triples.
+    std::vector<const procgen::DatasetItem*> prompts;
+    std::vector<std::vector<const procgen::DatasetItem*>> refs(cats.size());
+    for (std::size_t c = 0; c < cats.size(); ++c) {
+        int taken = 0;
+        for (const char* split : {"val", "val-triple"})
+            for (const auto& it : ds.items)
+                if (it.params.category == int(c) && it.split == split && taken < o.perCategory && (taken == 0 || std::string(split) == "val-triple")) {
+                    prompts.push_back(&it);
+                    ++taken;
+                    break;
+                }
+        for (const auto& it : ds.items)
+            if (it.params.category == int(c) && it.split == "train" && int(refs[c].size()) < o.references) refs[c].push_back(&it);
+    }
+    if (prompts.empty()) throw Error(o.data.string() + ": no held-out items to evaluate on");
+    std::vector<std::vector<std::vector<glm::vec3>>> refPoints(cats.size());
+    for (std::size_t c = 0; c < cats.size(); ++c)
+        for (const auto* it : refs[c]) refPoints[c].push_back(points(procgen::generate(it->params, {.textureSize = 0}).mesh, 2048, 7));
+    auto nearest = [&](const std::vector<glm::vec3>& p, int category) {
+        double best = 1e30;
+        for (const auto& r : refPoints[std::size_t(category)]) best = std::min(best, geometry::chamferPoints(p, r).chamfer);
+        return best;
+    };
+
+    TextEvalReport rep;
+    rep.categories.resize(cats.size());
+    for (std::size_t c = 0; c < cats.size(); ++c) rep.categories[c].category = cats[c].name;
+    std::vector<std::vector<double>> ratios(cats.size());
+    std::vector<std::vector<glm::vec3>> genSet, realSet;
+    int realConnected = 0, genConnectedWhenReal = 0;
+    int judgeCat = 0, judgeCol = 0, judgeMat = 0;
+    render::Renderer sheetRenderer;
+    std::vector<core::Image> tiles;
+    TextTo3dOptions go;
+    go.decode.resolution = o.resolution;
+    go.decode.textureSize = 512;
+    go.decode.appearanceSize = 256;
+    go.decode.splats = false;
+    for (std::size_t i = 0; i < prompts.size(); ++i) {
+        cancel.throwIfCancelled();
+        const procgen::DatasetItem& it = *prompts[i];
+        progress.report("prompt " + std::to_string(i + 1) + "/" + std::to_string(prompts.size()), 0.7f * float(i) / float(prompts.size()));
+        core::Progress quiet;
+        const TextTo3dResult g = generator.generate(it.caption, go, quiet, cancel);
+        const core::Mesh& mesh = *g.assets.front().mesh();
+        const procgen::ProcAsset real = procgen::generate(it.params, {.textureSize = 256});
+        const int c = it.params.category;
+        CategoryScore& cs = rep.categories[std::size_t(c)];
+        ++cs.prompts;
+        const JudgeVerdict v = judge.judge(mesh), vr = judge.judge(real.mesh);
+        const bool catOk = v.category == c, colOk = v.colour == it.params.materials.front().colour, matOk = v.material == it.params.materials.front().kind;
+        cs.categoryHits += catOk;
+        cs.colourHits += colOk;
+        cs.materialHits += matOk;
+        judgeCat += vr.category == c;
+        judgeCol += vr.colour == it.params.materials.front().colour;
+        judgeMat += vr.material == it.params.materials.front().kind;
+        if (!catOk || !colOk || !matOk)
+            rep.misses.push_back("\"" + it.caption + "\" -> " + cats[std::size_t(std::max(0, v.category))].name + ", " +
+                                 procgen::palette()[std::size_t(std::max(0, v.colour))].name + ", " + procgen::materialInfo(v.material).word);
+        const auto report = geometry::analyse(mesh);
+        cs.watertight += report.watertight;
+        if (volumeConnected(real)) {
+            ++realConnected;
+            ++cs.realConnected;
+            if (report.components == 1) ++genConnectedWhenReal, ++cs.connectedWhenReal;
+        }
+        const auto pg = points(mesh, 2048, 11), pr = points(real.mesh, 2048, 11);
+        const double dG = nearest(pg, c), dR = nearest(pr, c);
+        ratios[std::size_t(c)].push_back(dG / std::max(dR, 1e-9));
+        genSet.push_back(pg);
+        realSet.push_back(pr);
+        if (int(tiles.size()) < 2 * o.sheetPrompts) {
+            for (const core::Mesh* m : {&mesh, &real.mesh}) {
+                core::Image img = thumbnail(sheetRenderer, *m, 160);
+                core::Image tile = core::Image::makeU8(160, 160 + 2 * core::kFontHeight + 8, 4);
+                for (std::size_t k = 0; k < tile.u8.size(); k += 4) tile.u8[k] = 30, tile.u8[k + 1] = 32, tile.u8[k + 2] = 36, tile.u8[k + 3] = 255;
+                std::memcpy(tile.u8.data(), img.u8.data(), img.u8.size());
+                const unsigned char white[3] = {235, 235, 235}, grey[3] = {150, 150, 160};
+                core::drawText(tile, 3, 163, m == &mesh ? "GENERATED" : "REAL (HELD OUT)", m == &mesh ? white : grey);
+                core::drawText(tile, 3, 165 + core::kFontHeight, cats[std::size_t(c)].name + " " + procgen::palette()[std::size_t(it.params.materials.front().colour)].name, grey);
+                tiles.push_back(std::move(tile));
+            }
+        }
+    }
+    rep.prompts = int(prompts.size());
+    int ch = 0, co = 0, ma = 0, wt = 0;
+    std::vector<double> allRatios;
+    for (std::size_t c = 0; c < cats.size(); ++c) {
+        auto& cs = rep.categories[c];
+        ch += cs.categoryHits, co += cs.colourHits, ma += cs.materialHits, wt += cs.watertight;
+        cs.medianRatio = median(ratios[c]);
+        allRatios.insert(allRatios.end(), ratios[c].begin(), ratios[c].end());
+        if (cs.prompts > 0 && cs.medianRatio > rep.worstCategoryRatio) rep.worstCategoryRatio = cs.medianRatio, rep.worstCategory = cs.category;
+    }
+    std::erase_if(rep.categories, [](const CategoryScore& c) { return c.prompts == 0; });
+    rep.categoryAccuracy = double(ch) / rep.prompts;
+    rep.colourAccuracy = double(co) / rep.prompts;
+    rep.materialAccuracy = double(ma) / rep.prompts;
+    rep.judgeCategoryCeiling = double(judgeCat) / rep.prompts;
+    rep.judgeColourCeiling = double(judgeCol) / rep.prompts;
+    rep.judgeMaterialCeiling = double(judgeMat) / rep.prompts;
+    rep.watertightFraction = double(wt) / rep.prompts;
+    rep.connectedFraction = realConnected ? double(genConnectedWhenReal) / realConnected : 1.0;
+    rep.medianRatio = median(allRatios);
+    // 1-NNA: leave-one-out nearest neighbour over generated + real; accuracy of telling them apart.
+    {
+        progress.report("1-NNA", 0.72f);
+        std::vector<std::vector<glm::vec3>> all = genSet;
+        all.insert(all.end(), realSet.begin(), realSet.end());
+        const std::size_t n = all.size(), ng = genSet.size();
+        std::vector<std::vector<double>> d(n, std::vector<double>(n, 0.0));
+        for (std::size_t a = 0; a < n; ++a)
+            for (std::size_t b = a + 1; b < n; ++b) d[a][b] = d[b][a] = geometry::chamferPoints(all[a], all[b]).chamfer;
+        int correct = 0;
+        for (std::size_t a = 0; a < n; ++a) {
+            std::size_t best = a == 0 ? 1 : 0;
+            for (std::size_t b = 0; b < n; ++b)
+                if (b != a && d[a][b] < d[a][best]) best = b;
+            correct += (a < ng) == (best < ng);
+        }
+        rep.oneNna = double(correct) / double(n);
+    }
+    // The autoencoder on held-out assets.
+    {
+        std::vector<double> fs;
+        double de = 0.0;
+        int deCount = 0;
+        const ShapeLatentModel& ae = generator.autoencoder();
+        for (int i = 0; i < std::min<int>(o.reconstructions, int(prompts.size())); ++i) {
+            cancel.throwIfCancelled();
+            progress.report("reconstruction " + std::to_string(i + 1), 0.75f + 0.15f * float(i) / float(o.reconstructions));
+            const procgen::ProcAsset real = procgen::generate(prompts[std::size_t(i)]->params, {.textureSize = 0});
+            const ShapeLatent l = ae.encode(real, 3);
+            DecodeOptions d;
+            d.resolution = o.resolution;
+            d.textureSize = 256;
+            d.appearanceSize = 128;
+            d.splats = false;
+            const DecodedAsset dec = ae.decode(l, d, cancel);
+            const auto a = geometry::sampleSurface(dec.mesh, 10000, 5), b = geometry::sampleSurface(real.mesh, 10000, 5);
+            const double diag = glm::length(core::computeBounds(real.mesh).size());
+            fs.push_back(geometry::fScore(a, b, 0.01 * diag));
+            const procgen::SurfaceSamples s = procgen::sampleSurface(real, 1024, 9);
+            std::vector<glm::vec3> q;
+            for (const auto& p : s.positions) q.push_back(l.frame.toNormalised(p));
+            std::vector<glm::vec3> albedo;
+            ae.field(l, q, nullptr, &albedo);
+            for (std::size_t k = 0; k < q.size(); ++k, ++deCount) de += glm::length(lab(albedo[k]) - lab(s.albedo[k]));
+        }
+        rep.reconstructionFScore = fs.empty() ? 0.0 : std::accumulate(fs.begin(), fs.end(), 0.0) / double(fs.size());
+        rep.reconstructionFScoreMin = fs.empty() ? 0.0 : *std::min_element(fs.begin(), fs.end());
+        rep.albedoDeltaE = deCount ? de / deCount : 0.0;
+    }
+    // Diversity: mean pairwise Chamfer of seeds of one prompt, against real shapes of one style.
+    {
+        std::vector<double> gen, data;
+        for (int i = 0; i < std::min<int>(o.diversityPrompts, int(prompts.size())); ++i) {
+            cancel.throwIfCancelled();
+            progress.report("diversity " + std::to_string(i + 1), 0.9f + 0.05f * float(i) / float(o.diversityPrompts));
+            const procgen::DatasetItem& it = *prompts[std::size_t(i)];
+            std::vector<std::vector<glm::vec3>> ps, rs;
+            for (int s = 0; s < o.seeds; ++s) {
+                TextTo3dOptions so = go;
+                so.seed = std::uint64_t(100 + s);
+                so.decode.resolution = 64;
+                so.decode.textureSize = 64;
+                so.decode.appearanceSize = 64;
+                core::Progress quiet;
+                ps.push_back(points(*generator.generate(it.caption, so, quiet, cancel).assets.front().mesh(), 1024, 3));
+                procgen::AssetParams rp = it.params;
+                rp.shapeSeed = procgen::mix64(it.params.shapeSeed + std::uint64_t(s) * 7919u);
+                rp.knobs.clear();
+                rs.push_back(points(procgen::generate(rp, {.textureSize = 0}).mesh, 1024, 3));
+            }
+            for (std::size_t a = 0; a < ps.size(); ++a)
+                for (std::size_t b = a + 1; b < ps.size(); ++b) {
+                    gen.push_back(geometry::chamferPoints(ps[a], ps[b]).chamfer);
+                    data.push_back(geometry::chamferPoints(rs[a], rs[b]).chamfer);
+                }
+        }
+        rep.diversity = gen.empty() ? 0.0 : std::accumulate(gen.begin(), gen.end(), 0.0) / double(gen.size());
+        rep.dataDiversity = data.empty() ? 0.0 : std::accumulate(data.begin(), data.end(), 0.0) / double(data.size());
+        rep.diversityFloor = 0.25 * rep.dataDiversity;
+    }
+    // Latency: prompt -> textured GLB at the default settings, written to a temporary file.
+    {
+        std::vector<double> total;
+        std::map<std::string, std::vector<double>> stages;
+        const fs::path tmp = fs::temp_directory_path() / ("kiln-eval-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".glb");
+        for (int r = 0; r < o.latencyRuns; ++r) {
+            cancel.throwIfCancelled();
+            progress.report("latency " + std::to_string(r + 1), 0.95f + 0.04f * float(r) / float(o.latencyRuns));
+            const auto t0 = std::chrono::steady_clock::now();
+            TextTo3dOptions lo;
+            lo.decode.splats = false;
+            core::Progress quiet;
+            const TextTo3dResult g = generator.generate(prompts.front()->caption, lo, quiet, cancel);
+            const auto tw = std::chrono::steady_clock::now();
+            io::saveAsset(g.assets.front(), tmp, {.overwrite = true});
+            const double write = std::chrono::duration<double>(std::chrono::steady_clock::now() - tw).count();
+            total.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            for (const auto& [s, sec] : g.stageSeconds) stages[s].push_back(sec);
+            stages["write GLB"].push_back(write);
+        }
+        std::error_code ec;
+        fs::remove(tmp, ec);
+        rep.latencyMedian = median(total);
+        for (const auto& [s, v] : stages) rep.latencyStages[s] = median(v);
+    }
+    if (!tiles.empty()) rep.sheet = render::composeGrid(tiles, 8);
+    progress.report("done", 1.0f);
+    return rep;
+}
+
+} // namespace kiln::models

@@ -1,0 +1,63 @@
+#pragma once
+
+// `kiln eval text-to-3d`: an honest evaluation of text -> 3D on held-out captions of the
+// procedural library (held-out seeds and held-out (category, colour, material) triples):
+// - attribute accuracy by the judge (a CNN trained on renders: models/judge.h), per category;
+// - distance to the data: Chamfer from the generated shape to the nearest training asset of its
+//   category, over the same for the held-out real asset (1 = as close as real data), and 1-NNA
+//   between generated and real sets (50 % is ideal);
+// - watertight manifold meshes, and one connected piece where the real asset is one;
+// - the autoencoder's reconstruction of held-out assets: F-score at 1 % of the diagonal, albedo ΔE;
+// - diversity against the data's own, and latency per stage.
+// Torch-free header.
+
+#include "core/image.h"
+#include "core/progress.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kiln::models {
+
+struct TextEvalOptions {
+    std::filesystem::path data;                   // dataset folder
+    std::filesystem::path model, autoencoder, judge;  // empty: the defaults for their slots
+    int perCategory = 2;                          // held-out captions per category (seed split, then triples)
+    int references = 16;                          // training assets per category for the distance
+    int diversityPrompts = 10, seeds = 4;
+    int latencyRuns = 3;
+    int reconstructions = 45;                     // held-out assets for the autoencoder's measures
+    int resolution = 128;
+    int sheetPrompts = 36;                        // 0 = no contact sheet
+};
+
+struct CategoryScore {
+    std::string category;
+    int prompts = 0, categoryHits = 0, colourHits = 0, materialHits = 0, watertight = 0, connectedWhenReal = 0, realConnected = 0;
+    double medianRatio = 0.0;  // distance to the data, generated / real
+};
+
+struct TextEvalReport {
+    int prompts = 0;
+    double categoryAccuracy = 0.0, colourAccuracy = 0.0, materialAccuracy = 0.0;
+    double judgeCategoryCeiling = 0.0, judgeColourCeiling = 0.0, judgeMaterialCeiling = 0.0;  // the judge on the real held-out assets
+    double medianRatio = 0.0, worstCategoryRatio = 0.0;
+    std::string worstCategory;
+    double oneNna = 0.0;
+    double watertightFraction = 0.0, connectedFraction = 0.0;  // connected: among prompts whose real asset is one piece
+    double reconstructionFScore = 0.0, reconstructionFScoreMin = 0.0, albedoDeltaE = 0.0;
+    double diversity = 0.0, dataDiversity = 0.0, diversityFloor = 0.0;
+    double latencyMedian = 0.0;
+    std::map<std::string, double> latencyStages;
+    std::vector<CategoryScore> categories;
+    std::vector<std::string> misses;  // "caption -> judged category, colour, material"
+    core::Image sheet;                // generated beside real, one pair per prompt
+    std::string json() const;
+};
+
+TextEvalReport evaluateTextTo3d(const TextEvalOptions& options, core::Progress& progress, const core::CancelToken& cancel);
+
+} // namespace kiln::models
