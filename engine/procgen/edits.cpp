@@ -82,15 +82,17 @@ std::vector<EditPair> possibleEdits(const AssetParams& p) {
         const auto it = drawn.knobs.find(knob.knob);
         if (it == drawn.knobs.end()) continue;
         const float t = it->second;
+        // Only an edit that changes the shape counts (a style may not use the knob at all).
+        auto changes = [&](const AssetParams& a) { return generate(a, {.textureSize = 0}).mesh.positions != drawn.mesh.positions; };
         if (t + 0.45f <= 1.25f) {
             EditPair e{EditKind::Proportion, p, p, knob.more, -1, knob.knob};
             e.after.knobs[knob.knob] = t + 0.45f;
-            out.push_back(std::move(e));
+            if (changes(e.after)) out.push_back(std::move(e));
         }
         if (t - 0.45f >= -0.25f) {
             EditPair e{EditKind::Proportion, p, p, knob.less, -1, knob.knob};
             e.after.knobs[knob.knob] = t - 0.45f;
-            out.push_back(std::move(e));
+            if (changes(e.after)) out.push_back(std::move(e));
         }
     }
     for (std::size_t s = 0; s < c.styles.size(); ++s) {

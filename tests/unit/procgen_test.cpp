@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "geometry/mesh_cleanup.h"
 #include "procgen/procgen.h"
+#include "procgen/edits.h"
 #include "procgen/prompt_match.h"
 
 #include <gtest/gtest.h>
@@ -211,4 +212,75 @@ TEST(ProcgenV2, SameParametersSameAssetAndPromptsReadBack) {
             }
         }
     EXPECT_THROW(pg::matchPrompt("a dragon", 0), Error);
+}
+
+TEST(ProcgenV2, EditPairsDifferOnlyWhereTheEditSays) {
+    const auto& cats = pg::categories();
+    int checked[5] = {0, 0, 0, 0, 0};
+    for (int c = 0; c < int(cats.size()); c += 3) {
+        const pg::AssetParams p = pg::randomParams(c, std::uint64_t(31 + c));
+        const auto edits = pg::possibleEdits(p);
+        ASSERT_FALSE(edits.empty()) << cats[std::size_t(c)].name;
+        const pg::ProcAsset before = pg::generate(p, {.textureSize = 64});
+        for (std::size_t k = 0; k < edits.size(); k += std::max<std::size_t>(1, edits.size() / 6)) {
+            const pg::EditPair& e = edits[k];
+            EXPECT_EQ(e.before, p);
+            EXPECT_FALSE(e.instruction.empty());
+            const pg::ProcAsset after = pg::generate(e.after, {.textureSize = 64});
+            const std::string what = cats[std::size_t(c)].name + ": " + e.instruction;
+            switch (e.kind) {
+            case pg::EditKind::Recolour:
+            case pg::EditKind::Material: {
+                // Same shape and layout; only the edited group's material differs.
+                EXPECT_EQ(after.mesh.positions, before.mesh.positions) << what;
+                EXPECT_EQ(after.mesh.uv0, before.mesh.uv0) << what;
+                for (std::size_t g = 0; g < p.materials.size(); ++g)
+                    if (int(g) == e.group) EXPECT_FALSE(e.after.materials[g] == p.materials[g]) << what;
+                    else EXPECT_TRUE(e.after.materials[g] == p.materials[g]) << what;
+                // Texels of parts outside the group are unchanged.
+                const auto& ta = before.mesh.textures[0].image.u8;
+                const auto& tb = after.mesh.textures[0].image.u8;
+                std::size_t changedOutside = 0;
+                for (std::size_t part = 0; part < before.parts.size(); ++part) {
+                    if (before.parts[part].group == e.group) continue;
+                    const auto& info = before.parts[part];
+                    for (std::uint32_t t = info.firstTriangle; t < info.firstTriangle + info.triangleCount; t += 7) {
+                        glm::vec2 uv(0.0f);
+                        for (int v = 0; v < 3; ++v) uv += before.mesh.uv0[before.mesh.indices[3 * t + std::size_t(v)]] / 3.0f;
+                        const std::size_t texel = (std::size_t(std::min(63, int(uv.y * 64))) * 64 + std::size_t(std::min(63, int(uv.x * 64)))) * 3;
+                        changedOutside += ta[texel] != tb[texel] || ta[texel + 1] != tb[texel + 1] || ta[texel + 2] != tb[texel + 2];
+                    }
+                }
+                EXPECT_EQ(changedOutside, 0u) << what;
+                break;
+            }
+            case pg::EditKind::Proportion:
+                EXPECT_EQ(e.after.materials, p.materials) << what;
+                EXPECT_EQ(e.after.style, p.style) << what;
+                EXPECT_EQ(e.after.knobs.size(), 1u) << what;
+                EXPECT_NE(after.mesh.positions, before.mesh.positions) << what;
+                // Every other proportion is drawn exactly as before.
+                for (const auto& [name, t] : before.knobs)
+                    if (name != e.knob) EXPECT_EQ(after.knobs.at(name), t) << what << " (" << name << ")";
+                break;
+            case pg::EditKind::Style:
+                EXPECT_NE(e.after.style, p.style) << what;
+                EXPECT_EQ(e.after.materials, p.materials) << what;
+                EXPECT_EQ(e.after.shapeSeed, p.shapeSeed) << what;
+                break;
+            case pg::EditKind::Category:
+                EXPECT_NE(e.after.category, p.category) << what;
+                EXPECT_NE(after.caption.find(cats[std::size_t(e.after.category)].name), std::string::npos) << what;
+                break;
+            }
+            ++checked[int(e.kind)];
+        }
+    }
+    EXPECT_GT(checked[0], 0);
+    EXPECT_GT(checked[1], 0);
+    EXPECT_GT(checked[2], 0);
+    EXPECT_GT(checked[3], 0);
+    // Random edits are deterministic for a seed.
+    const pg::AssetParams p = pg::randomParams(0, 5);
+    EXPECT_EQ(pg::randomEdit(p, 9).instruction, pg::randomEdit(p, 9).instruction);
 }
