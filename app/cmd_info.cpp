@@ -24,7 +24,8 @@ nlohmann::ordered_json toJson(const core::AssetStats& s) {
         j["attributes"] = {{"normals", s.hasNormals}, {"uv0", s.hasUv0}, {"uv1", s.hasUv1}, {"colors", s.hasColors}};
         j["materials"] = s.materials;
         auto& tex = j["textures"] = nlohmann::ordered_json::array();
-        for (const auto& t : s.textures) tex.push_back({{"name", t.name}, {"width", t.width}, {"height", t.height}, {"channels", t.channels}});
+        for (const auto& t : s.textures)
+            tex.push_back({{"name", t.name}, {"width", t.width}, {"height", t.height}, {"channels", t.channels}, {"uses", t.uses}});
     } else {
         j["splats"] = s.splats;
         j["shDegree"] = s.shDegree;

@@ -13,6 +13,7 @@ struct TextureStats {
     int width = 0;
     int height = 0;
     int channels = 0;
+    std::vector<std::string> uses;  // material slots that sample it: "baseColor", "metallicRoughness", "normal", "emissive", "occlusion"
 };
 
 // What `kiln info` and the studio's inspector show about an asset.

@@ -13,10 +13,17 @@ if [ -z "$BLENDER" ]; then
 fi
 dir=$(fresh_dir dcc_export)
 
+# Two assets of Kiln's own procedural library (textured atlas, one material per part), made by
+# the procedural plug-in from prompts.
+"$KILN" procedural "a chair with a dark wooden seat and black metal legs" -o "$dir/LibChair.glb" --seed 3 --texture-size 512 --force >/dev/null \
+  && pass || fail "procedural chair"
+"$KILN" procedural "a blue ceramic teapot" -o "$dir/LibTeapot.glb" --seed 5 --texture-size 512 --force >/dev/null && pass || fail "procedural teapot"
 declare -A SAMPLES=(
   [Duck]="$TESTDATA/gltf/Duck/Duck.glb"
   [CesiumMilkTruck]="$TESTDATA/gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf"
   [BoxVertexColors]="$TESTDATA/gltf/BoxVertexColors/BoxVertexColors.glb"
+  [LibChair]="$dir/LibChair.glb"
+  [LibTeapot]="$dir/LibTeapot.glb"
 )
 # The formats each preset writes (README "Export presets"); variants add options to a preset.
 PRESET_FORMATS=(
@@ -47,7 +54,7 @@ export_one() {  # label preset ext sample [options...]
 for entry in "${PRESET_FORMATS[@]}"; do
   preset=${entry%%:*}
   for ext in ${entry#*:}; do
-    for sample in Duck CesiumMilkTruck BoxVertexColors; do export_one "$preset" "$preset" "$ext" "$sample"; done
+    for sample in Duck CesiumMilkTruck BoxVertexColors LibChair LibTeapot; do export_one "$preset" "$preset" "$ext" "$sample"; done
   done
 done
 for v in "${VARIANTS[@]}"; do

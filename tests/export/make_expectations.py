@@ -10,7 +10,8 @@ Per format, what Blender 3.4's importers make of a file (the rules the checks en
              frame; PLY and STL carry no convention, so Blender shows Kiln's +Y-up data as is
   normals    the file's own (custom normals) for glTF, FBX and OBJ
   materials  none in PLY and STL
-  images     every texture of the source, where the format has materials
+  images     every texture of the source, where the format has materials; FBX and OBJ materials
+             (Phong) have no metallic-roughness or occlusion slot, so maps used only there stay behind
   colours    all but STL (OBJ: RGB only); UVs all but STL, and glTF keeps only UV sets a
              texture samples
 """
@@ -45,6 +46,8 @@ def main():
             attrs = info["attributes"]
             has_materials = ext not in ("ply", "stl")
             textures = len(info["textures"])
+            classic = {"baseColor", "normal", "emissive"}
+            carried = textures if ext in ("glb", "gltf") else sum(1 for t in info["textures"] if classic & set(t.get("uses", [])) or not t.get("uses"))
             sx, sy, sz = info["bounds"]["size"]
             raw = ext in ("ply", "stl")
             cases.append({
@@ -56,7 +59,7 @@ def main():
                 "size": [sx, sy, sz] if raw else [sx, sz, sy],
                 "frame": "raw" if raw else "blender",
                 "materials": len(info["materials"]) if has_materials else 0,
-                "images": textures if has_materials else 0,
+                "images": carried if has_materials else 0,
                 # Blender keeps the file's normals as custom normals for glTF, FBX and OBJ; its
                 # PLY and STL importers compute their own
                 "normals": bool(attrs["normals"]) and ext not in ("ply", "stl"),
