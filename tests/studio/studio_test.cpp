@@ -270,7 +270,7 @@ private slots:
             if (tabs->tabText(i) == "Text" && tabs->isTabEnabled(i)) {
                 // Live: prompt, seed with dice, quality preset (sampler steps), guidance, mesh, model.
                 QWidget* page = tabs->widget(i);
-                for (const char* name : {"prompt", "seed", "dice", "quality", "steps", "guidance", "mesh", "model", "generate"})
+                for (const char* name : {"prompt", "seed", "dice", "quality", "steps", "guidance", "resolution", "faces", "texture-size", "model", "generate"})
                     QVERIFY2(page->findChild<QWidget*>(name), name);
                 page->findChild<QComboBox*>("quality")->setCurrentIndex(0);
                 QCOMPARE(page->findChild<QSpinBox*>("steps")->value(), 12);
@@ -757,33 +757,37 @@ private slots:
         doc.select(onlyAsset());
     }
 
-    void textPromptGeneratesSplatsAndAMeshInTheOutliner() {
+    void textPromptGeneratesATexturedMeshInTheOutliner() {
         auto* create = m_window->createPanel();
         QWidget* page = nullptr;
         for (int i = 0; i < create->tabs()->count(); ++i)
             if (create->tabs()->tabText(i) == "Text" && create->tabs()->isTabEnabled(i)) page = create->tabs()->widget(i);
-        if (!page) QSKIP("this build has no LibTorch: the Text tab is disabled");
+        if (!page) QSKIP("the Text tab is disabled (no LibTorch or no bundled text-to-3d model)");
         ui::StudioDocument& doc = m_window->document();
         const size_t assets = doc.document().assets().size();
         const int undoIndex = doc.undoStack()->index();
         page->findChild<QPlainTextEdit*>("prompt")->setPlainText("a red wooden chair");
         page->findChild<QSpinBox*>("seed")->setValue(4);
         page->findChild<QSpinBox*>("steps")->setValue(8);
-        page->findChild<QCheckBox*>("mesh")->setChecked(true);
+        page->findChild<QSpinBox*>("resolution")->setValue(64);
+        page->findChild<QComboBox*>("texture-size")->setCurrentIndex(0);  // 256
+        QElapsedTimer clock;
+        clock.start();
         QTest::mouseClick(page->findChild<QPushButton*>("generate"), Qt::LeftButton);
         const jobs::JobId id = m_window->jobs().ids().back();
         QVERIFY(m_window->jobs().entry(id)->name.startsWith("Generate"));
-        QCOMPARE(waitForJob(id, 60000), jobs::JobState::Succeeded);
-        // One undoable change adds the splats and their mesh, with the prompt and seed as provenance.
-        QCOMPARE(doc.document().assets().size(), assets + 2);
+        QCOMPARE(waitForJob(id, 120000), jobs::JobState::Succeeded);
+        qInfo("text -> 3D job: %lld ms", clock.elapsed());
+        // One undoable change adds a textured mesh, with the prompt and seed as provenance.
+        QCOMPARE(doc.document().assets().size(), assets + 1);
         QCOMPARE(doc.undoStack()->index(), undoIndex + 1);
-        const core::Asset& splats = doc.document().assets()[assets].currentVersion().asset;
-        const core::Asset& mesh = doc.document().assets()[assets + 1].currentVersion().asset;
-        QVERIFY(splats.gaussians() && splats.gaussians()->size() > 100);
+        const core::Asset& mesh = doc.document().assets()[assets].currentVersion().asset;
         QVERIFY(mesh.mesh() && mesh.mesh()->triangleCount() > 100);
+        QCOMPARE(mesh.mesh()->textures.size(), size_t(2));
+        QCOMPARE(mesh.mesh()->uv0.size(), mesh.mesh()->positions.size());
         QCOMPARE(mesh.provenance.prompt, std::string("a red wooden chair"));
-        QCOMPARE(splats.provenance.seed, std::optional<std::uint64_t>(4));
-        QCOMPARE(m_window->outliner()->tree()->topLevelItemCount(), int(assets + 2));
+        QCOMPARE(mesh.provenance.seed, std::optional<std::uint64_t>(4));
+        QCOMPARE(m_window->outliner()->tree()->topLevelItemCount(), int(assets + 1));
         presentFrame();
         grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_text_to_3d.png");
         doc.undoStack()->undo();
