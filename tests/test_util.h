@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/error.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -19,6 +21,17 @@ inline std::filesystem::path scratchDir() {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
+}
+
+// Runs `f` and expects a kiln::Error whose message contains `fragment`.
+template <class F>
+void expectError(F&& f, const std::string& fragment) {
+    try {
+        f();
+        ADD_FAILURE() << "expected an error containing '" << fragment << "'";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
 }
 
 } // namespace kiln::test

@@ -5,9 +5,32 @@
 
 #include <glm/geometric.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace kiln::geometry {
+
+core::GaussianCloud flatSplats(const std::vector<glm::vec3>& positions, const std::vector<glm::vec3>& normals,
+                               const std::vector<glm::vec3>& colours, float spacing) {
+    if (normals.size() != positions.size() || colours.size() != positions.size()) throw Error("flat splats: positions, normals and colours differ in count");
+    const float tangent = std::log(std::max(spacing, 1e-6f)), thin = tangent - std::log(20.0f);
+    core::GaussianCloud cloud;
+    cloud.resize(positions.size(), 0);
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+        cloud.positions[i] = positions[i];
+        // Shortest-arc rotation taking local +Z to the normal: q = (1 + z.n, z x n), normalised.
+        const glm::vec3 n = normals[i];
+        glm::vec4 q(1.0f + n.z, -n.y, n.x, 0.0f);
+        if (q.x < 1e-6f) q = glm::vec4(0.0f, 1.0f, 0.0f, 0.0f);
+        cloud.rotations[i] = glm::normalize(q);
+        cloud.logScales[i] = {tangent, tangent, thin};
+        cloud.opacityLogits[i] = std::log(0.95f / 0.05f);
+        // Splat colours are display values (the 3DGS convention).
+        for (int c = 0; c < 3; ++c) cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(colours[i][c]) - 0.5f) / core::kShC0;
+    }
+    cloud.validate("flat splats");
+    return cloud;
+}
 
 core::GaussianCloud splatsOnSurface(const core::Mesh& m, int count, const SurfaceColourFn& colour, std::uint64_t seed) {
     if (count < 1) throw Error("surface splats: count must be at least 1");
@@ -36,22 +59,7 @@ core::GaussianCloud splatsOnSurface(const core::Mesh& m, int count, const Surfac
     }
     std::vector<glm::vec3> colours(positions.size(), glm::vec3(0.8f));
     if (colour) colour(positions, colours);
-    const float tangent = std::log(float(std::sqrt(total / double(count)))), thin = tangent - std::log(20.0f);
-    core::GaussianCloud cloud;
-    cloud.resize(positions.size(), 0);
-    for (std::size_t i = 0; i < positions.size(); ++i) {
-        cloud.positions[i] = positions[i];
-        // Shortest-arc rotation taking local +Z to the normal: q = (1 + z.n, z x n), normalised.
-        const glm::vec3 n = normals[i];
-        glm::vec4 q(1.0f + n.z, -n.y, n.x, 0.0f);
-        if (q.x < 1e-6f) q = glm::vec4(0.0f, 1.0f, 0.0f, 0.0f);
-        cloud.rotations[i] = glm::normalize(q);
-        cloud.logScales[i] = {tangent, tangent, thin};
-        cloud.opacityLogits[i] = std::log(0.95f / 0.05f);
-        for (int c = 0; c < 3; ++c) cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(colours[i][c]) - 0.5f) / core::kShC0;
-    }
-    cloud.validate("surface splats");
-    return cloud;
+    return flatSplats(positions, normals, colours, float(std::sqrt(total / double(count))));
 }
 
 } // namespace kiln::geometry

@@ -16,6 +16,11 @@ namespace kiln::geometry {
 
 using SurfaceColourFn = std::function<void(const std::vector<glm::vec3>& positions, std::vector<glm::vec3>& linearColours)>;
 
+// Flat splats at given surface points: thin along each normal, `spacing` wide (metres), opacity
+// 0.95, degree-0 colour from linear RGB. Throws kiln::Error when the arrays differ in length.
+core::GaussianCloud flatSplats(const std::vector<glm::vec3>& positions, const std::vector<glm::vec3>& normals,
+                               const std::vector<glm::vec3>& linearColours, float spacing);
+
 // Throws kiln::Error when the mesh has no area or count < 1.
 core::GaussianCloud splatsOnSurface(const core::Mesh& mesh, int count, const SurfaceColourFn& colour, std::uint64_t seed = 0);
 

@@ -9,10 +9,7 @@
 
 namespace kiln::geometry {
 
-namespace {
-
-// Closest point of triangle abc to p (2D), as barycentrics (Ericson, Real-Time Collision Detection 5.1.5).
-glm::vec3 closestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c) {
+glm::vec3 nearestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c) {
     const glm::vec2 ab = b - a, ac = c - a, ap = p - a;
     const float d1 = glm::dot(ab, ap), d2 = glm::dot(ac, ap);
     if (d1 <= 0.0f && d2 <= 0.0f) return {1, 0, 0};
@@ -41,8 +38,6 @@ glm::vec3 closestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c)
     const float v = vb * denom, w = vc * denom;
     return {1 - v - w, v, w};
 }
-
-} // namespace
 
 glm::vec3 UvRaster::position(const core::Mesh& m, std::size_t k) const {
     const std::int32_t t = triangle[k];
@@ -96,7 +91,7 @@ UvRaster rasterizeUv(const core::Mesh& mesh, int size) {
                 if (w0 < 0.0f || w1 < 0.0f || w2 < 0.0f) {
                     // Far outside one edge (more than half a texel diagonal): not touched.
                     if (w0 * edgeScale[0] < -0.71f || w1 * edgeScale[1] < -0.71f || w2 * edgeScale[2] < -0.71f) continue;
-                    const glm::vec3 cb = closestBarycentric(q, a, b, c);
+                    const glm::vec3 cb = nearestBarycentric(q, a, b, c);
                     const glm::vec2 d = glm::abs(cb.x * a + cb.y * b + cb.z * c - q);
                     if (d.x > 0.5f || d.y > 0.5f) continue;
                     w0 = cb.x, w1 = cb.y, w2 = cb.z;

@@ -1,6 +1,7 @@
 #include "models/model_paths.h"
 
 #include "core/error.h"
+#include "core/path_list.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -45,17 +46,8 @@ std::vector<fs::path> modelSearchFolders() {
         std::lock_guard lock(g_mutex);
         out.insert(out.end(), g_userFolders.begin(), g_userFolders.end());
     }
-    if (const char* env = std::getenv("KILN_MODEL_PATH")) {
-        std::string s = env;
-        std::size_t start = 0;
-        while (start <= s.size()) {
-            const auto end = s.find(':', start);
-            const std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-            if (!part.empty()) out.emplace_back(part);
-            if (end == std::string::npos) break;
-            start = end + 1;
-        }
-    }
+    const auto env = core::pathListFromEnvironment("KILN_MODEL_PATH");
+    out.insert(out.end(), env.begin(), env.end());
     return out;
 }
 

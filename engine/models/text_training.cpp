@@ -67,13 +67,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     if (o.steps < 1 || o.batch < 1 || !(o.learningRate > 0.0) || o.checkpointEvery < 1) throw Error("kiln train text-to-3d: an option is out of range");
     const auto t0 = std::chrono::steady_clock::now();
     const fs::path checkpointPath = o.out / "checkpoint.pt";
-    if (o.resume) {
-        if (!fs::is_regular_file(checkpointPath)) throw Error(o.out.string() + ": nothing to resume (no checkpoint.pt)");
-    } else if (fs::exists(o.out) && !fs::is_empty(o.out)) {
-        if (!o.overwrite) throw Error(o.out.string() + ": folder is not empty (use --resume to continue or --force to replace it)");
-        for (const char* f : {"checkpoint.pt", "weights.safetensors", "config.json", "manifest.json", "loss.csv", "loss.png"}) fs::remove(o.out / f);
-    }
-    fs::create_directories(o.out);
+    prepareTrainingFolder(o.out, o.resume, o.overwrite);
     const int threads = trainingThreads(o.threads);
     torch::manual_seed(o.seed);
 
@@ -131,38 +125,13 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     std::vector<float> losses, rates;
     int start = 0;
     if (o.resume) {
-        try {
-            torch::serialize::InputArchive ar, m, e, op;
-            ar.load_from(checkpointPath.string());
-            ar.read("model", m);
-            ar.read("ema", e);
-            ar.read("optimizer", op);
-            model->load(m);
-            ema->load(e);
-            optimizer.load(op);
-            torch::Tensor step, l, r;
-            ar.read("step", step);
-            ar.read("losses", l);
-            ar.read("rates", r);
-            start = int(step.item<std::int64_t>());
-            losses.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
-            rates.assign(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
-        } catch (const c10::Error& e) {
-            throw Error(checkpointPath.string() + ": cannot resume, the checkpoint does not match this model (" + e.what_without_backtrace() + ")");
-        }
+        CheckpointState state = loadCheckpoint(checkpointPath, *model, *ema, optimizer);
+        start = state.step;
+        losses = std::move(state.losses);
+        rates = std::move(state.rates);
     }
     auto save = [&](int step) {
-        torch::serialize::OutputArchive ar, m, e, op;
-        model->save(m);
-        ema->save(e);
-        optimizer.save(op);
-        ar.write("model", m);
-        ar.write("ema", e);
-        ar.write("optimizer", op);
-        ar.write("step", torch::tensor(std::int64_t(step)));
-        ar.write("losses", torch::tensor(losses));
-        ar.write("rates", torch::tensor(rates));
-        saveArchive(ar, checkpointPath);
+        saveCheckpoint(checkpointPath, *model, *ema, optimizer, {step, losses, rates});
         nlohmann::ordered_json recipe;
         recipe["data"] = o.data.string();
         recipe["autoencoder"] = o.autoencoder.string();

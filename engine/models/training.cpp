@@ -1,5 +1,6 @@
 #include "models/training.h"
 
+#include "core/error.h"
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
 #include "io/image_io.h"
@@ -62,6 +63,56 @@ void writeLossFiles(const std::filesystem::path& dir, const std::vector<float>& 
 
 void saveArchive(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
     io::writeAtomically(path, true, [&](const std::filesystem::path& tmp) { archive.save_to(tmp.string()); });
+}
+
+void saveCheckpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::nn::Module& ema, torch::optim::Optimizer& optimizer,
+                    const CheckpointState& state) {
+    torch::serialize::OutputArchive ar, m, e, op;
+    model.save(m);
+    ema.save(e);
+    optimizer.save(op);
+    ar.write("model", m);
+    ar.write("ema", e);
+    ar.write("optimizer", op);
+    ar.write("step", torch::tensor(std::int64_t(state.step)));
+    ar.write("losses", torch::tensor(state.losses));
+    ar.write("rates", torch::tensor(state.rates));
+    saveArchive(ar, path);
+}
+
+CheckpointState loadCheckpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::nn::Module& ema, torch::optim::Optimizer& optimizer) {
+    CheckpointState state;
+    try {
+        torch::serialize::InputArchive ar, m, e, op;
+        ar.load_from(path.string());
+        ar.read("model", m);
+        ar.read("ema", e);
+        ar.read("optimizer", op);
+        model.load(m);
+        ema.load(e);
+        optimizer.load(op);
+        torch::Tensor step, l, r;
+        ar.read("step", step);
+        ar.read("losses", l);
+        ar.read("rates", r);
+        state.step = int(step.item<std::int64_t>());
+        state.losses.assign(l.data_ptr<float>(), l.data_ptr<float>() + l.numel());
+        state.rates.assign(r.data_ptr<float>(), r.data_ptr<float>() + r.numel());
+    } catch (const c10::Error& e) {
+        throw Error(path.string() + ": cannot resume, the checkpoint does not match this model (" + e.what_without_backtrace() + ")");
+    }
+    return state;
+}
+
+void prepareTrainingFolder(const std::filesystem::path& out, bool resume, bool overwrite) {
+    namespace fs = std::filesystem;
+    if (resume) {
+        if (!fs::is_regular_file(out / "checkpoint.pt")) throw Error(out.string() + ": nothing to resume (no checkpoint.pt)");
+    } else if (fs::exists(out) && !fs::is_empty(out)) {
+        if (!overwrite) throw Error(out.string() + ": folder is not empty (use --resume to continue or --force to replace it)");
+        for (const char* f : {"checkpoint.pt", "weights.safetensors", "config.json", "manifest.json", "loss.csv", "loss.png"}) fs::remove(out / f);
+    }
+    fs::create_directories(out);
 }
 
 at::Generator stepGenerator(std::uint64_t seed, int step) {

@@ -28,6 +28,21 @@ void writeLossFiles(const std::filesystem::path& dir, const std::vector<float>& 
 // Saves through a temporary file so an interrupted save never leaves a truncated checkpoint.
 void saveArchive(torch::serialize::OutputArchive& archive, const std::filesystem::path& path);
 
+// checkpoint.pt: model, EMA model, optimizer state, the step reached and the loss and learning-rate
+// histories, so --resume continues exactly where the run stopped.
+struct CheckpointState {
+    int step = 0;
+    std::vector<float> losses, rates;
+};
+void saveCheckpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::nn::Module& ema, torch::optim::Optimizer& optimizer,
+                    const CheckpointState& state);
+// Throws kiln::Error naming the file when it does not match the model.
+CheckpointState loadCheckpoint(const std::filesystem::path& path, torch::nn::Module& model, torch::nn::Module& ema, torch::optim::Optimizer& optimizer);
+
+// Prepares a model folder for a run: with `resume` it needs checkpoint.pt; otherwise a non-empty
+// folder is refused unless `overwrite`, which removes the files a run writes.
+void prepareTrainingFolder(const std::filesystem::path& out, bool resume, bool overwrite);
+
 // A CPU generator whose state depends only on (seed, step).
 at::Generator stepGenerator(std::uint64_t seed, int step);
 

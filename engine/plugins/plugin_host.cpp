@@ -1,6 +1,7 @@
 #include "plugins/plugin_host.h"
 
 #include "core/error.h"
+#include "core/path_list.h"
 #include "plugins/plugin_api.h"
 
 #include <dlfcn.h>
@@ -68,18 +69,7 @@ private:
 } // namespace
 
 std::vector<fs::path> pluginFolders() {
-    std::vector<fs::path> out;
-    if (const char* env = std::getenv("KILN_PLUGIN_PATH")) {
-        std::string s = env;
-        std::size_t start = 0;
-        while (start <= s.size()) {
-            const auto end = s.find(':', start);
-            const std::string part = s.substr(start, end == std::string::npos ? std::string::npos : end - start);
-            if (!part.empty()) out.emplace_back(part);
-            if (end == std::string::npos) break;
-            start = end + 1;
-        }
-    }
+    std::vector<fs::path> out = core::pathListFromEnvironment("KILN_PLUGIN_PATH");
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {

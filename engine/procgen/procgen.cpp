@@ -2,6 +2,7 @@
 
 #include "core/color.h"
 #include "core/error.h"
+#include "geometry/surface_splats.h"
 #include "procgen/atlas.h"
 #include "procgen/category_defs.h"
 #include "procgen/texture_bake.h"
@@ -361,27 +362,7 @@ core::GaussianCloud sampleSplats(const ProcAsset& asset, int count, std::uint64_
     const core::Mesh& m = asset.mesh;
     for (std::size_t t = 0; t + 2 < m.indices.size(); t += 3)
         area += 0.5 * double(glm::length(glm::cross(m.positions[m.indices[t + 1]] - m.positions[m.indices[t]], m.positions[m.indices[t + 2]] - m.positions[m.indices[t]])));
-    const float tangent = std::log(float(std::sqrt(area / double(count)))), thin = tangent - std::log(20.0f);
-    core::GaussianCloud cloud;
-    cloud.resize(s.positions.size(), 0);
-    for (std::size_t i = 0; i < s.positions.size(); ++i) {
-        cloud.positions[i] = s.positions[i];
-        // Rotation taking the local z axis to the normal (the splat is flat along it).
-        const glm::vec3 z(0, 0, 1), n = s.normals[i];
-        const float d = glm::dot(z, n);
-        glm::vec4 q;
-        if (d < -0.9999f) q = {0, 1, 0, 0};
-        else {
-            const glm::vec3 a = glm::cross(z, n);
-            q = glm::normalize(glm::vec4(1.0f + d, a.x, a.y, a.z));
-        }
-        cloud.rotations[i] = q;
-        cloud.logScales[i] = {tangent, tangent, thin};
-        cloud.opacityLogits[i] = std::log(0.95f / 0.05f);
-        for (int c = 0; c < 3; ++c) cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(s.albedo[i][c]) - 0.5f) / core::kShC0;
-    }
-    cloud.validate("procgen splats");
-    return cloud;
+    return geometry::flatSplats(s.positions, s.normals, s.albedo, float(std::sqrt(area / double(count))));
 }
 
 bool isHeldOutTriple(int category, int colour, MaterialKind material, double fraction) {

@@ -6,6 +6,8 @@
 #include "models/manifest.h"
 #include "models/safetensors.h"
 
+#include "test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -36,15 +38,7 @@ models::TensorData floats(const std::string& name, std::vector<std::int64_t> sha
     return t;
 }
 
-template <class F>
-void expectError(F&& f, const std::string& contains) {
-    try {
-        f();
-        ADD_FAILURE() << "expected an error containing '" << contains << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(contains), std::string::npos) << e.what();
-    }
-}
+using kiln::test::expectError;
 
 } // namespace
 

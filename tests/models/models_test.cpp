@@ -6,6 +6,8 @@
 #include "models/flow_sampler.h"
 #include "models/torch_weights.h"
 
+#include "test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -35,15 +37,7 @@ fs::path out(const std::string& name) {
     return dir / name;
 }
 
-template <class F>
-void expectError(F&& f, const std::string& contains) {
-    try {
-        f();
-        ADD_FAILURE() << "expected an error containing '" << contains << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(contains), std::string::npos) << e.what();
-    }
-}
+using kiln::test::expectError;
 
 } // namespace
 

@@ -4,6 +4,8 @@
 #include "pipelines/pipeline.h"
 #include "pipelines/pipeline_json.h"
 
+#include "test_util.h"
+
 #include <gtest/gtest.h>
 
 using namespace kiln;
@@ -37,15 +39,7 @@ public:
     PipelineInfo m_info;
 };
 
-template <class F>
-void expectError(F&& f, const std::string& contains) {
-    try {
-        f();
-        ADD_FAILURE() << "expected an error containing '" << contains << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(contains), std::string::npos) << e.what();
-    }
-}
+using kiln::test::expectError;
 
 } // namespace
 
