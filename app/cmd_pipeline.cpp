@@ -252,9 +252,10 @@ int cmdRunPipeline(const std::string& id, int argc, char** argv, int first) {
     }
     PipelineCommandLine cl = parsePipelineCommandLine(*pipeline, words);
     if (cl.threads > 0) models::configureComputeThreads(cl.threads);
-    if (const std::string why = pipeline->unavailableReason(); !why.empty()) throw Error(why);
+    // The user's own mistakes first (they can fix them here), then what the machine lacks.
     if (!cl.assetPath.empty()) cl.request.inputs.asset = io::loadAsset(cl.assetPath);
     pipeline->validate(cl.request);
+    if (const std::string why = pipeline->unavailableReason(cl.request.models); !why.empty()) throw Error(why);
     // Refuse before the work, not after it.
     io::checkCanWrite(cl.output, cl.force);
     if (!cl.meshOutput.empty()) io::checkCanWrite(cl.meshOutput, cl.force);

@@ -78,11 +78,12 @@ cmd_run() {
   "$BUILD/app/kiln" info "$out/biker.ply"
   "$BUILD/app/kiln" render "$sample" -o "$out/Duck.png" --size 960x720 --force
   "$BUILD/app/kiln" render "$TESTDATA/gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf" -o "$out/truck_views.png" --views 4 --size 480x360 --force
-  if "$BUILD/app/kiln" --help | grep -q "kiln generate"; then
-    log "main job: text -> 3D with the bundled model"
-    "$BUILD/app/kiln" generate "a tall blue ceramic vase with a narrow neck" -o "$out/vase.glb" --force
-    "$BUILD/app/kiln" generate "a red wooden chair with four square legs" -o "$out/chair.ply" --seed 3 --force
-    "$BUILD/app/kiln" render "$out/chair.ply" -o "$out/chair_views.png" --views 4 --size 480x360 --force
+  if "$BUILD/app/kiln" pipelines --json | grep -q '"id": "text-to-3d"'; then
+    log "main job: text -> 3D on the shared latent (bundled models), and the procedural library's baseline"
+    "$BUILD/app/kiln" generate "a tall blue ceramic vase" -o "$out/vase.glb" --force
+    "$BUILD/app/kiln" generate "a chair with a dark wooden seat and black metal frame" -o "$out/chair.glb" --seed 3 --force
+    "$BUILD/app/kiln" render "$out/chair.glb" -o "$out/chair_views.png" --views 4 --size 480x360 --force
+    "$BUILD/app/kiln" procedural "a chair with a dark wooden seat and black metal frame" -o "$out/chair_library.glb" --seed 3 --force
   fi
   log "outputs in $out"
 }

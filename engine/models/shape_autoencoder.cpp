@@ -65,6 +65,9 @@ namespace {
 
 int featureWidth(int frequencies) { return 3 + 6 * frequencies; }
 
+// Octaves of the relative position a query reads from a token (coarser than the anchors' own).
+constexpr int kRelativeBands = 4;
+
 // Gathers rows of `values` (B x M x D) by `index` (B x Q x K) -> B x Q x K x D.
 torch::Tensor gatherRows(const torch::Tensor& values, const torch::Tensor& index) {
     const auto b = values.size(0), m = values.size(1), d = values.size(2), q = index.size(1), k = index.size(2);
@@ -90,11 +93,12 @@ ShapeAutoencoderImpl::ShapeAutoencoderImpl(const ShapeAutoencoderConfig& c) : m_
     m_decoderBlocks = register_module("decoder_blocks", nn::ModuleList());
     for (int i = 0; i < c.decoderLayers; ++i) m_decoderBlocks->push_back(TransformerBlock(d, c.heads, 4));
     m_decoderNorm = register_module("decoder_norm", nn::LayerNorm(nn::LayerNormOptions({d})));
-    const int qw = c.queryWidth;
+    const int qw = c.queryWidth, rel = featureWidth(kRelativeBands);
     m_tokenProject = register_module("token_project", nn::Linear(d, qw));
-    m_query1 = register_module("query1", nn::Linear(nn::LinearOptions(pe, qw).bias(false)));
+    m_query1 = register_module("query1", nn::Linear(nn::LinearOptions(rel, qw).bias(false)));
+    m_query2 = register_module("query2", nn::Linear(qw, qw));
     m_queryWeight = register_module("query_weight", nn::Linear(qw, 1));
-    m_out1 = register_module("out1", nn::Linear(qw + pe, qw));
+    m_out1 = register_module("out1", nn::Linear(qw, qw));
     m_out2 = register_module("out2", nn::Linear(qw, 6));
     // Neighbours further away count less: a learned sharpness of exp(-s |q - a|^2).
     m_distanceScale = register_parameter("distance_scale", torch::full({1}, 4.0f));
@@ -142,13 +146,17 @@ torch::Tensor ShapeAutoencoderImpl::query(const torch::Tensor& tokens, const tor
     const auto nd2 = std::get<0>(nearest), idx = std::get<1>(nearest);  // B x Q x K
     const auto feats = gatherRows(tokens, idx);                          // B x Q x K x W
     const auto rel = (points.unsqueeze(2) - gatherRows(anchors, idx)) * 8.0;
-    // First layer of (token feature, relative position): the token's part was computed per token.
-    const auto h = torch::gelu(feats + m_query1->forward(fourierFeatures(rel, m_config.frequencies)));
+    // Two layers on (token feature, relative position); the token's part of the first was
+    // computed once per token. Only relative positions enter: the field near a token depends on
+    // where the point is from the token, never on where it is in the frame (absolute positions at
+    // high frequency made the field striped).
+    auto h = torch::gelu(feats + m_query1->forward(fourierFeatures(rel, kRelativeBands)));
+    h = torch::gelu(m_query2->forward(h));
     // Softmax over the K neighbours: learned relevance minus distance.
     const auto logits = m_queryWeight->forward(h).squeeze(-1) - torch::nn::functional::softplus(m_distanceScale) * nd2 * 64.0;
     const auto w = torch::softmax(logits, -1).unsqueeze(-1);
     const auto pooled = (w * h).sum(2);  // B x Q x W
-    const auto out = m_out2->forward(torch::gelu(m_out1->forward(torch::cat({pooled, fourierFeatures(points, m_config.frequencies)}, -1))));
+    const auto out = m_out2->forward(torch::gelu(m_out1->forward(pooled)));
     return out;
 }
 

@@ -31,7 +31,7 @@ struct ShapeAutoencoderConfig {
     int encoderLayers = 2;
     int decoderLayers = 4;
     int pointNeighbours = 16;  // surface samples each anchor aggregates
-    int queryNeighbours = 8;   // tokens a query point reads
+    int queryNeighbours = 6;   // tokens a query point reads
     int queryWidth = 64;       // width of the per-query MLPs
     int frequencies = 6;       // Fourier bands of positions
 
@@ -69,7 +69,7 @@ private:
     torch::nn::ModuleList m_encoderBlocks{nullptr}, m_decoderBlocks{nullptr};
     torch::nn::LayerNorm m_encoderNorm{nullptr}, m_decoderNorm{nullptr};
     torch::nn::Linear m_latentIn{nullptr}, m_decoderPos{nullptr}, m_tokenProject{nullptr};
-    torch::nn::Linear m_query1{nullptr}, m_queryWeight{nullptr}, m_out1{nullptr}, m_out2{nullptr};
+    torch::nn::Linear m_query1{nullptr}, m_query2{nullptr}, m_queryWeight{nullptr}, m_out1{nullptr}, m_out2{nullptr};
     torch::Tensor m_distanceScale;
 };
 TORCH_MODULE(ShapeAutoencoder);

@@ -26,12 +26,13 @@ const char* toString(OutputKind kind) {
     return "?";
 }
 
-std::string Pipeline::unavailableReason() const {
+std::string Pipeline::unavailableReason(const std::map<std::string, std::filesystem::path>& chosen) const {
     const PipelineInfo& i = info();
 #ifndef KILN_WITH_TORCH
     if (i.needsTorch) return "This build of Kiln lacks LibTorch (KILN_WITH_TORCH=OFF): " + i.displayName + " is not available";
 #endif
     for (const auto& slot : i.modelSlots) {
+        if (chosen.count(slot)) continue;
         try {
             models::defaultModelDir(slot);
         } catch (const Error& e) {

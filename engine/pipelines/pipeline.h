@@ -82,8 +82,9 @@ public:
     virtual ~Pipeline() = default;
     virtual const PipelineInfo& info() const = 0;
     // Why it cannot run in this build or on this machine (no LibTorch, no model for a slot);
-    // empty when it can. The default checks needsTorch and that every slot has a model.
-    virtual std::string unavailableReason() const;
+    // empty when it can. The default checks needsTorch and that every slot has a model, either
+    // in `chosen` (slot -> folder the user picked, checked when loaded) or a default one.
+    virtual std::string unavailableReason(const std::map<std::string, std::filesystem::path>& chosen = {}) const;
     // Checks the request before any work, so a bad input fails before an hour of compute and
     // before any file is touched. The default checks inputs against info().inputs.
     virtual void validate(const PipelineRequest& request) const;

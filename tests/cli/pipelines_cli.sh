@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Pipelines from the CLI: `kiln pipelines --json` lists every pipeline with its schema, commands
 # parse their options from it, and bad options are one clear error with nothing written.
-# Also `kiln models list|verify` on the bundled model and on a damaged copy.
+# Also `kiln models verify|pack` on a packed folder and on a damaged copy. Checks that need the
+# bundled text -> 3D models run when resources/models holds them (the checkout ships them).
 source "$(dirname "$0")/lib.sh"
 dir=$(fresh_dir pipelines)
 json=$("$KILN" pipelines --json) && pass || fail "kiln pipelines --json exited $?"
-python3 - "$json" <<'PY' && pass || fail "pipelines json: $json"
+bundled=0; [ -d "$MODELS/text-to-3d" ] && [ -d "$MODELS/shape-autoencoder" ] && bundled=1
+python3 - "$json" "$bundled" <<'PY' && pass || fail "pipelines json: $json"
 import json, sys
 p = {x["id"]: x for x in json.loads(sys.argv[1])}
 assert {"text-to-3d", "views-to-3d"} <= set(p), p.keys()
 t = p["text-to-3d"]
-assert t["name"] == "Text" and t["modelSlots"] == ["text-to-3d"] and t["available"], t
+assert t["name"] == "Text" and t["modelSlots"] == ["text-to-3d", "shape-autoencoder"], t
+# Available exactly when both slots have a model; otherwise the reason names the missing slot.
+assert t["available"] == (sys.argv[2] == "1"), t
+assert t["available"] or "no model for the" in t["unavailableReason"], t
 steps = [o for o in t["options"] if o["name"] == "steps"][0]
 assert steps["type"] == "int" and steps["default"] == 32 and steps["min"] == 1 and steps["max"] == 1000, steps
 assert [x["name"] for x in t["presets"]] == ["draft", "standard", "high"]
@@ -37,13 +42,24 @@ bad "makes no field output with --representation splats" views-to-3d "$TESTDATA/
 bad "--representation must be splats or field" reconstruct "$TESTDATA/mv/lego_train" -o "$dir/l.ply" --representation mesh
 [ -z "$(ls -A "$dir")" ] && pass || fail "files left behind: $(ls "$dir")"
 # A preset and an explicit option together: the explicit one wins (8 steps, not draft's 12).
-"$KILN" text-to-3d "a red wooden chair" -o "$dir/c.ply" --quality draft --steps 8 --seed 5 | grep -q "8 steps" && pass || fail "explicit option over preset"
-# Models: the bundled model verifies; a damaged copy is one error naming the file.
-"$KILN" models verify | grep -q "verified" && pass || fail "bundled models verify"
-cp -r "$MODELS/text-to-3d" "$dir/m"
-"$KILN" models verify "$dir/m" >/dev/null && pass || fail "copy verifies"
+if [ $bundled = 1 ]; then
+  "$KILN" text-to-3d "a red wooden chair" -o "$dir/c.ply" --quality draft --steps 8 --seed 5 | grep -q "8 steps" && pass || fail "explicit option over preset"
+  "$KILN" models verify | grep -q "2 model folder(s) verified" && pass || fail "bundled models verify"
+fi
+# Models: a packed folder verifies; a damaged or truncated copy is one error naming the file, and
+# a pipeline given the damaged folder refuses it before anything is written.
+mkdir -p "$dir/m"
+head -c 65536 /dev/urandom > "$dir/m/weights.safetensors"
+echo '{"format": "kiln-text-to-latent"}' > "$dir/m/config.json"
+"$KILN" models pack "$dir/m" --slot text-to-3d --name test-model --version 1 --licence MIT | grep -q "2 files" && pass || fail "pack"
+"$KILN" models verify "$dir/m" | grep -q "1 model folder(s) verified" && pass || fail "packed folder verifies"
+cp -r "$dir/m" "$dir/t"
+truncate -s 1000 "$dir/t/weights.safetensors"
+err=$("$KILN" models verify "$dir/t" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "weights.safetensors" && pass || fail "truncated: $err"
 printf 'X' | dd of="$dir/m/weights.safetensors" bs=1 seek=100 conv=notrunc 2>/dev/null
 err=$("$KILN" models verify "$dir/m" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "weights.safetensors: checksum mismatch" && pass || fail "tampered: $err"
-err=$("$KILN" generate "a red chair" -o "$dir/t.ply" --model "$dir/m" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "checksum mismatch" && [ ! -e "$dir/t.ply" ] \
+mkdir -p "$dir/lib/ae" && cp "$dir/t/config.json" "$dir/lib/ae/" && head -c 4096 /dev/urandom > "$dir/lib/ae/weights.safetensors"
+"$KILN" models pack "$dir/lib/ae" --slot shape-autoencoder --name test-ae --version 1 --licence MIT >/dev/null || fail "pack the autoencoder"
+err=$(KILN_MODEL_PATH="$dir/lib" "$KILN" generate "a red chair" -o "$dir/t.ply" --model "$dir/m" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "weights.safetensors: checksum mismatch" && [ ! -e "$dir/t.ply" ] \
   && pass || fail "generate with a tampered model: $err"
 finish

@@ -27,8 +27,12 @@ using namespace kiln;
 
 namespace {
 
+// CTest runs every test in its own process, several at once: each test gets its own folders
+// (the shared tiny dataset and autoencoder are rebuilt per process, never raced over).
 fs::path outDir(const std::string& name) {
-    const fs::path d = fs::path(KILN_TEST_OUTPUT_DIR) / "latent" / name;
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    const std::string owner = test ? std::string(test->test_suite_name()) + "." + test->name() : "main";
+    const fs::path d = fs::path(KILN_TEST_OUTPUT_DIR) / "latent" / owner / name;
     fs::remove_all(d);
     fs::create_directories(d.parent_path());
     return d;
