@@ -6,6 +6,7 @@
 #include <OpenImageIO/filesystem.h>
 #include <OpenImageIO/imageio.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace fs = std::filesystem;
@@ -79,7 +80,7 @@ void writeImage(const core::Image& image, const fs::path& path) {
     if (!ok || !out->close()) throw Error(displayName(path) + ": write failed (" + out->geterror() + ")");
 }
 
-std::vector<std::uint8_t> encodePng(const core::Image& image) {
+std::vector<std::uint8_t> encodePng(const core::Image& image, int compressionLevel) {
     if (image.empty()) throw Error("cannot encode an empty image");
     std::vector<unsigned char> buffer;
     OIIO::Filesystem::IOVecOutput writer(buffer);
@@ -88,6 +89,9 @@ std::vector<std::uint8_t> encodePng(const core::Image& image) {
     OIIO::ImageSpec spec(image.width, image.height, image.channels, OIIO::TypeDesc::UINT8);
     void* proxy = &writer;
     spec.attribute("oiio:ioproxy", OIIO::TypeDesc::PTR, &proxy);
+    spec.attribute("png:compressionLevel", std::clamp(compressionLevel, 0, 9));
+    // At the fast levels one row filter (Sub) instead of libpng's per-row trial of all five.
+    if (compressionLevel <= 2) spec.attribute("png:filter", 0x10);
     if (!out->open("texture.png", spec)) throw Error("PNG encode failed: " + out->geterror());
     const bool ok = image.type == core::PixelType::F32 ? out->write_image(OIIO::TypeDesc::FLOAT, image.f32.data())
                                                        : out->write_image(OIIO::TypeDesc::UINT8, image.u8.data());
