@@ -106,7 +106,7 @@ Losses lossOf(ShapeAutoencoder& model, const Batch& b, const AutoencoderTrainOpt
     torch::Tensor z = enc.mean;
     if (sample) z = enc.mean + torch::exp(0.5 * enc.logVar) * torch::randn(enc.mean.sizes(), gen, enc.mean.options());
     const auto tokens = model->decodeTokens(enc.anchors, z);
-    const auto field = model->query(tokens, enc.anchors, b.points);
+    const auto field = model->query(tokens, b.points);
     const auto occLogit = field.slice(1, 0, b.queries).select(-1, 0);
     Losses l;
     l.occupancy = torch::binary_cross_entropy_with_logits(occLogit, b.occupancy);
@@ -171,7 +171,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             for (std::size_t j = i; j < std::min(valSamples.size(), i + 8); ++j) idx.push_back(std::int64_t(j));
             const Batch b = makeBatch(valSamples, idx);
             const auto enc = ema->encode(b.surface);
-            const auto field = ema->query(ema->decodeTokens(enc.anchors, enc.mean), enc.anchors, b.points);
+            const auto field = ema->query(ema->decodeTokens(enc.anchors, enc.mean), b.points);
             const auto pred = field.slice(1, 0, b.queries).select(-1, 0) > 0;
             const auto truth = b.occupancy > 0.5;
             inter += (pred & truth).sum().item<double>();

@@ -22,7 +22,8 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(encoderLayers >= 0 && encoderLayers <= 32, "encoderLayers", encoderLayers);
     check(decoderLayers >= 0 && decoderLayers <= 32, "decoderLayers", decoderLayers);
     check(pointNeighbours >= 1 && pointNeighbours <= 256, "pointNeighbours", pointNeighbours);
-    check(queryNeighbours >= 1 && queryNeighbours <= tokens, "queryNeighbours", queryNeighbours);
+    check(planeResolution >= 4 && planeResolution <= 512, "planeResolution", planeResolution);
+    check(planeChannels >= 4 && planeChannels <= 512, "planeChannels", planeChannels);
     check(queryWidth >= 8 && queryWidth <= 1024, "queryWidth", queryWidth);
     check(frequencies >= 0 && frequencies <= 16, "frequencies", frequencies);
 }
@@ -65,8 +66,13 @@ namespace {
 
 int featureWidth(int frequencies) { return 3 + 6 * frequencies; }
 
-// Octaves of the relative position a query reads from a token (coarser than the anchors' own).
-constexpr int kRelativeBands = 4;
+// Octaves of the absolute position a query adds to what it reads from the planes: enough for
+// detail inside a texel, too few to stripe the field.
+constexpr int kQueryBands = 3;
+// Width of a token's splat on the planes, in texels (anchors are ~2-4 texels apart at R = 32).
+constexpr double kSplatTexels = 1.5;
+// The three planes: which two coordinates each one spans.
+constexpr int kPlaneAxes[3][2] = {{0, 1}, {0, 2}, {1, 2}};
 
 // Gathers rows of `values` (B x M x D) by `index` (B x Q x K) -> B x Q x K x D.
 torch::Tensor gatherRows(const torch::Tensor& values, const torch::Tensor& index) {
@@ -93,15 +99,21 @@ ShapeAutoencoderImpl::ShapeAutoencoderImpl(const ShapeAutoencoderConfig& c) : m_
     m_decoderBlocks = register_module("decoder_blocks", nn::ModuleList());
     for (int i = 0; i < c.decoderLayers; ++i) m_decoderBlocks->push_back(TransformerBlock(d, c.heads, 4));
     m_decoderNorm = register_module("decoder_norm", nn::LayerNorm(nn::LayerNormOptions({d})));
-    const int qw = c.queryWidth, rel = featureWidth(kRelativeBands);
-    m_tokenProject = register_module("token_project", nn::Linear(d, qw));
-    m_query1 = register_module("query1", nn::Linear(nn::LinearOptions(rel, qw).bias(false)));
-    m_query2 = register_module("query2", nn::Linear(qw, qw));
-    m_queryWeight = register_module("query_weight", nn::Linear(qw, 1));
-    m_out1 = register_module("out1", nn::Linear(qw, qw));
-    m_out2 = register_module("out2", nn::Linear(qw, 6));
-    // Neighbours further away count less: a learned sharpness of exp(-s |q - a|^2).
-    m_distanceScale = register_parameter("distance_scale", torch::full({1}, 4.0f));
+    const int p = c.planeChannels, r = c.planeResolution, qw = c.queryWidth;
+    m_tokenProject = register_module("token_project", nn::Linear(d, p));
+    // Planes carry the splatted features and the splat density; three 3x3 convolutions spread them
+    // (shared by the three planes).
+    const int hidden = std::max(p, 48);
+    m_planeNet = register_module("plane_net", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(p + 1, hidden, 3).padding(1)), nn::GELU(),
+                                                             nn::Conv2d(nn::Conv2dOptions(hidden, hidden, 3).padding(1)), nn::GELU(),
+                                                             nn::Conv2d(nn::Conv2dOptions(hidden, hidden, 3).padding(2).dilation(2)), nn::GELU(),
+                                                             nn::Conv2d(nn::Conv2dOptions(hidden, p, 3).padding(1))));
+    m_out1 = register_module("out1", nn::Linear(3 * p + featureWidth(kQueryBands), qw));
+    m_out2 = register_module("out2", nn::Linear(qw, qw));
+    m_out3 = register_module("out3", nn::Linear(qw, 6));
+    const auto centres = (torch::arange(r, torch::kFloat) + 0.5) * (2.0 / r) - 1.0;
+    const auto grid = torch::meshgrid({centres, centres}, "ij");  // [iy][ix]
+    m_pixelCentres = register_buffer("pixel_centres", torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, -1));  // (x, y)
 }
 
 ShapeAutoencoderImpl::Encoding ShapeAutoencoderImpl::encode(const torch::Tensor& surface) {
@@ -134,30 +146,40 @@ ShapeAutoencoderImpl::Encoding ShapeAutoencoderImpl::encode(const torch::Tensor&
 
 torch::Tensor ShapeAutoencoderImpl::decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent) {
     auto h = m_latentIn->forward(latent) + m_decoderPos->forward(fourierFeatures(anchors, m_config.frequencies));
-    const auto keep = torch::ones({latent.size(0), latent.size(1)}, latent.options().dtype(torch::kBool));
+    const auto b = latent.size(0);
+    const auto keep = torch::ones({b, latent.size(1)}, latent.options().dtype(torch::kBool));
     for (const auto& block : *m_decoderBlocks) h = block->as<TransformerBlock>()->forward(h, keep);
-    return m_tokenProject->forward(m_decoderNorm->forward(h));  // the tokens' part of the query's first layer
+    const auto f = m_tokenProject->forward(m_decoderNorm->forward(h));  // B x M x P
+    const int r = m_config.planeResolution, p = m_config.planeChannels;
+    const double sigma = kSplatTexels * 2.0 / r;
+    std::vector<torch::Tensor> planes;
+    for (const auto& axes : kPlaneAxes) {
+        const auto uv = torch::stack({anchors.select(-1, axes[0]), anchors.select(-1, axes[1])}, -1);  // B x M x 2
+        const auto d2 = torch::cdist(m_pixelCentres.unsqueeze(0).expand({b, r * r, 2}), uv).square();  // B x R^2 x M
+        const auto w = torch::exp(d2 * (-0.5 / (sigma * sigma)));
+        const auto features = torch::bmm(w, f);                       // B x R^2 x P
+        const auto density = w.sum(-1, true);                          // B x R^2 x 1
+        planes.push_back(torch::cat({features, density}, -1).permute({0, 2, 1}).reshape({b, p + 1, r, r}));
+    }
+    // The three planes of every shape through the CNN as one batch of 3B images.
+    const auto out = m_planeNet->forward(torch::stack(planes, 1).reshape({3 * b, p + 1, r, r}));
+    return out.view({b, 3, p, r, r});
 }
 
-torch::Tensor ShapeAutoencoderImpl::query(const torch::Tensor& tokens, const torch::Tensor& anchors, const torch::Tensor& points) {
-    const int k = m_config.queryNeighbours;
-    const auto d2 = torch::cdist(points, anchors).square();  // B x Q x M
-    const auto nearest = d2.topk(k, -1, false, true);
-    const auto nd2 = std::get<0>(nearest), idx = std::get<1>(nearest);  // B x Q x K
-    const auto feats = gatherRows(tokens, idx);                          // B x Q x K x W
-    const auto rel = (points.unsqueeze(2) - gatherRows(anchors, idx)) * 8.0;
-    // Two layers on (token feature, relative position); the token's part of the first was
-    // computed once per token. Only relative positions enter: the field near a token depends on
-    // where the point is from the token, never on where it is in the frame (absolute positions at
-    // high frequency made the field striped).
-    auto h = torch::gelu(feats + m_query1->forward(fourierFeatures(rel, kRelativeBands)));
-    h = torch::gelu(m_query2->forward(h));
-    // Softmax over the K neighbours: learned relevance minus distance.
-    const auto logits = m_queryWeight->forward(h).squeeze(-1) - torch::nn::functional::softplus(m_distanceScale) * nd2 * 64.0;
-    const auto w = torch::softmax(logits, -1).unsqueeze(-1);
-    const auto pooled = (w * h).sum(2);  // B x Q x W
-    const auto out = m_out2->forward(torch::gelu(m_out1->forward(pooled)));
-    return out;
+torch::Tensor ShapeAutoencoderImpl::query(const torch::Tensor& planes, const torch::Tensor& points) {
+    namespace F = torch::nn::functional;
+    const auto b = points.size(0), q = points.size(1);
+    std::vector<torch::Tensor> reads;
+    for (int k = 0; k < 3; ++k) {
+        const auto grid = torch::stack({points.select(-1, kPlaneAxes[k][0]), points.select(-1, kPlaneAxes[k][1])}, -1).view({b, q, 1, 2});
+        const auto sampled = F::grid_sample(planes.select(1, k), grid,
+                                            F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+        reads.push_back(sampled.squeeze(-1).permute({0, 2, 1}));  // B x Q x P
+    }
+    reads.push_back(fourierFeatures(points, kQueryBands));
+    auto h = torch::gelu(m_out1->forward(torch::cat(reads, -1)));
+    h = torch::gelu(m_out2->forward(h));
+    return m_out3->forward(h);
 }
 
 torch::Tensor ShapeAutoencoderImpl::appearance(const torch::Tensor& field) { return torch::sigmoid(field.slice(-1, 1, 6)); }
@@ -207,10 +229,11 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
                                  const std::string& recipeJson) {
     nlohmann::ordered_json j;
     j["format"] = "kiln-shape-autoencoder";
-    j["version"] = 1;
+    j["version"] = 2;
     j["model"] = {{"tokens", c.tokens},         {"channels", c.channels},         {"width", c.width},
                   {"heads", c.heads},           {"encoderLayers", c.encoderLayers}, {"decoderLayers", c.decoderLayers},
-                  {"pointNeighbours", c.pointNeighbours}, {"queryNeighbours", c.queryNeighbours}, {"queryWidth", c.queryWidth},
+                  {"pointNeighbours", c.pointNeighbours}, {"planeResolution", c.planeResolution}, {"planeChannels", c.planeChannels},
+                  {"queryWidth", c.queryWidth},
                   {"frequencies", c.frequencies}};
     j["latent"] = {{"mean", s.mean}, {"std", s.stdev}, {"anchorStd", s.anchorStd}, {"logSizeMean", s.logSizeMean}, {"logSizeStd", s.logSizeStd}};
     j["extent"] = kLatentExtent;
@@ -227,7 +250,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
     try {
         const auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
         if (j.at("format").get<std::string>() != "kiln-shape-autoencoder") throw Error(path.string() + ": format is not kiln-shape-autoencoder");
-        if (j.at("version").get<int>() != 1) throw Error(path.string() + ": unsupported version " + j.at("version").dump());
+        if (j.at("version").get<int>() != 2) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads version 2)");
         const auto& m = j.at("model");
         c.tokens = m.at("tokens");
         c.channels = m.at("channels");
@@ -236,7 +259,8 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.encoderLayers = m.at("encoderLayers");
         c.decoderLayers = m.at("decoderLayers");
         c.pointNeighbours = m.at("pointNeighbours");
-        c.queryNeighbours = m.at("queryNeighbours");
+        c.planeResolution = m.at("planeResolution");
+        c.planeChannels = m.at("planeChannels");
         c.queryWidth = m.at("queryWidth");
         c.frequencies = m.at("frequencies");
         const auto& l = j.at("latent");

@@ -5,9 +5,15 @@
 // tokens, each tied to an anchor point on the surface, and back to a field that gives occupancy
 // and appearance at any point. Anchors are farthest-point samples of the surface; each token
 // encodes the surface around its anchor (a local PointNet over its nearest samples, then self-
-// attention among tokens), so a region of the object is a subset of tokens. The decoder reads a
-// point from its nearest anchors' tokens (3DILG, Zhang et al. 2022; 3DShape2VecSet, Zhang et al.
-// 2023; LN3Diff's latent, Lan et al. 2024): editing and texturing work on token subsets.
+// attention among tokens), so a region of the object is a subset of tokens (3DILG, Zhang et al.
+// 2022; 3DShape2VecSet, Zhang et al. 2023).
+//
+// The decoder turns tokens into a field through three feature planes (LN3Diff's triplane, Lan et
+// al. 2024; ConvONet, Peng et al. 2020): after self-attention, each token's features are splatted
+// with a Gaussian around its anchor's projection onto the xy, xz and yz planes, a small CNN
+// spreads them, and a point reads the three planes bilinearly into a small MLP. Bilinear reads of
+// a smooth plane give a smooth field by construction (decoders that read the nearest tokens
+// directly made striped or spiky fields after a CPU-sized training).
 //
 // A token is (anchor xyz, C latent channels); generators diffuse over tokens x (3 + C).
 // Includes <torch/torch.h>: generator .cpp files only.
@@ -31,8 +37,9 @@ struct ShapeAutoencoderConfig {
     int encoderLayers = 2;
     int decoderLayers = 4;
     int pointNeighbours = 16;  // surface samples each anchor aggregates
-    int queryNeighbours = 6;   // tokens a query point reads
-    int queryWidth = 64;       // width of the per-query MLPs
+    int planeResolution = 32;  // texels per side of each feature plane over [-1, 1]^2
+    int planeChannels = 32;    // feature channels per plane
+    int queryWidth = 64;       // width of the per-query MLP
     int frequencies = 6;       // Fourier bands of positions
 
     void validate(const std::string& what) const;
@@ -51,12 +58,12 @@ public:
     // sampling, deterministic (starting from the point farthest from the centroid).
     Encoding encode(const torch::Tensor& surface);
 
-    // Token features of a latent (anchors B x M x 3, latent B x M x C): B x M x width. Computed once
-    // per decode and shared by every query.
+    // The feature planes of a latent (anchors B x M x 3, latent B x M x C): B x 3 x P x R x R.
+    // Computed once per decode and shared by every query.
     torch::Tensor decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
-    // Field at query points (B x Q x 3): B x Q x 6 (occupancy logit, albedo 3, roughness, metallic;
-    // appearance as logits, see appearance()).
-    torch::Tensor query(const torch::Tensor& tokenFeatures, const torch::Tensor& anchors, const torch::Tensor& points);
+    // Field at query points (B x Q x 3, in [-1, 1]^3) from decodeTokens()' planes: B x Q x 6
+    // (occupancy logit, albedo 3, roughness, metallic; appearance as logits, see appearance()).
+    torch::Tensor query(const torch::Tensor& planes, const torch::Tensor& points);
 
     // Albedo, roughness and metallic in [0, 1] from query()'s output.
     static torch::Tensor appearance(const torch::Tensor& field);
@@ -69,8 +76,9 @@ private:
     torch::nn::ModuleList m_encoderBlocks{nullptr}, m_decoderBlocks{nullptr};
     torch::nn::LayerNorm m_encoderNorm{nullptr}, m_decoderNorm{nullptr};
     torch::nn::Linear m_latentIn{nullptr}, m_decoderPos{nullptr}, m_tokenProject{nullptr};
-    torch::nn::Linear m_query1{nullptr}, m_query2{nullptr}, m_queryWeight{nullptr}, m_out1{nullptr}, m_out2{nullptr};
-    torch::Tensor m_distanceScale;
+    torch::nn::Sequential m_planeNet{nullptr};
+    torch::nn::Linear m_out1{nullptr}, m_out2{nullptr}, m_out3{nullptr};
+    torch::Tensor m_pixelCentres;  // R^2 x 2, buffer
 };
 TORCH_MODULE(ShapeAutoencoder);
 

@@ -142,7 +142,7 @@ TEST(ShapeAutoencoder, ShapesAnchorsOnTheSurfaceAndGradients) {
         EXPECT_LT(d, 1e-6f);
     }
     const auto q = torch::from_blob(const_cast<float*>(s.queries.data()), {1, 64, 3}).clone();
-    const auto field = net->query(net->decodeTokens(enc.anchors, enc.mean), enc.anchors, q);
+    const auto field = net->query(net->decodeTokens(enc.anchors, enc.mean), q);
     EXPECT_EQ(field.sizes(), (std::vector<std::int64_t>{1, 64, 6}));
     field.sum().backward();
     int withGrad = 0, total = 0;
