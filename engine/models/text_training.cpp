@@ -134,6 +134,10 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         saveCheckpoint(checkpointPath, *model, *ema, optimizer, {step, losses, rates});
         nlohmann::ordered_json recipe;
         recipe["data"] = o.data.string();
+        // Enough to rebuild the dataset's split (kiln dataset build --count N --seed S --no-meshes)
+        // and evaluate on the same held-out prompts anywhere.
+        recipe["datasetCount"] = ds.items.size();
+        recipe["datasetSeed"] = std::to_string(ds.seed);
         recipe["autoencoder"] = o.autoencoder.string();
         recipe["trainItems"] = examples.size();
         recipe["steps"] = o.steps;
