@@ -4,7 +4,6 @@
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
 #include "models/latent_data.h"
-#include "models/manifest.h"
 #include "models/shape_autoencoder.h"
 #include "models/torch_weights.h"
 #include "models/training.h"
@@ -185,19 +184,11 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
 
     auto save = [&](int step) {
         saveCheckpoint(checkpointPath, *model, *ema, optimizer, {step, losses, rates});
-        nlohmann::ordered_json recipe;
-        recipe["data"] = o.data.string();
-        recipe["trainItems"] = train.size();
-        recipe["steps"] = o.steps;
-        recipe["stepsDone"] = step;
-        recipe["batch"] = o.batch;
-        recipe["learningRate"] = o.learningRate;
-        recipe["warmupSteps"] = o.warmupSteps;
+        nlohmann::ordered_json recipe = trainingRecipe({.data = o.data, .trainItems = train.size(), .steps = o.steps, .stepsDone = step, .batch = o.batch,
+                                                         .warmupSteps = o.warmupSteps, .threads = threads, .learningRate = o.learningRate,
+                                                         .emaDecay = o.emaDecay, .seed = o.seed});
         recipe["klWeight"] = o.klWeight;
         recipe["appearanceWeight"] = o.appearanceWeight;
-        recipe["emaDecay"] = o.emaDecay;
-        recipe["seed"] = std::to_string(o.seed);
-        recipe["threads"] = threads;
         const auto sm = smoothed(losses, 50);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         recipe["validationIoU"] = result.validationIoU;
@@ -206,13 +197,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         LatentStatistics stats = latentStatistics(*ema, samples);
         writeShapeAutoencoderConfig(o.out / "config.json", cfg, stats, recipe.dump());
         writeLossFiles(o.out, losses, rates);
-        ModelManifest manifest;
-        manifest.slot = "shape-autoencoder";
-        manifest.name = o.out.filename().string();
-        manifest.version = std::to_string(step);
-        manifest.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
-        manifest.recipeJson = recipe.dump();
-        writeManifest(o.out, manifest);
+        writeTrainedManifest(o.out, "shape-autoencoder", step, recipe.dump());
     };
 
     model->train();

@@ -125,7 +125,6 @@ JudgeTrainResult trainJudge(const JudgeTrainOptions& o, core::Progress& progress
     if (train.empty()) throw Error(o.data.string() + ": no training items");
     // Two sets of views per training asset (the second turned by 45 degrees), one per held-out asset.
     JudgeRenderer renderer;
-    const std::size_t viewFloats = std::size_t(kJudgeViews) * 3 * kJudgeSize * kJudgeSize;
     auto render = [&](const std::vector<procgen::DatasetItem>& items, int turns, std::vector<float>& images, std::vector<std::int64_t>& labels,
                       float from, float to) {
         for (std::size_t i = 0; i < items.size(); ++i) {

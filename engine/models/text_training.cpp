@@ -132,36 +132,22 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     }
     auto save = [&](int step) {
         saveCheckpoint(checkpointPath, *model, *ema, optimizer, {step, losses, rates});
-        nlohmann::ordered_json recipe;
-        recipe["data"] = o.data.string();
+        nlohmann::ordered_json recipe = trainingRecipe({.data = o.data, .trainItems = examples.size(), .steps = o.steps, .stepsDone = step, .batch = o.batch,
+                                                         .warmupSteps = o.warmupSteps, .threads = threads, .learningRate = o.learningRate,
+                                                         .emaDecay = o.emaDecay, .seed = o.seed});
         // Enough to rebuild the dataset's split (kiln dataset build --count N --seed S --no-meshes)
         // and evaluate on the same held-out prompts anywhere.
         recipe["datasetCount"] = ds.items.size();
         recipe["datasetSeed"] = std::to_string(ds.seed);
         recipe["autoencoder"] = o.autoencoder.string();
-        recipe["trainItems"] = examples.size();
-        recipe["steps"] = o.steps;
-        recipe["stepsDone"] = step;
-        recipe["batch"] = o.batch;
-        recipe["learningRate"] = o.learningRate;
-        recipe["warmupSteps"] = o.warmupSteps;
         recipe["conditionDropout"] = o.conditionDropout;
-        recipe["emaDecay"] = o.emaDecay;
-        recipe["seed"] = std::to_string(o.seed);
-        recipe["threads"] = threads;
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();
         saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "text-to-3d"}});
         writeTextModelConfig(mf, o.out);
         writeLossFiles(o.out, losses, rates);
-        ModelManifest manifest;
-        manifest.slot = "text-to-3d";
-        manifest.name = o.out.filename().string();
-        manifest.version = std::to_string(step);
-        manifest.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
-        manifest.recipeJson = mf.trainingJson;
-        writeManifest(o.out, manifest);
+        writeTrainedManifest(o.out, "text-to-3d", step, mf.trainingJson);
     };
 
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;

@@ -5,6 +5,7 @@
 #include "io/binary_reader.h"
 #include "io/image_io.h"
 #include "models/compute.h"
+#include "models/manifest.h"
 #include "models/plot.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -122,6 +123,31 @@ at::Generator stepGenerator(std::uint64_t seed, int step) {
 int trainingThreads(int threads) {
     configureComputeThreads(threads);
     return computeThreads();
+}
+
+nlohmann::ordered_json trainingRecipe(const RecipeBasics& b) {
+    nlohmann::ordered_json r;
+    r["data"] = b.data.string();
+    r["trainItems"] = b.trainItems;
+    r["steps"] = b.steps;
+    r["stepsDone"] = b.stepsDone;
+    r["batch"] = b.batch;
+    r["learningRate"] = b.learningRate;
+    r["warmupSteps"] = b.warmupSteps;
+    r["emaDecay"] = b.emaDecay;
+    r["seed"] = std::to_string(b.seed);
+    r["threads"] = b.threads;
+    return r;
+}
+
+void writeTrainedManifest(const std::filesystem::path& out, const std::string& slot, int step, const std::string& recipeJson) {
+    ModelManifest manifest;
+    manifest.slot = slot;
+    manifest.name = out.filename().string();
+    manifest.version = std::to_string(step);
+    manifest.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
+    manifest.recipeJson = recipeJson;
+    writeManifest(out, manifest);
 }
 
 } // namespace kiln::models

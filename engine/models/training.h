@@ -5,6 +5,7 @@
 // generator per step (so a resumed run draws exactly what the uninterrupted run drew).
 // Includes <torch/torch.h>.
 
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -42,6 +43,20 @@ CheckpointState loadCheckpoint(const std::filesystem::path& path, torch::nn::Mod
 // Prepares a model folder for a run: with `resume` it needs checkpoint.pt; otherwise a non-empty
 // folder is refused unless `overwrite`, which removes the files a run writes.
 void prepareTrainingFolder(const std::filesystem::path& out, bool resume, bool overwrite);
+
+// The recipe fields every trainer records; each adds its own after them.
+struct RecipeBasics {
+    std::filesystem::path data;
+    std::size_t trainItems = 0;
+    int steps = 0, stepsDone = 0, batch = 0, warmupSteps = 0, threads = 0;
+    double learningRate = 0.0, emaDecay = 0.0;
+    std::uint64_t seed = 0;
+};
+nlohmann::ordered_json trainingRecipe(const RecipeBasics& basics);
+
+// manifest.json of a folder a trainer wrote: the slot, the folder's name, the step as version,
+// the recipe, and the checksums of every file in it.
+void writeTrainedManifest(const std::filesystem::path& out, const std::string& slot, int step, const std::string& recipeJson);
 
 // A CPU generator whose state depends only on (seed, step).
 at::Generator stepGenerator(std::uint64_t seed, int step);
