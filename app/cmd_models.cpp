@@ -84,7 +84,11 @@ int cmdModels(int argc, char** argv) {
         m.licence = args.get("licence");
         if (args.has("recipe")) {
             const auto bytes = io::readFileBytes(args.get("recipe"));
-            m.recipeJson = nlohmann::json(std::string(bytes.begin(), bytes.end())).dump();
+            try {
+                m.recipeJson = nlohmann::json::parse(bytes.begin(), bytes.end()).dump();
+            } catch (const nlohmann::json::exception& e) {
+                throw Error(args.get("recipe") + ": not JSON (" + e.what() + ")");
+            }
         }
         m = models::writeManifest(args.positional[0], m);
         std::printf("wrote %s (%zu files)\n", (fs::path(args.positional[0]) / models::kManifestName).string().c_str(), m.files.size());

@@ -44,7 +44,7 @@ bad "--representation must be splats or field" reconstruct "$TESTDATA/mv/lego_tr
 # A preset and an explicit option together: the explicit one wins (8 steps, not draft's 12).
 if [ $bundled = 1 ]; then
   "$KILN" text-to-3d "a red wooden chair" -o "$dir/c.ply" --quality draft --steps 8 --seed 5 | grep -q "8 steps" && pass || fail "explicit option over preset"
-  "$KILN" models verify | grep -q "2 model folder(s) verified" && pass || fail "bundled models verify"
+  "$KILN" models verify | grep -q "3 model folder(s) verified" && pass || fail "bundled models verify (text-to-3d, shape-autoencoder, judge)"
 fi
 # Models: a packed folder verifies; a damaged or truncated copy is one error naming the file, and
 # a pipeline given the damaged folder refuses it before anything is written.
@@ -53,6 +53,11 @@ head -c 65536 /dev/urandom > "$dir/m/weights.safetensors"
 echo '{"format": "kiln-text-to-latent"}' > "$dir/m/config.json"
 "$KILN" models pack "$dir/m" --slot text-to-3d --name test-model --version 1 --licence MIT | grep -q "2 files" && pass || fail "pack"
 "$KILN" models verify "$dir/m" | grep -q "1 model folder(s) verified" && pass || fail "packed folder verifies"
+echo '{"steps": 10' > "$dir/recipe.json"
+bad "recipe.json: not JSON" models pack "$dir/m" --slot text-to-3d --name x --version 2 --licence MIT --recipe "$dir/recipe.json"
+echo '{"steps": 10}' > "$dir/recipe.json"
+"$KILN" models pack "$dir/m" --slot text-to-3d --name test-model --version 1 --licence MIT --recipe "$dir/recipe.json" >/dev/null \
+  && python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['recipe'] == {'steps': 10}" "$dir/m/manifest.json" && pass || fail "recipe stored as JSON"
 cp -r "$dir/m" "$dir/t"
 truncate -s 1000 "$dir/t/weights.safetensors"
 err=$("$KILN" models verify "$dir/t" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "weights.safetensors" && pass || fail "truncated: $err"
