@@ -78,13 +78,18 @@ cmd_run() {
   "$BUILD/app/kiln" info "$out/biker.ply"
   "$BUILD/app/kiln" render "$sample" -o "$out/Duck.png" --size 960x720 --force
   "$BUILD/app/kiln" render "$TESTDATA/gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf" -o "$out/truck_views.png" --views 4 --size 480x360 --force
-  if "$BUILD/app/kiln" pipelines --json | grep -q '"id": "text-to-3d"'; then
-    log "main job: text -> 3D on the shared latent (bundled models), and the procedural library's baseline"
+  if "$BUILD/app/kiln" pipelines | grep -A1 "^text-to-3d" | grep -q "unavailable"; then
+    log "main job: text -> 3D has no bundled model yet ($("$BUILD/app/kiln" pipelines | grep -A1 '^text-to-3d' | tail -1 | sed 's/^ *//'))"
+  else
+    log "main job: text -> 3D on the shared latent (bundled models)"
     "$BUILD/app/kiln" generate "a tall blue ceramic vase" -o "$out/vase.glb" --force
     "$BUILD/app/kiln" generate "a chair with a dark wooden seat and black metal frame" -o "$out/chair.glb" --seed 3 --force
     "$BUILD/app/kiln" render "$out/chair.glb" -o "$out/chair_views.png" --views 4 --size 480x360 --force
-    "$BUILD/app/kiln" procedural "a chair with a dark wooden seat and black metal frame" -o "$out/chair_library.glb" --seed 3 --force
   fi
+  log "main job: the procedural library's asset for a prompt (the plug-in baseline) and a library dataset"
+  "$BUILD/app/kiln" procedural "a chair with a dark wooden seat and black metal frame" -o "$out/chair_library.glb" --seed 3 --force
+  "$BUILD/app/kiln" render "$out/chair_library.glb" -o "$out/chair_library_views.png" --views 4 --size 480x360 --force
+  "$BUILD/app/kiln" dataset build --count 200 --out "$out/library" --force
   log "outputs in $out"
 }
 
