@@ -197,21 +197,25 @@ UnwrapResult unwrapMesh(const core::Mesh& m, const UnwrapOptions& o) {
         sizes.push_back(glm::max(hi - lo, glm::vec2(1e-6f)));
         mins.push_back(lo);
     }
-    // Many small charts (a noisy surface) may not fit with the full gutter: narrower gutters
-    // before giving up.
+    // Many small charts (a noisy surface) may not fit with the full gutter: narrower gutters, then
+    // a finer packing grid (UVs are normalised, so the maps can still be baked at atlasSize; the
+    // smallest charts then share texels, which the bake's pull-push fill tolerates).
     core::RectPacking packing;
-    for (int padding = o.padding;; padding /= 2) {
+    int grid = o.atlasSize;
+    for (int padding = o.padding;;) {
         try {
-            packing = core::packRects(sizes, o.atlasSize, std::max(1, padding));
+            packing = core::packRects(sizes, grid, grid == o.atlasSize ? std::max(1, padding) : 1);
             break;
         } catch (const Error&) {
-            if (padding <= 1) throw Error("UV unwrap: " + std::to_string(sizes.size()) + " charts do not fit a " + std::to_string(o.atlasSize) + " texel atlas");
+            if (padding > 1) padding /= 2;
+            else if (grid < 16384) grid *= 2;
+            else throw Error("UV unwrap: " + std::to_string(sizes.size()) + " charts do not fit a " + std::to_string(o.atlasSize) + " texel atlas");
         }
     }
     r.mesh.uv0.resize(local.size());
     for (std::size_t i = 0; i < local.size(); ++i) {
         const int c = vertexChart[i];
-        r.mesh.uv0[i] = (packing.offsets[std::size_t(c)] + (local[i] - mins[std::size_t(c)]) * packing.scale) / float(o.atlasSize);
+        r.mesh.uv0[i] = (packing.offsets[std::size_t(c)] + (local[i] - mins[std::size_t(c)]) * packing.scale) / float(grid);
     }
     for (const auto src : r.sourceVertex) {
         r.mesh.positions.push_back(m.positions[src]);
@@ -225,7 +229,7 @@ UnwrapResult unwrapMesh(const core::Mesh& m, const UnwrapOptions& o) {
         s.vertexCount = std::uint32_t(r.mesh.positions.size());
     }
     r.charts = int(done.size());
-    r.texelsPerMetre = packing.scale;
+    r.texelsPerMetre = packing.scale * float(o.atlasSize) / float(grid);
     return r;
 }
 

@@ -258,6 +258,19 @@ TEST(UvUnwrap, ChartsCoverEveryFaceWithoutOverlaps) {
     EXPECT_GT(r.charts, 1);
 }
 
+// A fragmented generated surface has more charts than a small bake atlas has texels: the packing
+// moves to a finer grid instead of failing (`kiln eval` stopped on "1265 charts do not fit").
+TEST(UvUnwrap, MoreChartsThanTexelsStillUnwraps) {
+    const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 2), {.textureSize = 0});
+    core::Mesh m = a.mesh;
+    m.uv0.clear();
+    const geometry::UnwrapResult r = geometry::unwrapMesh(m, {.coneDegrees = 20.0f, .atlasSize = 4, .padding = 2});
+    EXPECT_GT(r.charts, 16);
+    ASSERT_EQ(r.mesh.uv0.size(), r.mesh.positions.size());
+    for (const auto& uv : r.mesh.uv0) ASSERT_TRUE(uv.x >= 0 && uv.x <= 1 && uv.y >= 0 && uv.y <= 1);
+    EXPECT_GT(r.texelsPerMetre, 0.0f);
+}
+
 TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     const fs::path model = outDir("text");
     models::TextTrainOptions o;
