@@ -55,6 +55,7 @@ void Sha256::block(const std::uint8_t* p) {
 }
 
 void Sha256::update(const void* data, std::size_t size) {
+    if (size == 0) return;  // data may be null (an empty vector's data()); memcpy must not see it
     const auto* p = static_cast<const std::uint8_t*>(data);
     m_length += size;
     if (m_buffered > 0) {
