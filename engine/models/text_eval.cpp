@@ -36,14 +36,6 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-glm::vec3 lab(const glm::vec3& rgb) {
-    const glm::vec3 xyz(0.4124f * rgb.r + 0.3576f * rgb.g + 0.1805f * rgb.b, 0.2126f * rgb.r + 0.7152f * rgb.g + 0.0722f * rgb.b,
-                        0.0193f * rgb.r + 0.1192f * rgb.g + 0.9505f * rgb.b);
-    auto f = [](float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116.0f; };
-    const float fx = f(xyz.x / 0.95047f), fy = f(xyz.y), fz = f(xyz.z / 1.08883f);
-    return {116.0f * fy - 16.0f, 500.0f * (fx - fy), 200.0f * (fy - fz)};
-}
-
 std::vector<glm::vec3> points(const core::Mesh& m, std::size_t n, std::uint64_t seed) { return geometry::normalisedPoints(geometry::sampleSurface(m, n, seed)); }
 
 // Whether the solid of a procedural asset is one connected piece (its parts overlap one another):
@@ -278,7 +270,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             for (const auto& p : s.positions) q.push_back(l.frame.toNormalised(p));
             std::vector<glm::vec3> albedo;
             ae.field(l, q, nullptr, &albedo);
-            for (std::size_t k = 0; k < q.size(); ++k, ++deCount) de += glm::length(lab(albedo[k]) - lab(s.albedo[k]));
+            for (std::size_t k = 0; k < q.size(); ++k, ++deCount) de += core::deltaE76(albedo[k], s.albedo[k]);
         }
         rep.reconstructionFScore = fs.empty() ? 0.0 : std::accumulate(fs.begin(), fs.end(), 0.0) / double(fs.size());
         rep.reconstructionFScoreMin = fs.empty() ? 0.0 : *std::min_element(fs.begin(), fs.end());

@@ -22,15 +22,6 @@ namespace pg = kiln::procgen;
 
 namespace {
 
-// CIE Lab of a linear RGB colour (D65), for colour differences.
-glm::vec3 lab(const glm::vec3& rgb) {
-    const glm::vec3 xyz(0.4124f * rgb.r + 0.3576f * rgb.g + 0.1805f * rgb.b, 0.2126f * rgb.r + 0.7152f * rgb.g + 0.0722f * rgb.b,
-                        0.0193f * rgb.r + 0.1192f * rgb.g + 0.9505f * rgb.b);
-    auto f = [](float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116.0f; };
-    const float fx = f(xyz.x / 0.95047f), fy = f(xyz.y), fz = f(xyz.z / 1.08883f);
-    return {116.0f * fy - 16.0f, 500.0f * (fx - fy), 200.0f * (fy - fz)};
-}
-
 core::Mesh partMesh(const pg::ProcAsset& a, std::size_t part) {
     core::Mesh m;
     const auto& info = a.parts[part];
@@ -182,10 +173,14 @@ TEST(ProcgenV2, TexturesMatchTheCaptionsColoursAndMaterials) {
             colour /= float(n);
             metal /= n;
             const std::string what = cats[std::size_t(c)].name + " " + info.slot;
-            if (info.material.kind == pg::MaterialKind::Metal) EXPECT_GE(metal, 0.8) << what;
-            if (info.material.kind == pg::MaterialKind::Wood) EXPECT_LE(metal, 0.1) << what;
+            if (info.material.kind == pg::MaterialKind::Metal) {
+                EXPECT_GE(metal, 0.8) << what;
+            }
+            if (info.material.kind == pg::MaterialKind::Wood) {
+                EXPECT_LE(metal, 0.1) << what;
+            }
             if (info.material.kind == pg::MaterialKind::Rusty) continue;  // paint and rust: the caption names the paint
-            const float dE = glm::length(lab(colour) - lab(pg::palette()[std::size_t(info.material.colour)].linear));
+            const float dE = core::deltaE76(colour, pg::palette()[std::size_t(info.material.colour)].linear);
             EXPECT_LT(dE, 12.0f) << what << ": " << pg::palette()[std::size_t(info.material.colour)].name << " " << pg::materialInfo(info.material.kind).word;
         }
     }
@@ -261,7 +256,9 @@ TEST(ProcgenV2, EditPairsDifferOnlyWhereTheEditSays) {
                 EXPECT_NE(after.mesh.positions, before.mesh.positions) << what;
                 // Every other proportion is drawn exactly as before.
                 for (const auto& [name, t] : before.knobs)
-                    if (name != e.knob) EXPECT_EQ(after.knobs.at(name), t) << what << " (" << name << ")";
+                    if (name != e.knob) {
+                        EXPECT_EQ(after.knobs.at(name), t) << what << " (" << name << ")";
+                    }
                 break;
             case pg::EditKind::Style:
                 EXPECT_NE(e.after.style, p.style) << what;
