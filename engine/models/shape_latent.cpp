@@ -78,11 +78,32 @@ torch::Tensor latentTensor(const std::vector<float>& v, int rows, int cols) {
 
 } // namespace
 
-void ShapeLatentModel::field(const ShapeLatent& l, const std::vector<glm::vec3>& points, std::vector<float>* occ, std::vector<glm::vec3>* albedo,
-                             std::vector<float>* rough, std::vector<float>* metal) const {
+struct ShapeLatentModel::Prepared::Data {
+    torch::Tensor planes;  // decodeTokens()' output for the latent
+};
+
+ShapeLatentModel::Prepared::Prepared(std::unique_ptr<Data> data) : m_data(std::move(data)) {}
+ShapeLatentModel::Prepared::Prepared(Prepared&&) noexcept = default;
+ShapeLatentModel::Prepared& ShapeLatentModel::Prepared::operator=(Prepared&&) noexcept = default;
+ShapeLatentModel::Prepared::~Prepared() = default;
+
+ShapeLatentModel::Prepared ShapeLatentModel::prepare(const ShapeLatent& l) const {
     torch::NoGradGuard noGrad;
     const auto anchors = latentTensor(l.anchors, l.tokens, 3), values = latentTensor(l.values, l.tokens, l.channels);
-    const auto tokens = m_impl->net->decodeTokens(anchors, values);
+    auto data = std::make_unique<Prepared::Data>();
+    data->planes = m_impl->net->decodeTokens(anchors, values);
+    return Prepared(std::move(data));
+}
+
+void ShapeLatentModel::field(const ShapeLatent& l, const std::vector<glm::vec3>& points, std::vector<float>* occ, std::vector<glm::vec3>* albedo,
+                             std::vector<float>* rough, std::vector<float>* metal) const {
+    field(prepare(l), points, occ, albedo, rough, metal);
+}
+
+void ShapeLatentModel::field(const Prepared& prepared, const std::vector<glm::vec3>& points, std::vector<float>* occ, std::vector<glm::vec3>* albedo,
+                             std::vector<float>* rough, std::vector<float>* metal) const {
+    torch::NoGradGuard noGrad;
+    const auto& tokens = prepared.m_data->planes;
     if (occ) occ->resize(points.size());
     if (albedo) albedo->resize(points.size());
     if (rough) rough->resize(points.size());
@@ -109,7 +130,7 @@ namespace {
 // Occupancy logits on a (res + 1)^3 grid over [-1, 1]^3, evaluated densely at a coarse level and
 // then only near the surface at each finer level (elsewhere the coarse value, interpolated, is
 // far from zero and keeps its sign).
-std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatent& l, int res, const core::CancelToken& cancel) {
+std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatentModel::Prepared& l, int res, const core::CancelToken& cancel) {
     int coarse = res;
     while (coarse > 32) coarse /= 2;
     auto at = [](int n, int x, int y, int z) { return (std::size_t(z) * std::size_t(n + 1) + std::size_t(y)) * std::size_t(n + 1) + std::size_t(x); };
@@ -193,8 +214,9 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
         throw Error("decode: texture size " + std::to_string(o.textureSize) + " is not a power of two from 64 to 4096");
     DecodedAsset out;
     auto t = std::chrono::steady_clock::now();
-    // 1. The occupancy field, hierarchically.
-    const std::vector<float> grid = occupancyGrid(*this, l, o.resolution, cancel);
+    // 1. The occupancy field, hierarchically (the decoder's planes once for every read below).
+    const Prepared prepared = prepare(l);
+    const std::vector<float> grid = occupancyGrid(*this, prepared, o.resolution, cancel);
     out.stageSeconds.emplace_back("field", secondsSince(t));
     cancel.throwIfCancelled();
     // 2. Marching cubes, back to metres, small pieces dropped.
@@ -246,7 +268,7 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
         }
     std::vector<glm::vec3> albedo;
     std::vector<float> rough, metal;
-    field(l, pts, nullptr, &albedo, &rough, &metal);
+    field(prepared, pts, nullptr, &albedo, &rough, &metal);
     const std::size_t n = std::size_t(as) * std::size_t(as);
     std::vector<float> maps(n * 5, 0.0f);
     std::vector<std::uint8_t> covered(n, 0);
@@ -302,7 +324,7 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
         out.splats = geometry::splatsOnSurface(mesh, o.splatCount, [&](const std::vector<glm::vec3>& p, std::vector<glm::vec3>& colour) {
             std::vector<glm::vec3> q;
             for (const auto& x : p) q.push_back(l.frame.toNormalised(x));
-            field(l, q, nullptr, &colour);
+            field(prepared, q, nullptr, &colour);
         });
         out.stageSeconds.emplace_back("splats", secondsSince(t));
     }

@@ -70,8 +70,26 @@ public:
     ShapeLatent encode(const std::vector<float>& encoderInput, const LatentFrame& frame) const;
     ShapeLatent encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples = 2048) const;
 
+    // A latent with its decoder state (self-attention and the feature planes) computed once, for
+    // several field() calls on it: a decode reads the field at five sets of points.
+    class Prepared {
+    public:
+        Prepared(Prepared&&) noexcept;
+        Prepared& operator=(Prepared&&) noexcept;
+        ~Prepared();
+
+    private:
+        friend class ShapeLatentModel;
+        struct Data;
+        explicit Prepared(std::unique_ptr<Data> data);
+        std::unique_ptr<Data> m_data;
+    };
+    Prepared prepare(const ShapeLatent& latent) const;
+
     // The decoded field at points of the normalised frame: occupancy logits (> 0 inside) and, when
     // asked, appearance (albedo linear, roughness, metallic).
+    void field(const Prepared& latent, const std::vector<glm::vec3>& points, std::vector<float>* occupancyLogits,
+               std::vector<glm::vec3>* albedo = nullptr, std::vector<float>* roughness = nullptr, std::vector<float>* metallic = nullptr) const;
     void field(const ShapeLatent& latent, const std::vector<glm::vec3>& points, std::vector<float>* occupancyLogits,
                std::vector<glm::vec3>* albedo = nullptr, std::vector<float>* roughness = nullptr, std::vector<float>* metallic = nullptr) const;
 
