@@ -22,10 +22,6 @@ std::string fixed(double v, int decimals) {
     return buf;
 }
 
-[[noreturn]] void noTorch(const PipelineInfo& i) {
-    throw Error("This build of Kiln lacks LibTorch (KILN_WITH_TORCH=OFF): " + i.displayName + " is not available");
-}
-
 // ---- text -> 3D ---------------------------------------------------------------------------------
 
 class TextTo3d final : public Pipeline {
@@ -89,7 +85,7 @@ public:
         return out;
 #else
         (void)r, (void)progress, (void)cancel;
-        noTorch(m_info);
+        throw Error(unavailableReason());  // the pipeline needs LibTorch: says so
 #endif
     }
 
@@ -188,7 +184,7 @@ public:
         return out;
 #else
         (void)r, (void)progress, (void)cancel;
-        noTorch(m_info);
+        throw Error(unavailableReason());  // the pipeline needs LibTorch: says so
 #endif
     }
 
