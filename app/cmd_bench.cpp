@@ -301,15 +301,23 @@ int benchLoad(const Args& args) {
 
 } // namespace
 
+int benchMatting(const fs::path& data, int count, const fs::path& sheetDir);  // app/cmd_images.cpp
+int benchUpscale(const fs::path& data);                                      // app/cmd_images.cpp
+
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt", "autoencoder", "resolution", "out"}, {"measure"});
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count"}, {"measure"});
+    if (args.positional.size() == 1 && args.positional[0] == "matting")
+        return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
+#ifdef KILN_WITH_TORCH
+    if (args.positional.size() == 1 && args.positional[0] == "upscale") return benchUpscale(args.get("testdata", KILN_DEFAULT_TESTDATA));
+#endif
 #ifdef KILN_WITH_TORCH
     if (args.positional.size() == 1 && args.positional[0] == "load") return benchLoad(args);
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent [--testdata DIR] [--repeat N] [--model DIR]");
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
     const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";

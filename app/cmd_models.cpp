@@ -1,10 +1,12 @@
 // kiln models list [DIR] | verify [DIR] | pack DIR --slot S --name N --version V --licence L
+//             | packs | install NAME... [--from TGZ] [--dir DIR] [--force]
 #include "cli.h"
 
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "models/manifest.h"
 #include "models/model_paths.h"
+#include "models/packs.h"
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +45,8 @@ std::vector<models::ModelEntry> foldersIn(const fs::path& dir) {
 } // namespace
 
 int cmdModels(int argc, char** argv) {
-    const std::string usage = "usage: kiln models list [DIR] | verify [DIR] | pack DIR --slot S --name N --version V --licence L [--recipe FILE]";
+    const std::string usage = "usage: kiln models list [DIR] | verify [DIR] | pack DIR --slot S --name N --version V --licence L [--recipe FILE]"
+                              " | packs | install NAME... [--from TGZ] [--dir DIR] [--force]";
     if (argc < 3) throw Error(usage);
     const std::string sub = argv[2];
     if (sub == "list") {
@@ -72,6 +75,38 @@ int cmdModels(int argc, char** argv) {
         }
         if (bad > 0) throw Error(std::to_string(bad) + " of " + std::to_string(entries.size()) + " model folder(s) failed verification");
         std::printf("%zu model folder(s) verified: every file present with its recorded size and sha256\n", entries.size());
+        return 0;
+    }
+    if (sub == "packs") {
+        const Args args = parseArgs(argc, argv, 3, {}, {});
+        if (!args.positional.empty()) throw Error(usage);
+        std::printf("model packs (install: kiln models install NAME, or scripts/kiln.sh models; folder %s)\n", models::packsDir().string().c_str());
+        for (const auto& p : models::knownPacks()) {
+            const auto dir = models::installedPack(p.name);
+            std::printf("  %-12s %-9s %s@%s  %s\n", p.name.c_str(), p.slot.c_str(), p.package.c_str(), p.version.c_str(),
+                        dir ? "installed" : "not installed");
+            std::printf("  %-12s %s\n  %-12s licence: %s\n", "", p.description.c_str(), "", p.licence.c_str());
+        }
+        return 0;
+    }
+    if (sub == "install") {
+        const Args args = parseArgs(argc, argv, 3, {"from", "dir"}, {"force"});
+        if (args.positional.empty()) throw Error(usage);
+        if (args.has("from") && args.positional.size() != 1) throw Error("models install: --from names one tarball, so install one pack at a time");
+        for (const auto& name : args.positional) models::findPack(name);  // unknown names fail before any download
+        for (const auto& name : args.positional) {
+            models::PackInstallOptions o;
+            o.from = args.get("from");
+            o.dir = args.get("dir");
+            o.force = args.has("force");
+            models::PackInstallResult r;
+            runJob("install " + name, [&](core::Progress& progress, const core::CancelToken&) {
+                r = models::installPack(name, o, progress);
+                return std::vector<core::Asset>{};
+            });
+            std::printf("%s: %s %s (%.1f MB, %.1f s)\n", name.c_str(), r.alreadyInstalled ? "already installed and verified in" : "installed in",
+                        r.dir.string().c_str(), double(r.bytes) / 1e6, r.seconds);
+        }
         return 0;
     }
     if (sub == "pack") {

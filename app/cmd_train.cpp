@@ -59,6 +59,7 @@ int trainAutoencoder(int argc, char** argv) {
     std::printf("trained %d steps on %d items (%d validation) in %.1f s (examples %.1f s, %.3f s/step, %d threads); final loss %.4f\n", result->steps,
                 result->trainItems, result->validationItems, result->seconds, result->dataSeconds, result->secondsPerStep, models::computeThreads(),
                 result->finalLoss);
+    std::printf("training terms (last 50 steps): occupancy BCE %.4f, appearance L1 %.4f\n", result->finalOccupancyLoss, result->finalAppearanceLoss);
     std::printf("validation: occupancy IoU %.4f, appearance L1 %.4f\n", result->validationIoU, result->validationAppearanceL1);
     std::printf("loss by step:");
     for (const auto& [step, loss] : result->curve) std::printf(" %d:%.4f", step, loss);

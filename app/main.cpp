@@ -15,6 +15,8 @@ namespace kiln::app {
 int cmdCompare(int argc, char** argv);  // app/cmd_compare.cpp
 int cmdModels(int argc, char** argv);   // app/cmd_models.cpp
 int cmdPlugins(int argc, char** argv);  // app/cmd_plugins.cpp
+int cmdMatte(int argc, char** argv);    // app/cmd_images.cpp
+int cmdUpscale(int argc, char** argv);  // app/cmd_images.cpp
 }
 
 namespace {
@@ -56,6 +58,8 @@ void printUsage() {
         "models and plug-ins:\n"
         "  kiln models list [DIR] | verify [DIR] | pack DIR --slot S --name N --version V --licence L\n"
         "      model folders (manifest.json + safetensors), their checksums and licences\n"
+        "  kiln models packs | install isnet|esrgan-slim [--from TGZ] [--force]\n"
+        "      optional pretrained networks from the npm registry (background removal, upscaling)\n"
         "  kiln plugins [--json]\n"
         "      plug-ins found in the plug-in folders (KILN_PLUGIN_PATH), loaded or refused and why\n"
         "\n"
@@ -69,6 +73,10 @@ void printUsage() {
         "  kiln dataset sheet -o SHEET.png [--size PX]   (one thumbnail per category and style)\n"
         "\n"
         "tools:\n"
+        "  kiln matte IMAGE... -o OUT_DIR [--method auto|isnet|grabcut|alpha] [--resolution N]\n"
+        "      cut the object out of photos: RGBA PNGs (IS-Net pack when installed, else GrabCut)\n"
+        "  kiln upscale IMAGE -o OUT [--scale 2|3|4|8] [--method auto|esrgan|bicubic]\n"
+        "      upscale an image or texture (ESRGAN-slim pack when installed, else bicubic)\n"
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
         "      Chamfer distance, 95th percentile and Hausdorff between two meshes (B = reference), and watertightness\n"
         "  kiln bench io|render|fit|load [--testdata DIR] [--repeat N]\n"
@@ -100,9 +108,11 @@ int main(int argc, char** argv) {
         if (cmd == "pipelines") return kiln::app::cmdPipelines(argc, argv);
         if (cmd == "models") return kiln::app::cmdModels(argc, argv);
         if (cmd == "plugins") return kiln::app::cmdPlugins(argc, argv);
+        if (cmd == "matte") return kiln::app::cmdMatte(argc, argv);
 #ifdef KILN_WITH_TORCH
         if (cmd == "train") return kiln::app::cmdTrain(argc, argv);
         if (cmd == "eval") return kiln::app::cmdEval(argc, argv);
+        if (cmd == "upscale") return kiln::app::cmdUpscale(argc, argv);
 #endif
         if (const char* alias = pipelineAlias(cmd)) return kiln::app::cmdRunPipeline(alias, argc, argv, 2);
         if (kiln::pipelines::PipelineRegistry::instance().find(cmd)) return kiln::app::cmdRunPipeline(cmd, argc, argv, 2);

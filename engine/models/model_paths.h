@@ -13,6 +13,10 @@
 
 namespace kiln::models {
 
+// Where model packs install (models/packs.h): $KILN_PACKS_DIR, else $XDG_DATA_HOME/kiln/models,
+// else ~/.local/share/kiln/models. Searched right after the bundled folder.
+std::filesystem::path packsDir();
+
 // The folder holding the bundled model folders (resources/models).
 std::filesystem::path bundledModelsDir();
 // The bundled model for `slot` (bundledModelsDir() / slot), whether or not it exists.
@@ -21,7 +25,7 @@ std::filesystem::path bundledModelDir(const std::string& slot);
 // Folders searched besides the bundled one, in order. Set once at start-up (and when the
 // studio's preferences change); KILN_MODEL_PATH is always searched after them.
 void setUserModelFolders(std::vector<std::filesystem::path> folders);
-std::vector<std::filesystem::path> modelSearchFolders();  // bundled first, then user, then env
+std::vector<std::filesystem::path> modelSearchFolders();  // bundled first, then packs, user, env
 
 struct ModelEntry {
     std::filesystem::path dir;

@@ -1,0 +1,75 @@
+#pragma once
+
+// Foreground extraction (the "matting" slot): an image in, the object's alpha out.
+//   isnet    the IS-Net model pack (models/packs.h) through OpenCV's DNN module, at a chosen
+//            square resolution (multiple of 32; the network was trained at 1024)
+//   grabcut  OpenCV's GrabCut from a rectangle inset from the image border: the fallback when no
+//            matting model is installed (fine on plain backgrounds, weak on busy ones)
+//   alpha    the image's own alpha channel, when it has one that is not fully opaque
+// Torch-free; OpenCV stays inside matting.cpp.
+
+#include "core/image.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace kiln::models {
+
+struct MatteOptions {
+    std::string method = "auto";   // auto (alpha, else isnet when installed, else grabcut) | isnet | grabcut | alpha
+    int resolution = 0;            // isnet: 0 = the pack's default (512)
+    std::filesystem::path model;   // isnet: a model folder (default: the installed pack, else a matting model found)
+    bool allowEmpty = false;       // false: a matte with no object is an error
+};
+
+struct Matte {
+    core::Image alpha;             // F32, one channel, the input's size, 0..1
+    std::string method;            // what made it
+    int resolution = 0;            // the network's input size (isnet), else the working size
+    std::string modelLicence;      // the model's licence (isnet), for provenance
+    std::string modelName;         // "isnet 1.4.5"
+    double coverage = 0.0;         // fraction of pixels with alpha >= 0.5
+    double seconds = 0.0;
+};
+
+// A loaded IS-Net (reuse it across images: loading and planning take ~1 s).
+class IsNetMatting {
+public:
+    // Verifies the model folder (manifest, slot "matting") and prepares the network for
+    // `resolution` (0: the folder's default). Throws kiln::Error naming the folder or the reason.
+    IsNetMatting(const std::filesystem::path& dir, int resolution);
+    ~IsNetMatting();
+    IsNetMatting(const IsNetMatting&) = delete;
+    IsNetMatting& operator=(const IsNetMatting&) = delete;
+
+    // Alpha (F32, 1 channel, the image's size) of an RGB(A) image (U8 or F32; alpha ignored).
+    core::Image run(const core::Image& image);
+    int resolution() const;
+    const std::string& licence() const;
+    const std::string& name() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+// GrabCut from the rectangle inset by `inset` of each side, at most `workingSize` pixels on the
+// long side (then upsampled). Deterministic.
+core::Image grabCutAlpha(const core::Image& image, double inset = 0.04, int workingSize = 400);
+
+// Matte an image with the chosen method. Throws kiln::Error("<what>: ...") when the method is not
+// available (naming the pack that would help) or, unless allowEmpty, when no object is found.
+Matte matteImage(const core::Image& image, const MatteOptions& options, const std::string& what);
+
+// A matte against the truth (both F32 one-channel alphas of one size): IoU of alpha >= 0.5, and
+// the boundary F-score (boundary pixels of one within `tolerance` pixels of the other's).
+struct MatteScore {
+    double iou = 0.0, boundaryF = 0.0;
+};
+MatteScore scoreMatte(const core::Image& matte, const core::Image& truth, int tolerance = 2);
+
+// The image with the matte as its alpha channel (U8 RGBA).
+core::Image applyMatte(const core::Image& image, const core::Image& alpha);
+
+} // namespace kiln::models

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Model packs, `kiln matte` and `kiln upscale` as a user types them: bad input ends in one clear
+# error with nothing written; the fallbacks (GrabCut, bicubic) always work; the packs, when
+# installed (scripts/kiln.sh test installs them), are used by default.
+source "$(dirname "$0")/lib.sh"
+dir=$(fresh_dir packs_cli)
+lego="$TESTDATA/mv/lego_train/train/r_3.png"
+photo="$TESTDATA/mv/bird_colmap/images/001.jpg"
+
+# Unknown pack: names the known ones, downloads nothing.
+err=$(KILN_PACKS_DIR="$dir/p" "$KILN" models install dall-e 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "dall-e" <<<"$err" && grep -q "isnet" <<<"$err" && [ ! -e "$dir/p" ] && pass || fail "unknown pack ($rc): $err"
+
+# A truncated tarball: one error naming it, no folder, no staging left.
+head -c 3000 "$TESTDATA/gltf/Duck/Duck.glb" | gzip -c | head -c 1000 > "$dir/bad.tgz"
+err=$("$KILN" models install esrgan-slim --from "$dir/bad.tgz" --dir "$dir/p" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "bad.tgz" <<<"$err" && [ -z "$(ls -A "$dir/p")" ] && pass || fail "truncated tarball ($rc): $err; left: $(ls -A "$dir/p")"
+[ "$(wc -l <<<"$err")" = 1 ] && pass || fail "truncated tarball: more than one line: $err"
+
+KILN_PACKS_DIR="$dir/p" "$KILN" models packs | grep -q "esrgan-slim.*not installed" && pass || fail "packs lists esrgan-slim as not installed"
+
+# matte: a file that is not an image stops the run before anything is written.
+echo "not an image" > "$dir/notes.png"
+err=$("$KILN" matte "$lego" "$dir/notes.png" -o "$dir/m1" 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "notes.png" <<<"$err" && [ ! -e "$dir/m1" ] && pass || fail "matte of a non-image ($rc): $err"
+
+# matte: the image's own alpha is used as is; GrabCut works without any pack.
+"$KILN" matte "$lego" -o "$dir/m2" > "$dir/m2.log" 2>&1 && grep -q "(alpha" "$dir/m2.log" && [ -s "$dir/m2/r_3.png" ] && pass || fail "matte with alpha: $(cat "$dir/m2.log")"
+"$KILN" matte "$photo" -o "$dir/m3" --method grabcut > "$dir/m3.log" 2>&1 && grep -q "grabcut" "$dir/m3.log" && [ -s "$dir/m3/001.png" ] && pass ||
+  fail "matte by grabcut: $(cat "$dir/m3.log")"
+# A blank image: no object, one clear error.
+python3 -c 'import sys; open(sys.argv[1], "wb").write(b"P6\n64 48\n255\n" + bytes([128]) * (64 * 48 * 3))' "$dir/blank.ppm"
+err=$("$KILN" matte "$dir/blank.ppm" -o "$dir/m4" --method grabcut 2>&1); rc=$?
+[ $rc = 1 ] && grep -q "blank.ppm" <<<"$err" && grep -q "no object" <<<"$err" && [ ! -e "$dir/m4/blank.png" ] && pass || fail "blank image ($rc): $err"
+err=$("$KILN" matte "$photo" -o "$dir/m5" --method magic 2>&1); [ $? = 1 ] && grep -q "magic" <<<"$err" && pass || fail "bad method: $err"
+err=$("$KILN" matte "$photo" -o "$dir/m5" --method isnet --model "$dir/nowhere" 2>&1); [ $? = 1 ] && grep -q "nowhere" <<<"$err" && pass || fail "missing model: $err"
+
+# upscale: bicubic always; sizes checked; bad scale refused.
+"$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up3.png" --scale 3 --method bicubic > "$dir/up3.log" 2>&1 &&
+  grep -q "2304 x 1536" "$dir/up3.log" && [ -s "$dir/up3.png" ] && pass || fail "bicubic x3: $(cat "$dir/up3.log")"
+err=$("$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up5.png" --scale 5 2>&1); [ $? = 1 ] && grep -q "scale" <<<"$err" && [ ! -e "$dir/up5.png" ] && pass || fail "scale 5: $err"
+err=$("$KILN" upscale "$dir/notes.png" -o "$dir/upn.png" 2>&1); [ $? = 1 ] && grep -q "notes.png" <<<"$err" && [ ! -e "$dir/upn.png" ] && pass || fail "upscale non-image: $err"
+err=$("$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up3.png" --scale 2 --method bicubic 2>&1); [ $? = 1 ] && grep -q "exists" <<<"$err" && pass || fail "no --force: $err"
+
+# With the packs installed (the default folder), auto uses them.
+if "$KILN" models packs | grep -q "isnet .*  installed"; then
+  "$KILN" matte "$photo" -o "$dir/m6" > "$dir/m6.log" 2>&1 && grep -q "isnet at 512 px" "$dir/m6.log" && grep -q "licence MIT" "$dir/m6.log" && pass ||
+    fail "matte by the IS-Net pack: $(cat "$dir/m6.log")"
+else
+  echo "SKIP: isnet pack not installed"
+fi
+if "$KILN" models packs | grep -q "esrgan-slim .*  installed"; then
+  "$KILN" upscale "$TESTDATA/gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.png" -o "$dir/truck2.png" --scale 2 > "$dir/t2.log" 2>&1 &&
+    grep -q "esrgan-slim 1.0.0 x2" "$dir/t2.log" && pass || fail "upscale by the pack: $(cat "$dir/t2.log")"
+  "$KILN" models verify "$("$KILN" models packs | sed -n 's/.*folder \(.*\))$/\1/p')/esrgan-slim" | grep -q "1 model folder(s) verified" && pass || fail "installed pack verifies"
+else
+  echo "SKIP: esrgan-slim pack not installed"
+fi
+finish
