@@ -152,6 +152,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     copyWeights(*ema, *model);
     torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
     std::vector<float> losses, rates;
+    std::vector<float> occupancyTerms, appearanceTerms;  // this run's steps only (not checkpointed)
     int start = 0;
     if (o.resume) {
         CheckpointState state = loadCheckpoint(checkpointPath, *model, *ema, optimizer);
@@ -219,6 +220,8 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         optimizer.step();
         updateEma(*ema, *model, step < 200 ? 0.9 : o.emaDecay);
         losses.push_back(l.total.item<float>());
+        occupancyTerms.push_back(l.occupancy.item<float>());
+        appearanceTerms.push_back(l.appearance.item<float>());
         rates.push_back(float(lr));
         const auto now = std::chrono::steady_clock::now();
         if (now - lastReport > std::chrono::milliseconds(500) || step + 1 == o.steps) {
@@ -242,6 +245,9 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     result.secondsPerStep = o.steps > start ? std::chrono::duration<double>(std::chrono::steady_clock::now() - tTrain).count() / double(o.steps - start) : 0.0;
     const auto sm = smoothed(losses, 50);
     result.finalLoss = sm.empty() ? 0.0 : sm.back();
+    const auto so = smoothed(occupancyTerms, 50), sa = smoothed(appearanceTerms, 50);
+    result.finalOccupancyLoss = so.empty() ? 0.0 : so.back();
+    result.finalAppearanceLoss = sa.empty() ? 0.0 : sa.back();
     for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) result.curve.emplace_back(int(i + 1), sm[i]);
     progress.report("done", 1.0f);
     return result;

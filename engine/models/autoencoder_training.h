@@ -38,6 +38,7 @@ struct AutoencoderTrainResult {
     int steps = 0, trainItems = 0, validationItems = 0;
     double seconds = 0.0, secondsPerStep = 0.0, dataSeconds = 0.0;
     double finalLoss = 0.0;
+    double finalOccupancyLoss = 0.0, finalAppearanceLoss = 0.0;  // training terms, mean of the last 50 steps
     double validationIoU = 0.0;          // occupancy IoU of the EMA model on validation items
     double validationAppearanceL1 = 0.0;
     std::vector<std::pair<int, double>> curve;  // smoothed loss by step

@@ -26,6 +26,7 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(planeChannels >= 4 && planeChannels <= 512, "planeChannels", planeChannels);
     check(queryWidth >= 8 && queryWidth <= 1024, "queryWidth", queryWidth);
     check(frequencies >= 0 && frequencies <= 16, "frequencies", frequencies);
+    check(appearanceNeighbours >= 0 && appearanceNeighbours <= 64 && appearanceNeighbours <= tokens, "appearanceNeighbours", appearanceNeighbours);
 }
 
 torch::Tensor farthestPointSample(const torch::Tensor& points, int count) {
@@ -71,6 +72,9 @@ int featureWidth(int frequencies) { return 3 + 6 * frequencies; }
 constexpr int kQueryBands = 3;
 // Width of a token's splat on the planes, in texels (anchors are ~2-4 texels apart at R = 32).
 constexpr double kSplatTexels = 1.5;
+// Width of the blend of token appearance around a point (normalised frame; anchors of 128 tokens
+// lie ~0.1-0.2 apart on a typical asset).
+constexpr double kLookSigma = 0.06;
 // The three planes: which two coordinates each one spans.
 constexpr int kPlaneAxes[3][2] = {{0, 1}, {0, 2}, {1, 2}};
 
@@ -111,6 +115,7 @@ ShapeAutoencoderImpl::ShapeAutoencoderImpl(const ShapeAutoencoderConfig& c) : m_
     m_out1 = register_module("out1", nn::Linear(3 * p + featureWidth(kQueryBands), qw));
     m_out2 = register_module("out2", nn::Linear(qw, qw));
     m_out3 = register_module("out3", nn::Linear(qw, 6));
+    if (c.appearanceNeighbours > 0) m_look = register_module("look", nn::Linear(d, kAppearanceChannels));
     const auto centres = (torch::arange(r, torch::kFloat) + 0.5) * (2.0 / r) - 1.0;
     const auto grid = torch::meshgrid({centres, centres}, "ij");  // [iy][ix]
     m_pixelCentres = register_buffer("pixel_centres", torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, -1));  // (x, y)
@@ -144,12 +149,13 @@ ShapeAutoencoderImpl::Encoding ShapeAutoencoderImpl::encode(const torch::Tensor&
     return {anchors, stats[0], stats[1].clamp(-12.0, 6.0)};
 }
 
-torch::Tensor ShapeAutoencoderImpl::decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent) {
+ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent) {
     auto h = m_latentIn->forward(latent) + m_decoderPos->forward(fourierFeatures(anchors, m_config.frequencies));
     const auto b = latent.size(0);
     const auto keep = torch::ones({b, latent.size(1)}, latent.options().dtype(torch::kBool));
     for (const auto& block : *m_decoderBlocks) h = block->as<TransformerBlock>()->forward(h, keep);
-    const auto f = m_tokenProject->forward(m_decoderNorm->forward(h));  // B x M x P
+    const auto normed = m_decoderNorm->forward(h);
+    const auto f = m_tokenProject->forward(normed);  // B x M x P
     const int r = m_config.planeResolution, p = m_config.planeChannels;
     const double sigma = kSplatTexels * 2.0 / r;
     std::vector<torch::Tensor> planes;
@@ -163,11 +169,16 @@ torch::Tensor ShapeAutoencoderImpl::decodeTokens(const torch::Tensor& anchors, c
     }
     // The three planes of every shape through the CNN as one batch of 3B images.
     const auto out = m_planeNet->forward(torch::stack(planes, 1).reshape({3 * b, p + 1, r, r}));
-    return out.view({b, 3, p, r, r});
+    Decoded d;
+    d.planes = out.view({b, 3, p, r, r});
+    d.anchors = anchors;
+    if (m_look) d.look = m_look->forward(normed);
+    return d;
 }
 
-torch::Tensor ShapeAutoencoderImpl::query(const torch::Tensor& planes, const torch::Tensor& points) {
+torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::Tensor& points) {
     namespace F = torch::nn::functional;
+    const auto& planes = decoded.planes;
     const auto b = points.size(0), q = points.size(1);
     std::vector<torch::Tensor> reads;
     for (int k = 0; k < 3; ++k) {
@@ -179,7 +190,18 @@ torch::Tensor ShapeAutoencoderImpl::query(const torch::Tensor& planes, const tor
     reads.push_back(fourierFeatures(points, kQueryBands));
     auto h = torch::gelu(m_out1->forward(torch::cat(reads, -1)));
     h = torch::gelu(m_out2->forward(h));
-    return m_out3->forward(h);
+    auto out = m_out3->forward(h);
+    if (decoded.look.defined()) {
+        // Each point's nearest tokens' appearance, weighted by a Gaussian of the distance to their
+        // anchors (normalised over the neighbours), added to the planes' appearance logits.
+        const int k = std::min<int>(m_config.appearanceNeighbours, int(decoded.anchors.size(1)));
+        const auto d2 = torch::cdist(points, decoded.anchors).square();                       // B x Q x M
+        const auto [near2, index] = d2.topk(k, -1, false, true);                               // B x Q x k
+        const auto w = torch::softmax(near2 * (-0.5 / (kLookSigma * kLookSigma)), -1).unsqueeze(-1);
+        const auto look = (gatherRows(decoded.look, index) * w).sum(2);                      // B x Q x 5
+        out = torch::cat({out.slice(-1, 0, 1), out.slice(-1, 1) + look}, -1);
+    }
+    return out;
 }
 
 torch::Tensor ShapeAutoencoderImpl::appearance(const torch::Tensor& field) { return torch::sigmoid(field.slice(-1, 1, 6)); }
@@ -229,12 +251,13 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
                                  const std::string& recipeJson) {
     nlohmann::ordered_json j;
     j["format"] = "kiln-shape-autoencoder";
-    j["version"] = 2;
+    j["version"] = c.appearanceNeighbours > 0 ? 3 : 2;
     j["model"] = {{"tokens", c.tokens},         {"channels", c.channels},         {"width", c.width},
                   {"heads", c.heads},           {"encoderLayers", c.encoderLayers}, {"decoderLayers", c.decoderLayers},
                   {"pointNeighbours", c.pointNeighbours}, {"planeResolution", c.planeResolution}, {"planeChannels", c.planeChannels},
                   {"queryWidth", c.queryWidth},
                   {"frequencies", c.frequencies}};
+    if (c.appearanceNeighbours > 0) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
     j["latent"] = {{"mean", s.mean}, {"std", s.stdev}, {"anchorStd", s.anchorStd}, {"logSizeMean", s.logSizeMean}, {"logSizeStd", s.logSizeStd}};
     j["extent"] = kLatentExtent;
     j["training"] = nlohmann::ordered_json::parse(recipeJson);
@@ -250,7 +273,8 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
     try {
         const auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
         if (j.at("format").get<std::string>() != "kiln-shape-autoencoder") throw Error(path.string() + ": format is not kiln-shape-autoencoder");
-        if (j.at("version").get<int>() != 2) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads version 2)");
+        const int version = j.at("version").get<int>();
+        if (version != 2 && version != 3) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 and 3)");
         const auto& m = j.at("model");
         c.tokens = m.at("tokens");
         c.channels = m.at("channels");
@@ -263,6 +287,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.planeChannels = m.at("planeChannels");
         c.queryWidth = m.at("queryWidth");
         c.frequencies = m.at("frequencies");
+        c.appearanceNeighbours = version >= 3 ? m.at("appearanceNeighbours").get<int>() : 0;
         const auto& l = j.at("latent");
         s.mean = l.at("mean").get<std::vector<float>>();
         s.stdev = l.at("std").get<std::vector<float>>();

@@ -41,6 +41,10 @@ struct ShapeAutoencoderConfig {
     int planeChannels = 32;    // feature channels per plane
     int queryWidth = 64;       // width of the per-query MLP
     int frequencies = 6;       // Fourier bands of positions
+    // Appearance read from the tokens nearest a point (each token's own albedo, roughness and
+    // metallic, blended by distance to its anchor) and added to the planes' appearance. 0: planes
+    // only (config version 2 models).
+    int appearanceNeighbours = 8;
 
     void validate(const std::string& what) const;
 };
@@ -58,12 +62,16 @@ public:
     // sampling, deterministic (starting from the point farthest from the centroid).
     Encoding encode(const torch::Tensor& surface);
 
-    // The feature planes of a latent (anchors B x M x 3, latent B x M x C): B x 3 x P x R x R.
-    // Computed once per decode and shared by every query.
-    torch::Tensor decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
-    // Field at query points (B x Q x 3, in [-1, 1]^3) from decodeTokens()' planes: B x Q x 6
-    // (occupancy logit, albedo 3, roughness, metallic; appearance as logits, see appearance()).
-    torch::Tensor query(const torch::Tensor& planes, const torch::Tensor& points);
+    // What a latent decodes to before any query: computed once per decode, shared by every query.
+    struct Decoded {
+        torch::Tensor planes;   // B x 3 x P x R x R feature planes
+        torch::Tensor anchors;  // B x M x 3
+        torch::Tensor look;     // B x M x 5 each token's appearance logits (undefined without them)
+    };
+    Decoded decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
+    // Field at query points (B x Q x 3, in [-1, 1]^3): B x Q x 6 (occupancy logit, albedo 3,
+    // roughness, metallic; appearance as logits, see appearance()).
+    torch::Tensor query(const Decoded& decoded, const torch::Tensor& points);
 
     // Albedo, roughness and metallic in [0, 1] from query()'s output.
     static torch::Tensor appearance(const torch::Tensor& field);
@@ -77,7 +85,7 @@ private:
     torch::nn::LayerNorm m_encoderNorm{nullptr}, m_decoderNorm{nullptr};
     torch::nn::Linear m_latentIn{nullptr}, m_decoderPos{nullptr}, m_tokenProject{nullptr};
     torch::nn::Sequential m_planeNet{nullptr};
-    torch::nn::Linear m_out1{nullptr}, m_out2{nullptr}, m_out3{nullptr};
+    torch::nn::Linear m_out1{nullptr}, m_out2{nullptr}, m_out3{nullptr}, m_look{nullptr};
     torch::Tensor m_pixelCentres;  // R^2 x 2, buffer
 };
 TORCH_MODULE(ShapeAutoencoder);

@@ -79,7 +79,7 @@ torch::Tensor latentTensor(const std::vector<float>& v, int rows, int cols) {
 } // namespace
 
 struct ShapeLatentModel::Prepared::Data {
-    torch::Tensor planes;  // decodeTokens()' output for the latent
+    ShapeAutoencoderImpl::Decoded decoded;  // decodeTokens()' output for the latent
 };
 
 ShapeLatentModel::Prepared::Prepared(std::unique_ptr<Data> data) : m_data(std::move(data)) {}
@@ -91,7 +91,7 @@ ShapeLatentModel::Prepared ShapeLatentModel::prepare(const ShapeLatent& l) const
     torch::NoGradGuard noGrad;
     const auto anchors = latentTensor(l.anchors, l.tokens, 3), values = latentTensor(l.values, l.tokens, l.channels);
     auto data = std::make_unique<Prepared::Data>();
-    data->planes = m_impl->net->decodeTokens(anchors, values);
+    data->decoded = m_impl->net->decodeTokens(anchors, values);
     return Prepared(std::move(data));
 }
 
@@ -103,7 +103,7 @@ void ShapeLatentModel::field(const ShapeLatent& l, const std::vector<glm::vec3>&
 void ShapeLatentModel::field(const Prepared& prepared, const std::vector<glm::vec3>& points, std::vector<float>* occ, std::vector<glm::vec3>* albedo,
                              std::vector<float>* rough, std::vector<float>* metal) const {
     torch::NoGradGuard noGrad;
-    const auto& tokens = prepared.m_data->planes;
+    const auto& tokens = prepared.m_data->decoded;
     if (occ) occ->resize(points.size());
     if (albedo) albedo->resize(points.size());
     if (rough) rough->resize(points.size());
