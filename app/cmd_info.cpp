@@ -3,6 +3,7 @@
 #include "core/asset_stats.h"
 #include "core/error.h"
 #include "io/asset_io.h"
+#include "io/gltf_cleanup.h"
 
 #include <nlohmann/json.hpp>
 
@@ -44,11 +45,19 @@ int cmdInfo(int argc, char** argv) {
     const std::string file = args.positional[0];
     const core::Asset asset = io::loadAsset(file);
     const core::AssetStats s = core::computeStats(asset);
+    // A Kiln-generated glTF carries its provenance and model licences (asset.extras.kiln).
+    std::string ext = std::filesystem::path(file).extension().string();
+    for (auto& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    const core::ProvenanceRecord made = ext == ".glb" || ext == ".gltf" ? io::readGltfProvenance(file) : core::ProvenanceRecord{};
 
     if (args.has("json")) {
         nlohmann::ordered_json j;
         j["file"] = file;
         j.update(toJson(s));
+        if (!made.empty()) {
+            auto& p = j["provenance"] = nlohmann::ordered_json::object();
+            for (const auto& [k, v] : made) p[k] = v;
+        }
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -67,6 +76,10 @@ int cmdInfo(int argc, char** argv) {
     const glm::vec3 size = s.bounds.size();
     std::printf("  bounds:     min (%g, %g, %g)  max (%g, %g, %g)  size %g x %g x %g\n", s.bounds.min.x, s.bounds.min.y, s.bounds.min.z,
                 s.bounds.max.x, s.bounds.max.y, s.bounds.max.z, size.x, size.y, size.z);
+    if (!made.empty()) {
+        std::printf("  made by Kiln:\n");
+        for (const auto& [k, v] : made) std::printf("    %-13s %s\n", (k + ":").c_str(), v.c_str());
+    }
     return 0;
 }
 

@@ -34,6 +34,21 @@ Bounds computeBounds(const Asset& asset) {
     return {};
 }
 
+ProvenanceRecord provenanceRecord(const Provenance& p) {
+    ProvenanceRecord r;
+    if (p.model.empty() && p.modelLicence.empty()) return r;
+    auto add = [&](const char* key, const std::string& v) {
+        if (!v.empty()) r.emplace_back(key, v);
+    };
+    add("source", p.source);
+    add("prompt", p.prompt);
+    if (p.seed) r.emplace_back("seed", std::to_string(*p.seed));
+    add("model", p.model);
+    add("modelLicence", p.modelLicence);
+    add("createdAt", p.createdAt);
+    return r;
+}
+
 std::string utcNowIso8601() {
     const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm tm{};

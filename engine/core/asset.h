@@ -7,7 +7,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace kiln::core {
 
@@ -23,6 +25,7 @@ struct Provenance {
     std::string prompt;
     std::optional<std::uint64_t> seed;
     std::string model;
+    std::string modelLicence; // licences of the models that made it ("" when none did)
     std::string options;   // pipeline options as JSON text
     std::string createdAt; // ISO 8601 UTC
     std::optional<std::uint64_t> parentVersion; // AssetVersion::id this one was derived from
@@ -47,5 +50,11 @@ Bounds computeBounds(const Asset& asset);
 
 // Current UTC time as ISO 8601, for Provenance::createdAt.
 std::string utcNowIso8601();
+
+// What exports carry of a generated asset's provenance (glTF asset.extras.kiln, FBX user
+// properties "kiln:<key>"): source, prompt, seed, model, modelLicence, createdAt, the non-empty
+// ones. Empty for assets no model made (imports, conversions).
+using ProvenanceRecord = std::vector<std::pair<std::string, std::string>>;
+ProvenanceRecord provenanceRecord(const Provenance& p);
 
 } // namespace kiln::core

@@ -66,7 +66,8 @@ void saveAsset(const core::Asset& asset, const fs::path& path, const SaveOptions
     const auto& exts = meshExportExtensions();
     if (std::find(exts.begin(), exts.end(), ext) == exts.end())
         throw Error(name + ": cannot export a mesh as '" + ext + "' (supported: .glb, .gltf, .obj, .ply, .stl)");
-    writeAtomically(path, options.overwrite, [&](const fs::path& temp) { exportMesh(*mesh, temp); });
+    const core::ProvenanceRecord record = core::provenanceRecord(asset.provenance);
+    writeAtomically(path, options.overwrite, [&](const fs::path& temp) { exportMesh(*mesh, temp, record); });
 }
 
 } // namespace kiln::io

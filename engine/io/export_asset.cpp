@@ -125,6 +125,7 @@ ExportReport exportAsset(const core::Asset& asset, const fs::path& path, const E
         fbx.frame = p.frame;
         fbx.textures = options.fbxTextures;
         fbx.version = options.fbxVersion;
+        fbx.record = core::provenanceRecord(asset.provenance);
         writeAtomically(path, options.overwrite, [&](const fs::path& temp) { writeFbx(mesh, temp, fbx); });
     } else {
         saveAsset(core::Asset::fromMesh(asset.name, std::move(mesh), asset.provenance), path, {.overwrite = options.overwrite});

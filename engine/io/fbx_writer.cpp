@@ -493,7 +493,7 @@ void addGeometry(Node& objects, std::int64_t id, const std::string& meshName, co
 }
 
 // The Model: identity transform; the data is already in the file's frame and units.
-void addModel(Node& objects, std::int64_t id, const std::string& meshName) {
+void addModel(Node& objects, std::int64_t id, const std::string& meshName, const core::ProvenanceRecord& record) {
     Node& model = objects.child("Model").i64(id).str(nameClass(meshName, "Model")).str("Mesh");
     model.child("Version").i32(232);
     Node& p = model.child("Properties70");
@@ -502,6 +502,7 @@ void addModel(Node& objects, std::int64_t id, const std::string& meshName) {
     propVector(p, "Lcl Scaling", "Lcl Scaling", {1, 1, 1});
     propInt(p, "DefaultAttributeIndex", 0);
     propEnum(p, "InheritType", 1);
+    for (const auto& [k, v] : record) prop(p, "kiln:" + k, "KString", "", "U").str(v);
     model.child("MultiLayer").i32(0);
     model.child("MultiTake").i32(0);
     model.child("Shading").boolean(true);
@@ -656,7 +657,7 @@ void writeFbx(const core::Mesh& mesh, const fs::path& path, const FbxOptions& op
     const std::int64_t geometryId = nextId++;
     addGeometry(objects, geometryId, meshName, mesh, f);
     const std::int64_t modelId = nextId++;
-    addModel(objects, modelId, meshName);
+    addModel(objects, modelId, meshName, options.record);
     std::vector<Link> links = {{"OO", modelId, 0, {}}, {"OO", geometryId, modelId, {}}};
     const std::vector<std::int64_t> slotIds = addMaterials(objects, mesh, f, modelId, nextId, links);
     addTextures(objects, mesh, f, slotIds, path, options.textures, nextId, links);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/asset.h"
 #include "core/mesh.h"
 #include "io/export_presets.h"
 
@@ -19,6 +20,9 @@ struct FbxOptions {
     FileFrame frame;
     FbxTextures textures = FbxTextures::Embed;
     int version = 7400;  // 7400 (FBX 2014/2015, 32-bit offsets) or 7500 (FBX 2016+, 64-bit)
+    // A generated asset's provenance and model licences (core::provenanceRecord), written as user
+    // properties "kiln:<key>" of the Model (DCC tools show them as custom properties).
+    core::ProvenanceRecord record;
 };
 
 // Writes `mesh` as a binary FBX: one Model with one Geometry (control points welded by position,

@@ -312,7 +312,7 @@ void syncExtensionLists(json& doc) {
 
 } // namespace
 
-void cleanGltf(const fs::path& path) {
+void cleanGltf(const fs::path& path, const core::ProvenanceRecord& record) {
     const std::string name = displayName(path);
     const bool glb = lowerExtension(path) == ".glb";
     GltfFile f;
@@ -328,7 +328,31 @@ void cleanGltf(const fs::path& path) {
     repackBuffer(f, name);
     syncExtensionLists(f.doc);
     f.doc["asset"]["generator"] = "Kiln 0.1.0 (Open Asset Import Library 5.2)";
+    if (!record.empty()) {
+        json kiln = json::object();
+        for (const auto& [k, v] : record) kiln[k] = v;
+        f.doc["asset"]["extras"]["kiln"] = kiln;
+    }
     save(f, path, glb);
+}
+
+core::ProvenanceRecord readGltfProvenance(const fs::path& path) {
+    const std::string name = path.filename().string();
+    std::string ext = path.extension().string();
+    for (auto& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (ext != ".glb" && ext != ".gltf") throw Error(name + ": not a .glb or .gltf file");
+    GltfFile f;
+    try {
+        f = load(path, name, ext == ".glb");
+    } catch (const json::exception& e) {
+        throw Error(name + ": glTF JSON does not parse (" + std::string(e.what()) + ")");
+    }
+    core::ProvenanceRecord r;
+    if (!f.doc.is_object() || !f.doc.contains("asset") || !f.doc["asset"].is_object()) return r;
+    const json& asset = f.doc["asset"];
+    if (!asset.contains("extras") || !asset["extras"].is_object() || !asset["extras"].contains("kiln") || !asset["extras"]["kiln"].is_object()) return r;
+    for (const auto& [k, v] : asset["extras"]["kiln"].items()) r.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+    return r;
 }
 
 } // namespace kiln::io

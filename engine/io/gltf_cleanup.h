@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/asset.h"
+
 #include <filesystem>
 
 namespace kiln::io {
@@ -13,8 +15,13 @@ namespace kiln::io {
 //  - materials no primitive uses, textures no material uses, images and samplers no texture
 //    uses, accessors and buffer views nothing references are removed, references renumbered and
 //    the binary buffer repacked;
-//  - asset.generator names Kiln.
+//  - asset.generator names Kiln; asset.extras.kiln holds `record` (a generated asset's
+//    provenance and model licences) when it is not empty.
 // Any structural surprise is a kiln::Error naming the file.
-void cleanGltf(const std::filesystem::path& path);
+void cleanGltf(const std::filesystem::path& path, const core::ProvenanceRecord& record = {});
+
+// asset.extras.kiln of a .glb or .gltf (empty when it has none). Throws kiln::Error naming the
+// file when it is not glTF.
+core::ProvenanceRecord readGltfProvenance(const std::filesystem::path& path);
 
 } // namespace kiln::io

@@ -611,7 +611,7 @@ void writePly(const core::Mesh& mesh, const fs::path& path) {
 
 } // namespace
 
-void exportMesh(const core::Mesh& mesh, const fs::path& path) {
+void exportMesh(const core::Mesh& mesh, const fs::path& path, const core::ProvenanceRecord& record) {
     const std::string name = displayName(path);
     const std::string ext = lowerExtension(path);
     std::string formatId;
@@ -657,7 +657,7 @@ void exportMesh(const core::Mesh& mesh, const fs::path& path) {
         throw Error(name + ": export failed (" + (reason.empty() ? "Assimp error" : reason) + ")");
     }
     // Assimp 5.2 lists extensions nothing uses and keeps UV sets no texture samples.
-    if (embed) cleanGltf(path);
+    if (embed) cleanGltf(path, record);
 }
 
 } // namespace kiln::io

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/asset.h"
 #include "core/mesh.h"
 
 #include <filesystem>
@@ -17,7 +18,8 @@ core::Mesh importMesh(const std::filesystem::path& path);
 // Mesh export through Assimp to .glb, .gltf, .obj (+ .mtl and texture files beside it), .ply, .stl.
 // Writes `path` and its companions into path's folder as they are; user-facing code wraps this
 // in writeAtomically().
-void exportMesh(const core::Mesh& mesh, const std::filesystem::path& path);
+// glTF outputs carry `record` (core::provenanceRecord) in asset.extras.kiln.
+void exportMesh(const core::Mesh& mesh, const std::filesystem::path& path, const core::ProvenanceRecord& record = {});
 
 // Lower-case extensions (with dot) accepted by importMesh / exportMesh.
 bool isMeshImportExtension(const std::string& ext);

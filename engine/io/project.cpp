@@ -299,6 +299,7 @@ OrderedJson toJson(const core::Provenance& p) {
     j["prompt"] = p.prompt;
     j["seed"] = optionalNumber(p.seed);
     j["model"] = p.model;
+    if (!p.modelLicence.empty()) j["modelLicence"] = p.modelLicence;
     j["options"] = p.options;
     j["createdAt"] = p.createdAt;
     j["parentVersion"] = optionalNumber(p.parentVersion);
@@ -638,6 +639,7 @@ core::Provenance parseProvenance(const JsonFields& j, const Json& p, const std::
     out.prompt = j.optionalString(p, where, "prompt");
     out.seed = j.optionalUint(p, where, "seed");
     out.model = j.optionalString(p, where, "model");
+    out.modelLicence = j.optionalString(p, where, "modelLicence");
     out.options = j.optionalString(p, where, "options");
     out.createdAt = j.optionalString(p, where, "createdAt");
     out.parentVersion = j.optionalUint(p, where, "parentVersion");

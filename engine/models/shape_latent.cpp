@@ -46,6 +46,7 @@ int ShapeLatentModel::channels() const { return m_impl->config.channels; }
 const LatentStatistics& ShapeLatentModel::statistics() const { return m_impl->stats; }
 const fs::path& ShapeLatentModel::dir() const { return m_impl->dir; }
 std::string ShapeLatentModel::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
+std::string ShapeLatentModel::licence() const { return m_impl->manifest.licence; }
 
 ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const LatentFrame& frame) const {
     const std::int64_t n = std::int64_t(input.size() / kSurfaceFeatures);

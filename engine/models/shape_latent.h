@@ -64,6 +64,7 @@ public:
     const LatentStatistics& statistics() const;
     const std::filesystem::path& dir() const;
     std::string name() const;  // manifest name and version
+    std::string licence() const;  // manifest licence
 
     // Surface samples (N x kSurfaceFeatures, normalised frame, N >= tokens) -> latent (the
     // posterior mean). `frame` is carried along for decoding back to metres.

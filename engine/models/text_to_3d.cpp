@@ -216,6 +216,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     prov.prompt = prompt;
     prov.seed = o.seed;
     prov.model = name() + " + " + m_impl->ae->name();
+    prov.modelLicence = name() + ": " + m_impl->manifest.licence + "; " + m_impl->ae->name() + ": " + m_impl->ae->licence();
     nlohmann::json options{{"steps", o.steps}, {"guidance", o.guidance}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
                            {"textureSize", o.decode.textureSize}};
     if (!unknown.empty()) options["ignoredWords"] = unknown;

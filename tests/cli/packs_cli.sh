@@ -42,6 +42,16 @@ err=$("$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up5.png" --sc
 err=$("$KILN" upscale "$dir/notes.png" -o "$dir/upn.png" 2>&1); [ $? = 1 ] && grep -q "notes.png" <<<"$err" && [ ! -e "$dir/upn.png" ] && pass || fail "upscale non-image: $err"
 err=$("$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up3.png" --scale 2 --method bicubic 2>&1); [ $? = 1 ] && grep -q "exists" <<<"$err" && pass || fail "no --force: $err"
 
+# Licence ledger: a generated asset's GLB says what made it; kiln info shows it; an import does not.
+if "$KILN" pipelines | grep -q "^procedural"; then
+  "$KILN" procedural "a red wooden chair" -o "$dir/chair.glb" --seed 2 > /dev/null 2>&1
+  info=$("$KILN" info "$dir/chair.glb")
+  grep -q "made by Kiln" <<<"$info" && grep -q "prompt: *a red wooden chair" <<<"$info" && grep -q "seed: *2" <<<"$info" && pass || fail "info of a generated asset: $info"
+  "$KILN" info "$dir/chair.glb" --json | python3 -c "import json,sys; p=json.load(sys.stdin)['provenance']; assert p['source'] == 'generate:procedural', p" && pass ||
+    fail "info --json provenance"
+fi
+"$KILN" info "$TESTDATA/gltf/Duck/Duck.glb" | grep -q "made by Kiln" && fail "an import claims to be made by Kiln" || pass
+
 # With the packs installed (the default folder), auto uses them.
 if "$KILN" models packs | grep -q "isnet .*  installed"; then
   "$KILN" matte "$photo" -o "$dir/m6" > "$dir/m6.log" 2>&1 && grep -q "isnet at 512 px" "$dir/m6.log" && grep -q "licence MIT" "$dir/m6.log" && pass ||

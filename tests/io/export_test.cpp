@@ -669,3 +669,44 @@ TEST(ExportAsset, ScaleAppliesBeforeThePresetAndExistingFilesAreKept) {
     EXPECT_THROW(io::exportAsset(asset, dir / "box.fbx", {.preset = "unreal"}), Error);
     EXPECT_NO_THROW(io::exportAsset(asset, dir / "box.fbx", {.preset = "unreal", .overwrite = true}));
 }
+
+TEST(ExportAsset, GeneratedAssetsCarryTheirModelsAndLicences) {
+    const auto dir = scratchDir();
+    core::Asset asset = io::loadAsset(testdata("gltf/Box/Box.glb"));
+    // An import carries no record.
+    EXPECT_TRUE(core::provenanceRecord(asset.provenance).empty());
+    io::saveAsset(asset, dir / "plain.glb");
+    EXPECT_TRUE(io::readGltfProvenance(dir / "plain.glb").empty());
+    asset.provenance.source = "generate:text";
+    asset.provenance.prompt = "a red box";
+    asset.provenance.seed = 7;
+    asset.provenance.model = "t2l v1 + ae v3";
+    asset.provenance.modelLicence = "t2l v1: CC-BY-4.0; ae v3: MIT";
+    // glTF: asset.extras.kiln, for every preset that writes glTF.
+    for (const char* preset : {"generic", "blender", "unreal"}) {
+        const fs::path out = dir / (std::string(preset) + ".glb");
+        io::exportAsset(asset, out, {.preset = preset});
+        const auto record = io::readGltfProvenance(out);
+        std::map<std::string, std::string> m(record.begin(), record.end());
+        EXPECT_EQ(m["modelLicence"], "t2l v1: CC-BY-4.0; ae v3: MIT") << preset;
+        EXPECT_EQ(m["prompt"], "a red box") << preset;
+        EXPECT_EQ(m["seed"], "7") << preset;
+        EXPECT_EQ(m["model"], "t2l v1 + ae v3") << preset;
+    }
+    // FBX: user properties "kiln:<key>" on the Model.
+    io::exportAsset(asset, dir / "box.fbx", {.preset = "maya"});
+    FbxReader reader(readBytes(dir / "box.fbx"));
+    const FbxNode root = reader.parse();
+    const FbxNode& model = *root.find("Objects")->find("Model");
+    std::map<std::string, std::string> props;
+    for (const FbxNode* p : model.find("Properties70")->all("P"))
+        if (p->str(0).rfind("kiln:", 0) == 0) {
+            EXPECT_EQ(p->str(1), "KString");
+            EXPECT_EQ(p->str(3), "U");  // user-defined: DCC tools list it as a custom property
+            props[p->str(0)] = p->str(4);
+        }
+    EXPECT_EQ(props["kiln:modelLicence"], "t2l v1: CC-BY-4.0; ae v3: MIT");
+    EXPECT_EQ(props["kiln:source"], "generate:text");
+    // And Assimp still reads the file.
+    EXPECT_NO_THROW(io::importMesh(dir / "box.fbx"));
+}
