@@ -127,6 +127,9 @@ public:
             intOption("holdout", "Hold out", 0, 0, 1000, "Keep every Nth view out of training and score it (0: none)"),
             seedOption(),
             choiceOption("background", "Background", {"white", "black"}, "white", "Colour behind RGBA views (NeRF-Synthetic: white)"),
+            choiceOption("matte", "Remove background", {"none", "auto", "isnet", "grabcut"}, "none",
+                         "Cut the object out of views without alpha first (auto: the IS-Net pack when installed, else GrabCut)",
+                         {"No", "Automatic", "IS-Net pack", "GrabCut"}),
             choiceOption("up", "Up axis", {"y", "z"}, "y", "The capture's up axis; results are rotated so it becomes +Y"),
             intOption("mesh-resolution", "Mesh resolution", 192, 16, 1024, "TSDF voxels along the longest side (splats)"),
             intOption("mesh-faces", "Mesh faces", 100000, 100, 10000000, "Triangle budget of the extracted mesh"),
@@ -154,6 +157,7 @@ public:
         o.holdoutEvery = int(r.options.getInt("holdout"));
         o.seed = std::uint64_t(r.options.getInt("seed"));
         o.whiteBackground = r.options.getText("background") == "white";
+        o.matte = r.options.getText("matte");
         o.up = r.options.getText("up")[0];
         o.meshResolution = int(r.options.getInt("mesh-resolution"));
         o.meshFaces = std::size_t(r.options.getInt("mesh-faces"));

@@ -29,6 +29,10 @@ struct ReconstructOptions {
     char up = 'y';               // the source's up axis ('y' or 'z'); results are rotated so it becomes +Y
     int fieldResolution = 128;   // "field": baked grid cells along the longest side of the occupied box
     int fieldRays = 4096;        // "field": rays per iteration
+    // Background removal of views without alpha before fitting: "none", "auto" (the IS-Net pack
+    // when installed, else GrabCut), "isnet" or "grabcut". Matted views are fitted over
+    // `whiteBackground`'s colour and sparse points that fall outside the mattes are dropped.
+    std::string matte = "none";
 };
 
 struct ReconstructResult {
