@@ -1,10 +1,13 @@
 #include "ui/preferences.h"
 
+#include "models/packs.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSettings>
@@ -81,6 +84,20 @@ PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) 
     m_theme->addItem(tr("Light"), "light");
     m_theme->setCurrentIndex(prefs.theme == "light" ? 1 : 0);
     form->addRow(tr("Theme"), m_theme);
+    // Model packs (models/packs.h): which are installed, what they do, their licences.
+    QString packs;
+    for (const auto& p : models::knownPacks()) {
+        const bool installed = models::installedPack(p.name).has_value();
+        packs += QString("<b>%1</b> (%2): %3<br>%4<br><i>licence: %5</i><br>")
+                     .arg(QString::fromStdString(p.name), QString::fromStdString(p.slot),
+                          installed ? tr("installed") : tr("not installed (kiln models install %1)").arg(QString::fromStdString(p.name)),
+                          QString::fromStdString(p.description).toHtmlEscaped(), QString::fromStdString(p.licence).toHtmlEscaped());
+    }
+    auto* packLabel = new QLabel(packs);
+    packLabel->setObjectName("modelPacks");
+    packLabel->setWordWrap(true);
+    packLabel->setTextFormat(Qt::RichText);
+    form->addRow(tr("Model packs"), packLabel);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     form->addRow(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);

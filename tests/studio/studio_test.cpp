@@ -900,6 +900,11 @@ private slots:
         auto* nav = dialog->findChild<QComboBox*>("navigation");
         auto* threads = dialog->findChild<QSpinBox*>("threads");
         QVERIFY(nav && threads);
+        // The model packs, installed or not, with their licences.
+        auto* packs = dialog->findChild<QLabel*>("modelPacks");
+        QVERIFY(packs);
+        for (const char* want : {"isnet", "esrgan-slim", "MIT (IS-Net", "MIT (ESRGAN-slim"}) QVERIFY2(packs->text().contains(want), want);
+        QVERIFY(packs->text().contains("installed"));
         nav->setCurrentIndex(nav->findData("maya"));
         threads->setValue(1);
         QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
