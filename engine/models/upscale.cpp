@@ -237,6 +237,32 @@ core::Image Upscaler::run(const core::Image& image, int tile) const {
     return imageOf(out, W, H, image.channels, image.type);
 }
 
+std::string upscaleTextures(core::Mesh& mesh, int scale, const fs::path& model, std::string* licence) {
+    if (scale != 2 && scale != 4) throw Error("texture upscaling: scale must be 2 or 4");
+    std::vector<bool> colour(mesh.textures.size(), false);
+    for (const auto& m : mesh.materials)
+        for (const int t : {m.baseColorTexture, m.emissiveTexture})
+            if (t >= 0 && std::size_t(t) < colour.size()) colour[std::size_t(t)] = true;
+    std::unique_ptr<Upscaler> up;
+    if (!model.empty()) up = std::make_unique<Upscaler>(model, scale);
+    int byNetwork = 0;
+    for (std::size_t i = 0; i < mesh.textures.size(); ++i) {
+        core::Texture& t = mesh.textures[i];
+        if (t.image.empty()) continue;
+        if (up && colour[i]) {
+            t.image = up->run(t.image);
+            ++byNetwork;
+        } else {
+            t.image = bicubicUpscale(t.image, scale);
+        }
+        t.encoded.clear();  // re-encoded on export
+        t.mimeType.clear();
+    }
+    if (up && licence) *licence = up->name() + ": " + up->licence();
+    return "textures upscaled x" + std::to_string(scale) + ": " + std::to_string(byNetwork) + " colour map(s) by " + (up ? up->name() : "bicubic") + ", " +
+           std::to_string(mesh.textures.size() - std::size_t(byNetwork)) + " by bicubic";
+}
+
 core::Image bicubicUpscale(const core::Image& image, int scale) {
     if (scale < 1 || scale > 16) throw Error("upscale: scale " + std::to_string(scale) + " is out of range (1 to 16)");
     const auto planes = planesOf(image);

@@ -6,6 +6,7 @@
 // the fallback. Torch-free header.
 
 #include "core/image.h"
+#include "core/mesh.h"
 
 #include <filesystem>
 #include <memory>
@@ -33,6 +34,12 @@ private:
     struct State;
     std::unique_ptr<State> m_state;
 };
+
+// Every texture of a mesh `scale` x larger: colour maps (base colour, emissive) by the upscaler
+// at `model` (bicubic when `model` is empty), data maps (normal, metallic-roughness, occlusion)
+// bicubically, so all keep one size and data stays data. Returns what was done, for the job's
+// report; `licence` gets the model's licence when one was used.
+std::string upscaleTextures(core::Mesh& mesh, int scale, const std::filesystem::path& model, std::string* licence = nullptr);
 
 // The installed ESRGAN-slim pack or another "upscale" model found; empty when there is none.
 std::filesystem::path defaultUpscaleModel();

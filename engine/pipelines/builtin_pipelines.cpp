@@ -7,6 +7,7 @@
 #ifdef KILN_WITH_TORCH
 #include "pipelines/reconstruct.h"
 #include "models/text_to_3d.h"
+#include "models/upscale.h"
 #endif
 
 #include <cstdio>
@@ -40,6 +41,9 @@ public:
             intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
             choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
             intOption("splats", "Splats", 20000, 100, 2000000, "Gaussian splats when splats are asked for"),
+            choiceOption("upscale", "Upscale textures", {"1", "2", "4"}, "1",
+                         "Upscale the baked maps after baking (the ESRGAN-slim pack for colour when installed, else bicubic)",
+                         {"No", "x2", "x4"}),
         };
         m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"resolution", "96"}, {"texture-size", "512"}}},
                                  {"standard", "Standard", {{"steps", "32"}, {"resolution", "128"}, {"texture-size", "1024"}}},
@@ -68,6 +72,21 @@ public:
         o.mesh = r.outputs.count(OutputKind::Mesh) != 0;
         models::TextTo3dResult g = generator->generate(r.inputs.prompt, o, progress, cancel);
         PipelineResult out;
+        if (const int scale = std::stoi(r.options.getText("upscale")); scale > 1) {
+            progress.report("upscaling textures", 0.97f);
+            const auto model = models::defaultUpscaleModel();
+            for (auto& a : g.assets) {
+                const core::Mesh* m = a.mesh();
+                if (!m) continue;
+                core::Mesh copy = *m;
+                std::string licence;
+                out.report.push_back(models::upscaleTextures(copy, scale, model, &licence));
+                core::Provenance prov = a.provenance;
+                if (!licence.empty()) prov.modelLicence += (prov.modelLicence.empty() ? "" : "; ") + licence;
+                a = core::Asset::fromMesh(a.name, std::move(copy), prov);
+            }
+            if (model.empty()) out.notes.push_back("textures upscaled bicubically; the esrgan-slim pack upscales colour maps better (kiln models install esrgan-slim)");
+        }
         for (auto& a : g.assets)
             if (r.outputs.count(a.kind() == core::AssetKind::Mesh ? OutputKind::Mesh : OutputKind::Splats)) out.assets.push_back(std::move(a));
         out.seconds = g.seconds;

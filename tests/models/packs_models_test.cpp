@@ -3,6 +3,7 @@
 // pack is not installed. GrabCut (no pack) always runs.
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/asset_io.h"
 #include "io/image_io.h"
 #include "models/matting.h"
 #include "models/packs.h"
@@ -315,4 +316,22 @@ TEST(PacksModels, IsNetMissingNamesThePack) {
     core::Image img = core::Image::makeU8(64, 64, 3);
     const std::string e = errorOf([&] { models::matteImage(img, o, "x.png"); });
     EXPECT_NE(e.find("nowhere"), std::string::npos) << e;
+}
+
+TEST(PacksModels, UpscaledTexturesKeepTheirRolesAndOneSize) {
+    core::Mesh duck = *io::loadAsset(kTestdata / "gltf/Duck/Duck.glb").mesh();
+    ASSERT_EQ(duck.textures.size(), 1u);
+    const int w = duck.textures[0].image.width, h = duck.textures[0].image.height;
+    core::Mesh bicubic = duck;
+    EXPECT_NE(models::upscaleTextures(bicubic, 2, {}).find("1 by bicubic"), std::string::npos);
+    EXPECT_EQ(bicubic.textures[0].image.width, 2 * w);
+    EXPECT_EQ(bicubic.textures[0].image.height, 2 * h);
+    EXPECT_TRUE(bicubic.textures[0].encoded.empty());  // the old PNG bytes no longer describe it
+    EXPECT_NE(errorOf([&] { models::upscaleTextures(bicubic, 3, {}); }).find("2 or 4"), std::string::npos);
+    const fs::path model = models::defaultUpscaleModel();
+    if (model.empty()) GTEST_SKIP() << "esrgan-slim pack not installed";
+    std::string licence;
+    EXPECT_NE(models::upscaleTextures(duck, 2, model, &licence).find("1 colour map(s) by esrgan-slim"), std::string::npos);
+    EXPECT_EQ(duck.textures[0].image.width, 2 * w);
+    EXPECT_NE(licence.find("MIT"), std::string::npos);
 }
