@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "core/color.h"
 #include "core/error.h"
 #include "io/asset_io.h"
 #include "jobs/job_queue.h"
@@ -183,7 +184,7 @@ int benchLatent(const Args& args) {
     if (!out.empty()) fs::create_directories(out);
     std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d\n", ae.name().c_str(), repeat, resolution);
     std::map<std::string, std::vector<double>> stages;
-    std::vector<double> encode, fscores;
+    std::vector<double> encode, fscores, deltaEs;
     const int nCat = int(procgen::categories().size());
     for (int i = 0; i < repeat; ++i) {
         const int category = (i * 7) % nCat;
@@ -199,7 +200,16 @@ int benchLatent(const Args& args) {
         const double diag = glm::length(core::computeBounds(a.mesh).size());
         const double f = geometry::fScore(geometry::sampleSurface(dec.mesh, 10000, 5), geometry::sampleSurface(a.mesh, 10000, 5), 0.01 * diag);
         fscores.push_back(f);
-        std::printf("  %-12s F-score@1%% %.3f  %s, %zu triangles\n", procgen::categories()[std::size_t(category)].name.c_str(), f,
+        // Appearance: the decoded albedo at the original's surface points against its own (CIE76).
+        const procgen::SurfaceSamples s = procgen::sampleSurface(a, 1024, 9);
+        std::vector<glm::vec3> q, albedo;
+        for (const auto& pt : s.positions) q.push_back(l.frame.toNormalised(pt));
+        ae.field(l, q, nullptr, &albedo);
+        double de = 0.0;
+        for (std::size_t k = 0; k < q.size(); ++k) de += core::deltaE76(albedo[k], s.albedo[k]);
+        de /= double(std::max<std::size_t>(1, q.size()));
+        deltaEs.push_back(de);
+        std::printf("  %-12s F-score@1%% %.3f  albedo dE %5.1f  %s, %zu triangles\n", procgen::categories()[std::size_t(category)].name.c_str(), f, de,
                     dec.watertight ? "watertight" : "NOT watertight", dec.mesh.triangleCount());
         if (!out.empty()) {
             const std::string id = std::to_string(i) + "_" + procgen::categories()[std::size_t(category)].name;
@@ -219,7 +229,9 @@ int benchLatent(const Args& args) {
     }
     double mean = 0.0;
     for (const double f : fscores) mean += f;
-    std::printf(" total %.2f s; mean F-score@1%% %.3f\n", total, mean / double(fscores.size()));
+    double meanDe = 0.0;
+    for (const double d : deltaEs) meanDe += d;
+    std::printf(" total %.2f s; mean F-score@1%% %.3f; mean albedo dE %.1f\n", total, mean / double(fscores.size()), meanDe / double(deltaEs.size()));
     return 0;
 }
 
