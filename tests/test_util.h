@@ -34,4 +34,15 @@ void expectError(F&& f, const std::string& fragment) {
     }
 }
 
+// The message of the kiln::Error `f` throws, or "(no error)".
+template <class F>
+std::string errorOf(F&& f) {
+    try {
+        f();
+    } catch (const kiln::Error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+
 } // namespace kiln::test

@@ -2,6 +2,7 @@
 // packages built here (no network). The real packs' conversions are tested in
 // tests/models/packs_models_test.cpp.
 #include "core/error.h"
+#include "test_util.h"
 #include "core/sha256.h"
 #include "io/binary_reader.h"
 #include "models/packs.h"
@@ -17,6 +18,7 @@
 
 namespace fs = std::filesystem;
 using namespace kiln;
+using kiln::test::errorOf;
 
 namespace {
 
@@ -85,16 +87,6 @@ std::map<std::string, std::string> isnetPackage(const std::string& version, bool
             {"package/dist/resources.json", resources.dump()},
             {"package/dist/" + hash(a), a},
             {"package/dist/" + hash(b), bTampered}};
-}
-
-template <class F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // first): the converted networks against references, on real images. Skipped, saying why, when a
 // pack is not installed. GrabCut (no pack) always runs.
 #include "core/error.h"
+#include "test_util.h"
 #include "io/binary_reader.h"
 #include "io/asset_io.h"
 #include "io/image_io.h"
@@ -20,6 +21,7 @@
 
 namespace fs = std::filesystem;
 using namespace kiln;
+using kiln::test::errorOf;
 
 namespace {
 
@@ -30,16 +32,6 @@ fs::path outDir(const std::string& name) {
     fs::remove_all(d);
     fs::create_directories(d);
     return d;
-}
-
-template <class F>
-std::string errorOf(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 // A lego view (RGBA, alpha = ground truth) at half size over the centre of a Kodak photo.
