@@ -195,7 +195,15 @@ int benchLatent(const Args& args) {
         encode.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         models::DecodeOptions d;
         d.resolution = resolution;
-        const models::DecodedAsset dec = ae.decode(l, d);
+        models::DecodedAsset dec;
+        try {
+            dec = ae.decode(l, d);
+        } catch (const Error& e) {
+            // A reconstruction with no surface is a result (F-score 0), not the end of the run.
+            fscores.push_back(0.0);
+            std::printf("  %-12s F-score@1%% 0.000  %s\n", procgen::categories()[std::size_t(category)].name.c_str(), e.what());
+            continue;
+        }
         for (const auto& [s, sec] : dec.stageSeconds) stages[s].push_back(sec);
         const double diag = glm::length(core::computeBounds(a.mesh).size());
         const double f = geometry::fScore(geometry::sampleSurface(dec.mesh, 10000, 5), geometry::sampleSurface(a.mesh, 10000, 5), 0.01 * diag);
@@ -231,7 +239,8 @@ int benchLatent(const Args& args) {
     for (const double f : fscores) mean += f;
     double meanDe = 0.0;
     for (const double d : deltaEs) meanDe += d;
-    std::printf(" total %.2f s; mean F-score@1%% %.3f; mean albedo dE %.1f\n", total, mean / double(fscores.size()), meanDe / double(deltaEs.size()));
+    std::printf(" total %.2f s; mean F-score@1%% %.3f; mean albedo dE %.1f (over the %zu that decoded)\n", total, mean / double(fscores.size()),
+                meanDe / double(std::max<std::size_t>(1, deltaEs.size())), deltaEs.size());
     return 0;
 }
 
