@@ -342,6 +342,7 @@ void ViewportWindow::drawOverlay() {
                          ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
         ImGui::Text("%.0f fps  %.1f ms", m_smoothedFps, m_lastFrameMs);
         ImGui::Text("triangles %zu", st.triangles);
+        m_hudTriangles = st.triangles;
         ImGui::Text("splats    %zu", st.splats);
         ImGui::TextDisabled("%s | %s | %s", render::toString(m_view.mode), render::toString(m_navigation).c_str(), toString(m_gizmoMode));
         ImGui::End();
@@ -478,13 +479,19 @@ bool ViewportWindow::renderNow() {
         syncScene();
     }
     const double t0 = m_clock.nsecsElapsed() * 1e-6;
-    m_overlay->beginFrame(float(width()), float(height()), float(dpr), float(m_lastFrameMs * 1e-3));
-    drawOverlay();
-    const bool ok = m_renderer.renderToSurface(*m_target, m_camera.toCamera(), m_view,
-                                               [this](const render::OverlayContext& oc) { m_overlay->record(oc); });
+    // The overlay is built once the frame's scene is recorded, so the HUD shows this frame's
+    // counts (built before, it showed the previous frame's: 0 triangles after an import until the
+    // view next changed).
+    bool overlayBegun = false;
+    const bool ok = m_renderer.renderToSurface(*m_target, m_camera.toCamera(), m_view, [&](const render::OverlayContext& oc) {
+        m_overlay->beginFrame(float(width()), float(height()), float(dpr), float(m_lastFrameMs * 1e-3));
+        overlayBegun = true;
+        drawOverlay();
+        m_overlay->record(oc);
+    });
     if (!ok) {
-        // Swapchain out of date (resize) or minimised: end the ImGui frame and retry soon.
-        m_overlay->cancelFrame();
+        // Swapchain out of date (resize) or minimised: retry soon.
+        if (overlayBegun) m_overlay->cancelFrame();
         scheduleRender();
         return false;
     }

@@ -60,6 +60,7 @@ public:
 
     // Frames presented so far and the time of the last one (tests and the HUD).
     int framesPresented() const { return m_framesPresented; }
+    std::size_t hudTriangles() const { return m_hudTriangles; }  // the triangle count the HUD last showed
     double lastFrameMs() const { return m_lastFrameMs; }
     // Drops the live (not yet baked) move of an asset, e.g. when its bake job failed.
     void clearLiveTransform(core::AssetId asset);
@@ -134,6 +135,7 @@ private:
     double m_lastFrameMs = 0.0;
     double m_smoothedFps = 0.0;
     int m_framesPresented = 0;
+    std::size_t m_hudTriangles = 0;
     bool m_updatePending = false;
 };
 

@@ -381,6 +381,15 @@ private slots:
     }
 
     void viewportShowsTheAsset() {
+        // The HUD counts what this frame draws (it used to show the previous frame's count: 0 on
+        // the frame that first drew an import, and stayed so until the view next changed).
+        ui::ViewportWindow* vp = m_window->viewport();
+        m_window->document().undoStack()->undo();  // the duck leaves the scene
+        QVERIFY(vp->renderNow());
+        QCOMPARE(vp->hudTriangles(), std::size_t(0));
+        m_window->document().undoStack()->redo();  // and comes back
+        QVERIFY(vp->renderNow());
+        QCOMPARE(vp->hudTriangles(), std::size_t(4212));
         presentFrame();
         const QImage img = grabScreen(m_window->viewportWidget());
         img.save(outputDir() + "/viewport_duck.png");
