@@ -42,6 +42,26 @@ err=$("$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up5.png" --sc
 err=$("$KILN" upscale "$dir/notes.png" -o "$dir/upn.png" 2>&1); [ $? = 1 ] && grep -q "notes.png" <<<"$err" && [ ! -e "$dir/upn.png" ] && pass || fail "upscale non-image: $err"
 err=$("$KILN" upscale "$TESTDATA/backgrounds/kodim05.jpg" -o "$dir/up3.png" --scale 2 --method bicubic 2>&1); [ $? = 1 ] && grep -q "exists" <<<"$err" && pass || fail "no --force: $err"
 
+# views-to-3d --matte: 4 lego views flattened onto a photo (no alpha left) are matted before fitting.
+mkdir -p "$dir/flat/train"
+for i in 0 1 2 3; do
+  oiiotool "$TESTDATA/mv/lego_train/train/r_$i.png" --resize 200x200 "$TESTDATA/backgrounds/kodim0$((i + 2)).jpg" --cut 200x200+200+100 \
+    --ch R,G,B,A=1.0 --over --ch R,G,B -o "$dir/flat/train/r_$i.jpg" 2>/dev/null
+done
+python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))
+t["frames"] = t["frames"][:4]
+json.dump(t, open(sys.argv[2], "w"))' "$TESTDATA/mv/lego_train/transforms_train.json" "$dir/flat/transforms.json"
+if [ -s "$dir/flat/train/r_3.jpg" ]; then
+  "$KILN" views-to-3d "$dir/flat" -o "$dir/flat.ply" --matte grabcut --iterations 20 --up z > "$dir/flat.log" 2>&1 &&
+    grep -q "backgrounds removed from 4 views by GrabCut" "$dir/flat.log" && [ -s "$dir/flat.ply" ] && pass || fail "views-to-3d --matte grabcut: $(cat "$dir/flat.log")"
+  err=$("$KILN" views-to-3d "$dir/flat" -o "$dir/flat2.ply" --matte magic 2>&1); [ $? = 1 ] && grep -q -- "--matte" <<<"$err" && [ ! -e "$dir/flat2.ply" ] && pass ||
+    fail "views-to-3d --matte magic: $err"
+else
+  fail "oiiotool could not flatten the lego views"
+fi
+
 # Licence ledger: a generated asset's GLB says what made it; kiln info shows it; an import does not.
 if "$KILN" pipelines | grep -q "^procedural"; then
   "$KILN" procedural "a red wooden chair" -o "$dir/chair.glb" --seed 2 > /dev/null 2>&1
