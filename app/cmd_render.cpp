@@ -6,15 +6,19 @@
 #include "io/atomic_write.h"
 #include "io/field_io.h"
 #include "io/image_io.h"
+#include "io/posed_images.h"
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
 #include "render/views.h"
+
+#include <glm/geometric.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <numbers>
+#include <optional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -54,14 +58,48 @@ void writePng(const core::Image& image, const fs::path& path, bool force) {
 } // namespace
 
 int cmdRender(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background"},
+    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background", "camera-from", "up"},
                                 {"turntable", "force", "no-grid", "no-gizmo", "wire", "validation"});
     if (args.positional.empty() || !args.has("output"))
         throw Error("usage: kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]] [--camera VIEW] "
-                    "[--mode lit|unlit|normals|uv|wire|centers|ellipsoids]");
+                    "[--camera-from VIEWS[:N] [--up y|z]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids]");
     const fs::path out = args.get("output");
-    const auto [width, height] = parseSize(args.get("size", "1024x768"));
     if (args.has("views") && args.has("turntable")) throw Error("--views and --turntable cannot be combined");
+    // --camera-from: the pose and field of view of input view N of a posed set (transforms.json or
+    // a COLMAP folder), to check a reconstruction against the photo it was fitted to.
+    std::optional<core::Camera> inputCamera;
+    int inputWidth = 0, inputHeight = 0;
+    if (args.has("camera-from")) {
+        if (args.has("views") || args.has("turntable") || args.has("camera")) throw Error("--camera-from cannot be combined with --views, --turntable or --camera");
+        std::string src = args.get("camera-from");
+        int index = 0;
+        if (const auto colon = src.rfind(':'); colon != std::string::npos && colon + 1 < src.size() &&
+                                               src.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+            index = std::stoi(src.substr(colon + 1));
+            src = src.substr(0, colon);
+        }
+        const std::string up = args.get("up", "y");
+        if (up != "y" && up != "z") throw Error("--up must be y or z");
+        const io::PosedImageSet set = io::loadPosedImages(src, {});
+        if (index < 0 || index >= int(set.images.size()))
+            throw Error("--camera-from " + src + ": view " + std::to_string(index) + " is out of range (the set has " + std::to_string(set.images.size()) +
+                        " views, 0 to " + std::to_string(int(set.images.size()) - 1) + ")");
+        const io::PosedImage& v = set.images[std::size_t(index)];
+        core::Camera cam = v.camera;
+        if (up == "z") {  // as views-to-3d --up z: the source's +Z becomes +Y
+            const glm::mat4 zToY(glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1));
+            cam.cameraToWorld = zToY * cam.cameraToWorld;
+        }
+        inputCamera = cam;
+        inputWidth = v.image.width;
+        inputHeight = v.image.height;
+        std::printf("camera of view %d (%s, %d x %d, vertical field of view %.1f degrees)\n", index, v.name.c_str(), inputWidth, inputHeight,
+                    double(cam.fovY) / double(kDegrees));
+        if (std::abs(v.cx - 0.5f * float(inputWidth)) > 1.0f || std::abs(v.cy - 0.5f * float(inputHeight)) > 1.0f)
+            std::printf("note: the view's principal point is off-centre by (%.1f, %.1f) px; the render is centred\n", double(v.cx - 0.5f * float(inputWidth)),
+                        double(v.cy - 0.5f * float(inputHeight)));
+    }
+    const auto [width, height] = args.has("size") || !inputCamera ? parseSize(args.get("size", "1024x768")) : std::pair<int, int>(inputWidth, inputHeight);
 
     render::ViewOptions view;
     view.mode = render::shadingModeFromString(args.get("mode", "lit"));
@@ -145,7 +183,14 @@ int cmdRender(int argc, char** argv) {
         writePng(render::composeGrid(tiles, int(std::ceil(std::sqrt(double(n))))), out, args.has("force"));
     } else {
         progress.report("rendering", 0.5f);
-        writePng(renderer.renderImage(orbit.toCamera(), width, height, view), out, args.has("force"));
+        core::Camera camera = inputCamera ? *inputCamera : orbit.toCamera();
+        if (inputCamera) {
+            // Near and far planes from the scene's extent as seen from the input camera.
+            const float d = glm::distance(camera.position(), bounds.center()), r = 0.5f * glm::length(bounds.size());
+            camera.znear = std::max(1e-3f, (d - r) * 0.5f);
+            camera.zfar = std::max(camera.znear * 10.0f, (d + r) * 2.0f);
+        }
+        writePng(renderer.renderImage(camera, width, height, view), out, args.has("force"));
     }
     progress.report("done", 1.0f);
     for (const auto& m : renderer.validationMessages()) std::fprintf(stderr, "vulkan validation: %s\n", m.c_str());

@@ -56,6 +56,14 @@ json.dump(t, open(sys.argv[2], "w"))' "$TESTDATA/mv/lego_train/transforms_train.
 if [ -s "$dir/flat/train/r_3.jpg" ]; then
   "$KILN" views-to-3d "$dir/flat" -o "$dir/flat.ply" --matte grabcut --iterations 20 --up z > "$dir/flat.log" 2>&1 &&
     grep -q "backgrounds removed from 4 views by GrabCut" "$dir/flat.log" && [ -s "$dir/flat.ply" ] && pass || fail "views-to-3d --matte grabcut: $(cat "$dir/flat.log")"
+  # kiln render --camera-from: through input view 2's camera, at that view's size.
+  "$KILN" render "$dir/flat.ply" --camera-from "$dir/flat:2" --up z -o "$dir/through2.png" > "$dir/through.log" 2>&1 &&
+    python3 -c 'import struct,sys; b=open(sys.argv[1],"rb").read(24); assert struct.unpack(">II", b[16:24]) == (200, 200)' "$dir/through2.png" &&
+    grep -q "camera of view 2 (train/r_2.jpg, 200 x 200" "$dir/through.log" && pass || fail "render --camera-from: $(cat "$dir/through.log")"
+  err=$("$KILN" render "$dir/flat.ply" --camera-from "$dir/flat:9" -o "$dir/through9.png" 2>&1); [ $? = 1 ] && grep -q "view 9 is out of range (the set has 4 views" <<<"$err" &&
+    [ ! -e "$dir/through9.png" ] && pass || fail "camera index out of range: $err"
+  err=$("$KILN" render "$dir/flat.ply" --camera-from "$dir/flat:1" --views 4 -o "$dir/through1.png" 2>&1); [ $? = 1 ] && grep -q "cannot be combined" <<<"$err" && pass ||
+    fail "--camera-from with --views: $err"
   err=$("$KILN" views-to-3d "$dir/flat" -o "$dir/flat2.ply" --matte magic 2>&1); [ $? = 1 ] && grep -q -- "--matte" <<<"$err" && [ ! -e "$dir/flat2.ply" ] && pass ||
     fail "views-to-3d --matte magic: $err"
 else
