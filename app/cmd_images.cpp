@@ -8,6 +8,7 @@
 #include "io/image_io.h"
 #include "models/matting.h"
 #include "models/packs.h"
+#include "render/views.h"
 #ifdef KILN_WITH_TORCH
 #include "models/upscale.h"
 #endif
@@ -53,43 +54,17 @@ int cmdMatte(int argc, char** argv) {
     for (const auto& p : args.positional) {
         fs::path t = dir / fs::path(p).filename().replace_extension(".png");
         if (std::find(targets.begin(), targets.end(), t) != targets.end()) throw Error(p + ": two inputs share the name " + t.filename().string());
-        if (fs::exists(t) && !args.has("force")) throw Error(t.string() + ": exists (use --force to replace it)");
+        io::checkCanWrite(t, args.has("force"));
         targets.push_back(t);
     }
     std::vector<core::Image> results(images.size());
     std::vector<models::Matte> mattes(images.size());
     runJob("matte", [&](core::Progress& progress, const core::CancelToken& cancel) {
-        std::unique_ptr<models::IsNetMatting> net;  // loaded once for every image that uses it
+        models::ImageMatter matter(o);  // loads IS-Net once, for the first image that needs it
         for (std::size_t i = 0; i < images.size(); ++i) {
             cancel.throwIfCancelled();
             progress.report("matting " + args.positional[i], float(i) / float(images.size()));
-            models::MatteOptions oi = o;
-            if (oi.method == "auto" && images[i].channels != 4 && models::installedPack("isnet") && o.model.empty()) oi.method = "isnet";
-            if (oi.method == "isnet" && images[i].channels != 4) {
-                const auto t0 = std::chrono::steady_clock::now();
-                if (!net) {
-                    fs::path model = o.model;
-                    if (model.empty()) {
-                        const auto pack = models::installedPack("isnet");
-                        if (!pack) throw Error(args.positional[i] + ": no matting model is installed (kiln models install isnet, or scripts/kiln.sh models)");
-                        model = *pack;
-                    }
-                    net = std::make_unique<models::IsNetMatting>(model, o.resolution);
-                }
-                models::Matte m;
-                m.alpha = net->run(images[i]);
-                m.method = "isnet";
-                m.resolution = net->resolution();
-                m.modelLicence = net->licence();
-                m.modelName = net->name();
-                for (const float a : m.alpha.f32) m.coverage += a >= 0.5f;
-                m.coverage /= double(m.alpha.f32.size());
-                if (m.coverage < 0.001) throw Error(args.positional[i] + ": the matte finds no object (isnet: under 0.1% of the pixels are foreground)");
-                m.seconds = secondsSince(t0);
-                mattes[i] = std::move(m);
-            } else {
-                mattes[i] = models::matteImage(images[i], oi, args.positional[i]);
-            }
+            mattes[i] = matter.run(images[i], args.positional[i]);
             results[i] = models::applyMatte(images[i], mattes[i].alpha);
         }
         return std::vector<core::Asset>{};
@@ -122,7 +97,7 @@ int cmdUpscale(int argc, char** argv) {
     const core::Image image = readInputImage(args.positional[0]);
     if (std::int64_t(image.width) * image.height * scale * scale > 16384ll * 16384ll)
         throw Error(args.positional[0] + ": " + std::to_string(image.width * scale) + " x " + std::to_string(image.height * scale) + " is past the 16384^2 limit");
-    if (fs::exists(out) && !args.has("force")) throw Error(out + ": exists (use --force to replace it)");
+    io::checkCanWrite(out, args.has("force"));
     const fs::path model = args.has("model") ? fs::path(args.get("model")) : models::defaultUpscaleModel();
     std::string used = method;
     if (used == "auto") used = model.empty() ? "bicubic" : "esrgan";
@@ -159,39 +134,14 @@ namespace kiln::app {
 
 namespace {
 
-// A lego view (RGBA: its alpha is the truth) downscaled to size x size and laid over the centre
-// of a photograph.
-struct MatteSample {
-    core::Image rgb, truth;
+struct NamedSample {
+    models::MatteSample sample;
     std::string name;
 };
 
-MatteSample legoOverPhoto(const fs::path& view, const fs::path& photo, int size) {
-    const core::Image lego = io::readImage(view), bg = io::readImage(photo);
-    if (lego.channels != 4) throw Error(view.string() + ": needs an alpha channel (the ground truth)");
-    if (bg.width < size || bg.height < size) throw Error(photo.string() + ": smaller than " + std::to_string(size) + " px");
-    MatteSample s{core::Image::makeU8(size, size, 3), core::Image::makeF32(size, size, 1), view.stem().string() + " over " + photo.stem().string()};
-    const int ox = (bg.width - size) / 2, oy = (bg.height - size) / 2;
-    const double f = double(lego.width) / size;
-    for (int y = 0; y < size; ++y)
-        for (int x = 0; x < size; ++x) {
-            // Box filter over the source pixels this one covers (premultiplied).
-            const int x0 = int(x * f), x1 = std::max(x0 + 1, int((x + 1) * f)), y0 = int(y * f), y1 = std::max(y0 + 1, int((y + 1) * f));
-            float a = 0.0f, c[3] = {0, 0, 0};
-            for (int j = y0; j < y1; ++j)
-                for (int i = x0; i < x1; ++i) {
-                    const float ai = lego.at(i, j, 3);
-                    a += ai;
-                    for (int k = 0; k < 3; ++k) c[k] += ai * lego.at(i, j, k);
-                }
-            const float n = float((x1 - x0) * (y1 - y0));
-            a /= n;
-            const std::size_t p = std::size_t(y) * std::size_t(size) + std::size_t(x);
-            for (int k = 0; k < 3; ++k)
-                s.rgb.u8[3 * p + std::size_t(k)] = std::uint8_t(std::lround(std::clamp(c[k] / n + (1.0f - a) * bg.at(ox + x, oy + y, k), 0.0f, 1.0f) * 255.0f));
-            s.truth.f32[p] = a;
-        }
-    return s;
+NamedSample legoOverPhoto(const fs::path& view, const fs::path& photo, int size) {
+    return {models::compositeOverPhoto(io::readImage(view), io::readImage(photo), size, view.string() + " over " + photo.string()),
+            view.stem().string() + " over " + photo.stem().string()};
 }
 
 // The matte shown over flat green, as RGB.
@@ -203,22 +153,6 @@ core::Image overGreen(const core::Image& rgb, const core::Image& alpha) {
             const float a = alpha.f32[p];
             out.u8[3 * p + std::size_t(k)] = std::uint8_t(std::lround((a * float(rgb.u8[3 * p + std::size_t(k)]) / 255.0f + (1 - a) * green[k]) * 255.0f));
         }
-    return out;
-}
-
-// Images of one size side by side in rows.
-core::Image mosaic(const std::vector<core::Image>& tiles, int columns) {
-    const int tw = tiles.front().width, th = tiles.front().height, rows = (int(tiles.size()) + columns - 1) / columns;
-    core::Image out = core::Image::makeU8(tw * columns, th * rows, 3);
-    std::fill(out.u8.begin(), out.u8.end(), 255);
-    for (std::size_t t = 0; t < tiles.size(); ++t) {
-        const int ox = int(t % std::size_t(columns)) * tw, oy = int(t / std::size_t(columns)) * th;
-        for (int y = 0; y < th; ++y)
-            for (int x = 0; x < tw; ++x)
-                for (int k = 0; k < 3; ++k)
-                    out.u8[(std::size_t(oy + y) * std::size_t(out.width) + std::size_t(ox + x)) * 3 + std::size_t(k)] =
-                        tiles[t].u8[(std::size_t(y) * std::size_t(tw) + std::size_t(x)) * 3 + std::size_t(k)];
-    }
     return out;
 }
 
@@ -235,7 +169,7 @@ int benchMatting(const fs::path& data, int count, const fs::path& sheetDir) {
     const fs::path views = data / "mv/lego_train/train", photos = data / "backgrounds";
     if (!fs::is_directory(views) || !fs::is_directory(photos)) throw Error(data.string() + ": needs mv/lego_train/train and backgrounds (pass --testdata DIR)");
     constexpr int kSize = 400;
-    std::vector<MatteSample> samples;
+    std::vector<NamedSample> samples;
     for (int i = 0; i < count; ++i) {
         const int view = (i * 37 + 3) % 100;  // spread over the orbit
         char photo[32];
@@ -256,19 +190,19 @@ int benchMatting(const fs::path& data, int count, const fs::path& sheetDir) {
     std::printf("Kiln's own matting model (slot matting, trained on library renders) does not exist yet (image->3D issue): not measured\n");
     std::printf("%-16s %9s %9s %9s %9s %12s\n", "method", "IoU med", "IoU min", "F med", "F min", "s / image");
     std::vector<core::Image> sheet;
-    for (std::size_t s = 0; s < std::min<std::size_t>(4, samples.size()); ++s) sheet.push_back(samples[s].rgb);
+    for (std::size_t s = 0; s < std::min<std::size_t>(4, samples.size()); ++s) sheet.push_back(samples[s].sample.rgb);
     for (const Method& m : methods) {
         std::vector<double> ious, fs, secs;
         std::unique_ptr<models::IsNetMatting> net;
         if (m.name == "isnet") net = std::make_unique<models::IsNetMatting>(*pack, m.resolution);
         for (std::size_t s = 0; s < samples.size(); ++s) {
             const auto t0 = std::chrono::steady_clock::now();
-            const core::Image alpha = net ? net->run(samples[s].rgb) : models::grabCutAlpha(samples[s].rgb);
+            const core::Image alpha = net ? net->run(samples[s].sample.rgb) : models::grabCutAlpha(samples[s].sample.rgb);
             secs.push_back(secondsSince(t0));
-            const auto score = models::scoreMatte(alpha, samples[s].truth, 2);
+            const auto score = models::scoreMatte(alpha, samples[s].sample.truth, 2);
             ious.push_back(score.iou);
             fs.push_back(score.boundaryF);
-            if (s < 4 && (m.name == "grabcut" || m.resolution == 512)) sheet.push_back(overGreen(samples[s].rgb, alpha));
+            if (s < 4 && (m.name == "grabcut" || m.resolution == 512)) sheet.push_back(overGreen(samples[s].sample.rgb, alpha));
         }
         const std::string label = m.name + (m.name == "isnet" ? " @" + std::to_string(m.resolution) : "");
         std::printf("%-16s %9.3f %9.3f %9.3f %9.3f %12.2f\n", label.c_str(), median(ious), *std::min_element(ious.begin(), ious.end()), median(fs),
@@ -277,7 +211,7 @@ int benchMatting(const fs::path& data, int count, const fs::path& sheetDir) {
     if (!sheetDir.empty()) {
         fs::create_directories(sheetDir);
         const fs::path path = sheetDir / "matting_sheet.png";
-        writeOutputImage(mosaic(sheet, int(std::min<std::size_t>(4, samples.size()))), path, true);
+        writeOutputImage(render::composeGrid(sheet, int(std::min<std::size_t>(4, samples.size()))), path, true);
         std::printf("sheet (rows: composite, isnet @512, grabcut): %s\n", path.string().c_str());
     }
     return 0;

@@ -3,6 +3,7 @@
 #include "core/asset_stats.h"
 #include "core/error.h"
 #include "io/asset_io.h"
+#include "io/binary_reader.h"
 #include "io/gltf_cleanup.h"
 
 #include <nlohmann/json.hpp>
@@ -46,8 +47,7 @@ int cmdInfo(int argc, char** argv) {
     const core::Asset asset = io::loadAsset(file);
     const core::AssetStats s = core::computeStats(asset);
     // A Kiln-generated glTF carries its provenance and model licences (asset.extras.kiln).
-    std::string ext = std::filesystem::path(file).extension().string();
-    for (auto& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    const std::string ext = io::lowerExtension(file);
     const core::ProvenanceRecord made = ext == ".glb" || ext == ".gltf" ? io::readGltfProvenance(file) : core::ProvenanceRecord{};
 
     if (args.has("json")) {

@@ -86,10 +86,7 @@ int cmdRender(int argc, char** argv) {
                         " views, 0 to " + std::to_string(int(set.images.size()) - 1) + ")");
         const io::PosedImage& v = set.images[std::size_t(index)];
         core::Camera cam = v.camera;
-        if (up == "z") {  // as views-to-3d --up z: the source's +Z becomes +Y
-            const glm::mat4 zToY(glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1));
-            cam.cameraToWorld = zToY * cam.cameraToWorld;
-        }
+        if (up == "z") cam.cameraToWorld = io::zUpToYUp() * cam.cameraToWorld;  // as views-to-3d --up z
         inputCamera = cam;
         inputWidth = v.image.width;
         inputHeight = v.image.height;

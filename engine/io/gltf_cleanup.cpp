@@ -338,8 +338,7 @@ void cleanGltf(const fs::path& path, const core::ProvenanceRecord& record) {
 
 core::ProvenanceRecord readGltfProvenance(const fs::path& path) {
     const std::string name = path.filename().string();
-    std::string ext = path.extension().string();
-    for (auto& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    const std::string ext = lowerExtension(path);
     if (ext != ".glb" && ext != ".gltf") throw Error(name + ": not a .glb or .gltf file");
     GltfFile f;
     try {

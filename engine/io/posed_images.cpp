@@ -669,4 +669,6 @@ void requirePoints(const PosedImageSet& set, const std::string& what) {
     throw Error(what + ": " + src + " has no 3D points (a COLMAP model with points3D is needed; transforms.json carries none)");
 }
 
+glm::mat4 zUpToYUp() { return {glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1)}; }
+
 } // namespace kiln::io

@@ -3,6 +3,7 @@
 #include "core/camera.h"
 #include "core/image.h"
 
+#include <glm/mat4x4.hpp>
 #include <glm/vec3.hpp>
 
 #include <filesystem>
@@ -54,6 +55,10 @@ struct LoadOptions {
 // disagree with the camera, non-finite or non-invertible poses, unsupported camera models, bad
 // JSON or truncated binaries, an empty set.
 PosedImageSet loadPosedImages(const std::filesystem::path& input, const LoadOptions& options = {});
+
+// The rotation that takes a Z-up source's frame (Blender, NeRF-Synthetic) to Kiln's Y-up one:
+// -90 degrees about X, so +Z becomes +Y.
+glm::mat4 zUpToYUp();
 
 // Throws kiln::Error("<what>: <source> has no 3D points ...") when the set has no sparse points.
 void requirePoints(const PosedImageSet& set, const std::string& what);

@@ -152,14 +152,19 @@ core::Image grabCutAlpha(const core::Image& image, double inset, int workingSize
     return toImage(full);
 }
 
-Matte matteImage(const core::Image& image, const MatteOptions& o, const std::string& what) {
+ImageMatter::ImageMatter(MatteOptions options) : m_options(std::move(options)), m_model(m_options.model.empty() ? defaultMattingModel() : m_options.model) {
+    const std::string& m = m_options.method;
+    if (m != "auto" && m != "isnet" && m != "grabcut" && m != "alpha") throw Error("--method: unknown matting method '" + m + "' (auto, isnet, grabcut, alpha)");
+}
+
+ImageMatter::~ImageMatter() = default;
+
+Matte ImageMatter::run(const core::Image& image, const std::string& what) {
     const auto t0 = std::chrono::steady_clock::now();
+    const MatteOptions& o = m_options;
     if (image.empty()) throw Error(what + ": empty image");
     std::string method = o.method;
-    if (method != "auto" && method != "isnet" && method != "grabcut" && method != "alpha")
-        throw Error(what + ": unknown matting method '" + method + "' (auto, isnet, grabcut, alpha)");
-    const fs::path model = o.model.empty() ? defaultMattingModel() : o.model;
-    if (method == "auto") method = hasUsefulAlpha(image) ? "alpha" : !model.empty() ? "isnet" : "grabcut";
+    if (method == "auto") method = hasUsefulAlpha(image) ? "alpha" : !m_model.empty() ? "isnet" : "grabcut";
     Matte m;
     m.method = method;
     if (method == "alpha") {
@@ -169,13 +174,13 @@ Matte matteImage(const core::Image& image, const MatteOptions& o, const std::str
             for (int x = 0; x < image.width; ++x) m.alpha.f32[std::size_t(y) * std::size_t(image.width) + std::size_t(x)] = image.at(x, y, 3);
         m.resolution = std::max(image.width, image.height);
     } else if (method == "isnet") {
-        if (model.empty())
+        if (m_model.empty())
             throw Error(what + ": no matting model is installed (install the IS-Net pack: kiln models install isnet, or scripts/kiln.sh models)");
-        IsNetMatting net(model, o.resolution);
-        m.alpha = net.run(image);
-        m.resolution = net.resolution();
-        m.modelLicence = net.licence();
-        m.modelName = net.name();
+        if (!m_net) m_net = std::make_unique<IsNetMatting>(m_model, o.resolution);
+        m.alpha = m_net->run(image);
+        m.resolution = m_net->resolution();
+        m.modelLicence = m_net->licence();
+        m.modelName = m_net->name();
     } else {
         m.alpha = grabCutAlpha(image, kGrabCutInset);
         m.resolution = std::min(400, std::max(image.width, image.height));
@@ -189,6 +194,35 @@ Matte matteImage(const core::Image& image, const MatteOptions& o, const std::str
         throw Error(what + ": the matte finds no object (" + m.method + ": under 0.1% of the pixels are foreground); give a mask or another method");
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return m;
+}
+
+Matte matteImage(const core::Image& image, const MatteOptions& o, const std::string& what) { return ImageMatter(o).run(image, what); }
+
+MatteSample compositeOverPhoto(const core::Image& rgba, const core::Image& photo, int size, const std::string& what) {
+    if (rgba.channels != 4) throw Error(what + ": the view needs an alpha channel (the ground truth)");
+    if (photo.width < size || photo.height < size) throw Error(what + ": the photo is smaller than " + std::to_string(size) + " px");
+    MatteSample s{core::Image::makeU8(size, size, 3), core::Image::makeF32(size, size, 1)};
+    const int ox = (photo.width - size) / 2, oy = (photo.height - size) / 2;
+    const double f = double(rgba.width) / size;
+    for (int y = 0; y < size; ++y)
+        for (int x = 0; x < size; ++x) {
+            // Box filter over the source pixels this one covers (premultiplied).
+            const int x0 = int(x * f), x1 = std::max(x0 + 1, int((x + 1) * f)), y0 = int(y * f), y1 = std::max(y0 + 1, int((y + 1) * f));
+            float a = 0.0f, c[3] = {0, 0, 0};
+            for (int j = y0; j < y1; ++j)
+                for (int i = x0; i < x1; ++i) {
+                    const float ai = rgba.at(i, j, 3);
+                    a += ai;
+                    for (int k = 0; k < 3; ++k) c[k] += ai * rgba.at(i, j, k);
+                }
+            const float n = float((x1 - x0) * (y1 - y0));
+            a /= n;
+            const std::size_t p = std::size_t(y) * std::size_t(size) + std::size_t(x);
+            for (int k = 0; k < 3; ++k)
+                s.rgb.u8[3 * p + std::size_t(k)] = std::uint8_t(std::lround(std::clamp(c[k] / n + (1.0f - a) * photo.at(ox + x, oy + y, k), 0.0f, 1.0f) * 255.0f));
+            s.truth.f32[p] = a;
+        }
+    return s;
 }
 
 MatteScore scoreMatte(const core::Image& matte, const core::Image& truth, int tolerance) {

@@ -58,9 +58,36 @@ private:
 // long side (then upsampled). Deterministic.
 core::Image grabCutAlpha(const core::Image& image, double inset = 0.04, int workingSize = 400);
 
-// Matte an image with the chosen method. Throws kiln::Error("<what>: ...") when the method is not
-// available (naming the pack that would help) or, unless allowEmpty, when no object is found.
+// Mattes images with one set of options; IS-Net, when a matte needs it, is loaded once and kept
+// for the next image (a batch of photos loads the network once).
+class ImageMatter {
+public:
+    explicit ImageMatter(MatteOptions options);
+    ~ImageMatter();
+    ImageMatter(const ImageMatter&) = delete;
+    ImageMatter& operator=(const ImageMatter&) = delete;
+
+    // Throws kiln::Error("<what>: ...") when the method is not available (naming the pack that
+    // would help) or, unless allowEmpty, when no object is found.
+    Matte run(const core::Image& image, const std::string& what);
+
+private:
+    MatteOptions m_options;
+    std::filesystem::path m_model;  // the IS-Net folder (empty: none found)
+    std::unique_ptr<IsNetMatting> m_net;
+};
+
+// One image: ImageMatter(options).run(image, what).
 Matte matteImage(const core::Image& image, const MatteOptions& options, const std::string& what);
+
+// A view with alpha (the ground truth) box-downscaled to size x size and laid over the centre of
+// a photograph: the matting benchmark's and tests' samples. Throws kiln::Error naming `what` when
+// the view has no alpha or the photo is smaller than `size`.
+struct MatteSample {
+    core::Image rgb;    // U8 RGB composite
+    core::Image truth;  // F32 alpha
+};
+MatteSample compositeOverPhoto(const core::Image& rgba, const core::Image& photo, int size, const std::string& what);
 
 // A matte against the truth (both F32 one-channel alphas of one size): IoU of alpha >= 0.5, and
 // the boundary F-score (boundary pixels of one within `tolerance` pixels of the other's).

@@ -278,24 +278,6 @@ core::Image bicubicUpscale(const core::Image& image, int scale) {
     return imageOf(out, W, H, image.channels, image.type);
 }
 
-core::Image downscaleBox(const core::Image& image, int f) {
-    if (f < 1) throw Error("downscale: factor must be at least 1");
-    const int w = image.width / f, h = image.height / f;
-    if (w < 1 || h < 1) throw Error("downscale: the image is smaller than the factor");
-    const auto planes = planesOf(image);
-    std::vector<float> out(std::size_t(w) * std::size_t(h) * std::size_t(image.channels));
-    for (int c = 0; c < image.channels; ++c)
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) {
-                float sum = 0.0f;
-                for (int j = 0; j < f; ++j)
-                    for (int i = 0; i < f; ++i)
-                        sum += planes[std::size_t(c) * image.pixelCount() + std::size_t(y * f + j) * std::size_t(image.width) + std::size_t(x * f + i)];
-                out[std::size_t(c) * std::size_t(w) * std::size_t(h) + std::size_t(y) * std::size_t(w) + std::size_t(x)] = sum / float(f * f);
-            }
-    return imageOf(out, w, h, image.channels, image.type);
-}
-
 core::Image downscaleBicubic(const core::Image& image, int f) {
     if (f < 1) throw Error("downscale: factor must be at least 1");
     const int w = image.width / f, h = image.height / f;

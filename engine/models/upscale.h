@@ -46,8 +46,6 @@ std::filesystem::path defaultUpscaleModel();
 
 // Bicubic (OpenImageIO's cubic filter), the baseline and the fallback.
 core::Image bicubicUpscale(const core::Image& image, int scale);
-// Box-filtered downscale by an integer factor.
-core::Image downscaleBox(const core::Image& image, int factor);
 // Antialiased bicubic downscale by an integer factor (the cubic kernel stretched by the factor,
 // as MATLAB's imresize: the degradation DIV2K-trained upscalers learned to undo).
 core::Image downscaleBicubic(const core::Image& image, int factor);

@@ -191,7 +191,7 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
     if (o.up == 'z') {
         // Z-up source (Blender, NeRF-Synthetic): rotate the world -90 degrees about X so +Z becomes
         // +Y; fitting in the rotated frame makes every result (splats, field, mesh) Y-up.
-        const glm::mat4 zToY(glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1));
+        const glm::mat4 zToY = io::zUpToYUp();
         for (auto& v : set.images) v.camera.cameraToWorld = zToY * v.camera.cameraToWorld;
         for (auto& p : set.points) p = glm::vec3(zToY * glm::vec4(p, 1.0f));
     }

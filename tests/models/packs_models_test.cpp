@@ -35,41 +35,12 @@ fs::path outDir(const std::string& name) {
 }
 
 // A lego view (RGBA, alpha = ground truth) at half size over the centre of a Kodak photo.
-struct Composite {
-    core::Image rgb, truth;  // truth: F32 alpha
-};
-Composite legoOver(int view, const std::string& kodak) {
+models::MatteSample legoOver(int view, const std::string& kodak) {
     const core::Image lego = io::readImage(kTestdata / "mv/lego_train/train" / ("r_" + std::to_string(view) + ".png"));
-    const core::Image bg = io::readImage(kTestdata / "backgrounds" / kodak);
-    const int size = lego.width / 2;
-    Composite c{core::Image::makeU8(size, size, 3), core::Image::makeF32(size, size, 1)};
-    const int ox = (bg.width - size) / 2, oy = (bg.height - size) / 2;
-    for (int y = 0; y < size; ++y)
-        for (int x = 0; x < size; ++x) {
-            float a = 0.0f, rgb[3] = {0, 0, 0};
-            for (int j = 0; j < 2; ++j)
-                for (int i = 0; i < 2; ++i) {
-                    const float ai = lego.at(2 * x + i, 2 * y + j, 3);
-                    a += ai / 4.0f;
-                    for (int k = 0; k < 3; ++k) rgb[k] += ai * lego.at(2 * x + i, 2 * y + j, k) / 4.0f;
-                }
-            const std::size_t p = std::size_t(y) * std::size_t(size) + std::size_t(x);
-            for (int k = 0; k < 3; ++k)
-                c.rgb.u8[3 * p + std::size_t(k)] = std::uint8_t(std::lround(std::clamp(rgb[k] + (1.0f - a) * bg.at(ox + x, oy + y, k), 0.0f, 1.0f) * 255.0f));
-            c.truth.f32[p] = a;
-        }
-    return c;
+    return models::compositeOverPhoto(lego, io::readImage(kTestdata / "backgrounds" / kodak), lego.width / 2, "r_" + std::to_string(view));
 }
 
-double iou(const core::Image& a, const core::Image& b) {
-    std::size_t inter = 0, uni = 0;
-    for (std::size_t i = 0; i < a.f32.size(); ++i) {
-        const bool x = a.f32[i] >= 0.5f, y = b.f32[i] >= 0.5f;
-        inter += x && y;
-        uni += x || y;
-    }
-    return uni ? double(inter) / double(uni) : 1.0;
-}
+double iou(const core::Image& a, const core::Image& b) { return models::scoreMatte(a, b).iou; }
 
 // The ESRGAN-slim x`scale` network computed straight from the package's TF.js files (Keras
 // layer JSON, float32 HWIO kernels): direct convolution loops, no Kiln conversion, no LibTorch.
@@ -259,7 +230,7 @@ TEST(PacksModels, IsNetCutsTheLegoOutOfARealPhoto) {
     // One composite IS-Net handles (kiln bench matting measures the spread: it also picks salient
     // background objects, a door knob or a face, on some).
     for (const auto& [view, photo] : std::vector<std::pair<int, std::string>>{{3, "kodim02.jpg"}}) {
-        const Composite c = legoOver(view, photo);
+        const models::MatteSample c = legoOver(view, photo);
         const core::Image alpha = net.run(c.rgb);
         ASSERT_EQ(alpha.width, c.rgb.width);
         const double score = iou(alpha, c.truth);
