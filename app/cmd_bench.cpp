@@ -324,9 +324,14 @@ int benchLoad(const Args& args) {
 
 int benchMatting(const fs::path& data, int count, const fs::path& sheetDir);  // app/cmd_images.cpp
 int benchUpscale(const fs::path& data);                                      // app/cmd_images.cpp
+#ifdef KILN_WITH_TORCH
+int benchFitPeer(const Args& args, const fs::path& testdata);               // app/cmd_bench_peer.cpp
+int benchFitScore(const Args& args, const fs::path& testdata);              // app/cmd_bench_peer.cpp
+#endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count"}, {"measure"});
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
+                                {"measure", "load", "score"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
 #ifdef KILN_WITH_TORCH
@@ -334,11 +339,15 @@ int cmdBench(int argc, char** argv) {
 #endif
 #ifdef KILN_WITH_TORCH
     if (args.positional.size() == 1 && args.positional[0] == "load") return benchLoad(args);
+    if (args.positional.size() == 1 && args.positional[0] == "fit" && args.has("peer")) return benchFitPeer(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
+    if (args.positional.size() >= 2 && args.positional[0] == "fit" && args.has("score")) return benchFitScore(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]");
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
+                    "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
+                    "kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);
     const int repeat = std::max(1, std::atoi(args.get("repeat", "5").c_str()));
     const fs::path engine = data / "gltf/2CylinderEngine/2CylinderEngine.glb";

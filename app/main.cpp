@@ -80,6 +80,10 @@ void printUsage() {
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
         "      Chamfer distance, 95th percentile and Hausdorff between two meshes (B = reference), and watertightness\n"
         "  kiln bench io|render|fit|load [--testdata DIR] [--repeat N]\n"
+        "  kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]\n"
+        "      views -> 3D beside a peer trainer: same views and initial points, wall/CPU/RSS, both PLYs scored by one renderer\n"
+        "  kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]\n"
+        "      held-out PSNR/SSIM of any splat PLY (the 3DGS rules, over white)\n"
         "  kiln --version");
 }
 
@@ -87,6 +91,9 @@ void printUsage() {
 
 int main(int argc, char** argv) {
     kiln::models::prepareComputeEnvironment(argc, argv);
+    // Every core by default (commands with --threads override): Debian's LibTorch starts with
+    // one intra-op thread, so views-to-3d and text-to-3d ran on one core of two.
+    kiln::models::configureComputeThreads(0);
     kiln::pipelines::registerBuiltinPipelines();
     const auto pluginReport = kiln::plugins::loadPlugins();
     if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
@@ -96,7 +103,8 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     try {
         if (cmd == "--version") {
-            std::printf("kiln 0.1.0 (OpenMP wait policy: %s)\n", kiln::models::computeWaitPolicy());
+            std::printf("kiln 0.1.0 (compute threads: %d, OpenMP wait policy: %s)\n", kiln::models::computeThreads(),
+                        kiln::models::computeWaitPolicy());
             return 0;
         }
         if (cmd == "info") return kiln::app::cmdInfo(argc, argv);

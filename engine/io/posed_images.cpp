@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "io/image_io.h"
+#include "io/splat_io.h"
 
 #include <glm/mat3x3.hpp>
 #include <glm/vec2.hpp>
@@ -313,6 +314,18 @@ PosedImageSet readTransforms(const fs::path& file, const LoadOptions& options) {
         views.push_back(std::move(v));
     }
     set.images = decodeViews(views, options);
+    // nerfstudio: an initial point cloud (sparse points, or any cloud) beside the transforms.
+    if (auto ply = root.find("ply_file_path"); ply != root.end()) {
+        if (!ply->is_string() || ply->get<std::string>().empty()) throw Error(jsonName + ": 'ply_file_path' must be a file name");
+        const fs::path plyPath = dir / fs::path(ply->get<std::string>());
+        std::error_code ec;
+        if (!fs::exists(plyPath, ec)) throw Error(jsonName + ": ply_file_path " + ply->get<std::string>() + " not found");
+        PointCloud points = readPointPly(plyPath);
+        if (points.positions.empty()) throw Error(displayName(plyPath) + ": the initial point cloud has no points");
+        if (points.colors.empty()) points.colors.assign(points.positions.size(), glm::vec3(0.5f));
+        set.points = std::move(points.positions);
+        set.pointColors = std::move(points.colors);
+    }
     return set;
 }
 
@@ -666,7 +679,7 @@ PosedImageSet loadPosedImages(const fs::path& input, const LoadOptions& options)
 void requirePoints(const PosedImageSet& set, const std::string& what) {
     if (!set.points.empty()) return;
     const std::string src = set.source.empty() ? std::string("the image set") : set.source.string();
-    throw Error(what + ": " + src + " has no 3D points (a COLMAP model with points3D is needed; transforms.json carries none)");
+    throw Error(what + ": " + src + " has no 3D points (a COLMAP model with points3D, or a transforms.json with ply_file_path, is needed)");
 }
 
 glm::mat4 zUpToYUp() { return {glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1)}; }

@@ -43,7 +43,8 @@ struct LoadOptions {
 //    (transforms.json is preferred, then transforms_train.json, then the first by name): global or
 //    per-frame intrinsics (fl_x, fl_y, cx, cy, w, h, or camera_angle_x[/_y]), per-frame
 //    transform_matrix (camera-to-world, OpenGL) and file_path relative to the json (a path without
-//    an extension, as in NeRF-Synthetic, tries .png then .jpg);
+//    an extension, as in NeRF-Synthetic, tries .png then .jpg); nerfstudio's ply_file_path (a
+//    point cloud PLY beside it) gives the sparse points;
 //  - a COLMAP model folder, text (cameras.txt, images.txt, points3D.txt) or binary (*.bin), or a
 //    dataset folder with the model in sparse/0, sparse or colmap/sparse/0. Camera models
 //    SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL and OPENCV (distortion is ignored with a note).

@@ -19,6 +19,13 @@ namespace kiln::io {
 void validatePlyStructure(const std::filesystem::path& path);
 bool looksLikeSplatPly(const std::filesystem::path& path);
 core::GaussianCloud readSplatPly(const std::filesystem::path& path);
+// A point cloud PLY (x, y, z and optionally red, green, blue of any numeric type; 8-bit colours
+// map to [0, 1]), e.g. nerfstudio's ply_file_path or COLMAP's exported points. Faces are ignored.
+struct PointCloud {
+    std::vector<glm::vec3> positions;
+    std::vector<glm::vec3> colors;  // empty when the file has none
+};
+PointCloud readPointPly(const std::filesystem::path& path);
 void writeSplatPly(const core::GaussianCloud& cloud, const std::filesystem::path& path);
 
 // antimatter15 .splat: 32 bytes per splat, degree 0 only (higher SH is dropped on write).

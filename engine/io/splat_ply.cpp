@@ -4,6 +4,8 @@
 #include "io/binary_reader.h"
 #include "io/binary_writer.h"
 
+#include <glm/common.hpp>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -557,6 +559,49 @@ core::GaussianCloud readSplatPly(const std::filesystem::path& path) {
     if (!header.find("vertex")) throw Error(name + ": not a Gaussian splat PLY (no vertex element)");
     core::GaussianCloud cloud = isCompressedLayout(header) ? readCompressed(bytes, header, name) : readStandard(bytes, header, name);
     cloud.validate(name);
+    return cloud;
+}
+
+PointCloud readPointPly(const std::filesystem::path& path) {
+    const std::vector<std::uint8_t> bytes = readFileBytes(path);
+    const std::string name = displayName(path);
+    const PlyHeader header = parseHeader(bytes, name);
+    const PlyElement* vertex = header.find("vertex");
+    if (!vertex) throw Error(name + ": not a point cloud PLY (no vertex element)");
+    std::array<std::size_t, 3> xyz{}, rgb{};
+    for (int k = 0; k < 3; ++k) {
+        const auto i = vertex->find(std::string(1, "xyz"[k]));
+        if (!i) throw Error(name + ": not a point cloud PLY (missing vertex property '" + std::string(1, "xyz"[k]) + "')");
+        xyz[std::size_t(k)] = *i;
+    }
+    bool hasColor = true;
+    for (int k = 0; k < 3; ++k) {
+        const auto i = vertex->find(std::array<const char*, 3>{"red", "green", "blue"}[std::size_t(k)]);
+        hasColor = hasColor && i.has_value();
+        rgb[std::size_t(k)] = i.value_or(0);
+    }
+    const bool byteColor = hasColor && vertex->properties[rgb[0]].type == PlyType::UInt8;
+    PointCloud cloud;
+    PlyData data(bytes, header, name);
+    for (const PlyElement& e : header.elements) {
+        if (&e != vertex) {
+            data.skip(e);
+            continue;
+        }
+        cloud.positions.resize(std::size_t(e.count));
+        if (hasColor) cloud.colors.resize(std::size_t(e.count));
+        data.read(e, [&](std::size_t i, const PlyData::Row& row) {
+            const glm::vec3 p = {float(row[xyz[0]]), float(row[xyz[1]]), float(row[xyz[2]])};
+            if (!std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z))
+                throw Error(name + ": point " + std::to_string(i) + " is not finite");
+            cloud.positions[i] = p;
+            if (hasColor) {
+                const glm::vec3 c = {float(row[rgb[0]]), float(row[rgb[1]]), float(row[rgb[2]])};
+                cloud.colors[i] = glm::clamp(byteColor ? c / 255.0f : c, 0.0f, 1.0f);
+            }
+        });
+        break;
+    }
     return cloud;
 }
 

@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 namespace kiln::optimize {
@@ -103,41 +104,6 @@ core::GaussianCloud toCloud(const TrainedSplats& p, int degree) {
     return cloud;
 }
 
-// Keeps the points whose projection lands on an opaque pixel (alpha >= 0.5) in every RGBA view
-// that sees them, and takes their colour from the first such view.
-void carveToSilhouettes(const std::vector<TrainView>& views, torch::Tensor& means, torch::Tensor& colors) {
-    const std::int64_t n = means.size(0);
-    std::vector<std::uint8_t> keep(std::size_t(n), 1);
-    std::vector<std::uint8_t> coloured(std::size_t(n), 0);
-    const float* m = means.data_ptr<float>();
-    float* col = colors.data_ptr<float>();
-    bool anyAlpha = false;
-    for (const auto& v : views) {
-        if (v.image.channels != 4) continue;
-        anyAlpha = true;
-        const glm::mat4 view = glm::make_mat4(v.camera.view);
-        for (std::int64_t i = 0; i < n; ++i) {
-            if (!keep[std::size_t(i)]) continue;
-            const glm::vec3 t = glm::vec3(view * glm::vec4(m[i * 3], m[i * 3 + 1], m[i * 3 + 2], 1.0f));
-            const float d = -t.z;
-            if (d <= v.camera.znear) continue;
-            const int x = int(std::floor(v.camera.fx * t.x / d + v.camera.cx)), y = int(std::floor(-v.camera.fy * t.y / d + v.camera.cy));
-            if (x < 0 || y < 0 || x >= v.image.width || y >= v.image.height) continue;
-            const std::size_t px = (std::size_t(y) * std::size_t(v.image.width) + std::size_t(x)) * 4;
-            if (v.image.u8[px + 3] < 128) {
-                keep[std::size_t(i)] = 0;
-            } else if (!coloured[std::size_t(i)]) {
-                for (int c = 0; c < 3; ++c) col[i * 3 + c] = v.image.u8[px + std::size_t(c)] / 255.0f;
-                coloured[std::size_t(i)] = 1;
-            }
-        }
-    }
-    if (!anyAlpha) return;
-    const torch::Tensor mask = torch::from_blob(keep.data(), {n}, torch::kUInt8).to(torch::kBool);
-    means = means.index({mask}).contiguous();
-    colors = colors.index({mask}).contiguous();
-}
-
 // The starting Gaussians: at the given points (with their colours, grey without), or at random
 // points in the box, carved to the silhouettes; isotropic at the points' mean spacing, opacity
 // 0.1, colour in the DC coefficient.
@@ -155,7 +121,15 @@ TrainedSplats initialSplats(const std::vector<TrainView>& views, const SplatFitO
         const torch::Tensor size = torch::tensor({o.initBounds.size().x, o.initBounds.size().y, o.initBounds.size().z});
         means = lo + torch::rand({o.initialCount, 3}) * size;
         colors = torch::rand({o.initialCount, 3});
-        if (o.carveWithAlpha) carveToSilhouettes(views, means, colors);
+        if (o.carveWithAlpha) {
+            const auto n = means.size(0);
+            std::vector<glm::vec3> points(static_cast<std::size_t>(n)), cols(static_cast<std::size_t>(n));
+            std::memcpy(points.data(), means.data_ptr<float>(), std::size_t(n) * 12);
+            std::memcpy(cols.data(), colors.data_ptr<float>(), std::size_t(n) * 12);
+            carveToSilhouettes(views, points, cols);
+            means = torch::from_blob(points.data(), {std::int64_t(points.size()), 3}).clone();
+            colors = torch::from_blob(cols.data(), {std::int64_t(cols.size()), 3}).clone();
+        }
         if (means.size(0) == 0) throw Error("splat fit: no initial point lies inside every view's silhouette (check the poses)");
     }
     const std::int64_t n0 = means.size(0);
@@ -247,6 +221,42 @@ void resetOpacity(AdamParam& opac) {
 }
 
 } // namespace
+
+void carveToSilhouettes(const std::vector<TrainView>& views, std::vector<glm::vec3>& points, std::vector<glm::vec3>& colors) {
+    const std::size_t n = points.size();
+    if (colors.size() != n) colors.assign(n, glm::vec3(0.5f));
+    std::vector<std::uint8_t> keep(n, 1), coloured(n, 0);
+    bool anyAlpha = false;
+    for (const auto& v : views) {
+        if (v.image.channels != 4) continue;
+        anyAlpha = true;
+        const glm::mat4 view = glm::make_mat4(v.camera.view);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!keep[i]) continue;
+            const glm::vec3 t = glm::vec3(view * glm::vec4(points[i], 1.0f));
+            const float d = -t.z;
+            if (d <= v.camera.znear) continue;
+            const int x = int(std::floor(v.camera.fx * t.x / d + v.camera.cx)), y = int(std::floor(-v.camera.fy * t.y / d + v.camera.cy));
+            if (x < 0 || y < 0 || x >= v.image.width || y >= v.image.height) continue;
+            const std::size_t px = (std::size_t(y) * std::size_t(v.image.width) + std::size_t(x)) * 4;
+            if (v.image.u8[px + 3] < 128) {
+                keep[i] = 0;
+            } else if (!coloured[i]) {
+                for (int c = 0; c < 3; ++c) colors[i][c] = v.image.u8[px + std::size_t(c)] / 255.0f;
+                coloured[i] = 1;
+            }
+        }
+    }
+    if (!anyAlpha) return;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (keep[i]) {
+            points[kept] = points[i];
+            colors[kept++] = colors[i];
+        }
+    points.resize(kept);
+    colors.resize(kept);
+}
 
 std::vector<float> targetPixels(const core::Image& image, glm::vec3 bg) {
     if (image.type != core::PixelType::U8 || (image.channels != 3 && image.channels != 4))

@@ -71,6 +71,11 @@ std::vector<float> renderCloud(const core::GaussianCloud& cloud, const RasterCam
 double psnr(const std::vector<float>& a, const std::vector<float>& b);
 double ssim(const std::vector<float>& a, const std::vector<float>& b, int width, int height);
 
+// Keeps the points whose projection lands on an opaque pixel (alpha >= 0.5) in every RGBA view
+// that sees them and takes their colour from the first such view (colors: one per point, or empty
+// for grey); views without alpha do not carve. A visual hull (Laurentini 1994) of the points.
+void carveToSilhouettes(const std::vector<TrainView>& views, std::vector<glm::vec3>& points, std::vector<glm::vec3>& colors);
+
 // Target pixels of a view composited over `background`, H x W x 3 floats in 0..1.
 std::vector<float> targetPixels(const core::Image& image, glm::vec3 background);
 

@@ -2,18 +2,12 @@
 
 // Differentiable Gaussian splat rasterizer as a LibTorch autograd function. Only optimize/ and
 // pipeline code include this header (LibTorch headers are slow to compile).
-#include "core/camera.h"
 #include "optimize/splat_raster_kernels.h"
 
 #include <glm/vec3.hpp>
 #include <torch/torch.h>
 
 namespace kiln::optimize {
-
-// Pinhole camera for a `width` x `height` image: from Kiln's camera (square pixels, centred
-// principal point) or from explicit intrinsics.
-RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height);
-RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height, float fx, float fy, float cx, float cy);
 
 struct RasterOutput {
     torch::Tensor image;   // H x W x 3, float32

@@ -87,20 +87,20 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
     s.finalT.assign(pixels, 1.0f);
     s.lastContributor.assign(pixels, 0);
     forEachTile(tileCount, [&](int t) {
-        // The tile's splats gathered contiguously: u, v, conic a b c, opacity, r, g, b, radius.
+        // The tile's splats gathered contiguously: u, v, conic a b c, opacity, r, g, b.
+        constexpr std::size_t kLocal = 9;
         thread_local std::vector<float> local;
         const std::uint32_t first = s.tileRanges[std::size_t(t) * 2], last = s.tileRanges[std::size_t(t) * 2 + 1];
         const std::uint32_t count = last - first;
-        local.resize(std::size_t(count) * 10);
+        local.resize(std::size_t(count) * kLocal);
         for (std::uint32_t k = 0; k < count; ++k) {
             const std::uint32_t i = s.ids[first + k];
-            float* l = &local[std::size_t(k) * 10];
+            float* l = &local[std::size_t(k) * kLocal];
             l[0] = s.uv[i * 2];
             l[1] = s.uv[i * 2 + 1];
             for (int j = 0; j < 3; ++j) l[2 + j] = s.conic[i * 3 + std::uint32_t(j)];
             l[5] = s.opacity[i];
             for (int j = 0; j < 3; ++j) l[6 + j] = s.color[i * 3 + std::uint32_t(j)];
-            l[9] = float(s.radius[i]);
         }
         const int tx = int(t) % tilesX, ty = int(t) / tilesX;
         for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
@@ -109,9 +109,9 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
                 float T = 1.0f, rgb[3] = {0.0f, 0.0f, 0.0f};
                 std::uint32_t used = 0;
                 for (std::uint32_t k = 0; k < count; ++k) {
-                    const float* l = &local[std::size_t(k) * 10];
+                    const float* l = &local[std::size_t(k) * kLocal];
                     float dx, dy, G, alpha;
-                    if (!raster::alphaAt(l, l + 2, l[5], l[9], fx, fy, dx, dy, G, alpha)) continue;
+                    if (!raster::alphaAt(l, l + 2, l[5], fx, fy, dx, dy, G, alpha)) continue;
                     const float nextT = T * (1.0f - alpha);
                     if (nextT < raster::kMinTransmittance) break;
                     const float w = alpha * T;
@@ -133,13 +133,14 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
     const int tilesX = tilesAcross(cam.width), tilesY = tilesAcross(cam.height);
     const int tileCount = tilesX * tilesY;
     constexpr int kStride = raster::kGradStride;
-    // Per-thread accumulators of the screen-space gradients (tiles share splats).
-    const int threads = std::max(1, at::get_num_threads());
-    std::vector<std::vector<float>> acc(static_cast<std::size_t>(threads));
+    // Each (tile, splat) entry of the tile lists gets its own accumulator, summed over the tile's
+    // pixels by the one thread that runs the tile; the entries are then added per splat in list
+    // order. The sums thus never depend on which thread ran which tile: per-thread accumulators
+    // (tiles handed out dynamically) made the same seed give different fits (issue 18).
+    const std::size_t entries = s.ids.size();
+    std::vector<float> perEntry(entries * kStride, 0.0f);
 
     forEachTile(tileCount, [&](int t) {
-        std::vector<float>& buf = acc[std::size_t(std::min(at::get_thread_num(), threads - 1))];
-        if (buf.empty()) buf.assign(std::size_t(n) * kStride, 0.0f);
         const std::uint32_t first = s.tileRanges[std::size_t(t) * 2];
         const int tx = int(t) % tilesX, ty = int(t) / tilesX;
         for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
@@ -154,23 +155,25 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
                     const std::uint32_t i = s.ids[first + k];
                     const float* conic = &s.conic[std::size_t(i) * 3];
                     float dx, dy, G, alpha;
-                    if (!raster::alphaAt(&s.uv[std::size_t(i) * 2], conic, s.opacity[i], float(s.radius[i]), fx, fy, dx, dy, G, alpha)) continue;
+                    if (!raster::alphaAt(&s.uv[std::size_t(i) * 2], conic, s.opacity[i], fx, fy, dx, dy, G, alpha)) continue;
                     float g[kStride];
                     walk.step(&s.color[std::size_t(i) * 3], conic, s.opacity[i], dx, dy, G, alpha, g);
-                    float* dst = &buf[std::size_t(i) * kStride];
+                    float* dst = &perEntry[std::size_t(first + k) * kStride];
                     for (int j = 0; j < kStride; ++j) dst[j] += g[j];
                 }
             }
     });
 
+    std::vector<float> perSplat(std::size_t(n) * kStride, 0.0f);
+    for (std::size_t e = 0; e < entries; ++e) {
+        float* dst = &perSplat[std::size_t(s.ids[e]) * kStride];
+        const float* src = &perEntry[e * kStride];
+        for (int j = 0; j < kStride; ++j) dst[j] += src[j];
+    }
     at::parallel_for(0, n, 1024, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) {
             if (!s.radius[std::size_t(i)]) continue;
-            float g[kStride] = {};
-            for (const auto& buf : acc)
-                if (!buf.empty())
-                    for (int k = 0; k < kStride; ++k) g[k] += buf[std::size_t(i) * kStride + std::size_t(k)];
-            raster::projectBackward(p, cam, i, g, s.opacity[std::size_t(i)], &s.clamped[std::size_t(i) * 3], grads);
+            raster::projectBackward(p, cam, i, &perSplat[std::size_t(i) * kStride], s.opacity[std::size_t(i)], &s.clamped[std::size_t(i) * 3], grads);
         }
     });
 }

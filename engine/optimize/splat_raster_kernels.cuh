@@ -40,7 +40,6 @@ struct Batch {
     float conic[kBlock * 3];
     float color[kBlock * 3];
     float opacity[kBlock];
-    float radius[kBlock];
 
     __device__ void stage(const DeviceRasterState& s, uint32_t splat, unsigned slot) {
         id[slot] = splat;
@@ -50,7 +49,6 @@ struct Batch {
             color[slot * 3 + j] = s.color[splat * 3 + j];
         }
         opacity[slot] = s.opacity[splat];
-        radius[slot] = float(s.radius[splat]);
     }
 };
 
@@ -139,7 +137,7 @@ __global__ void renderKernel(RasterCamera cam, DeviceRasterState s, Rgb backgrou
         const uint32_t staged = end - base < kBlock ? end - base : kBlock;
         for (uint32_t j = 0; !done && j < staged; ++j) {
             float dx, dy, G, alpha;
-            if (!raster::alphaAt(&batch.uv[j * 2], &batch.conic[j * 3], batch.opacity[j], batch.radius[j], p.fx, p.fy, dx, dy, G, alpha)) continue;
+            if (!raster::alphaAt(&batch.uv[j * 2], &batch.conic[j * 3], batch.opacity[j], p.fx, p.fy, dx, dy, G, alpha)) continue;
             const float nextT = T * (1.0f - alpha);
             if (nextT < raster::kMinTransmittance) {
                 done = true;
@@ -183,7 +181,7 @@ __global__ void renderBackwardKernel(RasterCamera cam, DeviceRasterState s, Rgb 
             const uint32_t entry = hi - 1 - j - begin;  // index within the tile's list
             if (entry >= used) continue;
             float dx, dy, G, alpha;
-            if (!raster::alphaAt(&batch.uv[j * 2], &batch.conic[j * 3], batch.opacity[j], batch.radius[j], p.fx, p.fy, dx, dy, G, alpha)) continue;
+            if (!raster::alphaAt(&batch.uv[j * 2], &batch.conic[j * 3], batch.opacity[j], p.fx, p.fy, dx, dy, G, alpha)) continue;
             float g[raster::kGradStride];
             walk.step(&batch.color[j * 3], &batch.conic[j * 3], batch.opacity[j], dx, dy, G, alpha, g);
             float* dst = accum + size_t(batch.id[j]) * raster::kGradStride;

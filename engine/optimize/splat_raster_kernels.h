@@ -3,14 +3,20 @@
 // CPU kernels of the differentiable 3D Gaussian splatting rasterizer (Kerbl et al. 2023,
 // diff-gaussian-rasterization): per-splat projection, 16x16 tile binning, per-tile front-to-back
 // compositing, and the matching backward pass. Plain arrays in, plain arrays out: the LibTorch
-// autograd wrapper (splat_raster.h) owns the tensors. Image formation is identical to the
-// renderer's (engine/render, shaders/splat.*) and the CPU reference in tests.
+// autograd wrapper (splat_raster.h) owns the tensors. Image formation follows the 3DGS reference
+// rules (tests/pipelines/reconstruct_test.cpp renders them independently and compares).
+#include "core/camera.h"
 #include "optimize/splat_raster_math.h"
 
 #include <cstdint>
 #include <vector>
 
 namespace kiln::optimize {
+
+// Pinhole camera for a `width` x `height` image: from Kiln's camera (square pixels, centred
+// principal point) or from explicit intrinsics.
+RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height);
+RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height, float fx, float fy, float cx, float cy);
 
 // What the forward pass keeps for the backward pass.
 struct RasterState {

@@ -170,13 +170,14 @@ KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i
     return true;
 }
 
-// Opacity of a splat at the pixel centre (px, py): false when the splat does not touch it
-// (outside the square of half-width `radius`, the renderer's bound, or below 1/255).
-KILN_HD bool alphaAt(const float uv[2], const float conic[3], float opacity, float radius, float px, float py, float& dx, float& dy,
-                     float& G, float& alpha) {
+// Opacity of a splat at the pixel centre (px, py): false when it is below 1/255. As in the 3DGS
+// reference rasterizer, the splat's radius only bins it to tiles: within those it is evaluated at
+// every pixel, tails past the 3-sigma square included (cutting there made Kiln's own score
+// disagree with its exported PLY rendered by the 3DGS rules, issue 18).
+KILN_HD bool alphaAt(const float uv[2], const float conic[3], float opacity, float px, float py, float& dx, float& dy, float& G,
+                     float& alpha) {
     dx = uv[0] - px;
     dy = uv[1] - py;
-    if (fabsf(dx) > radius || fabsf(dy) > radius) return false;
     const float power = -0.5f * (conic[0] * dx * dx + conic[2] * dy * dy) - conic[1] * dx * dy;
     if (power > 0.0f) return false;
     G = expf(power);

@@ -172,6 +172,29 @@ void matteViews(io::PosedImageSet& set, const std::string& method, core::Progres
 
 } // namespace
 
+core::Bounds cameraFocusBox(const std::vector<core::Camera>& cameras) {
+    if (cameras.empty()) throw Error("cameraFocusBox: no cameras");
+    // The point closest to every optical axis, in least squares: sum_i (I - d_i d_i^T)(p - c_i) = 0.
+    glm::mat3 a(0.0f);
+    glm::vec3 b(0.0f);
+    glm::vec3 centre(0.0f);
+    for (const auto& c : cameras) {
+        const glm::vec3 d = c.forward();
+        const glm::mat3 proj = glm::mat3(1.0f) - glm::outerProduct(d, d);
+        a += proj;
+        b += proj * c.position();
+        centre += c.position() / float(cameras.size());
+    }
+    if (std::abs(glm::determinant(a)) > 1e-6f) centre = glm::inverse(a) * b;  // else the cameras are parallel
+    float radius = 0.0f;
+    for (const auto& c : cameras) radius += glm::distance(c.position(), centre) / float(cameras.size());
+    const float half = 0.45f * radius;
+    core::Bounds box;
+    box.extend(centre - glm::vec3(half));
+    box.extend(centre + glm::vec3(half));
+    return box;
+}
+
 ReconstructResult reconstruct(const std::filesystem::path& input, const ReconstructOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
     if (o.representation != "splats" && o.representation != "field")
         throw Error("--representation '" + o.representation + "' is not available: Kiln fits 'splats' or 'field'");
@@ -227,26 +250,11 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
         fit.initPoints = set.points;
         fit.initColors = set.pointColors;
     } else {
-        // No sparse points: random points in the region the cameras look at (around the point
-        // closest to all optical axes), carved to the silhouettes when the views have alpha.
-        // The point closest to every optical axis, in least squares: sum_i (I - d_i d_i^T)(p - c_i) = 0.
-        glm::mat3 a(0.0f);
-        glm::vec3 b(0.0f);
-        for (const auto& v : set.images) {
-            const glm::vec3 d = v.camera.forward();
-            const glm::mat3 proj = glm::mat3(1.0f) - glm::outerProduct(d, d);
-            a += proj;
-            b += proj * v.camera.position();
-        }
-        glm::vec3 centre(0.0f);
-        for (const auto& v : set.images) centre += v.camera.position();
-        centre /= float(set.images.size());
-        if (std::abs(glm::determinant(a)) > 1e-6f) centre = glm::inverse(a) * b;  // else the cameras are parallel
-        float radius = 0.0f;
-        for (const auto& v : set.images) radius += glm::distance(v.camera.position(), centre) / float(set.images.size());
-        const float half = 0.45f * radius;
-        fit.initBounds.extend(centre - glm::vec3(half));
-        fit.initBounds.extend(centre + glm::vec3(half));
+        // No sparse points: random points in the region the cameras look at, carved to the
+        // silhouettes when the views have alpha.
+        std::vector<core::Camera> cameras;
+        for (const auto& v : set.images) cameras.push_back(v.camera);
+        fit.initBounds = cameraFocusBox(cameras);
         fit.initialCount = 100000;
     }
     // The fit's progress is the first 85 % (90 % without a mesh) of the job.

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/asset.h"
+#include "core/camera.h"
+#include "core/mesh.h"
 #include "core/progress.h"
 #include "core/radiance_field.h"
 
@@ -47,6 +49,11 @@ struct ReconstructResult {
     double seconds = 0.0;
     std::vector<std::string> notes;
 };
+
+// The box a capture without sparse points is seeded in: centred on the point closest to every
+// camera's optical axis (least squares; the mean camera centre when the axes are parallel),
+// half-width 0.45 x the mean camera distance from it.
+core::Bounds cameraFocusBox(const std::vector<core::Camera>& cameras);
 
 // Throws kiln::Error (bad input: missing images, inconsistent sizes, bad poses, unknown
 // representation) or kiln::Cancelled.

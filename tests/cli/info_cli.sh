@@ -8,4 +8,6 @@ j() { "$KILN" info "$1" --json | python3 -c "import json,sys; d=json.load(sys.st
 [ "$(j "$TESTDATA/splats/biker.spz" 'd["kind"]')" = "gaussians" ] && pass || fail "biker spz"
 "$KILN" info "$TESTDATA/gltf/Duck/Duck.glb" | grep -q "triangles:  4212" && pass || fail "plain text output"
 "$KILN" info 2>/dev/null && fail "info without a file succeeded" || pass
+# Every core by default (Debian's LibTorch starts with one intra-op thread).
+"$KILN" --version | grep -q "compute threads: $(nproc)," && pass || fail "--version: compute threads is not $(nproc): $("$KILN" --version)"
 finish

@@ -296,6 +296,39 @@ TEST(PosedImages, DownscalesWithAlphaWeightedBoxFilter) {
     EXPECT_EQ(out.cy, 0.5f);
 }
 
+// nerfstudio's ply_file_path gives the set its points: ASCII with byte colours, or binary floats
+// without colours (grey); a missing or pointless cloud is an error naming it.
+TEST(PosedImages, NerfstudioPlyFilePathGivesThePoints) {
+    const auto dir = scratchDir();
+    writePng(dir / "images/a.png", 8, 8);
+    writeText(dir / "points.ply", "ply\nformat ascii 1.0\nelement vertex 2\nproperty float x\nproperty float y\nproperty float z\n"
+                                  "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n0 1 2 255 0 51\n-1 0.5 3 0 255 0\n");
+    const std::string intrinsics = "\"camera_model\": \"OPENCV\", \"fl_x\": 8, \"fl_y\": 8, \"cx\": 4, \"cy\": 4, \"w\": 8, \"h\": 8";
+    writeText(dir / "transforms.json", transformsJson(frame("images/a.png"), intrinsics + ", \"ply_file_path\": \"points.ply\""));
+    const PosedImageSet set = loadPosedImages(dir);
+    ASSERT_EQ(set.points.size(), 2u);
+    ASSERT_EQ(set.pointColors.size(), 2u);
+    EXPECT_EQ(set.points[1], glm::vec3(-1.0f, 0.5f, 3.0f));
+    EXPECT_NEAR(set.pointColors[0].b, 0.2f, 1e-6f);
+    EXPECT_EQ(set.pointColors[1], glm::vec3(0.0f, 1.0f, 0.0f));
+
+    std::string binary = "ply\nformat binary_little_endian 1.0\nelement vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n";
+    const float xyz[3] = {0.25f, -2.0f, 7.0f};
+    binary.append(reinterpret_cast<const char*>(xyz), sizeof xyz);
+    writeText(dir / "points.ply", binary);
+    const PosedImageSet grey = loadPosedImages(dir);
+    ASSERT_EQ(grey.points.size(), 1u);
+    EXPECT_EQ(grey.points[0], glm::vec3(0.25f, -2.0f, 7.0f));
+    EXPECT_EQ(grey.pointColors.at(0), glm::vec3(0.5f));
+
+    writeText(dir / "points.ply", "ply\nformat ascii 1.0\nelement vertex 1\nproperty float x\nproperty float y\nend_header\n0 1\n");
+    expectError([&] { (void)loadPosedImages(dir); }, {"points.ply", "'z'"});
+    writeText(dir / "points.ply", binary.substr(0, binary.size() - 4));
+    expectError([&] { (void)loadPosedImages(dir); }, {"points.ply"});
+    fs::remove(dir / "points.ply");
+    expectError([&] { (void)loadPosedImages(dir); }, {"transforms.json", "points.ply", "not found"});
+}
+
 TEST(PosedImages, LoadsColmapTextModel) {
     const auto dir = scratchDir();
     writeColmapText(dir / "sparse" / "0");

@@ -101,8 +101,18 @@ torch::Tensor tensorReference(const Cloud& c, const RasterCamera& cam, glm::vec3
     torch::Tensor ca = (cc / det).view({-1, 1}), cb = (-b / det).view({-1, 1}), ccc = (a / det).view({-1, 1});
     torch::Tensor power = -0.5 * (ca * ddx * ddx + ccc * ddy * ddy) - cb * ddx * ddy;
     torch::Tensor alpha = opacity.view({-1, 1}) * torch::exp(power);
-    torch::Tensor inside = (ddx.abs() <= radius.view({-1, 1})) & (ddy.abs() <= radius.view({-1, 1})) & (power <= 0) &
-                           (alpha >= 1.0 / 255.0) & (d.view({-1, 1}) > cam.znear);
+    // The 3DGS rules: a splat is evaluated at every pixel of the 16x16 tiles its square of
+    // half-width `radius` touches (pixel centres within it), nowhere else.
+    const auto tileRange = [](const torch::Tensor& centre, const torch::Tensor& r, int pixels) {
+        const int tiles = (pixels + 15) / 16;
+        return std::make_pair(torch::clamp(torch::floor((centre - r - 0.5) / 16), 0, tiles).view({-1, 1}),
+                              torch::clamp(torch::floor((centre + r - 0.5) / 16) + 1, 0, tiles).view({-1, 1}));
+    };
+    const auto [x0, x1] = tileRange(u.detach(), radius, cam.width);
+    const auto [y0, y1] = tileRange(v.detach(), radius, cam.height);
+    const torch::Tensor tx = torch::floor(gx / 16).view({1, -1}), ty = torch::floor(gy / 16).view({1, -1});
+    torch::Tensor inside = (tx >= x0) & (tx < x1) & (ty >= y0) & (ty < y1) & (power <= 0) & (alpha >= 1.0 / 255.0) &
+                           (d.view({-1, 1}) > cam.znear);
     alpha = torch::where(inside, alpha, torch::zeros_like(alpha));
     torch::Tensor order = torch::argsort(d.detach());
     alpha = alpha.index_select(0, order);
