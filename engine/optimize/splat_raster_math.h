@@ -52,6 +52,7 @@ inline constexpr float kLowPass = 0.3f;  // screen-space dilation, px^2 (referen
 inline constexpr float kMinAlpha = 1.0f / 255.0f;
 inline constexpr float kMaxAlpha = 0.99f;
 inline constexpr float kMinTransmittance = 1e-4f;
+inline constexpr float kMinPower = -5.5423f;  // ln(kMinAlpha) = -5.54126, less a margin for expf's rounding
 // Per-splat screen-space gradient accumulated over pixels: dL/d(u, v), dL/d(conic a, b, c),
 // dL/d(opacity), dL/d(colour r, g, b).
 inline constexpr int kGradStride = 9;
@@ -179,7 +180,9 @@ KILN_HD bool alphaAt(const float uv[2], const float conic[3], float opacity, flo
     dx = uv[0] - px;
     dy = uv[1] - py;
     const float power = -0.5f * (conic[0] * dx * dx + conic[2] * dy * dy) - conic[1] * dx * dy;
-    if (power > 0.0f) return false;
+    // Below kMinPower, opacity x exp(power) < 1/255 whatever the opacity (<= 1): the pixel is
+    // skipped as it would be after the exponential, which most of a tile's pixels do not need.
+    if (power > 0.0f || power < kMinPower) return false;
     G = expf(power);
     alpha = minFloat(kMaxAlpha, opacity * G);
     return alpha >= kMinAlpha;
