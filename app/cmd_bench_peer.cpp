@@ -15,7 +15,9 @@
 #include <glm/common.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -110,15 +112,12 @@ Score scorePly(const fs::path& ply, const std::vector<const io::PosedImage*>& te
     return s;
 }
 
-// The view composited over white as 8-bit RGB: both trainers see the same pixels (the peer drops alpha).
-core::Image overWhite(const core::Image& rgba) {
-    if (rgba.channels == 3) return rgba;
-    core::Image out = core::Image::makeU8(rgba.width, rgba.height, 3);
-    for (std::size_t p = 0; p < rgba.pixelCount(); ++p) {
-        const float a = rgba.u8[p * 4 + 3] / 255.0f;
-        for (std::size_t c = 0; c < 3; ++c)
-            out.u8[p * 3 + c] = std::uint8_t(std::lround(float(rgba.u8[p * 4 + c]) * a + 255.0f * (1.0f - a)));
-    }
+// The view composited over white (optimize::targetPixels) as 8-bit RGB: both trainers see the
+// same pixels (the peer drops alpha).
+core::Image overWhite(const core::Image& view) {
+    const std::vector<float> rgb = optimize::targetPixels(view, glm::vec3(1.0f));
+    core::Image out = core::Image::makeU8(view.width, view.height, 3);
+    for (std::size_t k = 0; k < rgb.size(); ++k) out.u8[k] = std::uint8_t(std::lround(std::clamp(rgb[k], 0.0f, 1.0f) * 255.0f));
     return out;
 }
 
