@@ -80,11 +80,9 @@ int cmdRender(int argc, char** argv) {
         }
         const std::string up = args.get("up", "y");
         if (up != "y" && up != "z") throw Error("--up must be y or z");
-        const io::PosedImageSet set = io::loadPosedImages(src, {});
-        if (index < 0 || index >= int(set.images.size()))
-            throw Error("--camera-from " + src + ": view " + std::to_string(index) + " is out of range (the set has " + std::to_string(set.images.size()) +
-                        " views, 0 to " + std::to_string(int(set.images.size()) - 1) + ")");
-        const io::PosedImage& v = set.images[std::size_t(index)];
+        // Only that view's photo is decoded (a phone capture holds hundreds).
+        const io::PosedImageSet set = io::loadPosedImages(src, {.onlyView = index});
+        const io::PosedImage& v = set.images.front();
         core::Camera cam = v.camera;
         if (up == "z") cam.cameraToWorld = io::zUpToYUp() * cam.cameraToWorld;  // as views-to-3d --up z
         inputCamera = cam;

@@ -11,6 +11,7 @@
 #include "render/renderer.h"
 #include "ui/create_panel.h"
 #include "io/image_plane.h"
+#include "io/posed_images.h"
 #include "ui/inspector_panel.h"
 #include "ui/job_controller.h"
 #include "ui/jobs_panel.h"
@@ -30,6 +31,9 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGuiApplication>
+#include <QInputDialog>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QDateTime>
 #include <QLabel>
 #include <QLocale>
@@ -328,6 +332,7 @@ void MainWindow::buildMenus() {
         connect(a, &QAction::triggered, this, [this, mode] { m_viewport->setGizmoMode(mode); });
         connect(m_viewport, &ViewportWindow::gizmoModeChanged, a, [a, mode](GizmoMode m) { a->setChecked(m == mode); });
     }
+    add(view, tr("View Through &Input Camera..."), QKeySequence(tr("Shift+C")), [this] { askViewThroughInputCamera(); });
     QAction* grid = add(view, tr("&Grid"), QKeySequence(tr("Shift+G")), [this](bool on) { m_viewport->setGridVisible(on); });
     grid->setCheckable(true);
     grid->setChecked(true);
@@ -450,6 +455,67 @@ void MainWindow::saveAsDialog() {
     if (path.isEmpty()) return;
     if (!path.endsWith(".kiln")) path += ".kiln";
     saveProjectAs(path);
+}
+
+namespace {
+
+// The input views a selected reconstruction was fitted to, and the up axis it was fitted with.
+bool reconstructionViews(const core::DocumentAsset* a, QString& views, char& up) {
+    if (!a) return false;
+    const core::Provenance& p = a->currentVersion().asset.provenance;
+    if (p.source.rfind("reconstruct", 0) != 0 || p.sourcePath.empty()) return false;
+    views = QString::fromStdString(p.sourcePath);
+    const QJsonObject options = QJsonDocument::fromJson(QByteArray::fromStdString(p.options)).object();
+    up = options.value("up").toString("y") == "z" ? 'z' : 'y';
+    return true;
+}
+
+} // namespace
+
+bool MainWindow::viewThroughInputCamera(int index, const QString& views, char up) {
+    QString source = views;
+    if (source.isEmpty() && !reconstructionViews(m_document->document().find(m_document->selected()), source, up)) {
+        m_log->error(tr("View Through Input Camera: select a reconstruction (or choose its posed views)"));
+        return false;
+    }
+    try {
+        // Only that view is decoded: its camera and size are all that is needed.
+        io::LoadOptions load;
+        load.onlyView = index;
+        load.maxSize = 64;
+        const io::PosedImageSet set = io::loadPosedImages(source.toStdString(), load);
+        const io::PosedImage& v = set.images.front();
+        core::Camera camera = v.camera;
+        if (up == 'z') camera.cameraToWorld = io::zUpToYUp() * camera.cameraToWorld;
+        m_viewport->lookThrough(camera);
+        m_lastInputView = index;
+        m_log->info(tr("Looking through input camera %1 (%2, vertical field of view %3 degrees); orbit, pan or zoom to leave it")
+                        .arg(index)
+                        .arg(QString::fromStdString(v.name))
+                        .arg(double(camera.fovY) * 180.0 / 3.14159265358979, 0, 'f', 1));
+        return true;
+    } catch (const std::exception& e) {
+        m_log->error(tr("View Through Input Camera: %1").arg(QString::fromUtf8(e.what())));
+        return false;
+    }
+}
+
+void MainWindow::askViewThroughInputCamera() {
+    QString views;
+    char up = 'y';
+    if (!reconstructionViews(m_document->document().find(m_document->selected()), views, up)) {
+        views = QFileDialog::getOpenFileName(this, tr("Posed Views"), {},
+                                             tr("Posed views (transforms*.json cameras.txt cameras.bin images.txt images.bin)"));
+        if (views.isEmpty()) return;
+        bool ok = false;
+        const QStringList axes = {tr("Y up (COLMAP, nerfstudio)"), tr("Z up (Blender, NeRF-Synthetic)")};
+        const QString axis = QInputDialog::getItem(this, tr("Up Axis"), tr("Up axis of the views:"), axes, 0, false, &ok);
+        if (!ok) return;
+        up = axis == axes[1] ? 'z' : 'y';
+    }
+    bool ok = false;
+    const int index = QInputDialog::getInt(this, tr("View Through Input Camera"), tr("Input view (0 is the first):"), m_lastInputView, 0, 1000000, 1, &ok);
+    if (ok) viewThroughInputCamera(index, views, up);
 }
 
 ExportDialog* MainWindow::showExportDialog() {

@@ -75,6 +75,12 @@ public:
     jobs::JobId moveAsset(core::AssetId asset, glm::vec3 delta);
     jobs::JobId transformAsset(core::AssetId asset, const core::Similarity& transform, const QString& what);
 
+    // View > View Through Input Camera: the viewport looks through camera `index` of a posed
+    // image set (transforms*.json or a COLMAP model), to check a reconstruction against the photo
+    // it was fitted to. With `views` empty, the selected reconstruction's own input views (and the
+    // up axis it was fitted with). Returns false with the reason in the log.
+    bool viewThroughInputCamera(int index, const QString& views = {}, char up = 'y');
+
     // Autosave: every running studio (instance) writes its own autosavePath() every interval
     // while modified and holds a lock naming its process. A lock whose process is gone means that
     // studio crashed: the next start offers its autosave (never one of a studio still running).
@@ -106,6 +112,7 @@ private:
     void addRecent(const QString& path);
     void rebuildRecentMenu();
     void saveAsDialog();
+    void askViewThroughInputCamera();
     jobs::JobId submitCreation(QString name, jobs::JobFn work);
     void discardOrphan(const QString& autosave);  // removes a crashed session's autosave and lock
 
@@ -121,6 +128,7 @@ private:
     OutlinerPanel* m_outliner = nullptr;
     InspectorPanel* m_inspector = nullptr;
     LogPanel* m_log = nullptr;
+    int m_lastInputView = 0;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_memoryLabel = nullptr;
     QLabel* m_jobsLabel = nullptr;

@@ -254,6 +254,18 @@ void ViewportWindow::viewPreset(render::ViewPreset preset) {
     scheduleRender();
 }
 
+void ViewportWindow::lookThrough(const core::Camera& camera) {
+    const core::Bounds b = m_renderer.sceneBounds();
+    float pivot = m_camera.distance();
+    if (b.valid) {
+        const float depth = glm::dot(b.center() - camera.position(), camera.forward());
+        if (depth > 0.0f) pivot = depth;
+        m_camera.setSceneRadius(std::max(0.5f * glm::length(b.size()), 1e-3f));
+    }
+    m_camera.lookThrough(camera, pivot);
+    scheduleRender();
+}
+
 void ViewportWindow::scheduleRender() {
     if (m_updatePending) return;
     m_updatePending = true;

@@ -57,6 +57,9 @@ public:
     void frameSelected();  // the selected asset, or everything when nothing is selected
     void frameAll();
     void viewPreset(render::ViewPreset preset);
+    // Looks through `camera` exactly (e.g. an input photo's), pivoting at the scene's centre
+    // depth; the next navigation continues as a turntable from there.
+    void lookThrough(const core::Camera& camera);
 
     // Frames presented so far and the time of the last one (tests and the HUD).
     int framesPresented() const { return m_framesPresented; }

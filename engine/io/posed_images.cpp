@@ -147,7 +147,15 @@ PosedImage finishView(const PendingView& v, core::Image image, const LoadOptions
 
 // Decodes every view on worker threads (PNG/JPEG decoding dominates loading). The first failure,
 // in view order, is rethrown so the error does not depend on thread timing.
-std::vector<PosedImage> decodeViews(const std::vector<PendingView>& views, const LoadOptions& options) {
+std::vector<PosedImage> decodeViews(std::vector<PendingView> views, const LoadOptions& options, const std::string& source) {
+    if (options.onlyView >= 0) {
+        if (options.onlyView >= int(views.size()))
+            throw Error(source + ": view " + std::to_string(options.onlyView) + " is out of range (the set has " + std::to_string(views.size()) +
+                        " views, 0 to " + std::to_string(int(views.size()) - 1) + ")");
+        PendingView one = std::move(views[std::size_t(options.onlyView)]);
+        views.clear();
+        views.push_back(std::move(one));
+    }
     std::vector<PosedImage> out(views.size());
     std::vector<glm::ivec2> original(views.size());
     std::vector<std::exception_ptr> errors(views.size());
@@ -313,7 +321,7 @@ PosedImageSet readTransforms(const fs::path& file, const LoadOptions& options) {
         }
         views.push_back(std::move(v));
     }
-    set.images = decodeViews(views, options);
+    set.images = decodeViews(std::move(views), options, jsonName);
     // nerfstudio: an initial point cloud (sparse points, or any cloud) beside the transforms.
     if (auto ply = root.find("ply_file_path"); ply != root.end()) {
         if (!ply->is_string() || ply->get<std::string>().empty()) throw Error(jsonName + ": 'ply_file_path' must be a file name");
@@ -631,7 +639,7 @@ PosedImageSet readColmap(const fs::path& modelDir, const LoadOptions& options) {
         v.sizeOrigin = "camera " + std::to_string(img.cameraId) + " in " + camName;
         views.push_back(std::move(v));
     }
-    set.images = decodeViews(views, options);
+    set.images = decodeViews(std::move(views), options, imgName);
     return set;
 }
 

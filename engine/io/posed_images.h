@@ -36,6 +36,10 @@ struct PosedImageSet {
 struct LoadOptions {
     int downscale = 1;  // integer factor, box filter (alpha-weighted for RGBA)
     int maxSize = 0;    // when > 0, raise the factor until max(width, height) <= maxSize
+    // When >= 0, only view `onlyView` (in the set's order) is decoded and returned, e.g. to look
+    // through one input camera without decoding every photo. Out of range is an error naming the
+    // set and its view count.
+    int onlyView = -1;
 };
 
 // Reads a posed image set from

@@ -46,7 +46,9 @@ core::Provenance provenance(const std::filesystem::path& input, const Reconstruc
     prov.sourcePath = std::filesystem::absolute(input).string();
     prov.seed = o.seed;
     prov.model = std::move(model);
-    prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + "}";
+    // "up" lets a viewer look through the input cameras in the result's (Y-up) frame.
+    prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + ", \"up\": \"" +
+                   std::string(1, o.up) + "\"}";
     prov.createdAt = core::utcNowIso8601();
     return prov;
 }

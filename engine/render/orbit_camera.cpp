@@ -101,11 +101,13 @@ NavAction navigationAction(NavigationStyle style, MouseButton button, Modifiers 
 
 void OrbitCamera::setDistance(float distance) {
     if (!std::isfinite(distance)) return;
+    m_pose.reset();
     m_distance = std::clamp(distance, kMinDistance, kMaxDistance);
 }
 
 void OrbitCamera::setAngles(float yaw, float pitch) {
     if (!std::isfinite(yaw) || !std::isfinite(pitch)) return;
+    m_pose.reset();
     const float twoPi = glm::two_pi<float>();
     yaw = std::remainder(yaw, twoPi);
     if (yaw <= -glm::pi<float>()) yaw += twoPi;
@@ -123,24 +125,56 @@ void OrbitCamera::setSceneRadius(float radius) {
     m_sceneRadius = std::max(radius, 1e-6f);
 }
 
+void OrbitCamera::lookThrough(const core::Camera& camera, float pivotDistance) {
+    const glm::mat4& m = camera.cameraToWorld;
+    for (int c = 0; c < 4; ++c)
+        for (int r = 0; r < 4; ++r)
+            if (!std::isfinite(m[c][r])) return;
+    const glm::vec3 eye(m[3]);
+    const glm::vec3 forward = -glm::vec3(m[2]);
+    const float len = glm::length(forward);
+    if (!(len > 1e-6f)) return;
+    const glm::vec3 f = forward / len;
+    const float distance = std::isfinite(pivotDistance) && pivotDistance > kMinDistance ? pivotDistance : m_distance;
+    // The turntable's offset from target to eye is -forward = (sin yaw cos pitch, sin pitch, cos yaw cos pitch).
+    setAngles(std::atan2(-f.x, -f.z), std::asin(std::clamp(-f.y, -1.0f, 1.0f)));
+    setDistance(distance);
+    m_target = eye + distance * f;
+    setFovY(camera.fovY);
+    // Orthonormal axes (the source may carry a little scale or shear from its own conversions).
+    const glm::vec3 back = -f;
+    const glm::vec3 right = glm::normalize(glm::vec3(m[0]) - glm::dot(glm::vec3(m[0]), back) * back);
+    const glm::vec3 up = glm::cross(back, right);
+    m_pose = glm::mat4(glm::vec4(right, 0.0f), glm::vec4(up, 0.0f), glm::vec4(back, 0.0f), glm::vec4(eye, 1.0f));
+}
+
 glm::vec3 OrbitCamera::position() const {
+    if (m_pose) return glm::vec3((*m_pose)[3]);
     const glm::vec3 offset(std::sin(m_yaw) * std::cos(m_pitch), std::sin(m_pitch), std::cos(m_yaw) * std::cos(m_pitch));
     return m_target + m_distance * offset;
 }
 
 glm::vec3 OrbitCamera::forward() const {
+    if (m_pose) return -glm::vec3((*m_pose)[2]);
     return -glm::vec3(std::sin(m_yaw) * std::cos(m_pitch), std::sin(m_pitch), std::cos(m_yaw) * std::cos(m_pitch));
 }
 
-glm::vec3 OrbitCamera::right() const { return {std::cos(m_yaw), 0.0f, -std::sin(m_yaw)}; }
+glm::vec3 OrbitCamera::right() const {
+    if (m_pose) return glm::vec3((*m_pose)[0]);
+    return {std::cos(m_yaw), 0.0f, -std::sin(m_yaw)};
+}
 
-glm::vec3 OrbitCamera::up() const { return glm::cross(right(), forward()); }
+glm::vec3 OrbitCamera::up() const {
+    if (m_pose) return glm::vec3((*m_pose)[1]);
+    return glm::cross(right(), forward());
+}
 
 void OrbitCamera::orbit(float dxPixels, float dyPixels) {
     setAngles(m_yaw - dxPixels * kOrbitRadiansPerPixel, m_pitch + dyPixels * kOrbitRadiansPerPixel);
 }
 
 void OrbitCamera::pan(float dxPixels, float dyPixels, int viewportHeight) {
+    m_pose.reset();
     const float scale = unitsPerPixel(m_distance, m_fovY, viewportHeight);
     m_target += (-dxPixels * right() + dyPixels * up()) * scale;
 }
@@ -148,6 +182,7 @@ void OrbitCamera::pan(float dxPixels, float dyPixels, int viewportHeight) {
 void OrbitCamera::zoom(float steps) { setDistance(m_distance * std::pow(kZoomBase, steps)); }
 
 void OrbitCamera::zoomToCursor(float steps, float cursorX, float cursorY, int viewportWidth, int viewportHeight) {
+    m_pose.reset();
     const float scale = unitsPerPixel(m_distance, m_fovY, viewportHeight);
     const glm::vec3 underCursor = m_target + (cursorX - 0.5f * float(viewportWidth)) * scale * right() -
                                   (cursorY - 0.5f * float(viewportHeight)) * scale * up();
@@ -167,6 +202,7 @@ void OrbitCamera::frame(const core::Bounds& bounds, float aspect) {
     const float halfFovX = std::atan(aspect * std::tan(halfFovY));
     // A sphere of radius r lies inside a frustum side plane at half-angle a when the eye is at
     // least r / sin(a) from its centre.
+    m_pose.reset();
     m_target = bounds.center();
     setSceneRadius(radius);
     setDistance(kFrameMargin * radius / std::sin(std::min(halfFovX, halfFovY)));

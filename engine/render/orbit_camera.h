@@ -3,8 +3,10 @@
 #include "core/camera.h"
 #include "core/mesh.h"
 
+#include <glm/mat4x4.hpp>
 #include <glm/vec3.hpp>
 
+#include <optional>
 #include <string>
 
 namespace kiln::render {
@@ -46,12 +48,23 @@ public:
     // Radius of the framed content, which scales the near and far planes.
     float sceneRadius() const { return m_sceneRadius; }
 
-    void setTarget(const glm::vec3& target) { m_target = target; }
+    void setTarget(const glm::vec3& target) {
+        m_pose.reset();
+        m_target = target;
+    }
     void setDistance(float distance);                  // clamped to [kMinDistance, kMaxDistance]
     void setAngles(float yaw, float pitch);            // pitch clamped to +-kPitchLimit, yaw wrapped to (-pi, pi]
+
+    // Looks through `camera` exactly (its pose, roll included, and vertical field of view), e.g.
+    // the camera of an input photo. The orbit parameters are set to the nearest turntable view
+    // pivoting `pivotDistance` ahead of the camera, so the next orbit, pan, zoom, frame or preset
+    // continues from where the camera stands (dropping any roll) and ends the look-through.
+    void lookThrough(const core::Camera& camera, float pivotDistance);
+    bool lookingThrough() const { return m_pose.has_value(); }
     void setFovY(float fovY);                          // radians, clamped to [0.01, 3.0]
     void setSceneRadius(float radius);                 // clamped to > 0
 
+    // The eye and its axes (those of the looked-through camera while lookingThrough()).
     glm::vec3 position() const;
     glm::vec3 forward() const;  // unit, from the eye toward the target
     glm::vec3 right() const;    // unit, screen +x
@@ -85,6 +98,7 @@ private:
     float m_pitch = 0.0f;
     float m_fovY = 0.8f;
     float m_sceneRadius = 1.0f;
+    std::optional<glm::mat4> m_pose;  // camera-to-world while looking through an input camera
 };
 
 // Mouse navigation presets of the studio viewport.

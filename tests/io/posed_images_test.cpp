@@ -272,6 +272,36 @@ TEST(PosedImages, LoadsNerfSyntheticLego) {
     EXPECT_EQ(loadPosedImages(json, small).images.at(99).image.width, 266);
 }
 
+TEST(PosedImages, OnlyViewDecodesOneViewOfTheSet) {
+    const fs::path dir = testdata("mv/lego_train");
+    LoadOptions all;
+    all.downscale = 4;
+    const PosedImageSet full = loadPosedImages(dir, all);
+    for (int index : {0, 37, 99}) {
+        LoadOptions one = all;
+        one.onlyView = index;
+        const PosedImageSet set = loadPosedImages(dir, one);
+        ASSERT_EQ(set.images.size(), 1u);
+        const kiln::io::PosedImage& a = set.images[0];
+        const kiln::io::PosedImage& b = full.images[std::size_t(index)];
+        EXPECT_EQ(a.name, b.name);
+        EXPECT_EQ(a.camera.cameraToWorld, b.camera.cameraToWorld);
+        EXPECT_EQ(a.camera.fovY, b.camera.fovY);
+        EXPECT_EQ(a.image.u8, b.image.u8);
+    }
+    // The COLMAP reader picks from the same order as a full load.
+    const auto colmap = scratchDir();
+    writeColmapText(colmap / "sparse" / "0");
+    writeImagesFor(colmap / "images");
+    const PosedImageSet cm = loadPosedImages(colmap);
+    LoadOptions last;
+    last.onlyView = int(cm.images.size()) - 1;
+    EXPECT_EQ(loadPosedImages(colmap, last).images.at(0).name, cm.images.back().name);
+    LoadOptions past;
+    past.onlyView = 100;
+    expectError([&] { (void)loadPosedImages(dir, past); }, {"transforms_train.json", "view 100 is out of range (the set has 100 views, 0 to 99)"});
+}
+
 TEST(PosedImages, DownscalesWithAlphaWeightedBoxFilter) {
     const auto dir = scratchDir();
     kiln::core::Image img = kiln::core::Image::makeU8(4, 2, 4);

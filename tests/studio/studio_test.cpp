@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "io/asset_io.h"
 #include "io/image_io.h"
+#include "io/posed_images.h"
 #include "io/project.h"
 #include "core/asset_stats.h"
 #include "models/compute.h"
@@ -13,6 +14,7 @@
 #include "ui/inspector_panel.h"
 #include "ui/job_controller.h"
 #include "ui/jobs_panel.h"
+#include "ui/log_panel.h"
 #include "ui/main_window.h"
 #include "ui/outliner_panel.h"
 #include "ui/preferences.h"
@@ -761,6 +763,23 @@ private slots:
         QCOMPARE(tree->topLevelItem(tree->topLevelItemCount() - 1)->text(0), QString::fromStdString(fitted.name));
         presentFrame();
         grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_reconstruction.png");
+        // View > View Through Input Camera: the viewport takes view 3's pose and field of view exactly.
+        const io::PosedImageSet views = io::loadPosedImages(m_viewsDataset.toStdString());
+        ui::ViewportWindow* vp = m_window->viewport();
+        QVERIFY(m_window->viewThroughInputCamera(3));
+        QVERIFY(vp->camera().lookingThrough());
+        const core::Camera through = vp->camera().toCamera();
+        for (int c = 0; c < 4; ++c)
+            for (int r = 0; r < 3; ++r) QVERIFY(std::abs(through.cameraToWorld[c][r] - views.images[3].camera.cameraToWorld[c][r]) < 1e-4f);
+        QVERIFY(std::abs(through.fovY - views.images[3].camera.fovY) < 1e-6f);
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_through_input_camera_3.png");
+        // A view the set does not have is one clear error in the log; the camera stays.
+        QVERIFY(!m_window->viewThroughInputCamera(int(views.images.size())));
+        QVERIFY(m_window->log()->toPlainText().contains("is out of range (the set has 8 views"));
+        QVERIFY(vp->camera().lookingThrough());
+        vp->frameSelected();
+        QVERIFY(!vp->camera().lookingThrough());
         doc.undoStack()->undo();
         QCOMPARE(doc.document().assets().size(), assets);
         doc.select(onlyAsset());

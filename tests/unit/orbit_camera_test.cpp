@@ -131,6 +131,42 @@ TEST(OrbitCamera, OrbitKeepsDistanceToTarget) {
     EXPECT_FLOAT_EQ(orbit.pitch(), -OrbitCamera::kPitchLimit);
 }
 
+TEST(OrbitCamera, LookThroughAnInputCameraIsExactUntilTheUserNavigates) {
+    // A photo's camera with roll: eye at (2, 1, 3), looking at the origin, screen up tilted 20 degrees.
+    const glm::vec3 eye(2.0f, 1.0f, 3.0f);
+    Camera input = Camera::lookAt(eye, glm::vec3(0.0f), glm::vec3(std::sin(0.35f), std::cos(0.35f), 0.0f), 0.6f);
+    OrbitCamera orbit;
+    orbit.lookThrough(input, glm::length(eye));
+    ASSERT_TRUE(orbit.lookingThrough());
+    const Camera seen = orbit.toCamera();
+    for (int c = 0; c < 4; ++c) expectVecNear(glm::vec3(seen.cameraToWorld[c]), glm::vec3(input.cameraToWorld[c]), 1e-5f, "pose column");
+    EXPECT_FLOAT_EQ(seen.fovY, 0.6f);
+    // The turntable parameters describe the same eye and viewing direction, pivoting at the origin.
+    expectVecNear(orbit.target(), glm::vec3(0.0f), 1e-5f, "pivot");
+    EXPECT_NEAR(orbit.distance(), glm::length(eye), 1e-5f);
+    // Orbiting continues from there: the roll is dropped, the eye keeps its distance to the pivot.
+    orbit.orbit(0.0f, 0.0f);
+    EXPECT_FALSE(orbit.lookingThrough());
+    expectVecNear(orbit.position(), eye, 1e-4f, "eye after the look-through ends");
+    expectVecNear(orbit.forward(), input.forward(), 1e-5f, "forward after the look-through ends");
+    EXPECT_NEAR(orbit.right().y, 0.0f, 1e-6f);  // no roll left: screen x is horizontal
+    // Every navigation ends it.
+    orbit.lookThrough(input, 2.0f);
+    orbit.pan(5.0f, 0.0f, 100);
+    EXPECT_FALSE(orbit.lookingThrough());
+    orbit.lookThrough(input, 2.0f);
+    orbit.zoom(1.0f);
+    EXPECT_FALSE(orbit.lookingThrough());
+    orbit.lookThrough(input, 2.0f);
+    orbit.viewPreset(ViewPreset::Top);
+    EXPECT_FALSE(orbit.lookingThrough());
+    // A non-finite pose is ignored.
+    Camera bad = input;
+    bad.cameraToWorld[3].x = std::nanf("");
+    orbit.lookThrough(bad, 2.0f);
+    EXPECT_FALSE(orbit.lookingThrough());
+}
+
 TEST(OrbitCamera, OrbitDirection) {
     OrbitCamera orbit;
     orbit.orbit(50.0f, 0.0f);  // drag right: the camera swings to the left (-X) of the front view
