@@ -327,6 +327,7 @@ int benchUpscale(const fs::path& data);                                      // 
 #ifdef KILN_WITH_TORCH
 int benchFitPeer(const Args& args, const fs::path& testdata);               // app/cmd_bench_peer.cpp
 int benchFitScore(const Args& args, const fs::path& testdata);              // app/cmd_bench_peer.cpp
+int benchBlas(const Args& args);                                              // app/cmd_bench_blas.cpp
 #endif
 
 int cmdBench(int argc, char** argv) {
@@ -339,13 +340,14 @@ int cmdBench(int argc, char** argv) {
 #endif
 #ifdef KILN_WITH_TORCH
     if (args.positional.size() == 1 && args.positional[0] == "load") return benchLoad(args);
+    if (args.positional.size() == 1 && args.positional[0] == "blas") return benchBlas(args);
     if (args.positional.size() == 1 && args.positional[0] == "fit" && args.has("peer")) return benchFitPeer(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() >= 2 && args.positional[0] == "fit" && args.has("score")) return benchFitScore(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
                     "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
                     "kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);

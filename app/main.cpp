@@ -103,8 +103,8 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     try {
         if (cmd == "--version") {
-            std::printf("kiln 0.1.0 (compute threads: %d, OpenMP wait policy: %s)\n", kiln::models::computeThreads(),
-                        kiln::models::computeWaitPolicy());
+            std::printf("kiln 0.1.0 (compute threads: %d, OpenMP wait policy: %s, BLAS: %s)\n", kiln::models::computeThreads(),
+                        kiln::models::computeWaitPolicy(), kiln::models::computeBlasKernels());
             return 0;
         }
         if (cmd == "info") return kiln::app::cmdInfo(argc, argv);

@@ -5,12 +5,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unistd.h>
 
 #ifdef KILN_WITH_TORCH
 #include <ATen/Parallel.h>
 #endif
+
+// OpenBLAS's own query, when the process has OpenBLAS (LibTorch's BLAS on Debian); weak, so a
+// build without it links and runs.
+extern "C" char* openblas_get_corename(void) __attribute__((weak));
 
 namespace kiln::models {
 
@@ -24,6 +29,41 @@ const char* g_policy = "default";
 // at once. The value was chosen by `kiln bench load` (bench/results/issue12_load.md).
 constexpr const char* kSpinCount = "10000";
 constexpr const char* kMarker = "KILN_OMP_REEXEC";
+constexpr const char* kBlasMarker = "KILN_OPENBLAS_CORETYPE_CHOSEN";  // set beside OPENBLAS_CORETYPE when Kiln chose it
+std::string g_blas = "not OpenBLAS";
+
+// OpenBLAS picks its kernels by CPU model when it is loaded; a model its build does not know gets
+// the generic "Prescott" (SSE3) kernels. Debian's OpenBLAS 0.3.21 does not know Sapphire Rapids:
+// torch::mm at 512-1024 then runs at 18-20 GFLOP/s on one core instead of 97-107 with the
+// AVX-512 kernels (`kiln bench blas`), and every LibTorch matrix product (training, sampling,
+// decoding) is that much slower. The kernels the CPU can run, best first, by the names
+// OPENBLAS_CORETYPE takes.
+const char* blasCoreName() { return openblas_get_corename ? openblas_get_corename() : nullptr; }
+
+const char* betterBlasCore() {
+    if (std::getenv("OPENBLAS_CORETYPE")) return nullptr;  // the user's choice
+    const char* current = blasCoreName();
+    if (!current || std::strcmp(current, "Prescott") != 0) return nullptr;  // not OpenBLAS, or it knows this CPU
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd"))
+        return "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+    if (__builtin_cpu_supports("avx")) return "Sandybridge";
+#endif
+    return nullptr;
+}
+
+std::string describeBlas(bool chosenByKiln) {
+    const char* core = blasCoreName();
+    if (!core) return "not OpenBLAS";
+    std::string s = std::string("OpenBLAS ") + core;
+    if (const char* forced = std::getenv("OPENBLAS_CORETYPE"))
+        s += chosenByKiln ? std::string(" (OPENBLAS_CORETYPE=") + forced + ", chosen by Kiln: OpenBLAS does not know this CPU)"
+                        : std::string(" (OPENBLAS_CORETYPE=") + forced + " from the environment)";
+    return s;
+}
 } // namespace
 
 void configureComputeThreads(int threads) {
@@ -45,26 +85,41 @@ int computeThreads() {
 }
 
 void prepareComputeEnvironment(int /*argc*/, char** argv) {
+    const char* marker = std::getenv(kMarker);
+    g_blas = describeBlas(std::getenv(kBlasMarker) != nullptr);
+    if (marker && std::strcmp(marker, "0") == 0) return;  // asked not to touch the environment
+    bool changed = false;
     if (const char* p = std::getenv("OMP_WAIT_POLICY")) {
         g_policy = std::strcmp(p, "PASSIVE") == 0 || std::strcmp(p, "passive") == 0 ? "OMP_WAIT_POLICY=PASSIVE (from the environment)"
                                                                                     : "OMP_WAIT_POLICY (from the environment)";
-        return;
-    }
-    if (std::getenv("GOMP_SPINCOUNT")) {
+    } else if (std::getenv("GOMP_SPINCOUNT")) {
         // Ours after the re-exec, or the user's own choice.
-        g_policy = std::getenv(kMarker) ? "GOMP_SPINCOUNT=10000" : "GOMP_SPINCOUNT (from the environment)";
-        return;
+        g_policy = marker ? "GOMP_SPINCOUNT=10000" : "GOMP_SPINCOUNT (from the environment)";
+    } else if (!marker) {
+        setenv("GOMP_SPINCOUNT", kSpinCount, 1);
+        changed = true;
     }
-    if (const char* m = std::getenv(kMarker); m && std::strcmp(m, "0") == 0) return;  // asked not to
-    if (std::getenv(kMarker)) return;  // re-executed already but the variable did not survive: run as is
-    setenv("GOMP_SPINCOUNT", kSpinCount, 1);
+    const char* core = marker ? nullptr : betterBlasCore();
+    if (core) {
+        setenv("OPENBLAS_CORETYPE", core, 1);
+        setenv(kBlasMarker, "1", 1);
+        changed = true;
+    }
+    if (!changed) return;  // nothing to do, or re-executed already (a variable that did not survive: run as is)
     setenv(kMarker, "1", 1);
     // /proc/self/exe, not argv[0]: the same binary whatever PATH and the working directory say.
     execv("/proc/self/exe", argv);
-    // exec failed (no /proc?): carry on with libgomp's defaults.
+    // exec failed (no /proc?): carry on with the libraries' defaults.
     unsetenv("GOMP_SPINCOUNT");
+    if (core) {
+        unsetenv("OPENBLAS_CORETYPE");
+        unsetenv(kBlasMarker);
+    }
+    unsetenv(kMarker);
 }
 
 const char* computeWaitPolicy() { return g_policy; }
+
+const char* computeBlasKernels() { return g_blas.c_str(); }
 
 } // namespace kiln::models

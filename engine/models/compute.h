@@ -18,8 +18,15 @@ int computeThreads();
 // needed doing or the re-exec failed (the program then runs with the default policy).
 void prepareComputeEnvironment(int argc, char** argv);
 
+// It also fixes one more thing read before main(): OpenBLAS (LibTorch's BLAS on Debian) falls back
+// to generic SSE3 kernels on a CPU its build does not know (Debian's 0.3.21 on Sapphire Rapids:
+// matrix products 4-5x slower). When OpenBLAS reports that fallback and OPENBLAS_CORETYPE is unset,
+// the re-exec sets the best kernels the CPU supports (SkylakeX, Haswell or Sandybridge).
+//
 // What prepareComputeEnvironment chose, for `kiln --version` and benchmarks: "OMP_WAIT_POLICY=..."
 // or "GOMP_SPINCOUNT=...", or "default" when the program runs with libgomp's default.
 const char* computeWaitPolicy();
+// The BLAS kernels in use, e.g. "OpenBLAS SkylakeX (OPENBLAS_CORETYPE=SkylakeX, chosen by Kiln ...)".
+const char* computeBlasKernels();
 
 } // namespace kiln::models

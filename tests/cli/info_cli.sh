@@ -10,4 +10,12 @@ j() { "$KILN" info "$1" --json | python3 -c "import json,sys; d=json.load(sys.st
 "$KILN" info 2>/dev/null && fail "info without a file succeeded" || pass
 # Every core by default (Debian's LibTorch starts with one intra-op thread).
 "$KILN" --version | grep -q "compute threads: $(nproc)," && pass || fail "--version: compute threads is not $(nproc): $("$KILN" --version)"
+# OpenBLAS kernels: where OpenBLAS falls back to its generic kernels on a CPU with AVX2, Kiln picks
+# better ones (models/compute.h); the user's OPENBLAS_CORETYPE is kept.
+if env -u OPENBLAS_CORETYPE KILN_OMP_REEXEC=0 "$KILN" --version | grep -q "BLAS: OpenBLAS Prescott" && grep -qw avx2 /proc/cpuinfo; then
+  v=$(env -u OPENBLAS_CORETYPE -u KILN_OMP_REEXEC "$KILN" --version)
+  grep -q "chosen by Kiln" <<<"$v" && ! grep -q "BLAS: OpenBLAS Prescott" <<<"$v" && pass || fail "--version: OpenBLAS kept its generic kernels: $v"
+fi
+v=$(env -u KILN_OMP_REEXEC OPENBLAS_CORETYPE=Sandybridge "$KILN" --version)
+grep -q "BLAS: OpenBLAS Sandybridge (OPENBLAS_CORETYPE=Sandybridge from the environment)" <<<"$v" && pass || fail "--version: the user's OPENBLAS_CORETYPE: $v"
 finish

@@ -1106,6 +1106,7 @@ private slots:
 };
 
 int main(int argc, char** argv) {
+    kiln::models::prepareComputeEnvironment(argc, argv);  // as kiln-studio starts
     QApplication app(argc, argv);
     app.setAttribute(Qt::AA_Use96Dpi, true);
     QTEST_SET_MAIN_SOURCE_PATH
