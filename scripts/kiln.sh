@@ -18,6 +18,7 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$ROOT}"
 # OpenImageIO CMake package names its programs and fails to configure without them.
 # libopencv-dev (its DNN module runs the IS-Net model pack; GrabCut is the matting fallback) and
 # libonnx-dev (the ONNX protobuf classes the pack converter rewrites) serve the model packs.
+# colmap poses photos that come without poses (views-to-3d on a folder of photos).
 # libopenblas0-openmp replaces the reference BLAS Debian's LibTorch links by default: a training
 # step of a 1M-parameter text->3D transformer (batch 64, one thread) takes 0.25 s instead of 2.65 s.
 PACKAGES=(
@@ -27,7 +28,7 @@ PACKAGES=(
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-validationlayers libxcb1-dev
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
   qt6-base-dev libimgui-dev libstb-dev fonts-dejavu-core
-  blender python3-numpy
+  blender python3-numpy colmap
   libopencv-dev libonnx-dev
 )
 # Node.js runs the glTF validator; any node/npm on PATH will do (some images ship NodeSource's

@@ -72,7 +72,8 @@ std::function<void(pipelines::PipelineInputs&, QString& subject)> addInput(QForm
         auto* folder = new QToolButton;
         folder->setObjectName("browseFolder");
         folder->setText(QObject::tr("Folder…"));
-        folder->setToolTip(QObject::tr("Choose a COLMAP folder (cameras.txt, images.txt) or a folder with transforms.json"));
+        folder->setToolTip(QObject::tr("Choose a COLMAP folder (cameras.txt, images.txt), a folder with transforms.json, or a folder of photos "
+                                       "without poses (COLMAP poses them)"));
         QObject::connect(file, &QToolButton::clicked, page, [page, input] {
             const QString f = QFileDialog::getOpenFileName(page, QObject::tr("Posed views"), input->text(),
                                                            QObject::tr("Camera poses (transforms*.json);;All files (*)"));

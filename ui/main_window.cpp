@@ -466,6 +466,7 @@ bool reconstructionViews(const core::DocumentAsset* a, QString& views, char& up)
     if (p.source.rfind("reconstruct", 0) != 0 || p.sourcePath.empty()) return false;
     views = QString::fromStdString(p.sourcePath);
     const QJsonObject options = QJsonDocument::fromJson(QByteArray::fromStdString(p.options)).object();
+    if (options.contains("poses")) views = options.value("poses").toString();  // photos Kiln posed with COLMAP
     up = options.value("up").toString("y") == "z" ? 'z' : 'y';
     return true;
 }

@@ -135,8 +135,8 @@ public:
     ViewsTo3d() {
         m_info.id = "views-to-3d";
         m_info.displayName = "Photos/Views";
-        m_info.description = "Posed photos or renders (transforms.json or COLMAP) to Gaussian splats or a radiance field, optionally a mesh";
-        m_info.inputs = {{InputKind::PosedViews, "Input", "transforms.json or a COLMAP folder", 1, 1}};
+        m_info.description = "Posed photos or renders (transforms.json or COLMAP; unposed photos are posed by COLMAP) to Gaussian splats or a radiance field, optionally a mesh";
+        m_info.inputs = {{InputKind::PosedViews, "Input", "transforms.json, a COLMAP folder, or a folder of photos (posed by COLMAP)", 1, 1}};
         m_info.schema.options = {
             choiceOption("representation", "Representation", {"splats", "field"}, "splats",
                          "Gaussian splats (3DGS), or a radiance field (triplanes + MLP; lands in the studio as its mesh)",

@@ -10,6 +10,7 @@
 #include "optimize/field_fitter.h"
 #include "optimize/splat_fitter.h"
 #include "optimize/splat_raster.h"
+#include "pipelines/pose_photos.h"
 #include "pipelines/splat_mesh.h"
 
 #include <glm/geometric.hpp>
@@ -53,7 +54,18 @@ core::Provenance provenance(const std::filesystem::path& input, const Reconstruc
     return prov;
 }
 
-void reconstructField(const std::filesystem::path& input, const ReconstructOptions& o,
+// Photos Kiln posed itself: where the poses are, so a viewer can look through those cameras.
+void addPosesToProvenance(core::Provenance& prov, const std::filesystem::path& poses) {
+    std::string path;
+    for (const char c : std::filesystem::absolute(poses).generic_string()) {
+        if (c == '"' || c == '\\') path += '\\';
+        path += c;
+    }
+    prov.options.pop_back();  // the closing brace
+    prov.options += ", \"poses\": \"" + path + "\"}";
+}
+
+void reconstructField(const std::filesystem::path& input, const std::filesystem::path& poses, const ReconstructOptions& o,
                       const std::vector<optimize::TrainView>& train, const std::vector<optimize::TrainView>& test, core::Progress& progress,
                       const core::CancelToken& cancel, ReconstructResult& result) {
     optimize::FieldFitOptions fit;
@@ -106,8 +118,9 @@ void reconstructField(const std::filesystem::path& input, const ReconstructOptio
         core::Mesh mesh = geometry::cleanupMesh(geometry::marchingCubes(density, dims, grid, fitted.model->surfaceDensity(), &color, geometry::IsoSide::Above));
         if (mesh.triangleCount() > o.meshFaces) mesh = geometry::decimate(mesh, o.meshFaces);
         if (mesh.empty()) throw Error(input.string() + ": the fitted radiance field gave no surface to extract");
-        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh),
-                                                      provenance(input, o, "reconstruct:mesh", "field-triplane-cpu")));
+        core::Provenance prov = provenance(input, o, "reconstruct:mesh", "field-triplane-cpu");
+        if (poses != input) addPosesToProvenance(prov, poses);
+        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh), prov));
     }
 }
 
@@ -197,7 +210,9 @@ core::Bounds cameraFocusBox(const std::vector<core::Camera>& cameras) {
     return box;
 }
 
-ReconstructResult reconstruct(const std::filesystem::path& input, const ReconstructOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+namespace {
+
+void validateOptions(const ReconstructOptions& o) {
     if (o.representation != "splats" && o.representation != "field")
         throw Error("--representation '" + o.representation + "' is not available: Kiln fits 'splats' or 'field'");
     if (o.up != 'y' && o.up != 'z') throw Error("--up must be y or z");
@@ -207,11 +222,17 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
     if (o.iterations < 1 || o.iterations > 1000000) throw Error("--iterations must be between 1 and 1000000");
     if (o.resolution < 16 || o.resolution > 4096) throw Error("--resolution must be between 16 and 4096");
     if (o.matte != "none" && o.matte != "auto" && o.matte != "isnet" && o.matte != "grabcut") throw Error("--matte must be none, auto, isnet or grabcut");
+}
+
+// `input` names the results and their provenance; the views and poses are read from `poses`
+// (the input itself, or the COLMAP model Kiln posed its photos into).
+ReconstructResult reconstructViews(const std::filesystem::path& input, const std::filesystem::path& poses, const ReconstructOptions& o,
+                                   core::Progress& progress, const core::CancelToken& cancel) {
     const auto t0 = std::chrono::steady_clock::now();
     progress.report("loading views", 0.0f);
     io::LoadOptions load;
     load.maxSize = o.resolution;
-    io::PosedImageSet set = io::loadPosedImages(input, load);
+    io::PosedImageSet set = io::loadPosedImages(poses, load);
     cancel.throwIfCancelled();
     if (o.up == 'z') {
         // Z-up source (Blender, NeRF-Synthetic): rotate the world -90 degrees about X so +Z becomes
@@ -235,7 +256,7 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
     result.trainViews = int(train.size());
     result.testViews = int(test.size());
     if (o.representation == "field") {
-        reconstructField(input, o, train, test, progress, cancel, result);
+        reconstructField(input, poses, o, train, test, progress, cancel, result);
         progress.report("done", 1.0f);
         result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return result;
@@ -280,7 +301,8 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
         result.testPsnr /= double(test.size());
         result.testSsim /= double(test.size());
     }
-    const core::Provenance prov = provenance(input, o, "reconstruct", "3dgs-" + fitted.device);
+    core::Provenance prov = provenance(input, o, "reconstruct", "3dgs-" + fitted.device);
+    if (poses != input) addPosesToProvenance(prov, poses);
     result.assets.push_back(core::Asset::fromGaussians(input.stem().string() + "_splats", fitted.cloud, prov));
 
     if (o.mesh) {
@@ -300,6 +322,28 @@ ReconstructResult reconstruct(const std::filesystem::path& input, const Reconstr
     }
     progress.report("done", 1.0f);
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return result;
+}
+
+} // namespace
+
+ReconstructResult reconstruct(const std::filesystem::path& input, const ReconstructOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    validateOptions(o);
+    if (!isUnposedPhotoFolder(input)) return reconstructViews(input, input, o, progress, cancel);
+    // Photos without poses: COLMAP poses them first (the first 15 % of the job's progress).
+    constexpr float kPoseShare = 0.15f;
+    const PosePhotosResult posed = posePhotos(input, {}, progress, cancel, 0.0f, kPoseShare);
+    core::Progress rest([&](const core::ProgressUpdate& u) {
+        if (u.preview) progress.preview(*u.preview);
+        else progress.report(u.stage, kPoseShare + (1.0f - kPoseShare) * u.fraction);
+    });
+    ReconstructResult result = reconstructViews(input, posed.model, o, rest, cancel);
+    std::vector<std::string> notes = posed.notes;
+    char line[160];
+    std::snprintf(line, sizeof line, "posed %d of %d photos with COLMAP in %.1f s", posed.posed, posed.photos, posed.seconds);
+    notes.emplace_back(line);
+    result.notes.insert(result.notes.begin(), notes.begin(), notes.end());
+    result.seconds += posed.seconds;
     return result;
 }
 
