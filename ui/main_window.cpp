@@ -352,6 +352,7 @@ void MainWindow::applyPreferences(const Preferences& prefs) {
     m_prefs.save();
     models::configureComputeThreads(prefs.threads);
     m_viewport->setNavigationStyle(render::navigationStyleFromString(prefs.navigation.toStdString()));
+    m_viewport->setAdaptiveQuality(prefs.adaptiveQuality);
     m_create->setModelFolders(prefs.modelFolders);
     if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app, prefs.theme);
 }

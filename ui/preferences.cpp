@@ -2,6 +2,7 @@
 
 #include "models/packs.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -25,6 +26,7 @@ Preferences Preferences::load() {
     p.navigation = s.value("prefs/navigation", p.navigation).toString();
     if (p.navigation != "maya") p.navigation = "blender";
     p.theme = s.value("prefs/theme", p.theme).toString() == "light" ? "light" : "dark";
+    p.adaptiveQuality = s.value("prefs/adaptiveQuality", p.adaptiveQuality).toBool();
     return p;
 }
 
@@ -35,6 +37,7 @@ void Preferences::save() const {
     s.setValue("prefs/threads", threads);
     s.setValue("prefs/navigation", navigation);
     s.setValue("prefs/theme", theme);
+    s.setValue("prefs/adaptiveQuality", adaptiveQuality);
 }
 
 PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) : QDialog(parent) {
@@ -84,6 +87,10 @@ PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) 
     m_theme->addItem(tr("Light"), "light");
     m_theme->setCurrentIndex(prefs.theme == "light" ? 1 : 0);
     form->addRow(tr("Theme"), m_theme);
+    m_adaptive = new QCheckBox(tr("Draw smaller frames while the camera moves (full quality when it stops)"));
+    m_adaptive->setObjectName("adaptiveQuality");
+    m_adaptive->setChecked(prefs.adaptiveQuality);
+    form->addRow(tr("Viewport"), m_adaptive);
     // Model packs (models/packs.h): which are installed, what they do, their licences.
     QString packs;
     for (const auto& p : models::knownPacks()) {
@@ -111,6 +118,7 @@ Preferences PreferencesDialog::preferences() const {
     p.threads = m_threads->value();
     p.navigation = m_navigation->currentData().toString();
     p.theme = m_theme->currentData().toString();
+    p.adaptiveQuality = m_adaptive->isChecked();
     return p;
 }
 

@@ -8,6 +8,8 @@ class QComboBox;
 class QListWidget;
 class QSpinBox;
 
+class QCheckBox;
+
 namespace kiln::ui {
 
 // Studio preferences, stored with QSettings.
@@ -17,6 +19,7 @@ struct Preferences {
     int threads = 0;                 // LibTorch intra-op threads, 0 = one per core; applies to the next job
     QString navigation = "blender";  // "blender" or "maya"
     QString theme = "dark";          // "dark" or "light"
+    bool adaptiveQuality = true;     // the viewport draws smaller frames while the camera moves
 
     static Preferences load();
     void save() const;
@@ -34,6 +37,7 @@ private:
     QSpinBox* m_threads = nullptr;
     QComboBox* m_navigation = nullptr;
     QComboBox* m_theme = nullptr;
+    QCheckBox* m_adaptive = nullptr;
 };
 
 } // namespace kiln::ui

@@ -126,7 +126,10 @@ ViewportWindow::ViewportWindow(render::Renderer& renderer, QVulkanInstance& inst
     m_camera.setAngles(0.6f, 0.35f);
     m_settleTimer.setSingleShot(true);
     m_settleTimer.setInterval(120);
-    connect(&m_settleTimer, &QTimer::timeout, this, &ViewportWindow::scheduleRender);
+    connect(&m_settleTimer, &QTimer::timeout, this, [this] {
+        m_moving = false;
+        scheduleRender();
+    });
     connect(&document, &StudioDocument::documentChanged, this, [this] {
         syncScene();
         scheduleRender();
@@ -150,6 +153,28 @@ void ViewportWindow::setShadingMode(render::ShadingMode mode) {
 void ViewportWindow::setGridVisible(bool visible) {
     m_view.grid = visible;
     scheduleRender();
+}
+
+void ViewportWindow::setAdaptiveQuality(bool on) {
+    m_adaptive = on;
+    scheduleRender();
+}
+
+// The scale that brings a full frame of `m_fullFrameMs` to the interactive frame time (pixels
+// scale with its square), in steps so a gesture does not flicker between sizes.
+float ViewportWindow::movingScale() const {
+    if (m_fullFrameMs <= m_interactiveMs) return 1.0f;
+    const float want = float(std::sqrt(m_interactiveMs / m_fullFrameMs));
+    for (const float step : {0.7f, 0.5f, 0.35f})
+        if (want >= step) return step;
+    return render::kMinResolutionScale;
+}
+
+void ViewportWindow::cameraMoved() {
+    if (!m_moving) m_gestureScale = movingScale();
+    m_moving = true;
+    scheduleRender();
+    m_settleTimer.start();
 }
 
 void ViewportWindow::setHudVisible(bool visible) {
@@ -353,6 +378,8 @@ void ViewportWindow::drawOverlay() {
                      ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
                          ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav);
         ImGui::Text("%.0f fps  %.1f ms", m_smoothedFps, m_lastFrameMs);
+        // Always shown, so the HUD keeps its size when a gesture starts or ends.
+        ImGui::Text("scale %3.0f %%  %dx%d", 100.0 * m_view.resolutionScale, st.width, st.height);
         ImGui::Text("triangles %zu", st.triangles);
         m_hudTriangles = st.triangles;
         ImGui::Text("splats    %zu", st.splats);
@@ -491,6 +518,7 @@ bool ViewportWindow::renderNow() {
         syncScene();
     }
     const double t0 = m_clock.nsecsElapsed() * 1e-6;
+    m_view.resolutionScale = m_adaptive && m_moving ? m_gestureScale : 1.0f;
     // The overlay is built once the frame's scene is recorded, so the HUD shows this frame's
     // counts (built before, it showed the previous frame's: 0 triangles after an import until the
     // view next changed).
@@ -508,6 +536,8 @@ bool ViewportWindow::renderNow() {
         return false;
     }
     m_lastFrameMs = m_clock.nsecsElapsed() * 1e-6 - t0;
+    m_lastScale = m_view.resolutionScale;
+    if (m_lastScale >= 1.0f) m_fullFrameMs = m_lastFrameMs;
     const double fps = m_lastFrameMs > 0.0 ? 1000.0 / m_lastFrameMs : 0.0;
     m_smoothedFps = m_smoothedFps == 0.0 ? fps : 0.8 * m_smoothedFps + 0.2 * fps;
     ++m_framesPresented;
@@ -563,8 +593,7 @@ void ViewportWindow::mouseMoveEvent(QMouseEvent* e) {
     case render::NavAction::Zoom: m_camera.zoom(float(-d.y()) * 0.05f); break;
     case render::NavAction::None: return;
     }
-    scheduleRender();
-    m_settleTimer.start();
+    cameraMoved();
 }
 
 void ViewportWindow::mouseReleaseEvent(QMouseEvent* e) {
@@ -593,8 +622,7 @@ void ViewportWindow::wheelEvent(QWheelEvent* e) {
     const float steps = float(e->angleDelta().y()) / 120.0f;
     if (steps == 0.0f) return;
     m_camera.zoomToCursor(steps, float(e->position().x()), float(e->position().y()), width(), height());
-    scheduleRender();
-    m_settleTimer.start();
+    cameraMoved();
 }
 
 void ViewportWindow::keyPressEvent(QKeyEvent* e) {

@@ -45,6 +45,15 @@ public:
     void setShadingMode(render::ShadingMode mode);
     void setGridVisible(bool visible);
     void setHudVisible(bool visible);
+    // Adaptive quality: while the camera moves and a full frame takes longer than the interactive
+    // frame time,
+    // frames are drawn at a reduced scale (chosen once per gesture from the last full frame's time)
+    // and upscaled; kSettleMs after the last move one full-quality frame follows.
+    void setAdaptiveQuality(bool on);
+    void setInteractiveFrameMs(double ms) { m_interactiveMs = ms > 0.0 ? ms : 33.0; }  // default 33 ms (30 fps)
+    bool adaptiveQuality() const { return m_adaptive; }
+    float lastResolutionScale() const { return m_lastScale; }  // of the last presented frame
+    bool cameraMoving() const { return m_moving; }
     GizmoMode gizmoMode() const { return m_gizmoMode; }
     void setGizmoMode(GizmoMode mode);
     // The asset under a point (logical pixels): the nearest triangle hit for meshes, the bounds
@@ -133,7 +142,16 @@ private:
     glm::vec3 m_gizmoCentre{0.0f};  // world pivot of the drag (the asset's bounds centre)
     QPointF m_gizmoStart;
 
-    QTimer m_settleTimer;  // one more frame after the camera stops (asynchronous splat sort)
+    void cameraMoved();
+    float movingScale() const;
+
+    QTimer m_settleTimer;  // one more frame after the camera stops (asynchronous splat sort, full quality)
+    bool m_adaptive = true;
+    bool m_moving = false;
+    float m_gestureScale = 1.0f;
+    float m_lastScale = 1.0f;
+    double m_fullFrameMs = 0.0;  // the last frame drawn at full scale
+    double m_interactiveMs = 33.0;
     QElapsedTimer m_clock;
     double m_lastFrameMs = 0.0;
     double m_smoothedFps = 0.0;

@@ -94,6 +94,8 @@ void Renderer::Impl::recordScenePass(const View& view, const FrameUniforms& unif
     cmd.beginRenderPass(vk::RenderPassBeginInfo(*ps.pass, *target.sceneFb, fullArea(target), clears), vk::SubpassContents::eInline);
     setFullViewport(cmd, target);
     const PassContext pass{cmd, resources, pipelines, *frameSet};
+    stats.width = view.width;
+    stats.height = view.height;
     stats.triangles = recordMeshes(pass, sceneData, *ps.mesh);
     if ((opt.wireframeOverlay || opt.mode == ShadingMode::Wireframe) && *ps.wire) recordMeshes(pass, sceneData, *ps.wire);
     recordGrid(pass, *ps.grid, lineVertices, lines, uniforms.viewProj);

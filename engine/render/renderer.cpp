@@ -8,7 +8,9 @@
 #include "render/renderer_impl.h"
 #include "render/surface_target_impl.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace kiln::render {
 
@@ -109,11 +111,15 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
     const std::optional<std::uint32_t> index = st.acquire();
     if (!index) return false;
     Impl& r = *m_impl;
-    const View view{camera, int(st.extent.width), int(st.extent.height), options};
+    // Adaptive quality: a smaller frame, upscaled by the blit to the swapchain.
+    const float scale = std::isfinite(options.resolutionScale) ? std::clamp(options.resolutionScale, kMinResolutionScale, 1.0f) : 1.0f;
+    const int width = std::max(1, int(std::lround(float(st.extent.width) * scale)));
+    const int height = std::max(1, int(std::lround(float(st.extent.height) * scale)));
+    const View view{camera, width, height, options};
     r.prepareTarget(view.width, view.height, options.msaaSamples);
     r.updateSplatOrders(view, true);
     r.recordFrame(view);
-    st.recordPresentCopy(r.cmd, *r.target.color.image, *index, overlay);
+    st.recordPresentCopy(r.cmd, *r.target.color.image, std::uint32_t(width), std::uint32_t(height), *index, overlay);
     r.cmd.end();
     r.submitAndWait(*st.acquired, *st.rendered);
     st.present(*index);

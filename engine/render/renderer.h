@@ -36,6 +36,7 @@ struct FrameStats {
     double sortMs = 0.0;        // splat depth sort on the CPU (headless frames)
     std::size_t triangles = 0;
     std::size_t splats = 0;
+    int width = 0, height = 0;  // the frame's drawn size (below the surface's while resolutionScale < 1)
 };
 
 // What a Vulkan UI back-end (ImGui_ImplVulkan_Init) needs to share the renderer's device.

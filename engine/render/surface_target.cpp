@@ -77,14 +77,18 @@ std::optional<std::uint32_t> SurfaceTarget::Impl::acquire() {
     }
 }
 
-void SurfaceTarget::Impl::recordPresentCopy(const vk::raii::CommandBuffer& cmd, vk::Image source, std::uint32_t index, const OverlayFn& overlay) const {
+void SurfaceTarget::Impl::recordPresentCopy(const vk::raii::CommandBuffer& cmd, vk::Image source, std::uint32_t sourceWidth, std::uint32_t sourceHeight,
+                                            std::uint32_t index, const OverlayFn& overlay) const {
     const vk::Image swap = images[index];
     const auto color = vk::ImageAspectFlagBits::eColor;
     transitionImage(cmd, swap, color, 0, 1, vk::ImageLayout::eUndefined, vk::ImageLayout::eTransferDstOptimal, vk::PipelineStageFlagBits::eTransfer, {},
                     vk::PipelineStageFlagBits::eTransfer, vk::AccessFlagBits::eTransferWrite);
     const vk::Offset3D end(std::int32_t(extent.width), std::int32_t(extent.height), 1);
-    vk::ImageBlit blit({color, 0, 0, 1}, {vk::Offset3D(0, 0, 0), end}, {color, 0, 0, 1}, {vk::Offset3D(0, 0, 0), end});
-    cmd.blitImage(source, vk::ImageLayout::eTransferSrcOptimal, swap, vk::ImageLayout::eTransferDstOptimal, blit, vk::Filter::eNearest);
+    const vk::Offset3D sourceEnd(std::int32_t(sourceWidth), std::int32_t(sourceHeight), 1);
+    vk::ImageBlit blit({color, 0, 0, 1}, {vk::Offset3D(0, 0, 0), sourceEnd}, {color, 0, 0, 1}, {vk::Offset3D(0, 0, 0), end});
+    const bool scaled = sourceWidth != extent.width || sourceHeight != extent.height;
+    cmd.blitImage(source, vk::ImageLayout::eTransferSrcOptimal, swap, vk::ImageLayout::eTransferDstOptimal, blit,
+                  scaled ? vk::Filter::eLinear : vk::Filter::eNearest);
     if (!overlay) {
         transitionImage(cmd, swap, color, 0, 1, vk::ImageLayout::eTransferDstOptimal, vk::ImageLayout::ePresentSrcKHR, vk::PipelineStageFlagBits::eTransfer,
                         vk::AccessFlagBits::eTransferWrite, vk::PipelineStageFlagBits::eBottomOfPipe, {});

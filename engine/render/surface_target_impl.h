@@ -36,7 +36,10 @@ struct SurfaceTarget::Impl {
     std::optional<std::uint32_t> acquire();
     // Copies the finished frame (`source`, TRANSFER_SRC, the swapchain's size) onto image
     // `index`, runs `overlay` in the overlay pass when given, and leaves the image PRESENT_SRC.
-    void recordPresentCopy(const vk::raii::CommandBuffer& cmd, vk::Image source, std::uint32_t index, const OverlayFn& overlay) const;
+    // Blits the rendered frame (`sourceWidth` x `sourceHeight` at the source's origin) over the
+    // whole swapchain image, linearly filtered when the sizes differ.
+    void recordPresentCopy(const vk::raii::CommandBuffer& cmd, vk::Image source, std::uint32_t sourceWidth, std::uint32_t sourceHeight, std::uint32_t index,
+                           const OverlayFn& overlay) const;
     // After the frame's submit, which signals `rendered`.
     void present(std::uint32_t index);
 

@@ -31,7 +31,13 @@ struct ViewOptions {
     bool axisGizmo = true;
     glm::vec4 background{0.045f, 0.05f, 0.06f, 1.0f};  // linear RGB, alpha 1 = opaque
     int msaaSamples = 4;            // 1, 2, 4 or 8; clamped to what the device supports
+    // Presented frames (Renderer::renderToSurface) draw at this fraction of the surface's size,
+    // clamped to [kMinResolutionScale, 1], and are upscaled to it with a linear filter (the
+    // studio's adaptive quality while the camera moves). Offscreen renders ignore it.
+    float resolutionScale = 1.0f;
 };
+
+inline constexpr float kMinResolutionScale = 0.25f;
 
 struct View {
     core::Camera camera;

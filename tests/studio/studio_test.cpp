@@ -541,6 +541,68 @@ private slots:
         presentFrame();
     }
 
+    void adaptiveQualityWhileTheCameraMoves() {
+        ui::ViewportWindow* vp = m_window->viewport();
+        QVERIFY(vp->adaptiveQuality());  // on by default
+        vp->frameSelected();
+        presentFrame();
+        QTest::qWait(300);  // settled
+        presentFrame();
+        QCOMPARE(vp->lastResolutionScale(), 1.0f);
+        const QImage before = grabScreen(m_window->viewportWidget());
+        // Any frame is "slow" against a 0.001 ms budget: a moving camera draws at the smallest scale.
+        vp->setInteractiveFrameMs(0.001);
+        auto drag = [vp](double dx) {
+            const QPointF pos(vp->width() / 3.0, vp->height() / 3.0);
+            auto send = [vp](QEvent::Type t, QPointF p, Qt::MouseButton b, Qt::MouseButtons bs) {
+                QMouseEvent e(t, p, vp->mapToGlobal(p), b, bs, Qt::NoModifier);
+                QCoreApplication::sendEvent(vp, &e);
+            };
+            send(QEvent::MouseButtonPress, pos, Qt::MiddleButton, Qt::MiddleButton);
+            send(QEvent::MouseMove, pos + QPointF(dx, 0), Qt::NoButton, Qt::MiddleButton);
+            send(QEvent::MouseButtonRelease, pos + QPointF(dx, 0), Qt::MiddleButton, Qt::NoButton);
+        };
+        // Frames are drawn right after each move (renderNow waits for the frame), before the settle
+        // timer can end the gesture.
+        drag(60.0);
+        QVERIFY(vp->renderNow());
+        QVERIFY(vp->cameraMoving());
+        QCOMPARE(vp->lastResolutionScale(), 0.25f);
+        drag(-60.0);  // back where it started
+        QVERIFY(vp->renderNow());
+        QCOMPARE(vp->lastResolutionScale(), 0.25f);
+        // Still: one full-quality frame follows, identical to the frame before the gesture.
+        QTest::qWait(300);
+        presentFrame();
+        QVERIFY(!vp->cameraMoving());
+        QCOMPARE(vp->lastResolutionScale(), 1.0f);
+        const QImage after = grabScreen(m_window->viewportWidget());
+        before.save(outputDir() + "/viewport_before_gesture.png");
+        after.save(outputDir() + "/viewport_after_gesture_settled.png");
+        QCOMPARE(after.size(), before.size());
+        int differing = 0;
+        for (int y = 0; y < after.height(); ++y)
+            for (int x = 0; x < after.width(); ++x)
+                if (x > 300 || y > 120) differing += after.pixel(x, y) != before.pixel(x, y) ? 1 : 0;  // outside the HUD (its fps changes)
+        QVERIFY2(differing < after.width() * after.height() / 500, qPrintable(QString("%1 pixels differ").arg(differing)));
+        // Turned off in the preferences: moving frames are full size.
+        ui::Preferences prefs = m_window->preferences();
+        prefs.adaptiveQuality = false;
+        m_window->applyPreferences(prefs);
+        QVERIFY(!vp->adaptiveQuality());
+        QCOMPARE(ui::Preferences::load().adaptiveQuality, false);
+        drag(40.0);
+        QVERIFY(vp->renderNow());
+        QVERIFY(vp->cameraMoving());
+        QCOMPARE(vp->lastResolutionScale(), 1.0f);
+        drag(-40.0);
+        prefs.adaptiveQuality = true;
+        m_window->applyPreferences(prefs);
+        vp->setInteractiveFrameMs(33.0);
+        QTest::qWait(300);
+        presentFrame();
+    }
+
     void exportGlbThroughTheDialog() {
         const QString path = outputDir() + "/duck_export.glb";
         QFile::remove(path);
