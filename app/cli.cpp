@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
+#include <sstream>
+#include <string>
 #include <unistd.h>
 
 namespace kiln::app {
@@ -121,6 +123,25 @@ std::vector<core::Asset> runJob(const std::string& name,
     if (job->state() == jobs::JobState::Failed) throw Error(job->error());
     bar.report("done", 1.0f);
     return job->results();
+}
+
+std::vector<float> parseFloats(const std::string& s, const std::string& option) {
+    std::vector<float> v;
+    std::string item;
+    std::istringstream in(s);
+    while (std::getline(in, item, ',')) {
+        char* end = nullptr;
+        const float f = std::strtof(item.c_str(), &end);
+        if (item.empty() || *end != '\0' || !std::isfinite(f)) {
+            std::string message = option;
+            message += " expects comma-separated numbers, not '";
+            message += s;
+            message += "'";
+            throw Error(message);
+        }
+        v.push_back(f);
+    }
+    return v;
 }
 
 } // namespace kiln::app

@@ -44,4 +44,7 @@ int cmdDataset(int argc, char** argv);
 int cmdTrain(int argc, char** argv);
 int cmdEval(int argc, char** argv);
 
+// "1,0.5,2" -> {1, 0.5, 2}; throws kiln::Error naming `option` on anything else.
+std::vector<float> parseFloats(const std::string& s, const std::string& option);
+
 } // namespace kiln::app

@@ -115,9 +115,17 @@ int renderLoop(const fs::path& data, double seconds) {
 
 int benchRender(const Args& args, const fs::path& data) {
     if (args.has("loop")) return renderLoop(data, args.getDouble("loop", 60.0, 0.1, 86400.0));
-    const int width = 1280, height = 720;
+    const int fullWidth = 1280, fullHeight = 720;
     const int frames = std::max(1, std::atoi(args.get("repeat", "10").c_str()));
+    // --scales 1,0.5,0.35: also at the studio's reduced sizes while the camera moves (adaptive
+    // quality; the upscaling blit to the window is not included).
+    std::vector<float> scales;
+    for (const float s : parseFloats(args.get("scales", "1"), "--scales")) {
+        if (!(s >= render::kMinResolutionScale && s <= 1.0f)) throw Error("--scales: each scale must be between 0.25 and 1");
+        scales.push_back(s);
+    }
     render::Renderer renderer;
+    int width = fullWidth, height = fullHeight;
     std::printf("kiln bench render: %dx%d, MSAA 4, camera orbiting 3 degrees per frame (splats re-sorted every frame), %d frames each\n",
                 width, height, frames);
     std::printf("device: %s\n", renderer.deviceName().c_str());
@@ -139,9 +147,17 @@ int benchRender(const Args& args, const fs::path& data) {
         std::printf("%-32s %8.1f ms/frame  %7.2f fps  (sort %.1f ms)  %zu triangles, %zu splats\n", what, ms, 1000.0 / ms, sort / frames,
                     renderer.lastFrameStats().triangles, renderer.lastFrameStats().splats);
     };
-    run("biker.spz", io::loadAsset(data / "splats/biker.spz"));
-    run("synthetic 1M splats (SH 3)", core::Asset::fromGaussians("synthetic", syntheticCloud(1000000)));
-    run("2CylinderEngine.glb", io::loadAsset(data / "gltf/2CylinderEngine/2CylinderEngine.glb"));
+    const core::Asset biker = io::loadAsset(data / "splats/biker.spz");
+    const core::Asset million = core::Asset::fromGaussians("synthetic", syntheticCloud(1000000));
+    const core::Asset engine = io::loadAsset(data / "gltf/2CylinderEngine/2CylinderEngine.glb");
+    for (const float s : scales) {
+        width = std::max(1, int(std::lround(float(fullWidth) * s)));
+        height = std::max(1, int(std::lround(float(fullHeight) * s)));
+        if (scales.size() > 1 || s != 1.0f) std::printf("scale %.0f %%: %dx%d\n", 100.0 * s, width, height);
+        run("biker.spz", biker);
+        run("synthetic 1M splats (SH 3)", million);
+        run("2CylinderEngine.glb", engine);
+    }
     return 0;
 }
 
@@ -331,7 +347,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
                                 {"measure", "load", "score"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

@@ -38,19 +38,6 @@ std::pair<int, int> parseSize(const std::string& s) {
     return {w, h};
 }
 
-std::vector<float> parseFloats(const std::string& s, const std::string& option) {
-    std::vector<float> v;
-    std::string item;
-    std::istringstream in(s);
-    while (std::getline(in, item, ',')) {
-        char* end = nullptr;
-        const float f = std::strtof(item.c_str(), &end);
-        if (item.empty() || *end != '\0' || !std::isfinite(f)) throw Error(option + " expects comma-separated numbers, not '" + s + "'");
-        v.push_back(f);
-    }
-    return v;
-}
-
 void writePng(const core::Image& image, const fs::path& path, bool force) {
     io::writeAtomically(path, force, [&](const fs::path& temp) { io::writeImage(image, temp); });
 }
