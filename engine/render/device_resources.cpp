@@ -47,9 +47,13 @@ DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
     std::array<vk::DescriptorSetLayoutBinding, 5> materialBindings;
     for (std::uint32_t i = 0; i < 5; ++i) materialBindings[i] = vk::DescriptorSetLayoutBinding(i, vk::DescriptorType::eCombinedImageSampler, 1, fragment);
     materialLayout = makeSetLayout(dev, materialBindings);
-    splatLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 2>{
-                                         vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eVertex),
-                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vk::ShaderStageFlagBits::eVertex)});
+    // A splat cloud: its splats (read by the per-frame preprocess), its back-to-front order and the
+    // preprocessed splats (written by the preprocess, read by the vertex shader).
+    const auto compute = vk::ShaderStageFlagBits::eCompute, vertex = vk::ShaderStageFlagBits::eVertex;
+    splatLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 3>{
+                                         vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, compute),
+                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vertex),
+                                         vk::DescriptorSetLayoutBinding(2, vk::DescriptorType::eStorageBuffer, 1, compute | vertex)});
     fieldLayout = makeSetLayout(dev, vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eCombinedImageSampler, 1, fragment));
 
     meshPipeLayout = makePipelineLayout(dev, {*frameLayout, *materialLayout}, sizeof(MeshPush));

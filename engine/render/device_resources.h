@@ -24,6 +24,7 @@ struct DeviceResources {
 };
 
 // Every stage that reads push constants, as the pipeline layouts declare them.
-inline constexpr vk::ShaderStageFlags kPushStages = vk::ShaderStageFlagBits::eVertex | vk::ShaderStageFlagBits::eFragment;
+inline constexpr vk::ShaderStageFlags kPushStages =
+    vk::ShaderStageFlagBits::eVertex | vk::ShaderStageFlagBits::eFragment | vk::ShaderStageFlagBits::eCompute;
 
 } // namespace kiln::render

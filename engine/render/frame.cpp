@@ -79,6 +79,7 @@ void Renderer::Impl::recordFrame(const View& view) {
     const GuideLines lines = writeGuideLines(sceneData.bounds(), view.options, lineVertices);
     cmd.reset();
     cmd.begin({vk::CommandBufferUsageFlagBits::eOneTimeSubmit});
+    splatPass.recordPreprocess(PassContext{cmd, resources, pipelines, *frameSet}, sceneData, view.options.mode);
     recordScenePass(view, uniforms, lines);
     recordOverlayPass(view, uniforms, lines);
 }

@@ -9,6 +9,7 @@
 #include <kiln_shaders/mesh_frag.h>
 #include <kiln_shaders/mesh_vert.h>
 #include <kiln_shaders/splat_frag.h>
+#include <kiln_shaders/splat_preprocess_comp.h>
 #include <kiln_shaders/splat_vert.h>
 #include <kiln_shaders/wire_frag.h>
 #include <kiln_shaders/wire_vert.h>
@@ -61,6 +62,10 @@ Pipelines::Pipelines(const DeviceResources& resources) : m_resources(resources) 
     m_splat = create(Kind::Splat, *m_overlayPass, 1);
     m_field = create(Kind::Field, *m_overlayPass, 1);
     m_gizmo = create(Kind::Gizmo, *m_overlayPass, 1);
+    m_splatPreprocessComp = makeModule(dev, k_splat_preprocess_comp, sizeof k_splat_preprocess_comp);
+    const vk::ComputePipelineCreateInfo compute({}, vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eCompute, *m_splatPreprocessComp, "main"),
+                                                *resources.splatPipeLayout);
+    m_splatPreprocess = vk::raii::Pipeline(dev, nullptr, compute);
 }
 
 ScenePassSet& Pipelines::scenePass(int samples) {

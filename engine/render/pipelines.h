@@ -33,6 +33,7 @@ public:
     vk::RenderPass overlayPass() const { return *m_overlayPass; }
     vk::Pipeline field() const { return *m_field; }
     vk::Pipeline splat() const { return *m_splat; }
+    vk::Pipeline splatPreprocess() const { return *m_splatPreprocess; }  // compute, splatPipeLayout
     vk::Pipeline gizmo() const { return *m_gizmo; }
 
 private:
@@ -45,7 +46,8 @@ private:
     vk::raii::ShaderModule m_meshVert{nullptr}, m_meshFrag{nullptr}, m_wireVert{nullptr}, m_wireFrag{nullptr}, m_linesVert{nullptr},
         m_linesFrag{nullptr}, m_splatVert{nullptr}, m_splatFrag{nullptr}, m_fieldVert{nullptr}, m_fieldFrag{nullptr};
     vk::raii::RenderPass m_overlayPass{nullptr};
-    vk::raii::Pipeline m_splat{nullptr}, m_field{nullptr}, m_gizmo{nullptr};
+    vk::raii::Pipeline m_splat{nullptr}, m_field{nullptr}, m_gizmo{nullptr}, m_splatPreprocess{nullptr};
+    vk::raii::ShaderModule m_splatPreprocessComp{nullptr};
     std::map<int, std::unique_ptr<ScenePassSet>> m_scenePasses;
 };
 

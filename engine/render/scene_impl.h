@@ -32,6 +32,7 @@ struct MeshGpu {
 
 struct SplatsGpu {
     GpuBuffer splats, order;  // SplatGpu per splat; back-to-front indices, rewritten by the splat pass
+    GpuBuffer projected;      // kProjectedSplatBytes per splat, written by the preprocess every frame
     vk::raii::DescriptorSet set{nullptr};
     std::shared_ptr<const std::vector<glm::vec3>> positions;  // CPU copy the sorter reads
     std::size_t count = 0;

@@ -157,11 +157,14 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
     gpu->splats = res.ctx.createBufferWithData(packed.data(), packed.size() * sizeof(SplatGpu), vk::BufferUsageFlagBits::eStorageBuffer);
     // Host visible: the splat pass writes each new sort straight into it.
     gpu->order = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eStorageBuffer, true);
+    gpu->projected = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * kProjectedSplatBytes, vk::BufferUsageFlagBits::eStorageBuffer, false);
     gpu->positions = std::make_shared<const std::vector<glm::vec3>>(cloud.positions);
     gpu->set = res.allocateSet(*res.splatLayout);
-    vk::DescriptorBufferInfo a(*gpu->splats.buffer, 0, VK_WHOLE_SIZE), b(*gpu->order.buffer, 0, VK_WHOLE_SIZE);
-    std::array<vk::WriteDescriptorSet, 2> writes = {vk::WriteDescriptorSet(*gpu->set, 0, 0, vk::DescriptorType::eStorageBuffer, {}, a),
-                                                    vk::WriteDescriptorSet(*gpu->set, 1, 0, vk::DescriptorType::eStorageBuffer, {}, b)};
+    vk::DescriptorBufferInfo a(*gpu->splats.buffer, 0, VK_WHOLE_SIZE), b(*gpu->order.buffer, 0, VK_WHOLE_SIZE),
+        c(*gpu->projected.buffer, 0, VK_WHOLE_SIZE);
+    std::array<vk::WriteDescriptorSet, 3> writes = {vk::WriteDescriptorSet(*gpu->set, 0, 0, vk::DescriptorType::eStorageBuffer, {}, a),
+                                                    vk::WriteDescriptorSet(*gpu->set, 1, 0, vk::DescriptorType::eStorageBuffer, {}, b),
+                                                    vk::WriteDescriptorSet(*gpu->set, 2, 0, vk::DescriptorType::eStorageBuffer, {}, c)};
     res.ctx.device.updateDescriptorSets(writes, {});
     return gpu;
 }

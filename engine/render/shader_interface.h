@@ -32,8 +32,12 @@ static_assert(sizeof(MeshPush) <= 128, "Vulkan guarantees 128 bytes of push cons
 
 struct SplatPush {
     glm::mat4 model;
-    glm::ivec4 info;  // SH degree, debug mode
+    glm::ivec4 info;  // SH degree, debug mode, splat count
 };
+
+// splat_preprocess.comp's output per splat (struct Projected: four vec4).
+inline constexpr std::size_t kProjectedSplatBytes = 64;
+inline constexpr std::uint32_t kSplatPreprocessGroup = 256;  // its local_size_x
 
 struct FieldPush {
     glm::mat4 worldToGrid;

@@ -32,16 +32,40 @@ void SplatPass::forget(Scene::ObjectId id) {
     if (m_sorter) m_sorter->forget(id);
 }
 
+namespace {
+int debugMode(ShadingMode mode) {
+    return mode == ShadingMode::SplatCenters ? kSplatDebugCenters : mode == ShadingMode::SplatEllipsoids ? kSplatDebugEllipsoids : kSplatDebugOff;
+}
+} // namespace
+
+void SplatPass::recordPreprocess(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const {
+    const vk::PipelineLayout layout = *pass.resources.splatPipeLayout;
+    bool any = false;
+    for (const auto& [id, obj] : scene.objects) {
+        if (!obj.visible || !obj.splats || obj.splats->count == 0) continue;
+        const SplatsGpu& s = *obj.splats;
+        if (!any) pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatPreprocess());
+        any = true;
+        pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *s.set}, {});
+        const SplatPush push{obj.transform, glm::ivec4(s.shDegree, debugMode(mode), int(s.count), 0)};
+        pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
+        pass.cmd.dispatch(std::uint32_t((s.count + kSplatPreprocessGroup - 1) / kSplatPreprocessGroup), 1, 1);
+    }
+    if (!any) return;
+    const vk::MemoryBarrier written(vk::AccessFlagBits::eShaderWrite, vk::AccessFlagBits::eShaderRead);
+    pass.cmd.pipelineBarrier(vk::PipelineStageFlagBits::eComputeShader, vk::PipelineStageFlagBits::eVertexShader, {}, written, {}, {});
+}
+
 std::size_t SplatPass::record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const {
     const vk::PipelineLayout layout = *pass.resources.splatPipeLayout;
-    const int debug = mode == ShadingMode::SplatCenters ? kSplatDebugCenters : mode == ShadingMode::SplatEllipsoids ? kSplatDebugEllipsoids : kSplatDebugOff;
+    const int debug = debugMode(mode);
     std::size_t splats = 0;
     for (const auto& [id, obj] : scene.objects) {
         if (!obj.visible || !obj.splats || obj.splats->count == 0) continue;
         const SplatsGpu& s = *obj.splats;
         pass.cmd.bindPipeline(vk::PipelineBindPoint::eGraphics, pass.pipelines.splat());
         pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eGraphics, layout, 0, {pass.frameSet, *s.set}, {});
-        const SplatPush push{obj.transform, glm::ivec4(s.shDegree, debug, 0, 0)};
+        const SplatPush push{obj.transform, glm::ivec4(s.shDegree, debug, int(s.count), 0)};
         pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
         pass.cmd.draw(4, std::uint32_t(s.count), 0, 0);
         splats += s.count;

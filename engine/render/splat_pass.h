@@ -19,6 +19,9 @@ public:
     void updateOrders(Scene::Impl& scene, const glm::mat4& view, bool async);
     // An object left the scene: drops its pending and finished sorts.
     void forget(Scene::ObjectId id);
+    // Outside any render pass, before the overlay pass: projects every visible cloud's splats for
+    // this frame's camera (splat_preprocess.comp) and makes the results visible to the vertex stage.
+    void recordPreprocess(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
     // Draws every visible cloud, one instanced quad per splat, tested against the mesh depth.
     // Returns the splats drawn.
     std::size_t record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
