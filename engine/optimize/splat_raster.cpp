@@ -127,6 +127,10 @@ public:
         ctx->saved_data["ids"] = toTensor(state.ids);
         ctx->saved_data["tileRanges"] = toTensor(state.tileRanges);
         ctx->saved_data["lastContributor"] = toTensor(state.lastContributor);
+        ctx->saved_data["contribOffset"] = toTensor(state.contribOffset);
+        ctx->saved_data["contribCount"] = toTensor(state.contribCount);
+        ctx->saved_data["contribK"] = toTensor(state.contribK);
+        ctx->saved_data["contribG"] = torch::from_blob(state.contribG.data(), {std::int64_t(state.contribG.size())}).clone();
         torch::Tensor radii = torch::from_blob(state.radius.data(), {std::int64_t(state.radius.size())}, torch::kInt32).clone();
         ctx->mark_non_differentiable({radii});
         return {image, radii};
@@ -171,6 +175,10 @@ public:
         fromTensor(ctx->saved_data["ids"].toTensor(), state.ids);
         fromTensor(ctx->saved_data["tileRanges"].toTensor(), state.tileRanges);
         fromTensor(ctx->saved_data["lastContributor"].toTensor(), state.lastContributor);
+        fromTensor(ctx->saved_data["contribOffset"].toTensor(), state.contribOffset);
+        fromTensor(ctx->saved_data["contribCount"].toTensor(), state.contribCount);
+        fromTensor(ctx->saved_data["contribK"].toTensor(), state.contribK);
+        floats("contribG", state.contribG);
 
         rasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(), state,
                           dLdImage.data_ptr<float>(), grads);

@@ -86,7 +86,22 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
     const std::size_t pixels = std::size_t(cam.width) * std::size_t(cam.height);
     s.finalT.assign(pixels, 1.0f);
     s.lastContributor.assign(pixels, 0);
+    s.contribOffset.assign(pixels, 0);
+    s.contribCount.assign(pixels, 0);
+    // Each tile's contributions, filled by the thread that runs it, then laid end to end in tile
+    // order. The buffers belong to the calling thread and keep their capacity from one call to the
+    // next (a fit calls this thousands of times), so the inner loop's appends rarely allocate.
+    thread_local std::vector<std::vector<std::uint32_t>> tileK;
+    thread_local std::vector<std::vector<float>> tileG;
+    tileK.resize(std::size_t(tileCount));
+    tileG.resize(std::size_t(tileCount));
+    auto& poolK = tileK;
+    auto& poolG = tileG;
     forEachTile(tileCount, [&](int t) {
+        std::vector<std::uint32_t>& outK = poolK[std::size_t(t)];
+        std::vector<float>& outG = poolG[std::size_t(t)];
+        outK.clear();
+        outG.clear();
         // The tile's splats gathered contiguously: u, v, conic a b c, opacity, r, g, b.
         constexpr std::size_t kLocal = 9;
         thread_local std::vector<float> local;
@@ -102,12 +117,24 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
             l[5] = s.opacity[i];
             for (int j = 0; j < 3; ++j) l[6 + j] = s.color[i * 3 + std::uint32_t(j)];
         }
+        // A pixel's contributions go to plain scratch arrays first (no capacity checks in the
+        // loop), then to the tile's buffers in one append.
+        thread_local std::vector<std::uint32_t> scratchK;
+        thread_local std::vector<float> scratchG;
+        if (scratchK.size() < count) {
+            scratchK.resize(count);
+            scratchG.resize(count);
+        }
+        std::uint32_t* const sk = scratchK.data();
+        float* const sg = scratchG.data();
         const int tx = int(t) % tilesX, ty = int(t) / tilesX;
         for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
             for (int px = tx * kTileSize; px < std::min(cam.width, (tx + 1) * kTileSize); ++px) {
                 const float fx = float(px) + 0.5f, fy = float(py) + 0.5f;
                 float T = 1.0f, rgb[3] = {0.0f, 0.0f, 0.0f};
-                std::uint32_t used = 0;
+                std::uint32_t used = 0, n = 0;
+                const std::size_t pix = std::size_t(py) * std::size_t(cam.width) + std::size_t(px);
+                s.contribOffset[pix] = std::uint32_t(outK.size());  // within the tile; made global below
                 for (std::uint32_t k = 0; k < count; ++k) {
                     const float* l = &local[std::size_t(k) * kLocal];
                     float dx, dy, G, alpha;
@@ -118,12 +145,32 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
                     for (int ch = 0; ch < 3; ++ch) rgb[ch] += w * l[6 + ch];
                     T = nextT;
                     used = k + 1;
+                    sk[n] = k;
+                    sg[n] = G;
+                    ++n;
                 }
-                const std::size_t pix = std::size_t(py) * std::size_t(cam.width) + std::size_t(px);
+                outK.insert(outK.end(), sk, sk + n);
+                outG.insert(outG.end(), sg, sg + n);
+                s.contribCount[pix] = n;
                 s.finalT[pix] = T;
                 s.lastContributor[pix] = used;
                 for (int ch = 0; ch < 3; ++ch) image[pix * 3 + std::size_t(ch)] = rgb[ch] + T * background[ch];
             }
+    });
+    std::vector<std::size_t> tileBase(std::size_t(tileCount) + 1, 0);
+    for (int t = 0; t < tileCount; ++t) tileBase[std::size_t(t) + 1] = tileBase[std::size_t(t)] + poolK[std::size_t(t)].size();
+    s.contribK.resize(tileBase.back());
+    s.contribG.resize(tileBase.back());
+    at::parallel_for(0, tileCount, 4, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t t = begin; t < end; ++t) {
+            const std::size_t base = tileBase[std::size_t(t)];
+            std::copy(poolK[std::size_t(t)].begin(), poolK[std::size_t(t)].end(), s.contribK.begin() + std::ptrdiff_t(base));
+            std::copy(poolG[std::size_t(t)].begin(), poolG[std::size_t(t)].end(), s.contribG.begin() + std::ptrdiff_t(base));
+            const int tx = int(t) % tilesX, ty = int(t) / tilesX;
+            for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
+                for (int px = tx * kTileSize; px < std::min(cam.width, (tx + 1) * kTileSize); ++px)
+                    s.contribOffset[std::size_t(py) * std::size_t(cam.width) + std::size_t(px)] += std::uint32_t(base);
+        }
     });
 }
 
@@ -146,16 +193,20 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
         for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
             for (int px = tx * kTileSize; px < std::min(cam.width, (tx + 1) * kTileSize); ++px) {
                 const std::size_t pix = std::size_t(py) * std::size_t(cam.width) + std::size_t(px);
-                const std::uint32_t used = s.lastContributor[pix];
-                if (!used) continue;
+                const std::uint32_t contributed = s.contribCount[pix], offset = s.contribOffset[pix];
+                if (!contributed) continue;
                 const float fx = float(px) + 0.5f, fy = float(py) + 0.5f;
                 raster::PixelBackward walk;
                 walk.begin(s.finalT[pix], dLdImage + pix * 3, background);
-                for (std::uint32_t k = used; k-- > 0;) {
+                // Back to front through the splats the forward pass composited, with its G: the
+                // same values alphaAt gave there, bit for bit.
+                for (std::uint32_t j = contributed; j-- > 0;) {
+                    const std::uint32_t k = s.contribK[offset + j];
                     const std::uint32_t i = s.ids[first + k];
                     const float* conic = &s.conic[std::size_t(i) * 3];
-                    float dx, dy, G, alpha;
-                    if (!raster::alphaAt(&s.uv[std::size_t(i) * 2], conic, s.opacity[i], fx, fy, dx, dy, G, alpha)) continue;
+                    const float dx = s.uv[std::size_t(i) * 2] - fx, dy = s.uv[std::size_t(i) * 2 + 1] - fy;
+                    const float G = s.contribG[offset + j];
+                    const float alpha = raster::minFloat(raster::kMaxAlpha, s.opacity[i] * G);
                     float g[kStride];
                     walk.step(&s.color[std::size_t(i) * 3], conic, s.opacity[i], dx, dy, G, alpha, g);
                     float* dst = &perEntry[std::size_t(first + k) * kStride];

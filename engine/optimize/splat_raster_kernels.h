@@ -28,6 +28,12 @@ struct RasterState {
     std::vector<std::uint32_t> tileRanges;                // per tile: begin, end in ids
     std::vector<float> finalT;                            // per pixel
     std::vector<std::uint32_t> lastContributor;           // per pixel: one past the last used entry
+    // Per pixel, the splats it composited, front to back: their entry in the tile's list (k) and
+    // the Gaussian's value there (G), so the backward pass walks only those and reuses G instead
+    // of testing every entry up to lastContributor and recomputing the exponential.
+    std::vector<std::uint32_t> contribOffset, contribCount;  // per pixel, into contribK / contribG
+    std::vector<std::uint32_t> contribK;
+    std::vector<float> contribG;
 };
 
 // Renders `image` (H x W x 3, display space) over `background`.
