@@ -125,6 +125,22 @@ std::vector<core::Asset> runJob(const std::string& name,
     return job->results();
 }
 
+std::string shellQuote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+std::string runCommandOutput(const std::string& command, const std::string& what) {
+    FILE* p = popen(command.c_str(), "r");
+    if (!p) throw Error(what + ": cannot run " + command);
+    std::string out;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    if (pclose(p) != 0) throw Error(what + ": '" + command + "' failed: " + out);
+    return out;
+}
+
 std::vector<float> parseFloats(const std::string& s, const std::string& option) {
     std::vector<float> v;
     std::string item;

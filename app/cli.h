@@ -44,6 +44,13 @@ int cmdDataset(int argc, char** argv);
 int cmdTrain(int argc, char** argv);
 int cmdEval(int argc, char** argv);
 
+// `s` as one single-quoted shell word.
+std::string shellQuote(const std::string& s);
+
+// Runs a shell command line and returns its standard output; throws kiln::Error naming `what` and
+// the command when it cannot start or exits non-zero (benchmarks running kiln in child processes).
+std::string runCommandOutput(const std::string& command, const std::string& what);
+
 // "1,0.5,2" -> {1, 0.5, 2}; throws kiln::Error naming `option` on anything else.
 std::vector<float> parseFloats(const std::string& s, const std::string& option);
 

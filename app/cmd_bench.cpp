@@ -52,12 +52,6 @@ double medianSeconds(int repeat, const std::function<void()>& fn) {
     return times[times.size() / 2];
 }
 
-std::string shellQuote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
 // Median wall time of `assimp export IN OUT`, the peer tool on the same file; < 0 if unavailable.
 double assimpExportSeconds(int repeat, const fs::path& in, const fs::path& out) {
     if (std::system("command -v assimp >/dev/null 2>&1") != 0) return -1.0;
@@ -279,14 +273,7 @@ int loadMeasure(const Args& args) {
 
 // Runs `exe args...` with extra environment, returns its stdout.
 std::string runChild(const std::string& env, const fs::path& exe, const std::string& args) {
-    const std::string cmd = env + " " + shellQuote(exe.string()) + " " + args;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) throw Error("kiln bench load: cannot run " + cmd);
-    std::string out;
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    if (pclose(p) != 0) throw Error("kiln bench load: '" + cmd + "' failed: " + out);
-    return out;
+    return runCommandOutput(env + " " + shellQuote(exe.string()) + " " + args, "kiln bench load");
 }
 
 // `kiln bench load`: prompt -> asset latency alone and while a `kiln bench render` loop runs,

@@ -48,23 +48,13 @@ int measure(int repeat) {
     return 0;
 }
 
-std::string run(const std::string& cmd) {
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) throw Error("kiln bench blas: cannot run " + cmd);
-    std::string out;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, p)) out += buf;
-    if (pclose(p) != 0) throw Error("kiln bench blas: '" + cmd + "' failed: " + out);
-    return out;
-}
-
 } // namespace
 
 int benchBlas(const Args& args) {
     const int repeat = args.getInt("repeat", 3, 1, 100);
     if (args.has("measure")) return measure(repeat);
     const std::string exe = fs::read_symlink("/proc/self/exe").string();
-    const std::string tail = " '" + exe + "' bench blas --measure --repeat " + std::to_string(repeat);
+    const std::string tail = " " + shellQuote(exe) + " bench blas --measure --repeat " + std::to_string(repeat);
     struct Mode {
         const char* name;
         std::string cmd;
@@ -76,7 +66,7 @@ int benchBlas(const Args& args) {
     std::printf("%-24s %-6s %12s %12s   %s\n", "kernels", "n", "1 thread", "all cores", "BLAS");
     std::vector<std::vector<double>> rows;
     for (const Mode& m : modes) {
-        const std::string out = run(m.cmd);
+        const std::string out = runCommandOutput(m.cmd, "kiln bench blas");
         const std::string kernels = out.substr(0, out.find('\n'));
         std::vector<double> values;
         const char* p = out.c_str() + out.find('\n') + 1;

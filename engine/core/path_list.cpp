@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <unistd.h>
 
 namespace kiln::core {
 
@@ -19,6 +20,12 @@ std::vector<std::filesystem::path> pathListFromEnvironment(const char* variable)
         start = end + 1;
     }
     return out;
+}
+
+std::filesystem::path findProgram(const std::string& name) {
+    for (const auto& dir : pathListFromEnvironment("PATH"))
+        if (const auto candidate = dir / name; ::access(candidate.c_str(), X_OK) == 0) return candidate;
+    return {};
 }
 
 } // namespace kiln::core

@@ -40,4 +40,19 @@ std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path) {
     return bytes;
 }
 
+std::string fileTail(const std::filesystem::path& path, std::size_t chars) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return {};
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    if (size <= 0) return {};
+    const std::streamoff from = size > std::streamoff(chars) ? size - std::streamoff(chars) : 0;
+    in.seekg(from);
+    std::string s(static_cast<std::size_t>(size - from), '\0');
+    if (!in.read(s.data(), std::streamsize(s.size()))) return {};
+    if (from > 0) s = "..." + s;
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
 } // namespace kiln::io

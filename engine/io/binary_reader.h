@@ -15,6 +15,10 @@ namespace kiln::io {
 // Reads a whole file; throws kiln::Error("<file>: <reason>") when it cannot.
 std::vector<std::uint8_t> readFileBytes(const std::filesystem::path& path);
 
+// The last `chars` characters of a text file (a child process's log), "..." in front when cut,
+// trailing newlines and spaces dropped; "" when it cannot be read. Reads only that end.
+std::string fileTail(const std::filesystem::path& path, std::size_t chars);
+
 // Writes bytes to `path` (truncating); throws kiln::Error naming the file on failure.
 void writeFileBytes(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
 

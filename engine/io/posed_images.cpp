@@ -20,6 +20,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -662,7 +663,24 @@ fs::path findTransforms(const fs::path& dir) {
     return found.empty() ? fs::path() : found.front();
 }
 
+// The COLMAP model folder or the transforms file a directory's set is read from (both empty: none).
+// A model in the directory itself comes first, then transforms*.json, then a model in a subfolder.
+std::pair<fs::path, fs::path> findPosedSource(const fs::path& dir) {
+    if (isColmapModel(dir)) return {dir, {}};
+    if (fs::path t = findTransforms(dir); !t.empty()) return {{}, t};
+    for (const char* sub : {"sparse/0", "sparse", "colmap/sparse/0"})
+        if (isColmapModel(dir / sub)) return {dir / sub, {}};
+    return {};
+}
+
 } // namespace
+
+bool hasPosedImages(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return false;
+    const auto [model, transforms] = findPosedSource(dir);
+    return !model.empty() || !transforms.empty();
+}
 
 PosedImageSet loadPosedImages(const fs::path& input, const LoadOptions& options) {
     if (options.downscale < 1 || options.downscale > 64) throw Error(input.string() + ": downscale factor " + std::to_string(options.downscale) + " is outside [1, 64]");
@@ -670,10 +688,9 @@ PosedImageSet loadPosedImages(const fs::path& input, const LoadOptions& options)
     std::error_code ec;
     if (!fs::exists(input, ec)) throw Error(input.string() + ": not found");
     if (fs::is_directory(input, ec)) {
-        if (isColmapModel(input)) return readColmap(input, options);
-        if (fs::path t = findTransforms(input); !t.empty()) return readTransforms(t, options);
-        for (const char* sub : {"sparse/0", "sparse", "colmap/sparse/0"})
-            if (isColmapModel(input / sub)) return readColmap(input / sub, options);
+        const auto [model, transforms] = findPosedSource(input);
+        if (!model.empty()) return readColmap(model, options);
+        if (!transforms.empty()) return readTransforms(transforms, options);
         throw Error(input.string() + ": no transforms*.json and no COLMAP model (cameras, images, points3D) found");
     }
     const std::string name = input.filename().string();

@@ -61,6 +61,10 @@ struct LoadOptions {
 // JSON or truncated binaries, an empty set.
 PosedImageSet loadPosedImages(const std::filesystem::path& input, const LoadOptions& options = {});
 
+// Whether `dir` holds a set loadPosedImages reads (a COLMAP model in it or in sparse/0, sparse or
+// colmap/sparse/0, or a transforms*.json), by the same lookup.
+bool hasPosedImages(const std::filesystem::path& dir);
+
 // The rotation that takes a Z-up source's frame (Blender, NeRF-Synthetic) to Kiln's Y-up one:
 // -90 degrees about X, so +Z becomes +Y.
 glm::mat4 zUpToYUp();

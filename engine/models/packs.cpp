@@ -1,6 +1,7 @@
 #include "models/packs.h"
 
 #include "core/error.h"
+#include "core/path_list.h"
 #include "core/sha256.h"
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
@@ -184,41 +185,17 @@ int runProgram(const std::vector<std::string>& argv, const fs::path& cwd, const 
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string tail(const fs::path& log, std::size_t chars) {
-    std::error_code ec;
-    if (!fs::exists(log, ec)) return {};
-    const auto bytes = io::readFileBytes(log);
-    std::string s(bytes.begin(), bytes.end());
-    if (s.size() > chars) s = "..." + s.substr(s.size() - chars);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
-bool programOnPath(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    if (!path) return false;
-    std::string p = path;
-    std::size_t start = 0;
-    while (start <= p.size()) {
-        const std::size_t end = std::min(p.find(':', start), p.size());
-        const fs::path candidate = fs::path(p.substr(start, end - start)) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) return true;
-        start = end + 1;
-    }
-    return false;
-}
-
 // npm pack PACKAGE@VERSION into `dir`; returns the tarball.
 fs::path fetchWithNpm(const PackInfo& info, const fs::path& dir) {
     const std::string what = "model pack '" + info.name + "'";
-    if (!programOnPath("npm")) throw Error(what + ": npm is not installed (scripts/kiln.sh installs it; or give a tarball with --from)");
+    if (core::findProgram("npm").empty()) throw Error(what + ": npm is not installed (scripts/kiln.sh installs it; or give a tarball with --from)");
     const fs::path log = dir / "npm.log";
     const int rc = runProgram({"npm", "pack", info.package + "@" + info.version, "--silent", "--prefer-offline", "--no-audit", "--no-fund"}, dir, log);
     if (rc != 0)
-        throw Error(what + ": npm could not fetch " + info.package + "@" + info.version + " (is the registry reachable?): " + tail(log, 400));
+        throw Error(what + ": npm could not fetch " + info.package + "@" + info.version + " (is the registry reachable?): " + io::fileTail(log, 400));
     for (const auto& e : fs::directory_iterator(dir))
         if (e.path().extension() == ".tgz") return e.path();
-    throw Error(what + ": npm pack wrote no tarball: " + tail(log, 400));
+    throw Error(what + ": npm pack wrote no tarball: " + io::fileTail(log, 400));
 }
 
 // IS-Net: the medium (FP16) model's chunks, each named by its sha256, in resources.json order.

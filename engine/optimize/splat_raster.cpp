@@ -126,7 +126,6 @@ public:
         ctx->saved_data["tileRects"] = toTensor(state.tileRects);
         ctx->saved_data["ids"] = toTensor(state.ids);
         ctx->saved_data["tileRanges"] = toTensor(state.tileRanges);
-        ctx->saved_data["lastContributor"] = toTensor(state.lastContributor);
         ctx->saved_data["contribOffset"] = toTensor(state.contribOffset);
         ctx->saved_data["contribCount"] = toTensor(state.contribCount);
         ctx->saved_data["contribK"] = toTensor(state.contribK);
@@ -174,7 +173,6 @@ public:
         fromTensor(ctx->saved_data["tileRects"].toTensor(), state.tileRects);
         fromTensor(ctx->saved_data["ids"].toTensor(), state.ids);
         fromTensor(ctx->saved_data["tileRanges"].toTensor(), state.tileRanges);
-        fromTensor(ctx->saved_data["lastContributor"].toTensor(), state.lastContributor);
         fromTensor(ctx->saved_data["contribOffset"].toTensor(), state.contribOffset);
         fromTensor(ctx->saved_data["contribCount"].toTensor(), state.contribCount);
         fromTensor(ctx->saved_data["contribK"].toTensor(), state.contribK);

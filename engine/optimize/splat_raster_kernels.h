@@ -27,7 +27,7 @@ struct RasterState {
     std::vector<std::uint32_t> ids;                       // splat ids sorted by (tile, depth)
     std::vector<std::uint32_t> tileRanges;                // per tile: begin, end in ids
     std::vector<float> finalT;                            // per pixel
-    std::vector<std::uint32_t> lastContributor;           // per pixel: one past the last used entry
+    std::vector<std::uint32_t> lastContributor;           // per pixel: one past the last used entry (the CUDA path's; CPU backward uses contrib*)
     // Per pixel, the splats it composited, front to back: their entry in the tile's list (k) and
     // the Gaussian's value there (G), so the backward pass walks only those and reuses G instead
     // of testing every entry up to lastContributor and recomputing the exponential.

@@ -1,7 +1,10 @@
 #include "pipelines/pose_photos.h"
 
 #include "core/error.h"
+#include "core/path_list.h"
+#include "io/binary_reader.h"
 #include "io/image_plane.h"
+#include "io/posed_images.h"
 
 #include <algorithm>
 #include <chrono>
@@ -28,13 +31,6 @@ namespace kiln::pipelines {
 
 namespace {
 
-bool hasColmapModel(const fs::path& dir) {
-    std::error_code ec;
-    for (const char* f : {"cameras.txt", "cameras.bin", "images.txt", "images.bin"})
-        if (fs::exists(dir / f, ec)) return true;
-    return false;
-}
-
 std::vector<fs::path> photosIn(const fs::path& folder) {
     std::vector<fs::path> out;
     std::error_code ec;
@@ -42,17 +38,6 @@ std::vector<fs::path> photosIn(const fs::path& folder) {
         if (e.is_regular_file(ec) && io::isImagePath(e.path())) out.push_back(e.path());
     std::sort(out.begin(), out.end());
     return out;
-}
-
-std::string findOnPath(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    if (!path) return {};
-    std::stringstream ss(path);
-    for (std::string dir; std::getline(ss, dir, ':');) {
-        const fs::path candidate = fs::path(dir.empty() ? "." : dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-    return {};
 }
 
 // The photos' identity: their folder, names, sizes and modification times.
@@ -81,14 +66,6 @@ int registeredImages(const fs::path& model) {
     std::uint64_t n = 0;
     if (!f.read(reinterpret_cast<char*>(&n), sizeof n)) return 0;
     return n > 1000000 ? 0 : int(n);
-}
-
-std::string lastLines(const fs::path& log, std::size_t chars) {
-    std::ifstream f(log, std::ios::binary);
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    if (s.size() > chars) s = "..." + s.substr(s.size() - chars);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
 }
 
 // Runs one COLMAP command, its output into `log`; while it runs, `onLog` sees the log's text
@@ -130,7 +107,7 @@ int runColmap(const std::string& exe, const std::vector<std::string>& args, cons
         const auto size = fs::file_size(log, ec);
         if (!ec && size != seen) {
             seen = size;
-            onLog(lastLines(log, 4096));
+            onLog(io::fileTail(log, 4096));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -158,15 +135,7 @@ int lastRegistered(const std::string& text) {
 
 bool isUnposedPhotoFolder(const fs::path& input) {
     std::error_code ec;
-    if (!fs::is_directory(input, ec)) return false;
-    if (hasColmapModel(input)) return false;
-    for (const char* sub : {"sparse/0", "sparse", "colmap/sparse/0"})
-        if (hasColmapModel(input / sub)) return false;
-    for (const auto& e : fs::directory_iterator(input, ec)) {
-        const std::string n = e.path().filename().string();
-        if (n.rfind("transforms", 0) == 0 && e.path().extension() == ".json") return false;
-    }
-    return !photosIn(input).empty();
+    return fs::is_directory(input, ec) && !io::hasPosedImages(input) && !photosIn(input).empty();
 }
 
 fs::path defaultPoseCache() {
@@ -183,7 +152,7 @@ PosePhotosResult posePhotos(const fs::path& folder, const PosePhotosOptions& o, 
     if (photos.empty()) throw Error(where + ": no photos to pose (JPEG, PNG, TIFF, ...)");
     if (photos.size() < 3) throw Error(where + ": " + std::to_string(photos.size()) + " photo(s); posing needs at least 3 overlapping photos");
     if (o.maxImageSize < 64 || o.maxImageSize > 16384) throw Error(where + ": maximum image size for posing must be between 64 and 16384");
-    const std::string exe = findOnPath("colmap");
+    const std::string exe = core::findProgram("colmap").string();
     if (exe.empty())
         throw Error(where + ": the photos have no poses (no transforms.json or COLMAP model) and COLMAP is not installed to pose them "
                             "(apt-get install colmap; scripts/kiln.sh installs it)");
@@ -229,7 +198,7 @@ PosePhotosResult posePhotos(const fs::path& folder, const PosePhotosOptions& o, 
     const bool exhaustive = int(photos.size()) <= kExhaustiveLimit;
     const float span = to - from;
     auto fail = [&](const char* stage, const fs::path& log) {
-        throw Error(where + ": COLMAP failed while " + stage + " the photos; its log ends:\n" + lastLines(log, 600));
+        throw Error(where + ": COLMAP failed while " + stage + " the photos; its log ends:\n" + io::fileTail(log, 600));
     };
 
     progress.report("posing photos: features 0/" + std::to_string(photos.size()), from);
@@ -275,7 +244,7 @@ PosePhotosResult posePhotos(const fs::path& folder, const PosePhotosOptions& o, 
     const fs::path model = bestModel(posed);
     if (model.empty() || posed < 3)
         throw Error(where + ": COLMAP could not pose the photos (" + std::to_string(posed) + " of " + std::to_string(photos.size()) +
-                    " posed): they need more overlap, texture or sharpness; its log ends:\n" + lastLines(mapLog, 400));
+                    " posed): they need more overlap, texture or sharpness; its log ends:\n" + io::fileTail(mapLog, 400));
     result.model = model;
     result.posed = posed;
     if (posed < int(photos.size()))

@@ -14,6 +14,7 @@
 #include "pipelines/splat_mesh.h"
 
 #include <glm/geometric.hpp>
+#include <nlohmann/json.hpp>
 #include <glm/matrix.hpp>
 #include <glm/gtc/type_ptr.hpp>
 
@@ -41,28 +42,20 @@ std::pair<double, double> scoreViews(const std::vector<optimize::TrainView>& vie
 
 // The radiance-field branch of reconstruct(): fit, score, bake, optionally mesh.
 // Where a reconstructed asset came from: the input, the fitter and the options that shaped it.
-core::Provenance provenance(const std::filesystem::path& input, const ReconstructOptions& o, std::string source, std::string model) {
+// "up" and, for photos Kiln posed itself, "poses" (the COLMAP model) let a viewer look through
+// the input cameras in the result's (Y-up) frame.
+core::Provenance provenance(const std::filesystem::path& input, const std::filesystem::path& poses, const ReconstructOptions& o, std::string source,
+                            std::string model) {
     core::Provenance prov;
     prov.source = std::move(source);
     prov.sourcePath = std::filesystem::absolute(input).string();
     prov.seed = o.seed;
     prov.model = std::move(model);
-    // "up" lets a viewer look through the input cameras in the result's (Y-up) frame.
-    prov.options = "{\"iterations\": " + std::to_string(o.iterations) + ", \"resolution\": " + std::to_string(o.resolution) + ", \"up\": \"" +
-                   std::string(1, o.up) + "\"}";
+    nlohmann::ordered_json options = {{"iterations", o.iterations}, {"resolution", o.resolution}, {"up", std::string(1, o.up)}};
+    if (poses != input) options["poses"] = std::filesystem::absolute(poses).generic_string();
+    prov.options = options.dump();
     prov.createdAt = core::utcNowIso8601();
     return prov;
-}
-
-// Photos Kiln posed itself: where the poses are, so a viewer can look through those cameras.
-void addPosesToProvenance(core::Provenance& prov, const std::filesystem::path& poses) {
-    std::string path;
-    for (const char c : std::filesystem::absolute(poses).generic_string()) {
-        if (c == '"' || c == '\\') path += '\\';
-        path += c;
-    }
-    prov.options.pop_back();  // the closing brace
-    prov.options += ", \"poses\": \"" + path + "\"}";
 }
 
 void reconstructField(const std::filesystem::path& input, const std::filesystem::path& poses, const ReconstructOptions& o,
@@ -118,9 +111,8 @@ void reconstructField(const std::filesystem::path& input, const std::filesystem:
         core::Mesh mesh = geometry::cleanupMesh(geometry::marchingCubes(density, dims, grid, fitted.model->surfaceDensity(), &color, geometry::IsoSide::Above));
         if (mesh.triangleCount() > o.meshFaces) mesh = geometry::decimate(mesh, o.meshFaces);
         if (mesh.empty()) throw Error(input.string() + ": the fitted radiance field gave no surface to extract");
-        core::Provenance prov = provenance(input, o, "reconstruct:mesh", "field-triplane-cpu");
-        if (poses != input) addPosesToProvenance(prov, poses);
-        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh), prov));
+        result.assets.push_back(core::Asset::fromMesh(input.stem().string() + "_mesh", std::move(mesh),
+                                                      provenance(input, poses, o, "reconstruct:mesh", "field-triplane-cpu")));
     }
 }
 
@@ -301,8 +293,7 @@ ReconstructResult reconstructViews(const std::filesystem::path& input, const std
         result.testPsnr /= double(test.size());
         result.testSsim /= double(test.size());
     }
-    core::Provenance prov = provenance(input, o, "reconstruct", "3dgs-" + fitted.device);
-    if (poses != input) addPosesToProvenance(prov, poses);
+    const core::Provenance prov = provenance(input, poses, o, "reconstruct", "3dgs-" + fitted.device);
     result.assets.push_back(core::Asset::fromGaussians(input.stem().string() + "_splats", fitted.cloud, prov));
 
     if (o.mesh) {
