@@ -72,11 +72,12 @@ int trainAutoencoder(int argc, char** argv) {
 int trainText(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "autoencoder", "out", "items", "threads", "steps", "batch", "lr", "seed", "width", "heads", "layers", "text-layers",
-                                 "checkpoint-every", "warmup"},
+                                 "checkpoint-every", "warmup", "token-order"},
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--width W] "
-                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--checkpoint-every N] [--threads N] [--resume] [--force]");
+                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--checkpoint-every N] [--threads N] "
+                    "[--resume] [--force]");
     models::TextTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -91,6 +92,11 @@ int trainText(int argc, char** argv) {
     o.heads = args.getInt("heads", o.heads, 1, 64);
     o.layers = args.getInt("layers", o.layers, 1, 64);
     o.textLayers = args.getInt("text-layers", o.textLayers, 1, 32);
+    if (args.has("token-order")) {
+        const std::string order = args.get("token-order");
+        if (order != "morton" && order != "set") throw Error("kiln train text-to-3d: --token-order \"" + order + "\" is not morton or set");
+        o.ordered = order == "morton";
+    }
     o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
     o.threads = args.getInt("threads", 0, 0, 256);
     o.resume = args.has("resume");

@@ -292,8 +292,9 @@ void ViewportWindow::lookThrough(const core::Camera& camera) {
 }
 
 void ViewportWindow::scheduleRender() {
-    if (m_updatePending) return;
-    m_updatePending = true;
+    // QWindow coalesces requests itself. (A flag of our own stuck at "pending" for good when the
+    // first request came before the window had a platform window, which QWindow ignores: from
+    // then on nothing but an expose or a direct renderNow drew a frame.)
     requestUpdate();
 }
 
@@ -308,7 +309,6 @@ void ViewportWindow::resizeEvent(QResizeEvent*) {
 
 bool ViewportWindow::event(QEvent* e) {
     if (e->type() == QEvent::UpdateRequest) {
-        m_updatePending = false;
         renderNow();
         return true;
     }
@@ -382,7 +382,10 @@ void ViewportWindow::drawOverlay() {
         ImGui::Text("scale %3.0f %%  %dx%d", 100.0 * m_view.resolutionScale, st.width, st.height);
         ImGui::Text("triangles %zu", st.triangles);
         m_hudTriangles = st.triangles;
-        ImGui::Text("splats    %zu", st.splats);
+        if (st.splats < st.sceneSplats)
+            ImGui::Text("splats    %zu of %zu", st.splats, st.sceneSplats);
+        else
+            ImGui::Text("splats    %zu", st.splats);
         ImGui::TextDisabled("%s | %s | %s", render::toString(m_view.mode), render::toString(m_navigation).c_str(), toString(m_gizmoMode));
         ImGui::End();
     }
@@ -519,6 +522,10 @@ bool ViewportWindow::renderNow() {
     }
     const double t0 = m_clock.nsecsElapsed() * 1e-6;
     m_view.resolutionScale = m_adaptive && m_moving ? m_gestureScale : 1.0f;
+    // Very large clouds also draw their most visible splats only while the camera moves.
+    m_view.maxSplats = m_view.resolutionScale < 1.0f && m_sceneSplats > kLodMinimumSplats
+                           ? std::max(kLodMinimumSplats, std::size_t(double(m_sceneSplats) * m_view.resolutionScale))
+                           : 0;
     // The overlay is built once the frame's scene is recorded, so the HUD shows this frame's
     // counts (built before, it showed the previous frame's: 0 triangles after an import until the
     // view next changed).
@@ -537,6 +544,11 @@ bool ViewportWindow::renderNow() {
     }
     m_lastFrameMs = m_clock.nsecsElapsed() * 1e-6 - t0;
     m_lastScale = m_view.resolutionScale;
+    m_lastMaxSplats = m_view.maxSplats;
+    m_sceneSplats = m_renderer.lastFrameStats().sceneSplats;
+    // A still camera converges: a frame drawn with an older splat sort (or the moving camera's
+    // level of detail) is followed by one with the sort it asked for once the worker has it.
+    if (!m_moving && m_renderer.lastFrameStats().splatOrderPending) QTimer::singleShot(15, this, [this] { scheduleRender(); });
     if (m_lastScale >= 1.0f) m_fullFrameMs = m_lastFrameMs;
     const double fps = m_lastFrameMs > 0.0 ? 1000.0 / m_lastFrameMs : 0.0;
     m_smoothedFps = m_smoothedFps == 0.0 ? fps : 0.8 * m_smoothedFps + 0.2 * fps;

@@ -53,6 +53,10 @@ public:
     void setInteractiveFrameMs(double ms) { m_interactiveMs = ms > 0.0 ? ms : 33.0; }  // default 33 ms (30 fps)
     bool adaptiveQuality() const { return m_adaptive; }
     float lastResolutionScale() const { return m_lastScale; }  // of the last presented frame
+    // Clouds of more splats than this draw a level-of-detail subset while the camera moves
+    // (adaptive quality): the most visible max(this, all x scale) splats.
+    static constexpr std::size_t kLodMinimumSplats = 250000;
+    std::size_t lastSplatLimit() const { return m_lastMaxSplats; }  // of the last presented frame (0: every splat)
     bool cameraMoving() const { return m_moving; }
     GizmoMode gizmoMode() const { return m_gizmoMode; }
     void setGizmoMode(GizmoMode mode);
@@ -150,6 +154,8 @@ private:
     bool m_moving = false;
     float m_gestureScale = 1.0f;
     float m_lastScale = 1.0f;
+    std::size_t m_lastMaxSplats = 0;
+    std::size_t m_sceneSplats = 0;  // in the visible clouds at the last frame
     double m_fullFrameMs = 0.0;  // the last frame drawn at full scale
     double m_interactiveMs = 33.0;
     QElapsedTimer m_clock;
@@ -157,7 +163,6 @@ private:
     double m_smoothedFps = 0.0;
     int m_framesPresented = 0;
     std::size_t m_hudTriangles = 0;
-    bool m_updatePending = false;
 };
 
 } // namespace kiln::ui

@@ -28,6 +28,9 @@ TextModelFile readTextModelFile(const std::filesystem::path& dir) {
         m.config.maxWords = a.at("maxWords");
         m.config.tokens = a.at("tokens");
         m.config.tokenDim = a.at("tokenDim");
+        const std::string order = a.value("tokenOrder", std::string("set"));
+        if (order != "set" && order != "morton") throw Error(path.string() + ": unknown token order \"" + order + "\"");
+        m.config.ordered = order == "morton";
         m.tokenizer = Tokenizer(doc.at("vocabulary").get<std::vector<std::string>>());
         m.config.vocabSize = std::int64_t(m.tokenizer.size());
         const auto& l = doc.at("latent");
@@ -63,7 +66,8 @@ void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& d
     doc["version"] = 1;
     doc["model"] = {{"width", m.config.width},   {"heads", m.config.heads},         {"textLayers", m.config.textLayers},
                     {"layers", m.config.layers}, {"mlpRatio", m.config.mlpRatio},   {"maxWords", m.config.maxWords},
-                    {"tokens", m.config.tokens}, {"tokenDim", m.config.tokenDim}};
+                    {"tokens", m.config.tokens}, {"tokenDim", m.config.tokenDim},
+                    {"tokenOrder", m.config.ordered ? "morton" : "set"}};
     doc["latent"] = {{"mean", m.stats.mean}, {"std", m.stats.stdev}, {"anchorStd", m.stats.anchorStd}, {"logSizeMean", m.stats.logSizeMean},
                      {"logSizeStd", m.stats.logSizeStd}};
     doc["autoencoder"] = {{"name", m.autoencoderName}, {"version", m.autoencoderVersion}, {"weightsSha256", m.autoencoderWeightsSha256}};

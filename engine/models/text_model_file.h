@@ -23,6 +23,9 @@ struct TextToLatentConfig {
     int maxWords = 24;
     int tokens = 128;      // latent tokens (the autoencoder's)
     int tokenDim = 19;     // 3 anchor + C channels
+    // Tokens sorted along a Morton curve of their anchors, each with a learned index embedding
+    // (false: the older permutation-equivariant set model).
+    bool ordered = false;
     std::int64_t vocabSize = 0;
 
     void validate(const std::string& what) const;

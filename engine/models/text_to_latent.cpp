@@ -2,6 +2,8 @@
 
 #include "core/error.h"
 
+#include <algorithm>
+
 namespace kiln::models {
 
 namespace nn = torch::nn;
@@ -28,6 +30,7 @@ TextToLatentImpl::TextToLatentImpl(const TextToLatentConfig& c) : m_config(c) {
     m_wordPos = register_parameter("word_pos", torch::randn({c.maxWords, d}) * 0.02);
     m_textType = register_parameter("text_type", torch::randn({d}) * 0.02);
     m_globalType = register_parameter("global_type", torch::randn({d}) * 0.02);
+    if (c.ordered) m_tokenPos = register_parameter("token_pos", torch::randn({c.tokens, d}) * 0.02);
     m_textBlocks = register_module("text_blocks", nn::ModuleList());
     for (int i = 0; i < c.textLayers; ++i) m_textBlocks->push_back(TransformerBlock(d, c.heads, c.mlpRatio));
     m_textNorm = register_module("text_norm", nn::LayerNorm(nn::LayerNormOptions({d})));
@@ -68,7 +71,7 @@ torch::Tensor TextToLatentImpl::forward(const torch::Tensor& x, const torch::Ten
     // The last token is the global (size) token: it is told apart by a type embedding.
     const auto n = x.size(1);
     const auto typeRow = torch::zeros({n, d}, h.options());
-    h = h + torch::cat({typeRow.slice(0, 0, n - 1), m_globalType.unsqueeze(0)}, 0).unsqueeze(0);
+    h = h + torch::cat({m_tokenPos.defined() ? m_tokenPos.slice(0, 0, n - 1) : typeRow.slice(0, 0, n - 1), m_globalType.unsqueeze(0)}, 0).unsqueeze(0);
     auto seq = torch::cat({text.tokens + m_textType, h}, 1);
     const auto keep = torch::cat({text.keep, torch::ones({x.size(0), n}, x.options().dtype(torch::kBool))}, 1);
     for (const auto& block : *m_blocks) seq = block->as<DiTBlock>()->forward(seq, keep, cond);
@@ -85,6 +88,24 @@ torch::Tensor padWordIds(const std::vector<std::vector<std::int64_t>>& words) {
     for (std::size_t i = 0; i < words.size(); ++i)
         for (std::size_t j = 0; j < words[i].size(); ++j) acc[std::int64_t(i)][std::int64_t(j)] = words[i][j];
     return out;
+}
+
+std::vector<int> mortonOrder(const float* anchors, int count) {
+    // 10 bits per axis over [-1.25, 1.25] (anchors of the normalised frame lie within about +-1).
+    auto quantise = [](float v) { return std::uint32_t(std::clamp((v + 1.25f) / 2.5f, 0.0f, 1.0f) * 1023.0f + 0.5f); };
+    std::vector<std::pair<std::uint32_t, int>> keys(std::size_t(std::max(count, 0)));
+    for (int i = 0; i < count; ++i) {
+        const std::uint32_t q[3] = {quantise(anchors[i * 3 + 1]), quantise(anchors[i * 3 + 2]), quantise(anchors[i * 3 + 0])};  // y, z, x
+        std::uint32_t code = 0;
+        for (int bit = 9; bit >= 0; --bit)
+            for (int axis = 0; axis < 3; ++axis) code = (code << 1) | ((q[axis] >> bit) & 1u);
+        keys[std::size_t(i)] = {code, i};
+    }
+    std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<int> order;
+    order.reserve(keys.size());
+    for (const auto& k : keys) order.push_back(k.second);
+    return order;
 }
 
 } // namespace kiln::models

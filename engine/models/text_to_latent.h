@@ -3,8 +3,9 @@
 // Text -> latent: a rectified-flow transformer over the shared latent's tokens, conditioned on a
 // prompt (DiT, Peebles & Xie 2023: adaLN-Zero from time + pooled text; the text's word tokens
 // join the attention sequence so every latent token can read individual words). The latent
-// tokens carry no position: the model is permutation-equivariant over them, as the latent is a
-// set. One extra "global" token carries the asset's real size. Includes <torch/torch.h>.
+// tokens are either a set (no position: the model is permutation-equivariant over them) or, in
+// ordered models, sorted along a Morton curve of their anchors with a learned embedding per index,
+// which tells the model which region of the object each token usually covers. One extra "global" token carries the asset's real size. Includes <torch/torch.h>.
 
 #include "models/blocks.h"
 #include "models/text_model_file.h"
@@ -36,7 +37,7 @@ public:
 private:
     TextToLatentConfig m_config;
     torch::nn::Embedding m_wordEmbed{nullptr};
-    torch::Tensor m_wordPos, m_textType, m_globalType;
+    torch::Tensor m_wordPos, m_textType, m_globalType, m_tokenPos;
     torch::nn::ModuleList m_textBlocks{nullptr}, m_blocks{nullptr};
     torch::nn::LayerNorm m_textNorm{nullptr}, m_finalNorm{nullptr};
     torch::nn::Linear m_tokenIn{nullptr}, m_time1{nullptr}, m_time2{nullptr}, m_pooledIn{nullptr}, m_finalModulation{nullptr}, m_out{nullptr};
@@ -45,5 +46,9 @@ TORCH_MODULE(TextToLatent);
 
 // Pads word-id lists to one B x L tensor (0 = padding).
 torch::Tensor padWordIds(const std::vector<std::vector<std::int64_t>>& words);
+
+// The order ordered models keep their tokens in: indices of `anchors` (M x 3, normalised frame)
+// along a Morton curve, y (up) the most significant axis. Ties keep their original order.
+std::vector<int> mortonOrder(const float* anchors, int count);
 
 } // namespace kiln::models

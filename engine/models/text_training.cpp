@@ -30,7 +30,7 @@ struct Example {
 // The latent of every training item, as unit-scale tokens (anchors / anchorStd, channels
 // standardised, a last row with the standardised log size).
 std::vector<Example> encodeItems(const ShapeLatentModel& ae, const std::vector<procgen::DatasetItem>& items, const Tokenizer& tok, int maxWords,
-                                 core::Progress& progress, const core::CancelToken& cancel) {
+                                 bool ordered, core::Progress& progress, const core::CancelToken& cancel) {
     const LatentStatistics& st = ae.statistics();
     const int m = ae.tokens(), c = ae.channels(), dim = 3 + c;
     std::vector<Example> out;
@@ -43,10 +43,14 @@ std::vector<Example> encodeItems(const ShapeLatentModel& ae, const std::vector<p
         const glm::vec3 size = core::computeBounds(a.mesh).size();
         Example e;
         e.tokens.resize(std::size_t(m + 1) * std::size_t(dim), 0.0f);
+        std::vector<int> order(static_cast<std::size_t>(m));
+        for (int t = 0; t < m; ++t) order[std::size_t(t)] = t;
+        if (ordered) order = mortonOrder(l.anchors.data(), m);
         for (int t = 0; t < m; ++t) {
-            for (int k = 0; k < 3; ++k) e.tokens[std::size_t(t * dim + k)] = l.anchors[std::size_t(t * 3 + k)] / st.anchorStd;
+            const auto src = std::size_t(order[std::size_t(t)]);
+            for (int k = 0; k < 3; ++k) e.tokens[std::size_t(t * dim + k)] = l.anchors[src * 3 + std::size_t(k)] / st.anchorStd;
             for (int ch = 0; ch < c; ++ch)
-                e.tokens[std::size_t(t * dim + 3 + ch)] = (l.values[std::size_t(t * c + ch)] - st.mean[std::size_t(ch)]) / st.stdev[std::size_t(ch)];
+                e.tokens[std::size_t(t * dim + 3 + ch)] = (l.values[src * std::size_t(c) + std::size_t(ch)] - st.mean[std::size_t(ch)]) / st.stdev[std::size_t(ch)];
         }
         e.tokens[std::size_t(m * dim)] = (std::log(std::max({size.x, size.y, size.z})) - st.logSizeMean) / st.logSizeStd;
         e.captions.push_back(tok.encode(items[i].caption, maxWords));
@@ -101,6 +105,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     mf.config.heads = o.heads;
     mf.config.layers = o.layers;
     mf.config.textLayers = o.textLayers;
+    mf.config.ordered = o.ordered;
     mf.config.tokens = ae.tokens();
     mf.config.tokenDim = 3 + ae.channels();
     mf.config.vocabSize = std::int64_t(mf.tokenizer.size());
@@ -114,7 +119,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     }
     mf.autoencoderWeightsSha256 = sha256File(o.autoencoder / "weights.safetensors");
 
-    const std::vector<Example> examples = encodeItems(ae, train, mf.tokenizer, mf.config.maxWords, progress, cancel);
+    const std::vector<Example> examples = encodeItems(ae, train, mf.tokenizer, mf.config.maxWords, o.ordered, progress, cancel);
     TextTrainResult result;
     result.trainItems = int(examples.size());
     result.encodeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -141,6 +146,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["datasetSeed"] = std::to_string(ds.seed);
         recipe["autoencoder"] = o.autoencoder.string();
         recipe["conditionDropout"] = o.conditionDropout;
+        recipe["tokenOrder"] = o.ordered ? "morton" : "set";
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();

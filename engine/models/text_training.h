@@ -28,6 +28,7 @@ struct TextTrainOptions {
     int checkpointEvery = 250;
     int threads = 0;
     bool resume = false, overwrite = false;
+    bool ordered = true;                 // tokens along a Morton curve with index embeddings
     int width = 160, heads = 4, layers = 6, textLayers = 2;
 };
 

@@ -46,7 +46,9 @@ void Renderer::Impl::prepareTarget(int width, int height, int msaaSamples) {
     ctx.device.updateDescriptorSets(vk::WriteDescriptorSet(*frameSet, 1, 0, vk::DescriptorType::eCombinedImageSampler, depthInfo), {});
 }
 
-void Renderer::Impl::updateSplatOrders(const View& view, bool async) { splatPass.updateOrders(sceneData, view.camera.view(), async); }
+void Renderer::Impl::updateSplatOrders(const View& view, bool async) {
+    splatPass.updateOrders(sceneData, view.camera.view(), async, view.options.maxSplats);
+}
 
 FrameUniforms Renderer::Impl::writeFrameUniforms(const View& view) {
     const core::Camera& camera = view.camera;
@@ -109,6 +111,8 @@ void Renderer::Impl::recordOverlayPass(const View& view, const FrameUniforms& un
     const PassContext pass{cmd, resources, pipelines, *frameSet};
     recordFields(pass, sceneData);
     stats.splats = splatPass.record(pass, sceneData, view.options.mode);
+    stats.sceneSplats = SplatPass::visibleSplats(sceneData);
+    stats.splatOrderPending = SplatPass::ordersStale(sceneData);
     recordGizmo(pass, lineVertices, lines, uniforms.view, target.width, target.height);
     cmd.endRenderPass();
 }

@@ -35,7 +35,11 @@ struct FrameStats {
     double cpuMs = 0.0;         // sort + recording + submit + wait for the GPU
     double sortMs = 0.0;        // splat depth sort on the CPU (headless frames)
     std::size_t triangles = 0;
-    std::size_t splats = 0;
+    std::size_t splats = 0;       // drawn (a level-of-detail prefix while ViewOptions::maxSplats limits them)
+    std::size_t sceneSplats = 0;  // in the visible clouds
+    // A presented frame drew a cloud with an older sort than its camera (or level of detail) asks
+    // for; the newer one is being computed, and the next frame will have it.
+    bool splatOrderPending = false;
     int width = 0, height = 0;  // the frame's drawn size (below the surface's while resolutionScale < 1)
 };
 

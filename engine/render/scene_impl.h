@@ -36,9 +36,14 @@ struct SplatsGpu {
     vk::raii::DescriptorSet set{nullptr};
     std::shared_ptr<const std::vector<glm::vec3>> positions;  // CPU copy the sorter reads
     std::size_t count = 0;
+    std::size_t drawCount = 0;      // entries of `order`: a level-of-detail prefix of the splats, or all of them
     int shDegree = 0;
     bool hasOrder = false;
     glm::mat4 lastRequested{0.0f};  // view * model of the newest sort asked for
+    std::size_t requestedCount = 0; // and the prefix it sorts
+    glm::mat4 orderViewModel{0.0f}; // view * model the order in `order` was sorted for
+    // The drawn order is not the newest one asked for (a worker is still sorting).
+    bool orderStale() const { return orderViewModel != lastRequested || drawCount != requestedCount; }
 };
 
 struct FieldGpu {
@@ -58,7 +63,8 @@ struct SceneObject {
     std::unique_ptr<FieldGpu> field;
 };
 
-// Uploads (scene_upload.cpp). Each validates its input and throws kiln::Error naming it.
+// Uploads (scene_upload.cpp). Each validates its input and throws kiln::Error naming it. Splats
+// are stored in their level-of-detail order (splatLodOrder), so a prefix is the most visible ones.
 std::unique_ptr<MeshGpu> uploadMesh(const DeviceResources& resources, const core::Mesh& mesh);
 std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& resources, const core::GaussianCloud& cloud);
 std::unique_ptr<FieldGpu> uploadField(const DeviceResources& resources, const core::RadianceField& field);

@@ -2,6 +2,7 @@
 // splats for Gaussian clouds, a 3D texture for radiance fields.
 #include "core/error.h"
 #include "render/scene_impl.h"
+#include "render/splat_sort.h"
 
 #include <glm/ext/matrix_transform.hpp>
 #include <glm/geometric.hpp>
@@ -143,9 +144,13 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
     auto gpu = std::make_unique<SplatsGpu>();
     const std::size_t n = cloud.size();
     const std::size_t coeffs = std::size_t(cloud.coeffCount());
+    const std::vector<std::uint32_t> lod = splatLodOrder(cloud);
     std::vector<SplatGpu> packed(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        SplatGpu& s = packed[i];
+    auto positions = std::make_shared<std::vector<glm::vec3>>(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::size_t i = lod[j];
+        (*positions)[j] = cloud.positions[i];
+        SplatGpu& s = packed[j];
         s.positionOpacity = glm::vec4(cloud.positions[i], cloud.opacityLogits[i]);
         s.rotation = cloud.rotations[i];
         s.logScale = glm::vec4(cloud.logScales[i], 0.0f);
@@ -153,12 +158,13 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
         std::memcpy(s.sh, cloud.sh.data() + i * coeffs * 3, sizeof(float) * coeffs * 3);
     }
     gpu->count = n;
+    gpu->drawCount = n;
     gpu->shDegree = cloud.shDegree;
     gpu->splats = res.ctx.createBufferWithData(packed.data(), packed.size() * sizeof(SplatGpu), vk::BufferUsageFlagBits::eStorageBuffer);
     // Host visible: the splat pass writes each new sort straight into it.
     gpu->order = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eStorageBuffer, true);
     gpu->projected = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * kProjectedSplatBytes, vk::BufferUsageFlagBits::eStorageBuffer, false);
-    gpu->positions = std::make_shared<const std::vector<glm::vec3>>(cloud.positions);
+    gpu->positions = std::move(positions);
     gpu->set = res.allocateSet(*res.splatLayout);
     vk::DescriptorBufferInfo a(*gpu->splats.buffer, 0, VK_WHOLE_SIZE), b(*gpu->order.buffer, 0, VK_WHOLE_SIZE),
         c(*gpu->projected.buffer, 0, VK_WHOLE_SIZE);

@@ -15,8 +15,11 @@ namespace kiln::render {
 // newest order a worker has finished and ask for the next, so orbiting never waits for a sort.
 class SplatPass {
 public:
-    // Before recording: refreshes the order buffer of every visible cloud for `view` (world to camera).
-    void updateOrders(Scene::Impl& scene, const glm::mat4& view, bool async);
+    // Before recording: refreshes the order buffer of every visible cloud for `view` (world to
+    // camera). A cloud of more than `maxSplats` splats (0: no limit) draws its first `maxSplats`
+    // in level-of-detail order; asynchronous frames keep drawing the previous order's splats until
+    // the new sort arrives.
+    void updateOrders(Scene::Impl& scene, const glm::mat4& view, bool async, std::size_t maxSplats);
     // An object left the scene: drops its pending and finished sorts.
     void forget(Scene::ObjectId id);
     // Outside any render pass, before the overlay pass: projects every visible cloud's splats for
@@ -25,6 +28,11 @@ public:
     // Draws every visible cloud, one instanced quad per splat, tested against the mesh depth.
     // Returns the splats drawn.
     std::size_t record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
+
+    // Whether a visible cloud drew with an older order than the newest asked for.
+    static bool ordersStale(const Scene::Impl& scene);
+    // Splats in the visible clouds, drawn or not.
+    static std::size_t visibleSplats(const Scene::Impl& scene);
 
 private:
     std::unique_ptr<AsyncSplatSorter> m_sorter;  // made on the first presented frame

@@ -1,12 +1,15 @@
 #include "render/splat_sort.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
+#include <numeric>
 
 namespace kiln::render {
 
-void sortSplatsBackToFront(const std::vector<glm::vec3>& positions, const glm::mat4& viewModel, std::vector<std::uint32_t>& order) {
-    const std::size_t n = positions.size();
+void sortSplatsBackToFront(const std::vector<glm::vec3>& positions, std::size_t count, const glm::mat4& viewModel, std::vector<std::uint32_t>& order) {
+    const std::size_t n = std::min(count, positions.size());
     std::vector<std::uint32_t> keys(n), keysTmp(n), idxTmp(n);
     order.resize(n);
     const glm::vec4 row(viewModel[0][2], viewModel[1][2], viewModel[2][2], viewModel[3][2]);  // view-space z
@@ -34,6 +37,23 @@ void sortSplatsBackToFront(const std::vector<glm::vec3>& positions, const glm::m
     }
 }
 
+std::vector<std::uint32_t> splatLodOrder(const core::GaussianCloud& cloud) {
+    const std::size_t n = cloud.size();
+    std::vector<float> importance(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const glm::vec3 ls = cloud.logScales[i];
+        // The two largest axes span the largest cross-section: log area = their log scales' sum.
+        const float logArea = ls.x + ls.y + ls.z - std::min({ls.x, ls.y, ls.z});
+        const float opacity = 1.0f / (1.0f + std::exp(-cloud.opacityLogits[i]));
+        const float v = opacity * std::exp(std::clamp(logArea, -80.0f, 80.0f));
+        importance[i] = std::isfinite(v) ? v : 0.0f;
+    }
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return importance[a] > importance[b]; });
+    return order;
+}
+
 AsyncSplatSorter::AsyncSplatSorter() : m_thread([this](std::stop_token stop) { run(stop); }) {}
 
 AsyncSplatSorter::~AsyncSplatSorter() {
@@ -41,19 +61,21 @@ AsyncSplatSorter::~AsyncSplatSorter() {
     m_wake.notify_all();
 }
 
-void AsyncSplatSorter::request(std::uint64_t key, std::shared_ptr<const std::vector<glm::vec3>> positions, const glm::mat4& viewModel) {
+void AsyncSplatSorter::request(std::uint64_t key, std::shared_ptr<const std::vector<glm::vec3>> positions, std::size_t count,
+                               const glm::mat4& viewModel) {
     {
         std::lock_guard lock(m_mutex);
-        m_pending[key] = Request{std::move(positions), viewModel};
+        m_pending[key] = Request{std::move(positions), count, viewModel};
     }
     m_wake.notify_one();
 }
 
-bool AsyncSplatSorter::takeResult(std::uint64_t key, std::vector<std::uint32_t>& order) {
+bool AsyncSplatSorter::takeResult(std::uint64_t key, std::vector<std::uint32_t>& order, glm::mat4* viewModel) {
     std::lock_guard lock(m_mutex);
     auto it = m_done.find(key);
     if (it == m_done.end()) return false;
-    order = std::move(it->second);
+    order = std::move(it->second.order);
+    if (viewModel) *viewModel = it->second.viewModel;
     m_done.erase(it);
     return true;
 }
@@ -77,9 +99,9 @@ void AsyncSplatSorter::run(std::stop_token stop) {
             m_pending.erase(it);
         }
         std::vector<std::uint32_t> order;
-        sortSplatsBackToFront(*req.positions, req.viewModel, order);
+        sortSplatsBackToFront(*req.positions, req.count, req.viewModel, order);
         std::lock_guard lock(m_mutex);
-        m_done[key] = std::move(order);
+        m_done[key] = Result{std::move(order), req.viewModel};
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <glm/vec4.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,10 @@ struct ViewOptions {
     // clamped to [kMinResolutionScale, 1], and are upscaled to it with a linear filter (the
     // studio's adaptive quality while the camera moves). Offscreen renders ignore it.
     float resolutionScale = 1.0f;
+    // Level of detail: a cloud of more splats than this draws only its most visible ones (by
+    // opacity x size; 0 = every splat). The studio lowers it for very large clouds while the
+    // camera moves.
+    std::size_t maxSplats = 0;
 };
 
 inline constexpr float kMinResolutionScale = 0.25f;

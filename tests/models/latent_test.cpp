@@ -9,7 +9,9 @@
 #include "models/latent_data.h"
 #include "models/shape_autoencoder.h"
 #include "models/shape_latent.h"
+#include "models/text_model_file.h"
 #include "models/text_to_3d.h"
+#include "models/text_to_latent.h"
 #include "models/text_training.h"
 #include "procgen/dataset.h"
 
@@ -17,6 +19,7 @@
 
 #include <glm/geometric.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -288,6 +291,7 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     o.threads = 1;
     core::Progress quiet;
     models::trainTextToLatent(o, quiet, {});
+    EXPECT_TRUE(models::readTextModelFile(model).config.ordered);  // the default: Morton-ordered tokens
     const models::TextTo3dGenerator g(model, trainedAutoencoder());
     models::TextTo3dOptions go;
     go.steps = 4;
@@ -324,4 +328,22 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("trained with the shape autoencoder"), std::string::npos) << e.what();
     }
+}
+
+TEST(TextTo3d, MortonOrderGoesUpTheObjectFirst) {
+    // y is the most significant axis: the three low anchors come before the three high ones, and
+    // within a level the curve's order of x and z decides.
+    const std::vector<float> anchors = {0.5f, 0.9f, 0.0f,  -0.5f, -0.9f, 0.0f, 0.5f, -0.9f, 0.0f,
+                                        -0.5f, 0.9f, 0.0f, 0.0f, -0.8f, 0.6f, 0.0f, 0.8f, -0.6f};
+    const std::vector<int> order = models::mortonOrder(anchors.data(), 6);
+    ASSERT_EQ(order.size(), 6u);
+    for (int i = 0; i < 3; ++i) EXPECT_LT(anchors[std::size_t(order[std::size_t(i)] * 3 + 1)], 0.0f) << i;
+    for (int i = 3; i < 6; ++i) EXPECT_GT(anchors[std::size_t(order[std::size_t(i)] * 3 + 1)], 0.0f) << i;
+    std::vector<int> sorted = order;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2, 3, 4, 5}));
+    // Deterministic, and a point outside the frame is clamped, not wrapped around.
+    EXPECT_EQ(models::mortonOrder(anchors.data(), 6), order);
+    const std::vector<float> far = {0.0f, 5.0f, 0.0f, 0.0f, -5.0f, 0.0f};
+    EXPECT_EQ(models::mortonOrder(far.data(), 2), (std::vector<int>{1, 0}));
 }

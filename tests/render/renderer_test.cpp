@@ -10,6 +10,7 @@
 #include "io/image_io.h"
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
+#include "render/splat_sort.h"
 
 #include <glm/geometric.hpp>
 
@@ -193,6 +194,62 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
         RecordProperty("psnr_yaw" + std::to_string(int(yaw)), std::to_string(p));
         EXPECT_GT(p, 35.0) << "yaw " << yaw;
     }
+}
+
+TEST(RenderSplats, LevelOfDetailDrawsTheMostVisibleSplats) {
+    const auto asset = kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply"));
+    const kiln::core::GaussianCloud& cloud = *asset.gaussians();
+    const std::size_t n = cloud.size(), k = n / 4;
+    // The order: opacity x area of the largest cross-section, never increasing.
+    auto importance = [&](std::size_t i) {
+        glm::vec3 s = glm::exp(cloud.logScales[i]);
+        const float smallest = std::min({s.x, s.y, s.z});
+        return double(s.x) * s.y * s.z / smallest / (1.0 + std::exp(-double(cloud.opacityLogits[i])));
+    };
+    const std::vector<std::uint32_t> order = kiln::render::splatLodOrder(cloud);
+    ASSERT_EQ(order.size(), n);
+    for (std::size_t j = 1; j < n; ++j) ASSERT_GE(importance(order[j - 1]) * (1.0 + 1e-5), importance(order[j])) << j;
+    // Drawing a prefix of k is drawing the cloud of those k splats.
+    auto subset = [&](std::size_t from, std::size_t to) {
+        kiln::core::GaussianCloud part;
+        part.shDegree = cloud.shDegree;
+        part.resize(to - from, cloud.shDegree);
+        const std::size_t coeffs = std::size_t(cloud.coeffCount()) * 3;
+        for (std::size_t j = from; j < to; ++j) {
+            const std::size_t i = order[j], o = j - from;
+            part.positions[o] = cloud.positions[i];
+            part.logScales[o] = cloud.logScales[i];
+            part.rotations[o] = cloud.rotations[i];
+            part.opacityLogits[o] = cloud.opacityLogits[i];
+            std::copy_n(cloud.sh.begin() + std::ptrdiff_t(i * coeffs), coeffs, part.sh.begin() + std::ptrdiff_t(o * coeffs));
+        }
+        return kiln::core::Asset::fromGaussians("part", part);
+    };
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(asset);
+    const auto cam = framedCamera(r.sceneBounds(), 192, 192, 60.0f, 15.0f);
+    kiln::render::ViewOptions lod = bareView();
+    lod.maxSplats = k;
+    const auto prefix = r.renderImage(cam, 192, 192, lod);
+    EXPECT_EQ(r.lastFrameStats().splats, k);
+    EXPECT_EQ(r.lastFrameStats().sceneSplats, n);
+    const auto full = r.renderImage(cam, 192, 192, bareView());
+    EXPECT_EQ(r.lastFrameStats().splats, n);
+    EXPECT_NE(prefix.u8, full.u8);
+    lod.maxSplats = n + 1;  // a limit above the cloud's size draws all of it
+    EXPECT_EQ(r.renderImage(cam, 192, 192, lod).u8, full.u8);
+    r.clear();
+    r.add(subset(0, k));
+    EXPECT_EQ(r.renderImage(cam, 192, 192, bareView()).u8, prefix.u8);
+    // The most visible quarter is much nearer the whole picture than the least visible quarter.
+    r.clear();
+    r.add(subset(n - k, n));
+    const auto bottom = r.renderImage(cam, 192, 192, bareView());
+    const double topError = kiln::test::diffImages(prefix, full).meanAbs, bottomError = kiln::test::diffImages(bottom, full).meanAbs;
+    RecordProperty("lod_top_quarter_error", std::to_string(topError));
+    RecordProperty("lod_bottom_quarter_error", std::to_string(bottomError));
+    EXPECT_LT(topError * 1.5, bottomError);
 }
 
 TEST(RenderComposite, SplatsRespectMeshDepth) {

@@ -603,6 +603,81 @@ private slots:
         presentFrame();
     }
 
+    // A cloud over ViewportWindow::kLodMinimumSplats draws its most visible splats while the
+    // camera moves, and the still camera converges to the full cloud by itself (no input).
+    void veryLargeCloudLevelOfDetailConvergesWhenStill() {
+        ui::ViewportWindow* vp = m_window->viewport();
+        ui::StudioDocument& doc = m_window->document();
+        const std::size_t n = ui::ViewportWindow::kLodMinimumSplats + 50000;
+        const jobs::JobId id = m_window->jobs().submit(
+            "Large cloud",
+            [n](core::Progress&, const core::CancelToken&) {
+                core::GaussianCloud c;
+                c.resize(n, 0);
+                for (std::size_t i = 0; i < n; ++i) {
+                    // A golden-angle spiral over a sphere; sizes and opacities vary so the order matters.
+                    const float t = (float(i) + 0.5f) / float(n), phi = float(i) * 2.39996323f;
+                    const float y = 1.0f - 2.0f * t, r = std::sqrt(std::max(0.0f, 1.0f - y * y));
+                    c.positions[i] = glm::vec3(r * std::cos(phi), y, r * std::sin(phi));
+                    c.logScales[i] = glm::vec3(std::log(0.004f + 0.01f * float(i % 7) / 7.0f));
+                    c.rotations[i] = glm::vec4(1, 0, 0, 0);
+                    c.opacityLogits[i] = -1.0f + float(i % 5);
+                    for (int ch = 0; ch < 3; ++ch) c.sh[i * 3 + std::size_t(ch)] = 0.3f * std::sin(3.0f * c.positions[i][ch]);
+                }
+                return std::vector<core::Asset>{core::Asset::fromGaussians("large cloud", c)};
+            },
+            [&doc](std::vector<core::Asset> results) {
+                core::Document next = doc.document();
+                for (auto& a : results) next.addAsset(std::move(a));
+                doc.change("Add large cloud", std::move(next));
+            });
+        QCOMPARE(waitForJob(id), jobs::JobState::Succeeded);
+        vp->frameAll();
+        presentFrame();
+        QTest::qWait(300);
+        presentFrame();
+        QCOMPARE(vp->lastSplatLimit(), std::size_t(0));
+        QVERIFY(m_window->renderer().lastFrameStats().splats >= n);
+        const QImage before = grabScreen(m_window->viewportWidget());
+        vp->setInteractiveFrameMs(0.001);  // every frame is slow: a moving camera draws at 25 %
+        const QPointF pos(vp->width() / 3.0, vp->height() / 3.0);
+        int dx = 0;
+        bool subset = false;
+        for (int i = 0; i < 40 && !subset; ++i) {
+            // Small turns back and forth; the level of detail's sort arrives from the worker.
+            const double step = i % 2 == 0 ? 8.0 : -8.0;
+            sendMouse(QEvent::MouseButtonPress, pos, Qt::MiddleButton, Qt::MiddleButton);
+            sendMouse(QEvent::MouseMove, pos + QPointF(step, 0), Qt::NoButton, Qt::MiddleButton);
+            sendMouse(QEvent::MouseButtonRelease, pos + QPointF(step, 0), Qt::MiddleButton, Qt::NoButton);
+            dx += int(step);
+            QVERIFY(vp->renderNow());
+            QVERIFY(vp->cameraMoving());
+            const std::size_t limit = std::max(ui::ViewportWindow::kLodMinimumSplats, std::size_t(double(n) * 0.25));
+            QCOMPARE(vp->lastSplatLimit(), limit);
+            subset = m_window->renderer().lastFrameStats().splats == limit;
+            QTest::qWait(20);
+        }
+        QVERIFY2(subset, "a moving camera never drew the level-of-detail subset");
+        QCOMPARE(dx, 0);  // back where it started
+        // Still: frames follow until the full cloud is drawn with its sort, without further input.
+        QTRY_VERIFY_WITH_TIMEOUT(!vp->cameraMoving() && vp->lastSplatLimit() == 0 && m_window->renderer().lastFrameStats().splats == n &&
+                                     !m_window->renderer().lastFrameStats().splatOrderPending,
+                                 10000);
+        QTest::qWait(150);
+        const QImage after = grabScreen(m_window->viewportWidget());
+        after.save(outputDir() + "/viewport_large_cloud_settled.png");
+        QCOMPARE(after.size(), before.size());
+        int differing = 0;
+        for (int y = 0; y < after.height(); ++y)
+            for (int x = 0; x < after.width(); ++x)
+                if (x > 300 || y > 140) differing += after.pixel(x, y) != before.pixel(x, y) ? 1 : 0;  // outside the HUD
+        QVERIFY2(differing < after.width() * after.height() / 500, qPrintable(QString("%1 pixels differ").arg(differing)));
+        vp->setInteractiveFrameMs(33.0);
+        doc.undoStack()->undo();
+        QTest::qWait(300);
+        presentFrame();
+    }
+
     void exportGlbThroughTheDialog() {
         const QString path = outputDir() + "/duck_export.glb";
         QFile::remove(path);
