@@ -462,6 +462,7 @@ private slots:
         ui::ViewportWindow* vp = m_window->viewport();
         const float yaw = vp->camera().yaw();
         QPointF pos(vp->width() / 2.0, vp->height() / 2.0);
+        const int framesBefore = vp->framesPresented();
         // Blender preset (the default): middle-button drag orbits.
         QMouseEvent press(QEvent::MouseButtonPress, pos, vp->mapToGlobal(pos), Qt::MiddleButton, Qt::MiddleButton, Qt::NoModifier);
         QCoreApplication::sendEvent(vp, &press);
@@ -474,6 +475,9 @@ private slots:
         QMouseEvent release(QEvent::MouseButtonRelease, pos, vp->mapToGlobal(pos), Qt::MiddleButton, Qt::NoButton, Qt::NoModifier);
         QCoreApplication::sendEvent(vp, &release);
         QVERIFY(std::abs(vp->camera().yaw() - yaw) > 0.5f);
+        // The moves draw frames by themselves (they once stopped doing so: the viewport's update
+        // requests were lost after one made before the window existed).
+        QTRY_VERIFY_WITH_TIMEOUT(vp->framesPresented() >= framesBefore + 2, 5000);
         presentFrame();
         const QImage after = grabScreen(m_window->viewportWidget());
         after.save(outputDir() + "/viewport_orbited.png");
