@@ -1,5 +1,6 @@
 // kiln-studio: the Qt desktop studio. Argument handling only; the window lives in ui/.
 #include "models/compute.h"
+#include "studio_bench.h"
 #include "ui/main_window.h"
 #include "ui/theme.h"
 
@@ -47,6 +48,28 @@ int main(int argc, char** argv) {
     }
     window->show();
     QStringList files = QApplication::arguments().mid(1);
+    if (!files.isEmpty() && files.front() == "--bench-orbit") {
+        // kiln-studio --bench-orbit FILE [SECONDS]: measures orbiting (frames per second, GUI stalls).
+        if (files.size() < 2) {
+            std::fprintf(stderr, "usage: kiln-studio --bench-orbit FILE [SECONDS]\n");
+            return 2;
+        }
+        kiln::app::OrbitBenchOptions o;
+        o.file = files[1];
+        bool ok = true;
+        if (files.size() > 2) o.seconds = files[2].toDouble(&ok);
+        if (!ok || !(o.seconds > 0.0 && o.seconds <= 600.0)) {
+            std::fprintf(stderr, "kiln-studio --bench-orbit: SECONDS \"%s\" is not a number of seconds in (0, 600]\n", qPrintable(files[2]));
+            return 2;
+        }
+        int rc = 0;
+        QTimer::singleShot(0, window.get(), [&rc, &o, w = window.get()] {
+            rc = kiln::app::runOrbitBench(*w, o);
+            QApplication::exit(rc);
+        });
+        app.exec();
+        return rc;
+    }
     QTimer::singleShot(0, window.get(), [w = window.get(), files] {
         w->offerRecovery();
         if (!files.isEmpty()) w->openPaths(files);
