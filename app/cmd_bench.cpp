@@ -118,22 +118,27 @@ int benchRender(const Args& args, const fs::path& data) {
         if (!(s >= render::kMinResolutionScale && s <= 1.0f)) throw Error("--scales: each scale must be between 0.25 and 1");
         scales.push_back(s);
     }
+    // --lod N: also the 1M-splat cloud drawing only its N most visible splats (the studio's level
+    // of detail while the camera moves).
+    const std::size_t lod = std::size_t(args.getInt("lod", 0, 0, 100000000));
     render::Renderer renderer;
     int width = fullWidth, height = fullHeight;
     std::printf("kiln bench render: %dx%d, MSAA 4, camera orbiting 3 degrees per frame (splats re-sorted every frame), %d frames each\n",
                 width, height, frames);
     std::printf("device: %s\n", renderer.deviceName().c_str());
-    auto run = [&](const char* what, const core::Asset& asset) {
+    auto run = [&](const char* what, const core::Asset& asset, std::size_t maxSplats = 0) {
+        render::ViewOptions options;
+        options.maxSplats = maxSplats;
         renderer.clear();
         renderer.add(asset);
         render::OrbitCamera orbit;
         orbit.setAngles(0.5f, 0.3f);
         orbit.frame(renderer.sceneBounds(), float(width) / float(height));
-        renderer.renderFrame(orbit.toCamera(), width, height);  // warm-up: pipelines, target
+        renderer.renderFrame(orbit.toCamera(), width, height, options);  // warm-up: pipelines, target
         double total = 0.0, sort = 0.0;
         for (int i = 0; i < frames; ++i) {
             orbit.orbit(3.0f / (180.0f / std::numbers::pi_v<float>) / render::OrbitCamera::kOrbitRadiansPerPixel, 0.0f);
-            renderer.renderFrame(orbit.toCamera(), width, height);
+            renderer.renderFrame(orbit.toCamera(), width, height, options);
             total += renderer.lastFrameStats().cpuMs;
             sort += renderer.lastFrameStats().sortMs;
         }
@@ -150,6 +155,7 @@ int benchRender(const Args& args, const fs::path& data) {
         if (scales.size() > 1 || s != 1.0f) std::printf("scale %.0f %%: %dx%d\n", 100.0 * s, width, height);
         run("biker.spz", biker);
         run("synthetic 1M splats (SH 3)", million);
+        if (lod > 0) run(("1M splats, LOD " + std::to_string(lod)).c_str(), million, lod);
         run("2CylinderEngine.glb", engine);
     }
     return 0;
@@ -334,7 +340,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
                                 {"measure", "load", "score"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
