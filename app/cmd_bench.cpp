@@ -28,6 +28,7 @@
 #include <numbers>
 #include <random>
 #include <string>
+#include <sstream>
 #include <vector>
 
 #include <csignal>
@@ -121,6 +122,18 @@ int benchRender(const Args& args, const fs::path& data) {
     // --lod N: also the 1M-splat cloud drawing only its N most visible splats (the studio's level
     // of detail while the camera moves).
     const std::size_t lod = std::size_t(args.getInt("lod", 0, 0, 100000000));
+    // --sorts cpu,gpu: the splat rows with each depth sort (default: the device's choice).
+    std::vector<render::SplatSort> sorts;
+    {
+        std::string list = args.get("sorts", "auto");
+        std::stringstream ss(list);
+        for (std::string item; std::getline(ss, item, ',');) {
+            if (item == "cpu") sorts.push_back(render::SplatSort::Cpu);
+            else if (item == "gpu") sorts.push_back(render::SplatSort::Gpu);
+            else if (item == "auto") sorts.push_back(render::SplatSort::Auto);
+            else throw Error("--sorts: \"" + item + "\" is not cpu, gpu or auto");
+        }
+    }
     render::Renderer renderer;
     int width = fullWidth, height = fullHeight;
     std::printf("kiln bench render: %dx%d, MSAA 4, camera orbiting 3 degrees per frame (splats re-sorted every frame), %d frames each\n",
@@ -143,7 +156,7 @@ int benchRender(const Args& args, const fs::path& data) {
             sort += renderer.lastFrameStats().sortMs;
         }
         const double ms = total / frames;
-        std::printf("%-32s %8.1f ms/frame  %7.2f fps  (sort %.1f ms)  %zu triangles, %zu splats\n", what, ms, 1000.0 / ms, sort / frames,
+        std::printf("%-44s %8.1f ms/frame  %7.2f fps  (sort %.1f ms)  %zu triangles, %zu splats\n", what, ms, 1000.0 / ms, sort / frames,
                     renderer.lastFrameStats().triangles, renderer.lastFrameStats().splats);
     };
     const core::Asset biker = io::loadAsset(data / "splats/biker.spz");
@@ -153,9 +166,13 @@ int benchRender(const Args& args, const fs::path& data) {
         width = std::max(1, int(std::lround(float(fullWidth) * s)));
         height = std::max(1, int(std::lround(float(fullHeight) * s)));
         if (scales.size() > 1 || s != 1.0f) std::printf("scale %.0f %%: %dx%d\n", 100.0 * s, width, height);
-        run("biker.spz", biker);
-        run("synthetic 1M splats (SH 3)", million);
-        if (lod > 0) run(("1M splats, LOD " + std::to_string(lod)).c_str(), million, lod);
+        for (const render::SplatSort sort : sorts) {
+            renderer.setSplatSort(sort);
+            const std::string tag = std::string(" [") + render::toString(renderer.splatSort()) + " sort]";
+            run(("biker.spz" + tag).c_str(), biker);
+            run(("synthetic 1M splats (SH 3)" + tag).c_str(), million);
+            if (lod > 0) run(("1M splats, LOD " + std::to_string(lod) + tag).c_str(), million, lod);
+        }
         run("2CylinderEngine.glb", engine);
     }
     return 0;
@@ -340,7 +357,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
                                 {"measure", "load", "score"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

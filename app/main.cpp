@@ -79,7 +79,7 @@ void printUsage() {
         "      upscale an image or texture (ESRGAN-slim pack when installed, else bicubic)\n"
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
         "      Chamfer distance, 95th percentile and Hausdorff between two meshes (B = reference), and watertightness\n"
-        "  kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] (render: [--scales 1,0.5,0.35] [--lod N])\n"
+        "  kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] (render: [--scales 1,0.5,0.35] [--lod N] [--sorts cpu,gpu])\n"
         "  kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]\n"
         "      views -> 3D beside a peer trainer: same views and initial points, wall/CPU/RSS, both PLYs scored by one renderer\n"
         "  kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]\n"

@@ -21,10 +21,14 @@ struct Projected {
     vec4 color;         // rgb
 };
 layout(std430, set = 1, binding = 2) writeonly buffer ProjectedSplats { Projected projected[]; };
+// With the GPU sort (info.w = 1): the back-to-front sort's input, keys of the view-space depth
+// (ascending = farthest first, the CPU sort's keys) and the identity order it permutes.
+layout(std430, set = 1, binding = 1) writeonly buffer Order { uint order[]; };
+layout(std430, set = 1, binding = 3) writeonly buffer SortKeys { uint sortKeys[]; };
 
 layout(push_constant) uniform Draw {
     mat4 model;
-    ivec4 info;  // x: SH degree, y: debug mode (0 normal, 1 centres, 2 ellipsoids), z: splat count
+    ivec4 info;  // x: SH degree, y: debug mode (0 normal, 1 centres, 2 ellipsoids), z: splat count, w: 1 = GPU sort
 } draw;
 
 float shCoeff(uint splat, int k, int c) {
@@ -71,6 +75,12 @@ void main() {
     Splat sp = splats[s];
     vec3 world = (draw.model * vec4(sp.positionOpacity.xyz, 1.0)).xyz;
     vec4 pc = frame.view * vec4(world, 1.0);
+    if (draw.info.w == 1) {
+        // Float bits to an order-preserving unsigned key: ascending key = most negative z = farthest.
+        uint bits = floatBitsToUint(pc.z);
+        sortKeys[s] = (bits & 0x80000000u) != 0u ? ~bits : (bits | 0x80000000u);
+        order[s] = s;
+    }
     float depth = -pc.z;
     float znear = frame.proj[3][2] / frame.proj[2][2];  // near plane recovered from the projection
     if (depth <= abs(znear)) { cull(s); return; }

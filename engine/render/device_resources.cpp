@@ -37,7 +37,7 @@ DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
     const auto& dev = ctx.device;
     std::array<vk::DescriptorPoolSize, 3> sizes = {vk::DescriptorPoolSize(vk::DescriptorType::eUniformBuffer, 64),
                                                    vk::DescriptorPoolSize(vk::DescriptorType::eCombinedImageSampler, 20000),
-                                                   vk::DescriptorPoolSize(vk::DescriptorType::eStorageBuffer, 2000)};
+                                                   vk::DescriptorPoolSize(vk::DescriptorType::eStorageBuffer, 8000)};
     pool = vk::raii::DescriptorPool(dev, vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 5000, sizes));
 
     const auto fragment = vk::ShaderStageFlagBits::eFragment;
@@ -47,19 +47,25 @@ DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
     std::array<vk::DescriptorSetLayoutBinding, 5> materialBindings;
     for (std::uint32_t i = 0; i < 5; ++i) materialBindings[i] = vk::DescriptorSetLayoutBinding(i, vk::DescriptorType::eCombinedImageSampler, 1, fragment);
     materialLayout = makeSetLayout(dev, materialBindings);
-    // A splat cloud: its splats (read by the per-frame preprocess), its back-to-front order and the
-    // preprocessed splats (written by the preprocess, read by the vertex shader).
+    // A splat cloud: its splats (read by the per-frame preprocess), its back-to-front order, the
+    // preprocessed splats (written by the preprocess, read by the vertex shader) and the GPU
+    // sort's depth keys (the preprocess writes them and the identity order when the GPU sorts).
     const auto compute = vk::ShaderStageFlagBits::eCompute, vertex = vk::ShaderStageFlagBits::eVertex;
-    splatLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 3>{
+    splatLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 4>{
                                          vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageBuffer, 1, compute),
-                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, vertex),
-                                         vk::DescriptorSetLayoutBinding(2, vk::DescriptorType::eStorageBuffer, 1, compute | vertex)});
+                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, compute | vertex),
+                                         vk::DescriptorSetLayoutBinding(2, vk::DescriptorType::eStorageBuffer, 1, compute | vertex),
+                                         vk::DescriptorSetLayoutBinding(3, vk::DescriptorType::eStorageBuffer, 1, compute)});
+    std::array<vk::DescriptorSetLayoutBinding, 5> sortBindings;
+    for (std::uint32_t i = 0; i < 5; ++i) sortBindings[i] = vk::DescriptorSetLayoutBinding(i, vk::DescriptorType::eStorageBuffer, 1, compute);
+    sortLayout = makeSetLayout(dev, sortBindings);
     fieldLayout = makeSetLayout(dev, vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eCombinedImageSampler, 1, fragment));
 
     meshPipeLayout = makePipelineLayout(dev, {*frameLayout, *materialLayout}, sizeof(MeshPush));
     linePipeLayout = makePipelineLayout(dev, {*frameLayout}, sizeof(LinePush));
     splatPipeLayout = makePipelineLayout(dev, {*frameLayout, *splatLayout}, sizeof(SplatPush));
     fieldPipeLayout = makePipelineLayout(dev, {*frameLayout, *fieldLayout}, sizeof(FieldPush));
+    sortPipeLayout = makePipelineLayout(dev, {*sortLayout}, sizeof(SortPush));
 
     textureSampler = makeSampler(dev, vk::Filter::eLinear, vk::SamplerMipmapMode::eLinear, vk::SamplerAddressMode::eRepeat, VK_LOD_CLAMP_NONE);
     depthSampler = makeSampler(dev, vk::Filter::eNearest, vk::SamplerMipmapMode::eNearest, vk::SamplerAddressMode::eClampToEdge);

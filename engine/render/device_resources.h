@@ -17,6 +17,9 @@ struct DeviceResources {
     // Set 1: a mesh material's five textures, a splat cloud's two buffers, a field's volume.
     vk::raii::DescriptorSetLayout materialLayout{nullptr}, splatLayout{nullptr}, fieldLayout{nullptr};
     vk::raii::PipelineLayout meshPipeLayout{nullptr}, linePipeLayout{nullptr}, splatPipeLayout{nullptr}, fieldPipeLayout{nullptr};
+    // The GPU radix sort's passes: keys and values in, keys and values out, the digit counts.
+    vk::raii::DescriptorSetLayout sortLayout{nullptr};
+    vk::raii::PipelineLayout sortPipeLayout{nullptr};
     vk::raii::Sampler textureSampler{nullptr}, depthSampler{nullptr}, volumeSampler{nullptr};
     GpuImage white, flatNormal;
 

@@ -7,6 +7,9 @@
 #include <kiln_shaders/lines_frag.h>
 #include <kiln_shaders/lines_vert.h>
 #include <kiln_shaders/mesh_frag.h>
+#include <kiln_shaders/radix_histogram_comp.h>
+#include <kiln_shaders/radix_scan_comp.h>
+#include <kiln_shaders/radix_scatter_comp.h>
 #include <kiln_shaders/mesh_vert.h>
 #include <kiln_shaders/splat_frag.h>
 #include <kiln_shaders/splat_preprocess_comp.h>
@@ -66,6 +69,15 @@ Pipelines::Pipelines(const DeviceResources& resources) : m_resources(resources) 
     const vk::ComputePipelineCreateInfo compute({}, vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eCompute, *m_splatPreprocessComp, "main"),
                                                 *resources.splatPipeLayout);
     m_splatPreprocess = vk::raii::Pipeline(dev, nullptr, compute);
+    auto computePipeline = [&](vk::raii::ShaderModule& module, const std::uint32_t* code, std::size_t bytes) {
+        module = makeModule(dev, code, bytes);
+        return vk::raii::Pipeline(dev, nullptr,
+                                  vk::ComputePipelineCreateInfo({}, vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eCompute, *module, "main"),
+                                                                *resources.sortPipeLayout));
+    };
+    m_radixHistogram = computePipeline(m_radixHistogramComp, k_radix_histogram_comp, sizeof k_radix_histogram_comp);
+    m_radixScan = computePipeline(m_radixScanComp, k_radix_scan_comp, sizeof k_radix_scan_comp);
+    m_radixScatter = computePipeline(m_radixScatterComp, k_radix_scatter_comp, sizeof k_radix_scatter_comp);
 }
 
 ScenePassSet& Pipelines::scenePass(int samples) {

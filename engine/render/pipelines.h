@@ -34,6 +34,10 @@ public:
     vk::Pipeline field() const { return *m_field; }
     vk::Pipeline splat() const { return *m_splat; }
     vk::Pipeline splatPreprocess() const { return *m_splatPreprocess; }  // compute, splatPipeLayout
+    // The GPU radix sort's three passes (compute, sortPipeLayout).
+    vk::Pipeline radixHistogram() const { return *m_radixHistogram; }
+    vk::Pipeline radixScan() const { return *m_radixScan; }
+    vk::Pipeline radixScatter() const { return *m_radixScatter; }
     vk::Pipeline gizmo() const { return *m_gizmo; }
 
 private:
@@ -47,7 +51,8 @@ private:
         m_linesFrag{nullptr}, m_splatVert{nullptr}, m_splatFrag{nullptr}, m_fieldVert{nullptr}, m_fieldFrag{nullptr};
     vk::raii::RenderPass m_overlayPass{nullptr};
     vk::raii::Pipeline m_splat{nullptr}, m_field{nullptr}, m_gizmo{nullptr}, m_splatPreprocess{nullptr};
-    vk::raii::ShaderModule m_splatPreprocessComp{nullptr};
+    vk::raii::ShaderModule m_splatPreprocessComp{nullptr}, m_radixHistogramComp{nullptr}, m_radixScanComp{nullptr}, m_radixScatterComp{nullptr};
+    vk::raii::Pipeline m_radixHistogram{nullptr}, m_radixScan{nullptr}, m_radixScatter{nullptr};
     std::map<int, std::unique_ptr<ScenePassSet>> m_scenePasses;
 };
 

@@ -44,7 +44,18 @@ Renderer::Impl::Impl(const RendererOptions& options)
     sceneData.onRemove = [this](Scene::ObjectId id) { splatPass.forget(id); };
 }
 
-Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Impl>(options)) {}
+Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Impl>(options)) { setSplatSort(options.splatSort); }
+
+const char* toString(SplatSort sort) { return sort == SplatSort::Cpu ? "cpu" : sort == SplatSort::Gpu ? "gpu" : "auto"; }
+
+SplatSort Renderer::splatSort() const { return m_impl->splatPass.gpuSort() ? SplatSort::Gpu : SplatSort::Cpu; }
+
+void Renderer::setSplatSort(SplatSort sort) {
+    // Auto: the CPU sort on a CPU device (lavapipe: the compute sort runs on the same cores and
+    // measured slower there, bench/results/issue20_viewport.md), the compute sort on a GPU.
+    const bool cpuDevice = m_impl->ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
+    m_impl->splatPass.setGpuSort(sort == SplatSort::Gpu || (sort == SplatSort::Auto && !cpuDevice));
+}
 
 Renderer::~Renderer() {
     if (m_impl) m_impl->ctx.device.waitIdle();
@@ -82,6 +93,7 @@ void Renderer::renderFrame(const View& view, bool readback) {
     if (readback) recordReadback(r.cmd, r.target);
     r.cmd.end();
     r.submitAndWait();
+    if (r.splatPass.gpuSort()) r.stats.sortMs = r.splatPass.takeGpuSortMs(r.ctx);
     r.stats.cpuMs = millisecondsSince(start);
 }
 

@@ -23,9 +23,14 @@ namespace kiln::render {
 // Khronos validation layer: On requires it (error when not installed); Auto enables it in
 // debug builds when it is installed.
 enum class Validation : std::uint8_t { Off, On, Auto };
+// Where splats are depth-sorted: on the CPU (a worker thread while presenting), or in compute
+// after the per-splat preprocess (exact every frame). Auto picks by device.
+enum class SplatSort : std::uint8_t { Auto, Cpu, Gpu };
+const char* toString(SplatSort sort);
 
 struct RendererOptions {
     Validation validation = Validation::Auto;
+    SplatSort splatSort = SplatSort::Auto;
     std::vector<std::string> instanceExtensions; // e.g. surface extensions for an on-screen viewport
     bool swapchain = false;                   // enable VK_KHR_swapchain on the device
 };
@@ -33,7 +38,7 @@ struct RendererOptions {
 // Frame statistics for the HUD and benchmarks.
 struct FrameStats {
     double cpuMs = 0.0;         // sort + recording + submit + wait for the GPU
-    double sortMs = 0.0;        // splat depth sort on the CPU (headless frames)
+    double sortMs = 0.0;        // splat depth sort: on the CPU (headless frames) or in compute (GPU timestamps)
     std::size_t triangles = 0;
     std::size_t splats = 0;       // drawn (a level-of-detail prefix while ViewOptions::maxSplats limits them)
     std::size_t sceneSplats = 0;  // in the visible clouds
@@ -88,6 +93,9 @@ public:
     // Validation messages of severity warning or error seen so far (only with validation on).
     std::vector<std::string> validationMessages() const;
     const FrameStats& lastFrameStats() const;
+    // The splat sort in use (never Auto) and a change of it (Auto: the device's choice).
+    SplatSort splatSort() const;
+    void setSplatSort(SplatSort sort);
 
     // Raw handles for a window system that adopts the renderer's instance (Qt's QVulkanInstance).
     std::uint64_t vkInstance() const;

@@ -34,6 +34,10 @@ struct SplatsGpu {
     GpuBuffer splats, order;  // SplatGpu per splat; back-to-front indices, rewritten by the splat pass
     GpuBuffer projected;      // kProjectedSplatBytes per splat, written by the preprocess every frame
     vk::raii::DescriptorSet set{nullptr};
+    // The GPU sort: depth keys (written by the preprocess), the ping-pong copies of keys and order,
+    // the digit counts, and the two descriptor sets (order -> tmp, tmp -> order).
+    GpuBuffer sortKeys, sortKeysTmp, sortOrderTmp, sortHist;
+    vk::raii::DescriptorSet sortForward{nullptr}, sortBack{nullptr};
     std::shared_ptr<const std::vector<glm::vec3>> positions;  // CPU copy the sorter reads
     std::size_t count = 0;
     std::size_t drawCount = 0;      // entries of `order`: a level-of-detail prefix of the splats, or all of them

@@ -165,12 +165,29 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
     gpu->order = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eStorageBuffer, true);
     gpu->projected = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * kProjectedSplatBytes, vk::BufferUsageFlagBits::eStorageBuffer, false);
     gpu->positions = std::move(positions);
+    const std::size_t slots = std::max<std::size_t>(n, 1);
+    const std::size_t blocks = (slots + kRadixBlock - 1) / kRadixBlock;
+    const auto storage = vk::BufferUsageFlagBits::eStorageBuffer;
+    gpu->sortKeys = res.ctx.createBuffer(slots * 4, storage, false);
+    gpu->sortKeysTmp = res.ctx.createBuffer(slots * 4, storage, false);
+    gpu->sortOrderTmp = res.ctx.createBuffer(slots * 4, storage, false);
+    gpu->sortHist = res.ctx.createBuffer(blocks * 256 * 4, storage, false);
     gpu->set = res.allocateSet(*res.splatLayout);
-    vk::DescriptorBufferInfo a(*gpu->splats.buffer, 0, VK_WHOLE_SIZE), b(*gpu->order.buffer, 0, VK_WHOLE_SIZE),
-        c(*gpu->projected.buffer, 0, VK_WHOLE_SIZE);
-    std::array<vk::WriteDescriptorSet, 3> writes = {vk::WriteDescriptorSet(*gpu->set, 0, 0, vk::DescriptorType::eStorageBuffer, {}, a),
-                                                    vk::WriteDescriptorSet(*gpu->set, 1, 0, vk::DescriptorType::eStorageBuffer, {}, b),
-                                                    vk::WriteDescriptorSet(*gpu->set, 2, 0, vk::DescriptorType::eStorageBuffer, {}, c)};
+    auto whole = [](const GpuBuffer& b) { return vk::DescriptorBufferInfo(*b.buffer, 0, VK_WHOLE_SIZE); };
+    const vk::DescriptorBufferInfo splatsInfo = whole(gpu->splats), orderInfo = whole(gpu->order), projectedInfo = whole(gpu->projected),
+                                   keysInfo = whole(gpu->sortKeys), keysTmpInfo = whole(gpu->sortKeysTmp), orderTmpInfo = whole(gpu->sortOrderTmp),
+                                   histInfo = whole(gpu->sortHist);
+    auto write = [](const vk::raii::DescriptorSet& set, std::uint32_t binding, const vk::DescriptorBufferInfo& info) {
+        return vk::WriteDescriptorSet(*set, binding, 0, vk::DescriptorType::eStorageBuffer, {}, info);
+    };
+    gpu->sortForward = res.allocateSet(*res.sortLayout);
+    gpu->sortBack = res.allocateSet(*res.sortLayout);
+    const std::array<vk::WriteDescriptorSet, 14> writes = {
+        write(gpu->set, 0, splatsInfo),         write(gpu->set, 1, orderInfo),          write(gpu->set, 2, projectedInfo),
+        write(gpu->set, 3, keysInfo),           write(gpu->sortForward, 0, keysInfo),   write(gpu->sortForward, 1, orderInfo),
+        write(gpu->sortForward, 2, keysTmpInfo), write(gpu->sortForward, 3, orderTmpInfo), write(gpu->sortForward, 4, histInfo),
+        write(gpu->sortBack, 0, keysTmpInfo),   write(gpu->sortBack, 1, orderTmpInfo),  write(gpu->sortBack, 2, keysInfo),
+        write(gpu->sortBack, 3, orderInfo),     write(gpu->sortBack, 4, histInfo)};
     res.ctx.device.updateDescriptorSets(writes, {});
     return gpu;
 }

@@ -32,8 +32,14 @@ static_assert(sizeof(MeshPush) <= 128, "Vulkan guarantees 128 bytes of push cons
 
 struct SplatPush {
     glm::mat4 model;
-    glm::ivec4 info;  // SH degree, debug mode, splat count
+    glm::ivec4 info;  // SH degree, debug mode, splat count, 1 = the GPU sort's keys are written
 };
+
+// radix_*.comp: one 8-bit digit pass of the GPU radix sort.
+struct SortPush {
+    std::uint32_t count, shift, blocks, pad;
+};
+inline constexpr std::uint32_t kRadixBlock = 1024;  // keys per workgroup (256 invocations x 4)
 
 // splat_preprocess.comp's output per splat (struct Projected: four vec4).
 inline constexpr std::size_t kProjectedSplatBytes = 64;

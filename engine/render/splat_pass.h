@@ -10,11 +10,15 @@
 
 namespace kiln::render {
 
-// Splats blend back to front, so each cloud's draw order follows the camera. Offscreen frames
-// sort on the calling thread (the image is exact for its camera); presented frames draw with the
-// newest order a worker has finished and ask for the next, so orbiting never waits for a sort.
+// Splats blend back to front, so each cloud's draw order follows the camera. With the CPU sort,
+// offscreen frames sort on the calling thread (the image is exact for its camera) and presented
+// frames draw with the newest order a worker has finished and ask for the next, so orbiting
+// never waits for a sort. With the GPU sort, every frame sorts in compute after the preprocess
+// (a radix sort of the depth keys), exact for its camera.
 class SplatPass {
 public:
+    void setGpuSort(bool on) { m_gpuSort = on; }
+    bool gpuSort() const { return m_gpuSort; }
     // Before recording: refreshes the order buffer of every visible cloud for `view` (world to
     // camera). A cloud of more than `maxSplats` splats (0: no limit) draws its first `maxSplats`
     // in level-of-detail order; asynchronous frames keep drawing the previous order's splats until
@@ -34,8 +38,17 @@ public:
     // Splats in the visible clouds, drawn or not.
     static std::size_t visibleSplats(const Scene::Impl& scene);
 
+    // The GPU sort's time in the last recorded frame (timestamp queries), once the frame's fence
+    // has signalled; 0 when the frame did not sort on the GPU or the queue has no timestamps.
+    double takeGpuSortMs(const VkContext& ctx);
+
 private:
+    void recordSort(const PassContext& pass, const SplatsGpu& splats) const;
+    mutable vk::raii::QueryPool m_timer{nullptr};
+    mutable bool m_haveTimer = false, m_timed = false;
+
     std::unique_ptr<AsyncSplatSorter> m_sorter;  // made on the first presented frame
+    bool m_gpuSort = false;
 };
 
 } // namespace kiln::render

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <memory>
 #include <numbers>
+#include <tuple>
 
 namespace fs = std::filesystem;
 using kiln::test::scratchDir;
@@ -252,6 +253,46 @@ TEST(RenderSplats, LevelOfDetailDrawsTheMostVisibleSplats) {
     EXPECT_LT(topError * 1.5, bottomError);
 }
 
+// The compute sort (radix sort of the depth keys after the preprocess) draws what the CPU sort
+// draws: the splat baselines on both paths, a level-of-detail prefix, and a composite with a mesh.
+TEST(RenderSplats, GpuSortMatchesTheBaselinesAndTheCpuSort) {
+    auto& r = sharedRenderer();
+    struct Restore {
+        kiln::render::Renderer& r;
+        kiln::render::SplatSort was;
+        ~Restore() { r.setSplatSort(was); }
+    } restore{r, r.splatSort()};
+    const auto asset = kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply"));
+    r.clear();
+    r.add(asset);
+    const auto cam = framedCamera(r.sceneBounds(), 160, 160, 200.0f, 25.0f);
+    kiln::render::ViewOptions lod = bareView();
+    lod.maxSplats = asset.gaussians()->size() / 3;
+    r.setSplatSort(kiln::render::SplatSort::Cpu);
+    ASSERT_EQ(r.splatSort(), kiln::render::SplatSort::Cpu);
+    const auto cpu = r.renderImage(cam, 160, 160, bareView()), cpuLod = r.renderImage(cam, 160, 160, lod);
+    r.setSplatSort(kiln::render::SplatSort::Gpu);
+    ASSERT_EQ(r.splatSort(), kiln::render::SplatSort::Gpu);
+    const auto gpu = r.renderImage(cam, 160, 160, bareView()), gpuLod = r.renderImage(cam, 160, 160, lod);
+    for (const auto& [a, b, what] : {std::tuple{&gpu, &cpu, "whole cloud"}, std::tuple{&gpuLod, &cpuLod, "level of detail"}}) {
+        const kiln::test::ImageDiff d = kiln::test::diffImages(*a, *b);
+        EXPECT_LT(d.meanAbs, 0.05) << what << ": " << kiln::test::describe(d);
+        EXPECT_TRUE(kiln::test::withinBudget(d)) << what;
+    }
+    EXPECT_EQ(r.lastFrameStats().splats, lod.maxSplats);
+    expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply")), "BikerSplats");
+    r.clear();
+    r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+    kiln::core::GaussianCloud behind;
+    addSplat(behind, {0, 0, -2.0f}, 0.4f, 0.99f, {0, 1, 0});
+    addSplat(behind, {0.3f, 0.2f, 2.0f}, 0.1f, 0.9f, {1, 0, 0});
+    r.add(kiln::core::Asset::fromGaussians("two", behind));
+    const auto boxCam = kiln::core::Camera::lookAt({0, 0, 5}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    const auto gpuBox = r.renderImage(boxCam, 96, 96, bareView());
+    r.setSplatSort(kiln::render::SplatSort::Cpu);
+    EXPECT_EQ(gpuBox.u8, r.renderImage(boxCam, 96, 96, bareView()).u8);
+}
+
 TEST(RenderComposite, SplatsRespectMeshDepth) {
     auto& r = sharedRenderer();
     r.clear();
@@ -319,6 +360,14 @@ TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
             v.msaaSamples = msaa;
             (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
         }
+    }
+    // Both splat sorts, and a level-of-detail prefix on each.
+    for (auto sort : {kiln::render::SplatSort::Gpu, kiln::render::SplatSort::Cpu}) {
+        r.setSplatSort(sort);
+        kiln::render::ViewOptions v;
+        (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
+        v.maxSplats = 1000;
+        (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
     }
     const auto messages = r.validationMessages();
     for (const auto& m : messages) ADD_FAILURE() << m;
