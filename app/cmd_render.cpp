@@ -45,11 +45,12 @@ void writePng(const core::Image& image, const fs::path& path, bool force) {
 } // namespace
 
 int cmdRender(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background", "camera-from", "up"},
+    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background", "camera-from", "up", "splat-sort"},
                                 {"turntable", "force", "no-grid", "no-gizmo", "wire", "validation"});
     if (args.positional.empty() || !args.has("output"))
         throw Error("usage: kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]] [--camera VIEW] "
-                    "[--camera-from VIEWS[:N] [--up y|z]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids]");
+                    "[--camera-from VIEWS[:N] [--up y|z]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] "
+                    "[--splat-sort auto|cpu|gpu]");
     const fs::path out = args.get("output");
     if (args.has("views") && args.has("turntable")) throw Error("--views and --turntable cannot be combined");
     // --camera-from: the pose and field of view of input view N of a posed set (transforms.json or
@@ -115,6 +116,11 @@ int cmdRender(int argc, char** argv) {
     core::Progress progress = terminalProgress();
     render::RendererOptions ropts;
     ropts.validation = args.has("validation") ? render::Validation::On : render::Validation::Auto;
+    if (args.has("splat-sort")) {
+        const std::string sort = args.get("splat-sort");
+        if (sort != "auto" && sort != "cpu" && sort != "gpu") throw Error("--splat-sort \"" + sort + "\" is not auto, cpu or gpu");
+        ropts.splatSort = sort == "cpu" ? render::SplatSort::Cpu : sort == "gpu" ? render::SplatSort::Gpu : render::SplatSort::Auto;
+    }
     render::Renderer renderer(ropts);
     for (std::size_t i = 0; i < args.positional.size(); ++i) {
         const std::string& file = args.positional[i];

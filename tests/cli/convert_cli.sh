@@ -42,5 +42,12 @@ for args in "--scale -1" "--scale abc" "--up x" "--bogus"; do
 done
 # A splat cloud to a mesh format explains the conversion it needs.
 err=$("$KILN" convert "$TESTDATA/splats/biker.spz" "$dir/biker.obj" 2>&1) && fail "splats to OBJ accepted" || { grep -q "mesh" <<<"$err" && pass || fail "unclear: $err"; }
+# kiln render --splat-sort: both depth sorts render; anything else is a clear error and no file.
+for sort in cpu gpu; do
+  "$KILN" render "$TESTDATA/splats/biker_inria_sub20.ply" --splat-sort $sort --size 96x64 -o "$dir/sort_$sort.png" > /dev/null 2>&1 && [ -s "$dir/sort_$sort.png" ] \
+    && pass || fail "render --splat-sort $sort"
+done
+err=$("$KILN" render "$TESTDATA/splats/biker_inria_sub20.ply" --splat-sort fast -o "$dir/sort_bad.png" 2>&1) && fail "--splat-sort fast accepted" ||
+  { grep -q -- '--splat-sort "fast" is not auto, cpu or gpu' <<<"$err" && [ ! -e "$dir/sort_bad.png" ] && pass || fail "unclear: $err"; }
 ls -A "$dir" | grep -q '^\.kiln-tmp' && fail "temporary folders left behind" || pass
 finish

@@ -187,14 +187,19 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
     auto& r = sharedRenderer();
     r.clear();
     r.add(asset);
-    for (float yaw : {0.0f, 120.0f, 240.0f}) {
-        const auto cam = framedCamera(r.sceneBounds(), 256, 256, yaw, 15.0f);
-        const auto gpu = r.renderImage(cam, 256, 256, bareView());
-        const auto ref = kiln::test::renderSplatsReference(*asset.gaussians(), cam, 256, 256, glm::vec3(0.0f));
-        const double p = psnr(gpu, ref);
-        RecordProperty("psnr_yaw" + std::to_string(int(yaw)), std::to_string(p));
-        EXPECT_GT(p, 35.0) << "yaw " << yaw;
+    const kiln::render::SplatSort was = r.splatSort();
+    for (const auto sort : {kiln::render::SplatSort::Cpu, kiln::render::SplatSort::Gpu}) {
+        r.setSplatSort(sort);
+        for (float yaw : {0.0f, 120.0f, 240.0f}) {
+            const auto cam = framedCamera(r.sceneBounds(), 256, 256, yaw, 15.0f);
+            const auto gpu = r.renderImage(cam, 256, 256, bareView());
+            const auto ref = kiln::test::renderSplatsReference(*asset.gaussians(), cam, 256, 256, glm::vec3(0.0f));
+            const double p = psnr(gpu, ref);
+            RecordProperty(std::string("psnr_") + kiln::render::toString(sort) + "_sort_yaw" + std::to_string(int(yaw)), std::to_string(p));
+            EXPECT_GT(p, 35.0) << kiln::render::toString(sort) << " sort, yaw " << yaw;
+        }
     }
+    r.setSplatSort(was);
 }
 
 TEST(RenderSplats, LevelOfDetailDrawsTheMostVisibleSplats) {
