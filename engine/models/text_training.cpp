@@ -72,6 +72,13 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     const auto t0 = std::chrono::steady_clock::now();
     const fs::path checkpointPath = o.out / "checkpoint.pt";
     prepareTrainingFolder(o.out, o.resume, o.overwrite);
+    if (o.resume && fs::is_regular_file(o.out / "config.json")) {
+        // The checkpoint's architecture follows the token order: resuming with the other one
+        // would fail to load it with a less helpful message.
+        const bool stored = readTextModelFile(o.out).config.ordered;
+        if (stored != o.ordered)
+            throw Error(o.out.string() + ": was trained with --token-order " + (stored ? "morton" : "set") + "; resume it with the same order");
+    }
     const int threads = trainingThreads(o.threads);
     torch::manual_seed(o.seed);
 

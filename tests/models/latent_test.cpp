@@ -292,6 +292,18 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     core::Progress quiet;
     models::trainTextToLatent(o, quiet, {});
     EXPECT_TRUE(models::readTextModelFile(model).config.ordered);  // the default: Morton-ordered tokens
+    {
+        // Resuming with the other token order is refused, naming the one it was trained with.
+        models::TextTrainOptions other = o;
+        other.resume = true;
+        other.ordered = false;
+        try {
+            models::trainTextToLatent(other, quiet, {});
+            ADD_FAILURE() << "resumed with another token order";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("--token-order morton"), std::string::npos) << e.what();
+        }
+    }
     const models::TextTo3dGenerator g(model, trainedAutoencoder());
     models::TextTo3dOptions go;
     go.steps = 4;
