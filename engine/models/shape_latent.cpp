@@ -131,7 +131,9 @@ namespace {
 // Occupancy logits on a (res + 1)^3 grid over [-1, 1]^3, evaluated densely at a coarse level and
 // then only near the surface at each finer level (elsewhere the coarse value, interpolated, is
 // far from zero and keeps its sign).
-std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatentModel::Prepared& l, int res, const core::CancelToken& cancel) {
+// `bias` is added to every logit: the surface is the level set where the decoder's occupancy
+// probability is sigmoid(-bias) (0: one half).
+std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatentModel::Prepared& l, int res, float bias, const core::CancelToken& cancel) {
     int coarse = res;
     while (coarse > 32) coarse /= 2;
     auto at = [](int n, int x, int y, int z) { return (std::size_t(z) * std::size_t(n + 1) + std::size_t(y)) * std::size_t(n + 1) + std::size_t(x); };
@@ -142,6 +144,7 @@ std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLaten
             for (int x = 0; x <= coarse; ++x) pts.push_back({coord(coarse, x), coord(coarse, y), coord(coarse, z)});
     std::vector<float> grid;
     model.field(l, pts, &grid);
+    for (float& v : grid) v += bias;
     int n = coarse;
     while (n < res) {
         cancel.throwIfCancelled();
@@ -191,7 +194,7 @@ std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLaten
                 }
         std::vector<float> values;
         model.field(l, pts, &values);
-        for (std::size_t i = 0; i < where.size(); ++i) fine[where[i]] = values[i];
+        for (std::size_t i = 0; i < where.size(); ++i) fine[where[i]] = values[i] + bias;
         grid = std::move(fine);
         n = m;
     }
@@ -217,7 +220,8 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     auto t = std::chrono::steady_clock::now();
     // 1. The occupancy field, hierarchically (the decoder's planes once for every read below).
     const Prepared prepared = prepare(l);
-    const std::vector<float> grid = occupancyGrid(*this, prepared, o.resolution, cancel);
+    if (!std::isfinite(o.surfaceBias) || std::abs(o.surfaceBias) > 8.0f) throw Error("decode: surface bias " + std::to_string(o.surfaceBias) + " is outside -8..8");
+    const std::vector<float> grid = occupancyGrid(*this, prepared, o.resolution, o.surfaceBias, cancel);
     out.stageSeconds.emplace_back("field", secondsSince(t));
     cancel.throwIfCancelled();
     // 2. Marching cubes, back to metres, small pieces dropped.

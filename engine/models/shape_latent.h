@@ -40,6 +40,10 @@ struct DecodeOptions {
     bool splats = true;            // also Gaussian splats on the surface
     int splatCount = 20000;
     float minComponent = 0.02f;    // pieces smaller than this fraction of the largest are dropped
+    // Added to the decoder's occupancy logits before meshing: the surface is where the occupancy
+    // probability is sigmoid(-surfaceBias) (0: one half; positive thickens, which reconnects
+    // thin parts a generated latent decodes faintly). -8..8.
+    float surfaceBias = 0.0f;
 };
 
 struct DecodedAsset {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 namespace kiln::models {
 
 TextModelFile readTextModelFile(const std::filesystem::path& dir) {
@@ -46,6 +48,8 @@ TextModelFile readTextModelFile(const std::filesystem::path& dir) {
         const auto& s = doc.at("sampler");
         m.samplerSteps = s.at("steps");
         m.guidance = s.at("guidance");
+        m.surfaceBias = s.value("surfaceBias", 0.0f);
+        if (!std::isfinite(m.surfaceBias) || std::abs(m.surfaceBias) > 8.0f) throw Error(path.string() + ": sampler surfaceBias is outside -8..8");
         const auto& k = doc.at("knows");
         m.categories = k.at("categories").get<std::vector<std::string>>();
         m.colours = k.at("colours").get<std::vector<std::string>>();
@@ -71,7 +75,7 @@ void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& d
     doc["latent"] = {{"mean", m.stats.mean}, {"std", m.stats.stdev}, {"anchorStd", m.stats.anchorStd}, {"logSizeMean", m.stats.logSizeMean},
                      {"logSizeStd", m.stats.logSizeStd}};
     doc["autoencoder"] = {{"name", m.autoencoderName}, {"version", m.autoencoderVersion}, {"weightsSha256", m.autoencoderWeightsSha256}};
-    doc["sampler"] = {{"steps", m.samplerSteps}, {"guidance", m.guidance}};
+    doc["sampler"] = {{"steps", m.samplerSteps}, {"guidance", m.guidance}, {"surfaceBias", m.surfaceBias}};
     doc["knows"] = {{"categories", m.categories}, {"colours", m.colours}, {"materials", m.materials}};
     doc["training"] = nlohmann::ordered_json::parse(m.trainingJson);
     doc["vocabulary"] = m.tokenizer.words();

@@ -38,6 +38,9 @@ struct TextModelFile {
     std::string autoencoderName, autoencoderVersion, autoencoderWeightsSha256;
     int samplerSteps = 32;
     float guidance = 3.0f;
+    // Decoding a sampled latent: added to the occupancy logits (DecodeOptions::surfaceBias),
+    // chosen when the model is evaluated; 0 when the config does not say.
+    float surfaceBias = 0.0f;
     std::vector<std::string> categories, colours, materials;  // what the prompts can name
     std::string trainingJson = "{}";
 };

@@ -197,6 +197,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     // Decoding: a coarse preview first (splats of the field), then the full asset.
     DecodeOptions d = o.decode;
     d.splats = true;
+    d.surfaceBias = m_impl->file.surfaceBias;  // the level the model was evaluated with
     if (!o.mesh) {
         d.resolution = std::min(d.resolution, 64);
         d.textureSize = 256;

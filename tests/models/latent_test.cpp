@@ -209,6 +209,28 @@ TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
         // A toy model may decode to empty space; that is the one allowed failure, and it says so.
         EXPECT_NE(std::string(e.what()).find("empty space"), std::string::npos) << e.what();
     }
+    // A positive surface bias moves the surface out to a lower occupancy: never smaller.
+    {
+        d.splats = false;
+        d.surfaceBias = 3.0f;
+        const models::DecodedAsset thick = ae.decode(l, d);  // solid wherever the logit is above -3
+        EXPECT_TRUE(thick.watertight);
+        try {
+            d.surfaceBias = 0.0f;
+            const glm::vec3 base = core::computeBounds(ae.decode(l, d).mesh).size();
+            const glm::vec3 big = core::computeBounds(thick.mesh).size();
+            EXPECT_GE(big.x * big.y * big.z, base.x * base.y * base.z);
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("empty space"), std::string::npos) << e.what();
+        }
+        d.surfaceBias = 9.0f;
+        try {
+            (void)ae.decode(l, d);
+            ADD_FAILURE() << "a surface bias of 9 was accepted";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("surface bias"), std::string::npos) << e.what();
+        }
+    }
     // Damaged model folders are refused, naming the file.
     const fs::path broken = outDir("ae-broken");
     fs::copy(trainedAutoencoder(), broken);
