@@ -134,8 +134,10 @@ namespace {
 // `bias` is added to every logit: the surface is the level set where the decoder's occupancy
 // probability is sigmoid(-bias) (0: one half).
 std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatentModel::Prepared& l, int res, float bias, const core::CancelToken& cancel) {
+    // Halving only while even, so doubling lands on `res` exactly (45 or 33 are evaluated densely;
+    // halving 45 to 22 used to refine to 88 and fail in marching cubes).
     int coarse = res;
-    while (coarse > 32) coarse /= 2;
+    while (coarse > 32 && coarse % 2 == 0) coarse /= 2;
     auto at = [](int n, int x, int y, int z) { return (std::size_t(z) * std::size_t(n + 1) + std::size_t(y)) * std::size_t(n + 1) + std::size_t(x); };
     auto coord = [](int n, int i) { return -1.0f + 2.0f * float(i) / float(n); };
     std::vector<glm::vec3> pts;
@@ -230,23 +232,40 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     domain.min = glm::vec3(-1.0f);
     domain.max = glm::vec3(1.0f);
     domain.valid = true;
-    core::Mesh mesh = geometry::marchingCubes(grid, glm::ivec3(o.resolution + 1), domain, 0.0f, nullptr, geometry::IsoSide::Above);
-    if (mesh.indices.empty()) throw Error("decode: the latent decodes to empty space (no surface)");
-    for (auto& p : mesh.positions) p = l.frame.fromNormalised(p);
-    mesh = geometry::removeSmallComponents(mesh, o.minComponent);
+    auto meshAt = [&](const std::vector<float>& g, int res) {
+        core::Mesh m = geometry::marchingCubes(g, glm::ivec3(res + 1), domain, 0.0f, nullptr, geometry::IsoSide::Above);
+        if (m.indices.empty()) throw Error("decode: the latent decodes to empty space (no surface)");
+        for (auto& p : m.positions) p = l.frame.fromNormalised(p);
+        return geometry::removeSmallComponents(m, o.minComponent);
+    };
+    core::Mesh mesh = meshAt(grid, o.resolution);
     out.stageSeconds.emplace_back("meshing", secondsSince(t));
     cancel.throwIfCancelled();
     // 3. Decimation, kept only while the surface stays closed and manifold.
     t = std::chrono::steady_clock::now();
-    if (mesh.triangleCount() > o.maxFaces) {
-        // A bounded error keeps thin parts from collapsing into each other (which is what makes a
-        // simplified surface non-manifold); where the bound stops short of the budget, a looser one.
+    // A bounded error keeps thin parts from collapsing into each other (which is what makes a
+    // simplified surface non-manifold); where the bound stops short of the budget, a looser one.
+    auto decimateClosed = [&](core::Mesh& m) {
+        if (m.triangleCount() <= o.maxFaces) return;
         for (const float error : {0.002f, 0.005f, 0.02f}) {
-            core::Mesh d = geometry::decimate(mesh, o.maxFaces, error);
+            core::Mesh d = geometry::decimate(m, o.maxFaces, error);
             if (!geometry::analyse(d).watertight) continue;
-            mesh = std::move(d);
-            if (mesh.triangleCount() <= o.maxFaces * 5 / 4) break;
+            m = std::move(d);
+            if (m.triangleCount() <= o.maxFaces * 5 / 4) break;
         }
+    };
+    decimateClosed(mesh);
+    // Where no bound reaches the budget with a closed surface (bumpy sampled shapes), mesh the
+    // field again at the resolution whose marching cubes fit it (faces grow with its square).
+    for (int res = o.resolution, attempt = 0; attempt < 3 && mesh.triangleCount() > o.maxFaces * 5 / 4; ++attempt) {
+        const double shrink = std::sqrt(double(o.maxFaces) / double(mesh.triangleCount()));
+        const int next = std::max(8, std::min(res - 1, int(double(res) * shrink * 0.95)));
+        if (next >= res || next < 8) break;
+        core::Mesh coarser = meshAt(occupancyGrid(*this, prepared, next, o.surfaceBias, cancel), next);
+        res = next;
+        if (!geometry::analyse(coarser).watertight) continue;
+        decimateClosed(coarser);
+        mesh = std::move(coarser);
     }
     const auto report = geometry::analyse(mesh);
     out.watertight = report.watertight;

@@ -223,6 +223,19 @@ TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
         } catch (const Error& e) {
             EXPECT_NE(std::string(e.what()).find("empty space"), std::string::npos) << e.what();
         }
+        // Any resolution in range meshes (45 and 33 used to fail in marching cubes: the
+        // hierarchical grid refined past them), and the face budget holds, closed.
+        d.surfaceBias = 3.0f;
+        for (const int res : {45, 33}) {
+            d.resolution = res;
+            EXPECT_TRUE(ae.decode(l, d).watertight) << res;
+        }
+        d.resolution = 48;
+        d.maxFaces = 1000;
+        const models::DecodedAsset small = ae.decode(l, d);
+        EXPECT_LE(small.mesh.triangleCount(), 1250u);
+        EXPECT_TRUE(small.watertight);
+        d.maxFaces = 20000;
         d.surfaceBias = 9.0f;
         try {
             (void)ae.decode(l, d);
