@@ -127,12 +127,7 @@ int benchRender(const Args& args, const fs::path& data) {
     {
         std::string list = args.get("sorts", "auto");
         std::stringstream ss(list);
-        for (std::string item; std::getline(ss, item, ',');) {
-            if (item == "cpu") sorts.push_back(render::SplatSort::Cpu);
-            else if (item == "gpu") sorts.push_back(render::SplatSort::Gpu);
-            else if (item == "auto") sorts.push_back(render::SplatSort::Auto);
-            else throw Error("--sorts: \"" + item + "\" is not cpu, gpu or auto");
-        }
+        for (std::string item; std::getline(ss, item, ',');) sorts.push_back(render::splatSortFromString(item, "--sorts"));
     }
     render::Renderer renderer;
     int width = fullWidth, height = fullHeight;

@@ -116,11 +116,7 @@ int cmdRender(int argc, char** argv) {
     core::Progress progress = terminalProgress();
     render::RendererOptions ropts;
     ropts.validation = args.has("validation") ? render::Validation::On : render::Validation::Auto;
-    if (args.has("splat-sort")) {
-        const std::string sort = args.get("splat-sort");
-        if (sort != "auto" && sort != "cpu" && sort != "gpu") throw Error("--splat-sort \"" + sort + "\" is not auto, cpu or gpu");
-        ropts.splatSort = sort == "cpu" ? render::SplatSort::Cpu : sort == "gpu" ? render::SplatSort::Gpu : render::SplatSort::Auto;
-    }
+    if (args.has("splat-sort")) ropts.splatSort = render::splatSortFromString(args.get("splat-sort"), "--splat-sort");
     render::Renderer renderer(ropts);
     for (std::size_t i = 0; i < args.positional.size(); ++i) {
         const std::string& file = args.positional[i];

@@ -48,6 +48,12 @@ Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Imp
 
 const char* toString(SplatSort sort) { return sort == SplatSort::Cpu ? "cpu" : sort == SplatSort::Gpu ? "gpu" : "auto"; }
 
+SplatSort splatSortFromString(const std::string& name, const std::string& option) {
+    for (const SplatSort sort : {SplatSort::Auto, SplatSort::Cpu, SplatSort::Gpu})
+        if (name == toString(sort)) return sort;
+    throw Error(option + " \"" + name + "\" is not auto, cpu or gpu");
+}
+
 SplatSort Renderer::splatSort() const { return m_impl->splatPass.gpuSort() ? SplatSort::Gpu : SplatSort::Cpu; }
 
 void Renderer::setSplatSort(SplatSort sort) {

@@ -27,6 +27,8 @@ enum class Validation : std::uint8_t { Off, On, Auto };
 // after the per-splat preprocess (exact every frame). Auto picks by device.
 enum class SplatSort : std::uint8_t { Auto, Cpu, Gpu };
 const char* toString(SplatSort sort);
+// "auto", "cpu" or "gpu"; anything else throws kiln::Error: `option` "NAME" is not auto, cpu or gpu.
+SplatSort splatSortFromString(const std::string& name, const std::string& option);
 
 struct RendererOptions {
     Validation validation = Validation::Auto;
