@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from"},
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -51,6 +51,11 @@ int trainAutoencoder(int argc, char** argv) {
     o.decoderLayers = args.getInt("decoder-layers", o.decoderLayers, 0, 32);
     o.resume = args.has("resume");
     o.overwrite = args.has("force");
+    if (args.has("decoder-from")) {
+        o.decoderFrom = args.get("decoder-from");
+        for (const char* arch : {"tokens", "channels", "width", "heads", "encoder-layers", "decoder-layers"})
+            if (args.has(arch)) throw Error(std::string("--") + arch + ": the architecture comes from --decoder-from " + o.decoderFrom.string());
+    }
     auto result = std::make_shared<models::AutoencoderTrainResult>();
     runJob("train shape-autoencoder", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
         *result = models::trainShapeAutoencoder(o, progress, cancel);

@@ -100,8 +100,37 @@ struct Losses {
     torch::Tensor total, occupancy, appearance, kl;
 };
 
-Losses lossOf(ShapeAutoencoder& model, const Batch& b, const AutoencoderTrainOptions& o, at::Generator& gen, bool sample) {
-    const auto enc = model->encode(b.surface);
+// Each item's encoding by a frozen encoder, computed once (decoder fine-tuning).
+struct FrozenEncodings {
+    torch::Tensor anchors, mean, logVar;  // items x M x 3 / C / C
+    bool empty() const { return !anchors.defined(); }
+    ShapeAutoencoderImpl::Encoding batch(const std::vector<std::int64_t>& idx) const {
+        const auto i = torch::tensor(idx, torch::kLong);
+        return {anchors.index_select(0, i), mean.index_select(0, i), logVar.index_select(0, i)};
+    }
+};
+
+FrozenEncodings encodeAll(ShapeAutoencoder& model, const std::vector<ShapeSample>& samples, const core::CancelToken& cancel, core::Progress& progress,
+                          float from, float to) {
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> anchors, mean, logVar;
+    for (std::size_t i = 0; i < samples.size(); i += 16) {
+        cancel.throwIfCancelled();
+        std::vector<std::int64_t> idx;
+        for (std::size_t j = i; j < std::min(samples.size(), i + 16); ++j) idx.push_back(std::int64_t(j));
+        const auto enc = model->encode(makeBatch(samples, idx).surface);
+        anchors.push_back(enc.anchors);
+        mean.push_back(enc.mean);
+        logVar.push_back(enc.logVar);
+        progress.report("encoding examples " + std::to_string(i + idx.size()) + "/" + std::to_string(samples.size()),
+                        from + (to - from) * float(i + idx.size()) / float(samples.size()));
+    }
+    return {torch::cat(anchors), torch::cat(mean), torch::cat(logVar)};
+}
+
+Losses lossOf(ShapeAutoencoder& model, const Batch& b, const AutoencoderTrainOptions& o, at::Generator& gen, bool sample,
+              const ShapeAutoencoderImpl::Encoding* frozen = nullptr) {
+    const auto enc = frozen ? *frozen : model->encode(b.surface);
     torch::Tensor z = enc.mean;
     if (sample) z = enc.mean + torch::exp(0.5 * enc.logVar) * torch::randn(enc.mean.sizes(), gen, enc.mean.options());
     const auto tokens = model->decodeTokens(enc.anchors, z);
@@ -148,9 +177,23 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     cfg.heads = o.heads;
     cfg.encoderLayers = o.encoderLayers;
     cfg.decoderLayers = o.decoderLayers;
+    const bool decoderOnly = !o.decoderFrom.empty();
+    LatentStatistics sourceStats;
+    if (decoderOnly) readShapeAutoencoderConfig(o.decoderFrom / "config.json", cfg, sourceStats);
     ShapeAutoencoder model(cfg), ema(cfg);
+    std::vector<torch::Tensor> trainable;
+    if (decoderOnly) {
+        loadModuleWeights(*model, o.decoderFrom / "weights.safetensors");
+        for (auto& p : model->named_parameters()) {
+            const bool encoder = ShapeAutoencoderImpl::encoderParameter(p.key());
+            p.value().set_requires_grad(!encoder);
+            if (!encoder) trainable.push_back(p.value());
+        }
+    } else {
+        trainable = model->parameters();
+    }
     copyWeights(*ema, *model);
-    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
+    torch::optim::AdamW optimizer(trainable, torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
     std::vector<float> losses, rates;
     std::vector<float> occupancyTerms, appearanceTerms;  // this run's steps only (not checkpointed)
     int start = 0;
@@ -161,6 +204,8 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         rates = std::move(state.rates);
         if (start > o.steps) throw Error(checkpointPath.string() + ": checkpoint is at step " + std::to_string(start) + ", past --steps");
     }
+    FrozenEncodings frozen;
+    if (decoderOnly) frozen = encodeAll(model, samples, cancel, progress, 0.1f, 0.12f);
 
     auto evaluate = [&] {
         torch::NoGradGuard noGrad;
@@ -184,18 +229,30 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     };
 
     auto save = [&](int step) {
+        if (decoderOnly) {
+            // The frozen encoder, bit for bit: averaging equal weights into the EMA still rounds.
+            torch::NoGradGuard noGrad;
+            const auto from = model->named_parameters();
+            for (auto& p : ema->named_parameters())
+                if (ShapeAutoencoderImpl::encoderParameter(p.key())) p.value().copy_(from[p.key()]);
+        }
         saveCheckpoint(checkpointPath, *model, *ema, optimizer, {step, losses, rates});
         nlohmann::ordered_json recipe = trainingRecipe({.data = o.data, .trainItems = train.size(), .steps = o.steps, .stepsDone = step, .batch = o.batch,
                                                          .warmupSteps = o.warmupSteps, .threads = threads, .learningRate = o.learningRate,
                                                          .emaDecay = o.emaDecay, .seed = o.seed});
         recipe["klWeight"] = o.klWeight;
         recipe["appearanceWeight"] = o.appearanceWeight;
+        if (decoderOnly) {
+            recipe["decoderFrom"] = o.decoderFrom.string();
+            recipe["encoderFrozen"] = true;
+        }
         const auto sm = smoothed(losses, 50);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         recipe["validationIoU"] = result.validationIoU;
         recipe["validationAppearanceL1"] = result.validationAppearanceL1;
         saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "shape-autoencoder"}});
-        LatentStatistics stats = latentStatistics(*ema, samples);
+        // A frozen encoder keeps the source's latent statistics exactly (generators trained on them).
+        const LatentStatistics stats = decoderOnly ? sourceStats : latentStatistics(*ema, samples);
         writeShapeAutoencoderConfig(o.out / "config.json", cfg, stats, recipe.dump());
         writeLossFiles(o.out, losses, rates);
         writeTrainedManifest(o.out, "shape-autoencoder", step, recipe.dump());
@@ -214,7 +271,9 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         const double lr = learningRateAt(o.learningRate, o.warmupSteps, o.steps, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();
-        const Losses l = lossOf(model, b, o, gen, true);
+        ShapeAutoencoderImpl::Encoding enc;
+        if (decoderOnly) enc = frozen.batch(idx);
+        const Losses l = lossOf(model, b, o, gen, true, decoderOnly ? &enc : nullptr);
         l.total.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
         optimizer.step();
@@ -228,7 +287,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             char stage[160];
             std::snprintf(stage, sizeof stage, "step %d/%d  loss %.4f (occupancy %.4f, appearance %.4f, kl %.2f)", step + 1, o.steps, double(losses.back()),
                           l.occupancy.item<double>(), l.appearance.item<double>(), l.kl.item<double>());
-            progress.report(stage, 0.1f + 0.88f * float(step + 1) / float(o.steps));
+            progress.report(stage, 0.12f + 0.86f * float(step + 1) / float(o.steps));
             lastReport = now;
         }
         if ((step + 1) % o.checkpointEvery == 0 || step + 1 == o.steps) {

@@ -30,6 +30,10 @@ struct AutoencoderTrainOptions {
     int threads = 0;              // 0: all cores
     bool resume = false;
     bool overwrite = false;
+    // Fine-tune only the decoder of this model folder: its architecture and weights are the start,
+    // the encoder stays frozen (so its latent space and statistics, and any generator trained on
+    // them, stay valid) and each item is encoded once before training. Empty: train both.
+    std::filesystem::path decoderFrom;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

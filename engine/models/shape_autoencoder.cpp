@@ -204,6 +204,13 @@ torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::T
     return out;
 }
 
+bool ShapeAutoencoderImpl::encoderParameter(const std::string& name) {
+    static const char* const kEncoder[] = {"point_in.", "local_in.", "local_out.", "anchor_pos.", "encoder_blocks.", "encoder_norm.", "head."};
+    for (const char* prefix : kEncoder)
+        if (name.rfind(prefix, 0) == 0) return true;
+    return false;
+}
+
 torch::Tensor ShapeAutoencoderImpl::appearance(const torch::Tensor& field) { return torch::sigmoid(field.slice(-1, 1, 6)); }
 
 } // namespace kiln::models

@@ -78,6 +78,10 @@ public:
 
     const ShapeAutoencoderConfig& config() const { return m_config; }
 
+    // Whether a parameter (by its name in named_parameters()) belongs to the encoder: the part that
+    // defines the latent space.
+    static bool encoderParameter(const std::string& name);
+
 private:
     ShapeAutoencoderConfig m_config;
     torch::nn::Linear m_pointIn{nullptr}, m_localIn{nullptr}, m_localOut{nullptr}, m_anchorPos{nullptr}, m_head{nullptr};

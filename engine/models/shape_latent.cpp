@@ -3,6 +3,7 @@
 #include "core/color.h"
 #include "core/error.h"
 #include "core/pull_push.h"
+#include "core/sha256.h"
 #include "geometry/decimate.h"
 #include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
@@ -46,6 +47,19 @@ int ShapeLatentModel::channels() const { return m_impl->config.channels; }
 const LatentStatistics& ShapeLatentModel::statistics() const { return m_impl->stats; }
 const fs::path& ShapeLatentModel::dir() const { return m_impl->dir; }
 std::string ShapeLatentModel::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
+std::string ShapeLatentModel::encoderSha256() const {
+    std::vector<std::uint8_t> bytes;
+    for (const auto& p : m_impl->net->named_parameters()) {
+        if (!ShapeAutoencoderImpl::encoderParameter(p.key())) continue;
+        const auto t = p.value().detach().to(torch::kCPU, torch::kFloat).contiguous();
+        bytes.insert(bytes.end(), p.key().begin(), p.key().end());
+        bytes.push_back(0);
+        const auto* data = reinterpret_cast<const std::uint8_t*>(t.data_ptr<float>());
+        bytes.insert(bytes.end(), data, data + t.numel() * std::int64_t(sizeof(float)));
+    }
+    return core::sha256Hex(bytes);
+}
+
 std::string ShapeLatentModel::licence() const { return m_impl->manifest.licence; }
 
 ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const LatentFrame& frame) const {

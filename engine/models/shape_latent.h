@@ -68,6 +68,9 @@ public:
     const LatentStatistics& statistics() const;
     const std::filesystem::path& dir() const;
     std::string name() const;  // manifest name and version
+    // SHA-256 of the encoder's parameters (names and float bytes, in the network's order): what
+    // defines the latent space. Equal for an autoencoder whose decoder alone was fine-tuned.
+    std::string encoderSha256() const;
     std::string licence() const;  // manifest licence
 
     // Surface samples (N x kSurfaceFeatures, normalised frame, N >= tokens) -> latent (the

@@ -45,6 +45,7 @@ TextModelFile readTextModelFile(const std::filesystem::path& dir) {
         m.autoencoderName = ae.at("name");
         m.autoencoderVersion = ae.at("version");
         m.autoencoderWeightsSha256 = ae.at("weightsSha256");
+        m.autoencoderEncoderSha256 = ae.value("encoderSha256", std::string());
         const auto& s = doc.at("sampler");
         m.samplerSteps = s.at("steps");
         m.guidance = s.at("guidance");
@@ -75,6 +76,7 @@ void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& d
     doc["latent"] = {{"mean", m.stats.mean}, {"std", m.stats.stdev}, {"anchorStd", m.stats.anchorStd}, {"logSizeMean", m.stats.logSizeMean},
                      {"logSizeStd", m.stats.logSizeStd}};
     doc["autoencoder"] = {{"name", m.autoencoderName}, {"version", m.autoencoderVersion}, {"weightsSha256", m.autoencoderWeightsSha256}};
+    if (!m.autoencoderEncoderSha256.empty()) doc["autoencoder"]["encoderSha256"] = m.autoencoderEncoderSha256;
     doc["sampler"] = {{"steps", m.samplerSteps}, {"guidance", m.guidance}, {"surfaceBias", m.surfaceBias}};
     doc["knows"] = {{"categories", m.categories}, {"colours", m.colours}, {"materials", m.materials}};
     doc["training"] = nlohmann::ordered_json::parse(m.trainingJson);

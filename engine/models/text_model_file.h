@@ -36,6 +36,10 @@ struct TextModelFile {
     Tokenizer tokenizer;
     LatentStatistics stats;                // the autoencoder's, as the tokens were normalised with
     std::string autoencoderName, autoencoderVersion, autoencoderWeightsSha256;
+    // The autoencoder's encoder (ShapeLatentModel::encoderSha256): an autoencoder whose decoder was
+    // fine-tuned with this encoder frozen has the same latent space, so it serves this model too.
+    // Empty in configs written before it was recorded: then only the exact weights do.
+    std::string autoencoderEncoderSha256;
     int samplerSteps = 32;
     float guidance = 3.0f;
     // Decoding a sampled latent: added to the occupancy logits (DecodeOptions::surfaceBias),

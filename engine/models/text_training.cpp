@@ -125,6 +125,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         mf.autoencoderVersion = m.version;
     }
     mf.autoencoderWeightsSha256 = sha256File(o.autoencoder / "weights.safetensors");
+    mf.autoencoderEncoderSha256 = ae.encoderSha256();
 
     const std::vector<Example> examples = encodeItems(ae, train, mf.tokenizer, mf.config.maxWords, o.ordered, progress, cancel);
     TextTrainResult result;

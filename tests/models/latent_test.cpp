@@ -7,6 +7,7 @@
 #include "geometry/uv_unwrap.h"
 #include "models/autoencoder_training.h"
 #include "models/latent_data.h"
+#include "models/manifest.h"
 #include "models/shape_autoencoder.h"
 #include "models/shape_latent.h"
 #include "models/text_model_file.h"
@@ -375,6 +376,21 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("trained with the shape autoencoder"), std::string::npos) << e.what();
     }
+    // Its decoder fine-tuned with the encoder frozen: other weights, the same latent space (encoder
+    // and statistics), so the text model accepts it.
+    const fs::path tuned = outDir("ae-decoder-tuned");
+    models::AutoencoderTrainOptions ft = tinyAutoencoder(tuned, 10);
+    ft.decoderFrom = trainedAutoencoder();
+    ft.tokens = 999;  // ignored: the architecture comes from decoderFrom
+    models::trainShapeAutoencoder(ft, q2, {});
+    EXPECT_NE(models::sha256File(tuned / "weights.safetensors"), models::sha256File(trainedAutoencoder() / "weights.safetensors"));
+    const models::ShapeLatentModel source(trainedAutoencoder()), fineTuned(tuned), other(otherAe);
+    EXPECT_EQ(fineTuned.encoderSha256(), source.encoderSha256());
+    EXPECT_NE(other.encoderSha256(), source.encoderSha256());
+    EXPECT_EQ(fineTuned.statistics().mean, source.statistics().mean);
+    EXPECT_EQ(fineTuned.statistics().stdev, source.statistics().stdev);
+    const models::TextTo3dGenerator withTuned(model, tuned);
+    EXPECT_EQ(withTuned.sampleLatent(prompt, go, {}).values.size(), a.values.size());
 }
 
 TEST(TextTo3d, MortonOrderGoesUpTheObjectFirst) {
