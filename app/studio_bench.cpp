@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 namespace kiln::app {
@@ -104,17 +105,24 @@ int runOrbitBench(ui::MainWindow& window, const OrbitBenchOptions& options) {
     const render::FrameStats& st = window.renderer().lastFrameStats();
     std::printf("kiln-studio --bench-orbit %s: viewport %dx%d, %zu splats, %zu triangles, %s\n", qPrintable(options.file), st.width, st.height,
                 st.sceneSplats, st.triangles, window.renderer().deviceName().c_str());
-    std::printf("%-22s %7s %8s %12s %12s %15s %7s\n", "phase", "frames", "fps", "median ms", "longest ms", "GUI stall ms", "scale");
-    const bool adaptive = vp->adaptiveQuality();
-    for (const bool on : {false, true}) {
-        vp->setAdaptiveQuality(on);
-        waitMs(300);
-        const PhaseResult r = orbit(vp, options.seconds);
-        std::printf("%-22s %7d %8.2f %12.1f %12.1f %15.1f %6.0f%%\n", on ? "orbit, adaptive on" : "orbit, adaptive off", r.frames,
-                    double(r.frames) / r.seconds, r.medianFrameMs, r.longestFrameMs, r.longestStallMs, 100.0 * r.smallestScale);
-        std::fflush(stdout);
-        waitMs(400);
+    std::printf("%-32s %7s %8s %12s %12s %15s %7s\n", "phase", "frames", "fps", "median ms", "longest ms", "GUI stall ms", "scale");
+    const bool adaptive = vp->adaptiveQuality(), async = vp->asynchronousFrames();
+    // Frames finished on the GUI thread (the studio before asynchronous frames), then submitted
+    // without waiting; each without and with adaptive quality.
+    for (const bool asyncOn : {false, true}) {
+        for (const bool on : {false, true}) {
+            vp->setAsynchronousFrames(asyncOn);
+            vp->setAdaptiveQuality(on);
+            waitMs(300);
+            const PhaseResult r = orbit(vp, options.seconds);
+            const std::string phase = std::string(asyncOn ? "async" : "blocking") + "-frames orbit, adaptive " + (on ? "on" : "off");
+            std::printf("%-32s %7d %8.2f %12.1f %12.1f %15.1f %6.0f%%\n", phase.c_str(), r.frames, double(r.frames) / r.seconds, r.medianFrameMs,
+                        r.longestFrameMs, r.longestStallMs, 100.0 * r.smallestScale);
+            std::fflush(stdout);
+            waitMs(400);
+        }
     }
+    vp->setAsynchronousFrames(async);
     vp->setAdaptiveQuality(adaptive);
     return 0;
 }

@@ -124,6 +124,9 @@ ViewportWindow::ViewportWindow(render::Renderer& renderer, QVulkanInstance& inst
     setVulkanInstance(&instance);
     m_view.axisGizmo = false;  // the overlay draws an interactive one
     m_camera.setAngles(0.6f, 0.35f);
+    m_framePoll.setInterval(2);
+    m_framePoll.setTimerType(Qt::PreciseTimer);
+    connect(&m_framePoll, &QTimer::timeout, this, [this] { pollFrame(); });
     m_settleTimer.setSingleShot(true);
     m_settleTimer.setInterval(120);
     connect(&m_settleTimer, &QTimer::timeout, this, [this] {
@@ -141,6 +144,11 @@ ViewportWindow::ViewportWindow(render::Renderer& renderer, QVulkanInstance& inst
 ViewportWindow::~ViewportWindow() { releaseSurface(); }
 
 void ViewportWindow::releaseSurface() {
+    if (m_framePending) {
+        m_framePoll.stop();
+        m_renderer.finishFrame();
+        m_framePending = false;
+    }
     m_overlay.reset();
     m_target.reset();
 }
@@ -152,6 +160,11 @@ void ViewportWindow::setShadingMode(render::ShadingMode mode) {
 
 void ViewportWindow::setGridVisible(bool visible) {
     m_view.grid = visible;
+    scheduleRender();
+}
+
+void ViewportWindow::setAsynchronousFrames(bool on) {
+    m_async = on;
     scheduleRender();
 }
 
@@ -299,7 +312,7 @@ void ViewportWindow::scheduleRender() {
 }
 
 void ViewportWindow::exposeEvent(QExposeEvent*) {
-    if (isExposed()) renderNow();
+    if (isExposed()) renderFrame(m_async ? render::Renderer::FrameWait::Submit : render::Renderer::FrameWait::Finish);
 }
 
 void ViewportWindow::resizeEvent(QResizeEvent*) {
@@ -309,7 +322,7 @@ void ViewportWindow::resizeEvent(QResizeEvent*) {
 
 bool ViewportWindow::event(QEvent* e) {
     if (e->type() == QEvent::UpdateRequest) {
-        renderNow();
+        renderFrame(m_async ? render::Renderer::FrameWait::Submit : render::Renderer::FrameWait::Finish);
         return true;
     }
     if (e->type() == QEvent::DragEnter || e->type() == QEvent::DragMove) {
@@ -511,6 +524,34 @@ void ViewportWindow::updateGizmoDrag(QPointF position) {
 }
 
 bool ViewportWindow::renderNow() {
+    if (m_framePending) {
+        m_renderer.finishFrame();
+        m_framePoll.stop();
+        m_framePending = false;
+        frameFinished();
+    }
+    m_frameWanted = false;  // this frame is the one wanted
+    return renderFrame(render::Renderer::FrameWait::Finish);
+}
+
+void ViewportWindow::pollFrame() {
+    if (!m_framePending) return m_framePoll.stop();
+    if (m_renderer.frameInFlight()) return;
+    m_framePoll.stop();
+    m_framePending = false;
+    frameFinished();
+    if (m_frameWanted) {
+        m_frameWanted = false;
+        renderFrame(m_async ? render::Renderer::FrameWait::Submit : render::Renderer::FrameWait::Finish);
+    }
+}
+
+bool ViewportWindow::renderFrame(render::Renderer::FrameWait wait) {
+    if (m_framePending) {
+        // The last frame is still on the device: this one follows when it ends (pollFrame).
+        m_frameWanted = true;
+        return false;
+    }
     if (!isExposed() || width() <= 0 || height() <= 0) return false;
     const qreal dpr = devicePixelRatio();
     if (!m_target) {
@@ -535,26 +576,39 @@ bool ViewportWindow::renderNow() {
         overlayBegun = true;
         drawOverlay();
         m_overlay->record(oc);
-    });
+    }, wait);
     if (!ok) {
         // Swapchain out of date (resize) or minimised: retry soon.
         if (overlayBegun) m_overlay->cancelFrame();
         scheduleRender();
         return false;
     }
-    m_lastFrameMs = m_clock.nsecsElapsed() * 1e-6 - t0;
+    m_frameStartMs = t0;
     m_lastScale = m_view.resolutionScale;
     m_lastMaxSplats = m_view.maxSplats;
     m_sceneSplats = m_renderer.lastFrameStats().sceneSplats;
+    m_pendingSortPending = m_renderer.lastFrameStats().splatOrderPending;
+    if (wait == render::Renderer::FrameWait::Submit) {
+        m_framePending = true;
+        m_framePoll.start();
+        return true;
+    }
+    frameFinished();
+    return true;
+}
+
+void ViewportWindow::frameFinished() {
+    // The frame's time is from the start of its recording to the end seen on the device (within
+    // the poll's 2 ms when it was submitted without waiting).
+    m_lastFrameMs = m_clock.nsecsElapsed() * 1e-6 - m_frameStartMs;
     // A still camera converges: a frame drawn with an older splat sort (or the moving camera's
     // level of detail) is followed by one with the sort it asked for once the worker has it.
-    if (!m_moving && m_renderer.lastFrameStats().splatOrderPending) QTimer::singleShot(15, this, [this] { scheduleRender(); });
+    if (!m_moving && m_pendingSortPending) QTimer::singleShot(15, this, [this] { scheduleRender(); });
     if (m_lastScale >= 1.0f) m_fullFrameMs = m_lastFrameMs;
     const double fps = m_lastFrameMs > 0.0 ? 1000.0 / m_lastFrameMs : 0.0;
     m_smoothedFps = m_smoothedFps == 0.0 ? fps : 0.8 * m_smoothedFps + 0.2 * fps;
     ++m_framesPresented;
     emit framePresented();
-    return true;
 }
 
 void ViewportWindow::mousePressEvent(QMouseEvent* e) {

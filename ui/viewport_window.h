@@ -52,6 +52,12 @@ public:
     void setAdaptiveQuality(bool on);
     void setInteractiveFrameMs(double ms) { m_interactiveMs = ms > 0.0 ? ms : 33.0; }  // default 33 ms (30 fps)
     bool adaptiveQuality() const { return m_adaptive; }
+    // Frames requested by input and document changes are submitted without waiting: the device
+    // draws them (lavapipe: on the driver's threads) while the GUI thread goes on handling input,
+    // and the next frame starts once the last one is done. Off: each frame is finished on the GUI
+    // thread before it returns to its events (the studio before this; kept to measure it).
+    void setAsynchronousFrames(bool on);
+    bool asynchronousFrames() const { return m_async; }
     float lastResolutionScale() const { return m_lastScale; }  // of the last presented frame
     // Clouds of more splats than this draw a level-of-detail subset while the camera moves
     // (adaptive quality): the most visible max(this, all x scale) splats.
@@ -80,7 +86,8 @@ public:
     double lastFrameMs() const { return m_lastFrameMs; }
     // Drops the live (not yet baked) move of an asset, e.g. when its bake job failed.
     void clearLiveTransform(core::AssetId asset);
-    // Renders and presents now if the surface is ready; returns whether a frame was presented.
+    // Renders and presents now if the surface is ready, and waits for the frame (and for one still
+    // in flight first); returns whether a frame was presented.
     bool renderNow();
 
 signals:
@@ -114,6 +121,9 @@ private:
     };
 
     void scheduleRender();
+    bool renderFrame(render::Renderer::FrameWait wait);
+    void frameFinished();
+    void pollFrame();
     void syncScene();
     void releaseSurface();
     void drawOverlay();
@@ -149,6 +159,12 @@ private:
     void cameraMoved();
     float movingScale() const;
 
+    QTimer m_framePoll;        // while a submitted frame runs on the device: looks for its end
+    bool m_async = true;
+    bool m_framePending = false;  // submitted, its end not yet seen
+    bool m_frameWanted = false;   // a frame was asked for while one was in flight
+    double m_frameStartMs = 0.0;
+    bool m_pendingSortPending = false;  // the submitted frame's FrameStats::splatOrderPending
     QTimer m_settleTimer;  // one more frame after the camera stops (asynchronous splat sort, full quality)
     bool m_adaptive = true;
     bool m_moving = false;

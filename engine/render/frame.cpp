@@ -118,6 +118,19 @@ void Renderer::Impl::recordOverlayPass(const View& view, const FrameUniforms& un
 }
 
 void Renderer::Impl::submitAndWait(vk::Semaphore wait, vk::Semaphore signal) {
+    submit(wait, signal);
+    finishFrame();
+}
+
+void Renderer::Impl::finishFrame() {
+    presenter.wait();
+    if (!inFlight) return;
+    ctx.waitFence(*frameFence);
+    inFlight = false;
+}
+
+void Renderer::Impl::submit(vk::Semaphore wait, vk::Semaphore signal) {
+    finishFrame();
     ctx.device.resetFences(*frameFence);
     vk::CommandBuffer raw = *cmd;
     // A presented frame waits for its swapchain image only where it first writes it (the blit).
@@ -127,7 +140,7 @@ void Renderer::Impl::submitAndWait(vk::Semaphore wait, vk::Semaphore signal) {
     if (wait) info.setWaitSemaphores(wait).setWaitDstStageMask(waitStage);
     if (signal) info.setSignalSemaphores(signal);
     ctx.queue.submit(info, *frameFence);
-    ctx.waitFence(*frameFence);
+    inFlight = true;
 }
 
 } // namespace kiln::render

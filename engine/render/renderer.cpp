@@ -42,6 +42,7 @@ Renderer::Impl::Impl(const RendererOptions& options)
     cmd = std::move(cbs[0]);
     frameFence = vk::raii::Fence(ctx.device, vk::FenceCreateInfo(vk::FenceCreateFlagBits::eSignaled));
     sceneData.onRemove = [this](Scene::ObjectId id) { splatPass.forget(id); };
+    sceneData.beforeDeviceWork = [this] { finishFrame(); };
 }
 
 Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Impl>(options)) { setSplatSort(options.splatSort); }
@@ -57,6 +58,7 @@ SplatSort splatSortFromString(const std::string& name, const std::string& option
 SplatSort Renderer::splatSort() const { return m_impl->splatPass.gpuSort() ? SplatSort::Gpu : SplatSort::Cpu; }
 
 void Renderer::setSplatSort(SplatSort sort) {
+    m_impl->finishFrame();
     // Auto: the CPU sort on a CPU device (lavapipe: the compute sort runs on the same cores and
     // measured slower there, bench/results/issue20_viewport.md), the compute sort on a GPU.
     const bool cpuDevice = m_impl->ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
@@ -64,8 +66,21 @@ void Renderer::setSplatSort(SplatSort sort) {
 }
 
 Renderer::~Renderer() {
-    if (m_impl) m_impl->ctx.device.waitIdle();
+    if (!m_impl) return;
+    m_impl->finishFrame();
+    m_impl->ctx.device.waitIdle();
 }
+
+bool Renderer::frameInFlight() {
+    Impl& r = *m_impl;
+    if (r.presenter.busy()) return true;
+    if (!r.inFlight) return false;
+    if (r.frameFence.getStatus() == vk::Result::eNotReady) return true;
+    r.inFlight = false;
+    return false;
+}
+
+void Renderer::finishFrame() { m_impl->finishFrame(); }
 
 // ---- the scene ----------------------------------------------------------------------------
 
@@ -91,6 +106,7 @@ void Renderer::renderFrame(const View& view, bool readback) {
     if (view.width <= 0 || view.height <= 0 || view.width > 16384 || view.height > 16384)
         throw Error("render size " + std::to_string(view.width) + "x" + std::to_string(view.height) + " is out of range (1..16384)");
     Impl& r = *m_impl;
+    r.finishFrame();
     const auto start = std::chrono::steady_clock::now();
     r.prepareTarget(view.width, view.height, view.options.msaaSamples);
     r.updateSplatOrders(view, false);
@@ -122,8 +138,10 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
     return renderToSurface(surfaceTarget, camera, options, OverlayFn{});
 }
 
-bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera& camera, const ViewOptions& options, const OverlayFn& overlay) {
+bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera& camera, const ViewOptions& options, const OverlayFn& overlay,
+                               FrameWait wait) {
     SurfaceTarget::Impl& st = *surfaceTarget.m_impl;
+    m_impl->finishFrame();
     if (!st.ready()) return false;
     const auto start = std::chrono::steady_clock::now();
     const std::optional<std::uint32_t> index = st.acquire();
@@ -139,8 +157,13 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
     r.recordFrame(view);
     st.recordPresentCopy(r.cmd, *r.target.color.image, std::uint32_t(width), std::uint32_t(height), *index, overlay);
     r.cmd.end();
-    r.submitAndWait(*st.acquired, *st.rendered);
-    st.present(*index);
+    r.submit(*st.acquired, *st.rendered);
+    if (wait == FrameWait::Finish) {
+        st.present(*index);
+        r.finishFrame();
+    } else {
+        r.presenter.present(st, *index);
+    }
     r.stats.cpuMs = millisecondsSince(start);
     return true;
 }

@@ -108,8 +108,18 @@ public:
     // (the caller retries next frame).
     bool renderToSurface(SurfaceTarget& target, const core::Camera& camera, const ViewOptions& options = {});
     // Same, then begins the target's overlay render pass on the swapchain image, calls `overlay`
-    // and ends the pass before presenting. The frame is complete on the GPU when this returns.
-    bool renderToSurface(SurfaceTarget& target, const core::Camera& camera, const ViewOptions& options, const OverlayFn& overlay);
+    // and ends the pass before presenting. With FrameWait::Finish the frame is complete on the
+    // device when this returns; with Submit it returns once the frame is submitted and presented
+    // (queued), and the device finishes it while the caller goes on (on lavapipe, on the driver's
+    // threads): frameInFlight() tells when it has, and every other call that needs the device
+    // first waits for it.
+    enum class FrameWait { Finish, Submit };
+    bool renderToSurface(SurfaceTarget& target, const core::Camera& camera, const ViewOptions& options, const OverlayFn& overlay,
+                         FrameWait wait = FrameWait::Finish);
+    // Whether a frame submitted with FrameWait::Submit is still running on the device (does not
+    // wait), and waiting for it.
+    bool frameInFlight();
+    void finishFrame();
     DeviceHandles deviceHandles() const;
 
     struct Impl;

@@ -6,6 +6,7 @@
 // in renderer.cpp.
 #include "render/device_resources.h"
 #include "render/pipelines.h"
+#include "render/presenter.h"
 #include "render/render_target.h"
 #include "render/renderer.h"
 #include "render/scene_impl.h"
@@ -21,7 +22,8 @@ struct Renderer::Impl {
     VkContext ctx;
     DeviceResources resources;
     Pipelines pipelines;
-    // Reused by every frame: one frame is in flight at a time (submitAndWait).
+    // Reused by every frame: one frame is in flight at a time. A frame submitted without waiting
+    // (FrameWait::Submit) is finished by the next call that needs the device (finishFrame).
     GpuBuffer frameUbo, lineVertices;
     vk::raii::DescriptorSet frameSet{nullptr};
     vk::raii::CommandBuffer cmd{nullptr};
@@ -38,7 +40,13 @@ struct Renderer::Impl {
     void updateSplatOrders(const View& view, bool async);
     // Records both passes into `cmd` (begun here, not ended). Colour ends in TRANSFER_SRC.
     void recordFrame(const View& view);
+    void submit(vk::Semaphore wait = {}, vk::Semaphore signal = {});
     void submitAndWait(vk::Semaphore wait = {}, vk::Semaphore signal = {});
+    // Waits for the frame in flight, if any: before `cmd`, the frame's buffers or the target are
+    // touched again.
+    void finishFrame();
+    bool inFlight = false;
+    Presenter presenter;  // last: its thread stops before anything it presents with goes
 
 private:
     FrameUniforms writeFrameUniforms(const View& view);

@@ -41,6 +41,7 @@ core::Bounds Scene::Impl::bounds() const {
 }
 
 Scene::ObjectId Scene::add(const core::Asset& asset, const glm::mat4& transform) {
+    m_impl->deviceWork();
     SceneObject obj;
     obj.transform = transform;
     obj.localBounds = core::computeBounds(asset);
@@ -53,6 +54,7 @@ Scene::ObjectId Scene::add(const core::Asset& asset, const glm::mat4& transform)
 }
 
 Scene::ObjectId Scene::addField(const core::RadianceField& field, const glm::mat4& transform) {
+    m_impl->deviceWork();
     SceneObject obj;
     obj.transform = transform;
     obj.localBounds = field.bounds;
@@ -68,12 +70,14 @@ void Scene::setVisible(ObjectId id, bool visible) { findObject(*m_impl, id).visi
 
 // Both wait for the GPU: the last frame may still read the buffers being freed.
 void Scene::remove(ObjectId id) {
+    m_impl->deviceWork();
     m_impl->resources.ctx.device.waitIdle();
     if (m_impl->onRemove) m_impl->onRemove(id);
     m_impl->objects.erase(id);
 }
 
 void Scene::clear() {
+    m_impl->deviceWork();
     m_impl->resources.ctx.device.waitIdle();
     if (m_impl->onRemove)
         for (const auto& [id, obj] : m_impl->objects) m_impl->onRemove(id);

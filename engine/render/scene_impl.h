@@ -81,6 +81,12 @@ struct Scene::Impl {
     ObjectId nextId = 1;
     // Called for each object removed, after the GPU is idle (the Renderer's splat pass forgets its sorts).
     std::function<void(ObjectId)> onRemove;
+    // Called before an upload or a release: the Renderer finishes a frame still in flight (its
+    // present may be using the queue on another thread).
+    std::function<void()> beforeDeviceWork;
+    void deviceWork() const {
+        if (beforeDeviceWork) beforeDeviceWork();
+    }
 
     core::Bounds bounds() const;
 };

@@ -6,9 +6,10 @@ rc=$?
 echo "$out" | grep -v XDG_RUNTIME
 [ $rc -eq 0 ] && pass || fail "bench-orbit exited $rc"
 echo "$out" | grep -q "viewport 1280x720, 7638 splats" && pass || fail "header does not name the viewport size and the cloud"
-for phase in "adaptive off" "adaptive on"; do
-  frames=$(echo "$out" | grep "orbit, $phase" | awk '{print $4}')
-  [ -n "$frames" ] && [ "$frames" -gt 2 ] && pass || fail "orbit, $phase: frames '$frames'"
+for phase in "blocking-frames orbit, adaptive off" "blocking-frames orbit, adaptive on" "async-frames orbit, adaptive off" \
+             "async-frames orbit, adaptive on"; do
+  frames=$(echo "$out" | grep "$phase" | awk '{print $5}')
+  [ -n "$frames" ] && [ "$frames" -gt 2 ] && pass || fail "$phase: frames '$frames'"
 done
 err=$("$XVFB_RUN" -a "$STUDIO" --bench-orbit "$TESTDATA/splats/biker_inria_sub20.ply" forever 2>&1)
 rc=$?

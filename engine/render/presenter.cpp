@@ -1,0 +1,51 @@
+#include "render/presenter.h"
+
+#include "render/surface_target_impl.h"
+
+namespace kiln::render {
+
+Presenter::~Presenter() {
+    wait();
+    if (m_thread.joinable()) {
+        m_thread.request_stop();
+        m_changed.notify_all();
+    }
+}
+
+void Presenter::present(SurfaceTarget::Impl& target, std::uint32_t index) {
+    {
+        std::lock_guard lock(m_mutex);
+        m_target = &target;
+        m_index = index;
+        m_pending = true;
+    }
+    if (!m_thread.joinable()) m_thread = std::jthread([this](std::stop_token stop) { run(stop); });
+    m_changed.notify_all();
+}
+
+bool Presenter::busy() {
+    std::lock_guard lock(m_mutex);
+    return m_pending;
+}
+
+void Presenter::wait() {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [this] { return !m_pending; });
+}
+
+void Presenter::run(std::stop_token stop) {
+    std::unique_lock lock(m_mutex);
+    while (m_changed.wait(lock, stop, [this] { return m_pending; })) {
+        SurfaceTarget::Impl* target = m_target;
+        const std::uint32_t index = m_index;
+        lock.unlock();
+        // Nothing else uses the queue meanwhile: the Renderer waits for this first.
+        target->present(index);
+        lock.lock();
+        m_pending = false;
+        m_target = nullptr;
+        m_changed.notify_all();
+    }
+}
+
+} // namespace kiln::render
