@@ -65,6 +65,21 @@ TEST(RenderSurface, PresentsFramesToAnXcbWindow) {
             presented += renderer.renderToSurface(*target, orbit.toCamera()) ? 1 : 0;
         }
         EXPECT_GE(presented, 10);
+        // Frames submitted without waiting (the studio's): presented on the renderer's thread; an
+        // upload, an offscreen frame and the next frame each finish the one in flight first.
+        using Wait = kiln::render::Renderer::FrameWait;
+        int submitted = 0, sawInFlight = 0;
+        for (int i = 0; i < 6; ++i) {
+            orbit.orbit(10.0f, 0.0f);
+            submitted += renderer.renderToSurface(*target, orbit.toCamera(), {}, {}, Wait::Submit) ? 1 : 0;
+            sawInFlight += renderer.frameInFlight() ? 1 : 0;
+            if (i == 2) renderer.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+            if (i == 4) EXPECT_EQ(renderer.renderImage(orbit.toCamera(), 64, 48).width, 64);
+        }
+        EXPECT_GE(submitted, 5);
+        EXPECT_GE(sawInFlight, 1);  // the call returned before the frame was done
+        renderer.finishFrame();
+        EXPECT_FALSE(renderer.frameInFlight());
         target->resize(200, 150);
         xcb_configure_window(win.connection, win.window, XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT,
                              std::array<std::uint32_t, 2>{200, 150}.data());
