@@ -353,6 +353,8 @@ void MainWindow::applyPreferences(const Preferences& prefs) {
     models::configureComputeThreads(prefs.threads);
     m_viewport->setNavigationStyle(render::navigationStyleFromString(prefs.navigation.toStdString()));
     m_viewport->setAdaptiveQuality(prefs.adaptiveQuality);
+    m_renderer->setSplatSort(render::splatSortFromString(prefs.splatSort.toStdString(), "splat sort preference"));
+    m_viewport->requestUpdate();
     m_create->setModelFolders(prefs.modelFolders);
     if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app, prefs.theme);
 }

@@ -27,6 +27,8 @@ Preferences Preferences::load() {
     if (p.navigation != "maya") p.navigation = "blender";
     p.theme = s.value("prefs/theme", p.theme).toString() == "light" ? "light" : "dark";
     p.adaptiveQuality = s.value("prefs/adaptiveQuality", p.adaptiveQuality).toBool();
+    p.splatSort = s.value("prefs/splatSort", p.splatSort).toString();
+    if (p.splatSort != "cpu" && p.splatSort != "gpu") p.splatSort = "auto";
     return p;
 }
 
@@ -38,6 +40,7 @@ void Preferences::save() const {
     s.setValue("prefs/navigation", navigation);
     s.setValue("prefs/theme", theme);
     s.setValue("prefs/adaptiveQuality", adaptiveQuality);
+    s.setValue("prefs/splatSort", splatSort);
 }
 
 PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) : QDialog(parent) {
@@ -91,6 +94,13 @@ PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) 
     m_adaptive->setObjectName("adaptiveQuality");
     m_adaptive->setChecked(prefs.adaptiveQuality);
     form->addRow(tr("Viewport"), m_adaptive);
+    m_splatSort = new QComboBox;
+    m_splatSort->setObjectName("splatSort");
+    m_splatSort->addItem(tr("Automatic (CPU worker on a CPU device, compute on a GPU)"), "auto");
+    m_splatSort->addItem(tr("CPU worker thread"), "cpu");
+    m_splatSort->addItem(tr("GPU compute (radix sort)"), "gpu");
+    m_splatSort->setCurrentIndex(std::max(0, m_splatSort->findData(prefs.splatSort)));
+    form->addRow(tr("Splat sort"), m_splatSort);
     // Model packs (models/packs.h): which are installed, what they do, their licences.
     QString packs;
     for (const auto& p : models::knownPacks()) {
@@ -119,6 +129,7 @@ Preferences PreferencesDialog::preferences() const {
     p.navigation = m_navigation->currentData().toString();
     p.theme = m_theme->currentData().toString();
     p.adaptiveQuality = m_adaptive->isChecked();
+    p.splatSort = m_splatSort->currentData().toString();
     return p;
 }
 

@@ -20,6 +20,7 @@ struct Preferences {
     QString navigation = "blender";  // "blender" or "maya"
     QString theme = "dark";          // "dark" or "light"
     bool adaptiveQuality = true;     // the viewport draws smaller frames while the camera moves
+    QString splatSort = "auto";      // "auto", "cpu" or "gpu" (render::SplatSort); the viewport's splat depth sort
 
     static Preferences load();
     void save() const;
@@ -38,6 +39,7 @@ private:
     QComboBox* m_navigation = nullptr;
     QComboBox* m_theme = nullptr;
     QCheckBox* m_adaptive = nullptr;
+    QComboBox* m_splatSort = nullptr;
 };
 
 } // namespace kiln::ui

@@ -1132,14 +1132,22 @@ private slots:
         QVERIFY(packs);
         for (const char* want : {"isnet", "esrgan-slim", "MIT (IS-Net", "MIT (ESRGAN-slim"}) QVERIFY2(packs->text().contains(want), want);
         QVERIFY(packs->text().contains("installed"));
+        auto* sort = dialog->findChild<QComboBox*>("splatSort");
+        QVERIFY(sort);
+        QCOMPARE(sort->currentData().toString(), QString("auto"));
+        QVERIFY(m_window->renderer().splatSort() == render::SplatSort::Cpu);  // automatic on lavapipe: the CPU worker
         nav->setCurrentIndex(nav->findData("maya"));
         threads->setValue(1);
+        sort->setCurrentIndex(sort->findData("gpu"));
         QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
         QVERIFY(m_window->viewport()->navigationStyle() == render::NavigationStyle::Maya);
         QCOMPARE(models::computeThreads(), 1);
+        QVERIFY(m_window->renderer().splatSort() == render::SplatSort::Gpu);
+        QVERIFY(m_window->viewport()->renderNow());  // a frame with the compute sort
         const ui::Preferences stored = ui::Preferences::load();
         QCOMPARE(stored.navigation, QString("maya"));
         QCOMPARE(stored.threads, 1);
+        QCOMPARE(stored.splatSort, QString("gpu"));
         // Cancel changes nothing; OK again restores the defaults.
         dialog = m_window->showPreferences();
         dialog->findChild<QComboBox*>("navigation")->setCurrentIndex(0);
@@ -1148,9 +1156,11 @@ private slots:
         dialog = m_window->showPreferences();
         dialog->findChild<QComboBox*>("navigation")->setCurrentIndex(dialog->findChild<QComboBox*>("navigation")->findData("blender"));
         dialog->findChild<QSpinBox*>("threads")->setValue(0);
+        dialog->findChild<QComboBox*>("splatSort")->setCurrentIndex(0);
         QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
         QVERIFY(m_window->viewport()->navigationStyle() == render::NavigationStyle::Blender);
         QCOMPARE(ui::Preferences::load().threads, 0);
+        QVERIFY(m_window->renderer().splatSort() == render::SplatSort::Cpu);
     }
 
     void saveAndReopenProject() {
