@@ -399,6 +399,12 @@ void ViewportWindow::drawOverlay() {
             ImGui::Text("splats    %zu of %zu", st.splats, st.sceneSplats);
         else
             ImGui::Text("splats    %zu", st.splats);
+        if (st.sceneSplats > 0) {
+            if (m_renderer.splatSort() == render::SplatSort::Gpu)
+                ImGui::Text("sort      %.1f ms (compute)", m_lastSortMs);
+            else
+                ImGui::Text("sort      CPU worker");
+        }
         ImGui::TextDisabled("%s | %s | %s", render::toString(m_view.mode), render::toString(m_navigation).c_str(), toString(m_gizmoMode));
         ImGui::End();
     }
@@ -601,6 +607,7 @@ void ViewportWindow::frameFinished() {
     // The frame's time is from the start of its recording to the end seen on the device (within
     // the poll's 2 ms when it was submitted without waiting).
     m_lastFrameMs = m_clock.nsecsElapsed() * 1e-6 - m_frameStartMs;
+    m_lastSortMs = m_renderer.lastFrameStats().sortMs;
     // A still camera converges: a frame drawn with an older splat sort (or the moving camera's
     // level of detail) is followed by one with the sort it asked for once the worker has it.
     if (!m_moving && m_pendingSortPending) QTimer::singleShot(15, this, [this] { scheduleRender(); });

@@ -176,6 +176,7 @@ private:
     double m_interactiveMs = 33.0;
     QElapsedTimer m_clock;
     double m_lastFrameMs = 0.0;
+    double m_lastSortMs = 0.0;  // the compute sort's time in the last finished frame
     double m_smoothedFps = 0.0;
     int m_framesPresented = 0;
     std::size_t m_hudTriangles = 0;

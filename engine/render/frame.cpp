@@ -127,6 +127,9 @@ void Renderer::Impl::finishFrame() {
     if (!inFlight) return;
     ctx.waitFence(*frameFence);
     inFlight = false;
+    // The compute sort's time, from the frame's timestamps (presented and offscreen frames).
+    if (splatPass.gpuSort())
+        if (const double ms = splatPass.takeGpuSortMs(ctx); ms > 0.0) stats.sortMs = ms;
 }
 
 void Renderer::Impl::submit(vk::Semaphore wait, vk::Semaphore signal) {

@@ -76,7 +76,7 @@ bool Renderer::frameInFlight() {
     if (r.presenter.busy()) return true;
     if (!r.inFlight) return false;
     if (r.frameFence.getStatus() == vk::Result::eNotReady) return true;
-    r.inFlight = false;
+    r.finishFrame();  // done: does not wait, reads the frame's timings
     return false;
 }
 
@@ -115,7 +115,6 @@ void Renderer::renderFrame(const View& view, bool readback) {
     if (readback) recordReadback(r.cmd, r.target);
     r.cmd.end();
     r.submitAndWait();
-    if (r.splatPass.gpuSort()) r.stats.sortMs = r.splatPass.takeGpuSortMs(r.ctx);
     r.stats.cpuMs = millisecondsSince(start);
 }
 
@@ -142,6 +141,9 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
                                FrameWait wait) {
     SurfaceTarget::Impl& st = *surfaceTarget.m_impl;
     m_impl->finishFrame();
+    // A presented frame's CPU sort runs on the worker, untimed here; the compute sort's time is
+    // the last finished frame's until this one is done.
+    if (!m_impl->splatPass.gpuSort()) m_impl->stats.sortMs = 0.0;
     if (!st.ready()) return false;
     const auto start = std::chrono::steady_clock::now();
     const std::optional<std::uint32_t> index = st.acquire();

@@ -40,7 +40,7 @@ struct RendererOptions {
 // Frame statistics for the HUD and benchmarks.
 struct FrameStats {
     double cpuMs = 0.0;         // sort + recording + submit + wait for the GPU
-    double sortMs = 0.0;        // splat depth sort: on the CPU (headless frames) or in compute (GPU timestamps)
+    double sortMs = 0.0;        // splat depth sort: on the CPU (headless frames) or in compute (GPU timestamps, once the frame is done); 0 for a presented frame's worker sort
     std::size_t triangles = 0;
     std::size_t splats = 0;       // drawn (a level-of-detail prefix while ViewOptions::maxSplats limits them)
     std::size_t sceneSplats = 0;  // in the visible clouds

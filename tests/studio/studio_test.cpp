@@ -733,6 +733,18 @@ private slots:
         // the recording runs on it.
         QVERIFY2(blocking.longestGapMs > 0.5 * blocking.frameMs, qPrintable(QString("blocking gap %1 ms").arg(blocking.longestGapMs)));
         QVERIFY2(async.longestGapMs < std::min(100.0, 0.3 * async.frameMs), qPrintable(QString("asynchronous gap %1 ms").arg(async.longestGapMs)));
+        // With the compute sort, presented frames report the sort time from their timestamps once done.
+        ui::Preferences prefs = ui::Preferences::load();
+        prefs.splatSort = "gpu";
+        m_window->applyPreferences(prefs);
+        presentFrame();  // nothing left in flight from the drag
+        const int framesBefore = vp->framesPresented();
+        vp->requestUpdate();
+        QTRY_VERIFY_WITH_TIMEOUT(vp->framesPresented() > framesBefore, 20000);
+        QVERIFY(m_window->renderer().lastFrameStats().splats > 0);
+        QVERIFY(m_window->renderer().lastFrameStats().sortMs > 0.0);
+        prefs.splatSort = "auto";
+        m_window->applyPreferences(prefs);
         vp->setAsynchronousFrames(true);
         vp->setAdaptiveQuality(true);
         doc.undoStack()->undo();
