@@ -6,6 +6,7 @@
 #include "render/surface_target.h"
 #include "render/vk_context.h"
 
+#include <atomic>
 #include <optional>
 #include <vector>
 
@@ -19,7 +20,9 @@ struct SurfaceTarget::Impl {
     vk::Extent2D extent;
     vk::raii::Semaphore acquired{nullptr}, rendered{nullptr};
     int width = 0, height = 0;  // what the window asked for; the surface may dictate `extent`
-    bool dirty = true;          // resized, suboptimal or out of date: recreate before the next frame
+    // Resized, suboptimal or out of date: recreate before the next frame. Atomic: the presenting
+    // thread sets it while the caller may resize.
+    std::atomic<bool> dirty{true};
     // Overlay hook: a LOAD render pass on the swapchain images and one framebuffer per image.
     vk::Format format = vk::Format::eUndefined;
     vk::raii::RenderPass overlayPass{nullptr};
