@@ -2,6 +2,8 @@
 
 #include "render/surface_target_impl.h"
 
+#include <exception>
+
 namespace kiln::render {
 
 Presenter::~Presenter() {
@@ -39,8 +41,14 @@ void Presenter::run(std::stop_token stop) {
         SurfaceTarget::Impl* target = m_target;
         const std::uint32_t index = m_index;
         lock.unlock();
-        // Nothing else uses the queue meanwhile: the Renderer waits for this first.
-        target->present(index);
+        // Nothing else uses the queue meanwhile: the Renderer waits for this first. A present that
+        // fails (a lost surface) must not end the program from this thread: the next frame
+        // recreates the swapchain, or fails on the caller's thread where it can be reported.
+        try {
+            target->present(index);
+        } catch (const std::exception&) {
+            target->dirty = true;
+        }
         lock.lock();
         m_pending = false;
         m_target = nullptr;
