@@ -1,6 +1,8 @@
 #include "ui/preferences.h"
 
+#include "core/error.h"
 #include "models/packs.h"
+#include "render/renderer.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -28,7 +30,11 @@ Preferences Preferences::load() {
     p.theme = s.value("prefs/theme", p.theme).toString() == "light" ? "light" : "dark";
     p.adaptiveQuality = s.value("prefs/adaptiveQuality", p.adaptiveQuality).toBool();
     p.splatSort = s.value("prefs/splatSort", p.splatSort).toString();
-    if (p.splatSort != "cpu" && p.splatSort != "gpu") p.splatSort = "auto";
+    try {
+        render::splatSortFromString(p.splatSort.toStdString(), "splat sort preference");
+    } catch (const Error&) {
+        p.splatSort = "auto";  // an unknown stored value: the default
+    }
     return p;
 }
 

@@ -103,7 +103,6 @@ struct Losses {
 // Each item's encoding by a frozen encoder, computed once (decoder fine-tuning).
 struct FrozenEncodings {
     torch::Tensor anchors, mean, logVar;  // items x M x 3 / C / C
-    bool empty() const { return !anchors.defined(); }
     ShapeAutoencoderImpl::Encoding batch(const std::vector<std::int64_t>& idx) const {
         const auto i = torch::tensor(idx, torch::kLong);
         return {anchors.index_select(0, i), mean.index_select(0, i), logVar.index_select(0, i)};

@@ -56,8 +56,11 @@ TextTo3dGenerator::TextTo3dGenerator(const fs::path& textModel, const fs::path& 
     m_impl->file = readTextModelFile(textModel);
     m_impl->ae = std::make_unique<ShapeLatentModel>(autoencoder);
     const std::string aeSha = sha256File(autoencoder / "weights.safetensors");
-    const bool sameEncoder = !m_impl->file.autoencoderEncoderSha256.empty() && m_impl->file.autoencoderEncoderSha256 == m_impl->ae->encoderSha256();
-    if (aeSha != m_impl->file.autoencoderWeightsSha256 && !sameEncoder)
+    // The encoder's hash (every encoder weight) only when the files differ.
+    const auto sameEncoder = [&] {
+        return !m_impl->file.autoencoderEncoderSha256.empty() && m_impl->file.autoencoderEncoderSha256 == m_impl->ae->encoderSha256();
+    };
+    if (aeSha != m_impl->file.autoencoderWeightsSha256 && !sameEncoder())
         throw Error(textModel.string() + ": trained with the shape autoencoder '" + m_impl->file.autoencoderName + " v" + m_impl->file.autoencoderVersion +
                     "', but " + autoencoder.string() + " holds '" + m_impl->ae->name() + "' (different weights): use the autoencoder it was trained with");
     if (m_impl->file.config.tokens != m_impl->ae->tokens() || m_impl->file.config.tokenDim != 3 + m_impl->ae->channels())

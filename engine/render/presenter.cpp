@@ -6,13 +6,8 @@
 
 namespace kiln::render {
 
-Presenter::~Presenter() {
-    wait();
-    if (m_thread.joinable()) {
-        m_thread.request_stop();
-        m_changed.notify_all();
-    }
-}
+// The thread (if started) is stopped and joined by its jthread: the stop wakes its wait.
+Presenter::~Presenter() { wait(); }
 
 void Presenter::present(SurfaceTarget::Impl& target, std::uint32_t index) {
     {
