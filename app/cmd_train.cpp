@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution"},
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R]] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -55,6 +55,9 @@ int trainAutoencoder(int argc, char** argv) {
         o.decoderFrom = args.get("decoder-from");
         for (const char* arch : {"tokens", "channels", "width", "heads", "encoder-layers", "decoder-layers"})
             if (args.has(arch)) throw Error(std::string("--") + arch + ": the architecture comes from --decoder-from " + o.decoderFrom.string());
+        o.planeResolution = args.getInt("plane-resolution", 0, 4, 512);
+    } else if (args.has("plane-resolution")) {
+        throw Error("--plane-resolution: only with --decoder-from (a new autoencoder takes the default planes)");
     }
     auto result = std::make_shared<models::AutoencoderTrainResult>();
     runJob("train shape-autoencoder", [&, result](core::Progress& progress, const core::CancelToken& cancel) {

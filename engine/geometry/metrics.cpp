@@ -173,6 +173,23 @@ double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, 
     return precision + recall > 0.0 ? 2.0 * precision * recall / (precision + recall) : 0.0;
 }
 
+double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples) {
+    const double tau = fraction * double(glm::length(core::computeBounds(b).size()));
+    auto area = [](const core::Mesh& m) {
+        double sum = 0.0;
+        for (std::size_t t = 0; t + 2 < m.indices.size(); t += 3) {
+            const glm::vec3 p0 = m.positions[m.indices[t]], p1 = m.positions[m.indices[t + 1]], p2 = m.positions[m.indices[t + 2]];
+            sum += 0.5 * double(glm::length(glm::cross(p1 - p0, p2 - p0)));
+        }
+        return sum;
+    };
+    auto count = [&](const core::Mesh& m) {
+        const double n = tau > 0.0 ? 16.0 * area(m) / (tau * tau) : 0.0;
+        return std::size_t(std::clamp(n, 10000.0, double(std::max<std::size_t>(maxSamples, 10000))));
+    };
+    return fScore(sampleSurface(a, count(a), seed), sampleSurface(b, count(b), seed + 1), tau);
+}
+
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {
     if (points.empty()) return points;
     glm::vec3 lo(1e30f), hi(-1e30f);

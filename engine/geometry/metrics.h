@@ -50,6 +50,11 @@ ChamferResult chamferPoints(const std::vector<glm::vec3>& a, const std::vector<g
 // F-score at distance `tau` (Tatarchenko et al. 2019): harmonic mean of the fraction of A within
 // tau of B (precision) and of B within tau of A (recall).
 double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, double tau);
+// F-score of two meshes at `fraction` of B's bounding-box diagonal, each sampled densely enough
+// that the samples resolve that distance (mean spacing <= tau / 4, from 10k to `maxSamples` points
+// per mesh). With a fixed 10k samples a real asset scored as little as 0.67 against itself at 1 %:
+// the measure was the sampling, not the shapes. Throws kiln::Error when a mesh has no area.
+double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples = 400000);
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 

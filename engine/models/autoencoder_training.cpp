@@ -31,6 +31,8 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.batch < 1 || o.batch > 4096) bad("--batch must be from 1 to 4096");
     if (!(o.learningRate > 0.0 && o.learningRate < 1.0)) bad("--lr must be between 0 and 1");
     if (o.checkpointEvery < 1) bad("--checkpoint-every must be at least 1");
+    if (o.planeResolution != 0 && (o.planeResolution < 4 || o.planeResolution > 512)) bad("--plane-resolution must be from 4 to 512");
+    if (o.planeResolution != 0 && o.decoderFrom.empty()) bad("--plane-resolution: only with --decoder-from");
 }
 
 // The training examples, made in parallel from the dataset's parameters (deterministic).
@@ -179,10 +181,19 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     const bool decoderOnly = !o.decoderFrom.empty();
     LatentStatistics sourceStats;
     if (decoderOnly) readShapeAutoencoderConfig(o.decoderFrom / "config.json", cfg, sourceStats);
+    const ShapeAutoencoderConfig sourceCfg = cfg;
+    if (o.planeResolution > 0) cfg.planeResolution = o.planeResolution;
+    cfg.validate("shape-autoencoder training");
     ShapeAutoencoder model(cfg), ema(cfg);
     std::vector<torch::Tensor> trainable;
     if (decoderOnly) {
-        loadModuleWeights(*model, o.decoderFrom / "weights.safetensors");
+        // The source's weights; every parameter keeps its shape at another plane resolution (only
+        // the derived texel-centre buffer differs, and the new network made its own).
+        ShapeAutoencoder source(sourceCfg);
+        loadModuleWeights(*source, o.decoderFrom / "weights.safetensors");
+        torch::NoGradGuard noGrad;
+        auto into = model->named_parameters(true);
+        for (const auto& p : source->named_parameters(true)) into[p.key()].copy_(p.value());
         for (auto& p : model->named_parameters()) {
             const bool encoder = ShapeAutoencoderImpl::encoderParameter(p.key());
             p.value().set_requires_grad(!encoder);
@@ -244,6 +255,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         if (decoderOnly) {
             recipe["decoderFrom"] = o.decoderFrom.string();
             recipe["encoderFrozen"] = true;
+            recipe["planeResolution"] = cfg.planeResolution;
         }
         const auto sm = smoothed(losses, 50);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();

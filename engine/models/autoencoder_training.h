@@ -34,6 +34,9 @@ struct AutoencoderTrainOptions {
     // the encoder stays frozen (so its latent space and statistics, and any generator trained on
     // them, stay valid) and each item is encoded once before training. Empty: train both.
     std::filesystem::path decoderFrom;
+    // With decoderFrom: texels per side of the decoder's feature planes (0: the source's). The
+    // plane network is convolutional, so the source's weights start a finer (or coarser) decoder.
+    int planeResolution = 0;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

@@ -262,9 +262,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             d.appearanceSize = 128;
             d.splats = false;
             const DecodedAsset dec = ae.decode(l, d, cancel);
-            const auto a = geometry::sampleSurface(dec.mesh, 10000, 5), b = geometry::sampleSurface(real.mesh, 10000, 5);
-            const double diag = glm::length(core::computeBounds(real.mesh).size());
-            fs.push_back(geometry::fScore(a, b, 0.01 * diag));
+            fs.push_back(geometry::meshFScore(dec.mesh, real.mesh, 0.01, 5));
             const procgen::SurfaceSamples s = procgen::sampleSurface(real, 1024, 9);
             std::vector<glm::vec3> q;
             for (const auto& p : s.positions) q.push_back(l.frame.toNormalised(p));

@@ -382,7 +382,18 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     models::AutoencoderTrainOptions ft = tinyAutoencoder(tuned, 10);
     ft.decoderFrom = trainedAutoencoder();
     ft.tokens = 999;  // ignored: the architecture comes from decoderFrom
+    // A finer decoder: twice the source's plane resolution, started from its weights.
+    models::ShapeAutoencoderConfig sourceCfg, tunedCfg;
+    models::LatentStatistics ignored;
+    models::readShapeAutoencoderConfig(trainedAutoencoder() / "config.json", sourceCfg, ignored);
+    ft.planeResolution = 2 * sourceCfg.planeResolution;
     models::trainShapeAutoencoder(ft, q2, {});
+    models::readShapeAutoencoderConfig(tuned / "config.json", tunedCfg, ignored);
+    EXPECT_EQ(tunedCfg.planeResolution, 2 * sourceCfg.planeResolution);
+    EXPECT_EQ(tunedCfg.tokens, sourceCfg.tokens);
+    models::AutoencoderTrainOptions noSource = tinyAutoencoder(outDir("ae-plane-without-source"), 1);
+    noSource.planeResolution = 64;
+    EXPECT_THROW(models::trainShapeAutoencoder(noSource, q2, {}), kiln::Error);  // only with decoderFrom
     EXPECT_NE(models::sha256File(tuned / "weights.safetensors"), models::sha256File(trainedAutoencoder() / "weights.safetensors"));
     const models::ShapeLatentModel source(trainedAutoencoder()), fineTuned(tuned), other(otherAe);
     EXPECT_EQ(fineTuned.encoderSha256(), source.encoderSha256());

@@ -511,6 +511,17 @@ TEST(Metrics, PointIndexMatchesBruteForce) {
     }
 }
 
+TEST(Metrics, MeshFScoreSamplesDenselyEnoughToResolveItsDistance) {
+    const Mesh a = sphereOfRadius(1.0f, 64), near = sphereOfRadius(1.02f, 64), far = sphereOfRadius(1.06f, 64);
+    const double tau = 0.01 * glm::length(kiln::core::computeBounds(a).size());  // 0.035
+    // 10k samples are ~tau apart on this sphere: a shape scores well below 1 against itself.
+    EXPECT_LT(geo::fScore(geo::sampleSurface(a, 10000, 1), geo::sampleSurface(a, 10000, 2), tau), 0.97);
+    EXPECT_GT(geo::meshFScore(a, a, 0.01, 1), 0.995);
+    EXPECT_GT(geo::meshFScore(near, a, 0.01, 1), 0.99);  // 0.02 apart: inside tau
+    EXPECT_LT(geo::meshFScore(far, a, 0.01, 1), 0.05);   // 0.06 apart: outside
+    EXPECT_THROW(geo::meshFScore(Mesh{}, a, 0.01, 1), kiln::Error);
+}
+
 TEST(Metrics, ChamferOfConcentricSpheresIsTheirGap) {
     const Mesh a = sphereOfRadius(1.0f, 64), b = sphereOfRadius(1.1f, 64);
     const auto t0 = std::chrono::steady_clock::now();
