@@ -104,6 +104,7 @@ std::string TextEvalReport::json() const {
     j["autoencoder"] = {{"fScore1pct", reconstructionFScore}, {"fScore1pctMin", reconstructionFScoreMin}, {"albedoDeltaE", albedoDeltaE}};
     j["diversity"] = {{"generated", diversity}, {"data", dataDiversity}, {"floor", diversityFloor}};
     j["latency"] = {{"medianSeconds", latencyMedian}, {"stages", latencyStages}};
+    j["sampler"] = {{"steps", samplerSteps}, {"guidance", samplerGuidance}, {"surfaceBias", samplerSurfaceBias}};
     j["categories"] = nlohmann::ordered_json::object();
     for (const auto& c : categories)
         j["categories"][c.category] = {{"prompts", c.prompts},       {"category", c.categoryHits}, {"colour", c.colourHits},
@@ -159,6 +160,12 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     go.decode.resolution = o.resolution;
     go.decode.textureSize = 512;
     go.decode.appearanceSize = 256;
+    go.steps = o.steps > 0 ? o.steps : generator.defaultSteps();
+    if (!std::isnan(o.guidance)) go.guidance = o.guidance;
+    go.surfaceBias = o.surfaceBias;
+    rep.samplerSteps = go.steps;
+    rep.samplerGuidance = go.guidance;
+    rep.samplerSurfaceBias = std::isnan(o.surfaceBias) ? generator.defaultSurfaceBias() : o.surfaceBias;
     go.decode.splats = false;
     for (std::size_t i = 0; i < prompts.size(); ++i) {
         cancel.throwIfCancelled();
@@ -315,6 +322,9 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             progress.report("latency " + std::to_string(r + 1), 0.95f + 0.04f * float(r) / float(o.latencyRuns));
             const auto t0 = std::chrono::steady_clock::now();
             TextTo3dOptions lo;
+            lo.steps = go.steps;
+            lo.guidance = go.guidance;
+            lo.surfaceBias = go.surfaceBias;
             lo.decode.splats = false;
             core::Progress quiet;
             const TextTo3dResult g = generator.generate(prompts.front()->caption, lo, quiet, cancel);

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct TextEvalOptions {
     int reconstructions = 45;                     // held-out assets for the autoencoder's measures
     int resolution = 128;
     int sheetPrompts = 36;                        // 0 = no contact sheet
+    // The sampler (0 / NaN: the model's own steps, guidance and surface level).
+    int steps = 0;
+    float guidance = std::numeric_limits<float>::quiet_NaN(), surfaceBias = std::numeric_limits<float>::quiet_NaN();
 };
 
 struct CategoryScore {
@@ -51,6 +55,8 @@ struct TextEvalReport {
     double reconstructionFScore = 0.0, reconstructionFScoreMin = 0.0, albedoDeltaE = 0.0;
     double diversity = 0.0, dataDiversity = 0.0, diversityFloor = 0.0;
     double latencyMedian = 0.0;
+    int samplerSteps = 0;
+    double samplerGuidance = 0.0, samplerSurfaceBias = 0.0;  // what the prompts were sampled with
     std::map<std::string, double> latencyStages;
     std::vector<CategoryScore> categories;
     std::vector<std::string> misses;  // "caption -> judged category, colour, material"

@@ -74,6 +74,7 @@ TextTo3dGenerator::~TextTo3dGenerator() = default;
 
 const ShapeLatentModel& TextTo3dGenerator::autoencoder() const { return *m_impl->ae; }
 int TextTo3dGenerator::defaultSteps() const { return m_impl->file.samplerSteps; }
+float TextTo3dGenerator::defaultSurfaceBias() const { return m_impl->file.surfaceBias; }
 std::string TextTo3dGenerator::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
 
 std::string TextTo3dGenerator::vocabularyHint() const {
@@ -86,6 +87,7 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
     checkPromptNotEmpty(prompt);
     if (o.steps < 1 || o.steps > 1000) throw Error("--steps " + std::to_string(o.steps) + " is out of range (1..1000)");
     if (!(o.guidance >= 0.0f && o.guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
+    if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
     const TextModelFile& mf = m_impl->file;
     std::vector<std::string> unknown;
     std::vector<std::int64_t> ids;
@@ -201,7 +203,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     // Decoding: a coarse preview first (splats of the field), then the full asset.
     DecodeOptions d = o.decode;
     d.splats = true;
-    d.surfaceBias = m_impl->file.surfaceBias;  // the level the model was evaluated with
+    d.surfaceBias = std::isnan(o.surfaceBias) ? m_impl->file.surfaceBias : o.surfaceBias;  // default: the level the model was evaluated with
     if (!o.mesh) {
         d.resolution = std::min(d.resolution, 64);
         d.textureSize = 256;

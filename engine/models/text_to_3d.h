@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct TextTo3dOptions {
     float guidance = 3.0f;     // classifier-free guidance, 0..20
     DecodeOptions decode;      // meshing resolution, faces, texture size, splats
     bool mesh = true;          // decode to a mesh (false: splats only, from a coarse field)
+    // Decoder surface level (DecodeOptions::surfaceBias); NaN: the one the model file names.
+    float surfaceBias = std::numeric_limits<float>::quiet_NaN();
 };
 
 struct TextTo3dResult {
@@ -65,6 +68,7 @@ public:
     const ShapeLatentModel& autoencoder() const;
     std::string vocabularyHint() const;
     int defaultSteps() const;
+    float defaultSurfaceBias() const;  // the decoder surface level the model was evaluated with
     std::string name() const;
 
 private:

@@ -363,6 +363,9 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     models::TextTo3dOptions bad = go;
     bad.steps = 0;
     expectError(prompt, bad, "--steps");
+    bad = go;
+    bad.surfaceBias = 9.0f;
+    expectError(prompt, bad, "--surface-bias");
     core::CancelToken cancel;
     cancel.cancel();
     EXPECT_THROW(g.sampleLatent(prompt, go, cancel), Cancelled);
