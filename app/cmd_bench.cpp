@@ -233,8 +233,7 @@ int benchLatent(const Args& args) {
             continue;
         }
         for (const auto& [s, sec] : dec.stageSeconds) stages[s].push_back(sec);
-        const double diag = glm::length(core::computeBounds(a.mesh).size());
-        const double f = geometry::fScore(geometry::sampleSurface(dec.mesh, 10000, 5), geometry::sampleSurface(a.mesh, 10000, 5), 0.01 * diag);
+        const double f = geometry::meshFScore(dec.mesh, a.mesh, 0.01, 5);
         fscores.push_back(f);
         // Appearance: the decoded albedo at the original's surface points against its own (CIE76).
         const procgen::SurfaceSamples s = procgen::sampleSurface(a, 1024, 9);
