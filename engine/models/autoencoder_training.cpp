@@ -183,7 +183,6 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     if (decoderOnly) readShapeAutoencoderConfig(o.decoderFrom / "config.json", cfg, sourceStats);
     const ShapeAutoencoderConfig sourceCfg = cfg;
     if (o.planeResolution > 0) cfg.planeResolution = o.planeResolution;
-    cfg.validate("shape-autoencoder training");
     ShapeAutoencoder model(cfg), ema(cfg);
     std::vector<torch::Tensor> trainable;
     if (decoderOnly) {
@@ -191,9 +190,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         // the derived texel-centre buffer differs, and the new network made its own).
         ShapeAutoencoder source(sourceCfg);
         loadModuleWeights(*source, o.decoderFrom / "weights.safetensors");
-        torch::NoGradGuard noGrad;
-        auto into = model->named_parameters(true);
-        for (const auto& p : source->named_parameters(true)) into[p.key()].copy_(p.value());
+        copyWeights(*model, *source, /*buffers=*/false);
         for (auto& p : model->named_parameters()) {
             const bool encoder = ShapeAutoencoderImpl::encoderParameter(p.key());
             p.value().set_requires_grad(!encoder);

@@ -29,10 +29,11 @@ void updateEma(torch::nn::Module& ema, const torch::nn::Module& model, double de
     for (const auto& b : model.named_buffers(true)) eb[b.key()].copy_(b.value());
 }
 
-void copyWeights(torch::nn::Module& to, const torch::nn::Module& from) {
+void copyWeights(torch::nn::Module& to, const torch::nn::Module& from, bool buffers) {
     torch::NoGradGuard noGrad;
     auto t = to.named_parameters(true);
     for (const auto& p : from.named_parameters(true)) t[p.key()].copy_(p.value());
+    if (!buffers) return;
     auto tb = to.named_buffers(true);
     for (const auto& b : from.named_buffers(true)) tb[b.key()].copy_(b.value());
 }

@@ -20,7 +20,9 @@ double learningRateAt(double peak, int warmupSteps, int totalSteps, int step);
 
 // ema <- decay ema + (1 - decay) model, parameter by parameter (buffers copied).
 void updateEma(torch::nn::Module& ema, const torch::nn::Module& model, double decay);
-void copyWeights(torch::nn::Module& to, const torch::nn::Module& from);
+// to <- from, parameter by parameter, and buffers unless `buffers` is false (a network whose
+// derived buffers have another size, e.g. another plane resolution).
+void copyWeights(torch::nn::Module& to, const torch::nn::Module& from, bool buffers = true);
 
 std::vector<double> smoothed(const std::vector<float>& values, int window);
 // loss.csv (step, loss, smoothed loss, learning rate and any extra named columns) and loss.png.
