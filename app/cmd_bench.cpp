@@ -129,6 +129,12 @@ int benchRender(const Args& args, const fs::path& data) {
         std::stringstream ss(list);
         for (std::string item; std::getline(ss, item, ',');) sorts.push_back(render::splatSortFromString(item, "--sorts"));
     }
+    // --paths raster,compute: the splat rows with each rasterizer (default: the device's choice).
+    std::vector<render::SplatPath> paths;
+    {
+        std::stringstream ss(args.get("paths", "auto"));
+        for (std::string item; std::getline(ss, item, ',');) paths.push_back(render::splatPathFromString(item, "--paths"));
+    }
     render::Renderer renderer;
     int width = fullWidth, height = fullHeight;
     std::printf("kiln bench render: %dx%d, MSAA 4, camera orbiting 3 degrees per frame (splats re-sorted every frame), %d frames each\n",
@@ -143,16 +149,19 @@ int benchRender(const Args& args, const fs::path& data) {
         orbit.setAngles(0.5f, 0.3f);
         orbit.frame(renderer.sceneBounds(), float(width) / float(height));
         renderer.renderFrame(orbit.toCamera(), width, height, options);  // warm-up: pipelines, target
-        double total = 0.0, sort = 0.0;
+        double total = 0.0, sort = 0.0, bin = 0.0;
         for (int i = 0; i < frames; ++i) {
             orbit.orbit(3.0f / (180.0f / std::numbers::pi_v<float>) / render::OrbitCamera::kOrbitRadiansPerPixel, 0.0f);
             renderer.renderFrame(orbit.toCamera(), width, height, options);
             total += renderer.lastFrameStats().cpuMs;
             sort += renderer.lastFrameStats().sortMs;
+            bin += renderer.lastFrameStats().binMs;
         }
         const double ms = total / frames;
-        std::printf("%-44s %8.1f ms/frame  %7.2f fps  (sort %.1f ms)  %zu triangles, %zu splats\n", what, ms, 1000.0 / ms, sort / frames,
-                    renderer.lastFrameStats().triangles, renderer.lastFrameStats().splats);
+        const render::FrameStats& st = renderer.lastFrameStats();
+        std::printf("%-52s %8.1f ms/frame  %7.2f fps  (sort %.1f ms", what, ms, 1000.0 / ms, sort / frames);
+        if (st.splatTiles) std::printf(", binning %.1f ms, %zu tile entries", bin / frames, st.tileEntries);
+        std::printf(")  %zu triangles, %zu splats\n", st.triangles, st.splats);
     };
     const core::Asset biker = io::loadAsset(data / "splats/biker.spz");
     const core::Asset million = core::Asset::fromGaussians("synthetic", syntheticCloud(1000000));
@@ -161,13 +170,20 @@ int benchRender(const Args& args, const fs::path& data) {
         width = std::max(1, int(std::lround(float(fullWidth) * s)));
         height = std::max(1, int(std::lround(float(fullHeight) * s)));
         if (scales.size() > 1 || s != 1.0f) std::printf("scale %.0f %%: %dx%d\n", 100.0 * s, width, height);
-        for (const render::SplatSort sort : sorts) {
-            renderer.setSplatSort(sort);
-            const std::string tag = std::string(" [") + render::toString(renderer.splatSort()) + " sort]";
-            run(("biker.spz" + tag).c_str(), biker);
-            run(("synthetic 1M splats (SH 3)" + tag).c_str(), million);
-            if (lod > 0) run(("1M splats, LOD " + std::to_string(lod) + tag).c_str(), million, lod);
-        }
+        for (const render::SplatSort sort : sorts)
+            for (const render::SplatPath path : paths) {
+                if (path == render::SplatPath::Compute && sort == render::SplatSort::Gpu) {
+                    std::printf("(the compute path bins from the CPU sort: no compute path row with the gpu sort)\n");
+                    continue;
+                }
+                renderer.setSplatPath(render::SplatPath::Raster);  // so that any sort can be set next
+                renderer.setSplatSort(sort);
+                renderer.setSplatPath(path);
+                const std::string tag = std::string(" [") + render::toString(renderer.splatPath()) + ", " + render::toString(renderer.splatSort()) + " sort]";
+                run(("biker.spz" + tag).c_str(), biker);
+                run(("synthetic 1M splats (SH 3)" + tag).c_str(), million);
+                if (lod > 0) run(("1M splats, LOD " + std::to_string(lod) + tag).c_str(), million, lod);
+            }
         run("2CylinderEngine.glb", engine);
     }
     return 0;
@@ -351,7 +367,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
                                 {"measure", "load", "score"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

@@ -45,12 +45,12 @@ void writePng(const core::Image& image, const fs::path& path, bool force) {
 } // namespace
 
 int cmdRender(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background", "camera-from", "up", "splat-sort"},
+    const Args args = parseArgs(argc, argv, 2, {"output", "size", "views", "frames", "camera", "mode", "msaa", "background", "camera-from", "up", "splat-sort", "splat-path"},
                                 {"turntable", "force", "no-grid", "no-gizmo", "wire", "validation"});
     if (args.positional.empty() || !args.has("output"))
         throw Error("usage: kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]] [--camera VIEW] "
                     "[--camera-from VIEWS[:N] [--up y|z]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] "
-                    "[--splat-sort auto|cpu|gpu]");
+                    "[--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute]");
     const fs::path out = args.get("output");
     if (args.has("views") && args.has("turntable")) throw Error("--views and --turntable cannot be combined");
     // --camera-from: the pose and field of view of input view N of a posed set (transforms.json or
@@ -117,6 +117,7 @@ int cmdRender(int argc, char** argv) {
     render::RendererOptions ropts;
     ropts.validation = args.has("validation") ? render::Validation::On : render::Validation::Auto;
     if (args.has("splat-sort")) ropts.splatSort = render::splatSortFromString(args.get("splat-sort"), "--splat-sort");
+    if (args.has("splat-path")) ropts.splatPath = render::splatPathFromString(args.get("splat-path"), "--splat-path");
     render::Renderer renderer(ropts);
     for (std::size_t i = 0; i < args.positional.size(); ++i) {
         const std::string& file = args.positional[i];

@@ -45,6 +45,7 @@ void printUsage() {
         "              [--camera front|back|left|right|top|bottom|iso|YAW,PITCH[,ZOOM] | --camera-from VIEWS[:N] [--up y|z]]\n"
         "              [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] [--wire] [--msaa N]\n"
         "              [--background R,G,B[,A]] [--no-grid] [--no-gizmo] [--validation] [--force]\n"
+        "              [--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute]\n"
         "      headless Vulkan render of meshes, splats and radiance fields (FILE demo:field = a test field)");
     std::puts("\npipelines (kiln PIPELINE --help for inputs and options; kiln pipelines [--json] lists them):");
     for (const auto& p : kiln::pipelines::PipelineRegistry::instance().all()) {
@@ -79,7 +80,7 @@ void printUsage() {
         "      upscale an image or texture (ESRGAN-slim pack when installed, else bicubic)\n"
         "  kiln compare A.glb B.glb [--samples N] [--seed S]\n"
         "      Chamfer distance, 95th percentile and Hausdorff between two meshes (B = reference), and watertightness\n"
-        "  kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] (render: [--scales 1,0.5,0.35] [--lod N] [--sorts cpu,gpu])\n"
+        "  kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] (render: [--scales 1,0.5,0.35] [--lod N] [--sorts cpu,gpu] [--paths raster,compute])\n"
         "  kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]\n"
         "      views -> 3D beside a peer trainer: same views and initial points, wall/CPU/RSS, both PLYs scored by one renderer\n"
         "  kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]\n"

@@ -35,6 +35,13 @@ Preferences Preferences::load() {
     } catch (const Error&) {
         p.splatSort = "auto";  // an unknown stored value: the default
     }
+    p.splatPath = s.value("prefs/splatPath", p.splatPath).toString();
+    try {
+        render::splatPathFromString(p.splatPath.toStdString(), "splat path preference");
+    } catch (const Error&) {
+        p.splatPath = "auto";
+    }
+    if (p.splatPath == "compute" && p.splatSort == "gpu") p.splatPath = "auto";  // the compute path bins from the CPU sort
     return p;
 }
 
@@ -47,6 +54,7 @@ void Preferences::save() const {
     s.setValue("prefs/theme", theme);
     s.setValue("prefs/adaptiveQuality", adaptiveQuality);
     s.setValue("prefs/splatSort", splatSort);
+    s.setValue("prefs/splatPath", splatPath);
 }
 
 PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) : QDialog(parent) {
@@ -107,6 +115,23 @@ PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) 
     m_splatSort->addItem(tr("GPU compute (radix sort)"), "gpu");
     m_splatSort->setCurrentIndex(std::max(0, m_splatSort->findData(prefs.splatSort)));
     form->addRow(tr("Splat sort"), m_splatSort);
+    m_splatPath = new QComboBox;
+    m_splatPath->setObjectName("splatPath");
+    m_splatPath->addItem(tr("Automatic (compute tiles for dense clouds on a CPU device, raster on a GPU)"), "auto");
+    m_splatPath->addItem(tr("Raster (one quad per splat)"), "raster");
+    m_splatPath->addItem(tr("Compute tiles (binned on the CPU, uses the CPU sort)"), "compute");
+    m_splatPath->setCurrentIndex(std::max(0, m_splatPath->findData(prefs.splatPath)));
+    form->addRow(tr("Splat rasterizer"), m_splatPath);
+    // The compute path bins from the CPU sort's order: choosing one of the pair moves the other
+    // off the GPU sort.
+    connect(m_splatPath, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_splatPath->currentData().toString() == "compute" && m_splatSort->currentData().toString() == "gpu")
+            m_splatSort->setCurrentIndex(m_splatSort->findData("auto"));
+    });
+    connect(m_splatSort, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_splatSort->currentData().toString() == "gpu" && m_splatPath->currentData().toString() == "compute")
+            m_splatPath->setCurrentIndex(m_splatPath->findData("auto"));
+    });
     // Model packs (models/packs.h): which are installed, what they do, their licences.
     QString packs;
     for (const auto& p : models::knownPacks()) {
@@ -136,6 +161,7 @@ Preferences PreferencesDialog::preferences() const {
     p.theme = m_theme->currentData().toString();
     p.adaptiveQuality = m_adaptive->isChecked();
     p.splatSort = m_splatSort->currentData().toString();
+    p.splatPath = m_splatPath->currentData().toString();
     return p;
 }
 

@@ -21,6 +21,7 @@ struct Preferences {
     QString theme = "dark";          // "dark" or "light"
     bool adaptiveQuality = true;     // the viewport draws smaller frames while the camera moves
     QString splatSort = "auto";      // "auto", "cpu" or "gpu" (render::SplatSort); the viewport's splat depth sort
+    QString splatPath = "auto";      // "auto", "raster" or "compute" (render::SplatPath); never "compute" with the "gpu" sort
 
     static Preferences load();
     void save() const;
@@ -40,6 +41,7 @@ private:
     QComboBox* m_theme = nullptr;
     QCheckBox* m_adaptive = nullptr;
     QComboBox* m_splatSort = nullptr;
+    QComboBox* m_splatPath = nullptr;
 };
 
 } // namespace kiln::ui

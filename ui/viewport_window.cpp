@@ -404,6 +404,10 @@ void ViewportWindow::drawOverlay() {
                 ImGui::Text("sort      %.1f ms (compute)", m_lastSortMs);
             else
                 ImGui::Text("sort      CPU worker");
+            if (st.splatTiles)
+                ImGui::Text("raster    compute tiles (%zu, binned %.0f ms)", st.tileEntries, st.binMs);
+            else
+                ImGui::Text("raster    quads");
         }
         ImGui::TextDisabled("%s | %s | %s", render::toString(m_view.mode), render::toString(m_navigation).c_str(), toString(m_gizmoMode));
         ImGui::End();
@@ -608,6 +612,8 @@ void ViewportWindow::frameFinished() {
     // the poll's 2 ms when it was submitted without waiting).
     m_lastFrameMs = m_clock.nsecsElapsed() * 1e-6 - m_frameStartMs;
     m_lastSortMs = m_renderer.lastFrameStats().sortMs;
+    // A frame whose compute-path bins did not all fit is followed by one that has room.
+    if (m_renderer.lastFrameStats().tilesClipped) m_pendingSortPending = true;
     // A still camera converges: a frame drawn with an older splat sort (or the moving camera's
     // level of detail) is followed by one with the sort it asked for once the worker has it.
     if (!m_moving && m_pendingSortPending) QTimer::singleShot(15, this, [this] { scheduleRender(); });

@@ -35,15 +35,17 @@ GpuImage makeOnePixel(const VkContext& ctx, const std::uint8_t (&rgba)[4]) {
 
 DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
     const auto& dev = ctx.device;
-    std::array<vk::DescriptorPoolSize, 3> sizes = {vk::DescriptorPoolSize(vk::DescriptorType::eUniformBuffer, 64),
+    std::array<vk::DescriptorPoolSize, 4> sizes = {vk::DescriptorPoolSize(vk::DescriptorType::eUniformBuffer, 64),
                                                    vk::DescriptorPoolSize(vk::DescriptorType::eCombinedImageSampler, 20000),
-                                                   vk::DescriptorPoolSize(vk::DescriptorType::eStorageBuffer, 8000)};
+                                                   vk::DescriptorPoolSize(vk::DescriptorType::eStorageBuffer, 8000),
+                                                   vk::DescriptorPoolSize(vk::DescriptorType::eStorageImage, 1000)};
     pool = vk::raii::DescriptorPool(dev, vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 5000, sizes));
 
     const auto fragment = vk::ShaderStageFlagBits::eFragment;
     frameLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 2>{
                                          vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eUniformBuffer, 1, kPushStages),
-                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eCombinedImageSampler, 1, fragment)});
+                                         vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eCombinedImageSampler, 1,
+                                                                        fragment | vk::ShaderStageFlagBits::eCompute)});
     std::array<vk::DescriptorSetLayoutBinding, 5> materialBindings;
     for (std::uint32_t i = 0; i < 5; ++i) materialBindings[i] = vk::DescriptorSetLayoutBinding(i, vk::DescriptorType::eCombinedImageSampler, 1, fragment);
     materialLayout = makeSetLayout(dev, materialBindings);
@@ -59,6 +61,10 @@ DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
     std::array<vk::DescriptorSetLayoutBinding, 5> sortBindings;
     for (std::uint32_t i = 0; i < 5; ++i) sortBindings[i] = vk::DescriptorSetLayoutBinding(i, vk::DescriptorType::eStorageBuffer, 1, compute);
     sortLayout = makeSetLayout(dev, sortBindings);
+    tileLayout = makeSetLayout(dev, std::array<vk::DescriptorSetLayoutBinding, 3>{
+                                        vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eStorageImage, 1, compute),
+                                        vk::DescriptorSetLayoutBinding(1, vk::DescriptorType::eStorageBuffer, 1, compute),
+                                        vk::DescriptorSetLayoutBinding(2, vk::DescriptorType::eStorageBuffer, 1, compute)});
     fieldLayout = makeSetLayout(dev, vk::DescriptorSetLayoutBinding(0, vk::DescriptorType::eCombinedImageSampler, 1, fragment));
 
     meshPipeLayout = makePipelineLayout(dev, {*frameLayout, *materialLayout}, sizeof(MeshPush));
@@ -66,6 +72,7 @@ DeviceResources::DeviceResources(const VkContext& context) : ctx(context) {
     splatPipeLayout = makePipelineLayout(dev, {*frameLayout, *splatLayout}, sizeof(SplatPush));
     fieldPipeLayout = makePipelineLayout(dev, {*frameLayout, *fieldLayout}, sizeof(FieldPush));
     sortPipeLayout = makePipelineLayout(dev, {*sortLayout}, sizeof(SortPush));
+    tilePipeLayout = makePipelineLayout(dev, {*frameLayout, *splatLayout, *tileLayout}, sizeof(SplatPush));
 
     textureSampler = makeSampler(dev, vk::Filter::eLinear, vk::SamplerMipmapMode::eLinear, vk::SamplerAddressMode::eRepeat, VK_LOD_CLAMP_NONE);
     depthSampler = makeSampler(dev, vk::Filter::eNearest, vk::SamplerMipmapMode::eNearest, vk::SamplerAddressMode::eClampToEdge);

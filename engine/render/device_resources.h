@@ -20,6 +20,10 @@ struct DeviceResources {
     // The GPU radix sort's passes: keys and values in, keys and values out, the digit counts.
     vk::raii::DescriptorSetLayout sortLayout{nullptr};
     vk::raii::PipelineLayout sortPipeLayout{nullptr};
+    // The compute splat rasterizer (splat_tiles.comp): set 2 holds the target image and a cloud's
+    // tile bins; its layout is frame, splat and that set.
+    vk::raii::DescriptorSetLayout tileLayout{nullptr};
+    vk::raii::PipelineLayout tilePipeLayout{nullptr};
     vk::raii::Sampler textureSampler{nullptr}, depthSampler{nullptr}, volumeSampler{nullptr};
     GpuImage white, flatNormal;
 

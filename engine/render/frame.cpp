@@ -10,6 +10,7 @@
 #include <glm/matrix.hpp>
 
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -46,8 +47,33 @@ void Renderer::Impl::prepareTarget(int width, int height, int msaaSamples) {
     ctx.device.updateDescriptorSets(vk::WriteDescriptorSet(*frameSet, 1, 0, vk::DescriptorType::eCombinedImageSampler, depthInfo), {});
 }
 
-void Renderer::Impl::updateSplatOrders(const View& view, bool async) {
+void Renderer::Impl::updateSplatOrders(const View& view, bool async, bool deferTiles) {
     splatPass.updateOrders(sceneData, view.camera.view(), async, view.options.maxSplats);
+    stats.tileEntries = 0;
+    stats.binMs = 0.0;
+    stats.tilesClipped = false;
+    tilesDeferred = false;
+    if (!splatPass.tiles(sceneData, view.options.mode, std::size_t(target.width) * std::size_t(target.height))) return;
+    const float aspect = float(target.width) / float(target.height);
+    splatPass.planTiles(sceneData, {view.camera.view(), view.camera.projection(aspect), view.camera.focalPixels(target.height), target.width, target.height});
+    if (deferTiles) {
+        splatPass.prepareTileBuffers(resources, target.width, target.height, *target.color.view, false);
+        tilesDeferred = true;
+        return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    stats.tileEntries = splatPass.binTiles();
+    splatPass.prepareTileBuffers(resources, target.width, target.height, *target.color.view, true);
+    stats.tilesClipped = splatPass.writeTiles();
+    stats.binMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+void Renderer::Impl::binDeferredTiles() {
+    const auto start = std::chrono::steady_clock::now();
+    deferredBins.entries = splatPass.binTiles();
+    deferredBins.clipped = splatPass.writeTiles();
+    deferredBins.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    deferredBins.ready = true;
 }
 
 FrameUniforms Renderer::Impl::writeFrameUniforms(const View& view) {
@@ -83,6 +109,9 @@ void Renderer::Impl::recordFrame(const View& view) {
     cmd.begin({vk::CommandBufferUsageFlagBits::eOneTimeSubmit});
     splatPass.recordPreprocess(PassContext{cmd, resources, pipelines, *frameSet}, sceneData, view.options.mode);
     recordScenePass(view, uniforms, lines);
+    stats.splatTiles = splatPass.tiles(sceneData, view.options.mode, std::size_t(target.width) * std::size_t(target.height));
+    if (stats.splatTiles)
+        stats.splats = splatPass.recordTiles(PassContext{cmd, resources, pipelines, *frameSet}, sceneData, *target.color.image, target.width, target.height);
     recordOverlayPass(view, uniforms, lines);
 }
 
@@ -110,7 +139,7 @@ void Renderer::Impl::recordOverlayPass(const View& view, const FrameUniforms& un
     setFullViewport(cmd, target);
     const PassContext pass{cmd, resources, pipelines, *frameSet};
     recordFields(pass, sceneData);
-    stats.splats = splatPass.record(pass, sceneData, view.options.mode);
+    if (!stats.splatTiles) stats.splats = splatPass.record(pass, sceneData, view.options.mode);
     stats.sceneSplats = SplatPass::visibleSplats(sceneData);
     stats.splatOrderPending = SplatPass::ordersStale(sceneData);
     recordGizmo(pass, lineVertices, lines, uniforms.view, target.width, target.height);
@@ -124,6 +153,13 @@ void Renderer::Impl::submitAndWait(vk::Semaphore wait, vk::Semaphore signal) {
 
 void Renderer::Impl::finishFrame() {
     presenter.wait();
+    if (deferredBins.ready) {
+        // Binned on the presenting thread (it has finished: wait() above).
+        stats.tileEntries = deferredBins.entries;
+        stats.binMs = deferredBins.ms;
+        stats.tilesClipped = deferredBins.clipped;
+        deferredBins = {};
+    }
     if (!inFlight) return;
     ctx.waitFence(*frameFence);
     inFlight = false;
@@ -134,6 +170,10 @@ void Renderer::Impl::finishFrame() {
 
 void Renderer::Impl::submit(vk::Semaphore wait, vk::Semaphore signal) {
     finishFrame();
+    submitRecorded(wait, signal);
+}
+
+void Renderer::Impl::submitRecorded(vk::Semaphore wait, vk::Semaphore signal) {
     ctx.device.resetFences(*frameFence);
     vk::CommandBuffer raw = *cmd;
     // A presented frame waits for its swapchain image only where it first writes it (the blit).

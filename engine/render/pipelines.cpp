@@ -13,6 +13,7 @@
 #include <kiln_shaders/mesh_vert.h>
 #include <kiln_shaders/splat_frag.h>
 #include <kiln_shaders/splat_preprocess_comp.h>
+#include <kiln_shaders/splat_tiles_comp.h>
 #include <kiln_shaders/splat_vert.h>
 #include <kiln_shaders/wire_frag.h>
 #include <kiln_shaders/wire_vert.h>
@@ -78,6 +79,11 @@ Pipelines::Pipelines(const DeviceResources& resources) : m_resources(resources) 
     m_radixHistogram = computePipeline(m_radixHistogramComp, k_radix_histogram_comp, sizeof k_radix_histogram_comp);
     m_radixScan = computePipeline(m_radixScanComp, k_radix_scan_comp, sizeof k_radix_scan_comp);
     m_radixScatter = computePipeline(m_radixScatterComp, k_radix_scatter_comp, sizeof k_radix_scatter_comp);
+    m_splatTilesComp = makeModule(dev, k_splat_tiles_comp, sizeof k_splat_tiles_comp);
+    m_splatTiles = vk::raii::Pipeline(
+        dev, nullptr,
+        vk::ComputePipelineCreateInfo({}, vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eCompute, *m_splatTilesComp, "main"),
+                                      *resources.tilePipeLayout));
 }
 
 ScenePassSet& Pipelines::scenePass(int samples) {

@@ -39,6 +39,7 @@ public:
     vk::Pipeline radixScan() const { return *m_radixScan; }
     vk::Pipeline radixScatter() const { return *m_radixScatter; }
     vk::Pipeline gizmo() const { return *m_gizmo; }
+    vk::Pipeline splatTiles() const { return *m_splatTiles; }  // compute, tilePipeLayout
 
 private:
     enum class Kind { Mesh, Wire, Grid, Splat, Field, Gizmo };
@@ -53,6 +54,8 @@ private:
     vk::raii::Pipeline m_splat{nullptr}, m_field{nullptr}, m_gizmo{nullptr}, m_splatPreprocess{nullptr};
     vk::raii::ShaderModule m_splatPreprocessComp{nullptr}, m_radixHistogramComp{nullptr}, m_radixScanComp{nullptr}, m_radixScatterComp{nullptr};
     vk::raii::Pipeline m_radixHistogram{nullptr}, m_radixScan{nullptr}, m_radixScatter{nullptr};
+    vk::raii::ShaderModule m_splatTilesComp{nullptr};
+    vk::raii::Pipeline m_splatTiles{nullptr};
     std::map<int, std::unique_ptr<ScenePassSet>> m_scenePasses;
 };
 

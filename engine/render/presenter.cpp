@@ -9,11 +9,12 @@ namespace kiln::render {
 // The thread (if started) is stopped and joined by its jthread: the stop wakes its wait.
 Presenter::~Presenter() { wait(); }
 
-void Presenter::present(SurfaceTarget::Impl& target, std::uint32_t index) {
+void Presenter::present(SurfaceTarget::Impl& target, std::uint32_t index, std::function<void()> before) {
     {
         std::lock_guard lock(m_mutex);
         m_target = &target;
         m_index = index;
+        m_before = std::move(before);
         m_pending = true;
     }
     if (!m_thread.joinable()) m_thread = std::jthread([this](std::stop_token stop) { run(stop); });
@@ -35,11 +36,14 @@ void Presenter::run(std::stop_token stop) {
     while (m_changed.wait(lock, stop, [this] { return m_pending; })) {
         SurfaceTarget::Impl* target = m_target;
         const std::uint32_t index = m_index;
+        std::function<void()> before = std::move(m_before);
+        m_before = nullptr;
         lock.unlock();
         // Nothing else uses the queue meanwhile: the Renderer waits for this first. A present that
         // fails (a lost surface) must not end the program from this thread: the next frame
         // recreates the swapchain, or fails on the caller's thread where it can be reported.
         try {
+            if (before) before();
             target->present(index);
         } catch (const std::exception&) {
             target->dirty = true;

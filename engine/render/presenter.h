@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -22,9 +23,10 @@ public:
     Presenter(const Presenter&) = delete;
     Presenter& operator=(const Presenter&) = delete;
 
-    // Presents image `index` of `target` on the presenting thread (started on first use). The
-    // previous present must be finished (wait()).
-    void present(SurfaceTarget::Impl& target, std::uint32_t index);
+    // Presents image `index` of `target` on the presenting thread (started on first use), after
+    // running `before` there (the Renderer's deferred work: binning and submitting the frame).
+    // The previous present must be finished (wait()).
+    void present(SurfaceTarget::Impl& target, std::uint32_t index, std::function<void()> before = {});
     bool busy();  // a present has not returned yet
     void wait();  // until it has
 
@@ -35,6 +37,7 @@ private:
     std::condition_variable_any m_changed;
     SurfaceTarget::Impl* m_target = nullptr;
     std::uint32_t m_index = 0;
+    std::function<void()> m_before;
     bool m_pending = false;
     std::jthread m_thread;  // last: stopped and joined before the members it uses go
 };

@@ -18,7 +18,8 @@ bool ensureRenderTarget(RenderTarget& target, const VkContext& ctx, Pipelines& p
     const vk::Extent3D ext(std::uint32_t(width), std::uint32_t(height), 1);
     const auto e1 = vk::SampleCountFlagBits::e1;
     target.color = ctx.createImage(vk::ImageType::e2D, kColorFormat, ext, 1, e1,
-                                   vk::ImageUsageFlagBits::eColorAttachment | vk::ImageUsageFlagBits::eTransferSrc, vk::ImageAspectFlagBits::eColor);
+                                   vk::ImageUsageFlagBits::eColorAttachment | vk::ImageUsageFlagBits::eTransferSrc | vk::ImageUsageFlagBits::eStorage,
+                                   vk::ImageAspectFlagBits::eColor);
     target.depth = ctx.createImage(vk::ImageType::e2D, kDepthFormat, ext, 1, e1,
                                    vk::ImageUsageFlagBits::eDepthStencilAttachment | vk::ImageUsageFlagBits::eSampled, vk::ImageAspectFlagBits::eDepth);
     const ScenePassSet& scenePass = pipelines.scenePass(samples);

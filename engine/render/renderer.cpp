@@ -45,7 +45,11 @@ Renderer::Impl::Impl(const RendererOptions& options)
     sceneData.beforeDeviceWork = [this] { finishFrame(); };
 }
 
-Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Impl>(options)) { setSplatSort(options.splatSort); }
+Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Impl>(options)) {
+    m_impl->requestedSort = options.splatSort;
+    m_impl->requestedPath = options.splatPath;
+    m_impl->applySplatChoices();
+}
 
 const char* toString(SplatSort sort) { return sort == SplatSort::Cpu ? "cpu" : sort == SplatSort::Gpu ? "gpu" : "auto"; }
 
@@ -58,11 +62,50 @@ SplatSort splatSortFromString(const std::string& name, const std::string& option
 SplatSort Renderer::splatSort() const { return m_impl->splatPass.gpuSort() ? SplatSort::Gpu : SplatSort::Cpu; }
 
 void Renderer::setSplatSort(SplatSort sort) {
-    m_impl->finishFrame();
-    // Auto: the CPU sort on a CPU device (lavapipe: the compute sort runs on the same cores and
-    // measured slower there, bench/results/issue20_viewport.md), the compute sort on a GPU.
-    const bool cpuDevice = m_impl->ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
-    m_impl->splatPass.setGpuSort(sort == SplatSort::Gpu || (sort == SplatSort::Auto && !cpuDevice));
+    const SplatSort before = m_impl->requestedSort;
+    m_impl->requestedSort = sort;
+    try {
+        m_impl->applySplatChoices();
+    } catch (...) {
+        m_impl->requestedSort = before;
+        throw;
+    }
+}
+
+const char* toString(SplatPath path) { return path == SplatPath::Raster ? "raster" : path == SplatPath::Compute ? "compute" : "auto"; }
+
+SplatPath splatPathFromString(const std::string& name, const std::string& option) {
+    for (const SplatPath path : {SplatPath::Auto, SplatPath::Raster, SplatPath::Compute})
+        if (name == toString(path)) return path;
+    throw Error(option + " \"" + name + "\" is not auto, raster or compute");
+}
+
+SplatPath Renderer::splatPath() const { return m_impl->splatPass.path(); }
+
+void Renderer::setSplatPath(SplatPath path) {
+    const SplatPath before = m_impl->requestedPath;
+    m_impl->requestedPath = path;
+    try {
+        m_impl->applySplatChoices();
+    } catch (...) {
+        m_impl->requestedPath = before;
+        throw;
+    }
+}
+
+void Renderer::Impl::applySplatChoices() {
+    if (requestedPath == SplatPath::Compute && requestedSort == SplatSort::Gpu)
+        throw Error("the compute splat path bins splats on the CPU from the CPU sort's order; use it with the cpu or auto sort, not gpu");
+    finishFrame();
+    const bool cpuDevice = ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
+    // Auto, by device (bench/results/issue20_viewport.md). On a CPU device (lavapipe): the CPU
+    // sort (the compute sort runs on the same cores and measured ~10x slower), and the compute
+    // path for frames of many splats per pixel (SplatPass::kAutoSplatsPerPixel; 2.5x faster for
+    // 1M splats at 1280x720). On a GPU: the compute sort and the raster path (not measured on a GPU yet).
+    SplatPath path = requestedPath;
+    if (path == SplatPath::Auto && (!cpuDevice || requestedSort == SplatSort::Gpu)) path = SplatPath::Raster;
+    splatPass.setPath(path);
+    splatPass.setGpuSort(path == SplatPath::Raster && (requestedSort == SplatSort::Gpu || (requestedSort == SplatSort::Auto && !cpuDevice)));
 }
 
 Renderer::~Renderer() {
@@ -155,15 +198,23 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
     const int height = std::max(1, int(std::lround(float(st.extent.height) * scale)));
     const View view{camera, width, height, options};
     r.prepareTarget(view.width, view.height, options.msaaSamples);
-    r.updateSplatOrders(view, true);
+    r.updateSplatOrders(view, true, wait == FrameWait::Submit);
     r.recordFrame(view);
     st.recordPresentCopy(r.cmd, *r.target.color.image, std::uint32_t(width), std::uint32_t(height), *index, overlay);
     r.cmd.end();
-    r.submit(*st.acquired, *st.rendered);
     if (wait == FrameWait::Finish) {
+        r.submit(*st.acquired, *st.rendered);
         st.present(*index);
         r.finishFrame();
+    } else if (r.tilesDeferred) {
+        // The compute path's binning, the submit and the present run on the presenting thread.
+        const vk::Semaphore acquired = *st.acquired, rendered = *st.rendered;
+        r.presenter.present(st, *index, [&r, acquired, rendered] {
+            r.binDeferredTiles();
+            r.submitRecorded(acquired, rendered);
+        });
     } else {
+        r.submit(*st.acquired, *st.rendered);
         r.presenter.present(st, *index);
     }
     r.stats.cpuMs = millisecondsSince(start);

@@ -30,9 +30,18 @@ const char* toString(SplatSort sort);
 // "auto", "cpu" or "gpu"; anything else throws kiln::Error: `option` "NAME" is not auto, cpu or gpu.
 SplatSort splatSortFromString(const std::string& name, const std::string& option);
 
+// How splats are rasterized: instanced quads blended by the fixed function ("raster"), or a
+// compute tile rasterizer that blends each 8x8 tile's splats front to back with early
+// termination ("compute"; it bins on the host from the CPU sort's order). Auto picks by device.
+enum class SplatPath : std::uint8_t { Auto, Raster, Compute };
+const char* toString(SplatPath path);
+// "auto", "raster" or "compute"; anything else throws kiln::Error naming `option`.
+SplatPath splatPathFromString(const std::string& name, const std::string& option);
+
 struct RendererOptions {
     Validation validation = Validation::Auto;
     SplatSort splatSort = SplatSort::Auto;
+    SplatPath splatPath = SplatPath::Auto;
     std::vector<std::string> instanceExtensions; // e.g. surface extensions for an on-screen viewport
     bool swapchain = false;                   // enable VK_KHR_swapchain on the device
 };
@@ -48,6 +57,15 @@ struct FrameStats {
     // for; the newer one is being computed, and the next frame will have it.
     bool splatOrderPending = false;
     int width = 0, height = 0;  // the frame's drawn size (below the surface's while resolutionScale < 1)
+    // The compute splat path: the splats' tile entries (a splat counts once per 8x8 tile it
+    // reaches) and the host time binning them; 0 on the raster path.
+    std::size_t tileEntries = 0;
+    double binMs = 0.0;
+    bool splatTiles = false;  // this frame's splats went through the compute path
+    // A presented frame's bins (made after recording, into buffers sized from the last frame's)
+    // did not all fit: some far splats were left out, and the next frame has room. Known once
+    // the frame has finished; draw another frame.
+    bool tilesClipped = false;
 };
 
 // What a Vulkan UI back-end (ImGui_ImplVulkan_Init) needs to share the renderer's device.
@@ -98,6 +116,13 @@ public:
     // The splat sort in use (never Auto) and a change of it (Auto: the device's choice).
     SplatSort splatSort() const;
     void setSplatSort(SplatSort sort);
+    // The splat rasterizer in use and a change of it: Raster, Compute, or Auto where the device
+    // chooses per frame (a CPU device: the compute path for frames of at least 0.25 splats per pixel;
+    // FrameStats::splatTiles tells which ran). The compute path bins from the CPU sort's order:
+    // choosing it with the GPU sort set explicitly throws kiln::Error, and the automatic sort is
+    // the CPU's while it may run.
+    SplatPath splatPath() const;
+    void setSplatPath(SplatPath path);
 
     // Raw handles for a window system that adopts the renderer's instance (Qt's QVulkanInstance).
     std::uint64_t vkInstance() const;

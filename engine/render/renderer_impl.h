@@ -37,15 +37,33 @@ struct Renderer::Impl {
     // One frame, in the order the steps run (frame.cpp):
     // size the target for the view, refresh splat orders, record, submit.
     void prepareTarget(int width, int height, int msaaSamples);
-    void updateSplatOrders(const View& view, bool async);
+    // `deferTiles`: the compute path's bins are made after recording, by binDeferredTiles on the
+    // presenting thread (a presented frame's GUI thread does not wait for them).
+    void updateSplatOrders(const View& view, bool async, bool deferTiles = false);
+    void binDeferredTiles();
     // Records both passes into `cmd` (begun here, not ended). Colour ends in TRANSFER_SRC.
     void recordFrame(const View& view);
     void submit(vk::Semaphore wait = {}, vk::Semaphore signal = {});
+    // submit without finishing the previous frame first (the caller has); any thread, one at a time.
+    void submitRecorded(vk::Semaphore wait, vk::Semaphore signal);
     void submitAndWait(vk::Semaphore wait = {}, vk::Semaphore signal = {});
     // Waits for the frame in flight, if any: before `cmd`, the frame's buffers or the target are
     // touched again.
     void finishFrame();
     bool inFlight = false;
+    // The splat sort and path asked for (Auto included), and resolving them for this device
+    // into the splat pass (renderer.cpp).
+    SplatSort requestedSort = SplatSort::Auto;
+    SplatPath requestedPath = SplatPath::Auto;
+    void applySplatChoices();
+    // This frame's compute-path bins are made on the presenting thread (binDeferredTiles), and
+    // what came of them (read by finishFrame once that thread has finished).
+    bool tilesDeferred = false;
+    struct DeferredBins {
+        bool ready = false, clipped = false;
+        std::size_t entries = 0;
+        double ms = 0.0;
+    } deferredBins;
     Presenter presenter;  // last: its thread stops before anything it presents with goes
 
 private:

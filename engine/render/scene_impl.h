@@ -5,6 +5,7 @@
 #include "render/device_resources.h"
 #include "render/scene.h"
 #include "render/shader_interface.h"
+#include "render/splat_tiles.h"
 
 #include <functional>
 #include <map>
@@ -39,6 +40,13 @@ struct SplatsGpu {
     GpuBuffer sortKeys, sortKeysTmp, sortOrderTmp, sortHist;
     vk::raii::DescriptorSet sortForward{nullptr}, sortBack{nullptr};
     std::shared_ptr<const std::vector<glm::vec3>> positions;  // CPU copy the sorter reads
+    // The compute rasterizer: the splats' shapes for binning, this frame's tile bins (host
+    // visible, grown as needed) and the set that binds them with the target (set 2).
+    std::vector<SplatShape> shapes;
+    SplatTileBins bins;
+    GpuBuffer tileRanges, tileEntries;
+    vk::raii::DescriptorSet tileSet{nullptr};
+    std::size_t lastTileEntries = 0;  // the last bins' size, which sizes the next frame's buffer
     std::size_t count = 0;
     std::size_t drawCount = 0;      // entries of `order`: a level-of-detail prefix of the splats, or all of them
     int shDegree = 0;

@@ -147,6 +147,7 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
     const std::vector<std::uint32_t> lod = splatLodOrder(cloud);
     std::vector<SplatGpu> packed(n);
     auto positions = std::make_shared<std::vector<glm::vec3>>(n);
+    gpu->shapes.resize(n);
     for (std::size_t j = 0; j < n; ++j) {
         const std::size_t i = lod[j];
         (*positions)[j] = cloud.positions[i];
@@ -154,6 +155,7 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
         s.positionOpacity = glm::vec4(cloud.positions[i], cloud.opacityLogits[i]);
         s.rotation = cloud.rotations[i];
         s.logScale = glm::vec4(cloud.logScales[i], 0.0f);
+        gpu->shapes[j] = splatShape(cloud.rotations[i], cloud.logScales[i], cloud.opacityLogits[i]);
         std::fill(std::begin(s.sh), std::end(s.sh), 0.0f);  // degree 3 layout whatever the cloud's degree
         std::memcpy(s.sh, cloud.sh.data() + i * coeffs * 3, sizeof(float) * coeffs * 3);
     }

@@ -1,6 +1,8 @@
 #include "render/splat_pass.h"
 
 #include <algorithm>
+#include <cmath>
+#include <chrono>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -103,7 +105,8 @@ void SplatPass::recordPreprocess(const PassContext& pass, const Scene::Impl& sce
         m_timed = m_haveTimer;
     }
     const vk::MemoryBarrier written(vk::AccessFlagBits::eShaderWrite, vk::AccessFlagBits::eShaderRead);
-    pass.cmd.pipelineBarrier(vk::PipelineStageFlagBits::eComputeShader, vk::PipelineStageFlagBits::eVertexShader, {}, written, {}, {});
+    pass.cmd.pipelineBarrier(vk::PipelineStageFlagBits::eComputeShader, vk::PipelineStageFlagBits::eVertexShader | vk::PipelineStageFlagBits::eComputeShader,
+                             {}, written, {}, {});
 }
 
 double SplatPass::takeGpuSortMs(const VkContext& ctx) {
@@ -138,6 +141,125 @@ void SplatPass::recordSort(const PassContext& pass, const SplatsGpu& s) const {
         pass.cmd.dispatch(blocks, 1, 1);
         barrier();
     }
+}
+
+bool SplatPass::tiles(const Scene::Impl& scene, ShadingMode mode, std::size_t pixels) const {
+    if (m_path == SplatPath::Raster || m_gpuSort || debugMode(mode) != kSplatDebugOff) return false;
+    if (m_path == SplatPath::Compute) return true;
+    std::size_t drawn = 0;
+    for (const auto& [id, obj] : scene.objects)
+        if (obj.visible && obj.splats) drawn += obj.splats->drawCount;
+    return drawn > 0 && double(drawn) >= kAutoSplatsPerPixel * double(pixels);
+}
+
+void SplatPass::planTiles(Scene::Impl& scene, const TileCamera& camera) const {
+    m_tileJobs.clear();
+    for (auto& [id, obj] : scene.objects) {
+        if (!obj.visible || !obj.splats || obj.splats->drawCount == 0) continue;
+        SplatCamera cam;
+        cam.viewModel = camera.view * obj.transform;
+        cam.focalPixels = camera.focalPixels;
+        cam.znear = camera.proj[3][2] / camera.proj[2][2];  // as splat_preprocess.comp recovers it
+        cam.width = camera.width;
+        cam.height = camera.height;
+        m_tileJobs.push_back({obj.splats.get(), cam});
+    }
+}
+
+std::size_t SplatPass::binTiles() const {
+    std::size_t entries = 0;
+    for (const TileJob& job : m_tileJobs) {
+        SplatsGpu& s = *job.splats;
+        entries += binSplatsToTiles(*s.positions, s.shapes, static_cast<const std::uint32_t*>(s.order.mapped), s.drawCount, job.camera, s.bins);
+    }
+    return entries;
+}
+
+void SplatPass::prepareTileBuffers(const DeviceResources& resources, int width, int height, vk::ImageView target, bool exact) const {
+    const std::size_t tiles = std::size_t((width + kSplatTile - 1) / kSplatTile) * std::size_t((height + kSplatTile - 1) / kSplatTile);
+    const VkContext& ctx = resources.ctx;
+    for (const TileJob& job : m_tileJobs) {
+        SplatsGpu& s = *job.splats;
+        // Exact: the bins are made. Otherwise they will be made after recording, so the buffer
+        // holds the last frame's count and half again, and at least 4 entries per splat (the
+        // biker at 1280x720 has 4.5).
+        const std::size_t wanted = exact ? s.bins.entries.size() : std::max(s.lastTileEntries + s.lastTileEntries / 2, 4 * s.drawCount);
+        const std::size_t rangeBytes = tiles * sizeof(glm::uvec2), entryBytes = std::max<std::size_t>(wanted, 1) * 4;
+        if (!*s.tileRanges.buffer || s.tileRanges.size < rangeBytes)
+            s.tileRanges = ctx.createBuffer(rangeBytes, vk::BufferUsageFlagBits::eStorageBuffer, true);
+        if (!*s.tileEntries.buffer || s.tileEntries.size < entryBytes)
+            s.tileEntries = ctx.createBuffer(entryBytes + entryBytes / 2, vk::BufferUsageFlagBits::eStorageBuffer, true);
+        if (!*s.tileSet) s.tileSet = resources.allocateSet(*resources.tileLayout);
+        const vk::DescriptorImageInfo image({}, target, vk::ImageLayout::eGeneral);
+        const vk::DescriptorBufferInfo ranges(*s.tileRanges.buffer, 0, VK_WHOLE_SIZE), list(*s.tileEntries.buffer, 0, VK_WHOLE_SIZE);
+        const std::array<vk::WriteDescriptorSet, 3> writes = {vk::WriteDescriptorSet(*s.tileSet, 0, 0, vk::DescriptorType::eStorageImage, image),
+                                                              vk::WriteDescriptorSet(*s.tileSet, 1, 0, vk::DescriptorType::eStorageBuffer, {}, ranges),
+                                                              vk::WriteDescriptorSet(*s.tileSet, 2, 0, vk::DescriptorType::eStorageBuffer, {}, list)};
+        ctx.device.updateDescriptorSets(writes, {});
+    }
+}
+
+bool SplatPass::writeTiles() const {
+    bool clipped = false;
+    for (const TileJob& job : m_tileJobs) {
+        SplatsGpu& s = *job.splats;
+        const std::size_t capacity = s.tileEntries.size / 4, total = s.bins.entries.size();
+        s.lastTileEntries = total;
+        if (total > capacity) {
+            // Only what fits: each tile keeps its nearest splats, in proportion. The next frame has room.
+            clipped = true;
+            const double keep = double(capacity) / double(total);
+            std::uint32_t at = 0;
+            for (auto& range : s.bins.ranges) {
+                const auto n = std::uint32_t(std::floor(double(range.y) * keep));
+                std::memmove(s.bins.entries.data() + at, s.bins.entries.data() + range.x, std::size_t(n) * 4);
+                range = glm::uvec2(at, n);
+                at += n;
+            }
+            s.bins.entries.resize(at);
+        }
+        std::memcpy(s.tileRanges.mapped, s.bins.ranges.data(), s.bins.ranges.size() * sizeof(glm::uvec2));
+        if (!s.bins.entries.empty()) std::memcpy(s.tileEntries.mapped, s.bins.entries.data(), s.bins.entries.size() * 4);
+    }
+    return clipped;
+}
+
+std::size_t SplatPass::recordTiles(const PassContext& pass, const Scene::Impl& scene, vk::Image target, int width, int height) const {
+    bool any = false;
+    for (const auto& [id, obj] : scene.objects) any = any || (obj.visible && obj.splats && obj.splats->drawCount > 0);
+    if (!any) return 0;
+    const auto color = vk::ImageAspectFlagBits::eColor;
+    const auto computeStage = vk::PipelineStageFlagBits::eComputeShader;
+    const auto rw = vk::AccessFlagBits::eShaderRead | vk::AccessFlagBits::eShaderWrite;
+    // The scene pass's colour and resolved depth, and the preprocess's records, to the compute stage.
+    const vk::MemoryBarrier depthAndRecords(vk::AccessFlagBits::eDepthStencilAttachmentWrite | vk::AccessFlagBits::eShaderWrite, vk::AccessFlagBits::eShaderRead);
+    pass.cmd.pipelineBarrier(vk::PipelineStageFlagBits::eLateFragmentTests | vk::PipelineStageFlagBits::eEarlyFragmentTests | computeStage, computeStage,
+                             {}, depthAndRecords, {}, {});
+    transitionImage(pass.cmd, target, color, 0, 1, vk::ImageLayout::eColorAttachmentOptimal, vk::ImageLayout::eGeneral,
+                    vk::PipelineStageFlagBits::eColorAttachmentOutput, vk::AccessFlagBits::eColorAttachmentWrite, computeStage, rw);
+    const vk::PipelineLayout layout = *pass.resources.tilePipeLayout;
+    pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatTiles());
+    std::size_t splats = 0;
+    bool first = true;
+    for (const auto& [id, obj] : scene.objects) {
+        if (!obj.visible || !obj.splats || obj.splats->drawCount == 0) continue;
+        const SplatsGpu& s = *obj.splats;
+        if (!first) {
+            // Clouds blend one after another, as the raster path draws them.
+            const vk::MemoryBarrier previous(vk::AccessFlagBits::eShaderWrite, rw);
+            pass.cmd.pipelineBarrier(computeStage, computeStage, {}, previous, {}, {});
+        }
+        first = false;
+        pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *s.set, *s.tileSet}, {});
+        const SplatPush push{obj.transform, glm::ivec4(s.shDegree, kSplatDebugOff, int(s.drawCount), (width + kSplatTile - 1) / kSplatTile)};
+        pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
+        pass.cmd.dispatch(std::uint32_t((width + kSplatTile - 1) / kSplatTile), std::uint32_t((height + kSplatTile - 1) / kSplatTile), 1);
+        splats += s.drawCount;
+    }
+    transitionImage(pass.cmd, target, color, 0, 1, vk::ImageLayout::eGeneral, vk::ImageLayout::eColorAttachmentOptimal, computeStage,
+                    vk::AccessFlagBits::eShaderWrite, vk::PipelineStageFlagBits::eColorAttachmentOutput,
+                    vk::AccessFlagBits::eColorAttachmentRead | vk::AccessFlagBits::eColorAttachmentWrite);
+    return splats;
 }
 
 std::size_t SplatPass::record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const {

@@ -4,6 +4,7 @@
 #include "render/pass_context.h"
 #include "render/scene_impl.h"
 #include "render/splat_sort.h"
+#include "render/renderer.h"
 #include "render/view.h"
 
 #include <memory>
@@ -15,10 +16,27 @@ namespace kiln::render {
 // frames draw with the newest order a worker has finished and ask for the next, so orbiting
 // never waits for a sort. With the GPU sort, every frame sorts in compute after the preprocess
 // (a radix sort of the depth keys), exact for its camera.
+//
+// Two ways to draw them: the raster path (one instanced quad per splat, blended by the fixed
+// function, in the overlay pass) and the compute path (splat_tiles.comp: the splats binned into
+// 8x8 tiles on the host from the sorted order, each tile blended front to back with early
+// termination, between the scene and overlay passes). The compute path bins from the CPU sort's
+// order, so it goes with the CPU sort; the debug modes draw through the raster path.
 class SplatPass {
 public:
     void setGpuSort(bool on) { m_gpuSort = on; }
     bool gpuSort() const { return m_gpuSort; }
+    // Always (Compute), never (Raster), or for frames that draw at least kAutoSplatsPerPixel
+    // splats per pixel of the target (Auto).
+    void setPath(SplatPath path) { m_path = path; }
+    SplatPath path() const { return m_path; }
+    // Where the compute path starts to pay on a CPU device (bench/results/issue20_viewport.md:
+    // at 1280x720 the raster path is faster for 153k splats, 0.17 per pixel, the compute path
+    // for 300k, 0.33 per pixel, and at 320x180 for both).
+    static constexpr double kAutoSplatsPerPixel = 0.25;
+    // Whether this frame's splats go through the compute path (after updateOrders), for a target
+    // of `pixels`.
+    bool tiles(const Scene::Impl& scene, ShadingMode mode, std::size_t pixels) const;
     // Before recording: refreshes the order buffer of every visible cloud for `view` (world to
     // camera). A cloud of more than `maxSplats` splats (0: no limit) draws its first `maxSplats`
     // in level-of-detail order; asynchronous frames keep drawing the previous order's splats until
@@ -29,6 +47,27 @@ public:
     // Outside any render pass, before the overlay pass: projects every visible cloud's splats for
     // this frame's camera (splat_preprocess.comp) and makes the results visible to the vertex stage.
     void recordPreprocess(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
+    // The compute path's host side. planTiles (the frame's thread, after updateOrders) notes
+    // every visible cloud with its camera; binTiles then bins them (host memory only, any thread
+    // while the Renderer holds the frame: it reads the clouds' order buffers, never the scene),
+    // returning the entries of all clouds.
+    struct TileCamera {
+        glm::mat4 view{1.0f}, proj{1.0f};
+        float focalPixels = 1.0f;
+        int width = 1, height = 1;
+    };
+    void planTiles(Scene::Impl& scene, const TileCamera& camera) const;
+    std::size_t binTiles() const;
+    // Before recording: sizes the planned clouds' host-visible tile buffers (exact: for the bins
+    // just made; otherwise for bins made after recording, from the last frame's count) and
+    // points their tile sets at them and at `target` (the resolved colour).
+    void prepareTileBuffers(const DeviceResources& resources, int width, int height, vk::ImageView target, bool exact) const;
+    // Before submitting: copies the bins into the buffers. Bins larger than a buffer keep what
+    // fits (each tile its nearest splats, in proportion) and return true: draw again.
+    bool writeTiles() const;
+    // The compute path, between the scene and overlay passes: blends every visible cloud into
+    // `target` (colour in COLOR_ATTACHMENT_OPTIMAL before and after). Returns the splats drawn.
+    std::size_t recordTiles(const PassContext& pass, const Scene::Impl& scene, vk::Image target, int width, int height) const;
     // Draws every visible cloud, one instanced quad per splat, tested against the mesh depth.
     // Returns the splats drawn.
     std::size_t record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
@@ -49,6 +88,12 @@ private:
 
     std::unique_ptr<AsyncSplatSorter> m_sorter;  // made on the first presented frame
     bool m_gpuSort = false;
+    SplatPath m_path = SplatPath::Raster;
+    struct TileJob {
+        SplatsGpu* splats;
+        SplatCamera camera;
+    };
+    mutable std::vector<TileJob> m_tileJobs;  // this frame's clouds on the compute path
 };
 
 } // namespace kiln::render

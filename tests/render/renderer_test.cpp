@@ -188,18 +188,136 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
     r.clear();
     r.add(asset);
     const kiln::render::SplatSort was = r.splatSort();
-    for (const auto sort : {kiln::render::SplatSort::Cpu, kiln::render::SplatSort::Gpu}) {
+    const kiln::render::SplatPath wasPath = r.splatPath();
+    using Path = kiln::render::SplatPath;
+    using Sort = kiln::render::SplatSort;
+    // Both sorts on the raster path, and the compute path (which bins from the CPU sort).
+    for (const auto& [path, sort] : {std::pair{Path::Raster, Sort::Cpu}, std::pair{Path::Raster, Sort::Gpu}, std::pair{Path::Compute, Sort::Cpu}}) {
+        r.setSplatPath(Path::Raster);
         r.setSplatSort(sort);
+        r.setSplatPath(path);
         for (float yaw : {0.0f, 120.0f, 240.0f}) {
             const auto cam = framedCamera(r.sceneBounds(), 256, 256, yaw, 15.0f);
             const auto gpu = r.renderImage(cam, 256, 256, bareView());
+            EXPECT_EQ(r.lastFrameStats().splatTiles, path == Path::Compute);
             const auto ref = kiln::test::renderSplatsReference(*asset.gaussians(), cam, 256, 256, glm::vec3(0.0f));
             const double p = psnr(gpu, ref);
-            RecordProperty(std::string("psnr_") + kiln::render::toString(sort) + "_sort_yaw" + std::to_string(int(yaw)), std::to_string(p));
-            EXPECT_GT(p, 35.0) << kiln::render::toString(sort) << " sort, yaw " << yaw;
+            const std::string what = std::string(kiln::render::toString(path)) + "_" + kiln::render::toString(sort) + "_sort";
+            RecordProperty("psnr_" + what + "_yaw" + std::to_string(int(yaw)), std::to_string(p));
+            EXPECT_GT(p, 35.0) << what << ", yaw " << yaw;
         }
     }
+    r.setSplatPath(Path::Raster);
     r.setSplatSort(was);
+    r.setSplatPath(wasPath);
+}
+
+// The compute path (splats binned into 8x8 tiles, blended front to back in compute) draws what
+// the raster path draws: the splat baseline, a level-of-detail prefix, several clouds, splats in
+// front of and behind a mesh, and a view where most splats are off screen or behind the camera.
+TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
+    using Path = kiln::render::SplatPath;
+    auto& r = sharedRenderer();
+    struct Restore {
+        kiln::render::Renderer& r;
+        kiln::render::SplatSort sort;
+        Path path;
+        ~Restore() {
+            r.setSplatPath(Path::Raster);
+            r.setSplatSort(sort);
+            r.setSplatPath(path);
+        }
+    } restore{r, r.splatSort(), r.splatPath()};
+    r.setSplatPath(Path::Raster);
+    r.setSplatSort(kiln::render::SplatSort::Cpu);
+    auto both = [&](const kiln::core::Camera& cam, int w, int h, const kiln::render::ViewOptions& v) {
+        r.setSplatPath(Path::Raster);
+        const auto raster = r.renderImage(cam, w, h, v);
+        EXPECT_FALSE(r.lastFrameStats().splatTiles);
+        const std::size_t rasterSplats = r.lastFrameStats().splats;
+        r.setSplatPath(Path::Compute);
+        const auto compute = r.renderImage(cam, w, h, v);
+        EXPECT_TRUE(r.lastFrameStats().splatTiles);
+        EXPECT_EQ(r.lastFrameStats().splats, rasterSplats);
+        return std::pair{raster, compute};
+    };
+    auto expectSame = [&](const std::pair<kiln::core::Image, kiln::core::Image>& images, const char* what) {
+        const kiln::test::ImageDiff d = kiln::test::diffImages(images.second, images.first);
+        RecordProperty(std::string("mean_abs_") + what, std::to_string(d.meanAbs));
+        EXPECT_LT(d.meanAbs, 0.5) << what << ": " << kiln::test::describe(d);  // of 255
+        EXPECT_TRUE(kiln::test::withinBudget(d)) << what << ": " << kiln::test::describe(d);
+    };
+    const auto asset = kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply"));
+    r.clear();
+    r.add(asset);
+    const auto cam = framedCamera(r.sceneBounds(), 200, 150, 200.0f, 25.0f);
+    expectSame(both(cam, 200, 150, bareView()), "whole_cloud");
+    EXPECT_GT(r.lastFrameStats().tileEntries, asset.gaussians()->size() / 2);
+    kiln::render::ViewOptions lod = bareView();
+    lod.maxSplats = asset.gaussians()->size() / 3;
+    expectSame(both(cam, 200, 150, lod), "level_of_detail");
+    EXPECT_EQ(r.lastFrameStats().splats, lod.maxSplats);
+    // Inside the cloud, looking out: splats behind the camera and off screen are left out.
+    const kiln::core::Bounds b = r.sceneBounds();
+    const glm::vec3 mid = 0.5f * (b.min + b.max);
+    expectSame(both(kiln::core::Camera::lookAt(mid, mid + glm::vec3(1, 0, 0), {0, 1, 0}, 1.0f), 120, 90, bareView()), "inside");
+    // Two clouds blend one after the other, splats composite with a mesh's depth.
+    r.clear();
+    r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+    kiln::core::GaussianCloud behind, front;
+    addSplat(behind, {0, 0, -2.0f}, 0.4f, 0.99f, {0, 1, 0});
+    addSplat(front, {0.3f, 0.2f, 2.0f}, 0.1f, 0.9f, {1, 0, 0});
+    addSplat(front, {-0.6f, -0.1f, 1.0f}, 0.3f, 0.6f, {0, 0, 1});
+    r.add(kiln::core::Asset::fromGaussians("behind", behind));
+    r.add(kiln::core::Asset::fromGaussians("front", front));
+    const auto boxCam = kiln::core::Camera::lookAt({0, 0, 5}, {0, 0, 0}, {0, 1, 0}, 0.8f);
+    const auto box = both(boxCam, 96, 96, bareView());
+    expectSame(box, "mesh_composite");
+    // The green splat is behind the box: nothing of it shows at the centre.
+    EXPECT_LT(value(box.second, 48, 48, 1), 0.5f * value(box.second, 48, 48, 0) + 0.5f * value(box.second, 48, 48, 2) + 0.2f);
+    r.clear();
+    r.setSplatPath(Path::Compute);
+    expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply")), "BikerSplats");
+    EXPECT_TRUE(r.lastFrameStats().splatTiles);
+    // The debug modes draw through the raster path whatever the path.
+    kiln::render::ViewOptions centers;
+    centers.mode = kiln::render::ShadingMode::SplatCenters;
+    expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply"), centers), "Biker_centers");
+    EXPECT_FALSE(r.lastFrameStats().splatTiles);
+}
+
+TEST(RenderSplats, SplatPathChoicesAndErrors) {
+    using Path = kiln::render::SplatPath;
+    using Sort = kiln::render::SplatSort;
+    kiln::render::Renderer r;
+    EXPECT_EQ(kiln::render::splatPathFromString("compute", "--splat-path"), Path::Compute);
+    try {
+        (void)kiln::render::splatPathFromString("tiles", "--splat-path");
+        ADD_FAILURE() << "no error";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("--splat-path \"tiles\" is not auto, raster or compute"), std::string::npos) << e.what();
+    }
+    // The compute path bins from the CPU sort's order: with the GPU sort it is an error that
+    // changes nothing; with the automatic sort it sorts on the CPU.
+    r.setSplatPath(Path::Raster);
+    r.setSplatSort(Sort::Gpu);
+    EXPECT_THROW(r.setSplatPath(Path::Compute), kiln::Error);
+    EXPECT_EQ(r.splatPath(), Path::Raster);
+    EXPECT_EQ(r.splatSort(), Sort::Gpu);
+    r.setSplatSort(Sort::Auto);
+    r.setSplatPath(Path::Compute);
+    EXPECT_EQ(r.splatSort(), Sort::Cpu);
+    EXPECT_THROW(r.setSplatSort(Sort::Gpu), kiln::Error);
+    EXPECT_EQ(r.splatPath(), Path::Compute);
+    // Auto on a CPU device: the compute path once a frame draws 0.25 splats per pixel or more.
+    r.setSplatPath(Path::Auto);
+    if (r.deviceName().find("llvmpipe") == std::string::npos) GTEST_SKIP() << "the automatic choice is measured on lavapipe";
+    r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));  // 7638 splats
+    const auto cam = framedCamera(r.sceneBounds(), 100, 100);
+    (void)r.renderImage(cam, 100, 100, bareView());  // 0.76 per pixel
+    EXPECT_TRUE(r.lastFrameStats().splatTiles);
+    (void)r.renderImage(cam, 300, 300, bareView());  // 0.08 per pixel
+    EXPECT_FALSE(r.lastFrameStats().splatTiles);
 }
 
 TEST(RenderSplats, LevelOfDetailDrawsTheMostVisibleSplats) {
@@ -366,9 +484,11 @@ TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
             (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
         }
     }
-    // Both splat sorts, and a level-of-detail prefix on each.
-    for (auto sort : {kiln::render::SplatSort::Gpu, kiln::render::SplatSort::Cpu}) {
+    // Both splat sorts and the compute path, and a level-of-detail prefix on each.
+    for (auto sort : {kiln::render::SplatSort::Gpu, kiln::render::SplatSort::Cpu, kiln::render::SplatSort::Auto}) {
+        r.setSplatPath(kiln::render::SplatPath::Raster);
         r.setSplatSort(sort);
+        if (sort == kiln::render::SplatSort::Auto) r.setSplatPath(kiln::render::SplatPath::Compute);
         kiln::render::ViewOptions v;
         (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
         v.maxSplats = 1000;
