@@ -1182,6 +1182,28 @@ private slots:
         QVERIFY(m_window->viewport()->navigationStyle() == render::NavigationStyle::Blender);
         QCOMPARE(ui::Preferences::load().threads, 0);
         QVERIFY(m_window->renderer().splatSort() == render::SplatSort::Cpu);
+        // The splat rasterizer: compute tiles bin from the CPU sort, so the dialog never pairs
+        // them with the GPU sort; the choice applies and persists.
+        dialog = m_window->showPreferences();
+        auto* path = dialog->findChild<QComboBox*>("splatPath");
+        sort = dialog->findChild<QComboBox*>("splatSort");
+        QVERIFY(path && sort);
+        QCOMPARE(path->currentData().toString(), QString("auto"));
+        sort->setCurrentIndex(sort->findData("gpu"));
+        path->setCurrentIndex(path->findData("compute"));
+        QCOMPARE(sort->currentData().toString(), QString("auto"));
+        sort->setCurrentIndex(sort->findData("gpu"));
+        QCOMPARE(path->currentData().toString(), QString("auto"));
+        path->setCurrentIndex(path->findData("compute"));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+        QVERIFY(m_window->renderer().splatPath() == render::SplatPath::Compute);
+        QVERIFY(m_window->renderer().splatSort() == render::SplatSort::Cpu);
+        QCOMPARE(ui::Preferences::load().splatPath, QString("compute"));
+        QVERIFY(m_window->viewport()->renderNow());
+        dialog = m_window->showPreferences();
+        dialog->findChild<QComboBox*>("splatPath")->setCurrentIndex(0);
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+        QVERIFY(m_window->renderer().splatPath() != render::SplatPath::Compute);  // auto: per frame on a CPU device, raster on a GPU
     }
 
     void saveAndReopenProject() {
