@@ -117,7 +117,7 @@ public:
     SplatSort splatSort() const;
     void setSplatSort(SplatSort sort);
     // The splat rasterizer in use and a change of it: Raster, Compute, or Auto where the device
-    // chooses per frame (a CPU device: the compute path for frames of at least 0.25 splats per pixel;
+    // chooses per frame (a CPU device: the compute path for frames of at least 250k splats;
     // FrameStats::splatTiles tells which ran). The compute path bins from the CPU sort's order:
     // choosing it with the GPU sort set explicitly throws kiln::Error, and the automatic sort is
     // the CPU's while it may run.

@@ -143,13 +143,13 @@ void SplatPass::recordSort(const PassContext& pass, const SplatsGpu& s) const {
     }
 }
 
-bool SplatPass::tiles(const Scene::Impl& scene, ShadingMode mode, std::size_t pixels) const {
+bool SplatPass::tiles(const Scene::Impl& scene, ShadingMode mode) const {
     if (m_path == SplatPath::Raster || m_gpuSort || debugMode(mode) != kSplatDebugOff) return false;
     if (m_path == SplatPath::Compute) return true;
     std::size_t drawn = 0;
     for (const auto& [id, obj] : scene.objects)
         if (obj.visible && obj.splats) drawn += obj.splats->drawCount;
-    return drawn > 0 && double(drawn) >= kAutoSplatsPerPixel * double(pixels);
+    return drawn >= kAutoComputeSplats;
 }
 
 void SplatPass::planTiles(Scene::Impl& scene, const TileCamera& camera) const {

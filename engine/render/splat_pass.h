@@ -26,17 +26,15 @@ class SplatPass {
 public:
     void setGpuSort(bool on) { m_gpuSort = on; }
     bool gpuSort() const { return m_gpuSort; }
-    // Always (Compute), never (Raster), or for frames that draw at least kAutoSplatsPerPixel
-    // splats per pixel of the target (Auto).
+    // Always (Compute), never (Raster), or for frames that draw at least kAutoComputeSplats (Auto).
     void setPath(SplatPath path) { m_path = path; }
     SplatPath path() const { return m_path; }
     // Where the compute path starts to pay on a CPU device (bench/results/issue20_viewport.md:
-    // at 1280x720 the raster path is faster for 153k splats, 0.17 per pixel, the compute path
-    // for 300k, 0.33 per pixel, and at 320x180 for both).
-    static constexpr double kAutoSplatsPerPixel = 0.25;
-    // Whether this frame's splats go through the compute path (after updateOrders), for a target
-    // of `pixels`.
-    bool tiles(const Scene::Impl& scene, ShadingMode mode, std::size_t pixels) const;
+    // the raster path costs ~1.4 us per splat whatever the size; at 1280x720 and at 320x180 it
+    // is faster for the biker's 153k splats, the compute path for 300k and 1M).
+    static constexpr std::size_t kAutoComputeSplats = 250000;
+    // Whether this frame's splats go through the compute path (after updateOrders).
+    bool tiles(const Scene::Impl& scene, ShadingMode mode) const;
     // Before recording: refreshes the order buffer of every visible cloud for `view` (world to
     // camera). A cloud of more than `maxSplats` splats (0: no limit) draws its first `maxSplats`
     // in level-of-detail order; asynchronous frames keep drawing the previous order's splats until

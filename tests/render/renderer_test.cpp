@@ -309,14 +309,24 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
     EXPECT_EQ(r.splatSort(), Sort::Cpu);
     EXPECT_THROW(r.setSplatSort(Sort::Gpu), kiln::Error);
     EXPECT_EQ(r.splatPath(), Path::Compute);
-    // Auto on a CPU device: the compute path once a frame draws 0.25 splats per pixel or more.
+    // Auto on a CPU device: the compute path once a frame draws 250k splats or more.
     r.setSplatPath(Path::Auto);
     if (r.deviceName().find("llvmpipe") == std::string::npos) GTEST_SKIP() << "the automatic choice is measured on lavapipe";
-    r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));  // 7638 splats
-    const auto cam = framedCamera(r.sceneBounds(), 100, 100);
-    (void)r.renderImage(cam, 100, 100, bareView());  // 0.76 per pixel
+    kiln::core::GaussianCloud cloud;
+    cloud.resize(260000, 0);
+    for (std::size_t i = 0; i < cloud.size(); ++i) {
+        cloud.positions[i] = glm::vec3(float(i % 509), float((i / 509) % 509), float(i / (509 * 509))) * 0.01f;
+        cloud.logScales[i] = glm::vec3(std::log(0.004f));
+        cloud.rotations[i] = glm::vec4(1, 0, 0, 0);
+        cloud.opacityLogits[i] = 1.0f;
+    }
+    r.add(kiln::core::Asset::fromGaussians("dense", cloud));
+    const auto cam = framedCamera(r.sceneBounds(), 64, 64);
+    (void)r.renderImage(cam, 64, 64, bareView());
     EXPECT_TRUE(r.lastFrameStats().splatTiles);
-    (void)r.renderImage(cam, 300, 300, bareView());  // 0.08 per pixel
+    kiln::render::ViewOptions lod = bareView();
+    lod.maxSplats = 200000;  // a level of detail below the threshold
+    (void)r.renderImage(cam, 64, 64, lod);
     EXPECT_FALSE(r.lastFrameStats().splatTiles);
 }
 
