@@ -5,6 +5,7 @@
 #include <glm/mat3x3.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <thread>
 
@@ -41,7 +42,7 @@ using Footprint = SplatTileBins::Footprint;
 
 // The footprint of one splat; rect.x > rect.z when it draws nothing.
 Footprint footprint(const glm::vec3& position, const SplatShape& shape, const SplatCamera& cam, int tilesX, int tilesY) {
-    const Footprint none{glm::ivec4(1, 0, 0, 0), glm::vec2(0.0f), glm::vec3(0.0f), 0.0f};
+    const Footprint none{glm::ivec4(1, 0, 0, 0), glm::vec2(0.0f), glm::vec3(0.0f), 0.0f, 0};
     const glm::vec4 pc = cam.viewModel * glm::vec4(position, 1.0f);
     const float depth = -pc.z;
     if (depth <= std::abs(cam.znear)) return none;
@@ -71,7 +72,7 @@ Footprint footprint(const glm::vec3& position, const SplatShape& shape, const Sp
     const int x0 = std::max(0, int(std::floor((center.x - hx) / tile))), x1 = std::min(tilesX - 1, int(std::floor((center.x + hx) / tile)));
     const int y0 = std::max(0, int(std::floor((center.y - hy) / tile))), y1 = std::min(tilesY - 1, int(std::floor((center.y + hy) / tile)));
     if (x0 > x1 || y0 > y1) return none;
-    return {glm::ivec4(x0, y0, x1, y1), center, glm::vec3(c, -b, a) / det, shape.reach};
+    return {glm::ivec4(x0, y0, x1, y1), center, glm::vec3(c, -b, a) / det, shape.reach, 0};
 }
 
 // Whether the ellipse reaches the tile: the minimum of d^T conic d over the tile's square.
@@ -103,10 +104,26 @@ std::size_t binSplatsToTiles(const std::vector<glm::vec3>& positions, const std:
     const int threads = count >= 20000 ? 2 : 1;
     std::vector<std::vector<std::uint32_t>> counts(std::size_t(threads), std::vector<std::uint32_t>(tiles, 0));
     auto part = [&](int t) { return std::pair<std::size_t, std::size_t>(count * std::size_t(t) / std::size_t(threads), count * std::size_t(t + 1) / std::size_t(threads)); };
-    auto forEachTile = [&](const Footprint& f, auto&& fn) {
+    // The counting pass tests each tile of a footprint's rectangle and keeps the answers in its
+    // mask when the rectangle has at most 64 tiles; the filling pass reads them back.
+    auto forEachTile = [&](Footprint& f, bool counting, auto&& fn) {
+        const int w = f.rect.z - f.rect.x + 1, h = f.rect.w - f.rect.y + 1;
+        if (w <= 0 || h <= 0) return;
+        const bool masked = w * h <= 64;
+        if (masked && !counting) {
+            for (std::uint64_t m = f.mask; m != 0; m &= m - 1) {
+                const int bit = std::countr_zero(m);
+                fn(std::size_t(f.rect.y + bit / w) * std::size_t(bins.tilesX) + std::size_t(f.rect.x + bit % w));
+            }
+            return;
+        }
+        int bit = 0;
         for (int y = f.rect.y; y <= f.rect.w; ++y)
-            for (int x = f.rect.x; x <= f.rect.z; ++x)
-                if (reachesTile(f, x, y)) fn(std::size_t(y) * std::size_t(bins.tilesX) + std::size_t(x));
+            for (int x = f.rect.x; x <= f.rect.z; ++x, ++bit)
+                if (reachesTile(f, x, y)) {
+                    if (masked) f.mask |= std::uint64_t(1) << bit;
+                    fn(std::size_t(y) * std::size_t(bins.tilesX) + std::size_t(x));
+                }
     };
     auto countPart = [&](int t) {
         const auto [from, to] = part(t);
@@ -114,7 +131,7 @@ std::size_t binSplatsToTiles(const std::vector<glm::vec3>& positions, const std:
         for (std::size_t i = from; i < to; ++i) {
             const std::uint32_t s = backToFront[count - 1 - i];
             bins.footprints[i] = footprint(positions[s], shapes[s], camera, bins.tilesX, bins.tilesY);
-            forEachTile(bins.footprints[i], [&](std::size_t tile) { ++c[tile]; });
+            forEachTile(bins.footprints[i], true, [&](std::size_t tile) { ++c[tile]; });
         }
     };
     auto run = [&](auto&& fn) {
@@ -141,7 +158,7 @@ std::size_t binSplatsToTiles(const std::vector<glm::vec3>& positions, const std:
         std::vector<std::uint32_t>& cursor = counts[std::size_t(t)];
         for (std::size_t i = from; i < to; ++i) {
             const std::uint32_t s = backToFront[count - 1 - i];
-            forEachTile(bins.footprints[i], [&](std::size_t tile) { bins.entries[cursor[tile]++] = s; });
+            forEachTile(bins.footprints[i], false, [&](std::size_t tile) { bins.entries[cursor[tile]++] = s; });
         }
     };
     run(fillPart);

@@ -43,6 +43,7 @@ struct SplatTileBins {
         glm::vec2 center;   // pixels
         glm::vec3 conic;    // inverse 2D covariance (a, b, c): d^T [a b; b c] d
         float reach;        // the ellipse d^T conic d <= reach, where alpha reaches 1/255
+        std::uint64_t mask; // the rectangle's tiles the ellipse reaches (row-major), when it has <= 64
     };
     std::vector<Footprint> footprints;
 };
