@@ -1,7 +1,7 @@
 #version 450
 #include "common.glsl"
 
-// 3D Gaussian splatting in compute (issue 20): one workgroup per 8x8 pixel tile, one invocation
+// 3D Gaussian splatting in compute (issue 20): one workgroup per 4x4 pixel tile, one invocation
 // per pixel. Each tile's splats arrive front to back (binned on the host from the frame's depth
 // order, splat_tiles.cpp); a pixel blends them front to back and stops once it is opaque, the
 // early termination of the reference rasterizer (forward.cu). The result is composited over the
@@ -9,7 +9,7 @@
 // would: colour + transmittance * target. Per splat it matches splat.vert/splat.frag: the same
 // preprocessed record (splat_preprocess.comp), the same oriented quad, the same alpha clamp and
 // cut-off, and the same depth test against the resolved mesh depth (LESS_OR_EQUAL).
-layout(local_size_x = 8, local_size_y = 8) in;  // kSplatTile
+layout(local_size_x = 4, local_size_y = 4) in;  // kSplatTile
 struct Projected {
     vec4 centerDepth;   // xy: centre in pixels, z: clip depth, w: 1 drawn, 0 culled
     vec4 axes;          // xy: first quad axis times its extent (pixels), zw: the second

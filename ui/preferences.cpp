@@ -117,7 +117,7 @@ PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) 
     form->addRow(tr("Splat sort"), m_splatSort);
     m_splatPath = new QComboBox;
     m_splatPath->setObjectName("splatPath");
-    m_splatPath->addItem(tr("Automatic (compute tiles for 250k splats or more on a CPU device, raster on a GPU)"), "auto");
+    m_splatPath->addItem(tr("Automatic (compute tiles for 50k splats or more on a CPU device, raster on a GPU)"), "auto");
     m_splatPath->addItem(tr("Raster (one quad per splat)"), "raster");
     m_splatPath->addItem(tr("Compute tiles (binned on the CPU, uses the CPU sort)"), "compute");
     m_splatPath->setCurrentIndex(std::max(0, m_splatPath->findData(prefs.splatPath)));

@@ -31,7 +31,7 @@ const char* toString(SplatSort sort);
 SplatSort splatSortFromString(const std::string& name, const std::string& option);
 
 // How splats are rasterized: instanced quads blended by the fixed function ("raster"), or a
-// compute tile rasterizer that blends each 8x8 tile's splats front to back with early
+// compute tile rasterizer that blends each 4x4 tile's splats front to back with early
 // termination ("compute"; it bins on the host from the CPU sort's order). Auto picks by device.
 enum class SplatPath : std::uint8_t { Auto, Raster, Compute };
 const char* toString(SplatPath path);
@@ -57,7 +57,7 @@ struct FrameStats {
     // for; the newer one is being computed, and the next frame will have it.
     bool splatOrderPending = false;
     int width = 0, height = 0;  // the frame's drawn size (below the surface's while resolutionScale < 1)
-    // The compute splat path: the splats' tile entries (a splat counts once per 8x8 tile it
+    // The compute splat path: the splats' tile entries (a splat counts once per 4x4 tile it
     // reaches) and the host time binning them; 0 on the raster path.
     std::size_t tileEntries = 0;
     double binMs = 0.0;
@@ -117,7 +117,7 @@ public:
     SplatSort splatSort() const;
     void setSplatSort(SplatSort sort);
     // The splat rasterizer in use and a change of it: Raster, Compute, or Auto where the device
-    // chooses per frame (a CPU device: the compute path for frames of at least 250k splats;
+    // chooses per frame (a CPU device: the compute path for frames of at least 50k splats;
     // FrameStats::splatTiles tells which ran). The compute path bins from the CPU sort's order:
     // choosing it with the GPU sort set explicitly throws kiln::Error, and the automatic sort is
     // the CPU's while it may run.

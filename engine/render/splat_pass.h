@@ -19,7 +19,7 @@ namespace kiln::render {
 //
 // Two ways to draw them: the raster path (one instanced quad per splat, blended by the fixed
 // function, in the overlay pass) and the compute path (splat_tiles.comp: the splats binned into
-// 8x8 tiles on the host from the sorted order, each tile blended front to back with early
+// 4x4 tiles on the host from the sorted order, each tile blended front to back with early
 // termination, between the scene and overlay passes). The compute path bins from the CPU sort's
 // order, so it goes with the CPU sort; the debug modes draw through the raster path.
 class SplatPass {
@@ -30,9 +30,10 @@ public:
     void setPath(SplatPath path) { m_path = path; }
     SplatPath path() const { return m_path; }
     // Where the compute path starts to pay on a CPU device (bench/results/issue20_viewport.md:
-    // the raster path costs ~1.4 us per splat whatever the size; at 1280x720 and at 320x180 it
-    // is faster for the biker's 153k splats, the compute path for 300k and 1M).
-    static constexpr std::size_t kAutoComputeSplats = 250000;
+    // the raster path costs ~1.4 us per splat whatever the size; at 1280x720 the two are even at
+    // 60k splats, at 320x180 the compute path is faster from 20k, and both sizes of the biker's
+    // 153k and of 1M are faster through it).
+    static constexpr std::size_t kAutoComputeSplats = 50000;
     // Whether this frame's splats go through the compute path (after updateOrders).
     bool tiles(const Scene::Impl& scene, ShadingMode mode) const;
     // Before recording: refreshes the order buffer of every visible cloud for `view` (world to

@@ -1,7 +1,7 @@
 #pragma once
 
 // Internal to engine/render: the host side of the compute splat rasterizer (splat_tiles.comp).
-// Each frame, the splats of a cloud are binned into 8x8 pixel tiles in front-to-back order, so
+// Each frame, the splats of a cloud are binned into 4x4 pixel tiles in front-to-back order, so
 // a tile's workgroup blends exactly the splats that can touch it, nearest first.
 #include <glm/mat4x4.hpp>
 #include <glm/vec2.hpp>
@@ -12,7 +12,7 @@
 
 namespace kiln::render {
 
-inline constexpr int kSplatTile = 8;  // splat_tiles.comp's local size
+inline constexpr int kSplatTile = 4;  // splat_tiles.comp's local size
 
 // What the binning needs of a splat besides its centre: the world-space 3D covariance (upper
 // triangle xx, xy, xz, yy, yz, zz) and what follows from its opacity: the quad's extent in

@@ -212,7 +212,7 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
     r.setSplatPath(wasPath);
 }
 
-// The compute path (splats binned into 8x8 tiles, blended front to back in compute) draws what
+// The compute path (splats binned into 4x4 tiles, blended front to back in compute) draws what
 // the raster path draws: the splat baseline, a level-of-detail prefix, several clouds, splats in
 // front of and behind a mesh, and a view where most splats are off screen or behind the camera.
 TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
@@ -309,11 +309,11 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
     EXPECT_EQ(r.splatSort(), Sort::Cpu);
     EXPECT_THROW(r.setSplatSort(Sort::Gpu), kiln::Error);
     EXPECT_EQ(r.splatPath(), Path::Compute);
-    // Auto on a CPU device: the compute path once a frame draws 250k splats or more.
+    // Auto on a CPU device: the compute path once a frame draws 50k splats or more.
     r.setSplatPath(Path::Auto);
     if (r.deviceName().find("llvmpipe") == std::string::npos) GTEST_SKIP() << "the automatic choice is measured on lavapipe";
     kiln::core::GaussianCloud cloud;
-    cloud.resize(260000, 0);
+    cloud.resize(60000, 0);
     for (std::size_t i = 0; i < cloud.size(); ++i) {
         cloud.positions[i] = glm::vec3(float(i % 509), float((i / 509) % 509), float(i / (509 * 509))) * 0.01f;
         cloud.logScales[i] = glm::vec3(std::log(0.004f));
@@ -325,7 +325,7 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
     (void)r.renderImage(cam, 64, 64, bareView());
     EXPECT_TRUE(r.lastFrameStats().splatTiles);
     kiln::render::ViewOptions lod = bareView();
-    lod.maxSplats = 200000;  // a level of detail below the threshold
+    lod.maxSplats = 40000;  // a level of detail below the threshold
     (void)r.renderImage(cam, 64, 64, lod);
     EXPECT_FALSE(r.lastFrameStats().splatTiles);
 }
