@@ -53,7 +53,10 @@ void Renderer::Impl::updateSplatOrders(const View& view, bool async, bool deferT
     stats.binMs = 0.0;
     stats.tilesClipped = false;
     tilesDeferred = false;
-    if (!splatPass.tiles(sceneData, view.options.mode)) return;
+    if (!splatPass.tiles(sceneData, view.options.mode)) {
+        splatPass.dropTiles();
+        return;
+    }
     const float aspect = float(target.width) / float(target.height);
     splatPass.planTiles(sceneData, {view.camera.view(), view.camera.projection(aspect), view.camera.focalPixels(target.height), target.width, target.height});
     if (deferTiles) {
@@ -111,7 +114,7 @@ void Renderer::Impl::recordFrame(const View& view) {
     recordScenePass(view, uniforms, lines);
     stats.splatTiles = splatPass.tiles(sceneData, view.options.mode);
     if (stats.splatTiles)
-        stats.splats = splatPass.recordTiles(PassContext{cmd, resources, pipelines, *frameSet}, sceneData, *target.color.image, target.width, target.height);
+        stats.splats = splatPass.recordTiles(PassContext{cmd, resources, pipelines, *frameSet}, *target.color.image, target.width, target.height);
     recordOverlayPass(view, uniforms, lines);
 }
 

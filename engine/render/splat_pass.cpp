@@ -1,9 +1,8 @@
 #include "render/splat_pass.h"
 
 #include <algorithm>
-#include <cmath>
-#include <chrono>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -224,10 +223,8 @@ bool SplatPass::writeTiles() const {
     return clipped;
 }
 
-std::size_t SplatPass::recordTiles(const PassContext& pass, const Scene::Impl& scene, vk::Image target, int width, int height) const {
-    bool any = false;
-    for (const auto& [id, obj] : scene.objects) any = any || (obj.visible && obj.splats && obj.splats->drawCount > 0);
-    if (!any) return 0;
+std::size_t SplatPass::recordTiles(const PassContext& pass, vk::Image target, int width, int height) const {
+    if (m_tileJobs.empty()) return 0;
     const auto color = vk::ImageAspectFlagBits::eColor;
     const auto computeStage = vk::PipelineStageFlagBits::eComputeShader;
     const auto rw = vk::AccessFlagBits::eShaderRead | vk::AccessFlagBits::eShaderWrite;
@@ -241,9 +238,8 @@ std::size_t SplatPass::recordTiles(const PassContext& pass, const Scene::Impl& s
     pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatTiles());
     std::size_t splats = 0;
     bool first = true;
-    for (const auto& [id, obj] : scene.objects) {
-        if (!obj.visible || !obj.splats || obj.splats->drawCount == 0) continue;
-        const SplatsGpu& s = *obj.splats;
+    for (const TileJob& job : m_tileJobs) {
+        const SplatsGpu& s = *job.splats;
         if (!first) {
             // Clouds blend one after another, as the raster path draws them.
             const vk::MemoryBarrier previous(vk::AccessFlagBits::eShaderWrite, rw);
@@ -251,7 +247,8 @@ std::size_t SplatPass::recordTiles(const PassContext& pass, const Scene::Impl& s
         }
         first = false;
         pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *s.set, *s.tileSet}, {});
-        const SplatPush push{obj.transform, glm::ivec4(s.shDegree, kSplatDebugOff, int(s.drawCount), (width + kSplatTile - 1) / kSplatTile)};
+        // The model matrix is unused: the preprocess has projected the splats.
+        const SplatPush push{glm::mat4(1.0f), glm::ivec4(s.shDegree, kSplatDebugOff, int(s.drawCount), (width + kSplatTile - 1) / kSplatTile)};
         pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
         pass.cmd.dispatch(std::uint32_t((width + kSplatTile - 1) / kSplatTile), std::uint32_t((height + kSplatTile - 1) / kSplatTile), 1);
         splats += s.drawCount;

@@ -56,6 +56,7 @@ public:
         int width = 1, height = 1;
     };
     void planTiles(Scene::Impl& scene, const TileCamera& camera) const;
+    void dropTiles() const { m_tileJobs.clear(); }  // a frame without the compute path
     std::size_t binTiles() const;
     // Before recording: sizes the planned clouds' host-visible tile buffers (exact: for the bins
     // just made; otherwise for bins made after recording, from the last frame's count) and
@@ -64,9 +65,9 @@ public:
     // Before submitting: copies the bins into the buffers. Bins larger than a buffer keep what
     // fits (each tile its nearest splats, in proportion) and return true: draw again.
     bool writeTiles() const;
-    // The compute path, between the scene and overlay passes: blends every visible cloud into
+    // The compute path, between the scene and overlay passes: blends every planned cloud into
     // `target` (colour in COLOR_ATTACHMENT_OPTIMAL before and after). Returns the splats drawn.
-    std::size_t recordTiles(const PassContext& pass, const Scene::Impl& scene, vk::Image target, int width, int height) const;
+    std::size_t recordTiles(const PassContext& pass, vk::Image target, int width, int height) const;
     // Draws every visible cloud, one instanced quad per splat, tested against the mesh depth.
     // Returns the splats drawn.
     std::size_t record(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const;
