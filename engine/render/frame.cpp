@@ -53,7 +53,9 @@ void Renderer::Impl::updateSplatOrders(const View& view, bool async, bool deferT
     stats.binMs = 0.0;
     stats.tilesClipped = false;
     tilesDeferred = false;
-    if (!splatPass.tiles(sceneData, view.options.mode)) {
+    // Decided once per frame: recordFrame follows it.
+    stats.splatTiles = splatPass.tiles(sceneData, view.options.mode);
+    if (!stats.splatTiles) {
         splatPass.dropTiles();
         return;
     }
@@ -112,7 +114,6 @@ void Renderer::Impl::recordFrame(const View& view) {
     cmd.begin({vk::CommandBufferUsageFlagBits::eOneTimeSubmit});
     splatPass.recordPreprocess(PassContext{cmd, resources, pipelines, *frameSet}, sceneData, view.options.mode);
     recordScenePass(view, uniforms, lines);
-    stats.splatTiles = splatPass.tiles(sceneData, view.options.mode);
     if (stats.splatTiles)
         stats.splats = splatPass.recordTiles(PassContext{cmd, resources, pipelines, *frameSet}, *target.color.image, target.width, target.height);
     recordOverlayPass(view, uniforms, lines);

@@ -100,7 +100,8 @@ void Renderer::Impl::applySplatChoices() {
     const bool cpuDevice = ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
     // Auto, by device (bench/results/issue20_viewport.md). On a CPU device (lavapipe): the CPU
     // sort (the compute sort runs on the same cores and measured ~10x slower), and the compute
-    // path for frames of many splats (SplatPass::kAutoComputeSplats). On a GPU: the compute sort and the raster path (not measured on a GPU yet).
+    // path for frames of many splats (SplatPass::kAutoComputeSplats). On a GPU: the compute
+    // sort and the raster path (not measured on a GPU yet).
     SplatPath path = requestedPath;
     if (path == SplatPath::Auto && (!cpuDevice || requestedSort == SplatSort::Gpu)) path = SplatPath::Raster;
     splatPass.setPath(path);

@@ -37,6 +37,7 @@ struct Renderer::Impl {
     // One frame, in the order the steps run (frame.cpp):
     // size the target for the view, refresh splat orders, record, submit.
     void prepareTarget(int width, int height, int msaaSamples);
+    // Also decides whether the frame's splats take the compute path (stats.splatTiles).
     // `deferTiles`: the compute path's bins are made after recording, by binDeferredTiles on the
     // presenting thread (a presented frame's GUI thread does not wait for them).
     void updateSplatOrders(const View& view, bool async, bool deferTiles = false);
