@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <memory>
 #include <numbers>
+#include <random>
 #include <tuple>
 
 namespace fs = std::filesystem;
@@ -261,6 +262,19 @@ TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
     const kiln::core::Bounds b = r.sceneBounds();
     const glm::vec3 mid = 0.5f * (b.min + b.max);
     expectSame(both(kiln::core::Camera::lookAt(mid, mid + glm::vec3(1, 0, 0), {0, 1, 0}, 1.0f), 120, 90, bareView()), "inside");
+    // A cloud large enough to be binned on two threads (the nearer half's entries before the
+    // farther half's in every tile): overlapping splats of random colours blend in depth order.
+    {
+        kiln::core::GaussianCloud dense;
+        std::mt19937 rng(5);
+        std::uniform_real_distribution<float> u(0.0f, 1.0f);
+        for (int i = 0; i < 30000; ++i)
+            addSplat(dense, {u(rng) * 2.0f - 1.0f, u(rng) * 2.0f - 1.0f, u(rng) * 2.0f - 1.0f}, 0.02f + 0.05f * u(rng), 0.3f + 0.6f * u(rng),
+                     {u(rng), u(rng), u(rng)});
+        r.clear();
+        r.add(kiln::core::Asset::fromGaussians("dense", dense));
+        expectSame(both(framedCamera(r.sceneBounds(), 160, 120, 40.0f, 20.0f), 160, 120, bareView()), "two_threads");
+    }
     // Two clouds blend one after the other, splats composite with a mesh's depth.
     r.clear();
     r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
