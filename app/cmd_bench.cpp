@@ -152,7 +152,7 @@ int benchRender(const Args& args, const fs::path& data) {
         renderer.renderFrame(orbit.toCamera(), width, height, options);  // warm-up: pipelines, target
         double total = 0.0, sort = 0.0, bin = 0.0;
         // The process's CPU time as well as the wall: on a CPU device it is the frame's work
-        // (lavapipe's threads included), and it does not move when other programs take the cores.
+        // (lavapipe's threads included).
         auto cpuSeconds = [] {
             rusage u{};
             getrusage(RUSAGE_SELF, &u);
@@ -185,9 +185,7 @@ int benchRender(const Args& args, const fs::path& data) {
                     std::printf("(the compute path bins from the CPU sort: no compute path row with the gpu sort)\n");
                     continue;
                 }
-                renderer.setSplatPath(render::SplatPath::Raster);  // so that any sort can be set next
-                renderer.setSplatSort(sort);
-                renderer.setSplatPath(path);
+                renderer.setSplatChoices(sort, path);
                 const std::string tag = std::string(" [") + render::toString(renderer.splatPath()) + ", " + render::toString(renderer.splatSort()) + " sort]";
                 run(("biker.spz" + tag).c_str(), biker);
                 run(("synthetic 1M splats (SH 3)" + tag).c_str(), million);

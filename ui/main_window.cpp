@@ -353,11 +353,9 @@ void MainWindow::applyPreferences(const Preferences& prefs) {
     models::configureComputeThreads(prefs.threads);
     m_viewport->setNavigationStyle(render::navigationStyleFromString(prefs.navigation.toStdString()));
     m_viewport->setAdaptiveQuality(prefs.adaptiveQuality);
-    // Raster first, so any sort can be set; then the path (the dialog never pairs compute with
-    // the GPU sort).
-    m_renderer->setSplatPath(render::SplatPath::Raster);
-    m_renderer->setSplatSort(render::splatSortFromString(prefs.splatSort.toStdString(), "splat sort preference"));
-    m_renderer->setSplatPath(render::splatPathFromString(prefs.splatPath.toStdString(), "splat path preference"));
+    // The dialog never pairs compute tiles with the GPU sort.
+    m_renderer->setSplatChoices(render::splatSortFromString(prefs.splatSort.toStdString(), "splat sort preference"),
+                                render::splatPathFromString(prefs.splatPath.toStdString(), "splat path preference"));
     m_viewport->requestUpdate();
     m_create->setModelFolders(prefs.modelFolders);
     if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app, prefs.theme);

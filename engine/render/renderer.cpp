@@ -46,9 +46,7 @@ Renderer::Impl::Impl(const RendererOptions& options)
 }
 
 Renderer::Renderer(const RendererOptions& options) : m_impl(std::make_unique<Impl>(options)) {
-    m_impl->requestedSort = options.splatSort;
-    m_impl->requestedPath = options.splatPath;
-    m_impl->applySplatChoices();
+    setSplatChoices(options.splatSort, options.splatPath);
 }
 
 const char* toString(SplatSort sort) { return sort == SplatSort::Cpu ? "cpu" : sort == SplatSort::Gpu ? "gpu" : "auto"; }
@@ -61,16 +59,7 @@ SplatSort splatSortFromString(const std::string& name, const std::string& option
 
 SplatSort Renderer::splatSort() const { return m_impl->splatPass.gpuSort() ? SplatSort::Gpu : SplatSort::Cpu; }
 
-void Renderer::setSplatSort(SplatSort sort) {
-    const SplatSort before = m_impl->requestedSort;
-    m_impl->requestedSort = sort;
-    try {
-        m_impl->applySplatChoices();
-    } catch (...) {
-        m_impl->requestedSort = before;
-        throw;
-    }
-}
+void Renderer::setSplatSort(SplatSort sort) { setSplatChoices(sort, m_impl->requestedPath); }
 
 const char* toString(SplatPath path) { return path == SplatPath::Raster ? "raster" : path == SplatPath::Compute ? "compute" : "auto"; }
 
@@ -82,30 +71,24 @@ SplatPath splatPathFromString(const std::string& name, const std::string& option
 
 SplatPath Renderer::splatPath() const { return m_impl->splatPass.path(); }
 
-void Renderer::setSplatPath(SplatPath path) {
-    const SplatPath before = m_impl->requestedPath;
-    m_impl->requestedPath = path;
-    try {
-        m_impl->applySplatChoices();
-    } catch (...) {
-        m_impl->requestedPath = before;
-        throw;
-    }
-}
+void Renderer::setSplatPath(SplatPath path) { setSplatChoices(m_impl->requestedSort, path); }
 
-void Renderer::Impl::applySplatChoices() {
-    if (requestedPath == SplatPath::Compute && requestedSort == SplatSort::Gpu)
+void Renderer::setSplatChoices(SplatSort sort, SplatPath path) {
+    // Checked before anything changes: a refused pair leaves both choices as they were.
+    if (path == SplatPath::Compute && sort == SplatSort::Gpu)
         throw Error("the compute splat path bins splats on the CPU from the CPU sort's order; use it with the cpu or auto sort, not gpu");
-    finishFrame();
-    const bool cpuDevice = ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
+    Impl& r = *m_impl;
+    r.finishFrame();
+    r.requestedSort = sort;
+    r.requestedPath = path;
+    const bool cpuDevice = r.ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
     // Auto, by device (bench/results/issue20_viewport.md). On a CPU device (lavapipe): the CPU
     // sort (the compute sort runs on the same cores and measured ~10x slower), and the compute
     // path for frames of many splats (SplatPass::kAutoComputeSplats). On a GPU: the compute
     // sort and the raster path (not measured on a GPU yet).
-    SplatPath path = requestedPath;
-    if (path == SplatPath::Auto && (!cpuDevice || requestedSort == SplatSort::Gpu)) path = SplatPath::Raster;
-    splatPass.setPath(path);
-    splatPass.setGpuSort(path == SplatPath::Raster && (requestedSort == SplatSort::Gpu || (requestedSort == SplatSort::Auto && !cpuDevice)));
+    if (path == SplatPath::Auto && (!cpuDevice || sort == SplatSort::Gpu)) path = SplatPath::Raster;
+    r.splatPass.setPath(path);
+    r.splatPass.setGpuSort(path == SplatPath::Raster && (sort == SplatSort::Gpu || (sort == SplatSort::Auto && !cpuDevice)));
 }
 
 Renderer::~Renderer() {

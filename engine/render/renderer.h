@@ -123,6 +123,8 @@ public:
     // the CPU's while it may run.
     SplatPath splatPath() const;
     void setSplatPath(SplatPath path);
+    // Both at once (any pair but Compute with Gpu, which throws and changes nothing).
+    void setSplatChoices(SplatSort sort, SplatPath path);
 
     // Raw handles for a window system that adopts the renderer's instance (Qt's QVulkanInstance).
     std::uint64_t vkInstance() const;

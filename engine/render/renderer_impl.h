@@ -52,11 +52,10 @@ struct Renderer::Impl {
     // touched again.
     void finishFrame();
     bool inFlight = false;
-    // The splat sort and path asked for (Auto included), and resolving them for this device
-    // into the splat pass (renderer.cpp).
+    // The splat sort and path asked for (Auto included); Renderer::setSplatChoices resolves them
+    // for this device into the splat pass.
     SplatSort requestedSort = SplatSort::Auto;
     SplatPath requestedPath = SplatPath::Auto;
-    void applySplatChoices();
     // This frame's compute-path bins are made on the presenting thread (binDeferredTiles), and
     // what came of them (read by finishFrame once that thread has finished).
     bool tilesDeferred = false;

@@ -194,9 +194,7 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
     using Sort = kiln::render::SplatSort;
     // Both sorts on the raster path, and the compute path (which bins from the CPU sort).
     for (const auto& [path, sort] : {std::pair{Path::Raster, Sort::Cpu}, std::pair{Path::Raster, Sort::Gpu}, std::pair{Path::Compute, Sort::Cpu}}) {
-        r.setSplatPath(Path::Raster);
-        r.setSplatSort(sort);
-        r.setSplatPath(path);
+        r.setSplatChoices(sort, path);
         for (float yaw : {0.0f, 120.0f, 240.0f}) {
             const auto cam = framedCamera(r.sceneBounds(), 256, 256, yaw, 15.0f);
             const auto gpu = r.renderImage(cam, 256, 256, bareView());
@@ -208,9 +206,7 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
             EXPECT_GT(p, 35.0) << what << ", yaw " << yaw;
         }
     }
-    r.setSplatPath(Path::Raster);
-    r.setSplatSort(was);
-    r.setSplatPath(wasPath);
+    r.setSplatChoices(was, wasPath);
 }
 
 // The compute path (splats binned into 4x4 tiles, blended front to back in compute) draws what
@@ -223,14 +219,9 @@ TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
         kiln::render::Renderer& r;
         kiln::render::SplatSort sort;
         Path path;
-        ~Restore() {
-            r.setSplatPath(Path::Raster);
-            r.setSplatSort(sort);
-            r.setSplatPath(path);
-        }
+        ~Restore() { r.setSplatChoices(sort, path); }
     } restore{r, r.splatSort(), r.splatPath()};
-    r.setSplatPath(Path::Raster);
-    r.setSplatSort(kiln::render::SplatSort::Cpu);
+    r.setSplatChoices(kiln::render::SplatSort::Cpu, Path::Raster);
     auto both = [&](const kiln::core::Camera& cam, int w, int h, const kiln::render::ViewOptions& v) {
         r.setSplatPath(Path::Raster);
         const auto raster = r.renderImage(cam, w, h, v);
@@ -323,6 +314,9 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
     EXPECT_EQ(r.splatSort(), Sort::Cpu);
     EXPECT_THROW(r.setSplatSort(Sort::Gpu), kiln::Error);
     EXPECT_EQ(r.splatPath(), Path::Compute);
+    EXPECT_THROW(r.setSplatChoices(Sort::Gpu, Path::Compute), kiln::Error);
+    EXPECT_EQ(r.splatPath(), Path::Compute);
+    EXPECT_EQ(r.splatSort(), Sort::Cpu);
     // Auto on a CPU device: the compute path once a frame draws 50k splats or more.
     r.setSplatPath(Path::Auto);
     if (r.deviceName().find("llvmpipe") == std::string::npos) GTEST_SKIP() << "the automatic choice is measured on lavapipe";
@@ -510,9 +504,7 @@ TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
     }
     // Both splat sorts and the compute path, and a level-of-detail prefix on each.
     for (auto sort : {kiln::render::SplatSort::Gpu, kiln::render::SplatSort::Cpu, kiln::render::SplatSort::Auto}) {
-        r.setSplatPath(kiln::render::SplatPath::Raster);
-        r.setSplatSort(sort);
-        if (sort == kiln::render::SplatSort::Auto) r.setSplatPath(kiln::render::SplatPath::Compute);
+        r.setSplatChoices(sort, sort == kiln::render::SplatSort::Auto ? kiln::render::SplatPath::Compute : kiln::render::SplatPath::Raster);
         kiln::render::ViewOptions v;
         if (sort == kiln::render::SplatSort::Auto) {
             v.msaaSamples = 1;  // the compute path after a single-sample scene pass too
