@@ -112,6 +112,12 @@ void Renderer::Impl::recordFrame(const View& view) {
     const GuideLines lines = writeGuideLines(sceneData.bounds(), view.options, lineVertices);
     cmd.reset();
     cmd.begin({vk::CommandBufferUsageFlagBits::eOneTimeSubmit});
+    if (!*frameTimer && ctx.properties.limits.timestampComputeAndGraphics)
+        frameTimer = vk::raii::QueryPool(ctx.device, vk::QueryPoolCreateInfo({}, vk::QueryType::eTimestamp, 2));
+    if (*frameTimer) {
+        cmd.resetQueryPool(*frameTimer, 0, 2);
+        cmd.writeTimestamp(vk::PipelineStageFlagBits::eTopOfPipe, *frameTimer, 0);
+    }
     splatPass.recordPreprocess(PassContext{cmd, resources, pipelines, *frameSet}, sceneData, view.options.mode);
     recordScenePass(view, uniforms, lines);
     if (stats.splatTiles)
@@ -150,6 +156,12 @@ void Renderer::Impl::recordOverlayPass(const View& view, const FrameUniforms& un
     cmd.endRenderPass();
 }
 
+void Renderer::Impl::endFrameTimer() {
+    if (!*frameTimer) return;
+    cmd.writeTimestamp(vk::PipelineStageFlagBits::eBottomOfPipe, *frameTimer, 1);
+    frameTimed = true;
+}
+
 void Renderer::Impl::submitAndWait(vk::Semaphore wait, vk::Semaphore signal) {
     submit(wait, signal);
     finishFrame();
@@ -170,6 +182,15 @@ void Renderer::Impl::finishFrame() {
     // The compute sort's time, from the frame's timestamps (presented and offscreen frames).
     if (splatPass.gpuSort())
         if (const double ms = splatPass.takeGpuSortMs(ctx); ms > 0.0) stats.sortMs = ms;
+    if (frameTimed) {
+        frameTimed = false;
+        std::array<std::uint64_t, 2> ticks{};
+        const vk::Result r = (*ctx.device).getQueryPoolResults(*frameTimer, 0, 2, sizeof ticks, ticks.data(), sizeof(std::uint64_t),
+                                                               vk::QueryResultFlagBits::e64 | vk::QueryResultFlagBits::eWait);
+        stats.gpuMs = r == vk::Result::eSuccess && ticks[1] >= ticks[0]
+                          ? double(ticks[1] - ticks[0]) * double(ctx.properties.limits.timestampPeriod) * 1e-6
+                          : 0.0;
+    }
 }
 
 void Renderer::Impl::submit(vk::Semaphore wait, vk::Semaphore signal) {

@@ -139,6 +139,7 @@ void Renderer::renderFrame(const View& view, bool readback) {
     r.stats.sortMs = millisecondsSince(start);
     r.recordFrame(view);
     if (readback) recordReadback(r.cmd, r.target);
+    r.endFrameTimer();
     r.cmd.end();
     r.submitAndWait();
     r.stats.cpuMs = millisecondsSince(start);
@@ -184,6 +185,7 @@ bool Renderer::renderToSurface(SurfaceTarget& surfaceTarget, const core::Camera&
     r.updateSplatOrders(view, true, wait == FrameWait::Submit);
     r.recordFrame(view);
     st.recordPresentCopy(r.cmd, *r.target.color.image, std::uint32_t(width), std::uint32_t(height), *index, overlay);
+    r.endFrameTimer();
     r.cmd.end();
     if (wait == FrameWait::Finish) {
         r.submit(*st.acquired, *st.rendered);

@@ -49,6 +49,7 @@ struct RendererOptions {
 // Frame statistics for the HUD and benchmarks.
 struct FrameStats {
     double cpuMs = 0.0;         // sort + recording + submit + wait for the GPU
+    double gpuMs = 0.0;         // the frame's GPU time by its timestamps, once it has finished (0 where the device has none)
     double sortMs = 0.0;        // splat depth sort: on the CPU (headless frames) or in compute (GPU timestamps, once the frame is done); 0 for a presented frame's worker sort
     std::size_t triangles = 0;
     std::size_t splats = 0;       // drawn (a level-of-detail prefix while ViewOptions::maxSplats limits them)

@@ -52,6 +52,11 @@ struct Renderer::Impl {
     // touched again.
     void finishFrame();
     bool inFlight = false;
+    // The frame's GPU time (FrameStats::gpuMs): timestamps at the start of recordFrame and at
+    // endFrameTimer, called just before the command buffer ends.
+    void endFrameTimer();
+    vk::raii::QueryPool frameTimer{nullptr};
+    bool frameTimed = false;
     // The splat sort and path asked for (Auto included); Renderer::setSplatChoices resolves them
     // for this device into the splat pass.
     SplatSort requestedSort = SplatSort::Auto;

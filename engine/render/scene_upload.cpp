@@ -163,8 +163,8 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
     gpu->drawCount = n;
     gpu->shDegree = cloud.shDegree;
     gpu->splats = res.ctx.createBufferWithData(packed.data(), packed.size() * sizeof(SplatGpu), vk::BufferUsageFlagBits::eStorageBuffer);
-    // Host visible: the splat pass writes each new sort straight into it.
-    gpu->order = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eStorageBuffer, true);
+    gpu->order = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eStorageBuffer | vk::BufferUsageFlagBits::eTransferDst, false);
+    gpu->orderUpload = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eTransferSrc, true);
     gpu->projected = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * kProjectedSplatBytes, vk::BufferUsageFlagBits::eStorageBuffer, false);
     gpu->positions = std::move(positions);
     const std::size_t slots = std::max<std::size_t>(n, 1);

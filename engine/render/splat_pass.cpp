@@ -27,7 +27,7 @@ void SplatPass::updateOrders(Scene::Impl& scene, const glm::mat4& view, bool asy
         if (async && s.hasOrder) {
             glm::mat4 sorted;
             if (m_sorter->takeResult(id, order, &sorted)) {
-                std::memcpy(s.order.mapped, order.data(), order.size() * 4);
+                std::memcpy(s.orderUpload.mapped, order.data(), order.size() * 4);
                 s.drawCount = order.size();
                 s.orderViewModel = sorted;
             }
@@ -39,7 +39,7 @@ void SplatPass::updateOrders(Scene::Impl& scene, const glm::mat4& view, bool asy
             continue;
         }
         sortSplatsBackToFront(*s.positions, wanted, viewModel, order);
-        std::memcpy(s.order.mapped, order.data(), order.size() * 4);
+        std::memcpy(s.orderUpload.mapped, order.data(), order.size() * 4);
         s.drawCount = order.size();
         s.orderViewModel = viewModel;
         s.hasOrder = true;
@@ -73,6 +73,20 @@ int debugMode(ShadingMode mode) {
 
 void SplatPass::recordPreprocess(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const {
     const vk::PipelineLayout layout = *pass.resources.splatPipeLayout;
+    if (!m_gpuSort) {
+        // The CPU sort's orders into device memory, where the draw reads them.
+        bool copied = false;
+        for (const auto& [id, obj] : scene.objects)
+            if (obj.visible && obj.splats && obj.splats->drawCount > 0) {
+                pass.cmd.copyBuffer(*obj.splats->orderUpload.buffer, *obj.splats->order.buffer, vk::BufferCopy(0, 0, obj.splats->drawCount * 4));
+                copied = true;
+            }
+        if (copied) {
+            const vk::MemoryBarrier uploaded(vk::AccessFlagBits::eTransferWrite, vk::AccessFlagBits::eShaderRead);
+            pass.cmd.pipelineBarrier(vk::PipelineStageFlagBits::eTransfer, vk::PipelineStageFlagBits::eVertexShader | vk::PipelineStageFlagBits::eComputeShader,
+                                     {}, uploaded, {}, {});
+        }
+    }
     bool any = false;
     for (const auto& [id, obj] : scene.objects) {
         if (!obj.visible || !obj.splats || obj.splats->count == 0) continue;
@@ -169,7 +183,7 @@ std::size_t SplatPass::binTiles() const {
     std::size_t entries = 0;
     for (const TileJob& job : m_tileJobs) {
         SplatsGpu& s = *job.splats;
-        entries += binSplatsToTiles(*s.positions, s.shapes, static_cast<const std::uint32_t*>(s.order.mapped), s.drawCount, job.camera, s.bins);
+        entries += binSplatsToTiles(*s.positions, s.shapes, static_cast<const std::uint32_t*>(s.orderUpload.mapped), s.drawCount, job.camera, s.bins);
     }
     return entries;
 }

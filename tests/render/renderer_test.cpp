@@ -486,6 +486,29 @@ TEST(RenderApi, SceneAndViewDrawWhatTheConveniencesDraw) {
     EXPECT_THROW((void)r.renderImage(kiln::render::View{view.camera, 0, 72, {}}), kiln::Error);
 }
 
+// FrameStats::gpuMs comes from the frame's own timestamps: a frame's GPU time is positive and
+// within its wall time, and a frame with far more to draw takes longer on the GPU.
+TEST(RenderApi, FrameStatsHoldTheFramesGpuTime) {
+    auto& r = sharedRenderer();
+    r.clear();
+    r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+    const kiln::core::Camera camera = framedCamera(r.sceneBounds(), 64, 48);
+    // Each size twice: lavapipe compiles shader variants during a pipeline's first draw.
+    r.renderFrame(camera, 64, 48, bareView());
+    r.renderFrame(camera, 64, 48, bareView());
+    const kiln::render::FrameStats small = r.lastFrameStats();
+    EXPECT_GT(small.gpuMs, 0.0);
+    EXPECT_LE(small.gpuMs, small.cpuMs);
+    r.clear();
+    r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));
+    kiln::render::ViewOptions options = bareView();
+    options.msaaSamples = 4;
+    for (int i = 0; i < 2; ++i) r.renderFrame(framedCamera(r.sceneBounds(), 640, 480), 640, 480, options);
+    const kiln::render::FrameStats large = r.lastFrameStats();
+    EXPECT_LE(large.gpuMs, large.cpuMs);
+    EXPECT_GT(large.gpuMs, 2.0 * small.gpuMs) << "640x480 MSAA 4 with 7638 splats vs a 64x48 box";
+}
+
 TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
     kiln::render::RendererOptions options;
     options.validation = kiln::render::Validation::On;
