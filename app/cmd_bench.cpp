@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "render_bench.h"
 
 #include "core/color.h"
 #include "core/error.h"
@@ -15,8 +16,6 @@
 #ifdef KILN_WITH_TORCH
 #include "optimize/fit_bench.h"
 #endif
-#include "render/orbit_camera.h"
-#include "render/renderer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -25,8 +24,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <numbers>
-#include <random>
 #include <string>
 #include <sstream>
 #include <vector>
@@ -70,130 +67,6 @@ void row(const char* what, double kiln, double peer, const char* peerNote) {
         std::printf("%-34s kiln %8.1f ms   assimp export %8.1f ms   ratio kiln/assimp %.2f\n", what, kiln * 1e3, peer * 1e3, kiln / peer);
     else
         std::printf("%-34s kiln %8.1f ms   assimp export: %s\n", what, kiln * 1e3, peerNote);
-}
-
-// Random Gaussians in a unit ball with degree-3 SH: the synthetic 1M-splat load.
-core::GaussianCloud syntheticCloud(std::size_t count) {
-    core::GaussianCloud cloud;
-    cloud.resize(count, 3);
-    std::mt19937 rng(42);
-    std::normal_distribution<float> normal;
-    std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
-    for (std::size_t i = 0; i < count; ++i) {
-        glm::vec3 p(normal(rng), normal(rng), normal(rng));
-        p *= std::cbrt(uniform(rng)) / std::max(1e-6f, std::sqrt(p.x * p.x + p.y * p.y + p.z * p.z));
-        cloud.positions[i] = p;
-        cloud.logScales[i] = glm::vec3(std::log(0.004f + 0.01f * uniform(rng)));
-        cloud.rotations[i] = glm::vec4(normal(rng), normal(rng), normal(rng), normal(rng));
-        cloud.opacityLogits[i] = normal(rng);
-        for (int k = 0; k < 48; ++k) cloud.sh[i * 48 + std::size_t(k)] = k < 3 ? normal(rng) : 0.1f * normal(rng);
-    }
-    return cloud;
-}
-
-// `kiln bench render --loop S`: renders the biker capture for S seconds, as the CPU load of the
-// load benchmark (a studio viewport on lavapipe competes for the same cores).
-int renderLoop(const fs::path& data, double seconds) {
-    render::Renderer renderer;
-    renderer.add(io::loadAsset(data / "splats/biker.spz"));
-    render::OrbitCamera orbit;
-    orbit.frame(renderer.sceneBounds(), 1280.0f / 720.0f);
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    int frames = 0;
-    while (std::chrono::steady_clock::now() < end) {
-        orbit.orbit(20.0f, 0.0f);
-        renderer.renderFrame(orbit.toCamera(), 1280, 720);
-        ++frames;
-    }
-    std::printf("rendered %d frames\n", frames);
-    return 0;
-}
-
-int benchRender(const Args& args, const fs::path& data) {
-    if (args.has("loop")) return renderLoop(data, args.getDouble("loop", 60.0, 0.1, 86400.0));
-    const int fullWidth = 1280, fullHeight = 720;
-    const int frames = std::max(1, std::atoi(args.get("repeat", "10").c_str()));
-    // --scales 1,0.5,0.35: also at the studio's reduced sizes while the camera moves (adaptive
-    // quality; the upscaling blit to the window is not included).
-    std::vector<float> scales;
-    for (const float s : parseFloats(args.get("scales", "1"), "--scales")) {
-        if (!(s >= render::kMinResolutionScale && s <= 1.0f)) throw Error("--scales: each scale must be between 0.25 and 1");
-        scales.push_back(s);
-    }
-    // --lod N: also the 1M-splat cloud drawing only its N most visible splats (the studio's level
-    // of detail while the camera moves).
-    const std::size_t lod = std::size_t(args.getInt("lod", 0, 0, 100000000));
-    // --sorts cpu,gpu: the splat rows with each depth sort (default: the device's choice).
-    std::vector<render::SplatSort> sorts;
-    {
-        std::string list = args.get("sorts", "auto");
-        std::stringstream ss(list);
-        for (std::string item; std::getline(ss, item, ',');) sorts.push_back(render::splatSortFromString(item, "--sorts"));
-    }
-    // --paths raster,compute: the splat rows with each rasterizer (default: the device's choice).
-    std::vector<render::SplatPath> paths;
-    {
-        std::stringstream ss(args.get("paths", "auto"));
-        for (std::string item; std::getline(ss, item, ',');) paths.push_back(render::splatPathFromString(item, "--paths"));
-    }
-    render::Renderer renderer;
-    int width = fullWidth, height = fullHeight;
-    std::printf("kiln bench render: %dx%d, MSAA 4, camera orbiting 3 degrees per frame (splats re-sorted every frame), %d frames each\n",
-                width, height, frames);
-    std::printf("device: %s\n", renderer.deviceName().c_str());
-    auto run = [&](const char* what, const core::Asset& asset, std::size_t maxSplats = 0) {
-        render::ViewOptions options;
-        options.maxSplats = maxSplats;
-        renderer.clear();
-        renderer.add(asset);
-        render::OrbitCamera orbit;
-        orbit.setAngles(0.5f, 0.3f);
-        orbit.frame(renderer.sceneBounds(), float(width) / float(height));
-        renderer.renderFrame(orbit.toCamera(), width, height, options);  // warm-up: pipelines, target
-        double total = 0.0, sort = 0.0, bin = 0.0;
-        // The process's CPU time as well as the wall: on a CPU device it is the frame's work
-        // (lavapipe's threads included).
-        auto cpuSeconds = [] {
-            rusage u{};
-            getrusage(RUSAGE_SELF, &u);
-            return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-        };
-        const double cpu0 = cpuSeconds();
-        for (int i = 0; i < frames; ++i) {
-            orbit.orbit(3.0f / (180.0f / std::numbers::pi_v<float>) / render::OrbitCamera::kOrbitRadiansPerPixel, 0.0f);
-            renderer.renderFrame(orbit.toCamera(), width, height, options);
-            total += renderer.lastFrameStats().cpuMs;
-            sort += renderer.lastFrameStats().sortMs;
-            bin += renderer.lastFrameStats().binMs;
-        }
-        const double ms = total / frames, cpuMs = (cpuSeconds() - cpu0) * 1000.0 / frames;
-        const render::FrameStats& st = renderer.lastFrameStats();
-        std::printf("%-52s %8.1f ms/frame  %7.2f fps  CPU %7.1f ms/frame  (sort %.1f ms", what, ms, 1000.0 / ms, cpuMs, sort / frames);
-        if (st.splatTiles) std::printf(", binning %.1f ms, %zu tile entries", bin / frames, st.tileEntries);
-        std::printf(")  %zu triangles, %zu splats\n", st.triangles, st.splats);
-    };
-    const core::Asset biker = io::loadAsset(data / "splats/biker.spz");
-    const core::Asset million = core::Asset::fromGaussians("synthetic", syntheticCloud(1000000));
-    const core::Asset engine = io::loadAsset(data / "gltf/2CylinderEngine/2CylinderEngine.glb");
-    for (const float s : scales) {
-        width = std::max(1, int(std::lround(float(fullWidth) * s)));
-        height = std::max(1, int(std::lround(float(fullHeight) * s)));
-        if (scales.size() > 1 || s != 1.0f) std::printf("scale %.0f %%: %dx%d\n", 100.0 * s, width, height);
-        for (const render::SplatSort sort : sorts)
-            for (const render::SplatPath path : paths) {
-                if (path == render::SplatPath::Compute && sort == render::SplatSort::Gpu) {
-                    std::printf("(the compute path bins from the CPU sort: no compute path row with the gpu sort)\n");
-                    continue;
-                }
-                renderer.setSplatChoices(sort, path);
-                const std::string tag = std::string(" [") + render::toString(renderer.splatPath()) + ", " + render::toString(renderer.splatSort()) + " sort]";
-                run(("biker.spz" + tag).c_str(), biker);
-                run(("synthetic 1M splats (SH 3)" + tag).c_str(), million);
-                if (lod > 0) run(("1M splats, LOD " + std::to_string(lod) + tag).c_str(), million, lod);
-            }
-        run("2CylinderEngine.glb", engine);
-    }
-    return 0;
 }
 
 int benchFit(const Args& args) {
@@ -388,7 +261,7 @@ int cmdBench(int argc, char** argv) {
     if (args.positional.size() >= 2 && args.positional[0] == "fit" && args.has("score")) return benchFitScore(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
 #endif
-    if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
+    if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA), [](const fs::path& p) { return io::loadAsset(p); });
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
     if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
                     "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
