@@ -50,7 +50,7 @@ int cmdRender(int argc, char** argv) {
     if (args.positional.empty() || !args.has("output"))
         throw Error("usage: kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]] [--camera VIEW] "
                     "[--camera-from VIEWS[:N] [--up y|z]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] "
-                    "[--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute]");
+                    "[--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute|host]");
     const fs::path out = args.get("output");
     if (args.has("views") && args.has("turntable")) throw Error("--views and --turntable cannot be combined");
     // --camera-from: the pose and field of view of input view N of a posed set (transforms.json or

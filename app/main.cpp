@@ -45,7 +45,7 @@ void printUsage() {
         "              [--camera front|back|left|right|top|bottom|iso|YAW,PITCH[,ZOOM] | --camera-from VIEWS[:N] [--up y|z]]\n"
         "              [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] [--wire] [--msaa N]\n"
         "              [--background R,G,B[,A]] [--no-grid] [--no-gizmo] [--validation] [--force]\n"
-        "              [--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute]\n"
+        "              [--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute|host]\n"
         "      headless Vulkan render of meshes, splats and radiance fields (FILE demo:field = a test field)");
     std::puts("\npipelines (kiln PIPELINE --help for inputs and options; kiln pipelines [--json] lists them):");
     for (const auto& p : kiln::pipelines::PipelineRegistry::instance().all()) {

@@ -77,7 +77,8 @@ void checkPaths(render::Renderer& renderer, const core::Asset& biker) {
     const core::Image reference = renderer.renderImage(orbit.toCamera(), 1280, 720);
     std::printf("check: biker at 1280x720, each path against [raster, cpu sort]\n");
     const std::pair<render::SplatPath, render::SplatSort> pairs[] = {{render::SplatPath::Raster, render::SplatSort::Gpu},
-                                                                      {render::SplatPath::Compute, render::SplatSort::Cpu}};
+                                                                      {render::SplatPath::Compute, render::SplatSort::Cpu},
+                                                                      {render::SplatPath::Host, render::SplatSort::Cpu}};
     for (const auto& [path, sort] : pairs) {
         renderer.setSplatChoices(sort, path);
         const core::Image image = renderer.renderImage(orbit.toCamera(), 1280, 720);
@@ -170,7 +171,8 @@ int benchRender(const Args& args, const fs::path& data, const BenchLoader& load)
         const render::FrameStats& st = renderer.lastFrameStats();
         std::printf("%-52s %8.1f ms/frame  %7.2f fps  CPU %7.1f ms/frame  (GPU %.1f ms, sort %.1f ms", what, ms, 1000.0 / ms, cpuMs, gpu / frames,
                     sort / frames);
-        if (st.splatTiles) std::printf(", binning %.1f ms, %zu tile entries", bin / frames, st.tileEntries);
+        if (st.splatHost) std::printf(", host raster %.1f ms, %zu 16x16 tile entries", bin / frames, st.tileEntries);
+        else if (st.splatTiles) std::printf(", binning %.1f ms, %zu tile entries", bin / frames, st.tileEntries);
         std::printf(")  %zu triangles, %zu splats\n", st.triangles, st.splats);
     };
     const core::Asset biker = load(data / "splats/biker.spz");
@@ -184,8 +186,8 @@ int benchRender(const Args& args, const fs::path& data, const BenchLoader& load)
         if (scales.size() > 1 || s != 1.0f) std::printf("scale %.0f %%: %dx%d\n", 100.0 * s, width, height);
         for (const render::SplatSort sort : sorts)
             for (const render::SplatPath path : paths) {
-                if (path == render::SplatPath::Compute && sort == render::SplatSort::Gpu) {
-                    std::printf("(the compute path bins from the CPU sort: no compute path row with the gpu sort)\n");
+                if ((path == render::SplatPath::Compute || path == render::SplatPath::Host) && sort == render::SplatSort::Gpu) {
+                    std::printf("(the %s path bins from the CPU sort: no %s path row with the gpu sort)\n", render::toString(path), render::toString(path));
                     continue;
                 }
                 renderer.setSplatChoices(sort, path);

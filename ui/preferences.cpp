@@ -41,7 +41,7 @@ Preferences Preferences::load() {
     } catch (const Error&) {
         p.splatPath = "auto";
     }
-    if (p.splatPath == "compute" && p.splatSort == "gpu") p.splatPath = "auto";  // the compute path bins from the CPU sort
+    if ((p.splatPath == "compute" || p.splatPath == "host") && p.splatSort == "gpu") p.splatPath = "auto";  // these bin from the CPU sort
     return p;
 }
 
@@ -117,19 +117,22 @@ PreferencesDialog::PreferencesDialog(const Preferences& prefs, QWidget* parent) 
     form->addRow(tr("Splat sort"), m_splatSort);
     m_splatPath = new QComboBox;
     m_splatPath->setObjectName("splatPath");
-    m_splatPath->addItem(tr("Automatic (compute tiles for 50k splats or more on a CPU device, raster on a GPU)"), "auto");
+    m_splatPath->addItem(tr("Automatic (on a CPU device host tiles, or compute tiles beside meshes; raster on a GPU)"), "auto");
     m_splatPath->addItem(tr("Raster (one quad per splat)"), "raster");
     m_splatPath->addItem(tr("Compute tiles (binned on the CPU, uses the CPU sort)"), "compute");
+    m_splatPath->addItem(tr("Host tiles (drawn on the CPU, for CPU devices; compute tiles beside meshes)"), "host");
     m_splatPath->setCurrentIndex(std::max(0, m_splatPath->findData(prefs.splatPath)));
     form->addRow(tr("Splat rasterizer"), m_splatPath);
-    // The compute path bins from the CPU sort's order: choosing one of the pair moves the other
+    // The compute and host paths bin from the CPU sort's order: choosing one of a pair moves the other
     // off the GPU sort.
     connect(m_splatPath, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_splatPath->currentData().toString() == "compute" && m_splatSort->currentData().toString() == "gpu")
+        const QString path = m_splatPath->currentData().toString();
+        if ((path == "compute" || path == "host") && m_splatSort->currentData().toString() == "gpu")
             m_splatSort->setCurrentIndex(m_splatSort->findData("auto"));
     });
     connect(m_splatSort, &QComboBox::currentIndexChanged, this, [this] {
-        if (m_splatSort->currentData().toString() == "gpu" && m_splatPath->currentData().toString() == "compute")
+        const QString path = m_splatPath->currentData().toString();
+        if (m_splatSort->currentData().toString() == "gpu" && (path == "compute" || path == "host"))
             m_splatPath->setCurrentIndex(m_splatPath->findData("auto"));
     });
     // Model packs (models/packs.h): which are installed, what they do, their licences.

@@ -21,7 +21,7 @@ struct Preferences {
     QString theme = "dark";          // "dark" or "light"
     bool adaptiveQuality = true;     // the viewport draws smaller frames while the camera moves
     QString splatSort = "auto";      // "auto", "cpu" or "gpu" (render::SplatSort); the viewport's splat depth sort
-    QString splatPath = "auto";      // "auto", "raster" or "compute" (render::SplatPath); never "compute" with the "gpu" sort
+    QString splatPath = "auto";      // "auto", "raster", "compute" or "host" (render::SplatPath); never "compute" or "host" with the "gpu" sort
 
     static Preferences load();
     void save() const;

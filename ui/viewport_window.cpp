@@ -404,7 +404,9 @@ void ViewportWindow::drawOverlay() {
                 ImGui::Text("sort      %.1f ms (compute)", m_lastSortMs);
             else
                 ImGui::Text("sort      CPU worker");
-            if (st.splatTiles)
+            if (st.splatHost)
+                ImGui::Text("raster    host tiles (%zu, drawn %.0f ms)", st.tileEntries, st.binMs);
+            else if (st.splatTiles)
                 ImGui::Text("raster    compute tiles (%zu, binned %.0f ms)", st.tileEntries, st.binMs);
             else
                 ImGui::Text("raster    quads");

@@ -55,20 +55,24 @@ void Renderer::Impl::updateSplatOrders(const View& view, bool async, bool deferT
     tilesDeferred = false;
     // Decided once per frame: recordFrame follows it.
     stats.splatTiles = splatPass.tiles(sceneData, view.options.mode);
+    stats.splatHost = stats.splatTiles && splatPass.hostFrame();
     if (!stats.splatTiles) {
         splatPass.dropTiles();
         return;
     }
     const float aspect = float(target.width) / float(target.height);
-    splatPass.planTiles(sceneData, {view.camera.view(), view.camera.projection(aspect), view.camera.focalPixels(target.height), target.width, target.height});
+    splatPass.planTiles(sceneData, {view.camera.view(), view.camera.projection(aspect), view.camera.focalPixels(target.height), target.width, target.height,
+                                    view.camera.position()});
     if (deferTiles) {
         splatPass.prepareTileBuffers(resources, target.width, target.height, *target.color.view, false);
         tilesDeferred = true;
         return;
     }
     const auto start = std::chrono::steady_clock::now();
+    // The host path draws into its buffer; the compute path's buffers are sized for its bins.
+    if (stats.splatHost) splatPass.prepareTileBuffers(resources, target.width, target.height, *target.color.view, true);
     stats.tileEntries = splatPass.binTiles();
-    splatPass.prepareTileBuffers(resources, target.width, target.height, *target.color.view, true);
+    if (!stats.splatHost) splatPass.prepareTileBuffers(resources, target.width, target.height, *target.color.view, true);
     stats.tilesClipped = splatPass.writeTiles();
     stats.binMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }

@@ -14,6 +14,7 @@
 #include <kiln_shaders/splat_frag.h>
 #include <kiln_shaders/splat_preprocess_comp.h>
 #include <kiln_shaders/splat_tiles_comp.h>
+#include <kiln_shaders/splat_host_comp.h>
 #include <kiln_shaders/splat_vert.h>
 #include <kiln_shaders/wire_frag.h>
 #include <kiln_shaders/wire_vert.h>
@@ -83,6 +84,11 @@ Pipelines::Pipelines(const DeviceResources& resources) : m_resources(resources) 
     m_splatTiles = vk::raii::Pipeline(
         dev, nullptr,
         vk::ComputePipelineCreateInfo({}, vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eCompute, *m_splatTilesComp, "main"),
+                                      *resources.tilePipeLayout));
+    m_splatHostComp = makeModule(dev, k_splat_host_comp, sizeof k_splat_host_comp);
+    m_splatHost = vk::raii::Pipeline(
+        dev, nullptr,
+        vk::ComputePipelineCreateInfo({}, vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eCompute, *m_splatHostComp, "main"),
                                       *resources.tilePipeLayout));
 }
 

@@ -40,6 +40,7 @@ public:
     vk::Pipeline radixScatter() const { return *m_radixScatter; }
     vk::Pipeline gizmo() const { return *m_gizmo; }
     vk::Pipeline splatTiles() const { return *m_splatTiles; }  // compute, tilePipeLayout
+    vk::Pipeline splatHost() const { return *m_splatHost; }    // compute, tilePipeLayout
 
 private:
     enum class Kind { Mesh, Wire, Grid, Splat, Field, Gizmo };
@@ -56,6 +57,8 @@ private:
     vk::raii::Pipeline m_radixHistogram{nullptr}, m_radixScan{nullptr}, m_radixScatter{nullptr};
     vk::raii::ShaderModule m_splatTilesComp{nullptr};
     vk::raii::Pipeline m_splatTiles{nullptr};
+    vk::raii::ShaderModule m_splatHostComp{nullptr};
+    vk::raii::Pipeline m_splatHost{nullptr};
     std::map<int, std::unique_ptr<ScenePassSet>> m_scenePasses;
 };
 

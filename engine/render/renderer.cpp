@@ -61,12 +61,19 @@ SplatSort Renderer::splatSort() const { return m_impl->splatPass.gpuSort() ? Spl
 
 void Renderer::setSplatSort(SplatSort sort) { setSplatChoices(sort, m_impl->requestedPath); }
 
-const char* toString(SplatPath path) { return path == SplatPath::Raster ? "raster" : path == SplatPath::Compute ? "compute" : "auto"; }
+const char* toString(SplatPath path) {
+    switch (path) {
+    case SplatPath::Raster: return "raster";
+    case SplatPath::Compute: return "compute";
+    case SplatPath::Host: return "host";
+    default: return "auto";
+    }
+}
 
 SplatPath splatPathFromString(const std::string& name, const std::string& option) {
-    for (const SplatPath path : {SplatPath::Auto, SplatPath::Raster, SplatPath::Compute})
+    for (const SplatPath path : {SplatPath::Auto, SplatPath::Raster, SplatPath::Compute, SplatPath::Host})
         if (name == toString(path)) return path;
-    throw Error(option + " \"" + name + "\" is not auto, raster or compute");
+    throw Error(option + " \"" + name + "\" is not auto, raster, compute or host");
 }
 
 SplatPath Renderer::splatPath() const { return m_impl->splatPass.path(); }
@@ -75,17 +82,19 @@ void Renderer::setSplatPath(SplatPath path) { setSplatChoices(m_impl->requestedS
 
 void Renderer::setSplatChoices(SplatSort sort, SplatPath path) {
     // Checked before anything changes: a refused pair leaves both choices as they were.
-    if (path == SplatPath::Compute && sort == SplatSort::Gpu)
-        throw Error("the compute splat path bins splats on the CPU from the CPU sort's order; use it with the cpu or auto sort, not gpu");
+    if ((path == SplatPath::Compute || path == SplatPath::Host) && sort == SplatSort::Gpu)
+        throw Error(std::string("the ") + toString(path) +
+                    " splat path bins splats on the CPU from the CPU sort's order; use it with the cpu or auto sort, not gpu");
     Impl& r = *m_impl;
     r.finishFrame();
     r.requestedSort = sort;
     r.requestedPath = path;
     const bool cpuDevice = r.ctx.properties.deviceType == vk::PhysicalDeviceType::eCpu;
     // Auto, by device (bench/results/issue20_viewport.md). On a CPU device (lavapipe): the CPU
-    // sort (the compute sort runs on the same cores and measured ~10x slower), and the compute
-    // path for frames of many splats (SplatPass::kAutoComputeSplats). On a GPU: the compute
-    // sort and the raster path (not measured on a GPU yet).
+    // sort (the compute sort runs on the same cores and measured ~10x slower), and per frame the
+    // host path for frames without meshes, else the compute path for frames of many splats
+    // (SplatPass::tiles). On a GPU: the compute sort and the raster path (measured on an H200:
+    // the fastest of the three on every row).
     if (path == SplatPath::Auto && (!cpuDevice || sort == SplatSort::Gpu)) path = SplatPath::Raster;
     r.splatPass.setPath(path);
     r.splatPass.setGpuSort(path == SplatPath::Raster && (sort == SplatSort::Gpu || (sort == SplatSort::Auto && !cpuDevice)));

@@ -30,12 +30,14 @@ const char* toString(SplatSort sort);
 // "auto", "cpu" or "gpu"; anything else throws kiln::Error: `option` "NAME" is not auto, cpu or gpu.
 SplatSort splatSortFromString(const std::string& name, const std::string& option);
 
-// How splats are rasterized: instanced quads blended by the fixed function ("raster"), or a
+// How splats are rasterized: instanced quads blended by the fixed function ("raster"), a
 // compute tile rasterizer that blends each 4x4 tile's splats front to back with early
-// termination ("compute"; it bins on the host from the CPU sort's order). Auto picks by device.
-enum class SplatPath : std::uint8_t { Auto, Raster, Compute };
+// termination ("compute"; it bins on the host from the CPU sort's order), or Kiln's own tile
+// rasterizer on the CPU, composited by a compute pass ("host"; for CPU devices; a frame with
+// meshes, whose depth it does not test, takes the compute path instead). Auto picks by device.
+enum class SplatPath : std::uint8_t { Auto, Raster, Compute, Host };
 const char* toString(SplatPath path);
-// "auto", "raster" or "compute"; anything else throws kiln::Error naming `option`.
+// "auto", "raster", "compute" or "host"; anything else throws kiln::Error naming `option`.
 SplatPath splatPathFromString(const std::string& name, const std::string& option);
 
 struct RendererOptions {
@@ -62,7 +64,8 @@ struct FrameStats {
     // reaches) and the host time binning them; 0 on the raster path.
     std::size_t tileEntries = 0;
     double binMs = 0.0;
-    bool splatTiles = false;  // this frame's splats went through the compute path
+    bool splatTiles = false;  // this frame's splats went through the compute or the host path
+    bool splatHost = false;   // the host path (binMs is then its whole drawing time)
     // A presented frame's bins (made after recording, into buffers sized from the last frame's)
     // did not all fit: some far splats were left out, and the next frame has room. Known once
     // the frame has finished; draw another frame.

@@ -46,7 +46,10 @@ Scene::ObjectId Scene::add(const core::Asset& asset, const glm::mat4& transform)
     obj.transform = transform;
     obj.localBounds = core::computeBounds(asset);
     if (const core::Mesh* m = asset.mesh()) obj.mesh = uploadMesh(m_impl->resources, *m);
-    else if (const core::GaussianCloud* g = asset.gaussians()) obj.splats = uploadSplats(m_impl->resources, *g);
+    else if (const core::GaussianCloud* g = asset.gaussians()) {
+        obj.splats = uploadSplats(m_impl->resources, *g);
+        obj.splats->source = asset.data;
+    }
     else throw Error("asset '" + asset.name + "' has nothing to render");
     const ObjectId id = m_impl->nextId++;
     m_impl->objects.emplace(id, std::move(obj));

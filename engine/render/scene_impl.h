@@ -45,6 +45,10 @@ struct SplatsGpu {
     GpuBuffer sortKeys, sortKeysTmp, sortOrderTmp, sortHist;
     vk::raii::DescriptorSet sortForward{nullptr}, sortBack{nullptr};
     std::shared_ptr<const std::vector<glm::vec3>> positions;  // CPU copy the sorter reads
+    // The host path reads the cloud itself (opacities, SH) through its upload order.
+    std::shared_ptr<const void> source;  // keeps `cloud` alive
+    const core::GaussianCloud* cloud = nullptr;
+    std::vector<std::uint32_t> lod;      // upload index -> cloud index
     // The compute rasterizer: the splats' shapes for binning, this frame's tile bins (host
     // visible, grown as needed) and the set that binds them with the target (set 2).
     std::vector<SplatShape> shapes;

@@ -161,6 +161,8 @@ std::unique_ptr<SplatsGpu> uploadSplats(const DeviceResources& res, const core::
     }
     gpu->count = n;
     gpu->drawCount = n;
+    gpu->cloud = &cloud;
+    gpu->lod = lod;
     gpu->shDegree = cloud.shDegree;
     gpu->splats = res.ctx.createBufferWithData(packed.data(), packed.size() * sizeof(SplatGpu), vk::BufferUsageFlagBits::eStorageBuffer);
     gpu->order = res.ctx.createBuffer(std::max<std::size_t>(n, 1) * 4, vk::BufferUsageFlagBits::eStorageBuffer | vk::BufferUsageFlagBits::eTransferDst, false);

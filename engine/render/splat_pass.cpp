@@ -72,6 +72,7 @@ int debugMode(ShadingMode mode) {
 } // namespace
 
 void SplatPass::recordPreprocess(const PassContext& pass, const Scene::Impl& scene, ShadingMode mode) const {
+    if (m_hostFrame) return;  // the host path projects on the CPU
     const vk::PipelineLayout layout = *pass.resources.splatPipeLayout;
     if (!m_gpuSort) {
         // The CPU sort's orders into device memory, where the draw reads them.
@@ -157,12 +158,19 @@ void SplatPass::recordSort(const PassContext& pass, const SplatsGpu& s) const {
 }
 
 bool SplatPass::tiles(const Scene::Impl& scene, ShadingMode mode) const {
+    m_hostFrame = false;
     if (m_path == SplatPath::Raster || m_gpuSort || debugMode(mode) != kSplatDebugOff) return false;
-    if (m_path == SplatPath::Compute) return true;
     std::size_t drawn = 0;
-    for (const auto& [id, obj] : scene.objects)
-        if (obj.visible && obj.splats) drawn += obj.splats->drawCount;
-    return drawn >= kAutoComputeSplats;
+    bool meshes = false;
+    for (const auto& [id, obj] : scene.objects) {
+        if (!obj.visible) continue;
+        if (obj.splats) drawn += obj.splats->drawCount;
+        meshes |= obj.mesh != nullptr;
+    }
+    if (drawn == 0) return false;
+    // The host path has no mesh depth test: frames with meshes take the compute path.
+    m_hostFrame = !meshes && (m_path == SplatPath::Host || m_path == SplatPath::Auto);
+    return m_hostFrame || m_path == SplatPath::Compute || m_path == SplatPath::Host || drawn >= kAutoComputeSplats;
 }
 
 void SplatPass::planTiles(Scene::Impl& scene, const TileCamera& camera) const {
@@ -175,11 +183,21 @@ void SplatPass::planTiles(Scene::Impl& scene, const TileCamera& camera) const {
         cam.znear = camera.proj[3][2] / camera.proj[2][2];  // as splat_preprocess.comp recovers it
         cam.width = camera.width;
         cam.height = camera.height;
-        m_tileJobs.push_back({obj.splats.get(), cam});
+        m_tileJobs.push_back({obj.splats.get(), cam, obj.transform});
     }
+    m_hostView = {camera.view, camera.proj, camera.focalPixels, camera.position, camera.width, camera.height};
 }
 
 std::size_t SplatPass::binTiles() const {
+    if (m_hostFrame) {
+        std::vector<HostSplatCloud> clouds;
+        for (const TileJob& job : m_tileJobs) {
+            const SplatsGpu& s = *job.splats;
+            clouds.push_back({s.cloud, s.lod.data(), s.positions.get(), &s.shapes, static_cast<const std::uint32_t*>(s.orderUpload.mapped), s.drawCount,
+                              job.model});
+        }
+        return m_host.draw(clouds, m_hostView, static_cast<glm::vec4*>(m_hostPixels.mapped));
+    }
     std::size_t entries = 0;
     for (const TileJob& job : m_tileJobs) {
         SplatsGpu& s = *job.splats;
@@ -189,6 +207,19 @@ std::size_t SplatPass::binTiles() const {
 }
 
 void SplatPass::prepareTileBuffers(const DeviceResources& resources, int width, int height, vk::ImageView target, bool exact) const {
+    if (m_hostFrame) {
+        const std::size_t bytes = std::size_t(width) * std::size_t(height) * sizeof(glm::vec4);
+        if (!*m_hostPixels.buffer || m_hostPixels.size < bytes)
+            m_hostPixels = resources.ctx.createBuffer(bytes, vk::BufferUsageFlagBits::eStorageBuffer, true);
+        if (!*m_hostSet) m_hostSet = resources.allocateSet(*resources.tileLayout);
+        const vk::DescriptorImageInfo image({}, target, vk::ImageLayout::eGeneral);
+        const vk::DescriptorBufferInfo pixels(*m_hostPixels.buffer, 0, VK_WHOLE_SIZE);
+        const std::array<vk::WriteDescriptorSet, 3> writes = {vk::WriteDescriptorSet(*m_hostSet, 0, 0, vk::DescriptorType::eStorageImage, image),
+                                                              vk::WriteDescriptorSet(*m_hostSet, 1, 0, vk::DescriptorType::eStorageBuffer, {}, pixels),
+                                                              vk::WriteDescriptorSet(*m_hostSet, 2, 0, vk::DescriptorType::eStorageBuffer, {}, pixels)};
+        resources.ctx.device.updateDescriptorSets(writes, {});
+        return;
+    }
     const std::size_t tiles = std::size_t((width + kSplatTile - 1) / kSplatTile) * std::size_t((height + kSplatTile - 1) / kSplatTile);
     const VkContext& ctx = resources.ctx;
     for (const TileJob& job : m_tileJobs) {
@@ -213,6 +244,7 @@ void SplatPass::prepareTileBuffers(const DeviceResources& resources, int width, 
 }
 
 bool SplatPass::writeTiles() const {
+    if (m_hostFrame) return false;  // the host path drew straight into its buffer
     bool clipped = false;
     for (const TileJob& job : m_tileJobs) {
         SplatsGpu& s = *job.splats;
@@ -249,10 +281,18 @@ std::size_t SplatPass::recordTiles(const PassContext& pass, vk::Image target, in
     transitionImage(pass.cmd, target, color, 0, 1, vk::ImageLayout::eColorAttachmentOptimal, vk::ImageLayout::eGeneral,
                     vk::PipelineStageFlagBits::eColorAttachmentOutput, vk::AccessFlagBits::eColorAttachmentWrite, computeStage, rw);
     const vk::PipelineLayout layout = *pass.resources.tilePipeLayout;
-    pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatTiles());
     std::size_t splats = 0;
+    if (m_hostFrame) {
+        // The host path's colour and transmittance over the scene pass: one dispatch.
+        pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatHost());
+        pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *m_tileJobs.front().splats->set, *m_hostSet}, {});
+        pass.cmd.dispatch(std::uint32_t((width + 7) / 8), std::uint32_t((height + 7) / 8), 1);
+        for (const TileJob& job : m_tileJobs) splats += job.splats->drawCount;
+    }
+    const std::vector<TileJob> none;
+    if (!m_hostFrame) pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatTiles());
     bool first = true;
-    for (const TileJob& job : m_tileJobs) {
+    for (const TileJob& job : m_hostFrame ? none : m_tileJobs) {
         const SplatsGpu& s = *job.splats;
         if (!first) {
             // Clouds blend one after another, as the raster path draws them.

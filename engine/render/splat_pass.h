@@ -3,6 +3,7 @@
 // Internal to engine/render: Gaussian splats in the overlay pass, and the depth sort they need.
 #include "render/pass_context.h"
 #include "render/scene_impl.h"
+#include "render/splat_host.h"
 #include "render/splat_sort.h"
 #include "render/renderer.h"
 #include "render/view.h"
@@ -20,8 +21,11 @@ namespace kiln::render {
 // Two ways to draw them: the raster path (one instanced quad per splat, blended by the fixed
 // function, in the overlay pass) and the compute path (splat_tiles.comp: the splats binned into
 // 4x4 tiles on the host from the sorted order, each tile blended front to back with early
-// termination, between the scene and overlay passes). The compute path bins from the CPU sort's
-// order, so it goes with the CPU sort; the debug modes draw through the raster path.
+// termination, between the scene and overlay passes). The host path takes the compute path's
+// place in the frame: the splats are drawn on the CPU (splat_host.h) into a host-visible buffer
+// that splat_host.comp composites; a frame with meshes, whose depth it does not test, takes the
+// compute path instead. Both bin from the CPU sort's order, so they go with the CPU sort; the
+// debug modes draw through the raster path.
 class SplatPass {
 public:
     void setGpuSort(bool on) { m_gpuSort = on; }
@@ -34,8 +38,10 @@ public:
     // 60k splats, at 320x180 the compute path is faster from 20k, and both sizes of the biker's
     // 153k and of 1M are faster through it).
     static constexpr std::size_t kAutoComputeSplats = 50000;
-    // Whether this frame's splats go through the compute path (after updateOrders).
+    // Whether this frame's splats go through the compute or the host path (after updateOrders),
+    // and which: the host path where asked for (or Auto) and the frame has no visible meshes.
     bool tiles(const Scene::Impl& scene, ShadingMode mode) const;
+    bool hostFrame() const { return m_hostFrame; }
     // Before recording: refreshes the order buffer of every visible cloud for `view` (world to
     // camera). A cloud of more than `maxSplats` splats (0: no limit) draws its first `maxSplats`
     // in level-of-detail order; asynchronous frames keep drawing the previous order's splats until
@@ -54,6 +60,7 @@ public:
         glm::mat4 view{1.0f}, proj{1.0f};
         float focalPixels = 1.0f;
         int width = 1, height = 1;
+        glm::vec3 position{0.0f};  // for the host path's SH colours
     };
     void planTiles(Scene::Impl& scene, const TileCamera& camera) const;
     void dropTiles() const { m_tileJobs.clear(); }  // a frame without the compute path
@@ -92,8 +99,16 @@ private:
     struct TileJob {
         SplatsGpu* splats;
         SplatCamera camera;
+        glm::mat4 model{1.0f};
     };
-    mutable std::vector<TileJob> m_tileJobs;  // this frame's clouds on the compute path
+    mutable std::vector<TileJob> m_tileJobs;  // this frame's clouds on the compute (or host) path
+    // The host path: this frame takes it; its rasterizer, camera and output (colour and
+    // transmittance per pixel, host visible) with the set that binds it and the target.
+    mutable bool m_hostFrame = false;
+    mutable HostSplatRasterizer m_host;
+    mutable HostSplatView m_hostView;
+    mutable GpuBuffer m_hostPixels;
+    mutable vk::raii::DescriptorSet m_hostSet{nullptr};
 };
 
 } // namespace kiln::render

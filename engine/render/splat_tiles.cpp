@@ -28,6 +28,7 @@ SplatShape splatShape(const glm::vec4& q, const glm::vec3& logScale, float opaci
     const float cutoff = 2.0f * std::log(255.0f * opacity);
     shape.sigmas = std::min(3.0f, std::sqrt(std::max(0.0f, cutoff)));
     shape.reach = cutoff * 1.02f + 0.01f;
+    shape.opacity = opacity;
     return shape;
 }
 

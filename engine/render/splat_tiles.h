@@ -22,6 +22,7 @@ struct SplatShape {
     float cov[6];
     float sigmas;
     float reach;
+    float opacity;  // the sigmoid of the logit (the host path's alpha)
 };
 SplatShape splatShape(const glm::vec4& rotationWxyz, const glm::vec3& logScale, float opacityLogit);
 

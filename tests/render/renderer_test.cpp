@@ -192,13 +192,15 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
     const kiln::render::SplatPath wasPath = r.splatPath();
     using Path = kiln::render::SplatPath;
     using Sort = kiln::render::SplatSort;
-    // Both sorts on the raster path, and the compute path (which bins from the CPU sort).
-    for (const auto& [path, sort] : {std::pair{Path::Raster, Sort::Cpu}, std::pair{Path::Raster, Sort::Gpu}, std::pair{Path::Compute, Sort::Cpu}}) {
+    // Both sorts on the raster path, and the compute and host paths (which bin from the CPU sort).
+    for (const auto& [path, sort] : {std::pair{Path::Raster, Sort::Cpu}, std::pair{Path::Raster, Sort::Gpu}, std::pair{Path::Compute, Sort::Cpu},
+                                     std::pair{Path::Host, Sort::Cpu}}) {
         r.setSplatChoices(sort, path);
         for (float yaw : {0.0f, 120.0f, 240.0f}) {
             const auto cam = framedCamera(r.sceneBounds(), 256, 256, yaw, 15.0f);
             const auto gpu = r.renderImage(cam, 256, 256, bareView());
-            EXPECT_EQ(r.lastFrameStats().splatTiles, path == Path::Compute);
+            EXPECT_EQ(r.lastFrameStats().splatTiles, path != Path::Raster);
+            EXPECT_EQ(r.lastFrameStats().splatHost, path == Path::Host);
             const auto ref = kiln::test::renderSplatsReference(*asset.gaussians(), cam, 256, 256, glm::vec3(0.0f));
             const double p = psnr(gpu, ref);
             const std::string what = std::string(kiln::render::toString(path)) + "_" + kiln::render::toString(sort) + "_sort";
@@ -209,11 +211,16 @@ TEST(RenderSplats, AgreesWithCpuReferenceOnBiker) {
     r.setSplatChoices(was, wasPath);
 }
 
-// The compute path (splats binned into 4x4 tiles, blended front to back in compute) draws what
-// the raster path draws: the splat baseline, a level-of-detail prefix, several clouds, splats in
-// front of and behind a mesh, and a view where most splats are off screen or behind the camera.
-TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
+// The compute path (splats binned into 4x4 tiles, blended front to back in compute) and the host
+// path (16x16 tiles drawn on the CPU, composited in compute) draw what the raster path draws: the
+// splat baseline, a level-of-detail prefix, several clouds, splats in front of and behind a mesh
+// (the host path hands that frame to the compute path), and a view where most splats are off
+// screen or behind the camera.
+class TilePaths : public ::testing::TestWithParam<kiln::render::SplatPath> {};
+
+TEST_P(TilePaths, MatchTheRasterPathAndTheBaselines) {
     using Path = kiln::render::SplatPath;
+    const Path tiled = GetParam();
     auto& r = sharedRenderer();
     struct Restore {
         kiln::render::Renderer& r;
@@ -227,9 +234,10 @@ TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
         const auto raster = r.renderImage(cam, w, h, v);
         EXPECT_FALSE(r.lastFrameStats().splatTiles);
         const std::size_t rasterSplats = r.lastFrameStats().splats;
-        r.setSplatPath(Path::Compute);
+        r.setSplatPath(tiled);
         const auto compute = r.renderImage(cam, w, h, v);
         EXPECT_TRUE(r.lastFrameStats().splatTiles);
+        EXPECT_EQ(r.lastFrameStats().splatHost, tiled == Path::Host && r.lastFrameStats().triangles == 0);
         EXPECT_EQ(r.lastFrameStats().splats, rasterSplats);
         return std::pair{raster, compute};
     };
@@ -281,15 +289,19 @@ TEST(RenderSplats, ComputePathMatchesTheRasterPathAndTheBaselines) {
     // The green splat is behind the box: nothing of it shows at the centre.
     EXPECT_LT(value(box.second, 48, 48, 1), 0.5f * value(box.second, 48, 48, 0) + 0.5f * value(box.second, 48, 48, 2) + 0.2f);
     r.clear();
-    r.setSplatPath(Path::Compute);
+    r.setSplatPath(tiled);
     expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply")), "BikerSplats");
     EXPECT_TRUE(r.lastFrameStats().splatTiles);
+    EXPECT_EQ(r.lastFrameStats().splatHost, tiled == Path::Host);
     // The debug modes draw through the raster path whatever the path.
     kiln::render::ViewOptions centers;
     centers.mode = kiln::render::ShadingMode::SplatCenters;
     expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply"), centers), "Biker_centers");
     EXPECT_FALSE(r.lastFrameStats().splatTiles);
 }
+
+INSTANTIATE_TEST_SUITE_P(RenderSplats, TilePaths, ::testing::Values(kiln::render::SplatPath::Compute, kiln::render::SplatPath::Host),
+                         [](const auto& info) { return std::string(kiln::render::toString(info.param)); });
 
 TEST(RenderSplats, SplatPathChoicesAndErrors) {
     using Path = kiln::render::SplatPath;
@@ -300,7 +312,7 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
         (void)kiln::render::splatPathFromString("tiles", "--splat-path");
         ADD_FAILURE() << "no error";
     } catch (const kiln::Error& e) {
-        EXPECT_NE(std::string(e.what()).find("--splat-path \"tiles\" is not auto, raster or compute"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--splat-path \"tiles\" is not auto, raster, compute or host"), std::string::npos) << e.what();
     }
     // The compute path bins from the CPU sort's order: with the GPU sort it is an error that
     // changes nothing; with the automatic sort it sorts on the CPU.
@@ -317,7 +329,16 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
     EXPECT_THROW(r.setSplatChoices(Sort::Gpu, Path::Compute), kiln::Error);
     EXPECT_EQ(r.splatPath(), Path::Compute);
     EXPECT_EQ(r.splatSort(), Sort::Cpu);
-    // Auto on a CPU device: the compute path once a frame draws 50k splats or more.
+    // The host path likewise.
+    EXPECT_EQ(kiln::render::splatPathFromString("host", "--splat-path"), Path::Host);
+    EXPECT_THROW(r.setSplatChoices(Sort::Gpu, Path::Host), kiln::Error);
+    EXPECT_EQ(r.splatPath(), Path::Compute);
+    r.setSplatPath(Path::Host);
+    EXPECT_EQ(r.splatSort(), Sort::Cpu);
+    EXPECT_THROW(r.setSplatSort(Sort::Gpu), kiln::Error);
+    EXPECT_EQ(r.splatPath(), Path::Host);
+    // Auto on a CPU device: the host path for frames without meshes; beside a mesh, the compute
+    // path once a frame draws 50k splats or more.
     r.setSplatPath(Path::Auto);
     if (r.deviceName().find("llvmpipe") == std::string::npos) GTEST_SKIP() << "the automatic choice is measured on lavapipe";
     kiln::core::GaussianCloud cloud;
@@ -331,10 +352,16 @@ TEST(RenderSplats, SplatPathChoicesAndErrors) {
     r.add(kiln::core::Asset::fromGaussians("dense", cloud));
     const auto cam = framedCamera(r.sceneBounds(), 64, 64);
     (void)r.renderImage(cam, 64, 64, bareView());
-    EXPECT_TRUE(r.lastFrameStats().splatTiles);
+    EXPECT_TRUE(r.lastFrameStats().splatHost);
     kiln::render::ViewOptions lod = bareView();
-    lod.maxSplats = 40000;  // a level of detail below the threshold
+    lod.maxSplats = 40000;
     (void)r.renderImage(cam, 64, 64, lod);
+    EXPECT_TRUE(r.lastFrameStats().splatHost);
+    r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
+    (void)r.renderImage(cam, 64, 64, bareView());
+    EXPECT_TRUE(r.lastFrameStats().splatTiles);
+    EXPECT_FALSE(r.lastFrameStats().splatHost);
+    (void)r.renderImage(cam, 64, 64, lod);  // a level of detail below the threshold
     EXPECT_FALSE(r.lastFrameStats().splatTiles);
 }
 
@@ -537,6 +564,17 @@ TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
         (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
         v.maxSplats = 1000;
         (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
+    }
+    // The host path: a frame of splats alone (with the field), at MSAA 1 and 4.
+    r.clear();
+    r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));
+    r.addField(kiln::core::makeDemoField(16));
+    r.setSplatChoices(kiln::render::SplatSort::Cpu, kiln::render::SplatPath::Host);
+    for (int msaa : {1, 4}) {
+        kiln::render::ViewOptions v;
+        v.msaaSamples = msaa;
+        (void)r.renderImage(framedCamera(r.sceneBounds(), 160, 120), 160, 120, v);
+        EXPECT_TRUE(r.lastFrameStats().splatHost);
     }
     const auto messages = r.validationMessages();
     for (const auto& m : messages) ADD_FAILURE() << m;

@@ -1200,6 +1200,18 @@ private slots:
         QVERIFY(m_window->renderer().splatSort() == render::SplatSort::Cpu);
         QCOMPARE(ui::Preferences::load().splatPath, QString("compute"));
         QVERIFY(m_window->viewport()->renderNow());
+        // The host path: the same pairing rule, applied and persisted.
+        dialog = m_window->showPreferences();
+        path = dialog->findChild<QComboBox*>("splatPath");
+        sort = dialog->findChild<QComboBox*>("splatSort");
+        sort->setCurrentIndex(sort->findData("gpu"));
+        QCOMPARE(path->currentData().toString(), QString("auto"));
+        path->setCurrentIndex(path->findData("host"));
+        QCOMPARE(sort->currentData().toString(), QString("auto"));
+        QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+        QVERIFY(m_window->renderer().splatPath() == render::SplatPath::Host);
+        QCOMPARE(ui::Preferences::load().splatPath, QString("host"));
+        QVERIFY(m_window->viewport()->renderNow());
         dialog = m_window->showPreferences();
         dialog->findChild<QComboBox*>("splatPath")->setCurrentIndex(0);
         QTest::mouseClick(dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
