@@ -194,7 +194,7 @@ std::size_t SplatPass::binTiles() const {
         for (const TileJob& job : m_tileJobs) {
             const SplatsGpu& s = *job.splats;
             clouds.push_back({s.cloud, s.lod.data(), s.positions.get(), &s.shapes, static_cast<const std::uint32_t*>(s.orderUpload.mapped), s.drawCount,
-                              job.model});
+                              job.model, static_cast<const SplatGpu*>(s.splats.mapped)});
         }
         return m_host.draw(clouds, m_hostView, static_cast<glm::vec4*>(m_hostPixels.mapped));
     }

@@ -10,6 +10,7 @@
 #include "io/image_io.h"
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
+#include "render/splat_host.h"
 #include "render/splat_sort.h"
 
 #include <glm/geometric.hpp>
@@ -298,6 +299,44 @@ TEST_P(TilePaths, MatchTheRasterPathAndTheBaselines) {
     centers.mode = kiln::render::ShadingMode::SplatCenters;
     expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply"), centers), "Biker_centers");
     EXPECT_FALSE(r.lastFrameStats().splatTiles);
+}
+
+// The host path's AVX2 kernel (an exp polynomial, eight pixels at a time) against its scalar
+// loop (std::exp, one pixel at a time), which machines without AVX2 run: the same colour and
+// transmittance to 1e-4 at every pixel.
+TEST(RenderSplats, HostKernelsAgree) {
+    const auto asset = kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply"));
+    const kiln::core::GaussianCloud& cloud = *asset.gaussians();
+    const std::size_t n = cloud.size();
+    std::vector<std::uint32_t> lod(n), order;
+    std::vector<glm::vec3> positions(cloud.positions.begin(), cloud.positions.end());
+    std::vector<kiln::render::SplatShape> shapes(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        lod[i] = std::uint32_t(i);
+        shapes[i] = kiln::render::splatShape(cloud.rotations[i], cloud.logScales[i], cloud.opacityLogits[i]);
+    }
+    kiln::core::Bounds bounds;
+    for (const glm::vec3& p : cloud.positions) bounds.extend(p);
+    const int w = 240, h = 180;
+    const kiln::core::Camera cam = framedCamera(bounds, w, h, 60.0f, 20.0f);
+    kiln::render::HostSplatView view{cam.view(), cam.projection(float(w) / float(h)), cam.focalPixels(h), cam.position(), w, h};
+    kiln::render::sortSplatsBackToFront(positions, n, view.view, order);
+    const std::vector<kiln::render::HostSplatCloud> clouds = {{&cloud, lod.data(), &positions, &shapes, order.data(), n, glm::mat4(1.0f), nullptr}};
+    std::vector<glm::vec4> fast(std::size_t(w) * h), scalar(std::size_t(w) * h);
+    kiln::render::HostSplatRasterizer r;
+    const std::size_t entries = r.draw(clouds, view, fast.data());
+    EXPECT_GT(entries, n / 2);
+    kiln::render::HostSplatRasterizer::forceScalar(true);
+    EXPECT_FALSE(kiln::render::HostSplatRasterizer::vectorized());
+    EXPECT_EQ(r.draw(clouds, view, scalar.data()), entries);
+    kiln::render::HostSplatRasterizer::forceScalar(false);
+    float worst = 0.0f, covered = 0.0f;
+    for (std::size_t i = 0; i < fast.size(); ++i) {
+        for (int c = 0; c < 4; ++c) worst = std::max(worst, std::abs(fast[i][c] - scalar[i][c]));
+        covered += 1.0f - scalar[i].w;
+    }
+    EXPECT_GT(covered, 0.05f * float(fast.size())) << "the cloud covers part of the view";
+    EXPECT_LT(worst, 1e-4f);
 }
 
 INSTANTIATE_TEST_SUITE_P(RenderSplats, TilePaths, ::testing::Values(kiln::render::SplatPath::Compute, kiln::render::SplatPath::Host),
