@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "optimize/splat_raster_device.h"
 #include "optimize/splat_raster_kernels.h"
+#include "optimize/max_relative.h"
 
 #include <algorithm>
 #include <chrono>
@@ -93,14 +94,7 @@ struct Grads {
     SplatGradients view(float* const* p) const { return {p[0], p[1], p[2], p[3], p[4], p[5]}; }
 };
 
-float maxRelative(const std::vector<float>& a, const std::vector<float>& b) {
-    float scale = 1e-6f, err = 0.0f;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        scale = std::max(scale, std::abs(b[i]));
-        err = std::max(err, std::abs(a[i] - b[i]));
-    }
-    return err / scale;
-}
+using kiln::test::maxRelative;
 
 template <class T>
 std::vector<T> fromDevice(const T* p, std::size_t n) {

@@ -25,38 +25,16 @@ constexpr float kMaxAlpha = 0.99f;
 constexpr float kDoneTransmittance = 1e-4f;
 constexpr int kTilePixels = kHostTile * kHostTile;
 
-// v^T cov u for the symmetric covariance (upper triangle xx, xy, xz, yy, yz, zz).
-float quadForm(const float* c, const glm::vec3& v, const glm::vec3& u) {
-    return v.x * (c[0] * u.x + c[1] * u.y + c[2] * u.z) + v.y * (c[1] * u.x + c[3] * u.y + c[4] * u.z) + v.z * (c[2] * u.x + c[4] * u.y + c[5] * u.z);
-}
-
 // splat_preprocess.comp for one splat; false when it culls it. `rect` gets the pixels whose
 // centres the quad's bounding box holds, clipped to the image.
 bool project(const glm::vec3& position, const SplatShape& shape, float opacity, const float* sh, int coeffs, int degree, const glm::mat4& viewModel,
              const glm::mat4& model, const HostSplatView& v, float znear, Record& r, glm::ivec4& rect) {
     const glm::vec4 pc = viewModel * glm::vec4(position, 1.0f);
-    const float depth = -pc.z;
-    if (depth <= std::abs(znear)) return false;
     const glm::vec4 clip = v.proj * pc;
     if (clip.z / clip.w > 1.0f) return false;  // beyond the far plane: splat_tiles.comp's depth test against the cleared depth
-    const float k = shape.sigmas;
-    if (k <= 0.0f) return false;
-    const float f = v.focalPixels;
-    const glm::vec2 center(f * pc.x / depth + 0.5f * float(v.width), -f * pc.y / depth + 0.5f * float(v.height));
-    const glm::mat3 w(viewModel);
-    const glm::vec3 row0(w[0][0], w[1][0], w[2][0]), row1(w[0][1], w[1][1], w[2][1]), row2(w[0][2], w[1][2], w[2][2]);
-    const glm::vec3 t0 = (f / depth) * row0 + (f * pc.x / (depth * depth)) * row2;
-    const glm::vec3 t1 = (-f / depth) * row1 - (f * pc.y / (depth * depth)) * row2;
-    const float a = quadForm(shape.cov, t0, t0) + 0.3f, b = quadForm(shape.cov, t0, t1), c = quadForm(shape.cov, t1, t1) + 0.3f;
-    const float det = a * c - b * b;
-    if (det <= 0.0f) return false;
-    const float mid = 0.5f * (a + c);
-    const float disc = std::sqrt(std::max(0.0f, mid * mid - det));
-    const float lambda1 = mid + disc, lambda2 = std::max(mid - disc, 1e-6f);
-    const glm::vec2 axis1 = std::abs(b) > 1e-9f ? glm::normalize(glm::vec2(b, lambda1 - a)) : (a >= c ? glm::vec2(1, 0) : glm::vec2(0, 1));
-    const glm::vec2 axis2(-axis1.y, axis1.x);
-    const glm::vec2 e(k * std::sqrt(lambda1) + 1.0f, k * std::sqrt(lambda2) + 1.0f);
-    const glm::vec2 a1 = e.x * axis1, a2 = e.y * axis2;
+    SplatProjection sp;
+    if (!projectSplat(pc, shape, viewModel, v.focalPixels, znear, v.width, v.height, sp)) return false;
+    const glm::vec2 center = sp.center, a1 = sp.axis1, a2 = sp.axis2;
     const float hx = std::abs(a1.x) + std::abs(a2.x), hy = std::abs(a1.y) + std::abs(a2.y);
     if (!std::isfinite(center.x + center.y + hx + hy)) return false;
     // Pixel x's centre is x + 0.5.
@@ -74,9 +52,9 @@ bool project(const glm::vec3& position, const SplatShape& shape, float opacity, 
         for (int ch = 0; ch < 3; ++ch) rgb[ch] += basis[i] * sh[i * 3 + ch];
     r.u = center.x;
     r.v = center.y;
-    r.ca = c / det;
-    r.cb = -b / det;
-    r.cc = a / det;
+    r.ca = sp.conic.x;
+    r.cb = sp.conic.y;
+    r.cc = sp.conic.z;
     r.opacity = opacity;
     r.r = std::max(rgb[0], 0.0f);
     r.g = std::max(rgb[1], 0.0f);

@@ -39,41 +39,53 @@ float quadForm(const float* c, const glm::vec3& v, const glm::vec3& u) {
     return v.x * (c[0] * u.x + c[1] * u.y + c[2] * u.z) + v.y * (c[1] * u.x + c[3] * u.y + c[4] * u.z) + v.z * (c[2] * u.x + c[4] * u.y + c[5] * u.z);
 }
 
-using Footprint = SplatTileBins::Footprint;
+} // namespace
 
-// The footprint of one splat; rect.x > rect.z when it draws nothing.
-Footprint footprint(const glm::vec3& position, const SplatShape& shape, const SplatCamera& cam, int tilesX, int tilesY) {
-    const Footprint none{glm::ivec4(1, 0, 0, 0), glm::vec2(0.0f), glm::vec3(0.0f), 0.0f, 0};
-    const glm::vec4 pc = cam.viewModel * glm::vec4(position, 1.0f);
+bool projectSplat(const glm::vec4& pc, const SplatShape& shape, const glm::mat4& viewModel, float focalPixels, float znear, int width, int height,
+                  SplatProjection& out) {
     const float depth = -pc.z;
-    if (depth <= std::abs(cam.znear)) return none;
-    const float f = cam.focalPixels;
-    const glm::vec2 center(f * pc.x / depth + 0.5f * float(cam.width), -f * pc.y / depth + 0.5f * float(cam.height));
+    if (depth <= std::abs(znear)) return false;
+    const float f = focalPixels;
+    out.center = glm::vec2(f * pc.x / depth + 0.5f * float(width), -f * pc.y / depth + 0.5f * float(height));
     // Rows of the EWA Jacobian times the view rotation (splat_preprocess.comp's t = j * w).
-    const glm::mat3 w(cam.viewModel);
+    const glm::mat3 w(viewModel);
     const glm::vec3 row0(w[0][0], w[1][0], w[2][0]), row1(w[0][1], w[1][1], w[2][1]), row2(w[0][2], w[1][2], w[2][2]);
     const glm::vec3 t0 = (f / depth) * row0 + (f * pc.x / (depth * depth)) * row2;
     const glm::vec3 t1 = (-f / depth) * row1 - (f * pc.y / (depth * depth)) * row2;
     const float a = quadForm(shape.cov, t0, t0) + 0.3f, b = quadForm(shape.cov, t0, t1), c = quadForm(shape.cov, t1, t1) + 0.3f;
     const float det = a * c - b * b;
-    if (det <= 0.0f) return none;
+    if (det <= 0.0f) return false;
     const float k = shape.sigmas;
-    if (k <= 0.0f) return none;
+    if (k <= 0.0f) return false;
     const float mid = 0.5f * (a + c);
     const float disc = std::sqrt(std::max(0.0f, mid * mid - det));
     const float lambda1 = mid + disc, lambda2 = std::max(mid - disc, 1e-6f);
     const glm::vec2 axis1 = std::abs(b) > 1e-9f ? glm::normalize(glm::vec2(b, lambda1 - a)) : (a >= c ? glm::vec2(1, 0) : glm::vec2(0, 1));
     const glm::vec2 axis2(-axis1.y, axis1.x);
-    const float e1 = k * std::sqrt(lambda1) + 1.0f, e2 = k * std::sqrt(lambda2) + 1.0f;
+    out.conic = glm::vec3(c, -b, a) / det;
+    out.axis1 = (k * std::sqrt(lambda1) + 1.0f) * axis1;
+    out.axis2 = (k * std::sqrt(lambda2) + 1.0f) * axis2;
+    return true;
+}
+
+namespace {
+
+using Footprint = SplatTileBins::Footprint;
+
+// The footprint of one splat; rect.x > rect.z when it draws nothing.
+Footprint footprint(const glm::vec3& position, const SplatShape& shape, const SplatCamera& cam, int tilesX, int tilesY) {
+    const Footprint none{glm::ivec4(1, 0, 0, 0), glm::vec2(0.0f), glm::vec3(0.0f), 0.0f, 0};
+    SplatProjection p;
+    if (!projectSplat(cam.viewModel * glm::vec4(position, 1.0f), shape, cam.viewModel, cam.focalPixels, cam.znear, cam.width, cam.height, p)) return none;
     // The quad's bounding box, a pixel wider for the float differences to the shader.
-    const float hx = std::abs(axis1.x) * e1 + std::abs(axis2.x) * e2 + 1.0f;
-    const float hy = std::abs(axis1.y) * e1 + std::abs(axis2.y) * e2 + 1.0f;
-    if (!std::isfinite(center.x + center.y + hx + hy)) return none;
+    const float hx = std::abs(p.axis1.x) + std::abs(p.axis2.x) + 1.0f;
+    const float hy = std::abs(p.axis1.y) + std::abs(p.axis2.y) + 1.0f;
+    if (!std::isfinite(p.center.x + p.center.y + hx + hy)) return none;
     const float tile = float(kSplatTile);
-    const int x0 = std::max(0, int(std::floor((center.x - hx) / tile))), x1 = std::min(tilesX - 1, int(std::floor((center.x + hx) / tile)));
-    const int y0 = std::max(0, int(std::floor((center.y - hy) / tile))), y1 = std::min(tilesY - 1, int(std::floor((center.y + hy) / tile)));
+    const int x0 = std::max(0, int(std::floor((p.center.x - hx) / tile))), x1 = std::min(tilesX - 1, int(std::floor((p.center.x + hx) / tile)));
+    const int y0 = std::max(0, int(std::floor((p.center.y - hy) / tile))), y1 = std::min(tilesY - 1, int(std::floor((p.center.y + hy) / tile)));
     if (x0 > x1 || y0 > y1) return none;
-    return {glm::ivec4(x0, y0, x1, y1), center, glm::vec3(c, -b, a) / det, shape.reach, 0};
+    return {glm::ivec4(x0, y0, x1, y1), p.center, p.conic, shape.reach, 0};
 }
 
 // Whether the ellipse reaches the tile: the minimum of d^T conic d over the tile's square.

@@ -26,6 +26,19 @@ struct SplatShape {
 };
 SplatShape splatShape(const glm::vec4& rotationWxyz, const glm::vec3& logScale, float opacityLogit);
 
+// splat_preprocess.comp's screen-space footprint of one splat: its centre, the inverse 2D
+// covariance with the 0.3 px low-pass (power = -0.5 (a dx^2 + c dy^2) - b dx dy), and the
+// quad's axes times their extents (out to alpha 1/255, at most 3 sigma, plus a pixel).
+struct SplatProjection {
+    glm::vec2 center{0.0f};
+    glm::vec3 conic{0.0f};
+    glm::vec2 axis1{0.0f}, axis2{0.0f};
+};
+// `pc` is the splat's centre in view space, `viewModel` the matrix that took it there; false when
+// the preprocess culls the splat (behind the near plane, degenerate, never reaching 1/255).
+bool projectSplat(const glm::vec4& pc, const SplatShape& shape, const glm::mat4& viewModel, float focalPixels, float znear, int width, int height,
+                  SplatProjection& out);
+
 // The frame's camera as splat_preprocess.comp sees it.
 struct SplatCamera {
     glm::mat4 viewModel{1.0f};  // view * the cloud's model matrix

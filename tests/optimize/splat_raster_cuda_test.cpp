@@ -9,6 +9,7 @@
 #include "optimize/splat_raster.h"
 #include "optimize/splat_raster_device.h"
 #include "optimize/splat_raster_kernels.h"
+#include "optimize/max_relative.h"
 
 #include <gtest/gtest.h>
 
@@ -68,14 +69,7 @@ std::vector<T> copy(const T* p, std::size_t n) {
     return std::vector<T>(p, p + n);
 }
 
-float maxRelative(const std::vector<float>& a, const std::vector<float>& b) {
-    float scale = 1e-6f, err = 0.0f;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        scale = std::max(scale, std::abs(b[i]));
-        err = std::max(err, std::abs(a[i] - b[i]));
-    }
-    return err / scale;
-}
+using kiln::test::maxRelative;
 
 // Runs both paths on one cloud and checks every buffer the forward pass leaves and every gradient.
 void expectSame(const HostCloud& c, const RasterCamera& cam, int degree, const char* what) {
