@@ -14,6 +14,7 @@
 #include "render/splat_sort.h"
 
 #include <glm/geometric.hpp>
+#include <glm/gtc/matrix_transform.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -274,6 +275,20 @@ TEST_P(TilePaths, MatchTheRasterPathAndTheBaselines) {
         r.clear();
         r.add(kiln::core::Asset::fromGaussians("dense", dense));
         expectSame(both(framedCamera(r.sceneBounds(), 160, 120, 40.0f, 20.0f), 160, 120, bareView()), "two_threads");
+    }
+    // Two clouds, one moved and turned, blend one after the other (no mesh: the host path too).
+    {
+        r.clear();
+        kiln::core::GaussianCloud a, b;
+        std::mt19937 rng(9);
+        std::uniform_real_distribution<float> u(0.0f, 1.0f);
+        for (int i = 0; i < 400; ++i) {
+            addSplat(a, {u(rng) - 0.5f, u(rng) - 0.5f, u(rng) - 0.5f}, 0.05f + 0.1f * u(rng), 0.3f + 0.6f * u(rng), {u(rng), 0.2f, 0.2f});
+            addSplat(b, {u(rng) - 0.5f, u(rng) - 0.5f, u(rng) - 0.5f}, 0.05f + 0.1f * u(rng), 0.3f + 0.6f * u(rng), {0.2f, u(rng), u(rng)});
+        }
+        r.add(kiln::core::Asset::fromGaussians("a", a));
+        r.add(kiln::core::Asset::fromGaussians("b", b), glm::rotate(glm::translate(glm::mat4(1.0f), {0.3f, 0.1f, 0.4f}), 0.7f, glm::vec3(0, 1, 0)));
+        expectSame(both(framedCamera(r.sceneBounds(), 128, 96, 30.0f, 15.0f), 128, 96, bareView()), "two_clouds");
     }
     // Two clouds blend one after the other, splats composite with a mesh's depth.
     r.clear();
