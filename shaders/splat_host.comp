@@ -4,12 +4,15 @@
 // colour + T x under, what splat_tiles.comp writes for the same splats.
 #include "common.glsl"
 
-layout(local_size_x = 8, local_size_y = 8) in;
+layout(local_size_x = 16, local_size_y = 16) in;  // kHostTile: one workgroup per covered tile
 layout(set = 2, binding = 0, rgba16f) uniform image2D target;
 layout(std430, set = 2, binding = 1) readonly buffer HostPixels { vec4 pixels[]; };  // rgb, transmittance; row-major
+// The indirect dispatch's arguments, then the tiles some splat reached: x | y << 16.
+layout(std430, set = 2, binding = 2) readonly buffer HostTiles { uvec4 dispatchArgs; uint tiles[]; };
 
 void main() {
-    ivec2 px = ivec2(gl_GlobalInvocationID.xy);
+    uint tile = tiles[gl_WorkGroupID.x];
+    ivec2 px = ivec2(tile & 0xffffu, tile >> 16) * 16 + ivec2(gl_LocalInvocationID.xy);
     int width = int(frame.viewport.x);
     if (px.x >= width || px.y >= int(frame.viewport.y)) return;
     vec4 s = pixels[px.y * width + px.x];

@@ -292,11 +292,20 @@ std::size_t HostSplatRasterizer::draw(const std::vector<HostSplatCloud>& clouds,
         entries += total;
     }
 
+    // Only the tiles some splat reaches are blended and written.
+    m_covered.clear();
+    for (std::size_t t = 0; t < tiles; ++t)
+        for (std::size_t ci = 0; ci < clouds.size(); ++ci)
+            if (m_clouds[ci].tileStart[t] != m_clouds[ci].tileStart[t + 1]) {
+                m_covered.push_back(std::uint32_t(t % std::size_t(tilesX)) | std::uint32_t(t / std::size_t(tilesX)) << 16);
+                break;
+            }
     // Blend: workers take tiles in turn; each cloud over the ones before it.
     std::atomic<std::size_t> next{0};
     parallel([&](int) {
         TileAccum acc, cloudAcc;
-        for (std::size_t tile; (tile = next.fetch_add(1)) < tiles;) {
+        for (std::size_t k; (k = next.fetch_add(1)) < m_covered.size();) {
+            const std::size_t tile = std::size_t(m_covered[k] >> 16) * std::size_t(tilesX) + (m_covered[k] & 0xffffu);
             const int tx0 = int(tile % std::size_t(tilesX)) * kHostTile, ty0 = int(tile / std::size_t(tilesX)) * kHostTile;
             acc.reset();
             for (std::size_t ci = 0; ci < clouds.size(); ++ci) {

@@ -48,10 +48,13 @@ struct HostSplatView {
 class HostSplatRasterizer {
 public:
     // Draws `clouds` (each over the ones before it, as the raster path draws them) into `out`:
-    // width x height pixels, row-major, each (premultiplied colour, transmittance); pixels no
-    // splat reaches get (0, 0, 0, 1). Uses `threads` threads (0: every core). Returns the tile
+    // width x height pixels, row-major, each (premultiplied colour, transmittance), written only
+    // in the tiles some splat reaches (coveredTiles). Uses `threads` threads (0: every core). Returns the tile
     // entries (a splat counts once per 16x16 tile its quad's bounding box reaches).
     std::size_t draw(const std::vector<HostSplatCloud>& clouds, const HostSplatView& view, glm::vec4* out, int threads = 0);
+    // After draw: the 16x16 tiles any splat reached (x | y << 16, row-major order); only their
+    // pixels were written, the rest of `out` is left as it was.
+    const std::vector<std::uint32_t>& coveredTiles() const { return m_covered; }
 
     // What the CPU offers: true when the AVX2 kernel runs (else a scalar loop with std::exp).
     static bool vectorized();
@@ -80,6 +83,7 @@ private:
         std::vector<std::uint32_t> entries;   // front-to-back positions, each tile's in order
     };
     std::vector<CloudScratch> m_clouds;
+    std::vector<std::uint32_t> m_covered;
 };
 
 } // namespace kiln::render

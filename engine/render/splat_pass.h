@@ -108,6 +108,7 @@ private:
     mutable HostSplatRasterizer m_host;
     mutable HostSplatView m_hostView;
     mutable GpuBuffer m_hostPixels;
+    mutable GpuBuffer m_hostTiles;  // the composite's indirect dispatch (x = covered tiles, 1, 1, pad), then the tiles
     mutable vk::raii::DescriptorSet m_hostSet{nullptr};
 };
 

@@ -337,7 +337,7 @@ TEST(RenderSplats, HostKernelsAgree) {
     kiln::render::HostSplatView view{cam.view(), cam.projection(float(w) / float(h)), cam.focalPixels(h), cam.position(), w, h};
     kiln::render::sortSplatsBackToFront(positions, n, view.view, order);
     const std::vector<kiln::render::HostSplatCloud> clouds = {{&cloud, lod.data(), &positions, &shapes, order.data(), n, glm::mat4(1.0f), nullptr}};
-    std::vector<glm::vec4> fast(std::size_t(w) * h), scalar(std::size_t(w) * h);
+    std::vector<glm::vec4> fast(std::size_t(w) * h, glm::vec4(0, 0, 0, 1)), scalar(std::size_t(w) * h, glm::vec4(0, 0, 0, 1));
     kiln::render::HostSplatRasterizer r;
     const std::size_t entries = r.draw(clouds, view, fast.data());
     EXPECT_GT(entries, n / 2);
