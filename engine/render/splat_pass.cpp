@@ -299,24 +299,24 @@ std::size_t SplatPass::recordTiles(const PassContext& pass, vk::Image target, in
         pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *m_tileJobs.front().splats->set, *m_hostSet}, {});
         pass.cmd.dispatchIndirect(*m_hostTiles.buffer, 0);  // one workgroup per covered tile, counted by binTiles
         for (const TileJob& job : m_tileJobs) splats += job.splats->drawCount;
-    }
-    const std::vector<TileJob> none;
-    if (!m_hostFrame) pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatTiles());
-    bool first = true;
-    for (const TileJob& job : m_hostFrame ? none : m_tileJobs) {
-        const SplatsGpu& s = *job.splats;
-        if (!first) {
-            // Clouds blend one after another, as the raster path draws them.
-            const vk::MemoryBarrier previous(vk::AccessFlagBits::eShaderWrite, rw);
-            pass.cmd.pipelineBarrier(computeStage, computeStage, {}, previous, {}, {});
+    } else {
+        pass.cmd.bindPipeline(vk::PipelineBindPoint::eCompute, pass.pipelines.splatTiles());
+        bool first = true;
+        for (const TileJob& job : m_tileJobs) {
+            const SplatsGpu& s = *job.splats;
+            if (!first) {
+                // Clouds blend one after another, as the raster path draws them.
+                const vk::MemoryBarrier previous(vk::AccessFlagBits::eShaderWrite, rw);
+                pass.cmd.pipelineBarrier(computeStage, computeStage, {}, previous, {}, {});
+            }
+            first = false;
+            pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *s.set, *s.tileSet}, {});
+            // The model matrix is unused: the preprocess has projected the splats.
+            const SplatPush push{glm::mat4(1.0f), glm::ivec4(s.shDegree, kSplatDebugOff, int(s.drawCount), (width + kSplatTile - 1) / kSplatTile)};
+            pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
+            pass.cmd.dispatch(std::uint32_t((width + kSplatTile - 1) / kSplatTile), std::uint32_t((height + kSplatTile - 1) / kSplatTile), 1);
+            splats += s.drawCount;
         }
-        first = false;
-        pass.cmd.bindDescriptorSets(vk::PipelineBindPoint::eCompute, layout, 0, {pass.frameSet, *s.set, *s.tileSet}, {});
-        // The model matrix is unused: the preprocess has projected the splats.
-        const SplatPush push{glm::mat4(1.0f), glm::ivec4(s.shDegree, kSplatDebugOff, int(s.drawCount), (width + kSplatTile - 1) / kSplatTile)};
-        pass.cmd.pushConstants<SplatPush>(layout, kPushStages, 0, push);
-        pass.cmd.dispatch(std::uint32_t((width + kSplatTile - 1) / kSplatTile), std::uint32_t((height + kSplatTile - 1) / kSplatTile), 1);
-        splats += s.drawCount;
     }
     transitionImage(pass.cmd, target, color, 0, 1, vk::ImageLayout::eGeneral, vk::ImageLayout::eColorAttachmentOptimal, computeStage,
                     vk::AccessFlagBits::eShaderWrite, vk::PipelineStageFlagBits::eColorAttachmentOutput,
