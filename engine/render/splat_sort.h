@@ -18,7 +18,9 @@ namespace kiln::render {
 
 // Back-to-front order of splat centres for a view: indices sorted by decreasing view depth
 // (LSD radix sort on the float bits, 4 passes of 8 bits). `viewModel` = view * model.
-// Only the first `count` positions take part (a level-of-detail prefix).
+// Only the first `count` positions take part (a level-of-detail prefix). From
+// kParallelSortSplats splats it runs on several threads, with the same result.
+inline constexpr std::size_t kParallelSortSplats = 100000;
 void sortSplatsBackToFront(const std::vector<glm::vec3>& positions, std::size_t count, const glm::mat4& viewModel, std::vector<std::uint32_t>& order);
 
 // Level-of-detail order of a cloud: indices by decreasing opacity x size (the area of the

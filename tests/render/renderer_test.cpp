@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <memory>
 #include <numbers>
+#include <numeric>
 #include <random>
 #include <tuple>
 
@@ -314,6 +315,28 @@ TEST_P(TilePaths, MatchTheRasterPathAndTheBaselines) {
     centers.mode = kiln::render::ShadingMode::SplatCenters;
     expectMatchesBaseline(renderFile(testdata("splats/biker_inria_sub20.ply"), centers), "Biker_centers");
     EXPECT_FALSE(r.lastFrameStats().splatTiles);
+}
+
+// The CPU depth sort, one thread and several: every index once, farthest first, and ties in index
+// order (the LSD radix sort is stable), checked against std::stable_sort; a cloud above the
+// threshold takes the threaded sort and gives the same order.
+TEST(RenderSplats, DepthSortIsStableOnOneThreadAndMany) {
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<int> coarse(0, 400);  // few distinct depths: many ties
+    for (const std::size_t n : {std::size_t(1000), kiln::render::kParallelSortSplats + 12345}) {
+        std::vector<glm::vec3> positions(n);
+        for (glm::vec3& p : positions) p = glm::vec3(0.01f * float(coarse(rng)), 1.0f, -0.01f * float(coarse(rng)));
+        const glm::mat4 view = glm::lookAt(glm::vec3(0.3f, 0.2f, 5.0f), glm::vec3(0.0f), glm::vec3(0, 1, 0));
+        std::vector<std::uint32_t> order;
+        kiln::render::sortSplatsBackToFront(positions, n, view, order);
+        std::vector<std::uint32_t> expected(n);
+        std::iota(expected.begin(), expected.end(), 0u);
+        // View-space z as the sort computes it (row 2 of the matrix), most negative first.
+        const glm::vec4 row(view[0][2], view[1][2], view[2][2], view[3][2]);
+        auto depth = [&](std::uint32_t i) { return row.x * positions[i].x + row.y * positions[i].y + row.z * positions[i].z + row.w; };
+        std::stable_sort(expected.begin(), expected.end(), [&](std::uint32_t a, std::uint32_t b) { return depth(a) < depth(b); });
+        EXPECT_EQ(order, expected) << n << " splats";
+    }
 }
 
 // The host path's AVX2 kernel (an exp polynomial, eight pixels at a time) against its scalar
