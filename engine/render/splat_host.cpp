@@ -209,8 +209,9 @@ std::size_t HostSplatRasterizer::draw(const std::vector<HostSplatCloud>& clouds,
         for (std::thread& t : pool) t.join();
     };
 
-    // Project and bin each cloud: workers take contiguous chunks of the front-to-back order, so
-    // each tile's entries (chunk after chunk) stay front to back.
+    // Project and bin each cloud. The front-to-back order is cut into one chunk per worker; the
+    // projection runs in upload order and counts each splat under its chunk, and the fill gives
+    // each worker one chunk, so each tile's entries (chunk after chunk) stay front to back.
     std::size_t entries = 0;
     for (std::size_t ci = 0; ci < clouds.size(); ++ci) {
         const HostSplatCloud& hc = clouds[ci];
