@@ -248,7 +248,7 @@ int benchBlas(const Args& args);                                              //
 
 int cmdBench(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
-                                {"measure", "load", "score"});
+                                {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
 #ifdef KILN_WITH_TORCH

@@ -123,7 +123,7 @@ int benchRender(const Args& args, const fs::path& data, const BenchLoader& load)
         std::stringstream ss(list);
         for (std::string item; std::getline(ss, item, ',');) sorts.push_back(render::splatSortFromString(item, "--sorts"));
     }
-    // --paths raster,compute: the splat rows with each rasterizer (default: the device's choice).
+    // --paths raster,compute,host: the splat rows with each rasterizer (default: the device's choice).
     std::vector<render::SplatPath> paths;
     {
         std::stringstream ss(args.get("paths", "auto"));
