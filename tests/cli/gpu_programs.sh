@@ -20,6 +20,12 @@ done
 grep -Eq '^biker.spz \[raster, cpu sort\] +[0-9.]+ ms/frame +[0-9.]+ fps' <<<"$out" && pass || fail "no biker row: $out"
 grep -q "2CylinderEngine.glb: not drawn" <<<"$out" && pass || fail "the mesh row is not reported as skipped: $out"
 
+# `kiln bench render` is the same benchmark with the mesh row: it takes the same options.
+out=$("$KILN" bench render --testdata "$TESTDATA" --repeat 1 --paths host --sorts cpu --scales 0.25 --check 2>&1)
+rc=$?
+[ $rc -eq 0 ] && grep -q "^check: \[host, cpu sort\] PSNR" <<<"$out" && grep -Eq "^2CylinderEngine.glb +[0-9.]+ ms/frame" <<<"$out" && pass ||
+  fail "kiln bench render --check: rc $rc: $out"
+
 out=$("$RENDER_BENCH" --testdata "$OUT/nowhere" 2>&1)
 rc=$?
 [ $rc -eq 1 ] && grep -q "nowhere/splats/biker.spz" <<<"$out" && pass || fail "missing input: rc $rc: $out"
