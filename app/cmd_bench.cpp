@@ -15,6 +15,7 @@
 #endif
 #ifdef KILN_WITH_TORCH
 #include "optimize/fit_bench.h"
+#include "optimize/splat_raster_kernels.h"
 #endif
 
 #include <algorithm>
@@ -76,11 +77,20 @@ int benchFit(const Args& args) {
     std::printf("kiln bench fit: one 3DGS iteration (forward, L1 loss, backward), %d compute threads, mean of %d\n",
                 models::computeThreads(), iterations);
     const bool cuda = optimize::fitHasCuda();
+    const bool vectorized = optimize::rasterVectorized();
     for (int size : {200, 400})
         for (int splats : {50000, 200000}) {
             const auto r = optimize::benchmarkSplatIteration(splats, size, iterations);
-            std::printf("CPU   %3dx%-3d %7d splats   %8.1f ms/iteration  (forward %.1f, backward %.1f)   %7.2f iterations/s\n", size, size,
-                        splats, r.msPerIteration, r.forwardMs, r.backwardMs, 1000.0 / r.msPerIteration);
+            std::printf("CPU   %3dx%-3d %7d splats   %8.1f ms/iteration  (forward %.1f, backward %.1f)   %7.2f iterations/s%s\n", size, size,
+                        splats, r.msPerIteration, r.forwardMs, r.backwardMs, 1000.0 / r.msPerIteration, vectorized ? "   (AVX2 blend)" : "");
+            if (vectorized) {
+                // The baseline in the same run: the scalar blend loop (expf per pixel).
+                optimize::forceScalarRaster(true);
+                const auto b = optimize::benchmarkSplatIteration(splats, size, iterations);
+                optimize::forceScalarRaster(false);
+                std::printf("      %3dx%-3d %7d splats   %8.1f ms/iteration  (forward %.1f, backward %.1f)   scalar blend: the AVX2 one is %.2fx\n",
+                            size, size, splats, b.msPerIteration, b.forwardMs, b.backwardMs, b.msPerIteration / r.msPerIteration);
+            }
             if (!cuda) continue;
             const auto g = optimize::benchmarkSplatIteration(splats, size, iterations, true);
             std::printf("CUDA  %3dx%-3d %7d splats   %8.2f ms/iteration  (forward %.2f, backward %.2f)   %7.1f iterations/s   %.0fx the CPU\n",

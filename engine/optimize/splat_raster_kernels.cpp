@@ -1,5 +1,7 @@
 #include "optimize/splat_raster_kernels.h"
 
+#include "core/simd_exp.h"
+
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -21,7 +23,161 @@ void forEachTile(int tileCount, F&& f) {
     });
 }
 
+// One tile of the forward pass: its splats gathered front to back (kLocal floats each: u, v,
+// conic a b c, opacity, r g b), composited at each of its pixels; each pixel's contributions
+// (entry k, Gaussian value G) are appended to the tile's lists in pixel order.
+constexpr std::size_t kLocal = 9;
+
+struct TileBlend {
+    const float* local;
+    std::uint32_t count;
+    int tx, ty;
+    const RasterCamera& cam;
+    const float* background;
+    RasterState& s;
+    float* image;
+    std::vector<std::uint32_t>& outK;
+    std::vector<float>& outG;
+};
+
+// A pixel's result: its contribution list goes to the tile's buffers in one append.
+void finishPixel(const TileBlend& b, int px, int py, const std::uint32_t* k, const float* g, std::uint32_t n, float T, std::uint32_t used,
+                 const float rgb[3]) {
+    const std::size_t pix = std::size_t(py) * std::size_t(b.cam.width) + std::size_t(px);
+    b.s.contribOffset[pix] = std::uint32_t(b.outK.size());  // within the tile; made global after all tiles
+    b.outK.insert(b.outK.end(), k, k + n);
+    b.outG.insert(b.outG.end(), g, g + n);
+    b.s.contribCount[pix] = n;
+    b.s.finalT[pix] = T;
+    b.s.lastContributor[pix] = used;
+    for (int ch = 0; ch < 3; ++ch) b.image[pix * 3 + std::size_t(ch)] = rgb[ch] + T * b.background[ch];
+}
+
+void blendTileScalar(const TileBlend& b) {
+    // A pixel's contributions go to plain scratch arrays first (no capacity checks in the loop).
+    thread_local std::vector<std::uint32_t> scratchK;
+    thread_local std::vector<float> scratchG;
+    if (scratchK.size() < b.count) {
+        scratchK.resize(b.count);
+        scratchG.resize(b.count);
+    }
+    std::uint32_t* const sk = scratchK.data();
+    float* const sg = scratchG.data();
+    for (int py = b.ty * kTileSize; py < std::min(b.cam.height, (b.ty + 1) * kTileSize); ++py)
+        for (int px = b.tx * kTileSize; px < std::min(b.cam.width, (b.tx + 1) * kTileSize); ++px) {
+            const float fx = float(px) + 0.5f, fy = float(py) + 0.5f;
+            float T = 1.0f, rgb[3] = {0.0f, 0.0f, 0.0f};
+            std::uint32_t used = 0, n = 0;
+            for (std::uint32_t k = 0; k < b.count; ++k) {
+                const float* l = &b.local[std::size_t(k) * kLocal];
+                float dx, dy, G, alpha;
+                if (!raster::alphaAt(l, l + 2, l[5], fx, fy, dx, dy, G, alpha)) continue;
+                const float nextT = T * (1.0f - alpha);
+                if (nextT < raster::kMinTransmittance) break;
+                const float w = alpha * T;
+                for (int ch = 0; ch < 3; ++ch) rgb[ch] += w * l[6 + ch];
+                T = nextT;
+                used = k + 1;
+                sk[n] = k;
+                sg[n] = G;
+                ++n;
+            }
+            finishPixel(b, px, py, sk, sg, n, T, used, rgb);
+        }
+}
+
+std::atomic<bool> g_forceScalar{false};
+
+#if defined(__x86_64__)
+bool useAvx2() { return core::cpuHasAvx2Fma() && !g_forceScalar.load(std::memory_order_relaxed); }
+
+// blendTileScalar's loop, eight pixels of a tile row at a time: the test against the 1/255 cut
+// and the exponential run on all eight, the lanes that composite a splat record it. The same
+// rules as raster::alphaAt (the polynomial exponential differs from expf by ~1e-6 relative).
+__attribute__((target("avx2,fma"))) void blendTileAvx2(const TileBlend& b) {
+    thread_local std::vector<std::uint32_t> scratchK;
+    thread_local std::vector<float> scratchG;
+    if (scratchK.size() < std::size_t(b.count) * 8) {
+        scratchK.resize(std::size_t(b.count) * 8);
+        scratchG.resize(std::size_t(b.count) * 8);
+    }
+    std::uint32_t* const sk = scratchK.data();
+    float* const sg = scratchG.data();
+    const __m256 lane = _mm256_setr_ps(0.0f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f, 6.0f, 7.0f);
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f), minusHalf = _mm256_set1_ps(-0.5f);
+    const __m256 minPower = _mm256_set1_ps(raster::kMinPower), maxAlpha = _mm256_set1_ps(raster::kMaxAlpha);
+    const __m256 minAlpha = _mm256_set1_ps(raster::kMinAlpha), minT = _mm256_set1_ps(raster::kMinTransmittance);
+    for (int py = b.ty * kTileSize; py < std::min(b.cam.height, (b.ty + 1) * kTileSize); ++py)
+        for (int px0 = b.tx * kTileSize; px0 < std::min(b.cam.width, (b.tx + 1) * kTileSize); px0 += 8) {
+            const int lanes = std::min(8, b.cam.width - px0);
+            const float fy = float(py) + 0.5f;
+            // Pixel centres px + 0.5, exactly as the scalar loop forms them.
+            const __m256 fx = _mm256_add_ps(_mm256_add_ps(lane, _mm256_set1_ps(float(px0))), _mm256_set1_ps(0.5f));
+            __m256 T = one, r = zero, g = zero, bl = zero;
+            int active = (1 << lanes) - 1;
+            std::uint32_t n[8] = {0, 0, 0, 0, 0, 0, 0, 0}, used[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (std::uint32_t k = 0; k < b.count; ++k) {
+                const float* l = &b.local[std::size_t(k) * kLocal];
+                const float dy = l[1] - fy;
+                const __m256 dx = _mm256_sub_ps(_mm256_set1_ps(l[0]), fx);
+                // power = -0.5 (a dx^2 + c dy^2) - b dx dy
+                const __m256 quad = _mm256_fmadd_ps(_mm256_set1_ps(l[2]), _mm256_mul_ps(dx, dx), _mm256_set1_ps(l[4] * dy * dy));
+                const __m256 power = _mm256_fnmadd_ps(_mm256_set1_ps(l[3] * dy), dx, _mm256_mul_ps(minusHalf, quad));
+                const __m256 inRange = _mm256_and_ps(_mm256_cmp_ps(power, zero, _CMP_LE_OQ), _mm256_cmp_ps(power, minPower, _CMP_GE_OQ));
+                const int inMask = _mm256_movemask_ps(inRange) & active;
+                if (!inMask) continue;
+                const __m256 G = core::exp256(power);
+                const __m256 alpha = _mm256_min_ps(maxAlpha, _mm256_mul_ps(_mm256_set1_ps(l[5]), G));
+                const int valid = inMask & _mm256_movemask_ps(_mm256_cmp_ps(alpha, minAlpha, _CMP_GE_OQ));
+                if (!valid) continue;
+                const __m256 nextT = _mm256_mul_ps(T, _mm256_sub_ps(one, alpha));
+                // A pixel whose transmittance would fall below the floor stops before this splat.
+                const int stop = valid & _mm256_movemask_ps(_mm256_cmp_ps(nextT, minT, _CMP_LT_OQ));
+                const int blend = valid & ~stop;
+                active &= ~stop;
+                if (blend) {
+                    alignas(32) static constexpr std::int32_t kBit[8] = {1, 2, 4, 8, 16, 32, 64, 128};
+                    const __m256 on = _mm256_castsi256_ps(
+                        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(blend), _mm256_load_si256(reinterpret_cast<const __m256i*>(kBit))),
+                                           _mm256_load_si256(reinterpret_cast<const __m256i*>(kBit))));
+                    const __m256 w = _mm256_and_ps(_mm256_mul_ps(alpha, T), on);
+                    r = _mm256_fmadd_ps(w, _mm256_set1_ps(l[6]), r);
+                    g = _mm256_fmadd_ps(w, _mm256_set1_ps(l[7]), g);
+                    bl = _mm256_fmadd_ps(w, _mm256_set1_ps(l[8]), bl);
+                    T = _mm256_blendv_ps(T, nextT, on);
+                    alignas(32) float gv[8];
+                    _mm256_store_ps(gv, G);
+                    for (int bits = blend; bits; bits &= bits - 1) {
+                        const int j = __builtin_ctz(bits);
+                        sk[std::size_t(j) * b.count + n[j]] = k;
+                        sg[std::size_t(j) * b.count + n[j]] = gv[j];
+                        ++n[j];
+                        used[j] = k + 1;
+                    }
+                }
+                if (!active) break;
+            }
+            alignas(32) float tv[8], rv[8], gv[8], bv[8];
+            _mm256_store_ps(tv, T);
+            _mm256_store_ps(rv, r);
+            _mm256_store_ps(gv, g);
+            _mm256_store_ps(bv, bl);
+            for (int j = 0; j < lanes; ++j) {
+                const float rgb[3] = {rv[j], gv[j], bv[j]};
+                finishPixel(b, px0 + j, py, sk + std::size_t(j) * b.count, sg + std::size_t(j) * b.count, n[j], tv[j], used[j], rgb);
+            }
+        }
+}
+#else
+bool useAvx2() { return false; }
+void blendTileAvx2(const TileBlend& b) { blendTileScalar(b); }
+#endif
+
 } // namespace
+
+bool rasterVectorized() { return useAvx2(); }
+
+void forceScalarRaster(bool on) { g_forceScalar.store(on); }
 
 void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float background[3], RasterState& s, float* image) {
     const std::int64_t n = p.count;
@@ -103,7 +259,6 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
         outK.clear();
         outG.clear();
         // The tile's splats gathered contiguously: u, v, conic a b c, opacity, r, g, b.
-        constexpr std::size_t kLocal = 9;
         thread_local std::vector<float> local;
         const std::uint32_t first = s.tileRanges[std::size_t(t) * 2], last = s.tileRanges[std::size_t(t) * 2 + 1];
         const std::uint32_t count = last - first;
@@ -117,45 +272,9 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
             l[5] = s.opacity[i];
             for (int j = 0; j < 3; ++j) l[6 + j] = s.color[i * 3 + std::uint32_t(j)];
         }
-        // A pixel's contributions go to plain scratch arrays first (no capacity checks in the
-        // loop), then to the tile's buffers in one append.
-        thread_local std::vector<std::uint32_t> scratchK;
-        thread_local std::vector<float> scratchG;
-        if (scratchK.size() < count) {
-            scratchK.resize(count);
-            scratchG.resize(count);
-        }
-        std::uint32_t* const sk = scratchK.data();
-        float* const sg = scratchG.data();
-        const int tx = int(t) % tilesX, ty = int(t) / tilesX;
-        for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
-            for (int px = tx * kTileSize; px < std::min(cam.width, (tx + 1) * kTileSize); ++px) {
-                const float fx = float(px) + 0.5f, fy = float(py) + 0.5f;
-                float T = 1.0f, rgb[3] = {0.0f, 0.0f, 0.0f};
-                std::uint32_t used = 0, n = 0;
-                const std::size_t pix = std::size_t(py) * std::size_t(cam.width) + std::size_t(px);
-                s.contribOffset[pix] = std::uint32_t(outK.size());  // within the tile; made global below
-                for (std::uint32_t k = 0; k < count; ++k) {
-                    const float* l = &local[std::size_t(k) * kLocal];
-                    float dx, dy, G, alpha;
-                    if (!raster::alphaAt(l, l + 2, l[5], fx, fy, dx, dy, G, alpha)) continue;
-                    const float nextT = T * (1.0f - alpha);
-                    if (nextT < raster::kMinTransmittance) break;
-                    const float w = alpha * T;
-                    for (int ch = 0; ch < 3; ++ch) rgb[ch] += w * l[6 + ch];
-                    T = nextT;
-                    used = k + 1;
-                    sk[n] = k;
-                    sg[n] = G;
-                    ++n;
-                }
-                outK.insert(outK.end(), sk, sk + n);
-                outG.insert(outG.end(), sg, sg + n);
-                s.contribCount[pix] = n;
-                s.finalT[pix] = T;
-                s.lastContributor[pix] = used;
-                for (int ch = 0; ch < 3; ++ch) image[pix * 3 + std::size_t(ch)] = rgb[ch] + T * background[ch];
-            }
+        const TileBlend job{local.data(), count, int(t) % tilesX, int(t) / tilesX, cam, background, s, image, outK, outG};
+        if (useAvx2()) blendTileAvx2(job);
+        else blendTileScalar(job);
     });
     std::vector<std::size_t> tileBase(std::size_t(tileCount) + 1, 0);
     for (int t = 0; t < tileCount; ++t) tileBase[std::size_t(t) + 1] = tileBase[std::size_t(t)] + poolK[std::size_t(t)].size();

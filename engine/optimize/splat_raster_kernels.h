@@ -36,6 +36,11 @@ struct RasterState {
     std::vector<float> contribG;
 };
 
+// Whether the forward pass blends eight pixels at a time (AVX2 + FMA, chosen at run time); tests
+// force the scalar loop to hold the two to each other.
+bool rasterVectorized();
+void forceScalarRaster(bool on);
+
 // Renders `image` (H x W x 3, display space) over `background`.
 void rasterizeForward(const SplatParams& params, const RasterCamera& camera, const float background[3], RasterState& state, float* image);
 

@@ -1,6 +1,7 @@
 #include "render/splat_host.h"
 
 #include "core/sh_basis.h"
+#include "core/simd_exp.h"
 
 #include <glm/geometric.hpp>
 #include <glm/mat3x3.hpp>
@@ -118,24 +119,6 @@ void blendScalar(const Record& s, const glm::ivec4& rect, int tx0, int ty0, Tile
 }
 
 #if defined(__x86_64__)
-// exp(x) for x <= 0 to ~2e-6 relative: 2^round(x log2 e) times a degree-5 polynomial of 2^f on
-// [-0.5, 0.5]; below -87 it returns ~0 (those alphas are far under 1/255 anyway).
-__attribute__((target("avx2,fma"))) inline __m256 exp256(__m256 x) {
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
-    const __m256 t = _mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f));
-    const __m256 n = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m256 f = _mm256_mul_ps(_mm256_sub_ps(t, n), _mm256_set1_ps(0.693147180559945309f));  // (t - n) ln 2, in [-0.35, 0.35]
-    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
-}
-
 // The same, eight pixels of a row at a time (the tile's two halves).
 __attribute__((target("avx2,fma"))) void blendAvx2(const Record& s, const glm::ivec4& rect, int tx0, int ty0, TileAccum& acc) {
     const __m256 lane = _mm256_setr_ps(0.5f, 1.5f, 2.5f, 3.5f, 4.5f, 5.5f, 6.5f, 7.5f);
@@ -160,7 +143,7 @@ __attribute__((target("avx2,fma"))) void blendAvx2(const Record& s, const glm::i
             const __m256 dx = _mm256_add_ps(lane, _mm256_set1_ps(float(tx0 + h * 8) - s.u));
             // power = -0.5 (ca dx^2 + cc dy^2) - cb dx dy
             const __m256 power = _mm256_fmadd_ps(_mm256_mul_ps(cb, dx), dy, _mm256_fmadd_ps(ca, _mm256_mul_ps(dx, dx), dyy));
-            const __m256 alpha = _mm256_min_ps(maxAlpha, _mm256_mul_ps(opacity, exp256(power)));
+            const __m256 alpha = _mm256_min_ps(maxAlpha, _mm256_mul_ps(opacity, core::exp256(power)));
             __m256 keep = _mm256_and_ps(_mm256_cmp_ps(power, zero, _CMP_LE_OQ), _mm256_cmp_ps(alpha, minAlpha, _CMP_GE_OQ));
             keep = _mm256_and_ps(keep, _mm256_cmp_ps(t, done, _CMP_GE_OQ));
             const __m256 p1 = _mm256_and_ps(_mm256_fmadd_ps(dx, a1x, d1y), absMask), p2 = _mm256_and_ps(_mm256_fmadd_ps(dx, a2x, d2y), absMask);
@@ -178,10 +161,7 @@ __attribute__((target("avx2,fma"))) void blendAvx2(const Record& s, const glm::i
 
 std::atomic<bool> g_forceScalar{false};
 
-bool haveAvx2() {
-    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return yes && !g_forceScalar.load();
-}
+bool haveAvx2() { return core::cpuHasAvx2Fma() && !g_forceScalar.load(); }
 #else
 std::atomic<bool> g_forceScalar{false};
 bool haveAvx2() { return false; }

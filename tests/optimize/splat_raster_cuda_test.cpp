@@ -17,6 +17,7 @@
 #include <memory>
 #include <cmath>
 #include <random>
+#include <tuple>
 
 // Last: the emulator defines CUDA's keywords as macros, which no other header should see.
 #include "optimize/cuda_emulator.h"
@@ -71,9 +72,16 @@ std::vector<T> copy(const T* p, std::size_t n) {
 
 using kiln::test::maxRelative;
 
+// The CPU kernels with their scalar blend loop (the one with expf, as CUDA's), for the scope.
+struct ScalarRaster {
+    ScalarRaster() { forceScalarRaster(true); }
+    ~ScalarRaster() { forceScalarRaster(false); }
+};
+
 // Runs both paths on one cloud and checks every buffer the forward pass leaves and every gradient.
 void expectSame(const HostCloud& c, const RasterCamera& cam, int degree, const char* what) {
     SCOPED_TRACE(what);
+    const ScalarRaster scalar;
     const float bg[3] = {0.2f, 0.3f, 0.4f};
     const SplatParams p = c.params(degree);
     const std::size_t pixels = std::size_t(cam.width) * std::size_t(cam.height);
@@ -125,6 +133,57 @@ TEST(SplatRasterCuda, EmulatedKernelsMatchCpuKernels) {
     // 70 x 45: edge tiles are partly outside the image.
     expectSame(randomCloud(200, 1, 1.0f, 0.1f, 0.8f), camera(70, 45), 3, "random cloud, SH degree 3");
     expectSame(randomCloud(200, 2, 1.0f, 0.1f, 0.8f), camera(70, 45), 0, "random cloud, SH degree 0");
+}
+
+// The CPU forward pass blends eight pixels at a time with AVX2 where the CPU has it; it must form
+// the image, the per-pixel contribution lists and the gradients the scalar loop does, up to the
+// polynomial exponential's ~1e-6 (a pixel may keep or drop a splat right at a cut-off).
+TEST(SplatRasterCuda, VectorizedForwardMatchesScalar) {
+    if (!rasterVectorized()) GTEST_SKIP() << "this CPU has no AVX2 + FMA";
+    const float bg[3] = {0.2f, 0.3f, 0.4f};
+    for (const auto& [cloud, w, h] : {std::tuple{randomCloud(300, 4, 1.0f, 0.1f, 0.9f), 70, 45},
+                                      std::tuple{randomCloud(700, 3, 0.6f, 0.5f, 0.98f), 40, 40}}) {
+        const RasterCamera cam = camera(w, h);
+        const SplatParams p = cloud.params(3);
+        const std::size_t pixels = std::size_t(w) * std::size_t(h);
+        RasterState simd, scalar;
+        std::vector<float> simdImage(pixels * 3), scalarImage(pixels * 3);
+        rasterizeForward(p, cam, bg, simd, simdImage.data());
+        {
+            const ScalarRaster force;
+            EXPECT_FALSE(rasterVectorized());
+            rasterizeForward(p, cam, bg, scalar, scalarImage.data());
+        }
+        EXPECT_TRUE(rasterVectorized());
+        EXPECT_LT(maxRelative(simdImage, scalarImage), 1e-4f);
+        EXPECT_LT(maxRelative(simd.finalT, scalar.finalT), 1e-4f);
+        std::size_t sameLists = 0, total = 0;
+        for (std::size_t i = 0; i < pixels; ++i) {
+            total += scalar.contribCount[i];
+            if (simd.contribCount[i] != scalar.contribCount[i]) continue;
+            bool same = true;
+            for (std::uint32_t j = 0; j < scalar.contribCount[i]; ++j) {
+                same = same && simd.contribK[simd.contribOffset[i] + j] == scalar.contribK[scalar.contribOffset[i] + j];
+                same = same && std::abs(simd.contribG[simd.contribOffset[i] + j] - scalar.contribG[scalar.contribOffset[i] + j]) < 1e-5f;
+            }
+            sameLists += same;
+        }
+        EXPECT_GT(total, pixels * 2) << "the case composites several splats per pixel";
+        EXPECT_GE(double(sameLists), 0.99 * double(pixels)) << "pixels that composited the same splats with the same G";
+
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+        std::vector<float> dLdImage(pixels * 3);
+        for (float& v : dLdImage) v = u(rng);
+        Grads gSimd(cloud), gScalar(cloud);
+        SplatGradients vSimd = gSimd.view(), vScalar = gScalar.view();
+        rasterizeBackward(p, cam, bg, simd, dLdImage.data(), vSimd);
+        rasterizeBackward(p, cam, bg, scalar, dLdImage.data(), vScalar);
+        EXPECT_LT(maxRelative(gSimd.means, gScalar.means), 1e-3f) << "means";
+        EXPECT_LT(maxRelative(gSimd.logScales, gScalar.logScales), 1e-3f) << "logScales";
+        EXPECT_LT(maxRelative(gSimd.opacity, gScalar.opacity), 1e-3f) << "opacity";
+        EXPECT_LT(maxRelative(gSimd.sh, gScalar.sh), 1e-3f) << "sh";
+    }
 }
 
 TEST(SplatRasterCuda, ManySplatsPerTileUseSeveralBatches) {
@@ -229,6 +288,7 @@ struct TorchCloud {
 } // namespace
 
 TEST(SplatRasterCuda, AutogradThroughDeviceKernelsMatchesCpu) {
+    const ScalarRaster scalar;  // the emulated kernels use expf, bit for bit as the scalar loop
     // The device path of the LibTorch wrapper (buffers from LibTorch's allocator, the state kept
     // in the autograd context, gradients back in argument order), with the emulated kernels.
     const TorchCloud c(randomCloud(150, 9, 1.0f, 0.1f, 0.8f));
@@ -258,6 +318,7 @@ TEST(SplatRasterCuda, AutogradThroughDeviceKernelsMatchesCpu) {
 }
 
 TEST(SplatRasterCuda, FitThroughDeviceKernelsTracksCpuFit) {
+    const ScalarRaster scalar;  // the emulated kernels use expf, bit for bit as the scalar loop
     // Twenty Adam steps towards another cloud's image, once per path: the device path's buffers
     // live across forward and backward, iteration after iteration, and it learns like the CPU.
     const RasterCamera cam = camera(32, 32);
