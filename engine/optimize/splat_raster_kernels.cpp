@@ -40,6 +40,21 @@ struct TileBlend {
     std::vector<float>& outG;
 };
 
+// The splats of one tile's list gathered contiguously, kLocal floats each: both passes read them
+// once per pixel, so they should not chase ids into the per-splat arrays.
+void gatherTile(const RasterState& s, std::uint32_t first, std::uint32_t last, std::vector<float>& local) {
+    local.resize(std::size_t(last - first) * kLocal);
+    for (std::uint32_t k = 0; k < last - first; ++k) {
+        const std::uint32_t i = s.ids[first + k];
+        float* l = &local[std::size_t(k) * kLocal];
+        l[0] = s.uv[i * 2];
+        l[1] = s.uv[i * 2 + 1];
+        for (int j = 0; j < 3; ++j) l[2 + j] = s.conic[i * 3 + std::uint32_t(j)];
+        l[5] = s.opacity[i];
+        for (int j = 0; j < 3; ++j) l[6 + j] = s.color[i * 3 + std::uint32_t(j)];
+    }
+}
+
 // A pixel's result: its contribution list goes to the tile's buffers in one append.
 void finishPixel(const TileBlend& b, int px, int py, const std::uint32_t* k, const float* g, std::uint32_t n, float T, std::uint32_t used,
                  const float rgb[3]) {
@@ -258,20 +273,10 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
         std::vector<float>& outG = poolG[std::size_t(t)];
         outK.clear();
         outG.clear();
-        // The tile's splats gathered contiguously: u, v, conic a b c, opacity, r, g, b.
         thread_local std::vector<float> local;
         const std::uint32_t first = s.tileRanges[std::size_t(t) * 2], last = s.tileRanges[std::size_t(t) * 2 + 1];
         const std::uint32_t count = last - first;
-        local.resize(std::size_t(count) * kLocal);
-        for (std::uint32_t k = 0; k < count; ++k) {
-            const std::uint32_t i = s.ids[first + k];
-            float* l = &local[std::size_t(k) * kLocal];
-            l[0] = s.uv[i * 2];
-            l[1] = s.uv[i * 2 + 1];
-            for (int j = 0; j < 3; ++j) l[2 + j] = s.conic[i * 3 + std::uint32_t(j)];
-            l[5] = s.opacity[i];
-            for (int j = 0; j < 3; ++j) l[6 + j] = s.color[i * 3 + std::uint32_t(j)];
-        }
+        gatherTile(s, first, last, local);
         const TileBlend job{local.data(), count, int(t) % tilesX, int(t) / tilesX, cam, background, s, image, outK, outG};
         if (useAvx2()) blendTileAvx2(job);
         else blendTileScalar(job);
@@ -307,7 +312,9 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
     std::vector<float> perEntry(entries * kStride, 0.0f);
 
     forEachTile(tileCount, [&](int t) {
-        const std::uint32_t first = s.tileRanges[std::size_t(t) * 2];
+        const std::uint32_t first = s.tileRanges[std::size_t(t) * 2], last = s.tileRanges[std::size_t(t) * 2 + 1];
+        thread_local std::vector<float> local;
+        gatherTile(s, first, last, local);
         const int tx = int(t) % tilesX, ty = int(t) / tilesX;
         for (int py = ty * kTileSize; py < std::min(cam.height, (ty + 1) * kTileSize); ++py)
             for (int px = tx * kTileSize; px < std::min(cam.width, (tx + 1) * kTileSize); ++px) {
@@ -321,13 +328,12 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
                 // same values alphaAt gave there, bit for bit.
                 for (std::uint32_t j = contributed; j-- > 0;) {
                     const std::uint32_t k = s.contribK[offset + j];
-                    const std::uint32_t i = s.ids[first + k];
-                    const float* conic = &s.conic[std::size_t(i) * 3];
-                    const float dx = s.uv[std::size_t(i) * 2] - fx, dy = s.uv[std::size_t(i) * 2 + 1] - fy;
+                    const float* l = &local[std::size_t(k) * kLocal];
+                    const float dx = l[0] - fx, dy = l[1] - fy;
                     const float G = s.contribG[offset + j];
-                    const float alpha = raster::minFloat(raster::kMaxAlpha, s.opacity[i] * G);
+                    const float alpha = raster::minFloat(raster::kMaxAlpha, l[5] * G);
                     float g[kStride];
-                    walk.step(&s.color[std::size_t(i) * 3], conic, s.opacity[i], dx, dy, G, alpha, g);
+                    walk.step(l + 6, l + 2, l[5], dx, dy, G, alpha, g);
                     float* dst = &perEntry[std::size_t(first + k) * kStride];
                     for (int j = 0; j < kStride; ++j) dst[j] += g[j];
                 }
