@@ -225,7 +225,7 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
         }
     });
 
-    // Bin by tile (counting sort), then order each tile's list by depth.
+    // Bin by tile (counting sort).
     std::vector<std::uint32_t> counts(std::size_t(tileCount) + 1, 0);
     for (std::int64_t i = 0; i < n; ++i) {
         if (!s.radius[std::size_t(i)]) continue;
@@ -239,20 +239,21 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
         s.tileRanges[std::size_t(t) * 2] = counts[std::size_t(t)];
         s.tileRanges[std::size_t(t) * 2 + 1] = counts[std::size_t(t) + 1];
     }
+    // The drawn splats in depth order once (ties in id order), then scattered to their tiles in
+    // that order: each tile's list comes out in (depth, id) order, as a stable sort of each list
+    // would leave it, without sorting a splat once per tile it covers.
+    std::vector<std::uint32_t> order;
+    order.reserve(std::size_t(n));
+    for (std::int64_t i = 0; i < n; ++i)
+        if (s.radius[std::size_t(i)]) order.push_back(std::uint32_t(i));
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return s.depth[x] < s.depth[y]; });
     s.ids.assign(counts.back(), 0);
     std::vector<std::uint32_t> cursor(counts.begin(), counts.end() - 1);
-    for (std::int64_t i = 0; i < n; ++i) {
-        if (!s.radius[std::size_t(i)]) continue;
+    for (const std::uint32_t i : order) {
         const std::uint32_t* r = &s.tileRects[std::size_t(i) * 4];
         for (std::uint32_t ty = r[1]; ty < r[3]; ++ty)
-            for (std::uint32_t tx = r[0]; tx < r[2]; ++tx) s.ids[cursor[ty * std::uint32_t(tilesX) + tx]++] = std::uint32_t(i);
+            for (std::uint32_t tx = r[0]; tx < r[2]; ++tx) s.ids[cursor[ty * std::uint32_t(tilesX) + tx]++] = i;
     }
-    at::parallel_for(0, tileCount, 4, [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t t = begin; t < end; ++t) {
-            auto first = s.ids.begin() + s.tileRanges[std::size_t(t) * 2], last = s.ids.begin() + s.tileRanges[std::size_t(t) * 2 + 1];
-            std::stable_sort(first, last, [&](std::uint32_t x, std::uint32_t y) { return s.depth[x] < s.depth[y]; });
-        }
-    });
 
     const std::size_t pixels = std::size_t(cam.width) * std::size_t(cam.height);
     s.finalT.assign(pixels, 1.0f);
