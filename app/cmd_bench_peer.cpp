@@ -219,7 +219,7 @@ int benchFitPeer(const Args& args, const fs::path& testdata) {
     CpuLoad cpuLoad;
     if (loaded) cpuLoad.start();
     const ChildRun kiln = runMeasured({self, "views-to-3d", (data / "transforms.json").string(), "-o", (out / "kiln.ply").string(), "--iterations",
-                                      std::to_string(iterations), "--resolution", std::to_string(resolution), "--seed", std::to_string(seed), "--force"},
+                                      std::to_string(iterations), "--resolution", std::to_string(resolution), "--seed", std::to_string(seed), "--bound", "none", "--force"},
                                      out / "kiln.log");
     const ChildRun other = runMeasured({peer.string(), data.string(), "-o", (out / "peer.ply").string(), "-n", std::to_string(iterations),
                                         "--num-downscales", "0", "--cpu", "--keep-crs"},

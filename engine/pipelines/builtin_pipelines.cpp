@@ -150,6 +150,9 @@ public:
                          "Cut the object out of views without alpha first (auto: the IS-Net pack when installed, else GrabCut)",
                          {"No", "Automatic", "IS-Net pack", "GrabCut"}),
             choiceOption("up", "Up axis", {"y", "z"}, "y", "The capture's up axis; results are rotated so it becomes +Y"),
+            choiceOption("bound", "Object bound", {"auto", "none"}, "auto",
+                         "Photos with sparse points: keep the object the photos are centred on, not the room (splats and their mesh)",
+                         {"The object", "The whole scene"}),
             intOption("mesh-resolution", "Mesh resolution", 192, 16, 1024, "TSDF voxels along the longest side (splats)"),
             intOption("mesh-faces", "Mesh faces", 100000, 100, 10000000, "Triangle budget of the extracted mesh"),
             intOption("field-resolution", "Field resolution", 128, 2, 1024, "Baked grid cells along the longest side (field)"),
@@ -178,6 +181,7 @@ public:
         o.whiteBackground = r.options.getText("background") == "white";
         o.matte = r.options.getText("matte");
         o.up = r.options.getText("up")[0];
+        o.bound = r.options.getText("bound");
         o.meshResolution = int(r.options.getInt("mesh-resolution"));
         o.meshFaces = std::size_t(r.options.getInt("mesh-faces"));
         o.fieldResolution = int(r.options.getInt("field-resolution"));

@@ -10,10 +10,12 @@
 #include "optimize/field_fitter.h"
 #include "optimize/splat_fitter.h"
 #include "optimize/splat_raster.h"
+#include "pipelines/object_bound.h"
 #include "pipelines/pose_photos.h"
 #include "pipelines/splat_mesh.h"
 
 #include <glm/geometric.hpp>
+#include <glm/vector_relational.hpp>
 #include <nlohmann/json.hpp>
 #include <glm/matrix.hpp>
 #include <glm/gtc/type_ptr.hpp>
@@ -21,6 +23,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <tuple>
 
 namespace kiln::pipelines {
@@ -214,6 +217,7 @@ void validateOptions(const ReconstructOptions& o) {
     if (o.iterations < 1 || o.iterations > 1000000) throw Error("--iterations must be between 1 and 1000000");
     if (o.resolution < 16 || o.resolution > 4096) throw Error("--resolution must be between 16 and 4096");
     if (o.matte != "none" && o.matte != "auto" && o.matte != "isnet" && o.matte != "grabcut") throw Error("--matte must be none, auto, isnet or grabcut");
+    if (o.bound != "auto" && o.bound != "none") throw Error("--bound must be auto or none");
 }
 
 // `input` names the results and their provenance; the views and poses are read from `poses`
@@ -293,14 +297,31 @@ ReconstructResult reconstructViews(const std::filesystem::path& input, const std
         result.testPsnr /= double(test.size());
         result.testSsim /= double(test.size());
     }
+    std::vector<DepthView> views;
+    for (const auto& v : set.images) views.push_back({v.camera, v.image.width, v.image.height, v.fx, v.fy, v.cx, v.cy});
+    const bool photos = std::any_of(set.images.begin(), set.images.end(), [](const io::PosedImage& v) { return v.image.channels < 4; });
+    if (o.bound == "auto" && photos && !set.points.empty()) {
+        const core::Bounds box = objectBounds(views, set.points);
+        if (box.valid) {
+            const std::size_t before = fitted.cloud.size();
+            cropToBox(fitted.cloud, box);
+            const glm::vec3 size = box.size();
+            char line[200];
+            std::snprintf(line, sizeof line, "object bound: %zu of %zu splats in the %.3g x %.3g x %.3g box the photos are centred on (--bound none keeps the scene)",
+                          fitted.cloud.size(), before, double(size.x), double(size.y), double(size.z));
+            result.notes.push_back(line);
+            if (fitted.cloud.empty()) throw Error(input.string() + ": no splats inside the object bound (try --bound none)");
+        } else {
+            result.notes.push_back("object bound: the photos are not centred on one object (too few sparse points near the middle of the frames); the whole scene is kept");
+        }
+    }
+    result.splats = int(fitted.cloud.size());
     const core::Provenance prov = provenance(input, poses, o, "reconstruct", "3dgs-" + fitted.device);
     result.assets.push_back(core::Asset::fromGaussians(input.stem().string() + "_splats", fitted.cloud, prov));
 
     if (o.mesh) {
         cancel.throwIfCancelled();
         progress.report("fusing depth (TSDF)", 0.9f);
-        std::vector<DepthView> views;
-        for (const auto& v : set.images) views.push_back({v.camera, v.image.width, v.image.height, v.fx, v.fy, v.cx, v.cy});
         core::Mesh mesh;
         try {
             mesh = meshFromSplats(fitted.cloud, views, {.resolution = o.meshResolution, .maxFaces = o.meshFaces}, cancel);

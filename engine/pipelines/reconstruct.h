@@ -35,6 +35,10 @@ struct ReconstructOptions {
     // when installed, else GrabCut), "isnet" or "grabcut". Matted views are fitted over
     // `whiteBackground`'s colour and sparse points that fall outside the mattes are dropped.
     std::string matte = "none";
+    // "auto": a photo capture with sparse points (COLMAP) keeps only the splats inside the object
+    // it is centred on (pipelines/object_bound.h) and meshes that; the fit itself sees the whole
+    // scene, which the photos need. "none": the whole scene.
+    std::string bound = "auto";
 };
 
 struct ReconstructResult {
