@@ -4,6 +4,7 @@
 #include "optimize/splat_raster.h"
 #include "optimize/ssim.h"
 
+#include <glm/common.hpp>
 #include <glm/geometric.hpp>
 #include <glm/gtc/type_ptr.hpp>
 
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <unordered_map>
 
 namespace kiln::optimize {
 
@@ -158,15 +160,16 @@ TrainedSplats initialSplats(const std::vector<TrainView>& views, const SplatFitO
         if (means.size(0) == 0) throw Error("splat fit: no initial point lies inside every view's silhouette (check the poses)");
     }
     const std::int64_t n0 = means.size(0);
-    const torch::Tensor lo = std::get<0>(means.min(0)), hi = std::get<0>(means.max(0));
-    const float vol = std::max(1e-9f, ((hi - lo).clamp_min(1e-3f).prod()).item<float>());
-    // Mean nearest-neighbour distance of uniform points is ~0.55 of the cube-root spacing;
-    // the reference initialises scales from neighbour distances.
-    const float spacing = 0.55f * std::cbrt(vol / float(n0));
+    means = means.contiguous();
+    std::vector<glm::vec3> points(static_cast<std::size_t>(n0));
+    std::memcpy(points.data(), means.data_ptr<float>(), std::size_t(n0) * 12);
+    std::vector<float> scales = neighbourScales(points);
+    for (float& v : scales) v = std::log(v);
+    const torch::Tensor logScales = torch::from_blob(scales.data(), {n0, 1}).clone().expand({n0, 3}).contiguous();
 
     TrainedSplats p;
     p.means.init(means.to(on.device()), torch::tensor(o.lrMeansStart * extent));
-    p.scales.init(torch::full({n0, 3}, std::log(spacing), on), torch::tensor(o.lrScale));
+    p.scales.init(logScales.to(on.device()), torch::tensor(o.lrScale));
     p.rots.init(torch::cat({torch::ones({n0, 1}, on), torch::zeros({n0, 3}, on)}, 1), torch::tensor(o.lrRotation));
     p.opac.init(torch::full({n0}, std::log(0.1f / 0.9f), on), torch::tensor(o.lrOpacity));
     torch::Tensor sh = torch::zeros({n0, 16, 3});
@@ -246,6 +249,63 @@ void resetOpacity(AdamParam& opac) {
 }
 
 } // namespace
+
+std::vector<float> neighbourScales(const std::vector<glm::vec3>& points) {
+    const std::size_t n = points.size();
+    std::vector<float> out(n);
+    if (n == 0) return out;
+    // A hash grid at about the points' typical spacing, from the box of their 5th-95th
+    // percentiles (outliers far away would make a whole-box spacing huge).
+    glm::vec3 lo(0.0f), hi(0.0f);
+    for (int axis = 0; axis < 3; ++axis) {
+        std::vector<float> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = points[i][axis];
+        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(n / 20), v.end());
+        lo[axis] = v[n / 20];
+        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(n - 1 - n / 20), v.end());
+        hi[axis] = v[n - 1 - n / 20];
+    }
+    const glm::vec3 size = glm::max(hi - lo, glm::vec3(1e-6f));
+    const float cell = std::max(1e-6f, std::cbrt(size.x * size.y * size.z / float(std::max<std::size_t>(1, n * 9 / 10))));
+    auto key = [&](const glm::ivec3& c) {
+        return (std::uint64_t(std::uint32_t(c.x) & 0x1fffff) << 42) | (std::uint64_t(std::uint32_t(c.y) & 0x1fffff) << 21) |
+               std::uint64_t(std::uint32_t(c.z) & 0x1fffff);
+    };
+    auto cellOf = [&](const glm::vec3& p) { return glm::ivec3(glm::floor(p / cell)); };
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> grid;
+    grid.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) grid[key(cellOf(points[i]))].push_back(std::uint32_t(i));
+    constexpr int kMaxRing = 6;
+    for (std::size_t i = 0; i < n; ++i) {
+        const glm::ivec3 c = cellOf(points[i]);
+        float best[3] = {INFINITY, INFINITY, INFINITY};  // squared, ascending
+        for (int ring = 0; ring <= kMaxRing; ++ring) {
+            // Points in cells further out are at least (ring - 1) cells away.
+            if (ring > 0 && best[2] <= float(ring - 1) * float(ring - 1) * cell * cell) break;
+            for (int dz = -ring; dz <= ring; ++dz)
+                for (int dy = -ring; dy <= ring; ++dy)
+                    for (int dx = -ring; dx <= ring; ++dx) {
+                        if (std::max({std::abs(dx), std::abs(dy), std::abs(dz)}) != ring) continue;  // the shell only
+                        const auto it = grid.find(key(c + glm::ivec3(dx, dy, dz)));
+                        if (it == grid.end()) continue;
+                        for (const std::uint32_t j : it->second) {
+                            if (j == i) continue;
+                            const glm::vec3 d = points[j] - points[i];
+                            float d2 = glm::dot(d, d);
+                            if (d2 >= best[2]) continue;
+                            best[2] = d2;
+                            if (best[2] < best[1]) std::swap(best[2], best[1]);
+                            if (best[1] < best[0]) std::swap(best[1], best[0]);
+                        }
+                    }
+        }
+        const float cap = float(kMaxRing) * cell;
+        float sum = 0.0f;
+        for (float d2 : best) sum += std::min(d2, cap * cap);
+        out[i] = std::max(std::sqrt(sum / 3.0f), 1e-4f * cell);
+    }
+    return out;
+}
 
 void carveToSilhouettes(const std::vector<TrainView>& views, std::vector<glm::vec3>& points, std::vector<glm::vec3>& colors) {
     const std::size_t n = points.size();

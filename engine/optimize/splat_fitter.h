@@ -76,6 +76,12 @@ double ssim(const std::vector<float>& a, const std::vector<float>& b, int width,
 // for grey); views without alpha do not carve. A visual hull (Laurentini 1994) of the points.
 void carveToSilhouettes(const std::vector<TrainView>& views, std::vector<glm::vec3>& points, std::vector<glm::vec3>& colors);
 
+// The starting scale of a Gaussian at each point, as the 3DGS reference sets it: the RMS distance
+// to the point's three nearest neighbours (a point with none within 6 grid cells of the points'
+// typical spacing gets that distance). Per point, so sparse points of a real capture (COLMAP: a
+// dense object, a few far outliers) start at their own spacing, not the whole box's.
+std::vector<float> neighbourScales(const std::vector<glm::vec3>& points);
+
 // Target pixels of a view composited over `background`, H x W x 3 floats in 0..1.
 std::vector<float> targetPixels(const core::Image& image, glm::vec3 background);
 

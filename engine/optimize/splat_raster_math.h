@@ -70,6 +70,8 @@ struct Projection {
     float sigma[9];  // world covariance R S S^T R^T
     float T[6];      // 2 x 3: J W, J the EWA Jacobian of (u, v) at the centre
     float a, b, c, det;  // dilated screen covariance [[a, b], [b, c]] and its determinant
+    float tj[2];           // x, y of the centre the Jacobian is taken at (clamped, below)
+    bool clampX, clampY;   // whether they were clamped
 };
 
 KILN_HD bool project(const SplatParams& p, const RasterCamera& cam, int64_t i, Projection& pr) {
@@ -95,8 +97,17 @@ KILN_HD bool project(const SplatParams& p, const RasterCamera& cam, int64_t i, P
     for (int r = 0; r < 3; ++r)
         for (int c = 0; c < 3; ++c) pr.W[r * 3 + c] = v[c * 4 + r];
     const float d = pr.depth, d2 = d * d;
+    // As the 3DGS reference (computeCov2D): the Jacobian is taken with x/d and y/d clamped to 1.3
+    // times the half field of view, so a splat far off screen close to the image plane does not
+    // get an unbounded J (and gradients that overflow to infinity; a real capture's outliers did).
+    const float limX = 1.3f * 0.5f * float(cam.width) / cam.fx, limY = 1.3f * 0.5f * float(cam.height) / cam.fy;
+    const float xd = pr.t[0] / d, yd = pr.t[1] / d;
+    pr.clampX = !(xd >= -limX && xd <= limX);
+    pr.clampY = !(yd >= -limY && yd <= limY);
+    pr.tj[0] = (xd < -limX ? -limX : (xd > limX ? limX : xd)) * d;
+    pr.tj[1] = (yd < -limY ? -limY : (yd > limY ? limY : yd)) * d;
     // EWA (Zwicker et al. 2002): J = [[fx/d, 0, fx x/d^2], [0, -fy/d, -fy y/d^2]].
-    const float J00 = cam.fx / d, J02 = cam.fx * pr.t[0] / d2, J11 = -cam.fy / d, J12 = -cam.fy * pr.t[1] / d2;
+    const float J00 = cam.fx / d, J02 = cam.fx * pr.tj[0] / d2, J11 = -cam.fy / d, J12 = -cam.fy * pr.tj[1] / d2;
     for (int c = 0; c < 3; ++c) {
         pr.T[c] = J00 * pr.W[c] + J02 * pr.W[6 + c];
         pr.T[3 + c] = J11 * pr.W[3 + c] + J12 * pr.W[6 + c];
@@ -261,10 +272,11 @@ KILN_HD void projectBackward(const SplatParams& p, const RasterCamera& cam, int6
     // T = J W: dL/dJ = dL/dT W^T; only J00, J02, J11, J12 depend on t.
     auto dLdJ = [&](int r, int k) { return dLdT[r * 3] * pr.W[k * 3] + dLdT[r * 3 + 1] * pr.W[k * 3 + 1] + dLdT[r * 3 + 2] * pr.W[k * 3 + 2]; };
     const float dJ00 = dLdJ(0, 0), dJ02 = dLdJ(0, 2), dJ11 = dLdJ(1, 1), dJ12 = dLdJ(1, 2);
+    // Through the clamped centre: no gradient to x (y) where it was clamped, as the reference.
     float dLdt[3];
-    dLdt[0] = dJ02 * cam.fx / d2;
-    dLdt[1] = dJ12 * -cam.fy / d2;
-    dLdt[2] = dJ00 * cam.fx / d2 + dJ02 * 2.0f * cam.fx * pr.t[0] / d3 + dJ11 * -cam.fy / d2 + dJ12 * -2.0f * cam.fy * pr.t[1] / d3;
+    dLdt[0] = pr.clampX ? 0.0f : dJ02 * cam.fx / d2;
+    dLdt[1] = pr.clampY ? 0.0f : dJ12 * -cam.fy / d2;
+    dLdt[2] = dJ00 * cam.fx / d2 + dJ02 * 2.0f * cam.fx * pr.tj[0] / d3 + dJ11 * -cam.fy / d2 + dJ12 * -2.0f * cam.fy * pr.tj[1] / d3;
     // Projected centre: u = fx x/d + cx, v = -fy y/d + cy, d = -z.
     dLdt[0] += g[0] * cam.fx / d;
     dLdt[1] += g[1] * -cam.fy / d;

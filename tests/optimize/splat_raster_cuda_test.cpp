@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 #include <cmath>
@@ -184,6 +185,41 @@ TEST(SplatRasterCuda, VectorizedForwardMatchesScalar) {
         EXPECT_LT(maxRelative(gSimd.opacity, gScalar.opacity), 1e-3f) << "opacity";
         EXPECT_LT(maxRelative(gSimd.sh, gScalar.sh), 1e-3f) << "sh";
     }
+}
+
+// A splat far to the side of the view and just past the near plane (a real capture's outliers,
+// seen by a camera beside them): its EWA Jacobian at x/d in the thousands made the screen
+// covariance ~1e13, the conic gradient's det^2 overflowed and the fit's means went NaN (the bird
+// capture at iteration 757). The Jacobian is now taken at x/d, y/d clamped to 1.3x the half field
+// of view, as the 3DGS reference does; the gradients stay finite.
+TEST(SplatRasterCuda, SplatsOffScreenNearTheImagePlaneHaveFiniteGradients) {
+    // Splats just past the near plane, at x/d from 2 to 5000 beside the view, scales 0.01 to 10.
+    const RasterCamera cam = camera(64, 48);
+    const float* v = cam.view;
+    HostCloud c = randomCloud(0, 9, 1.0f, 0.3f, 0.9f);
+    for (float d : {0.0101f, 0.011f, 0.02f, 0.1f, 0.5f})
+        for (float xd : {2.0f, 20.0f, 200.0f, 5000.0f, 1e5f})
+            for (float scale : {0.01f, 0.3f, 3.0f, 10.0f, 100.0f}) {
+                // Camera space (-x, 0.3 x, -d), back to world through the view matrix.
+                const float pc[3] = {-xd * d - v[12], 0.3f * xd * d - v[13], -d - v[14]};
+                for (int k = 0; k < 3; ++k) c.means.push_back(v[k * 4] * pc[0] + v[k * 4 + 1] * pc[1] + v[k * 4 + 2] * pc[2]);
+                for (int k = 0; k < 3; ++k) c.logScales.push_back(std::log(scale * (k == 0 ? 1.0f : 0.5f)));
+                c.rotations.insert(c.rotations.end(), {0.9f, 0.1f, 0.3f, -0.2f});
+                c.opacity.push_back(2.0f);
+                for (int k = 0; k < 48; ++k) c.sh.push_back(0.1f);
+            }
+    const float bg[3] = {0.2f, 0.3f, 0.4f};
+    RasterState s;
+    std::vector<float> image(64 * 48 * 3);
+    rasterizeForward(c.params(2), cam, bg, s, image.data());
+    const auto drawn = std::count_if(s.radius.begin(), s.radius.end(), [](int r) { return r > 0; });
+    ASSERT_GE(drawn, 5) << "some of them must reach the image for the case to mean something";
+    std::vector<float> dLdImage(image.size(), 0.5f);
+    Grads g(c);
+    SplatGradients view = g.view();
+    rasterizeBackward(c.params(2), cam, bg, s, dLdImage.data(), view);
+    for (const auto* grad : {&g.means, &g.logScales, &g.rotations, &g.opacity, &g.sh, &g.means2D})
+        for (std::size_t i = 0; i < grad->size(); ++i) ASSERT_TRUE(std::isfinite((*grad)[i])) << "value " << i;
 }
 
 TEST(SplatRasterCuda, ManySplatsPerTileUseSeveralBatches) {
