@@ -73,7 +73,7 @@ torch::Tensor ssimTensor(const torch::Tensor& a, const torch::Tensor& b, const t
 }
 
 // Mean SSIM of two H x W x 3 CPU images as an autograd node: ssimWithGradient gives the value and
-// its gradient in one pass of separable blurs (the convolution graph above took about a sixth of a
+// its gradient in one pass of separable blurs (the convolution graph above took about a quarter of a
 // 200x200 fit iteration); the gradient is kept for backward.
 class SsimFunction : public torch::autograd::Function<SsimFunction> {
 public:
