@@ -61,7 +61,9 @@ echo '{"steps": 10}' > "$dir/recipe.json"
 cp -r "$dir/m" "$dir/t"
 truncate -s 1000 "$dir/t/weights.safetensors"
 err=$("$KILN" models verify "$dir/t" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "weights.safetensors" && pass || fail "truncated: $err"
-printf 'X' | dd of="$dir/m/weights.safetensors" bs=1 seek=100 conv=notrunc 2>/dev/null
+# Flip byte 100 (writing a fixed 'X' there left the file unchanged whenever the random byte was
+# already 'X', one run in 256, and the tamper checks failed).
+python3 -c "import sys; f = open(sys.argv[1], 'r+b'); f.seek(100); b = f.read(1)[0]; f.seek(100); f.write(bytes([b ^ 0xFF]))" "$dir/m/weights.safetensors"
 err=$("$KILN" models verify "$dir/m" 2>&1); [ $? = 1 ] && echo "$err" | grep -q "weights.safetensors: checksum mismatch" && pass || fail "tampered: $err"
 mkdir -p "$dir/lib/ae" && cp "$dir/t/config.json" "$dir/lib/ae/" && head -c 4096 /dev/urandom > "$dir/lib/ae/weights.safetensors"
 "$KILN" models pack "$dir/lib/ae" --slot shape-autoencoder --name test-ae --version 1 --licence MIT >/dev/null || fail "pack the autoencoder"
