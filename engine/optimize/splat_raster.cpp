@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
+#include <mutex>
 
 namespace kiln::optimize {
 
@@ -15,18 +17,42 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-template <class T>
-torch::Tensor toTensor(const std::vector<T>& v) {
-    static_assert(sizeof(T) == 4 || sizeof(T) == 1);
-    const auto dtype = sizeof(T) == 4 ? torch::kInt32 : torch::kUInt8;
-    if (v.empty()) return torch::empty({0}, dtype);
-    return torch::from_blob(const_cast<T*>(v.data()), {std::int64_t(v.size())}, dtype).clone();
-}
+// The CPU forward pass's state, owned by a one-byte tensor in the autograd context: the backward
+// pass reads it in place (copying it into tensors and back took ~5 % of a fit), and when the
+// context goes, the state goes back to a small pool that keeps its buffers' capacity for the next
+// forward pass (fresh buffers every iteration cost page faults).
+class StatePool {
+public:
+    static std::unique_ptr<RasterState> take() {
+        std::lock_guard lock(mutex());
+        auto& free = list();
+        if (free.empty()) return std::make_unique<RasterState>();
+        std::unique_ptr<RasterState> s = std::move(free.back());
+        free.pop_back();
+        return s;
+    }
+    static void give(RasterState* s) {
+        std::unique_ptr<RasterState> owned(s);
+        std::lock_guard lock(mutex());
+        if (list().size() < kKept) list().push_back(std::move(owned));
+    }
 
-template <class T>
-void fromTensor(const torch::Tensor& t, std::vector<T>& v) {
-    v.resize(std::size_t(t.numel()));
-    if (!v.empty()) std::memcpy(v.data(), t.data_ptr(), v.size() * sizeof(T));
+private:
+    static constexpr std::size_t kKept = 4;
+    // Never destroyed: a state may come back from a tensor freed during static destruction.
+    static std::mutex& mutex() {
+        static auto* m = new std::mutex;
+        return *m;
+    }
+    static std::vector<std::unique_ptr<RasterState>>& list() {
+        static auto* l = new std::vector<std::unique_ptr<RasterState>>;
+        return *l;
+    }
+};
+
+torch::Tensor holdState(std::unique_ptr<RasterState> state) {
+    RasterState* raw = state.release();
+    return torch::from_blob(raw, {1}, [](void* p) { StatePool::give(static_cast<RasterState*>(p)); }, torch::kUInt8);
 }
 
 // Plain structs kept in the autograd context as bytes.
@@ -111,26 +137,12 @@ public:
             ctx->mark_non_differentiable({radii});
             return {image, radii};
         }
-        RasterState state;
+        std::unique_ptr<RasterState> state = StatePool::take();
         torch::Tensor image = torch::empty({camera.height, camera.width, 3}, torch::kFloat32);
-        rasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), state,
+        rasterizeForward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, glm::value_ptr(background), *state,
                          image.data_ptr<float>());
-        ctx->saved_data["uv"] = torch::from_blob(state.uv.data(), {std::int64_t(state.uv.size())}).clone();
-        ctx->saved_data["conic"] = torch::from_blob(state.conic.data(), {std::int64_t(state.conic.size())}).clone();
-        ctx->saved_data["color"] = torch::from_blob(state.color.data(), {std::int64_t(state.color.size())}).clone();
-        ctx->saved_data["opacity"] = torch::from_blob(state.opacity.data(), {std::int64_t(state.opacity.size())}).clone();
-        ctx->saved_data["depth"] = torch::from_blob(state.depth.data(), {std::int64_t(state.depth.size())}).clone();
-        ctx->saved_data["finalT"] = torch::from_blob(state.finalT.data(), {std::int64_t(state.finalT.size())}).clone();
-        ctx->saved_data["clamped"] = toTensor(state.clamped);
-        ctx->saved_data["radius"] = toTensor(state.radius);
-        ctx->saved_data["tileRects"] = toTensor(state.tileRects);
-        ctx->saved_data["ids"] = toTensor(state.ids);
-        ctx->saved_data["tileRanges"] = toTensor(state.tileRanges);
-        ctx->saved_data["contribOffset"] = toTensor(state.contribOffset);
-        ctx->saved_data["contribCount"] = toTensor(state.contribCount);
-        ctx->saved_data["contribK"] = toTensor(state.contribK);
-        ctx->saved_data["contribG"] = torch::from_blob(state.contribG.data(), {std::int64_t(state.contribG.size())}).clone();
-        torch::Tensor radii = torch::from_blob(state.radius.data(), {std::int64_t(state.radius.size())}, torch::kInt32).clone();
+        torch::Tensor radii = torch::from_blob(state->radius.data(), {std::int64_t(state->radius.size())}, torch::kInt32).clone();
+        ctx->saved_data["state"] = holdState(std::move(state));
         ctx->mark_non_differentiable({radii});
         return {image, radii};
     }
@@ -157,27 +169,7 @@ public:
                               means.device().index(), nullptr);
             return result;
         }
-        RasterState state;
-        auto floats = [&](const char* name, std::vector<float>& v) {
-            const torch::Tensor t = ctx->saved_data[name].toTensor();
-            v.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
-        };
-        floats("uv", state.uv);
-        floats("conic", state.conic);
-        floats("color", state.color);
-        floats("opacity", state.opacity);
-        floats("depth", state.depth);
-        floats("finalT", state.finalT);
-        fromTensor(ctx->saved_data["clamped"].toTensor(), state.clamped);
-        fromTensor(ctx->saved_data["radius"].toTensor(), state.radius);
-        fromTensor(ctx->saved_data["tileRects"].toTensor(), state.tileRects);
-        fromTensor(ctx->saved_data["ids"].toTensor(), state.ids);
-        fromTensor(ctx->saved_data["tileRanges"].toTensor(), state.tileRanges);
-        fromTensor(ctx->saved_data["contribOffset"].toTensor(), state.contribOffset);
-        fromTensor(ctx->saved_data["contribCount"].toTensor(), state.contribCount);
-        fromTensor(ctx->saved_data["contribK"].toTensor(), state.contribK);
-        floats("contribG", state.contribG);
-
+        const RasterState& state = *static_cast<const RasterState*>(ctx->saved_data["state"].toTensor().data_ptr());
         rasterizeBackward(paramsOf(means, logScales, rotations, opacityLogits, sh, degree), camera, bg.data_ptr<float>(), state,
                           dLdImage.data_ptr<float>(), grads);
         return result;

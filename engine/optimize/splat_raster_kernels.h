@@ -34,7 +34,22 @@ struct RasterState {
     std::vector<std::uint32_t> contribOffset, contribCount;  // per pixel, into contribK / contribG
     std::vector<std::uint32_t> contribK;
     std::vector<float> contribG;
+    // The vectorized forward pass records per group of eight pixels of a tile row instead (the
+    // per-pixel lists above stay empty; `grouped` says which): the splats the group composited,
+    // front to back, as (entry k << 8 | mask of the lanes that composited it). The backward pass
+    // walks a group's eight pixels together and recomputes G (the same exponential, bit for bit).
+    bool grouped = false;
+    std::vector<std::uint32_t> groupOffset, groupCount;  // per group (rasterGroup), into groupRecords
+    std::vector<std::uint32_t> groupRecords;
 };
+
+// Groups of eight pixels: a tile's 16 rows of two groups each, tiles in order.
+inline constexpr int kGroupWidth = 8;
+inline constexpr int kGroupsPerTile = kTileSize * (kTileSize / kGroupWidth);
+inline std::size_t rasterGroup(int px, int py, int tilesX) {
+    const int tile = (py / kTileSize) * tilesX + px / kTileSize;
+    return std::size_t(tile) * kGroupsPerTile + std::size_t((py % kTileSize) * (kTileSize / kGroupWidth) + (px % kTileSize) / kGroupWidth);
+}
 
 // Whether the forward pass blends eight pixels at a time (AVX2 + FMA, chosen at run time); tests
 // force the scalar loop to hold the two to each other.
