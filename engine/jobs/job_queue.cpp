@@ -7,6 +7,10 @@
 #include <exception>
 #include <utility>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 
 namespace kiln::jobs {
 
@@ -258,10 +262,19 @@ void JobQueue::workerLoop() {
             m_running.push_back(job);
         }
         job->run();
+        bool idle = false;
         {
             std::lock_guard lock(m_mutex);
             std::erase(m_running, job);
+            idle = m_running.empty() && m_pending.empty();
         }
+#if defined(__GLIBC__)
+        // The process keeps freed memory for the next iteration of a fit (models/compute.h); with
+        // no job left, what is free goes back to the system.
+        if (idle) malloc_trim(0);
+#else
+        (void)idle;
+#endif
     }
 }
 

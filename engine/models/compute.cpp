@@ -9,6 +9,10 @@
 #include <thread>
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #ifdef KILN_WITH_TORCH
 #include <ATen/Parallel.h>
 #endif
@@ -66,6 +70,32 @@ std::string describeBlas(bool chosenByKiln) {
 }
 } // namespace
 
+namespace {
+const char* g_malloc = "the C library's default";
+}
+
+// glibc gives the top of its heap back to the system whenever more than its trim threshold is free
+// there, and serves blocks above its mmap threshold with fresh mappings. A fit allocates and frees
+// the same large tensors and buffers every iteration, so each iteration faulted its memory back in
+// page by page: a single-threaded lego fit (200 px, 2000 iterations) spent 8.5 s of 54 s in the
+// kernel zeroing pages, 0.5 s with freed memory kept (`kiln bench fit`; bench/results/issue18_views.md).
+// The job queue hands it back when it goes idle (malloc_trim). The user's MALLOC_* settings win.
+void keepFreedMemory() {
+#if defined(__GLIBC__)
+    static bool done = false;
+    if (done) return;
+    done = true;
+    if (std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("MALLOC_TOP_PAD_") || std::getenv("MALLOC_MMAP_THRESHOLD_")) {
+        g_malloc = "MALLOC_* from the environment";
+        return;
+    }
+    const bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 && mallopt(M_TOP_PAD, 64 << 20) == 1;
+    g_malloc = ok ? "freed memory kept (trim 1 GiB, mmap above 32 MiB)" : "the C library's default (mallopt refused)";
+#endif
+}
+
+const char* computeMallocPolicy() { return g_malloc; }
+
 void configureComputeThreads(int threads) {
     std::lock_guard lock(g_mutex);
     if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -85,6 +115,7 @@ int computeThreads() {
 }
 
 void prepareComputeEnvironment(int /*argc*/, char** argv) {
+    keepFreedMemory();
     const char* marker = std::getenv(kMarker);
     g_blas = describeBlas(std::getenv(kBlasMarker) != nullptr);
     if (marker && std::strcmp(marker, "0") == 0) return;  // asked not to touch the environment

@@ -29,4 +29,11 @@ const char* computeWaitPolicy();
 // The BLAS kernels in use, e.g. "OpenBLAS SkylakeX (OPENBLAS_CORETYPE=SkylakeX, chosen by Kiln ...)".
 const char* computeBlasKernels();
 
+// It also sets the C library's allocator to keep freed memory for reuse instead of handing it back
+// to the system at once (glibc: the trim and mmap thresholds; the user's MALLOC_* variables win):
+// a fit frees and allocates the same buffers every iteration and paid for it in page faults.
+// Called by prepareComputeEnvironment; callable on its own (tests, tools). Idempotent.
+void keepFreedMemory();
+const char* computeMallocPolicy();
+
 } // namespace kiln::models
