@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -152,5 +155,95 @@ void prepareComputeEnvironment(int /*argc*/, char** argv) {
 const char* computeWaitPolicy() { return g_policy; }
 
 const char* computeBlasKernels() { return g_blas.c_str(); }
+
+int threadsBesideLoad(int configured, double otherCores) {
+    if (configured <= 1 || !(otherCores > 0.0)) return std::max(1, configured);
+    const int taken = int(std::floor(otherCores + 0.4));
+    return std::clamp(configured - taken, 1, configured);
+}
+
+double OtherLoadSampler::sample() {
+    unsigned long long busy = 0, total = 0, self = 0;
+    {
+        std::FILE* f = std::fopen("/proc/stat", "r");
+        if (!f) return -1.0;
+        unsigned long long v[8] = {};
+        const int n = std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+        std::fclose(f);
+        if (n < 4) return -1.0;
+        // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+        for (int i = 0; i < 8; ++i) total += v[i];
+        busy = total - v[3] - v[4];
+    }
+    {
+        std::FILE* f = std::fopen("/proc/self/stat", "r");
+        if (!f) return -1.0;
+        char line[1024];
+        const bool read = std::fgets(line, sizeof line, f) != nullptr;
+        std::fclose(f);
+        if (!read) return -1.0;
+        // Fields after the command name (which may hold spaces, so from its closing parenthesis):
+        // state is field 3, utime and stime fields 14 and 15.
+        const char* p = std::strrchr(line, ')');
+        if (!p) return -1.0;
+        unsigned long long utime = 0, stime = 0;
+        if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return -1.0;
+        self = utime + stime;
+    }
+    const bool had = m_have;
+    const unsigned long long dBusy = busy - m_busy, dTotal = total - m_total, dSelf = self - m_self;
+    m_have = true;
+    m_busy = busy;
+    m_total = total;
+    m_self = self;
+    if (!had || dTotal == 0) return -1.0;
+    // /proc/stat counts every core's ticks: dTotal / cores ticks passed per core.
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    const double perCore = double(dTotal) / double(std::max(1L, cores));
+    return std::max(0.0, (double(dBusy) - double(dSelf)) / perCore);
+}
+
+namespace {
+long long nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void setThisThreadsComputeThreads(int n) {
+#ifdef KILN_WITH_TORCH
+    at::set_num_threads(n);
+#else
+    (void)n;
+#endif
+}
+} // namespace
+
+LoadAdaptiveThreads::LoadAdaptiveThreads(bool enabled) : m_enabled(enabled), m_configured(computeThreads()), m_threads(m_configured) {
+    if (m_enabled && m_configured > 1) {
+        m_sampler.sample();
+        m_lastNs = nowNs();
+    } else {
+        m_enabled = false;
+    }
+}
+
+LoadAdaptiveThreads::~LoadAdaptiveThreads() {
+    if (m_threads != m_configured) setThisThreadsComputeThreads(m_configured);
+}
+
+void LoadAdaptiveThreads::update() {
+    if (!m_enabled) return;
+    const long long now = nowNs();
+    if (now - m_lastNs < 500'000'000) return;
+    m_lastNs = now;
+    const double other = m_sampler.sample();
+    if (other < 0.0) return;
+    ++m_samples;
+    const int want = threadsBesideLoad(m_configured, other);
+    if (want < m_configured) ++m_reduced;
+    if (want != m_threads) {
+        setThisThreadsComputeThreads(want);
+        m_threads = want;
+    }
+}
 
 } // namespace kiln::models

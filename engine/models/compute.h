@@ -36,4 +36,48 @@ const char* computeBlasKernels();
 void keepFreedMemory();
 const char* computeMallocPolicy();
 
+// Another CPU-heavy process on the machine: a compute loop whose OpenMP threads meet at barriers
+// many times a second loses most of its share to them, because whenever the scheduler takes one of
+// its threads off a core the others wait for it (lego fit, 2 cores, a process spinning one: 2
+// threads 89 s against 61 s of CPU quiet). With one thread fewer it keeps a whole core. The number
+// of threads to use beside `otherCores` cores' worth of other processes' load: one fewer per whole
+// core they take (rounded from 0.6 up: two threads beside one spinning process measure it at about
+// two thirds of a core), at least one.
+int threadsBesideLoad(int configured, double otherCores);
+
+// Cores' worth of CPU used by other processes between two calls (Linux: /proc/stat less this
+// process's /proc/self/stat). The first call, or where /proc cannot be read, gives -1.
+class OtherLoadSampler {
+public:
+    double sample();
+
+private:
+    bool m_have = false;
+    unsigned long long m_busy = 0, m_total = 0, m_self = 0;
+};
+
+// Adapts the calling thread's compute threads (LibTorch's intra-op pool) to the load while a loop
+// runs: update() once per iteration samples at most every half second and sets
+// threadsBesideLoad(configured, load). The destructor restores the configured count. Results do not
+// change with it where the loop's results do not depend on the thread count (the splat fit's do
+// not: Reconstruct.SameSeedGivesIdenticalPlyBytesWhateverTheThreads).
+class LoadAdaptiveThreads {
+public:
+    explicit LoadAdaptiveThreads(bool enabled);
+    ~LoadAdaptiveThreads();
+    LoadAdaptiveThreads(const LoadAdaptiveThreads&) = delete;
+    LoadAdaptiveThreads& operator=(const LoadAdaptiveThreads&) = delete;
+    void update();
+    int threads() const { return m_threads; }
+    int samples() const { return m_samples; }
+    int reducedSamples() const { return m_reduced; }  // samples after which fewer threads ran
+
+private:
+    bool m_enabled;
+    int m_configured, m_threads;
+    int m_samples = 0, m_reduced = 0;
+    long long m_lastNs = 0;
+    OtherLoadSampler m_sampler;
+};
+
 } // namespace kiln::models

@@ -1,6 +1,7 @@
 #include "optimize/splat_fitter.h"
 
 #include "core/error.h"
+#include "models/compute.h"
 #include "optimize/splat_raster.h"
 #include "optimize/ssim.h"
 
@@ -415,9 +416,11 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
     double psnrSum = 0.0;
     int psnrCount = 0;
     std::uniform_int_distribution<std::size_t> pick(0, views.size() - 1);
+    models::LoadAdaptiveThreads threads(o.adaptThreadsToLoad && device.is_cpu());
 
     for (int it = 1; it <= o.iterations; ++it) {
         cancel.throwIfCancelled();
+        threads.update();
         if (it % o.shDegreeInterval == 0) degree = std::min(degree + 1, o.maxShDegree);
         const double frac = double(it - 1) / std::max(1, o.iterations - 1);
         // Log-linear decay of the position learning rate (reference get_expon_lr_func).
@@ -454,6 +457,8 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
     result.cloud = toCloud(p, o.maxShDegree);
     result.iterations = o.iterations;
     result.device = device.is_cuda() ? "cuda" : "cpu";
+    result.loadSamples = threads.samples();
+    result.loadReducedSamples = threads.reducedSamples();
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return result;
 }

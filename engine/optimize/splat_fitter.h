@@ -49,6 +49,9 @@ struct SplatFitOptions {
     int previewInterval = 200;
     // Fit on the GPU when this build has the CUDA kernels and LibTorch sees a device.
     bool useCuda = true;
+    // On the CPU, run with one thread fewer per core another process keeps busy
+    // (models::LoadAdaptiveThreads); the result does not depend on the thread count.
+    bool adaptThreadsToLoad = true;
 };
 
 struct SplatFitResult {
@@ -57,6 +60,8 @@ struct SplatFitResult {
     int iterations = 0;
     double seconds = 0.0;
     std::string device = "cpu";  // where it ran: "cpu" or "cuda"
+    // Load samples (every half second) and those after which the fit ran with fewer threads.
+    int loadSamples = 0, loadReducedSamples = 0;
 };
 
 // Fits Gaussians to the views. Reports progress (stage "fitting splats") with preview clouds and

@@ -285,6 +285,9 @@ ReconstructResult reconstructViews(const std::filesystem::path& input, const std
     optimize::SplatFitResult fitted = optimize::fitSplats(train, fit, fitProgress, cancel);
     result.trainCurve = fitted.trainPsnr;
     result.splats = int(fitted.cloud.size());
+    if (fitted.loadReducedSamples > 0)
+        result.notes.push_back("another process kept a core busy for " + std::to_string(100 * fitted.loadReducedSamples / std::max(1, fitted.loadSamples)) +
+                               " % of the fit: it ran with fewer threads there (the result is the same)");
 
     if (!test.empty()) {
         progress.report("scoring held-out views", 0.02f + fitShare);

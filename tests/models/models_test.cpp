@@ -10,7 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace fs = std::filesystem;
 using namespace kiln;
@@ -111,6 +116,49 @@ TEST(FlowSampler, IntegratesAKnownVelocityAndAppliesGuidanceAndConstraints) {
     cancel.cancel();
     EXPECT_THROW(models::sampleFlowEuler(x1, {.steps = 4}, [&](const torch::Tensor&, float) { return v; }, cancel), Cancelled);
     expectError([&] { models::sampleFlowEuler(x1, {.steps = 0}, [&](const torch::Tensor&, float) { return v; }, core::CancelToken()); }, "step");
+}
+
+TEST(Compute, ThreadsBesideLoadLeaveTheBusyCoresAlone) {
+    EXPECT_EQ(models::threadsBesideLoad(2, 0.0), 2);
+    EXPECT_EQ(models::threadsBesideLoad(2, 0.3), 2);   // daemons, a browser tab
+    EXPECT_EQ(models::threadsBesideLoad(2, 0.67), 1);  // one spinning process beside our two threads
+    EXPECT_EQ(models::threadsBesideLoad(2, 1.0), 1);   // the same, once we run one
+    EXPECT_EQ(models::threadsBesideLoad(2, 3.0), 1);   // never below one
+    EXPECT_EQ(models::threadsBesideLoad(8, 2.0), 6);
+    EXPECT_EQ(models::threadsBesideLoad(1, 1.0), 1);
+    EXPECT_EQ(models::threadsBesideLoad(4, -1.0), 4);  // unknown load
+}
+
+// A child process spinning on one core for a second is seen as about a core of other load.
+TEST(Compute, OtherLoadSamplerSeesAnotherProcess) {
+    models::OtherLoadSampler sampler;
+    if (sampler.sample() != -1.0) GTEST_SKIP() << "the first sample must say 'unknown'";
+    auto spin = [](double seconds) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+        volatile unsigned long n = 0;
+        while (std::chrono::steady_clock::now() < end) n = n + 1;
+    };
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        spin(1.2);
+        _exit(0);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    sampler.sample();
+    std::this_thread::sleep_for(std::chrono::milliseconds(900));
+    const double withChild = sampler.sample();
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_GT(withChild, 0.7) << "a spinning child process";
+    EXPECT_LT(withChild, 8.0);
+    // This process spinning: its own load is not another's (printed: other tests may run beside
+    // this one under ctest -j, so no bound holds for it).
+    sampler.sample();
+    spin(0.8);
+    const double self = sampler.sample();
+    EXPECT_GE(self, 0.0);
+    std::printf("other load while a child spun: %.2f cores; while this process spun: %.2f\n", withChild, self);
 }
 
 TEST(Compute, ThreadsConfigured) {

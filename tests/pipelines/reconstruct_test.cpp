@@ -15,12 +15,18 @@
 #include <glm/gtc/type_ptr.hpp>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <numbers>
 #include <numeric>
 #include <random>
+#include <thread>
 
 namespace fs = std::filesystem;
 using kiln::test::scratchDir;
@@ -308,10 +314,12 @@ TEST(Reconstruct, ReportedScoreIsTheExportedPlysUnderThe3dgsRules) {
 }
 
 // The same seed and thread count give the same splats, byte for byte.
-TEST(Reconstruct, SameSeedAndThreadsGiveIdenticalPlyBytes) {
+// The same seed gives the same PLY bytes, with two threads (the dynamic tile schedule only varies
+// with threads) and with one: the fit runs with fewer threads while another process keeps a core
+// busy (models::LoadAdaptiveThreads), which must not change what it makes.
+TEST(Reconstruct, SameSeedGivesIdenticalPlyBytesWhateverTheThreads) {
     const fs::path dir = scratchDir();
     const fs::path transforms = writeDataset(dir, testdata("gltf/BoxTextured/BoxTextured.glb"), 16, 64);
-    kiln::models::configureComputeThreads(2);  // the dynamic tile schedule only varies with threads
     kiln::pipelines::ReconstructOptions o;
     o.iterations = 300;  // past densification (from 50) so the count depends on the gradients
     o.resolution = 64;
@@ -319,6 +327,7 @@ TEST(Reconstruct, SameSeedAndThreadsGiveIdenticalPlyBytes) {
     o.seed = 7;
     std::vector<std::vector<char>> files;
     for (int run = 0; run < 3; ++run) {
+        kiln::models::configureComputeThreads(run < 2 ? 2 : 1);
         kiln::core::Progress progress;
         kiln::core::CancelToken cancel;
         const auto r = kiln::pipelines::reconstruct(transforms, o, progress, cancel);
@@ -330,7 +339,37 @@ TEST(Reconstruct, SameSeedAndThreadsGiveIdenticalPlyBytes) {
     kiln::models::configureComputeThreads(0);
     ASSERT_GT(files[0].size(), 1000u);
     EXPECT_TRUE(files[0] == files[1]) << "runs 1 and 2 differ (" << files[0].size() << " and " << files[1].size() << " bytes)";
-    EXPECT_TRUE(files[0] == files[2]) << "runs 1 and 3 differ (" << files[0].size() << " and " << files[2].size() << " bytes)";
+    EXPECT_TRUE(files[0] == files[2]) << "two threads and one differ (" << files[0].size() << " and " << files[2].size() << " bytes)";
+}
+
+// Beside a process that keeps a core busy, the fit drops to one thread (instead of two threads
+// waiting for each other at every barrier) and says so.
+TEST(Reconstruct, FitRunsWithFewerThreadsBesideABusyProcess) {
+    if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core: nothing to give up";
+    const fs::path dir = scratchDir();
+    const fs::path transforms = writeDataset(dir, testdata("gltf/BoxTextured/BoxTextured.glb"), 16, 64);
+    kiln::models::configureComputeThreads(2);
+    kiln::pipelines::ReconstructOptions o;
+    o.iterations = 500;  // a few seconds: several load samples
+    o.resolution = 64;
+    o.holdoutEvery = 0;
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        volatile unsigned long n = 0;
+        while (std::chrono::steady_clock::now() < end) n = n + 1;
+        _exit(0);
+    }
+    kiln::core::Progress progress;
+    kiln::core::CancelToken cancel;
+    const auto r = kiln::pipelines::reconstruct(transforms, o, progress, cancel);
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    kiln::models::configureComputeThreads(0);
+    bool noted = false;
+    for (const std::string& note : r.notes) noted = noted || note.find("another process kept a core busy") != std::string::npos;
+    EXPECT_TRUE(noted) << "no note about fewer threads (" << r.seconds << " s fit)";
 }
 
 TEST(Reconstruct, CancelStopsTheFit) {
