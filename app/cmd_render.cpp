@@ -49,7 +49,7 @@ int cmdRender(int argc, char** argv) {
                                 {"turntable", "force", "no-grid", "no-gizmo", "wire", "validation"});
     if (args.positional.empty() || !args.has("output"))
         throw Error("usage: kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]] [--camera VIEW] "
-                    "[--camera-from VIEWS[:N] [--up y|z]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] "
+                    "[--camera-from VIEWS[:N] [--up y|z|cameras]] [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] "
                     "[--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute|host]");
     const fs::path out = args.get("output");
     if (args.has("views") && args.has("turntable")) throw Error("--views and --turntable cannot be combined");
@@ -67,12 +67,12 @@ int cmdRender(int argc, char** argv) {
             src = src.substr(0, colon);
         }
         const std::string up = args.get("up", "y");
-        if (up != "y" && up != "z") throw Error("--up must be y or z");
+        if (up != "y" && up != "z" && up != "cameras") throw Error("--up must be y, z or cameras");
         // Only that view's photo is decoded (a phone capture holds hundreds).
         const io::PosedImageSet set = io::loadPosedImages(src, {.onlyView = index});
         const io::PosedImage& v = set.images.front();
         core::Camera cam = v.camera;
-        if (up == "z") cam.cameraToWorld = io::zUpToYUp() * cam.cameraToWorld;  // as views-to-3d --up z
+        cam.cameraToWorld = io::upRotation(up == "cameras" ? 'c' : up[0], set) * cam.cameraToWorld;  // as views-to-3d --up
         inputCamera = cam;
         inputWidth = v.image.width;
         inputHeight = v.image.height;

@@ -42,7 +42,7 @@ void printUsage() {
         "        generic .glb .gltf .obj .ply .stl; prints an export check (size, topology, textures)\n"
         "      splats: .ply (3DGS) .spz .splat -> .ply .spz .splat (generic)\n"
         "  kiln render FILE... -o OUT.png [--size WxH] [--views N | --turntable [--frames N]]\n"
-        "              [--camera front|back|left|right|top|bottom|iso|YAW,PITCH[,ZOOM] | --camera-from VIEWS[:N] [--up y|z]]\n"
+        "              [--camera front|back|left|right|top|bottom|iso|YAW,PITCH[,ZOOM] | --camera-from VIEWS[:N] [--up y|z|cameras]]\n"
         "              [--mode lit|unlit|normals|uv|wire|centers|ellipsoids] [--wire] [--msaa N]\n"
         "              [--background R,G,B[,A]] [--no-grid] [--no-gizmo] [--validation] [--force]\n"
         "              [--splat-sort auto|cpu|gpu] [--splat-path auto|raster|compute|host]\n"

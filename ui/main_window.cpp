@@ -472,7 +472,8 @@ bool reconstructionViews(const core::DocumentAsset* a, QString& views, char& up)
     views = QString::fromStdString(p.sourcePath);
     const QJsonObject options = QJsonDocument::fromJson(QByteArray::fromStdString(p.options)).object();
     if (options.contains("poses")) views = options.value("poses").toString();  // photos Kiln posed with COLMAP
-    up = options.value("up").toString("y") == "z" ? 'z' : 'y';
+    const QString axis = options.value("up").toString("y");
+    up = axis == "z" ? 'z' : axis == "cameras" ? 'c' : 'y';
     return true;
 }
 
@@ -492,7 +493,7 @@ bool MainWindow::viewThroughInputCamera(int index, const QString& views, char up
         const io::PosedImageSet set = io::loadPosedImages(source.toStdString(), load);
         const io::PosedImage& v = set.images.front();
         core::Camera camera = v.camera;
-        if (up == 'z') camera.cameraToWorld = io::zUpToYUp() * camera.cameraToWorld;
+        camera.cameraToWorld = io::upRotation(up, set) * camera.cameraToWorld;
         m_viewport->lookThrough(camera);
         m_lastInputView = index;
         m_log->info(tr("Looking through input camera %1 (%2, vertical field of view %3 degrees); orbit, pan or zoom to leave it")

@@ -9,6 +9,9 @@
 #include <glm/vec2.hpp>
 #include <glm/mat4x4.hpp>
 #include <glm/matrix.hpp>
+#include <glm/geometric.hpp>
+#include <glm/gtc/constants.hpp>
+#include <glm/gtc/matrix_transform.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -322,6 +325,7 @@ PosedImageSet readTransforms(const fs::path& file, const LoadOptions& options) {
         }
         views.push_back(std::move(v));
     }
+    for (const PendingView& v : views) set.poses.push_back(glm::mat4(v.cameraToWorld));
     set.images = decodeViews(std::move(views), options, jsonName);
     // nerfstudio: an initial point cloud (sparse points, or any cloud) beside the transforms.
     if (auto ply = root.find("ply_file_path"); ply != root.end()) {
@@ -640,6 +644,7 @@ PosedImageSet readColmap(const fs::path& modelDir, const LoadOptions& options) {
         v.sizeOrigin = "camera " + std::to_string(img.cameraId) + " in " + camName;
         views.push_back(std::move(v));
     }
+    for (const PendingView& v : views) set.poses.push_back(glm::mat4(v.cameraToWorld));
     set.images = decodeViews(std::move(views), options, imgName);
     return set;
 }
@@ -706,6 +711,28 @@ void requirePoints(const PosedImageSet& set, const std::string& what) {
     const std::string src = set.source.empty() ? std::string("the image set") : set.source.string();
     throw Error(what + ": " + src + " has no 3D points (a COLMAP model with points3D, or a transforms.json with ply_file_path, is needed)");
 }
+
+glm::mat4 camerasUpToYUp(const std::vector<glm::mat4>& cameraToWorld) {
+    glm::dvec3 sum(0.0);
+    for (const glm::mat4& m : cameraToWorld) sum += glm::dvec3(glm::normalize(glm::vec3(m[1])));  // the camera's +Y (OpenGL: up in the image)
+    const double len = glm::length(sum);
+    if (cameraToWorld.empty() || len < 0.1 * double(cameraToWorld.size())) return glm::mat4(1.0f);  // no agreement: keep the frame
+    const glm::dvec3 up = sum / len, target(0.0, 1.0, 0.0);
+    const double c = glm::dot(up, target);
+    if (c > 1.0 - 1e-9) return glm::mat4(1.0f);
+    if (c < -1.0 + 1e-9) return glm::mat4(glm::rotate(glm::dmat4(1.0), glm::pi<double>(), glm::dvec3(1.0, 0.0, 0.0)));  // upside down: half a turn about X
+    // The smallest rotation taking `up` to +Y: about their cross product, by their angle.
+    const glm::dvec3 axis = glm::normalize(glm::cross(up, target));
+    return glm::mat4(glm::rotate(glm::dmat4(1.0), std::acos(std::clamp(c, -1.0, 1.0)), axis));
+}
+
+glm::mat4 upRotation(char up, const PosedImageSet& set) {
+    if (up == 'z') return zUpToYUp();
+    if (up == 'c') return camerasUpToYUp(set.poses);
+    return glm::mat4(1.0f);
+}
+
+std::string upName(char up) { return up == 'c' ? "cameras" : std::string(1, up); }
 
 glm::mat4 zUpToYUp() { return {glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1)}; }
 

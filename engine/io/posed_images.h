@@ -30,6 +30,7 @@ struct PosedImageSet {
     std::vector<glm::vec3> points;       // sparse points (COLMAP points3D), world space; may be empty
     std::vector<glm::vec3> pointColors;  // per point, sRGB in [0, 1]; empty or points.size()
     std::filesystem::path source;        // the transforms file or COLMAP model folder that was read
+    std::vector<glm::mat4> poses;        // every view's cameraToWorld in the set's order (also with onlyView)
     std::vector<std::string> notes;      // things a user should know (e.g. "lens distortion ignored")
 };
 
@@ -68,6 +69,17 @@ bool hasPosedImages(const std::filesystem::path& dir);
 // The rotation that takes a Z-up source's frame (Blender, NeRF-Synthetic) to Kiln's Y-up one:
 // -90 degrees about X, so +Z becomes +Y.
 glm::mat4 zUpToYUp();
+
+// The rotation that makes the cameras' mean up direction (+Y of each camera, OpenGL axes) Kiln's
+// +Y: for photo captures (COLMAP's frame has no up; people hold phones upright). The identity when
+// there are no cameras or their up vectors disagree (a mean shorter than a tenth).
+glm::mat4 camerasUpToYUp(const std::vector<glm::mat4>& cameraToWorld);
+
+// The rotation `views-to-3d --up` applies to a set's frame ('y': none, 'z': zUpToYUp, 'c':
+// camerasUpToYUp of its poses), and the option's name ("y", "z", "cameras"); a viewer looking
+// through the input cameras (kiln render --camera-from, the studio) applies the same.
+glm::mat4 upRotation(char up, const PosedImageSet& set);
+std::string upName(char up);
 
 // Throws kiln::Error("<what>: <source> has no 3D points ...") when the set has no sparse points.
 void requirePoints(const PosedImageSet& set, const std::string& what);

@@ -54,7 +54,7 @@ core::Provenance provenance(const std::filesystem::path& input, const std::files
     prov.sourcePath = std::filesystem::absolute(input).string();
     prov.seed = o.seed;
     prov.model = std::move(model);
-    nlohmann::ordered_json options = {{"iterations", o.iterations}, {"resolution", o.resolution}, {"up", std::string(1, o.up)}};
+    nlohmann::ordered_json options = {{"iterations", o.iterations}, {"resolution", o.resolution}, {"up", io::upName(o.up)}};
     if (poses != input) options["poses"] = std::filesystem::absolute(poses).generic_string();
     prov.options = options.dump();
     prov.createdAt = core::utcNowIso8601();
@@ -210,7 +210,7 @@ namespace {
 void validateOptions(const ReconstructOptions& o) {
     if (o.representation != "splats" && o.representation != "field")
         throw Error("--representation '" + o.representation + "' is not available: Kiln fits 'splats' or 'field'");
-    if (o.up != 'y' && o.up != 'z') throw Error("--up must be y or z");
+    if (o.up != 'y' && o.up != 'z' && o.up != 'c') throw Error("--up must be y, z or cameras");
     if (o.fieldResolution < 2 || o.fieldResolution > 1024) throw Error("--field-resolution must be between 2 and 1024");
     if (o.fieldRays < 1 || o.fieldRays > 1048576) throw Error("--rays must be between 1 and 1048576");
     if (o.meshResolution < 2 || o.meshResolution > 1024) throw Error("--mesh-resolution must be between 2 and 1024");
@@ -230,12 +230,13 @@ ReconstructResult reconstructViews(const std::filesystem::path& input, const std
     load.maxSize = o.resolution;
     io::PosedImageSet set = io::loadPosedImages(poses, load);
     cancel.throwIfCancelled();
-    if (o.up == 'z') {
+    if (o.up != 'y') {
         // Z-up source (Blender, NeRF-Synthetic): rotate the world -90 degrees about X so +Z becomes
-        // +Y; fitting in the rotated frame makes every result (splats, field, mesh) Y-up.
-        const glm::mat4 zToY = io::zUpToYUp();
-        for (auto& v : set.images) v.camera.cameraToWorld = zToY * v.camera.cameraToWorld;
-        for (auto& p : set.points) p = glm::vec3(zToY * glm::vec4(p, 1.0f));
+        // +Y; 'cameras' (photo captures): rotate the cameras' mean up direction onto +Y. Fitting
+        // in the rotated frame makes every result (splats, field, mesh) Y-up.
+        const glm::mat4 toY = io::upRotation(o.up, set);
+        for (auto& v : set.images) v.camera.cameraToWorld = toY * v.camera.cameraToWorld;
+        for (auto& p : set.points) p = glm::vec3(toY * glm::vec4(p, 1.0f));
     }
 
     ReconstructResult result;

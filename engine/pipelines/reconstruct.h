@@ -28,7 +28,7 @@ struct ReconstructOptions {
     int meshResolution = 192;    // TSDF voxels along the longest side
     std::size_t meshFaces = 100000;
     bool whiteBackground = true; // background behind RGBA views (NeRF-Synthetic convention)
-    char up = 'y';               // the source's up axis ('y' or 'z'); results are rotated so it becomes +Y
+    char up = 'y';               // the source's up axis ('y' or 'z', or 'c': the cameras' mean up); results are rotated so it becomes +Y
     int fieldResolution = 128;   // "field": baked grid cells along the longest side of the occupied box
     int fieldRays = 4096;        // "field": rays per iteration
     // Background removal of views without alpha before fitting: "none", "auto" (the IS-Net pack

@@ -6,6 +6,9 @@
 #include "io/posed_images.h"
 
 #include <glm/geometric.hpp>
+#include <glm/gtc/matrix_transform.hpp>
+#include <glm/matrix.hpp>
+#include <glm/trigonometric.hpp>
 #include <glm/gtc/quaternion.hpp>
 #include <glm/mat3x3.hpp>
 #include <glm/vec2.hpp>
@@ -300,6 +303,46 @@ TEST(PosedImages, OnlyViewDecodesOneViewOfTheSet) {
     LoadOptions past;
     past.onlyView = 100;
     expectError([&] { (void)loadPosedImages(dir, past); }, {"transforms_train.json", "view 100 is out of range (the set has 100 views, 0 to 99)"});
+}
+
+// --up cameras: the rotation that takes the cameras' mean up direction to +Y. NeRF-Synthetic is
+// Z-up (Blender) with its cameras upright on a hemisphere, so it finds about what --up z does; a
+// load of one view still knows every pose.
+TEST(PosedImages, CamerasUpFindsTheCapturesUpDirection) {
+    using kiln::io::camerasUpToYUp;
+    LoadOptions one;
+    one.onlyView = 5;
+    const PosedImageSet lego = loadPosedImages(testdata("mv/lego_train"), one);
+    ASSERT_EQ(lego.poses.size(), 100u);
+    EXPECT_EQ(lego.poses[5], lego.images[0].camera.cameraToWorld);
+    const glm::mat4 r = camerasUpToYUp(lego.poses);
+    EXPECT_GT(glm::dot(glm::vec3(r * glm::vec4(0, 0, 1, 0)), glm::vec3(0, 1, 0)), std::cos(glm::radians(5.0f))) << "+Z ends within 5 degrees of +Y";
+    EXPECT_EQ(kiln::io::upRotation('c', lego), r);
+    EXPECT_EQ(kiln::io::upRotation('z', lego), kiln::io::zUpToYUp());
+    EXPECT_EQ(kiln::io::upRotation('y', lego), glm::mat4(1.0f));
+    EXPECT_EQ(kiln::io::upName('c'), "cameras");
+
+    // Hand-held cameras around a tilted up direction, rolled a little either way.
+    const glm::vec3 up = glm::normalize(glm::vec3(0.3f, -0.2f, -0.93f));
+    const glm::vec3 side = glm::normalize(glm::cross(up, glm::vec3(1, 0, 0))), side2 = glm::cross(up, side);
+    std::vector<glm::mat4> ring;
+    for (int i = 0; i < 24; ++i) {
+        const float a = 2.0f * 3.14159265f * float(i) / 24.0f, roll = 0.15f * (i % 2 ? 1.0f : -1.0f);
+        const glm::vec3 position = 3.0f * (std::cos(a) * side + std::sin(a) * side2) + 1.0f * up;
+        const glm::vec3 forward = glm::normalize(-position);
+        const glm::vec3 right = glm::normalize(glm::cross(forward, up));
+        const glm::vec3 camUp0 = glm::cross(right, forward);
+        const glm::vec3 camUp = std::cos(roll) * camUp0 + std::sin(roll) * right, camRight = glm::cross(forward, camUp);
+        ring.push_back(glm::mat4(glm::vec4(camRight, 0), glm::vec4(camUp, 0), glm::vec4(-forward, 0), glm::vec4(position, 1)));
+    }
+    const glm::mat4 rr = camerasUpToYUp(ring);
+    EXPECT_GT(glm::dot(glm::vec3(rr * glm::vec4(up, 0)), glm::vec3(0, 1, 0)), std::cos(glm::radians(1.0f)));
+    EXPECT_NEAR(glm::determinant(glm::mat3(rr)), 1.0f, 1e-5f) << "a rotation";
+    // Upside down: half a turn. No cameras, or up vectors that cancel: the frame is kept.
+    const glm::mat4 down(glm::vec4(1, 0, 0, 0), glm::vec4(0, -1, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 0, 0, 1));
+    EXPECT_GT(glm::dot(glm::vec3(camerasUpToYUp({down}) * glm::vec4(0, -1, 0, 0)), glm::vec3(0, 1, 0)), 0.9999f);
+    EXPECT_EQ(camerasUpToYUp({}), glm::mat4(1.0f));
+    EXPECT_EQ(camerasUpToYUp({glm::mat4(1.0f), down}), glm::mat4(1.0f));
 }
 
 TEST(PosedImages, DownscalesWithAlphaWeightedBoxFilter) {

@@ -47,6 +47,8 @@ TEST(SplatInit, NeighbourScalesOfRandomPointsMatchABruteForceSearch) {
         const float expected = std::sqrt((d2[0] + d2[1] + d2[2]) / 3.0f);
         // Points with no third neighbour within six grid cells get that distance instead.
         EXPECT_LE(s[i], expected * 1.0001f + 1e-6f) << i;
-        if (expected < 0.3f) EXPECT_NEAR(s[i], expected, expected * 1e-4f + 1e-6f) << i;
+        if (expected < 0.3f) {
+            EXPECT_NEAR(s[i], expected, expected * 1e-4f + 1e-6f) << i;
+        }
     }
 }
