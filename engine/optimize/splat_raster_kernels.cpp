@@ -24,8 +24,9 @@ void forEachTile(int tileCount, F&& f) {
 }
 
 // One tile of the forward pass: its splats gathered front to back (kLocal floats each: u, v,
-// conic a b c, opacity, r g b), composited at each of its pixels; each pixel's contributions
-// (entry k, Gaussian value G) are appended to the tile's lists in pixel order.
+// conic a b c, opacity, r g b), composited at each of its pixels. The scalar loop appends each
+// pixel's contributions (entry k, Gaussian value G) to the tile's lists in pixel order; the
+// vectorized one appends each group's records (entry k << 8 | lane mask) to outK in group order.
 constexpr std::size_t kLocal = 9;
 
 struct TileBlend {
