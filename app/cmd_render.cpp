@@ -66,13 +66,13 @@ int cmdRender(int argc, char** argv) {
             index = std::stoi(src.substr(colon + 1));
             src = src.substr(0, colon);
         }
-        const std::string up = args.get("up", "y");
-        if (up != "y" && up != "z" && up != "cameras") throw Error("--up must be y, z or cameras");
+        const char up = io::upFromName(args.get("up", "y"));
+        if (!up) throw Error("--up must be y, z or cameras");
         // Only that view's photo is decoded (a phone capture holds hundreds).
         const io::PosedImageSet set = io::loadPosedImages(src, {.onlyView = index});
         const io::PosedImage& v = set.images.front();
         core::Camera cam = v.camera;
-        cam.cameraToWorld = io::upRotation(up == "cameras" ? 'c' : up[0], set) * cam.cameraToWorld;  // as views-to-3d --up
+        cam.cameraToWorld = io::upRotation(up, set) * cam.cameraToWorld;  // as views-to-3d --up
         inputCamera = cam;
         inputWidth = v.image.width;
         inputHeight = v.image.height;

@@ -472,8 +472,8 @@ bool reconstructionViews(const core::DocumentAsset* a, QString& views, char& up)
     views = QString::fromStdString(p.sourcePath);
     const QJsonObject options = QJsonDocument::fromJson(QByteArray::fromStdString(p.options)).object();
     if (options.contains("poses")) views = options.value("poses").toString();  // photos Kiln posed with COLMAP
-    const QString axis = options.value("up").toString("y");
-    up = axis == "z" ? 'z' : axis == "cameras" ? 'c' : 'y';
+    up = io::upFromName(options.value("up").toString("y").toStdString());
+    if (!up) up = 'y';
     return true;
 }
 

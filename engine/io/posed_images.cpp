@@ -734,6 +734,12 @@ glm::mat4 upRotation(char up, const PosedImageSet& set) {
 
 std::string upName(char up) { return up == 'c' ? "cameras" : std::string(1, up); }
 
+char upFromName(const std::string& name) {
+    for (const char up : {'y', 'z', 'c'})
+        if (name == upName(up)) return up;
+    return 0;
+}
+
 glm::mat4 zUpToYUp() { return {glm::vec4(1, 0, 0, 0), glm::vec4(0, 0, -1, 0), glm::vec4(0, 1, 0, 0), glm::vec4(0, 0, 0, 1)}; }
 
 } // namespace kiln::io

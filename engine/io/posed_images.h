@@ -80,6 +80,8 @@ glm::mat4 camerasUpToYUp(const std::vector<glm::mat4>& cameraToWorld);
 // through the input cameras (kiln render --camera-from, the studio) applies the same.
 glm::mat4 upRotation(char up, const PosedImageSet& set);
 std::string upName(char up);
+// The inverse of upName: 'y', 'z' or 'c' for "y", "z" or "cameras"; 0 for anything else.
+char upFromName(const std::string& name);
 
 // Throws kiln::Error("<what>: <source> has no 3D points ...") when the set has no sparse points.
 void requirePoints(const PosedImageSet& set, const std::string& what);

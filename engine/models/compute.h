@@ -68,7 +68,6 @@ public:
     LoadAdaptiveThreads(const LoadAdaptiveThreads&) = delete;
     LoadAdaptiveThreads& operator=(const LoadAdaptiveThreads&) = delete;
     void update();
-    int threads() const { return m_threads; }
     int samples() const { return m_samples; }
     int reducedSamples() const { return m_reduced; }  // samples after which fewer threads ran
 

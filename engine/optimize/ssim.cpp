@@ -80,11 +80,12 @@ void blurPlane(float* plane, int w, int h, const std::array<float, kTaps>& g, st
     }
 }
 
-// Blurs planes[0..count) of `n` floats each, one plane per task.
-void blurPlanes(float* planes, std::size_t n, int count, int w, int h, const std::array<float, kTaps>& g) {
+// Blurs the planes planeOf(0) .. planeOf(count - 1), one plane per task.
+template <class PlaneOf>
+void blurPlanes(int count, PlaneOf planeOf, int w, int h, const std::array<float, kTaps>& g) {
     at::parallel_for(0, count, 1, [&](std::int64_t begin, std::int64_t end) {
         thread_local std::vector<float> row, cols;
-        for (std::int64_t k = begin; k < end; ++k) blurPlane(planes + std::size_t(k) * n, w, h, g, row, cols);
+        for (std::int64_t k = begin; k < end; ++k) blurPlane(planeOf(int(k)), w, h, g, row, cols);
     });
 }
 
@@ -114,7 +115,7 @@ double ssimWithGradient(const float* a, const float* b, int width, int height, f
             }
         }
     });
-    blurPlanes(m, n, 15, width, height, g);
+    blurPlanes(15, [&](int k) { return plane(k / 5, k % 5); }, width, height, g);
     // Sums per row and channel, added in a fixed order afterwards: the value does not depend on
     // how the rows were shared out.
     std::vector<double> rowSums(std::size_t(height) * 3, 0.0);
@@ -147,10 +148,7 @@ double ssimWithGradient(const float* a, const float* b, int width, int height, f
     for (const double v : rowSums) total += v;
     if (gradA) {
         // The three gradient maps of each channel: planes 0, 2, 4 of it.
-        at::parallel_for(0, 9, 1, [&](std::int64_t begin, std::int64_t end) {
-            thread_local std::vector<float> row, cols;
-            for (std::int64_t k = begin; k < end; ++k) blurPlane(plane(int(k / 3), int(k % 3) * 2), width, height, g, row, cols);
-        });
+        blurPlanes(9, [&](int k) { return plane(k / 3, (k % 3) * 2); }, width, height, g);
         // mean over 3 n values; x enters mu_x with weight 1, E[x^2] through 2x, E[xy] through y.
         const float scale = 1.0f / float(3 * n);
         at::parallel_for(0, height, 16, [&](std::int64_t y0, std::int64_t y1) {

@@ -5,6 +5,7 @@
 #include "core/error.h"
 
 #ifdef KILN_WITH_TORCH
+#include "io/posed_images.h"
 #include "pipelines/reconstruct.h"
 #include "models/text_to_3d.h"
 #include "models/upscale.h"
@@ -181,7 +182,7 @@ public:
         o.seed = std::uint64_t(r.options.getInt("seed"));
         o.whiteBackground = r.options.getText("background") == "white";
         o.matte = r.options.getText("matte");
-        o.up = r.options.getText("up")[0];
+        o.up = io::upFromName(r.options.getText("up"));
         o.bound = r.options.getText("bound");
         o.meshResolution = int(r.options.getInt("mesh-resolution"));
         o.meshFaces = std::size_t(r.options.getInt("mesh-faces"));
