@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours"},
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R]] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R]] [--local-neighbours K] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -51,6 +51,7 @@ int trainAutoencoder(int argc, char** argv) {
     o.decoderLayers = args.getInt("decoder-layers", o.decoderLayers, 0, 32);
     o.resume = args.has("resume");
     o.overwrite = args.has("force");
+    o.localNeighbours = args.getInt("local-neighbours", -1, 0, 64);
     if (args.has("decoder-from")) {
         o.decoderFrom = args.get("decoder-from");
         for (const char* arch : {"tokens", "channels", "width", "heads", "encoder-layers", "decoder-layers"})

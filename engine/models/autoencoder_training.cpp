@@ -33,6 +33,7 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.checkpointEvery < 1) bad("--checkpoint-every must be at least 1");
     if (o.planeResolution != 0 && (o.planeResolution < 4 || o.planeResolution > 512)) bad("--plane-resolution must be from 4 to 512");
     if (o.planeResolution != 0 && o.decoderFrom.empty()) bad("--plane-resolution: only with --decoder-from");
+    if (o.localNeighbours < -1 || o.localNeighbours > 64) bad("--local-neighbours must be from 0 to 64");
 }
 
 // The training examples, made in parallel from the dataset's parameters (deterministic).
@@ -183,6 +184,8 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     if (decoderOnly) readShapeAutoencoderConfig(o.decoderFrom / "config.json", cfg, sourceStats);
     const ShapeAutoencoderConfig sourceCfg = cfg;
     if (o.planeResolution > 0) cfg.planeResolution = o.planeResolution;
+    if (o.localNeighbours >= 0) cfg.localNeighbours = o.localNeighbours;
+    cfg.validate("--local-neighbours");
     ShapeAutoencoder model(cfg), ema(cfg);
     std::vector<torch::Tensor> trainable;
     if (decoderOnly) {
@@ -253,6 +256,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             recipe["decoderFrom"] = o.decoderFrom.string();
             recipe["encoderFrozen"] = true;
             recipe["planeResolution"] = cfg.planeResolution;
+            recipe["localNeighbours"] = cfg.localNeighbours;
         }
         const auto sm = smoothed(losses, 50);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();

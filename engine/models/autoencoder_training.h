@@ -37,6 +37,10 @@ struct AutoencoderTrainOptions {
     // With decoderFrom: texels per side of the decoder's feature planes (0: the source's). The
     // plane network is convolutional, so the source's weights start a finer (or coarser) decoder.
     int planeResolution = 0;
+    // Tokens each query's local geometry read visits (ShapeAutoencoderConfig::localNeighbours);
+    // -1: the source's with decoderFrom, none for a new model. Adding it to a source without one
+    // fine-tunes a decoder that starts exactly where the source was (its output layer is zero).
+    int localNeighbours = -1;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tuple>
+
 namespace kiln::models {
 
 namespace nn = torch::nn;
@@ -27,6 +29,8 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(queryWidth >= 8 && queryWidth <= 1024, "queryWidth", queryWidth);
     check(frequencies >= 0 && frequencies <= 16, "frequencies", frequencies);
     check(appearanceNeighbours >= 0 && appearanceNeighbours <= 64 && appearanceNeighbours <= tokens, "appearanceNeighbours", appearanceNeighbours);
+    check(localNeighbours >= 0 && localNeighbours <= 64 && localNeighbours <= tokens, "localNeighbours", localNeighbours);
+    check(localWidth >= 4 && localWidth <= 512, "localWidth", localWidth);
 }
 
 torch::Tensor farthestPointSample(const torch::Tensor& points, int count) {
@@ -75,6 +79,11 @@ constexpr double kSplatTexels = 1.5;
 // Width of the blend of token appearance around a point (normalised frame; anchors of 128 tokens
 // lie ~0.1-0.2 apart on a typical asset).
 constexpr double kLookSigma = 0.06;
+// The local geometry read: relative positions scaled so a neighbouring anchor (~0.1-0.2 away) is
+// ~1, with octaves down to ~0.03 of the frame (about the F-score's 1 % of the diagonal); the
+// pooling's distance term is as wide as the appearance blend (the gate learns the rest).
+constexpr double kNearScale = 8.0;
+constexpr int kNearBands = 4;
 // The three planes: which two coordinates each one spans.
 constexpr int kPlaneAxes[3][2] = {{0, 1}, {0, 2}, {1, 2}};
 
@@ -116,6 +125,18 @@ ShapeAutoencoderImpl::ShapeAutoencoderImpl(const ShapeAutoencoderConfig& c) : m_
     m_out2 = register_module("out2", nn::Linear(qw, qw));
     m_out3 = register_module("out3", nn::Linear(qw, 6));
     if (c.appearanceNeighbours > 0) m_look = register_module("look", nn::Linear(d, kAppearanceChannels));
+    if (c.localNeighbours > 0) {
+        const int l = c.localWidth;
+        m_nearFeat = register_module("near_feat", nn::Linear(d, l));
+        m_nearRel = register_module("near_rel", nn::Linear(nn::LinearOptions(featureWidth(kNearBands), l).bias(false)));
+        m_nearHidden = register_module("near_hidden", nn::Linear(l, l));
+        m_nearGate = register_module("near_gate", nn::Linear(l, 1));
+        // Starts at zero: a decoder fine-tuned with the local read begins exactly where its source was.
+        m_nearOut = register_module("near_out", nn::Linear(l, qw));
+        torch::NoGradGuard noGrad;
+        m_nearOut->weight.zero_();
+        m_nearOut->bias.zero_();
+    }
     const auto centres = (torch::arange(r, torch::kFloat) + 0.5) * (2.0 / r) - 1.0;
     const auto grid = torch::meshgrid({centres, centres}, "ij");  // [iy][ix]
     m_pixelCentres = register_buffer("pixel_centres", torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, -1));  // (x, y)
@@ -173,6 +194,7 @@ ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Te
     d.planes = out.view({b, 3, p, r, r});
     d.anchors = anchors;
     if (m_look) d.look = m_look->forward(normed);
+    if (m_nearFeat) d.local = m_nearFeat->forward(normed);
     return d;
 }
 
@@ -188,17 +210,33 @@ torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::T
         reads.push_back(sampled.squeeze(-1).permute({0, 2, 1}));  // B x Q x P
     }
     reads.push_back(fourierFeatures(points, kQueryBands));
-    auto h = torch::gelu(m_out1->forward(torch::cat(reads, -1)));
+    // The tokens nearest each point, shared by the local geometry read and the appearance blend.
+    const int lookK = decoded.look.defined() ? std::min<int>(m_config.appearanceNeighbours, int(decoded.anchors.size(1))) : 0;
+    const int nearK = decoded.local.defined() ? std::min<int>(m_config.localNeighbours, int(decoded.anchors.size(1))) : 0;
+    torch::Tensor near2, index;
+    if (lookK > 0 || nearK > 0) {
+        const auto d2 = torch::cdist(points, decoded.anchors).square();  // B x Q x M
+        std::tie(near2, index) = d2.topk(std::max(lookK, nearK), -1, false, true);  // B x Q x k, nearest first
+    }
+    auto pre = m_out1->forward(torch::cat(reads, -1));
+    if (nearK > 0) {
+        // Per (point, token) pair: the token's features and the point's offset from its anchor
+        // through one hidden layer; pooled with weights from the distance and a learned gate.
+        const auto idx = index.slice(-1, 0, nearK), dist2 = near2.slice(-1, 0, nearK);
+        const auto rel = (points.unsqueeze(2) - gatherRows(decoded.anchors, idx)) * kNearScale;  // B x Q x k x 3
+        auto h = torch::gelu(gatherRows(decoded.local, idx) + m_nearRel->forward(fourierFeatures(rel, kNearBands)));
+        h = torch::gelu(m_nearHidden->forward(h));  // B x Q x k x L
+        const auto w = torch::softmax(dist2 * (-0.5 / (kLookSigma * kLookSigma)) + m_nearGate->forward(h).squeeze(-1), -1).unsqueeze(-1);
+        pre = pre + m_nearOut->forward((h * w).sum(2));
+    }
+    auto h = torch::gelu(pre);
     h = torch::gelu(m_out2->forward(h));
     auto out = m_out3->forward(h);
-    if (decoded.look.defined()) {
+    if (lookK > 0) {
         // Each point's nearest tokens' appearance, weighted by a Gaussian of the distance to their
         // anchors (normalised over the neighbours), added to the planes' appearance logits.
-        const int k = std::min<int>(m_config.appearanceNeighbours, int(decoded.anchors.size(1)));
-        const auto d2 = torch::cdist(points, decoded.anchors).square();                       // B x Q x M
-        const auto [near2, index] = d2.topk(k, -1, false, true);                               // B x Q x k
-        const auto w = torch::softmax(near2 * (-0.5 / (kLookSigma * kLookSigma)), -1).unsqueeze(-1);
-        const auto look = (gatherRows(decoded.look, index) * w).sum(2);                      // B x Q x 5
+        const auto w = torch::softmax(near2.slice(-1, 0, lookK) * (-0.5 / (kLookSigma * kLookSigma)), -1).unsqueeze(-1);
+        const auto look = (gatherRows(decoded.look, index.slice(-1, 0, lookK)) * w).sum(2);  // B x Q x 5
         out = torch::cat({out.slice(-1, 0, 1), out.slice(-1, 1) + look}, -1);
     }
     return out;
@@ -258,13 +296,17 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
                                  const std::string& recipeJson) {
     nlohmann::ordered_json j;
     j["format"] = "kiln-shape-autoencoder";
-    j["version"] = c.appearanceNeighbours > 0 ? 3 : 2;
+    j["version"] = c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
     j["model"] = {{"tokens", c.tokens},         {"channels", c.channels},         {"width", c.width},
                   {"heads", c.heads},           {"encoderLayers", c.encoderLayers}, {"decoderLayers", c.decoderLayers},
                   {"pointNeighbours", c.pointNeighbours}, {"planeResolution", c.planeResolution}, {"planeChannels", c.planeChannels},
                   {"queryWidth", c.queryWidth},
                   {"frequencies", c.frequencies}};
-    if (c.appearanceNeighbours > 0) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
+    if (c.appearanceNeighbours > 0 || c.localNeighbours > 0) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
+    if (c.localNeighbours > 0) {
+        j["model"]["localNeighbours"] = c.localNeighbours;
+        j["model"]["localWidth"] = c.localWidth;
+    }
     j["latent"] = {{"mean", s.mean}, {"std", s.stdev}, {"anchorStd", s.anchorStd}, {"logSizeMean", s.logSizeMean}, {"logSizeStd", s.logSizeStd}};
     j["extent"] = kLatentExtent;
     j["training"] = nlohmann::ordered_json::parse(recipeJson);
@@ -281,7 +323,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         const auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
         if (j.at("format").get<std::string>() != "kiln-shape-autoencoder") throw Error(path.string() + ": format is not kiln-shape-autoencoder");
         const int version = j.at("version").get<int>();
-        if (version != 2 && version != 3) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 and 3)");
+        if (version < 2 || version > 4) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 4)");
         const auto& m = j.at("model");
         c.tokens = m.at("tokens");
         c.channels = m.at("channels");
@@ -294,7 +336,9 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.planeChannels = m.at("planeChannels");
         c.queryWidth = m.at("queryWidth");
         c.frequencies = m.at("frequencies");
-        c.appearanceNeighbours = version >= 3 ? m.at("appearanceNeighbours").get<int>() : 0;
+        c.appearanceNeighbours = version >= 3 ? m.value("appearanceNeighbours", 0) : 0;
+        c.localNeighbours = version >= 4 ? m.at("localNeighbours").get<int>() : 0;
+        c.localWidth = version >= 4 ? m.at("localWidth").get<int>() : c.localWidth;
         const auto& l = j.at("latent");
         s.mean = l.at("mean").get<std::vector<float>>();
         s.stdev = l.at("std").get<std::vector<float>>();

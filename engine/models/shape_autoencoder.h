@@ -13,7 +13,11 @@
 // with a Gaussian around its anchor's projection onto the xy, xz and yz planes, a small CNN
 // spreads them, and a point reads the three planes bilinearly into a small MLP. Bilinear reads of
 // a smooth plane give a smooth field by construction (decoders that read the nearest tokens
-// directly made striped or spiky fields after a CPU-sized training).
+// directly made striped or spiky fields after a CPU-sized training). Optionally (config version
+// 4) a point also reads its nearest tokens directly, with its offset from each anchor, as residual
+// detail on top of the planes: the planes keep the field smooth, the local read holds what a
+// plane's projection loses (an armchair's seat cavity projects onto its arms, seat and back on
+// all three planes) and parts thinner than a texel.
 //
 // A token is (anchor xyz, C latent channels); generators diffuse over tokens x (3 + C).
 // Includes <torch/torch.h>: generator .cpp files only.
@@ -45,6 +49,12 @@ struct ShapeAutoencoderConfig {
     // metallic, blended by distance to its anchor) and added to the planes' appearance. 0: planes
     // only (config version 2 models).
     int appearanceNeighbours = 8;
+    // Geometry detail read from the tokens nearest a point: each decoded token's features with the
+    // point's position relative to its anchor, a small MLP per pair, pooled by distance and a
+    // learned gate, added to the query MLP (config version 4). The planes' bilinear reads cannot
+    // hold parts thinner than a texel (legs, rails, handles); this local read can. 0: planes only.
+    int localNeighbours = 0;
+    int localWidth = 32;
 
     void validate(const std::string& what) const;
 };
@@ -67,6 +77,7 @@ public:
         torch::Tensor planes;   // B x 3 x P x R x R feature planes
         torch::Tensor anchors;  // B x M x 3
         torch::Tensor look;     // B x M x 5 each token's appearance logits (undefined without them)
+        torch::Tensor local;    // B x M x L each token's geometry-detail features (undefined without them)
     };
     Decoded decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
     // Field at query points (B x Q x 3, in [-1, 1]^3): B x Q x 6 (occupancy logit, albedo 3,
@@ -90,6 +101,7 @@ private:
     torch::nn::Linear m_latentIn{nullptr}, m_decoderPos{nullptr}, m_tokenProject{nullptr};
     torch::nn::Sequential m_planeNet{nullptr};
     torch::nn::Linear m_out1{nullptr}, m_out2{nullptr}, m_out3{nullptr}, m_look{nullptr};
+    torch::nn::Linear m_nearFeat{nullptr}, m_nearRel{nullptr}, m_nearHidden{nullptr}, m_nearGate{nullptr}, m_nearOut{nullptr};
     torch::Tensor m_pixelCentres;  // R^2 x 2, buffer
 };
 TORCH_MODULE(ShapeAutoencoder);

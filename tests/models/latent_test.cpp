@@ -14,6 +14,8 @@
 #include "models/text_to_3d.h"
 #include "models/text_to_latent.h"
 #include "models/text_training.h"
+#include "models/torch_weights.h"
+#include "models/training.h"
 #include "procgen/dataset.h"
 
 #include <gtest/gtest.h>
@@ -184,6 +186,49 @@ TEST(ShapeAutoencoderTraining, LossDecreasesAndResumesToTheSameCurve) {
     EXPECT_EQ(lossColumn(again / "loss.csv"), losses);
     std::ifstream a(model / "weights.safetensors", std::ios::binary), b(again / "weights.safetensors", std::ios::binary);
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(a), {}), std::string(std::istreambuf_iterator<char>(b), {}));
+}
+
+TEST(ShapeAutoencoderTraining, LocalGeometryReadStartsWhereItsSourceWasAndLearns) {
+    // A decoder fine-tuned with the local geometry read: step 0 is the source's field exactly (the
+    // read's output layer starts at zero), training moves the read's parameters, and the folder
+    // reloads as a version-4 model whose encoder (the latent space) is the source's.
+    const fs::path source = trainedAutoencoder();
+    const fs::path out = outDir("ae-local");
+    models::AutoencoderTrainOptions o = tinyAutoencoder(out, 10);
+    o.decoderFrom = source;
+    o.localNeighbours = 4;
+    core::Progress quiet;
+    models::trainShapeAutoencoder(o, quiet, {});
+
+    models::ShapeAutoencoderConfig sc, lc;
+    models::LatentStatistics ss, ls;
+    models::readShapeAutoencoderConfig(source / "config.json", sc, ss);
+    models::readShapeAutoencoderConfig(out / "config.json", lc, ls);
+    EXPECT_EQ(sc.localNeighbours, 0);
+    EXPECT_EQ(lc.localNeighbours, 4);
+    EXPECT_EQ(ls.mean, ss.mean);
+    models::ShapeAutoencoder from(sc), start(lc), tuned(lc);
+    models::loadModuleWeights(*from, source / "weights.safetensors");
+    models::loadModuleWeights(*tuned, out / "weights.safetensors");
+    models::copyWeights(*start, *from, /*buffers=*/false);
+
+    const procgen::ProcAsset a = procgen::generate(procgen::randomParams(0, 2), {.textureSize = 0});
+    const models::ShapeSample s = models::makeShapeSample(a, {.surfacePoints = 256, .queryPoints = 128, .appearancePoints = 32}, 2);
+    const auto surface = torch::from_blob(const_cast<float*>(s.surface.data()), {1, 256, models::kSurfaceFeatures}).clone();
+    const auto q = torch::from_blob(const_cast<float*>(s.queries.data()), {1, 128, 3}).clone();
+    torch::NoGradGuard noGrad;
+    from->eval(), start->eval(), tuned->eval();
+    const auto enc = from->encode(surface);
+    const auto f0 = from->query(from->decodeTokens(enc.anchors, enc.mean), q);
+    EXPECT_TRUE(torch::equal(start->query(start->decodeTokens(enc.anchors, enc.mean), q), f0));
+    // The encoder stayed frozen; the read learned something, so the field moved.
+    const auto encTuned = tuned->encode(surface);
+    EXPECT_TRUE(torch::equal(encTuned.mean, enc.mean));
+    EXPECT_GT(tuned->named_parameters()["near_out.weight"].abs().max().item<float>(), 0.0f);
+    EXPECT_GT((tuned->query(tuned->decodeTokens(enc.anchors, enc.mean), q) - f0).abs().max().item<float>(), 1e-4f);
+    // The serving path reads the version-4 folder.
+    const models::ShapeLatentModel served(out);
+    EXPECT_EQ(served.name().empty(), false);
 }
 
 TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
