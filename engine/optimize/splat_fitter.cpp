@@ -415,7 +415,11 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
     int degree = 0;
     double psnrSum = 0.0;
     int psnrCount = 0;
-    std::uniform_int_distribution<std::size_t> pick(0, views.size() - 1);
+    // Views in a fresh random order each epoch (the reference's viewpoint stack): every view once
+    // per pass, not drawn with replacement. Fisher-Yates on the seeded engine, so every platform
+    // draws the same order.
+    std::vector<std::size_t> order(views.size());
+    std::size_t nextView = order.size();
     models::LoadAdaptiveThreads threads(o.adaptThreadsToLoad && device.is_cpu());
 
     for (int it = 1; it <= o.iterations; ++it) {
@@ -426,7 +430,12 @@ SplatFitResult fitSplats(const std::vector<TrainView>& views, const SplatFitOpti
         // Log-linear decay of the position learning rate (reference get_expon_lr_func).
         p.means.lr = torch::tensor(float(std::exp(std::log(o.lrMeansStart) * (1 - frac) + std::log(o.lrMeansEnd) * frac) * extent));
 
-        const std::size_t vi = pick(rng);
+        if (nextView == order.size()) {
+            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+            for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[std::size_t(rng() % i)]);
+            nextView = 0;
+        }
+        const std::size_t vi = order[nextView++];
         const RasterCamera& cam = views[vi].camera;
         torch::Tensor means2D = torch::zeros({p.means.value.size(0), 2}, on.requires_grad(true));
         auto out = rasterizeSplats(p.means.value, p.scales.value, p.rots.value, p.opac.value, p.sh.value, means2D, cam, o.background, degree);
