@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 
 namespace kiln::optimize {
 
@@ -325,6 +326,34 @@ bool useAvx2() { return false; }
 void blendTileAvx2(const TileBlend& b) { blendTileScalar(b); }
 #endif
 
+
+// Sorts `order` by depth[order[i]], ties kept in their order (what std::stable_sort with a depth
+// comparison gives), by a least-significant-byte-first radix sort of the depths' bits: four
+// passes over the list instead of n log n indirect comparisons (7 % of a 7000-iteration fit
+// at 80 k splats went to the comparison sort). Floats map to unsigned keys in their order.
+void stableSortByDepth(std::vector<std::uint32_t>& order, const std::vector<float>& depth) {
+    const std::size_t n = order.size();
+    std::vector<std::uint32_t> keys(n), keys2(n), order2(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &depth[order[i]], sizeof bits);
+        keys[i] = bits ^ ((bits >> 31) ? 0xFFFFFFFFu : 0x80000000u);
+    }
+    for (int shift = 0; shift < 32; shift += 8) {
+        std::size_t count[257] = {};
+        for (std::size_t i = 0; i < n; ++i) ++count[((keys[i] >> shift) & 0xFFu) + 1];
+        if (std::find(count + 1, count + 257, n) != count + 257) continue;  // one bucket: the pass would not move anything
+        for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t at = count[(keys[i] >> shift) & 0xFFu]++;
+            keys2[at] = keys[i];
+            order2[at] = order[i];
+        }
+        keys.swap(keys2);
+        order.swap(order2);
+    }
+}
+
 } // namespace
 
 bool rasterVectorized() { return useAvx2(); }
@@ -383,7 +412,7 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
     order.reserve(std::size_t(n));
     for (std::int64_t i = 0; i < n; ++i)
         if (s.radius[std::size_t(i)]) order.push_back(std::uint32_t(i));
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return s.depth[x] < s.depth[y]; });
+    stableSortByDepth(order, s.depth);
     s.ids.assign(counts.back(), 0);
     std::vector<std::uint32_t> cursor(counts.begin(), counts.end() - 1);
     for (const std::uint32_t i : order) {
@@ -528,7 +557,14 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
     at::parallel_for(0, n, 1024, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) {
             if (!s.radius[std::size_t(i)]) continue;
-            raster::projectBackward(p, cam, i, &perSplat[std::size_t(i) * kStride], s.opacity[std::size_t(i)], &s.clamped[std::size_t(i) * 3], grads);
+            // A splat no pixel composited (hidden behind opaque ones, or its pixels' transmittance
+            // ran out first) has a zero screen-space gradient, and every parameter gradient is
+            // linear in it: nothing to add.
+            const float* g = &perSplat[std::size_t(i) * kStride];
+            bool any = false;
+            for (int j = 0; j < kStride; ++j) any |= g[j] != 0.0f;
+            if (!any) continue;
+            raster::projectBackward(p, cam, i, g, s.opacity[std::size_t(i)], &s.clamped[std::size_t(i) * 3], grads);
         }
     });
 }
