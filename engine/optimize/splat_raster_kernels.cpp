@@ -326,7 +326,6 @@ bool useAvx2() { return false; }
 void blendTileAvx2(const TileBlend& b) { blendTileScalar(b); }
 #endif
 
-
 // Sorts `order` by depth[order[i]], ties kept in their order (what std::stable_sort with a depth
 // comparison gives), by a least-significant-byte-first radix sort of the depths' bits: four
 // passes over the list instead of n log n indirect comparisons (7 % of a 7000-iteration fit
