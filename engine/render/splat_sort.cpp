@@ -1,10 +1,11 @@
 #include "render/splat_sort.h"
 
+#include "core/float_key.h"
+
 #include <algorithm>
 #include <array>
 #include <barrier>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 #include <thread>
 
@@ -34,11 +35,9 @@ void sortSplatsBackToFront(const std::vector<glm::vec3>& positions, std::size_t 
         const std::size_t begin = n * t / lanes, end = n * (t + 1) / lanes;
         for (std::size_t i = begin; i < end; ++i) {
             const float z = row.x * positions[i].x + row.y * positions[i].y + row.z * positions[i].z + row.w;
-            // View space looks down -Z: the most negative z is the farthest. Map floats to
-            // order-preserving unsigned keys, ascending key = farthest first.
-            std::uint32_t bits;
-            std::memcpy(&bits, &z, 4);
-            keys[i] = (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+            // View space looks down -Z: the most negative z is the farthest, so ascending keys
+            // put the farthest first.
+            keys[i] = core::orderedKey(z);
             order[i] = std::uint32_t(i);
         }
         std::uint32_t *from = keys.data(), *fromIdx = order.data(), *to = keysTmp.data(), *toIdx = idxTmp.data();
