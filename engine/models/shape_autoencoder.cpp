@@ -336,7 +336,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.planeChannels = m.at("planeChannels");
         c.queryWidth = m.at("queryWidth");
         c.frequencies = m.at("frequencies");
-        c.appearanceNeighbours = version >= 3 ? m.value("appearanceNeighbours", 0) : 0;
+        c.appearanceNeighbours = version >= 3 ? m.at("appearanceNeighbours").get<int>() : 0;
         c.localNeighbours = version >= 4 ? m.at("localNeighbours").get<int>() : 0;
         c.localWidth = version >= 4 ? m.at("localWidth").get<int>() : c.localWidth;
         const auto& l = j.at("latent");
