@@ -8,11 +8,13 @@
 #include "models/torch_weights.h"
 #include "models/training.h"
 #include "procgen/dataset.h"
+#include "procgen/shape_rng.h"
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -37,8 +39,8 @@ void check(const AutoencoderTrainOptions& o) {
 }
 
 // The training examples, made in parallel from the dataset's parameters (deterministic).
-std::vector<ShapeSample> makeSamples(const std::vector<procgen::DatasetItem>& items, const core::CancelToken& cancel, core::Progress& progress,
-                                     float from, float to) {
+std::vector<ShapeSample> makeSamples(const std::vector<procgen::DatasetItem>& items, const ShapeSampleOptions& options, const core::CancelToken& cancel,
+                                     core::Progress& progress, float from, float to) {
     std::vector<ShapeSample> out(items.size());
     std::atomic<std::size_t> next{0}, done{0};
     std::exception_ptr failure;
@@ -49,7 +51,7 @@ std::vector<ShapeSample> makeSamples(const std::vector<procgen::DatasetItem>& it
                 const std::size_t i = next.fetch_add(1);
                 if (i >= items.size() || cancel.cancelled()) return;
                 const procgen::ProcAsset a = procgen::generate(items[i].params, {.textureSize = 0});
-                out[i] = makeShapeSample(a, {}, items[i].params.shapeSeed);
+                out[i] = makeShapeSample(a, options, items[i].params.shapeSeed);
                 ++done;
             }
         } catch (...) {
@@ -69,6 +71,25 @@ std::vector<ShapeSample> makeSamples(const std::vector<procgen::DatasetItem>& it
     }
     if (failure) std::rethrow_exception(failure);
     cancel.throwIfCancelled();
+    return out;
+}
+
+// A step's examples with targets drawn for that step: the encoder input and frame of the item's
+// fixed example, queries and appearance points from a seed of the item and the step.
+std::vector<ShapeSample> freshExamples(const std::vector<procgen::DatasetItem>& items, const std::vector<ShapeSample>& samples,
+                                       const std::vector<std::int64_t>& idx, const ShapeSampleOptions& options, std::uint64_t seed, int step) {
+    std::vector<ShapeSample> out;
+    out.reserve(idx.size());
+    for (const auto i : idx) {
+        const procgen::DatasetItem& item = items[std::size_t(i)];
+        const procgen::ProcAsset a = procgen::generate(item.params, {.textureSize = 0});
+        ShapeSample s;
+        s.frame = samples[std::size_t(i)].frame;
+        s.logSize = samples[std::size_t(i)].logSize;
+        s.surface = samples[std::size_t(i)].surface;
+        makeShapeTargets(a, s.frame, options, procgen::mix64(item.params.shapeSeed ^ procgen::mix64(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(step) + 1)), s);
+        out.push_back(std::move(s));
+    }
     return out;
 }
 
@@ -165,8 +186,11 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     }
     if (o.items > 0 && int(train.size()) > o.items) train.resize(std::size_t(o.items));
     if (train.empty()) throw Error(o.data.string() + ": the dataset has no training items");
-    const auto samples = makeSamples(train, cancel, progress, 0.0f, 0.08f);
-    const auto valSamples = makeSamples(val, cancel, progress, 0.08f, 0.1f);
+    ShapeSampleOptions sampleOptions;
+    if (o.bandedQueries) sampleOptions.mix = QueryMix::Banded;
+    const auto samples = makeSamples(train, sampleOptions, cancel, progress, 0.0f, 0.08f);
+    // Validation always asks the same questions, so runs with different training targets compare.
+    const auto valSamples = makeSamples(val, {}, cancel, progress, 0.08f, 0.1f);
     AutoencoderTrainResult result;
     result.trainItems = int(train.size());
     result.validationItems = int(val.size());
@@ -251,6 +275,8 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
                                                          .warmupSteps = o.warmupSteps, .threads = threads, .learningRate = o.learningRate,
                                                          .emaDecay = o.emaDecay, .seed = o.seed});
         recipe["klWeight"] = o.klWeight;
+        recipe["freshQueries"] = o.freshQueries;
+        recipe["queryMix"] = o.bandedQueries ? "banded" : "surface";
         recipe["appearanceWeight"] = o.appearanceWeight;
         if (decoderOnly) {
             recipe["decoderFrom"] = o.decoderFrom.string();
@@ -274,12 +300,32 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     const auto tTrain = std::chrono::steady_clock::now();
     auto lastReport = tTrain;
     const std::int64_t n = std::int64_t(samples.size());
+    // A step's items: the first draw of its generator (the loss draws from it next).
+    auto drawItems = [&](at::Generator& gen) {
+        const auto perm = torch::randint(n, {o.batch}, gen, torch::kLong);
+        return std::vector<std::int64_t>(perm.data_ptr<std::int64_t>(), perm.data_ptr<std::int64_t>() + perm.numel());
+    };
+    auto prefetch = [&](int step) {
+        at::Generator g = stepGenerator(o.seed, step);
+        const auto idx = drawItems(g);
+        return std::async(std::launch::async, [&, idx, step] { return freshExamples(train, samples, idx, sampleOptions, o.seed, step); });
+    };
+    std::future<std::vector<ShapeSample>> next;
+    if (o.freshQueries && start < o.steps) next = prefetch(start);
     for (int step = start; step < o.steps; ++step) {
         cancel.throwIfCancelled();
         at::Generator gen = stepGenerator(o.seed, step);
-        const auto perm = torch::randint(n, {o.batch}, gen, torch::kLong);
-        std::vector<std::int64_t> idx(perm.data_ptr<std::int64_t>(), perm.data_ptr<std::int64_t>() + perm.numel());
-        const Batch b = makeBatch(samples, idx);
+        const auto idx = drawItems(gen);
+        Batch b;
+        if (o.freshQueries) {
+            const std::vector<ShapeSample> examples = next.get();
+            if (step + 1 < o.steps) next = prefetch(step + 1);
+            std::vector<std::int64_t> all(examples.size());
+            for (std::size_t k = 0; k < all.size(); ++k) all[k] = std::int64_t(k);
+            b = makeBatch(examples, all);
+        } else {
+            b = makeBatch(samples, idx);
+        }
         const double lr = learningRateAt(o.learningRate, o.warmupSteps, o.steps, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();

@@ -41,6 +41,10 @@ struct AutoencoderTrainOptions {
     // -1: the source's with decoderFrom, none for a new model. Adding it to a source without one
     // fine-tunes a decoder that starts exactly where the source was (its output layer is zero).
     int localNeighbours = -1;
+    // Draw each step's occupancy and appearance targets afresh (from the item and the step) instead
+    // of one fixed set per item made before training; the next step's are made on another thread.
+    bool freshQueries = false;
+    bool bandedQueries = false;   // QueryMix::Banded instead of QueryMix::Surface (latent_data.h)
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

@@ -30,20 +30,17 @@ std::vector<float> encoderInput(const procgen::SurfaceSamples& s, const LatentFr
     return out;
 }
 
-ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOptions& o, std::uint64_t seed) {
-    ShapeSample s;
-    const core::Bounds bounds = core::computeBounds(asset.mesh);
-    s.frame = latentFrame(bounds);
-    const glm::vec3 size = bounds.size();
-    s.logSize = std::log(std::max({size.x, size.y, size.z}));
-    const procgen::SurfaceSamples surface = procgen::sampleSurface(asset, o.surfacePoints, seed);
-    s.surface = encoderInput(surface, s.frame);
+void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame, const ShapeSampleOptions& o, std::uint64_t seed, ShapeSample& out) {
+    out.queries.clear();
+    out.occupancy.clear();
+    out.appearancePoints.clear();
+    out.appearance.clear();
     // Appearance targets: an independent set of surface points.
     const procgen::SurfaceSamples look = procgen::sampleSurface(asset, o.appearancePoints, seed ^ 0xA99EA7ull);
     for (std::size_t i = 0; i < look.positions.size(); ++i) {
-        const glm::vec3 p = s.frame.toNormalised(look.positions[i]);
-        s.appearancePoints.insert(s.appearancePoints.end(), {p.x, p.y, p.z});
-        s.appearance.insert(s.appearance.end(), {look.albedo[i].r, look.albedo[i].g, look.albedo[i].b, look.roughness[i], look.metallic[i]});
+        const glm::vec3 p = frame.toNormalised(look.positions[i]);
+        out.appearancePoints.insert(out.appearancePoints.end(), {p.x, p.y, p.z});
+        out.appearance.insert(out.appearance.end(), {look.albedo[i].r, look.albedo[i].g, look.albedo[i].b, look.roughness[i], look.metallic[i]});
     }
     // Occupancy queries.
     std::vector<geometry::InsideTest::Range> shells;
@@ -58,16 +55,33 @@ ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOp
     };
     for (int i = 0; i < o.queryPoints; ++i) {
         glm::vec3 q;
-        const int kind = i % 4;
-        if (kind < 3) {
-            const float sigma = kind < 2 ? 0.01f : 0.04f;
-            q = s.frame.toNormalised(near.positions[std::size_t(i)]) + sigma * glm::vec3(gauss(), gauss(), gauss());
+        float sigma = 0.0f;  // 0: uniform
+        if (o.mix == QueryMix::Surface) {
+            const int kind = i % 4;
+            sigma = kind < 2 ? 0.01f : kind < 3 ? 0.04f : 0.0f;
+        } else {
+            const int kind = i % 8;
+            sigma = kind < 3 ? 0.01f : kind < 5 ? 0.04f : kind < 6 ? 0.12f : 0.0f;
+        }
+        if (sigma > 0.0f) {
+            q = frame.toNormalised(near.positions[std::size_t(i)]) + sigma * glm::vec3(gauss(), gauss(), gauss());
         } else {
             q = glm::vec3(rng.uniform(-1.0f, 1.0f), rng.uniform(-1.0f, 1.0f), rng.uniform(-1.0f, 1.0f));
         }
-        s.queries.insert(s.queries.end(), {q.x, q.y, q.z});
-        s.occupancy.push_back(inside.inside(s.frame.fromNormalised(q)) ? 1.0f : 0.0f);
+        out.queries.insert(out.queries.end(), {q.x, q.y, q.z});
+        out.occupancy.push_back(inside.inside(frame.fromNormalised(q)) ? 1.0f : 0.0f);
     }
+}
+
+ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOptions& o, std::uint64_t seed) {
+    ShapeSample s;
+    const core::Bounds bounds = core::computeBounds(asset.mesh);
+    s.frame = latentFrame(bounds);
+    const glm::vec3 size = bounds.size();
+    s.logSize = std::log(std::max({size.x, size.y, size.z}));
+    const procgen::SurfaceSamples surface = procgen::sampleSurface(asset, o.surfacePoints, seed);
+    s.surface = encoderInput(surface, s.frame);
+    makeShapeTargets(asset, s.frame, o, seed, s);
     return s;
 }
 

@@ -26,10 +26,17 @@ LatentFrame latentFrame(const core::Bounds& bounds);
 inline constexpr int kSurfaceFeatures = 11;   // position 3, normal 3, albedo 3 (linear), roughness, metallic
 inline constexpr int kAppearanceChannels = 5;  // albedo 3, roughness, metallic
 
+// Where a sample's occupancy queries lie. Surface: of every four, two within sigma 0.01 of the
+// surface, one within 0.04, one uniform in [-1, 1]^3. Banded: of every eight, three at 0.01, two at
+// 0.04, one at 0.12 (the band a cavity's inside lies in, which the surface mix almost never asks
+// about) and two uniform.
+enum class QueryMix { Surface, Banded };
+
 struct ShapeSampleOptions {
     int surfacePoints = 2048;     // encoder input
     int queryPoints = 2048;       // occupancy targets
     int appearancePoints = 1024;  // appearance targets, on the surface
+    QueryMix mix = QueryMix::Surface;
 };
 
 struct ShapeSample {
@@ -46,6 +53,12 @@ struct ShapeSample {
 // is inside), queries half near the surface (sigma 0.01 and 0.04 of the normalised frame) and
 // a quarter uniform in [-1, 1]^3. Deterministic for a seed.
 ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOptions& options, std::uint64_t seed);
+
+// Only the decoder's targets (queries, occupancy, appearance points and values) of `asset` in
+// `frame`, drawn from `seed`: training draws them afresh for each step from a seed of the item and
+// the step, so the decoder is asked about a new set of points every time it sees an asset.
+void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame, const ShapeSampleOptions& options, std::uint64_t seed,
+                      ShapeSample& out);
 
 // The encoder input of any surface: positions, normals and appearance of `count` points.
 std::vector<float> encoderInput(const procgen::SurfaceSamples& samples, const LatentFrame& frame);
