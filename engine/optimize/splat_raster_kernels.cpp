@@ -25,10 +25,10 @@ void forEachTile(int tileCount, F&& f) {
 }
 
 // One tile of the forward pass: its splats gathered front to back (kLocal floats each: u, v,
-// conic a b c, opacity, r g b), composited at each of its pixels. The scalar loop appends each
+// conic a b c, opacity, r g b, reach x y), composited at each of its pixels. The scalar loop appends each
 // pixel's contributions (entry k, Gaussian value G) to the tile's lists in pixel order; the
 // vectorized one appends each group's records (entry k << 8 | lane mask) to outK in group order.
-constexpr std::size_t kLocal = 9;
+constexpr std::size_t kLocal = 11;
 
 struct TileBlend {
     const float* local;
@@ -54,7 +54,21 @@ void gatherTile(const RasterState& s, std::uint32_t first, std::uint32_t last, s
         for (int j = 0; j < 3; ++j) l[2 + j] = s.conic[i * 3 + std::uint32_t(j)];
         l[5] = s.opacity[i];
         for (int j = 0; j < 3; ++j) l[6 + j] = s.color[i * 3 + std::uint32_t(j)];
+        l[9] = s.reach[i * 2];
+        l[10] = s.reach[i * 2 + 1];
     }
+}
+
+// Half extents (pixels) of the ellipse where opacity x G >= 1/255: the quadratic form
+// a dx^2 + 2 b dx dy + c dy^2 <= r2 = 2 ln(255 opacity), whose extents are sqrt(r2 cov_xx) and
+// sqrt(r2 cov_yy), cov the conic's inverse, with margins for the rounding of the test. Unbounded
+// (1e9) where the conic or r2 is degenerate. Once per splat, not once per tile it covers.
+void alphaReach(const float conic[3], float opacity, float& ex, float& ey) {
+    const float r2 = 2.0f * (std::log(255.0f * opacity) + 1e-3f);
+    const float det = conic[0] * conic[2] - conic[1] * conic[1];
+    const bool bounded = det > 0.0f && r2 > 0.0f;
+    ex = bounded ? std::sqrt(r2 * conic[2] / det) + 1e-3f : 1e9f;
+    ey = bounded ? std::sqrt(r2 * conic[0] / det) + 1e-3f : 1e9f;
 }
 
 // A pixel's result: its contribution list goes to the tile's buffers in one append.
@@ -152,14 +166,9 @@ __attribute__((target("avx2,fma"))) void blendTileAvx2(const TileBlend& b) {
     const int groupsAcross = std::min(kTileSize / kGroupWidth, (b.cam.width - col0 + kGroupWidth - 1) / kGroupWidth);
     for (std::uint32_t k = 0; k < b.count; ++k) {
         const float* l = &b.local[std::size_t(k) * kLocal];
-        // opacity x G >= 1/255 needs power >= -ln(255 opacity): the quadratic form
-        // a dx^2 + 2 b dx dy + c dy^2 <= r2 = 2 ln(255 opacity), whose extents are sqrt(r2 cov_xx)
-        // and sqrt(r2 cov_yy), cov the conic's inverse. Margins for the rounding of the test.
+        // opacity x G >= 1/255 within the splat's reach (alphaReach); none below that opacity.
         if (l[5] < raster::kMinAlpha * 0.9999f) continue;
-        const float r2 = 2.0f * (std::log(255.0f * l[5]) + 1e-3f);
-        const float det = l[2] * l[4] - l[3] * l[3];
-        const bool bounded = det > 0.0f && r2 > 0.0f;
-        const float ex = bounded ? std::sqrt(r2 * l[4] / det) + 1e-3f : 1e9f, ey = bounded ? std::sqrt(r2 * l[2] / det) + 1e-3f : 1e9f;
+        const float ex = l[9], ey = l[10];
         // Rows whose centre row0 + r + 0.5 is within ey of v; groups whose centres
         // col0 + 8h + 0.5 .. + 7.5 come within ex of u.
         const float v = l[1] - float(row0) - 0.5f, u = l[0] - float(col0) - 0.5f;
@@ -368,11 +377,13 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
     s.clamped.assign(std::size_t(n) * 3, 0);
     s.radius.assign(std::size_t(n), 0);
     s.tileRects.assign(std::size_t(n) * 4, 0);
+    s.projections.resize(std::size_t(n));  // read only where radius says the splat is drawn
+    s.reach.assign(std::size_t(n) * 2, 0.0f);
 
     at::parallel_for(0, n, 1024, [&](std::int64_t begin, std::int64_t end) {
         for (std::int64_t i = begin; i < end; ++i) {
             raster::Footprint f;
-            if (!raster::preprocess(p, cam, i, tilesX, tilesY, f)) continue;
+            if (!raster::preprocess(p, cam, i, tilesX, tilesY, f, s.projections[std::size_t(i)])) continue;
             const std::size_t k = std::size_t(i);
             s.radius[k] = f.radius;
             for (int j = 0; j < 4; ++j) s.tileRects[k * 4 + std::size_t(j)] = std::uint32_t(f.rect[j]);
@@ -384,6 +395,7 @@ void rasterizeForward(const SplatParams& p, const RasterCamera& cam, const float
             }
             s.depth[k] = f.depth;
             s.opacity[k] = f.opacity;
+            alphaReach(f.conic, f.opacity, s.reach[k * 2], s.reach[k * 2 + 1]);
         }
     });
 
@@ -560,7 +572,7 @@ void rasterizeBackward(const SplatParams& p, const RasterCamera& cam, const floa
             bool any = false;
             for (int j = 0; j < kStride; ++j) any |= g[j] != 0.0f;
             if (!any) continue;
-            raster::projectBackward(p, cam, i, g, s.opacity[std::size_t(i)], &s.clamped[std::size_t(i) * 3], grads);
+            raster::projectBackward(p, cam, i, g, s.opacity[std::size_t(i)], &s.clamped[std::size_t(i) * 3], grads, s.projections[std::size_t(i)]);
         }
     });
 }

@@ -21,9 +21,13 @@ RasterCamera makeRasterCamera(const core::Camera& camera, int width, int height,
 // What the forward pass keeps for the backward pass.
 struct RasterState {
     std::vector<float> uv, conic, color, opacity, depth;  // per splat: 2, 3, 3, 1, 1
+    // Per splat: half extents in x and y (pixels) of its ellipse of alpha >= 1/255 (the vectorized
+    // forward pass deals a tile's splats to the groups of pixels they reach by them).
+    std::vector<float> reach;
     std::vector<std::uint8_t> clamped;                    // per splat x 3: colour clamped at 0
     std::vector<std::int32_t> radius;                     // per splat, 0 = not drawn
     std::vector<std::uint32_t> tileRects;                 // per splat: x0, y0, x1, y1 (tiles, exclusive)
+    std::vector<raster::Projection> projections;          // per drawn splat, kept for the backward pass (CPU)
     std::vector<std::uint32_t> ids;                       // splat ids sorted by (tile, depth)
     std::vector<std::uint32_t> tileRanges;                // per tile: begin, end in ids
     std::vector<float> finalT;                            // per pixel

@@ -147,8 +147,8 @@ struct Footprint {
 };
 
 // Projects splat i; false when it is not drawn (behind the near plane, degenerate, off screen).
-KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i, int tilesX, int tilesY, Footprint& f) {
-    Projection pr;
+// `pr` keeps the projection (the CPU backward pass reads it back instead of projecting again).
+KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i, int tilesX, int tilesY, Footprint& f, Projection& pr) {
     if (!project(p, cam, i, pr)) return false;
     const float mid = 0.5f * (pr.a + pr.c);
     const float lambda = mid + sqrtf(maxFloat(0.1f, mid * mid - pr.det));
@@ -180,6 +180,11 @@ KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i
         f.color[ch] = maxFloat(raw, 0.0f);
     }
     return true;
+}
+
+KILN_HD bool preprocess(const SplatParams& p, const RasterCamera& cam, int64_t i, int tilesX, int tilesY, Footprint& f) {
+    Projection pr;
+    return preprocess(p, cam, i, tilesX, tilesY, f, pr);
 }
 
 // Opacity of a splat at the pixel centre (px, py): false when it is below 1/255. As in the 3DGS
@@ -242,10 +247,9 @@ struct PixelBackward {
 
 // From a splat's accumulated screen-space gradient g to its parameters (+= into grads; each
 // splat is owned by one caller, so no atomics).
+// `pr` is splat i's projection by project() for this camera (the forward pass's, kept).
 KILN_HD void projectBackward(const SplatParams& p, const RasterCamera& cam, int64_t i, const float g[kGradStride], float opacity,
-                             const uint8_t clamped[3], const SplatGradients& grads) {
-    Projection pr;
-    if (!project(p, cam, i, pr)) return;
+                             const uint8_t clamped[3], const SplatGradients& grads, const Projection& pr) {
     const float d = pr.depth, d2 = d * d, d3 = d2 * d;
     grads.means2D[i * 2] += g[0];
     grads.means2D[i * 2 + 1] += g[1];
@@ -332,6 +336,13 @@ KILN_HD void projectBackward(const SplatParams& p, const RasterCamera& cam, int6
     }
     const float dirDot = dir[0] * dLdDir[0] + dir[1] * dLdDir[1] + dir[2] * dLdDir[2];
     for (int k = 0; k < 3; ++k) grads.means[i * 3 + k] += dLdMean[k] + (dLdDir[k] - dir[k] * dirDot) / len;
+}
+
+KILN_HD void projectBackward(const SplatParams& p, const RasterCamera& cam, int64_t i, const float g[kGradStride], float opacity,
+                             const uint8_t clamped[3], const SplatGradients& grads) {
+    Projection pr;
+    if (!project(p, cam, i, pr)) return;
+    projectBackward(p, cam, i, g, opacity, clamped, grads, pr);
 }
 
 } // namespace raster
