@@ -139,16 +139,10 @@ int benchLatent(const Args& args) {
             continue;
         }
         for (const auto& [s, sec] : dec.stageSeconds) stages[s].push_back(sec);
-        const double f = geometry::meshFScore(dec.mesh, a.mesh, 0.01, 5);
+        // Both against the original's visible surface (faces buried in other parts left out).
+        const models::ReconstructionScore score = models::scoreReconstruction(ae, l, dec.mesh, a);
+        const double f = score.fScore, de = score.albedoDeltaE;
         fscores.push_back(f);
-        // Appearance: the decoded albedo at the original's surface points against its own (CIE76).
-        const procgen::SurfaceSamples s = procgen::sampleSurface(a, 1024, 9);
-        std::vector<glm::vec3> q, albedo;
-        for (const auto& pt : s.positions) q.push_back(l.frame.toNormalised(pt));
-        ae.field(l, q, nullptr, &albedo);
-        double de = 0.0;
-        for (std::size_t k = 0; k < q.size(); ++k) de += core::deltaE76(albedo[k], s.albedo[k]);
-        de /= double(std::max<std::size_t>(1, q.size()));
         deltaEs.push_back(de);
         std::printf("  %-12s F-score@1%% %.3f  albedo dE %5.1f  %s, %zu triangles\n", procgen::categories()[std::size_t(category)].name.c_str(), f, de,
                     dec.watertight ? "watertight" : "NOT watertight", dec.mesh.triangleCount());

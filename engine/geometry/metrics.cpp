@@ -13,7 +13,11 @@
 
 namespace kiln::geometry {
 
-std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, std::uint64_t seed) {
+namespace {
+
+// sampleSurface's points, and with `normals` each point's face normal (unit; zero for a
+// degenerate face).
+std::vector<glm::vec3> samplePoints(const core::Mesh& mesh, std::size_t count, std::uint64_t seed, std::vector<glm::vec3>* normals) {
     const std::size_t tris = mesh.triangleCount();
     std::vector<double> cumulative(tris);
     double total = 0.0;
@@ -27,6 +31,7 @@ std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, 
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> u(0.0, 1.0);
     std::vector<glm::vec3> out(count);
+    if (normals) normals->reserve(count);
     for (auto& p : out) {
         const double r = u(rng) * total;
         const std::size_t t = std::min(tris - 1, std::size_t(std::upper_bound(cumulative.begin(), cumulative.end(), r) - cumulative.begin()));
@@ -34,8 +39,19 @@ std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, 
         // Uniform point in a triangle: (1 - sqrt r1) a + sqrt r1 (1 - r2) b + sqrt r1 r2 c.
         const float s = float(std::sqrt(u(rng))), r2 = float(u(rng));
         p = (1.0f - s) * a + s * (1.0f - r2) * b + s * r2 * c;
+        if (normals) {
+            const glm::vec3 n = glm::cross(b - a, c - a);
+            const float len = glm::length(n);
+            normals->push_back(len > 0.0f ? n / len : glm::vec3(0.0f));
+        }
     }
     return out;
+}
+
+} // namespace
+
+std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, std::uint64_t seed) {
+    return samplePoints(mesh, count, seed, nullptr);
 }
 
 PointIndex::PointIndex(std::vector<glm::vec3> points) : m_points(std::move(points)), m_axis(m_points.size(), 0) {
@@ -173,7 +189,8 @@ double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, 
     return precision + recall > 0.0 ? 2.0 * precision * recall / (precision + recall) : 0.0;
 }
 
-double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples) {
+double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples,
+                  const std::function<bool(const glm::vec3&)>& solidB) {
     const double tau = fraction * double(glm::length(core::computeBounds(b).size()));
     auto area = [](const core::Mesh& m) {
         double sum = 0.0;
@@ -187,7 +204,16 @@ double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std
         const double n = tau > 0.0 ? 16.0 * area(m) / (tau * tau) : 0.0;
         return std::size_t(std::clamp(n, 10000.0, double(std::max<std::size_t>(maxSamples, 10000))));
     };
-    return fScore(sampleSurface(a, count(a), seed), sampleSurface(b, count(b), seed + 1), tau);
+    if (!solidB) return fScore(sampleSurface(a, count(a), seed), sampleSurface(b, count(b), seed + 1), tau);
+    std::vector<glm::vec3> normals;
+    const std::vector<glm::vec3> all = samplePoints(b, count(b), seed + 1, &normals);
+    std::vector<glm::vec3> visible;
+    visible.reserve(all.size());
+    const float step = float(tau / 50.0);
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (!solidB(all[i] + step * normals[i]) || !solidB(all[i] - step * normals[i])) visible.push_back(all[i]);
+    if (visible.empty()) throw Error("F-score: every sample of the reference is buried in its solid");
+    return fScore(sampleSurface(a, count(a), seed), visible, tau);
 }
 
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {

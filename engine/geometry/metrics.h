@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace kiln::geometry {
@@ -54,7 +55,14 @@ double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, 
 // that the samples resolve that distance (mean spacing <= tau / 4, from 10k to `maxSamples` points
 // per mesh). With a fixed 10k samples a real asset scored as little as 0.67 against itself at 1 %:
 // the measure was the sampling, not the shapes. Throws kiln::Error when a mesh has no area.
-double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples = 400000);
+//
+// With `solidB` (b's solid: true inside it), b's samples with solid on both sides are dropped:
+// faces of a part buried in another part (a chest's straps sunk into its lid, a plank's ends in
+// the frame) are surface no one sees and no occupancy field can reproduce, so a reconstruction is
+// scored against what is visible. "Both sides": a step of tau / 50 each way along the face's
+// normal (so a part wound the other way round is judged the same).
+double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples = 400000,
+                  const std::function<bool(const glm::vec3&)>& solidB = {});
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 

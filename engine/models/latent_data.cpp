@@ -19,6 +19,20 @@ LatentFrame latentFrame(const core::Bounds& b) {
     return f;
 }
 
+geometry::InsideTest assetSolid(const procgen::ProcAsset& asset) {
+    std::vector<geometry::InsideTest::Range> shells;
+    for (const auto& p : asset.parts) shells.push_back({p.firstTriangle, p.triangleCount});
+    return geometry::InsideTest(asset.mesh, shells);
+}
+
+std::vector<std::size_t> visibleSamples(const procgen::SurfaceSamples& s, const geometry::InsideTest& solid, float step) {
+    std::vector<std::size_t> out;
+    out.reserve(s.positions.size());
+    for (std::size_t i = 0; i < s.positions.size(); ++i)
+        if (!solid.inside(s.positions[i] + step * s.normals[i]) || !solid.inside(s.positions[i] - step * s.normals[i])) out.push_back(i);
+    return out;
+}
+
 std::vector<float> encoderInput(const procgen::SurfaceSamples& s, const LatentFrame& frame) {
     std::vector<float> out;
     out.reserve(s.positions.size() * kSurfaceFeatures);
@@ -43,9 +57,7 @@ void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame,
         out.appearance.insert(out.appearance.end(), {look.albedo[i].r, look.albedo[i].g, look.albedo[i].b, look.roughness[i], look.metallic[i]});
     }
     // Occupancy queries.
-    std::vector<geometry::InsideTest::Range> shells;
-    for (const auto& p : asset.parts) shells.push_back({p.firstTriangle, p.triangleCount});
-    const geometry::InsideTest inside(asset.mesh, shells);
+    const geometry::InsideTest inside = assetSolid(asset);
     const procgen::SurfaceSamples near = procgen::sampleSurface(asset, o.queryPoints, seed ^ 0x9E3779B97F4A7C15ull);
     procgen::ShapeRng rng(procgen::mix64(seed ^ 0x71756572ull));
     auto gauss = [&] {

@@ -5,6 +5,7 @@
 // their occupancy, and surface points with their appearance. Torch-free.
 
 #include "core/mesh.h"
+#include "geometry/inside_test.h"
 #include "procgen/procgen.h"
 
 #include <cstdint>
@@ -59,6 +60,14 @@ ShapeSample makeShapeSample(const procgen::ProcAsset& asset, const ShapeSampleOp
 // the step, so the decoder is asked about a new set of points every time it sees an asset.
 void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame, const ShapeSampleOptions& options, std::uint64_t seed,
                       ShapeSample& out);
+
+// The asset's solid: inside any of its closed parts. Parts interpenetrate (a chest's straps are
+// sunk into its lid), so some of the mesh's faces lie inside the solid where no one sees them.
+geometry::InsideTest assetSolid(const procgen::ProcAsset& asset);
+
+// Of surface samples of an asset, the indices of the visible ones: not inside `solid` on both
+// sides (a step of `step` each way along the normal). Reconstructions are scored on these.
+std::vector<std::size_t> visibleSamples(const procgen::SurfaceSamples& samples, const geometry::InsideTest& solid, float step);
 
 // The encoder input of any surface: positions, normals and appearance of `count` points.
 std::vector<float> encoderInput(const procgen::SurfaceSamples& samples, const LatentFrame& frame);

@@ -7,6 +7,7 @@
 #include "geometry/decimate.h"
 #include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
+#include "geometry/metrics.h"
 #include "geometry/surface_splats.h"
 #include "geometry/uv_raster.h"
 #include "geometry/uv_unwrap.h"
@@ -368,6 +369,27 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     }
     out.mesh = std::move(mesh);
     return out;
+}
+
+ReconstructionScore scoreReconstruction(const ShapeLatentModel& ae, const ShapeLatent& latent, const core::Mesh& decoded, const procgen::ProcAsset& original) {
+    ReconstructionScore r;
+    const geometry::InsideTest solid = assetSolid(original);
+    r.fScore = geometry::meshFScore(decoded, original.mesh, 0.01, 5, 400000, [&](const glm::vec3& p) { return solid.inside(p); });
+    // The same step as the F-score's (tau / 50).
+    const float step = 0.01f * glm::length(core::computeBounds(original.mesh).size()) / 50.0f;
+    const procgen::SurfaceSamples s = procgen::sampleSurface(original, 1024, 9);
+    std::vector<glm::vec3> q, truth;
+    for (const std::size_t i : visibleSamples(s, solid, step)) {
+        q.push_back(latent.frame.toNormalised(s.positions[i]));
+        truth.push_back(s.albedo[i]);
+    }
+    if (q.empty()) return r;
+    std::vector<glm::vec3> albedo;
+    ae.field(latent, q, nullptr, &albedo);
+    double de = 0.0;
+    for (std::size_t k = 0; k < q.size(); ++k) de += core::deltaE76(albedo[k], truth[k]);
+    r.albedoDeltaE = de / double(q.size());
+    return r;
 }
 
 } // namespace kiln::models

@@ -109,4 +109,14 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// How well a decoding of `latent` (an encoding of `original`) reproduces it, both against the
+// original's visible surface (faces buried inside other parts left out: no field can reproduce
+// them, and with them exact occupancy meshed at 96 scored 0.93 against its own asset):
+// F-score at 1 % of the diagonal of `decoded` against the original, and the mean CIE76 ΔE
+// of the decoded albedo at 1024 visible surface points of the original.
+struct ReconstructionScore {
+    double fScore = 0.0, albedoDeltaE = 0.0;
+};
+ReconstructionScore scoreReconstruction(const ShapeLatentModel& ae, const ShapeLatent& latent, const core::Mesh& decoded, const procgen::ProcAsset& original);
+
 } // namespace kiln::models

@@ -269,13 +269,10 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             d.appearanceSize = 128;
             d.splats = false;
             const DecodedAsset dec = ae.decode(l, d, cancel);
-            fs.push_back(geometry::meshFScore(dec.mesh, real.mesh, 0.01, 5));
-            const procgen::SurfaceSamples s = procgen::sampleSurface(real, 1024, 9);
-            std::vector<glm::vec3> q;
-            for (const auto& p : s.positions) q.push_back(l.frame.toNormalised(p));
-            std::vector<glm::vec3> albedo;
-            ae.field(l, q, nullptr, &albedo);
-            for (std::size_t k = 0; k < q.size(); ++k, ++deCount) de += core::deltaE76(albedo[k], s.albedo[k]);
+            const ReconstructionScore score = scoreReconstruction(ae, l, dec.mesh, real);
+            fs.push_back(score.fScore);
+            de += score.albedoDeltaE;
+            ++deCount;
         }
         rep.reconstructionFScore = fs.empty() ? 0.0 : std::accumulate(fs.begin(), fs.end(), 0.0) / double(fs.size());
         rep.reconstructionFScoreMin = fs.empty() ? 0.0 : *std::min_element(fs.begin(), fs.end());

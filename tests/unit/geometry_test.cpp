@@ -522,6 +522,40 @@ TEST(Metrics, MeshFScoreSamplesDenselyEnoughToResolveItsDistance) {
     EXPECT_THROW(geo::meshFScore(Mesh{}, a, 0.01, 1), kiln::Error);
 }
 
+TEST(Metrics, MeshFScoreAgainstTheVisibleSurfaceOfAUnionOfParts) {
+    // Two unit spheres, the second centred at x = 1: each has a quarter of its area inside the
+    // other. The union's outer surface (marching cubes of its distance) matches only the visible
+    // three quarters, so against the raw parts it scored ~0.86; against what is visible ~1.
+    Mesh parts = sphereOfRadius(1.0f, 64);
+    const Mesh second = sphereOfRadius(1.0f, 64);
+    const auto base = std::uint32_t(parts.positions.size());
+    for (const auto& p : second.positions) parts.positions.push_back(p + glm::vec3(1.0f, 0.0f, 0.0f));
+    for (const auto i : second.indices) parts.indices.push_back(base + i);
+    auto solid = [](const glm::vec3& p) { return glm::length(p) < 1.0f || glm::length(p - glm::vec3(1.0f, 0.0f, 0.0f)) < 1.0f; };
+    const int r = 96;
+    kiln::core::Bounds b;
+    b.min = glm::vec3(-1.1f, -1.1f, -1.1f);
+    b.max = glm::vec3(2.1f, 1.1f, 1.1f);
+    b.valid = true;
+    std::vector<float> d(std::size_t(r) * r * r);
+    for (int z = 0; z < r; ++z)
+        for (int y = 0; y < r; ++y)
+            for (int x = 0; x < r; ++x) {
+                const glm::vec3 p = b.min + glm::vec3(x, y, z) / float(r - 1) * b.size();
+                d[(std::size_t(z) * r + std::size_t(y)) * r + std::size_t(x)] = std::min(glm::length(p), glm::length(p - glm::vec3(1.0f, 0.0f, 0.0f))) - 1.0f;
+            }
+    const Mesh outer = geo::marchingCubes(d, {r, r, r}, b, 0.0f);
+    // 60k samples: about tau / 2 apart, enough for the gap between the two measures.
+    const double raw = geo::meshFScore(outer, parts, 0.01, 3, 60000), visible = geo::meshFScore(outer, parts, 0.01, 3, 60000, solid);
+    std::printf("F against the raw parts %.3f, against the visible surface %.3f\n", raw, visible);
+    EXPECT_LT(raw, 0.9);
+    EXPECT_GT(visible, 0.98);
+    // Nothing is buried in a single closed part: the same score either way.
+    const Mesh one = sphereOfRadius(1.0f, 64);
+    auto ball = [](const glm::vec3& p) { return glm::length(p) < 1.0f; };
+    EXPECT_NEAR(geo::meshFScore(sphereOfRadius(1.02f, 64), one, 0.01, 1, 60000, ball), geo::meshFScore(sphereOfRadius(1.02f, 64), one, 0.01, 1, 60000), 0.002);
+}
+
 TEST(Metrics, ChamferOfConcentricSpheresIsTheirGap) {
     const Mesh a = sphereOfRadius(1.0f, 64), b = sphereOfRadius(1.1f, 64);
     const auto t0 = std::chrono::steady_clock::now();
