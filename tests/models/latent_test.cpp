@@ -98,6 +98,24 @@ std::vector<float> lossColumn(const fs::path& csv) {
     return out;
 }
 
+// A run cancelled after step 12 (its first checkpoint is at 10), then resumed to the end: its
+// loss curve.
+std::vector<float> interruptedAndResumed(models::AutoencoderTrainOptions o) {
+    core::CancelToken cancel;
+    core::Progress stopper([&](const core::ProgressUpdate& u) {
+        int step = 0;
+        if (std::sscanf(u.stage.c_str(), "step %d/", &step) == 1 && step > 12) cancel.cancel();
+    });
+    try {
+        models::trainShapeAutoencoder(o, stopper, cancel);
+    } catch (const Cancelled&) {
+    }
+    o.resume = true;
+    core::Progress quiet;
+    models::trainShapeAutoencoder(o, quiet, {});
+    return lossColumn(o.out / "loss.csv");
+}
+
 fs::path trainedAutoencoder() {
     static const fs::path dir = [] {
         const fs::path d = outDir("ae");
@@ -170,20 +188,7 @@ TEST(ShapeAutoencoderTraining, LossDecreasesAndResumesToTheSameCurve) {
     EXPECT_LT(last, 0.9 * first);
     // Interrupted after its first checkpoint and resumed: the same loss curve, the same weights.
     const fs::path again = outDir("ae-resume");
-    models::AutoencoderTrainOptions o = tinyAutoencoder(again, 40);
-    core::CancelToken cancel;
-    core::Progress stopper([&](const core::ProgressUpdate& u) {
-        int step = 0;
-        if (std::sscanf(u.stage.c_str(), "step %d/", &step) == 1 && step > 12) cancel.cancel();
-    });
-    try {
-        models::trainShapeAutoencoder(o, stopper, cancel);
-    } catch (const Cancelled&) {
-    }
-    o.resume = true;
-    core::Progress quiet;
-    models::trainShapeAutoencoder(o, quiet, {});
-    EXPECT_EQ(lossColumn(again / "loss.csv"), losses);
+    EXPECT_EQ(interruptedAndResumed(tinyAutoencoder(again, 40)), losses);
     std::ifstream a(model / "weights.safetensors", std::ios::binary), b(again / "weights.safetensors", std::ios::binary);
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(a), {}), std::string(std::istreambuf_iterator<char>(b), {}));
 }
@@ -241,18 +246,7 @@ TEST(ShapeAutoencoderTraining, FreshQueriesResumeToTheSameCurveAndDifferFromFixe
     const auto losses = lossColumn(whole / "loss.csv");
     ASSERT_EQ(losses.size(), 20u);
     o.out = again;
-    core::CancelToken cancel;
-    core::Progress stopper([&](const core::ProgressUpdate& u) {
-        int step = 0;
-        if (std::sscanf(u.stage.c_str(), "step %d/", &step) == 1 && step > 12) cancel.cancel();
-    });
-    try {
-        models::trainShapeAutoencoder(o, stopper, cancel);
-    } catch (const Cancelled&) {
-    }
-    o.resume = true;
-    models::trainShapeAutoencoder(o, quiet, {});
-    EXPECT_EQ(lossColumn(again / "loss.csv"), losses);
+    EXPECT_EQ(interruptedAndResumed(o), losses);
     const auto fixed = lossColumn(trainedAutoencoder() / "loss.csv");
     ASSERT_GE(fixed.size(), 20u);
     EXPECT_NE(std::vector<float>(fixed.begin(), fixed.begin() + 20), losses);
