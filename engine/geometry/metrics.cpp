@@ -209,11 +209,19 @@ double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std
     const std::vector<glm::vec3> all = samplePoints(b, count(b), seed + 1, &normals);
     std::vector<glm::vec3> visible;
     visible.reserve(all.size());
-    const float step = float(tau / 50.0);
+    const float step = buriedTestStep(b, fraction);
     for (std::size_t i = 0; i < all.size(); ++i)
-        if (!solidB(all[i] + step * normals[i]) || !solidB(all[i] - step * normals[i])) visible.push_back(all[i]);
+        if (!buriedInSolid(solidB, all[i], normals[i], step)) visible.push_back(all[i]);
     if (visible.empty()) throw Error("F-score: every sample of the reference is buried in its solid");
     return fScore(sampleSurface(a, count(a), seed), visible, tau);
+}
+
+bool buriedInSolid(const std::function<bool(const glm::vec3&)>& solid, const glm::vec3& p, const glm::vec3& n, float step) {
+    return solid(p + step * n) && solid(p - step * n);
+}
+
+float buriedTestStep(const core::Mesh& b, double fraction) {
+    return float(fraction * double(glm::length(core::computeBounds(b).size())) / 50.0);
 }
 
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {

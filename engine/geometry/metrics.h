@@ -63,6 +63,11 @@ double fScore(const std::vector<glm::vec3>& a, const std::vector<glm::vec3>& b, 
 // normal (so a part wound the other way round is judged the same).
 double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std::uint64_t seed, std::size_t maxSamples = 400000,
                   const std::function<bool(const glm::vec3&)>& solidB = {});
+// The visibility test meshFScore applies to b's samples: a point of a face with normal `n` is
+// buried when `solid` holds a step of `step` along the normal on both sides.
+bool buriedInSolid(const std::function<bool(const glm::vec3&)>& solid, const glm::vec3& p, const glm::vec3& n, float step);
+// The step meshFScore uses for reference `b` at `fraction` of its diagonal (tau / 50).
+float buriedTestStep(const core::Mesh& b, double fraction);
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 

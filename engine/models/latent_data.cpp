@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "geometry/inside_test.h"
+#include "geometry/metrics.h"
 #include "procgen/shape_rng.h"
 
 #include <algorithm>
@@ -25,11 +26,11 @@ geometry::InsideTest assetSolid(const procgen::ProcAsset& asset) {
     return geometry::InsideTest(asset.mesh, shells);
 }
 
-std::vector<std::size_t> visibleSamples(const procgen::SurfaceSamples& s, const geometry::InsideTest& solid, float step) {
+std::vector<std::size_t> visibleSamples(const procgen::SurfaceSamples& s, const std::function<bool(const glm::vec3&)>& solid, float step) {
     std::vector<std::size_t> out;
     out.reserve(s.positions.size());
     for (std::size_t i = 0; i < s.positions.size(); ++i)
-        if (!solid.inside(s.positions[i] + step * s.normals[i]) || !solid.inside(s.positions[i] - step * s.normals[i])) out.push_back(i);
+        if (!geometry::buriedInSolid(solid, s.positions[i], s.normals[i], step)) out.push_back(i);
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "procgen/procgen.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace kiln::models {
@@ -65,9 +66,9 @@ void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame,
 // sunk into its lid), so some of the mesh's faces lie inside the solid where no one sees them.
 geometry::InsideTest assetSolid(const procgen::ProcAsset& asset);
 
-// Of surface samples of an asset, the indices of the visible ones: not inside `solid` on both
-// sides (a step of `step` each way along the normal). Reconstructions are scored on these.
-std::vector<std::size_t> visibleSamples(const procgen::SurfaceSamples& samples, const geometry::InsideTest& solid, float step);
+// Of surface samples of an asset, the indices of the visible ones: not buried in `solid`
+// (geometry::buriedInSolid with `step`). Reconstructions are scored on these.
+std::vector<std::size_t> visibleSamples(const procgen::SurfaceSamples& samples, const std::function<bool(const glm::vec3&)>& solid, float step);
 
 // The encoder input of any surface: positions, normals and appearance of `count` points.
 std::vector<float> encoderInput(const procgen::SurfaceSamples& samples, const LatentFrame& frame);

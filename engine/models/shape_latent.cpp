@@ -373,13 +373,12 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
 
 ReconstructionScore scoreReconstruction(const ShapeLatentModel& ae, const ShapeLatent& latent, const core::Mesh& decoded, const procgen::ProcAsset& original) {
     ReconstructionScore r;
-    const geometry::InsideTest solid = assetSolid(original);
-    r.fScore = geometry::meshFScore(decoded, original.mesh, 0.01, 5, 400000, [&](const glm::vec3& p) { return solid.inside(p); });
-    // The same step as the F-score's (tau / 50).
-    const float step = 0.01f * glm::length(core::computeBounds(original.mesh).size()) / 50.0f;
+    const geometry::InsideTest inside = assetSolid(original);
+    const std::function<bool(const glm::vec3&)> solid = [&](const glm::vec3& p) { return inside.inside(p); };
+    r.fScore = geometry::meshFScore(decoded, original.mesh, 0.01, 5, 400000, solid);
     const procgen::SurfaceSamples s = procgen::sampleSurface(original, 1024, 9);
     std::vector<glm::vec3> q, truth;
-    for (const std::size_t i : visibleSamples(s, solid, step)) {
+    for (const std::size_t i : visibleSamples(s, solid, geometry::buriedTestStep(original.mesh, 0.01))) {
         q.push_back(latent.frame.toNormalised(s.positions[i]));
         truth.push_back(s.albedo[i]);
     }
