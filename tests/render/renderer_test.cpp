@@ -16,8 +16,10 @@
 #include <glm/geometric.hpp>
 #include <glm/gtc/matrix_transform.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <numeric>
@@ -591,26 +593,40 @@ TEST(RenderApi, SceneAndViewDrawWhatTheConveniencesDraw) {
 }
 
 // FrameStats::gpuMs comes from the frame's own timestamps: a frame's GPU time is positive and
-// within its wall time, and a frame with far more to draw takes longer on the GPU.
+// within its wall time, and a frame with far more to draw takes longer on the GPU. Each side is
+// the fastest of several frames: ctest runs other tests beside this one, and a busy core only ever
+// makes a frame slower (CI once saw an 8 ms 64x48 box frame beside a 7 ms 640x480 splat frame).
 TEST(RenderApi, FrameStatsHoldTheFramesGpuTime) {
     auto& r = sharedRenderer();
     r.clear();
     r.add(kiln::io::loadAsset(testdata("gltf/Box/Box.glb")));
     const kiln::core::Camera camera = framedCamera(r.sceneBounds(), 64, 48);
-    // Each size twice: lavapipe compiles shader variants during a pipeline's first draw.
+    // The first frame of each size is not counted: lavapipe compiles shader variants during a
+    // pipeline's first draw.
+    constexpr int kFrames = 6;
     r.renderFrame(camera, 64, 48, bareView());
-    r.renderFrame(camera, 64, 48, bareView());
-    const kiln::render::FrameStats small = r.lastFrameStats();
-    EXPECT_GT(small.gpuMs, 0.0);
-    EXPECT_LE(small.gpuMs, small.cpuMs);
+    double small = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < kFrames; ++i) {
+        r.renderFrame(camera, 64, 48, bareView());
+        const kiln::render::FrameStats stats = r.lastFrameStats();
+        EXPECT_GT(stats.gpuMs, 0.0);
+        EXPECT_LE(stats.gpuMs, stats.cpuMs);
+        small = std::min(small, stats.gpuMs);
+    }
     r.clear();
     r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));
     kiln::render::ViewOptions options = bareView();
     options.msaaSamples = 4;
-    for (int i = 0; i < 2; ++i) r.renderFrame(framedCamera(r.sceneBounds(), 640, 480), 640, 480, options);
-    const kiln::render::FrameStats large = r.lastFrameStats();
-    EXPECT_LE(large.gpuMs, large.cpuMs);
-    EXPECT_GT(large.gpuMs, 2.0 * small.gpuMs) << "640x480 MSAA 4 with 7638 splats vs a 64x48 box";
+    const kiln::core::Camera wide = framedCamera(r.sceneBounds(), 640, 480);
+    r.renderFrame(wide, 640, 480, options);
+    double large = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < kFrames; ++i) {
+        r.renderFrame(wide, 640, 480, options);
+        const kiln::render::FrameStats stats = r.lastFrameStats();
+        EXPECT_LE(stats.gpuMs, stats.cpuMs);
+        large = std::min(large, stats.gpuMs);
+    }
+    EXPECT_GT(large, 2.0 * small) << "640x480 MSAA 4 with 7638 splats vs a 64x48 box, fastest of " << kFrames;
 }
 
 TEST(RenderValidation, NoValidationMessagesForEveryFeature) {
