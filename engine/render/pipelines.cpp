@@ -5,6 +5,7 @@
 #include <kiln_shaders/field_frag.h>
 #include <kiln_shaders/field_vert.h>
 #include <kiln_shaders/lines_frag.h>
+#include <kiln_shaders/lines_smooth_frag.h>
 #include <kiln_shaders/lines_vert.h>
 #include <kiln_shaders/mesh_frag.h>
 #include <kiln_shaders/radix_histogram_comp.h>
@@ -41,6 +42,7 @@ struct PipelineDesc {
     vk::PolygonMode polygon = vk::PolygonMode::eFill;
     bool depthTest = true, depthWrite = true, depthBias = false;
     bool premultiplied = false;  // colour already multiplied by alpha (splats, fields, lines)
+    bool smoothLines = false;    // VK_EXT_line_rasterization's smooth lines (coverage into alpha)
 };
 
 vk::AttachmentDescription2 attachment(vk::Format format, vk::SampleCountFlagBits samples, vk::AttachmentLoadOp load, vk::AttachmentStoreOp store,
@@ -58,6 +60,7 @@ Pipelines::Pipelines(const DeviceResources& resources) : m_resources(resources) 
     m_wireFrag = makeModule(dev, k_wire_frag, sizeof k_wire_frag);
     m_linesVert = makeModule(dev, k_lines_vert, sizeof k_lines_vert);
     m_linesFrag = makeModule(dev, k_lines_frag, sizeof k_lines_frag);
+    m_linesSmoothFrag = makeModule(dev, k_lines_smooth_frag, sizeof k_lines_smooth_frag);
     m_splatVert = makeModule(dev, k_splat_vert, sizeof k_splat_vert);
     m_splatFrag = makeModule(dev, k_splat_frag, sizeof k_splat_frag);
     m_fieldVert = makeModule(dev, k_field_vert, sizeof k_field_vert);
@@ -202,6 +205,13 @@ vk::raii::Pipeline Pipelines::create(Kind kind, vk::RenderPass pass, int samples
         d.depthWrite = false;
         d.depthTest = kind == Kind::Grid;  // the gizmo sits in its own corner viewport, always on top
         d.premultiplied = true;
+        // A single-sample scene pass has no MSAA to smooth its grid: smooth lines where the device
+        // has them, with straight alpha for their coverage.
+        if (kind == Kind::Grid && samples == 1 && r.ctx.smoothLines) {
+            d.fragment = *m_linesSmoothFrag;
+            d.premultiplied = false;
+            d.smoothLines = true;
+        }
         break;
     case Kind::Splat:
         d.vertex = *m_splatVert;
@@ -230,6 +240,8 @@ vk::raii::Pipeline Pipelines::create(Kind kind, vk::RenderPass pass, int samples
     // front faces stay counter-clockwise. No culling: previews show open, single-sided assets too.
     vk::PipelineRasterizationStateCreateInfo raster({}, VK_FALSE, VK_FALSE, d.polygon, vk::CullModeFlagBits::eNone, vk::FrontFace::eCounterClockwise,
                                                     d.depthBias ? VK_TRUE : VK_FALSE, -1.0f, 0.0f, -1.0f, 1.0f);
+    vk::PipelineRasterizationLineStateCreateInfoEXT lineState(vk::LineRasterizationModeEXT::eRectangularSmooth);
+    if (d.smoothLines) raster.pNext = &lineState;
     vk::PipelineMultisampleStateCreateInfo multisample({}, toSampleBits(samples));
     vk::PipelineDepthStencilStateCreateInfo depth({}, d.depthTest, d.depthWrite, vk::CompareOp::eLessOrEqual);
     vk::PipelineColorBlendAttachmentState blend(

@@ -4,7 +4,8 @@
 // built on first use and kept for the Renderer's lifetime.
 //
 // A frame is two passes over one offscreen target: the scene pass (meshes, wireframe, grid;
-// multisampled, resolving colour and depth) and the overlay pass (fields, splats, axis gizmo;
+// multisampled, resolving colour and depth; single-sampled with smooth grid lines where nothing
+// else is drawn on a CPU device, see Renderer::Impl::sceneSamples) and the overlay pass (fields, splats, axis gizmo;
 // single-sampled, testing against the resolved mesh depth).
 #include "render/device_resources.h"
 
@@ -50,7 +51,7 @@ private:
 
     const DeviceResources& m_resources;
     vk::raii::ShaderModule m_meshVert{nullptr}, m_meshFrag{nullptr}, m_wireVert{nullptr}, m_wireFrag{nullptr}, m_linesVert{nullptr},
-        m_linesFrag{nullptr}, m_splatVert{nullptr}, m_splatFrag{nullptr}, m_fieldVert{nullptr}, m_fieldFrag{nullptr};
+        m_linesFrag{nullptr}, m_linesSmoothFrag{nullptr}, m_splatVert{nullptr}, m_splatFrag{nullptr}, m_fieldVert{nullptr}, m_fieldFrag{nullptr};
     vk::raii::RenderPass m_overlayPass{nullptr};
     vk::raii::Pipeline m_splat{nullptr}, m_field{nullptr}, m_gizmo{nullptr}, m_splatPreprocess{nullptr};
     vk::raii::ShaderModule m_splatPreprocessComp{nullptr}, m_radixHistogramComp{nullptr}, m_radixScanComp{nullptr}, m_radixScatterComp{nullptr};

@@ -60,6 +60,9 @@ struct FrameStats {
     // for; the newer one is being computed, and the next frame will have it.
     bool splatOrderPending = false;
     int width = 0, height = 0;  // the frame's drawn size (below the surface's while resolutionScale < 1)
+    // The scene pass's MSAA samples: ViewOptions::msaaSamples as the device supports it, 1 for a
+    // frame without meshes on a CPU device with smooth lines (its grid is drawn with them).
+    int samples = 1;
     // The compute splat path: the splats' tile entries (a splat counts once per 4x4 tile it
     // reaches) and the host time binning them; 0 on the raster path.
     std::size_t tileEntries = 0;

@@ -37,6 +37,9 @@ struct Renderer::Impl {
     // One frame, in the order the steps run (frame.cpp):
     // size the target for the view, refresh splat orders, record, submit.
     void prepareTarget(int width, int height, int msaaSamples);
+    // The scene pass's sample count for `msaaSamples` asked: what the device supports, and 1 on a
+    // CPU device with smooth lines when no mesh is drawn (the grid's lines are all it would smooth).
+    int sceneSamples(int msaaSamples) const;
     // Also decides whether the frame's splats take the compute path (stats.splatTiles).
     // `deferTiles`: the compute path's bins are made after recording, by binDeferredTiles on the
     // presenting thread (a presented frame's GUI thread does not wait for them).

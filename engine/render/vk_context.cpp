@@ -95,7 +95,20 @@ VkContext::VkContext(bool enableValidation, bool validationRequired, const std::
     vk::DeviceQueueCreateInfo queueInfo({}, queueFamily, 1, &priority);
     std::vector<const char*> deviceExtensions;
     if (swapchain) deviceExtensions.push_back(VK_KHR_SWAPCHAIN_EXTENSION_NAME);
-    device = vk::raii::Device(physical, vk::DeviceCreateInfo({}, queueInfo, {}, deviceExtensions, &enabled));
+    vk::PhysicalDeviceLineRasterizationFeaturesEXT lineFeatures;
+    for (const auto& e : physical.enumerateDeviceExtensionProperties())
+        if (std::strcmp(e.extensionName.data(), VK_EXT_LINE_RASTERIZATION_EXTENSION_NAME) == 0) {
+            const auto chain = physical.getFeatures2<vk::PhysicalDeviceFeatures2, vk::PhysicalDeviceLineRasterizationFeaturesEXT>();
+            smoothLines = chain.get<vk::PhysicalDeviceLineRasterizationFeaturesEXT>().smoothLines == VK_TRUE;
+        }
+    vk::DeviceCreateInfo deviceInfo({}, queueInfo, {}, deviceExtensions, &enabled);
+    if (smoothLines) {
+        lineFeatures.smoothLines = VK_TRUE;
+        deviceExtensions.push_back(VK_EXT_LINE_RASTERIZATION_EXTENSION_NAME);
+        deviceInfo.setPEnabledExtensionNames(deviceExtensions);
+        deviceInfo.pNext = &lineFeatures;
+    }
+    device = vk::raii::Device(physical, deviceInfo);
     queue = vk::raii::Queue(device, queueFamily, 0);
     commandPool = vk::raii::CommandPool(device, {vk::CommandPoolCreateFlagBits::eResetCommandBuffer, queueFamily});
 

@@ -42,6 +42,9 @@ public:
     vk::raii::CommandPool commandPool{nullptr};
     vk::PhysicalDeviceProperties properties{};
     bool fillModeNonSolid = false;
+    // VK_EXT_line_rasterization's smooth (coverage-antialiased) lines, enabled where the device has
+    // them: a single-sample scene pass draws its grid with them (Pipelines).
+    bool smoothLines = false;
     bool validation = false;
 
     std::vector<std::string> messages() const;
