@@ -46,9 +46,7 @@ int Renderer::Impl::sceneSamples(int msaaSamples) const {
     // 1280x720 x4: 13 ms of a 66 ms biker frame). Without meshes the samples only smooth the grid's
     // lines, which smooth lines do at a fraction of that.
     if (samples == 1 || !ctx.smoothLines || ctx.properties.deviceType != vk::PhysicalDeviceType::eCpu) return samples;
-    for (const auto& [id, obj] : sceneData.objects)
-        if (obj.visible && obj.mesh) return samples;
-    return 1;
+    return sceneData.hasVisibleMeshes() ? samples : 1;
 }
 
 void Renderer::Impl::prepareTarget(int width, int height, int msaaSamples) {

@@ -5,8 +5,8 @@
 //
 // A frame is two passes over one offscreen target: the scene pass (meshes, wireframe, grid;
 // multisampled, resolving colour and depth; single-sampled with smooth grid lines where nothing
-// else is drawn on a CPU device, see Renderer::Impl::sceneSamples) and the overlay pass (fields, splats, axis gizmo;
-// single-sampled, testing against the resolved mesh depth).
+// else is drawn on a CPU device, see Renderer::Impl::sceneSamples) and the overlay pass (fields,
+// splats, axis gizmo; single-sampled, testing against the resolved mesh depth).
 #include "render/device_resources.h"
 
 #include <map>

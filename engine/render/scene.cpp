@@ -27,6 +27,12 @@ SceneObject& findObject(Scene::Impl& scene, Scene::ObjectId id) {
 
 } // namespace
 
+bool Scene::Impl::hasVisibleMeshes() const {
+    for (const auto& [id, obj] : objects)
+        if (obj.visible && obj.mesh) return true;
+    return false;
+}
+
 core::Bounds Scene::Impl::bounds() const {
     core::Bounds b;
     for (const auto& [id, obj] : objects) {

@@ -106,6 +106,9 @@ struct Scene::Impl {
     }
 
     core::Bounds bounds() const;
+    // Whether a visible object has a mesh: a frame without one draws no triangles in the scene
+    // pass (the renderer's sample count and the host splat path both follow it).
+    bool hasVisibleMeshes() const;
 };
 
 } // namespace kiln::render

@@ -161,15 +161,11 @@ bool SplatPass::tiles(const Scene::Impl& scene, ShadingMode mode) const {
     m_hostFrame = false;
     if (m_path == SplatPath::Raster || m_gpuSort || debugMode(mode) != kSplatDebugOff) return false;
     std::size_t drawn = 0;
-    bool meshes = false;
-    for (const auto& [id, obj] : scene.objects) {
-        if (!obj.visible) continue;
-        if (obj.splats) drawn += obj.splats->drawCount;
-        meshes |= obj.mesh != nullptr;
-    }
+    for (const auto& [id, obj] : scene.objects)
+        if (obj.visible && obj.splats) drawn += obj.splats->drawCount;
     if (drawn == 0) return false;
     // The host path has no mesh depth test: frames with meshes take the compute path.
-    m_hostFrame = !meshes && (m_path == SplatPath::Host || m_path == SplatPath::Auto);
+    m_hostFrame = !scene.hasVisibleMeshes() && (m_path == SplatPath::Host || m_path == SplatPath::Auto);
     return m_hostFrame || m_path == SplatPath::Compute || m_path == SplatPath::Host || drawn >= kAutoComputeSplats;
 }
 

@@ -86,6 +86,15 @@ void addSplat(kiln::core::GaussianCloud& cloud, glm::vec3 position, float scale,
     for (int c = 0; c < 3; ++c) cloud.sh[i * std::size_t(coeffs) * 3 + std::size_t(c)] = (rgb[c] - 0.5f) / kiln::core::kShC0;
 }
 
+// Puts the shared renderer's splat sort and path back as they were when the test ends.
+struct SplatChoicesRestored {
+    explicit SplatChoicesRestored(kiln::render::Renderer& renderer) : r(renderer), sort(renderer.splatSort()), path(renderer.splatPath()) {}
+    ~SplatChoicesRestored() { r.setSplatChoices(sort, path); }
+    kiln::render::Renderer& r;
+    kiln::render::SplatSort sort;
+    kiln::render::SplatPath path;
+};
+
 kiln::render::ViewOptions bareView() {
     kiln::render::ViewOptions v;
     v.grid = false;
@@ -227,12 +236,7 @@ TEST_P(TilePaths, MatchTheRasterPathAndTheBaselines) {
     using Path = kiln::render::SplatPath;
     const Path tiled = GetParam();
     auto& r = sharedRenderer();
-    struct Restore {
-        kiln::render::Renderer& r;
-        kiln::render::SplatSort sort;
-        Path path;
-        ~Restore() { r.setSplatChoices(sort, path); }
-    } restore{r, r.splatSort(), r.splatPath()};
+    const SplatChoicesRestored restore(r);
     r.setSplatChoices(kiln::render::SplatSort::Cpu, Path::Raster);
     auto both = [&](const kiln::core::Camera& cam, int w, int h, const kiln::render::ViewOptions& v) {
         r.setSplatPath(Path::Raster);
@@ -504,11 +508,7 @@ TEST(RenderSplats, LevelOfDetailDrawsTheMostVisibleSplats) {
 // draws: the splat baselines on both paths, a level-of-detail prefix, and a composite with a mesh.
 TEST(RenderSplats, GpuSortMatchesTheBaselinesAndTheCpuSort) {
     auto& r = sharedRenderer();
-    struct Restore {
-        kiln::render::Renderer& r;
-        kiln::render::SplatSort was;
-        ~Restore() { r.setSplatSort(was); }
-    } restore{r, r.splatSort()};
+    const SplatChoicesRestored restore(r);
     const auto asset = kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply"));
     r.clear();
     r.add(asset);
@@ -643,12 +643,7 @@ TEST(RenderApi, AFrameWithoutMeshesOnACpuDeviceSmoothsItsGridWithoutSamples) {
     if (r.deviceName().find("llvmpipe") == std::string::npos) GTEST_SKIP() << "not a CPU device: " << r.deviceName();
     // The splats by quads in both frames (the host path would leave the frame with the mesh for
     // the compute path), so the images differ by their grid only.
-    struct Restore {
-        kiln::render::Renderer& r;
-        kiln::render::SplatSort sort;
-        kiln::render::SplatPath path;
-        ~Restore() { r.setSplatChoices(sort, path); }
-    } restore{r, r.splatSort(), r.splatPath()};
+    const SplatChoicesRestored restore(r);
     r.setSplatChoices(kiln::render::SplatSort::Cpu, kiln::render::SplatPath::Raster);
     r.clear();
     r.add(kiln::io::loadAsset(testdata("splats/biker_inria_sub20.ply")));
