@@ -6,11 +6,79 @@
 #include <meshoptimizer.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace kiln::geometry {
+
+namespace {
+
+// One index per distinct position (the first vertex there), as analyse() counts vertices.
+std::vector<unsigned int> canonicalVertices(const std::vector<glm::vec3>& positions) {
+    std::unordered_map<std::uint64_t, std::vector<unsigned int>> byBits;
+    std::vector<unsigned int> canonical(positions.size());
+    for (unsigned int v = 0; v < positions.size(); ++v) {
+        std::uint32_t b[3];
+        std::memcpy(b, &positions[v].x, sizeof b);
+        auto& bucket = byBits[(std::uint64_t(b[0]) * 0x9E3779B97F4A7C15ull) ^ (std::uint64_t(b[1]) * 0xC2B2AE3D27D4EB4Full) ^ std::uint64_t(b[2])];
+        canonical[v] = v;
+        for (const unsigned int u : bucket)
+            if (positions[u] == positions[v]) {
+                canonical[v] = u;
+                break;
+            }
+        if (canonical[v] == v) bucket.push_back(v);
+    }
+    return canonical;
+}
+
+// Where a thin part collapses (a board or a wall a voxel or two thick), simplification can leave a
+// face and its reverse over the same three vertices: a fin that encloses nothing and puts four
+// faces on its edges. Such pairs (and exact repeats) are dropped from `tris` (the first `count`
+// indices); returns how many indices remain.
+std::size_t dropCancellingFaces(std::vector<unsigned int>& tris, std::size_t count, const std::vector<unsigned int>& canonical) {
+    // Faces keyed by their sorted vertices; the winding's parity tells a face from its reverse.
+    std::map<std::array<unsigned int, 3>, std::vector<std::size_t>> faces;
+    for (std::size_t f = 0; f < count / 3; ++f) {
+        std::array<unsigned int, 3> k{canonical[tris[3 * f]], canonical[tris[3 * f + 1]], canonical[tris[3 * f + 2]]};
+        if (k[0] == k[1] || k[1] == k[2] || k[0] == k[2]) continue;
+        std::sort(k.begin(), k.end());
+        faces[k].push_back(f);
+    }
+    std::vector<std::uint8_t> drop(count / 3, 0);
+    bool any = false;
+    for (const auto& [key, list] : faces) {
+        if (list.size() < 2) continue;
+        // Winding parity: whether the face lists its smallest vertex followed by the middle one.
+        std::vector<std::size_t> forward, backward;
+        for (const std::size_t f : list) {
+            const unsigned int a = canonical[tris[3 * f]], b = canonical[tris[3 * f + 1]], c = canonical[tris[3 * f + 2]];
+            const bool even = (a == key[0] && b == key[1]) || (b == key[0] && c == key[1]) || (c == key[0] && a == key[1]);
+            (even ? forward : backward).push_back(f);
+        }
+        // Opposite faces cancel in pairs; of faces repeated the same way round, one stays.
+        const std::size_t pairs = std::min(forward.size(), backward.size());
+        for (std::size_t i = 0; i < pairs; ++i) drop[forward[i]] = drop[backward[i]] = 1;
+        for (std::size_t i = pairs + 1; i < forward.size(); ++i) drop[forward[i]] = 1;
+        for (std::size_t i = pairs + 1; i < backward.size(); ++i) drop[backward[i]] = 1;
+        any = true;
+    }
+    if (!any) return count;
+    std::size_t kept = 0;
+    for (std::size_t f = 0; f < count / 3; ++f) {
+        if (drop[f]) continue;
+        for (int c = 0; c < 3; ++c) tris[kept + std::size_t(c)] = tris[3 * f + std::size_t(c)];
+        kept += 3;
+    }
+    return kept;
+}
+
+} // namespace
 
 core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float maxError) {
     if (targetTriangles == 0) throw Error("decimate: target triangle count must be at least 1");
@@ -25,7 +93,7 @@ core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float m
     out.submeshes.clear();
     std::vector<core::Submesh> parts = mesh.submeshes;
     if (parts.empty()) parts.push_back(core::Submesh{"", 0, std::uint32_t(mesh.indices.size()), 0, std::uint32_t(mesh.positions.size()), -1});
-    std::vector<unsigned int> scratch;
+    std::vector<unsigned int> scratch, canonical;
     for (core::Submesh part : parts) {
         const std::size_t count = part.indexCount / 3;
         if (count == 0) continue;
@@ -33,8 +101,10 @@ core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float m
         scratch.resize(part.indexCount);
         const unsigned int* src = mesh.indices.data() + part.firstIndex;
         // The error bound is relative to the mesh extent; 1 means "stop at the target count only".
-        const std::size_t kept = meshopt_simplify(scratch.data(), src, part.indexCount, &mesh.positions[0].x, mesh.positions.size(),
+        const std::size_t simplified = meshopt_simplify(scratch.data(), src, part.indexCount, &mesh.positions[0].x, mesh.positions.size(),
                                                   sizeof(glm::vec3), target * 3, maxError, 0, nullptr);
+        if (canonical.empty()) canonical = canonicalVertices(mesh.positions);
+        const std::size_t kept = dropCancellingFaces(scratch, simplified, canonical);
         part.firstIndex = std::uint32_t(out.indices.size());
         part.indexCount = std::uint32_t(kept);
         out.indices.insert(out.indices.end(), scratch.begin(), scratch.begin() + std::ptrdiff_t(kept));
