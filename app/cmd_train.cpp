@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution"},
                                 {"resume", "force", "fresh-queries", "banded-queries"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R]] [--local-neighbours K] [--fresh-queries] [--banded-queries] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R]] [--local-neighbours K] [--fresh-queries] [--banded-queries] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -59,8 +59,10 @@ int trainAutoencoder(int argc, char** argv) {
         for (const char* arch : {"tokens", "channels", "width", "heads", "encoder-layers", "decoder-layers"})
             if (args.has(arch)) throw Error(std::string("--") + arch + ": the architecture comes from --decoder-from " + o.decoderFrom.string());
         o.planeResolution = args.getInt("plane-resolution", 0, 4, 512);
-    } else if (args.has("plane-resolution")) {
-        throw Error("--plane-resolution: only with --decoder-from (a new autoencoder takes the default planes)");
+        o.fineResolution = args.getInt("fine-resolution", 0, 8, 512);
+    } else if (args.has("plane-resolution") || args.has("fine-resolution")) {
+        throw Error(std::string(args.has("plane-resolution") ? "--plane-resolution" : "--fine-resolution") +
+                    ": only with --decoder-from (a new autoencoder takes the default planes)");
     }
     auto result = std::make_shared<models::AutoencoderTrainResult>();
     runJob("train shape-autoencoder", [&, result](core::Progress& progress, const core::CancelToken& cancel) {

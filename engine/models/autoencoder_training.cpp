@@ -36,6 +36,8 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.planeResolution != 0 && (o.planeResolution < 4 || o.planeResolution > 512)) bad("--plane-resolution must be from 4 to 512");
     if (o.planeResolution != 0 && o.decoderFrom.empty()) bad("--plane-resolution: only with --decoder-from");
     if (o.localNeighbours < -1 || o.localNeighbours > 64) bad("--local-neighbours must be from 0 to 64");
+    if (o.fineResolution != 0 && (o.fineResolution < 8 || o.fineResolution > 512)) bad("--fine-resolution must be from 8 to 512");
+    if (o.fineResolution != 0 && o.decoderFrom.empty()) bad("--fine-resolution: only with --decoder-from");
 }
 
 // The training examples, made in parallel from the dataset's parameters (deterministic).
@@ -209,7 +211,8 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     const ShapeAutoencoderConfig sourceCfg = cfg;
     if (o.planeResolution > 0) cfg.planeResolution = o.planeResolution;
     if (o.localNeighbours >= 0) cfg.localNeighbours = o.localNeighbours;
-    cfg.validate("--local-neighbours");
+    if (o.fineResolution > 0) cfg.fineResolution = o.fineResolution;
+    cfg.validate("--local-neighbours / --fine-resolution");
     ShapeAutoencoder model(cfg), ema(cfg);
     std::vector<torch::Tensor> trainable;
     if (decoderOnly) {
@@ -283,6 +286,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             recipe["encoderFrozen"] = true;
             recipe["planeResolution"] = cfg.planeResolution;
             recipe["localNeighbours"] = cfg.localNeighbours;
+            recipe["fineResolution"] = cfg.fineResolution;
         }
         const auto sm = smoothed(losses, 50);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();

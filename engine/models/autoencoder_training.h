@@ -37,6 +37,9 @@ struct AutoencoderTrainOptions {
     // With decoderFrom: texels per side of the decoder's feature planes (0: the source's). The
     // plane network is convolutional, so the source's weights start a finer (or coarser) decoder.
     int planeResolution = 0;
+    // With decoderFrom: add finer planes at this resolution (ShapeAutoencoderConfig::fineResolution;
+    // 0: the source's). They start at zero, so the fine-tune begins exactly where the source was.
+    int fineResolution = 0;
     // Tokens each query's local geometry read visits (ShapeAutoencoderConfig::localNeighbours);
     // -1: the source's with decoderFrom, none for a new model. Adding it to a source without one
     // fine-tunes a decoder that starts exactly where the source was (its output layer is zero).

@@ -31,6 +31,8 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(appearanceNeighbours >= 0 && appearanceNeighbours <= 64 && appearanceNeighbours <= tokens, "appearanceNeighbours", appearanceNeighbours);
     check(localNeighbours >= 0 && localNeighbours <= 64 && localNeighbours <= tokens, "localNeighbours", localNeighbours);
     check(localWidth >= 4 && localWidth <= 512, "localWidth", localWidth);
+    check(fineResolution == 0 || (fineResolution > planeResolution && fineResolution <= 512), "fineResolution", fineResolution);
+    check(fineChannels >= 1 && fineChannels <= 256, "fineChannels", fineChannels);
 }
 
 torch::Tensor farthestPointSample(const torch::Tensor& points, int count) {
@@ -137,9 +139,39 @@ ShapeAutoencoderImpl::ShapeAutoencoderImpl(const ShapeAutoencoderConfig& c) : m_
         m_nearOut->weight.zero_();
         m_nearOut->bias.zero_();
     }
-    const auto centres = (torch::arange(r, torch::kFloat) + 0.5) * (2.0 / r) - 1.0;
-    const auto grid = torch::meshgrid({centres, centres}, "ij");  // [iy][ix]
-    m_pixelCentres = register_buffer("pixel_centres", torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, -1));  // (x, y)
+    if (c.fineResolution > 0) {
+        const int fc = c.fineChannels, fh = 32;
+        m_fineProject = register_module("fine_project", nn::Linear(d, fc));
+        m_fineNet = register_module("fine_net", nn::Sequential(nn::Conv2d(nn::Conv2dOptions(p + fc + 1, fh, 3).padding(1)), nn::GELU(),
+                                                               nn::Conv2d(nn::Conv2dOptions(fh, fh, 3).padding(1)), nn::GELU(),
+                                                               nn::Conv2d(nn::Conv2dOptions(fh, fc, 3).padding(1))));
+        m_fineOut = register_module("fine_out", nn::Linear(3 * fc, qw));
+        torch::NoGradGuard noGrad;
+        m_fineOut->weight.zero_();
+        m_fineOut->bias.zero_();
+    }
+    auto pixelCentres = [](int n) {
+        const auto centres = (torch::arange(n, torch::kFloat) + 0.5) * (2.0 / n) - 1.0;
+        const auto grid = torch::meshgrid({centres, centres}, "ij");  // [iy][ix]
+        return torch::stack({grid[1].reshape({-1}), grid[0].reshape({-1})}, -1);  // (x, y)
+    };
+    m_pixelCentres = register_buffer("pixel_centres", pixelCentres(r));
+    if (c.fineResolution > 0) m_finePixelCentres = register_buffer("fine_pixel_centres", pixelCentres(c.fineResolution));
+}
+
+torch::Tensor ShapeAutoencoderImpl::splatPlanes(const torch::Tensor& anchors, const torch::Tensor& f, const torch::Tensor& centres, int r, double sigma) const {
+    const auto b = anchors.size(0);
+    const auto p = f.size(-1);
+    std::vector<torch::Tensor> planes;
+    for (const auto& axes : kPlaneAxes) {
+        const auto uv = torch::stack({anchors.select(-1, axes[0]), anchors.select(-1, axes[1])}, -1);  // B x M x 2
+        const auto d2 = torch::cdist(centres.unsqueeze(0).expand({b, r * r, 2}), uv).square();  // B x R^2 x M
+        const auto w = torch::exp(d2 * (-0.5 / (sigma * sigma)));
+        const auto features = torch::bmm(w, f);                       // B x R^2 x P
+        const auto density = w.sum(-1, true);                          // B x R^2 x 1
+        planes.push_back(torch::cat({features, density}, -1).permute({0, 2, 1}).reshape({b, p + 1, r, r}));
+    }
+    return torch::stack(planes, 1).reshape({3 * b, p + 1, r, r});
 }
 
 ShapeAutoencoderImpl::Encoding ShapeAutoencoderImpl::encode(const torch::Tensor& surface) {
@@ -178,20 +210,17 @@ ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Te
     const auto normed = m_decoderNorm->forward(h);
     const auto f = m_tokenProject->forward(normed);  // B x M x P
     const int r = m_config.planeResolution, p = m_config.planeChannels;
-    const double sigma = kSplatTexels * 2.0 / r;
-    std::vector<torch::Tensor> planes;
-    for (const auto& axes : kPlaneAxes) {
-        const auto uv = torch::stack({anchors.select(-1, axes[0]), anchors.select(-1, axes[1])}, -1);  // B x M x 2
-        const auto d2 = torch::cdist(m_pixelCentres.unsqueeze(0).expand({b, r * r, 2}), uv).square();  // B x R^2 x M
-        const auto w = torch::exp(d2 * (-0.5 / (sigma * sigma)));
-        const auto features = torch::bmm(w, f);                       // B x R^2 x P
-        const auto density = w.sum(-1, true);                          // B x R^2 x 1
-        planes.push_back(torch::cat({features, density}, -1).permute({0, 2, 1}).reshape({b, p + 1, r, r}));
-    }
     // The three planes of every shape through the CNN as one batch of 3B images.
-    const auto out = m_planeNet->forward(torch::stack(planes, 1).reshape({3 * b, p + 1, r, r}));
+    const auto out = m_planeNet->forward(splatPlanes(anchors, f, m_pixelCentres, r, kSplatTexels * 2.0 / r));
     Decoded d;
     d.planes = out.view({b, 3, p, r, r});
+    if (m_fineNet) {
+        namespace F = torch::nn::functional;
+        const int rf = m_config.fineResolution, fc = m_config.fineChannels;
+        const auto up = F::interpolate(out, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{rf, rf}).mode(torch::kBilinear).align_corners(false));
+        const auto splat = splatPlanes(anchors, m_fineProject->forward(normed), m_finePixelCentres, rf, kSplatTexels * 2.0 / rf);
+        d.fine = m_fineNet->forward(torch::cat({up, splat}, 1)).view({b, 3, fc, rf, rf});
+    }
     d.anchors = anchors;
     if (m_look) d.look = m_look->forward(normed);
     if (m_nearFeat) d.local = m_nearFeat->forward(normed);
@@ -200,15 +229,19 @@ ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Te
 
 torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::Tensor& points) {
     namespace F = torch::nn::functional;
-    const auto& planes = decoded.planes;
     const auto b = points.size(0), q = points.size(1);
-    std::vector<torch::Tensor> reads;
-    for (int k = 0; k < 3; ++k) {
-        const auto grid = torch::stack({points.select(-1, kPlaneAxes[k][0]), points.select(-1, kPlaneAxes[k][1])}, -1).view({b, q, 1, 2});
-        const auto sampled = F::grid_sample(planes.select(1, k), grid,
-                                            F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
-        reads.push_back(sampled.squeeze(-1).permute({0, 2, 1}));  // B x Q x P
-    }
+    // The three planes' bilinear reads at the points: B x Q x 3P.
+    auto readPlanes = [&](const torch::Tensor& planes) {
+        std::vector<torch::Tensor> reads;
+        for (int k = 0; k < 3; ++k) {
+            const auto grid = torch::stack({points.select(-1, kPlaneAxes[k][0]), points.select(-1, kPlaneAxes[k][1])}, -1).view({b, q, 1, 2});
+            const auto sampled = F::grid_sample(planes.select(1, k), grid,
+                                                F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
+            reads.push_back(sampled.squeeze(-1).permute({0, 2, 1}));  // B x Q x P
+        }
+        return torch::cat(reads, -1);
+    };
+    std::vector<torch::Tensor> reads{readPlanes(decoded.planes)};
     reads.push_back(fourierFeatures(points, kQueryBands));
     // The tokens nearest each point, shared by the local geometry read and the appearance blend.
     const int lookK = decoded.look.defined() ? std::min<int>(m_config.appearanceNeighbours, int(decoded.anchors.size(1))) : 0;
@@ -219,6 +252,7 @@ torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::T
         std::tie(near2, index) = d2.topk(std::max(lookK, nearK), -1, false, true);  // B x Q x k, nearest first
     }
     auto pre = m_out1->forward(torch::cat(reads, -1));
+    if (decoded.fine.defined()) pre = pre + m_fineOut->forward(readPlanes(decoded.fine));
     if (nearK > 0) {
         // Per (point, token) pair: the token's features and the point's offset from its anchor
         // through one hidden layer; pooled with weights from the distance and a learned gate.
@@ -296,16 +330,20 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
                                  const std::string& recipeJson) {
     nlohmann::ordered_json j;
     j["format"] = "kiln-shape-autoencoder";
-    j["version"] = c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
+    j["version"] = c.fineResolution > 0 ? 5 : c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
     j["model"] = {{"tokens", c.tokens},         {"channels", c.channels},         {"width", c.width},
                   {"heads", c.heads},           {"encoderLayers", c.encoderLayers}, {"decoderLayers", c.decoderLayers},
                   {"pointNeighbours", c.pointNeighbours}, {"planeResolution", c.planeResolution}, {"planeChannels", c.planeChannels},
                   {"queryWidth", c.queryWidth},
                   {"frequencies", c.frequencies}};
-    if (c.appearanceNeighbours > 0 || c.localNeighbours > 0) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
-    if (c.localNeighbours > 0) {
+    if (c.appearanceNeighbours > 0 || c.localNeighbours > 0 || c.fineResolution > 0) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
+    if (c.localNeighbours > 0 || c.fineResolution > 0) {
         j["model"]["localNeighbours"] = c.localNeighbours;
         j["model"]["localWidth"] = c.localWidth;
+    }
+    if (c.fineResolution > 0) {
+        j["model"]["fineResolution"] = c.fineResolution;
+        j["model"]["fineChannels"] = c.fineChannels;
     }
     j["latent"] = {{"mean", s.mean}, {"std", s.stdev}, {"anchorStd", s.anchorStd}, {"logSizeMean", s.logSizeMean}, {"logSizeStd", s.logSizeStd}};
     j["extent"] = kLatentExtent;
@@ -323,7 +361,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         const auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
         if (j.at("format").get<std::string>() != "kiln-shape-autoencoder") throw Error(path.string() + ": format is not kiln-shape-autoencoder");
         const int version = j.at("version").get<int>();
-        if (version < 2 || version > 4) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 4)");
+        if (version < 2 || version > 5) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 5)");
         const auto& m = j.at("model");
         c.tokens = m.at("tokens");
         c.channels = m.at("channels");
@@ -339,6 +377,8 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.appearanceNeighbours = version >= 3 ? m.at("appearanceNeighbours").get<int>() : 0;
         c.localNeighbours = version >= 4 ? m.at("localNeighbours").get<int>() : 0;
         c.localWidth = version >= 4 ? m.at("localWidth").get<int>() : c.localWidth;
+        c.fineResolution = version >= 5 ? m.at("fineResolution").get<int>() : 0;
+        c.fineChannels = version >= 5 ? m.at("fineChannels").get<int>() : c.fineChannels;
         const auto& l = j.at("latent");
         s.mean = l.at("mean").get<std::vector<float>>();
         s.stdev = l.at("std").get<std::vector<float>>();

@@ -55,6 +55,13 @@ struct ShapeAutoencoderConfig {
     // hold parts thinner than a texel (legs, rails, handles); this local read can. 0: planes only.
     int localNeighbours = 0;
     int localWidth = 32;
+    // Finer planes over the first ones (config version 5): the coarse planes' CNN output, upsampled
+    // to this resolution, with the tokens splatted again at its narrower width, through a small CNN
+    // into `fineChannels` features that each query reads as well (added to the query MLP by a layer
+    // that starts at zero, so a decoder fine-tuned with them begins exactly where its source was).
+    // Walls thinner than a coarse texel (a vessel's, a lamp shade's) need them. 0: none.
+    int fineResolution = 0;
+    int fineChannels = 16;
 
     void validate(const std::string& what) const;
 };
@@ -78,6 +85,7 @@ public:
         torch::Tensor anchors;  // B x M x 3
         torch::Tensor look;     // B x M x 5 each token's appearance logits (undefined without them)
         torch::Tensor local;    // B x M x L each token's geometry-detail features (undefined without them)
+        torch::Tensor fine;     // B x 3 x F x R' x R' finer feature planes (undefined without them)
     };
     Decoded decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
     // Field at query points (B x Q x 3, in [-1, 1]^3): B x Q x 6 (occupancy logit, albedo 3,
@@ -102,7 +110,14 @@ private:
     torch::nn::Sequential m_planeNet{nullptr};
     torch::nn::Linear m_out1{nullptr}, m_out2{nullptr}, m_out3{nullptr}, m_look{nullptr};
     torch::nn::Linear m_nearFeat{nullptr}, m_nearRel{nullptr}, m_nearHidden{nullptr}, m_nearGate{nullptr}, m_nearOut{nullptr};
+    torch::nn::Linear m_fineProject{nullptr}, m_fineOut{nullptr};
+    torch::nn::Sequential m_fineNet{nullptr};
     torch::Tensor m_pixelCentres;  // R^2 x 2, buffer
+    torch::Tensor m_finePixelCentres;  // R'^2 x 2, buffer (with fine planes)
+
+    // Features splatted onto the three planes at `centres` (R^2 x 2) with Gaussians `sigma` wide,
+    // with the splat density as a last channel: (3B) x (P + 1) x R x R.
+    torch::Tensor splatPlanes(const torch::Tensor& anchors, const torch::Tensor& features, const torch::Tensor& centres, int r, double sigma) const;
 };
 TORCH_MODULE(ShapeAutoencoder);
 

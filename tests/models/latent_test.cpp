@@ -255,15 +255,17 @@ TEST(ShapeAutoencoderTraining, FreshQueriesResumeToTheSameCurveAndDifferFromFixe
     EXPECT_NE(config.find("\"queryMix\": \"banded\""), std::string::npos);
 }
 
-TEST(ShapeAutoencoderTraining, LocalGeometryReadStartsWhereItsSourceWasAndLearns) {
-    // A decoder fine-tuned with the local geometry read: step 0 is the source's field exactly (the
-    // read's output layer starts at zero), training moves the read's parameters, and the folder
-    // reloads as a version-4 model whose encoder (the latent space) is the source's.
+// A decoder fine-tuned with a part added (`add` sets it on the options): step 0 is the source's
+// field exactly (the part's output layer starts at zero), training moves `learned` (a parameter
+// of the part), and the folder reloads as a model whose encoder (the latent space) is the source's.
+// Returns the fine-tuned model's config.
+models::ShapeAutoencoderConfig expectFineTuneStartsAtItsSourceAndLearns(const std::string& name, const std::function<void(models::AutoencoderTrainOptions&)>& add,
+                                                                       const std::string& learned) {
     const fs::path source = trainedAutoencoder();
-    const fs::path out = outDir("ae-local");
+    const fs::path out = outDir(name);
     models::AutoencoderTrainOptions o = tinyAutoencoder(out, 10);
     o.decoderFrom = source;
-    o.localNeighbours = 4;
+    add(o);
     core::Progress quiet;
     models::trainShapeAutoencoder(o, quiet, {});
 
@@ -271,8 +273,6 @@ TEST(ShapeAutoencoderTraining, LocalGeometryReadStartsWhereItsSourceWasAndLearns
     models::LatentStatistics ss, ls;
     models::readShapeAutoencoderConfig(source / "config.json", sc, ss);
     models::readShapeAutoencoderConfig(out / "config.json", lc, ls);
-    EXPECT_EQ(sc.localNeighbours, 0);
-    EXPECT_EQ(lc.localNeighbours, 4);
     EXPECT_EQ(ls.mean, ss.mean);
     models::ShapeAutoencoder from(sc), start(lc), tuned(lc);
     models::loadModuleWeights(*from, source / "weights.safetensors");
@@ -287,15 +287,38 @@ TEST(ShapeAutoencoderTraining, LocalGeometryReadStartsWhereItsSourceWasAndLearns
     from->eval(), start->eval(), tuned->eval();
     const auto enc = from->encode(surface);
     const auto f0 = from->query(from->decodeTokens(enc.anchors, enc.mean), q);
-    EXPECT_TRUE(torch::equal(start->query(start->decodeTokens(enc.anchors, enc.mean), q), f0));
-    // The encoder stayed frozen; the read learned something, so the field moved.
+    EXPECT_TRUE(torch::equal(start->query(start->decodeTokens(enc.anchors, enc.mean), q), f0)) << name;
+    // The encoder stayed frozen; the new part learned something, so the field moved.
     const auto encTuned = tuned->encode(surface);
-    EXPECT_TRUE(torch::equal(encTuned.mean, enc.mean));
-    EXPECT_GT(tuned->named_parameters()["near_out.weight"].abs().max().item<float>(), 0.0f);
-    EXPECT_GT((tuned->query(tuned->decodeTokens(enc.anchors, enc.mean), q) - f0).abs().max().item<float>(), 1e-4f);
-    // The serving path reads the version-4 folder.
+    EXPECT_TRUE(torch::equal(encTuned.mean, enc.mean)) << name;
+    EXPECT_GT(tuned->named_parameters()[learned].abs().max().item<float>(), 0.0f) << name;
+    EXPECT_GT((tuned->query(tuned->decodeTokens(enc.anchors, enc.mean), q) - f0).abs().max().item<float>(), 1e-4f) << name;
+    // The serving path reads the folder.
     const models::ShapeLatentModel served(out);
     EXPECT_EQ(served.name().empty(), false);
+    EXPECT_EQ(sc.localNeighbours, 0);
+    EXPECT_EQ(sc.fineResolution, 0);
+    return lc;
+}
+
+TEST(ShapeAutoencoderTraining, LocalGeometryReadStartsWhereItsSourceWasAndLearns) {
+    const auto c = expectFineTuneStartsAtItsSourceAndLearns("ae-local", [](models::AutoencoderTrainOptions& o) { o.localNeighbours = 4; }, "near_out.weight");
+    EXPECT_EQ(c.localNeighbours, 4);
+}
+
+TEST(ShapeAutoencoderTraining, FinerPlanesStartWhereTheirSourceWasAndLearn) {
+    const auto c = expectFineTuneStartsAtItsSourceAndLearns("ae-fine", [](models::AutoencoderTrainOptions& o) { o.fineResolution = 48; }, "fine_out.weight");
+    EXPECT_EQ(c.fineResolution, 48);
+    EXPECT_EQ(c.localNeighbours, 0);
+    // Finer planes no finer than the planes they refine are refused, naming the option.
+    models::ShapeAutoencoderConfig bad = c;
+    bad.fineResolution = bad.planeResolution;
+    try {
+        bad.validate("--fine-resolution");
+        ADD_FAILURE() << "fine planes as coarse as the planes were accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("fineResolution"), std::string::npos) << e.what();
+    }
 }
 
 TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
