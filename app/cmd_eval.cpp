@@ -15,11 +15,11 @@ namespace kiln::app {
 int cmdEval(int argc, char** argv) {
     const std::string usage =
         "usage: kiln eval text-to-3d --data DIR [--model DIR] [--autoencoder DIR] [--judge DIR] [--per-category N] [--references N] "
-        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--json OUT.json] [--sheet OUT.png]";
+        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--json OUT.json] [--sheet OUT.png]";
     if (argc < 3 || std::string(argv[2]) != "text-to-3d") throw Error(usage);
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "model", "autoencoder", "judge", "per-category", "references", "diversity-prompts", "seeds", "latency-runs",
-                                 "reconstructions", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias"},
+                                 "reconstructions", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature"},
                                 {});
     if (!args.positional.empty() || !args.has("data")) throw Error(usage);
     models::TextEvalOptions o;
@@ -36,6 +36,7 @@ int cmdEval(int argc, char** argv) {
     o.resolution = args.getInt("resolution", o.resolution, 32, 512);
     o.steps = args.getInt("steps", 0, 1, 1000);
     if (args.has("guidance")) o.guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
+    if (args.has("temperature")) o.temperature = float(args.getDouble("temperature", 1.0, 0.01, 1.5));
     if (args.has("surface-bias")) o.surfaceBias = float(args.getDouble("surface-bias", 0.0, -8.0, 8.0));
     o.sheetPrompts = args.has("sheet") ? args.getInt("sheet-prompts", o.sheetPrompts, 1, 1000) : 0;
     if (args.has("json")) io::checkCanWrite(args.get("json"), true);

@@ -104,7 +104,7 @@ std::string TextEvalReport::json() const {
     j["autoencoder"] = {{"fScore1pct", reconstructionFScore}, {"fScore1pctMin", reconstructionFScoreMin}, {"albedoDeltaE", albedoDeltaE}};
     j["diversity"] = {{"generated", diversity}, {"data", dataDiversity}, {"floor", diversityFloor}};
     j["latency"] = {{"medianSeconds", latencyMedian}, {"stages", latencyStages}};
-    j["sampler"] = {{"steps", samplerSteps}, {"guidance", samplerGuidance}, {"surfaceBias", samplerSurfaceBias}};
+    j["sampler"] = {{"steps", samplerSteps}, {"guidance", samplerGuidance}, {"surfaceBias", samplerSurfaceBias}, {"temperature", samplerTemperature}};
     j["categories"] = nlohmann::ordered_json::object();
     for (const auto& c : categories)
         j["categories"][c.category] = {{"prompts", c.prompts},       {"category", c.categoryHits}, {"colour", c.colourHits},
@@ -163,9 +163,11 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     go.steps = o.steps > 0 ? o.steps : generator.defaultSteps();
     if (!std::isnan(o.guidance)) go.guidance = o.guidance;
     go.surfaceBias = o.surfaceBias;
+    go.temperature = o.temperature;
     rep.samplerSteps = go.steps;
     rep.samplerGuidance = go.guidance;
     rep.samplerSurfaceBias = std::isnan(o.surfaceBias) ? generator.defaultSurfaceBias() : o.surfaceBias;
+    rep.samplerTemperature = std::isnan(o.temperature) ? generator.defaultTemperature() : o.temperature;
     go.decode.splats = false;
     for (std::size_t i = 0; i < prompts.size(); ++i) {
         cancel.throwIfCancelled();
@@ -322,6 +324,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             lo.steps = go.steps;
             lo.guidance = go.guidance;
             lo.surfaceBias = go.surfaceBias;
+            lo.temperature = go.temperature;
             lo.decode.splats = false;
             core::Progress quiet;
             const TextTo3dResult g = generator.generate(prompts.front()->caption, lo, quiet, cancel);

@@ -36,6 +36,7 @@ struct TextEvalOptions {
     // The sampler (0 / NaN: the model's own steps, guidance and surface level).
     int steps = 0;
     float guidance = std::numeric_limits<float>::quiet_NaN(), surfaceBias = std::numeric_limits<float>::quiet_NaN();
+    float temperature = std::numeric_limits<float>::quiet_NaN();
 };
 
 struct CategoryScore {
@@ -56,7 +57,7 @@ struct TextEvalReport {
     double diversity = 0.0, dataDiversity = 0.0, diversityFloor = 0.0;
     double latencyMedian = 0.0;
     int samplerSteps = 0;
-    double samplerGuidance = 0.0, samplerSurfaceBias = 0.0;  // what the prompts were sampled with
+    double samplerGuidance = 0.0, samplerSurfaceBias = 0.0, samplerTemperature = 1.0;  // what the prompts were sampled with
     std::map<std::string, double> latencyStages;
     std::vector<CategoryScore> categories;
     std::vector<std::string> misses;  // "caption -> judged category, colour, material"

@@ -51,6 +51,8 @@ TextModelFile readTextModelFile(const std::filesystem::path& dir) {
         m.guidance = s.at("guidance");
         m.surfaceBias = s.value("surfaceBias", 0.0f);
         if (!std::isfinite(m.surfaceBias) || std::abs(m.surfaceBias) > 8.0f) throw Error(path.string() + ": sampler surfaceBias is outside -8..8");
+        m.temperature = s.value("temperature", 1.0f);
+        if (!(m.temperature > 0.0f && m.temperature <= 1.5f)) throw Error(path.string() + ": sampler temperature is outside (0, 1.5]");
         const auto& k = doc.at("knows");
         m.categories = k.at("categories").get<std::vector<std::string>>();
         m.colours = k.at("colours").get<std::vector<std::string>>();
@@ -77,7 +79,7 @@ void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& d
                      {"logSizeStd", m.stats.logSizeStd}};
     doc["autoencoder"] = {{"name", m.autoencoderName}, {"version", m.autoencoderVersion}, {"weightsSha256", m.autoencoderWeightsSha256}};
     if (!m.autoencoderEncoderSha256.empty()) doc["autoencoder"]["encoderSha256"] = m.autoencoderEncoderSha256;
-    doc["sampler"] = {{"steps", m.samplerSteps}, {"guidance", m.guidance}, {"surfaceBias", m.surfaceBias}};
+    doc["sampler"] = {{"steps", m.samplerSteps}, {"guidance", m.guidance}, {"surfaceBias", m.surfaceBias}, {"temperature", m.temperature}};
     doc["knows"] = {{"categories", m.categories}, {"colours", m.colours}, {"materials", m.materials}};
     doc["training"] = nlohmann::ordered_json::parse(m.trainingJson);
     doc["vocabulary"] = m.tokenizer.words();

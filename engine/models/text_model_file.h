@@ -45,6 +45,9 @@ struct TextModelFile {
     // Decoding a sampled latent: added to the occupancy logits (DecodeOptions::surfaceBias),
     // chosen when the model is evaluated; 0 when the config does not say.
     float surfaceBias = 0.0f;
+    // The starting noise's scale (sampling at a lower temperature: more typical shapes, less
+    // varied), chosen when the model is evaluated; 1 when the config does not say. (0, 1.5].
+    float temperature = 1.0f;
     std::vector<std::string> categories, colours, materials;  // what the prompts can name
     std::string trainingJson = "{}";
 };

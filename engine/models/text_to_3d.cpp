@@ -75,6 +75,7 @@ TextTo3dGenerator::~TextTo3dGenerator() = default;
 const ShapeLatentModel& TextTo3dGenerator::autoencoder() const { return *m_impl->ae; }
 int TextTo3dGenerator::defaultSteps() const { return m_impl->file.samplerSteps; }
 float TextTo3dGenerator::defaultSurfaceBias() const { return m_impl->file.surfaceBias; }
+float TextTo3dGenerator::defaultTemperature() const { return m_impl->file.temperature; }
 std::string TextTo3dGenerator::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
 
 std::string TextTo3dGenerator::vocabularyHint() const {
@@ -88,6 +89,7 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
     if (o.steps < 1 || o.steps > 1000) throw Error("--steps " + std::to_string(o.steps) + " is out of range (1..1000)");
     if (!(o.guidance >= 0.0f && o.guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
     if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
+    if (!std::isnan(o.temperature) && !(o.temperature > 0.0f && o.temperature <= 1.5f)) throw Error("--temperature is out of range (0..1.5, above 0)");
     const TextModelFile& mf = m_impl->file;
     std::vector<std::string> unknown;
     std::vector<std::int64_t> ids;
@@ -102,7 +104,8 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
     torch::NoGradGuard noGrad;
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
     auto gen = at::detail::createCPUGenerator(o.seed);
-    const torch::Tensor x1 = torch::randn({1, rows, dim}, gen, torch::kFloat);
+    const float temperature = std::isnan(o.temperature) ? mf.temperature : o.temperature;
+    const torch::Tensor x1 = torch::randn({1, rows, dim}, gen, torch::kFloat) * temperature;
     // Guidance 1 is the conditional velocity alone: the unconditional row is not computed.
     const bool guided = o.guidance != 1.0f;
     TextToLatent& net = m_impl->net;
@@ -224,7 +227,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     prov.seed = o.seed;
     prov.model = name() + " + " + m_impl->ae->name();
     prov.modelLicence = name() + ": " + m_impl->manifest.licence + "; " + m_impl->ae->name() + ": " + m_impl->ae->licence();
-    nlohmann::json options{{"steps", o.steps}, {"guidance", o.guidance}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
+    nlohmann::json options{{"steps", o.steps}, {"guidance", o.guidance}, {"temperature", std::isnan(o.temperature) ? m_impl->file.temperature : o.temperature}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
                            {"textureSize", o.decode.textureSize}};
     if (!unknown.empty()) options["ignoredWords"] = unknown;
     prov.options = options.dump();

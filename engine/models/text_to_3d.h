@@ -30,6 +30,8 @@ struct TextTo3dOptions {
     bool mesh = true;          // decode to a mesh (false: splats only, from a coarse field)
     // Decoder surface level (DecodeOptions::surfaceBias); NaN: the one the model file names.
     float surfaceBias = std::numeric_limits<float>::quiet_NaN();
+    // Scale of the starting noise, (0, 1.5]; NaN: the one the model file names.
+    float temperature = std::numeric_limits<float>::quiet_NaN();
 };
 
 struct TextTo3dResult {
@@ -69,6 +71,7 @@ public:
     std::string vocabularyHint() const;
     int defaultSteps() const;
     float defaultSurfaceBias() const;  // the decoder surface level the model was evaluated with
+    float defaultTemperature() const;  // the sampler temperature the model was evaluated with
     std::string name() const;
 
 private:

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -501,6 +502,19 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     bad = go;
     bad.surfaceBias = 9.0f;
     expectError(prompt, bad, "--surface-bias");
+    for (const float t : {0.0f, -0.5f, 1.6f, std::numeric_limits<float>::infinity()}) {
+        bad = go;
+        bad.temperature = t;
+        expectError(prompt, bad, "--temperature");
+    }
+    // A lower temperature starts from the same noise, scaled: a different latent, and the model's
+    // default is what an unset temperature means.
+    EXPECT_EQ(g.defaultTemperature(), 1.0f);
+    models::TextTo3dOptions cool = go;
+    cool.temperature = 0.5f;
+    EXPECT_NE(g.sampleLatent(prompt, cool, {}).values, g.sampleLatent(prompt, go, {}).values);
+    cool.temperature = 1.0f;
+    EXPECT_EQ(g.sampleLatent(prompt, cool, {}).values, g.sampleLatent(prompt, go, {}).values);
     core::CancelToken cancel;
     cancel.cancel();
     EXPECT_THROW(g.sampleLatent(prompt, go, cancel), Cancelled);
