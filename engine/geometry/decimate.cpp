@@ -8,40 +8,20 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace kiln::geometry {
 
 namespace {
 
-// One index per distinct position (the first vertex there), as analyse() counts vertices.
-std::vector<unsigned int> canonicalVertices(const std::vector<glm::vec3>& positions) {
-    std::unordered_map<std::uint64_t, std::vector<unsigned int>> byBits;
-    std::vector<unsigned int> canonical(positions.size());
-    for (unsigned int v = 0; v < positions.size(); ++v) {
-        std::uint32_t b[3];
-        std::memcpy(b, &positions[v].x, sizeof b);
-        auto& bucket = byBits[(std::uint64_t(b[0]) * 0x9E3779B97F4A7C15ull) ^ (std::uint64_t(b[1]) * 0xC2B2AE3D27D4EB4Full) ^ std::uint64_t(b[2])];
-        canonical[v] = v;
-        for (const unsigned int u : bucket)
-            if (positions[u] == positions[v]) {
-                canonical[v] = u;
-                break;
-            }
-        if (canonical[v] == v) bucket.push_back(v);
-    }
-    return canonical;
-}
-
 // Where a thin part collapses (a board or a wall a voxel or two thick), simplification can leave a
 // face and its reverse over the same three vertices: a fin that encloses nothing and puts four
 // faces on its edges. Such pairs (and exact repeats) are dropped from `tris` (the first `count`
-// indices); returns how many indices remain.
-std::size_t dropCancellingFaces(std::vector<unsigned int>& tris, std::size_t count, const std::vector<unsigned int>& canonical) {
+// indices); returns how many indices remain. `canonical` is core::firstAtSamePosition of the
+// positions, so vertices compare as analyse() sees them.
+std::size_t dropCancellingFaces(std::vector<unsigned int>& tris, std::size_t count, const std::vector<std::uint32_t>& canonical) {
     // Faces keyed by their sorted vertices; the winding's parity tells a face from its reverse.
     std::map<std::array<unsigned int, 3>, std::vector<std::size_t>> faces;
     for (std::size_t f = 0; f < count / 3; ++f) {
@@ -93,7 +73,8 @@ core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float m
     out.submeshes.clear();
     std::vector<core::Submesh> parts = mesh.submeshes;
     if (parts.empty()) parts.push_back(core::Submesh{"", 0, std::uint32_t(mesh.indices.size()), 0, std::uint32_t(mesh.positions.size()), -1});
-    std::vector<unsigned int> scratch, canonical;
+    std::vector<unsigned int> scratch;
+    std::vector<std::uint32_t> canonical;
     for (core::Submesh part : parts) {
         const std::size_t count = part.indexCount / 3;
         if (count == 0) continue;
@@ -103,7 +84,7 @@ core::Mesh decimate(const core::Mesh& mesh, std::size_t targetTriangles, float m
         // The error bound is relative to the mesh extent; 1 means "stop at the target count only".
         const std::size_t simplified = meshopt_simplify(scratch.data(), src, part.indexCount, &mesh.positions[0].x, mesh.positions.size(),
                                                   sizeof(glm::vec3), target * 3, maxError, 0, nullptr);
-        if (canonical.empty()) canonical = canonicalVertices(mesh.positions);
+        if (canonical.empty()) canonical = core::firstAtSamePosition(mesh.positions);
         const std::size_t kept = dropCancellingFaces(scratch, simplified, canonical);
         part.firstIndex = std::uint32_t(out.indices.size());
         part.indexCount = std::uint32_t(kept);
