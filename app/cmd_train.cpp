@@ -85,12 +85,12 @@ int trainAutoencoder(int argc, char** argv) {
 int trainText(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "autoencoder", "out", "items", "threads", "steps", "batch", "lr", "seed", "width", "heads", "layers", "text-layers",
-                                 "checkpoint-every", "warmup", "token-order"},
+                                 "checkpoint-every", "warmup", "token-order", "init-from"},
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--width W] "
-                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--checkpoint-every N] [--threads N] "
-                    "[--resume] [--force]");
+                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL] [--checkpoint-every N] "
+                    "[--threads N] [--resume] [--force]");
     models::TextTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -109,6 +109,12 @@ int trainText(int argc, char** argv) {
         const std::string order = args.get("token-order");
         if (order != "morton" && order != "set") throw Error("kiln train text-to-3d: --token-order \"" + order + "\" is not morton or set");
         o.ordered = order == "morton";
+    }
+    if (args.has("init-from")) {
+        if (args.has("width") || args.has("heads") || args.has("layers") || args.has("text-layers") || args.has("token-order"))
+            throw Error("kiln train text-to-3d: --init-from takes the architecture and token order of the model it starts from; leave out "
+                        "--width/--heads/--layers/--text-layers/--token-order");
+        o.initFrom = args.get("init-from");
     }
     o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
     o.threads = args.getInt("threads", 0, 0, 256);

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -71,7 +72,16 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     if (o.steps < 1 || o.batch < 1 || !(o.learningRate > 0.0) || o.checkpointEvery < 1) throw Error("kiln train text-to-3d: an option is out of range");
     const auto t0 = std::chrono::steady_clock::now();
     const fs::path checkpointPath = o.out / "checkpoint.pt";
-    prepareTrainingFolder(o.out, o.resume, o.overwrite);
+    if (!o.initFrom.empty() && o.resume) throw Error("kiln train text-to-3d: --init-from starts a new run; it cannot be combined with --resume");
+    // Read before the output folder is prepared: --force on the source's own folder must not
+    // delete the model it starts from.
+    std::optional<TextModelFile> source;
+    if (!o.initFrom.empty()) {
+        verifyModelFolder(o.initFrom, "text-to-3d");
+        source = readTextModelFile(o.initFrom);
+        if (fs::weakly_canonical(o.initFrom) == fs::weakly_canonical(o.out))
+            throw Error(o.out.string() + ": --init-from and --out name the same folder; write the new run elsewhere");
+    }
     if (o.resume && fs::is_regular_file(o.out / "config.json")) {
         // The checkpoint's architecture follows the token order: resuming with the other one
         // would fail to load it with a less helpful message.
@@ -83,6 +93,10 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     torch::manual_seed(o.seed);
 
     const ShapeLatentModel ae(o.autoencoder);
+    if (source && (source->autoencoderEncoderSha256.empty() || source->autoencoderEncoderSha256 != ae.encoderSha256()))
+        throw Error(o.initFrom.string() + ": was trained on another latent (autoencoder '" + source->autoencoderName + " v" + source->autoencoderVersion +
+                    "', a different encoder) than " + o.autoencoder.string() + "; --init-from needs the same encoder");
+    prepareTrainingFolder(o.out, o.resume, o.overwrite);
     const procgen::Dataset ds = procgen::readDataset(o.data);
     std::vector<procgen::DatasetItem> train;
     for (const auto& it : ds.items)
@@ -103,16 +117,33 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
                 mats.insert(procgen::materialInfo(m.kind).word);
             }
         }
-        mf.tokenizer = Tokenizer::fromTexts(texts);
+        mf.tokenizer = source ? source->tokenizer : Tokenizer::fromTexts(texts);
+        if (source) {
+            // Words the source never saw would all map to one unknown id: refuse, naming one.
+            std::vector<std::string> unknown;
+            for (const auto& t : texts) mf.tokenizer.encode(t, source->config.maxWords, &unknown);
+            if (!unknown.empty())
+                throw Error(o.initFrom.string() + ": does not know the word \"" + unknown.front() + "\" of the training captions (" +
+                            std::to_string(unknown.size()) + " unknown word uses); train it from scratch on this data");
+        }
         mf.categories.assign(cats.begin(), cats.end());
         mf.colours.assign(colours.begin(), colours.end());
         mf.materials.assign(mats.begin(), mats.end());
     }
-    mf.config.width = o.width;
-    mf.config.heads = o.heads;
-    mf.config.layers = o.layers;
-    mf.config.textLayers = o.textLayers;
-    mf.config.ordered = o.ordered;
+    if (source) {
+        mf.config = source->config;  // the architecture and token order are the source's
+        // The sampler settings chosen when the source was evaluated carry over until this run is.
+        mf.samplerSteps = source->samplerSteps;
+        mf.guidance = source->guidance;
+        mf.surfaceBias = source->surfaceBias;
+        mf.temperature = source->temperature;
+    } else {
+        mf.config.width = o.width;
+        mf.config.heads = o.heads;
+        mf.config.layers = o.layers;
+        mf.config.textLayers = o.textLayers;
+        mf.config.ordered = o.ordered;
+    }
     mf.config.tokens = ae.tokens();
     mf.config.tokenDim = 3 + ae.channels();
     mf.config.vocabSize = std::int64_t(mf.tokenizer.size());
@@ -127,12 +158,13 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     mf.autoencoderWeightsSha256 = sha256File(o.autoencoder / "weights.safetensors");
     mf.autoencoderEncoderSha256 = ae.encoderSha256();
 
-    const std::vector<Example> examples = encodeItems(ae, train, mf.tokenizer, mf.config.maxWords, o.ordered, progress, cancel);
+    const std::vector<Example> examples = encodeItems(ae, train, mf.tokenizer, mf.config.maxWords, mf.config.ordered, progress, cancel);
     TextTrainResult result;
     result.trainItems = int(examples.size());
     result.encodeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     TextToLatent model(mf.config), ema(mf.config);
+    if (source) loadModuleWeights(*model, o.initFrom / "weights.safetensors");
     copyWeights(*ema, *model);
     torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
     std::vector<float> losses, rates;
@@ -154,7 +186,11 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["datasetSeed"] = std::to_string(ds.seed);
         recipe["autoencoder"] = o.autoencoder.string();
         recipe["conditionDropout"] = o.conditionDropout;
-        recipe["tokenOrder"] = o.ordered ? "morton" : "set";
+        recipe["tokenOrder"] = mf.config.ordered ? "morton" : "set";
+        if (source) {
+            const ModelManifest from = readManifest(o.initFrom);
+            recipe["initFrom"] = from.name + " v" + from.version + " (" + o.initFrom.string() + ")";
+        }
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();

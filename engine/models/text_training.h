@@ -17,6 +17,11 @@ struct TextTrainOptions {
     std::filesystem::path data;          // dataset folder (kiln dataset build)
     std::filesystem::path autoencoder;   // shape-autoencoder model folder
     std::filesystem::path out;
+    // A trained text model to start from: its weights, architecture and vocabulary, with a fresh
+    // optimiser and schedule (for a model folder without its checkpoint, e.g. a bundled one). Its
+    // latent must be this autoencoder's (same encoder), and every training caption's words known
+    // to it. Not with `resume`.
+    std::filesystem::path initFrom;
     int items = 0;                       // 0: every train item
     int steps = 8000;
     int batch = 32;

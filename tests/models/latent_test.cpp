@@ -556,6 +556,92 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     EXPECT_EQ(withTuned.sampleLatent(prompt, go, {}).values.size(), a.values.size());
 }
 
+TEST(TextTo3d, InitFromStartsAtItsSourceAndRefusesAnotherLatent) {
+    models::TextTrainOptions o;
+    o.data = tinyDataset();
+    o.autoencoder = trainedAutoencoder();
+    o.out = outDir("text-init-source");
+    o.items = 24;
+    o.steps = 30;
+    o.batch = 4;
+    o.learningRate = 3e-3;
+    o.warmupSteps = 0;
+    o.width = 32;
+    o.heads = 2;
+    o.layers = 1;
+    o.textLayers = 1;
+    o.checkpointEvery = 30;
+    o.threads = 1;
+    core::Progress quiet;
+    models::trainTextToLatent(o, quiet, {});
+    // The largest difference between two text models' weights (the same architecture).
+    auto weightDistance = [](const fs::path& a, const fs::path& b) {
+        models::TextToLatent ma(models::readTextModelFile(a).config), mb(models::readTextModelFile(b).config);
+        models::loadModuleWeights(*ma, a / "weights.safetensors");
+        models::loadModuleWeights(*mb, b / "weights.safetensors");
+        const auto pb = mb->named_parameters();
+        float worst = 0.0f;
+        for (const auto& p : ma->named_parameters()) worst = std::max(worst, (p.value() - pb[p.key()]).abs().max().item<float>());
+        return worst;
+    };
+
+    // One step at a negligible rate from the source: the source's weights and architecture (the
+    // options' width is ignored), and its recipe names it. A run from scratch with the same
+    // options is far from it.
+    models::TextTrainOptions init = o;
+    init.initFrom = o.out;
+    init.out = outDir("text-init");
+    init.steps = 1;
+    init.learningRate = 1e-9;
+    init.width = 64;
+    init.seed = 3;
+    models::trainTextToLatent(init, quiet, {});
+    const models::TextModelFile file = models::readTextModelFile(init.out);
+    EXPECT_EQ(file.config.width, 32);
+    EXPECT_NE(file.trainingJson.find("initFrom"), std::string::npos);
+    EXPECT_LT(weightDistance(o.out, init.out), 1e-6f);
+    models::TextTrainOptions scratch = init;
+    scratch.initFrom.clear();
+    scratch.width = 32;
+    scratch.out = outDir("text-init-scratch");
+    models::trainTextToLatent(scratch, quiet, {});
+    EXPECT_GT(weightDistance(o.out, scratch.out), 1e-2f);
+    // Trained on from there: it moves away from the source.
+    init.out = outDir("text-init-trained");
+    init.steps = 8;
+    init.learningRate = 1e-3;
+    models::trainTextToLatent(init, quiet, {});
+    EXPECT_EQ(lossColumn(init.out / "loss.csv").size(), 8u);
+    EXPECT_GT(weightDistance(o.out, init.out), 1e-5f);
+
+    auto expectError = [&](const models::TextTrainOptions& bad, const std::string& fragment) {
+        try {
+            models::trainTextToLatent(bad, quiet, {});
+            ADD_FAILURE() << "no error, expected one with \"" << fragment << "\"";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+        }
+    };
+    models::TextTrainOptions bad = init;
+    bad.out = outDir("text-init-bad");
+    bad.resume = true;
+    expectError(bad, "--resume");
+    bad.resume = false;
+    bad.initFrom = trainedAutoencoder();  // a model folder of another slot
+    expectError(bad, "text-to-3d");
+    bad.initFrom = o.out;
+    bad.out = o.out;
+    bad.overwrite = true;
+    expectError(bad, "same folder");
+    EXPECT_TRUE(fs::is_regular_file(o.out / "weights.safetensors"));  // nothing of the source lost
+    // Another autoencoder's latent (a different encoder) is refused, naming the source.
+    bad.out = outDir("text-init-bad");
+    bad.overwrite = false;
+    bad.autoencoder = outDir("ae-init-other");
+    models::trainShapeAutoencoder(tinyAutoencoder(bad.autoencoder, 2), quiet, {});
+    expectError(bad, "another latent");
+}
+
 TEST(TextTo3d, MortonOrderGoesUpTheObjectFirst) {
     // y is the most significant axis: the three low anchors come before the three high ones, and
     // within a level the curve's order of x and z decides.
