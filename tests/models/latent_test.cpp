@@ -127,6 +127,24 @@ fs::path trainedAutoencoder() {
     return dir;
 }
 
+// A text model small enough to train in seconds on the tiny dataset and autoencoder.
+models::TextTrainOptions tinyTextModel(const fs::path& out, int steps) {
+    models::TextTrainOptions o;
+    o.data = tinyDataset();
+    o.autoencoder = trainedAutoencoder();
+    o.out = out;
+    o.items = 24;
+    o.steps = steps;
+    o.batch = 4;
+    o.width = 32;
+    o.heads = 2;
+    o.layers = 1;
+    o.textLayers = 1;
+    o.checkpointEvery = steps;
+    o.threads = 1;
+    return o;
+}
+
 } // namespace
 
 TEST(InsideTest, PointsJustInsideAndOutsideClosedParts) {
@@ -448,19 +466,7 @@ TEST(UvUnwrap, MoreChartsThanTexelsStillUnwraps) {
 
 TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     const fs::path model = outDir("text");
-    models::TextTrainOptions o;
-    o.data = tinyDataset();
-    o.autoencoder = trainedAutoencoder();
-    o.out = model;
-    o.items = 24;
-    o.steps = 20;
-    o.batch = 4;
-    o.width = 32;
-    o.heads = 2;
-    o.layers = 1;
-    o.textLayers = 1;
-    o.checkpointEvery = 20;
-    o.threads = 1;
+    const models::TextTrainOptions o = tinyTextModel(model, 20);
     core::Progress quiet;
     models::trainTextToLatent(o, quiet, {});
     EXPECT_TRUE(models::readTextModelFile(model).config.ordered);  // the default: Morton-ordered tokens
@@ -557,21 +563,9 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
 }
 
 TEST(TextTo3d, InitFromStartsAtItsSourceAndRefusesAnotherLatent) {
-    models::TextTrainOptions o;
-    o.data = tinyDataset();
-    o.autoencoder = trainedAutoencoder();
-    o.out = outDir("text-init-source");
-    o.items = 24;
-    o.steps = 30;
-    o.batch = 4;
+    models::TextTrainOptions o = tinyTextModel(outDir("text-init-source"), 30);
     o.learningRate = 3e-3;
     o.warmupSteps = 0;
-    o.width = 32;
-    o.heads = 2;
-    o.layers = 1;
-    o.textLayers = 1;
-    o.checkpointEvery = 30;
-    o.threads = 1;
     core::Progress quiet;
     models::trainTextToLatent(o, quiet, {});
     // The largest difference between two text models' weights (the same architecture).
