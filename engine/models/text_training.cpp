@@ -76,8 +76,10 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     // Read before the output folder is prepared: --force on the source's own folder must not
     // delete the model it starts from.
     std::optional<TextModelFile> source;
+    std::string sourceName;  // "name vVERSION (folder)", for the recipe
     if (!o.initFrom.empty()) {
-        verifyModelFolder(o.initFrom, "text-to-3d");
+        const ModelManifest from = verifyModelFolder(o.initFrom, "text-to-3d");
+        sourceName = from.name + " v" + from.version + " (" + o.initFrom.string() + ")";
         source = readTextModelFile(o.initFrom);
         if (fs::weakly_canonical(o.initFrom) == fs::weakly_canonical(o.out))
             throw Error(o.out.string() + ": --init-from and --out name the same folder; write the new run elsewhere");
@@ -187,10 +189,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["autoencoder"] = o.autoencoder.string();
         recipe["conditionDropout"] = o.conditionDropout;
         recipe["tokenOrder"] = mf.config.ordered ? "morton" : "set";
-        if (source) {
-            const ModelManifest from = readManifest(o.initFrom);
-            recipe["initFrom"] = from.name + " v" + from.version + " (" + o.initFrom.string() + ")";
-        }
+        if (source) recipe["initFrom"] = sourceName;
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();
