@@ -60,6 +60,9 @@ int cmdEval(int argc, char** argv) {
     std::printf("one connected piece where the real asset is one: %.1f%%\n", 100.0 * r.connectedFraction);
     std::printf("autoencoder on held-out assets: F-score@1%% %.3f (lowest %.3f), albedo dE %.2f (targets >= 0.95, <= 5)\n", r.reconstructionFScore,
                 r.reconstructionFScoreMin, r.albedoDeltaE);
+    if (!r.reconstructionScores.empty())
+        std::printf("  its reconstructions' distance to the data: median %.2f (the floor a perfect generator of this latent would reach)\n",
+                    r.reconstructionMedianRatio);
     std::printf("diversity: %.4f (data %.4f, floor %.4f): %s\n", r.diversity, r.dataDiversity, r.diversityFloor,
                 r.diversity >= r.diversityFloor ? "above the floor" : "BELOW the floor");
     std::printf("latency prompt -> textured GLB: %.2f s median (target <= 3 s);", r.latencyMedian);

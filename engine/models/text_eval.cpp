@@ -101,7 +101,13 @@ std::string TextEvalReport::json() const {
     j["distanceToData"] = {{"medianRatio", medianRatio}, {"worstCategory", worstCategory}, {"worstCategoryRatio", worstCategoryRatio},
                            {"oneNna", oneNna}};
     j["meshes"] = {{"watertightFraction", watertightFraction}, {"connectedWhereRealIs", connectedFraction}};
-    j["autoencoder"] = {{"fScore1pct", reconstructionFScore}, {"fScore1pctMin", reconstructionFScoreMin}, {"albedoDeltaE", albedoDeltaE}};
+    j["autoencoder"] = {{"fScore1pct", reconstructionFScore},
+                        {"fScore1pctMin", reconstructionFScoreMin},
+                        {"albedoDeltaE", albedoDeltaE},
+                        {"distanceToDataMedianRatio", reconstructionMedianRatio}};
+    j["autoencoder"]["assets"] = nlohmann::ordered_json::array();
+    for (const auto& r : reconstructionScores)
+        j["autoencoder"]["assets"].push_back({{"category", r.category}, {"fScore1pct", r.fScore}, {"albedoDeltaE", r.albedoDeltaE}, {"distanceRatio", r.ratio}});
     j["diversity"] = {{"generated", diversity}, {"data", dataDiversity}, {"floor", diversityFloor}};
     j["latency"] = {{"medianSeconds", latencyMedian}, {"stages", latencyStages}};
     j["sampler"] = {{"steps", samplerSteps}, {"guidance", samplerGuidance}, {"surfaceBias", samplerSurfaceBias}, {"temperature", samplerTemperature}};
@@ -151,6 +157,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     rep.categories.resize(cats.size());
     for (std::size_t c = 0; c < cats.size(); ++c) rep.categories[c].category = cats[c].name;
     std::vector<std::vector<double>> ratios(cats.size());
+    std::vector<double> realDistance(prompts.size(), 0.0);  // each held-out asset to its category's nearest training asset
     std::vector<std::vector<glm::vec3>> genSet, realSet;
     int realConnected = 0, genConnectedWhenReal = 0;
     int judgeCat = 0, judgeCol = 0, judgeMat = 0;
@@ -200,6 +207,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         }
         const auto pg = points(mesh, 2048, 11), pr = points(real.mesh, 2048, 11);
         const double dG = nearest(pg, c), dR = nearest(pr, c);
+        realDistance[i] = dR;
         ratios[std::size_t(c)].push_back(dG / std::max(dR, 1e-9));
         genSet.push_back(pg);
         realSet.push_back(pr);
@@ -256,7 +264,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     }
     // The autoencoder on held-out assets.
     {
-        std::vector<double> fs;
+        std::vector<double> fs, recRatios;
         double de = 0.0;
         int deCount = 0;
         const ShapeLatentModel& ae = generator.autoencoder();
@@ -275,7 +283,14 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             fs.push_back(score.fScore);
             de += score.albedoDeltaE;
             ++deCount;
+            // The reconstruction's distance to the data, as the generated meshes' is measured: the
+            // ratio a perfect generator of this latent would reach, so the two gaps can be told apart.
+            const int c = prompts[std::size_t(i)]->params.category;
+            const double ratio = nearest(points(dec.mesh, 2048, 11), c) / std::max(realDistance[std::size_t(i)], 1e-9);
+            recRatios.push_back(ratio);
+            rep.reconstructionScores.push_back({cats[std::size_t(c)].name, score.fScore, score.albedoDeltaE, ratio});
         }
+        rep.reconstructionMedianRatio = median(recRatios);
         rep.reconstructionFScore = fs.empty() ? 0.0 : std::accumulate(fs.begin(), fs.end(), 0.0) / double(fs.size());
         rep.reconstructionFScoreMin = fs.empty() ? 0.0 : *std::min_element(fs.begin(), fs.end());
         rep.albedoDeltaE = deCount ? de / deCount : 0.0;

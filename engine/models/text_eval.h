@@ -7,7 +7,8 @@
 //   category, over the same for the held-out real asset (1 = as close as real data), and 1-NNA
 //   between generated and real sets (50 % is ideal);
 // - watertight manifold meshes, and one connected piece where the real asset is one;
-// - the autoencoder's reconstruction of held-out assets: F-score at 1 % of the diagonal, albedo ΔE;
+// - the autoencoder's reconstruction of held-out assets: F-score at 1 % of the diagonal, albedo ΔE,
+//   and the reconstructions' own distance to the data (the floor of the generated meshes');
 // - diversity against the data's own, and latency per stage.
 // Torch-free header.
 
@@ -54,6 +55,12 @@ struct TextEvalReport {
     double oneNna = 0.0;
     double watertightFraction = 0.0, connectedFraction = 0.0;  // connected: among prompts whose real asset is one piece
     double reconstructionFScore = 0.0, reconstructionFScoreMin = 0.0, albedoDeltaE = 0.0;
+    double reconstructionMedianRatio = 0.0;  // distance to the data of the reconstructions (the latent's own floor)
+    struct Reconstruction {
+        std::string category;
+        double fScore = 0.0, albedoDeltaE = 0.0, ratio = 0.0;
+    };
+    std::vector<Reconstruction> reconstructionScores;  // one per reconstructed held-out asset
     double diversity = 0.0, dataDiversity = 0.0, diversityFloor = 0.0;
     double latencyMedian = 0.0;
     int samplerSteps = 0;

@@ -33,6 +33,11 @@ for k in ("category", "colour", "material"):
     assert r[k] >= full[k] - 0.15, (k, r[k], full[k])
 assert r["watertight"] == 1.0, r["watertight"]
 assert r["fScore"] >= full["fScore"] - 0.1, (r["fScore"], full["fScore"])
+# Every reconstructed asset carries its own distance to the data, and the median is theirs.
+rec = json.load(open(sys.argv[1]))["autoencoder"]
+ratios = sorted(a["distanceRatio"] for a in rec["assets"])
+assert len(ratios) == 12 and all(0.0 < x < 1e6 for x in ratios), ratios
+assert abs(rec["distanceToDataMedianRatio"] - 0.5 * (ratios[5] + ratios[6])) < 1e-9, rec["distanceToDataMedianRatio"]
 PY
 "$KILN" generate "a tall blue ceramic vase" -o "$dir/vase.glb" --quality draft --seed 2 | grep -q "wrote" && pass || fail "generate"
 "$KILN" info "$dir/vase.glb" --json | python3 -c "
