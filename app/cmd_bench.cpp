@@ -11,6 +11,7 @@
 #include "geometry/metrics.h"
 #include "models/model_paths.h"
 #include "models/shape_latent.h"
+#include "procgen/dataset.h"
 #include "procgen/procgen.h"
 #endif
 #ifdef KILN_WITH_TORCH
@@ -108,21 +109,55 @@ int benchFit(const Args& args) {
 #ifdef KILN_WITH_TORCH
 // `kiln bench latent`: the shared latent's round trip on library assets it did not train on (a
 // seed no dataset uses): encode and each decoding stage timed, F-score at 1 % of the diagonal,
-// and with --out the reconstructions as GLBs beside renders of the originals.
+// and with --out the reconstructions as GLBs beside renders of the originals. With --data DIR
+// --split S the assets are a dataset's items of that split instead (the same categories in the
+// same order), so the training items can be scored beside held-out ones: the generalisation gap.
 int benchLatent(const Args& args) {
     const int repeat = args.getInt("repeat", 6, 1, 1000);
     const fs::path aeDir = args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
+    const int nCat = int(procgen::categories().size());
+    // Each category's items of the chosen split, in dataset order (empty: unseen seeds).
+    std::vector<std::vector<procgen::AssetParams>> fromData;
+    std::vector<procgen::AssetParams> picks;  // the assets, when they come from a dataset
+    const std::string split = args.get("split", "val");
+    if (args.has("data")) {
+        if (split != "train" && split != "val" && split != "val-triple")
+            throw Error("--split: '" + split + "' is not a split of a dataset (train, val or val-triple)");
+        fromData.resize(std::size_t(nCat));
+        for (const auto& it : procgen::readDataset(args.get("data")).items)
+            if (it.split == split && it.params.category >= 0 && it.params.category < nCat) fromData[std::size_t(it.params.category)].push_back(it.params);
+        // The same walk over the categories, skipping those the split has none of (the held-out
+        // categories have no training items), each category's items taken in turn.
+        std::vector<std::size_t> taken(std::size_t(nCat), 0);
+        for (int i = 0, c = 0; int(picks.size()) < repeat; ++i) {
+            c = (i * 7) % nCat;
+            if (fromData[std::size_t(c)].empty()) {
+                if (i >= nCat && picks.empty()) break;
+                continue;
+            }
+            if (taken[std::size_t(c)] >= fromData[std::size_t(c)].size())
+                throw Error(args.get("data") + ": too few '" + split + "' items of category " + procgen::categories()[std::size_t(c)].name + " for --repeat " +
+                            std::to_string(repeat));
+            picks.push_back(fromData[std::size_t(c)][taken[std::size_t(c)]++]);
+        }
+        if (picks.empty()) throw Error(args.get("data") + ": no '" + split + "' items");
+    } else if (args.has("split")) {
+        throw Error("--split: only with --data DIR");
+    }
     const models::ShapeLatentModel ae(aeDir);
     const int resolution = args.getInt("resolution", 128, 32, 512);
     const fs::path out = args.get("out");
     if (!out.empty()) fs::create_directories(out);
-    std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d\n", ae.name().c_str(), repeat, resolution);
+    if (picks.empty())
+        std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d\n", ae.name().c_str(), repeat, resolution);
+    else
+        std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, resolution %d\n", ae.name().c_str(), repeat, args.get("data").c_str(), split.c_str(),
+                    resolution);
     std::map<std::string, std::vector<double>> stages;
     std::vector<double> encode, fscores, deltaEs;
-    const int nCat = int(procgen::categories().size());
     for (int i = 0; i < repeat; ++i) {
-        const int category = (i * 7) % nCat;
-        procgen::AssetParams p = procgen::randomParams(category, 0xBE7C4000ull + std::uint64_t(i));
+        const procgen::AssetParams p = picks.empty() ? procgen::randomParams((i * 7) % nCat, 0xBE7C4000ull + std::uint64_t(i)) : picks[std::size_t(i)];
+        const int category = p.category;
         const procgen::ProcAsset a = procgen::generate(p, {.textureSize = out.empty() ? 0 : 512});
         const auto t0 = std::chrono::steady_clock::now();
         const models::ShapeLatent l = ae.encode(a, 1);
@@ -251,7 +286,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

@@ -83,6 +83,19 @@ check_bad --bogus --count 4 --bogus 1
 check_bad usage --views 2
 "$KILN" dataset 2>/dev/null && fail "dataset without build succeeded" || pass
 
+# kiln bench latent on a dataset's split: a bad split, a split without a dataset, too few items.
+bench_bad() {
+  local want="$1" err rc
+  shift
+  err=$("$KILN" bench latent "$@" 2>&1 >/dev/null); rc=$?
+  if [ $rc -ne 1 ]; then fail "bench latent $*: exit $rc (want 1): $err"; return; fi
+  if [ "$(wc -l <<<"$err")" -ne 1 ]; then fail "bench latent $*: more than one line of error: $err"; return; fi
+  grep -qF -- "$want" <<<"$err" && pass || fail "bench latent $*: error does not say '$want': $err"
+}
+bench_bad "--split" --split train
+bench_bad "--split" --data "$ds" --split test
+bench_bad "too few 'train' items" --data "$ds" --split train --repeat 50
+
 # The contact sheet: one thumbnail per category and style.
 sheet="$root/sheet.png"
 "$KILN" dataset sheet -o "$sheet" --size 48 >/dev/null 2>&1 && [ -s "$sheet" ] && pass || fail "sheet"
