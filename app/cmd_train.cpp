@@ -89,7 +89,7 @@ int trainText(int argc, char** argv) {
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--width W] "
-                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL] [--checkpoint-every N] "
+                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL [--layers L]] [--checkpoint-every N] "
                     "[--threads N] [--resume] [--force]");
     models::TextTrainOptions o;
     o.data = args.get("data");
@@ -111,10 +111,11 @@ int trainText(int argc, char** argv) {
         o.ordered = order == "morton";
     }
     if (args.has("init-from")) {
-        if (args.has("width") || args.has("heads") || args.has("layers") || args.has("text-layers") || args.has("token-order"))
+        if (args.has("width") || args.has("heads") || args.has("text-layers") || args.has("token-order"))
             throw Error("kiln train text-to-3d: --init-from takes the architecture and token order of the model it starts from; leave out "
-                        "--width/--heads/--layers/--text-layers/--token-order");
+                        "--width/--heads/--text-layers/--token-order (--layers L deepens it)");
         o.initFrom = args.get("init-from");
+        if (args.has("layers")) o.growLayers = o.layers;
     }
     o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
     o.threads = args.getInt("threads", 0, 0, 256);

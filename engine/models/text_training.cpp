@@ -83,6 +83,11 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         source = readTextModelFile(o.initFrom);
         if (fs::weakly_canonical(o.initFrom) == fs::weakly_canonical(o.out))
             throw Error(o.out.string() + ": --init-from and --out name the same folder; write the new run elsewhere");
+        if (o.growLayers != 0 && (o.growLayers < source->config.layers || o.growLayers > 64))
+            throw Error("kiln train text-to-3d: --layers " + std::to_string(o.growLayers) + " with --init-from must be at least the source's " +
+                        std::to_string(source->config.layers) + " (and at most 64): a model can be deepened, not cut");
+    } else if (o.growLayers != 0) {
+        throw Error("kiln train text-to-3d: growing the flow's depth needs --init-from MODEL");
     }
     if (o.resume && fs::is_regular_file(o.out / "config.json")) {
         // The checkpoint's architecture follows the token order: resuming with the other one
@@ -134,6 +139,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     }
     if (source) {
         mf.config = source->config;  // the architecture and token order are the source's
+        if (o.growLayers != 0) mf.config.layers = o.growLayers;
         // The sampler settings chosen when the source was evaluated carry over until this run is.
         mf.samplerSteps = source->samplerSteps;
         mf.guidance = source->guidance;
@@ -166,7 +172,17 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     result.encodeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     TextToLatent model(mf.config), ema(mf.config);
-    if (source) loadModuleWeights(*model, o.initFrom / "weights.safetensors");
+    if (source && mf.config.layers == source->config.layers) {
+        loadModuleWeights(*model, o.initFrom / "weights.safetensors");
+    } else if (source) {
+        // Deepened: every tensor of the source into the tensor of the same name (blocks 0..L-1 are
+        // the source's), the added blocks left as built, identities until they train.
+        TextToLatent from(source->config);
+        loadModuleWeights(*from, o.initFrom / "weights.safetensors");
+        torch::NoGradGuard noGrad;
+        auto into = model->named_parameters();
+        for (const auto& p : from->named_parameters()) into[p.key()].copy_(p.value());
+    }
     copyWeights(*ema, *model);
     torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
     std::vector<float> losses, rates;
@@ -190,6 +206,8 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["conditionDropout"] = o.conditionDropout;
         recipe["tokenOrder"] = mf.config.ordered ? "morton" : "set";
         if (source) recipe["initFrom"] = sourceName;
+        if (source && mf.config.layers != source->config.layers)
+            recipe["grownFrom"] = std::to_string(source->config.layers) + " to " + std::to_string(mf.config.layers) + " flow blocks (added blocks start as identities)";
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();

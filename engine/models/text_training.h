@@ -22,6 +22,9 @@ struct TextTrainOptions {
     // latent must be this autoencoder's (same encoder), and every training caption's words known
     // to it. Not with `resume`.
     std::filesystem::path initFrom;
+    // With initFrom: the flow's depth after growing it (0: the source's). The source's blocks come
+    // first; the new ones follow as adaLN-Zero identities, so the run starts exactly at the source.
+    int growLayers = 0;
     int items = 0;                       // 0: every train item
     int steps = 8000;
     int batch = 32;

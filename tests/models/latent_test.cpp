@@ -636,6 +636,70 @@ TEST(TextTo3d, InitFromStartsAtItsSourceAndRefusesAnotherLatent) {
     expectError(bad, "another latent");
 }
 
+TEST(TextTo3d, DeepenedFromASourceStartsAsItAndTrainsItsNewBlocks) {
+    models::TextTrainOptions o = tinyTextModel(outDir("text-grow-source"), 20);
+    o.layers = 2;
+    o.learningRate = 3e-3;
+    o.warmupSteps = 0;
+    core::Progress quiet;
+    models::trainTextToLatent(o, quiet, {});
+    // The velocity two text models predict for the same noisy latent, time and caption.
+    auto velocity = [](const fs::path& dir) {
+        const models::TextModelFile f = models::readTextModelFile(dir);
+        models::TextToLatent m(f.config);
+        models::loadModuleWeights(*m, dir / "weights.safetensors");
+        m->eval();
+        torch::NoGradGuard noGrad;
+        torch::manual_seed(5);
+        const auto x = torch::randn({2, f.config.tokens + 1, f.config.tokenDim});
+        const auto t = torch::tensor({0.3f, 0.8f});
+        return m->forward(x, t, m->encodeText(models::padWordIds({{3, 4, 5}, {6, 7}})));
+    };
+    models::TextTrainOptions grow = o;
+    grow.initFrom = o.out;
+    grow.growLayers = 4;
+    grow.out = outDir("text-grow");
+    grow.steps = 1;
+    grow.learningRate = 1e-9;
+    models::trainTextToLatent(grow, quiet, {});
+    const models::TextModelFile grown = models::readTextModelFile(grow.out);
+    EXPECT_EQ(grown.config.layers, 4);
+    EXPECT_NE(grown.trainingJson.find("grownFrom"), std::string::npos);
+    const auto v0 = velocity(o.out), v1 = velocity(grow.out);
+    EXPECT_GT(v0.abs().max().item<float>(), 1e-3f);  // the source predicts something
+    EXPECT_LT((v0 - v1).abs().max().item<float>(), 1e-5f);
+    // Trained on, the added blocks leave the identity and the output moves.
+    grow.out = outDir("text-grow-trained");
+    grow.steps = 10;
+    grow.learningRate = 3e-3;
+    models::trainTextToLatent(grow, quiet, {});
+    {
+        models::TextToLatent m(models::readTextModelFile(grow.out).config);
+        models::loadModuleWeights(*m, grow.out / "weights.safetensors");
+        EXPECT_GT(m->named_parameters()["blocks.3.modulation.weight"].abs().max().item<float>(), 1e-5f);
+    }
+    EXPECT_GT((v0 - velocity(grow.out)).abs().max().item<float>(), 1e-4f);
+    // A model can be deepened, not cut; and growing needs a source.
+    models::TextTrainOptions bad = grow;
+    bad.out = outDir("text-grow-bad");
+    bad.growLayers = 1;
+    try {
+        models::trainTextToLatent(bad, quiet, {});
+        ADD_FAILURE() << "cutting a model's depth was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("at least the source's 2"), std::string::npos) << e.what();
+    }
+    bad.growLayers = 4;
+    bad.initFrom.clear();
+    try {
+        models::trainTextToLatent(bad, quiet, {});
+        ADD_FAILURE() << "growing without a source was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("--init-from"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(bad.out / "weights.safetensors"));
+}
+
 TEST(TextTo3d, MortonOrderGoesUpTheObjectFirst) {
     // y is the most significant axis: the three low anchors come before the three high ones, and
     // within a level the curve's order of x and z decides.
