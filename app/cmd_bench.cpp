@@ -116,39 +116,39 @@ int benchLatent(const Args& args) {
     const int repeat = args.getInt("repeat", 6, 1, 1000);
     const fs::path aeDir = args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
     const int nCat = int(procgen::categories().size());
-    // Each category's items of the chosen split, in dataset order (empty: unseen seeds).
-    std::vector<std::vector<procgen::AssetParams>> fromData;
-    std::vector<procgen::AssetParams> picks;  // the assets, when they come from a dataset
+    // The assets: a walk over the categories seven at a time, one unseen seed each; or, with
+    // --data, the same walk over a split's items, skipping categories the split has none of (the
+    // held-out categories have no training items), each category's items taken in turn.
+    std::vector<procgen::AssetParams> picks;
     const std::string split = args.get("split", "val");
     if (args.has("data")) {
         if (split != "train" && split != "val" && split != "val-triple")
             throw Error("--split: '" + split + "' is not a split of a dataset (train, val or val-triple)");
-        fromData.resize(std::size_t(nCat));
+        std::vector<std::vector<procgen::AssetParams>> byCategory(static_cast<std::size_t>(nCat));
         for (const auto& it : procgen::readDataset(args.get("data")).items)
-            if (it.split == split && it.params.category >= 0 && it.params.category < nCat) fromData[std::size_t(it.params.category)].push_back(it.params);
-        // The same walk over the categories, skipping those the split has none of (the held-out
-        // categories have no training items), each category's items taken in turn.
+            if (it.split == split && it.params.category >= 0 && it.params.category < nCat) byCategory[std::size_t(it.params.category)].push_back(it.params);
         std::vector<std::size_t> taken(std::size_t(nCat), 0);
-        for (int i = 0, c = 0; int(picks.size()) < repeat; ++i) {
-            c = (i * 7) % nCat;
-            if (fromData[std::size_t(c)].empty()) {
-                if (i >= nCat && picks.empty()) break;
+        for (int i = 0; int(picks.size()) < repeat; ++i) {
+            const auto c = std::size_t((i * 7) % nCat);
+            if (byCategory[c].empty()) {
+                if (i >= nCat && picks.empty()) throw Error(args.get("data") + ": no '" + split + "' items");
                 continue;
             }
-            if (taken[std::size_t(c)] >= fromData[std::size_t(c)].size())
-                throw Error(args.get("data") + ": too few '" + split + "' items of category " + procgen::categories()[std::size_t(c)].name + " for --repeat " +
+            if (taken[c] >= byCategory[c].size())
+                throw Error(args.get("data") + ": too few '" + split + "' items of category " + procgen::categories()[c].name + " for --repeat " +
                             std::to_string(repeat));
-            picks.push_back(fromData[std::size_t(c)][taken[std::size_t(c)]++]);
+            picks.push_back(byCategory[c][taken[c]++]);
         }
-        if (picks.empty()) throw Error(args.get("data") + ": no '" + split + "' items");
     } else if (args.has("split")) {
         throw Error("--split: only with --data DIR");
+    } else {
+        for (int i = 0; i < repeat; ++i) picks.push_back(procgen::randomParams((i * 7) % nCat, 0xBE7C4000ull + std::uint64_t(i)));
     }
     const models::ShapeLatentModel ae(aeDir);
     const int resolution = args.getInt("resolution", 128, 32, 512);
     const fs::path out = args.get("out");
     if (!out.empty()) fs::create_directories(out);
-    if (picks.empty())
+    if (!args.has("data"))
         std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d\n", ae.name().c_str(), repeat, resolution);
     else
         std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, resolution %d\n", ae.name().c_str(), repeat, args.get("data").c_str(), split.c_str(),
@@ -156,7 +156,7 @@ int benchLatent(const Args& args) {
     std::map<std::string, std::vector<double>> stages;
     std::vector<double> encode, fscores, deltaEs;
     for (int i = 0; i < repeat; ++i) {
-        const procgen::AssetParams p = picks.empty() ? procgen::randomParams((i * 7) % nCat, 0xBE7C4000ull + std::uint64_t(i)) : picks[std::size_t(i)];
+        const procgen::AssetParams& p = picks[std::size_t(i)];
         const int category = p.category;
         const procgen::ProcAsset a = procgen::generate(p, {.textureSize = out.empty() ? 0 : 512});
         const auto t0 = std::chrono::steady_clock::now();

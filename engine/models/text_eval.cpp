@@ -264,7 +264,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     }
     // The autoencoder on held-out assets.
     {
-        std::vector<double> fs, recRatios;
+        std::vector<double> fs;
         double de = 0.0;
         int deCount = 0;
         const ShapeLatentModel& ae = generator.autoencoder();
@@ -287,10 +287,11 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             // ratio a perfect generator of this latent would reach, so the two gaps can be told apart.
             const int c = prompts[std::size_t(i)]->params.category;
             const double ratio = nearest(points(dec.mesh, 2048, 11), c) / std::max(realDistance[std::size_t(i)], 1e-9);
-            recRatios.push_back(ratio);
             rep.reconstructionScores.push_back({cats[std::size_t(c)].name, score.fScore, score.albedoDeltaE, ratio});
         }
-        rep.reconstructionMedianRatio = median(recRatios);
+        std::vector<double> reconstructed;
+        for (const auto& r : rep.reconstructionScores) reconstructed.push_back(r.ratio);
+        rep.reconstructionMedianRatio = median(reconstructed);
         rep.reconstructionFScore = fs.empty() ? 0.0 : std::accumulate(fs.begin(), fs.end(), 0.0) / double(fs.size());
         rep.reconstructionFScoreMin = fs.empty() ? 0.0 : *std::min_element(fs.begin(), fs.end());
         rep.albedoDeltaE = deCount ? de / deCount : 0.0;

@@ -172,11 +172,9 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     result.encodeSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     TextToLatent model(mf.config), ema(mf.config);
-    if (source && mf.config.layers == source->config.layers) {
-        loadModuleWeights(*model, o.initFrom / "weights.safetensors");
-    } else if (source) {
-        // Deepened: every tensor of the source into the tensor of the same name (blocks 0..L-1 are
-        // the source's), the added blocks left as built, identities until they train.
+    if (source) {
+        // Every tensor of the source into the tensor of the same name: the whole model, or when
+        // deepened blocks 0..L-1, the added blocks left as built (identities until they train).
         TextToLatent from(source->config);
         loadModuleWeights(*from, o.initFrom / "weights.safetensors");
         torch::NoGradGuard noGrad;

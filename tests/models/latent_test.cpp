@@ -145,6 +145,17 @@ models::TextTrainOptions tinyTextModel(const fs::path& out, int steps) {
     return o;
 }
 
+// Training with these options ends in an error whose message holds `fragment`.
+void expectTrainingError(const models::TextTrainOptions& bad, const std::string& fragment) {
+    core::Progress quiet;
+    try {
+        models::trainTextToLatent(bad, quiet, {});
+        ADD_FAILURE() << "no error, expected one with \"" << fragment << "\"";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+}
+
 } // namespace
 
 TEST(InsideTest, PointsJustInsideAndOutsideClosedParts) {
@@ -608,32 +619,24 @@ TEST(TextTo3d, InitFromStartsAtItsSourceAndRefusesAnotherLatent) {
     EXPECT_EQ(lossColumn(init.out / "loss.csv").size(), 8u);
     EXPECT_GT(weightDistance(o.out, init.out), 1e-5f);
 
-    auto expectError = [&](const models::TextTrainOptions& bad, const std::string& fragment) {
-        try {
-            models::trainTextToLatent(bad, quiet, {});
-            ADD_FAILURE() << "no error, expected one with \"" << fragment << "\"";
-        } catch (const Error& e) {
-            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-        }
-    };
     models::TextTrainOptions bad = init;
     bad.out = outDir("text-init-bad");
     bad.resume = true;
-    expectError(bad, "--resume");
+    expectTrainingError(bad, "--resume");
     bad.resume = false;
     bad.initFrom = trainedAutoencoder();  // a model folder of another slot
-    expectError(bad, "text-to-3d");
+    expectTrainingError(bad, "text-to-3d");
     bad.initFrom = o.out;
     bad.out = o.out;
     bad.overwrite = true;
-    expectError(bad, "same folder");
+    expectTrainingError(bad, "same folder");
     EXPECT_TRUE(fs::is_regular_file(o.out / "weights.safetensors"));  // nothing of the source lost
     // Another autoencoder's latent (a different encoder) is refused, naming the source.
     bad.out = outDir("text-init-bad");
     bad.overwrite = false;
     bad.autoencoder = outDir("ae-init-other");
     models::trainShapeAutoencoder(tinyAutoencoder(bad.autoencoder, 2), quiet, {});
-    expectError(bad, "another latent");
+    expectTrainingError(bad, "another latent");
 }
 
 TEST(TextTo3d, DeepenedFromASourceStartsAsItAndTrainsItsNewBlocks) {
@@ -683,20 +686,10 @@ TEST(TextTo3d, DeepenedFromASourceStartsAsItAndTrainsItsNewBlocks) {
     models::TextTrainOptions bad = grow;
     bad.out = outDir("text-grow-bad");
     bad.growLayers = 1;
-    try {
-        models::trainTextToLatent(bad, quiet, {});
-        ADD_FAILURE() << "cutting a model's depth was accepted";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("at least the source's 2"), std::string::npos) << e.what();
-    }
+    expectTrainingError(bad, "at least the source's 2");
     bad.growLayers = 4;
     bad.initFrom.clear();
-    try {
-        models::trainTextToLatent(bad, quiet, {});
-        ADD_FAILURE() << "growing without a source was accepted";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("--init-from"), std::string::npos) << e.what();
-    }
+    expectTrainingError(bad, "--init-from");
     EXPECT_FALSE(fs::exists(bad.out / "weights.safetensors"));
 }
 
