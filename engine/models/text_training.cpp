@@ -77,6 +77,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     // delete the model it starts from.
     std::optional<TextModelFile> source;
     std::string sourceName;  // "name vVERSION (folder)", for the recipe
+    std::optional<TextModelFile> resumed;  // the folder's own model, when resuming
     if (!o.initFrom.empty()) {
         const ModelManifest from = verifyModelFolder(o.initFrom, "text-to-3d");
         sourceName = from.name + " v" + from.version + " (" + o.initFrom.string() + ")";
@@ -90,12 +91,16 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         throw Error("kiln train text-to-3d: growing the flow's depth needs --init-from MODEL");
     }
     if (o.resume && fs::is_regular_file(o.out / "config.json")) {
+        // A resumed run continues the folder's model: its architecture (a deepened model has
+        // more blocks than any option says), vocabulary and sampler settings, not the options'.
+        resumed = readTextModelFile(o.out);
         // The checkpoint's architecture follows the token order: resuming with the other one
         // would fail to load it with a less helpful message.
-        const bool stored = readTextModelFile(o.out).config.ordered;
-        if (stored != o.ordered)
-            throw Error(o.out.string() + ": was trained with --token-order " + (stored ? "morton" : "set") + "; resume it with the same order");
+        if (resumed->config.ordered != o.ordered)
+            throw Error(o.out.string() + ": was trained with --token-order " + (resumed->config.ordered ? "morton" : "set") + "; resume it with the same order");
     }
+    // Where the architecture, vocabulary and sampler settings come from, when not the options.
+    const TextModelFile* base = source ? &*source : resumed ? &*resumed : nullptr;
     const int threads = trainingThreads(o.threads);
     torch::manual_seed(o.seed);
 
@@ -124,27 +129,27 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
                 mats.insert(procgen::materialInfo(m.kind).word);
             }
         }
-        mf.tokenizer = source ? source->tokenizer : Tokenizer::fromTexts(texts);
-        if (source) {
+        mf.tokenizer = base ? base->tokenizer : Tokenizer::fromTexts(texts);
+        if (base) {
             // Words the source never saw would all map to one unknown id: refuse, naming one.
             std::vector<std::string> unknown;
-            for (const auto& t : texts) mf.tokenizer.encode(t, source->config.maxWords, &unknown);
+            for (const auto& t : texts) mf.tokenizer.encode(t, base->config.maxWords, &unknown);
             if (!unknown.empty())
-                throw Error(o.initFrom.string() + ": does not know the word \"" + unknown.front() + "\" of the training captions (" +
+                throw Error((source ? o.initFrom : o.out).string() + ": does not know the word \"" + unknown.front() + "\" of the training captions (" +
                             std::to_string(unknown.size()) + " unknown word uses); train it from scratch on this data");
         }
         mf.categories.assign(cats.begin(), cats.end());
         mf.colours.assign(colours.begin(), colours.end());
         mf.materials.assign(mats.begin(), mats.end());
     }
-    if (source) {
-        mf.config = source->config;  // the architecture and token order are the source's
+    if (base) {
+        mf.config = base->config;  // the architecture and token order are the source's
         if (o.growLayers != 0) mf.config.layers = o.growLayers;
         // The sampler settings chosen when the source was evaluated carry over until this run is.
-        mf.samplerSteps = source->samplerSteps;
-        mf.guidance = source->guidance;
-        mf.surfaceBias = source->surfaceBias;
-        mf.temperature = source->temperature;
+        mf.samplerSteps = base->samplerSteps;
+        mf.guidance = base->guidance;
+        mf.surfaceBias = base->surfaceBias;
+        mf.temperature = base->temperature;
     } else {
         mf.config.width = o.width;
         mf.config.heads = o.heads;
@@ -206,6 +211,12 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         if (source) recipe["initFrom"] = sourceName;
         if (source && mf.config.layers != source->config.layers)
             recipe["grownFrom"] = std::to_string(source->config.layers) + " to " + std::to_string(mf.config.layers) + " flow blocks (added blocks start as identities)";
+        if (resumed) {
+            // A resumed run is still the run its folder started: keep where that began.
+            const auto before = nlohmann::ordered_json::parse(resumed->trainingJson, nullptr, false);
+            for (const char* key : {"initFrom", "grownFrom"})
+                if (before.is_object() && before.contains(key)) recipe[key] = before[key];
+        }
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();
