@@ -116,6 +116,10 @@ int benchLatent(const Args& args) {
     const int repeat = args.getInt("repeat", 6, 1, 1000);
     const fs::path aeDir = args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
     const int nCat = int(procgen::categories().size());
+    // Options first: a bad one is reported before any asset is read.
+    models::ShapeLatentModel::RefineOptions refine;
+    refine.steps = args.getInt("refine", 0, 0, 10000);
+    refine.learningRate = float(args.getDouble("refine-lr", refine.learningRate, 1e-5, 10.0));
     // The assets: a walk over the categories seven at a time, one unseen seed each; or, with
     // --data, the same walk over a split's items, skipping categories the split has none of (the
     // held-out categories have no training items), each category's items taken in turn.
@@ -149,10 +153,11 @@ int benchLatent(const Args& args) {
     const fs::path out = args.get("out");
     if (!out.empty()) fs::create_directories(out);
     if (!args.has("data"))
-        std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d\n", ae.name().c_str(), repeat, resolution);
+        std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d, %d refinement steps\n", ae.name().c_str(), repeat,
+                    resolution, refine.steps);
     else
-        std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, resolution %d\n", ae.name().c_str(), repeat, args.get("data").c_str(), split.c_str(),
-                    resolution);
+        std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, resolution %d, %d refinement steps\n", ae.name().c_str(), repeat,
+                    args.get("data").c_str(), split.c_str(), resolution, refine.steps);
     std::map<std::string, std::vector<double>> stages;
     std::vector<double> encode, fscores, deltaEs;
     for (int i = 0; i < repeat; ++i) {
@@ -160,7 +165,8 @@ int benchLatent(const Args& args) {
         const int category = p.category;
         const procgen::ProcAsset a = procgen::generate(p, {.textureSize = out.empty() ? 0 : 512});
         const auto t0 = std::chrono::steady_clock::now();
-        const models::ShapeLatent l = ae.encode(a, 1);
+        models::ShapeLatent l = ae.encode(a, 1);
+        if (refine.steps > 0) l = ae.refine(l, a, refine);
         encode.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         models::DecodeOptions d;
         d.resolution = resolution;
@@ -286,7 +292,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

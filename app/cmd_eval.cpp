@@ -15,11 +15,11 @@ namespace kiln::app {
 int cmdEval(int argc, char** argv) {
     const std::string usage =
         "usage: kiln eval text-to-3d --data DIR [--model DIR] [--autoencoder DIR] [--judge DIR] [--per-category N] [--references N] "
-        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--json OUT.json] [--sheet OUT.png]";
+        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N [--refine STEPS]] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--json OUT.json] [--sheet OUT.png]";
     if (argc < 3 || std::string(argv[2]) != "text-to-3d") throw Error(usage);
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "model", "autoencoder", "judge", "per-category", "references", "diversity-prompts", "seeds", "latency-runs",
-                                 "reconstructions", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature"},
+                                 "reconstructions", "refine", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature"},
                                 {});
     if (!args.positional.empty() || !args.has("data")) throw Error(usage);
     models::TextEvalOptions o;
@@ -33,6 +33,7 @@ int cmdEval(int argc, char** argv) {
     o.seeds = args.getInt("seeds", o.seeds, 2, 64);
     o.latencyRuns = args.getInt("latency-runs", o.latencyRuns, 1, 100);
     o.reconstructions = args.getInt("reconstructions", o.reconstructions, 0, 10000);
+    o.refineSteps = args.getInt("refine", 0, 0, 10000);
     o.resolution = args.getInt("resolution", o.resolution, 32, 512);
     o.steps = args.getInt("steps", 0, 1, 1000);
     if (args.has("guidance")) o.guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
@@ -63,6 +64,9 @@ int cmdEval(int argc, char** argv) {
     if (!r.reconstructionScores.empty())
         std::printf("  its reconstructions' distance to the data: median %.2f (the floor a perfect generator of this latent would reach)\n",
                     r.reconstructionMedianRatio);
+    if (r.refineSteps > 0)
+        std::printf("  with each encoding refined (%d steps): F-score@1%% %.3f (lowest %.3f), albedo dE %.2f\n", r.refineSteps, r.refinedFScore,
+                    r.refinedFScoreMin, r.refinedAlbedoDeltaE);
     std::printf("diversity: %.4f (data %.4f, floor %.4f): %s\n", r.diversity, r.dataDiversity, r.diversityFloor,
                 r.diversity >= r.diversityFloor ? "above the floor" : "BELOW the floor");
     std::printf("latency prompt -> textured GLB: %.2f s median (target <= 3 s);", r.latencyMedian);

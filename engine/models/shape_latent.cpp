@@ -85,6 +85,48 @@ ShapeLatent ShapeLatentModel::encode(const procgen::ProcAsset& asset, std::uint6
     return encode(encoderInput(procgen::sampleSurface(asset, samples, seed), frame), frame);
 }
 
+ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& o,
+                                     const core::CancelToken& cancel) const {
+    if (o.steps < 0 || o.steps > 100000 || !(o.learningRate > 0.0f) || o.queryPoints < 1 || o.appearancePoints < 1)
+        throw Error("shape latent: a refinement option is out of range");
+    if (start.tokens != tokens() || start.channels != channels() || start.values.size() != std::size_t(tokens()) * std::size_t(channels()) ||
+        start.anchors.size() != std::size_t(tokens()) * 3)
+        throw Error("shape latent: the latent to refine is not this autoencoder's (" + std::to_string(start.tokens) + " x " + std::to_string(start.channels) +
+                    " tokens)");
+    if (o.steps == 0) return start;
+    const auto anchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, tokens(), 3}).clone();
+    // Adam's step is about the rate in every coordinate: scaled per channel, each moves by a
+    // like fraction of its spread.
+    const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
+    auto unit = (torch::from_blob(const_cast<float*>(start.values.data()), {1, tokens(), channels()}).clone() / scale).requires_grad_(true);
+    torch::optim::Adam optimiser({unit}, torch::optim::AdamOptions(o.learningRate));
+    ShapeSampleOptions so;
+    so.queryPoints = o.queryPoints;
+    so.appearancePoints = o.appearancePoints;
+    so.mix = QueryMix::Banded;
+    ShapeSample targets;
+    for (int step = 0; step < o.steps; ++step) {
+        cancel.throwIfCancelled();
+        makeShapeTargets(asset, start.frame, so, o.seed * 0x9E3779B97F4A7C15ull + std::uint64_t(step), targets);
+        const std::int64_t q = std::int64_t(targets.occupancy.size()), a = std::int64_t(targets.appearance.size() / kAppearanceChannels);
+        const auto points = torch::cat({torch::from_blob(targets.queries.data(), {1, q, 3}), torch::from_blob(targets.appearancePoints.data(), {1, a, 3})}, 1);
+        const auto occupancy = torch::from_blob(targets.occupancy.data(), {1, q});
+        const auto look = torch::from_blob(targets.appearance.data(), {1, a, kAppearanceChannels});
+        const auto field = m_impl->net->query(m_impl->net->decodeTokens(anchors, unit * scale), points);
+        // The decoder's training loss, appearance weighted as it was trained (2).
+        const auto loss = torch::binary_cross_entropy_with_logits(field.slice(1, 0, q).select(-1, 0), occupancy) +
+                          2.0 * (ShapeAutoencoderImpl::appearance(field.slice(1, q)) - look).abs().mean();
+        optimiser.zero_grad();
+        // Only the tokens' gradient: the network's parameters are not touched.
+        unit.mutable_grad() = torch::autograd::grad({loss}, {unit})[0];
+        optimiser.step();
+    }
+    ShapeLatent l = start;
+    const auto z = (unit.detach() * scale).contiguous();
+    l.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    return l;
+}
+
 namespace {
 
 torch::Tensor latentTensor(const std::vector<float>& v, int rows, int cols) {

@@ -77,6 +77,20 @@ public:
     // posterior mean). `frame` is carried along for decoding back to metres.
     ShapeLatent encode(const std::vector<float>& encoderInput, const LatentFrame& frame) const;
     ShapeLatent encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples = 2048) const;
+    // The encoding fitted to the asset itself: starting from `start` (its encoding), the tokens'
+    // channels (anchors fixed, so a region's tokens stay that region's) descend the decoder's own
+    // training loss (occupancy of points near and around the asset's solid, appearance on its
+    // surface) with Adam, `steps` steps of fresh points. The amortised encoder is one pass and
+    // blurs what its 128 tokens saw; this asks the decoder what it can reproduce. Deterministic
+    // for a seed. Polls `cancel`.
+    struct RefineOptions {
+        int steps = 60;
+        float learningRate = 0.05f;  // in units of each channel's standard deviation
+        int queryPoints = 4096, appearancePoints = 1024;
+        std::uint64_t seed = 1;
+    };
+    ShapeLatent refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& options,
+                       const core::CancelToken& cancel = {}) const;
 
     // A latent with its decoder state (self-attention and the feature planes) computed once, for
     // several field() calls on it: a decode reads the field at five sets of points.

@@ -32,6 +32,7 @@ struct TextEvalOptions {
     int diversityPrompts = 10, seeds = 4;
     int latencyRuns = 3;
     int reconstructions = 45;                     // held-out assets for the autoencoder's measures
+    int refineSteps = 0;                          // > 0: each also re-scored with its encoding refined (ShapeLatentModel::refine)
     int resolution = 128;
     int sheetPrompts = 36;                        // 0 = no contact sheet
     // The sampler (0 / NaN: the model's own steps, guidance and surface level).
@@ -56,9 +57,12 @@ struct TextEvalReport {
     double watertightFraction = 0.0, connectedFraction = 0.0;  // connected: among prompts whose real asset is one piece
     double reconstructionFScore = 0.0, reconstructionFScoreMin = 0.0, albedoDeltaE = 0.0;
     double reconstructionMedianRatio = 0.0;  // distance to the data of the reconstructions (the latent's own floor)
+    int refineSteps = 0;
+    double refinedFScore = 0.0, refinedFScoreMin = 0.0, refinedAlbedoDeltaE = 0.0;  // with the encodings refined
     struct Reconstruction {
         std::string category;
         double fScore = 0.0, albedoDeltaE = 0.0, ratio = 0.0;
+        double refinedFScore = 0.0, refinedAlbedoDeltaE = 0.0;  // when refineSteps > 0
     };
     std::vector<Reconstruction> reconstructionScores;  // one per reconstructed held-out asset
     double diversity = 0.0, dataDiversity = 0.0, diversityFloor = 0.0;

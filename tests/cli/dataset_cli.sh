@@ -95,6 +95,8 @@ bench_bad() {
 bench_bad "--split" --split train
 bench_bad "--split" --data "$ds" --split test
 bench_bad "too few 'train' items" --data "$ds" --split train --repeat 50
+bench_bad "--refine" --data "$ds" --split val --refine -1
+bench_bad "--refine-lr" --data "$ds" --split val --refine 5 --refine-lr 0
 
 # The contact sheet: one thumbnail per category and style.
 sheet="$root/sheet.png"

@@ -23,6 +23,7 @@
 #include <glm/geometric.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -422,6 +423,47 @@ TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
     }
 }
 
+TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterAndKeepsItsAnchors) {
+    // The bundled autoencoder: a toy one's field barely depends on its latent.
+    const models::ShapeLatentModel ae(fs::path(KILN_SOURCE_DIR) / "resources/models/shape-autoencoder");
+    const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("barrel"), 9), {.textureSize = 0});
+    const models::ShapeLatent start = ae.encode(a, 2);
+    // The decoder's occupancy loss at points it is not refined on (their own seed).
+    models::ShapeSampleOptions so;
+    so.queryPoints = 4096;
+    so.mix = models::QueryMix::Banded;
+    models::ShapeSample held;
+    models::makeShapeTargets(a, start.frame, so, 424242, held);
+    std::vector<glm::vec3> points(held.occupancy.size());
+    std::memcpy(points.data(), held.queries.data(), held.queries.size() * sizeof(float));
+    auto occupancyLoss = [&](const models::ShapeLatent& l) {
+        std::vector<float> logits;
+        ae.field(l, points, &logits);
+        double sum = 0.0;
+        for (std::size_t i = 0; i < points.size(); ++i)
+            sum += std::log1p(std::exp(-std::abs(double(logits[i])))) + std::max(0.0, double(logits[i])) - double(logits[i]) * double(held.occupancy[i]);
+        return sum / double(points.size());
+    };
+    models::ShapeLatentModel::RefineOptions ro;
+    ro.steps = 30;
+    ro.queryPoints = 2048;
+    ro.appearancePoints = 512;
+    const models::ShapeLatent refined = ae.refine(start, a, ro);
+    EXPECT_EQ(refined.anchors, start.anchors);  // a region's tokens stay that region's
+    EXPECT_NE(refined.values, start.values);
+    EXPECT_LT(occupancyLoss(refined), 0.95 * occupancyLoss(start)) << occupancyLoss(start);
+    EXPECT_EQ(ae.refine(start, a, ro).values, refined.values);  // deterministic for a seed
+    ro.steps = 0;
+    EXPECT_EQ(ae.refine(start, a, ro).values, start.values);
+    // Another autoencoder's latent, or a rate out of range, is refused.
+    models::ShapeLatent other = start;
+    other.channels += 1;
+    ro.steps = 1;
+    EXPECT_THROW((void)ae.refine(other, a, ro), kiln::Error);
+    ro.learningRate = 0.0f;
+    EXPECT_THROW((void)ae.refine(start, a, ro), kiln::Error);
+}
+
 TEST(UvUnwrap, ChartsCoverEveryFaceWithoutOverlaps) {
     const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("vase"), 4), {.textureSize = 0});
     core::Mesh m = a.mesh;
@@ -682,6 +724,17 @@ TEST(TextTo3d, DeepenedFromASourceStartsAsItAndTrainsItsNewBlocks) {
         EXPECT_GT(m->named_parameters()["blocks.3.modulation.weight"].abs().max().item<float>(), 1e-5f);
     }
     EXPECT_GT((v0 - velocity(grow.out)).abs().max().item<float>(), 1e-4f);
+    // The deepened run resumes as itself: its four blocks and its recipe's origin, not the
+    // options' depth (this failed to load the checkpoint before).
+    models::TextTrainOptions more = o;
+    more.out = grow.out;
+    more.resume = true;
+    more.steps = 14;
+    models::trainTextToLatent(more, quiet, {});
+    const models::TextModelFile resumed = models::readTextModelFile(grow.out);
+    EXPECT_EQ(resumed.config.layers, 4);
+    EXPECT_NE(resumed.trainingJson.find("grownFrom"), std::string::npos);
+    EXPECT_EQ(lossColumn(grow.out / "loss.csv").size(), 14u);
     // A model can be deepened, not cut; and growing needs a source.
     models::TextTrainOptions bad = grow;
     bad.out = outDir("text-grow-bad");
