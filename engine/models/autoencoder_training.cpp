@@ -160,10 +160,10 @@ Losses lossOf(ShapeAutoencoder& model, const Batch& b, const AutoencoderTrainOpt
     if (sample) z = enc.mean + torch::exp(0.5 * enc.logVar) * torch::randn(enc.mean.sizes(), gen, enc.mean.options());
     const auto tokens = model->decodeTokens(enc.anchors, z);
     const auto field = model->query(tokens, b.points);
-    const auto occLogit = field.slice(1, 0, b.queries).select(-1, 0);
+    const auto terms = ShapeAutoencoderImpl::fieldLoss(field, b.queries, b.occupancy, b.appearance);
     Losses l;
-    l.occupancy = torch::binary_cross_entropy_with_logits(occLogit, b.occupancy);
-    l.appearance = (ShapeAutoencoderImpl::appearance(field.slice(1, b.queries)) - b.appearance).abs().mean();
+    l.occupancy = terms.occupancy;
+    l.appearance = terms.appearance;
     l.kl = (0.5 * (enc.mean.square() + enc.logVar.exp() - 1.0 - enc.logVar)).mean();
     l.total = l.occupancy + o.appearanceWeight * l.appearance + o.klWeight * l.kl;
     return l;

@@ -285,6 +285,12 @@ bool ShapeAutoencoderImpl::encoderParameter(const std::string& name) {
 
 torch::Tensor ShapeAutoencoderImpl::appearance(const torch::Tensor& field) { return torch::sigmoid(field.slice(-1, 1, 6)); }
 
+ShapeAutoencoderImpl::FieldLoss ShapeAutoencoderImpl::fieldLoss(const torch::Tensor& field, std::int64_t queries, const torch::Tensor& occupancy,
+                                                                const torch::Tensor& look) {
+    return {torch::binary_cross_entropy_with_logits(field.slice(1, 0, queries).select(-1, 0), occupancy),
+            (appearance(field.slice(1, queries)) - look).abs().mean()};
+}
+
 } // namespace kiln::models
 
 namespace kiln::models {

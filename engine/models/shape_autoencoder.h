@@ -95,6 +95,14 @@ public:
     // Albedo, roughness and metallic in [0, 1] from query()'s output.
     static torch::Tensor appearance(const torch::Tensor& field);
 
+    // The decoder's two training terms for query()'s output at `queries` occupancy points followed
+    // by appearance points: binary cross-entropy of the occupancy logits against `occupancy`
+    // (B x queries) and the mean L1 of appearance() against `look` (B x rest x 5).
+    struct FieldLoss {
+        torch::Tensor occupancy, appearance;
+    };
+    static FieldLoss fieldLoss(const torch::Tensor& field, std::int64_t queries, const torch::Tensor& occupancy, const torch::Tensor& look);
+
     const ShapeAutoencoderConfig& config() const { return m_config; }
 
     // Whether a parameter (by its name in named_parameters()) belongs to the encoder: the part that

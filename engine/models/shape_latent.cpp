@@ -114,8 +114,8 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
         const auto look = torch::from_blob(targets.appearance.data(), {1, a, kAppearanceChannels});
         const auto field = m_impl->net->query(m_impl->net->decodeTokens(anchors, unit * scale), points);
         // The decoder's training loss, appearance weighted as it was trained (2).
-        const auto loss = torch::binary_cross_entropy_with_logits(field.slice(1, 0, q).select(-1, 0), occupancy) +
-                          2.0 * (ShapeAutoencoderImpl::appearance(field.slice(1, q)) - look).abs().mean();
+        const auto terms = ShapeAutoencoderImpl::fieldLoss(field, q, occupancy, look);
+        const auto loss = terms.occupancy + 2.0 * terms.appearance;
         optimiser.zero_grad();
         // Only the tokens' gradient: the network's parameters are not touched.
         unit.mutable_grad() = torch::autograd::grad({loss}, {unit})[0];

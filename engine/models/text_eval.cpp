@@ -268,9 +268,6 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     }
     // The autoencoder on held-out assets.
     {
-        std::vector<double> fs;
-        double de = 0.0;
-        int deCount = 0;
         const ShapeLatentModel& ae = generator.autoencoder();
         for (int i = 0; i < std::min<int>(o.reconstructions, int(prompts.size())); ++i) {
             cancel.throwIfCancelled();
@@ -284,9 +281,6 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             d.splats = false;
             const DecodedAsset dec = ae.decode(l, d, cancel);
             const ReconstructionScore score = scoreReconstruction(ae, l, dec.mesh, real);
-            fs.push_back(score.fScore);
-            de += score.albedoDeltaE;
-            ++deCount;
             // The reconstruction's distance to the data, as the generated meshes' is measured: the
             // ratio a perfect generator of this latent would reach, so the two gaps can be told apart.
             const int c = prompts[std::size_t(i)]->params.category;
@@ -303,21 +297,25 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
                 rep.reconstructionScores.back().refinedAlbedoDeltaE = rs.albedoDeltaE;
             }
         }
-        if (o.refineSteps > 0 && !rep.reconstructionScores.empty()) {
-            rep.refineSteps = o.refineSteps;
-            rep.refinedFScoreMin = 1.0;
-            for (const auto& r : rep.reconstructionScores) {
-                rep.refinedFScore += r.refinedFScore / double(rep.reconstructionScores.size());
-                rep.refinedAlbedoDeltaE += r.refinedAlbedoDeltaE / double(rep.reconstructionScores.size());
+        // Every figure from the per-asset scores: means, the lowest F-scores, the median distance.
+        const auto& scores = rep.reconstructionScores;
+        if (!scores.empty()) {
+            const double n = double(scores.size());
+            std::vector<double> ratios;
+            rep.reconstructionFScoreMin = rep.refinedFScoreMin = 1.0;
+            for (const auto& r : scores) {
+                rep.reconstructionFScore += r.fScore;
+                rep.albedoDeltaE += r.albedoDeltaE;
+                rep.reconstructionFScoreMin = std::min(rep.reconstructionFScoreMin, r.fScore);
+                rep.refinedFScore += r.refinedFScore;
+                rep.refinedAlbedoDeltaE += r.refinedAlbedoDeltaE;
                 rep.refinedFScoreMin = std::min(rep.refinedFScoreMin, r.refinedFScore);
+                ratios.push_back(r.ratio);
             }
+            for (double* mean : {&rep.reconstructionFScore, &rep.albedoDeltaE, &rep.refinedFScore, &rep.refinedAlbedoDeltaE}) *mean /= n;
+            rep.reconstructionMedianRatio = median(ratios);
+            rep.refineSteps = o.refineSteps;
         }
-        std::vector<double> reconstructed;
-        for (const auto& r : rep.reconstructionScores) reconstructed.push_back(r.ratio);
-        rep.reconstructionMedianRatio = median(reconstructed);
-        rep.reconstructionFScore = fs.empty() ? 0.0 : std::accumulate(fs.begin(), fs.end(), 0.0) / double(fs.size());
-        rep.reconstructionFScoreMin = fs.empty() ? 0.0 : *std::min_element(fs.begin(), fs.end());
-        rep.albedoDeltaE = deCount ? de / deCount : 0.0;
     }
     // Diversity: mean pairwise Chamfer of seeds of one prompt, against real shapes of one style.
     {
