@@ -15,11 +15,11 @@ namespace kiln::app {
 int cmdEval(int argc, char** argv) {
     const std::string usage =
         "usage: kiln eval text-to-3d --data DIR [--model DIR] [--autoencoder DIR] [--judge DIR] [--per-category N] [--references N] "
-        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N [--refine STEPS]] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--json OUT.json] [--sheet OUT.png]";
+        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N [--refine STEPS]] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--seed S] [--candidates N] [--json OUT.json] [--sheet OUT.png]";
     if (argc < 3 || std::string(argv[2]) != "text-to-3d") throw Error(usage);
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "model", "autoencoder", "judge", "per-category", "references", "diversity-prompts", "seeds", "latency-runs",
-                                 "reconstructions", "refine", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature"},
+                                 "reconstructions", "refine", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature", "seed", "candidates"},
                                 {});
     if (!args.positional.empty() || !args.has("data")) throw Error(usage);
     models::TextEvalOptions o;
@@ -39,6 +39,8 @@ int cmdEval(int argc, char** argv) {
     if (args.has("guidance")) o.guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
     if (args.has("temperature")) o.temperature = float(args.getDouble("temperature", 1.0, 0.01, 1.5));
     if (args.has("surface-bias")) o.surfaceBias = float(args.getDouble("surface-bias", 0.0, -8.0, 8.0));
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 1 << 30));
+    o.candidates = args.getInt("candidates", 0, 1, 16);
     o.sheetPrompts = args.has("sheet") ? args.getInt("sheet-prompts", o.sheetPrompts, 1, 1000) : 0;
     if (args.has("json")) io::checkCanWrite(args.get("json"), true);
     auto report = std::make_shared<models::TextEvalReport>();
@@ -69,7 +71,8 @@ int cmdEval(int argc, char** argv) {
                     r.refinedFScoreMin, r.refinedAlbedoDeltaE);
     std::printf("diversity: %.4f (data %.4f, floor %.4f): %s\n", r.diversity, r.dataDiversity, r.diversityFloor,
                 r.diversity >= r.diversityFloor ? "above the floor" : "BELOW the floor");
-    std::printf("latency prompt -> textured GLB: %.2f s median (target <= 3 s);", r.latencyMedian);
+    std::printf("candidates tried per prompt: %.2f on average (of up to %d)\n", r.candidatesTried, r.samplerCandidates);
+    std::printf("latency prompt -> textured GLB: %.2f s median, %.2f s at most (target <= 3 s);", r.latencyMedian, r.latencyMax);
     for (const auto& [s, sec] : r.latencyStages) std::printf(" %s %.2f s,", s.c_str(), sec);
     std::printf("\n");
     if (!r.misses.empty()) {

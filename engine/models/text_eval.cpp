@@ -6,6 +6,7 @@
 #include "geometry/inside_test.h"
 #include "geometry/mesh_cleanup.h"
 #include "geometry/metrics.h"
+#include "geometry/voxels.h"
 #include "io/asset_io.h"
 #include "models/judge.h"
 #include "models/model_paths.h"
@@ -53,30 +54,7 @@ bool volumeConnected(const procgen::ProcAsset& a) {
                 const glm::vec3 t((float(x) + 0.5f) / n, (float(y) + 0.5f) / n, (float(z) + 0.5f) / n);
                 occ[std::size_t((z * n + y) * n + x)] = inside.inside(b.min + t * b.size());
             }
-    std::vector<int> label(occ.size(), -1);
-    int components = 0;
-    for (std::size_t s = 0; s < occ.size(); ++s) {
-        if (!occ[s] || label[s] >= 0) continue;
-        ++components;
-        std::vector<std::size_t> stack{s};
-        label[s] = components;
-        while (!stack.empty()) {
-            const std::size_t k = stack.back();
-            stack.pop_back();
-            const int x = int(k % n), y = int((k / n) % n), z = int(k / (n * n));
-            const int d[6][3] = {{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}};
-            for (const auto& dd : d) {
-                const int xx = x + dd[0], yy = y + dd[1], zz = z + dd[2];
-                if (xx < 0 || yy < 0 || zz < 0 || xx >= n || yy >= n || zz >= n) continue;
-                const std::size_t j = std::size_t((zz * n + yy) * n + xx);
-                if (occ[j] && label[j] < 0) {
-                    label[j] = components;
-                    stack.push_back(j);
-                }
-            }
-        }
-    }
-    return components == 1;
+    return geometry::voxelComponents(occ, n).size() == 1;
 }
 
 // One thumbnail per mesh, lit, from the front three-quarter.
@@ -113,13 +91,18 @@ std::string TextEvalReport::json() const {
     if (refineSteps > 0)
         j["autoencoder"]["refined"] = {{"steps", refineSteps}, {"fScore1pct", refinedFScore}, {"fScore1pctMin", refinedFScoreMin}, {"albedoDeltaE", refinedAlbedoDeltaE}};
     j["diversity"] = {{"generated", diversity}, {"data", dataDiversity}, {"floor", diversityFloor}};
-    j["latency"] = {{"medianSeconds", latencyMedian}, {"stages", latencyStages}};
-    j["sampler"] = {{"steps", samplerSteps}, {"guidance", samplerGuidance}, {"surfaceBias", samplerSurfaceBias}, {"temperature", samplerTemperature}};
+    j["latency"] = {{"medianSeconds", latencyMedian}, {"maxSeconds", latencyMax}, {"stages", latencyStages}};
+    j["sampler"] = {{"steps", samplerSteps}, {"guidance", samplerGuidance}, {"surfaceBias", samplerSurfaceBias}, {"temperature", samplerTemperature}, {"candidates", samplerCandidates}, {"candidatesTriedMean", candidatesTried}};
     j["categories"] = nlohmann::ordered_json::object();
     for (const auto& c : categories)
         j["categories"][c.category] = {{"prompts", c.prompts},       {"category", c.categoryHits}, {"colour", c.colourHits},
                                        {"material", c.materialHits}, {"watertight", c.watertight}, {"medianRatio", c.medianRatio},
                                        {"realConnected", c.realConnected}, {"connected", c.connectedWhenReal}};
+    j["perPrompt"] = nlohmann::ordered_json::array();
+    for (const auto& p : perPrompt)
+        j["perPrompt"].push_back({{"caption", p.caption}, {"category", p.category}, {"ratio", p.ratio}, {"components", p.components},
+                                  {"realConnected", p.realConnected}, {"categoryHit", p.categoryHit}, {"colourHit", p.colourHit},
+                                  {"materialHit", p.materialHit}});
     j["misses"] = misses;
     return j.dump(1) + "\n";
 }
@@ -175,6 +158,9 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     if (!std::isnan(o.guidance)) go.guidance = o.guidance;
     go.surfaceBias = o.surfaceBias;
     go.temperature = o.temperature;
+    go.seed = o.seed;
+    if (o.candidates > 0) go.candidates = o.candidates;
+    rep.samplerCandidates = go.candidates;
     rep.samplerSteps = go.steps;
     rep.samplerGuidance = go.guidance;
     rep.samplerSurfaceBias = std::isnan(o.surfaceBias) ? generator.defaultSurfaceBias() : o.surfaceBias;
@@ -186,6 +172,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         progress.report("prompt " + std::to_string(i + 1) + "/" + std::to_string(prompts.size()), 0.7f * float(i) / float(prompts.size()));
         core::Progress quiet;
         const TextTo3dResult g = generator.generate(it.caption, go, quiet, cancel);
+        rep.candidatesTried += double(g.choice.pieces.size());
         const core::Mesh& mesh = *g.assets.front().mesh();
         const procgen::ProcAsset real = procgen::generate(it.params, {.textureSize = 256});
         const int c = it.params.category;
@@ -204,7 +191,8 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
                                  procgen::palette()[std::size_t(std::max(0, v.colour))].name + ", " + procgen::materialInfo(v.material).word);
         const auto report = geometry::analyse(mesh);
         cs.watertight += report.watertight;
-        if (volumeConnected(real)) {
+        const bool realOnePiece = volumeConnected(real);
+        if (realOnePiece) {
             ++realConnected;
             ++cs.realConnected;
             if (report.components == 1) ++genConnectedWhenReal, ++cs.connectedWhenReal;
@@ -213,6 +201,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         const double dG = nearest(pg, c), dR = nearest(pr, c);
         realDistance[i] = dR;
         ratios[std::size_t(c)].push_back(dG / std::max(dR, 1e-9));
+        rep.perPrompt.push_back({it.caption, cats[std::size_t(c)].name, ratios[std::size_t(c)].back(), report.components, realOnePiece, catOk, colOk, matOk});
         genSet.push_back(pg);
         realSet.push_back(pr);
         if (int(tiles.size()) < 2 * o.sheetPrompts) {
@@ -229,6 +218,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         }
     }
     rep.prompts = int(prompts.size());
+    rep.candidatesTried /= double(rep.prompts);
     int ch = 0, co = 0, ma = 0, wt = 0;
     std::vector<double> allRatios;
     for (std::size_t c = 0; c < cats.size(); ++c) {
@@ -348,7 +338,10 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         rep.dataDiversity = data.empty() ? 0.0 : std::accumulate(data.begin(), data.end(), 0.0) / double(data.size());
         rep.diversityFloor = 0.25 * rep.dataDiversity;
     }
-    // Latency: prompt -> textured GLB at the default settings, written to a temporary file.
+    // Latency: prompt -> textured GLB at the default settings, written to a temporary file, for
+    // held-out prompts spread evenly over the list (so over the categories, not the first few:
+    // a prompt whose first candidate comes out in pieces takes longer, and that is commoner for
+    // some categories than others).
     {
         std::vector<double> total;
         std::map<std::string, std::vector<double>> stages;
@@ -362,9 +355,10 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             lo.guidance = go.guidance;
             lo.surfaceBias = go.surfaceBias;
             lo.temperature = go.temperature;
+            lo.candidates = go.candidates;
             lo.decode.splats = false;
             core::Progress quiet;
-            const TextTo3dResult g = generator.generate(prompts.front()->caption, lo, quiet, cancel);
+            const TextTo3dResult g = generator.generate(prompts[std::size_t(r) * prompts.size() / std::size_t(o.latencyRuns)]->caption, lo, quiet, cancel);
             const auto tw = std::chrono::steady_clock::now();
             io::saveAsset(g.assets.front(), tmp, {.overwrite = true});
             const double write = std::chrono::duration<double>(std::chrono::steady_clock::now() - tw).count();
@@ -375,6 +369,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         std::error_code ec;
         fs::remove(tmp, ec);
         rep.latencyMedian = median(total);
+        rep.latencyMax = *std::max_element(total.begin(), total.end());
         for (const auto& [s, v] : stages) rep.latencyStages[s] = median(v);
     }
     if (!tiles.empty()) rep.sheet = render::composeGrid(tiles, 8);

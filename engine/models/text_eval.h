@@ -30,7 +30,7 @@ struct TextEvalOptions {
     int perCategory = 2;                          // held-out captions per category (seed split, then triples)
     int references = 16;                          // training assets per category for the distance
     int diversityPrompts = 10, seeds = 4;
-    int latencyRuns = 3;
+    int latencyRuns = 3;                          // prompts timed (spread evenly over the held-out prompts)
     int reconstructions = 45;                     // held-out assets for the autoencoder's measures
     int refineSteps = 0;                          // > 0: each also re-scored with its encoding refined (ShapeLatentModel::refine)
     int resolution = 128;
@@ -39,6 +39,8 @@ struct TextEvalOptions {
     int steps = 0;
     float guidance = std::numeric_limits<float>::quiet_NaN(), surfaceBias = std::numeric_limits<float>::quiet_NaN();
     float temperature = std::numeric_limits<float>::quiet_NaN();
+    std::uint64_t seed = 0;  // the seed each prompt is sampled with
+    int candidates = 0;      // TextTo3dOptions::candidates (0: its default)
 };
 
 struct CategoryScore {
@@ -66,11 +68,20 @@ struct TextEvalReport {
     };
     std::vector<Reconstruction> reconstructionScores;  // one per reconstructed held-out asset
     double diversity = 0.0, dataDiversity = 0.0, diversityFloor = 0.0;
-    double latencyMedian = 0.0;
-    int samplerSteps = 0;
+    double latencyMedian = 0.0, latencyMax = 0.0;  // over the prompts timed
+    double candidatesTried = 0.0;                  // mean candidates a held-out prompt tried
+    int samplerSteps = 0, samplerCandidates = 1;
     double samplerGuidance = 0.0, samplerSurfaceBias = 0.0, samplerTemperature = 1.0;  // what the prompts were sampled with
     std::map<std::string, double> latencyStages;
     std::vector<CategoryScore> categories;
+    struct PromptScore {
+        std::string caption, category;
+        double ratio = 0.0;         // distance to the data, generated / real
+        int components = 0;         // connected pieces of the generated mesh
+        bool realConnected = false; // the real asset is one piece
+        bool categoryHit = false, colourHit = false, materialHit = false;
+    };
+    std::vector<PromptScore> perPrompt;  // one per held-out prompt, in order
     std::vector<std::string> misses;  // "caption -> judged category, colour, material"
     core::Image sheet;                // generated beside real, one pair per prompt
     std::string json() const;

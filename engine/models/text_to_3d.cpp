@@ -38,6 +38,15 @@ std::string joined(const std::vector<std::string>& v) {
 
 } // namespace
 
+std::uint64_t candidateSeed(std::uint64_t seed, int k) {
+    if (k == 0) return seed;
+    // splitmix64 of the seed and the candidate's index.
+    std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * std::uint64_t(k + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 void checkPromptNotEmpty(const std::string& prompt) {
     if (Tokenizer::splitWords(prompt).empty()) throw Error("empty prompt: describe the object, e.g. \"a tall red ceramic vase\"");
 }
@@ -90,6 +99,7 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
     if (!(o.guidance >= 0.0f && o.guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
     if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
     if (!std::isnan(o.temperature) && !(o.temperature > 0.0f && o.temperature <= 1.5f)) throw Error("--temperature is out of range (0..1.5, above 0)");
+    if (o.candidates < 1 || o.candidates > 16) throw Error("--candidates " + std::to_string(o.candidates) + " is out of range (1..16)");
     const TextModelFile& mf = m_impl->file;
     std::vector<std::string> unknown;
     std::vector<std::int64_t> ids;
@@ -191,19 +201,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     const auto t0 = std::chrono::steady_clock::now();
     TextTo3dResult r;
     r.vocabularyHint = vocabularyHint();
-    // Sampling, with a stage per step and a preview of the emerging shape now and then.
-    auto t = std::chrono::steady_clock::now();
-    std::vector<std::string> unknown;
-    const int previewEvery = std::max(1, o.steps / 6);
-    r.latent = sampleLatent(prompt, o, cancel, &unknown, [&](int step, const ShapeLatent* estimate) {
-        progress.report("denoising step " + std::to_string(step + 1) + "/" + std::to_string(o.steps), 0.6f * float(step + 1) / float(o.steps));
-        if (estimate && (step + 1) % previewEvery == 0 && step + 1 < o.steps) progress.preview(previewAsset(*estimate, prompt));
-    });
-    r.unknownWords = unknown;
-    progress.report("sampled the latent (" + std::to_string(o.steps) + " steps)", 0.6f);
-    r.stageSeconds.emplace_back("sampling", secondsSince(t));
-    cancel.throwIfCancelled();
-    // Decoding: a coarse preview first (splats of the field), then the full asset.
+    // How each candidate is decoded.
     DecodeOptions d = o.decode;
     d.splats = true;
     d.surfaceBias = std::isnan(o.surfaceBias) ? m_impl->file.surfaceBias : o.surfaceBias;  // default: the level the model was evaluated with
@@ -212,9 +210,60 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
         d.textureSize = 256;
         d.appearanceSize = 128;
     }
-    progress.report("decoding the latent", 0.65f);
-    DecodedAsset decoded = m_impl->ae->decode(r.latent, d, cancel);
-    for (const auto& s : decoded.stageSeconds) r.stageSeconds.push_back(s);
+    // Candidates one after another until one decodes in one piece. The first reports every
+    // sampler step and previews the emerging shape; later ones say why they are being tried.
+    DecodedAsset decoded;
+    std::vector<std::string> unknown;
+    const int previewEvery = std::max(1, o.steps / 6);
+    std::exception_ptr firstFailure;
+    double moreSeconds = 0.0;
+    for (int k = 0; k < o.candidates; ++k) {
+        auto t = std::chrono::steady_clock::now();
+        TextTo3dOptions ok = o;
+        ok.seed = candidateSeed(o.seed, k);
+        if (k > 0) {
+            const std::size_t pieces = r.choice.pieces[std::size_t(r.choice.chosen)];
+            progress.report((pieces == 0 ? std::string("the sample decoded to nothing") : "the mesh is in " + std::to_string(pieces) + " pieces") +
+                                ": trying candidate " + std::to_string(k + 1) + " of " + std::to_string(o.candidates),
+                            0.95f);
+        }
+        ShapeLatent latent = sampleLatent(prompt, ok, cancel, &unknown, [&](int step, const ShapeLatent* estimate) {
+            if (k > 0) return;
+            progress.report("denoising step " + std::to_string(step + 1) + "/" + std::to_string(o.steps), 0.6f * float(step + 1) / float(o.steps));
+            if (estimate && (step + 1) % previewEvery == 0 && step + 1 < o.steps) progress.preview(previewAsset(*estimate, prompt));
+        });
+        if (k == 0) {
+            progress.report("sampled the latent (" + std::to_string(o.steps) + " steps)", 0.6f);
+            r.stageSeconds.emplace_back("sampling", secondsSince(t));
+            progress.report("decoding the latent", 0.65f);
+        }
+        cancel.throwIfCancelled();
+        try {
+            DecodedAsset candidate = m_impl->ae->decode(latent, d, cancel);
+            const std::size_t pieces = candidate.components;
+            r.choice.pieces.push_back(pieces);
+            const std::size_t best = r.choice.pieces[std::size_t(r.choice.chosen)];
+            if (k == 0 || best == 0 || (pieces > 0 && pieces < best)) {
+                r.choice.chosen = k;
+                r.latent = std::move(latent);
+                decoded = std::move(candidate);
+            }
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const Error&) {
+            // Decoded to empty space: the next candidate may not.
+            if (!firstFailure) firstFailure = std::current_exception();
+            r.choice.pieces.push_back(0);
+        }
+        if (k == 0)
+            for (const auto& s : decoded.stageSeconds) r.stageSeconds.push_back(s);
+        else
+            moreSeconds += secondsSince(t);
+        if (r.choice.pieces[std::size_t(r.choice.chosen)] == 1) break;
+    }
+    if (r.choice.pieces[std::size_t(r.choice.chosen)] == 0) std::rethrow_exception(firstFailure);
+    if (r.choice.pieces.size() > 1) r.stageSeconds.emplace_back("more candidates", moreSeconds);
+    r.unknownWords = unknown;
     r.watertight = decoded.watertight;
     // Grounded and centred, as the library's assets are.
     const core::Bounds b = core::computeBounds(decoded.mesh);
@@ -227,7 +276,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     prov.seed = o.seed;
     prov.model = name() + " + " + m_impl->ae->name();
     prov.modelLicence = name() + ": " + m_impl->manifest.licence + "; " + m_impl->ae->name() + ": " + m_impl->ae->licence();
-    nlohmann::json options{{"steps", o.steps}, {"guidance", o.guidance}, {"temperature", std::isnan(o.temperature) ? m_impl->file.temperature : o.temperature}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
+    nlohmann::json options{{"steps", o.steps}, {"guidance", o.guidance}, {"temperature", std::isnan(o.temperature) ? m_impl->file.temperature : o.temperature}, {"candidates", o.candidates}, {"candidate", r.choice.chosen + 1}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
                            {"textureSize", o.decode.textureSize}};
     if (!unknown.empty()) options["ignoredWords"] = unknown;
     prov.options = options.dump();

@@ -32,6 +32,18 @@ struct TextTo3dOptions {
     float surfaceBias = std::numeric_limits<float>::quiet_NaN();
     // Scale of the starting noise, (0, 1.5]; NaN: the one the model file names.
     float temperature = std::numeric_limits<float>::quiet_NaN();
+    // Up to this many candidates, 1..16, tried one after another until one decodes to a mesh in
+    // one piece (a chair whose backrest floats free, a mushroom whose cap hovers over its stem,
+    // gives way to the next); where none does, the one in the fewest pieces (the first of those).
+    // The first candidate is the seed's own sample; the others draw from seeds derived from it.
+    // 1: the seed's sample whatever it decodes to.
+    int candidates = 4;
+};
+
+// The candidates a generation tried, in order, and which it kept.
+struct CandidateChoice {
+    int chosen = 0;
+    std::vector<std::size_t> pieces;  // the mesh's connected pieces, per candidate tried (0: decoded to nothing)
 };
 
 struct TextTo3dResult {
@@ -40,7 +52,10 @@ struct TextTo3dResult {
     std::string vocabularyHint;                // what the model knows, for the message
     ShapeLatent latent;                        // what was generated (the latent, in metres' frame)
     bool watertight = false;
-    std::vector<std::pair<std::string, double>> stageSeconds;  // sampling, then the decoder's stages
+    CandidateChoice choice;
+    // The first candidate's sampling and decoder stages, then "more candidates" (all the time the
+    // others took) when more were tried.
+    std::vector<std::pair<std::string, double>> stageSeconds;
     double seconds = 0.0;
 };
 
@@ -61,7 +76,8 @@ public:
     // Called after every sampler step; `estimate` (the current guess of the clean latent) is set
     // on about six of them, for previews.
     using SampleStepFn = std::function<void(int step, const ShapeLatent* estimate)>;
-    // Latent tokens only (evaluation, editing): the latent sampled for the prompt.
+    // Latent tokens only (evaluation, editing): the latent sampled for the prompt (one candidate,
+    // the seed's own sample).
     ShapeLatent sampleLatent(const std::string& prompt, const TextTo3dOptions& options, const core::CancelToken& cancel,
                              std::vector<std::string>* unknownWords = nullptr, const SampleStepFn& onStep = {}) const;
     // A quick look at a latent: splats on the solid cells of a coarse grid of its field.
@@ -79,6 +95,10 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+// The seed of a generation's k-th candidate: the seed itself for the first, then seeds mixed from
+// it (not seed + k, which would make seed 0's second candidate seed 1's first).
+std::uint64_t candidateSeed(std::uint64_t seed, int k);
 
 // Throws kiln::Error when the prompt has no words (before any model is loaded).
 void checkPromptNotEmpty(const std::string& prompt);

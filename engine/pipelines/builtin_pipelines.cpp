@@ -38,6 +38,8 @@ public:
             intOption("steps", "Steps", 32, 1, 1000, "Sampler steps from noise to shape"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0,
                         "Classifier-free guidance: higher follows the prompt more closely, with less variety"),
+            intOption("candidates", "Candidates", 4, 1, 16,
+                      "Samples tried one after another until one decodes to a mesh in one piece (1: the seed's own sample)"),
             intOption("resolution", "Resolution", 128, 32, 512, "Marching-cubes cells per axis (the field is evaluated only near the surface)"),
             intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
             choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
@@ -46,9 +48,9 @@ public:
                          "Upscale the baked maps after baking (the ESRGAN-slim pack for colour when installed, else bicubic)",
                          {"No", "x2", "x4"}),
         };
-        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"resolution", "96"}, {"texture-size", "512"}}},
-                                 {"standard", "Standard", {{"steps", "32"}, {"resolution", "128"}, {"texture-size", "1024"}}},
-                                 {"high", "High", {{"steps", "64"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
+        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"candidates", "1"}, {"resolution", "96"}, {"texture-size", "512"}}},
+                                 {"standard", "Standard", {{"steps", "32"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
+                                 {"high", "High", {{"steps", "64"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
         m_info.schema.defaultPreset = "standard";
         m_info.modelSlots = {"text-to-3d", "shape-autoencoder"};
         m_info.outputs = {OutputKind::Mesh, OutputKind::Splats};
@@ -66,6 +68,7 @@ public:
         o.seed = std::uint64_t(r.options.getInt("seed"));
         o.steps = int(r.options.getInt("steps"));
         o.guidance = float(r.options.getFloat("guidance"));
+        o.candidates = int(r.options.getInt("candidates"));
         o.decode.resolution = int(r.options.getInt("resolution"));
         o.decode.maxFaces = std::size_t(r.options.getInt("faces"));
         o.decode.textureSize = std::stoi(r.options.getText("texture-size"));
@@ -93,6 +96,12 @@ public:
         out.seconds = g.seconds;
         out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ", " + std::to_string(o.steps) + " steps (" +
                              (g.watertight ? "watertight" : "NOT watertight") + ")");
+        if (g.choice.pieces.size() > 1) {
+            std::string pieces;
+            for (const std::size_t p : g.choice.pieces) pieces += (pieces.empty() ? "" : ", ") + std::to_string(p);
+            out.report.push_back("kept candidate " + std::to_string(g.choice.chosen + 1) + " of the " + std::to_string(g.choice.pieces.size()) +
+                                 " tried (pieces in each: " + pieces + ")");
+        }
         std::string stages = "stages:";
         for (const auto& [stage, seconds] : g.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
         stages.pop_back();

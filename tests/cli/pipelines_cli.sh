@@ -33,6 +33,7 @@ bad() {
 }
 bad "--steps must be a whole number from 1 to 1000, not '0'" generate "a red chair" -o "$dir/a.glb" --steps 0
 bad "--guidance must be a number from 0 to 20" text-to-3d "a red chair" -o "$dir/a.glb" --guidance 50
+bad "--candidates must be a whole number from 1 to 16, not '0'" text-to-3d "a red chair" -o "$dir/a.glb" --candidates 0
 bad "unknown option --stepz" text-to-3d "a red chair" -o "$dir/a.glb" --stepz 3
 bad "empty prompt" text-to-3d "  " -o "$dir/a.glb"
 bad "no output" text-to-3d "a red chair"

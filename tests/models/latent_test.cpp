@@ -464,6 +464,56 @@ TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterAndKeepsItsAnchors) {
     EXPECT_THROW((void)ae.refine(start, a, ro), kiln::Error);
 }
 
+TEST(TextTo3d, CandidatesAreTriedUntilOneDecodesInOnePiece) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    EXPECT_EQ(models::candidateSeed(5, 0), 5u);
+    EXPECT_NE(models::candidateSeed(0, 1), models::candidateSeed(1, 0));  // seed 0's second candidate is not seed 1's first
+    EXPECT_NE(models::candidateSeed(0, 1), models::candidateSeed(0, 2));
+    models::TextTo3dOptions o;
+    o.steps = 16;
+    o.decode.resolution = 64;
+    o.decode.textureSize = 64;
+    o.decode.appearanceSize = 64;
+    o.decode.splats = false;
+    // Captions whose seed-0 sample decoded in pieces in the bundled model's evaluation.
+    int retried = 0;
+    for (const char* prompt : {"a low green painted chair with square legs", "a tall yellow painted chair with a pair of armrests",
+                               "a short teal plastic rocket shaped like a stubby toy", "a large white stone bowl with deep rounded walls"}) {
+        o.candidates = 4;
+        core::Progress quiet;
+        const models::TextTo3dResult r = g.generate(prompt, o, quiet, {});
+        const auto& p = r.choice.pieces;
+        ASSERT_FALSE(p.empty());
+        ASSERT_LE(p.size(), 4u);
+        const std::size_t kept = p[std::size_t(r.choice.chosen)];
+        EXPECT_EQ(kept, r.assets.front().mesh() ? kiln::geometry::analyse(*r.assets.front().mesh()).components : 0u) << prompt;
+        // Tried in order until one piece; the kept one is the first in the fewest pieces.
+        for (std::size_t k = 0; k + 1 < p.size(); ++k) EXPECT_NE(p[k], 1u) << prompt;
+        if (p.size() < 4) {
+            EXPECT_EQ(p.back(), 1u) << prompt;
+        }
+        for (std::size_t k = 0; k < p.size(); ++k) {
+            if (p[k] == 0) continue;
+            EXPECT_GE(p[k], kept) << prompt;
+            if (int(k) < r.choice.chosen) {
+                EXPECT_GT(p[k], kept) << prompt;
+            }
+        }
+        if (p.size() == 1) continue;
+        ++retried;
+        if (r.choice.chosen > 0) {
+            EXPECT_NE(r.latent.values, g.sampleLatent(prompt, o, {}).values) << prompt;  // not the seed's own sample
+        }
+        // One candidate: the seed's own sample, whatever it decodes to.
+        o.candidates = 1;
+        const models::TextTo3dResult first = g.generate(prompt, o, quiet, {});
+        EXPECT_EQ(first.choice.pieces, std::vector<std::size_t>{p.front()}) << prompt;
+        EXPECT_EQ(first.latent.values, g.sampleLatent(prompt, o, {}).values) << prompt;
+    }
+    EXPECT_GT(retried, 0) << "no caption's first sample came out in pieces: the test no longer tests trying another";
+}
+
 TEST(UvUnwrap, ChartsCoverEveryFaceWithoutOverlaps) {
     const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("vase"), 4), {.textureSize = 0});
     core::Mesh m = a.mesh;
@@ -565,6 +615,11 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
         bad = go;
         bad.temperature = t;
         expectError(prompt, bad, "--temperature");
+    }
+    for (const int c : {0, 17}) {
+        bad = go;
+        bad.candidates = c;
+        expectError(prompt, bad, "--candidates");
     }
     // A lower temperature starts from the same noise, scaled: a different latent, and the model's
     // default is what an unset temperature means.

@@ -298,13 +298,16 @@ private slots:
                 continue;
             }
             if (tabs->tabText(i) == "Text" && tabs->isTabEnabled(i)) {
-                // Live: prompt, seed with dice, quality preset (sampler steps), guidance, mesh, model.
+                // Live: prompt, seed with dice, quality preset (sampler steps, candidates), guidance, mesh, model.
                 QWidget* page = tabs->widget(i);
-                for (const char* name : {"prompt", "seed", "dice", "quality", "steps", "guidance", "resolution", "faces", "texture-size", "model", "generate"})
+                for (const char* name :
+                     {"prompt", "seed", "dice", "quality", "steps", "guidance", "candidates", "resolution", "faces", "texture-size", "model", "generate"})
                     QVERIFY2(page->findChild<QWidget*>(name), name);
                 page->findChild<QComboBox*>("quality")->setCurrentIndex(0);
                 QCOMPARE(page->findChild<QSpinBox*>("steps")->value(), 12);
+                QCOMPARE(page->findChild<QSpinBox*>("candidates")->value(), 1);
                 page->findChild<QComboBox*>("quality")->setCurrentIndex(1);
+                QCOMPARE(page->findChild<QSpinBox*>("candidates")->value(), 4);
                 // The bundled model is listed for the text-to-3d slot.
                 QVERIFY(page->findChild<QComboBox*>("model")->count() >= 2);
                 // An empty prompt is refused with a message and submits nothing.

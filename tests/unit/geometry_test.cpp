@@ -7,6 +7,7 @@
 #include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
 #include "geometry/metrics.h"
+#include "geometry/voxels.h"
 #include "geometry/tsdf.h"
 
 #include <glm/geometric.hpp>
@@ -522,6 +523,21 @@ Mesh sphereOfRadius(float radius, int n) {
 }
 
 } // namespace
+
+TEST(Voxels, ComponentsAreFaceConnectedAndLargestFirst) {
+    constexpr int n = 8;
+    std::vector<std::uint8_t> occ(n * n * n, 0);
+    auto at = [&](int x, int y, int z) -> std::uint8_t& { return occ[std::size_t((z * n + y) * n + x)]; };
+    EXPECT_TRUE(kiln::geometry::voxelComponents(occ, n).empty());
+    for (int x = 0; x < 4; ++x) at(x, 1, 1) = 1;  // a rod of 4 cells
+    at(0, 2, 1) = 1;                             // joined to it by a face
+    at(6, 6, 6) = 1, at(7, 7, 7) = 1;            // two cells touching only at a corner: separate
+    at(7, 0, 7) = 1, at(7, 0, 6) = 1;            // a pair at the grid's edge
+    EXPECT_EQ(kiln::geometry::voxelComponents(occ, n), (std::vector<std::size_t>{5, 2, 1, 1}));
+    std::fill(occ.begin(), occ.end(), std::uint8_t(1));
+    EXPECT_EQ(kiln::geometry::voxelComponents(occ, n), (std::vector<std::size_t>{std::size_t(n * n * n)}));
+    EXPECT_THROW(kiln::geometry::voxelComponents(occ, n + 1), kiln::Error);
+}
 
 TEST(Metrics, SurfaceSamplesAreAreaWeightedAndOnTheSurface) {
     const Mesh m = sphereOfRadius(1.0f, 48);
