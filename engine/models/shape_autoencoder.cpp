@@ -227,7 +227,7 @@ ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Te
     return d;
 }
 
-torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::Tensor& points) {
+torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::Tensor& points, bool withAppearance) {
     namespace F = torch::nn::functional;
     const auto b = points.size(0), q = points.size(1);
     // The three planes' bilinear reads at the points: B x Q x 3P.
@@ -244,7 +244,7 @@ torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::T
     std::vector<torch::Tensor> reads{readPlanes(decoded.planes)};
     reads.push_back(fourierFeatures(points, kQueryBands));
     // The tokens nearest each point, shared by the local geometry read and the appearance blend.
-    const int lookK = decoded.look.defined() ? std::min<int>(m_config.appearanceNeighbours, int(decoded.anchors.size(1))) : 0;
+    const int lookK = withAppearance && decoded.look.defined() ? std::min<int>(m_config.appearanceNeighbours, int(decoded.anchors.size(1))) : 0;
     const int nearK = decoded.local.defined() ? std::min<int>(m_config.localNeighbours, int(decoded.anchors.size(1))) : 0;
     torch::Tensor near2, index;
     if (lookK > 0 || nearK > 0) {

@@ -170,7 +170,7 @@ void ShapeLatentModel::field(const Prepared& prepared, const std::vector<glm::ve
     for (std::size_t start = 0; start < points.size(); start += kChunk) {
         const std::size_t count = std::min(kChunk, points.size() - start);
         const auto q = torch::from_blob(const_cast<glm::vec3*>(points.data() + start), {1, std::int64_t(count), 3}, torch::kFloat);
-        const auto out = m_impl->net->query(tokens, q).contiguous();
+        const auto out = m_impl->net->query(tokens, q, albedo || rough || metal).contiguous();
         const float* f = out.data_ptr<float>();
         for (std::size_t i = 0; i < count; ++i) {
             const float* r = f + 6 * i;

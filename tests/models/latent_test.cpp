@@ -199,6 +199,14 @@ TEST(ShapeAutoencoder, ShapesAnchorsOnTheSurfaceAndGradients) {
     const auto q = torch::from_blob(const_cast<float*>(s.queries.data()), {1, 64, 3}).clone();
     const auto field = net->query(net->decodeTokens(enc.anchors, enc.mean), q);
     EXPECT_EQ(field.sizes(), (std::vector<std::int64_t>{1, 64, 6}));
+    {
+        // Occupancy alone (meshing) skips the tokens' appearance blend and gives the same logits.
+        torch::NoGradGuard noGrad;
+        const auto decoded = net->decodeTokens(enc.anchors, enc.mean);
+        const auto both = net->query(decoded, q), occupancyOnly = net->query(decoded, q, false);
+        EXPECT_TRUE(torch::equal(occupancyOnly.select(-1, 0), both.select(-1, 0)));
+        EXPECT_FALSE(torch::allclose(occupancyOnly.slice(-1, 1), both.slice(-1, 1)));  // the blend is there when asked
+    }
     field.sum().backward();
     int withGrad = 0, total = 0;
     for (const auto& p : net->parameters()) {
