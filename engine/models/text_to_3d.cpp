@@ -8,6 +8,7 @@
 #include "models/text_model_file.h"
 #include "models/text_to_latent.h"
 #include "models/torch_weights.h"
+#include "procgen/shape_rng.h"
 
 #include <nlohmann/json.hpp>
 
@@ -39,12 +40,8 @@ std::string joined(const std::vector<std::string>& v) {
 } // namespace
 
 std::uint64_t candidateSeed(std::uint64_t seed, int k) {
-    if (k == 0) return seed;
-    // splitmix64 of the seed and the candidate's index.
-    std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * std::uint64_t(k + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    // SplitMix64 of the seed stepped k times (the library's own finaliser).
+    return k == 0 ? seed : procgen::mix64(seed + 0x9E3779B97F4A7C15ull * std::uint64_t(k));
 }
 
 void checkPromptNotEmpty(const std::string& prompt) {
