@@ -57,8 +57,9 @@ int cmdEval(int argc, char** argv) {
                 100.0 * r.materialAccuracy, 100.0 * r.watertightFraction, r.medianRatio);
     std::printf("the judge on the real held-out assets (its ceiling): category %.1f%%, colour %.1f%%, material %.1f%%\n", 100.0 * r.judgeCategoryCeiling,
                 100.0 * r.judgeColourCeiling, 100.0 * r.judgeMaterialCeiling);
-    std::printf("distance to the data (generated / real): median %.2f, worst category %s %.2f (targets <= 1.5, every category <= 2)\n", r.medianRatio,
-                r.worstCategory.c_str(), r.worstCategoryRatio);
+    std::printf("distance to the data (generated / real): median %.2f (95%% bootstrap interval over the prompts %.2f-%.2f), worst category %s %.2f "
+                "(targets <= 1.5, every category <= 2)\n",
+                r.medianRatio, r.medianRatioLow, r.medianRatioHigh, r.worstCategory.c_str(), r.worstCategoryRatio);
     std::printf("1-NNA generated vs real: %.1f%% (50%% ideal, target <= 70%%)\n", 100.0 * r.oneNna);
     std::printf("one connected piece where the real asset is one: %.1f%%\n", 100.0 * r.connectedFraction);
     std::printf("autoencoder on held-out assets: F-score@1%% %.3f (lowest %.3f), albedo dE %.2f (targets >= 0.95, <= 5)\n", r.reconstructionFScore,

@@ -68,6 +68,16 @@ double meshFScore(const core::Mesh& a, const core::Mesh& b, double fraction, std
 bool buriedInSolid(const std::function<bool(const glm::vec3&)>& solid, const glm::vec3& p, const glm::vec3& n, float step);
 // The step meshFScore uses for reference `b` at `fraction` of its diagonal (tau / 50).
 float buriedTestStep(const core::Mesh& b, double fraction);
+
+// The median of `values` with a bootstrap percentile interval for it (Efron 1979): the medians of
+// `resamples` draws of as many values with replacement, cut at (1 - confidence) / 2 each side. It
+// says how far an evaluation's median could move with another draw of its prompts. Deterministic
+// for a seed; an empty set gives zeros. Throws kiln::Error when confidence is not in (0, 1) or
+// resamples < 1.
+struct MedianInterval {
+    double median = 0.0, low = 0.0, high = 0.0;
+};
+MedianInterval bootstrapMedian(const std::vector<double>& values, double confidence = 0.95, int resamples = 2000, std::uint64_t seed = 1);
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 

@@ -76,7 +76,8 @@ std::string TextEvalReport::json() const {
     j["prompts"] = prompts;
     j["accuracy"] = {{"category", categoryAccuracy}, {"colour", colourAccuracy}, {"material", materialAccuracy}};
     j["judgeOnRealHeldOut"] = {{"category", judgeCategoryCeiling}, {"colour", judgeColourCeiling}, {"material", judgeMaterialCeiling}};
-    j["distanceToData"] = {{"medianRatio", medianRatio}, {"worstCategory", worstCategory}, {"worstCategoryRatio", worstCategoryRatio},
+    j["distanceToData"] = {{"medianRatio", medianRatio},       {"medianRatio95", {medianRatioLow, medianRatioHigh}},
+                           {"worstCategory", worstCategory}, {"worstCategoryRatio", worstCategoryRatio},
                            {"oneNna", oneNna}};
     j["meshes"] = {{"watertightFraction", watertightFraction}, {"connectedWhereRealIs", connectedFraction}};
     j["autoencoder"] = {{"fScore1pct", reconstructionFScore},
@@ -237,7 +238,12 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     rep.judgeMaterialCeiling = double(judgeMat) / rep.prompts;
     rep.watertightFraction = double(wt) / rep.prompts;
     rep.connectedFraction = realConnected ? double(genConnectedWhenReal) / realConnected : 1.0;
-    rep.medianRatio = median(allRatios);
+    {
+        const geometry::MedianInterval mi = geometry::bootstrapMedian(allRatios);
+        rep.medianRatio = mi.median;
+        rep.medianRatioLow = mi.low;
+        rep.medianRatioHigh = mi.high;
+    }
     // 1-NNA: leave-one-out nearest neighbour over generated + real; accuracy of telling them apart.
     {
         progress.report("1-NNA", 0.72f);

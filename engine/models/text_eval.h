@@ -54,6 +54,7 @@ struct TextEvalReport {
     double categoryAccuracy = 0.0, colourAccuracy = 0.0, materialAccuracy = 0.0;
     double judgeCategoryCeiling = 0.0, judgeColourCeiling = 0.0, judgeMaterialCeiling = 0.0;  // the judge on the real held-out assets
     double medianRatio = 0.0, worstCategoryRatio = 0.0;
+    double medianRatioLow = 0.0, medianRatioHigh = 0.0;  // 95 % bootstrap interval of medianRatio over the prompts
     std::string worstCategory;
     double oneNna = 0.0;
     double watertightFraction = 0.0, connectedFraction = 0.0;  // connected: among prompts whose real asset is one piece

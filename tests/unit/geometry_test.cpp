@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -610,6 +611,44 @@ TEST(Metrics, MeshFScoreAgainstTheVisibleSurfaceOfAUnionOfParts) {
     const Mesh one = sphereOfRadius(1.0f, 64);
     auto ball = [](const glm::vec3& p) { return glm::length(p) < 1.0f; };
     EXPECT_NEAR(geo::meshFScore(sphereOfRadius(1.02f, 64), one, 0.01, 1, 60000, ball), geo::meshFScore(sphereOfRadius(1.02f, 64), one, 0.01, 1, 60000), 0.002);
+}
+
+TEST(Metrics, BootstrapMedianIntervalCoversTheTrueMedianAsOftenAsItSays) {
+    // Samples of a standard normal (true median 0): the 95 % interval should hold 0 in about 95 %
+    // of independent samples, and narrow as 1 / sqrt(n) (the median's standard error is
+    // 1.2533 / sqrt(n)).
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    auto sample = [&](int n) {
+        std::vector<double> v(static_cast<std::size_t>(n));
+        for (double& x : v) x = normal(rng);
+        return v;
+    };
+    int covered = 0;
+    constexpr int trials = 200;
+    for (int t = 0; t < trials; ++t) {
+        const auto r = geo::bootstrapMedian(sample(41), 0.95, 1000, std::uint64_t(t));
+        EXPECT_LE(r.low, r.median);
+        EXPECT_GE(r.high, r.median);
+        covered += r.low <= 0.0 && 0.0 <= r.high;
+    }
+    EXPECT_GE(covered, int(0.88 * trials));
+    EXPECT_LE(covered, int(0.995 * trials));
+    const auto wide = geo::bootstrapMedian(sample(40)), narrow = geo::bootstrapMedian(sample(400));
+    EXPECT_NEAR(narrow.high - narrow.low, 2.0 * 1.96 * 1.2533 / 20.0, 0.1);
+    EXPECT_GT(wide.high - wide.low, 2.0 * (narrow.high - narrow.low));
+    // Deterministic for a seed; a constant set has no spread; the median is the plain median.
+    const std::vector<double> v = {3.0, 1.0, 2.0, 10.0};
+    const auto a = geo::bootstrapMedian(v, 0.9, 500, 3), b = geo::bootstrapMedian(v, 0.9, 500, 3);
+    EXPECT_EQ(a.low, b.low);
+    EXPECT_EQ(a.high, b.high);
+    EXPECT_DOUBLE_EQ(a.median, 2.5);
+    const auto flat = geo::bootstrapMedian({1.5, 1.5, 1.5});
+    EXPECT_EQ(flat.low, 1.5);
+    EXPECT_EQ(flat.high, 1.5);
+    EXPECT_EQ(geo::bootstrapMedian({}).median, 0.0);
+    EXPECT_THROW(geo::bootstrapMedian(v, 1.0), kiln::Error);
+    EXPECT_THROW(geo::bootstrapMedian(v, 0.95, 0), kiln::Error);
 }
 
 TEST(Metrics, ChamferOfConcentricSpheresIsTheirGap) {
