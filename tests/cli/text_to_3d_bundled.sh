@@ -33,6 +33,10 @@ for k in ("category", "colour", "material"):
     assert r[k] >= full[k] - 0.15, (k, r[k], full[k])
 assert r["watertight"] == 1.0, r["watertight"]
 assert r["fScore"] >= full["fScore"] - 0.1, (r["fScore"], full["fScore"])
+# The distance median comes with its bootstrap interval over the prompts, which holds it.
+dist = json.load(open(sys.argv[1]))["distanceToData"]
+lo, hi = dist["medianRatio95"]
+assert 0.0 < lo <= dist["medianRatio"] <= hi, dist
 # Every reconstructed asset carries its own distance to the data, and the median is theirs.
 rec = json.load(open(sys.argv[1]))["autoencoder"]
 ratios = sorted(a["distanceRatio"] for a in rec["assets"])
