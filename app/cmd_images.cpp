@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "core/error.h"
+#include "geometry/metrics.h"
 #include "io/asset_io.h"
 #include "io/atomic_write.h"
 #include "io/image_io.h"
@@ -156,12 +157,6 @@ core::Image overGreen(const core::Image& rgb, const core::Image& alpha) {
     return out;
 }
 
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 } // namespace
 
 // kiln bench matting: the lego views (alpha = truth) over the Kodak photographs, every method.
@@ -205,8 +200,8 @@ int benchMatting(const fs::path& data, int count, const fs::path& sheetDir) {
             if (s < 4 && (m.name == "grabcut" || m.resolution == 512)) sheet.push_back(overGreen(samples[s].sample.rgb, alpha));
         }
         const std::string label = m.name + (m.name == "isnet" ? " @" + std::to_string(m.resolution) : "");
-        std::printf("%-16s %9.3f %9.3f %9.3f %9.3f %12.2f\n", label.c_str(), median(ious), *std::min_element(ious.begin(), ious.end()), median(fs),
-                    *std::min_element(fs.begin(), fs.end()), median(secs));
+        std::printf("%-16s %9.3f %9.3f %9.3f %9.3f %12.2f\n", label.c_str(), geometry::median(ious), *std::min_element(ious.begin(), ious.end()), geometry::median(fs),
+                    *std::min_element(fs.begin(), fs.end()), geometry::median(secs));
     }
     if (!sheetDir.empty()) {
         fs::create_directories(sheetDir);
@@ -265,7 +260,7 @@ int benchUpscale(const fs::path& data) {
                         up ? std::to_string(esrgan).substr(0, 5).c_str() : "-", up ? ((esrgan >= bicubic ? "+" : "") + std::to_string(esrgan - bicubic).substr(0, 5)).c_str() : "-",
                         "");
         }
-        if (up) std::printf("%-18s %6s %12s %12s %8.2f %14.2f\n", "median gain", ("x" + std::to_string(scale)).c_str(), "", "", median(gains), seconds / megapixels);
+        if (up) std::printf("%-18s %6s %12s %12s %8.2f %14.2f\n", "median gain", ("x" + std::to_string(scale)).c_str(), "", "", geometry::median(gains), seconds / megapixels);
     }
     return 0;
 }

@@ -224,27 +224,25 @@ float buriedTestStep(const core::Mesh& b, double fraction) {
     return float(fraction * double(glm::length(core::computeBounds(b).size())) / 50.0);
 }
 
-namespace {
-double sortedMedian(std::vector<double>& v) {
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
     std::sort(v.begin(), v.end());
     const std::size_t n = v.size();
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
-} // namespace
 
 MedianInterval bootstrapMedian(const std::vector<double>& values, double confidence, int resamples, std::uint64_t seed) {
     if (!(confidence > 0.0 && confidence < 1.0)) throw Error("bootstrap median: the confidence must lie between 0 and 1");
     if (resamples < 1) throw Error("bootstrap median: at least one resample is needed");
     MedianInterval r;
     if (values.empty()) return r;
-    std::vector<double> v = values;
-    r.median = sortedMedian(v);
+    r.median = median(values);
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<std::size_t> pick(0, values.size() - 1);
     std::vector<double> medians(static_cast<std::size_t>(resamples)), draw(values.size());
     for (double& m : medians) {
         for (double& d : draw) d = values[pick(rng)];
-        m = sortedMedian(draw);
+        m = median(draw);
     }
     std::sort(medians.begin(), medians.end());
     const double tail = 0.5 * (1.0 - confidence);

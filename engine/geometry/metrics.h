@@ -69,6 +69,8 @@ bool buriedInSolid(const std::function<bool(const glm::vec3&)>& solid, const glm
 // The step meshFScore uses for reference `b` at `fraction` of its diagonal (tau / 50).
 float buriedTestStep(const core::Mesh& b, double fraction);
 
+// The median of `values` (the mean of the middle two for an even count); 0 for an empty set.
+double median(std::vector<double> values);
 // The median of `values` with a bootstrap percentile interval for it (Efron 1979): the medians of
 // `resamples` draws of as many values with replacement, cut at (1 - confidence) / 2 each side. It
 // says how far an evaluation's median could move with another draw of its prompts. Deterministic
@@ -78,6 +80,7 @@ struct MedianInterval {
     double median = 0.0, low = 0.0, high = 0.0;
 };
 MedianInterval bootstrapMedian(const std::vector<double>& values, double confidence = 0.95, int resamples = 2000, std::uint64_t seed = 1);
+
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 

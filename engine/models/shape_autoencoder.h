@@ -90,10 +90,10 @@ public:
     Decoded decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
     // Field at query points (B x Q x 3, in [-1, 1]^3): B x Q x 6 (occupancy logit, albedo 3,
     // roughness, metallic; appearance as logits, see appearance()).
-    // With `appearance` false only the occupancy logit (column 0) is meaningful: the tokens' own
+    // With `withAppearance` false only the occupancy logit (column 0) is meaningful: the tokens' own
     // appearance, blended from the nearest anchors, is not added (it costs a distance to every
     // anchor and a top-k per point, and meshing asks only for occupancy).
-    torch::Tensor query(const Decoded& decoded, const torch::Tensor& points, bool appearance = true);
+    torch::Tensor query(const Decoded& decoded, const torch::Tensor& points, bool withAppearance = true);
 
     // Albedo, roughness and metallic in [0, 1] from query()'s output.
     static torch::Tensor appearance(const torch::Tensor& field);

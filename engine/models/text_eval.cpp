@@ -31,12 +31,6 @@ namespace kiln::models {
 
 namespace {
 
-double median(std::vector<double> v) {
-    if (v.empty()) return 0.0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 std::vector<glm::vec3> points(const core::Mesh& m, std::size_t n, std::uint64_t seed) { return geometry::normalisedPoints(geometry::sampleSurface(m, n, seed)); }
 
 // Whether the solid of a procedural asset is one connected piece (its parts overlap one another):
@@ -225,7 +219,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     for (std::size_t c = 0; c < cats.size(); ++c) {
         auto& cs = rep.categories[c];
         ch += cs.categoryHits, co += cs.colourHits, ma += cs.materialHits, wt += cs.watertight;
-        cs.medianRatio = median(ratios[c]);
+        cs.medianRatio = geometry::median(ratios[c]);
         allRatios.insert(allRatios.end(), ratios[c].begin(), ratios[c].end());
         if (cs.prompts > 0 && cs.medianRatio > rep.worstCategoryRatio) rep.worstCategoryRatio = cs.medianRatio, rep.worstCategory = cs.category;
     }
@@ -309,7 +303,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
                 ratios.push_back(r.ratio);
             }
             for (double* mean : {&rep.reconstructionFScore, &rep.albedoDeltaE, &rep.refinedFScore, &rep.refinedAlbedoDeltaE}) *mean /= n;
-            rep.reconstructionMedianRatio = median(ratios);
+            rep.reconstructionMedianRatio = geometry::median(ratios);
             rep.refineSteps = o.refineSteps;
         }
     }
@@ -374,9 +368,9 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
         }
         std::error_code ec;
         fs::remove(tmp, ec);
-        rep.latencyMedian = median(total);
+        rep.latencyMedian = geometry::median(total);
         rep.latencyMax = *std::max_element(total.begin(), total.end());
-        for (const auto& [s, v] : stages) rep.latencyStages[s] = median(v);
+        for (const auto& [s, v] : stages) rep.latencyStages[s] = geometry::median(v);
     }
     if (!tiles.empty()) rep.sheet = render::composeGrid(tiles, 8);
     progress.report("done", 1.0f);

@@ -15,6 +15,7 @@
 #include "core/image.h"
 #include "core/progress.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <limits>
@@ -78,7 +79,7 @@ struct TextEvalReport {
     struct PromptScore {
         std::string caption, category;
         double ratio = 0.0;         // distance to the data, generated / real
-        int components = 0;         // connected pieces of the generated mesh
+        std::size_t components = 0;  // connected pieces of the generated mesh
         bool realConnected = false; // the real asset is one piece
         bool categoryHit = false, colourHit = false, materialHit = false;
     };
