@@ -104,8 +104,9 @@ int main(int argc, char** argv) {
     const std::string cmd = argv[1];
     try {
         if (cmd == "--version") {
-            std::printf("kiln 0.1.0 (compute threads: %d, OpenMP wait policy: %s, BLAS: %s, allocator: %s)\n", kiln::models::computeThreads(),
-                        kiln::models::computeWaitPolicy(), kiln::models::computeBlasKernels(), kiln::models::computeMallocPolicy());
+            std::printf("kiln 0.1.0 (compute threads: %d, OpenMP wait policy: %s, BLAS: %s, allocator: %s, environment: %s)\n",
+                        kiln::models::computeThreads(), kiln::models::computeWaitPolicy(), kiln::models::computeBlasKernels(),
+                        kiln::models::computeMallocPolicy(), kiln::models::computeStartup());
             return 0;
         }
         if (cmd == "info") return kiln::app::cmdInfo(argc, argv);

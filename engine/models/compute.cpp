@@ -1,5 +1,7 @@
 #include "models/compute.h"
 
+#include "models/compute_env.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -31,36 +33,12 @@ std::mutex g_mutex;
 std::atomic<int> g_threads{0};
 const char* g_policy = "default";
 
-// How long an idle OpenMP thread spins before it sleeps. libgomp spins 300,000 iterations by
-// default (~0.1-0.3 ms per barrier), which is what collapses under contention; 0 (PASSIVE) sleeps
-// at once. The value was chosen by `kiln bench load` (bench/results/issue12_load.md).
-constexpr const char* kSpinCount = "10000";
-constexpr const char* kMarker = "KILN_OMP_REEXEC";
-constexpr const char* kBlasMarker = "KILN_OPENBLAS_CORETYPE_CHOSEN";  // set beside OPENBLAS_CORETYPE when Kiln chose it
 std::string g_blas = "not OpenBLAS";
+const char* g_start = "as given";
 
 // OpenBLAS picks its kernels by CPU model when it is loaded; a model its build does not know gets
-// the generic "Prescott" (SSE3) kernels. Debian's OpenBLAS 0.3.21 does not know Sapphire Rapids:
-// torch::mm at 512-1024 then runs at 18-20 GFLOP/s on one core instead of 97-107 with the
-// AVX-512 kernels (`kiln bench blas`), and every LibTorch matrix product (training, sampling,
-// decoding) is that much slower. The kernels the CPU can run, best first, by the names
-// OPENBLAS_CORETYPE takes.
+// the generic "Prescott" (SSE3) kernels (models/compute_env.h, betterBlasCore).
 const char* blasCoreName() { return openblas_get_corename ? openblas_get_corename() : nullptr; }
-
-const char* betterBlasCore() {
-    if (std::getenv("OPENBLAS_CORETYPE")) return nullptr;  // the user's choice
-    const char* current = blasCoreName();
-    if (!current || std::strcmp(current, "Prescott") != 0) return nullptr;  // not OpenBLAS, or it knows this CPU
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
-    if (__builtin_cpu_supports("avx")) return "Sandybridge";
-#endif
-    return nullptr;
-}
 
 std::string describeBlas(bool chosenByKiln) {
     const char* core = blasCoreName();
@@ -119,38 +97,48 @@ int computeThreads() {
 
 void prepareComputeEnvironment(int /*argc*/, char** argv) {
     keepFreedMemory();
-    const char* marker = std::getenv(kMarker);
+    const char* marker = std::getenv(kStartMarker);
     g_blas = describeBlas(std::getenv(kBlasMarker) != nullptr);
-    if (marker && std::strcmp(marker, "0") == 0) return;  // asked not to touch the environment
+    if (marker && std::strcmp(marker, "0") == 0) {  // asked not to touch the environment
+        g_start = "as given (KILN_OMP_REEXEC=0)";
+        return;
+    }
+    const bool launched = marker && std::strcmp(marker, kLauncherValue) == 0;
+    if (launched) g_start = "set by the kiln launcher before the libraries loaded";
+    else if (marker) g_start = "re-executed once to set it";
     bool changed = false;
     if (const char* p = std::getenv("OMP_WAIT_POLICY")) {
         g_policy = std::strcmp(p, "PASSIVE") == 0 || std::strcmp(p, "passive") == 0 ? "OMP_WAIT_POLICY=PASSIVE (from the environment)"
                                                                                     : "OMP_WAIT_POLICY (from the environment)";
     } else if (std::getenv("GOMP_SPINCOUNT")) {
-        // Ours after the re-exec, or the user's own choice.
+        // Ours (set by the launcher, or before the re-exec), or the user's own choice.
         g_policy = marker ? "GOMP_SPINCOUNT=10000" : "GOMP_SPINCOUNT (from the environment)";
     } else if (!marker) {
         setenv("GOMP_SPINCOUNT", kSpinCount, 1);
         changed = true;
     }
-    const char* core = marker ? nullptr : betterBlasCore();
+    // The launcher chose the kernels already (or found nothing to choose).
+    const char* core = marker ? nullptr : betterBlasCore(blasCoreName());
     if (core) {
         setenv("OPENBLAS_CORETYPE", core, 1);
         setenv(kBlasMarker, "1", 1);
         changed = true;
     }
-    if (!changed) return;  // nothing to do, or re-executed already (a variable that did not survive: run as is)
-    setenv(kMarker, "1", 1);
+    if (!changed) return;  // nothing to do, or started with it set (a variable that did not survive: run as is)
+    setenv(kStartMarker, "1", 1);
     // /proc/self/exe, not argv[0]: the same binary whatever PATH and the working directory say.
     execv("/proc/self/exe", argv);
     // exec failed (no /proc?): carry on with the libraries' defaults.
+    g_start = "as given (the re-exec failed)";
     unsetenv("GOMP_SPINCOUNT");
     if (core) {
         unsetenv("OPENBLAS_CORETYPE");
         unsetenv(kBlasMarker);
     }
-    unsetenv(kMarker);
+    unsetenv(kStartMarker);
 }
+
+const char* computeStartup() { return g_start; }
 
 const char* computeWaitPolicy() { return g_policy; }
 

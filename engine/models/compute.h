@@ -12,11 +12,17 @@ int computeThreads();
 
 // OpenMP threads that wait at a barrier by spinning (libgomp's default) collapse when another
 // process wants the same cores: a 0.65 s generation took ~25 s beside a CPU renderer. libgomp reads
-// its environment once, when it is loaded, before main(); so this sets a yielding wait policy and
-// re-executes the program once, unless the environment already chose one (OMP_WAIT_POLICY or
-// GOMP_SPINCOUNT) or KILN_OMP_REEXEC=0. Call first thing in main(). Returns normally when nothing
-// needed doing or the re-exec failed (the program then runs with the default policy).
+// its environment once, when it is loaded, before main(). The `kiln` command is a small launcher
+// (app/launcher.cpp) that sets a yielding wait policy before it starts the engine, so the engine's
+// libraries load once; a program started directly (the engine, kiln-studio, tests) sets it here and
+// re-executes itself once (which loads LibTorch's ~300 libraries a second time: 0.6-1.4 s on the
+// CI box), unless the environment already chose one (OMP_WAIT_POLICY or GOMP_SPINCOUNT) or
+// KILN_OMP_REEXEC=0. Call first thing in main(). Returns normally when nothing needed doing or the
+// re-exec failed (the program then runs with the default policy).
 void prepareComputeEnvironment(int argc, char** argv);
+// How the environment came to be, for `kiln --version`: "set by the kiln launcher ...",
+// "re-executed once to set it" or "as given ...".
+const char* computeStartup();
 
 // It also fixes one more thing read before main(): OpenBLAS (LibTorch's BLAS on Debian) falls back
 // to generic SSE3 kernels on a CPU its build does not know (Debian's 0.3.21 on Sapphire Rapids:

@@ -18,4 +18,16 @@ if env -u OPENBLAS_CORETYPE KILN_OMP_REEXEC=0 "$KILN" --version | grep -q "BLAS:
 fi
 v=$(env -u KILN_OMP_REEXEC OPENBLAS_CORETYPE=Sandybridge "$KILN" --version)
 grep -q "BLAS: OpenBLAS Sandybridge (OPENBLAS_CORETYPE=Sandybridge from the environment)" <<<"$v" && pass || fail "--version: the user's OPENBLAS_CORETYPE: $v"
+# `kiln` is a launcher: it sets the environment LibTorch's libraries read when they load and starts
+# the engine once (before, the engine re-executed itself and loaded its ~300 libraries twice).
+v=$(env -u KILN_OMP_REEXEC -u GOMP_SPINCOUNT -u OMP_WAIT_POLICY "$KILN" --version)
+grep -q "OpenMP wait policy: GOMP_SPINCOUNT=10000,.*environment: set by the kiln launcher" <<<"$v" && pass || fail "--version through the launcher: $v"
+# The engine started directly still sets it, by re-executing itself.
+v=$(env -u KILN_OMP_REEXEC -u GOMP_SPINCOUNT -u OMP_WAIT_POLICY "$(dirname "$KILN")/kiln-engine" --version)
+grep -q "OpenMP wait policy: GOMP_SPINCOUNT=10000,.*environment: re-executed once" <<<"$v" && pass || fail "--version of kiln-engine alone: $v"
+# A launcher without its engine says so.
+d=$(fresh_dir launcher_alone)
+cp "$KILN" "$d/kiln"
+err=$("$d/kiln" --version 2>&1); rc=$?
+[ $rc -eq 127 ] && grep -q "kiln: cannot start $d/kiln-engine: No such file or directory" <<<"$err" && pass || fail "launcher without its engine: rc $rc: $err"
 finish
