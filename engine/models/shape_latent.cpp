@@ -185,12 +185,14 @@ void ShapeLatentModel::field(const Prepared& prepared, const std::vector<glm::ve
 
 namespace {
 
-// Occupancy logits on a (res + 1)^3 grid over [-1, 1]^3, evaluated densely at a coarse level and
-// then only near the surface at each finer level (elsewhere the coarse value, interpolated, is
-// far from zero and keeps its sign).
-// `bias` is added to every logit: the surface is the level set where the decoder's occupancy
-// probability is sigmoid(-bias) (0: one half).
-std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLatentModel::Prepared& l, int res, float bias, const core::CancelToken& cancel) {
+double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+std::uint8_t toByte(float v) { return std::uint8_t(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
+
+} // namespace
+
+std::vector<float> ShapeLatentModel::occupancyGrid(const Prepared& l, int res, float bias, const core::CancelToken& cancel) const {
+    if (res < 2 || res > 512) throw Error("occupancy grid: resolution " + std::to_string(res) + " is outside 2..512");
     // Halving only while even, so doubling lands on `res` exactly (45 or 33 are evaluated densely;
     // halving 45 to 22 used to refine to 88 and fail in marching cubes).
     int coarse = res;
@@ -202,7 +204,7 @@ std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLaten
         for (int y = 0; y <= coarse; ++y)
             for (int x = 0; x <= coarse; ++x) pts.push_back({coord(coarse, x), coord(coarse, y), coord(coarse, z)});
     std::vector<float> grid;
-    model.field(l, pts, &grid);
+    field(l, pts, &grid);
     for (float& v : grid) v += bias;
     int n = coarse;
     while (n < res) {
@@ -222,10 +224,16 @@ std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLaten
                         out |= v <= 0.0f;
                         nearZero |= std::abs(v) < 2.0f;
                     }
+                    // A one-cell margin at the intermediate levels, where a part thinner than a
+                    // cell can hide between samples; none at the last level, whose active cells are
+                    // already a shell around the surface the previous level found (its crossed
+                    // edges are completed below): 30-50 % fewer reads for the same mesh
+                    // (bench/results/issue14_wip.md, session 19).
+                    const int margin = m == res ? 0 : 1;
                     if ((in && out) || nearZero)
-                        for (int dz = -1; dz <= 1; ++dz)
-                            for (int dy = -1; dy <= 1; ++dy)
-                                for (int dx = -1; dx <= 1; ++dx) {
+                        for (int dz = -margin; dz <= margin; ++dz)
+                            for (int dy = -margin; dy <= margin; ++dy)
+                                for (int dx = -margin; dx <= margin; ++dx) {
                                     const int xx = x + dx, yy = y + dy, zz = z + dz;
                                     if (xx >= 0 && yy >= 0 && zz >= 0 && xx < n && yy < n && zz < n)
                                         active[(std::size_t(zz) * std::size_t(n) + std::size_t(yy)) * std::size_t(n) + std::size_t(xx)] = 1;
@@ -252,8 +260,39 @@ std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLaten
                     }
                 }
         std::vector<float> values;
-        model.field(l, pts, &values);
+        field(l, pts, &values);
         for (std::size_t i = 0; i < where.size(); ++i) fine[where[i]] = values[i] + bias;
+        if (m == res) {
+            // Marching cubes places each vertex from the two values at the ends of the edge the
+            // surface crosses: read the field at any such end that was only interpolated (about a
+            // tenth of them without the margin), until none is left, so the mesh is the one a
+            // dense evaluation gives.
+            std::vector<std::uint8_t> exact(fine.size(), 0);
+            for (const std::size_t k : where) exact[k] = 1;
+            for (int pass = 0; pass < 8; ++pass) {
+                cancel.throwIfCancelled();
+                pts.clear();
+                where.clear();
+                auto mark = [&](std::size_t k, int x, int y, int z) {
+                    if (exact[k]) return;
+                    exact[k] = 1;
+                    pts.push_back({coord(m, x), coord(m, y), coord(m, z)});
+                    where.push_back(k);
+                };
+                for (int z = 0; z <= m; ++z)
+                    for (int y = 0; y <= m; ++y)
+                        for (int x = 0; x <= m; ++x) {
+                            const std::size_t k = at(m, x, y, z);
+                            const bool inside = fine[k] > 0.0f;
+                            if (x < m && (fine[k + 1] > 0.0f) != inside) mark(k, x, y, z), mark(k + 1, x + 1, y, z);
+                            if (y < m && (fine[at(m, x, y + 1, z)] > 0.0f) != inside) mark(k, x, y, z), mark(at(m, x, y + 1, z), x, y + 1, z);
+                            if (z < m && (fine[at(m, x, y, z + 1)] > 0.0f) != inside) mark(k, x, y, z), mark(at(m, x, y, z + 1), x, y, z + 1);
+                        }
+                if (pts.empty()) break;
+                field(l, pts, &values);
+                for (std::size_t i = 0; i < where.size(); ++i) fine[where[i]] = values[i] + bias;
+            }
+        }
         grid = std::move(fine);
         n = m;
     }
@@ -265,12 +304,6 @@ std::vector<float> occupancyGrid(const ShapeLatentModel& model, const ShapeLaten
     return grid;
 }
 
-double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
-
-std::uint8_t toByte(float v) { return std::uint8_t(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
-
-} // namespace
-
 DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions& o, const core::CancelToken& cancel) const {
     if (o.resolution < 32 || o.resolution > 512) throw Error("decode: resolution " + std::to_string(o.resolution) + " is outside 32..512");
     if (o.textureSize < 64 || o.textureSize > 4096 || (o.textureSize & (o.textureSize - 1)))
@@ -280,7 +313,7 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     // 1. The occupancy field, hierarchically (the decoder's planes once for every read below).
     const Prepared prepared = prepare(l);
     if (!std::isfinite(o.surfaceBias) || std::abs(o.surfaceBias) > 8.0f) throw Error("decode: surface bias " + std::to_string(o.surfaceBias) + " is outside -8..8");
-    const std::vector<float> grid = occupancyGrid(*this, prepared, o.resolution, o.surfaceBias, cancel);
+    const std::vector<float> grid = occupancyGrid(prepared, o.resolution, o.surfaceBias, cancel);
     out.stageSeconds.emplace_back("field", secondsSince(t));
     cancel.throwIfCancelled();
     // 2. Marching cubes, back to metres, small pieces dropped.
@@ -327,7 +360,7 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
         const double shrink = std::sqrt(double(o.maxFaces) / double(mesh.triangleCount()));
         const int next = std::max(8, std::min(res - 1, int(double(res) * shrink * 0.95)));
         if (next >= res || next < 8) break;
-        core::Mesh coarser = meshAt(occupancyGrid(*this, prepared, next, o.surfaceBias, cancel), next);
+        core::Mesh coarser = meshAt(occupancyGrid(prepared, next, o.surfaceBias, cancel), next);
         res = next;
         if (!geometry::analyse(coarser).watertight) continue;
         decimateClosed(coarser);

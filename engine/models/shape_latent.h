@@ -115,6 +115,12 @@ public:
     void field(const ShapeLatent& latent, const std::vector<glm::vec3>& points, std::vector<float>* occupancyLogits,
                std::vector<glm::vec3>* albedo = nullptr, std::vector<float>* roughness = nullptr, std::vector<float>* metallic = nullptr) const;
 
+    // Occupancy logits plus `surfaceBias` on the (resolution + 1)^3 grid over [-1, 1]^3 that decode()
+    // meshes, x fastest: evaluated densely on a coarse grid (at most 32 cells), then at each finer
+    // level only in the cells the surface crosses or nearly crosses; elsewhere interpolated (its
+    // sign is right, its value is not). The domain's faces are set outside. Polls `cancel`.
+    std::vector<float> occupancyGrid(const Prepared& latent, int resolution, float surfaceBias, const core::CancelToken& cancel = {}) const;
+
     // Latent -> watertight, UV-unwrapped, PBR-baked mesh (and splats). Polls `cancel`.
     DecodedAsset decode(const ShapeLatent& latent, const DecodeOptions& options, const core::CancelToken& cancel = {}) const;
 
