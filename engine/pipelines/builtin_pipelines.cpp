@@ -35,7 +35,7 @@ public:
         m_info.inputs = {{InputKind::Prompt, "Prompt", "Describe the asset, e.g. a tall red ceramic vase", 1, 1}};
         m_info.schema.options = {
             seedOption(),
-            intOption("steps", "Steps", 32, 1, 1000, "Sampler steps from noise to shape"),
+            intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to shape"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0,
                         "Classifier-free guidance: higher follows the prompt more closely, with less variety"),
             intOption("candidates", "Candidates", 4, 1, 16,
@@ -49,8 +49,8 @@ public:
                          {"No", "x2", "x4"}),
         };
         m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"candidates", "1"}, {"resolution", "96"}, {"texture-size", "512"}}},
-                                 {"standard", "Standard", {{"steps", "32"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
-                                 {"high", "High", {{"steps", "64"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
+                                 {"standard", "Standard", {{"steps", "16"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
+                                 {"high", "High", {{"steps", "32"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
         m_info.schema.defaultPreset = "standard";
         m_info.modelSlots = {"text-to-3d", "shape-autoencoder"};
         m_info.outputs = {OutputKind::Mesh, OutputKind::Splats};

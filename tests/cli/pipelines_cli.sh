@@ -17,7 +17,7 @@ assert t["name"] == "Text" and t["modelSlots"] == ["text-to-3d", "shape-autoenco
 assert t["available"] == (sys.argv[2] == "1"), t
 assert t["available"] or "no model for the" in t["unavailableReason"], t
 steps = [o for o in t["options"] if o["name"] == "steps"][0]
-assert steps["type"] == "int" and steps["default"] == 32 and steps["min"] == 1 and steps["max"] == 1000, steps
+assert steps["type"] == "int" and steps["default"] == 16 and steps["min"] == 1 and steps["max"] == 1000, steps
 assert [x["name"] for x in t["presets"]] == ["draft", "standard", "high"]
 v = p["views-to-3d"]
 rep = [o for o in v["options"] if o["name"] == "representation"][0]

@@ -93,7 +93,7 @@ TEST(PipelineRegistry, BuiltinsAreRegisteredOnceWithTheirSchemas) {
     auto views = PipelineRegistry::instance().find("views-to-3d");
     ASSERT_TRUE(text && views);
     EXPECT_EQ(text->info().displayName, "Text");
-    EXPECT_EQ(text->defaultRequest().options.getInt("steps"), 32);
+    EXPECT_EQ(text->defaultRequest().options.getInt("steps"), 16);
     const auto j = toJson(*views);
     EXPECT_EQ(j["id"], "views-to-3d");
     EXPECT_EQ(j["defaultPreset"], "standard");
