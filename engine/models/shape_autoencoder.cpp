@@ -7,6 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
 #include <tuple>
 
 namespace kiln::models {
@@ -230,8 +234,13 @@ ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Te
 torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::Tensor& points, bool withAppearance) {
     namespace F = torch::nn::functional;
     const auto b = points.size(0), q = points.size(1);
-    // The three planes' bilinear reads at the points: B x Q x 3P.
+    // The three planes' bilinear reads at the points: B x Q x 3P. Training reads through
+    // grid_sample (differentiable); inference through readPlanesBilinear, the same reads from a
+    // channels-last copy in one pass over the points (a third of a decode's query time went to
+    // six grid_samples and their reshapes).
+    const bool differentiable = torch::GradMode::is_enabled() || !points.device().is_cpu() || points.scalar_type() != torch::kFloat;
     auto readPlanes = [&](const torch::Tensor& planes) {
+        if (!differentiable) return readPlanesBilinear(planes, points);
         std::vector<torch::Tensor> reads;
         for (int k = 0; k < 3; ++k) {
             const auto grid = torch::stack({points.select(-1, kPlaneAxes[k][0]), points.select(-1, kPlaneAxes[k][1])}, -1).view({b, q, 1, 2});
@@ -273,6 +282,43 @@ torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::T
         const auto look = (gatherRows(decoded.look, index.slice(-1, 0, lookK)) * w).sum(2);  // B x Q x 5
         out = torch::cat({out.slice(-1, 0, 1), out.slice(-1, 1) + look}, -1);
     }
+    return out;
+}
+
+torch::Tensor readPlanesBilinear(const torch::Tensor& planes, const torch::Tensor& points) {
+    TORCH_CHECK(planes.dim() == 5 && planes.size(1) == 3 && points.dim() == 3 && points.size(2) == 3 && planes.size(0) == points.size(0),
+                "readPlanesBilinear: planes B x 3 x P x R x R and points B x Q x 3");
+    const std::int64_t b = planes.size(0), p = planes.size(2), h = planes.size(3), w = planes.size(4), q = points.size(1);
+    const auto last = planes.to(torch::kFloat).permute({0, 1, 3, 4, 2}).contiguous();  // B x 3 x R x R x P
+    const auto pts = points.to(torch::kFloat).contiguous();
+    auto out = torch::empty({b, q, 3 * p}, pts.options());
+    const float* src = last.data_ptr<float>();
+    const float* xyz = pts.data_ptr<float>();
+    float* dst = out.data_ptr<float>();
+    at::parallel_for(0, b * q, 2048, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t i = begin; i < end; ++i) {
+            const std::int64_t batch = i / q;
+            const float* pt = xyz + i * 3;
+            float* row = dst + i * 3 * p;
+            for (int k = 0; k < 3; ++k) {
+                // grid_sample's unnormalisation with align_corners = false, then border padding
+                // (the coordinate clipped to the edge texels' centres).
+                const float ix = std::clamp(((pt[kPlaneAxes[k][0]] + 1.0f) * float(w) - 1.0f) * 0.5f, 0.0f, float(w - 1));
+                const float iy = std::clamp(((pt[kPlaneAxes[k][1]] + 1.0f) * float(h) - 1.0f) * 0.5f, 0.0f, float(h - 1));
+                const std::int64_t x0 = std::int64_t(std::floor(ix)), y0 = std::int64_t(std::floor(iy));
+                const std::int64_t x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
+                const float fx = ix - float(x0), fy = iy - float(y0);
+                const float wNW = (1.0f - fx) * (1.0f - fy), wNE = fx * (1.0f - fy), wSW = (1.0f - fx) * fy, wSE = fx * fy;
+                const float* plane = src + (batch * 3 + k) * h * w * p;
+                const float* nw = plane + (y0 * w + x0) * p;
+                const float* ne = plane + (y0 * w + x1) * p;
+                const float* sw = plane + (y1 * w + x0) * p;
+                const float* se = plane + (y1 * w + x1) * p;
+                float* o = row + k * p;
+                for (std::int64_t c = 0; c < p; ++c) o[c] = nw[c] * wNW + ne[c] * wNE + sw[c] * wSW + se[c] * wSE;
+            }
+        }
+    });
     return out;
 }
 

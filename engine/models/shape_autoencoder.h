@@ -141,6 +141,12 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
 // Throws kiln::Error naming the file when missing or malformed.
 void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoencoderConfig& config, LatentStatistics& stats);
 
+// Bilinear reads of three feature planes (B x 3 x P x R x R, plane k spanning the coordinates
+// kPlaneAxes[k]: xy, xz, yz) at points (B x Q x 3 in [-1, 1]^3; outside, the edge texels): B x Q x 3P,
+// plane by plane. The values grid_sample gives (align_corners false, border padding), without
+// gradients, in one pass over the points. The decoder's query() uses it for inference.
+torch::Tensor readPlanesBilinear(const torch::Tensor& planes, const torch::Tensor& points);
+
 // Farthest-point sampling of `count` indices from points (N x 3), starting at the point farthest
 // from the centroid. Deterministic.
 torch::Tensor farthestPointSample(const torch::Tensor& points, int count);

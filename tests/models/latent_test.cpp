@@ -216,6 +216,46 @@ TEST(ShapeAutoencoder, ShapesAnchorsOnTheSurfaceAndGradients) {
     EXPECT_GT(withGrad, total * 3 / 4);
 }
 
+TEST(ShapeAutoencoder, InferencePlaneReadsAreGridSamplesReads) {
+    // Decoding reads the feature planes through readPlanesBilinear, training through grid_sample:
+    // the same values, at texel centres, between them and outside the planes (the edge texels).
+    namespace F = torch::nn::functional;
+    torch::manual_seed(3);
+    const auto planes = torch::randn({2, 3, 5, 7, 7});
+    const auto points = torch::rand({2, 300, 3}) * 2.6 - 1.3;
+    const int axes[3][2] = {{0, 1}, {0, 2}, {1, 2}};
+    std::vector<torch::Tensor> reads;
+    for (const auto& a : axes) {
+        const auto grid = torch::stack({points.select(-1, a[0]), points.select(-1, a[1])}, -1).view({2, 300, 1, 2});
+        reads.push_back(F::grid_sample(planes.select(1, &a - axes), grid,
+                                       F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false))
+                            .squeeze(-1)
+                            .permute({0, 2, 1}));
+    }
+    const auto expected = torch::cat(reads, -1);
+    const auto got = models::readPlanesBilinear(planes, points);
+    ASSERT_EQ(got.sizes(), expected.sizes());
+    EXPECT_LT((got - expected).abs().max().item<float>(), 1e-5f);
+    // A texel centre reads that texel.
+    const auto centre = torch::tensor({{{(2 * 3 + 1) / 7.0f - 1.0f, (2 * 5 + 1) / 7.0f - 1.0f, 0.0f}}}).expand({2, 1, 3}).contiguous();
+    EXPECT_NEAR(models::readPlanesBilinear(planes, centre)[1][0][2].item<float>(), planes[1][0][2][5][3].item<float>(), 1e-5f);
+    // The decoder's field is the same with and without gradients.
+    models::ShapeAutoencoderConfig c;
+    c.tokens = 16;
+    c.channels = 4;
+    c.width = 32;
+    c.heads = 2;
+    c.encoderLayers = 1;
+    c.decoderLayers = 1;
+    c.fineResolution = 48;
+    models::ShapeAutoencoder net(c);
+    const auto anchors = torch::rand({1, 16, 3}) - 0.5, latent = torch::randn({1, 16, 4});
+    const auto q = torch::rand({1, 500, 3}) * 2.2 - 1.1;
+    const auto trained = net->query(net->decodeTokens(anchors, latent), q).detach();
+    torch::NoGradGuard noGrad;
+    EXPECT_LT((net->query(net->decodeTokens(anchors, latent), q) - trained).abs().max().item<float>(), 1e-4f);
+}
+
 TEST(ShapeAutoencoderTraining, LossDecreasesAndResumesToTheSameCurve) {
     const fs::path model = trainedAutoencoder();
     for (const char* f : {"config.json", "weights.safetensors", "manifest.json", "checkpoint.pt", "loss.csv", "loss.png"})
