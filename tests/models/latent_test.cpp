@@ -175,8 +175,9 @@ TEST(InsideTest, PointsJustInsideAndOutsideClosedParts) {
     EXPECT_FALSE(inside.inside({100.0f, 0.0f, 0.0f}));
 }
 
-TEST(ShapeAutoencoder, ShapesAnchorsOnTheSurfaceAndGradients) {
-    torch::manual_seed(0);
+namespace {
+// A toy autoencoder's shape: 16 tokens of 4 channels, one layer each side.
+models::ShapeAutoencoderConfig toyConfig() {
     models::ShapeAutoencoderConfig c;
     c.tokens = 16;
     c.channels = 4;
@@ -184,6 +185,13 @@ TEST(ShapeAutoencoder, ShapesAnchorsOnTheSurfaceAndGradients) {
     c.heads = 2;
     c.encoderLayers = 1;
     c.decoderLayers = 1;
+    return c;
+}
+} // namespace
+
+TEST(ShapeAutoencoder, ShapesAnchorsOnTheSurfaceAndGradients) {
+    torch::manual_seed(0);
+    const models::ShapeAutoencoderConfig c = toyConfig();
     models::ShapeAutoencoder net(c);
     const procgen::ProcAsset a = procgen::generate(procgen::randomParams(0, 1), {.textureSize = 0});
     const models::ShapeSample s = models::makeShapeSample(a, {.surfacePoints = 256, .queryPoints = 64, .appearancePoints = 32}, 1);
@@ -240,13 +248,7 @@ TEST(ShapeAutoencoder, InferencePlaneReadsAreGridSamplesReads) {
     const auto centre = torch::tensor({{{(2 * 3 + 1) / 7.0f - 1.0f, (2 * 5 + 1) / 7.0f - 1.0f, 0.0f}}}).expand({2, 1, 3}).contiguous();
     EXPECT_NEAR(models::readPlanesBilinear(planes, centre)[1][0][2].item<float>(), planes[1][0][2][5][3].item<float>(), 1e-5f);
     // The decoder's field is the same with and without gradients.
-    models::ShapeAutoencoderConfig c;
-    c.tokens = 16;
-    c.channels = 4;
-    c.width = 32;
-    c.heads = 2;
-    c.encoderLayers = 1;
-    c.decoderLayers = 1;
+    models::ShapeAutoencoderConfig c = toyConfig();
     c.fineResolution = 48;
     models::ShapeAutoencoder net(c);
     const auto anchors = torch::rand({1, 16, 3}) - 0.5, latent = torch::randn({1, 16, 4});
