@@ -28,20 +28,11 @@ const char* openBlasCore() {
 
 } // namespace
 
-int main(int argc, char** argv) {
+int main(int, char** argv) {
     using namespace kiln::models;
-    (void)argc;
     if (!std::getenv(kStartMarker)) {
-        if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT")) {
-            setenv("GOMP_SPINCOUNT", kSpinCount, 1);
-            setenv(kStartMarker, kLauncherValue, 1);
-        }
-        if (!std::getenv("OPENBLAS_CORETYPE")) {
-            if (const char* core = betterBlasCore(openBlasCore())) {
-                setenv("OPENBLAS_CORETYPE", core, 1);
-                setenv(kBlasMarker, "1", 1);
-            }
-        }
+        if (setSpinCountUnlessChosen()) setenv(kStartMarker, kLauncherValue, 1);
+        if (!std::getenv("OPENBLAS_CORETYPE")) setBetterBlasCore(openBlasCore());  // asks OpenBLAS only when the user did not choose
     }
     // The engine beside this program (/proc/self/exe: whatever PATH and the working directory
     // say); without /proc, the one on PATH.

@@ -106,7 +106,7 @@ void prepareComputeEnvironment(int /*argc*/, char** argv) {
     const bool launched = marker && std::strcmp(marker, kLauncherValue) == 0;
     if (launched) g_start = "set by the kiln launcher before the libraries loaded";
     else if (marker) g_start = "re-executed once to set it";
-    bool changed = false;
+    bool spinSet = false;
     if (const char* p = std::getenv("OMP_WAIT_POLICY")) {
         g_policy = std::strcmp(p, "PASSIVE") == 0 || std::strcmp(p, "passive") == 0 ? "OMP_WAIT_POLICY=PASSIVE (from the environment)"
                                                                                     : "OMP_WAIT_POLICY (from the environment)";
@@ -114,23 +114,17 @@ void prepareComputeEnvironment(int /*argc*/, char** argv) {
         // Ours (set by the launcher, or before the re-exec), or the user's own choice.
         g_policy = marker ? "GOMP_SPINCOUNT=10000" : "GOMP_SPINCOUNT (from the environment)";
     } else if (!marker) {
-        setenv("GOMP_SPINCOUNT", kSpinCount, 1);
-        changed = true;
+        spinSet = setSpinCountUnlessChosen();
     }
     // The launcher chose the kernels already (or found nothing to choose).
-    const char* core = marker ? nullptr : betterBlasCore(blasCoreName());
-    if (core) {
-        setenv("OPENBLAS_CORETYPE", core, 1);
-        setenv(kBlasMarker, "1", 1);
-        changed = true;
-    }
-    if (!changed) return;  // nothing to do, or started with it set (a variable that did not survive: run as is)
+    const char* core = marker ? nullptr : setBetterBlasCore(blasCoreName());
+    if (!spinSet && !core) return;  // nothing to do, or started with it set (a variable that did not survive: run as is)
     setenv(kStartMarker, "1", 1);
     // /proc/self/exe, not argv[0]: the same binary whatever PATH and the working directory say.
     execv("/proc/self/exe", argv);
-    // exec failed (no /proc?): carry on with the libraries' defaults.
+    // exec failed (no /proc?): carry on with the libraries' defaults, the environment as it was.
     g_start = "as given (the re-exec failed)";
-    unsetenv("GOMP_SPINCOUNT");
+    if (spinSet) unsetenv("GOMP_SPINCOUNT");
     if (core) {
         unsetenv("OPENBLAS_CORETYPE");
         unsetenv(kBlasMarker);

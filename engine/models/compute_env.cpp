@@ -19,4 +19,19 @@ const char* betterBlasCore(const char* current) {
     return nullptr;
 }
 
+bool setSpinCountUnlessChosen() {
+    if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return false;
+    setenv("GOMP_SPINCOUNT", kSpinCount, 1);
+    return true;
+}
+
+const char* setBetterBlasCore(const char* currentCore) {
+    const char* core = betterBlasCore(currentCore);
+    if (core) {
+        setenv("OPENBLAS_CORETYPE", core, 1);
+        setenv(kBlasMarker, "1", 1);
+    }
+    return core;
+}
+
 } // namespace kiln::models

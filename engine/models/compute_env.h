@@ -24,4 +24,11 @@ inline constexpr const char* kBlasMarker = "KILN_OPENBLAS_CORETYPE_CHOSEN";
 // the user set OPENBLAS_CORETYPE).
 const char* betterBlasCore(const char* currentCore);
 
+// Sets GOMP_SPINCOUNT to kSpinCount unless the environment already chose a wait policy
+// (OMP_WAIT_POLICY or GOMP_SPINCOUNT); whether it set it.
+bool setSpinCountUnlessChosen();
+// Sets OPENBLAS_CORETYPE, with kBlasMarker beside it, to betterBlasCore(currentCore) where there
+// is one; the kernels set, or nullptr.
+const char* setBetterBlasCore(const char* currentCore);
+
 } // namespace kiln::models

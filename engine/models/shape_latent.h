@@ -116,9 +116,11 @@ public:
                std::vector<glm::vec3>* albedo = nullptr, std::vector<float>* roughness = nullptr, std::vector<float>* metallic = nullptr) const;
 
     // Occupancy logits plus `surfaceBias` on the (resolution + 1)^3 grid over [-1, 1]^3 that decode()
-    // meshes, x fastest: evaluated densely on a coarse grid (at most 32 cells), then at each finer
-    // level only in the cells the surface crosses or nearly crosses; elsewhere interpolated (its
-    // sign is right, its value is not). The domain's faces are set outside. Polls `cancel`.
+    // meshes, x fastest: evaluated densely on a coarse grid (the resolution halved while it is even
+    // and over 32), then at each finer level only in the cells the surface crosses or nearly
+    // crosses, and at the last level at both ends of every edge the surface crosses; elsewhere
+    // interpolated (its sign is right, its value is not), so marching cubes gives a dense
+    // evaluation's mesh. The domain's faces are set outside. Polls `cancel`.
     std::vector<float> occupancyGrid(const Prepared& latent, int resolution, float surfaceBias, const core::CancelToken& cancel = {}) const;
 
     // Latent -> watertight, UV-unwrapped, PBR-baked mesh (and splats). Polls `cancel`.
