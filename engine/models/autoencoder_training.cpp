@@ -38,6 +38,7 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.localNeighbours < -1 || o.localNeighbours > 64) bad("--local-neighbours must be from 0 to 64");
     if (o.fineResolution != 0 && (o.fineResolution < 8 || o.fineResolution > 512)) bad("--fine-resolution must be from 8 to 512");
     if (o.fineResolution != 0 && o.decoderFrom.empty()) bad("--fine-resolution: only with --decoder-from");
+    if (!(o.thinWall >= 0.0f && o.thinWall <= 0.1f)) bad("--thin-wall must be from 0 to 0.1 (of the normalised frame)");
 }
 
 // The training examples, made in parallel from the dataset's parameters (deterministic).
@@ -190,6 +191,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     if (train.empty()) throw Error(o.data.string() + ": the dataset has no training items");
     ShapeSampleOptions sampleOptions;
     if (o.bandedQueries) sampleOptions.mix = QueryMix::Banded;
+    sampleOptions.thinWall = o.thinWall;
     const auto samples = makeSamples(train, sampleOptions, cancel, progress, 0.0f, 0.08f);
     // Validation always asks the same questions, so runs with different training targets compare.
     const auto valSamples = makeSamples(val, {}, cancel, progress, 0.08f, 0.1f);
@@ -280,6 +282,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         recipe["klWeight"] = o.klWeight;
         recipe["freshQueries"] = o.freshQueries;
         recipe["queryMix"] = o.bandedQueries ? "banded" : "surface";
+        if (o.thinWall > 0.0f) recipe["thinWall"] = o.thinWall;
         recipe["appearanceWeight"] = o.appearanceWeight;
         if (decoderOnly) {
             recipe["decoderFrom"] = o.decoderFrom.string();

@@ -48,6 +48,9 @@ struct AutoencoderTrainOptions {
     // of one fixed set per item made before training; the next step's are made on another thread.
     bool freshQueries = false;
     bool bandedQueries = false;   // QueryMix::Banded instead of QueryMix::Surface (latent_data.h)
+    // Minimum thickness of the occupancy targets (ShapeSampleOptions::thinWall, normalised frame;
+    // 0: the solid as it is).
+    float thinWall = 0.0f;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

@@ -1,12 +1,16 @@
 #include "models/latent_data.h"
 
 #include "core/error.h"
+#include "geometry/closest_point.h"
 #include "geometry/inside_test.h"
 #include "geometry/metrics.h"
 #include "procgen/shape_rng.h"
 
+#include <glm/geometric.hpp>
+
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace kiln::models {
 
@@ -59,6 +63,22 @@ void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame,
     }
     // Occupancy queries.
     const geometry::InsideTest inside = assetSolid(asset);
+    std::optional<geometry::TriangleBvh> surface;
+    if (o.thinWall > 0.0f) surface.emplace(asset.mesh);
+    const float thin = o.thinWall / frame.scale;  // metres
+    // Outside, but within `thin` of a part thinner than 2 x thin: going on from the nearest surface
+    // point, away from p, twice that far finds no solid (a thicker part holds the probe; along
+    // the direction from p, not the face's normal, which at a box's edge runs along the other face).
+    auto nearThinPart = [&](const glm::vec3& p) {
+        const auto hit = surface->closest(p, thin);
+        if (!hit) return false;
+        glm::vec3 d = hit->point - p;
+        const float len = glm::length(d);
+        if (len > 1e-6f * thin) return !inside.inside(hit->point + (2.0f * thin / len) * d);
+        // On the surface: both sides of its face.
+        d = surface->faceNormal(hit->triangle);
+        return !inside.inside(hit->point + 2.0f * thin * d) && !inside.inside(hit->point - 2.0f * thin * d);
+    };
     const procgen::SurfaceSamples near = procgen::sampleSurface(asset, o.queryPoints, seed ^ 0x9E3779B97F4A7C15ull);
     procgen::ShapeRng rng(procgen::mix64(seed ^ 0x71756572ull));
     auto gauss = [&] {
@@ -82,7 +102,9 @@ void makeShapeTargets(const procgen::ProcAsset& asset, const LatentFrame& frame,
             q = glm::vec3(rng.uniform(-1.0f, 1.0f), rng.uniform(-1.0f, 1.0f), rng.uniform(-1.0f, 1.0f));
         }
         out.queries.insert(out.queries.end(), {q.x, q.y, q.z});
-        out.occupancy.push_back(inside.inside(frame.fromNormalised(q)) ? 1.0f : 0.0f);
+        const glm::vec3 p = frame.fromNormalised(q);
+        const bool in = inside.inside(p) || (surface && nearThinPart(p));
+        out.occupancy.push_back(in ? 1.0f : 0.0f);
     }
 }
 

@@ -39,6 +39,12 @@ struct ShapeSampleOptions {
     int queryPoints = 2048;       // occupancy targets
     int appearancePoints = 1024;  // appearance targets, on the surface
     QueryMix mix = QueryMix::Surface;
+    // Minimum thickness of the occupancy targets, in the normalised frame: a point outside the
+    // solid within `thinWall` of a wall or rod thinner than 2 x thinWall counts as inside, so such
+    // a part is at least 2 x thinWall thick in the targets (a canoe's 1 cm hull is 0.005 thick in
+    // the frame, a sixth of the decoder's finest texel, and decoded as nothing). Parts at least
+    // that thick are left as they are. 0: the solid as it is.
+    float thinWall = 0.0f;
 };
 
 struct ShapeSample {

@@ -431,6 +431,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.localWidth = version >= 4 ? m.at("localWidth").get<int>() : c.localWidth;
         c.fineResolution = version >= 5 ? m.at("fineResolution").get<int>() : 0;
         c.fineChannels = version >= 5 ? m.at("fineChannels").get<int>() : c.fineChannels;
+        c.targetThinWall = j.contains("training") ? j["training"].value("thinWall", 0.0f) : 0.0f;
         const auto& l = j.at("latent");
         s.mean = l.at("mean").get<std::vector<float>>();
         s.stdev = l.at("std").get<std::vector<float>>();

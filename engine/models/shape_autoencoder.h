@@ -62,6 +62,10 @@ struct ShapeAutoencoderConfig {
     // Walls thinner than a coarse texel (a vessel's, a lamp shade's) need them. 0: none.
     int fineResolution = 0;
     int fineChannels = 16;
+    // Not architecture: the minimum thickness its occupancy targets were trained with
+    // (ShapeSampleOptions::thinWall, config.json's training.thinWall), so fitting a latent to an
+    // asset (ShapeLatentModel::refine) asks the decoder for the surface it learned to draw.
+    float targetThinWall = 0.0f;
 
     void validate(const std::string& what) const;
 };

@@ -104,6 +104,7 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
     so.queryPoints = o.queryPoints;
     so.appearancePoints = o.appearancePoints;
     so.mix = QueryMix::Banded;
+    so.thinWall = m_impl->config.targetThinWall;
     ShapeSample targets;
     for (int step = 0; step < o.steps; ++step) {
         cancel.throwIfCancelled();

@@ -3,6 +3,7 @@
 #include "core/image.h"
 #include "core/mesh.h"
 #include "geometry/bake.h"
+#include "geometry/closest_point.h"
 #include "geometry/decimate.h"
 #include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
@@ -94,6 +95,50 @@ float pointTriangleDistance(glm::vec3 p, glm::vec3 a, glm::vec3 b, glm::vec3 c) 
 float srgbToLinear(float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); }
 
 } // namespace
+
+// ---- closest point -----------------------------------------------------------------------------
+
+TEST(ClosestPoint, HierarchyFindsWhatEveryTriangleTriedInTurnFinds) {
+    // A sphere's surface (marching cubes: 10k+ small triangles) and points inside, outside and
+    // near it: the hierarchy's nearest point is the nearest of all triangles', within any radius.
+    const Mesh mesh = sphereMesh(40);
+    const geo::TriangleBvh bvh(mesh);
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> u(-1.2f, 1.2f);
+    int found = 0;
+    for (int i = 0; i < 300; ++i) {
+        const glm::vec3 p(u(rng), u(rng), u(rng));
+        float best = 1e30f;
+        std::size_t bestTri = 0;
+        for (std::size_t t = 0; t < mesh.triangleCount(); ++t) {
+            const glm::vec3 a = mesh.positions[mesh.indices[3 * t]], b = mesh.positions[mesh.indices[3 * t + 1]], c = mesh.positions[mesh.indices[3 * t + 2]];
+            const float d = pointTriangleDistance(p, a, b, c);
+            // The library's closest point and this file's own distance agree.
+            ASSERT_NEAR(glm::distance(p, geo::closestPointOnTriangle(p, a, b, c)), d, 1e-5f);
+            if (d < best) best = d, bestTri = t;
+        }
+        const auto any = bvh.closest(p, 10.0f);
+        ASSERT_TRUE(any.has_value());
+        EXPECT_NEAR(any->distance, best, 1e-5f);
+        EXPECT_NEAR(glm::distance(any->point, p), any->distance, 1e-5f);
+        const float hitD = pointTriangleDistance(p, mesh.positions[mesh.indices[3 * any->triangle]], mesh.positions[mesh.indices[3 * any->triangle + 1]],
+                                                 mesh.positions[mesh.indices[3 * any->triangle + 2]]);
+        EXPECT_NEAR(hitD, best, 1e-5f) << "triangle " << any->triangle << " against " << bestTri;
+        // Within a radius: found exactly when the nearest point lies inside it.
+        const auto near = bvh.closest(p, 0.1f);
+        EXPECT_EQ(near.has_value(), best <= 0.1f);
+        if (near) {
+            EXPECT_NEAR(near->distance, best, 1e-5f);
+            ++found;
+        }
+    }
+    EXPECT_GT(found, 10);  // some points lie near the surface
+    // Face normals of a sphere's triangles point away from its centre (marching cubes winds them so).
+    const auto top = bvh.closest(glm::vec3(0.0f, 0.0f, 1.0f), 1.0f);
+    ASSERT_TRUE(top.has_value());
+    EXPECT_GT(glm::dot(bvh.faceNormal(top->triangle), glm::vec3(0.0f, 0.0f, 1.0f)), 0.9f);
+    EXPECT_THROW(geo::TriangleBvh(Mesh{}), kiln::Error);
+}
 
 // ---- marching cubes ----------------------------------------------------------------------------
 
