@@ -37,6 +37,8 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(localWidth >= 4 && localWidth <= 512, "localWidth", localWidth);
     check(fineResolution == 0 || (fineResolution > planeResolution && fineResolution <= 512), "fineResolution", fineResolution);
     check(fineChannels >= 1 && fineChannels <= 256, "fineChannels", fineChannels);
+    if (!(targetThinWall >= 0.0f && targetThinWall <= 0.1f))
+        throw Error(what + ": autoencoder training.thinWall " + std::to_string(targetThinWall) + " is out of range (0 to 0.1)");
 }
 
 torch::Tensor farthestPointSample(const torch::Tensor& points, int count) {

@@ -825,6 +825,25 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     EXPECT_EQ(tunedCfg.planeResolution, 2 * sourceCfg.planeResolution);
     EXPECT_EQ(sourceCfg.targetThinWall, 0.0f);
     EXPECT_EQ(tunedCfg.targetThinWall, 0.01f);
+    {
+        // A config whose recorded thickness is out of range is refused, naming it.
+        std::ifstream in(tuned / "config.json");
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        const std::size_t at = text.find("\"thinWall\"");
+        ASSERT_NE(at, std::string::npos);
+        const std::size_t from = text.find(':', at) + 1, to = text.find_first_of(",}\n", from);
+        text.replace(from, to - from, " 5");
+        const fs::path badDir = outDir("ae-bad-thin-config");
+        fs::create_directories(badDir);
+        const fs::path bad = badDir / "config.json";
+        std::ofstream(bad) << text;
+        try {
+            models::readShapeAutoencoderConfig(bad, tunedCfg, ignored);
+            ADD_FAILURE() << "thinWall 5 was accepted";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("thinWall"), std::string::npos) << e.what();
+        }
+    }
     models::AutoencoderTrainOptions badWall = tinyAutoencoder(outDir("ae-bad-wall"), 1);
     badWall.thinWall = 0.5f;
     EXPECT_THROW(models::trainShapeAutoencoder(badWall, q2, {}), kiln::Error);
