@@ -9,36 +9,6 @@
 
 namespace kiln::geometry {
 
-glm::vec3 nearestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c) {
-    const glm::vec2 ab = b - a, ac = c - a, ap = p - a;
-    const float d1 = glm::dot(ab, ap), d2 = glm::dot(ac, ap);
-    if (d1 <= 0.0f && d2 <= 0.0f) return {1, 0, 0};
-    const glm::vec2 bp = p - b;
-    const float d3 = glm::dot(ab, bp), d4 = glm::dot(ac, bp);
-    if (d3 >= 0.0f && d4 <= d3) return {0, 1, 0};
-    const float vc = d1 * d4 - d3 * d2;
-    if (vc <= 0.0f && d1 >= 0.0f && d3 <= 0.0f) {
-        const float v = d1 / (d1 - d3);
-        return {1 - v, v, 0};
-    }
-    const glm::vec2 cp = p - c;
-    const float d5 = glm::dot(ab, cp), d6 = glm::dot(ac, cp);
-    if (d6 >= 0.0f && d5 <= d6) return {0, 0, 1};
-    const float vb = d5 * d2 - d1 * d6;
-    if (vb <= 0.0f && d2 >= 0.0f && d6 <= 0.0f) {
-        const float w = d2 / (d2 - d6);
-        return {1 - w, 0, w};
-    }
-    const float va = d3 * d6 - d5 * d4;
-    if (va <= 0.0f && (d4 - d3) >= 0.0f && (d5 - d6) >= 0.0f) {
-        const float w = (d4 - d3) / ((d4 - d3) + (d5 - d6));
-        return {0, 1 - w, w};
-    }
-    const float denom = 1.0f / (va + vb + vc);
-    const float v = vb * denom, w = vc * denom;
-    return {1 - v - w, v, w};
-}
-
 glm::vec3 UvRaster::position(const core::Mesh& m, std::size_t k) const {
     const std::int32_t t = triangle[k];
     const glm::vec3 w = barycentric[k];

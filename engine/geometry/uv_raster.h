@@ -6,6 +6,7 @@
 // Texture baking (procedural library, generated assets, texture generation) starts here.
 
 #include "core/mesh.h"
+#include "geometry/closest_point.h"  // nearestBarycentric
 
 #include <cstdint>
 #include <vector>
@@ -23,10 +24,6 @@ struct UvRaster {
     glm::vec3 position(const core::Mesh& mesh, std::size_t texel) const;
     glm::vec3 normal(const core::Mesh& mesh, std::size_t texel) const;  // interpolated, unit
 };
-
-// Barycentric coordinates of the point of triangle abc nearest to p, in 2D (Ericson, Real-Time
-// Collision Detection, 5.1.5).
-glm::vec3 nearestBarycentric(glm::vec2 p, glm::vec2 a, glm::vec2 b, glm::vec2 c);
 
 // uv0 in [0, 1] with glTF's origin (top-left of the image). Throws kiln::Error when the mesh has no
 // uv0 or the size is outside 16..16384.
