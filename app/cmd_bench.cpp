@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <sstream>
 #include <vector>
@@ -150,6 +151,13 @@ int benchLatent(const Args& args) {
     }
     const models::ShapeLatentModel ae(aeDir);
     const int resolution = args.getInt("resolution", 128, 32, 512);
+    const float surfaceBias = float(args.getDouble("surface-bias", 0.0, -8.0, 8.0));
+    const auto maxFaces = std::size_t(args.getInt("faces", 20000, 1000, 2000000));
+    // Noise added to each encoding before decoding, in units of each channel's spread over the
+    // training set: how much a decoded surface suffers from a latent a generator got slightly wrong.
+    const double latentNoise = args.getDouble("latent-noise", 0.0, 0.0, 4.0);
+    // And to each anchor, in the normalised frame ([-1, 1]).
+    const double anchorNoise = args.getDouble("anchor-noise", 0.0, 0.0, 0.5);
     const fs::path out = args.get("out");
     if (!out.empty()) fs::create_directories(out);
     if (!args.has("data"))
@@ -158,6 +166,9 @@ int benchLatent(const Args& args) {
     else
         std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, resolution %d, %d refinement steps\n", ae.name().c_str(), repeat,
                     args.get("data").c_str(), split.c_str(), resolution, refine.steps);
+    if (surfaceBias != 0.0f || latentNoise > 0.0 || anchorNoise > 0.0 || maxFaces != 20000)
+        std::printf("  surface bias %.2f, latent noise %.3f (of each channel's spread), anchor noise %.3f, face budget %zu\n", double(surfaceBias), latentNoise,
+                    anchorNoise, maxFaces);
     std::map<std::string, std::vector<double>> stages;
     std::vector<double> encode, fscores, deltaEs;
     for (int i = 0; i < repeat; ++i) {
@@ -167,9 +178,18 @@ int benchLatent(const Args& args) {
         const auto t0 = std::chrono::steady_clock::now();
         models::ShapeLatent l = ae.encode(a, 1);
         if (refine.steps > 0) l = ae.refine(l, a, refine);
+        if (latentNoise > 0.0 || anchorNoise > 0.0) {
+            std::mt19937_64 rng(0x5EED0000ull + std::uint64_t(i));
+            std::normal_distribution<float> normal;
+            for (std::size_t k = 0; k < l.values.size(); ++k)
+                l.values[k] += float(latentNoise) * ae.statistics().stdev[k % std::size_t(l.channels)] * normal(rng);
+            for (float& x : l.anchors) x += float(anchorNoise) * normal(rng);
+        }
         encode.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         models::DecodeOptions d;
         d.resolution = resolution;
+        d.surfaceBias = surfaceBias;
+        d.maxFaces = maxFaces;
         models::DecodedAsset dec;
         try {
             dec = ae.decode(l, d);
@@ -292,7 +312,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "surface-bias", "faces", "latent-noise", "anchor-noise"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

@@ -39,6 +39,7 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.fineResolution != 0 && (o.fineResolution < 8 || o.fineResolution > 512)) bad("--fine-resolution must be from 8 to 512");
     if (o.fineResolution != 0 && o.decoderFrom.empty()) bad("--fine-resolution: only with --decoder-from");
     if (!(o.thinWall >= 0.0f && o.thinWall <= 0.1f)) bad("--thin-wall must be from 0 to 0.1 (of the normalised frame)");
+    if (!(o.anchorJitter >= 0.0f && o.anchorJitter <= 0.1f)) bad("--anchor-jitter must be from 0 to 0.1 (of the normalised frame)");
 }
 
 // The training examples, made in parallel from the dataset's parameters (deterministic).
@@ -158,8 +159,15 @@ Losses lossOf(ShapeAutoencoder& model, const Batch& b, const AutoencoderTrainOpt
               const ShapeAutoencoderImpl::Encoding* frozen = nullptr) {
     const auto enc = frozen ? *frozen : model->encode(b.surface);
     torch::Tensor z = enc.mean;
-    if (sample) z = enc.mean + torch::exp(0.5 * enc.logVar) * torch::randn(enc.mean.sizes(), gen, enc.mean.options());
-    const auto tokens = model->decodeTokens(enc.anchors, z);
+    torch::Tensor anchors = enc.anchors;
+    if (sample) {
+        z = enc.mean + torch::exp(0.5 * enc.logVar) * torch::randn(enc.mean.sizes(), gen, enc.mean.options());
+        if (o.anchorJitter > 0.0f) {
+            const auto spread = o.anchorJitter * torch::rand({anchors.size(0), 1, 1}, gen, anchors.options());
+            anchors = anchors + spread * torch::randn(anchors.sizes(), gen, anchors.options());
+        }
+    }
+    const auto tokens = model->decodeTokens(anchors, z);
     const auto field = model->query(tokens, b.points);
     const auto terms = ShapeAutoencoderImpl::fieldLoss(field, b.queries, b.occupancy, b.appearance);
     Losses l;
@@ -283,6 +291,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         recipe["freshQueries"] = o.freshQueries;
         recipe["queryMix"] = o.bandedQueries ? "banded" : "surface";
         if (o.thinWall > 0.0f) recipe["thinWall"] = o.thinWall;
+        if (o.anchorJitter > 0.0f) recipe["anchorJitter"] = o.anchorJitter;
         recipe["appearanceWeight"] = o.appearanceWeight;
         if (decoderOnly) {
             recipe["decoderFrom"] = o.decoderFrom.string();

@@ -51,6 +51,12 @@ struct AutoencoderTrainOptions {
     // Minimum thickness of the occupancy targets (ShapeSampleOptions::thinWall, normalised frame;
     // 0: the solid as it is).
     float thinWall = 0.0f;
+    // Each training item's anchors moved by Gaussian noise of a spread drawn uniformly from 0 to
+    // this (normalised frame) before the decoder reads them; the targets stay the asset's. A
+    // generator's anchors are a little off the surface, and a decoder that has only seen exact ones
+    // draws each stray anchor as a lump; this one learns to draw the surface the tokens agree on.
+    // 0: exact anchors.
+    float anchorJitter = 0.0f;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

@@ -444,6 +444,40 @@ TEST(ShapeAutoencoderTraining, FinerPlanesStartWhereTheirSourceWasAndLearn) {
     }
 }
 
+TEST(ShapeAutoencoderTraining, AnchorJitterMovesTheDecodersAnchorsDeterministically) {
+    // --anchor-jitter: the decoder reads each item's anchors moved by noise (a spread per item), the
+    // targets stay the asset's. The same run twice is the same curve; without the jitter it is
+    // another; the folder records it; out of range is refused, naming the option.
+    auto run = [](const std::string& name, float jitter) {
+        models::AutoencoderTrainOptions o = tinyAutoencoder(outDir(name), 12);
+        o.decoderFrom = trainedAutoencoder();
+        o.freshQueries = true;
+        o.anchorJitter = jitter;
+        core::Progress quiet;
+        models::trainShapeAutoencoder(o, quiet, {});
+        std::ifstream in(o.out / "config.json");
+        const std::string config((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_EQ(config.find("\"anchorJitter\"") != std::string::npos, jitter > 0.0f) << name;
+        return lossColumn(o.out / "loss.csv");
+    };
+    const auto jittered = run("ae-jitter", 0.05f);
+    ASSERT_EQ(jittered.size(), 12u);
+    EXPECT_EQ(run("ae-jitter-again", 0.05f), jittered);
+    const auto exact = run("ae-jitter-none", 0.0f);
+    EXPECT_NE(exact, jittered);
+    // The first step reads the same targets through moved anchors: a worse fit than exact ones.
+    EXPECT_GT(jittered.front(), exact.front());
+    models::AutoencoderTrainOptions bad = tinyAutoencoder(outDir("ae-jitter-bad"), 1);
+    bad.anchorJitter = 0.5f;
+    try {
+        core::Progress quiet;
+        models::trainShapeAutoencoder(bad, quiet, {});
+        ADD_FAILURE() << "anchor jitter 0.5 was accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("--anchor-jitter"), std::string::npos) << e.what();
+    }
+}
+
 TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
     const models::ShapeLatentModel ae(trainedAutoencoder());
     // A sphere of tokens whose field is forced solid inside: the decoder's own field is what it is
