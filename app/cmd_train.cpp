@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution", "thin-wall", "anchor-jitter"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution", "thin-wall", "anchor-jitter", "look-keys"},
                                 {"resume", "force", "fresh-queries", "banded-queries"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R]] [--local-neighbours K] [--fresh-queries] [--banded-queries] [--thin-wall H] [--anchor-jitter S] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R]] [--local-neighbours K] [--look-keys K] [--fresh-queries] [--banded-queries] [--thin-wall H] [--anchor-jitter S] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -52,6 +52,7 @@ int trainAutoencoder(int argc, char** argv) {
     o.resume = args.has("resume");
     o.overwrite = args.has("force");
     o.localNeighbours = args.getInt("local-neighbours", -1, 0, 64);
+    o.lookKeys = args.getInt("look-keys", -1, 0, 256);
     o.freshQueries = args.has("fresh-queries");
     o.bandedQueries = args.has("banded-queries");
     o.thinWall = float(args.getDouble("thin-wall", 0.0, 0.0, 0.1));

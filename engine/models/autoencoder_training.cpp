@@ -36,6 +36,7 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.planeResolution != 0 && (o.planeResolution < 4 || o.planeResolution > 512)) bad("--plane-resolution must be from 4 to 512");
     if (o.planeResolution != 0 && o.decoderFrom.empty()) bad("--plane-resolution: only with --decoder-from");
     if (o.localNeighbours < -1 || o.localNeighbours > 64) bad("--local-neighbours must be from 0 to 64");
+    if (o.lookKeys < -1 || o.lookKeys > 256) bad("--look-keys must be from 0 to 256");
     if (o.fineResolution != 0 && (o.fineResolution < 8 || o.fineResolution > 512)) bad("--fine-resolution must be from 8 to 512");
     if (o.fineResolution != 0 && o.decoderFrom.empty()) bad("--fine-resolution: only with --decoder-from");
     if (!(o.thinWall >= 0.0f && o.thinWall <= 0.1f)) bad("--thin-wall must be from 0 to 0.1 (of the normalised frame)");
@@ -221,8 +222,9 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     const ShapeAutoencoderConfig sourceCfg = cfg;
     if (o.planeResolution > 0) cfg.planeResolution = o.planeResolution;
     if (o.localNeighbours >= 0) cfg.localNeighbours = o.localNeighbours;
+    if (o.lookKeys >= 0) cfg.lookKeys = o.lookKeys;
     if (o.fineResolution > 0) cfg.fineResolution = o.fineResolution;
-    cfg.validate("--local-neighbours / --fine-resolution");
+    cfg.validate("--local-neighbours / --fine-resolution / --look-keys");
     ShapeAutoencoder model(cfg), ema(cfg);
     std::vector<torch::Tensor> trainable;
     if (decoderOnly) {
@@ -298,6 +300,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             recipe["encoderFrozen"] = true;
             recipe["planeResolution"] = cfg.planeResolution;
             recipe["localNeighbours"] = cfg.localNeighbours;
+            if (cfg.lookKeys > 0) recipe["lookKeys"] = cfg.lookKeys;
             recipe["fineResolution"] = cfg.fineResolution;
         }
         const auto sm = smoothed(losses, 50);

@@ -44,6 +44,10 @@ struct AutoencoderTrainOptions {
     // -1: the source's with decoderFrom, none for a new model. Adding it to a source without one
     // fine-tunes a decoder that starts exactly where the source was (its output layer is zero).
     int localNeighbours = -1;
+    // Keys for the appearance blend (ShapeAutoencoderConfig::lookKeys); -1: the source's with
+    // decoderFrom, none for a new model. Added to a source without them, the fine-tune starts
+    // exactly at the source (the points' queries start at zero).
+    int lookKeys = -1;
     // Draw each step's occupancy and appearance targets afresh (from the item and the step) instead
     // of one fixed set per item made before training; the next step's are made on another thread.
     bool freshQueries = false;

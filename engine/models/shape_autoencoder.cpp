@@ -37,6 +37,7 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(localWidth >= 4 && localWidth <= 512, "localWidth", localWidth);
     check(fineResolution == 0 || (fineResolution > planeResolution && fineResolution <= 512), "fineResolution", fineResolution);
     check(fineChannels >= 1 && fineChannels <= 256, "fineChannels", fineChannels);
+    check(lookKeys >= 0 && lookKeys <= 256 && (lookKeys == 0 || appearanceNeighbours > 0), "lookKeys", lookKeys);
     if (!(targetThinWall >= 0.0f && targetThinWall <= 0.1f))
         throw Error(what + ": autoencoder training.thinWall " + std::to_string(targetThinWall) + " is out of range (0 to 0.1)");
 }
@@ -145,6 +146,15 @@ ShapeAutoencoderImpl::ShapeAutoencoderImpl(const ShapeAutoencoderConfig& c) : m_
         m_nearOut->weight.zero_();
         m_nearOut->bias.zero_();
     }
+    if (c.lookKeys > 0) {
+        // The appearance blend's attention: a key per token, a query per point from the query MLP.
+        // The query starts at zero, so the blend starts as the distance weights alone (the source's).
+        m_lookKey = register_module("look_key", nn::Linear(d, c.lookKeys));
+        m_lookQuery = register_module("look_query", nn::Linear(qw, c.lookKeys));
+        torch::NoGradGuard noGrad;
+        m_lookQuery->weight.zero_();
+        m_lookQuery->bias.zero_();
+    }
     if (c.fineResolution > 0) {
         const int fc = c.fineChannels, fh = 32;
         m_fineProject = register_module("fine_project", nn::Linear(d, fc));
@@ -229,6 +239,7 @@ ShapeAutoencoderImpl::Decoded ShapeAutoencoderImpl::decodeTokens(const torch::Te
     }
     d.anchors = anchors;
     if (m_look) d.look = m_look->forward(normed);
+    if (m_lookKey) d.lookKey = m_lookKey->forward(normed);
     if (m_nearFeat) d.local = m_nearFeat->forward(normed);
     return d;
 }
@@ -280,8 +291,15 @@ torch::Tensor ShapeAutoencoderImpl::query(const Decoded& decoded, const torch::T
     if (lookK > 0) {
         // Each point's nearest tokens' appearance, weighted by a Gaussian of the distance to their
         // anchors (normalised over the neighbours), added to the planes' appearance logits.
-        const auto w = torch::softmax(near2.slice(-1, 0, lookK) * (-0.5 / (kLookSigma * kLookSigma)), -1).unsqueeze(-1);
-        const auto look = (gatherRows(decoded.look, index.slice(-1, 0, lookK)) * w).sum(2);  // B x Q x 5
+        // With keys, each point's query (from the query MLP: what the planes say is here) adds to the
+        // weights, so a point on a red panel can take the panel's tokens' colour over a nearer
+        // golden strap's instead of the cell of whichever anchor is nearest.
+        const auto idx = index.slice(-1, 0, lookK);
+        auto logits = near2.slice(-1, 0, lookK) * (-0.5 / (kLookSigma * kLookSigma));
+        if (decoded.lookKey.defined())
+            logits = logits + (gatherRows(decoded.lookKey, idx) * m_lookQuery->forward(h).unsqueeze(2)).sum(-1) / std::sqrt(double(m_config.lookKeys));
+        const auto w = torch::softmax(logits, -1).unsqueeze(-1);
+        const auto look = (gatherRows(decoded.look, idx) * w).sum(2);  // B x Q x 5
         out = torch::cat({out.slice(-1, 0, 1), out.slice(-1, 1) + look}, -1);
     }
     return out;
@@ -384,21 +402,23 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
                                  const std::string& recipeJson) {
     nlohmann::ordered_json j;
     j["format"] = "kiln-shape-autoencoder";
-    j["version"] = c.fineResolution > 0 ? 5 : c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
+    const int version = c.lookKeys > 0 ? 6 : c.fineResolution > 0 ? 5 : c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
+    j["version"] = version;
     j["model"] = {{"tokens", c.tokens},         {"channels", c.channels},         {"width", c.width},
                   {"heads", c.heads},           {"encoderLayers", c.encoderLayers}, {"decoderLayers", c.decoderLayers},
                   {"pointNeighbours", c.pointNeighbours}, {"planeResolution", c.planeResolution}, {"planeChannels", c.planeChannels},
                   {"queryWidth", c.queryWidth},
                   {"frequencies", c.frequencies}};
-    if (c.appearanceNeighbours > 0 || c.localNeighbours > 0 || c.fineResolution > 0) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
-    if (c.localNeighbours > 0 || c.fineResolution > 0) {
+    if (version >= 3) j["model"]["appearanceNeighbours"] = c.appearanceNeighbours;
+    if (version >= 4) {
         j["model"]["localNeighbours"] = c.localNeighbours;
         j["model"]["localWidth"] = c.localWidth;
     }
-    if (c.fineResolution > 0) {
+    if (version >= 5) {
         j["model"]["fineResolution"] = c.fineResolution;
         j["model"]["fineChannels"] = c.fineChannels;
     }
+    if (version >= 6) j["model"]["lookKeys"] = c.lookKeys;
     j["latent"] = {{"mean", s.mean}, {"std", s.stdev}, {"anchorStd", s.anchorStd}, {"logSizeMean", s.logSizeMean}, {"logSizeStd", s.logSizeStd}};
     j["extent"] = kLatentExtent;
     j["training"] = nlohmann::ordered_json::parse(recipeJson);
@@ -415,7 +435,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         const auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
         if (j.at("format").get<std::string>() != "kiln-shape-autoencoder") throw Error(path.string() + ": format is not kiln-shape-autoencoder");
         const int version = j.at("version").get<int>();
-        if (version < 2 || version > 5) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 5)");
+        if (version < 2 || version > 6) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 6)");
         const auto& m = j.at("model");
         c.tokens = m.at("tokens");
         c.channels = m.at("channels");
@@ -433,6 +453,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.localWidth = version >= 4 ? m.at("localWidth").get<int>() : c.localWidth;
         c.fineResolution = version >= 5 ? m.at("fineResolution").get<int>() : 0;
         c.fineChannels = version >= 5 ? m.at("fineChannels").get<int>() : c.fineChannels;
+        c.lookKeys = version >= 6 ? m.at("lookKeys").get<int>() : 0;
         c.targetThinWall = j.contains("training") ? j["training"].value("thinWall", 0.0f) : 0.0f;
         const auto& l = j.at("latent");
         s.mean = l.at("mean").get<std::vector<float>>();

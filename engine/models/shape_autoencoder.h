@@ -62,6 +62,12 @@ struct ShapeAutoencoderConfig {
     // Walls thinner than a coarse texel (a vessel's, a lamp shade's) need them. 0: none.
     int fineResolution = 0;
     int fineChannels = 16;
+    // Keys for the appearance blend (config version 6): the nearest tokens' appearance weighted by
+    // the distance to their anchors and, with keys, by attention from the point's query-MLP
+    // features to a key per token, so the colour at a point is the part's that the point is on, not
+    // the nearest anchor's (which cut a chest's red panels into cells around its golden straps'
+    // tokens). Needs appearanceNeighbours. 0: distance weights only.
+    int lookKeys = 0;
     // Not architecture: the minimum thickness its occupancy targets were trained with
     // (ShapeSampleOptions::thinWall, config.json's training.thinWall), so fitting a latent to an
     // asset (ShapeLatentModel::refine) asks the decoder for the surface it learned to draw.
@@ -90,6 +96,7 @@ public:
         torch::Tensor look;     // B x M x 5 each token's appearance logits (undefined without them)
         torch::Tensor local;    // B x M x L each token's geometry-detail features (undefined without them)
         torch::Tensor fine;     // B x 3 x F x R' x R' finer feature planes (undefined without them)
+        torch::Tensor lookKey;  // B x M x K each token's appearance key (undefined without them)
     };
     Decoded decodeTokens(const torch::Tensor& anchors, const torch::Tensor& latent);
     // Field at query points (B x Q x 3, in [-1, 1]^3): B x Q x 6 (occupancy logit, albedo 3,
@@ -125,7 +132,7 @@ private:
     torch::nn::Sequential m_planeNet{nullptr};
     torch::nn::Linear m_out1{nullptr}, m_out2{nullptr}, m_out3{nullptr}, m_look{nullptr};
     torch::nn::Linear m_nearFeat{nullptr}, m_nearRel{nullptr}, m_nearHidden{nullptr}, m_nearGate{nullptr}, m_nearOut{nullptr};
-    torch::nn::Linear m_fineProject{nullptr}, m_fineOut{nullptr};
+    torch::nn::Linear m_fineProject{nullptr}, m_fineOut{nullptr}, m_lookKey{nullptr}, m_lookQuery{nullptr};
     torch::nn::Sequential m_fineNet{nullptr};
     torch::Tensor m_pixelCentres;  // R^2 x 2, buffer
     torch::Tensor m_finePixelCentres;  // R'^2 x 2, buffer (with fine planes)

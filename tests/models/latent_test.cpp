@@ -444,6 +444,20 @@ TEST(ShapeAutoencoderTraining, FinerPlanesStartWhereTheirSourceWasAndLearn) {
     }
 }
 
+TEST(ShapeAutoencoderTraining, AppearanceKeysStartWhereTheirSourceWasAndLearn) {
+    const auto c = expectFineTuneStartsAtItsSourceAndLearns("ae-look-keys", [](models::AutoencoderTrainOptions& o) { o.lookKeys = 8; }, "look_query.weight");
+    EXPECT_EQ(c.lookKeys, 8);
+    // Keys without the appearance blend they weight are refused, naming them.
+    models::ShapeAutoencoderConfig bad = c;
+    bad.appearanceNeighbours = 0;
+    try {
+        bad.validate("--look-keys");
+        ADD_FAILURE() << "keys without an appearance blend were accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("lookKeys"), std::string::npos) << e.what();
+    }
+}
+
 TEST(ShapeAutoencoderTraining, AnchorJitterMovesTheDecodersAnchorsDeterministically) {
     // --anchor-jitter: the decoder reads each item's anchors moved by noise (a spread per item), the
     // targets stay the asset's. The same run twice is the same curve; without the jitter it is
