@@ -70,6 +70,7 @@ std::vector<Example> encodeItems(const ShapeLatentModel& ae, const std::vector<p
 TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
     if (o.data.empty() || o.out.empty() || o.autoencoder.empty()) throw Error("usage: kiln train text-to-3d --data DIR --autoencoder DIR --out MODEL");
     if (o.steps < 1 || o.batch < 1 || !(o.learningRate > 0.0) || o.checkpointEvery < 1) throw Error("kiln train text-to-3d: an option is out of range");
+    if (!(o.anchorWeight >= 1.0 && o.anchorWeight <= 100.0)) throw Error("kiln train text-to-3d: --anchor-weight must be from 1 to 100");
     const auto t0 = std::chrono::steady_clock::now();
     const fs::path checkpointPath = o.out / "checkpoint.pt";
     if (!o.initFrom.empty() && o.resume) throw Error("kiln train text-to-3d: --init-from starts a new run; it cannot be combined with --resume");
@@ -207,6 +208,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["datasetSeed"] = std::to_string(ds.seed);
         recipe["autoencoder"] = o.autoencoder.string();
         recipe["conditionDropout"] = o.conditionDropout;
+        if (o.anchorWeight != 1.0) recipe["anchorWeight"] = o.anchorWeight;
         recipe["tokenOrder"] = mf.config.ordered ? "morton" : "set";
         if (source) recipe["initFrom"] = sourceName;
         if (source && mf.config.layers != source->config.layers)
@@ -227,6 +229,12 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     };
 
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
+    // Per-element loss weights: the anchor columns of the token rows and the log size (the last
+    // row's first column) weigh anchorWeight, the channels 1; normalised to a mean of 1.
+    auto lossWeight = torch::ones({1, rows, dim});
+    lossWeight.slice(1, 0, rows - 1).slice(2, 0, 3).fill_(o.anchorWeight);
+    lossWeight.select(1, rows - 1).select(1, 0).fill_(o.anchorWeight);
+    lossWeight = lossWeight / lossWeight.mean();
     model->train();
     const auto tTrain = std::chrono::steady_clock::now();
     auto lastReport = tTrain;
@@ -255,7 +263,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         optimizer.zero_grad();
         const auto text = model->encodeText(padWordIds(words));
         const auto v = model->forward(xt, t, text);
-        const auto loss = (v - (eps - x0)).square().mean();
+        const auto loss = o.anchorWeight == 1.0 ? (v - (eps - x0)).square().mean() : ((v - (eps - x0)).square() * lossWeight).mean();
         loss.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
         optimizer.step();

@@ -909,6 +909,30 @@ TEST(TextTo3d, TinyTrainingGenerationDeterministicAndBadInput) {
     EXPECT_EQ(withTuned.sampleLatent(prompt, go, {}).values.size(), a.values.size());
 }
 
+TEST(TextTo3d, AnchorWeightWeighsTheAnchorsInTheFlowLoss) {
+    // --anchor-weight W: the anchors' squared error weighs W against 1 per channel. The same
+    // batches and start give another loss than equal weights, the same run twice the same one,
+    // the recipe records it, and a weight under 1 is refused, naming the option.
+    core::Progress quiet;
+    models::TextTrainOptions o = tinyTextModel(outDir("text-anchor-equal"), 6);
+    models::trainTextToLatent(o, quiet, {});
+    const auto equal = lossColumn(o.out / "loss.csv");
+    EXPECT_EQ(models::readTextModelFile(o.out).trainingJson.find("anchorWeight"), std::string::npos);
+    o.anchorWeight = 8.0;
+    o.out = outDir("text-anchor-8");
+    models::trainTextToLatent(o, quiet, {});
+    const auto weighted = lossColumn(o.out / "loss.csv");
+    ASSERT_EQ(weighted.size(), equal.size());
+    EXPECT_NE(weighted, equal);
+    EXPECT_NE(models::readTextModelFile(o.out).trainingJson.find("\"anchorWeight\""), std::string::npos);
+    o.out = outDir("text-anchor-8-again");
+    models::trainTextToLatent(o, quiet, {});
+    EXPECT_EQ(lossColumn(o.out / "loss.csv"), weighted);
+    o.anchorWeight = 0.5;
+    o.out = outDir("text-anchor-bad");
+    expectTrainingError(o, "--anchor-weight");
+}
+
 TEST(TextTo3d, InitFromStartsAtItsSourceAndRefusesAnotherLatent) {
     models::TextTrainOptions o = tinyTextModel(outDir("text-init-source"), 30);
     o.learningRate = 3e-3;
