@@ -230,7 +230,8 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
 
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
     // Per-element loss weights: the anchor columns of the token rows and the log size (the last
-    // row's first column) weigh anchorWeight, the channels 1; normalised to a mean of 1.
+    // row's first column) weigh anchorWeight, the channels 1; normalised to a mean of 1 (all ones,
+    // and the plain mean, at weight 1).
     auto lossWeight = torch::ones({1, rows, dim});
     lossWeight.slice(1, 0, rows - 1).slice(2, 0, 3).fill_(o.anchorWeight);
     lossWeight.select(1, rows - 1).select(1, 0).fill_(o.anchorWeight);
@@ -263,7 +264,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         optimizer.zero_grad();
         const auto text = model->encodeText(padWordIds(words));
         const auto v = model->forward(xt, t, text);
-        const auto loss = o.anchorWeight == 1.0 ? (v - (eps - x0)).square().mean() : ((v - (eps - x0)).square() * lossWeight).mean();
+        const auto loss = ((v - (eps - x0)).square() * lossWeight).mean();
         loss.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
         optimizer.step();
