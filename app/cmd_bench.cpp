@@ -121,6 +121,8 @@ int benchLatent(const Args& args) {
     models::ShapeLatentModel::RefineOptions refine;
     refine.steps = args.getInt("refine", 0, 0, 10000);
     refine.learningRate = float(args.getDouble("refine-lr", refine.learningRate, 1e-5, 10.0));
+    refine.anchorRate = float(args.getDouble("refine-anchor-lr", 0.0, 0.0, 1.0));
+    refine.anchorBound = float(args.getDouble("refine-anchor-bound", refine.anchorBound, 0.001, 0.5));
     // The assets: a walk over the categories seven at a time, one unseen seed each; or, with
     // --data, the same walk over a split's items, skipping categories the split has none of (the
     // held-out categories have no training items), each category's items taken in turn.
@@ -312,7 +314,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "surface-bias", "faces", "latent-noise", "anchor-noise"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

@@ -87,19 +87,24 @@ ShapeLatent ShapeLatentModel::encode(const procgen::ProcAsset& asset, std::uint6
 
 ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& o,
                                      const core::CancelToken& cancel) const {
-    if (o.steps < 0 || o.steps > 100000 || !(o.learningRate > 0.0f) || o.queryPoints < 1 || o.appearancePoints < 1)
+    if (o.steps < 0 || o.steps > 100000 || !(o.learningRate > 0.0f) || o.queryPoints < 1 || o.appearancePoints < 1 || !(o.anchorRate >= 0.0f) ||
+        !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f))
         throw Error("shape latent: a refinement option is out of range");
     if (start.tokens != tokens() || start.channels != channels() || start.values.size() != std::size_t(tokens()) * std::size_t(channels()) ||
         start.anchors.size() != std::size_t(tokens()) * 3)
         throw Error("shape latent: the latent to refine is not this autoencoder's (" + std::to_string(start.tokens) + " x " + std::to_string(start.channels) +
                     " tokens)");
     if (o.steps == 0) return start;
-    const auto anchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, tokens(), 3}).clone();
+    const auto startAnchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, tokens(), 3}).clone();
+    const bool moveAnchors = o.anchorRate > 0.0f;
+    auto anchors = startAnchors.clone().requires_grad_(moveAnchors);
     // Adam's step is about the rate in every coordinate: scaled per channel, each moves by a
     // like fraction of its spread.
     const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
     auto unit = (torch::from_blob(const_cast<float*>(start.values.data()), {1, tokens(), channels()}).clone() / scale).requires_grad_(true);
     torch::optim::Adam optimiser({unit}, torch::optim::AdamOptions(o.learningRate));
+    std::unique_ptr<torch::optim::Adam> anchorOptimiser;
+    if (moveAnchors) anchorOptimiser = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{anchors}, torch::optim::AdamOptions(o.anchorRate));
     ShapeSampleOptions so;
     so.queryPoints = o.queryPoints;
     so.appearancePoints = o.appearancePoints;
@@ -117,14 +122,29 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
         // The decoder's training loss, appearance weighted as it was trained (2).
         const auto terms = ShapeAutoencoderImpl::fieldLoss(field, q, occupancy, look);
         const auto loss = terms.occupancy + 2.0 * terms.appearance;
-        optimiser.zero_grad();
-        // Only the tokens' gradient: the network's parameters are not touched.
-        unit.mutable_grad() = torch::autograd::grad({loss}, {unit})[0];
+        // Only the latent's gradients: the network's parameters are not touched.
+        if (moveAnchors) {
+            const auto grads = torch::autograd::grad({loss}, {unit, anchors});
+            unit.mutable_grad() = grads[0];
+            anchors.mutable_grad() = grads[1];
+            anchorOptimiser->step();
+            torch::NoGradGuard noGrad;
+            // Each anchor stays within the bound of where the encoder put it.
+            const auto moved = anchors - startAnchors;
+            const auto length = moved.norm(2, -1, true);
+            anchors.copy_(startAnchors + moved * (o.anchorBound / length.clamp_min(o.anchorBound)));
+        } else {
+            unit.mutable_grad() = torch::autograd::grad({loss}, {unit})[0];
+        }
         optimiser.step();
     }
     ShapeLatent l = start;
     const auto z = (unit.detach() * scale).contiguous();
     l.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    if (moveAnchors) {
+        const auto a = anchors.detach().contiguous();
+        l.anchors.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
+    }
     return l;
 }
 

@@ -78,7 +78,7 @@ public:
     ShapeLatent encode(const std::vector<float>& encoderInput, const LatentFrame& frame) const;
     ShapeLatent encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples = 2048) const;
     // The encoding fitted to the asset itself: starting from `start` (its encoding), the tokens'
-    // channels (anchors fixed, so a region's tokens stay that region's) descend the decoder's own
+    // channels (and, with anchorRate, the anchors within a bound) descend the decoder's own
     // training loss (occupancy of points near and around the asset's solid, appearance on its
     // surface) with Adam, `steps` steps of fresh points. The amortised encoder is one pass and
     // blurs what its 128 tokens saw; this asks the decoder what it can reproduce. Deterministic
@@ -86,6 +86,11 @@ public:
     struct RefineOptions {
         int steps = 60;
         float learningRate = 0.05f;  // in units of each channel's standard deviation
+        // The anchors descend too when > 0 (Adam's rate in the normalised frame), each kept within
+        // `anchorBound` of where the encoder put it, so a region's tokens stay that region's. 0:
+        // anchors fixed.
+        float anchorRate = 0.0f;
+        float anchorBound = 0.03f;
         int queryPoints = 4096, appearancePoints = 1024;
         std::uint64_t seed = 1;
     };

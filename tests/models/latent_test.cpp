@@ -563,7 +563,7 @@ TEST(ShapeLatent, DecodingAKnownLatentGivesAClosedTexturedMesh) {
     }
 }
 
-TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterAndKeepsItsAnchors) {
+TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterWithItsAnchorsFixedOrBounded) {
     // The bundled autoencoder: a toy one's field barely depends on its latent.
     const models::ShapeLatentModel ae(fs::path(KILN_SOURCE_DIR) / "resources/models/shape-autoencoder");
     const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("barrel"), 9), {.textureSize = 0});
@@ -593,6 +593,21 @@ TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterAndKeepsItsAnchors) {
     EXPECT_NE(refined.values, start.values);
     EXPECT_LT(occupancyLoss(refined), 0.95 * occupancyLoss(start)) << occupancyLoss(start);
     EXPECT_EQ(ae.refine(start, a, ro).values, refined.values);  // deterministic for a seed
+    // With an anchor rate the anchors descend too, each within its bound of where it was, and the
+    // fit is better still.
+    models::ShapeLatentModel::RefineOptions withAnchors = ro;
+    withAnchors.anchorRate = 0.002f;
+    withAnchors.anchorBound = 0.02f;
+    const models::ShapeLatent moved = ae.refine(start, a, withAnchors);
+    ASSERT_EQ(moved.anchors.size(), start.anchors.size());
+    double farthest = 0.0;
+    for (std::size_t t = 0; t < moved.anchors.size(); t += 3)
+        farthest = std::max(farthest, double(glm::length(glm::vec3(moved.anchors[t], moved.anchors[t + 1], moved.anchors[t + 2]) -
+                                                         glm::vec3(start.anchors[t], start.anchors[t + 1], start.anchors[t + 2]))));
+    EXPECT_GT(farthest, 0.005);
+    EXPECT_LE(farthest, 0.02 + 1e-5);
+    EXPECT_LT(occupancyLoss(moved), occupancyLoss(refined));
+    EXPECT_EQ(ae.refine(start, a, withAnchors).anchors, moved.anchors);  // deterministic for a seed
     ro.steps = 0;
     EXPECT_EQ(ae.refine(start, a, ro).values, start.values);
     // Another autoencoder's latent, or a rate out of range, is refused.
@@ -600,6 +615,8 @@ TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterAndKeepsItsAnchors) {
     other.channels += 1;
     ro.steps = 1;
     EXPECT_THROW((void)ae.refine(other, a, ro), kiln::Error);
+    withAnchors.anchorBound = 0.0f;
+    EXPECT_THROW((void)ae.refine(start, a, withAnchors), kiln::Error);
     ro.learningRate = 0.0f;
     EXPECT_THROW((void)ae.refine(start, a, ro), kiln::Error);
 }
