@@ -121,7 +121,7 @@ int benchLatent(const Args& args) {
     models::ShapeLatentModel::RefineOptions refine;
     refine.steps = args.getInt("refine", 0, 0, 10000);
     refine.learningRate = float(args.getDouble("refine-lr", refine.learningRate, 1e-5, 10.0));
-    refine.anchorRate = float(args.getDouble("refine-anchor-lr", 0.0, 0.0, 1.0));
+    refine.anchorRate = float(args.getDouble("refine-anchor-lr", refine.anchorRate, 0.0, 1.0));
     refine.anchorBound = float(args.getDouble("refine-anchor-bound", refine.anchorBound, 0.001, 0.5));
     // The assets: a walk over the categories seven at a time, one unseen seed each; or, with
     // --data, the same walk over a split's items, skipping categories the split has none of (the

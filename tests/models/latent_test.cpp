@@ -586,6 +586,7 @@ TEST(ShapeLatent, RefiningAnEncodingFitsTheAssetBetterWithItsAnchorsFixedOrBound
     };
     models::ShapeLatentModel::RefineOptions ro;
     ro.steps = 30;
+    ro.anchorRate = 0.0f;  // anchors fixed
     ro.queryPoints = 2048;
     ro.appearancePoints = 512;
     const models::ShapeLatent refined = ae.refine(start, a, ro);
