@@ -102,9 +102,14 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
     // like fraction of its spread.
     const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
     auto unit = (torch::from_blob(const_cast<float*>(start.values.data()), {1, tokens(), channels()}).clone() / scale).requires_grad_(true);
-    torch::optim::Adam optimiser({unit}, torch::optim::AdamOptions(o.learningRate));
-    std::unique_ptr<torch::optim::Adam> anchorOptimiser;
-    if (moveAnchors) anchorOptimiser = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{anchors}, torch::optim::AdamOptions(o.anchorRate));
+    // What descends: the channels, and the anchors at their own rate when they move.
+    std::vector<torch::Tensor> fitted{unit};
+    std::vector<torch::optim::OptimizerParamGroup> groups{torch::optim::OptimizerParamGroup({unit})};
+    if (moveAnchors) {
+        fitted.push_back(anchors);
+        groups.emplace_back(std::vector<torch::Tensor>{anchors}, std::make_unique<torch::optim::AdamOptions>(o.anchorRate));
+    }
+    torch::optim::Adam optimiser(groups, torch::optim::AdamOptions(o.learningRate));
     ShapeSampleOptions so;
     so.queryPoints = o.queryPoints;
     so.appearancePoints = o.appearancePoints;
@@ -123,20 +128,15 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
         const auto terms = ShapeAutoencoderImpl::fieldLoss(field, q, occupancy, look);
         const auto loss = terms.occupancy + 2.0 * terms.appearance;
         // Only the latent's gradients: the network's parameters are not touched.
-        if (moveAnchors) {
-            const auto grads = torch::autograd::grad({loss}, {unit, anchors});
-            unit.mutable_grad() = grads[0];
-            anchors.mutable_grad() = grads[1];
-            anchorOptimiser->step();
-            torch::NoGradGuard noGrad;
-            // Each anchor stays within the bound of where the encoder put it.
-            const auto moved = anchors - startAnchors;
-            const auto length = moved.norm(2, -1, true);
-            anchors.copy_(startAnchors + moved * (o.anchorBound / length.clamp_min(o.anchorBound)));
-        } else {
-            unit.mutable_grad() = torch::autograd::grad({loss}, {unit})[0];
-        }
+        const auto grads = torch::autograd::grad({loss}, fitted);
+        for (std::size_t i = 0; i < fitted.size(); ++i) fitted[i].mutable_grad() = grads[i];
         optimiser.step();
+        if (moveAnchors) {
+            // Each anchor stays within the bound of where the encoder put it.
+            torch::NoGradGuard noGrad;
+            const auto moved = anchors - startAnchors;
+            anchors.copy_(startAnchors + moved * (o.anchorBound / moved.norm(2, -1, true).clamp_min(o.anchorBound)));
+        }
     }
     ShapeLatent l = start;
     const auto z = (unit.detach() * scale).contiguous();
