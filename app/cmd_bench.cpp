@@ -160,14 +160,20 @@ int benchLatent(const Args& args) {
     const double latentNoise = args.getDouble("latent-noise", 0.0, 0.0, 4.0);
     // And to each anchor, in the normalised frame ([-1, 1]).
     const double anchorNoise = args.getDouble("anchor-noise", 0.0, 0.0, 0.5);
+    // Tokens each asset is encoded with: the autoencoder's detail count (what reconstruction uses)
+    // unless asked for its generators' count.
+    const int tokens = args.getInt("tokens", ae.detailTokens(), 8, 4096);
+    if (tokens != ae.tokens() && tokens != ae.detailTokens())
+        throw Error("--tokens: " + ae.name() + " encodes " + std::to_string(ae.tokens()) + " or " + std::to_string(ae.detailTokens()) + " tokens, not " +
+                    std::to_string(tokens));
     const fs::path out = args.get("out");
     if (!out.empty()) fs::create_directories(out);
     if (!args.has("data"))
-        std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), resolution %d, %d refinement steps\n", ae.name().c_str(), repeat,
-                    resolution, refine.steps);
+        std::printf("kiln bench latent: %s, %d assets (one per category, unseen seeds), %d tokens, resolution %d, %d refinement steps\n", ae.name().c_str(),
+                    repeat, tokens, resolution, refine.steps);
     else
-        std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, resolution %d, %d refinement steps\n", ae.name().c_str(), repeat,
-                    args.get("data").c_str(), split.c_str(), resolution, refine.steps);
+        std::printf("kiln bench latent: %s, %d assets of %s's '%s' split, %d tokens, resolution %d, %d refinement steps\n", ae.name().c_str(), repeat,
+                    args.get("data").c_str(), split.c_str(), tokens, resolution, refine.steps);
     if (surfaceBias != 0.0f || latentNoise > 0.0 || anchorNoise > 0.0 || maxFaces != 20000)
         std::printf("  surface bias %.2f, latent noise %.3f (of each channel's spread), anchor noise %.3f, face budget %zu\n", double(surfaceBias), latentNoise,
                     anchorNoise, maxFaces);
@@ -178,7 +184,7 @@ int benchLatent(const Args& args) {
         const int category = p.category;
         const procgen::ProcAsset a = procgen::generate(p, {.textureSize = out.empty() ? 0 : 512});
         const auto t0 = std::chrono::steady_clock::now();
-        models::ShapeLatent l = ae.encode(a, 1);
+        models::ShapeLatent l = ae.encode(a, 1, 2048, tokens);
         if (refine.steps > 0) l = ae.refine(l, a, refine);
         if (latentNoise > 0.0 || anchorNoise > 0.0) {
             std::mt19937_64 rng(0x5EED0000ull + std::uint64_t(i));
@@ -314,7 +320,7 @@ int benchBlas(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));

@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution", "thin-wall", "anchor-jitter", "look-keys"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution", "thin-wall", "anchor-jitter", "look-keys", "detail-tokens"},
                                 {"resume", "force", "fresh-queries", "banded-queries"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R]] [--local-neighbours K] [--look-keys K] [--fresh-queries] [--banded-queries] [--thin-wall H] [--anchor-jitter S] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R] [--detail-tokens M]] [--local-neighbours K] [--look-keys K] [--fresh-queries] [--banded-queries] [--thin-wall H] [--anchor-jitter S] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -57,6 +57,7 @@ int trainAutoencoder(int argc, char** argv) {
     o.bandedQueries = args.has("banded-queries");
     o.thinWall = float(args.getDouble("thin-wall", 0.0, 0.0, 0.1));
     o.anchorJitter = float(args.getDouble("anchor-jitter", 0.0, 0.0, 0.1));
+    o.detailTokens = args.getInt("detail-tokens", 0, 16, 4096);
     if (args.has("decoder-from")) {
         o.decoderFrom = args.get("decoder-from");
         for (const char* arch : {"tokens", "channels", "width", "heads", "encoder-layers", "decoder-layers"})
@@ -77,6 +78,7 @@ int trainAutoencoder(int argc, char** argv) {
                 result->finalLoss);
     std::printf("training terms (last 50 steps): occupancy BCE %.4f, appearance L1 %.4f\n", result->finalOccupancyLoss, result->finalAppearanceLoss);
     std::printf("validation: occupancy IoU %.4f, appearance L1 %.4f\n", result->validationIoU, result->validationAppearanceL1);
+    if (o.detailTokens > 0) std::printf("validation at %d tokens: occupancy IoU %.4f\n", o.detailTokens, result->validationDetailIoU);
     std::printf("loss by step:");
     for (const auto& [step, loss] : result->curve) std::printf(" %d:%.4f", step, loss);
     std::printf("\nwrote %s (config.json, weights.safetensors, manifest.json, checkpoint.pt, loss.csv, loss.png)\n", o.out.string().c_str());

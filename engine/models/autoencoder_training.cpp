@@ -40,6 +40,8 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.fineResolution != 0 && (o.fineResolution < 8 || o.fineResolution > 512)) bad("--fine-resolution must be from 8 to 512");
     if (o.fineResolution != 0 && o.decoderFrom.empty()) bad("--fine-resolution: only with --decoder-from");
     if (!(o.thinWall >= 0.0f && o.thinWall <= 0.1f)) bad("--thin-wall must be from 0 to 0.1 (of the normalised frame)");
+    if (o.detailTokens != 0 && o.decoderFrom.empty()) bad("--detail-tokens: only with --decoder-from");
+    if (o.detailTokens != 0 && (o.detailTokens < 16 || o.detailTokens > 4096)) bad("--detail-tokens must be from 16 to 4096");
     if (!(o.anchorJitter >= 0.0f && o.anchorJitter <= 0.1f)) bad("--anchor-jitter must be from 0 to 0.1 (of the normalised frame)");
 }
 
@@ -138,19 +140,19 @@ struct FrozenEncodings {
     }
 };
 
-FrozenEncodings encodeAll(ShapeAutoencoder& model, const std::vector<ShapeSample>& samples, const core::CancelToken& cancel, core::Progress& progress,
-                          float from, float to) {
+FrozenEncodings encodeAll(ShapeAutoencoder& model, const std::vector<ShapeSample>& samples, int tokens, const core::CancelToken& cancel,
+                          core::Progress& progress, float from, float to) {
     torch::NoGradGuard noGrad;
     std::vector<torch::Tensor> anchors, mean, logVar;
     for (std::size_t i = 0; i < samples.size(); i += 16) {
         cancel.throwIfCancelled();
         std::vector<std::int64_t> idx;
         for (std::size_t j = i; j < std::min(samples.size(), i + 16); ++j) idx.push_back(std::int64_t(j));
-        const auto enc = model->encode(makeBatch(samples, idx).surface);
+        const auto enc = model->encode(makeBatch(samples, idx).surface, tokens);
         anchors.push_back(enc.anchors);
         mean.push_back(enc.mean);
         logVar.push_back(enc.logVar);
-        progress.report("encoding examples " + std::to_string(i + idx.size()) + "/" + std::to_string(samples.size()),
+        progress.report("encoding examples at " + std::to_string(enc.anchors.size(1)) + " tokens " + std::to_string(i + idx.size()) + "/" + std::to_string(samples.size()),
                         from + (to - from) * float(i + idx.size()) / float(samples.size()));
     }
     return {torch::cat(anchors), torch::cat(mean), torch::cat(logVar)};
@@ -224,7 +226,8 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
     if (o.localNeighbours >= 0) cfg.localNeighbours = o.localNeighbours;
     if (o.lookKeys >= 0) cfg.lookKeys = o.lookKeys;
     if (o.fineResolution > 0) cfg.fineResolution = o.fineResolution;
-    cfg.validate("--local-neighbours / --fine-resolution / --look-keys");
+    if (o.detailTokens > 0) cfg.detailTokens = o.detailTokens;
+    cfg.validate("--local-neighbours / --fine-resolution / --look-keys / --detail-tokens");
     ShapeAutoencoder model(cfg), ema(cfg);
     std::vector<torch::Tensor> trainable;
     if (decoderOnly) {
@@ -253,10 +256,11 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         rates = std::move(state.rates);
         if (start > o.steps) throw Error(checkpointPath.string() + ": checkpoint is at step " + std::to_string(start) + ", past --steps");
     }
-    FrozenEncodings frozen;
-    if (decoderOnly) frozen = encodeAll(model, samples, cancel, progress, 0.1f, 0.12f);
+    FrozenEncodings frozen, frozenDetail;
+    if (decoderOnly) frozen = encodeAll(model, samples, cfg.tokens, cancel, progress, 0.1f, 0.11f);
+    if (o.detailTokens > 0) frozenDetail = encodeAll(model, samples, o.detailTokens, cancel, progress, 0.11f, 0.12f);
 
-    auto evaluate = [&] {
+    auto evaluateAt = [&](int tokens, double& iou) {
         torch::NoGradGuard noGrad;
         ema->eval();
         double inter = 0.0, uni = 0.0, l1 = 0.0;
@@ -264,7 +268,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             std::vector<std::int64_t> idx;
             for (std::size_t j = i; j < std::min(valSamples.size(), i + 8); ++j) idx.push_back(std::int64_t(j));
             const Batch b = makeBatch(valSamples, idx);
-            const auto enc = ema->encode(b.surface);
+            const auto enc = ema->encode(b.surface, tokens);
             const auto field = ema->query(ema->decodeTokens(enc.anchors, enc.mean), b.points);
             const auto pred = field.slice(1, 0, b.queries).select(-1, 0) > 0;
             const auto truth = b.occupancy > 0.5;
@@ -273,8 +277,12 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             l1 += (ShapeAutoencoderImpl::appearance(field.slice(1, b.queries)) - b.appearance).abs().mean().item<double>() * double(idx.size());
         }
         ema->train();
-        result.validationIoU = uni > 0 ? inter / uni : 0.0;
-        result.validationAppearanceL1 = valSamples.empty() ? 0.0 : l1 / double(valSamples.size());
+        iou = uni > 0 ? inter / uni : 0.0;
+        return valSamples.empty() ? 0.0 : l1 / double(valSamples.size());
+    };
+    auto evaluate = [&] {
+        result.validationAppearanceL1 = evaluateAt(cfg.tokens, result.validationIoU);
+        if (cfg.detailTokens > 0) evaluateAt(cfg.detailTokens, result.validationDetailIoU);
     };
 
     auto save = [&](int step) {
@@ -301,11 +309,13 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             recipe["planeResolution"] = cfg.planeResolution;
             recipe["localNeighbours"] = cfg.localNeighbours;
             if (cfg.lookKeys > 0) recipe["lookKeys"] = cfg.lookKeys;
+            if (o.detailTokens > 0) recipe["detailTokens"] = o.detailTokens;
             recipe["fineResolution"] = cfg.fineResolution;
         }
         const auto sm = smoothed(losses, 50);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         recipe["validationIoU"] = result.validationIoU;
+        if (cfg.detailTokens > 0) recipe["validationDetailIoU"] = result.validationDetailIoU;
         recipe["validationAppearanceL1"] = result.validationAppearanceL1;
         saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "shape-autoencoder"}});
         // A frozen encoder keeps the source's latent statistics exactly (generators trained on them).
@@ -349,7 +359,9 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();
         ShapeAutoencoderImpl::Encoding enc;
-        if (decoderOnly) enc = frozen.batch(idx);
+        // With detail tokens, every other step at that count (the odd ones, so a run's first step is
+        // at the generators' count).
+        if (decoderOnly) enc = (o.detailTokens > 0 && step % 2 == 1 ? frozenDetail : frozen).batch(idx);
         const Losses l = lossOf(model, b, o, gen, true, decoderOnly ? &enc : nullptr);
         l.total.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);

@@ -61,6 +61,10 @@ struct AutoencoderTrainOptions {
     // draws each stray anchor as a lump; this one learns to draw the surface the tokens agree on.
     // 0: exact anchors.
     float anchorJitter = 0.0f;
+    // With decoderFrom: teach the decoder a second, larger token count as well
+    // (ShapeAutoencoderConfig::detailTokens): every other step's items are encoded with this many
+    // anchors instead of the model's `tokens`. 0: the source's only count.
+    int detailTokens = 0;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };
@@ -71,6 +75,7 @@ struct AutoencoderTrainResult {
     double finalLoss = 0.0;
     double finalOccupancyLoss = 0.0, finalAppearanceLoss = 0.0;  // training terms, mean of the last 50 steps
     double validationIoU = 0.0;          // occupancy IoU of the EMA model on validation items
+    double validationDetailIoU = 0.0;    // the same at detailTokens (when trained with them)
     double validationAppearanceL1 = 0.0;
     std::vector<std::pair<int, double>> curve;  // smoothed loss by step
 };

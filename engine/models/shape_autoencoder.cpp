@@ -38,6 +38,7 @@ void ShapeAutoencoderConfig::validate(const std::string& what) const {
     check(fineResolution == 0 || (fineResolution > planeResolution && fineResolution <= 512), "fineResolution", fineResolution);
     check(fineChannels >= 1 && fineChannels <= 256, "fineChannels", fineChannels);
     check(lookKeys >= 0 && lookKeys <= 256 && (lookKeys == 0 || appearanceNeighbours > 0), "lookKeys", lookKeys);
+    check(detailTokens == 0 || (detailTokens > tokens && detailTokens <= 4096), "detailTokens", detailTokens);
     if (!(targetThinWall >= 0.0f && targetThinWall <= 0.1f))
         throw Error(what + ": autoencoder training.thinWall " + std::to_string(targetThinWall) + " is out of range (0 to 0.1)");
 }
@@ -190,9 +191,9 @@ torch::Tensor ShapeAutoencoderImpl::splatPlanes(const torch::Tensor& anchors, co
     return torch::stack(planes, 1).reshape({3 * b, p + 1, r, r});
 }
 
-ShapeAutoencoderImpl::Encoding ShapeAutoencoderImpl::encode(const torch::Tensor& surface) {
+ShapeAutoencoderImpl::Encoding ShapeAutoencoderImpl::encode(const torch::Tensor& surface, int tokens) {
     const auto b = surface.size(0), n = surface.size(1);
-    const int m = m_config.tokens, k = std::min<int>(m_config.pointNeighbours, int(n));
+    const int m = tokens > 0 ? tokens : m_config.tokens, k = std::min<int>(m_config.pointNeighbours, int(n));
     if (n < m) throw Error("shape autoencoder: needs at least " + std::to_string(m) + " surface samples, got " + std::to_string(n));
     const auto positions = surface.slice(2, 0, 3);
     std::vector<torch::Tensor> anchorIdx;
@@ -402,7 +403,7 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
                                  const std::string& recipeJson) {
     nlohmann::ordered_json j;
     j["format"] = "kiln-shape-autoencoder";
-    const int version = c.lookKeys > 0 ? 6 : c.fineResolution > 0 ? 5 : c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
+    const int version = c.detailTokens > 0 ? 7 : c.lookKeys > 0 ? 6 : c.fineResolution > 0 ? 5 : c.localNeighbours > 0 ? 4 : c.appearanceNeighbours > 0 ? 3 : 2;
     j["version"] = version;
     j["model"] = {{"tokens", c.tokens},         {"channels", c.channels},         {"width", c.width},
                   {"heads", c.heads},           {"encoderLayers", c.encoderLayers}, {"decoderLayers", c.decoderLayers},
@@ -419,6 +420,7 @@ void writeShapeAutoencoderConfig(const std::filesystem::path& path, const ShapeA
         j["model"]["fineChannels"] = c.fineChannels;
     }
     if (version >= 6) j["model"]["lookKeys"] = c.lookKeys;
+    if (version >= 7) j["model"]["detailTokens"] = c.detailTokens;
     j["latent"] = {{"mean", s.mean}, {"std", s.stdev}, {"anchorStd", s.anchorStd}, {"logSizeMean", s.logSizeMean}, {"logSizeStd", s.logSizeStd}};
     j["extent"] = kLatentExtent;
     j["training"] = nlohmann::ordered_json::parse(recipeJson);
@@ -435,7 +437,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         const auto j = nlohmann::json::parse(bytes.begin(), bytes.end());
         if (j.at("format").get<std::string>() != "kiln-shape-autoencoder") throw Error(path.string() + ": format is not kiln-shape-autoencoder");
         const int version = j.at("version").get<int>();
-        if (version < 2 || version > 6) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 6)");
+        if (version < 2 || version > 7) throw Error(path.string() + ": unsupported version " + j.at("version").dump() + " (this Kiln reads versions 2 to 7)");
         const auto& m = j.at("model");
         c.tokens = m.at("tokens");
         c.channels = m.at("channels");
@@ -454,6 +456,7 @@ void readShapeAutoencoderConfig(const std::filesystem::path& path, ShapeAutoenco
         c.fineResolution = version >= 5 ? m.at("fineResolution").get<int>() : 0;
         c.fineChannels = version >= 5 ? m.at("fineChannels").get<int>() : c.fineChannels;
         c.lookKeys = version >= 6 ? m.at("lookKeys").get<int>() : 0;
+        c.detailTokens = version >= 7 ? m.at("detailTokens").get<int>() : 0;
         c.targetThinWall = j.contains("training") ? j["training"].value("thinWall", 0.0f) : 0.0f;
         const auto& l = j.at("latent");
         s.mean = l.at("mean").get<std::vector<float>>();

@@ -68,6 +68,13 @@ struct ShapeAutoencoderConfig {
     // the nearest anchor's (which cut a chest's red panels into cells around its golden straps'
     // tokens). Needs appearanceNeighbours. 0: distance weights only.
     int lookKeys = 0;
+    // Tokens an asset is encoded with to be reconstructed (config version 7): fitted for editing and
+    // texturing, the evaluation's reconstructions. The decoder is a set model trained on both counts
+    // (a decoder-only fine-tune alternating them), so generators keep diffusing `tokens` tokens
+    // while an artist's asset gets twice as many anchors, which is where the decoder's shape comes
+    // from. Farthest-point sampling is greedy, so the first `tokens` anchors of such an encoding
+    // are the generators' anchors. 0: `tokens` for both.
+    int detailTokens = 0;
     // Not architecture: the minimum thickness its occupancy targets were trained with
     // (ShapeSampleOptions::thinWall, config.json's training.thinWall), so fitting a latent to an
     // asset (ShapeLatentModel::refine) asks the decoder for the surface it learned to draw.
@@ -86,8 +93,9 @@ public:
         torch::Tensor logVar;   // B x M x C
     };
     // surface: B x N x kSurfaceFeatures (N >= tokens). Anchors are chosen by farthest-point
-    // sampling, deterministic (starting from the point farthest from the centroid).
-    Encoding encode(const torch::Tensor& surface);
+    // sampling, deterministic (starting from the point farthest from the centroid). `tokens`: how
+    // many (0: the config's `tokens`).
+    Encoding encode(const torch::Tensor& surface, int tokens = 0);
 
     // What a latent decodes to before any query: computed once per decode, shared by every query.
     struct Decoded {

@@ -44,6 +44,7 @@ ShapeLatentModel::ShapeLatentModel(const fs::path& dir) : m_impl(std::make_uniqu
 ShapeLatentModel::~ShapeLatentModel() = default;
 
 int ShapeLatentModel::tokens() const { return m_impl->config.tokens; }
+int ShapeLatentModel::detailTokens() const { return m_impl->config.detailTokens > 0 ? m_impl->config.detailTokens : m_impl->config.tokens; }
 int ShapeLatentModel::channels() const { return m_impl->config.channels; }
 const LatentStatistics& ShapeLatentModel::statistics() const { return m_impl->stats; }
 const fs::path& ShapeLatentModel::dir() const { return m_impl->dir; }
@@ -63,15 +64,19 @@ std::string ShapeLatentModel::encoderSha256() const {
 
 std::string ShapeLatentModel::licence() const { return m_impl->manifest.licence; }
 
-ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const LatentFrame& frame) const {
+ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const LatentFrame& frame, int count) const {
+    if (count == 0) count = tokens();
+    if (count != tokens() && count != detailTokens())
+        throw Error("shape latent: " + name() + " encodes " + std::to_string(tokens()) +
+                    (detailTokens() != tokens() ? " or " + std::to_string(detailTokens()) : std::string()) + " tokens, not " + std::to_string(count));
     const std::int64_t n = std::int64_t(input.size() / kSurfaceFeatures);
-    if (n < tokens() || input.size() % kSurfaceFeatures != 0)
-        throw Error("shape latent: needs at least " + std::to_string(tokens()) + " surface samples to encode, got " + std::to_string(n));
+    if (n < count || input.size() % kSurfaceFeatures != 0)
+        throw Error("shape latent: needs at least " + std::to_string(count) + " surface samples to encode, got " + std::to_string(n));
     torch::NoGradGuard noGrad;
     const auto surface = torch::from_blob(const_cast<float*>(input.data()), {1, n, kSurfaceFeatures}).clone();
-    const auto enc = m_impl->net->encode(surface);
+    const auto enc = m_impl->net->encode(surface, count);
     ShapeLatent l;
-    l.tokens = tokens();
+    l.tokens = count;
     l.channels = channels();
     const auto a = enc.anchors.contiguous(), z = enc.mean.contiguous();
     l.anchors.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
@@ -80,9 +85,9 @@ ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const Late
     return l;
 }
 
-ShapeLatent ShapeLatentModel::encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples) const {
+ShapeLatent ShapeLatentModel::encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples, int tokens) const {
     const LatentFrame frame = latentFrame(core::computeBounds(asset.mesh));
-    return encode(encoderInput(procgen::sampleSurface(asset, samples, seed), frame), frame);
+    return encode(encoderInput(procgen::sampleSurface(asset, samples, seed), frame), frame, tokens);
 }
 
 ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& o,
@@ -90,18 +95,19 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
     if (o.steps < 0 || o.steps > 100000 || !(o.learningRate > 0.0f) || o.queryPoints < 1 || o.appearancePoints < 1 || !(o.anchorRate >= 0.0f) ||
         !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f))
         throw Error("shape latent: a refinement option is out of range");
-    if (start.tokens != tokens() || start.channels != channels() || start.values.size() != std::size_t(tokens()) * std::size_t(channels()) ||
-        start.anchors.size() != std::size_t(tokens()) * 3)
+    const int m = start.tokens;
+    if ((m != tokens() && m != detailTokens()) || start.channels != channels() || start.values.size() != std::size_t(m) * std::size_t(channels()) ||
+        start.anchors.size() != std::size_t(m) * 3)
         throw Error("shape latent: the latent to refine is not this autoencoder's (" + std::to_string(start.tokens) + " x " + std::to_string(start.channels) +
                     " tokens)");
     if (o.steps == 0) return start;
-    const auto startAnchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, tokens(), 3}).clone();
+    const auto startAnchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, m, 3}).clone();
     const bool moveAnchors = o.anchorRate > 0.0f;
     auto anchors = startAnchors.clone().requires_grad_(moveAnchors);
     // Adam's step is about the rate in every coordinate: scaled per channel, each moves by a
     // like fraction of its spread.
     const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
-    auto unit = (torch::from_blob(const_cast<float*>(start.values.data()), {1, tokens(), channels()}).clone() / scale).requires_grad_(true);
+    auto unit = (torch::from_blob(const_cast<float*>(start.values.data()), {1, m, channels()}).clone() / scale).requires_grad_(true);
     // What descends: the channels, and the anchors at their own rate when they move.
     std::vector<torch::Tensor> fitted{unit};
     std::vector<torch::optim::OptimizerParamGroup> groups{torch::optim::OptimizerParamGroup({unit})};

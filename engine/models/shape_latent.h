@@ -63,7 +63,11 @@ public:
     ShapeLatentModel(const ShapeLatentModel&) = delete;
     ShapeLatentModel& operator=(const ShapeLatentModel&) = delete;
 
-    int tokens() const;
+    int tokens() const;        // what generators diffuse (and their training encodes)
+    // What an asset is encoded with to be reconstructed (fitting, editing, texturing, the
+    // evaluation's reconstructions): ShapeAutoencoderConfig::detailTokens, else tokens(). The
+    // decoder reads either count.
+    int detailTokens() const;
     int channels() const;
     const LatentStatistics& statistics() const;
     const std::filesystem::path& dir() const;
@@ -74,9 +78,10 @@ public:
     std::string licence() const;  // manifest licence
 
     // Surface samples (N x kSurfaceFeatures, normalised frame, N >= tokens) -> latent (the
-    // posterior mean). `frame` is carried along for decoding back to metres.
-    ShapeLatent encode(const std::vector<float>& encoderInput, const LatentFrame& frame) const;
-    ShapeLatent encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples = 2048) const;
+    // posterior mean) of `tokens` tokens: tokens() or detailTokens() (0: tokens()). `frame` is
+    // carried along for decoding back to metres.
+    ShapeLatent encode(const std::vector<float>& encoderInput, const LatentFrame& frame, int tokens = 0) const;
+    ShapeLatent encode(const procgen::ProcAsset& asset, std::uint64_t seed, int samples = 2048, int tokens = 0) const;
     // The encoding fitted to the asset itself: starting from `start` (its encoding), the tokens'
     // channels (and, with anchorRate, the anchors within a bound) descend the decoder's own
     // training loss (occupancy of points near and around the asset's solid, appearance on its

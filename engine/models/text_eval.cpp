@@ -74,7 +74,8 @@ std::string TextEvalReport::json() const {
                            {"worstCategory", worstCategory}, {"worstCategoryRatio", worstCategoryRatio},
                            {"oneNna", oneNna}};
     j["meshes"] = {{"watertightFraction", watertightFraction}, {"connectedWhereRealIs", connectedFraction}};
-    j["autoencoder"] = {{"fScore1pct", reconstructionFScore},
+    j["autoencoder"] = {{"tokens", reconstructionTokens},
+                        {"fScore1pct", reconstructionFScore},
                         {"fScore1pctMin", reconstructionFScoreMin},
                         {"albedoDeltaE", albedoDeltaE},
                         {"distanceToDataMedianRatio", reconstructionMedianRatio}};
@@ -263,7 +264,9 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             cancel.throwIfCancelled();
             progress.report("reconstruction " + std::to_string(i + 1), 0.75f + 0.15f * float(i) / float(o.reconstructions));
             const procgen::ProcAsset real = procgen::generate(prompts[std::size_t(i)]->params, {.textureSize = 0});
-            const ShapeLatent l = ae.encode(real, 3);
+            // An asset is reconstructed from the detail count (the generators diffuse the first count).
+            const ShapeLatent l = ae.encode(real, 3, 2048, ae.detailTokens());
+            rep.reconstructionTokens = l.tokens;
             DecodeOptions d;
             d.resolution = o.resolution;
             d.textureSize = 256;

@@ -60,6 +60,7 @@ struct TextEvalReport {
     double oneNna = 0.0;
     double watertightFraction = 0.0, connectedFraction = 0.0;  // connected: among prompts whose real asset is one piece
     double reconstructionFScore = 0.0, reconstructionFScoreMin = 0.0, albedoDeltaE = 0.0;
+    int reconstructionTokens = 0;  // tokens each held-out asset was encoded with (the autoencoder's detail count)
     double reconstructionMedianRatio = 0.0;  // distance to the data of the reconstructions (the latent's own floor)
     int refineSteps = 0;
     double refinedFScore = 0.0, refinedFScoreMin = 0.0, refinedAlbedoDeltaE = 0.0;  // with the encodings refined

@@ -23,6 +23,7 @@
 #include <glm/geometric.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -489,6 +490,79 @@ TEST(ShapeAutoencoderTraining, AnchorJitterMovesTheDecodersAnchorsDeterministica
         ADD_FAILURE() << "anchor jitter 0.5 was accepted";
     } catch (const kiln::Error& e) {
         EXPECT_NE(std::string(e.what()).find("--anchor-jitter"), std::string::npos) << e.what();
+    }
+}
+
+TEST(ShapeAutoencoderTraining, DetailTokensTeachTheDecoderASecondCountAndEncodeAroundTheFirst) {
+    // --detail-tokens: a decoder-only fine-tune whose odd steps read twice the anchors. The folder
+    // records the count (config version 7); the model encodes either count, the detail encoding's
+    // first anchors are the generators' (farthest-point sampling is greedy), refinement fits it, and
+    // the generators' latent space is untouched. Another count is refused, naming both.
+    const fs::path source = trainedAutoencoder();
+    const fs::path out = outDir("ae-detail");
+    models::AutoencoderTrainOptions o = tinyAutoencoder(out, 10);
+    o.decoderFrom = source;
+    o.detailTokens = 64;
+    core::Progress quiet;
+    models::trainShapeAutoencoder(o, quiet, {});
+    // Without the detail steps the same run is another curve (the odd steps read other anchors).
+    models::AutoencoderTrainOptions plain = o;
+    plain.out = outDir("ae-detail-none");
+    plain.detailTokens = 0;
+    models::trainShapeAutoencoder(plain, quiet, {});
+    const auto withDetail = lossColumn(out / "loss.csv"), without = lossColumn(plain.out / "loss.csv");
+    ASSERT_EQ(withDetail.size(), 10u);
+    ASSERT_EQ(without.size(), 10u);
+    EXPECT_EQ(withDetail.front(), without.front());  // step 0 reads the generators' count in both
+    EXPECT_NE(withDetail[1], without[1]);
+    std::ifstream in(out / "config.json");
+    const std::string config((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(config.find("\"version\": 7"), std::string::npos);
+    EXPECT_NE(config.find("\"detailTokens\": 64"), std::string::npos);
+    EXPECT_NE(config.find("\"validationDetailIoU\""), std::string::npos);
+
+    const models::ShapeLatentModel ae(out), src(source);
+    EXPECT_EQ(ae.tokens(), 32);
+    EXPECT_EQ(ae.detailTokens(), 64);
+    EXPECT_EQ(src.detailTokens(), src.tokens());
+    EXPECT_EQ(ae.encoderSha256(), src.encoderSha256());
+    const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 6), {.textureSize = 0});
+    const models::ShapeLatent coarse = ae.encode(a, 2, 512), detail = ae.encode(a, 2, 512, 64);
+    ASSERT_EQ(coarse.tokens, 32);
+    ASSERT_EQ(detail.tokens, 64);
+    EXPECT_EQ(std::vector<float>(detail.anchors.begin(), detail.anchors.begin() + 32 * 3), coarse.anchors);
+    EXPECT_EQ(coarse.values, src.encode(a, 2, 512).values);  // the generators' latents are the source's
+    models::ShapeLatentModel::RefineOptions ro;
+    ro.steps = 3;
+    const models::ShapeLatent fitted = ae.refine(detail, a, ro);
+    EXPECT_EQ(fitted.tokens, 64);
+    EXPECT_NE(fitted.values, detail.values);
+    std::vector<float> logits;
+    ae.field(fitted, {{0.0f, 0.0f, 0.0f}, {0.9f, 0.9f, 0.9f}}, &logits);
+    ASSERT_EQ(logits.size(), 2u);
+    EXPECT_TRUE(std::isfinite(logits[0]) && std::isfinite(logits[1]));
+    try {
+        (void)ae.encode(a, 2, 512, 48);
+        ADD_FAILURE() << "48 tokens were accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("32 or 64 tokens, not 48"), std::string::npos) << e.what();
+    }
+    // Only with --decoder-from; no fewer than the generators' count.
+    models::AutoencoderTrainOptions bad = tinyAutoencoder(outDir("ae-detail-bad"), 1);
+    bad.detailTokens = 64;
+    try {
+        models::trainShapeAutoencoder(bad, quiet, {});
+        ADD_FAILURE() << "--detail-tokens without --decoder-from was accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("--detail-tokens"), std::string::npos) << e.what();
+    }
+    bad.decoderFrom = source;
+    bad.detailTokens = 16;
+    try {
+        models::trainShapeAutoencoder(bad, quiet, {});
+        ADD_FAILURE() << "fewer detail tokens than tokens were accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("detailTokens"), std::string::npos) << e.what();
     }
 }
 
