@@ -226,4 +226,116 @@ core::Mesh cleanupMesh(const core::Mesh& mesh, const CleanupOptions& options) {
     return removeUnusedVertices(out);
 }
 
+core::Mesh splitNonManifold(const core::Mesh& mesh, float offset, std::size_t* addedVertices) {
+    checkMesh(mesh, "non-manifold split");
+    if (addedVertices) *addedVertices = 0;
+    if (!(offset > 0.0f) || !std::isfinite(offset)) throw Error("non-manifold split: the offset must be positive");
+    const std::size_t faces = mesh.triangleCount();
+    const std::vector<std::uint32_t> ids = positionIds(mesh);
+    auto welded = [&](std::size_t f, int c) { return ids[mesh.indices[3 * f + std::size_t(c)]]; };
+    auto degenerate = [&](std::size_t f) { return welded(f, 0) == welded(f, 1) || welded(f, 1) == welded(f, 2) || welded(f, 0) == welded(f, 2); };
+    auto edgeKey = [](std::uint32_t a, std::uint32_t b) { return (std::uint64_t(std::min(a, b)) << 32) | std::max(a, b); };
+    auto faceNormal = [&](std::size_t f) {
+        const glm::dvec3 a(mesh.positions[welded(f, 0)]), b(mesh.positions[welded(f, 1)]), c(mesh.positions[welded(f, 2)]);
+        return glm::cross(b - a, c - a);
+    };
+    std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> edges;
+    for (std::size_t f = 0; f < faces; ++f) {
+        if (degenerate(f)) continue;
+        for (int c = 0; c < 3; ++c) edges[edgeKey(welded(f, c), welded(f, (c + 1) % 3))].push_back(std::uint32_t(f));
+    }
+    // Each non-manifold edge's faces paired across the solid between them: sorted by angle around
+    // the edge, each face's winding says whether the solid follows it (its outward normal points
+    // against the direction the angle grows in) or precedes it.
+    struct Split {
+        std::uint32_t a, b;      // the edge's welded ends
+        std::uint32_t f0, f1;    // the pair whose faces are split
+    };
+    std::vector<Split> splits;
+    std::vector<std::uint8_t> splitFace(faces, 0);
+    for (const auto& [key, list] : edges) {
+        if (list.size() <= 2) continue;
+        if (list.size() % 2 != 0) return mesh;
+        const std::uint32_t a = std::uint32_t(key >> 32), b = std::uint32_t(key & 0xFFFFFFFFu);
+        const glm::dvec3 pa(mesh.positions[a]);
+        glm::dvec3 e = glm::dvec3(mesh.positions[b]) - pa;
+        if (glm::length(e) <= 0.0) return mesh;
+        e = glm::normalize(e);
+        const glm::dvec3 x = glm::normalize(glm::cross(e, std::abs(e.x) < 0.9 ? glm::dvec3(1, 0, 0) : glm::dvec3(0, 1, 0)));
+        const glm::dvec3 y = glm::cross(e, x);
+        struct Around {
+            double angle;
+            std::uint32_t face;
+            bool solidAfter;
+        };
+        std::vector<Around> around;
+        for (const std::uint32_t f : list) {
+            std::uint32_t third = welded(f, 0);
+            for (int c = 0; c < 3; ++c)
+                if (welded(f, c) != a && welded(f, c) != b) third = welded(f, c);
+            glm::dvec3 v = glm::dvec3(mesh.positions[third]) - pa;
+            v -= glm::dot(v, e) * e;
+            around.push_back({std::atan2(glm::dot(v, y), glm::dot(v, x)), f, glm::dot(faceNormal(f), glm::cross(e, v)) < 0.0});
+        }
+        std::sort(around.begin(), around.end(), [](const Around& l, const Around& r) { return l.angle < r.angle; });
+        bool kept = false;  // the first pair keeps the edge
+        for (std::size_t i = 0; i < around.size(); ++i) {
+            const Around& next = around[(i + 1) % around.size()];
+            if (around[i].solidAfter == next.solidAfter) return mesh;  // solid and empty sectors must alternate
+            if (!around[i].solidAfter) continue;
+            if (!kept) {
+                kept = true;
+                continue;
+            }
+            // A face split for two edges would need its halves split again: left as it is.
+            if (splitFace[around[i].face] || splitFace[next.face]) return mesh;
+            splitFace[around[i].face] = splitFace[next.face] = 1;
+            splits.push_back({a, b, around[i].face, next.face});
+        }
+    }
+    if (splits.empty()) return mesh;
+    if (mesh.submeshes.size() > 1) return mesh;  // new faces and vertices would fall outside the submeshes' ranges
+    core::Mesh out = mesh;
+    std::vector<std::uint32_t> added;  // the faces that replace split ones, appended after the rest
+    for (const Split& sp : splits) {
+        // The new vertex: the edge's midpoint (attributes of the first face's corners averaged),
+        // moved into the solid between the pair's faces (against their summed normals).
+        std::uint32_t ia = 0, ib = 0;
+        for (int c = 0; c < 3; ++c) {
+            if (welded(sp.f0, c) == sp.a) ia = mesh.indices[3 * std::size_t(sp.f0) + std::size_t(c)];
+            if (welded(sp.f0, c) == sp.b) ib = mesh.indices[3 * std::size_t(sp.f0) + std::size_t(c)];
+        }
+        const glm::dvec3 n = faceNormal(sp.f0) + faceNormal(sp.f1);
+        const glm::vec3 step = glm::length(n) > 0.0 ? glm::vec3(-glm::normalize(n)) * offset : glm::vec3(0.0f);
+        const auto m = std::uint32_t(out.positions.size());
+        out.positions.push_back((mesh.positions[ia] + mesh.positions[ib]) * 0.5f + step);
+        if (!out.normals.empty()) {
+            const glm::vec3 sum = mesh.normals[ia] + mesh.normals[ib];
+            out.normals.push_back(glm::length(sum) > 0.0f ? glm::normalize(sum) : mesh.normals[ia]);
+        }
+        if (!out.uv0.empty()) out.uv0.push_back((mesh.uv0[ia] + mesh.uv0[ib]) * 0.5f);
+        if (!out.uv1.empty()) out.uv1.push_back((mesh.uv1[ia] + mesh.uv1[ib]) * 0.5f);
+        if (!out.colors.empty()) out.colors.push_back((mesh.colors[ia] + mesh.colors[ib]) * 0.5f);
+        for (const std::uint32_t f : {sp.f0, sp.f1}) {
+            // Corners (p, q, r) with (p, q) the edge, in the face's winding: (p, m, r) and (m, q, r).
+            const std::uint32_t* v = &mesh.indices[3 * std::size_t(f)];
+            int i = 0;
+            while (!((welded(f, i) == sp.a && welded(f, (i + 1) % 3) == sp.b) || (welded(f, i) == sp.b && welded(f, (i + 1) % 3) == sp.a))) ++i;
+            const std::uint32_t p = v[i], q = v[(i + 1) % 3], r = v[(i + 2) % 3];
+            added.insert(added.end(), {p, m, r, m, q, r});
+        }
+    }
+    out.indices.clear();
+    for (std::size_t f = 0; f < faces; ++f)
+        if (!splitFace[f]) out.indices.insert(out.indices.end(), mesh.indices.begin() + std::ptrdiff_t(3 * f), mesh.indices.begin() + std::ptrdiff_t(3 * f + 3));
+    out.indices.insert(out.indices.end(), added.begin(), added.end());
+    if (!out.submeshes.empty()) {
+        out.submeshes[0].firstIndex = 0;
+        out.submeshes[0].indexCount = std::uint32_t(out.indices.size());
+        out.submeshes[0].firstVertex = 0;
+        out.submeshes[0].vertexCount = std::uint32_t(out.positions.size());
+    }
+    if (addedVertices) *addedVertices = splits.size();
+    return out;
+}
 } // namespace kiln::geometry

@@ -37,6 +37,18 @@ core::Mesh removeSmallComponents(const core::Mesh& mesh, float minFraction);
 // Drops vertices no face uses and renumbers the rest (order kept).
 core::Mesh removeUnusedVertices(const core::Mesh& mesh);
 
+// Where two parts of a closed surface touch along an edge (four faces on it: what decimating a
+// part a cell or two thick can leave), the surface encloses its solids exactly but is not
+// manifold. Each such edge's faces are paired around it (sorted by angle, each face with its
+// neighbour across the solid between them); the first pair keeps the edge, and each other pair's
+// two faces are split in two at a new vertex, the edge's midpoint moved `offset` into the solid
+// between them, so every edge has two faces. Other faces keep their corners (split faces' halves
+// are appended after them). Returns the mesh unchanged when nothing needs splitting, or when an
+// edge's faces cannot be paired (an odd count, or windings that do not alternate around it), a
+// face would be split twice, or the mesh has several submeshes; `addedVertices` (optional)
+// receives how many vertices were added.
+core::Mesh splitNonManifold(const core::Mesh& mesh, float offset, std::size_t* addedVertices = nullptr);
+
 struct CleanupOptions {
     float weldEpsilon = 0.0f;           // world units; 0 welds identical positions only
     bool removeDegenerate = true;

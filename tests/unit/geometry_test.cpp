@@ -504,11 +504,69 @@ TEST(Decimate, ThinWallsStayClosed) {
         const geo::MeshReport r = geo::analyse(low);
         nonManifold += r.nonManifoldEdges;
         open += r.boundaryEdges;
+        // Where two walls meet along an edge, splitting it closes the surface.
+        if (r.nonManifoldEdges > 0) {
+            std::size_t copies = 0;
+            const auto rs = geo::analyse(geo::splitNonManifold(low, 1e-4f, &copies));
+            EXPECT_TRUE(rs.watertight) << target << " copies " << copies << " boundary " << rs.boundaryEdges << " non-manifold " << rs.nonManifoldEdges << " before " << r.nonManifoldEdges;
+        }
     }
     // Before: 9 non-manifold edges over the four, all from such pairs. Two sheets can still meet
     // along an edge where a wall collapses (one such edge here); the decoder tries other counts.
     EXPECT_LE(nonManifold, 1u);
     EXPECT_EQ(open, 0u);
+}
+
+// A closed, outward-wound box from lo to hi appended to `m` (8 corners, 12 faces).
+void appendBox(Mesh& m, glm::vec3 lo, glm::vec3 hi) {
+    const auto base = std::uint32_t(m.positions.size());
+    for (int i = 0; i < 8; ++i) m.positions.push_back({i & 1 ? hi.x : lo.x, i & 2 ? hi.y : lo.y, i & 4 ? hi.z : lo.z});
+    // Each face's corners counter-clockwise seen from outside.
+    const std::uint32_t quads[6][4] = {{0, 4, 6, 2}, {1, 3, 7, 5}, {0, 1, 5, 4}, {2, 6, 7, 3}, {0, 2, 3, 1}, {4, 5, 7, 6}};
+    for (const auto& q : quads)
+        for (const std::uint32_t c : {q[0], q[1], q[2], q[0], q[2], q[3]}) m.indices.push_back(base + c);
+}
+
+TEST(SplitNonManifold, BoxesTouchingAlongAnEdgeBecomeManifold) {
+    // Two boxes sharing an edge (x = y = 1): four faces on it, the solid enclosed exactly.
+    Mesh m;
+    appendBox(m, {0, 0, 0}, {1, 1, 1});
+    appendBox(m, {1, 1, 0}, {2, 2, 1});
+    const geo::MeshReport before = geo::analyse(m);
+    ASSERT_GT(before.nonManifoldEdges, 0u);
+    ASSERT_EQ(before.boundaryEdges, 0u);
+    EXPECT_NEAR(before.volume, 2.0, 1e-9);
+    // One pair keeps the edge; the other pair's two faces are split at the edge's midpoint moved
+    // into its box, by the offset. Nothing else moves. The same whether the boxes share their
+    // corners on the edge or have their own there.
+    for (const bool weld : {false, true}) {
+        const Mesh in = weld ? geo::weldVertices(m, 0.0f) : m;
+        ASSERT_EQ(in.positions.size(), weld ? 14u : 16u);
+        std::size_t added = 99;
+        const Mesh split = geo::splitNonManifold(in, 1e-3f, &added);
+        const geo::MeshReport after = geo::analyse(split);
+        EXPECT_TRUE(after.watertight) << weld;
+        EXPECT_EQ(after.inconsistentEdges, 0u) << weld;
+        EXPECT_EQ(added, 1u);
+        ASSERT_EQ(split.positions.size(), in.positions.size() + 1);
+        EXPECT_EQ(split.triangleCount(), in.triangleCount() + 2);
+        EXPECT_TRUE(std::equal(in.positions.begin(), in.positions.end(), split.positions.begin()));
+        const glm::vec3 mid = split.positions.back();
+        EXPECT_NEAR(glm::length(mid - glm::vec3(1.0f, 1.0f, 0.5f)), 1e-3f, 1e-6f);
+        // Into one of the boxes, not into the empty quadrants beside the edge.
+        EXPECT_TRUE((mid.x < 1.0f && mid.y < 1.0f) || (mid.x > 1.0f && mid.y > 1.0f)) << mid.x << " " << mid.y;
+        EXPECT_NEAR(after.volume, 2.0, 1e-3);
+    }
+    std::size_t copies = 0;
+    // A manifold surface comes back as it was; an edge whose faces cannot be paired likewise.
+    Mesh one;
+    appendBox(one, {0, 0, 0}, {1, 1, 1});
+    EXPECT_EQ(geo::splitNonManifold(one, 1e-3f, &copies).positions, one.positions);
+    EXPECT_EQ(copies, 0u);
+    Mesh odd = m;
+    odd.indices.insert(odd.indices.end(), {odd.indices[0], odd.indices[1], odd.indices[2]});
+    EXPECT_EQ(geo::splitNonManifold(odd, 1e-3f).indices, odd.indices);
+    EXPECT_THROW((void)geo::splitNonManifold(m, 0.0f), kiln::Error);
 }
 
 // ---- texture bake ------------------------------------------------------------------------------
