@@ -26,11 +26,11 @@ namespace {
 int trainAutoencoder(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "out", "items", "steps", "batch", "lr", "warmup", "kl", "seed", "checkpoint-every", "threads", "tokens",
-                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution", "thin-wall", "anchor-jitter", "look-keys", "detail-tokens"},
+                                 "channels", "width", "heads", "encoder-layers", "decoder-layers", "decoder-from", "plane-resolution", "local-neighbours", "fine-resolution", "thin-wall", "anchor-jitter", "look-keys", "detail-tokens", "detail-every"},
                                 {"resume", "force", "fresh-queries", "banded-queries"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train shape-autoencoder --data DIR --out MODEL [--steps N] [--batch B] [--lr X] [--items N] [--tokens M] "
-                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R] [--detail-tokens M]] [--local-neighbours K] [--look-keys K] [--fresh-queries] [--banded-queries] [--thin-wall H] [--anchor-jitter S] [--resume] [--force]");
+                    "[--channels C] [--width W] [--seed S] [--threads N] [--checkpoint-every N] [--decoder-from MODEL [--plane-resolution R] [--fine-resolution R] [--detail-tokens M [--detail-every K]]] [--local-neighbours K] [--look-keys K] [--fresh-queries] [--banded-queries] [--thin-wall H] [--anchor-jitter S] [--resume] [--force]");
     models::AutoencoderTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -58,6 +58,7 @@ int trainAutoencoder(int argc, char** argv) {
     o.thinWall = float(args.getDouble("thin-wall", 0.0, 0.0, 0.1));
     o.anchorJitter = float(args.getDouble("anchor-jitter", 0.0, 0.0, 0.1));
     o.detailTokens = args.getInt("detail-tokens", 0, 16, 4096);
+    o.detailEvery = args.getInt("detail-every", 2, 2, 16);
     if (args.has("decoder-from")) {
         o.decoderFrom = args.get("decoder-from");
         for (const char* arch : {"tokens", "channels", "width", "heads", "encoder-layers", "decoder-layers"})

@@ -41,6 +41,7 @@ void check(const AutoencoderTrainOptions& o) {
     if (o.fineResolution != 0 && o.decoderFrom.empty()) bad("--fine-resolution: only with --decoder-from");
     if (!(o.thinWall >= 0.0f && o.thinWall <= 0.1f)) bad("--thin-wall must be from 0 to 0.1 (of the normalised frame)");
     if (o.detailTokens != 0 && o.decoderFrom.empty()) bad("--detail-tokens: only with --decoder-from");
+    if (o.detailEvery < 2 || o.detailEvery > 16) bad("--detail-every must be from 2 to 16");
     if (o.detailTokens != 0 && (o.detailTokens < 16 || o.detailTokens > 4096)) bad("--detail-tokens must be from 16 to 4096");
     if (!(o.anchorJitter >= 0.0f && o.anchorJitter <= 0.1f)) bad("--anchor-jitter must be from 0 to 0.1 (of the normalised frame)");
 }
@@ -310,6 +311,7 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
             recipe["localNeighbours"] = cfg.localNeighbours;
             if (cfg.lookKeys > 0) recipe["lookKeys"] = cfg.lookKeys;
             if (o.detailTokens > 0) recipe["detailTokens"] = o.detailTokens;
+            if (o.detailTokens > 0 && o.detailEvery != 2) recipe["detailEvery"] = o.detailEvery;
             recipe["fineResolution"] = cfg.fineResolution;
         }
         const auto sm = smoothed(losses, 50);
@@ -359,9 +361,9 @@ AutoencoderTrainResult trainShapeAutoencoder(const AutoencoderTrainOptions& o, c
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();
         ShapeAutoencoderImpl::Encoding enc;
-        // With detail tokens, every other step at that count (the odd ones, so a run's first step is
-        // at the generators' count).
-        if (decoderOnly) enc = (o.detailTokens > 0 && step % 2 == 1 ? frozenDetail : frozen).batch(idx);
+        // With detail tokens, one step in detailEvery at that count (the last of each group, so a
+        // run's first step is at the generators' count).
+        if (decoderOnly) enc = (o.detailTokens > 0 && step % o.detailEvery == o.detailEvery - 1 ? frozenDetail : frozen).batch(idx);
         const Losses l = lossOf(model, b, o, gen, true, decoderOnly ? &enc : nullptr);
         l.total.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);

@@ -65,6 +65,8 @@ struct AutoencoderTrainOptions {
     // (ShapeAutoencoderConfig::detailTokens): every other step's items are encoded with this many
     // anchors instead of the model's `tokens`. 0: the source's only count.
     int detailTokens = 0;
+    // With detailTokens: one step in this many is at the detail count (2: every other step).
+    int detailEvery = 2;
     // Architecture (ShapeAutoencoderConfig).
     int tokens = 128, channels = 16, width = 128, heads = 4, encoderLayers = 2, decoderLayers = 4;
 };

@@ -558,6 +558,14 @@ TEST(ShapeAutoencoderTraining, DetailTokensTeachTheDecoderASecondCountAndEncodeA
         EXPECT_NE(std::string(e.what()).find("--detail-tokens"), std::string::npos) << e.what();
     }
     bad.decoderFrom = source;
+    bad.detailEvery = 1;
+    try {
+        models::trainShapeAutoencoder(bad, quiet, {});
+        ADD_FAILURE() << "--detail-every 1 was accepted";
+    } catch (const kiln::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("--detail-every"), std::string::npos) << e.what();
+    }
+    bad.detailEvery = 2;
     bad.detailTokens = 16;
     try {
         models::trainShapeAutoencoder(bad, quiet, {});
