@@ -163,9 +163,7 @@ int benchLatent(const Args& args) {
     // Tokens each asset is encoded with: the autoencoder's detail count (what reconstruction uses)
     // unless asked for its generators' count.
     const int tokens = args.getInt("tokens", ae.detailTokens(), 8, 4096);
-    if (tokens != ae.tokens() && tokens != ae.detailTokens())
-        throw Error("--tokens: " + ae.name() + " encodes " + std::to_string(ae.tokens()) + " or " + std::to_string(ae.detailTokens()) + " tokens, not " +
-                    std::to_string(tokens));
+    ae.requireTokenCount(tokens, "--tokens");
     const fs::path out = args.get("out");
     if (!out.empty()) fs::create_directories(out);
     if (!args.has("data"))

@@ -45,6 +45,11 @@ ShapeLatentModel::~ShapeLatentModel() = default;
 
 int ShapeLatentModel::tokens() const { return m_impl->config.tokens; }
 int ShapeLatentModel::detailTokens() const { return m_impl->config.detailTokens > 0 ? m_impl->config.detailTokens : m_impl->config.tokens; }
+void ShapeLatentModel::requireTokenCount(int count, const std::string& what) const {
+    if (count == tokens() || count == detailTokens()) return;
+    throw Error(what + ": " + name() + " encodes " + std::to_string(tokens()) +
+                (detailTokens() != tokens() ? " or " + std::to_string(detailTokens()) : std::string()) + " tokens, not " + std::to_string(count));
+}
 int ShapeLatentModel::channels() const { return m_impl->config.channels; }
 const LatentStatistics& ShapeLatentModel::statistics() const { return m_impl->stats; }
 const fs::path& ShapeLatentModel::dir() const { return m_impl->dir; }
@@ -66,9 +71,7 @@ std::string ShapeLatentModel::licence() const { return m_impl->manifest.licence;
 
 ShapeLatent ShapeLatentModel::encode(const std::vector<float>& input, const LatentFrame& frame, int count) const {
     if (count == 0) count = tokens();
-    if (count != tokens() && count != detailTokens())
-        throw Error("shape latent: " + name() + " encodes " + std::to_string(tokens()) +
-                    (detailTokens() != tokens() ? " or " + std::to_string(detailTokens()) : std::string()) + " tokens, not " + std::to_string(count));
+    requireTokenCount(count, "shape latent");
     const std::int64_t n = std::int64_t(input.size() / kSurfaceFeatures);
     if (n < count || input.size() % kSurfaceFeatures != 0)
         throw Error("shape latent: needs at least " + std::to_string(count) + " surface samples to encode, got " + std::to_string(n));
@@ -96,7 +99,8 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
         !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f))
         throw Error("shape latent: a refinement option is out of range");
     const int m = start.tokens;
-    if ((m != tokens() && m != detailTokens()) || start.channels != channels() || start.values.size() != std::size_t(m) * std::size_t(channels()) ||
+    requireTokenCount(m, "shape latent: the latent to refine");
+    if (start.channels != channels() || start.values.size() != std::size_t(m) * std::size_t(channels()) ||
         start.anchors.size() != std::size_t(m) * 3)
         throw Error("shape latent: the latent to refine is not this autoencoder's (" + std::to_string(start.tokens) + " x " + std::to_string(start.channels) +
                     " tokens)");
@@ -367,14 +371,12 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     // split apart by a ten-thousandth of the object's size (geometry::splitNonManifold) rather than
     // the decimation thrown away (the coarser remeshing below loses thin boards: a bookshelf's
     // reconstruction fell from F-score 0.99 to 0.96 that way).
-    const core::Bounds meshBounds = core::computeBounds(mesh);
-    const glm::vec3 extent = meshBounds.size();
-    const float splitOffset = 1e-4f * std::max({extent.x, extent.y, extent.z, 1e-6f});
     auto closedOrSplit = [&](core::Mesh& d) {
         const auto report = geometry::analyse(d);
         if (report.watertight) return true;
         if (report.boundaryEdges != 0 || report.nonManifoldEdges == 0) return false;
-        core::Mesh split = geometry::splitNonManifold(d, splitOffset);
+        const glm::vec3 extent = core::computeBounds(d).size();
+        core::Mesh split = geometry::splitNonManifold(d, 1e-4f * std::max({extent.x, extent.y, extent.z, 1e-6f}));
         if (!geometry::analyse(split).watertight) return false;
         d = std::move(split);
         return true;

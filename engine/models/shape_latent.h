@@ -68,6 +68,9 @@ public:
     // evaluation's reconstructions): ShapeAutoencoderConfig::detailTokens, else tokens(). The
     // decoder reads either count.
     int detailTokens() const;
+    // Throws kiln::Error, `what` first and naming both counts, unless `count` is tokens() or
+    // detailTokens().
+    void requireTokenCount(int count, const std::string& what) const;
     int channels() const;
     const LatentStatistics& statistics() const;
     const std::filesystem::path& dir() const;

@@ -260,13 +260,13 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     // The autoencoder on held-out assets.
     {
         const ShapeLatentModel& ae = generator.autoencoder();
+        // An asset is reconstructed from the detail count (the generators diffuse the first count).
+        rep.reconstructionTokens = ae.detailTokens();
         for (int i = 0; i < std::min<int>(o.reconstructions, int(prompts.size())); ++i) {
             cancel.throwIfCancelled();
             progress.report("reconstruction " + std::to_string(i + 1), 0.75f + 0.15f * float(i) / float(o.reconstructions));
             const procgen::ProcAsset real = procgen::generate(prompts[std::size_t(i)]->params, {.textureSize = 0});
-            // An asset is reconstructed from the detail count (the generators diffuse the first count).
-            const ShapeLatent l = ae.encode(real, 3, 2048, ae.detailTokens());
-            rep.reconstructionTokens = l.tokens;
+            const ShapeLatent l = ae.encode(real, 3, 2048, rep.reconstructionTokens);
             DecodeOptions d;
             d.resolution = o.resolution;
             d.textureSize = 256;
