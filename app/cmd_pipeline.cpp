@@ -253,7 +253,10 @@ int cmdRunPipeline(const std::string& id, int argc, char** argv, int first) {
     PipelineCommandLine cl = parsePipelineCommandLine(*pipeline, words);
     if (cl.threads > 0) models::configureComputeThreads(cl.threads);
     // The user's own mistakes first (they can fix them here), then what the machine lacks.
-    if (!cl.assetPath.empty()) cl.request.inputs.asset = io::loadAsset(cl.assetPath);
+    if (!cl.assetPath.empty()) {
+        cl.request.inputs.asset = io::loadAsset(cl.assetPath);
+        cl.request.inputs.assetFile = cl.assetPath;
+    }
     pipeline->validate(cl.request);
     if (const std::string why = pipeline->unavailableReason(cl.request.models); !why.empty()) throw Error(why);
     // Refuse before the work, not after it.
@@ -276,7 +279,10 @@ int cmdRunPipeline(const std::string& id, int argc, char** argv, int first) {
         }
         const core::Asset* a = firstOf(result->assets, kind == OutputKind::Mesh ? core::AssetKind::Mesh : core::AssetKind::Gaussians);
         if (!a) throw Error(id + " made no " + pipelines::toString(kind));
-        io::saveAsset(*a, path, {.overwrite = cl.force});
+        if (kind == OutputKind::Mesh && result->writeGlb && io::lowerExtension(path) == ".glb")
+            io::writeAtomically(path, cl.force, result->writeGlb);
+        else
+            io::saveAsset(*a, path, {.overwrite = cl.force});
         std::printf("wrote %s (%s) in %.2f s\n", path.string().c_str(), describe(*a).c_str(), result->seconds);
     };
     write(cl.output, outputKindFor(cl.output, pipeline->info()));

@@ -324,9 +324,10 @@ RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline>
         if (modelBox && !modelBox->currentData().toString().isEmpty())
             request.models[info.modelSlots.front()] = modelBox->currentData().toString().toStdString();
         pipeline->validate(request);
-        return {QStringLiteral("%1 %2").arg(qs(info.verb), subject), [pipeline, request](core::Progress& progress, const core::CancelToken& token) {
-                    return pipeline->run(request, progress, token).assets;
-                }};
+        const bool onSelection = std::any_of(info.inputs.begin(), info.inputs.end(), [](const pipelines::InputSpec& in) { return in.kind == InputKind::Asset; });
+        return {QStringLiteral("%1 %2").arg(qs(info.verb), subject),
+                [pipeline, request](core::Progress& progress, const core::CancelToken& token) { return pipeline->run(request, progress, token).assets; },
+                onSelection};
     };
 }
 

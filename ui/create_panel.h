@@ -28,6 +28,9 @@ public:
     struct Request {
         QString name;     // job name and undo-step text, e.g. "Reconstruct lego"
         jobs::JobFn work; // runs on a job worker, never on the GUI thread
+        // The pipeline works on the selected asset (an Asset input): its first result lands as
+        // a new version of that asset (parent-linked, undoable), not as a new asset.
+        bool newVersionOfSelection = false;
     };
     using SubmitFn = std::function<jobs::JobId(Request request)>;
     // The asset pipelines with an Asset input work on (the studio's selection), if any.

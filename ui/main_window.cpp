@@ -144,7 +144,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_viewport, &ViewportWindow::transformRequested, this, [this](core::AssetId id, const core::Similarity& xf, GizmoMode mode) {
         transformAsset(id, xf, mode == GizmoMode::Rotate ? tr("Rotate") : mode == GizmoMode::Scale ? tr("Scale") : tr("Move"));
     });
-    m_create->setSubmitter([this](CreatePanel::Request r) { return submitCreation(r.name, std::move(r.work)); });
+    m_create->setSubmitter([this](CreatePanel::Request r) { return submitCreation(r.name, std::move(r.work), r.newVersionOfSelection); });
     m_create->setAssetProvider([this]() -> std::optional<core::Asset> {
         const core::DocumentAsset* a = m_document->document().find(m_document->selected());
         if (!a) return std::nullopt;
@@ -695,8 +695,10 @@ PreferencesDialog* MainWindow::showPreferences() {
     return dialog;
 }
 
-jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work) {
+jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work, bool newVersionOfSelection) {
     const int threads = m_prefs.threads;
+    // The asset the job works on, as it was selected when the job was submitted.
+    const core::AssetId source = newVersionOfSelection ? m_document->selected() : core::AssetId(0);
     return m_jobs->submit(
         name,
         [threads, work = std::move(work)](core::Progress& progress, const core::CancelToken& token) {
@@ -704,9 +706,17 @@ jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work) {
             models::configureComputeThreads(threads);
             return work(progress, token);
         },
-        [this, name](std::vector<core::Asset> results) {
+        [this, name, source](std::vector<core::Asset> results) {
             if (results.empty()) return;
             core::Document next = m_document->document();
+            if (source != 0 && next.find(source)) {
+                // A new version of the asset it worked on (Document links the current one as parent).
+                results.front().provenance.parentVersion.reset();
+                next.addVersion(source, std::move(results.front()));
+                m_document->change(name, std::move(next));
+                m_document->select(source);
+                return;
+            }
             core::AssetId last = 0;
             for (core::Asset& a : results) last = next.addAsset(std::move(a));
             m_document->change(name, std::move(next));

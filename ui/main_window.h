@@ -113,7 +113,7 @@ private:
     void rebuildRecentMenu();
     void saveAsDialog();
     void askViewThroughInputCamera();
-    jobs::JobId submitCreation(QString name, jobs::JobFn work);
+    jobs::JobId submitCreation(QString name, jobs::JobFn work, bool newVersionOfSelection = false);
     void discardOrphan(const QString& autosave);  // removes a crashed session's autosave and lock
 
     Preferences m_prefs;

@@ -1,5 +1,6 @@
 #include "geometry/metrics.h"
 
+#include "core/color.h"
 #include "core/error.h"
 
 #include <glm/geometric.hpp>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <random>
 #include <thread>
@@ -264,6 +266,85 @@ std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {
     const glm::vec3 c = 0.5f * (lo + hi);
     for (auto& p : points) p = (p - c) / s;
     return points;
+}
+
+namespace {
+
+// Bilinear base colour (linear RGB) of an 8-bit sRGB texture at a UV (glTF origin, clamped).
+glm::vec3 sampleBaseColor(const core::Image& img, glm::vec2 uv) {
+    const float x = std::clamp(uv.x * float(img.width) - 0.5f, 0.0f, float(img.width - 1));
+    const float y = std::clamp(uv.y * float(img.height) - 0.5f, 0.0f, float(img.height - 1));
+    const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, img.width - 1), y1 = std::min(y0 + 1, img.height - 1);
+    const float fx = x - float(x0), fy = y - float(y0);
+    glm::vec3 c(0.0f);
+    for (int k = 0; k < 3; ++k) {
+        const int ch = std::min(k, img.channels - 1);
+        const float v = (1 - fy) * ((1 - fx) * img.at(x0, y0, ch) + fx * img.at(x1, y0, ch)) + fy * ((1 - fx) * img.at(x0, y1, ch) + fx * img.at(x1, y1, ch));
+        c[k] = core::linearFromSrgb(v);
+    }
+    return c;
+}
+
+} // namespace
+
+SeamScore textureSeams(const core::Mesh& mesh) {
+    if (mesh.uv0.size() != mesh.positions.size() || mesh.uv0.empty()) throw Error("seams: the mesh has no UVs");
+    const std::size_t tris = mesh.triangleCount();
+    std::vector<const core::Image*> texture(tris, nullptr);
+    for (const auto& s : mesh.submeshes) {
+        const core::Image* img = nullptr;
+        if (s.material >= 0 && std::size_t(s.material) < mesh.materials.size()) {
+            const int t = mesh.materials[std::size_t(s.material)].baseColorTexture;
+            if (t >= 0 && std::size_t(t) < mesh.textures.size()) img = &mesh.textures[std::size_t(t)].image;
+        }
+        for (std::uint32_t i = s.firstIndex / 3; i < (s.firstIndex + s.indexCount) / 3 && i < tris; ++i) texture[i] = img;
+    }
+    const std::vector<std::uint32_t> same = core::firstAtSamePosition(mesh.positions);
+    // Edges keyed by their two position ids: (triangle, corner a, corner b) of each side.
+    struct Side { std::uint32_t tri, a, b; };
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<Side>> edges;
+    for (std::uint32_t t = 0; t < tris; ++t)
+        for (int e = 0; e < 3; ++e) {
+            const std::uint32_t a = mesh.indices[3 * t + std::uint32_t(e)], b = mesh.indices[3 * t + std::uint32_t((e + 1) % 3)];
+            const std::uint32_t pa = same[a], pb = same[b];
+            if (pa == pb) continue;
+            // Each side's corners in the same order (by position id), so their UVs line up.
+            if (pa < pb) edges[{pa, pb}].push_back({t, a, b});
+            else edges[{pb, pa}].push_back({t, b, a});
+        }
+    SeamScore r;
+    double seamSum = 0.0, interiorSum = 0.0;
+    std::size_t seamN = 0, interiorN = 0;
+    for (const auto& [key, sides] : edges) {
+        if (sides.size() != 2) continue;
+        const Side& s0 = sides[0];
+        const Side& s1 = sides[1];
+        if (!texture[s0.tri] || !texture[s1.tri]) throw Error("seams: a material has no base colour texture");
+        const bool cut = mesh.uv0[s0.a] != mesh.uv0[s1.a] || mesh.uv0[s0.b] != mesh.uv0[s1.b];
+        for (int k = 0; k < 8; ++k) {
+            const float w = (float(k) + 0.5f) / 8.0f;
+            const glm::vec2 uv0 = glm::mix(mesh.uv0[s0.a], mesh.uv0[s0.b], w);
+            if (cut) {
+                const glm::vec2 uv1 = glm::mix(mesh.uv0[s1.a], mesh.uv0[s1.b], w);
+                seamSum += double(core::deltaE76(sampleBaseColor(*texture[s0.tri], uv0), sampleBaseColor(*texture[s1.tri], uv1)));
+                ++seamN;
+            } else {
+                // One texel across the edge, inside the island: the texture's own variation.
+                const glm::vec2 d = mesh.uv0[s0.b] - mesh.uv0[s0.a];
+                glm::vec2 n(-d.y, d.x);
+                const float len = glm::length(n);
+                if (!(len > 0.0f)) continue;
+                n /= len;
+                const glm::vec2 step = n * (0.5f / float(texture[s0.tri]->width));
+                interiorSum += double(core::deltaE76(sampleBaseColor(*texture[s0.tri], uv0 + step), sampleBaseColor(*texture[s0.tri], uv0 - step)));
+                ++interiorN;
+            }
+        }
+        (cut ? r.cutEdges : r.interiorEdges) += 1;
+    }
+    r.seamDeltaE = seamN ? seamSum / double(seamN) : 0.0;
+    r.interiorDeltaE = interiorN ? interiorSum / double(interiorN) : 0.0;
+    return r;
 }
 
 } // namespace kiln::geometry

@@ -84,4 +84,17 @@ MedianInterval bootstrapMedian(const std::vector<double>& values, double confide
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 
+// How visible a texture's UV cuts are: along every edge the mesh's triangles share in 3D (same
+// positions) but not in UV space, the base colour is read on both sides (bilinear, at 8 points
+// per edge, each side's own UVs and its material's base colour texture) and compared (CIE76 ΔE).
+// `interior` compares the same way points one texel apart inside islands (across edges whose
+// UVs agree), the texture's own variation that a cut is measured against.
+struct SeamScore {
+    double seamDeltaE = 0.0;      // mean over the cut edges' points
+    double interiorDeltaE = 0.0;  // mean over uncut edges' points, one texel across
+    std::size_t cutEdges = 0, interiorEdges = 0;
+};
+// Throws kiln::Error when the mesh has no uv0 or a triangle's material has no base colour texture.
+SeamScore textureSeams(const core::Mesh& mesh);
+
 } // namespace kiln::geometry

@@ -78,4 +78,30 @@ UvRaster rasterizeUv(const core::Mesh& mesh, int size) {
     return r;
 }
 
+std::vector<UvOverlapSample> overlapSamples(const core::Mesh& mesh, const UvRaster& r) {
+    std::vector<UvOverlapSample> out;
+    const int size = r.size;
+    const float fs = float(size);
+    for (std::size_t t = 0; t + 2 < mesh.indices.size(); t += 3) {
+        const glm::vec2 a = mesh.uv0[mesh.indices[t]] * fs, b = mesh.uv0[mesh.indices[t + 1]] * fs, c = mesh.uv0[mesh.indices[t + 2]] * fs;
+        const float area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
+        if (std::abs(area) < 1e-9f) continue;
+        const int x0 = std::max(0, int(std::floor(std::min({a.x, b.x, c.x})))), x1 = std::min(size - 1, int(std::ceil(std::max({a.x, b.x, c.x}))));
+        const int y0 = std::max(0, int(std::floor(std::min({a.y, b.y, c.y})))), y1 = std::min(size - 1, int(std::ceil(std::max({a.y, b.y, c.y}))));
+        const float inv = 1.0f / area;
+        for (int y = y0; y <= y1; ++y)
+            for (int x = x0; x <= x1; ++x) {
+                const std::size_t k = std::size_t(y) * std::size_t(size) + std::size_t(x);
+                if (r.overlaps[k] < 2 || r.triangle[k] == std::int32_t(t / 3)) continue;
+                const glm::vec2 q(float(x) + 0.5f, float(y) + 0.5f);
+                const float w0 = ((b.x - q.x) * (c.y - q.y) - (b.y - q.y) * (c.x - q.x)) * inv;
+                const float w1 = ((c.x - q.x) * (a.y - q.y) - (c.y - q.y) * (a.x - q.x)) * inv;
+                const float w2 = 1.0f - w0 - w1;
+                if (w0 < 0.0f || w1 < 0.0f || w2 < 0.0f) continue;
+                out.push_back({std::uint32_t(k), std::int32_t(t / 3), {w0, w1, w2}});
+            }
+    }
+    return out;
+}
+
 } // namespace kiln::geometry

@@ -29,4 +29,15 @@ struct UvRaster {
 // uv0 or the size is outside 16..16384.
 UvRaster rasterizeUv(const core::Mesh& mesh, int size);
 
+// Where UVs overlap (a mirrored half, instanced parts sharing an island), a texel's centre lies in
+// several triangles but UvRaster keeps one. These are the others: for every texel with
+// overlaps > 1, each further triangle whose UV triangle holds the texel's centre, with its
+// barycentrics, so a baker can average what every surface point mapped to the texel shows.
+struct UvOverlapSample {
+    std::uint32_t texel = 0;
+    std::int32_t triangle = -1;
+    glm::vec3 barycentric{0.0f};
+};
+std::vector<UvOverlapSample> overlapSamples(const core::Mesh& mesh, const UvRaster& raster);
+
 } // namespace kiln::geometry

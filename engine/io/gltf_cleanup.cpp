@@ -2,7 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
-#include "io/binary_writer.h"
+#include "io/gltf_json.h"
 
 #include <nlohmann/json.hpp>
 
@@ -18,21 +18,6 @@ using nlohmann::json;
 namespace kiln::io {
 
 namespace {
-
-constexpr std::uint32_t kGlbMagic = 0x46546C67u, kJsonChunk = 0x4E4F534Au, kBinChunk = 0x004E4942u;
-
-json* member(json& object, const char* key) {
-    if (!object.is_object()) return nullptr;
-    auto it = object.find(key);
-    return it == object.end() ? nullptr : &*it;
-}
-
-// The elements of object[key] when it is an array, none otherwise.
-std::span<json> items(json& object, const char* key) {
-    json* a = member(object, key);
-    if (!a || !a->is_array() || a->empty()) return {};
-    return {&(*a)[0], a->size()};
-}
 
 // Calls `visit` on every textureInfo object (an object with an integer "index" under a key
 // ending in "Texture": baseColorTexture, normalTexture, clearcoatTexture, ...) inside `node`.
@@ -50,22 +35,8 @@ void forEachTextureInfo(json& node, const std::function<void(json&)>& visit) {
     }
 }
 
-// Collects the names of all extension objects used anywhere in the document.
-void collectExtensions(const json& node, std::set<std::string>& out) {
-    if (node.is_object()) {
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            if (it.key() == "extras") continue;
-            if (it.key() == "extensions" && it->is_object())
-                for (auto e = it->begin(); e != it->end(); ++e) out.insert(e.key());
-            collectExtensions(*it, out);
-        }
-    } else if (node.is_array()) {
-        for (const auto& v : node) collectExtensions(v, out);
-    }
-}
-
 void eraseExtension(json& object, const char* name) {
-    json* ext = member(object, "extensions");
+    json* ext = gltfMember(object, "extensions");
     if (!ext || !ext->is_object()) return;
     ext->erase(name);
     if (ext->empty()) object.erase("extensions");
@@ -73,7 +44,7 @@ void eraseExtension(json& object, const char* name) {
 
 // Removes the entries of doc[key] not in `used` and returns old index -> new index (-1 = gone).
 std::vector<int> compact(json& doc, const char* key, const std::vector<bool>& used) {
-    const std::span<json> all = items(doc, key);
+    const std::span<json> all = gltfItems(doc, key);
     std::vector<int> remap(all.size(), -1);
     json kept = json::array();
     for (std::size_t i = 0; i < all.size(); ++i) {
@@ -81,7 +52,7 @@ std::vector<int> compact(json& doc, const char* key, const std::vector<bool>& us
         remap[i] = int(kept.size());
         kept.push_back(std::move(all[i]));
     }
-    if (member(doc, key)) {
+    if (gltfMember(doc, key)) {
         if (kept.empty()) doc.erase(key);
         else doc[key] = std::move(kept);
     }
@@ -111,24 +82,13 @@ GltfFile load(const fs::path& path, const std::string& name, bool glb) {
     GltfFile f;
     const std::vector<std::uint8_t> bytes = readFileBytes(path);
     if (glb) {
-        BinaryReader r(bytes, name);
-        if (r.read<std::uint32_t>("GLB header") != kGlbMagic) r.fail("not a glTF binary (bad magic)");
-        r.skip(8, "GLB header");
-        const std::uint32_t jsonLength = r.read<std::uint32_t>("JSON chunk header");
-        if (r.read<std::uint32_t>("JSON chunk header") != kJsonChunk) r.fail("first chunk is not JSON");
-        const auto text = r.bytes(jsonLength, "JSON chunk");
-        f.doc = json::parse(text.begin(), text.end());
-        if (r.remaining() >= 8) {
-            const std::uint32_t binLength = r.read<std::uint32_t>("BIN chunk header");
-            if (r.read<std::uint32_t>("BIN chunk header") == kBinChunk) {
-                const auto b = r.bytes(binLength, "BIN chunk");
-                f.bin.assign(b.begin(), b.end());
-                f.haveBin = true;
-            }
-        }
+        GlbChunks c = parseGlb(bytes, name);
+        f.doc = json::parse(c.json.begin(), c.json.end());
+        f.bin = std::move(c.bin);
+        f.haveBin = c.haveBin;
     } else {
         f.doc = json::parse(bytes.begin(), bytes.end());
-        const std::span<json> buffers = items(f.doc, "buffers");
+        const std::span<json> buffers = gltfItems(f.doc, "buffers");
         if (!buffers.empty() && buffers[0].is_object() && buffers[0].contains("uri") && buffers[0]["uri"].is_string()) {
             const std::string uri = buffers[0]["uri"].get<std::string>();
             if (uri.rfind("data:", 0) != 0 && uri.find('/') == std::string::npos && uri.find('\\') == std::string::npos) {
@@ -148,34 +108,16 @@ void save(const GltfFile& f, const fs::path& path, bool glb) {
         if (f.haveBin && !f.binPath.empty()) writeFileBytes(f.binPath, f.bin);
         return;
     }
-    while (text.size() % 4) text.push_back(' ');
-    std::vector<std::uint8_t> bin = f.bin;
-    while (bin.size() % 4) bin.push_back(0);
-    const bool withBin = f.haveBin && !bin.empty();
-    const std::size_t total = 12 + 8 + text.size() + (withBin ? 8 + bin.size() : 0);
-    BinaryWriter out;
-    out.reserve(total);
-    out.put(kGlbMagic);
-    out.put(std::uint32_t(2));
-    out.put(std::uint32_t(total));
-    out.put(std::uint32_t(text.size()));
-    out.put(kJsonChunk);
-    out.putArray(std::span<const char>(text));
-    if (withBin) {
-        out.put(std::uint32_t(bin.size()));
-        out.put(kBinChunk);
-        out.putBytes(bin);
-    }
-    writeFileBytes(path, out.bytes());
+    writeFileBytes(path, buildGlb(text, f.haveBin ? f.bin : std::vector<std::uint8_t>{}));
 }
 
 // Extension objects that change nothing: FB_ngon_encoding on triangle primitives (triangles are
 // triangles), KHR_materials_volume without transmission (it only affects transmissive materials).
 void dropNoOpExtensions(json& doc) {
-    for (json& mesh : items(doc, "meshes"))
-        for (json& prim : items(mesh, "primitives")) eraseExtension(prim, "FB_ngon_encoding");
-    for (json& m : items(doc, "materials")) {
-        const json* ext = member(m, "extensions");
+    for (json& mesh : gltfItems(doc, "meshes"))
+        for (json& prim : gltfItems(mesh, "primitives")) eraseExtension(prim, "FB_ngon_encoding");
+    for (json& m : gltfItems(doc, "materials")) {
+        const json* ext = gltfMember(m, "extensions");
         if (ext && ext->is_object() && !ext->contains("KHR_materials_transmission")) eraseExtension(m, "KHR_materials_volume");
     }
 }
@@ -183,15 +125,15 @@ void dropNoOpExtensions(json& doc) {
 // UV sets no texture samples: keeps TEXCOORD_0 up to the highest set the primitive's material
 // uses (sets must stay contiguous).
 void dropUnusedUvSets(json& doc) {
-    const std::span<json> materials = items(doc, "materials");
-    for (json& mesh : items(doc, "meshes")) {
-        for (json& prim : items(mesh, "primitives")) {
+    const std::span<json> materials = gltfItems(doc, "materials");
+    for (json& mesh : gltfItems(doc, "meshes")) {
+        for (json& prim : gltfItems(mesh, "primitives")) {
             int highest = -1;
-            if (const json* mi = member(prim, "material"); mi && mi->is_number_integer() && std::size_t(mi->get<long long>()) < materials.size())
+            if (const json* mi = gltfMember(prim, "material"); mi && mi->is_number_integer() && std::size_t(mi->get<long long>()) < materials.size())
                 forEachTextureInfo(materials[std::size_t(mi->get<long long>())], [&](json& info) {
                     highest = std::max(highest, info.value("texCoord", 0));
                 });
-            json* attrs = member(prim, "attributes");
+            json* attrs = gltfMember(prim, "attributes");
             if (!attrs || !attrs->is_object()) continue;
             for (int set = highest + 1; set < 8; ++set) attrs->erase("TEXCOORD_" + std::to_string(set));
         }
@@ -202,78 +144,88 @@ void dropUnusedUvSets(json& doc) {
 // those references.
 void removeUnreferenced(json& doc, const char* key, const std::string& file, const char* what,
                         const std::function<void(const std::function<void(json*)>&)>& forEachRef) {
-    std::vector<bool> used(items(doc, key).size(), false);
+    std::vector<bool> used(gltfItems(doc, key).size(), false);
     forEachRef([&](json* ref) { mark(used, ref, file, what); });
     const auto remap = compact(doc, key, used);
     forEachRef([&](json* ref) { renumber(ref, remap); });
+}
+
+// Textures no material uses, then images and samplers no texture uses.
+void removeUnusedTextureObjects(json& doc, const std::string& file) {
+    removeUnreferenced(doc, "textures", file, "texture", [&](const std::function<void(json*)>& visit) {
+        for (json& m : gltfItems(doc, "materials")) forEachTextureInfo(m, [&](json& info) { visit(&info["index"]); });
+    });
+    // Images and samplers are both referenced from textures, checked in one pass over them.
+    auto textureSources = [](json& texture, const std::function<void(json*)>& visit) {
+        visit(gltfMember(texture, "source"));
+        if (json* ext = gltfMember(texture, "extensions"); ext && ext->is_object())
+            for (auto& e : *ext) visit(gltfMember(e, "source"));  // KHR_texture_basisu, EXT_texture_webp, ...
+    };
+    std::vector<bool> usedImages(gltfItems(doc, "images").size(), false), usedSamplers(gltfItems(doc, "samplers").size(), false);
+    for (json& t : gltfItems(doc, "textures")) {
+        textureSources(t, [&](json* ref) { mark(usedImages, ref, file, "image"); });
+        mark(usedSamplers, gltfMember(t, "sampler"), file, "sampler");
+    }
+    const auto imageRemap = compact(doc, "images", usedImages);
+    const auto samplerRemap = compact(doc, "samplers", usedSamplers);
+    for (json& t : gltfItems(doc, "textures")) {
+        textureSources(t, [&](json* ref) { renumber(ref, imageRemap); });
+        renumber(gltfMember(t, "sampler"), samplerRemap);
+    }
+}
+
+// Buffer views no accessor, image or mesh extension references.
+void removeUnreferencedViews(json& doc, const std::string& file) {
+    removeUnreferenced(doc, "bufferViews", file, "bufferView", [&](const std::function<void(json*)>& visit) {
+        for (json& a : gltfItems(doc, "accessors")) {
+            visit(gltfMember(a, "bufferView"));
+            if (json* sparse = gltfMember(a, "sparse")) {
+                if (json* i = gltfMember(*sparse, "indices")) visit(gltfMember(*i, "bufferView"));
+                if (json* v = gltfMember(*sparse, "values")) visit(gltfMember(*v, "bufferView"));
+            }
+        }
+        for (json& img : gltfItems(doc, "images")) visit(gltfMember(img, "bufferView"));
+        for (json& mesh : gltfItems(doc, "meshes"))
+            for (json& prim : gltfItems(mesh, "primitives"))
+                if (json* ext = gltfMember(prim, "extensions"); ext && ext->is_object())
+                    for (auto& e : *ext) visit(gltfMember(e, "bufferView"));  // KHR_draco_mesh_compression
+    });
 }
 
 // Unused objects, from materials down to buffer views: each kind is compacted after the kinds
 // that reference it, so an object only the removed ones used goes too.
 void removeUnusedObjects(json& doc, const std::string& file) {
     removeUnreferenced(doc, "materials", file, "material", [&](const std::function<void(json*)>& visit) {
-        for (json& mesh : items(doc, "meshes"))
-            for (json& prim : items(mesh, "primitives")) visit(member(prim, "material"));
+        for (json& mesh : gltfItems(doc, "meshes"))
+            for (json& prim : gltfItems(mesh, "primitives")) visit(gltfMember(prim, "material"));
     });
-    removeUnreferenced(doc, "textures", file, "texture", [&](const std::function<void(json*)>& visit) {
-        for (json& m : items(doc, "materials")) forEachTextureInfo(m, [&](json& info) { visit(&info["index"]); });
-    });
-    // Images and samplers are both referenced from textures, checked in one pass over them.
-    auto textureSources = [](json& texture, const std::function<void(json*)>& visit) {
-        visit(member(texture, "source"));
-        if (json* ext = member(texture, "extensions"); ext && ext->is_object())
-            for (auto& e : *ext) visit(member(e, "source"));  // KHR_texture_basisu, EXT_texture_webp, ...
-    };
-    std::vector<bool> usedImages(items(doc, "images").size(), false), usedSamplers(items(doc, "samplers").size(), false);
-    for (json& t : items(doc, "textures")) {
-        textureSources(t, [&](json* ref) { mark(usedImages, ref, file, "image"); });
-        mark(usedSamplers, member(t, "sampler"), file, "sampler");
-    }
-    const auto imageRemap = compact(doc, "images", usedImages);
-    const auto samplerRemap = compact(doc, "samplers", usedSamplers);
-    for (json& t : items(doc, "textures")) {
-        textureSources(t, [&](json* ref) { renumber(ref, imageRemap); });
-        renumber(member(t, "sampler"), samplerRemap);
-    }
+    removeUnusedTextureObjects(doc, file);
     removeUnreferenced(doc, "accessors", file, "accessor", [&](const std::function<void(json*)>& visit) {
-        for (json& mesh : items(doc, "meshes")) {
-            for (json& prim : items(mesh, "primitives")) {
-                if (json* attrs = member(prim, "attributes"); attrs && attrs->is_object())
+        for (json& mesh : gltfItems(doc, "meshes")) {
+            for (json& prim : gltfItems(mesh, "primitives")) {
+                if (json* attrs = gltfMember(prim, "attributes"); attrs && attrs->is_object())
                     for (auto& a : *attrs) visit(&a);
-                visit(member(prim, "indices"));
-                for (json& target : items(prim, "targets"))
+                visit(gltfMember(prim, "indices"));
+                for (json& target : gltfItems(prim, "targets"))
                     for (auto& a : target) visit(&a);
             }
         }
-        for (json& skin : items(doc, "skins")) visit(member(skin, "inverseBindMatrices"));
-        for (json& anim : items(doc, "animations")) {
-            for (json& s : items(anim, "samplers")) {
-                visit(member(s, "input"));
-                visit(member(s, "output"));
+        for (json& skin : gltfItems(doc, "skins")) visit(gltfMember(skin, "inverseBindMatrices"));
+        for (json& anim : gltfItems(doc, "animations")) {
+            for (json& s : gltfItems(anim, "samplers")) {
+                visit(gltfMember(s, "input"));
+                visit(gltfMember(s, "output"));
             }
         }
     });
-    removeUnreferenced(doc, "bufferViews", file, "bufferView", [&](const std::function<void(json*)>& visit) {
-        for (json& a : items(doc, "accessors")) {
-            visit(member(a, "bufferView"));
-            if (json* sparse = member(a, "sparse")) {
-                if (json* i = member(*sparse, "indices")) visit(member(*i, "bufferView"));
-                if (json* v = member(*sparse, "values")) visit(member(*v, "bufferView"));
-            }
-        }
-        for (json& img : items(doc, "images")) visit(member(img, "bufferView"));
-        for (json& mesh : items(doc, "meshes"))
-            for (json& prim : items(mesh, "primitives"))
-                if (json* ext = member(prim, "extensions"); ext && ext->is_object())
-                    for (auto& e : *ext) visit(member(e, "bufferView"));  // KHR_draco_mesh_compression
-    });
+    removeUnreferencedViews(doc, file);
 }
 
 // Repacks buffer 0 so it holds only the views that remain (each 4-byte aligned), when every view
 // lives in it.
 void repackBuffer(GltfFile& f, const std::string& file) {
-    const std::span<json> views = items(f.doc, "bufferViews");
-    const std::span<json> buffers = items(f.doc, "buffers");
+    const std::span<json> views = gltfItems(f.doc, "bufferViews");
+    const std::span<json> buffers = gltfItems(f.doc, "buffers");
     const bool singleBuffer = std::all_of(views.begin(), views.end(), [](const json& v) { return v.value("buffer", -1) == 0; });
     if (!f.haveBin || !singleBuffer || buffers.empty()) return;
     std::vector<std::uint8_t> packed;
@@ -287,27 +239,6 @@ void repackBuffer(GltfFile& f, const std::string& file) {
     }
     f.bin = std::move(packed);
     buffers[0]["byteLength"] = f.bin.size();
-}
-
-// extensionsUsed / extensionsRequired list exactly the extensions still present (Required only
-// those it listed before).
-void syncExtensionLists(json& doc) {
-    std::set<std::string> present;
-    collectExtensions(doc, present);
-    for (const char* key : {"extensionsUsed", "extensionsRequired"}) {
-        json* list = member(doc, key);
-        if (!list || !list->is_array()) continue;
-        json kept = json::array();
-        std::set<std::string> seen;
-        for (const auto& e : *list)
-            if (e.is_string() && present.count(e.get<std::string>()) && seen.insert(e.get<std::string>()).second) kept.push_back(e);
-        if (std::string(key) == "extensionsUsed")
-            for (const auto& e : present)
-                if (!seen.count(e)) kept.push_back(e);
-        if (kept.empty()) doc.erase(key);
-        else *list = std::move(kept);
-    }
-    if (!member(doc, "extensionsUsed") && !present.empty()) doc["extensionsUsed"] = json(present);
 }
 
 } // namespace
@@ -326,7 +257,7 @@ void cleanGltf(const fs::path& path, const core::ProvenanceRecord& record) {
     dropUnusedUvSets(f.doc);
     removeUnusedObjects(f.doc, name);
     repackBuffer(f, name);
-    syncExtensionLists(f.doc);
+    syncGltfExtensionLists(f.doc);
     f.doc["asset"]["generator"] = "Kiln 0.1.0 (Open Asset Import Library 5.2)";
     if (!record.empty()) {
         json kiln = json::object();
@@ -334,6 +265,11 @@ void cleanGltf(const fs::path& path, const core::ProvenanceRecord& record) {
         f.doc["asset"]["extras"]["kiln"] = kiln;
     }
     save(f, path, glb);
+}
+
+void removeUnusedTextures(nlohmann::json& doc, const std::string& file) {
+    removeUnusedTextureObjects(doc, file);
+    removeUnreferencedViews(doc, file);
 }
 
 core::ProvenanceRecord readGltfProvenance(const fs::path& path) {

@@ -89,14 +89,8 @@ std::string TextTo3dGenerator::vocabularyHint() const {
     return "categories: " + joined(f.categories) + "; colours: " + joined(f.colours) + "; materials: " + joined(f.materials);
 }
 
-ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const TextTo3dOptions& o, const core::CancelToken& cancel,
-                                            std::vector<std::string>* unknownOut, const SampleStepFn& onStep) const {
+std::vector<std::int64_t> TextTo3dGenerator::promptWords(const std::string& prompt, std::vector<std::string>* unknownOut) const {
     checkPromptNotEmpty(prompt);
-    if (o.steps < 1 || o.steps > 1000) throw Error("--steps " + std::to_string(o.steps) + " is out of range (1..1000)");
-    if (!(o.guidance >= 0.0f && o.guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
-    if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
-    if (!std::isnan(o.temperature) && !(o.temperature > 0.0f && o.temperature <= 1.5f)) throw Error("--temperature is out of range (0..1.5, above 0)");
-    if (o.candidates < 1 || o.candidates > 16) throw Error("--candidates " + std::to_string(o.candidates) + " is out of range (1..16)");
     const TextModelFile& mf = m_impl->file;
     std::vector<std::string> unknown;
     std::vector<std::int64_t> ids;
@@ -107,23 +101,26 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
         if (!isFunctionWord(w) && std::find(unknown.begin(), unknown.end(), w) == unknown.end()) described = true;
     if (!described) throw Error("prompt \"" + prompt + "\": no word the model knows (it knows " + vocabularyHint() + ")");
     if (unknownOut) *unknownOut = unknown;
+    return ids;
+}
 
+torch::Tensor TextTo3dGenerator::runFlow(const std::vector<std::int64_t>& ids, const torch::Tensor& start, float tStart, int steps, float guidance,
+                                         const core::CancelToken& cancel, const SampleStepFn& onStep,
+                                         const std::function<torch::Tensor(const torch::Tensor&, float)>& constrain) const {
     torch::NoGradGuard noGrad;
+    const TextModelFile& mf = m_impl->file;
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
-    auto gen = at::detail::createCPUGenerator(o.seed);
-    const float temperature = std::isnan(o.temperature) ? mf.temperature : o.temperature;
-    const torch::Tensor x1 = torch::randn({1, rows, dim}, gen, torch::kFloat) * temperature;
     // Guidance 1 is the conditional velocity alone: the unconditional row is not computed.
-    const bool guided = o.guidance != 1.0f;
+    const bool guided = guidance != 1.0f;
     TextToLatent& net = m_impl->net;
     const auto text = guided ? net->encodeText(padWordIds({ids, {Tokenizer::kEmpty}})) : net->encodeText(padWordIds({ids}));
     const std::int64_t batch = guided ? 2 : 1;
-    const int previewEvery = std::max(1, o.steps / 6);
-    const torch::Tensor x0 = sampleFlowEuler(
-        x1, {.steps = o.steps},
+    const int previewEvery = std::max(1, steps / 6);
+    return sampleFlowEuler(
+        start, {.steps = steps, .tStart = tStart},
         [&](const torch::Tensor& x, float t) {
             const auto v = net->forward(x.expand({batch, rows, dim}), torch::full({batch}, t), text);
-            return guidedVelocity(v, o.guidance);
+            return guidedVelocity(v, guidance);
         },
         cancel,
         [&](int step, float t, const torch::Tensor& x, const torch::Tensor& v) {
@@ -135,8 +132,77 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
             } else {
                 onStep(step, nullptr);
             }
-        });
-    return toLatent(x0);
+        },
+        constrain ? FlowConstraintFn(constrain) : FlowConstraintFn{});
+}
+
+void TextTo3dGenerator::checkSamplerOptions(int steps, float guidance, float temperature) const {
+    if (steps < 1 || steps > 1000) throw Error("--steps " + std::to_string(steps) + " is out of range (1..1000)");
+    if (!(guidance >= 0.0f && guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
+    if (!std::isnan(temperature) && !(temperature > 0.0f && temperature <= 1.5f)) throw Error("--temperature is out of range (0..1.5, above 0)");
+}
+
+ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const TextTo3dOptions& o, const core::CancelToken& cancel,
+                                            std::vector<std::string>* unknownOut, const SampleStepFn& onStep) const {
+    checkPromptNotEmpty(prompt);
+    checkSamplerOptions(o.steps, o.guidance, o.temperature);
+    if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
+    if (o.candidates < 1 || o.candidates > 16) throw Error("--candidates " + std::to_string(o.candidates) + " is out of range (1..16)");
+    const std::vector<std::int64_t> ids = promptWords(prompt, unknownOut);
+    const TextModelFile& mf = m_impl->file;
+    auto gen = at::detail::createCPUGenerator(o.seed);
+    const float temperature = std::isnan(o.temperature) ? mf.temperature : o.temperature;
+    const torch::Tensor x1 = torch::randn({1, mf.config.tokens + 1, mf.config.tokenDim}, gen, torch::kFloat) * temperature;
+    return toLatent(runFlow(ids, x1, 1.0f, o.steps, o.guidance, cancel, onStep, {}));
+}
+
+ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const ShapeLatent& shape, const AppearanceOptions& o,
+                                                const core::CancelToken& cancel, std::vector<std::string>* unknownOut) const {
+    checkPromptNotEmpty(prompt);
+    checkSamplerOptions(o.steps, o.guidance, o.temperature);
+    if (!(o.strength > 0.0f && o.strength <= 1.0f)) throw Error("--strength is out of range (0..1, above 0)");
+    const TextModelFile& mf = m_impl->file;
+    const int m = mf.config.tokens, dim = mf.config.tokenDim, c = dim - 3;
+    if (shape.tokens != m || shape.channels != c)
+        throw Error("sampleAppearance: the latent has " + std::to_string(shape.tokens) + " tokens of " + std::to_string(shape.channels) +
+                    " channels; the text model diffuses " + std::to_string(m) + " of " + std::to_string(c));
+    const std::vector<std::int64_t> ids = promptWords(prompt, unknownOut);
+    // The asset as unit-scale tokens (in the model's token order), and which values are held:
+    // every anchor coordinate and the size row.
+    std::vector<int> order(static_cast<std::size_t>(m));
+    for (int t = 0; t < m; ++t) order[std::size_t(t)] = t;
+    if (mf.config.ordered) order = mortonOrder(shape.anchors.data(), m);
+    std::vector<float> tokens(std::size_t(m + 1) * std::size_t(dim), 0.0f), held(tokens.size(), 0.0f);
+    for (int t = 0; t < m; ++t) {
+        const auto src = std::size_t(order[std::size_t(t)]);
+        for (int k = 0; k < 3; ++k) {
+            tokens[std::size_t(t * dim + k)] = shape.anchors[src * 3 + std::size_t(k)] / mf.stats.anchorStd;
+            held[std::size_t(t * dim + k)] = 1.0f;
+        }
+        for (int ch = 0; ch < c; ++ch)
+            tokens[std::size_t(t * dim + 3 + ch)] = (shape.values[src * std::size_t(c) + std::size_t(ch)] - mf.stats.mean[std::size_t(ch)]) / mf.stats.stdev[std::size_t(ch)];
+    }
+    // The size row: log of the largest side (the frame maps it to kLatentExtent).
+    for (int k = 0; k < dim; ++k) held[std::size_t(m * dim + k)] = 1.0f;
+    tokens[std::size_t(m * dim)] = (std::log(kLatentExtent / shape.frame.scale) - mf.stats.logSizeMean) / mf.stats.logSizeStd;
+    const torch::Tensor x0 = torch::from_blob(tokens.data(), {1, m + 1, dim}, torch::kFloat).clone();
+    const torch::Tensor keep = torch::from_blob(held.data(), {1, m + 1, dim}, torch::kFloat).clone();
+    auto gen = at::detail::createCPUGenerator(o.seed);
+    const float temperature = std::isnan(o.temperature) ? mf.temperature : o.temperature;
+    const torch::Tensor eps = torch::randn({1, m + 1, dim}, gen, torch::kFloat) * temperature;
+    // RePaint on a deterministic flow: the held values follow the asset's own path from the
+    // same noise, (1 - t) x0 + t eps, so the network always sees a consistent x_t.
+    const auto noised = [&](float t) { return (1.0f - t) * x0 + t * eps; };
+    const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * noised(tNext) + (1.0f - keep) * x; };
+    const torch::Tensor start = noised(o.strength);
+    ShapeLatent out = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, {}, constrain));
+    // Exactly the asset's anchors and frame (the held values went through unit scaling).
+    for (int t = 0; t < m; ++t) {
+        const auto src = std::size_t(order[std::size_t(t)]);
+        for (int k = 0; k < 3; ++k) out.anchors[std::size_t(t) * 3 + std::size_t(k)] = shape.anchors[src * 3 + std::size_t(k)];
+    }
+    out.frame = shape.frame;
+    return out;
 }
 
 ShapeLatent TextTo3dGenerator::toLatent(const torch::Tensor& x0) const {

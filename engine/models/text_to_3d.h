@@ -41,6 +41,15 @@ struct TextTo3dOptions {
     int candidates = 4;
 };
 
+// Sampling the appearance of a fixed shape (TextTo3dGenerator::sampleAppearance).
+struct AppearanceOptions {
+    std::uint64_t seed = 0;
+    int steps = 16;           // 1..1000
+    float guidance = 3.0f;    // 0..20
+    float strength = 1.0f;    // (0, 1]: 1 a new appearance from noise, less keeps more of the asset's own
+    float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model file's
+};
+
 // The candidates a generation tried, in order, and which it kept.
 struct CandidateChoice {
     int chosen = 0;
@@ -81,6 +90,15 @@ public:
     // the seed's own sample).
     ShapeLatent sampleLatent(const std::string& prompt, const TextTo3dOptions& options, const core::CancelToken& cancel,
                              std::vector<std::string>* unknownWords = nullptr, const SampleStepFn& onStep = {}) const;
+    // The appearance of a shape that stays (texturing, appearance edits): `shape` (an encoding at
+    // tokens() of the autoencoder) keeps its anchors and size exactly (held at their own noised
+    // values at every step, RePaint-style), while its channels are sampled under the prompt, from
+    // noise (strength 1) or from its own channels noised to time `strength` (SDEdit). The decoder
+    // draws the shape from the anchors and the appearance mostly from the channels, so decoding
+    // the result at the asset's surface gives the prompt's appearance on the asset's parts.
+    // Throws kiln::Error (empty prompt, no known word, option out of range) or kiln::Cancelled.
+    ShapeLatent sampleAppearance(const std::string& prompt, const ShapeLatent& shape, const AppearanceOptions& options,
+                                 const core::CancelToken& cancel, std::vector<std::string>* unknownWords = nullptr) const;
     // A quick look at a latent: splats on the solid cells of a coarse grid of its field.
     core::Asset previewAsset(const ShapeLatent& latent, const std::string& prompt) const;
 
@@ -93,6 +111,11 @@ public:
 
 private:
     ShapeLatent toLatent(const at::Tensor& x0) const;
+    std::vector<std::int64_t> promptWords(const std::string& prompt, std::vector<std::string>* unknown) const;
+    void checkSamplerOptions(int steps, float guidance, float temperature) const;
+    at::Tensor runFlow(const std::vector<std::int64_t>& ids, const at::Tensor& start, float tStart, int steps, float guidance,
+                       const core::CancelToken& cancel, const SampleStepFn& onStep,
+                       const std::function<at::Tensor(const at::Tensor&, float)>& constrain) const;
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -7,8 +7,14 @@
 #ifdef KILN_WITH_TORCH
 #include "io/posed_images.h"
 #include "pipelines/reconstruct.h"
+#include "geometry/uv_unwrap.h"
+#include "io/gltf_retexture.h"
+#include "io/image_io.h"
+#include "models/mesh_texture.h"
 #include "models/text_to_3d.h"
 #include "models/upscale.h"
+
+#include <nlohmann/json.hpp>
 #endif
 
 #include <cstdio>
@@ -22,6 +28,30 @@ std::string fixed(double v, int decimals) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
+}
+
+#ifdef KILN_WITH_TORCH
+// Loading both models takes a while; the last pair stays loaded for the next prompt (shared by
+// text-to-3d and texture, which use the same two models).
+std::shared_ptr<const models::TextTo3dGenerator> generatorFor(const std::filesystem::path& text, const std::filesystem::path& ae) {
+    static std::mutex mutex;
+    static std::shared_ptr<const models::TextTo3dGenerator> generator;
+    static std::filesystem::path loadedText, loadedAe;
+    std::lock_guard lock(mutex);
+    if (!generator || loadedText != text || loadedAe != ae) {
+        generator.reset();
+        generator = std::make_shared<const models::TextTo3dGenerator>(text, ae);
+        loadedText = text;
+        loadedAe = ae;
+    }
+    return generator;
+}
+#endif
+
+std::string joinedWords(const std::vector<std::string>& words) {
+    std::string s;
+    for (const auto& w : words) s += (s.empty() ? "" : ", ") + w;
+    return s;
 }
 
 // ---- text -> 3D ---------------------------------------------------------------------------------
@@ -106,11 +136,8 @@ public:
         for (const auto& [stage, seconds] : g.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
         stages.pop_back();
         out.report.push_back(stages);
-        if (!g.unknownWords.empty()) {
-            std::string words;
-            for (const auto& w : g.unknownWords) words += (words.empty() ? "" : ", ") + w;
-            out.notes.push_back("the model does not know \"" + words + "\" and ignored it; it knows " + g.vocabularyHint);
-        }
+        if (!g.unknownWords.empty())
+            out.notes.push_back("the model does not know \"" + joinedWords(g.unknownWords) + "\" and ignored it; it knows " + g.vocabularyHint);
         return out;
 #else
         (void)r, (void)progress, (void)cancel;
@@ -119,22 +146,6 @@ public:
     }
 
 private:
-#ifdef KILN_WITH_TORCH
-    // Loading both models takes a while; the last pair stays loaded for the next prompt.
-    std::shared_ptr<const models::TextTo3dGenerator> generatorFor(const std::filesystem::path& text, const std::filesystem::path& ae) const {
-        std::lock_guard lock(m_mutex);
-        if (!m_generator || m_text != text || m_ae != ae) {
-            m_generator.reset();
-            m_generator = std::make_shared<const models::TextTo3dGenerator>(text, ae);
-            m_text = text;
-            m_ae = ae;
-        }
-        return m_generator;
-    }
-    mutable std::mutex m_mutex;
-    mutable std::shared_ptr<const models::TextTo3dGenerator> m_generator;
-    mutable std::filesystem::path m_text, m_ae;
-#endif
     PipelineInfo m_info;
 };
 
@@ -230,6 +241,114 @@ private:
     PipelineInfo m_info;
 };
 
+// ---- texture ------------------------------------------------------------------------------------
+
+class Texture final : public Pipeline {
+public:
+    Texture() {
+        m_info.id = "texture";
+        m_info.displayName = "Texture";
+        m_info.description = "New PBR textures for a mesh from a prompt, painted into the mesh's own UV layout (geometry and UVs untouched)";
+        m_info.inputs = {{InputKind::Asset, "Mesh", "The mesh to texture (.glb/.gltf keep their buffers byte for byte; any mesh Kiln imports)", 1, 1},
+                         {InputKind::Prompt, "Prompt", "The look, e.g. weathered red paint over metal", 1, 1}};
+        m_info.schema.options = {
+            seedOption(),
+            intOption("resolution", "Resolution", 1024, 256, 4096, "Texels per side of each material's maps (a power of two)"),
+            intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to appearance"),
+            floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the prompt more closely"),
+            boolOption("unwrap", "Unwrap", false, "Lay out UVs for a mesh that has none (a mesh with UVs keeps its own)"),
+        };
+        m_info.schema.presets = {{"draft", "Draft", {{"resolution", "512"}, {"steps", "12"}}},
+                                 {"standard", "Standard", {{"resolution", "1024"}, {"steps", "16"}}},
+                                 {"high", "High", {{"resolution", "2048"}, {"steps", "32"}}}};
+        m_info.schema.defaultPreset = "standard";
+        m_info.modelSlots = {"text-to-3d", "shape-autoencoder"};
+        m_info.outputs = {OutputKind::Mesh};
+        m_info.studioOutputs = {OutputKind::Mesh};
+        m_info.verb = "Texture";
+    }
+    const PipelineInfo& info() const override { return m_info; }
+
+    void validate(const PipelineRequest& r) const override {
+        Pipeline::validate(r);
+#ifdef KILN_WITH_TORCH
+        models::checkPromptNotEmpty(r.inputs.prompt);
+        models::checkTextureResolution(int(r.options.getInt("resolution")));
+        if (r.inputs.asset && !r.inputs.asset->mesh())
+            throw Error("texture: " + r.inputs.asset->name + " is Gaussian splats; texturing needs a mesh with a UV layout");
+        if (const core::Mesh* m = r.inputs.asset ? r.inputs.asset->mesh() : nullptr; m && !(r.options.getBool("unwrap") && m->uv0.empty()))
+            models::checkTextureLayout(*m, r.inputs.asset->name);
+#endif
+    }
+
+    PipelineResult run(const PipelineRequest& r, core::Progress& progress, const core::CancelToken& cancel) const override {
+#ifdef KILN_WITH_TORCH
+        validate(r);
+        const core::Asset& input = *r.inputs.asset;
+        core::Mesh mesh = *input.mesh();
+        PipelineResult out;
+        const bool unwrap = mesh.uv0.empty() && r.options.getBool("unwrap");
+        // A glTF file is textured in its own terms (its materials, its buffers), so the .glb
+        // written keeps every buffer byte for byte.
+        const bool gltf = !r.inputs.assetFile.empty() && io::isGltfPath(r.inputs.assetFile) && !unwrap;
+        if (gltf) mesh = io::readGltfTriangles(r.inputs.assetFile);
+        if (unwrap) {
+            progress.report("laying out UVs", 0.01f);
+            const int size = int(r.options.getInt("resolution"));
+            mesh = geometry::unwrapMesh(mesh, {.coneDegrees = 55.0f, .atlasSize = size, .padding = std::max(8, size / 128)}).mesh;
+            out.notes.push_back("the mesh had no UVs: laid out new ones (--unwrap)");
+        } else if (r.options.getBool("unwrap")) {
+            out.notes.push_back("the mesh has UVs: kept them (--unwrap only lays out meshes without any)");
+        }
+        const auto generator = generatorFor(modelFor(r, "text-to-3d"), modelFor(r, "shape-autoencoder"));
+        models::MeshTextureOptions o;
+        o.seed = std::uint64_t(r.options.getInt("seed"));
+        o.steps = int(r.options.getInt("steps"));
+        o.guidance = float(r.options.getFloat("guidance"));
+        o.resolution = int(r.options.getInt("resolution"));
+        const models::MeshTextureResult t = models::generateMeshTexture(*generator, mesh, r.inputs.prompt, o, progress, cancel);
+        core::Provenance prov;
+        prov.source = "texture";
+        prov.sourcePath = input.provenance.sourcePath;
+        prov.prompt = r.inputs.prompt;
+        prov.seed = o.seed;
+        prov.model = generator->name() + " + " + generator->autoencoder().name();
+        prov.modelLicence = input.provenance.modelLicence;
+        prov.options = nlohmann::json{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"unwrap", unwrap}}.dump();
+        prov.createdAt = core::utcNowIso8601();
+        out.assets.push_back(core::Asset::fromMesh(input.name + "_textured", models::applyMaterialMaps(mesh, t.maps), prov));
+        if (gltf) {
+            std::vector<io::GltfMaterialImages> images;
+            for (const auto& m : t.maps) images.push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness)});
+            const std::filesystem::path source = r.inputs.assetFile;
+            const core::ProvenanceRecord record = core::provenanceRecord(prov);
+            out.writeGlb = [source, images, record](const std::filesystem::path& target) { io::writeRetexturedGlb(source, images, target, record); };
+        }
+        out.seconds = t.seconds;
+        std::size_t texels = 0;
+        for (const auto& m : t.maps) texels += m.texels;
+        out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ": " + std::to_string(t.maps.size()) + " material(s), " +
+                             std::to_string(o.resolution) + "^2 maps, " + std::to_string(texels) + " texels covered" +
+                             (gltf ? "; the input's buffers kept byte for byte" : ""));
+        std::string stages = "stages:";
+        for (const auto& [stage, seconds] : t.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
+        stages.pop_back();
+        out.report.push_back(stages);
+        if (!t.unknownWords.empty())
+            out.notes.push_back("the model does not know \"" + joinedWords(t.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
+        if (!t.untextured.empty())
+            out.notes.push_back(std::to_string(t.untextured.size()) + " material(s) without UVs left as they were");
+        return out;
+#else
+        (void)r, (void)progress, (void)cancel;
+        throw Error(unavailableReason());
+#endif
+    }
+
+private:
+    PipelineInfo m_info;
+};
+
 } // namespace
 
 void registerBuiltinPipelines() {
@@ -238,6 +357,7 @@ void registerBuiltinPipelines() {
         auto& registry = PipelineRegistry::instance();
         registry.add(std::make_shared<TextTo3d>());
         registry.add(std::make_shared<ViewsTo3d>());
+        registry.add(std::make_shared<Texture>());
     });
 }
 

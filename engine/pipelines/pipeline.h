@@ -12,6 +12,7 @@
 #include "pipelines/options.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,9 @@ struct PipelineInputs {
     std::vector<std::filesystem::path> images;
     std::filesystem::path views;
     std::optional<core::Asset> asset;
+    // The file `asset` was loaded from, when it was (the CLI): a pipeline that must keep the
+    // file's own bytes (texture: the artist's glTF buffers) reads it again.
+    std::filesystem::path assetFile;
 };
 
 struct PipelineRequest {
@@ -75,6 +79,9 @@ struct PipelineResult {
     std::vector<std::string> report;          // lines the CLI prints after writing (metrics, curves)
     std::vector<std::string> notes;           // things the user should know ("ignored the word ...")
     double seconds = 0.0;
+    // When set, a .glb mesh output is written by this (given the path to write) instead of from
+    // the mesh asset: texture rewrites the input glTF so its buffers stay byte for byte.
+    std::function<void(const std::filesystem::path&)> writeGlb;
 };
 
 class Pipeline {

@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#define KILN_PLUGIN_ABI_VERSION 1
+#define KILN_PLUGIN_ABI_VERSION 2
 
 namespace kiln::plugins {
 

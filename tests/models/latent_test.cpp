@@ -1,13 +1,16 @@
 // The shared 3D latent and text -> 3D on it, at toy sizes: network shapes and gradients, training
 // that lowers the loss and resumes to the identical curve, decoding to closed meshes, generation
 // deterministic for a seed, and clear errors on bad input.
+#include "core/color.h"
 #include "core/error.h"
 #include "geometry/inside_test.h"
 #include "geometry/mesh_cleanup.h"
+#include "geometry/metrics.h"
 #include "geometry/uv_unwrap.h"
 #include "models/autoencoder_training.h"
 #include "models/latent_data.h"
 #include "models/manifest.h"
+#include "models/mesh_texture.h"
 #include "models/shape_autoencoder.h"
 #include "models/shape_latent.h"
 #include "models/text_model_file.h"
@@ -31,6 +34,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -1173,4 +1177,75 @@ TEST(TextTo3d, MortonOrderGoesUpTheObjectFirst) {
     EXPECT_EQ(models::mortonOrder(anchors.data(), 6), order);
     const std::vector<float> far = {0.0f, 5.0f, 0.0f, 0.0f, -5.0f, 0.0f};
     EXPECT_EQ(models::mortonOrder(far.data(), 2), (std::vector<int>{1, 0}));
+}
+
+TEST(MeshTexture, PaintsThePromptsColourIntoTheMeshsOwnLayout) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    // A held-out-seed library chair: its parts are submeshes with their own materials, laid out in
+    // one shared atlas.
+    const procgen::ProcAsset asset = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 9001), {.textureSize = 64});
+    const core::Mesh& mesh = asset.mesh;
+    ASSERT_FALSE(mesh.uv0.empty());
+    std::set<int> used;
+    for (const auto& s : mesh.submeshes) used.insert(s.material);
+    models::MeshTextureOptions o;
+    o.resolution = 256;
+    const auto meanColour = [](const models::MaterialMaps& m) {
+        glm::dvec3 sum(0.0);
+        for (std::size_t k = 0; k < m.baseColor.pixelCount(); ++k)
+            for (int c = 0; c < 3; ++c) sum[c] += core::linearFromSrgb(float(m.baseColor.u8[3 * k + std::size_t(c)]) / 255.0f);
+        return sum / double(m.baseColor.pixelCount());
+    };
+    for (const auto& [prompt, channel] : std::vector<std::pair<std::string, int>>{{"a red chair", 0}, {"a blue chair", 2}}) {
+        core::Progress quiet;
+        const models::MeshTextureResult r = models::generateMeshTexture(g, mesh, prompt, o, quiet, {});
+        ASSERT_EQ(r.maps.size(), used.size()) << prompt;
+        glm::dvec3 all(0.0);
+        for (const auto& m : r.maps) {
+            EXPECT_TRUE(used.count(m.material));
+            EXPECT_EQ(m.baseColor.width, 256);
+            EXPECT_GT(m.texels, 0u);
+            all += meanColour(m);
+        }
+        // The asked colour dominates the other primary.
+        EXPECT_GT(all[channel], 2.0 * all[2 - channel]) << prompt << ": " << all.r << " " << all.g << " " << all.b;
+        // The geometry and the layout are the input's, byte for byte.
+        const core::Mesh out = models::applyMaterialMaps(mesh, r.maps);
+        ASSERT_EQ(out.positions.size(), mesh.positions.size());
+        EXPECT_EQ(std::memcmp(out.positions.data(), mesh.positions.data(), mesh.positions.size() * sizeof(glm::vec3)), 0);
+        EXPECT_EQ(std::memcmp(out.normals.data(), mesh.normals.data(), mesh.normals.size() * sizeof(glm::vec3)), 0);
+        EXPECT_EQ(std::memcmp(out.uv0.data(), mesh.uv0.data(), mesh.uv0.size() * sizeof(glm::vec2)), 0);
+        EXPECT_EQ(out.indices, mesh.indices);
+        for (const int m : used) {
+            const int t = out.materials[std::size_t(m)].baseColorTexture;
+            ASSERT_GE(t, 0);
+            EXPECT_EQ(out.textures[std::size_t(t)].image.width, 256);
+        }
+        // No visible seams at the layout's cuts: across a cut the colour differs about as much as
+        // it does one texel apart inside an island.
+        const geometry::SeamScore seams = geometry::textureSeams(out);
+        EXPECT_GT(seams.cutEdges, 10u);
+        EXPECT_LT(seams.seamDeltaE, 3.0) << "interior " << seams.interiorDeltaE;
+    }
+}
+
+TEST(MeshTexture, RefusesWhatItCannotTextureInTheMeshsOwnLayout) {
+    const procgen::ProcAsset asset = procgen::generate(procgen::randomParams(procgen::categoryIndex("stool"), 4), {.textureSize = 0});
+    core::Mesh noUv = asset.mesh;
+    noUv.uv0.clear();
+    test::expectError([&] { models::checkTextureLayout(noUv, "stool.obj"); }, "--unwrap");
+    core::Mesh tiled = asset.mesh;
+    tiled.uv0[tiled.indices[0]] = glm::vec2(1.5f, 0.25f);
+    test::expectError([&] { models::checkTextureLayout(tiled, "stool.glb"); }, "outside [0, 1]");
+    test::expectError([&] { models::checkTextureLayout(core::Mesh{}, "empty.glb"); }, "no triangles");
+    test::expectError([] { models::checkTextureResolution(1000); }, "power of two");
+    test::expectError([] { models::checkTextureResolution(8192); }, "power of two");
+    EXPECT_NO_THROW(models::checkTextureResolution(512));
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    core::Progress quiet;
+    test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "  ", {}, quiet, {}); }, "empty prompt");
+    test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "the zxqv", {}, quiet, {}); }, "no word the model knows");
+    test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "a red stool", {.steps = 0}, quiet, {}); }, "--steps");
 }

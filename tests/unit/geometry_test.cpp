@@ -10,10 +10,12 @@
 #include "geometry/metrics.h"
 #include "geometry/voxels.h"
 #include "geometry/tsdf.h"
+#include "geometry/uv_raster.h"
 
 #include <glm/geometric.hpp>
 #include <glm/gtc/constants.hpp>
 #include <glm/mat3x3.hpp>
+#include <glm/gtc/type_precision.hpp>
 
 #include <gtest/gtest.h>
 
@@ -770,4 +772,70 @@ TEST(Metrics, ChamferOfConcentricSpheresIsTheirGap) {
     Mesh flat = a;
     for (auto& p : flat.positions) p = glm::vec3(0.0f);
     EXPECT_THROW(geo::chamferDistance(a, flat, 100, 0), kiln::Error);
+}
+
+namespace {
+
+// Two unit squares side by side in 3D (x 0..1 and 1..2, z 0), sharing the edge x = 1. Each is its
+// own UV island: the left in u 0..0.45, the right in u 0.55..1 but mirrored, so the shared edge
+// sits at u 0.45 on the left and at u 1 on the right — a UV cut.
+kiln::core::Mesh twoIslandStrip() {
+    kiln::core::Mesh m;
+    m.positions = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}, {1, 0, 0}, {2, 0, 0}, {2, 1, 0}, {1, 1, 0}};
+    m.normals.assign(8, glm::vec3(0, 0, 1));
+    m.uv0 = {{0.0f, 1.0f}, {0.45f, 1.0f}, {0.45f, 0.0f}, {0.0f, 0.0f}, {1.0f, 1.0f}, {0.55f, 1.0f}, {0.55f, 0.0f}, {1.0f, 0.0f}};
+    m.indices = {0, 1, 2, 0, 2, 3, 4, 5, 6, 4, 6, 7};
+    m.submeshes.push_back({"strip", 0, 12, 0, 8, 0});
+    m.materials.emplace_back();
+    m.materials[0].baseColorTexture = 0;
+    return m;
+}
+
+kiln::core::Texture halves(int size, glm::u8vec3 left, glm::u8vec3 right) {
+    kiln::core::Texture t;
+    t.name = "halves.png";
+    t.image = kiln::core::Image::makeU8(size, size, 3);
+    for (int y = 0; y < size; ++y)
+        for (int x = 0; x < size; ++x)
+            for (int c = 0; c < 3; ++c) t.image.u8[std::size_t((y * size + x) * 3 + c)] = x < size / 2 ? left[c] : right[c];
+    return t;
+}
+
+} // namespace
+
+TEST(UvRaster, OverlapSamplesListEveryTriangleOfMirroredUvs) {
+    // The strip's right square mirrored onto the left one's UVs: every texel of the island is
+    // covered by two triangles, one from each square, and the overlap samples list the second.
+    kiln::core::Mesh m = twoIslandStrip();
+    for (int i = 0; i < 8; ++i) m.uv0[std::size_t(i)].x = i < 4 ? m.uv0[std::size_t(i)].x / 0.9f : (1.0f - m.uv0[std::size_t(i)].x) / 0.9f;
+    const auto r = kiln::geometry::rasterizeUv(m, 64);
+    const auto extra = kiln::geometry::overlapSamples(m, r);
+    std::size_t inside = 0, fromRight = 0;
+    for (std::size_t k = 0; k < r.coverage.size(); ++k) inside += r.coverage[k] == 2;
+    for (const auto& e : extra) {
+        EXPECT_NE(e.triangle, r.triangle[e.texel]);
+        const glm::vec3 p = e.barycentric.x * m.positions[m.indices[3 * std::size_t(e.triangle)]] +
+                            e.barycentric.y * m.positions[m.indices[3 * std::size_t(e.triangle) + 1]] +
+                            e.barycentric.z * m.positions[m.indices[3 * std::size_t(e.triangle) + 2]];
+        fromRight += p.x > 1.0f;
+    }
+    // Left half of the atlas: 32 x 64 texel centres, all inside both squares' UVs.
+    EXPECT_EQ(inside, 32u * 64u);
+    EXPECT_GE(extra.size(), 32u * 64u);
+    EXPECT_GE(fromRight, 32u * 64u - 64u);
+}
+
+TEST(TextureSeams, ACutBetweenDifferentColoursShowsAndOneColourDoesNot) {
+    kiln::core::Mesh m = twoIslandStrip();
+    m.textures = {halves(64, {200, 30, 30}, {200, 30, 30})};
+    const auto same = kiln::geometry::textureSeams(m);
+    EXPECT_EQ(same.cutEdges, 1u);
+    EXPECT_GE(same.interiorEdges, 2u);  // the squares' diagonals
+    EXPECT_LT(same.seamDeltaE, 0.01);
+    m.textures = {halves(64, {200, 30, 30}, {30, 30, 200})};
+    const auto split = kiln::geometry::textureSeams(m);
+    EXPECT_GT(split.seamDeltaE, 50.0);
+    EXPECT_LT(split.interiorDeltaE, 0.01);  // each island is one colour inside
+    m.materials[0].baseColorTexture = -1;
+    EXPECT_THROW(kiln::geometry::textureSeams(m), kiln::Error);
 }

@@ -1,0 +1,253 @@
+#include "models/mesh_texture.h"
+
+#include "core/color.h"
+#include "core/error.h"
+#include "core/pull_push.h"
+#include "geometry/uv_raster.h"
+#include "models/latent_data.h"
+#include "models/shape_latent.h"
+#include "models/text_to_3d.h"
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+
+namespace kiln::models {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+std::uint8_t toByte(float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
+
+// Area-weighted, stratified surface samples of a mesh (systematic along the cumulative area,
+// golden-ratio points inside each triangle), with the appearance its materials' factors and vertex
+// colours give. The encoder only needs a plausible appearance: the channels it writes are
+// replaced by the text model's, and the anchors it places depend on the positions alone.
+procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count) {
+    const std::size_t tris = m.triangleCount();
+    std::vector<double> cumulative(tris + 1, 0.0);
+    for (std::size_t t = 0; t < tris; ++t) {
+        const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
+        cumulative[t + 1] = cumulative[t] + 0.5 * double(glm::length(glm::cross(b - a, c - a)));
+    }
+    const double total = cumulative.back();
+    std::vector<int> triangleMaterial(tris, -1);
+    for (const auto& s : m.submeshes)
+        for (std::uint32_t i = s.firstIndex / 3; i < (s.firstIndex + s.indexCount) / 3 && i < tris; ++i) triangleMaterial[i] = s.material;
+    procgen::SurfaceSamples out;
+    std::size_t t = 0;
+    for (int i = 0; i < count; ++i) {
+        const double target = (double(i) + 0.5) / double(count) * total;
+        while (t + 1 < tris && cumulative[t + 1] < target) ++t;
+        double r1 = std::fmod(0.5 + double(i) * 0.6180339887498949, 1.0), r2 = std::fmod(0.5 + double(i) * 0.7548776662466927, 1.0);
+        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+        const std::uint32_t ia = m.indices[3 * t], ib = m.indices[3 * t + 1], ic = m.indices[3 * t + 2];
+        const glm::vec3 a = m.positions[ia], b = m.positions[ib], c = m.positions[ic];
+        glm::vec3 n = glm::cross(b - a, c - a);
+        const float len = glm::length(n);
+        n = len > 0.0f ? n / len : glm::vec3(0, 1, 0);
+        if (m.normals.size() == m.positions.size() && glm::dot(n, m.normals[ia] + m.normals[ib] + m.normals[ic]) < 0.0f) n = -n;
+        glm::vec3 albedo(0.5f);
+        float roughness = 0.5f, metallic = 0.0f;
+        if (const int mat = triangleMaterial[t]; mat >= 0 && std::size_t(mat) < m.materials.size()) {
+            albedo = glm::vec3(m.materials[std::size_t(mat)].baseColorFactor);
+            roughness = m.materials[std::size_t(mat)].roughnessFactor;
+            metallic = m.materials[std::size_t(mat)].metallicFactor;
+        }
+        if (m.colors.size() == m.positions.size()) albedo *= glm::vec3(m.colors[ia] + m.colors[ib] + m.colors[ic]) / 3.0f;
+        out.positions.push_back(a + float(r1) * (b - a) + float(r2) * (c - a));
+        out.normals.push_back(n);
+        out.albedo.push_back(glm::clamp(albedo, 0.0f, 1.0f));
+        out.roughness.push_back(std::clamp(roughness, 0.0f, 1.0f));
+        out.metallic.push_back(std::clamp(metallic, 0.0f, 1.0f));
+        out.part.push_back(0);
+    }
+    return out;
+}
+
+// The triangles drawn with `material`, as a mesh over the same vertices (positions in the
+// latent's normalised frame), for rasterising that material's layout alone.
+core::Mesh materialLayout(const core::Mesh& m, int material, const LatentFrame& frame) {
+    core::Mesh g;
+    g.positions.reserve(m.positions.size());
+    for (const auto& p : m.positions) g.positions.push_back(frame.toNormalised(p));
+    g.normals = m.normals;
+    g.uv0 = m.uv0;
+    for (const auto& s : m.submeshes)
+        if (s.material == material) g.indices.insert(g.indices.end(), m.indices.begin() + s.firstIndex, m.indices.begin() + s.firstIndex + s.indexCount);
+    return g;
+}
+
+} // namespace
+
+void checkTextureLayout(const core::Mesh& mesh, const std::string& what) {
+    if (mesh.triangleCount() == 0) throw Error(what + ": the mesh has no triangles to texture");
+    if (mesh.uv0.size() != mesh.positions.size())
+        throw Error(what + ": the mesh has no UVs; texturing keeps the artist's UV layout, so lay one out first or pass --unwrap to have Kiln make one");
+    constexpr float slack = 1e-4f;
+    for (std::size_t i = 0; i < mesh.indices.size(); ++i) {
+        const glm::vec2 uv = mesh.uv0[mesh.indices[i]];
+        if (!(uv.x >= -slack && uv.x <= 1.0f + slack && uv.y >= -slack && uv.y <= 1.0f + slack))
+            throw Error(what + ": UVs outside [0, 1] (" + std::to_string(uv.x) + ", " + std::to_string(uv.y) +
+                        "): tiled (UDIM) or wrapping layouts are not supported; keep the layout inside the unit square");
+    }
+    const core::Bounds b = core::computeBounds(mesh);
+    const glm::vec3 size = b.size();
+    if (!(std::max({size.x, size.y, size.z}) > 0.0f)) throw Error(what + ": the mesh has no extent");
+}
+
+void checkTextureResolution(int resolution) {
+    if (resolution < 256 || resolution > 4096 || (resolution & (resolution - 1)) != 0)
+        throw Error("--resolution " + std::to_string(resolution) + " is not a power of two from 256 to 4096");
+}
+
+MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,
+                                      const MeshTextureOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    const auto t0 = std::chrono::steady_clock::now();
+    checkPromptNotEmpty(prompt);
+    checkTextureLayout(mesh, "texture");
+    checkTextureResolution(o.resolution);
+    if (o.surfaceSamples < 256 || o.surfaceSamples > 1000000) throw Error("texture: surface samples out of range (256..1000000)");
+    const ShapeLatentModel& ae = generator.autoencoder();
+    MeshTextureResult r;
+
+    // 1. The mesh's shape in the latent (the generators' token count: the text model diffuses it).
+    auto t = std::chrono::steady_clock::now();
+    progress.report("encoding the mesh", 0.02f);
+    const LatentFrame frame = latentFrame(core::computeBounds(mesh));
+    const ShapeLatent shape = ae.encode(encoderInput(sampleMesh(mesh, std::max(o.surfaceSamples, ae.tokens())), frame), frame, ae.tokens());
+    r.stageSeconds.emplace_back("encode", secondsSince(t));
+    cancel.throwIfCancelled();
+
+    // 2. An appearance for it under the prompt.
+    t = std::chrono::steady_clock::now();
+    progress.report("sampling the appearance", 0.1f);
+    const ShapeLatent look = generator.sampleAppearance(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance}, cancel, &r.unknownWords);
+    r.stageSeconds.emplace_back("sampling", secondsSince(t));
+    const ShapeLatentModel::Prepared prepared = ae.prepare(look);
+
+    // 3. Each material's texels: the decoded appearance at the 3D point behind each one.
+    if (mesh.submeshes.empty()) throw Error("texture: the mesh has no submeshes");
+    std::vector<int> materials;
+    for (const auto& s : mesh.submeshes)
+        if (s.indexCount > 0 && std::find(materials.begin(), materials.end(), s.material) == materials.end()) materials.push_back(s.material);
+    std::sort(materials.begin(), materials.end());
+    double texelSeconds = 0.0, fillSeconds = 0.0;
+    const int size = o.resolution;
+    const std::size_t n = std::size_t(size) * std::size_t(size);
+    for (std::size_t mi = 0; mi < materials.size(); ++mi) {
+        cancel.throwIfCancelled();
+        progress.report("texels of material " + std::to_string(mi + 1) + "/" + std::to_string(materials.size()),
+                        0.3f + 0.6f * float(mi) / float(materials.size()));
+        t = std::chrono::steady_clock::now();
+        const core::Mesh layout = materialLayout(mesh, materials[mi], frame);
+        const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
+        const std::vector<geometry::UvOverlapSample> extra = geometry::overlapSamples(layout, raster);
+        std::vector<glm::vec3> points;
+        std::vector<std::uint32_t> texelOf;
+        points.reserve(n / 2);
+        for (std::size_t k = 0; k < n; ++k)
+            if (raster.covered(k)) {
+                points.push_back(raster.position(layout, k));
+                texelOf.push_back(std::uint32_t(k));
+            }
+        for (const auto& e : extra) {
+            const std::uint32_t* idx = &layout.indices[3 * std::size_t(e.triangle)];
+            points.push_back(e.barycentric.x * layout.positions[idx[0]] + e.barycentric.y * layout.positions[idx[1]] + e.barycentric.z * layout.positions[idx[2]]);
+            texelOf.push_back(e.texel);
+        }
+        std::vector<glm::vec3> albedo;
+        std::vector<float> rough, metal;
+        // In slices, so a 4096^2 map polls the cancel token and reports as it goes.
+        constexpr std::size_t slice = 1 << 16;
+        albedo.reserve(points.size()), rough.reserve(points.size()), metal.reserve(points.size());
+        for (std::size_t begin = 0; begin < points.size(); begin += slice) {
+            cancel.throwIfCancelled();
+            const std::vector<glm::vec3> part(points.begin() + std::ptrdiff_t(begin), points.begin() + std::ptrdiff_t(std::min(points.size(), begin + slice)));
+            std::vector<glm::vec3> a;
+            std::vector<float> ro, me;
+            ae.field(prepared, part, nullptr, &a, &ro, &me);
+            albedo.insert(albedo.end(), a.begin(), a.end());
+            rough.insert(rough.end(), ro.begin(), ro.end());
+            metal.insert(metal.end(), me.begin(), me.end());
+        }
+        // Averaged where several surface points share a texel.
+        std::vector<float> maps(n * 5, 0.0f);
+        std::vector<float> weight(n, 0.0f);
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            float* v = maps.data() + 5 * std::size_t(texelOf[i]);
+            v[0] += albedo[i].r, v[1] += albedo[i].g, v[2] += albedo[i].b, v[3] += rough[i], v[4] += metal[i];
+            weight[texelOf[i]] += 1.0f;
+        }
+        std::vector<std::uint8_t> covered(n, 0);
+        std::size_t count = 0;
+        for (std::size_t k = 0; k < n; ++k)
+            if (weight[k] > 0.0f) {
+                for (int c = 0; c < 5; ++c) maps[5 * k + std::size_t(c)] /= weight[k];
+                covered[k] = 1;
+                ++count;
+            }
+        texelSeconds += secondsSince(t);
+        t = std::chrono::steady_clock::now();
+        core::pullPushFill(maps, covered, size, size, 5);
+        if (count == 0) {
+            // Its triangles have no UV area (a part without UVs, padded with zeros): left as it is.
+            r.untextured.push_back(materials[mi]);
+            fillSeconds += secondsSince(t);
+            continue;
+        }
+        MaterialMaps mm;
+        mm.material = materials[mi];
+        mm.texels = count;
+        mm.baseColor = core::Image::makeU8(size, size, 3);
+        mm.metallicRoughness = core::Image::makeU8(size, size, 3);
+        for (std::size_t k = 0; k < n; ++k) {
+            const float* v = maps.data() + 5 * k;
+            for (int c = 0; c < 3; ++c) mm.baseColor.u8[3 * k + std::size_t(c)] = toByte(core::srgbFromLinear(v[c]));
+            mm.metallicRoughness.u8[3 * k] = 255;
+            mm.metallicRoughness.u8[3 * k + 1] = toByte(v[3]);
+            mm.metallicRoughness.u8[3 * k + 2] = toByte(v[4]);
+        }
+        r.maps.push_back(std::move(mm));
+        fillSeconds += secondsSince(t);
+    }
+    if (r.maps.empty()) throw Error("texture: no triangle of the mesh has UV area to paint (its UVs are all zero)");
+    r.stageSeconds.emplace_back("texels", texelSeconds);
+    r.stageSeconds.emplace_back("fill", fillSeconds);
+    progress.report("done", 1.0f);
+    r.seconds = secondsSince(t0);
+    return r;
+}
+
+core::Mesh applyMaterialMaps(const core::Mesh& mesh, const std::vector<MaterialMaps>& maps) {
+    core::Mesh out = mesh;
+    for (const auto& m : maps) {
+        int index = m.material;
+        if (index < 0 || std::size_t(index) >= out.materials.size()) {
+            core::Material fresh;
+            fresh.name = "textured";
+            out.materials.push_back(fresh);
+            index = int(out.materials.size() - 1);
+            for (auto& s : out.submeshes)
+                if (s.material == m.material) s.material = index;
+        }
+        core::Material& mat = out.materials[std::size_t(index)];
+        const std::string stem = mat.name.empty() ? "material" + std::to_string(index) : mat.name;
+        out.textures.push_back({stem + "_basecolor.png", m.baseColor, {}, {}});
+        mat.baseColorTexture = int(out.textures.size() - 1);
+        out.textures.push_back({stem + "_metallic_roughness.png", m.metallicRoughness, {}, {}});
+        mat.metallicRoughnessTexture = int(out.textures.size() - 1);
+        mat.baseColorFactor = glm::vec4(1.0f, 1.0f, 1.0f, mat.baseColorFactor.a);
+        mat.metallicFactor = 1.0f;
+        mat.roughnessFactor = 1.0f;
+    }
+    // Vertex colours would multiply into the new base colour (glTF).
+    out.colors.clear();
+    return out;
+}
+
+} // namespace kiln::models

@@ -1,0 +1,67 @@
+#pragma once
+
+// Texture generation that keeps the artist's UVs (torch-free header). The mesh is encoded into the
+// shared latent from its geometry, the text model samples an appearance for it under the prompt
+// with the anchors held (TextTo3dGenerator::sampleAppearance), and the decoder's base colour,
+// roughness and metallic are evaluated at the 3D point behind every texel of the mesh's own UV
+// layout: one map set per material, texels shared by overlapping or mirrored UVs averaged, texels
+// an island border only touches covered too (conservative rasterisation), gutters filled by
+// pull-push. Positions, normals, UVs and indices are never touched.
+
+#include "core/mesh.h"
+#include "core/progress.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln::models {
+
+class TextTo3dGenerator;
+
+struct MeshTextureOptions {
+    std::uint64_t seed = 0;
+    int steps = 16;            // sampler steps, 1..1000
+    float guidance = 3.0f;     // classifier-free guidance, 0..20
+    int resolution = 1024;     // texels per side of each map: a power of two, 256..4096
+    int surfaceSamples = 4096; // points of the mesh's surface the encoder reads
+};
+
+// One material's new maps (the material's index in the mesh; -1: triangles without a material).
+struct MaterialMaps {
+    int material = -1;
+    core::Image baseColor;          // RGB, sRGB-encoded, resolution x resolution
+    core::Image metallicRoughness;  // RGB: G roughness, B metallic (glTF)
+    std::size_t texels = 0;         // texels the layout covers (before the gutters are filled)
+};
+
+struct MeshTextureResult {
+    std::vector<MaterialMaps> maps;          // per material the triangles use, in material order
+    std::vector<int> untextured;             // materials whose triangles have no UV area: left as they are
+    std::vector<std::string> unknownWords;   // prompt words the model has never seen
+    std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, texels, fill
+    double seconds = 0.0;
+};
+
+// Throws kiln::Error naming `what` and the reason when the mesh cannot be textured in its own
+// layout: no triangles, no UVs (the message names --unwrap), UVs outside [0, 1] (UDIM tiles are not
+// supported), or a degenerate (zero-area) surface.
+void checkTextureLayout(const core::Mesh& mesh, const std::string& what);
+
+// Throws kiln::Error unless `resolution` is a power of two from 256 to 4096.
+void checkTextureResolution(int resolution);
+
+// Generates the maps. `mesh` in any units and orientation (encoded in its own bounds' frame).
+// Throws kiln::Error (see the checks above, an empty prompt, no known word, options out of range)
+// or kiln::Cancelled; polls `cancel`.
+MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,
+                                      const MeshTextureOptions& options, core::Progress& progress, const core::CancelToken& cancel);
+
+// `mesh` with the maps as its materials' base colour and metallic-roughness textures (factors 1,
+// the base colour factor's alpha kept); triangles without a material get a new one. Vertex
+// colours are dropped (glTF multiplies them into the base colour); positions, normals, UVs, the
+// indices, the submeshes and the materials' other textures are left exactly as they are.
+core::Mesh applyMaterialMaps(const core::Mesh& mesh, const std::vector<MaterialMaps>& maps);
+
+} // namespace kiln::models

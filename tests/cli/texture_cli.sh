@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# kiln texture as an artist uses it: new textures painted into a mesh's own UV layout. Asserted:
+# the input glTF's accessors keep their bytes, the named colour lands in the texture, the GLBs pass
+# the Khronos validator and open in Blender with the new images, and bad input is one clear error
+# with nothing written. Exit 77 (skipped) when the checkout has no bundled models.
+source "$(dirname "$0")/lib.sh"
+[ -d "$MODELS/text-to-3d" ] && [ -d "$MODELS/shape-autoencoder" ] || { echo "no bundled models: skipped"; exit 77; }
+dir=$(fresh_dir texture_cli)
+duck="$TESTDATA/gltf/Duck/Duck.glb"
+truck="$TESTDATA/gltf/CesiumMilkTruck/glTF/CesiumMilkTruck.gltf"
+multi="$TESTDATA/gltf/MultiUVTest/glTF/MultiUVTest.gltf"
+
+"$KILN" texture "$duck" "a blue plastic duck" -o "$dir/duck.glb" --resolution 512 > "$dir/duck.txt" 2>&1 && grep -q "byte for byte" "$dir/duck.txt" \
+  && pass || { cat "$dir/duck.txt"; fail "texture Duck"; }
+"$KILN" texture "$truck" "a red painted metal truck" -o "$dir/truck.glb" --resolution 512 > "$dir/truck.txt" 2>&1 && pass || { cat "$dir/truck.txt"; fail "texture CesiumMilkTruck"; }
+"$KILN" texture "$multi" "a green plastic box" -o "$dir/multiuv.glb" --resolution 256 > "$dir/multi.txt" 2>&1 && pass || { cat "$dir/multi.txt"; fail "texture MultiUVTest"; }
+
+# Every accessor of the input reads the same bytes in the output; the base colour is the prompt's.
+python3 - "$duck" "$dir/duck.glb" "$truck" "$dir/truck.glb" "$multi" "$dir/multiuv.glb" <<'PY' && pass || fail "accessors byte for byte"
+import json, os, struct, sys
+def load(path):
+    data = open(path, "rb").read()
+    if path.endswith(".glb"):
+        n = struct.unpack_from("<I", data, 12)[0]
+        doc = json.loads(data[20:20 + n])
+        rest = 20 + n
+        bins = [data[rest + 8: rest + 8 + struct.unpack_from("<I", data, rest)[0]]] if rest < len(data) else []
+    else:
+        doc = json.loads(data)
+        bins = []
+    buffers = [open(os.path.join(os.path.dirname(path), b["uri"]), "rb").read() if "uri" in b else bins[0] for b in doc.get("buffers", [])]
+    return doc, buffers
+size = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
+width = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT4": 16}
+def accessor(doc, buffers, i):
+    a = doc["accessors"][i]
+    v = doc["bufferViews"][a["bufferView"]]
+    elem = size[a["componentType"]] * width[a["type"]]
+    stride = v.get("byteStride", elem)
+    start = v.get("byteOffset", 0) + a.get("byteOffset", 0)
+    b = buffers[v.get("buffer", 0)]
+    return b"".join(b[start + k * stride: start + k * stride + elem] for k in range(a["count"]))
+args = sys.argv[1:]
+for src, out in zip(args[0::2], args[1::2]):
+    d0, b0 = load(src)
+    d1, b1 = load(out)
+    assert len(d1["accessors"]) == len(d0["accessors"]), out
+    for i in range(len(d0["accessors"])):
+        assert accessor(d0, b0, i) == accessor(d1, b1, i), (out, "accessor", i)
+    assert d1["meshes"] == d0["meshes"] or all("COLOR_0" not in p["attributes"] for m in d1["meshes"] for p in m["primitives"]), out
+    assert len(d1["buffers"]) == 1 and "uri" not in d1["buffers"][0], out
+    assert all("uri" not in im for im in d1["images"]), out
+    print(out, ":", len(d0["accessors"]), "accessors kept byte for byte")
+PY
+
+# 0 errors, and no object left unused by the replaced textures.
+node "$SCRIPTS/validate_gltf.mjs" "$dir/duck.glb" "$dir/truck.glb" "$dir/multiuv.glb" > "$dir/validator.txt" 2>&1 && ! grep -q UNUSED_OBJECT "$dir/validator.txt" \
+  && pass || { cat "$dir/validator.txt"; fail "glTF validator"; }
+
+# Blender opens them with the new texture; the duck's base colour is blue.
+BLENDER="$(command -v "${BLENDER:-blender}" || true)"
+if [ -n "$BLENDER" ]; then
+  cat > "$dir/check.py" <<'PY'
+import sys, numpy
+numpy.bool = bool
+import bpy
+files = sys.argv[sys.argv.index("--") + 1:]
+for f in files:
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.import_scene.gltf(filepath=f)
+    meshes = [o for o in bpy.data.objects if o.type == "MESH"]
+    assert meshes, f
+    images = [i for i in bpy.data.images if i.size[0] > 0]
+    assert images, f
+    if f.endswith("duck.glb"):
+        mat = meshes[0].active_material
+        tex = [n for n in mat.node_tree.nodes if n.type == "TEX_IMAGE" and n.outputs["Color"].is_linked
+               and any(l.to_socket.name == "Base Color" for l in n.outputs["Color"].links)]
+        assert tex, "no base colour texture"
+        px = numpy.array(tex[0].image.pixels[:]).reshape(-1, 4)
+        r, g, b = px[:, 0].mean(), px[:, 1].mean(), px[:, 2].mean()
+        print(f, "mean base colour", r, g, b)
+        assert b > 1.5 * r, (r, g, b)
+    print(f, ":", len(meshes), "mesh objects,", len(images), "images")
+PY
+  "$BLENDER" -b --factory-startup --python-exit-code 1 --python "$dir/check.py" -- "$dir/duck.glb" "$dir/truck.glb" "$dir/multiuv.glb" \
+    > "$dir/blender.txt" 2>&1 && pass || { tail -20 "$dir/blender.txt"; fail "Blender import"; }
+else
+  echo "blender not installed: Blender check skipped"
+fi
+
+# Bad input: one clear error each, nothing written.
+expect_error() {  # expected-fragment output-file command...
+  local fragment=$1 out=$2
+  shift 2
+  if "$@" > "$dir/err.txt" 2>&1; then fail "expected an error: $*"; return; fi
+  grep -q -- "$fragment" "$dir/err.txt" && [ ! -e "$out" ] && pass || { cat "$dir/err.txt"; fail "error should name '$fragment': $*"; }
+}
+"$KILN" convert "$duck" "$dir/duck.stl" >/dev/null || fail "convert to STL"
+expect_error "--unwrap" "$dir/x1.glb" "$KILN" texture "$dir/duck.stl" "a red duck" -o "$dir/x1.glb"
+expect_error "power of two" "$dir/x2.glb" "$KILN" texture "$duck" "a red duck" -o "$dir/x2.glb" --resolution 1000
+expect_error "empty prompt" "$dir/x3.glb" "$KILN" texture "$duck" " " -o "$dir/x3.glb"
+expect_error "no word the model knows" "$dir/x4.glb" "$KILN" texture "$duck" "the zxqv" -o "$dir/x4.glb"
+expect_error "splats" "$dir/x5.glb" "$KILN" texture "$TESTDATA/splats/$(ls "$TESTDATA/splats" | grep -m1 '\.ply$')" "a red thing" -o "$dir/x5.glb"
+expect_error "unknown option" "$dir/x6.glb" "$KILN" texture "$duck" "a red duck" -o "$dir/x6.glb" --colour red
+# A mesh without UVs is laid out when asked.
+"$KILN" texture "$dir/duck.stl" "a red duck" -o "$dir/unwrapped.glb" --unwrap --resolution 256 > "$dir/unwrap.txt" 2>&1 \
+  && grep -q "laid out new ones" "$dir/unwrap.txt" && pass || { cat "$dir/unwrap.txt"; fail "--unwrap"; }
+finish
