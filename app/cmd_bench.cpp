@@ -41,6 +41,42 @@ namespace fs = std::filesystem;
 
 namespace kiln::app {
 
+#ifdef KILN_WITH_TORCH
+// The assets a bench measures: a walk over the categories seven at a time, one unseen seed each;
+// or, with --data, the same walk over a split's items, skipping categories the split has none of
+// (the held-out categories have no training items), each category's items taken in turn.
+std::vector<procgen::AssetParams> benchAssets(const Args& args, int repeat) {
+    const int nCat = int(procgen::categories().size());
+    std::vector<procgen::AssetParams> picks;
+    const std::string split = args.get("split", "val");
+    if (args.has("data")) {
+        if (split != "train" && split != "val" && split != "val-triple")
+            throw Error("--split: '" + split + "' is not a split of a dataset (train, val or val-triple)");
+        std::vector<std::vector<procgen::AssetParams>> byCategory(static_cast<std::size_t>(nCat));
+        for (const auto& it : procgen::readDataset(args.get("data")).items)
+            if (it.split == split && it.params.category >= 0 && it.params.category < nCat) byCategory[std::size_t(it.params.category)].push_back(it.params);
+        std::vector<std::size_t> taken(std::size_t(nCat), 0);
+        for (int i = 0; int(picks.size()) < repeat; ++i) {
+            const auto c = std::size_t((i * 7) % nCat);
+            if (byCategory[c].empty()) {
+                if (i >= nCat && picks.empty()) throw Error(args.get("data") + ": no '" + split + "' items");
+                continue;
+            }
+            if (taken[c] >= byCategory[c].size())
+                throw Error(args.get("data") + ": too few '" + split + "' items of category " + procgen::categories()[c].name + " for --repeat " +
+                            std::to_string(repeat));
+            picks.push_back(byCategory[c][taken[c]++]);
+        }
+    } else if (args.has("split")) {
+        throw Error("--split: only with --data DIR");
+    } else {
+        for (int i = 0; i < repeat; ++i) picks.push_back(procgen::randomParams((i * 7) % nCat, 0xBE7C4000ull + std::uint64_t(i)));
+    }
+    return picks;
+}
+
+#endif
+
 namespace {
 
 double medianSeconds(int repeat, const std::function<void()>& fn) {
@@ -116,41 +152,14 @@ int benchFit(const Args& args) {
 int benchLatent(const Args& args) {
     const int repeat = args.getInt("repeat", 6, 1, 1000);
     const fs::path aeDir = args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
-    const int nCat = int(procgen::categories().size());
     // Options first: a bad one is reported before any asset is read.
     models::ShapeLatentModel::RefineOptions refine;
     refine.steps = args.getInt("refine", 0, 0, 10000);
     refine.learningRate = float(args.getDouble("refine-lr", refine.learningRate, 1e-5, 10.0));
     refine.anchorRate = float(args.getDouble("refine-anchor-lr", refine.anchorRate, 0.0, 1.0));
     refine.anchorBound = float(args.getDouble("refine-anchor-bound", refine.anchorBound, 0.001, 0.5));
-    // The assets: a walk over the categories seven at a time, one unseen seed each; or, with
-    // --data, the same walk over a split's items, skipping categories the split has none of (the
-    // held-out categories have no training items), each category's items taken in turn.
-    std::vector<procgen::AssetParams> picks;
+    const std::vector<procgen::AssetParams> picks = benchAssets(args, repeat);
     const std::string split = args.get("split", "val");
-    if (args.has("data")) {
-        if (split != "train" && split != "val" && split != "val-triple")
-            throw Error("--split: '" + split + "' is not a split of a dataset (train, val or val-triple)");
-        std::vector<std::vector<procgen::AssetParams>> byCategory(static_cast<std::size_t>(nCat));
-        for (const auto& it : procgen::readDataset(args.get("data")).items)
-            if (it.split == split && it.params.category >= 0 && it.params.category < nCat) byCategory[std::size_t(it.params.category)].push_back(it.params);
-        std::vector<std::size_t> taken(std::size_t(nCat), 0);
-        for (int i = 0; int(picks.size()) < repeat; ++i) {
-            const auto c = std::size_t((i * 7) % nCat);
-            if (byCategory[c].empty()) {
-                if (i >= nCat && picks.empty()) throw Error(args.get("data") + ": no '" + split + "' items");
-                continue;
-            }
-            if (taken[c] >= byCategory[c].size())
-                throw Error(args.get("data") + ": too few '" + split + "' items of category " + procgen::categories()[c].name + " for --repeat " +
-                            std::to_string(repeat));
-            picks.push_back(byCategory[c][taken[c]++]);
-        }
-    } else if (args.has("split")) {
-        throw Error("--split: only with --data DIR");
-    } else {
-        for (int i = 0; i < repeat; ++i) picks.push_back(procgen::randomParams((i * 7) % nCat, 0xBE7C4000ull + std::uint64_t(i)));
-    }
     const models::ShapeLatentModel ae(aeDir);
     const int resolution = args.getInt("resolution", 128, 32, 512);
     const float surfaceBias = float(args.getDouble("surface-bias", 0.0, -8.0, 8.0));
@@ -315,10 +324,11 @@ int benchUpscale(const fs::path& data);                                      // 
 int benchFitPeer(const Args& args, const fs::path& testdata);               // app/cmd_bench_peer.cpp
 int benchFitScore(const Args& args, const fs::path& testdata);              // app/cmd_bench_peer.cpp
 int benchBlas(const Args& args);                                              // app/cmd_bench_blas.cpp
+int benchTexture(const Args& args);                                           // app/cmd_bench_texture.cpp
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
@@ -331,10 +341,11 @@ int cmdBench(int argc, char** argv) {
     if (args.positional.size() == 1 && args.positional[0] == "fit" && args.has("peer")) return benchFitPeer(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() >= 2 && args.positional[0] == "fit" && args.has("score")) return benchFitScore(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
+    if (args.positional.size() == 1 && args.positional[0] == "texture") return benchTexture(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA), [](const fs::path& p) { return io::loadAsset(p); });
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
                     "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
                     "kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);

@@ -91,11 +91,11 @@ int trainAutoencoder(int argc, char** argv) {
 int trainText(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "autoencoder", "out", "items", "threads", "steps", "batch", "lr", "seed", "width", "heads", "layers", "text-layers",
-                                 "checkpoint-every", "warmup", "token-order", "init-from", "anchor-weight"},
+                                 "checkpoint-every", "warmup", "token-order", "init-from", "anchor-weight", "shape-given"},
                                 {"resume", "force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--width W] "
-                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL [--layers L]] [--anchor-weight W] "
+                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL [--layers L]] [--anchor-weight W] [--shape-given F] "
                     "[--checkpoint-every N] [--threads N] [--resume] [--force]");
     models::TextTrainOptions o;
     o.data = args.get("data");
@@ -124,6 +124,7 @@ int trainText(int argc, char** argv) {
         if (args.has("layers")) o.growLayers = o.layers;
     }
     o.anchorWeight = args.getDouble("anchor-weight", 1.0, 1.0, 100.0);
+    o.shapeGivenFraction = args.getDouble("shape-given", 0.0, 0.0, 1.0);
     o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
     o.threads = args.getInt("threads", 0, 0, 256);
     o.resume = args.has("resume");

@@ -27,7 +27,7 @@ std::uint8_t toByte(float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0
 // golden-ratio points inside each triangle), with the appearance its materials' factors and vertex
 // colours give. The encoder only needs a plausible appearance: the channels it writes are
 // replaced by the text model's, and the anchors it places depend on the positions alone.
-procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count) {
+procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral) {
     const std::size_t tris = m.triangleCount();
     std::vector<double> cumulative(tris + 1, 0.0);
     for (std::size_t t = 0; t < tris; ++t) {
@@ -53,12 +53,12 @@ procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count) {
         if (m.normals.size() == m.positions.size() && glm::dot(n, m.normals[ia] + m.normals[ib] + m.normals[ic]) < 0.0f) n = -n;
         glm::vec3 albedo(0.5f);
         float roughness = 0.5f, metallic = 0.0f;
-        if (const int mat = triangleMaterial[t]; mat >= 0 && std::size_t(mat) < m.materials.size()) {
+        if (const int mat = triangleMaterial[t]; !neutral && mat >= 0 && std::size_t(mat) < m.materials.size()) {
             albedo = glm::vec3(m.materials[std::size_t(mat)].baseColorFactor);
             roughness = m.materials[std::size_t(mat)].roughnessFactor;
             metallic = m.materials[std::size_t(mat)].metallicFactor;
         }
-        if (m.colors.size() == m.positions.size()) albedo *= glm::vec3(m.colors[ia] + m.colors[ib] + m.colors[ic]) / 3.0f;
+        if (!neutral && m.colors.size() == m.positions.size()) albedo *= glm::vec3(m.colors[ia] + m.colors[ib] + m.colors[ic]) / 3.0f;
         out.positions.push_back(a + float(r1) * (b - a) + float(r2) * (c - a));
         out.normals.push_back(n);
         out.albedo.push_back(glm::clamp(albedo, 0.0f, 1.0f));
@@ -119,14 +119,14 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
     auto t = std::chrono::steady_clock::now();
     progress.report("encoding the mesh", 0.02f);
     const LatentFrame frame = latentFrame(core::computeBounds(mesh));
-    const ShapeLatent shape = ae.encode(encoderInput(sampleMesh(mesh, std::max(o.surfaceSamples, ae.tokens())), frame), frame, ae.tokens());
+    const ShapeLatent shape = ae.encode(encoderInput(sampleMesh(mesh, std::max(o.surfaceSamples, ae.tokens()), o.neutralAppearance), frame), frame, ae.tokens());
     r.stageSeconds.emplace_back("encode", secondsSince(t));
     cancel.throwIfCancelled();
 
     // 2. An appearance for it under the prompt.
     t = std::chrono::steady_clock::now();
     progress.report("sampling the appearance", 0.1f);
-    const ShapeLatent look = generator.sampleAppearance(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance}, cancel, &r.unknownWords);
+    const ShapeLatent look = generator.sampleAppearance(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength}, cancel, &r.unknownWords);
     r.stageSeconds.emplace_back("sampling", secondsSince(t));
     const ShapeLatentModel::Prepared prepared = ae.prepare(look);
 

@@ -26,6 +26,12 @@ struct MeshTextureOptions {
     float guidance = 3.0f;     // classifier-free guidance, 0..20
     int resolution = 1024;     // texels per side of each map: a power of two, 256..4096
     int surfaceSamples = 4096; // points of the mesh's surface the encoder reads
+    // (0, 1]: 1 samples the appearance from noise; less starts from the mesh's own encoded
+    // appearance (its materials' factors and vertex colours) noised to this time (SDEdit).
+    float strength = 1.0f;
+    // The encoder reads a neutral grey instead of the materials' factors (measurements, where
+    // the factors would hand it the answer).
+    bool neutralAppearance = false;
 };
 
 // One material's new maps (the material's index in the mesh; -1: triangles without a material).

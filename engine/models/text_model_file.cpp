@@ -52,6 +52,7 @@ TextModelFile readTextModelFile(const std::filesystem::path& dir) {
         m.surfaceBias = s.value("surfaceBias", 0.0f);
         if (!std::isfinite(m.surfaceBias) || std::abs(m.surfaceBias) > 8.0f) throw Error(path.string() + ": sampler surfaceBias is outside -8..8");
         m.temperature = s.value("temperature", 1.0f);
+        m.shapeGiven = s.value("shapeGiven", false);
         if (!(m.temperature > 0.0f && m.temperature <= 1.5f)) throw Error(path.string() + ": sampler temperature is outside (0, 1.5]");
         const auto& k = doc.at("knows");
         m.categories = k.at("categories").get<std::vector<std::string>>();
@@ -80,6 +81,7 @@ void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& d
     doc["autoencoder"] = {{"name", m.autoencoderName}, {"version", m.autoencoderVersion}, {"weightsSha256", m.autoencoderWeightsSha256}};
     if (!m.autoencoderEncoderSha256.empty()) doc["autoencoder"]["encoderSha256"] = m.autoencoderEncoderSha256;
     doc["sampler"] = {{"steps", m.samplerSteps}, {"guidance", m.guidance}, {"surfaceBias", m.surfaceBias}, {"temperature", m.temperature}};
+    if (m.shapeGiven) doc["sampler"]["shapeGiven"] = true;
     doc["knows"] = {{"categories", m.categories}, {"colours", m.colours}, {"materials", m.materials}};
     doc["training"] = nlohmann::ordered_json::parse(m.trainingJson);
     doc["vocabulary"] = m.tokenizer.words();

@@ -48,6 +48,9 @@ struct TextModelFile {
     // The starting noise's scale (sampling at a lower temperature: more typical shapes, less
     // varied), chosen when the model is evaluated; 1 when the config does not say. (0, 1.5].
     float temperature = 1.0f;
+    // Trained to sample the appearance of a given shape (TextTrainOptions::shapeGivenFraction):
+    // sampleAppearance then feeds the shape clean at every step instead of RePaint's noised copy.
+    bool shapeGiven = false;
     std::vector<std::string> categories, colours, materials;  // what the prompts can name
     std::string trainingJson = "{}";
 };

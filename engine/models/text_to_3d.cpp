@@ -190,11 +190,13 @@ ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const
     auto gen = at::detail::createCPUGenerator(o.seed);
     const float temperature = std::isnan(o.temperature) ? mf.temperature : o.temperature;
     const torch::Tensor eps = torch::randn({1, m + 1, dim}, gen, torch::kFloat) * temperature;
-    // RePaint on a deterministic flow: the held values follow the asset's own path from the
-    // same noise, (1 - t) x0 + t eps, so the network always sees a consistent x_t.
+    // A model trained with the shape given reads it clean at every step; otherwise RePaint on a
+    // deterministic flow: the held values follow the asset's own path from the same noise,
+    // (1 - t) x0 + t eps, so the network always sees a consistent x_t.
     const auto noised = [&](float t) { return (1.0f - t) * x0 + t * eps; };
-    const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * noised(tNext) + (1.0f - keep) * x; };
-    const torch::Tensor start = noised(o.strength);
+    const auto shapeAt = [&](float t) { return mf.shapeGiven ? x0 : noised(t); };
+    const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * shapeAt(tNext) + (1.0f - keep) * x; };
+    const torch::Tensor start = keep * shapeAt(o.strength) + (1.0f - keep) * noised(o.strength);
     ShapeLatent out = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, {}, constrain));
     // Exactly the asset's anchors and frame (the held values went through unit scaling).
     for (int t = 0; t < m; ++t) {

@@ -71,6 +71,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     if (o.data.empty() || o.out.empty() || o.autoencoder.empty()) throw Error("usage: kiln train text-to-3d --data DIR --autoencoder DIR --out MODEL");
     if (o.steps < 1 || o.batch < 1 || !(o.learningRate > 0.0) || o.checkpointEvery < 1) throw Error("kiln train text-to-3d: an option is out of range");
     if (!(o.anchorWeight >= 1.0 && o.anchorWeight <= 100.0)) throw Error("kiln train text-to-3d: --anchor-weight must be from 1 to 100");
+    if (!(o.shapeGivenFraction >= 0.0 && o.shapeGivenFraction <= 1.0)) throw Error("kiln train text-to-3d: --shape-given must be from 0 to 1");
     const auto t0 = std::chrono::steady_clock::now();
     const fs::path checkpointPath = o.out / "checkpoint.pt";
     if (!o.initFrom.empty() && o.resume) throw Error("kiln train text-to-3d: --init-from starts a new run; it cannot be combined with --resume");
@@ -151,6 +152,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         mf.guidance = base->guidance;
         mf.surfaceBias = base->surfaceBias;
         mf.temperature = base->temperature;
+        mf.shapeGiven = base->shapeGiven;
     } else {
         mf.config.width = o.width;
         mf.config.heads = o.heads;
@@ -209,6 +211,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["autoencoder"] = o.autoencoder.string();
         recipe["conditionDropout"] = o.conditionDropout;
         if (o.anchorWeight != 1.0) recipe["anchorWeight"] = o.anchorWeight;
+        if (o.shapeGivenFraction > 0.0) recipe["shapeGivenFraction"] = o.shapeGivenFraction;
         recipe["tokenOrder"] = mf.config.ordered ? "morton" : "set";
         if (source) recipe["initFrom"] = sourceName;
         if (source && mf.config.layers != source->config.layers)
@@ -223,6 +226,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();
         saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "text-to-3d"}});
+        if (o.shapeGivenFraction > 0.0) mf.shapeGiven = true;
         writeTextModelConfig(mf, o.out);
         writeLossFiles(o.out, losses, rates);
         writeTrainedManifest(o.out, "text-to-3d", step, mf.trainingJson);
@@ -236,6 +240,10 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     lossWeight.slice(1, 0, rows - 1).slice(2, 0, 3).fill_(o.anchorWeight);
     lossWeight.select(1, rows - 1).select(1, 0).fill_(o.anchorWeight);
     lossWeight = lossWeight / lossWeight.mean();
+    // The shape's values: every token's anchor and the whole size row.
+    auto shapeDims = torch::zeros({1, rows, dim});
+    shapeDims.slice(1, 0, rows - 1).slice(2, 0, 3).fill_(1.0f);
+    shapeDims.select(1, rows - 1).fill_(1.0f);
     model->train();
     const auto tTrain = std::chrono::steady_clock::now();
     auto lastReport = tTrain;
@@ -258,13 +266,20 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         // Times from a logit-normal (Esser et al. 2024, SD3): more steps in the middle of the path.
         const auto t = torch::sigmoid(torch::randn({o.batch}, gen));
         const auto tt = t.view({o.batch, 1, 1});
-        const auto xt = (1 - tt) * x0 + tt * eps;
+        auto xt = (1 - tt) * x0 + tt * eps;
+        auto weight = lossWeight.expand({o.batch, rows, dim});
+        if (o.shapeGivenFraction > 0.0) {
+            // Items whose shape is given: clean anchors and size in x_t, and no loss on them.
+            const auto given = (torch::rand({o.batch}, gen) < o.shapeGivenFraction).to(torch::kFloat).view({o.batch, 1, 1}) * shapeDims;
+            xt = given * x0 + (1 - given) * xt;
+            weight = weight * (1 - given);
+        }
         const double lr = learningRateAt(o.learningRate, o.warmupSteps, o.steps, step);
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();
         const auto text = model->encodeText(padWordIds(words));
         const auto v = model->forward(xt, t, text);
-        const auto loss = ((v - (eps - x0)).square() * lossWeight).mean();
+        const auto loss = ((v - (eps - x0)).square() * weight).mean();
         loss.backward();
         torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
         optimizer.step();

@@ -37,6 +37,11 @@ struct TextTrainOptions {
     // channel costs none (kiln bench latent --anchor-noise / --latent-noise). Equal weights give
     // the 16 channels 84 % of the loss. 1..100.
     double anchorWeight = 1.0;
+    // This fraction of each batch learns the appearance of a given shape: its anchors and size
+    // row enter x_t clean (as the asset's own) and only its channels are noised and scored. The
+    // model then samples the appearance of an artist's mesh conditioned on the mesh itself
+    // (texturing, appearance edits) instead of RePaint's approximation. 0..1.
+    double shapeGivenFraction = 0.0;
     double emaDecay = 0.999;
     std::uint64_t seed = 0;
     int checkpointEvery = 250;

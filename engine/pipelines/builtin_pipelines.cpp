@@ -256,6 +256,7 @@ public:
             intOption("resolution", "Resolution", 1024, 256, 4096, "Texels per side of each material's maps (a power of two)"),
             intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to appearance"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the prompt more closely"),
+            floatOption("strength", "Strength", 1.0, 0.05, 1.0, "1: a new appearance; less keeps more of the mesh's own colours (its materials' factors)"),
             boolOption("unwrap", "Unwrap", false, "Lay out UVs for a mesh that has none (a mesh with UVs keeps its own)"),
         };
         m_info.schema.presets = {{"draft", "Draft", {{"resolution", "512"}, {"steps", "12"}}},
@@ -306,6 +307,7 @@ public:
         o.steps = int(r.options.getInt("steps"));
         o.guidance = float(r.options.getFloat("guidance"));
         o.resolution = int(r.options.getInt("resolution"));
+        o.strength = float(r.options.getFloat("strength"));
         const models::MeshTextureResult t = models::generateMeshTexture(*generator, mesh, r.inputs.prompt, o, progress, cancel);
         core::Provenance prov;
         prov.source = "texture";
@@ -314,7 +316,7 @@ public:
         prov.seed = o.seed;
         prov.model = generator->name() + " + " + generator->autoencoder().name();
         prov.modelLicence = input.provenance.modelLicence;
-        prov.options = nlohmann::json{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"unwrap", unwrap}}.dump();
+        prov.options = nlohmann::json{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"strength", o.strength}, {"unwrap", unwrap}}.dump();
         prov.createdAt = core::utcNowIso8601();
         out.assets.push_back(core::Asset::fromMesh(input.name + "_textured", models::applyMaterialMaps(mesh, t.maps), prov));
         if (gltf) {

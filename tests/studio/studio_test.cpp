@@ -2,6 +2,7 @@
 // lavapipe, the ImGui overlay) under Xvfb. Pixels are read back from the X server, so what is
 // checked is what a user would see.
 #include "core/error.h"
+#include <cstring>
 #include "io/asset_io.h"
 #include "io/image_io.h"
 #include "io/posed_images.h"
@@ -484,6 +485,56 @@ private slots:
         click(QPointF(6, vp->height() - 6));
         QCOMPARE(doc.selected(), core::AssetId(0));
         QVERIFY(m_window->outliner()->tree()->selectedItems().isEmpty());
+        doc.select(duck);
+    }
+
+    void textureTabPaintsTheSelectedAssetAsANewVersion() {
+        // The Texture tab works on the selection: the duck gets new maps in its own UV layout and
+        // keeps its geometry; the result is a new version of the duck (undoable), not a new asset.
+        QTabWidget* tabs = m_window->createPanel()->tabs();
+        QWidget* page = nullptr;
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->widget(i)->property("pipelineId").toString() == "texture" && tabs->isTabEnabled(i)) page = tabs->widget(i);
+        if (!page) QSKIP("the Texture tab is off in this build (no LibTorch or no bundled model)");
+        for (const char* name : {"asset", "prompt", "seed", "dice", "quality", "resolution", "steps", "guidance", "unwrap", "model", "generate"})
+            QVERIFY2(page->findChild<QWidget*>(name), name);
+        page->findChild<QComboBox*>("quality")->setCurrentIndex(0);
+        QCOMPARE(page->findChild<QSpinBox*>("resolution")->value(), 512);
+        ui::StudioDocument& doc = m_window->document();
+        const core::AssetId duck = onlyAsset();
+        doc.select(duck);
+        const core::DocumentAsset* before = doc.document().find(duck);
+        const std::size_t versions = before->versions.size(), assets = doc.document().assets().size();
+        const core::Asset original = before->currentVersion().asset;
+        page->findChild<QPlainTextEdit*>("prompt")->setPlainText("a blue plastic duck");
+        const jobs::JobId id = m_window->createPanel()->generate("texture");
+        QVERIFY(id != 0);
+        QCOMPARE(waitForJob(id, 60000), jobs::JobState::Succeeded);
+        QCOMPARE(doc.document().assets().size(), assets);
+        const core::DocumentAsset* after = doc.document().find(duck);
+        QCOMPARE(after->versions.size(), versions + 1);
+        const core::Asset& textured = after->currentVersion().asset;
+        QCOMPARE(textured.provenance.source, std::string("texture"));
+        QVERIFY(textured.provenance.parentVersion.has_value());
+        const core::Mesh& m0 = *original.mesh();
+        const core::Mesh& m1 = *textured.mesh();
+        QVERIFY(m0.positions.size() == m1.positions.size() &&
+                std::memcmp(m0.positions.data(), m1.positions.data(), m0.positions.size() * sizeof(glm::vec3)) == 0);
+        QVERIFY(m0.uv0.size() == m1.uv0.size() && std::memcmp(m0.uv0.data(), m1.uv0.data(), m0.uv0.size() * sizeof(glm::vec2)) == 0);
+        QVERIFY(m0.indices == m1.indices);
+        // The new base colour is blue where the duck was yellow.
+        const int t = m1.materials.at(std::size_t(m1.submeshes.at(0).material)).baseColorTexture;
+        QVERIFY(t >= 0);
+        const core::Image& img = m1.textures.at(std::size_t(t)).image;
+        QCOMPARE(img.width, 512);
+        double r = 0.0, b = 0.0;
+        for (int y = 0; y < img.height; y += 8)
+            for (int x = 0; x < img.width; x += 8) r += img.at(x, y, 0), b += img.at(x, y, 2);
+        QVERIFY2(b > 1.5 * r, qPrintable(QString("red %1, blue %2").arg(r).arg(b)));
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_duck_textured.png");
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().find(duck)->versions.size(), versions);
         doc.select(duck);
     }
 

@@ -1,0 +1,297 @@
+// `kiln bench texture`: texture generation in an artist's own UV layout, measured on library
+// assets no model trained on. Each asset is textured from its own caption; its real appearance
+// (the library's materials, per part) is the reference, read at the same surface points the
+// generated texture is sampled at, so any layout can be scored: the asset's own atlas, or
+// (--layout blender) one Blender's Smart UV Project made, as a different tool would. Beside it,
+// on the same points: the prompt without its colour and material words (the category alone), and
+// the latent's own reconstruction of the real appearance (its ceiling at this token count).
+#include "cli.h"
+
+#include "core/color.h"
+#include "core/error.h"
+#include "geometry/closest_point.h"
+#include "geometry/metrics.h"
+#include "io/gltf_retexture.h"
+#include "io/image_io.h"
+#include "io/mesh_io.h"
+#include "models/latent_data.h"
+#include "models/mesh_texture.h"
+#include "models/model_paths.h"
+#include "models/shape_latent.h"
+#include "models/text_to_3d.h"
+#include "procgen/procgen.h"
+
+#include <nlohmann/json.hpp>
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace fs = std::filesystem;
+
+namespace kiln::app {
+
+std::vector<procgen::AssetParams> benchAssets(const Args& args, int repeat);  // app/cmd_bench.cpp
+
+namespace {
+
+// Bilinear base colour (linear) of an sRGB map at a UV.
+glm::vec3 sampleMap(const core::Image& img, glm::vec2 uv) {
+    const float x = std::clamp(uv.x * float(img.width) - 0.5f, 0.0f, float(img.width - 1));
+    const float y = std::clamp(uv.y * float(img.height) - 0.5f, 0.0f, float(img.height - 1));
+    const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, img.width - 1), y1 = std::min(y0 + 1, img.height - 1);
+    const float fx = x - float(x0), fy = y - float(y0);
+    glm::vec3 c;
+    for (int k = 0; k < 3; ++k)
+        c[k] = core::linearFromSrgb((1 - fy) * ((1 - fx) * img.at(x0, y0, k) + fx * img.at(x1, y0, k)) + fy * ((1 - fx) * img.at(x0, y1, k) + fx * img.at(x1, y1, k)));
+    return c;
+}
+
+// Points on a layout mesh (area-weighted), with their UV, the material map they read and the
+// library part (of the original asset) they lie on.
+struct SurfacePoints {
+    std::vector<glm::vec3> positions;
+    std::vector<glm::vec2> uvs;
+    std::vector<int> material, part;
+};
+
+SurfacePoints samplePoints(const core::Mesh& layout, const procgen::ProcAsset& asset, const geometry::TriangleBvh& original, int count) {
+    const std::size_t tris = layout.triangleCount();
+    std::vector<int> triMaterial(tris, -1);
+    for (const auto& s : layout.submeshes)
+        for (std::uint32_t i = s.firstIndex / 3; i < (s.firstIndex + s.indexCount) / 3; ++i) triMaterial[i] = s.material;
+    std::vector<double> cumulative(tris + 1, 0.0);
+    for (std::size_t t = 0; t < tris; ++t) {
+        const glm::vec3 a = layout.positions[layout.indices[3 * t]], b = layout.positions[layout.indices[3 * t + 1]], c = layout.positions[layout.indices[3 * t + 2]];
+        cumulative[t + 1] = cumulative[t] + 0.5 * double(glm::length(glm::cross(b - a, c - a)));
+    }
+    SurfacePoints p;
+    std::size_t t = 0;
+    for (int i = 0; i < count; ++i) {
+        const double target = (double(i) + 0.5) / double(count) * cumulative.back();
+        while (t + 1 < tris && cumulative[t + 1] < target) ++t;
+        double r1 = std::fmod(0.5 + double(i) * 0.6180339887498949, 1.0), r2 = std::fmod(0.5 + double(i) * 0.7548776662466927, 1.0);
+        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+        const std::uint32_t* idx = &layout.indices[3 * t];
+        const glm::vec3 w(float(1.0 - r1 - r2), float(r1), float(r2));
+        const glm::vec3 pos = w.x * layout.positions[idx[0]] + w.y * layout.positions[idx[1]] + w.z * layout.positions[idx[2]];
+        const auto hit = original.closest(pos, 1e9f);
+        if (!hit) continue;
+        p.positions.push_back(pos);
+        p.uvs.push_back(w.x * layout.uv0[idx[0]] + w.y * layout.uv0[idx[1]] + w.z * layout.uv0[idx[2]]);
+        p.material.push_back(triMaterial[t]);
+        p.part.push_back(asset.triangleParts[hit->triangle]);
+    }
+    return p;
+}
+
+struct Score {
+    double deltaE = 0.0;    // mean CIE76 over the points
+    double roughness = 0.0, metallic = 0.0;  // mean absolute error over the points (when known)
+    double psnr = 0.0;      // of the sRGB base colour over the points
+    double partsRight = 0.0;  // area fraction of parts whose mean colour lies within ΔE 20 of the real part's
+};
+
+Score score(const std::vector<glm::vec3>& got, const std::vector<glm::vec3>& real, const std::vector<int>& part) {
+    Score s;
+    double se = 0.0;
+    std::map<int, std::pair<glm::dvec3, glm::dvec3>> sums;  // part -> (got, real) sums
+    std::map<int, int> counts;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        s.deltaE += double(core::deltaE76(got[i], real[i]));
+        for (int c = 0; c < 3; ++c) {
+            const double d = double(core::srgbFromLinear(got[i][c])) - double(core::srgbFromLinear(real[i][c]));
+            se += d * d;
+        }
+        sums[part[i]].first += glm::dvec3(got[i]);
+        sums[part[i]].second += glm::dvec3(real[i]);
+        ++counts[part[i]];
+    }
+    s.deltaE /= double(got.size());
+    s.psnr = 10.0 * std::log10(1.0 / std::max(1e-12, se / double(3 * got.size())));
+    int right = 0;
+    for (const auto& [p, sum] : sums) {
+        const glm::vec3 g(sum.first / double(counts[p])), r(sum.second / double(counts[p]));
+        if (core::deltaE76(g, r) < 20.0f) right += counts[p];
+    }
+    s.partsRight = double(right) / double(got.size());
+    return s;
+}
+
+// The caption without its colour and material words: the category (and shape words) alone.
+std::string withoutLook(const std::string& caption) {
+    static const std::vector<std::string> look = {"black", "blue", "brown", "copper", "dark", "golden", "gray", "green", "light", "orange", "pink",
+                                                  "purple", "red", "silver", "teal", "white", "yellow", "ceramic", "fabric", "glass", "leather",
+                                                  "metal", "painted", "plastic", "rusty", "stone", "wooden"};
+    std::string out, word;
+    auto flush = [&] {
+        if (!word.empty() && std::find(look.begin(), look.end(), word) == look.end()) out += (out.empty() ? "" : " ") + word;
+        word.clear();
+    };
+    for (const char c : caption) {
+        if (c == ' ' || c == ',') flush();
+        else word.push_back(c);
+    }
+    flush();
+    return out;
+}
+
+// Re-lays out every GLB of `in` with Blender's Smart UV Project into `out` (one Blender process).
+void blenderSmartUv(const fs::path& in, const fs::path& out) {
+    const fs::path script = in.parent_path() / "smart_uv.py";
+    std::ofstream(script) << R"PY(import math, os, sys
+import numpy
+numpy.bool = bool
+import bpy
+src, dst = sys.argv[sys.argv.index("--") + 1:]
+for name in sorted(os.listdir(src)):
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    bpy.ops.import_scene.gltf(filepath=os.path.join(src, name))
+    meshes = [o for o in bpy.data.objects if o.type == "MESH"]
+    bpy.ops.object.select_all(action="DESELECT")
+    for o in meshes:
+        o.select_set(True)
+    bpy.context.view_layer.objects.active = meshes[0]
+    bpy.ops.object.mode_set(mode="EDIT")
+    bpy.ops.mesh.select_all(action="SELECT")
+    bpy.ops.uv.smart_project(angle_limit=math.radians(66.0), island_margin=0.02)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    bpy.ops.export_scene.gltf(filepath=os.path.join(dst, name), export_format="GLB")
+)PY";
+    const std::string cmd = "blender -b --factory-startup --python-exit-code 1 --python '" + script.string() + "' -- '" + in.string() + "' '" +
+                            out.string() + "' > '" + (in.parent_path() / "blender.log").string() + "' 2>&1";
+    if (std::system(cmd.c_str()) != 0) throw Error("kiln bench texture: Blender's Smart UV Project failed (see " + (in.parent_path() / "blender.log").string() + ")");
+}
+
+} // namespace
+
+int benchTexture(const Args& args) {
+    const int repeat = args.getInt("repeat", 12, 1, 1000);
+    const int resolution = args.getInt("resolution", 1024, 256, 4096);
+    models::checkTextureResolution(resolution);
+    const std::string layoutKind = args.get("layout", "own");
+    if (layoutKind != "own" && layoutKind != "blender") throw Error("--layout: 'own' or 'blender'");
+    const std::vector<procgen::AssetParams> picks = benchAssets(args, repeat);
+    const fs::path out = args.has("out") ? fs::path(args.get("out")) : fs::temp_directory_path() / "kiln_bench_texture";
+    fs::create_directories(out);
+    const models::TextTo3dGenerator generator(models::defaultModelDir("text-to-3d"), models::defaultModelDir("shape-autoencoder"));
+    const models::ShapeLatentModel& ae = generator.autoencoder();
+    std::printf("kiln bench texture: %s + %s, %d held-out assets, %s layout, %d^2 maps\n", generator.name().c_str(), ae.name().c_str(), repeat,
+                layoutKind == "own" ? "their own" : "Blender Smart UV Project", resolution);
+
+    std::vector<procgen::ProcAsset> assets;
+    for (const auto& p : picks) assets.push_back(procgen::generate(p, {.textureSize = 0}));
+    std::vector<core::Mesh> layouts;
+    if (layoutKind == "own") {
+        for (const auto& a : assets) layouts.push_back(a.mesh);
+    } else {
+        const fs::path in = out / "blender_in", re = out / "blender_out";
+        fs::remove_all(in), fs::remove_all(re);
+        fs::create_directories(in), fs::create_directories(re);
+        for (std::size_t i = 0; i < assets.size(); ++i) io::exportMesh(assets[i].mesh, in / ("asset" + std::to_string(100 + i) + ".glb"));
+        blenderSmartUv(in, re);
+        for (std::size_t i = 0; i < assets.size(); ++i) layouts.push_back(io::readGltfTriangles(re / ("asset" + std::to_string(100 + i) + ".glb")));
+    }
+
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    Score sumGen, sumBare, sumCeil;
+    double sumSeam = 0.0, sumInterior = 0.0, sumSeconds = 0.0, sumTexels = 0.0;
+    std::map<std::string, double> stageSums;
+    std::printf("%-12s %-62s %8s %8s %8s %7s %7s %7s %9s %7s\n", "category", "caption", "ΔE", "ΔE bare", "ΔE ceil", "parts", "bare", "ceil", "seam/int", "s");
+    for (std::size_t i = 0; i < assets.size(); ++i) {
+        const procgen::ProcAsset& asset = assets[i];
+        const core::Mesh& layout = layouts[i];
+        models::checkTextureLayout(layout, "asset " + std::to_string(i));
+        const geometry::TriangleBvh original(asset.mesh);
+        const SurfacePoints pts = samplePoints(layout, asset, original, 20000);
+        std::vector<glm::vec3> real;
+        for (std::size_t k = 0; k < pts.positions.size(); ++k) real.push_back(procgen::surfaceAt(asset, pts.part[k], pts.positions[k]).albedo);
+        core::Progress quiet;
+        models::MeshTextureOptions o;
+        o.resolution = resolution;
+        o.seed = 1;
+        o.neutralAppearance = true;
+        const auto textured = [&](const std::string& prompt, models::MeshTextureResult* keep, Score* material) {
+            const models::MeshTextureResult r = models::generateMeshTexture(generator, layout, prompt, o, quiet, {});
+            std::map<int, const models::MaterialMaps*> maps;
+            for (const auto& m : r.maps) maps[m.material] = &m;
+            std::vector<glm::vec3> got;
+            for (std::size_t k = 0; k < pts.positions.size(); ++k) {
+                const auto it = maps.find(pts.material[k]);
+                got.push_back(it != maps.end() ? sampleMap(it->second->baseColor, pts.uvs[k]) : glm::vec3(0.0f));
+                if (material && it != maps.end()) {
+                    // Roughness (G) and metallic (B) are linear: read them without the sRGB decode.
+                    const core::Image& mr = it->second->metallicRoughness;
+                    const int x = std::clamp(int(pts.uvs[k].x * float(mr.width)), 0, mr.width - 1), y = std::clamp(int(pts.uvs[k].y * float(mr.height)), 0, mr.height - 1);
+                    const procgen::SurfacePoint sp = procgen::surfaceAt(asset, pts.part[k], pts.positions[k]);
+                    material->roughness += std::abs(double(mr.at(x, y, 1)) - double(sp.roughness));
+                    material->metallic += std::abs(double(mr.at(x, y, 2)) - double(sp.metallic));
+                }
+            }
+            if (material) material->roughness /= double(pts.positions.size()), material->metallic /= double(pts.positions.size());
+            if (keep) *keep = r;
+            return got;
+        };
+        models::MeshTextureResult gen;
+        Score material;
+        Score sg = score(textured(asset.caption, &gen, &material), real, pts.part);
+        sg.roughness = material.roughness, sg.metallic = material.metallic;
+        const std::string bare = withoutLook(asset.caption);
+        const Score sb = score(textured(bare, nullptr, nullptr), real, pts.part);
+        // Ceiling: the real appearance encoded (generators' token count) and decoded at the points.
+        const models::ShapeLatent enc = ae.encode(asset, asset.params.shapeSeed, 4096, ae.tokens());
+        std::vector<glm::vec3> normalised, ceilAlbedo;
+        for (const auto& p : pts.positions) normalised.push_back(enc.frame.toNormalised(p));
+        ae.field(enc, normalised, nullptr, &ceilAlbedo);
+        const Score sc = score(ceilAlbedo, real, pts.part);
+        const core::Mesh out3 = models::applyMaterialMaps(layout, gen.maps);
+        const geometry::SeamScore seams = geometry::textureSeams(out3);
+        std::size_t texels = 0;
+        for (const auto& m : gen.maps) texels += m.texels;
+        const std::string name = procgen::categories()[std::size_t(asset.params.category)].name;
+        std::printf("%-12s %-62.62s %8.2f %8.2f %8.2f %6.0f%% %6.0f%% %6.0f%% %4.1f/%-4.1f %7.2f\n", name.c_str(), asset.caption.c_str(), sg.deltaE, sb.deltaE,
+                    sc.deltaE, 100 * sg.partsRight, 100 * sb.partsRight, 100 * sc.partsRight, seams.seamDeltaE, seams.interiorDeltaE, gen.seconds);
+        std::fflush(stdout);
+        io::exportMesh(out3, out / (std::to_string(100 + i) + "_" + name + ".glb"));
+        sumGen.deltaE += sg.deltaE, sumGen.psnr += sg.psnr, sumGen.partsRight += sg.partsRight, sumGen.roughness += sg.roughness, sumGen.metallic += sg.metallic;
+        sumBare.deltaE += sb.deltaE, sumBare.psnr += sb.psnr, sumBare.partsRight += sb.partsRight;
+        sumCeil.deltaE += sc.deltaE, sumCeil.psnr += sc.psnr, sumCeil.partsRight += sc.partsRight;
+        sumSeam += seams.seamDeltaE, sumInterior += seams.interiorDeltaE, sumSeconds += gen.seconds;
+        sumTexels += double(texels) / double(gen.maps.size() * std::size_t(resolution) * std::size_t(resolution));
+        for (const auto& [stage, sec] : gen.stageSeconds) stageSums[stage] += sec;
+        rows.push_back({{"category", name}, {"caption", asset.caption}, {"deltaE", sg.deltaE}, {"psnr", sg.psnr}, {"partsRight", sg.partsRight},
+                        {"roughnessError", sg.roughness}, {"metallicError", sg.metallic}, {"bareDeltaE", sb.deltaE}, {"barePartsRight", sb.partsRight}, {"ceilingDeltaE", sc.deltaE}, {"ceilingPartsRight", sc.partsRight},
+                        {"seamDeltaE", seams.seamDeltaE}, {"interiorDeltaE", seams.interiorDeltaE}, {"cutEdges", seams.cutEdges}, {"seconds", gen.seconds}});
+    }
+    const double n = double(assets.size());
+    std::printf("\nmean over %zu assets (surface points: 20000 per asset, area-weighted; ΔE CIE76 of the base colour against the library's material):\n", assets.size());
+    std::printf("  generated from the caption:        ΔE %6.2f   PSNR %5.2f dB   parts within ΔE 20 of their real colour %5.1f %%\n", sumGen.deltaE / n, sumGen.psnr / n, 100 * sumGen.partsRight / n);
+    std::printf("  material from the caption: roughness off by %.3f, metallic by %.3f (mean absolute, 0..1)\n", sumGen.roughness / n, sumGen.metallic / n);
+    std::printf("  caption without colours/materials: ΔE %6.2f   PSNR %5.2f dB   %5.1f %%\n", sumBare.deltaE / n, sumBare.psnr / n, 100 * sumBare.partsRight / n);
+    std::printf("  real appearance encoded + decoded: ΔE %6.2f   PSNR %5.2f dB   %5.1f %%   (the latent's ceiling at %d tokens)\n", sumCeil.deltaE / n, sumCeil.psnr / n,
+                100 * sumCeil.partsRight / n, ae.tokens());
+    std::printf("  seams: ΔE %.2f across UV cuts against %.2f one texel apart inside islands; texels covered %.1f %% of each map (the rest filled by pull-push)\n",
+                sumSeam / n, sumInterior / n, 100 * sumTexels / n);
+    std::string stages;
+    for (const auto& [stage, sec] : stageSums) stages += " " + stage + " " + std::to_string(sec / n).substr(0, 5) + " s,";
+    if (!stages.empty()) stages.pop_back();
+    std::printf("  time per asset at %d^2: %.2f s (%s)\n", resolution, sumSeconds / n, stages.c_str());
+    nlohmann::ordered_json summary{{"assets", assets.size()}, {"layout", layoutKind}, {"resolution", resolution}, {"model", generator.name()},
+                                   {"autoencoder", ae.name()}, {"deltaE", sumGen.deltaE / n}, {"psnr", sumGen.psnr / n}, {"partsRight", sumGen.partsRight / n},
+                                   {"roughnessError", sumGen.roughness / n}, {"metallicError", sumGen.metallic / n},
+                                   {"bareDeltaE", sumBare.deltaE / n}, {"barePartsRight", sumBare.partsRight / n}, {"ceilingDeltaE", sumCeil.deltaE / n},
+                                   {"ceilingPartsRight", sumCeil.partsRight / n}, {"seamDeltaE", sumSeam / n}, {"interiorDeltaE", sumInterior / n},
+                                   {"coveredFraction", sumTexels / n}, {"seconds", sumSeconds / n}, {"perAsset", rows}};
+    std::ofstream(out / "bench_texture.json") << summary.dump(2) << "\n";
+    std::printf("wrote %s (and the textured assets as GLBs)\n", (out / "bench_texture.json").string().c_str());
+    return 0;
+}
+
+} // namespace kiln::app
