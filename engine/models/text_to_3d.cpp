@@ -197,11 +197,13 @@ ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const
     const auto shapeAt = [&](float t) { return mf.shapeGiven ? x0 : noised(t); };
     const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * shapeAt(tNext) + (1.0f - keep) * x; };
     const torch::Tensor start = keep * shapeAt(o.strength) + (1.0f - keep) * noised(o.strength);
-    ShapeLatent out = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, {}, constrain));
-    // Exactly the asset's anchors and frame (the held values went through unit scaling).
+    const ShapeLatent sampled = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, {}, constrain));
+    // Back in the asset's own token order (token i is still the encoding's token i: edits that
+    // keep a region rely on it), with exactly its anchors (the held values went through unit scaling).
+    ShapeLatent out = shape;
     for (int t = 0; t < m; ++t) {
         const auto src = std::size_t(order[std::size_t(t)]);
-        for (int k = 0; k < 3; ++k) out.anchors[std::size_t(t) * 3 + std::size_t(k)] = shape.anchors[src * 3 + std::size_t(k)];
+        std::copy_n(sampled.values.begin() + std::ptrdiff_t(std::size_t(t) * std::size_t(c)), c, out.values.begin() + std::ptrdiff_t(src * std::size_t(c)));
     }
     out.frame = shape.frame;
     return out;

@@ -1030,6 +1030,41 @@ TEST(TextTo3d, AnchorWeightWeighsTheAnchorsInTheFlowLoss) {
     expectTrainingError(o, "--anchor-weight");
 }
 
+TEST(TextTo3d, ShapeGivenTrainingLearnsAppearanceAndTheSamplerHoldsTheShapeExactly) {
+    // --shape-given F: that fraction of each batch gets its anchors and size clean and is scored
+    // on its channels alone. Another loss than the plain run, the recipe and the model file say
+    // so, and out of range is refused naming the option.
+    core::Progress quiet;
+    models::TextTrainOptions o = tinyTextModel(outDir("text-shape-plain"), 6);
+    models::trainTextToLatent(o, quiet, {});
+    const auto plain = lossColumn(o.out / "loss.csv");
+    EXPECT_FALSE(models::readTextModelFile(o.out).shapeGiven);
+    const fs::path plainModel = o.out;
+    o.shapeGivenFraction = 0.5;
+    o.out = outDir("text-shape-given");
+    models::trainTextToLatent(o, quiet, {});
+    EXPECT_NE(lossColumn(o.out / "loss.csv"), plain);
+    const models::TextModelFile mf = models::readTextModelFile(o.out);
+    EXPECT_TRUE(mf.shapeGiven);
+    EXPECT_NE(mf.trainingJson.find("\"shapeGivenFraction\""), std::string::npos);
+    // Either way (clean shape or RePaint), the sampled appearance keeps the encoding's anchors
+    // bit for bit and its frame; the channels change.
+    for (const fs::path& model : {plainModel, o.out}) {
+        const models::TextTo3dGenerator g(model, trainedAutoencoder());
+        const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 77), {.textureSize = 0});
+        const models::ShapeLatent shape = g.autoencoder().encode(a, 3, 512, g.autoencoder().tokens());
+        const models::ShapeLatent look = g.sampleAppearance("a red chair", shape, {.seed = 2, .steps = 4}, {});
+        EXPECT_EQ(look.anchors, shape.anchors) << model;
+        EXPECT_EQ(look.frame.scale, shape.frame.scale);
+        EXPECT_EQ(look.frame.centre, shape.frame.centre);
+        EXPECT_NE(look.values, shape.values);
+        test::expectError([&] { g.sampleAppearance("a red chair", shape, {.strength = 0.0f}, {}); }, "--strength");
+    }
+    o.shapeGivenFraction = 1.5;
+    o.out = outDir("text-shape-bad");
+    expectTrainingError(o, "--shape-given");
+}
+
 TEST(TextTo3d, InitFromStartsAtItsSourceAndRefusesAnotherLatent) {
     models::TextTrainOptions o = tinyTextModel(outDir("text-init-source"), 30);
     o.learningRate = 3e-3;
