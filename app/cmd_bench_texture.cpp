@@ -42,18 +42,6 @@ std::vector<procgen::AssetParams> benchAssets(const Args& args, int repeat);  //
 
 namespace {
 
-// Bilinear base colour (linear) of an sRGB map at a UV.
-glm::vec3 sampleMap(const core::Image& img, glm::vec2 uv) {
-    const float x = std::clamp(uv.x * float(img.width) - 0.5f, 0.0f, float(img.width - 1));
-    const float y = std::clamp(uv.y * float(img.height) - 0.5f, 0.0f, float(img.height - 1));
-    const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, img.width - 1), y1 = std::min(y0 + 1, img.height - 1);
-    const float fx = x - float(x0), fy = y - float(y0);
-    glm::vec3 c;
-    for (int k = 0; k < 3; ++k)
-        c[k] = core::linearFromSrgb((1 - fy) * ((1 - fx) * img.at(x0, y0, k) + fx * img.at(x1, y0, k)) + fy * ((1 - fx) * img.at(x0, y1, k) + fx * img.at(x1, y1, k)));
-    return c;
-}
-
 // Points on a layout mesh (area-weighted), with their UV, the material map they read and the
 // library part (of the original asset) they lie on.
 struct SurfacePoints {
@@ -181,7 +169,8 @@ int benchTexture(const Args& args) {
     const std::vector<procgen::AssetParams> picks = benchAssets(args, repeat);
     const fs::path out = args.has("out") ? fs::path(args.get("out")) : fs::temp_directory_path() / "kiln_bench_texture";
     fs::create_directories(out);
-    const models::TextTo3dGenerator generator(models::defaultModelDir("text-to-3d"), models::defaultModelDir("shape-autoencoder"));
+    const models::TextTo3dGenerator generator(args.has("model") ? fs::path(args.get("model")) : models::defaultModelDir("text-to-3d"),
+                                              args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder"));
     const models::ShapeLatentModel& ae = generator.autoencoder();
     std::printf("kiln bench texture: %s + %s, %d held-out assets, %s layout, %d^2 maps\n", generator.name().c_str(), ae.name().c_str(), repeat,
                 layoutKind == "own" ? "their own" : "Blender Smart UV Project", resolution);
@@ -225,7 +214,7 @@ int benchTexture(const Args& args) {
             std::vector<glm::vec3> got;
             for (std::size_t k = 0; k < pts.positions.size(); ++k) {
                 const auto it = maps.find(pts.material[k]);
-                got.push_back(it != maps.end() ? sampleMap(it->second->baseColor, pts.uvs[k]) : glm::vec3(0.0f));
+                got.push_back(it != maps.end() ? geometry::sampleBaseColor(it->second->baseColor, pts.uvs[k]) : glm::vec3(0.0f));
                 if (material && it != maps.end()) {
                     // Roughness (G) and metallic (B) are linear: read them without the sRGB decode.
                     const core::Image& mr = it->second->metallicRoughness;

@@ -268,9 +268,6 @@ std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {
     return points;
 }
 
-namespace {
-
-// Bilinear base colour (linear RGB) of an 8-bit sRGB texture at a UV (glTF origin, clamped).
 glm::vec3 sampleBaseColor(const core::Image& img, glm::vec2 uv) {
     const float x = std::clamp(uv.x * float(img.width) - 0.5f, 0.0f, float(img.width - 1));
     const float y = std::clamp(uv.y * float(img.height) - 0.5f, 0.0f, float(img.height - 1));
@@ -284,8 +281,6 @@ glm::vec3 sampleBaseColor(const core::Image& img, glm::vec2 uv) {
     }
     return c;
 }
-
-} // namespace
 
 SeamScore textureSeams(const core::Mesh& mesh) {
     if (mesh.uv0.size() != mesh.positions.size() || mesh.uv0.empty()) throw Error("seams: the mesh has no UVs");

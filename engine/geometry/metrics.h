@@ -84,6 +84,10 @@ MedianInterval bootstrapMedian(const std::vector<double>& values, double confide
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 
+// The base colour (linear RGB) of an sRGB-encoded texture at a UV (glTF origin; bilinear between
+// texel centres, clamped at the borders), as a renderer samples it.
+glm::vec3 sampleBaseColor(const core::Image& image, glm::vec2 uv);
+
 // How visible a texture's UV cuts are: along every edge the mesh's triangles share in 3D (same
 // positions) but not in UV space, the base colour is read on both sides (bilinear, at 8 points
 // per edge, each side's own UVs and its material's base colour texture) and compared (CIE76 ΔE).
