@@ -249,6 +249,8 @@ int benchTexture(const Args& args) {
                     sc.deltaE, 100 * sg.partsRight, 100 * sb.partsRight, 100 * sc.partsRight, seams.seamDeltaE, seams.interiorDeltaE, gen.seconds);
         std::fflush(stdout);
         io::exportMesh(out3, out / (std::to_string(100 + i) + "_" + name + ".glb"));
+        // The real asset with its library textures, to look at beside it.
+        io::exportMesh(procgen::generate(asset.params, {.textureSize = 512}).mesh, out / (std::to_string(100 + i) + "_" + name + "_real.glb"));
         sumGen.deltaE += sg.deltaE, sumGen.psnr += sg.psnr, sumGen.partsRight += sg.partsRight, sumGen.roughness += sg.roughness, sumGen.metallic += sg.metallic;
         sumBare.deltaE += sb.deltaE, sumBare.psnr += sb.psnr, sumBare.partsRight += sb.partsRight;
         sumCeil.deltaE += sc.deltaE, sumCeil.psnr += sc.psnr, sumCeil.partsRight += sc.partsRight;
