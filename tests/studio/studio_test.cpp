@@ -502,6 +502,7 @@ private slots:
         QCOMPARE(page->findChild<QSpinBox*>("resolution")->value(), 512);
         ui::StudioDocument& doc = m_window->document();
         const core::AssetId duck = onlyAsset();
+        QVERIFY2(duck != 0, "no asset: importDuckByDragAndDrop runs first");
         doc.select(duck);
         const core::DocumentAsset* before = doc.document().find(duck);
         const std::size_t versions = before->versions.size(), assets = doc.document().assets().size();
