@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # kiln texture as an artist uses it: new textures painted into a mesh's own UV layout. Asserted:
 # the input glTF's accessors keep their bytes, the named colour lands in the texture, the GLBs pass
-# the Khronos validator and open in Blender with the new images, and bad input is one clear error
-# with nothing written. Exit 77 (skipped) when the checkout has no bundled models.
+# the Khronos validator and open in Blender with the new images, every DCC preset's FBX keeps the
+# new base colour, and bad input is one clear error with nothing written. Exit 77 (skipped) when the checkout has no bundled models.
 source "$(dirname "$0")/lib.sh"
 [ -d "$MODELS/text-to-3d" ] && [ -d "$MODELS/shape-autoencoder" ] || { echo "no bundled models: skipped"; exit 77; }
 dir=$(fresh_dir texture_cli)
@@ -87,6 +87,30 @@ PY
     > "$dir/blender.txt" 2>&1 && pass || { tail -20 "$dir/blender.txt"; fail "Blender import"; }
 else
   echo "blender not installed: Blender check skipped"
+fi
+
+# The new maps survive every DCC preset's FBX (base colour embedded; Assimp reads it back).
+for preset in blender unreal unity maya; do
+  "$KILN" convert "$dir/duck.glb" "$dir/duck_$preset.fbx" --preset "$preset" > "$dir/convert_$preset.txt" 2>&1 \
+    && "$KILN" info "$dir/duck_$preset.fbx" | grep -q "basecolor.png 512x512" && pass || { cat "$dir/convert_$preset.txt"; fail "FBX ($preset) keeps the new base colour"; }
+done
+if [ -n "$BLENDER" ]; then
+  cat > "$dir/check_fbx.py" <<'PY'
+import sys
+import bpy
+f = sys.argv[sys.argv.index("--") + 1]
+bpy.ops.wm.read_factory_settings(use_empty=True)
+bpy.ops.import_scene.fbx(filepath=f)
+images = [i for i in bpy.data.images if i.size[0] == 512]
+assert images, [i.name for i in bpy.data.images]
+px = images[0].pixels[:]
+r = sum(px[0::4]) / (len(px) / 4)
+b = sum(px[2::4]) / (len(px) / 4)
+print(f, "mean red", r, "blue", b)
+assert b > 1.5 * r, (r, b)
+PY
+  "$BLENDER" -b --factory-startup --python-exit-code 1 --python "$dir/check_fbx.py" -- "$dir/duck_blender.fbx" > "$dir/blender_fbx.txt" 2>&1 \
+    && pass || { tail -20 "$dir/blender_fbx.txt"; fail "Blender imports the textured FBX"; }
 fi
 
 # Bad input: one clear error each, nothing written.
