@@ -10,12 +10,14 @@
 #include "core/color.h"
 #include "core/error.h"
 #include "geometry/closest_point.h"
+#include "geometry/mesh_raster.h"
 #include "geometry/metrics.h"
 #include "io/gltf_retexture.h"
 #include "io/image_io.h"
 #include "io/mesh_io.h"
 #include "models/latent_data.h"
 #include "models/mesh_texture.h"
+#include "models/photo_projection.h"
 #include "models/model_paths.h"
 #include "models/shape_latent.h"
 #include "models/text_to_3d.h"
@@ -33,6 +35,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -45,7 +48,7 @@ namespace {
 // Points on a layout mesh (area-weighted), with their UV, the material map they read and the
 // library part (of the original asset) they lie on.
 struct SurfacePoints {
-    std::vector<glm::vec3> positions;
+    std::vector<glm::vec3> positions, normals;
     std::vector<glm::vec2> uvs;
     std::vector<int> material, part;
 };
@@ -73,6 +76,7 @@ SurfacePoints samplePoints(const core::Mesh& layout, const procgen::ProcAsset& a
         const auto hit = original.closest(pos, 1e9f);
         if (!hit) continue;
         p.positions.push_back(pos);
+        p.normals.push_back(glm::normalize(glm::cross(layout.positions[idx[1]] - layout.positions[idx[0]], layout.positions[idx[2]] - layout.positions[idx[0]])));
         p.uvs.push_back(w.x * layout.uv0[idx[0]] + w.y * layout.uv0[idx[1]] + w.z * layout.uv0[idx[2]]);
         p.material.push_back(triMaterial[t]);
         p.part.push_back(asset.triangleParts[hit->triangle]);
@@ -165,6 +169,16 @@ int benchTexture(const Args& args) {
     const int resolution = args.getInt("resolution", 1024, 256, 4096);
     models::checkTextureResolution(resolution);
     const std::string layoutKind = args.get("layout", "own");
+    // --photo-view YAW,PITCH: each asset also gets an unlit render of the real asset from that view
+    // as its --photo (the camera found by silhouette), scored on the points that view sees.
+    std::optional<glm::vec2> photoView;
+    if (args.has("photo-view")) {
+        float yaw = 0.0f, pitch = 0.0f;
+        if (std::sscanf(args.get("photo-view").c_str(), "%f,%f", &yaw, &pitch) != 2) throw Error("--photo-view: YAW,PITCH in degrees");
+        photoView = glm::vec2(yaw, pitch);
+    }
+    double sumSeenWithout = 0.0, sumSeenWith = 0.0, sumHiddenWith = 0.0, sumHiddenWithout = 0.0, sumSeen = 0.0, sumViewError = 0.0;
+    int viewsRight = 0;
     if (layoutKind != "own" && layoutKind != "blender") throw Error("--layout: 'own' or 'blender'");
     const std::vector<procgen::AssetParams> picks = benchAssets(args, repeat);
     const fs::path out = args.has("out") ? fs::path(args.get("out")) : fs::temp_directory_path() / "kiln_bench_texture";
@@ -232,6 +246,56 @@ int benchTexture(const Args& args) {
         Score material;
         Score sg = score(textured(asset.caption, &gen, &material), real, pts.part);
         sg.roughness = material.roughness, sg.metallic = material.metallic;
+        if (photoView) {
+            // The "photo": the real asset unlit (each pixel its part's albedo), 384 px, with alpha.
+            const models::PhotoView trueView{photoView->x, photoView->y, 40.0f, 0.0};
+            const int size = 384;
+            const geometry::MeshRaster pr = geometry::rasterizeMesh(asset.mesh, models::orbitCamera(core::computeBounds(asset.mesh), trueView), size, size);
+            core::Image photo = core::Image::makeU8(size, size, 4), alpha = core::Image::makeF32(size, size, 1);
+            for (int y = 0; y < size; ++y)
+                for (int x = 0; x < size; ++x) {
+                    const std::size_t k = std::size_t(y) * std::size_t(size) + std::size_t(x);
+                    if (pr.triangle[k] < 0) continue;
+                    const std::uint32_t* idx = &asset.mesh.indices[3 * std::size_t(pr.triangle[k])];
+                    const glm::vec3 centroid = (asset.mesh.positions[idx[0]] + asset.mesh.positions[idx[1]] + asset.mesh.positions[idx[2]]) / 3.0f;
+                    const glm::vec3 albedo = procgen::surfaceAt(asset, asset.triangleParts[std::size_t(pr.triangle[k])], centroid).albedo;
+                    for (int c = 0; c < 3; ++c) photo.u8[4 * k + std::size_t(c)] = std::uint8_t(std::lround(255.0f * core::srgbFromLinear(albedo[c])));
+                    photo.u8[4 * k + 3] = 255;
+                    alpha.f32[k] = 1.0f;
+                }
+            const fs::path photoPath = out / (std::to_string(100 + i) + "_photo.png");
+            io::writeImage(photo, photoPath);
+            // The points that view sees squarely, by the true camera.
+            const models::PhotoProjector truth(layout, photo, alpha, trueView);
+            std::vector<bool> seen(pts.positions.size());
+            for (std::size_t k = 0; k < pts.positions.size(); ++k) {
+                glm::vec3 c;
+                seen[k] = truth.sample(pts.positions[k], pts.normals[k], &c) >= 0.5f;
+            }
+            const std::vector<glm::vec3> without = textured(asset.caption, nullptr, nullptr);
+            o.photo = photoPath;
+            models::MeshTextureResult withPhoto;
+            const std::vector<glm::vec3> with = textured(asset.caption, &withPhoto, nullptr);
+            o.photo.clear();
+            double a = 0, b = 0, h0 = 0, h1 = 0;
+            std::size_t ns = 0, nh = 0;
+            for (std::size_t k = 0; k < pts.positions.size(); ++k) {
+                const double d0 = double(core::deltaE76(without[k], real[k])), d1 = double(core::deltaE76(with[k], real[k]));
+                if (seen[k]) a += d0, b += d1, ++ns;
+                else h0 += d0, h1 += d1, ++nh;
+            }
+            const double yawError = std::abs(std::remainder(double(withPhoto.photoView->yawDegrees - trueView.yawDegrees), 360.0));
+            const bool viewRight = yawError <= 15.0 && std::abs(withPhoto.photoView->pitchDegrees - trueView.pitchDegrees) <= 15.0f;
+            std::printf("  photo: seen %.0f %% of the surface, ΔE there %.2f -> %.2f with the photo; hidden %.2f -> %.2f; view found yaw %.0f pitch %.0f (IoU %.2f)%s\n",
+                        100.0 * double(ns) / double(pts.positions.size()), ns ? a / double(ns) : 0.0, ns ? b / double(ns) : 0.0, nh ? h0 / double(nh) : 0.0,
+                        nh ? h1 / double(nh) : 0.0, withPhoto.photoView->yawDegrees, withPhoto.photoView->pitchDegrees, withPhoto.photoView->silhouetteIoU,
+                        viewRight ? "" : "  (not the true view)");
+            sumSeenWithout += ns ? a / double(ns) : 0.0, sumSeenWith += ns ? b / double(ns) : 0.0;
+            sumHiddenWithout += nh ? h0 / double(nh) : 0.0, sumHiddenWith += nh ? h1 / double(nh) : 0.0;
+            sumSeen += double(ns) / double(pts.positions.size());
+            sumViewError += yawError;
+            viewsRight += viewRight;
+        }
         const std::string bare = withoutLook(asset.caption);
         const Score sb = score(textured(bare, nullptr, nullptr), real, pts.part);
         // Ceiling: the real appearance encoded (generators' token count) and decoded at the points.
@@ -270,6 +334,10 @@ int benchTexture(const Args& args) {
                 100 * sumCeil.partsRight / n, ae.tokens());
     std::printf("  seams: ΔE %.2f across UV cuts against %.2f one texel apart inside islands; texels covered %.1f %% of each map (the rest filled by pull-push)\n",
                 sumSeam / n, sumInterior / n, 100 * sumTexels / n);
+    if (photoView)
+        std::printf("  photo from yaw %.0f, pitch %.0f (found by silhouette; right within 15° for %d of %zu, mean yaw error %.0f°): on the %.0f %% of the surface it sees, ΔE %.2f -> %.2f; elsewhere %.2f -> %.2f\n",
+                    photoView->x, photoView->y, viewsRight, assets.size(), sumViewError / n, 100 * sumSeen / n, sumSeenWithout / n, sumSeenWith / n,
+                    sumHiddenWithout / n, sumHiddenWith / n);
     std::string stages;
     for (const auto& [stage, sec] : stageSums) stages += " " + stage + " " + std::to_string(sec / n).substr(0, 5) + " s,";
     if (!stages.empty()) stages.pop_back();
@@ -279,7 +347,12 @@ int benchTexture(const Args& args) {
                                    {"roughnessError", sumGen.roughness / n}, {"metallicError", sumGen.metallic / n},
                                    {"bareDeltaE", sumBare.deltaE / n}, {"barePartsRight", sumBare.partsRight / n}, {"ceilingDeltaE", sumCeil.deltaE / n},
                                    {"ceilingPartsRight", sumCeil.partsRight / n}, {"seamDeltaE", sumSeam / n}, {"interiorDeltaE", sumInterior / n},
-                                   {"coveredFraction", sumTexels / n}, {"seconds", sumSeconds / n}, {"perAsset", rows}};
+                                   {"coveredFraction", sumTexels / n},
+                                   {"photo", photoView ? nlohmann::ordered_json{{"yaw", photoView->x}, {"pitch", photoView->y}, {"viewsRight", viewsRight},
+                                                                                 {"meanYawError", sumViewError / n}, {"seenFraction", sumSeen / n},
+                                                                                 {"seenDeltaEWithout", sumSeenWithout / n}, {"seenDeltaEWith", sumSeenWith / n},
+                                                                                 {"hiddenDeltaEWithout", sumHiddenWithout / n}, {"hiddenDeltaEWith", sumHiddenWith / n}}
+                                                        : nlohmann::ordered_json()}, {"seconds", sumSeconds / n}, {"perAsset", rows}};
     std::ofstream(out / "bench_texture.json") << summary.dump(2) << "\n";
     std::printf("wrote %s (and the textured assets as GLBs)\n", (out / "bench_texture.json").string().c_str());
     return 0;

@@ -4,7 +4,9 @@
 #include "core/error.h"
 #include "core/pull_push.h"
 #include "geometry/uv_raster.h"
+#include "io/image_io.h"
 #include "models/latent_data.h"
+#include "models/matting.h"
 #include "models/shape_latent.h"
 #include "models/text_to_3d.h"
 
@@ -130,6 +132,25 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
     r.stageSeconds.emplace_back("sampling", secondsSince(t));
     const ShapeLatentModel::Prepared prepared = ae.prepare(look);
 
+    // The photo, if any: its foreground and camera, in the latent's normalised frame.
+    core::Image photo, photoAlpha;
+    std::optional<PhotoProjector> projector;
+    if (!o.photo.empty()) {
+        t = std::chrono::steady_clock::now();
+        progress.report("placing the photo", 0.2f);
+        photo = io::readImage(o.photo);
+        photoAlpha = matteImage(photo, {}, o.photo.filename().string()).alpha;
+        core::Mesh normalised = mesh;
+        for (auto& p : normalised.positions) p = frame.toNormalised(p);
+        PhotoView view{o.photoYaw, o.photoPitch, o.photoFov, 0.0};
+        if (!(o.photoFov >= 5.0f && o.photoFov <= 120.0f)) throw Error("--photo-fov is out of range (5..120 degrees)");
+        if (std::isnan(o.photoYaw)) view = estimatePhotoView(normalised, photoAlpha, o.photoFov);
+        projector.emplace(normalised, photo, photoAlpha, view);
+        r.photoView = view;
+        r.stageSeconds.emplace_back("photo", secondsSince(t));
+    }
+    std::size_t photoTaken = 0, photoPoints = 0;
+
     // 3. Each material's texels: the decoded appearance at the 3D point behind each one.
     if (mesh.submeshes.empty()) throw Error("texture: the mesh has no submeshes");
     std::vector<int> materials;
@@ -147,17 +168,20 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         const core::Mesh layout = materialLayout(mesh, materials[mi], frame);
         const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
         const std::vector<geometry::UvOverlapSample> extra = geometry::overlapSamples(layout, raster);
-        std::vector<glm::vec3> points;
+        std::vector<glm::vec3> points, normals;
         std::vector<std::uint32_t> texelOf;
         points.reserve(n / 2);
         for (std::size_t k = 0; k < n; ++k)
             if (raster.covered(k)) {
                 points.push_back(raster.position(layout, k));
+                if (projector) normals.push_back(raster.normal(layout, k));
                 texelOf.push_back(std::uint32_t(k));
             }
         for (const auto& e : extra) {
             const std::uint32_t* idx = &layout.indices[3 * std::size_t(e.triangle)];
-            points.push_back(e.barycentric.x * layout.positions[idx[0]] + e.barycentric.y * layout.positions[idx[1]] + e.barycentric.z * layout.positions[idx[2]]);
+            const glm::vec3 a = layout.positions[idx[0]], b = layout.positions[idx[1]], c = layout.positions[idx[2]];
+            points.push_back(e.barycentric.x * a + e.barycentric.y * b + e.barycentric.z * c);
+            if (projector) normals.push_back(glm::cross(b - a, c - a));
             texelOf.push_back(e.texel);
         }
         std::vector<glm::vec3> albedo;
@@ -175,6 +199,15 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
             rough.insert(rough.end(), ro.begin(), ro.end());
             metal.insert(metal.end(), me.begin(), me.end());
         }
+        // The photo where its camera sees the surface, blended by how squarely it does.
+        if (projector)
+            for (std::size_t i = 0; i < points.size(); ++i) {
+                glm::vec3 seen;
+                const float w = projector->sample(points[i], normals[i], &seen);
+                if (w > 0.0f) albedo[i] = glm::mix(albedo[i], seen, w);
+                photoTaken += w >= 0.5f;
+                ++photoPoints;
+            }
         // Averaged where several surface points share a texel.
         std::vector<float> maps(n * 5, 0.0f);
         std::vector<float> weight(n, 0.0f);
@@ -216,6 +249,7 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         fillSeconds += secondsSince(t);
     }
     if (r.maps.empty()) throw Error("texture: no triangle of the mesh has UV area to paint (its UVs are all zero)");
+    if (projector) r.photoTexels = photoPoints ? double(photoTaken) / double(photoPoints) : 0.0;
     r.stageSeconds.emplace_back("texels", texelSeconds);
     r.stageSeconds.emplace_back("fill", fillSeconds);
     progress.report("done", 1.0f);

@@ -11,7 +11,12 @@
 #include "core/mesh.h"
 #include "core/progress.h"
 
+#include "models/photo_projection.h"
+
 #include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +37,12 @@ struct MeshTextureOptions {
     // The encoder reads a neutral grey instead of the materials' factors (measurements, where
     // the factors would hand it the answer).
     bool neutralAppearance = false;
+    // A photo of the object (--photo), projected onto the texels its camera sees and blended into
+    // the generated base colour by how squarely each faces it; the unseen side stays generated.
+    // Its foreground: the image's alpha, else the matting pack, else GrabCut (models/matting.h).
+    std::filesystem::path photo;
+    // Its camera as an orbit view (photo_projection.h); NaN yaw: found by the mesh's silhouette.
+    float photoYaw = std::numeric_limits<float>::quiet_NaN(), photoPitch = 0.0f, photoFov = 40.0f;
 };
 
 // One material's new maps (the material's index in the mesh; -1: triangles without a material).
@@ -46,7 +57,9 @@ struct MeshTextureResult {
     std::vector<MaterialMaps> maps;          // per material the triangles use, in material order
     std::vector<int> untextured;             // materials whose triangles have no UV area: left as they are
     std::vector<std::string> unknownWords;   // prompt words the model has never seen
-    std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, texels, fill
+    std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, [photo,] texels, fill
+    std::optional<PhotoView> photoView;      // with a photo: the camera used (given or found)
+    double photoTexels = 0.0;                // with a photo: fraction of texels that take it at weight >= 0.5
     double seconds = 0.0;
 };
 

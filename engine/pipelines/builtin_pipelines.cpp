@@ -4,10 +4,17 @@
 
 #include "core/error.h"
 
+#include <glm/vec2.hpp>
+
+#include <cmath>
+#include <optional>
+
 #ifdef KILN_WITH_TORCH
 #include "io/posed_images.h"
 #include "pipelines/reconstruct.h"
 #include "geometry/uv_unwrap.h"
+#include "core/sha256.h"
+#include "io/binary_reader.h"
 #include "io/gltf_retexture.h"
 #include "io/image_io.h"
 #include "models/mesh_texture.h"
@@ -258,6 +265,9 @@ public:
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the prompt more closely"),
             floatOption("strength", "Strength", 1.0, 0.05, 1.0, "1: a new appearance; less keeps more of the mesh's own colours (its materials' factors)"),
             boolOption("unwrap", "Unwrap", false, "Lay out UVs for a mesh that has none (a mesh with UVs keeps its own)"),
+            textOption("photo", "Photo", "", "A photo of the object, projected onto the side it shows (the rest is generated)"),
+            textOption("photo-view", "Photo view", "", "The photo's camera as YAW,PITCH in degrees (empty: found by the mesh's silhouette)"),
+            floatOption("photo-fov", "Photo field of view", 40.0, 5.0, 120.0, "The photo's vertical field of view, degrees"),
         };
         m_info.schema.presets = {{"draft", "Draft", {{"resolution", "512"}, {"steps", "12"}}},
                                  {"standard", "Standard", {{"resolution", "1024"}, {"steps", "16"}}},
@@ -279,6 +289,9 @@ public:
             throw Error("texture: " + r.inputs.asset->name + " is Gaussian splats; texturing needs a mesh with a UV layout");
         if (const core::Mesh* m = r.inputs.asset ? r.inputs.asset->mesh() : nullptr; m && !(r.options.getBool("unwrap") && m->uv0.empty()))
             models::checkTextureLayout(*m, r.inputs.asset->name);
+        if (const std::string photo = r.options.getText("photo"); !photo.empty() && !std::filesystem::is_regular_file(photo))
+            throw Error("--photo " + photo + ": no such file");
+        (void)photoView(r);
 #endif
     }
 
@@ -308,6 +321,9 @@ public:
         o.guidance = float(r.options.getFloat("guidance"));
         o.resolution = int(r.options.getInt("resolution"));
         o.strength = float(r.options.getFloat("strength"));
+        o.photo = r.options.getText("photo");
+        o.photoFov = float(r.options.getFloat("photo-fov"));
+        if (const auto view = photoView(r)) o.photoYaw = view->x, o.photoPitch = view->y;
         const models::MeshTextureResult t = models::generateMeshTexture(*generator, mesh, r.inputs.prompt, o, progress, cancel);
         core::Provenance prov;
         prov.source = "texture";
@@ -317,6 +333,13 @@ public:
         prov.model = generator->name() + " + " + generator->autoencoder().name();
         prov.modelLicence = input.provenance.modelLicence;
         prov.options = nlohmann::json{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"strength", o.strength}, {"unwrap", unwrap}}.dump();
+        if (!o.photo.empty()) {
+            auto options = nlohmann::json::parse(prov.options);
+            options["photo"] = o.photo.filename().string();
+            options["photoSha256"] = core::sha256Hex(io::readFileBytes(o.photo));
+            options["photoView"] = {t.photoView->yawDegrees, t.photoView->pitchDegrees, t.photoView->fovDegrees};
+            prov.options = options.dump();
+        }
         prov.createdAt = core::utcNowIso8601();
         out.assets.push_back(core::Asset::fromMesh(input.name + "_textured", models::applyMaterialMaps(mesh, t.maps), prov));
         if (gltf) {
@@ -340,6 +363,10 @@ public:
             out.notes.push_back("the model does not know \"" + joinedWords(t.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
         if (!t.untextured.empty())
             out.notes.push_back(std::to_string(t.untextured.size()) + " material(s) without UVs left as they were");
+        if (t.photoView)
+            out.report.push_back("photo from yaw " + fixed(t.photoView->yawDegrees, 0) + "°, pitch " + fixed(t.photoView->pitchDegrees, 0) + "°" +
+                                 (r.options.getText("photo-view").empty() ? " (found by silhouette, IoU " + fixed(t.photoView->silhouetteIoU, 2) + ")" : "") +
+                                 ": " + fixed(100.0 * t.photoTexels, 1) + " % of the texels take it");
         return out;
 #else
         (void)r, (void)progress, (void)cancel;
@@ -348,6 +375,16 @@ public:
     }
 
 private:
+    // --photo-view YAW,PITCH, if given; kiln::Error on anything else.
+    static std::optional<glm::vec2> photoView(const PipelineRequest& r) {
+        const std::string text = r.options.getText("photo-view");
+        if (text.empty()) return std::nullopt;
+        float yaw = 0.0f, pitch = 0.0f;
+        char tail = 0;
+        if (std::sscanf(text.c_str(), "%f,%f%c", &yaw, &pitch, &tail) != 2 || !(std::abs(pitch) <= 89.0f) || !std::isfinite(yaw))
+            throw Error("--photo-view " + text + ": give YAW,PITCH in degrees (pitch -89..89)");
+        return glm::vec2(yaw, pitch);
+    }
     PipelineInfo m_info;
 };
 

@@ -127,6 +127,8 @@ expect_error "empty prompt" "$dir/x3.glb" "$KILN" texture "$duck" " " -o "$dir/x
 expect_error "no word the model knows" "$dir/x4.glb" "$KILN" texture "$duck" "the zxqv" -o "$dir/x4.glb"
 expect_error "splats" "$dir/x5.glb" "$KILN" texture "$TESTDATA/splats/$(ls "$TESTDATA/splats" | grep -m1 '\.ply$')" "a red thing" -o "$dir/x5.glb"
 expect_error "unknown option" "$dir/x6.glb" "$KILN" texture "$duck" "a red duck" -o "$dir/x6.glb" --colour red
+expect_error "no such file" "$dir/x7.glb" "$KILN" texture "$duck" "a red duck" -o "$dir/x7.glb" --photo "$dir/no-such-photo.png"
+expect_error "YAW,PITCH" "$dir/x8.glb" "$KILN" texture "$duck" "a red duck" -o "$dir/x8.glb" --photo "$TESTDATA/mv/lego_train/train/$(ls "$TESTDATA/mv/lego_train/train" | grep -m1 '\.png$')" --photo-view front
 # A mesh without UVs is laid out when asked.
 "$KILN" texture "$dir/duck.stl" "a red duck" -o "$dir/unwrapped.glb" --unwrap --resolution 256 > "$dir/unwrap.txt" 2>&1 \
   && grep -q "laid out new ones" "$dir/unwrap.txt" && pass || { cat "$dir/unwrap.txt"; fail "--unwrap"; }

@@ -5,12 +5,15 @@
 #include "core/error.h"
 #include "geometry/inside_test.h"
 #include "geometry/mesh_cleanup.h"
+#include "geometry/mesh_raster.h"
 #include "geometry/metrics.h"
 #include "geometry/uv_unwrap.h"
+#include "io/image_io.h"
 #include "models/autoencoder_training.h"
 #include "models/latent_data.h"
 #include "models/manifest.h"
 #include "models/mesh_texture.h"
+#include "models/photo_projection.h"
 #include "models/shape_autoencoder.h"
 #include "models/shape_latent.h"
 #include "models/text_model_file.h"
@@ -25,6 +28,7 @@
 #include <gtest/gtest.h>
 
 #include <glm/geometric.hpp>
+#include <glm/gtc/type_precision.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -1283,4 +1287,85 @@ TEST(MeshTexture, RefusesWhatItCannotTextureInTheMeshsOwnLayout) {
     test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "  ", {}, quiet, {}); }, "empty prompt");
     test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "the zxqv", {}, quiet, {}); }, "no word the model knows");
     test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "a red stool", {.steps = 0}, quiet, {}); }, "--steps");
+}
+
+namespace {
+
+// An unlit render of `mesh` from `view`: every covered pixel `colour` (sRGB 8-bit), alpha 255.
+std::pair<core::Image, core::Image> flatPhoto(const core::Mesh& mesh, const models::PhotoView& view, glm::u8vec3 colour, int size) {
+    const geometry::MeshRaster r = geometry::rasterizeMesh(mesh, models::orbitCamera(core::computeBounds(mesh), view), size, size);
+    core::Image photo = core::Image::makeU8(size, size, 4), alpha = core::Image::makeF32(size, size, 1);
+    for (std::size_t k = 0; k < r.triangle.size(); ++k)
+        if (r.triangle[k] >= 0) {
+            for (int c = 0; c < 3; ++c) photo.u8[4 * k + std::size_t(c)] = colour[c];
+            photo.u8[4 * k + 3] = 255;
+            alpha.f32[k] = 1.0f;
+        }
+    return {photo, alpha};
+}
+
+} // namespace
+
+TEST(PhotoProjection, FindsTheViewARenderWasTakenFrom) {
+    // A chair is not symmetric front to back: its silhouette from (yaw 60, pitch 30) is found
+    // again among all the views searched, and the projector sees the points facing that camera.
+    const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 12), {.textureSize = 0});
+    const models::PhotoView truth{60.0f, 30.0f, 40.0f, 0.0};
+    const auto [photo, alpha] = flatPhoto(a.mesh, truth, {20, 40, 220}, 256);
+    const models::PhotoView found = models::estimatePhotoView(a.mesh, alpha, 40.0f);
+    EXPECT_LE(std::abs(std::remainder(double(found.yawDegrees) - 60.0, 360.0)), 15.0) << found.yawDegrees;
+    EXPECT_NEAR(found.pitchDegrees, 30.0f, 15.0f);
+    EXPECT_GT(found.silhouetteIoU, 0.8);
+    const models::PhotoProjector projector(a.mesh, photo, alpha, truth);
+    const core::Bounds b = core::computeBounds(a.mesh);
+    const glm::vec3 toCamera = glm::normalize(models::orbitCamera(b, truth).position() - b.center());
+    std::size_t facing = 0, taken = 0, behind = 0, takenBehind = 0;
+    for (std::size_t t = 0; t + 2 < a.mesh.indices.size(); t += 3) {
+        const glm::vec3 p0 = a.mesh.positions[a.mesh.indices[t]], p1 = a.mesh.positions[a.mesh.indices[t + 1]], p2 = a.mesh.positions[a.mesh.indices[t + 2]];
+        const glm::vec3 n = glm::normalize(glm::cross(p1 - p0, p2 - p0));
+        glm::vec3 c;
+        const float w = projector.sample((p0 + p1 + p2) / 3.0f, n, &c);
+        if (glm::dot(n, toCamera) > 0.8f) facing += 1, taken += w > 0.5f;
+        if (glm::dot(n, toCamera) < -0.2f) behind += 1, takenBehind += w > 0.0f;
+        if (w > 0.0f) EXPECT_GT(c.b, 5.0f * c.r);
+    }
+    EXPECT_GT(double(taken), 0.5 * double(facing));  // most faces turned to the camera (some hidden by others)
+    EXPECT_EQ(takenBehind, 0u) << behind;             // none turned away
+    test::expectError([&] { models::estimatePhotoView(a.mesh, core::Image::makeF32(64, 64, 1), 40.0f); }, "no object found");
+}
+
+TEST(MeshTexture, APhotoColoursTheSideItShowsAndLeavesTheRestGenerated) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    const procgen::ProcAsset asset = procgen::generate(procgen::randomParams(procgen::categoryIndex("chest"), 5), {.textureSize = 0});
+    const models::PhotoView view{0.0f, 15.0f, 40.0f, 0.0};
+    const fs::path dir = test::scratchDir();
+    io::writeImage(flatPhoto(asset.mesh, view, {30, 60, 230}, 256).first, dir / "blue_chest.png");
+    models::MeshTextureOptions o;
+    o.resolution = 256;
+    o.photo = dir / "blue_chest.png";  // its camera found by silhouette
+    core::Progress quiet;
+    const models::MeshTextureResult r = models::generateMeshTexture(g, asset.mesh, "a red painted chest", o, quiet, {});
+    ASSERT_TRUE(r.photoView.has_value());
+    EXPECT_LE(std::abs(std::remainder(double(r.photoView->yawDegrees), 360.0)), 15.0) << r.photoView->yawDegrees;
+    EXPECT_GT(r.photoTexels, 0.05);
+    // Front faces (towards +Z, the photo's side) blue, back faces red.
+    const core::Mesh out = models::applyMaterialMaps(asset.mesh, r.maps);
+    glm::dvec3 front(0.0), back(0.0);
+    for (const auto& s : out.submeshes) {
+        const core::Image& img = out.textures[std::size_t(out.materials[std::size_t(s.material)].baseColorTexture)].image;
+        for (std::uint32_t t = s.firstIndex; t < s.firstIndex + s.indexCount; t += 3) {
+            const std::uint32_t* idx = &out.indices[t];
+            const glm::vec3 n = glm::cross(out.positions[idx[1]] - out.positions[idx[0]], out.positions[idx[2]] - out.positions[idx[0]]);
+            if (glm::length(n) <= 0.0f) continue;
+            const glm::vec3 c = geometry::sampleBaseColor(img, (out.uv0[idx[0]] + out.uv0[idx[1]] + out.uv0[idx[2]]) / 3.0f);
+            const float z = glm::normalize(n).z;
+            if (z > 0.9f) front += glm::dvec3(c);
+            if (z < -0.9f) back += glm::dvec3(c);
+        }
+    }
+    EXPECT_GT(front.b, 1.5 * front.r) << front.r << " " << front.b;
+    EXPECT_GT(back.r, 1.5 * back.b) << back.r << " " << back.b;
+    o.photo = dir / "missing.png";
+    EXPECT_THROW(models::generateMeshTexture(g, asset.mesh, "a red painted chest", o, quiet, {}), kiln::Error);
 }
