@@ -277,13 +277,20 @@ int cmdRunPipeline(const std::string& id, int argc, char** argv, int first) {
                         result->field->resolution.z);
             return;
         }
-        const core::Asset* a = firstOf(result->assets, kind == OutputKind::Mesh ? core::AssetKind::Mesh : core::AssetKind::Gaussians);
-        if (!a) throw Error(id + " made no " + pipelines::toString(kind));
-        if (kind == OutputKind::Mesh && result->writeGlb && io::lowerExtension(path) == ".glb")
-            io::writeAtomically(path, cl.force, result->writeGlb);
-        else
-            io::saveAsset(*a, path, {.overwrite = cl.force});
-        std::printf("wrote %s (%s) in %.2f s\n", path.string().c_str(), describe(*a).c_str(), result->seconds);
+        // Every asset of the kind: the first to `path`, variants beside it (OUT_v2.glb, ...).
+        const core::AssetKind want = kind == OutputKind::Mesh ? core::AssetKind::Mesh : core::AssetKind::Gaussians;
+        std::size_t index = 0;
+        for (const core::Asset& a : result->assets) {
+            if (a.kind() != want) continue;
+            const fs::path target = index == 0 ? path : path.parent_path() / (path.stem().string() + "_v" + std::to_string(index + 1) + path.extension().string());
+            if (kind == OutputKind::Mesh && result->writeGlb && io::lowerExtension(target) == ".glb")
+                io::writeAtomically(target, cl.force, [&](const fs::path& tmp) { result->writeGlb(tmp, index); });
+            else
+                io::saveAsset(a, target, {.overwrite = cl.force});
+            std::printf("wrote %s (%s) in %.2f s\n", target.string().c_str(), describe(a).c_str(), result->seconds);
+            ++index;
+        }
+        if (index == 0) throw Error(id + " made no " + pipelines::toString(kind));
     };
     write(cl.output, outputKindFor(cl.output, pipeline->info()));
     if (!cl.meshOutput.empty()) write(cl.meshOutput, OutputKind::Mesh);

@@ -28,8 +28,8 @@ public:
     struct Request {
         QString name;     // job name and undo-step text, e.g. "Reconstruct lego"
         jobs::JobFn work; // runs on a job worker, never on the GUI thread
-        // The pipeline works on the selected asset (an Asset input): its first result lands as
-        // a new version of that asset (parent-linked, undoable), not as a new asset.
+        // The pipeline works on the selected asset (an Asset input): its results land as new
+        // versions of that asset (parent-linked, undoable; the first current), not as new assets.
         bool newVersionOfSelection = false;
     };
     using SubmitFn = std::function<jobs::JobId(Request request)>;

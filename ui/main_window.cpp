@@ -710,9 +710,16 @@ jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work, bool newV
             if (results.empty()) return;
             core::Document next = m_document->document();
             if (source != 0 && next.find(source)) {
-                // A new version of the asset it worked on (Document links the current one as parent).
-                results.front().provenance.parentVersion.reset();
-                next.addVersion(source, std::move(results.front()));
+                // New versions of the asset it worked on, each a child of the version it worked
+                // from (variants side by side in its history); the first becomes current.
+                const core::VersionId parent = next.get(source).current;
+                core::VersionId first = 0;
+                for (core::Asset& a : results) {
+                    a.provenance.parentVersion = parent;
+                    const core::VersionId v = next.addVersion(source, std::move(a));
+                    if (first == 0) first = v;
+                }
+                next.setCurrentVersion(source, first);
                 m_document->change(name, std::move(next));
                 m_document->select(source);
                 return;

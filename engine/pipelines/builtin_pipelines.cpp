@@ -268,6 +268,7 @@ public:
             textOption("photo", "Photo", "", "A photo of the object, projected onto the side it shows (the rest is generated)"),
             textOption("photo-view", "Photo view", "", "The photo's camera as YAW,PITCH in degrees (empty: found by the mesh's silhouette)"),
             floatOption("photo-fov", "Photo field of view", 40.0, 5.0, 120.0, "The photo's vertical field of view, degrees"),
+            intOption("variants", "Variants", 1, 1, 8, "Textures to make, seeds SEED, SEED+1, ... (the CLI writes OUT, OUT_v2, ...; the studio adds each as a version)"),
         };
         m_info.schema.presets = {{"draft", "Draft", {{"resolution", "512"}, {"steps", "12"}}},
                                  {"standard", "Standard", {{"resolution", "1024"}, {"steps", "16"}}},
@@ -324,49 +325,62 @@ public:
         o.photo = r.options.getText("photo");
         o.photoFov = float(r.options.getFloat("photo-fov"));
         if (const auto view = photoView(r)) o.photoYaw = view->x, o.photoPitch = view->y;
-        const models::MeshTextureResult t = models::generateMeshTexture(*generator, mesh, r.inputs.prompt, o, progress, cancel);
-        core::Provenance prov;
-        prov.source = "texture";
-        prov.sourcePath = input.provenance.sourcePath;
-        prov.prompt = r.inputs.prompt;
-        prov.seed = o.seed;
-        prov.model = generator->name() + " + " + generator->autoencoder().name();
-        prov.modelLicence = input.provenance.modelLicence;
-        prov.options = nlohmann::json{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"strength", o.strength}, {"unwrap", unwrap}}.dump();
-        if (!o.photo.empty()) {
-            auto options = nlohmann::json::parse(prov.options);
-            options["photo"] = o.photo.filename().string();
-            options["photoSha256"] = core::sha256Hex(io::readFileBytes(o.photo));
-            options["photoView"] = {t.photoView->yawDegrees, t.photoView->pitchDegrees, t.photoView->fovDegrees};
+        const int variants = int(r.options.getInt("variants"));
+        const std::uint64_t firstSeed = o.seed;
+        std::vector<std::vector<io::GltfMaterialImages>> images;
+        std::vector<core::ProvenanceRecord> records;
+        for (int v = 0; v < variants; ++v) {
+            o.seed = firstSeed + std::uint64_t(v);
+            const models::MeshTextureResult t = models::generateMeshTexture(*generator, mesh, r.inputs.prompt, o, progress, cancel);
+            core::Provenance prov;
+            prov.source = "texture";
+            prov.sourcePath = input.provenance.sourcePath;
+            prov.prompt = r.inputs.prompt;
+            prov.seed = o.seed;
+            prov.model = generator->name() + " + " + generator->autoencoder().name();
+            prov.modelLicence = input.provenance.modelLicence;
+            nlohmann::json options{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"strength", o.strength}, {"unwrap", unwrap}};
+            if (variants > 1) options["variant"] = v + 1;
+            if (!o.photo.empty()) {
+                options["photo"] = o.photo.filename().string();
+                options["photoSha256"] = core::sha256Hex(io::readFileBytes(o.photo));
+                options["photoView"] = {t.photoView->yawDegrees, t.photoView->pitchDegrees, t.photoView->fovDegrees};
+            }
             prov.options = options.dump();
+            prov.createdAt = core::utcNowIso8601();
+            out.assets.push_back(core::Asset::fromMesh(input.name + "_textured" + (v > 0 ? "_v" + std::to_string(v + 1) : std::string()),
+                                                       models::applyMaterialMaps(mesh, t.maps), prov));
+            if (gltf) {
+                images.emplace_back();
+                for (const auto& m : t.maps) images.back().push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness)});
+                records.push_back(core::provenanceRecord(prov));
+            }
+            out.seconds += t.seconds;
+            std::size_t texels = 0;
+            for (const auto& m : t.maps) texels += m.texels;
+            out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ": " + std::to_string(t.maps.size()) + " material(s), " +
+                                 std::to_string(o.resolution) + "^2 maps, " + std::to_string(texels) + " texels covered" +
+                                 (gltf ? "; the input's buffers kept byte for byte" : ""));
+            std::string stages = "stages:";
+            for (const auto& [stage, seconds] : t.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
+            stages.pop_back();
+            out.report.push_back(stages);
+            if (v > 0) continue;  // the notes are the same for every variant
+            if (!t.unknownWords.empty())
+                out.notes.push_back("the model does not know \"" + joinedWords(t.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
+            if (!t.untextured.empty())
+                out.notes.push_back(std::to_string(t.untextured.size()) + " material(s) without UVs left as they were");
+            if (t.photoView)
+                out.report.push_back("photo from yaw " + fixed(t.photoView->yawDegrees, 0) + "°, pitch " + fixed(t.photoView->pitchDegrees, 0) + "°" +
+                                     (r.options.getText("photo-view").empty() ? " (found by silhouette, IoU " + fixed(t.photoView->silhouetteIoU, 2) + ")" : "") +
+                                     ": " + fixed(100.0 * t.photoTexels, 1) + " % of the texels take it");
         }
-        prov.createdAt = core::utcNowIso8601();
-        out.assets.push_back(core::Asset::fromMesh(input.name + "_textured", models::applyMaterialMaps(mesh, t.maps), prov));
         if (gltf) {
-            std::vector<io::GltfMaterialImages> images;
-            for (const auto& m : t.maps) images.push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness)});
             const std::filesystem::path source = r.inputs.assetFile;
-            const core::ProvenanceRecord record = core::provenanceRecord(prov);
-            out.writeGlb = [source, images, record](const std::filesystem::path& target) { io::writeRetexturedGlb(source, images, target, record); };
+            out.writeGlb = [source, images, records](const std::filesystem::path& target, std::size_t variant) {
+                io::writeRetexturedGlb(source, images.at(variant), target, records.at(variant));
+            };
         }
-        out.seconds = t.seconds;
-        std::size_t texels = 0;
-        for (const auto& m : t.maps) texels += m.texels;
-        out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ": " + std::to_string(t.maps.size()) + " material(s), " +
-                             std::to_string(o.resolution) + "^2 maps, " + std::to_string(texels) + " texels covered" +
-                             (gltf ? "; the input's buffers kept byte for byte" : ""));
-        std::string stages = "stages:";
-        for (const auto& [stage, seconds] : t.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
-        stages.pop_back();
-        out.report.push_back(stages);
-        if (!t.unknownWords.empty())
-            out.notes.push_back("the model does not know \"" + joinedWords(t.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
-        if (!t.untextured.empty())
-            out.notes.push_back(std::to_string(t.untextured.size()) + " material(s) without UVs left as they were");
-        if (t.photoView)
-            out.report.push_back("photo from yaw " + fixed(t.photoView->yawDegrees, 0) + "°, pitch " + fixed(t.photoView->pitchDegrees, 0) + "°" +
-                                 (r.options.getText("photo-view").empty() ? " (found by silhouette, IoU " + fixed(t.photoView->silhouetteIoU, 2) + ")" : "") +
-                                 ": " + fixed(100.0 * t.photoTexels, 1) + " % of the texels take it");
         return out;
 #else
         (void)r, (void)progress, (void)cancel;

@@ -79,9 +79,10 @@ struct PipelineResult {
     std::vector<std::string> report;          // lines the CLI prints after writing (metrics, curves)
     std::vector<std::string> notes;           // things the user should know ("ignored the word ...")
     double seconds = 0.0;
-    // When set, a .glb mesh output is written by this (given the path to write) instead of from
-    // the mesh asset: texture rewrites the input glTF so its buffers stay byte for byte.
-    std::function<void(const std::filesystem::path&)> writeGlb;
+    // When set, a .glb mesh output is written by this (given the path to write and which mesh
+    // asset, in order: variants) instead of from the mesh asset: texture rewrites the input glTF
+    // so its buffers stay byte for byte.
+    std::function<void(const std::filesystem::path&, std::size_t meshIndex)> writeGlb;
 };
 
 class Pipeline {

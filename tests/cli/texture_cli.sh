@@ -13,10 +13,14 @@ multi="$TESTDATA/gltf/MultiUVTest/glTF/MultiUVTest.gltf"
 "$KILN" texture "$duck" "a blue plastic duck" -o "$dir/duck.glb" --resolution 512 > "$dir/duck.txt" 2>&1 && grep -q "byte for byte" "$dir/duck.txt" \
   && pass || { cat "$dir/duck.txt"; fail "texture Duck"; }
 "$KILN" texture "$truck" "a red painted metal truck" -o "$dir/truck.glb" --resolution 512 > "$dir/truck.txt" 2>&1 && pass || { cat "$dir/truck.txt"; fail "texture CesiumMilkTruck"; }
+# Variants: seeds 3 and 4, written as OUT and OUT_v2, both keeping the input's buffers, different maps.
+"$KILN" texture "$duck" "a red painted duck" -o "$dir/var.glb" --resolution 256 --seed 3 --variants 2 > "$dir/var.txt" 2>&1 \
+  && [ -s "$dir/var.glb" ] && [ -s "$dir/var_v2.glb" ] && [ "$(grep -c 'byte for byte' "$dir/var.txt")" = 2 ] && ! cmp -s "$dir/var.glb" "$dir/var_v2.glb" \
+  && pass || { cat "$dir/var.txt"; fail "--variants 2"; }
 "$KILN" texture "$multi" "a green plastic box" -o "$dir/multiuv.glb" --resolution 256 > "$dir/multi.txt" 2>&1 && pass || { cat "$dir/multi.txt"; fail "texture MultiUVTest"; }
 
 # Every accessor of the input reads the same bytes in the output; the base colour is the prompt's.
-python3 - "$duck" "$dir/duck.glb" "$truck" "$dir/truck.glb" "$multi" "$dir/multiuv.glb" <<'PY' && pass || fail "accessors byte for byte"
+python3 - "$duck" "$dir/duck.glb" "$truck" "$dir/truck.glb" "$multi" "$dir/multiuv.glb" "$duck" "$dir/var_v2.glb" <<'PY' && pass || fail "accessors byte for byte"
 import json, os, struct, sys
 def load(path):
     data = open(path, "rb").read()

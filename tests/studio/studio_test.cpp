@@ -496,7 +496,8 @@ private slots:
         for (int i = 0; i < tabs->count(); ++i)
             if (tabs->widget(i)->property("pipelineId").toString() == "texture" && tabs->isTabEnabled(i)) page = tabs->widget(i);
         if (!page) QSKIP("the Texture tab is off in this build (no LibTorch or no bundled model)");
-        for (const char* name : {"asset", "prompt", "seed", "dice", "quality", "resolution", "steps", "guidance", "unwrap", "model", "generate"})
+        for (const char* name : {"asset", "prompt", "seed", "dice", "quality", "resolution", "steps", "guidance", "unwrap", "photo", "photo-view", "photo-fov",
+                                 "variants", "model", "generate"})
             QVERIFY2(page->findChild<QWidget*>(name), name);
         page->findChild<QComboBox*>("quality")->setCurrentIndex(0);
         QCOMPARE(page->findChild<QSpinBox*>("resolution")->value(), 512);
@@ -508,15 +509,20 @@ private slots:
         const std::size_t versions = before->versions.size(), assets = doc.document().assets().size();
         const core::Asset original = before->currentVersion().asset;
         page->findChild<QPlainTextEdit*>("prompt")->setPlainText("a blue plastic duck");
+        page->findChild<QSpinBox*>("variants")->setValue(2);
+        const core::VersionId was = before->current;
         const jobs::JobId id = m_window->createPanel()->generate("texture");
         QVERIFY(id != 0);
         QCOMPARE(waitForJob(id, 60000), jobs::JobState::Succeeded);
         QCOMPARE(doc.document().assets().size(), assets);
         const core::DocumentAsset* after = doc.document().find(duck);
-        QCOMPARE(after->versions.size(), versions + 1);
+        // Two variants, both children of the version it worked on; the first is current.
+        QCOMPARE(after->versions.size(), versions + 2);
+        QCOMPARE(after->current, after->versions[versions].id);
+        QCOMPARE(after->versions[versions + 1].asset.provenance.parentVersion.value_or(0), was);
         const core::Asset& textured = after->currentVersion().asset;
         QCOMPARE(textured.provenance.source, std::string("texture"));
-        QVERIFY(textured.provenance.parentVersion.has_value());
+        QCOMPARE(textured.provenance.parentVersion.value_or(0), was);
         const core::Mesh& m0 = *original.mesh();
         const core::Mesh& m1 = *textured.mesh();
         QVERIFY(m0.positions.size() == m1.positions.size() &&
