@@ -21,7 +21,10 @@
 #include "models/model_paths.h"
 #include "models/shape_latent.h"
 #include "models/text_to_3d.h"
+#include "optimize/splat_fitter.h"
 #include "procgen/procgen.h"
+#include "render/renderer.h"
+#include "render/views.h"
 
 #include <nlohmann/json.hpp>
 
@@ -117,6 +120,36 @@ Score score(const std::vector<glm::vec3>& got, const std::vector<glm::vec3>& rea
     return s;
 }
 
+// 8 unlit renders (base colour only, 256 px, around the asset at pitch 0.35 rad, white background)
+// of the real asset with its library textures and of the same mesh with the generated maps: PSNR
+// and SSIM (optimize::psnr/ssim, 11x11 Gaussian window), averaged over the views.
+std::pair<double, double> renderScores(render::Renderer& renderer, const core::Mesh& real, const core::Mesh& generated) {
+    constexpr int size = 256;
+    render::ViewOptions v;
+    v.mode = render::ShadingMode::Unlit;
+    v.grid = false;
+    v.axisGizmo = false;
+    v.background = glm::vec4(1.0f);
+    const auto views = [&](const core::Mesh& m) {
+        renderer.clear();
+        renderer.add(core::Asset::fromMesh("bench", m));
+        std::vector<std::vector<float>> out;
+        for (const auto& cam : render::orbitViews(core::computeBounds(m), 8, 0.35f, 1.0f)) {
+            const core::Image img = renderer.renderImage(cam, size, size, v);
+            std::vector<float> rgb(std::size_t(size) * size * 3);
+            for (int y = 0; y < size; ++y)
+                for (int x = 0; x < size; ++x)
+                    for (int c = 0; c < 3; ++c) rgb[(std::size_t(y) * size + std::size_t(x)) * 3 + std::size_t(c)] = img.at(x, y, c);
+            out.push_back(std::move(rgb));
+        }
+        return out;
+    };
+    const auto a = views(real), b = views(generated);
+    double p = 0.0, q = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) p += optimize::psnr(a[i], b[i]), q += optimize::ssim(a[i], b[i], size, size);
+    return {p / double(a.size()), q / double(a.size())};
+}
+
 // The caption without its colour and material words: the category (and shape words) alone.
 std::string withoutLook(const std::string& caption) {
     static const std::vector<std::string> look = {"black", "blue", "brown", "copper", "dark", "golden", "gray", "green", "light", "orange", "pink",
@@ -191,6 +224,8 @@ int benchTexture(const Args& args) {
 
     std::vector<procgen::ProcAsset> assets;
     for (const auto& p : picks) assets.push_back(procgen::generate(p, {.textureSize = 0}));
+    render::Renderer renderer;
+    double sumRenderPsnr = 0.0, sumRenderSsim = 0.0, sumRenderPsnrBare = 0.0, sumRenderSsimBare = 0.0;
     std::vector<core::Mesh> layouts;
     if (layoutKind == "own") {
         for (const auto& a : assets) layouts.push_back(a.mesh);
@@ -297,7 +332,8 @@ int benchTexture(const Args& args) {
             viewsRight += viewRight;
         }
         const std::string bare = withoutLook(asset.caption);
-        const Score sb = score(textured(bare, nullptr, nullptr), real, pts.part);
+        models::MeshTextureResult bareResult;
+        const Score sb = score(textured(bare, &bareResult, nullptr), real, pts.part);
         // Ceiling: the real appearance encoded (generators' token count) and decoded at the points.
         const models::ShapeLatent enc = ae.encode(asset, asset.params.shapeSeed, 4096, ae.tokens());
         std::vector<glm::vec3> normalised, ceilAlbedo;
@@ -306,6 +342,10 @@ int benchTexture(const Args& args) {
         const Score sc = score(ceilAlbedo, real, pts.part);
         const core::Mesh out3 = models::applyMaterialMaps(layout, gen.maps);
         const geometry::SeamScore seams = geometry::textureSeams(out3);
+        const core::Mesh realTextured = procgen::generate(asset.params, {.textureSize = 512}).mesh;
+        const auto [renderPsnr, renderSsim] = renderScores(renderer, realTextured, out3);
+        const auto [barePsnr, bareSsim] = renderScores(renderer, realTextured, models::applyMaterialMaps(layout, bareResult.maps));
+        sumRenderPsnr += renderPsnr, sumRenderSsim += renderSsim, sumRenderPsnrBare += barePsnr, sumRenderSsimBare += bareSsim;
         std::size_t texels = 0;
         for (const auto& m : gen.maps) texels += m.texels;
         const std::string name = procgen::categories()[std::size_t(asset.params.category)].name;
@@ -314,7 +354,7 @@ int benchTexture(const Args& args) {
         std::fflush(stdout);
         io::exportMesh(out3, out / (std::to_string(100 + i) + "_" + name + ".glb"));
         // The real asset with its library textures, to look at beside it.
-        io::exportMesh(procgen::generate(asset.params, {.textureSize = 512}).mesh, out / (std::to_string(100 + i) + "_" + name + "_real.glb"));
+        io::exportMesh(realTextured, out / (std::to_string(100 + i) + "_" + name + "_real.glb"));
         sumGen.deltaE += sg.deltaE, sumGen.psnr += sg.psnr, sumGen.partsRight += sg.partsRight, sumGen.roughness += sg.roughness, sumGen.metallic += sg.metallic;
         sumBare.deltaE += sb.deltaE, sumBare.psnr += sb.psnr, sumBare.partsRight += sb.partsRight;
         sumCeil.deltaE += sc.deltaE, sumCeil.psnr += sc.psnr, sumCeil.partsRight += sc.partsRight;
@@ -323,7 +363,8 @@ int benchTexture(const Args& args) {
         for (const auto& [stage, sec] : gen.stageSeconds) stageSums[stage] += sec;
         rows.push_back({{"category", name}, {"caption", asset.caption}, {"deltaE", sg.deltaE}, {"psnr", sg.psnr}, {"partsRight", sg.partsRight},
                         {"roughnessError", sg.roughness}, {"metallicError", sg.metallic}, {"bareDeltaE", sb.deltaE}, {"barePartsRight", sb.partsRight}, {"ceilingDeltaE", sc.deltaE}, {"ceilingPartsRight", sc.partsRight},
-                        {"seamDeltaE", seams.seamDeltaE}, {"interiorDeltaE", seams.interiorDeltaE}, {"cutEdges", seams.cutEdges}, {"seconds", gen.seconds}});
+                        {"seamDeltaE", seams.seamDeltaE}, {"interiorDeltaE", seams.interiorDeltaE}, {"cutEdges", seams.cutEdges}, {"seconds", gen.seconds},
+                        {"renderPsnr", renderPsnr}, {"renderSsim", renderSsim}, {"bareRenderPsnr", barePsnr}, {"bareRenderSsim", bareSsim}});
     }
     const double n = double(assets.size());
     std::printf("\nmean over %zu assets (surface points: 20000 per asset, area-weighted; ΔE CIE76 of the base colour against the library's material):\n", assets.size());
@@ -332,6 +373,8 @@ int benchTexture(const Args& args) {
     std::printf("  caption without colours/materials: ΔE %6.2f   PSNR %5.2f dB   %5.1f %%\n", sumBare.deltaE / n, sumBare.psnr / n, 100 * sumBare.partsRight / n);
     std::printf("  real appearance encoded + decoded: ΔE %6.2f   PSNR %5.2f dB   %5.1f %%   (the latent's ceiling at %d tokens)\n", sumCeil.deltaE / n, sumCeil.psnr / n,
                 100 * sumCeil.partsRight / n, ae.tokens());
+    std::printf("  8 unlit renders against the real asset's (256 px, white background): PSNR %.2f dB, SSIM %.4f; caption without look words %.2f dB, %.4f\n",
+                sumRenderPsnr / n, sumRenderSsim / n, sumRenderPsnrBare / n, sumRenderSsimBare / n);
     std::printf("  seams: ΔE %.2f across UV cuts against %.2f one texel apart inside islands; texels covered %.1f %% of each map (the rest filled by pull-push)\n",
                 sumSeam / n, sumInterior / n, 100 * sumTexels / n);
     if (photoView)
@@ -348,6 +391,8 @@ int benchTexture(const Args& args) {
                                    {"bareDeltaE", sumBare.deltaE / n}, {"barePartsRight", sumBare.partsRight / n}, {"ceilingDeltaE", sumCeil.deltaE / n},
                                    {"ceilingPartsRight", sumCeil.partsRight / n}, {"seamDeltaE", sumSeam / n}, {"interiorDeltaE", sumInterior / n},
                                    {"coveredFraction", sumTexels / n},
+                                   {"renderPsnr", sumRenderPsnr / n}, {"renderSsim", sumRenderSsim / n}, {"bareRenderPsnr", sumRenderPsnrBare / n},
+                                   {"bareRenderSsim", sumRenderSsimBare / n},
                                    {"photo", photoView ? nlohmann::ordered_json{{"yaw", photoView->x}, {"pitch", photoView->y}, {"viewsRight", viewsRight},
                                                                                  {"meanYawError", sumViewError / n}, {"seenFraction", sumSeen / n},
                                                                                  {"seenDeltaEWithout", sumSeenWithout / n}, {"seenDeltaEWith", sumSeenWith / n},
