@@ -144,7 +144,7 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         for (auto& p : normalised.positions) p = frame.toNormalised(p);
         PhotoView view{o.photoYaw, o.photoPitch, o.photoFov, 0.0};
         if (!(o.photoFov >= 5.0f && o.photoFov <= 120.0f)) throw Error("--photo-fov is out of range (5..120 degrees)");
-        if (std::isnan(o.photoYaw)) view = estimatePhotoView(normalised, photoAlpha, o.photoFov);
+        if (std::isnan(o.photoYaw)) view = estimatePhotoView(normalised, photoAlpha, o.photoFov, cancel);
         projector.emplace(normalised, photo, photoAlpha, view);
         r.photoView = view;
         r.stageSeconds.emplace_back("photo", secondsSince(t));

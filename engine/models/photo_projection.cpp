@@ -69,7 +69,7 @@ core::Camera orbitCamera(const core::Bounds& b, const PhotoView& v) {
     return core::Camera::lookAt(centre + dir * distance, centre, glm::vec3(0, 1, 0), fov);
 }
 
-PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, float fovDegrees) {
+PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, float fovDegrees, const core::CancelToken& cancel) {
     const Box photoBox = boxOf(alpha.width, alpha.height, [&](int x, int y) { return alpha.at(x, y, 0) >= 0.5f; });
     if (photoBox.empty()) throw Error("--photo: no object found in the photo (its foreground is empty)");
     const auto photoMask = normalisedMask(photoBox, [&](int x, int y) { return alphaAt(alpha, x, y) >= 0.5f; });
@@ -79,6 +79,7 @@ PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, fl
     best.silhouetteIoU = -1.0;
     for (int pitch = -15; pitch <= 60; pitch += 15)
         for (int yaw = 0; yaw < 360; yaw += 10) {
+            cancel.throwIfCancelled();
             PhotoView v{float(yaw), float(pitch), fovDegrees, 0.0};
             const geometry::MeshRaster r = geometry::rasterizeMesh(mesh, orbitCamera(bounds, v), kSearch, kSearch);
             const auto covered = [&](int x, int y) { return x >= 0 && y >= 0 && x < kSearch && y < kSearch && r.covered(x, y); };

@@ -7,6 +7,7 @@
 
 #include "core/camera.h"
 #include "core/image.h"
+#include "core/progress.h"
 #include "core/mesh.h"
 #include "geometry/mesh_raster.h"
 
@@ -26,8 +27,9 @@ core::Camera orbitCamera(const core::Bounds& bounds, const PhotoView& view);
 
 // The view whose silhouette best matches `alpha` (F32, one channel, 0..1: the photo's foreground),
 // over yaw every 10° and pitch -15..60° every 15°, at `fovDegrees`. A mirror-symmetric object
-// matches equally from the front and the back: the first (front-most) wins.
-PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, float fovDegrees);
+// matches equally from the front and the back: the first (front-most) wins. Polls `cancel` at
+// every view.
+PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, float fovDegrees, const core::CancelToken& cancel = {});
 
 class PhotoProjector {
 public:

@@ -1332,6 +1332,10 @@ TEST(PhotoProjection, FindsTheViewARenderWasTakenFrom) {
     EXPECT_GT(double(taken), 0.5 * double(facing));  // most faces turned to the camera (some hidden by others)
     EXPECT_EQ(takenBehind, 0u) << behind;             // none turned away
     test::expectError([&] { models::estimatePhotoView(a.mesh, core::Image::makeF32(64, 64, 1), 40.0f); }, "no object found");
+    // The search polls its cancel token.
+    core::CancelToken cancelled;
+    cancelled.cancel();
+    EXPECT_THROW(models::estimatePhotoView(a.mesh, alpha, 40.0f, cancelled), kiln::Cancelled);
 }
 
 TEST(MeshTexture, APhotoColoursTheSideItShowsAndLeavesTheRestGenerated) {
