@@ -90,7 +90,6 @@ std::string TextTo3dGenerator::vocabularyHint() const {
 }
 
 std::vector<std::int64_t> TextTo3dGenerator::promptWords(const std::string& prompt, std::vector<std::string>* unknownOut) const {
-    checkPromptNotEmpty(prompt);
     const TextModelFile& mf = m_impl->file;
     std::vector<std::string> unknown;
     std::vector<std::int64_t> ids;
@@ -169,22 +168,12 @@ ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const
     const std::vector<std::int64_t> ids = promptWords(prompt, unknownOut);
     // The asset as unit-scale tokens (in the model's token order), and which values are held:
     // every anchor coordinate and the size row.
-    std::vector<int> order(static_cast<std::size_t>(m));
-    for (int t = 0; t < m; ++t) order[std::size_t(t)] = t;
-    if (mf.config.ordered) order = mortonOrder(shape.anchors.data(), m);
-    std::vector<float> tokens(std::size_t(m + 1) * std::size_t(dim), 0.0f), held(tokens.size(), 0.0f);
-    for (int t = 0; t < m; ++t) {
-        const auto src = std::size_t(order[std::size_t(t)]);
-        for (int k = 0; k < 3; ++k) {
-            tokens[std::size_t(t * dim + k)] = shape.anchors[src * 3 + std::size_t(k)] / mf.stats.anchorStd;
-            held[std::size_t(t * dim + k)] = 1.0f;
-        }
-        for (int ch = 0; ch < c; ++ch)
-            tokens[std::size_t(t * dim + 3 + ch)] = (shape.values[src * std::size_t(c) + std::size_t(ch)] - mf.stats.mean[std::size_t(ch)]) / mf.stats.stdev[std::size_t(ch)];
-    }
-    // The size row: log of the largest side (the frame maps it to kLatentExtent).
+    std::vector<int> order;
+    std::vector<float> tokens = unitTokens(shape, mf.stats, mf.config.ordered, std::log(kLatentExtent / shape.frame.scale), &order);
+    std::vector<float> held(tokens.size(), 0.0f);
+    for (int t = 0; t < m; ++t)
+        for (int k = 0; k < 3; ++k) held[std::size_t(t * dim + k)] = 1.0f;
     for (int k = 0; k < dim; ++k) held[std::size_t(m * dim + k)] = 1.0f;
-    tokens[std::size_t(m * dim)] = (std::log(kLatentExtent / shape.frame.scale) - mf.stats.logSizeMean) / mf.stats.logSizeStd;
     const torch::Tensor x0 = torch::from_blob(tokens.data(), {1, m + 1, dim}, torch::kFloat).clone();
     const torch::Tensor keep = torch::from_blob(held.data(), {1, m + 1, dim}, torch::kFloat).clone();
     auto gen = at::detail::createCPUGenerator(o.seed);

@@ -108,4 +108,21 @@ std::vector<int> mortonOrder(const float* anchors, int count) {
     return order;
 }
 
+std::vector<float> unitTokens(const ShapeLatent& l, const LatentStatistics& st, bool ordered, float logSize, std::vector<int>* orderOut) {
+    const int m = l.tokens, c = l.channels, dim = 3 + c;
+    std::vector<int> order(static_cast<std::size_t>(m));
+    for (int t = 0; t < m; ++t) order[std::size_t(t)] = t;
+    if (ordered) order = mortonOrder(l.anchors.data(), m);
+    std::vector<float> tokens(std::size_t(m + 1) * std::size_t(dim), 0.0f);
+    for (int t = 0; t < m; ++t) {
+        const auto src = std::size_t(order[std::size_t(t)]);
+        for (int k = 0; k < 3; ++k) tokens[std::size_t(t * dim + k)] = l.anchors[src * 3 + std::size_t(k)] / st.anchorStd;
+        for (int ch = 0; ch < c; ++ch)
+            tokens[std::size_t(t * dim + 3 + ch)] = (l.values[src * std::size_t(c) + std::size_t(ch)] - st.mean[std::size_t(ch)]) / st.stdev[std::size_t(ch)];
+    }
+    tokens[std::size_t(m * dim)] = (logSize - st.logSizeMean) / st.logSizeStd;
+    if (orderOut) *orderOut = std::move(order);
+    return tokens;
+}
+
 } // namespace kiln::models

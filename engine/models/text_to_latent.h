@@ -51,4 +51,10 @@ torch::Tensor padWordIds(const std::vector<std::vector<std::int64_t>>& words);
 // along a Morton curve, y (up) the most significant axis. Ties keep their original order.
 std::vector<int> mortonOrder(const float* anchors, int count);
 
+// A latent as the text model's unit-scale tokens, (tokens + 1) x (3 + channels) floats: row t is
+// the latent's token order[t] (mortonOrder for ordered models, else 0, 1, ...), anchors divided by
+// stats.anchorStd and channels standardised; the last row holds the standardised log of the
+// asset's largest side (metres) in its first column, zeros elsewhere. `order` receives the order.
+std::vector<float> unitTokens(const ShapeLatent& latent, const LatentStatistics& stats, bool ordered, float logSize, std::vector<int>* order = nullptr);
+
 } // namespace kiln::models

@@ -33,7 +33,6 @@ struct Example {
 std::vector<Example> encodeItems(const ShapeLatentModel& ae, const std::vector<procgen::DatasetItem>& items, const Tokenizer& tok, int maxWords,
                                  bool ordered, core::Progress& progress, const core::CancelToken& cancel) {
     const LatentStatistics& st = ae.statistics();
-    const int m = ae.tokens(), c = ae.channels(), dim = 3 + c;
     std::vector<Example> out;
     out.reserve(items.size());
     auto last = std::chrono::steady_clock::now();
@@ -43,17 +42,7 @@ std::vector<Example> encodeItems(const ShapeLatentModel& ae, const std::vector<p
         const ShapeLatent l = ae.encode(a, items[i].params.shapeSeed);
         const glm::vec3 size = core::computeBounds(a.mesh).size();
         Example e;
-        e.tokens.resize(std::size_t(m + 1) * std::size_t(dim), 0.0f);
-        std::vector<int> order(static_cast<std::size_t>(m));
-        for (int t = 0; t < m; ++t) order[std::size_t(t)] = t;
-        if (ordered) order = mortonOrder(l.anchors.data(), m);
-        for (int t = 0; t < m; ++t) {
-            const auto src = std::size_t(order[std::size_t(t)]);
-            for (int k = 0; k < 3; ++k) e.tokens[std::size_t(t * dim + k)] = l.anchors[src * 3 + std::size_t(k)] / st.anchorStd;
-            for (int ch = 0; ch < c; ++ch)
-                e.tokens[std::size_t(t * dim + 3 + ch)] = (l.values[src * std::size_t(c) + std::size_t(ch)] - st.mean[std::size_t(ch)]) / st.stdev[std::size_t(ch)];
-        }
-        e.tokens[std::size_t(m * dim)] = (std::log(std::max({size.x, size.y, size.z})) - st.logSizeMean) / st.logSizeStd;
+        e.tokens = unitTokens(l, st, ordered, std::log(std::max({size.x, size.y, size.z})));
         e.captions.push_back(tok.encode(items[i].caption, maxWords));
         for (const auto& p : items[i].paraphrases) e.captions.push_back(tok.encode(p, maxWords));
         out.push_back(std::move(e));

@@ -1286,7 +1286,9 @@ TEST(MeshTexture, RefusesWhatItCannotTextureInTheMeshsOwnLayout) {
     core::Progress quiet;
     test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "  ", {}, quiet, {}); }, "empty prompt");
     test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "the zxqv", {}, quiet, {}); }, "no word the model knows");
-    test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "a red stool", {.steps = 0}, quiet, {}); }, "--steps");
+    models::MeshTextureOptions noSteps;
+    noSteps.steps = 0;
+    test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "a red stool", noSteps, quiet, {}); }, "--steps");
 }
 
 namespace {
@@ -1327,7 +1329,9 @@ TEST(PhotoProjection, FindsTheViewARenderWasTakenFrom) {
         const float w = projector.sample((p0 + p1 + p2) / 3.0f, n, &c);
         if (glm::dot(n, toCamera) > 0.8f) facing += 1, taken += w > 0.5f;
         if (glm::dot(n, toCamera) < -0.2f) behind += 1, takenBehind += w > 0.0f;
-        if (w > 0.0f) EXPECT_GT(c.b, 5.0f * c.r);
+        if (w > 0.0f) {
+            EXPECT_GT(c.b, 5.0f * c.r);
+        }
     }
     EXPECT_GT(double(taken), 0.5 * double(facing));  // most faces turned to the camera (some hidden by others)
     EXPECT_EQ(takenBehind, 0u) << behind;             // none turned away
