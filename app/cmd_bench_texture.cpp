@@ -61,18 +61,8 @@ SurfacePoints samplePoints(const core::Mesh& layout, const procgen::ProcAsset& a
     std::vector<int> triMaterial(tris, -1);
     for (const auto& s : layout.submeshes)
         for (std::uint32_t i = s.firstIndex / 3; i < (s.firstIndex + s.indexCount) / 3; ++i) triMaterial[i] = s.material;
-    std::vector<double> cumulative(tris + 1, 0.0);
-    for (std::size_t t = 0; t < tris; ++t) {
-        const glm::vec3 a = layout.positions[layout.indices[3 * t]], b = layout.positions[layout.indices[3 * t + 1]], c = layout.positions[layout.indices[3 * t + 2]];
-        cumulative[t + 1] = cumulative[t] + 0.5 * double(glm::length(glm::cross(b - a, c - a)));
-    }
     SurfacePoints p;
-    std::size_t t = 0;
-    for (int i = 0; i < count; ++i) {
-        const double target = (double(i) + 0.5) / double(count) * cumulative.back();
-        while (t + 1 < tris && cumulative[t + 1] < target) ++t;
-        double r1 = std::fmod(0.5 + double(i) * 0.6180339887498949, 1.0), r2 = std::fmod(0.5 + double(i) * 0.7548776662466927, 1.0);
-        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+    for (const auto& [t, r1, r2] : geometry::stratifiedPoints(layout, count)) {
         const std::uint32_t* idx = &layout.indices[3 * t];
         const glm::vec3 w(float(1.0 - r1 - r2), float(r1), float(r2));
         const glm::vec3 pos = w.x * layout.positions[idx[0]] + w.y * layout.positions[idx[1]] + w.z * layout.positions[idx[2]];

@@ -268,6 +268,31 @@ std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points) {
     return points;
 }
 
+std::vector<StratifiedPoint> stratifiedPoints(const core::Mesh& m, int count, double offset, double shift, double* area) {
+    const std::size_t tris = m.triangleCount();
+    std::vector<double> cumulative(tris + 1, 0.0);
+    for (std::size_t t = 0; t < tris; ++t) {
+        const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
+        cumulative[t + 1] = cumulative[t] + 0.5 * double(glm::length(glm::cross(b - a, c - a)));
+    }
+    const double total = cumulative.back();
+    if (area) *area = total;
+    std::vector<StratifiedPoint> out;
+    if (tris == 0 || count <= 0) return out;
+    out.reserve(std::size_t(count));
+    std::size_t t = 0;
+    for (int i = 0; i < count; ++i) {
+        // Systematic sampling along the cumulative area, golden-ratio points inside the triangle.
+        const double target = (double(i) + offset) / double(count) * total;
+        while (t + 1 < tris && cumulative[t + 1] < target) ++t;
+        double r1 = std::fmod(0.5 + double(i) * 0.6180339887498949 + shift, 1.0);
+        double r2 = std::fmod(0.5 + double(i) * 0.7548776662466927, 1.0);
+        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+        out.push_back({std::uint32_t(t), r1, r2});
+    }
+    return out;
+}
+
 glm::vec3 sampleBaseColor(const core::Image& img, glm::vec2 uv) {
     const float x = std::clamp(uv.x * float(img.width) - 0.5f, 0.0f, float(img.width - 1));
     const float y = std::clamp(uv.y * float(img.height) - 0.5f, 0.0f, float(img.height - 1));

@@ -14,6 +14,17 @@ namespace kiln::geometry {
 // Deterministic for a seed. Throws kiln::Error on a mesh without area.
 std::vector<glm::vec3> sampleSurface(const core::Mesh& mesh, std::size_t count, std::uint64_t seed);
 
+// `count` stratified area-weighted points: point i lies at (i + offset) / count of the way along the
+// triangles' cumulative area, at the golden-ratio (R2 sequence) point (r1, r2) of its triangle,
+// r1 shifted by `shift`, both reflected into the triangle when r1 + r2 > 1; the point is
+// a + r1 (b - a) + r2 (c - a) of the triangle's corners a, b, c. Deterministic. `area`, when
+// given, receives the total area (the points are meaningless when it is 0).
+struct StratifiedPoint {
+    std::uint32_t triangle = 0;
+    double r1 = 0.0, r2 = 0.0;
+};
+std::vector<StratifiedPoint> stratifiedPoints(const core::Mesh& mesh, int count, double offset = 0.5, double shift = 0.0, double* area = nullptr);
+
 // Nearest-neighbour queries over a fixed point set (a k-d tree with median splits).
 class PointIndex {
 public:

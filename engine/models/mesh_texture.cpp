@@ -3,6 +3,7 @@
 #include "core/color.h"
 #include "core/error.h"
 #include "core/pull_push.h"
+#include "geometry/metrics.h"
 #include "geometry/uv_raster.h"
 #include "io/image_io.h"
 #include "models/latent_data.h"
@@ -31,22 +32,11 @@ std::uint8_t toByte(float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0
 // replaced by the text model's, and the anchors it places depend on the positions alone.
 procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral) {
     const std::size_t tris = m.triangleCount();
-    std::vector<double> cumulative(tris + 1, 0.0);
-    for (std::size_t t = 0; t < tris; ++t) {
-        const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
-        cumulative[t + 1] = cumulative[t] + 0.5 * double(glm::length(glm::cross(b - a, c - a)));
-    }
-    const double total = cumulative.back();
     std::vector<int> triangleMaterial(tris, -1);
     for (const auto& s : m.submeshes)
         for (std::uint32_t i = s.firstIndex / 3; i < (s.firstIndex + s.indexCount) / 3 && i < tris; ++i) triangleMaterial[i] = s.material;
     procgen::SurfaceSamples out;
-    std::size_t t = 0;
-    for (int i = 0; i < count; ++i) {
-        const double target = (double(i) + 0.5) / double(count) * total;
-        while (t + 1 < tris && cumulative[t + 1] < target) ++t;
-        double r1 = std::fmod(0.5 + double(i) * 0.6180339887498949, 1.0), r2 = std::fmod(0.5 + double(i) * 0.7548776662466927, 1.0);
-        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+    for (const auto& [t, r1, r2] : geometry::stratifiedPoints(m, count)) {
         const std::uint32_t ia = m.indices[3 * t], ib = m.indices[3 * t + 1], ic = m.indices[3 * t + 2];
         const glm::vec3 a = m.positions[ia], b = m.positions[ib], c = m.positions[ic];
         glm::vec3 n = glm::cross(b - a, c - a);

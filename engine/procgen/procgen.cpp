@@ -2,6 +2,7 @@
 
 #include "core/color.h"
 #include "core/error.h"
+#include "geometry/metrics.h"
 #include "geometry/surface_splats.h"
 #include "procgen/atlas.h"
 #include "procgen/category_defs.h"
@@ -316,26 +317,14 @@ SurfacePoint surfaceAt(const ProcAsset& asset, int part, const glm::vec3& positi
 
 SurfaceSamples sampleSurface(const ProcAsset& asset, int count, std::uint64_t seed) {
     const core::Mesh& m = asset.mesh;
-    const std::size_t tris = m.indices.size() / 3;
-    if (count <= 0 || tris == 0) throw Error("procgen: nothing to sample");
-    std::vector<double> cumulative(tris + 1, 0.0);
-    for (std::size_t t = 0; t < tris; ++t) {
-        const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
-        cumulative[t + 1] = cumulative[t] + 0.5 * double(glm::length(glm::cross(b - a, c - a)));
-    }
-    const double total = cumulative.back();
-    if (!(total > 0.0)) throw Error("procgen: the asset has no surface area");
-    SurfaceSamples s;
+    if (count <= 0 || m.triangleCount() == 0) throw Error("procgen: nothing to sample");
     ShapeRng rng(mix64(seed ^ 0x73616D706C65ull));
     const double offset = double(rng.uniform01());
-    std::size_t t = 0;
-    for (int i = 0; i < count; ++i) {
-        // Systematic sampling along the cumulative area, golden-ratio points inside the triangle.
-        const double target = (double(i) + offset) / double(count) * total;
-        while (t + 1 < tris && cumulative[t + 1] < target) ++t;
-        double r1 = std::fmod(0.5 + double(i) * 0.6180339887498949 + double(seed % 1000) * 0.001, 1.0);
-        double r2 = std::fmod(0.5 + double(i) * 0.7548776662466927, 1.0);
-        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+    double total = 0.0;
+    const std::vector<geometry::StratifiedPoint> points = geometry::stratifiedPoints(m, count, offset, double(seed % 1000) * 0.001, &total);
+    if (!(total > 0.0)) throw Error("procgen: the asset has no surface area");
+    SurfaceSamples s;
+    for (const auto& [t, r1, r2] : points) {
         const std::uint32_t ia = m.indices[3 * t], ib = m.indices[3 * t + 1], ic = m.indices[3 * t + 2];
         const glm::vec3 a = m.positions[ia], b = m.positions[ib], c = m.positions[ic];
         const glm::vec3 p = a + float(r1) * (b - a) + float(r2) * (c - a);
