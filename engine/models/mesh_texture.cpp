@@ -24,8 +24,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
 
-std::uint8_t toByte(float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
-
 // Area-weighted, stratified surface samples of a mesh (systematic along the cumulative area,
 // golden-ratio points inside each triangle), with the appearance its materials' factors and vertex
 // colours give. The encoder only needs a plausible appearance: the channels it writes are
@@ -215,26 +213,19 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
                 ++count;
             }
         texelSeconds += secondsSince(t);
-        t = std::chrono::steady_clock::now();
-        core::pullPushFill(maps, covered, size, size, 5);
         if (count == 0) {
             // Its triangles have no UV area (a part without UVs, padded with zeros): left as it is.
             r.untextured.push_back(materials[mi]);
-            fillSeconds += secondsSince(t);
             continue;
         }
+        t = std::chrono::steady_clock::now();
+        core::pullPushFill(maps, covered, size, size, 5);
         MaterialMaps mm;
         mm.material = materials[mi];
         mm.texels = count;
         mm.baseColor = core::Image::makeU8(size, size, 3);
         mm.metallicRoughness = core::Image::makeU8(size, size, 3);
-        for (std::size_t k = 0; k < n; ++k) {
-            const float* v = maps.data() + 5 * k;
-            for (int c = 0; c < 3; ++c) mm.baseColor.u8[3 * k + std::size_t(c)] = toByte(core::srgbFromLinear(v[c]));
-            mm.metallicRoughness.u8[3 * k] = 255;
-            mm.metallicRoughness.u8[3 * k + 1] = toByte(v[3]);
-            mm.metallicRoughness.u8[3 * k + 2] = toByte(v[4]);
-        }
+        for (std::size_t k = 0; k < n; ++k) appearanceTexel(maps.data() + 5 * k, &mm.baseColor.u8[3 * k], &mm.metallicRoughness.u8[3 * k]);
         r.maps.push_back(std::move(mm));
         fillSeconds += secondsSince(t);
     }

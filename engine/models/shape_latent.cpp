@@ -462,10 +462,7 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
                 v[c] = (1 - fy) * ((1 - fx) * px(x0, y0) + fx * px(x1, y0)) + fy * ((1 - fx) * px(x0, y1) + fx * px(x1, y1));
             }
             const std::size_t k = (std::size_t(y) * std::size_t(ts) + std::size_t(x)) * 3;
-            for (int c = 0; c < 3; ++c) base.u8[k + std::size_t(c)] = toByte(core::srgbFromLinear(v[c]));
-            mr.u8[k] = 255;
-            mr.u8[k + 1] = toByte(v[3]);
-            mr.u8[k + 2] = toByte(v[4]);
+            appearanceTexel(v, &base.u8[k], &mr.u8[k]);
         }
     mesh.textures.clear();
     mesh.textures.push_back({"basecolor.png", std::move(base), {}, {}});
@@ -499,6 +496,13 @@ DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions&
     }
     out.mesh = std::move(mesh);
     return out;
+}
+
+void appearanceTexel(const float* v, std::uint8_t* base, std::uint8_t* metallicRoughness) {
+    for (int c = 0; c < 3; ++c) base[c] = toByte(core::srgbFromLinear(v[c]));
+    metallicRoughness[0] = 255;
+    metallicRoughness[1] = toByte(v[3]);
+    metallicRoughness[2] = toByte(v[4]);
 }
 
 ReconstructionScore scoreReconstruction(const ShapeLatentModel& ae, const ShapeLatent& latent, const core::Mesh& decoded, const procgen::ProcAsset& original) {

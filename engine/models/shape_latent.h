@@ -146,6 +146,11 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// The decoder's appearance (albedo linear RGB, roughness, metallic: 5 floats) as glTF texels: the
+// base colour sRGB-encoded into base[0..2], metallic-roughness (255, roughness, metallic) into
+// metallicRoughness[0..2], each rounded to 8 bits.
+void appearanceTexel(const float* appearance, std::uint8_t* base, std::uint8_t* metallicRoughness);
+
 // How well a decoding of `latent` (an encoding of `original`) reproduces it, both against the
 // original's visible surface (faces buried inside other parts left out: no field can reproduce
 // them, and with them exact occupancy meshed at 96 scored 0.93 against its own asset):
