@@ -131,42 +131,59 @@ const json& indexed(const Document& d, const char* key, int index, const char* w
     return d.doc[key][std::size_t(index)];
 }
 
-// An accessor's elements as floats (normalised integers mapped to [0, 1] / [-1, 1]), `width`
-// components each.
-std::vector<float> readAccessor(const Document& d, int index, int width) {
+// Where an accessor's elements lie, checked against its view and buffer: `data` is null when it
+// has no bufferView (all zeros, glTF); element i's component c is at data + i stride + c componentSize.
+struct AccessorLayout {
+    const std::uint8_t* data = nullptr;
+    std::size_t count = 0, stride = 0, componentSize = 0;
+    int type = 0;  // componentType
+    bool normalized = false;
+};
+
+AccessorLayout accessorLayout(const Document& d, int index, int width) {
     const json& a = indexed(d, "accessors", index, "accessor");
     if (a.contains("sparse")) throw Error(d.name + ": accessor " + std::to_string(index) + " is sparse (not supported for texturing)");
     static const std::map<std::string, int> widths = {{"SCALAR", 1}, {"VEC2", 2}, {"VEC3", 3}, {"VEC4", 4}};
     const auto w = widths.find(a.value("type", std::string()));
     if (w == widths.end() || w->second != width) throw Error(d.name + ": accessor " + std::to_string(index) + " has an unexpected type");
-    const int type = intAt(a, "componentType", 0);
-    const std::size_t componentSize = type == 5126 || type == 5125 ? 4 : type == 5123 || type == 5122 ? 2 : type == 5121 || type == 5120 ? 1 : 0;
-    if (componentSize == 0) throw Error(d.name + ": accessor " + std::to_string(index) + " has an unknown component type");
-    const std::size_t count = a.value("count", std::size_t(0));
-    std::vector<float> out(count * std::size_t(width), 0.0f);
-    if (!a.contains("bufferView")) return out;  // all zeros (glTF)
+    AccessorLayout l;
+    l.type = intAt(a, "componentType", 0);
+    l.componentSize = l.type == 5126 || l.type == 5125 ? 4 : l.type == 5123 || l.type == 5122 ? 2 : l.type == 5121 || l.type == 5120 ? 1 : 0;
+    if (l.componentSize == 0) throw Error(d.name + ": accessor " + std::to_string(index) + " has an unknown component type");
+    l.count = a.value("count", std::size_t(0));
+    l.normalized = a.value("normalized", false);
+    if (!a.contains("bufferView")) return l;
     const json& v = indexed(d, "bufferViews", intAt(a, "bufferView", -1), "bufferView");
     const int buffer = intAt(v, "buffer", -1);
     if (buffer < 0 || std::size_t(buffer) >= d.buffers.size()) throw Error(d.name + ": bufferView refers to a missing buffer");
     const std::vector<std::uint8_t>& bytes = d.buffers[std::size_t(buffer)];
-    const std::size_t elementSize = componentSize * std::size_t(width);
-    const std::size_t stride = v.value("byteStride", std::size_t(0)) ? v.value("byteStride", std::size_t(0)) : elementSize;
+    const std::size_t elementSize = l.componentSize * std::size_t(width);
+    l.stride = v.value("byteStride", std::size_t(0)) ? v.value("byteStride", std::size_t(0)) : elementSize;
     const std::size_t start = v.value("byteOffset", std::size_t(0)) + a.value("byteOffset", std::size_t(0));
     const std::size_t viewEnd = v.value("byteOffset", std::size_t(0)) + v.value("byteLength", std::size_t(0));
-    if (count > 0 && (viewEnd > bytes.size() || start + (count - 1) * stride + elementSize > viewEnd))
+    if (l.count > 0 && (viewEnd > bytes.size() || start + (l.count - 1) * l.stride + elementSize > viewEnd))
         throw Error(d.name + ": accessor " + std::to_string(index) + " reads past its bufferView");
-    const bool normalized = a.value("normalized", false);
-    for (std::size_t i = 0; i < count; ++i)
+    l.data = bytes.data() + start;
+    return l;
+}
+
+// An accessor's elements as floats (normalised integers mapped to [0, 1] / [-1, 1]), `width`
+// components each.
+std::vector<float> readAccessor(const Document& d, int index, int width) {
+    const AccessorLayout l = accessorLayout(d, index, width);
+    std::vector<float> out(l.count * std::size_t(width), 0.0f);
+    if (!l.data) return out;
+    for (std::size_t i = 0; i < l.count; ++i)
         for (int c = 0; c < width; ++c) {
-            const std::uint8_t* p = bytes.data() + start + i * stride + std::size_t(c) * componentSize;
+            const std::uint8_t* p = l.data + i * l.stride + std::size_t(c) * l.componentSize;
             float value = 0.0f;
-            switch (type) {
+            switch (l.type) {
             case 5126: std::memcpy(&value, p, 4); break;
             case 5125: { std::uint32_t u; std::memcpy(&u, p, 4); value = float(u); break; }
-            case 5123: { std::uint16_t u; std::memcpy(&u, p, 2); value = normalized ? float(u) / 65535.0f : float(u); break; }
-            case 5122: { std::int16_t u; std::memcpy(&u, p, 2); value = normalized ? std::max(float(u) / 32767.0f, -1.0f) : float(u); break; }
-            case 5121: value = normalized ? float(*p) / 255.0f : float(*p); break;
-            case 5120: { const auto u = std::int8_t(*p); value = normalized ? std::max(float(u) / 127.0f, -1.0f) : float(u); break; }
+            case 5123: { std::uint16_t u; std::memcpy(&u, p, 2); value = l.normalized ? float(u) / 65535.0f : float(u); break; }
+            case 5122: { std::int16_t u; std::memcpy(&u, p, 2); value = l.normalized ? std::max(float(u) / 32767.0f, -1.0f) : float(u); break; }
+            case 5121: value = l.normalized ? float(*p) / 255.0f : float(*p); break;
+            case 5120: { const auto u = std::int8_t(*p); value = l.normalized ? std::max(float(u) / 127.0f, -1.0f) : float(u); break; }
             default: break;
             }
             out[i * std::size_t(width) + std::size_t(c)] = value;
@@ -174,21 +191,22 @@ std::vector<float> readAccessor(const Document& d, int index, int width) {
     return out;
 }
 
+// Index accessors read exactly as integers (32-bit indices beyond 2^24 would round as floats).
 std::vector<std::uint32_t> readIndices(const Document& d, int index) {
-    const json& a = indexed(d, "accessors", index, "accessor");
-    const int type = intAt(a, "componentType", 0);
-    if (type != 5121 && type != 5123 && type != 5125) throw Error(d.name + ": index accessor " + std::to_string(index) + " is not unsigned integers");
-    const std::vector<float> f = readAccessor(d, index, 1);
-    std::vector<std::uint32_t> out(f.size());
-    // 32-bit indices beyond 2^24 would round as floats: read them exactly.
-    if (type == 5125) {
-        const json& v = indexed(d, "bufferViews", intAt(a, "bufferView", -1), "bufferView");
-        const auto& bytes = d.buffers[std::size_t(intAt(v, "buffer", 0))];
-        const std::size_t start = v.value("byteOffset", std::size_t(0)) + a.value("byteOffset", std::size_t(0));
-        const std::size_t stride = v.value("byteStride", std::size_t(0)) ? v.value("byteStride", std::size_t(0)) : 4;
-        for (std::size_t i = 0; i < out.size(); ++i) std::memcpy(&out[i], bytes.data() + start + i * stride, 4);
-    } else {
-        for (std::size_t i = 0; i < f.size(); ++i) out[i] = std::uint32_t(f[i]);
+    const AccessorLayout l = accessorLayout(d, index, 1);
+    if (l.type != 5121 && l.type != 5123 && l.type != 5125) throw Error(d.name + ": index accessor " + std::to_string(index) + " is not unsigned integers");
+    std::vector<std::uint32_t> out(l.count, 0u);
+    if (!l.data) return out;
+    for (std::size_t i = 0; i < l.count; ++i) {
+        const std::uint8_t* p = l.data + i * l.stride;
+        if (l.type == 5125) std::memcpy(&out[i], p, 4);
+        else if (l.type == 5123) {
+            std::uint16_t u;
+            std::memcpy(&u, p, 2);
+            out[i] = u;
+        } else {
+            out[i] = *p;
+        }
     }
     return out;
 }
