@@ -293,17 +293,18 @@ std::vector<StratifiedPoint> stratifiedPoints(const core::Mesh& m, int count, do
     return out;
 }
 
-glm::vec3 sampleBaseColor(const core::Image& img, glm::vec2 uv) {
+float sampleBilinear(const core::Image& img, glm::vec2 uv, int channel) {
     const float x = std::clamp(uv.x * float(img.width) - 0.5f, 0.0f, float(img.width - 1));
     const float y = std::clamp(uv.y * float(img.height) - 0.5f, 0.0f, float(img.height - 1));
     const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, img.width - 1), y1 = std::min(y0 + 1, img.height - 1);
     const float fx = x - float(x0), fy = y - float(y0);
+    const int ch = std::min(channel, img.channels - 1);
+    return (1 - fy) * ((1 - fx) * img.at(x0, y0, ch) + fx * img.at(x1, y0, ch)) + fy * ((1 - fx) * img.at(x0, y1, ch) + fx * img.at(x1, y1, ch));
+}
+
+glm::vec3 sampleBaseColor(const core::Image& img, glm::vec2 uv) {
     glm::vec3 c(0.0f);
-    for (int k = 0; k < 3; ++k) {
-        const int ch = std::min(k, img.channels - 1);
-        const float v = (1 - fy) * ((1 - fx) * img.at(x0, y0, ch) + fx * img.at(x1, y0, ch)) + fy * ((1 - fx) * img.at(x0, y1, ch) + fx * img.at(x1, y1, ch));
-        c[k] = core::linearFromSrgb(v);
-    }
+    for (int k = 0; k < 3; ++k) c[k] = core::linearFromSrgb(sampleBilinear(img, uv, k));
     return c;
 }
 

@@ -95,8 +95,10 @@ MedianInterval bootstrapMedian(const std::vector<double>& values, double confide
 // Points moved so their bounding box is centred at the origin with its largest side 1.
 std::vector<glm::vec3> normalisedPoints(std::vector<glm::vec3> points);
 
-// The base colour (linear RGB) of an sRGB-encoded texture at a UV (glTF origin; bilinear between
-// texel centres, clamped at the borders), as a renderer samples it.
+// One channel of an image at a UV (glTF origin; bilinear between texel centres, clamped at the
+// borders; a channel past the image's last reads the last), as a renderer samples it.
+float sampleBilinear(const core::Image& image, glm::vec2 uv, int channel);
+// The base colour (linear RGB) of an sRGB-encoded texture at a UV (sampleBilinear, then decoded).
 glm::vec3 sampleBaseColor(const core::Image& image, glm::vec2 uv);
 
 // How visible a texture's UV cuts are: along every edge the mesh's triangles share in 3D (same

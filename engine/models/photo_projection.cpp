@@ -1,7 +1,7 @@
 #include "models/photo_projection.h"
 
-#include "core/color.h"
 #include "core/error.h"
+#include "geometry/metrics.h"
 
 #include <glm/geometric.hpp>
 #include <glm/trigonometric.hpp>
@@ -127,15 +127,10 @@ float PhotoProjector::sample(const glm::vec3& p, const glm::vec3& n, glm::vec3* 
     const float grazing = t * t * (3.0f - 2.0f * t);
     if (grazing <= 0.0f) return 0.0f;
     const glm::vec2 pp = m_photoCentre + (rp - m_renderCentre) * m_scale;
-    const float x = std::clamp(pp.x - 0.5f, 0.0f, float(m_photo.width - 1)), y = std::clamp(pp.y - 0.5f, 0.0f, float(m_photo.height - 1));
-    const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, m_photo.width - 1), y1 = std::min(y0 + 1, m_photo.height - 1);
-    const float fx = x - float(x0), fy = y - float(y0);
-    const auto bilinear = [&](const core::Image& img, int ch) {
-        return (1 - fy) * ((1 - fx) * img.at(x0, y0, ch) + fx * img.at(x1, y0, ch)) + fy * ((1 - fx) * img.at(x0, y1, ch) + fx * img.at(x1, y1, ch));
-    };
-    const float a = bilinear(m_alpha, 0);
+    const glm::vec2 uv = pp / glm::vec2(float(m_photo.width), float(m_photo.height));
+    const float a = geometry::sampleBilinear(m_alpha, uv, 0);
     if (a <= 0.0f) return 0.0f;
-    for (int k = 0; k < 3; ++k) (*colour)[k] = core::linearFromSrgb(bilinear(m_photo, std::min(k, m_photo.channels - 1)));
+    *colour = geometry::sampleBaseColor(m_photo, uv);
     return std::clamp(a, 0.0f, 1.0f) * grazing;
 }
 
