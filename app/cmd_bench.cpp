@@ -325,6 +325,7 @@ int benchFitPeer(const Args& args, const fs::path& testdata);               // a
 int benchFitScore(const Args& args, const fs::path& testdata);              // app/cmd_bench_peer.cpp
 int benchBlas(const Args& args);                                              // app/cmd_bench_blas.cpp
 int benchTexture(const Args& args);                                           // app/cmd_bench_texture.cpp
+int benchUnwrap(const Args& args);                                            // app/cmd_bench_texture.cpp
 #endif
 
 int cmdBench(int argc, char** argv) {
@@ -342,10 +343,11 @@ int cmdBench(int argc, char** argv) {
     if (args.positional.size() >= 2 && args.positional[0] == "fit" && args.has("score")) return benchFitScore(args, args.get("testdata", KILN_DEFAULT_TESTDATA));
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
     if (args.positional.size() == 1 && args.positional[0] == "texture") return benchTexture(args);
+    if (args.positional.size() == 1 && args.positional[0] == "unwrap") return benchUnwrap(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA), [](const fs::path& p) { return io::loadAsset(p); });
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|unwrap|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
                     "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
                     "kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);

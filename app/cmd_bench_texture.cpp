@@ -12,6 +12,7 @@
 #include "geometry/closest_point.h"
 #include "geometry/mesh_raster.h"
 #include "geometry/metrics.h"
+#include "geometry/uv_unwrap.h"
 #include "io/gltf_retexture.h"
 #include "io/image_io.h"
 #include "io/mesh_io.h"
@@ -390,6 +391,87 @@ int benchTexture(const Args& args) {
                                                         : nlohmann::ordered_json()}, {"seconds", sumSeconds / n}, {"perAsset", rows}};
     std::ofstream(out / "bench_texture.json") << summary.dump(2) << "\n";
     std::printf("wrote %s (and the textured assets as GLBs)\n", (out / "bench_texture.json").string().c_str());
+    return 0;
+}
+
+namespace {
+
+// UV islands: triangles joined through shared vertices (every layout here splits vertices at its
+// seams, glTF's included).
+int uvIslands(const core::Mesh& m) {
+    std::vector<std::uint32_t> parent(m.positions.size());
+    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = std::uint32_t(i);
+    const auto find = [&](std::uint32_t x) {
+        while (parent[x] != x) x = parent[x] = parent[parent[x]];
+        return x;
+    };
+    for (std::size_t t = 0; t < m.triangleCount(); ++t)
+        for (int k = 1; k < 3; ++k) parent[find(m.indices[3 * t + std::size_t(k)])] = find(m.indices[3 * t]);
+    std::vector<bool> root(parent.size(), false);
+    int n = 0;
+    for (const auto i : m.indices)
+        if (!root[find(i)]) root[find(i)] = true, ++n;
+    return n;
+}
+
+} // namespace
+
+// `kiln bench unwrap`: the --unwrap step's layouts (planar charts, conformal charts) beside Blender
+// Smart UV Project's (the peer, headless Blender 3.4) on held-out library assets and on real
+// fixtures whose UVs are dropped: islands, angle distortion, area stretch, UV coverage, time.
+int benchUnwrap(const Args& args) {
+    const int repeat = args.getInt("repeat", 42, 1, 1000);
+    const int atlas = args.getInt("resolution", 1024, 64, 8192);
+    const fs::path testdata = args.get("testdata", KILN_DEFAULT_TESTDATA);
+    std::vector<std::pair<std::string, core::Mesh>> meshes;
+    for (const auto& p : benchAssets(args, repeat)) meshes.emplace_back(procgen::categories()[std::size_t(p.category)].name, procgen::generate(p, {.textureSize = 0}).mesh);
+    for (const char* fixture : {"Duck/Duck.glb", "2CylinderEngine/2CylinderEngine.glb", "CesiumMilkTruck/glTF/CesiumMilkTruck.gltf"})
+        if (fs::exists(testdata / "gltf" / fixture)) meshes.emplace_back(fs::path(fixture).stem().string(), io::readGltfTriangles(testdata / "gltf" / fixture));
+    for (auto& [name, m] : meshes) m.uv0.clear(), m.uv1.clear();
+    const fs::path out = args.has("out") ? fs::path(args.get("out")) : fs::temp_directory_path() / "kiln_bench_unwrap";
+    const fs::path in = out / "blender_in", re = out / "blender_out";
+    fs::remove_all(in), fs::remove_all(re);
+    fs::create_directories(in), fs::create_directories(re);
+    for (std::size_t i = 0; i < meshes.size(); ++i) io::exportMesh(meshes[i].second, in / ("mesh" + std::to_string(100 + i) + ".glb"));
+    const auto b0 = std::chrono::steady_clock::now();
+    blenderSmartUv(in, re);
+    const double blenderSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - b0).count();
+    std::printf("kiln bench unwrap: %zu meshes without UVs (%d held-out library assets + fixtures), %d^2 atlas; mean per mesh:\n"
+                "islands, angle distortion (1 = conformal), area stretch (1 = uniform), UV coverage, seconds\n", meshes.size(), repeat, atlas);
+    std::printf("%-16s %8s | %-34s | %-34s | %-28s\n", "mesh", "faces", "planar charts (55°)", "conformal charts (65°)", "Blender Smart UV Project");
+    struct Sum { double islands = 0, angle = 0, area = 0, coverage = 0, seconds = 0; };
+    Sum sums[3];
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < meshes.size(); ++i) {
+        const auto& [name, m] = meshes[i];
+        core::Mesh layouts[3];
+        double seconds[3] = {0, 0, 0};
+        for (int k = 0; k < 2; ++k) {
+            const auto t = std::chrono::steady_clock::now();
+            const bool conformal = k == 1;
+            layouts[k] = geometry::unwrapMesh(m, {.coneDegrees = conformal ? 65.0f : 55.0f, .atlasSize = atlas, .padding = std::max(8, atlas / 128), .conformal = conformal}).mesh;
+            seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        }
+        layouts[2] = io::readGltfTriangles(re / ("mesh" + std::to_string(100 + i) + ".glb"));
+        seconds[2] = blenderSeconds / double(meshes.size());
+        std::printf("%-16s %8zu", name.c_str(), m.triangleCount());
+        nlohmann::ordered_json row = {{"mesh", name}, {"faces", m.triangleCount()}};
+        const char* keys[3] = {"planar", "conformal", "blender"};
+        for (int k = 0; k < 3; ++k) {
+            const geometry::UvDistortion d = geometry::measureUvDistortion(layouts[k]);
+            const int islands = uvIslands(layouts[k]);
+            std::printf(" | %6d %6.3f %6.3f %5.2f %7.3f", islands, d.angle, d.area, d.coverage, seconds[k]);
+            row[keys[k]] = {{"islands", islands}, {"angle", d.angle}, {"area", d.area}, {"coverage", d.coverage}, {"seconds", seconds[k]}};
+            sums[k].islands += islands, sums[k].angle += d.angle, sums[k].area += d.area, sums[k].coverage += d.coverage, sums[k].seconds += seconds[k];
+        }
+        std::printf("\n");
+        rows.push_back(row);
+    }
+    const double n = double(meshes.size());
+    std::printf("%-16s %8s", "mean", "");
+    for (const Sum& s : sums) std::printf(" | %6.1f %6.3f %6.3f %5.2f %7.3f", s.islands / n, s.angle / n, s.area / n, s.coverage / n, s.seconds / n);
+    std::printf("\n(Blender's seconds: one headless process for all meshes, start-up included, divided evenly)\n");
+    std::ofstream(out / "unwrap.json") << rows.dump(1) << "\n";
     return 0;
 }
 

@@ -310,7 +310,9 @@ public:
         if (unwrap) {
             progress.report("laying out UVs", 0.01f);
             const int size = int(r.options.getInt("resolution"));
-            mesh = geometry::unwrapMesh(mesh, {.coneDegrees = 55.0f, .atlasSize = size, .padding = std::max(8, size / 128)}).mesh;
+            // Conformal charts: an artist's curved surfaces unroll with their angles kept (measured
+            // by `kiln bench unwrap` against planar charts and Blender's Smart UV Project).
+            mesh = geometry::unwrapMesh(mesh, {.coneDegrees = 65.0f, .atlasSize = size, .padding = std::max(8, size / 128), .conformal = true}).mesh;
             out.notes.push_back("the mesh had no UVs: laid out new ones (--unwrap)");
         } else if (r.options.getBool("unwrap")) {
             out.notes.push_back("the mesh has UVs: kept them (--unwrap only lays out meshes without any)");

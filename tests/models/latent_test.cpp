@@ -828,44 +828,78 @@ TEST(TextTo3d, CandidatesAreTriedUntilOneDecodesInOnePiece) {
     EXPECT_GT(retried, 0) << "no caption's first sample came out in pieces: the test no longer tests trying another";
 }
 
+// Texel centres (at 512 a side) that two triangles of the layout claim, charts apart or within one.
+std::size_t overlappingTexels(const core::Mesh& m) {
+    std::vector<int> owner(512 * 512, -1);
+    std::size_t overlaps = 0;
+    for (std::size_t t = 0; t < m.triangleCount(); ++t) {
+        const glm::vec2 p0 = m.uv0[m.indices[3 * t]] * 512.0f, p1 = m.uv0[m.indices[3 * t + 1]] * 512.0f, p2 = m.uv0[m.indices[3 * t + 2]] * 512.0f;
+        const float area = (p1.x - p0.x) * (p2.y - p0.y) - (p1.y - p0.y) * (p2.x - p0.x);
+        if (std::abs(area) < 1e-12f) continue;
+        for (int y = std::max(0, int(std::min({p0.y, p1.y, p2.y}))); y <= std::min(511, int(std::max({p0.y, p1.y, p2.y}))); ++y)
+            for (int x = std::max(0, int(std::min({p0.x, p1.x, p2.x}))); x <= std::min(511, int(std::max({p0.x, p1.x, p2.x}))); ++x) {
+                const glm::vec2 q(float(x) + 0.5f, float(y) + 0.5f);
+                const float w0 = ((p1.x - q.x) * (p2.y - q.y) - (p1.y - q.y) * (p2.x - q.x)) / area;
+                const float w1 = ((p2.x - q.x) * (p0.y - q.y) - (p2.y - q.y) * (p0.x - q.x)) / area;
+                // Strictly inside: a centre on a shared edge belongs to neither.
+                if (w0 <= 0 || w1 <= 0 || w0 + w1 >= 1) continue;
+                int& o = owner[std::size_t(y * 512 + x)];
+                if (o >= 0 && o != int(t)) ++overlaps;
+                o = int(t);
+            }
+    }
+    return overlaps;
+}
+
 TEST(UvUnwrap, ChartsCoverEveryFaceWithoutOverlaps) {
     const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex("vase"), 4), {.textureSize = 0});
     core::Mesh m = a.mesh;
     m.uv0.clear();
-    const geometry::UnwrapResult r = geometry::unwrapMesh(m, {.coneDegrees = 55.0f, .atlasSize = 512, .padding = 4});
-    EXPECT_EQ(r.mesh.triangleCount(), m.triangleCount());
-    EXPECT_EQ(r.mesh.uv0.size(), r.mesh.positions.size());
-    for (const auto& uv : r.mesh.uv0) ASSERT_TRUE(uv.x >= 0 && uv.x <= 1 && uv.y >= 0 && uv.y <= 1);
-    // No two charts (triangles joined through shared vertices) claim a texel centre (at 512).
-    std::vector<int> parent(r.mesh.positions.size());
-    for (std::size_t i = 0; i < parent.size(); ++i) parent[i] = int(i);
-    std::function<int(int)> find = [&](int x) { return parent[std::size_t(x)] == x ? x : parent[std::size_t(x)] = find(parent[std::size_t(x)]); };
-    for (std::size_t t = 0; t < r.mesh.triangleCount(); ++t) {
-        const int a0 = find(int(r.mesh.indices[3 * t]));
-        parent[std::size_t(find(int(r.mesh.indices[3 * t + 1])))] = a0;
-        parent[std::size_t(find(int(r.mesh.indices[3 * t + 2])))] = a0;
+    double angle[2] = {0, 0};
+    int charts[2] = {0, 0};
+    for (const bool conformal : {false, true}) {
+        SCOPED_TRACE(conformal ? "conformal" : "planar");
+        const geometry::UnwrapResult r = geometry::unwrapMesh(m, {.coneDegrees = conformal ? 65.0f : 55.0f, .atlasSize = 512, .padding = 4, .conformal = conformal});
+        EXPECT_EQ(r.mesh.triangleCount(), m.triangleCount());
+        EXPECT_EQ(r.mesh.uv0.size(), r.mesh.positions.size());
+        for (const auto& uv : r.mesh.uv0) ASSERT_TRUE(uv.x >= 0 && uv.x <= 1 && uv.y >= 0 && uv.y <= 1);
+        // Every face covers UV area, and no texel centre is claimed twice.
+        for (std::size_t t = 0; t < r.mesh.triangleCount(); ++t) {
+            const glm::vec3 p0 = r.mesh.positions[r.mesh.indices[3 * t]], p1 = r.mesh.positions[r.mesh.indices[3 * t + 1]], p2 = r.mesh.positions[r.mesh.indices[3 * t + 2]];
+            if (glm::length(glm::cross(p1 - p0, p2 - p0)) < 1e-9f) continue;
+            const glm::vec2 q0 = r.mesh.uv0[r.mesh.indices[3 * t]], q1 = r.mesh.uv0[r.mesh.indices[3 * t + 1]], q2 = r.mesh.uv0[r.mesh.indices[3 * t + 2]];
+            ASSERT_GT(std::abs((q1.x - q0.x) * (q2.y - q0.y) - (q1.y - q0.y) * (q2.x - q0.x)), 0.0f) << "face " << t;
+        }
+        EXPECT_EQ(overlappingTexels(r.mesh), 0u);
+        EXPECT_GT(r.charts, 1);
+        const geometry::UvDistortion d = geometry::measureUvDistortion(r.mesh);
+        EXPECT_GT(d.coverage, 0.3);
+        EXPECT_LT(d.area, 2.0);
+        angle[conformal] = d.angle;
+        charts[conformal] = r.charts;
     }
-    std::vector<int> owner(512 * 512, -1);
-    std::size_t overlaps = 0;
-    for (std::size_t t = 0; t < r.mesh.triangleCount(); ++t) {
-        const glm::vec2 p0 = r.mesh.uv0[r.mesh.indices[3 * t]] * 512.0f, p1 = r.mesh.uv0[r.mesh.indices[3 * t + 1]] * 512.0f,
-                        p2 = r.mesh.uv0[r.mesh.indices[3 * t + 2]] * 512.0f;
-        const float area = (p1.x - p0.x) * (p2.y - p0.y) - (p1.y - p0.y) * (p2.x - p0.x);
-        for (int y = std::max(0, int(std::min({p0.y, p1.y, p2.y}))); y <= std::min(511, int(std::max({p0.y, p1.y, p2.y}))); ++y)
-            for (int x = std::max(0, int(std::min({p0.x, p1.x, p2.x}))); x <= std::min(511, int(std::max({p0.x, p1.x, p2.x}))); ++x) {
-                if (std::abs(area) < 1e-12f) continue;
-                const glm::vec2 q(float(x) + 0.5f, float(y) + 0.5f);
-                const float w0 = ((p1.x - q.x) * (p2.y - q.y) - (p1.y - q.y) * (p2.x - q.x)) / area;
-                const float w1 = ((p2.x - q.x) * (p0.y - q.y) - (p2.y - q.y) * (p0.x - q.x)) / area;
-                if (w0 < 0 || w1 < 0 || w0 + w1 > 1) continue;
-                int& o = owner[std::size_t(y * 512 + x)];
-                const int chart = find(int(r.mesh.indices[3 * t]));
-                if (o >= 0 && o != chart) ++overlaps;
-                o = chart;
-            }
-    }
-    EXPECT_EQ(overlaps, 0u);
-    EXPECT_GT(r.charts, 1);
+    // The conformal layout keeps angles better, in fewer charts.
+    EXPECT_LT(angle[1], angle[0]);
+    EXPECT_LT(angle[1], 1.1);
+    EXPECT_LT(charts[1], charts[0]);
+}
+
+// The distortion measure on layouts with known answers: a square laid out exactly, then sheared.
+TEST(UvUnwrap, DistortionOfKnownLayouts) {
+    core::Mesh m;
+    m.positions = {{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}};
+    m.indices = {0, 1, 2, 0, 2, 3};
+    m.uv0 = {{0, 0}, {1, 0}, {1, 1}, {0, 1}};
+    geometry::UvDistortion d = geometry::measureUvDistortion(m);
+    EXPECT_NEAR(d.angle, 1.0, 1e-6);
+    EXPECT_NEAR(d.area, 1.0, 1e-6);
+    EXPECT_NEAR(d.coverage, 1.0, 1e-6);
+    // Squashed to half the height: singular values 1 and 0.5 everywhere, area uniform.
+    m.uv0 = {{0, 0}, {1, 0}, {1, 0.5f}, {0, 0.5f}};
+    d = geometry::measureUvDistortion(m);
+    EXPECT_NEAR(d.angle, 2.0, 1e-5);
+    EXPECT_NEAR(d.area, 1.0, 1e-6);
+    EXPECT_NEAR(d.coverage, 0.5, 1e-6);
 }
 
 // A fragmented generated surface has more charts than a small bake atlas has texels: the packing
