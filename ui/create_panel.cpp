@@ -3,16 +3,21 @@
 #include "core/error.h"
 #include "models/model_paths.h"
 #include "pipelines/pipeline.h"
+#include "ui/preview_thumbnailer.h"
 
+#include <QButtonGroup>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
+#include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
@@ -338,7 +343,56 @@ CreatePanel::CreatePanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     m_tabs = new QTabWidget;
     layout->addWidget(m_tabs);
+    m_variants = new QGroupBox;
+    m_variants->setObjectName("variants");
+    auto* strip = new QHBoxLayout(m_variants);
+    strip->setContentsMargins(4, 4, 4, 4);
+    strip->addStretch(1);
+    m_variants->hide();
+    layout->addWidget(m_variants);
+    m_variantButtons = new QButtonGroup(this);
+    m_variantButtons->setExclusive(true);
+    m_thumbnailer = new PreviewThumbnailer(std::chrono::milliseconds(0), this);
+    connect(m_thumbnailer, &PreviewThumbnailer::thumbnailReady, this, [this](jobs::JobId key, const QImage& image) {
+        for (QAbstractButton* b : m_variantButtons->buttons())
+            if (b->property("thumbnailKey").toULongLong() == key) {
+                b->setIcon(QIcon(QPixmap::fromImage(image)));
+                b->setProperty("thumbnailed", true);
+            }
+    });
     rebuild();
+}
+
+void CreatePanel::showVariants(const QString& title, std::vector<Variant> variants, std::size_t current) {
+    for (QAbstractButton* b : m_variantButtons->buttons()) {
+        m_variantButtons->removeButton(b);
+        delete b;
+    }
+    if (variants.size() < 2) {
+        m_variants->hide();
+        return;
+    }
+    m_variants->setTitle(tr("%1: %2 variants (click one to use it)").arg(title).arg(variants.size()));
+    auto* strip = static_cast<QHBoxLayout*>(m_variants->layout());
+    const int pixels = int(kVariantThumbnail * devicePixelRatioF());
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        const Variant& v = variants[i];
+        auto* b = new QToolButton;
+        b->setObjectName(QStringLiteral("variant%1").arg(i));
+        b->setCheckable(true);
+        b->setChecked(i == current);
+        b->setText(v.label.isEmpty() ? QString::number(i + 1) : v.label);
+        b->setToolButtonStyle(Qt::ToolButtonTextUnderIcon);
+        b->setIconSize(QSize(kVariantThumbnail, kVariantThumbnail));
+        b->setToolTip(tr("Variant %1 (%2): make it the current version").arg(i + 1).arg(b->text()));
+        const jobs::JobId key = m_nextThumbnail++;
+        b->setProperty("thumbnailKey", QVariant::fromValue<qulonglong>(key));
+        m_variantButtons->addButton(b, int(i));
+        strip->insertWidget(int(i), b);
+        connect(b, &QToolButton::clicked, this, [this, asset = v.asset, version = v.version] { emit variantChosen(asset, version); });
+        m_thumbnailer->request(key, v.preview, pixels);
+    }
+    m_variants->show();
 }
 
 void CreatePanel::rebuild() {

@@ -1,19 +1,25 @@
 #pragma once
 
 #include "core/asset.h"
+#include "core/document.h"
 #include "jobs/job_queue.h"
 
 #include <QStringList>
 #include <QWidget>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
+class QButtonGroup;
+class QGroupBox;
 class QLabel;
 class QTabWidget;
 
 namespace kiln::ui {
+
+class PreviewThumbnailer;
 
 // The Create panel: one tab per registered pipeline (engine/pipelines: built-in and plug-ins),
 // its form built from the pipeline's declaration: a widget per input, a quality preset, a widget
@@ -49,10 +55,28 @@ public:
     // (the reason is shown in the tab's "message" label and emitted as rejected()).
     jobs::JobId generate(const QString& title);
 
+    // The variants one job made, as thumbnails under the tabs (rendered off the GUI thread): each
+    // a version of an asset (version != 0) or a new asset (version == 0). Clicking one emits
+    // variantChosen; `current` is the one shown checked.
+    struct Variant {
+        core::AssetId asset = 0;
+        core::VersionId version = 0;
+        std::shared_ptr<const core::Asset> preview;
+        QString label;  // e.g. "seed 7"
+    };
+    void showVariants(const QString& title, std::vector<Variant> variants, std::size_t current = 0);
+    QGroupBox* variantStrip() const { return m_variants; }
+    static constexpr int kVariantThumbnail = 72;  // logical pixels
+
 signals:
     void rejected(const QString& reason);
+    void variantChosen(kiln::core::AssetId asset, kiln::core::VersionId version);
 
 private:
+    QGroupBox* m_variants = nullptr;
+    QButtonGroup* m_variantButtons = nullptr;
+    PreviewThumbnailer* m_thumbnailer = nullptr;
+    jobs::JobId m_nextThumbnail = 1;  // thumbnail keys of this panel's thumbnailer
     QTabWidget* m_tabs = nullptr;
     SubmitFn m_submit;
     AssetFn m_asset;

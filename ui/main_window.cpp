@@ -48,6 +48,7 @@
 #include <QUndoStack>
 #include <QUuid>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -156,6 +157,25 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         else m_log->error(line);
     }
     connect(m_create, &CreatePanel::rejected, this, [this](const QString& why) { m_log->error(why); });
+    // A variant clicked under the Create tabs: a version becomes its asset's current one (one undo
+    // step); a variant made as its own asset is selected.
+    connect(m_create, &CreatePanel::variantChosen, this, [this](core::AssetId asset, core::VersionId version) {
+        const core::DocumentAsset* a = m_document->document().find(asset);
+        if (!a) {
+            m_log->error(tr("That variant is no longer in the document"));
+            return;
+        }
+        if (version != 0 && a->current != version) {
+            if (std::none_of(a->versions.begin(), a->versions.end(), [&](const core::AssetVersion& v) { return v.id == version; })) {
+                m_log->error(tr("That variant is no longer among %1's versions").arg(QString::fromStdString(a->name)));
+                return;
+            }
+            core::Document next = m_document->document();
+            next.setCurrentVersion(asset, version);
+            m_document->change(tr("Choose variant"), std::move(next));
+        }
+        m_document->select(asset);
+    });
     connect(m_inspector, &InspectorPanel::moveRequested, this, &MainWindow::moveAsset);
     connect(m_document, &StudioDocument::modifiedChanged, this, &MainWindow::updateTitle);
     connect(m_document, &StudioDocument::pathChanged, this, &MainWindow::updateTitle);
@@ -708,26 +728,36 @@ jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work, bool newV
         },
         [this, name, source](std::vector<core::Asset> results) {
             if (results.empty()) return;
+            const auto seedLabel = [](const core::Asset& a) { return a.provenance.seed ? tr("seed %1").arg(*a.provenance.seed) : QString(); };
             core::Document next = m_document->document();
             if (source != 0 && next.find(source)) {
                 // New versions of the asset it worked on, each a child of the version it worked
                 // from (variants side by side in its history); the first becomes current.
                 const core::VersionId parent = next.get(source).current;
-                core::VersionId first = 0;
+                std::vector<CreatePanel::Variant> variants;
                 for (core::Asset& a : results) {
                     a.provenance.parentVersion = parent;
+                    auto preview = std::make_shared<const core::Asset>(a);
                     const core::VersionId v = next.addVersion(source, std::move(a));
-                    if (first == 0) first = v;
+                    QString label = seedLabel(*preview);
+                    variants.push_back({source, v, std::move(preview), std::move(label)});
                 }
-                next.setCurrentVersion(source, first);
+                next.setCurrentVersion(source, variants.front().version);
                 m_document->change(name, std::move(next));
                 m_document->select(source);
+                m_create->showVariants(name, std::move(variants));
                 return;
             }
-            core::AssetId last = 0;
-            for (core::Asset& a : results) last = next.addAsset(std::move(a));
+            std::vector<CreatePanel::Variant> variants;
+            for (core::Asset& a : results) {
+                auto preview = std::make_shared<const core::Asset>(a);
+                const core::AssetId id = next.addAsset(std::move(a));
+                QString label = seedLabel(*preview);
+                variants.push_back({id, 0, std::move(preview), std::move(label)});
+            }
             m_document->change(name, std::move(next));
-            m_document->select(last);
+            m_document->select(variants.back().asset);
+            m_create->showVariants(name, std::move(variants), results.size() - 1);
         });
 }
 

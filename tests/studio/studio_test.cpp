@@ -33,6 +33,8 @@
 #include <QAbstractEventDispatcher>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QGroupBox>
+#include <QToolButton>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -540,6 +542,24 @@ private slots:
         QVERIFY2(b > 1.5 * r, qPrintable(QString("red %1, blue %2").arg(r).arg(b)));
         presentFrame();
         grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_duck_textured.png");
+        // The two variants appear as thumbnails under the tabs; clicking the second makes it the
+        // current version (one undo step).
+        QGroupBox* strip = m_window->createPanel()->variantStrip();
+        QVERIFY(strip->isVisible());
+        auto* v0 = strip->findChild<QToolButton*>("variant0");
+        auto* v1 = strip->findChild<QToolButton*>("variant1");
+        QVERIFY(v0 && v1 && !strip->findChild<QToolButton*>("variant2"));
+        QVERIFY(v0->isChecked() && !v1->isChecked());
+        QTRY_VERIFY_WITH_TIMEOUT(v0->property("thumbnailed").toBool() && v1->property("thumbnailed").toBool(), 30000);
+        // The thumbnails show the two variants, not one picture twice.
+        QVERIFY(v0->icon().pixmap(64).toImage() != v1->icon().pixmap(64).toImage());
+        strip->grab().save(outputDir() + "/texture_variants.png");
+        v1->click();
+        QVERIFY(v1->isChecked());
+        QCOMPARE(doc.document().find(duck)->current, doc.document().find(duck)->versions[versions + 1].id);
+        QCOMPARE(doc.selected(), duck);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().find(duck)->current, doc.document().find(duck)->versions[versions].id);
         doc.undoStack()->undo();
         QCOMPARE(doc.document().find(duck)->versions.size(), versions);
         doc.select(duck);
