@@ -24,6 +24,26 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
 
+// A UDIM tile's corner in Kiln's UVs (glTF's: v points down, so the DCCs' v = 1 - v): tile
+// 1001 + u + 10 v covers u in [u, u + 1] and, in Kiln's v, [-v, 1 - v].
+glm::vec2 udimOffset(int tile) {
+    const int t = tile - 1001;
+    return {float(t % 10), -float(t / 10)};
+}
+
+// The materials the mesh's triangles use and the UDIM tile of each (throws when one spans several).
+std::map<int, int> materialTiles(const core::Mesh& m, const std::vector<int>& tiles, const std::string& what) {
+    std::map<int, int> out;
+    for (const auto& s : m.submeshes)
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) {
+            const auto [it, fresh] = out.emplace(s.material, tiles[t]);
+            if (!fresh && it->second != tiles[t])
+                throw Error(what + ": material " + std::to_string(s.material) + " is painted across UDIM tiles " + std::to_string(it->second) + " and " +
+                            std::to_string(tiles[t]) + "; give each tile its own material (splitUdimMaterials)");
+        }
+    return out;
+}
+
 // Area-weighted, stratified surface samples of a mesh (systematic along the cumulative area,
 // golden-ratio points inside each triangle), with the appearance its materials' factors and vertex
 // colours give. The encoder only needs a plausible appearance: the channels it writes are
@@ -61,12 +81,15 @@ procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral)
 
 // The triangles drawn with `material`, as a mesh over the same vertices (positions in the
 // latent's normalised frame), for rasterising that material's layout alone.
-core::Mesh materialLayout(const core::Mesh& m, int material, const LatentFrame& frame) {
+// Its UVs moved from its UDIM tile into the unit square.
+core::Mesh materialLayout(const core::Mesh& m, int material, const LatentFrame& frame, int tile) {
     core::Mesh g;
     g.positions.reserve(m.positions.size());
     for (const auto& p : m.positions) g.positions.push_back(frame.toNormalised(p));
     g.normals = m.normals;
     g.uv0 = m.uv0;
+    const glm::vec2 offset = udimOffset(tile);
+    for (auto& uv : g.uv0) uv -= offset;
     for (const auto& s : m.submeshes)
         if (s.material == material) g.indices.insert(g.indices.end(), m.indices.begin() + s.firstIndex, m.indices.begin() + s.firstIndex + s.indexCount);
     return g;
@@ -78,13 +101,7 @@ void checkTextureLayout(const core::Mesh& mesh, const std::string& what) {
     if (mesh.triangleCount() == 0) throw Error(what + ": the mesh has no triangles to texture");
     if (mesh.uv0.size() != mesh.positions.size())
         throw Error(what + ": the mesh has no UVs; texturing keeps the artist's UV layout, so lay one out first or pass --unwrap to have Kiln make one");
-    constexpr float slack = 1e-4f;
-    for (std::size_t i = 0; i < mesh.indices.size(); ++i) {
-        const glm::vec2 uv = mesh.uv0[mesh.indices[i]];
-        if (!(uv.x >= -slack && uv.x <= 1.0f + slack && uv.y >= -slack && uv.y <= 1.0f + slack))
-            throw Error(what + ": UVs outside [0, 1] (" + std::to_string(uv.x) + ", " + std::to_string(uv.y) +
-                        "): tiled (UDIM) or wrapping layouts are not supported; keep the layout inside the unit square");
-    }
+    (void)udimTiles(mesh, what);
     const core::Bounds b = core::computeBounds(mesh);
     const glm::vec3 size = b.size();
     if (!(std::max({size.x, size.y, size.z}) > 0.0f)) throw Error(what + ": the mesh has no extent");
@@ -93,6 +110,78 @@ void checkTextureLayout(const core::Mesh& mesh, const std::string& what) {
 void checkTextureResolution(int resolution) {
     if (resolution < 256 || resolution > 4096 || (resolution & (resolution - 1)) != 0)
         throw Error("--resolution " + std::to_string(resolution) + " is not a power of two from 256 to 4096");
+}
+
+std::vector<int> udimTiles(const core::Mesh& mesh, const std::string& what) {
+    constexpr float slack = 1e-4f;
+    std::vector<int> tiles(mesh.triangleCount(), 1001);
+    for (std::size_t t = 0; t < tiles.size(); ++t) {
+        glm::vec2 q[3];
+        for (int k = 0; k < 3; ++k) {
+            q[k] = mesh.uv0[mesh.indices[3 * t + std::size_t(k)]];
+            q[k].y = 1.0f - q[k].y;  // the DCCs' v, up
+            if (!std::isfinite(q[k].x) || !std::isfinite(q[k].y)) throw Error(what + ": a UV of triangle " + std::to_string(t) + " is not a number");
+        }
+        // The tile below the triangle's largest coordinate (so a triangle on a tile's top or
+        // right edge, e.g. UVs all (0, 0) in glTF's v, stays in that tile).
+        const glm::vec2 hi = glm::max(q[0], glm::max(q[1], q[2]));
+        const auto below = [](float x) { return x >= -slack ? std::max(0, int(std::ceil(x - slack)) - 1) : -1; };
+        const int tu = below(hi.x), tv = below(hi.y);
+        if (tu < 0 || tu > 9 || tv < 0 || tv > 99)
+            throw Error(what + ": UVs outside [0, 1] (" + std::to_string(q[0].x) + ", " + std::to_string(1.0f - q[0].y) + ") that are not UDIM tiles (u 0..10, v 0..100 up): " +
+                        "negative or wrapping layouts are not supported; keep the layout in the unit square or in UDIM tiles");
+        for (int k = 0; k < 3; ++k)
+            if (q[k].x < float(tu) - slack || q[k].x > float(tu + 1) + slack || q[k].y < float(tv) - slack || q[k].y > float(tv + 1) + slack)
+                throw Error(what + ": triangle " + std::to_string(t) + " crosses the border of UDIM tile " + std::to_string(1001 + tu + 10 * tv) + " (UV (" +
+                            std::to_string(q[k].x) + ", " + std::to_string(1.0f - q[k].y) + ")): a wrapping layout; keep each island inside one tile");
+        tiles[t] = 1001 + tu + 10 * tv;
+    }
+    return tiles;
+}
+
+core::Mesh splitUdimMaterials(const core::Mesh& mesh, const std::string& what) {
+    if (mesh.uv0.size() != mesh.positions.size()) return mesh;
+    const std::vector<int> tiles = udimTiles(mesh, what);
+    core::Mesh out = mesh;
+    out.submeshes.clear();
+    out.indices.clear();
+    out.indices.reserve(mesh.indices.size());
+    // Per source material: its tile -> the material drawn there (the first tile keeps the material).
+    std::map<int, std::map<int, int>> made;
+    for (const auto& s : mesh.submeshes) {
+        std::map<int, std::vector<std::uint32_t>> byTile;
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) byTile[tiles[t]].push_back(t);
+        if (byTile.empty()) {
+            core::Submesh copy = s;
+            copy.firstIndex = std::uint32_t(out.indices.size());
+            out.submeshes.push_back(copy);
+            continue;
+        }
+        for (const auto& [tile, tris] : byTile) {
+            auto& forMaterial = made[s.material];
+            auto it = forMaterial.find(tile);
+            if (it == forMaterial.end()) {
+                int material = s.material;
+                if (!forMaterial.empty()) {
+                    core::Material copy = s.material >= 0 && std::size_t(s.material) < mesh.materials.size() ? mesh.materials[std::size_t(s.material)] : core::Material{};
+                    copy.name = (copy.name.empty() ? "material" + std::to_string(s.material) : copy.name) + "." + std::to_string(tile);
+                    out.materials.push_back(copy);
+                    material = int(out.materials.size() - 1);
+                } else if (s.material >= 0 && std::size_t(s.material) < out.materials.size() && tile != 1001) {
+                    auto& name = out.materials[std::size_t(s.material)].name;
+                    name = (name.empty() ? "material" + std::to_string(s.material) : name) + "." + std::to_string(tile);
+                }
+                it = forMaterial.emplace(tile, material).first;
+            }
+            core::Submesh part = s;
+            part.material = it->second;
+            part.firstIndex = std::uint32_t(out.indices.size());
+            part.indexCount = std::uint32_t(3 * tris.size());
+            for (const auto t : tris) out.indices.insert(out.indices.end(), mesh.indices.begin() + 3 * std::ptrdiff_t(t), mesh.indices.begin() + 3 * std::ptrdiff_t(t) + 3);
+            out.submeshes.push_back(part);
+        }
+    }
+    return out;
 }
 
 MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,
@@ -145,6 +234,7 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
     for (const auto& s : mesh.submeshes)
         if (s.indexCount > 0 && std::find(materials.begin(), materials.end(), s.material) == materials.end()) materials.push_back(s.material);
     std::sort(materials.begin(), materials.end());
+    const std::map<int, int> tileOf = materialTiles(mesh, udimTiles(mesh, "texture"), "texture");
     double texelSeconds = 0.0, fillSeconds = 0.0;
     const int size = o.resolution;
     const std::size_t n = std::size_t(size) * std::size_t(size);
@@ -153,7 +243,8 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         progress.report("texels of material " + std::to_string(mi + 1) + "/" + std::to_string(materials.size()),
                         0.3f + 0.6f * float(mi) / float(materials.size()));
         t = std::chrono::steady_clock::now();
-        const core::Mesh layout = materialLayout(mesh, materials[mi], frame);
+        const int tile = tileOf.at(materials[mi]);
+        const core::Mesh layout = materialLayout(mesh, materials[mi], frame, tile);
         const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
         const std::vector<geometry::UvOverlapSample> extra = geometry::overlapSamples(layout, raster);
         std::vector<glm::vec3> points, normals;
@@ -222,6 +313,7 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         core::pullPushFill(maps, covered, size, size, 5);
         MaterialMaps mm;
         mm.material = materials[mi];
+        mm.udimTile = tile;
         mm.texels = count;
         mm.baseColor = core::Image::makeU8(size, size, 3);
         mm.metallicRoughness = core::Image::makeU8(size, size, 3);

@@ -51,6 +51,7 @@ struct MaterialMaps {
     core::Image baseColor;          // RGB, sRGB-encoded, resolution x resolution
     core::Image metallicRoughness;  // RGB: G roughness, B metallic (glTF)
     std::size_t texels = 0;         // texels the layout covers (before the gutters are filled)
+    int udimTile = 1001;            // the UDIM tile the material's triangles lie in (1001: the unit square)
 };
 
 struct MeshTextureResult {
@@ -64,14 +65,29 @@ struct MeshTextureResult {
 };
 
 // Throws kiln::Error naming `what` and the reason when the mesh cannot be textured in its own
-// layout: no triangles, no UVs (the message names --unwrap), UVs outside [0, 1] (UDIM tiles are not
-// supported), or a degenerate (zero-area) surface.
+// layout: no triangles, no UVs (the message names --unwrap), UVs outside the unit square that are
+// not UDIM tiles (negative, wrapping, or a triangle across a tile border), or a degenerate
+// (zero-area) surface.
 void checkTextureLayout(const core::Mesh& mesh, const std::string& what);
+
+// UDIM tiles: per triangle, the tile its UVs lie in, 1001 + u + 10 v with v up as in the DCCs
+// (Kiln's UVs are glTF's, v down: the unit square is tile 1001). Throws kiln::Error naming `what`
+// when a triangle crosses a tile border or lies outside the tiles (u 0..10, v 0..100).
+std::vector<int> udimTiles(const core::Mesh& mesh, const std::string& what);
+
+// A UDIM layout ready to texture: every material whose triangles lie in several tiles gets one
+// material per tile (a copy named "name.1002"; the first tile keeps the original), its submeshes
+// split by tile with the triangles' order kept within each. Positions, normals, UVs and the
+// triangles themselves are untouched; a unit-square layout comes back as it was. Each tile's maps
+// then read the same UVs through the glTF sampler's repeat wrap, so any viewer draws the tiles
+// without UDIM support. Throws as udimTiles.
+core::Mesh splitUdimMaterials(const core::Mesh& mesh, const std::string& what);
 
 // Throws kiln::Error unless `resolution` is a power of two from 256 to 4096.
 void checkTextureResolution(int resolution);
 
-// Generates the maps. `mesh` in any units and orientation (encoded in its own bounds' frame).
+// Generates the maps, per material in its UDIM tile (every material's triangles must lie in one:
+// splitUdimMaterials). `mesh` in any units and orientation (encoded in its own bounds' frame).
 // Throws kiln::Error (see the checks above, an empty prompt, no known word, options out of range)
 // or kiln::Cancelled; polls `cancel`.
 MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,

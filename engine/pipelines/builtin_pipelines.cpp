@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <optional>
+#include <set>
 
 #ifdef KILN_WITH_TORCH
 #include "io/posed_images.h"
@@ -316,6 +317,17 @@ public:
             out.notes.push_back("the mesh had no UVs: laid out new ones (--unwrap)");
         } else if (r.options.getBool("unwrap")) {
             out.notes.push_back("the mesh has UVs: kept them (--unwrap only lays out meshes without any)");
+        }
+        // UDIM tiles: each tile its own material and maps, drawn through the same UVs.
+        std::set<int> tiles;
+        for (const int t : models::udimTiles(mesh, input.name)) tiles.insert(t);
+        if (tiles.size() > 1 || *tiles.begin() != 1001) {
+            if (gltf)
+                throw Error(input.name + ": UVs in UDIM tiles beyond 1001, and glTF has no UDIM tiles to keep them in; texture it from an FBX or OBJ of the mesh");
+            mesh = models::splitUdimMaterials(mesh, input.name);
+            std::string list;
+            for (const int t : tiles) list += (list.empty() ? "" : ", ") + std::to_string(t);
+            out.notes.push_back("UDIM tiles " + list + ": each tile gets its own material and maps (glTF and FBX have no UDIM, so every viewer draws them)");
         }
         const auto generator = generatorFor(modelFor(r, "text-to-3d"), modelFor(r, "shape-autoencoder"));
         models::MeshTextureOptions o;

@@ -57,8 +57,48 @@ for src, out in zip(args[0::2], args[1::2]):
     print(out, ":", len(d0["accessors"]), "accessors kept byte for byte")
 PY
 
+# A UDIM layout (an OBJ cube with faces in tiles 1001, 1002 and 1011): one material and one map
+# set per tile, the UVs kept as they were (beyond 1: the glTF sampler repeats, so every viewer
+# draws each tile's map); a triangle across a tile border is refused (below).
+python3 - "$dir" <<'PY' || fail "write the UDIM cubes"
+import sys
+faces = [((0,0,1),(1,0,0),(0,1,0)), ((0,0,-1),(-1,0,0),(0,1,0)), ((1,0,0),(0,0,-1),(0,1,0)),
+         ((-1,0,0),(0,0,1),(0,1,0)), ((0,1,0),(1,0,0),(0,0,-1)), ((0,-1,0),(1,0,0),(0,0,1))]
+for name, across in (("udim", False), ("across", True)):
+    v, vt, f = [], [], []
+    for i, (n, a, b) in enumerate(faces):
+        tile = (0, 0) if i < 3 else (1, 0) if i < 5 else (0, 1)  # (u, v up): 1001, 1002, 1011
+        for s, t in ((0, 0), (1, 0), (1, 1), (0, 1)):
+            v.append([0.5 * n[k] + (s - 0.5) * a[k] + (t - 0.5) * b[k] for k in range(3)])
+            vt.append((tile[0] + 0.05 + 0.3 * (i % 3) + 0.28 * s + (0.8 if across and i == 0 else 0), tile[1] + 0.1 + 0.8 * t))
+        f.append([4 * i + 1 + k for k in range(4)])
+    with open(f"{sys.argv[1]}/{name}.obj", "w") as o:
+        o.write(f"mtllib {name}.mtl\nusemtl paint\n")
+        o.writelines("v %f %f %f\n" % tuple(p) for p in v)
+        o.writelines("vt %f %f\n" % t for t in vt)
+        o.writelines("f " + " ".join(f"{k}/{k}" for k in q) + "\n" for q in f)
+    open(f"{sys.argv[1]}/{name}.mtl", "w").write("newmtl paint\nKd 0.8 0.8 0.8\n")
+PY
+"$KILN" texture "$dir/udim.obj" "a red painted chest" -o "$dir/udim.glb" --resolution 256 > "$dir/udim.txt" 2>&1 \
+  && grep -q "UDIM tiles 1001, 1002, 1011" "$dir/udim.txt" && pass || { cat "$dir/udim.txt"; fail "texture a UDIM layout"; }
+python3 - "$dir/udim.glb" <<'PY' && pass || fail "UDIM: a material and maps per tile, UVs kept"
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack_from("<I", data, 12)[0]
+doc = json.loads(data[20:20 + n])
+mats = doc["materials"]
+assert sorted(m["name"] for m in mats) == ["paint", "paint.1002", "paint.1011"], [m.get("name") for m in mats]
+images = {mat["pbrMetallicRoughness"]["baseColorTexture"]["index"] for mat in mats}
+assert len(images) == 3, images
+prims = [p for m in doc["meshes"] for p in m["primitives"]]
+uv = doc["accessors"][prims[0]["attributes"]["TEXCOORD_0"]]
+assert all(s.get("wrapS", 10497) == 10497 for s in doc.get("samplers", [])), doc.get("samplers")
+assert max(a["max"][0] for a in [doc["accessors"][p["attributes"]["TEXCOORD_0"]] for p in prims]) > 1.0, "UVs moved into the unit square"
+print("UDIM:", len(mats), "materials,", len(images), "base colour maps")
+PY
+
 # 0 errors, and no object left unused by the replaced textures.
-node "$SCRIPTS/validate_gltf.mjs" "$dir/duck.glb" "$dir/truck.glb" "$dir/multiuv.glb" > "$dir/validator.txt" 2>&1 && ! grep -q UNUSED_OBJECT "$dir/validator.txt" \
+node "$SCRIPTS/validate_gltf.mjs" "$dir/duck.glb" "$dir/truck.glb" "$dir/multiuv.glb" "$dir/udim.glb" > "$dir/validator.txt" 2>&1 && ! grep -q UNUSED_OBJECT "$dir/validator.txt" \
   && pass || { cat "$dir/validator.txt"; fail "glTF validator"; }
 
 # Blender opens them with the new texture; the duck's base colour is blue.
@@ -85,9 +125,12 @@ for f in files:
         r, g, b = px[:, 0].mean(), px[:, 1].mean(), px[:, 2].mean()
         print(f, "mean base colour", r, g, b)
         assert b > 1.5 * r, (r, g, b)
+    if f.endswith("udim.glb"):
+        mats = {m.name for o in meshes for m in o.data.materials}
+        assert len(mats) == 3 and len(images) >= 3, (mats, len(images))
     print(f, ":", len(meshes), "mesh objects,", len(images), "images")
 PY
-  "$BLENDER" -b --factory-startup --python-exit-code 1 --python "$dir/check.py" -- "$dir/duck.glb" "$dir/truck.glb" "$dir/multiuv.glb" \
+  "$BLENDER" -b --factory-startup --python-exit-code 1 --python "$dir/check.py" -- "$dir/duck.glb" "$dir/truck.glb" "$dir/multiuv.glb" "$dir/udim.glb" \
     > "$dir/blender.txt" 2>&1 && pass || { tail -20 "$dir/blender.txt"; fail "Blender import"; }
 else
   echo "blender not installed: Blender check skipped"
@@ -125,6 +168,7 @@ expect_error() {  # expected-fragment output-file command...
   grep -q -- "$fragment" "$dir/err.txt" && [ ! -e "$out" ] && pass || { cat "$dir/err.txt"; fail "error should name '$fragment': $*"; }
 }
 "$KILN" convert "$duck" "$dir/duck.stl" >/dev/null || fail "convert to STL"
+expect_error "crosses the border of UDIM tile" "$dir/x0.glb" "$KILN" texture "$dir/across.obj" "a red chest" -o "$dir/x0.glb"
 expect_error "--unwrap" "$dir/x1.glb" "$KILN" texture "$dir/duck.stl" "a red duck" -o "$dir/x1.glb"
 expect_error "power of two" "$dir/x2.glb" "$KILN" texture "$duck" "a red duck" -o "$dir/x2.glb" --resolution 1000
 expect_error "empty prompt" "$dir/x3.glb" "$KILN" texture "$duck" " " -o "$dir/x3.glb"

@@ -1309,8 +1309,11 @@ TEST(MeshTexture, RefusesWhatItCannotTextureInTheMeshsOwnLayout) {
     noUv.uv0.clear();
     test::expectError([&] { models::checkTextureLayout(noUv, "stool.obj"); }, "--unwrap");
     core::Mesh tiled = asset.mesh;
-    tiled.uv0[tiled.indices[0]] = glm::vec2(1.5f, 0.25f);
-    test::expectError([&] { models::checkTextureLayout(tiled, "stool.glb"); }, "outside [0, 1]");
+    tiled.uv0[tiled.indices[0]] = glm::vec2(1.5f, 0.25f);  // one corner in tile 1002, the others in 1001
+    test::expectError([&] { models::checkTextureLayout(tiled, "stool.glb"); }, "crosses the border of UDIM tile");
+    core::Mesh negative = asset.mesh;
+    for (auto& uv : negative.uv0) uv.x -= 2.0f;
+    test::expectError([&] { models::checkTextureLayout(negative, "stool.glb"); }, "not UDIM tiles");
     test::expectError([&] { models::checkTextureLayout(core::Mesh{}, "empty.glb"); }, "no triangles");
     test::expectError([] { models::checkTextureResolution(1000); }, "power of two");
     test::expectError([] { models::checkTextureResolution(8192); }, "power of two");
@@ -1323,6 +1326,87 @@ TEST(MeshTexture, RefusesWhatItCannotTextureInTheMeshsOwnLayout) {
     models::MeshTextureOptions noSteps;
     noSteps.steps = 0;
     test::expectError([&] { models::generateMeshTexture(g, asset.mesh, "a red stool", noSteps, quiet, {}); }, "--steps");
+}
+
+// A UDIM layout: parts moved to tiles 1002 and 1011 (a material shared across tiles is split per
+// tile) get maps whose texels are the ones the same parts get in the unit square.
+TEST(MeshTexture, UdimTilesEachGetTheirOwnMaps) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    const procgen::ProcAsset asset = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 9001), {.textureSize = 0});
+    // Every triangle its own vertices, so parts can move between tiles freely.
+    core::Mesh flat = asset.mesh;
+    flat.positions.clear(), flat.normals.clear(), flat.uv0.clear(), flat.colors.clear(), flat.uv1.clear();
+    for (std::size_t i = 0; i < asset.mesh.indices.size(); ++i) {
+        const std::uint32_t v = asset.mesh.indices[i];
+        flat.positions.push_back(asset.mesh.positions[v]);
+        flat.normals.push_back(asset.mesh.normals[v]);
+        flat.uv0.push_back(asset.mesh.uv0[v]);
+        flat.indices[i] = std::uint32_t(i);
+    }
+    for (auto& s : flat.submeshes) s.firstVertex = 0, s.vertexCount = std::uint32_t(flat.positions.size());
+    ASSERT_GE(flat.submeshes.size(), 3u);
+    core::Mesh udim = flat;
+    std::vector<int> tileOfTriangle(flat.triangleCount(), 1001);
+    // Parts 0, 3, ... stay in 1001; parts 1, 4, ... keep their first half there and move the
+    // second to 1002 (their material then spans two tiles); parts 2, 5, ... move to 1011.
+    for (std::size_t si = 0; si < udim.submeshes.size(); ++si) {
+        const auto& s = udim.submeshes[si];
+        const std::uint32_t first = s.firstIndex / 3, count = s.indexCount / 3;
+        for (std::uint32_t t = first; t < first + count; ++t) {
+            const int tile = si % 3 == 1 ? (t - first < count / 2 ? 1001 : 1002) : si % 3 == 2 ? 1011 : 1001;
+            const glm::vec2 shift = tile == 1002 ? glm::vec2(1, 0) : tile == 1011 ? glm::vec2(0, -1) : glm::vec2(0);  // Kiln's v points down
+            for (int k = 0; k < 3; ++k) udim.uv0[udim.indices[3 * t + std::uint32_t(k)]] += shift;
+            tileOfTriangle[t] = tile;
+        }
+    }
+    EXPECT_EQ(models::udimTiles(udim, "chair"), tileOfTriangle);
+    // Triangles on the unit square's edges (a glTF primitive without UVs reads (0, 0)) are tile 1001.
+    core::Mesh edges;
+    edges.positions = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {1, 1, 0}, {2, 0, 0}, {0, 2, 0}};
+    edges.uv0 = {{0, 0}, {0, 0}, {0, 0}, {1, 1}, {1, 0}, {1, 1}};
+    edges.indices = {0, 1, 2, 3, 4, 5};
+    EXPECT_EQ(models::udimTiles(edges, "edges"), (std::vector<int>{1001, 1001}));
+    // Materials shared across tiles cannot be textured until split.
+    core::Progress quiet;
+    models::MeshTextureOptions o;
+    o.resolution = 256;
+    test::expectError([&] { models::generateMeshTexture(g, udim, "a red wooden chair", o, quiet, {}); }, "across UDIM tiles");
+    const core::Mesh split = models::splitUdimMaterials(udim, "chair");
+    EXPECT_GT(split.materials.size(), flat.materials.size());
+    EXPECT_EQ(std::memcmp(split.uv0.data(), udim.uv0.data(), udim.uv0.size() * sizeof(glm::vec2)), 0);
+    EXPECT_EQ(split.indices, udim.indices);  // each part lies in one tile: nothing reordered
+    const models::MeshTextureResult a = models::generateMeshTexture(g, flat, "a red wooden chair", o, quiet, {});
+    const models::MeshTextureResult b = models::generateMeshTexture(g, split, "a red wooden chair", o, quiet, {});
+    std::map<int, const models::MaterialMaps*> mapA, mapB;
+    for (const auto& m : a.maps) mapA[m.material] = &m;
+    for (const auto& m : b.maps) mapB[m.material] = &m;
+    EXPECT_EQ(b.maps.size(), split.materials.size() - (flat.materials.size() - a.maps.size()));
+    // At every triangle's centre the tile's map reads what the unit square's did.
+    const auto materialOf = [](const core::Mesh& m) {
+        std::vector<int> out(m.triangleCount(), -1);
+        for (const auto& s : m.submeshes)
+            for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) out[t] = s.material;
+        return out;
+    };
+    const std::vector<int> matA = materialOf(flat), matB = materialOf(split);
+    double diff = 0.0;
+    std::size_t n = 0, far = 0;
+    for (std::size_t t = 0; t < split.triangleCount(); ++t) {
+        const models::MaterialMaps* mb = mapB.at(matB[t]);
+        const models::MaterialMaps* ma = mapA.at(matA[t]);
+        EXPECT_EQ(mb->udimTile, tileOfTriangle[t]);
+        const glm::vec2 corner = mb->udimTile == 1002 ? glm::vec2(1, 0) : mb->udimTile == 1011 ? glm::vec2(0, -1) : glm::vec2(0);
+        const glm::vec2 uv = (split.uv0[split.indices[3 * t]] + split.uv0[split.indices[3 * t + 1]] + split.uv0[split.indices[3 * t + 2]]) / 3.0f;
+        const glm::vec3 cb = geometry::sampleBaseColor(mb->baseColor, uv - corner), ca = geometry::sampleBaseColor(ma->baseColor, uv - corner);
+        const float d = glm::length(cb - ca);
+        diff += d;
+        far += d > 0.05f;
+        ++n;
+    }
+    ASSERT_GT(n, 100u);
+    EXPECT_LT(diff / double(n), 0.01);
+    EXPECT_LT(double(far) / double(n), 0.03);
 }
 
 namespace {
