@@ -429,6 +429,7 @@ void writeRetexturedGlb(const fs::path& input, const std::vector<GltfMaterialIma
         json pbr = mat.contains("pbrMetallicRoughness") && mat["pbrMetallicRoughness"].is_object() ? mat["pbrMetallicRoughness"] : json::object();
         pbr["baseColorTexture"] = {{"index", addTexture(m.baseColorPng, stem + "_basecolor")}};
         pbr["metallicRoughnessTexture"] = {{"index", addTexture(m.metallicRoughnessPng, stem + "_metallic_roughness")}};
+        if (!m.normalPng.empty() && !mat.contains("normalTexture")) mat["normalTexture"] = {{"index", addTexture(m.normalPng, stem + "_normal")}};
         pbr["baseColorFactor"] = {1.0, 1.0, 1.0, alpha};
         pbr["metallicFactor"] = 1.0;
         pbr["roughnessFactor"] = 1.0;

@@ -30,6 +30,7 @@ struct GltfMaterialImages {
     int material = -1;
     std::vector<std::uint8_t> baseColorPng;         // sRGB
     std::vector<std::uint8_t> metallicRoughnessPng; // G roughness, B metallic
+    std::vector<std::uint8_t> normalPng;            // tangent space; empty: none (a material's own normal map is kept)
 };
 
 // Writes `out` as a .glb: `input`'s JSON and buffers (merged into the GLB's one buffer; views

@@ -10,6 +10,8 @@
 #include "models/matting.h"
 #include "models/shape_latent.h"
 #include "models/text_to_3d.h"
+#include "procgen/materials.h"
+#include "procgen/prompt_match.h"
 
 #include <glm/geometric.hpp>
 
@@ -30,6 +32,32 @@ glm::vec2 udimOffset(int tile) {
     const int t = tile - 1001;
     return {float(t % 10), -float(t / 10)};
 }
+
+// The prompt's materials that call for a normal map (a relief a millimetre or so deep: wood
+// grain, rust, stone, fabric weave, leather), with the roughness and metallic they typically have,
+// beside the prompt's smooth ones (which claim their texels with a flat normal).
+struct NamedMaterial {
+    procgen::MaterialKind kind;
+    bool relief = false;
+    float roughness = 0.5f, metallic = 0.0f;
+};
+
+std::vector<NamedMaterial> namedMaterials(const std::string& prompt) {
+    std::vector<NamedMaterial> out;
+    for (const std::string& w : procgen::promptWords(prompt))
+        for (const procgen::MaterialInfo& m : procgen::materials()) {
+            if (w != m.word && w != m.noun) continue;
+            if (std::any_of(out.begin(), out.end(), [&](const NamedMaterial& n) { return n.kind == m.kind; })) continue;
+            using K = procgen::MaterialKind;
+            const bool relief = m.kind == K::Wood || m.kind == K::Rusty || m.kind == K::Stone || m.kind == K::Fabric || m.kind == K::Leather;
+            out.push_back({m.kind, relief, m.roughness, m.metallic});
+        }
+    return out;
+}
+
+// The size an object is taken to be for its materials' relief (the library's assets are about a
+// metre): the latent frame's largest extent.
+constexpr float kReliefObjectMetres = 1.0f;
 
 // The materials the mesh's triangles use and the UDIM tile of each (throws when one spans several).
 std::map<int, int> materialTiles(const core::Mesh& m, const std::vector<int>& tiles, const std::string& what) {
@@ -235,6 +263,18 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         if (s.indexCount > 0 && std::find(materials.begin(), materials.end(), s.material) == materials.end()) materials.push_back(s.material);
     std::sort(materials.begin(), materials.end());
     const std::map<int, int> tileOf = materialTiles(mesh, udimTiles(mesh, "texture"), "texture");
+    // Relief for a normal map where the prompt names a material that has one.
+    const std::vector<NamedMaterial> named = o.normalMaps ? namedMaterials(prompt) : std::vector<NamedMaterial>{};
+    const bool relief = std::any_of(named.begin(), named.end(), [](const NamedMaterial& m) { return m.relief; });
+    const float metresPerUnit = kReliefObjectMetres / kLatentExtent;
+    procgen::MaterialFrame reliefFrame;
+    {
+        const glm::vec3 extent = core::computeBounds(mesh).size();
+        const int axis = extent.x >= extent.y && extent.x >= extent.z ? 0 : extent.y >= extent.z ? 1 : 2;
+        reliefFrame.axis = glm::vec3(0.0f);
+        reliefFrame.axis[axis] = 1.0f;  // wood grain runs along the object's length
+        reliefFrame.seed = std::uint32_t(o.seed * 2654435761ull);
+    }
     double texelSeconds = 0.0, fillSeconds = 0.0;
     const int size = o.resolution;
     const std::size_t n = std::size_t(size) * std::size_t(size);
@@ -287,22 +327,82 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
                 photoTaken += w >= 0.5f;
                 ++photoPoints;
             }
-        // Averaged where several surface points share a texel.
-        std::vector<float> maps(n * 5, 0.0f);
+        // The relief height at each point, of the named material its decoded roughness and
+        // metallic are closest to (metres; 0 on smooth materials).
+        std::vector<float> height(points.size(), 0.0f);
+        if (relief)
+            for (std::size_t i = 0; i < points.size(); ++i) {
+                const NamedMaterial* best = &named.front();
+                float bestD = 1e30f;
+                for (const NamedMaterial& m : named) {
+                    const float d = (rough[i] - m.roughness) * (rough[i] - m.roughness) + (metal[i] - m.metallic) * (metal[i] - m.metallic);
+                    if (d < bestD) bestD = d, best = &m;
+                }
+                if (best->relief) height[i] = procgen::evaluateMaterial({best->kind, 0}, reliefFrame, points[i] * metresPerUnit).height;
+            }
+        // Averaged where several surface points share a texel: appearance 5, height, position 3.
+        constexpr int kC = 9;
+        std::vector<float> maps(n * kC, 0.0f);
         std::vector<float> weight(n, 0.0f);
         for (std::size_t i = 0; i < points.size(); ++i) {
-            float* v = maps.data() + 5 * std::size_t(texelOf[i]);
+            float* v = maps.data() + kC * std::size_t(texelOf[i]);
             v[0] += albedo[i].r, v[1] += albedo[i].g, v[2] += albedo[i].b, v[3] += rough[i], v[4] += metal[i];
+            v[5] += height[i], v[6] += points[i].x, v[7] += points[i].y, v[8] += points[i].z;
             weight[texelOf[i]] += 1.0f;
         }
         std::vector<std::uint8_t> covered(n, 0);
         std::size_t count = 0;
         for (std::size_t k = 0; k < n; ++k)
             if (weight[k] > 0.0f) {
-                for (int c = 0; c < 5; ++c) maps[5 * k + std::size_t(c)] /= weight[k];
+                for (int c = 0; c < kC; ++c) maps[kC * k + std::size_t(c)] /= weight[k];
                 covered[k] = 1;
                 ++count;
             }
+        // Tangent-space normals from the height's slope along u (right) and v (down the image;
+        // glTF's +Y points up, against it), over neighbouring texels that are neighbours on the
+        // surface too (an island's texel beside another island's is not).
+        std::vector<float> fill(n * 8, 0.0f);
+        for (std::size_t k = 0; k < n; ++k) {
+            if (!covered[k]) continue;
+            for (int c = 0; c < 5; ++c) fill[8 * k + std::size_t(c)] = maps[kC * k + std::size_t(c)];
+            fill[8 * k + 7] = 1.0f;
+        }
+        if (relief && count > 0) {
+            double surface = 0.0, uvArea = 0.0;
+            for (std::size_t tri = 0; tri < layout.indices.size() / 3; ++tri) {
+                const std::uint32_t* idx = &layout.indices[3 * tri];
+                surface += 0.5 * double(glm::length(glm::cross(layout.positions[idx[1]] - layout.positions[idx[0]], layout.positions[idx[2]] - layout.positions[idx[0]])));
+                const glm::vec2 a = layout.uv0[idx[0]], b = layout.uv0[idx[1]], c = layout.uv0[idx[2]];
+                uvArea += 0.5 * std::abs(double((b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x)));
+            }
+            // Surface units per texel (the layout's mean density) and in metres.
+            const float unitsPerTexel = uvArea > 0.0 ? float(std::sqrt(surface / (uvArea * double(size) * double(size)))) : 0.0f;
+            const float metresPerTexel = unitsPerTexel * metresPerUnit;
+            const auto near = [&](std::size_t k, std::size_t j) {
+                const float* a = &maps[kC * k + 6];
+                const float* b = &maps[kC * j + 6];
+                const glm::vec3 d(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+                return glm::dot(d, d) <= 16.0f * unitsPerTexel * unitsPerTexel;
+            };
+            if (metresPerTexel > 0.0f)
+                for (int y = 0; y < size; ++y)
+                    for (int x = 0; x < size; ++x) {
+                        const std::size_t k = std::size_t(y) * std::size_t(size) + std::size_t(x);
+                        if (!covered[k]) continue;
+                        const auto slope = [&](int dx, int dy) {
+                            const int fx = x + dx, fy = y + dy, bx = x - dx, by = y - dy;
+                            const std::size_t fk = std::size_t(std::clamp(fy, 0, size - 1)) * std::size_t(size) + std::size_t(std::clamp(fx, 0, size - 1));
+                            const std::size_t bk = std::size_t(std::clamp(by, 0, size - 1)) * std::size_t(size) + std::size_t(std::clamp(bx, 0, size - 1));
+                            const bool f = fx >= 0 && fy >= 0 && fx < size && fy < size && covered[fk] && near(k, fk);
+                            const bool b = bx >= 0 && by >= 0 && bx < size && by < size && covered[bk] && near(k, bk);
+                            if (!f && !b) return 0.0f;
+                            const float hf = f ? maps[kC * fk + 5] : maps[kC * k + 5], hb = b ? maps[kC * bk + 5] : maps[kC * k + 5];
+                            return (hf - hb) / (float(int(f) + int(b)) * metresPerTexel);
+                        };
+                        const glm::vec3 nrm = glm::normalize(glm::vec3(-slope(1, 0), slope(0, 1), 1.0f));
+                        fill[8 * k + 5] = nrm.x, fill[8 * k + 6] = nrm.y, fill[8 * k + 7] = nrm.z;
+                    }
+        }
         texelSeconds += secondsSince(t);
         if (count == 0) {
             // Its triangles have no UV area (a part without UVs, padded with zeros): left as it is.
@@ -310,14 +410,22 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
             continue;
         }
         t = std::chrono::steady_clock::now();
-        core::pullPushFill(maps, covered, size, size, 5);
+        core::pullPushFill(fill, covered, size, size, relief ? 8 : 5);
         MaterialMaps mm;
         mm.material = materials[mi];
         mm.udimTile = tile;
         mm.texels = count;
         mm.baseColor = core::Image::makeU8(size, size, 3);
         mm.metallicRoughness = core::Image::makeU8(size, size, 3);
-        for (std::size_t k = 0; k < n; ++k) appearanceTexel(maps.data() + 5 * k, &mm.baseColor.u8[3 * k], &mm.metallicRoughness.u8[3 * k]);
+        for (std::size_t k = 0; k < n; ++k) appearanceTexel(fill.data() + 8 * k, &mm.baseColor.u8[3 * k], &mm.metallicRoughness.u8[3 * k]);
+        if (relief) {
+            mm.normal = core::Image::makeU8(size, size, 3);
+            for (std::size_t k = 0; k < n; ++k) {
+                glm::vec3 nrm(fill[8 * k + 5], fill[8 * k + 6], fill[8 * k + 7]);
+                nrm = glm::length(nrm) > 1e-6f ? glm::normalize(nrm) : glm::vec3(0, 0, 1);
+                for (int c = 0; c < 3; ++c) mm.normal.u8[3 * k + std::size_t(c)] = std::uint8_t(std::lround(std::clamp(0.5f + 0.5f * nrm[c], 0.0f, 1.0f) * 255.0f));
+            }
+        }
         r.maps.push_back(std::move(mm));
         fillSeconds += secondsSince(t);
     }
@@ -348,6 +456,11 @@ core::Mesh applyMaterialMaps(const core::Mesh& mesh, const std::vector<MaterialM
         mat.baseColorTexture = int(out.textures.size() - 1);
         out.textures.push_back({stem + "_metallic_roughness.png", m.metallicRoughness, {}, {}});
         mat.metallicRoughnessTexture = int(out.textures.size() - 1);
+        // The relief's normal map, unless the artist's material has its own (kept).
+        if (!m.normal.empty() && mat.normalTexture < 0) {
+            out.textures.push_back({stem + "_normal.png", m.normal, {}, {}});
+            mat.normalTexture = int(out.textures.size() - 1);
+        }
         mat.baseColorFactor = glm::vec4(1.0f, 1.0f, 1.0f, mat.baseColorFactor.a);
         mat.metallicFactor = 1.0f;
         mat.roughnessFactor = 1.0f;

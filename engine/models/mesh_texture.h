@@ -37,6 +37,10 @@ struct MeshTextureOptions {
     // The encoder reads a neutral grey instead of the materials' factors (measurements, where
     // the factors would hand it the answer).
     bool neutralAppearance = false;
+    // A tangent-space normal map of the relief of the prompt's materials that have one (wood grain,
+    // rust, stone, fabric weave, leather; an object taken to be about a metre), on the texels whose
+    // decoded roughness and metallic are that material's; smooth materials get none.
+    bool normalMaps = true;
     // A photo of the object (--photo), projected onto the texels its camera sees and blended into
     // the generated base colour by how squarely each faces it; the unseen side stays generated.
     // Its foreground: the image's alpha, else the matting pack, else GrabCut (models/matting.h).
@@ -50,6 +54,7 @@ struct MaterialMaps {
     int material = -1;
     core::Image baseColor;          // RGB, sRGB-encoded, resolution x resolution
     core::Image metallicRoughness;  // RGB: G roughness, B metallic (glTF)
+    core::Image normal;             // RGB tangent space (glTF), or empty: no material named calls for one
     std::size_t texels = 0;         // texels the layout covers (before the gutters are filled)
     int udimTile = 1001;            // the UDIM tile the material's triangles lie in (1001: the unit square)
 };
@@ -94,7 +99,7 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
                                       const MeshTextureOptions& options, core::Progress& progress, const core::CancelToken& cancel);
 
 // `mesh` with the maps as its materials' base colour and metallic-roughness textures (factors 1,
-// the base colour factor's alpha kept); triangles without a material get a new one. Vertex
+// the base colour factor's alpha kept) and normal maps where made and the material has none; triangles without a material get a new one. Vertex
 // colours are dropped (glTF multiplies them into the base colour); positions, normals, UVs, the
 // indices, the submeshes and the materials' other textures are left exactly as they are.
 core::Mesh applyMaterialMaps(const core::Mesh& mesh, const std::vector<MaterialMaps>& maps);

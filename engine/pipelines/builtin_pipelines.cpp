@@ -266,6 +266,8 @@ public:
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the prompt more closely"),
             floatOption("strength", "Strength", 1.0, 0.05, 1.0, "1: a new appearance; less keeps more of the mesh's own colours (its materials' factors)"),
             boolOption("unwrap", "Unwrap", false, "Lay out UVs for a mesh that has none (a mesh with UVs keeps its own)"),
+            boolOption("no-normal-map", "No normal map", false,
+                       "Skip the normal map of the relief of the prompt's materials (wood grain, rust, stone, fabric, leather); a material's own normal map is always kept"),
             textOption("photo", "Photo", "", "A photo of the object, projected onto the side it shows (the rest is generated)"),
             textOption("photo-view", "Photo view", "", "The photo's camera as YAW,PITCH in degrees (empty: found by the mesh's silhouette)"),
             floatOption("photo-fov", "Photo field of view", 40.0, 5.0, 120.0, "The photo's vertical field of view, degrees"),
@@ -336,6 +338,7 @@ public:
         o.guidance = float(r.options.getFloat("guidance"));
         o.resolution = int(r.options.getInt("resolution"));
         o.strength = float(r.options.getFloat("strength"));
+        o.normalMaps = !r.options.getBool("no-normal-map");
         o.photo = r.options.getText("photo");
         o.photoFov = float(r.options.getFloat("photo-fov"));
         if (const auto view = photoView(r)) o.photoYaw = view->x, o.photoPitch = view->y;
@@ -366,14 +369,15 @@ public:
                                                        models::applyMaterialMaps(mesh, t.maps), prov));
             if (gltf) {
                 images.emplace_back();
-                for (const auto& m : t.maps) images.back().push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness)});
+                for (const auto& m : t.maps)
+                    images.back().push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness), m.normal.empty() ? std::vector<std::uint8_t>{} : io::encodePng(m.normal)});
                 records.push_back(core::provenanceRecord(prov));
             }
             out.seconds += t.seconds;
-            std::size_t texels = 0;
-            for (const auto& m : t.maps) texels += m.texels;
+            std::size_t texels = 0, normalMaps = 0;
+            for (const auto& m : t.maps) texels += m.texels, normalMaps += !m.normal.empty();
             out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ": " + std::to_string(t.maps.size()) + " material(s), " +
-                                 std::to_string(o.resolution) + "^2 maps, " + std::to_string(texels) + " texels covered" +
+                                 std::to_string(o.resolution) + "^2 maps" + (normalMaps ? " with normal maps" : "") + ", " + std::to_string(texels) + " texels covered" +
                                  (gltf ? "; the input's buffers kept byte for byte" : ""));
             std::string stages = "stages:";
             for (const auto& [stage, seconds] : t.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";

@@ -58,7 +58,7 @@ for src, out in zip(args[0::2], args[1::2]):
 PY
 
 # A UDIM layout (an OBJ cube with faces in tiles 1001, 1002 and 1011): one material and one map
-# set per tile, the UVs kept as they were (beyond 1: the glTF sampler repeats, so every viewer
+# set per tile (leather: with a normal map), the UVs kept as they were (beyond 1: the glTF sampler repeats, so every viewer
 # draws each tile's map); a triangle across a tile border is refused (below).
 python3 - "$dir" <<'PY' || fail "write the UDIM cubes"
 import sys
@@ -79,7 +79,7 @@ for name, across in (("udim", False), ("across", True)):
         o.writelines("f " + " ".join(f"{k}/{k}" for k in q) + "\n" for q in f)
     open(f"{sys.argv[1]}/{name}.mtl", "w").write("newmtl paint\nKd 0.8 0.8 0.8\n")
 PY
-"$KILN" texture "$dir/udim.obj" "a red painted chest" -o "$dir/udim.glb" --resolution 256 > "$dir/udim.txt" 2>&1 \
+"$KILN" texture "$dir/udim.obj" "a brown leather chest" -o "$dir/udim.glb" --resolution 256 > "$dir/udim.txt" 2>&1 \
   && grep -q "UDIM tiles 1001, 1002, 1011" "$dir/udim.txt" && pass || { cat "$dir/udim.txt"; fail "texture a UDIM layout"; }
 python3 - "$dir/udim.glb" <<'PY' && pass || fail "UDIM: a material and maps per tile, UVs kept"
 import json, struct, sys
@@ -90,6 +90,8 @@ mats = doc["materials"]
 assert sorted(m["name"] for m in mats) == ["paint", "paint.1002", "paint.1011"], [m.get("name") for m in mats]
 images = {mat["pbrMetallicRoughness"]["baseColorTexture"]["index"] for mat in mats}
 assert len(images) == 3, images
+# Leather has relief: each tile also gets a normal map.
+assert len({mat["normalTexture"]["index"] for mat in mats}) == 3, mats
 prims = [p for m in doc["meshes"] for p in m["primitives"]]
 uv = doc["accessors"][prims[0]["attributes"]["TEXCOORD_0"]]
 assert all(s.get("wrapS", 10497) == 10497 for s in doc.get("samplers", [])), doc.get("samplers")

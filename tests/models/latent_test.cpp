@@ -1409,6 +1409,60 @@ TEST(MeshTexture, UdimTilesEachGetTheirOwnMaps) {
     EXPECT_LT(double(far) / double(n), 0.03);
 }
 
+// A normal map comes with materials that have relief (wood) and not with smooth ones (plastic), and
+// its tangent-space slopes follow the UV layout: the same plane laid out turned by 180 degrees
+// gets the same relief with x and y flipped at the matching texel.
+TEST(MeshTexture, NormalMapsFollowTheMaterialAndTheLayout) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    core::Mesh plane;
+    plane.positions = {{-0.5f, 0.0f, -0.3f}, {0.5f, 0.0f, -0.3f}, {0.5f, 0.0f, 0.3f}, {-0.5f, 0.0f, 0.3f}};
+    plane.normals.assign(4, glm::vec3(0, 1, 0));
+    plane.uv0 = {{0.02f, 0.2f}, {0.98f, 0.2f}, {0.98f, 0.8f}, {0.02f, 0.8f}};
+    plane.indices = {0, 2, 1, 0, 3, 2};
+    plane.submeshes = {{"plane", 0, 6, 0, 4, 0}};
+    plane.materials = {core::Material{}};
+    core::Mesh turned = plane;
+    for (auto& uv : turned.uv0) uv = glm::vec2(1.0f) - uv;
+    core::Progress quiet;
+    models::MeshTextureOptions o;
+    o.resolution = 256;
+    const models::MeshTextureResult a = models::generateMeshTexture(g, plane, "a dark wooden table", o, quiet, {});
+    const models::MeshTextureResult b = models::generateMeshTexture(g, turned, "a dark wooden table", o, quiet, {});
+    ASSERT_EQ(a.maps.size(), 1u);
+    ASSERT_FALSE(a.maps[0].normal.empty());
+    ASSERT_FALSE(b.maps[0].normal.empty());
+    const auto normalAt = [](const core::Image& img, int x, int y) {
+        const std::uint8_t* p = &img.u8[3 * (std::size_t(y) * std::size_t(img.width) + std::size_t(x))];
+        return glm::vec3(p[0], p[1], p[2]) / 127.5f - glm::vec3(1.0f);
+    };
+    double tilt = 0.0, mismatch = 0.0;
+    int n = 0;
+    for (int y = 60; y < 196; y += 3)
+        for (int x = 10; x < 246; x += 3) {
+            const glm::vec3 na = normalAt(a.maps[0].normal, x, y), nb = normalAt(b.maps[0].normal, 255 - x, 255 - y);
+            EXPECT_GT(na.z, 0.5f);
+            EXPECT_NEAR(glm::length(na), 1.0f, 0.03f);
+            tilt += glm::length(glm::vec2(na));
+            mismatch += glm::length(glm::vec2(na) + glm::vec2(nb));
+            ++n;
+        }
+    tilt /= n, mismatch /= n;
+    EXPECT_GT(tilt, 0.02) << "the wood's relief is missing";
+    EXPECT_LT(mismatch, 0.25 * tilt) << "tilt " << tilt;
+    // Smooth materials, or asked not to: no normal map.
+    EXPECT_TRUE(models::generateMeshTexture(g, plane, "a red plastic table", o, quiet, {}).maps[0].normal.empty());
+    o.normalMaps = false;
+    EXPECT_TRUE(models::generateMeshTexture(g, plane, "a dark wooden table", o, quiet, {}).maps[0].normal.empty());
+    // The artist's own normal map is kept.
+    core::Mesh own = plane;
+    own.textures.push_back({"own_normal.png", core::Image::makeU8(4, 4, 3), {}, {}});
+    own.materials[0].normalTexture = 0;
+    const core::Mesh out = models::applyMaterialMaps(own, a.maps);
+    EXPECT_EQ(out.materials[0].normalTexture, 0);
+    EXPECT_EQ(models::applyMaterialMaps(plane, a.maps).textures.at(std::size_t(models::applyMaterialMaps(plane, a.maps).materials[0].normalTexture)).image.width, 256);
+}
+
 namespace {
 
 // An unlit render of `mesh` from `view`: every covered pixel `colour` (sRGB 8-bit), alpha 255.
