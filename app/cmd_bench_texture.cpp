@@ -231,7 +231,8 @@ int benchTexture(const Args& args) {
 
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
     Score sumGen, sumBare, sumCeil;
-    double sumSeam = 0.0, sumInterior = 0.0, sumSeconds = 0.0, sumTexels = 0.0;
+    double sumSeam = 0.0, sumInterior = 0.0, sumSeconds = 0.0, sumTexels = 0.0, sumOurTilt = 0.0, sumRealTilt = 0.0;
+    int assetsWithNormal = 0;
     std::map<std::string, double> stageSums;
     std::printf("%-12s %-62s %8s %8s %8s %7s %7s %7s %9s %7s\n", "category", "caption", "ΔE", "ΔE bare", "ΔE ceil", "parts", "bare", "ceil", "seam/int", "s");
     for (std::size_t i = 0; i < assets.size(); ++i) {
@@ -339,6 +340,27 @@ int benchTexture(const Args& args) {
         sumRenderPsnr += renderPsnr, sumRenderSsim += renderSsim, sumRenderPsnrBare += barePsnr, sumRenderSsimBare += bareSsim;
         std::size_t texels = 0;
         for (const auto& m : gen.maps) texels += m.texels;
+        // Relief: the mean tilt of the normal maps (|xy| of the tangent-space normal over the map,
+        // gutters filled), ours against the library's own bake of the real asset.
+        const auto meanTilt = [](const core::Image& img) {
+            double sum = 0.0;
+            for (std::size_t k = 0; k < img.pixelCount(); ++k) {
+                const float x = float(img.u8[3 * k]) / 127.5f - 1.0f, y = float(img.u8[3 * k + 1]) / 127.5f - 1.0f;
+                sum += std::sqrt(double(x * x + y * y));
+            }
+            return img.pixelCount() ? sum / double(img.pixelCount()) : 0.0;
+        };
+        double ourTilt = 0.0, realTilt = 0.0;
+        std::size_t withNormal = 0;
+        for (const auto& m : gen.maps)
+            if (!m.normal.empty()) ourTilt += meanTilt(m.normal), ++withNormal;
+        if (withNormal) ourTilt /= double(withNormal);
+        for (const auto& mat : realTextured.materials)
+            if (mat.normalTexture >= 0) {
+                realTilt = meanTilt(realTextured.textures[std::size_t(mat.normalTexture)].image);
+                break;
+            }
+        if (withNormal) ++assetsWithNormal, sumOurTilt += ourTilt, sumRealTilt += realTilt;
         const std::string name = procgen::categories()[std::size_t(asset.params.category)].name;
         std::printf("%-12s %-62.62s %8.2f %8.2f %8.2f %6.0f%% %6.0f%% %6.0f%% %4.1f/%-4.1f %7.2f\n", name.c_str(), asset.caption.c_str(), sg.deltaE, sb.deltaE,
                     sc.deltaE, 100 * sg.partsRight, 100 * sb.partsRight, 100 * sc.partsRight, seams.seamDeltaE, seams.interiorDeltaE, gen.seconds);
@@ -355,6 +377,7 @@ int benchTexture(const Args& args) {
         rows.push_back({{"category", name}, {"caption", asset.caption}, {"deltaE", sg.deltaE}, {"psnr", sg.psnr}, {"partsRight", sg.partsRight},
                         {"roughnessError", sg.roughness}, {"metallicError", sg.metallic}, {"bareDeltaE", sb.deltaE}, {"barePartsRight", sb.partsRight}, {"ceilingDeltaE", sc.deltaE}, {"ceilingPartsRight", sc.partsRight},
                         {"seamDeltaE", seams.seamDeltaE}, {"interiorDeltaE", seams.interiorDeltaE}, {"cutEdges", seams.cutEdges}, {"seconds", gen.seconds},
+                        {"normalMap", withNormal > 0}, {"normalTilt", ourTilt}, {"realNormalTilt", realTilt},
                         {"renderPsnr", renderPsnr}, {"renderSsim", renderSsim}, {"bareRenderPsnr", barePsnr}, {"bareRenderSsim", bareSsim}});
     }
     const double n = double(assets.size());
@@ -368,6 +391,9 @@ int benchTexture(const Args& args) {
                 sumRenderPsnr / n, sumRenderSsim / n, sumRenderPsnrBare / n, sumRenderSsimBare / n);
     std::printf("  seams: ΔE %.2f across UV cuts against %.2f one texel apart inside islands; texels covered %.1f %% of each map (the rest filled by pull-push)\n",
                 sumSeam / n, sumInterior / n, 100 * sumTexels / n);
+    std::printf("  normal maps: %d of %zu assets got one (their caption names wood, rust, stone, fabric or leather); mean tilt %.3f against %.3f in the "
+                "library's own bake of the same assets (|xy| of the tangent-space normal)\n",
+                assetsWithNormal, assets.size(), assetsWithNormal ? sumOurTilt / assetsWithNormal : 0.0, assetsWithNormal ? sumRealTilt / assetsWithNormal : 0.0);
     if (photoView)
         std::printf("  photo from yaw %.0f, pitch %.0f (found by silhouette; right within 15° for %d of %zu, mean yaw error %.0f°): on the %.0f %% of the surface it sees, ΔE %.2f -> %.2f; elsewhere %.2f -> %.2f\n",
                     photoView->x, photoView->y, viewsRight, assets.size(), sumViewError / n, 100 * sumSeen / n, sumSeenWithout / n, sumSeenWith / n,
@@ -381,7 +407,8 @@ int benchTexture(const Args& args) {
                                    {"roughnessError", sumGen.roughness / n}, {"metallicError", sumGen.metallic / n},
                                    {"bareDeltaE", sumBare.deltaE / n}, {"barePartsRight", sumBare.partsRight / n}, {"ceilingDeltaE", sumCeil.deltaE / n},
                                    {"ceilingPartsRight", sumCeil.partsRight / n}, {"seamDeltaE", sumSeam / n}, {"interiorDeltaE", sumInterior / n},
-                                   {"coveredFraction", sumTexels / n},
+                                   {"coveredFraction", sumTexels / n}, {"assetsWithNormalMap", assetsWithNormal},
+                                   {"normalTilt", assetsWithNormal ? sumOurTilt / assetsWithNormal : 0.0}, {"realNormalTilt", assetsWithNormal ? sumRealTilt / assetsWithNormal : 0.0},
                                    {"renderPsnr", sumRenderPsnr / n}, {"renderSsim", sumRenderSsim / n}, {"bareRenderPsnr", sumRenderPsnrBare / n},
                                    {"bareRenderSsim", sumRenderSsimBare / n},
                                    {"photo", photoView ? nlohmann::ordered_json{{"yaw", photoView->x}, {"pitch", photoView->y}, {"viewsRight", viewsRight},

@@ -92,9 +92,22 @@ procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral)
         glm::vec3 albedo(0.5f);
         float roughness = 0.5f, metallic = 0.0f;
         if (const int mat = triangleMaterial[t]; !neutral && mat >= 0 && std::size_t(mat) < m.materials.size()) {
-            albedo = glm::vec3(m.materials[std::size_t(mat)].baseColorFactor);
-            roughness = m.materials[std::size_t(mat)].roughnessFactor;
-            metallic = m.materials[std::size_t(mat)].metallicFactor;
+            const core::Material& material = m.materials[std::size_t(mat)];
+            albedo = glm::vec3(material.baseColorFactor);
+            roughness = material.roughnessFactor;
+            metallic = material.metallicFactor;
+            // Its textures, where it has them and the mesh has UVs (glTF: G roughness, B metallic).
+            if (m.uv0.size() == m.positions.size()) {
+                const glm::vec2 uv = m.uv0[ia] + float(r1) * (m.uv0[ib] - m.uv0[ia]) + float(r2) * (m.uv0[ic] - m.uv0[ia]);
+                const auto texture = [&](int index) -> const core::Image* {
+                    return index >= 0 && std::size_t(index) < m.textures.size() && !m.textures[std::size_t(index)].image.empty() ? &m.textures[std::size_t(index)].image : nullptr;
+                };
+                if (const core::Image* img = texture(material.baseColorTexture)) albedo *= geometry::sampleBaseColor(*img, uv - glm::floor(uv));
+                if (const core::Image* img = texture(material.metallicRoughnessTexture); img && img->channels >= 3) {
+                    roughness *= geometry::sampleBilinear(*img, uv - glm::floor(uv), 1);
+                    metallic *= geometry::sampleBilinear(*img, uv - glm::floor(uv), 2);
+                }
+            }
         }
         if (!neutral && m.colors.size() == m.positions.size()) albedo *= glm::vec3(m.colors[ia] + m.colors[ib] + m.colors[ic]) / 3.0f;
         out.positions.push_back(a + float(r1) * (b - a) + float(r2) * (c - a));
@@ -212,6 +225,12 @@ core::Mesh splitUdimMaterials(const core::Mesh& mesh, const std::string& what) {
     return out;
 }
 
+ShapeLatent encodeMesh(const ShapeLatentModel& ae, const core::Mesh& mesh, int samples, bool neutralAppearance) {
+    if (samples < 256 || samples > 1000000) throw Error("encode: surface samples out of range (256..1000000)");
+    const LatentFrame frame = latentFrame(core::computeBounds(mesh));
+    return ae.encode(encoderInput(sampleMesh(mesh, std::max(samples, ae.tokens()), neutralAppearance), frame), frame, ae.tokens());
+}
+
 MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,
                                       const MeshTextureOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -220,21 +239,38 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
     checkTextureResolution(o.resolution);
     if (o.surfaceSamples < 256 || o.surfaceSamples > 1000000) throw Error("texture: surface samples out of range (256..1000000)");
     const ShapeLatentModel& ae = generator.autoencoder();
-    MeshTextureResult r;
 
     // 1. The mesh's shape in the latent (the generators' token count: the text model diffuses it).
     auto t = std::chrono::steady_clock::now();
     progress.report("encoding the mesh", 0.02f);
-    const LatentFrame frame = latentFrame(core::computeBounds(mesh));
-    const ShapeLatent shape = ae.encode(encoderInput(sampleMesh(mesh, std::max(o.surfaceSamples, ae.tokens()), o.neutralAppearance), frame), frame, ae.tokens());
-    r.stageSeconds.emplace_back("encode", secondsSince(t));
+    const ShapeLatent shape = encodeMesh(ae, mesh, o.surfaceSamples, o.neutralAppearance);
+    const double encodeSeconds = secondsSince(t);
     cancel.throwIfCancelled();
 
     // 2. An appearance for it under the prompt.
     t = std::chrono::steady_clock::now();
     progress.report("sampling the appearance", 0.1f);
-    const ShapeLatent look = generator.sampleAppearance(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength}, cancel, &r.unknownWords);
-    r.stageSeconds.emplace_back("sampling", secondsSince(t));
+    std::vector<std::string> unknown;
+    const ShapeLatent look = generator.sampleAppearance(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength}, cancel, &unknown);
+    const double samplingSeconds = secondsSince(t);
+
+    // 3. Its maps in the mesh's own layout.
+    MeshTextureResult r = bakeLatentIntoLayout(ae, look, mesh, prompt, o, progress, cancel);
+    r.unknownWords = std::move(unknown);
+    r.stageSeconds.insert(r.stageSeconds.begin(), {{"encode", encodeSeconds}, {"sampling", samplingSeconds}});
+    r.seconds = secondsSince(t0);
+    return r;
+}
+
+MeshTextureResult bakeLatentIntoLayout(const ShapeLatentModel& ae, const ShapeLatent& look, const core::Mesh& mesh, const std::string& prompt,
+                                       const MeshTextureOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    const auto t0 = std::chrono::steady_clock::now();
+    checkTextureLayout(mesh, "texture");
+    checkTextureResolution(o.resolution);
+    MeshTextureResult r;
+    r.latent = look;
+    const LatentFrame frame = look.frame;
+    auto t = std::chrono::steady_clock::now();
     const ShapeLatentModel::Prepared prepared = ae.prepare(look);
 
     // The photo, if any: its foreground and camera, in the latent's normalised frame.
@@ -361,11 +397,12 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
         // Tangent-space normals from the height's slope along u (right) and v (down the image;
         // glTF's +Y points up, against it), over neighbouring texels that are neighbours on the
         // surface too (an island's texel beside another island's is not).
-        std::vector<float> fill(n * 8, 0.0f);
+        const std::size_t fc = relief ? 8 : 5;  // appearance 5 [, normal 3]
+        std::vector<float> fill(n * fc, 0.0f);
         for (std::size_t k = 0; k < n; ++k) {
             if (!covered[k]) continue;
-            for (int c = 0; c < 5; ++c) fill[8 * k + std::size_t(c)] = maps[kC * k + std::size_t(c)];
-            fill[8 * k + 7] = 1.0f;
+            for (std::size_t c = 0; c < 5; ++c) fill[fc * k + c] = maps[kC * k + c];
+            if (relief) fill[fc * k + 7] = 1.0f;
         }
         if (relief && count > 0) {
             double surface = 0.0, uvArea = 0.0;
@@ -400,7 +437,7 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
                             return (hf - hb) / (float(int(f) + int(b)) * metresPerTexel);
                         };
                         const glm::vec3 nrm = glm::normalize(glm::vec3(-slope(1, 0), slope(0, 1), 1.0f));
-                        fill[8 * k + 5] = nrm.x, fill[8 * k + 6] = nrm.y, fill[8 * k + 7] = nrm.z;
+                        fill[fc * k + 5] = nrm.x, fill[fc * k + 6] = nrm.y, fill[fc * k + 7] = nrm.z;
                     }
         }
         texelSeconds += secondsSince(t);
@@ -410,18 +447,18 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
             continue;
         }
         t = std::chrono::steady_clock::now();
-        core::pullPushFill(fill, covered, size, size, relief ? 8 : 5);
+        core::pullPushFill(fill, covered, size, size, int(fc));
         MaterialMaps mm;
         mm.material = materials[mi];
         mm.udimTile = tile;
         mm.texels = count;
         mm.baseColor = core::Image::makeU8(size, size, 3);
         mm.metallicRoughness = core::Image::makeU8(size, size, 3);
-        for (std::size_t k = 0; k < n; ++k) appearanceTexel(fill.data() + 8 * k, &mm.baseColor.u8[3 * k], &mm.metallicRoughness.u8[3 * k]);
+        for (std::size_t k = 0; k < n; ++k) appearanceTexel(fill.data() + fc * k, &mm.baseColor.u8[3 * k], &mm.metallicRoughness.u8[3 * k]);
         if (relief) {
             mm.normal = core::Image::makeU8(size, size, 3);
             for (std::size_t k = 0; k < n; ++k) {
-                glm::vec3 nrm(fill[8 * k + 5], fill[8 * k + 6], fill[8 * k + 7]);
+                glm::vec3 nrm(fill[fc * k + 5], fill[fc * k + 6], fill[fc * k + 7]);
                 nrm = glm::length(nrm) > 1e-6f ? glm::normalize(nrm) : glm::vec3(0, 0, 1);
                 for (int c = 0; c < 3; ++c) mm.normal.u8[3 * k + std::size_t(c)] = std::uint8_t(std::lround(std::clamp(0.5f + 0.5f * nrm[c], 0.0f, 1.0f) * 255.0f));
             }

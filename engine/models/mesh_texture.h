@@ -12,6 +12,7 @@
 #include "core/progress.h"
 
 #include "models/photo_projection.h"
+#include "models/shape_latent.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -64,6 +65,7 @@ struct MeshTextureResult {
     std::vector<int> untextured;             // materials whose triangles have no UV area: left as they are
     std::vector<std::string> unknownWords;   // prompt words the model has never seen
     std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, [photo,] texels, fill
+    ShapeLatent latent;                      // the appearance sampled (in the mesh's frame), decoded into the maps
     std::optional<PhotoView> photoView;      // with a photo: the camera used (given or found)
     double photoTexels = 0.0;                // with a photo: fraction of texels that take it at weight >= 0.5
     double seconds = 0.0;
@@ -97,6 +99,17 @@ void checkTextureResolution(int resolution);
 // or kiln::Cancelled; polls `cancel`.
 MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,
                                       const MeshTextureOptions& options, core::Progress& progress, const core::CancelToken& cancel);
+
+// The maps of an appearance latent of `mesh` (its encoding, sampled or edited; `look.frame` is the
+// mesh's) in the mesh's own layout, as generateMeshTexture makes them after sampling: `prompt`
+// names the materials whose relief gets a normal map; options.photo is blended in where given.
+MeshTextureResult bakeLatentIntoLayout(const ShapeLatentModel& autoencoder, const ShapeLatent& look, const core::Mesh& mesh, const std::string& prompt,
+                                       const MeshTextureOptions& options, core::Progress& progress, const core::CancelToken& cancel);
+
+// `mesh` encoded into the shared latent at the generators' token count, in its own bounds' frame,
+// from `samples` stratified surface points with the appearance its materials give (factors,
+// base-colour and metallic-roughness textures, vertex colours; a neutral grey when asked).
+ShapeLatent encodeMesh(const ShapeLatentModel& autoencoder, const core::Mesh& mesh, int samples, bool neutralAppearance = false);
 
 // `mesh` with the maps as its materials' base colour and metallic-roughness textures (factors 1,
 // the base colour factor's alpha kept) and normal maps where made and the material has none; triangles without a material get a new one. Vertex

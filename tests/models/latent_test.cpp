@@ -7,6 +7,7 @@
 #include "geometry/mesh_cleanup.h"
 #include "geometry/mesh_raster.h"
 #include "geometry/metrics.h"
+#include "geometry/uv_raster.h"
 #include "geometry/uv_unwrap.h"
 #include "io/image_io.h"
 #include "models/autoencoder_training.h"
@@ -1450,6 +1451,33 @@ TEST(MeshTexture, NormalMapsFollowTheMaterialAndTheLayout) {
     tilt /= n, mismatch /= n;
     EXPECT_GT(tilt, 0.02) << "the wood's relief is missing";
     EXPECT_LT(mismatch, 0.25 * tilt) << "tilt " << tilt;
+    // Every texel the layout covers holds the decoder's appearance at the 3D point behind it (the
+    // gutter fill leaves covered texels alone): one triangle pair, no overlaps, so no averaging.
+    {
+        const models::MeshTextureResult red = models::generateMeshTexture(g, plane, "a red plastic table", o, quiet, {});
+        core::Mesh layout = plane;
+        for (auto& p : layout.positions) p = red.latent.frame.toNormalised(p);
+        const geometry::UvRaster raster = geometry::rasterizeUv(layout, 256);
+        std::vector<glm::vec3> points;
+        std::vector<std::size_t> texels;
+        for (std::size_t k = 0; k < raster.triangle.size(); k += 7)
+            if (raster.covered(k)) points.push_back(raster.position(layout, k)), texels.push_back(k);
+        ASSERT_GT(points.size(), 1000u);
+        std::vector<glm::vec3> albedo;
+        std::vector<float> rough, metal;
+        g.autoencoder().field(red.latent, points, nullptr, &albedo, &rough, &metal);
+        int off = 0;
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            const float v[5] = {albedo[i].r, albedo[i].g, albedo[i].b, rough[i], metal[i]};
+            std::uint8_t base[3], mr[3];
+            models::appearanceTexel(v, base, mr);
+            for (int c = 0; c < 3; ++c) {
+                off += std::abs(int(base[c]) - int(red.maps[0].baseColor.u8[3 * texels[i] + std::size_t(c)])) > 1;
+                off += std::abs(int(mr[c]) - int(red.maps[0].metallicRoughness.u8[3 * texels[i] + std::size_t(c)])) > 1;
+            }
+        }
+        EXPECT_EQ(off, 0) << "of " << points.size() << " texels";
+    }
     // Smooth materials, or asked not to: no normal map.
     EXPECT_TRUE(models::generateMeshTexture(g, plane, "a red plastic table", o, quiet, {}).maps[0].normal.empty());
     o.normalMaps = false;
