@@ -326,10 +326,11 @@ int benchFitScore(const Args& args, const fs::path& testdata);              // a
 int benchBlas(const Args& args);                                              // app/cmd_bench_blas.cpp
 int benchTexture(const Args& args);                                           // app/cmd_bench_texture.cpp
 int benchUnwrap(const Args& args);                                            // app/cmd_bench_texture.cpp
+int benchEdit(const Args& args);                                              // app/cmd_bench_edit.cpp
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength"},
                                 {"measure", "load", "score", "check"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
@@ -344,10 +345,11 @@ int cmdBench(int argc, char** argv) {
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
     if (args.positional.size() == 1 && args.positional[0] == "texture") return benchTexture(args);
     if (args.positional.size() == 1 && args.positional[0] == "unwrap") return benchUnwrap(args);
+    if (args.positional.size() == 1 && args.positional[0] == "edit") return benchEdit(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA), [](const fs::path& p) { return io::loadAsset(p); });
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|unwrap|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|unwrap|edit|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
                     "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
                     "kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "io/gltf_json.h"
+#include "io/image_io.h"
 
 #include <glm/gtc/quaternion.hpp>
 #include <glm/gtc/type_ptr.hpp>
@@ -11,6 +12,7 @@
 
 #include <cstring>
 #include <functional>
+#include <map>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -338,7 +340,39 @@ core::Mesh readGltfTriangles(const fs::path& path) {
     if (out.indices.empty()) throw Error(d.name + ": the scene draws no triangles");
     if (!allNormals) out.normals.clear();
     if (!anyUvs) out.uv0.clear();
-    // Materials by index, so submesh.material indexes them (names and factors, no textures).
+    // Materials by index, so submesh.material indexes them: names, factors and the base-colour and
+    // metallic-roughness images read through TEXCOORD_0 (what an edit starts from; an image that
+    // cannot be read is left out, the factor stays).
+    std::map<int, int> imageTexture;  // glTF image -> texture in `out`
+    const auto textureImage = [&](const json& info) -> int {
+        if (!info.is_object() || intAt(info, "texCoord", 0) != 0) return -1;
+        const int texture = intAt(info, "index", -1);
+        if (texture < 0 || !d.doc.contains("textures") || std::size_t(texture) >= d.doc["textures"].size()) return -1;
+        const int image = intAt(d.doc["textures"][std::size_t(texture)], "source", -1);
+        if (image < 0 || !d.doc.contains("images") || std::size_t(image) >= d.doc["images"].size()) return -1;
+        if (const auto it = imageTexture.find(image); it != imageTexture.end()) return it->second;
+        const json& img = d.doc["images"][std::size_t(image)];
+        try {
+            std::vector<std::uint8_t> bytes;
+            if (img.contains("uri") && img["uri"].is_string()) {
+                bytes = uriBytes(d, img["uri"].get<std::string>());
+            } else {
+                const json& view = indexed(d, "bufferViews", intAt(img, "bufferView", -1), "bufferView");
+                const std::size_t buffer = std::size_t(intAt(view, "buffer", 0)), offset = view.value("byteOffset", std::size_t(0)),
+                                  length = view.value("byteLength", std::size_t(0));
+                if (buffer >= d.buffers.size() || offset > d.buffers[buffer].size() || length > d.buffers[buffer].size() - offset) return -1;
+                bytes.assign(d.buffers[buffer].begin() + std::ptrdiff_t(offset), d.buffers[buffer].begin() + std::ptrdiff_t(offset + length));
+            }
+            core::Texture t;
+            t.name = img.value("name", "image" + std::to_string(image));
+            t.image = decodeImage(bytes, d.name + " image " + std::to_string(image));
+            out.textures.push_back(std::move(t));
+        } catch (const Error&) {
+            return -1;
+        }
+        imageTexture[image] = int(out.textures.size() - 1);
+        return int(out.textures.size() - 1);
+    };
     for (const json& m : gltfItems(d.doc, "materials")) {
         core::Material mat;
         mat.name = m.value("name", std::string());
@@ -348,6 +382,8 @@ core::Mesh readGltfTriangles(const fs::path& path) {
                 for (int c = 0; c < 4; ++c) mat.baseColorFactor[c] = pbr["baseColorFactor"][std::size_t(c)].get<float>();
             mat.metallicFactor = pbr.value("metallicFactor", 1.0f);
             mat.roughnessFactor = pbr.value("roughnessFactor", 1.0f);
+            if (pbr.contains("baseColorTexture")) mat.baseColorTexture = textureImage(pbr["baseColorTexture"]);
+            if (pbr.contains("metallicRoughnessTexture")) mat.metallicRoughnessTexture = textureImage(pbr["metallicRoughnessTexture"]);
         }
         out.materials.push_back(mat);
     }

@@ -19,7 +19,8 @@ namespace kiln::io {
 // The triangles the default scene (else every root node) draws, node transforms applied:
 // positions, normals when every drawn primitive has them, uv0 from TEXCOORD_0 (glTF's origin,
 // top-left) when any drawn primitive has it ((0, 0) on the others, as importMesh pads them). One submesh per drawn primitive instance, whose
-// `material` is the glTF material index (-1: none) and whose name is "mesh M primitive P".
+// `material` is the glTF material index (-1: none) and whose name is "mesh M primitive P"; the
+// materials' names, factors and base-colour / metallic-roughness images (TEXCOORD_0 ones).
 // Strips and fans become triangle lists; points and lines are skipped.
 // Throws kiln::Error naming the file: not glTF, unreadable buffers, accessors out of range,
 // sparse accessors, compressed geometry (Draco, meshopt), or nothing drawn.

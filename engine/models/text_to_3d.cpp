@@ -157,22 +157,34 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
 
 ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const ShapeLatent& shape, const AppearanceOptions& o,
                                                 const core::CancelToken& cancel, std::vector<std::string>* unknownOut) const {
+    return sampleEdit(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = true, .temperature = o.temperature},
+                      cancel, unknownOut);
+}
+
+ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const ShapeLatent& asset, const EditSampleOptions& o,
+                                          const core::CancelToken& cancel, std::vector<std::string>* unknownOut) const {
     checkPromptNotEmpty(prompt);
     checkSamplerOptions(o.steps, o.guidance, o.temperature);
     if (!(o.strength > 0.0f && o.strength <= 1.0f)) throw Error("--strength is out of range (0..1, above 0)");
     const TextModelFile& mf = m_impl->file;
     const int m = mf.config.tokens, dim = mf.config.tokenDim, c = dim - 3;
-    if (shape.tokens != m || shape.channels != c)
-        throw Error("sampleAppearance: the latent has " + std::to_string(shape.tokens) + " tokens of " + std::to_string(shape.channels) +
+    if (asset.tokens != m || asset.channels != c)
+        throw Error("sampling an edit: the latent has " + std::to_string(asset.tokens) + " tokens of " + std::to_string(asset.channels) +
                     " channels; the text model diffuses " + std::to_string(m) + " of " + std::to_string(c));
+    if (!o.keepTokens.empty() && o.keepTokens.size() != std::size_t(m))
+        throw Error("sampling an edit: " + std::to_string(o.keepTokens.size()) + " keep flags for " + std::to_string(m) + " tokens");
     const std::vector<std::int64_t> ids = promptWords(prompt, unknownOut);
-    // The asset as unit-scale tokens (in the model's token order), and which values are held:
-    // every anchor coordinate and the size row.
+    // The asset as unit-scale tokens (in the model's token order), and which values are held: the
+    // size row always (an edit does not rescale the object), every anchor coordinate when the
+    // shape stays, and every value of a kept token.
     std::vector<int> order;
-    std::vector<float> tokens = unitTokens(shape, mf.stats, mf.config.ordered, std::log(kLatentExtent / shape.frame.scale), &order);
+    std::vector<float> tokens = unitTokens(asset, mf.stats, mf.config.ordered, std::log(kLatentExtent / asset.frame.scale), &order);
     std::vector<float> held(tokens.size(), 0.0f);
-    for (int t = 0; t < m; ++t)
-        for (int k = 0; k < 3; ++k) held[std::size_t(t * dim + k)] = 1.0f;
+    for (int t = 0; t < m; ++t) {
+        const bool keep = !o.keepTokens.empty() && o.keepTokens[std::size_t(order[std::size_t(t)])];
+        for (int k = 0; k < dim; ++k)
+            if (keep || (o.holdShape && k < 3)) held[std::size_t(t * dim + k)] = 1.0f;
+    }
     for (int k = 0; k < dim; ++k) held[std::size_t(m * dim + k)] = 1.0f;
     const torch::Tensor x0 = torch::from_blob(tokens.data(), {1, m + 1, dim}, torch::kFloat).clone();
     const torch::Tensor keep = torch::from_blob(held.data(), {1, m + 1, dim}, torch::kFloat).clone();
@@ -181,20 +193,24 @@ ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const
     const torch::Tensor eps = torch::randn({1, m + 1, dim}, gen, torch::kFloat) * temperature;
     // A model trained with the shape given reads it clean at every step; otherwise RePaint on a
     // deterministic flow: the held values follow the asset's own path from the same noise,
-    // (1 - t) x0 + t eps, so the network always sees a consistent x_t.
+    // (1 - t) x0 + t eps, so the network always sees a consistent x_t. The rest starts from the
+    // asset's own values noised to time `strength` (SDEdit).
     const auto noised = [&](float t) { return (1.0f - t) * x0 + t * eps; };
-    const auto shapeAt = [&](float t) { return mf.shapeGiven ? x0 : noised(t); };
-    const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * shapeAt(tNext) + (1.0f - keep) * x; };
-    const torch::Tensor start = keep * shapeAt(o.strength) + (1.0f - keep) * noised(o.strength);
+    const auto heldAt = [&](float t) { return mf.shapeGiven && o.holdShape && o.keepTokens.empty() ? x0 : noised(t); };
+    const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * heldAt(tNext) + (1.0f - keep) * x; };
+    const torch::Tensor start = keep * heldAt(o.strength) + (1.0f - keep) * noised(o.strength);
     const ShapeLatent sampled = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, {}, constrain));
-    // Back in the asset's own token order (token i is still the encoding's token i: edits that
-    // keep a region rely on it), with exactly its anchors (the held values went through unit scaling).
-    ShapeLatent out = shape;
+    // Back in the asset's own token order (token i is still the encoding's token i), kept tokens
+    // exactly as they were and, when the shape stays, exactly the asset's anchors (the held
+    // values went through unit scaling).
+    ShapeLatent out = asset;
     for (int t = 0; t < m; ++t) {
         const auto src = std::size_t(order[std::size_t(t)]);
+        if (!o.keepTokens.empty() && o.keepTokens[src]) continue;
         std::copy_n(sampled.values.begin() + std::ptrdiff_t(std::size_t(t) * std::size_t(c)), c, out.values.begin() + std::ptrdiff_t(src * std::size_t(c)));
+        if (!o.holdShape) std::copy_n(sampled.anchors.begin() + std::ptrdiff_t(std::size_t(t) * 3), 3, out.anchors.begin() + std::ptrdiff_t(src * 3));
     }
-    out.frame = shape.frame;
+    out.frame = asset.frame;
     return out;
 }
 

@@ -50,6 +50,17 @@ struct AppearanceOptions {
     float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model file's
 };
 
+// Sampling an edit of an asset's latent (TextTo3dGenerator::sampleEdit).
+struct EditSampleOptions {
+    std::uint64_t seed = 0;
+    int steps = 16;           // 1..1000
+    float guidance = 3.0f;    // 0..20
+    float strength = 0.6f;    // (0, 1]: how far the asset is noised before denoising under the prompt
+    bool holdShape = false;   // every anchor held too: only the appearance changes
+    std::vector<bool> keepTokens;  // per token of the asset (its own order), or empty: tokens held whole
+    float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model file's
+};
+
 // The candidates a generation tried, in order, and which it kept.
 struct CandidateChoice {
     int chosen = 0;
@@ -99,6 +110,12 @@ public:
     // Throws kiln::Error (empty prompt, no known word, option out of range) or kiln::Cancelled.
     ShapeLatent sampleAppearance(const std::string& prompt, const ShapeLatent& shape, const AppearanceOptions& options,
                                  const core::CancelToken& cancel, std::vector<std::string>* unknownWords = nullptr) const;
+    // An edit (MV-Edit's partial noising, in the latent): the asset's tokens noised to time
+    // `strength` and denoised under the prompt; the size (and with holdShape every anchor) held at
+    // its own noised value at every step, as are all values of the kept tokens (RePaint), which
+    // come back bit for bit. Token i of the result is token i of `asset`. Throws as sampleAppearance.
+    ShapeLatent sampleEdit(const std::string& prompt, const ShapeLatent& asset, const EditSampleOptions& options, const core::CancelToken& cancel,
+                           std::vector<std::string>* unknownWords = nullptr) const;
     // A quick look at a latent: splats on the solid cells of a coarse grid of its field.
     core::Asset previewAsset(const ShapeLatent& latent, const std::string& prompt) const;
 

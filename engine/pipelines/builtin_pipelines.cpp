@@ -18,6 +18,7 @@
 #include "io/binary_reader.h"
 #include "io/gltf_retexture.h"
 #include "io/image_io.h"
+#include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
 #include "models/text_to_3d.h"
 #include "models/upscale.h"
@@ -420,6 +421,172 @@ private:
     PipelineInfo m_info;
 };
 
+// ---- edit ---------------------------------------------------------------------------------------
+
+class Edit final : public Pipeline {
+public:
+    Edit() {
+        m_info.id = "edit";
+        m_info.displayName = "Edit";
+        m_info.description = "Change a mesh by describing the change (\"make it blue\", \"a red leather armchair\"); a region you keep stays exactly as it was";
+        m_info.inputs = {{InputKind::Asset, "Mesh", "The mesh to edit (any mesh Kiln imports; .glb/.gltf keep their buffers byte for byte in appearance mode)", 1, 1},
+                         {InputKind::Prompt, "Edit", "The change, or the asset as it should become, e.g. make it blue", 1, 1}};
+        m_info.schema.options = {
+            seedOption(),
+            floatOption("strength", "Strength", 0.6, 0.0, 1.0, "How much may change: near 0 barely, 1 as much as a new asset (above 0)"),
+            choiceOption("mode", "Mode", {"appearance", "shape", "both"}, "appearance",
+                         "appearance: new look, geometry and UVs untouched; shape: a new surface where the edit changes it, the old look carried over; both: new surface and look",
+                         {"Appearance", "Shape", "Both"}),
+            textOption("keep-box", "Keep box", "", "A region that must not change, x0,y0,z0,x1,y1,z1 in the mesh's units (triangles wholly inside are kept)"),
+            textOption("keep-mask", "Keep mask", "", "A mask image in the mesh's UV space, white where it must not change"),
+            intOption("steps", "Steps", 16, 1, 1000, "Sampler steps"),
+            floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the prompt more closely"),
+            intOption("resolution", "Resolution", 0, 0, 4096, "Appearance mode: texels per side of the new maps (a power of two; 0: the mesh's own texture size, else 1024)"),
+            intOption("faces", "Faces", 20000, 500, 2000000, "Shape modes: the new surface's face budget"),
+            boolOption("no-normal-map", "No normal map", false, "Appearance mode: skip the normal map of the prompt's materials' relief"),
+            intOption("variants", "Variants", 1, 1, 8, "Edits to make, seeds SEED, SEED+1, ... (the CLI writes OUT, OUT_v2, ...; the studio adds each as a version)"),
+        };
+        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"faces", "10000"}}},
+                                 {"standard", "Standard", {{"steps", "16"}, {"faces", "20000"}}},
+                                 {"high", "High", {{"steps", "32"}, {"faces", "50000"}}}};
+        m_info.schema.defaultPreset = "standard";
+        m_info.modelSlots = {"text-to-3d", "shape-autoencoder"};
+        m_info.outputs = {OutputKind::Mesh};
+        m_info.studioOutputs = {OutputKind::Mesh};
+        m_info.verb = "Edit";
+    }
+    const PipelineInfo& info() const override { return m_info; }
+
+    void validate(const PipelineRequest& r) const override {
+        Pipeline::validate(r);
+#ifdef KILN_WITH_TORCH
+        models::checkPromptNotEmpty(r.inputs.prompt);
+        const double strength = r.options.getFloat("strength");
+        if (!(strength > 0.0 && strength <= 1.0)) throw Error("--strength " + fixed(strength, 2) + " is out of range (0..1, above 0)");
+        const models::EditMode mode = models::parseEditMode(r.options.getText("mode"));
+        if (const int res = int(r.options.getInt("resolution")); res != 0) models::checkTextureResolution(res);
+        if (r.inputs.asset && !r.inputs.asset->mesh()) {
+            if (mode == models::EditMode::Appearance)
+                throw Error("edit: " + r.inputs.asset->name + " is Gaussian splats; appearance mode paints a mesh's UVs or vertex colours (use --mode shape or both)");
+            throw Error("edit: " + r.inputs.asset->name + " is Gaussian splats; editing reads a mesh (convert it to one first)");
+        }
+        if (const core::Mesh* m = r.inputs.asset ? r.inputs.asset->mesh() : nullptr) {
+            if (m->triangleCount() == 0) throw Error("edit: " + r.inputs.asset->name + " has no triangles");
+            (void)models::keptTriangles(*m, keepRegion(r));
+        }
+#endif
+    }
+
+    PipelineResult run(const PipelineRequest& r, core::Progress& progress, const core::CancelToken& cancel) const override {
+#ifdef KILN_WITH_TORCH
+        validate(r);
+        const core::Asset& input = *r.inputs.asset;
+        core::Mesh mesh = *input.mesh();
+        models::MeshEditOptions o;
+        o.mode = models::parseEditMode(r.options.getText("mode"));
+        const bool appearance = o.mode == models::EditMode::Appearance;
+        // A glTF file is edited in its own terms in appearance mode: the .glb written keeps every
+        // buffer byte for byte.
+        const bool gltf = appearance && !r.inputs.assetFile.empty() && io::isGltfPath(r.inputs.assetFile);
+        if (gltf) mesh = io::readGltfTriangles(r.inputs.assetFile);
+        PipelineResult out;
+        if (appearance && mesh.uv0.size() == mesh.positions.size()) {
+            std::set<int> tiles;
+            for (const int t : models::udimTiles(mesh, input.name)) tiles.insert(t);
+            if (tiles.size() > 1 || *tiles.begin() != 1001) {
+                if (gltf) throw Error(input.name + ": UVs in UDIM tiles beyond 1001, and glTF has no UDIM tiles to keep them in; edit it from an FBX or OBJ of the mesh");
+                mesh = models::splitUdimMaterials(mesh, input.name);
+            }
+        }
+        o.keep = keepRegion(r);
+        o.strength = float(r.options.getFloat("strength"));
+        o.steps = int(r.options.getInt("steps"));
+        o.guidance = float(r.options.getFloat("guidance"));
+        o.resolution = int(r.options.getInt("resolution"));
+        o.normalMaps = !r.options.getBool("no-normal-map");
+        o.decode.maxFaces = std::size_t(r.options.getInt("faces"));
+        o.decode.resolution = 128;
+        o.decode.textureSize = 1024;
+        const auto generator = generatorFor(modelFor(r, "text-to-3d"), modelFor(r, "shape-autoencoder"));
+        const int variants = int(r.options.getInt("variants"));
+        const std::uint64_t firstSeed = std::uint64_t(r.options.getInt("seed"));
+        std::vector<std::vector<io::GltfMaterialImages>> images;
+        std::vector<core::ProvenanceRecord> records;
+        for (int v = 0; v < variants; ++v) {
+            o.seed = firstSeed + std::uint64_t(v);
+            const models::MeshEditResult e = models::editMesh(*generator, mesh, r.inputs.prompt, o, progress, cancel);
+            core::Provenance prov;
+            prov.source = "edit";
+            prov.sourcePath = input.provenance.sourcePath;
+            prov.prompt = r.inputs.prompt;
+            prov.seed = o.seed;
+            prov.model = generator->name() + " + " + generator->autoencoder().name();
+            prov.modelLicence = input.provenance.modelLicence;
+            nlohmann::json options{{"mode", models::toString(o.mode)}, {"strength", o.strength}, {"steps", o.steps}, {"guidance", o.guidance}};
+            if (o.keep.box) options["keepBox"] = {o.keep.box->min.x, o.keep.box->min.y, o.keep.box->min.z, o.keep.box->max.x, o.keep.box->max.y, o.keep.box->max.z};
+            if (!r.options.getText("keep-mask").empty()) options["keepMask"] = std::filesystem::path(r.options.getText("keep-mask")).filename().string();
+            if (variants > 1) options["variant"] = v + 1;
+            prov.options = options.dump();
+            prov.createdAt = core::utcNowIso8601();
+            out.assets.push_back(core::Asset::fromMesh(input.name + "_edited" + (v > 0 ? "_v" + std::to_string(v + 1) : std::string()), e.mesh, prov));
+            if (gltf && !e.vertexColours) {
+                images.emplace_back();
+                for (const auto& m : e.maps)
+                    images.back().push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness),
+                                             m.normal.empty() ? std::vector<std::uint8_t>{} : io::encodePng(m.normal)});
+                records.push_back(core::provenanceRecord(prov));
+            }
+            out.seconds += e.seconds;
+            std::size_t keptTokens = 0, keptTris = 0;
+            for (const auto k : e.keptTokens) keptTokens += k;
+            for (const auto k : e.keptTriangle) keptTris += k;
+            std::string line = "for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ", " + models::toString(o.mode) + " mode, strength " +
+                               fixed(o.strength, 2) + ": ";
+            if (appearance)
+                line += e.vertexColours ? "new vertex colours" : std::to_string(e.maps.size()) + " material(s) repainted in the mesh's own UVs";
+            else
+                line += "a new surface of " + std::to_string(e.mesh.triangleCount()) + " triangles";
+            if (!e.keptTriangle.empty())
+                line += "; kept " + std::to_string(keptTris) + " triangles (" + std::to_string(keptTokens) + " of " + std::to_string(e.keptTokens.size()) +
+                        " latent tokens" + (appearance && !e.vertexColours ? ", " + std::to_string(e.keptTexels) + " texels as they were" : std::string()) + ")";
+            if (gltf && !e.vertexColours) line += "; the input's buffers kept byte for byte";
+            out.report.push_back(line);
+            std::string stages = "stages:";
+            for (const auto& [stage, seconds] : e.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
+            stages.pop_back();
+            out.report.push_back(stages);
+            if (v == 0 && !e.unknownWords.empty())
+                out.notes.push_back("the model does not know \"" + joinedWords(e.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
+            if (v == 0 && gltf && e.vertexColours) out.notes.push_back("the glTF has no UVs: the edit went into vertex colours, written as a new file (not the input's buffers)");
+        }
+        if (gltf && !images.empty()) {
+            const std::filesystem::path source = r.inputs.assetFile;
+            out.writeGlb = [source, images, records](const std::filesystem::path& target, std::size_t variant) {
+                io::writeRetexturedGlb(source, images.at(variant), target, records.at(variant));
+            };
+        }
+        return out;
+#else
+        (void)r, (void)progress, (void)cancel;
+        throw Error(unavailableReason());
+#endif
+    }
+
+private:
+#ifdef KILN_WITH_TORCH
+    static models::KeepRegion keepRegion(const PipelineRequest& r) {
+        models::KeepRegion keep;
+        if (const std::string box = r.options.getText("keep-box"); !box.empty()) keep.box = models::parseKeepBox(box);
+        if (const std::string mask = r.options.getText("keep-mask"); !mask.empty()) {
+            if (!std::filesystem::is_regular_file(mask)) throw Error("--keep-mask " + mask + ": no such file");
+            keep.mask = io::readImage(mask);
+        }
+        return keep;
+    }
+#endif
+    PipelineInfo m_info;
+};
+
 } // namespace
 
 void registerBuiltinPipelines() {
@@ -429,6 +596,7 @@ void registerBuiltinPipelines() {
         registry.add(std::make_shared<TextTo3d>());
         registry.add(std::make_shared<ViewsTo3d>());
         registry.add(std::make_shared<Texture>());
+        registry.add(std::make_shared<Edit>());
     });
 }
 

@@ -13,6 +13,7 @@
 #include "models/autoencoder_training.h"
 #include "models/latent_data.h"
 #include "models/manifest.h"
+#include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
 #include "models/photo_projection.h"
 #include "models/shape_autoencoder.h"
@@ -39,6 +40,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <array>
 #include <set>
 #include <sstream>
 
@@ -1489,6 +1491,118 @@ TEST(MeshTexture, NormalMapsFollowTheMaterialAndTheLayout) {
     const core::Mesh out = models::applyMaterialMaps(own, a.maps);
     EXPECT_EQ(out.materials[0].normalTexture, 0);
     EXPECT_EQ(models::applyMaterialMaps(plane, a.maps).textures.at(std::size_t(models::applyMaterialMaps(plane, a.maps).materials[0].normalTexture)).image.width, 256);
+}
+
+// Text-guided edits: kept tokens come back bit for bit; an appearance edit keeps every buffer and
+// the kept region's texels byte for byte while the rest turns to the prompt; a shape edit keeps
+// the kept triangles; bad input is one clear error each.
+TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    const procgen::ProcAsset asset = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 9001), {.textureSize = 256});
+    const core::Mesh& mesh = asset.mesh;
+    // Keep the first part (its box, a little larger).
+    core::Bounds box;
+    const core::Submesh& first = mesh.submeshes.front();
+    for (std::uint32_t i = first.firstIndex; i < first.firstIndex + first.indexCount; ++i) box.extend(mesh.positions[mesh.indices[i]]);
+    box.min -= glm::vec3(1e-4f), box.max += glm::vec3(1e-4f);
+    models::MeshEditOptions o;
+    o.strength = 0.8f;
+    o.keep.box = box;
+    core::Progress quiet;
+    const models::MeshEditResult r = models::editMesh(g, mesh, "a blue chair", o, quiet, {});
+    // Tokens: kept ones bit for bit (anchors and channels), some kept, most not.
+    const int tokens = r.before.tokens, c = r.before.channels;
+    int kept = 0, changed = 0;
+    for (int t = 0; t < tokens; ++t) {
+        const bool same = std::equal(r.before.values.begin() + t * c, r.before.values.begin() + (t + 1) * c, r.after.values.begin() + t * c) &&
+                          std::equal(r.before.anchors.begin() + 3 * t, r.before.anchors.begin() + 3 * t + 3, r.after.anchors.begin() + 3 * t);
+        if (r.keptTokens[std::size_t(t)]) {
+            EXPECT_TRUE(same) << "kept token " << t << " changed";
+            ++kept;
+        } else {
+            changed += !same;
+        }
+        // Appearance edits hold every anchor.
+        EXPECT_TRUE(std::equal(r.before.anchors.begin() + 3 * t, r.before.anchors.begin() + 3 * t + 3, r.after.anchors.begin() + 3 * t));
+    }
+    EXPECT_GT(kept, 0);
+    EXPECT_EQ(changed, tokens - kept) << kept << " kept";
+    // Buffers untouched.
+    EXPECT_EQ(std::memcmp(r.mesh.positions.data(), mesh.positions.data(), mesh.positions.size() * sizeof(glm::vec3)), 0);
+    EXPECT_EQ(std::memcmp(r.mesh.uv0.data(), mesh.uv0.data(), mesh.uv0.size() * sizeof(glm::vec2)), 0);
+    EXPECT_EQ(r.mesh.indices, mesh.indices);
+    // The kept triangles' texels are the input's own bytes; the rest went blue.
+    ASSERT_GT(r.keptTexels, 100u);
+    const core::Image& before = mesh.textures[0].image;
+    std::size_t same = 0, covered = 0;
+    glm::dvec3 rest(0.0);
+    core::Mesh layout = mesh;
+    const geometry::UvRaster raster = geometry::rasterizeUv(layout, 256);
+    std::vector<int> materialOfTriangle(mesh.triangleCount());
+    for (const auto& s : mesh.submeshes)
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) materialOfTriangle[t] = s.material;
+    for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
+        if (!raster.covered(k)) continue;
+        const int tri = raster.triangle[k];
+        const models::MaterialMaps* maps = nullptr;
+        for (const auto& m : r.maps)
+            if (m.material == materialOfTriangle[std::size_t(tri)]) maps = &m;
+        ASSERT_NE(maps, nullptr);
+        if (r.keptTriangle[std::size_t(tri)]) {
+            ++covered;
+            same += std::equal(maps->baseColor.u8.begin() + std::ptrdiff_t(3 * k), maps->baseColor.u8.begin() + std::ptrdiff_t(3 * k + 3),
+                               before.u8.begin() + std::ptrdiff_t(std::size_t(before.channels) * k));
+        } else {
+            for (int ch = 0; ch < 3; ++ch) rest[ch] += core::linearFromSrgb(float(maps->baseColor.u8[3 * k + std::size_t(ch)]) / 255.0f);
+        }
+    }
+    EXPECT_EQ(same, covered);
+    EXPECT_GT(rest.b, 1.5 * rest.r) << rest.r << " " << rest.g << " " << rest.b;
+
+    // A shape edit: a new surface, with the kept triangles copied unchanged.
+    models::MeshEditOptions so = o;
+    so.mode = models::EditMode::Shape;
+    so.decode.resolution = 64;
+    so.decode.textureSize = 256;
+    const models::MeshEditResult sr = models::editMesh(g, mesh, "a red chair", so, quiet, {});
+    std::size_t keptTris = 0, found = 0;
+    std::set<std::array<float, 9>> outTris;
+    for (std::size_t t = 0; t < sr.mesh.triangleCount(); ++t) {
+        std::array<float, 9> key;
+        for (int k = 0; k < 3; ++k)
+            for (int a = 0; a < 3; ++a) key[std::size_t(3 * k + a)] = sr.mesh.positions[sr.mesh.indices[3 * t + std::size_t(k)]][a];
+        outTris.insert(key);
+    }
+    for (std::size_t t = 0; t < mesh.triangleCount(); ++t) {
+        if (!sr.keptTriangle[t]) continue;
+        ++keptTris;
+        std::array<float, 9> key;
+        for (int k = 0; k < 3; ++k)
+            for (int a = 0; a < 3; ++a) key[std::size_t(3 * k + a)] = mesh.positions[mesh.indices[3 * t + std::size_t(k)]][a];
+        found += outTris.count(key);
+    }
+    EXPECT_GT(keptTris, 0u);
+    EXPECT_EQ(found, keptTris);
+    EXPECT_GT(sr.mesh.triangleCount(), keptTris + 100);
+
+    // Bad input.
+    models::MeshEditOptions bad = o;
+    bad.strength = 0.0f;
+    test::expectError([&] { models::editMesh(g, mesh, "a blue chair", bad, quiet, {}); }, "--strength");
+    bad.strength = 1.5f;
+    test::expectError([&] { models::editMesh(g, mesh, "a blue chair", bad, quiet, {}); }, "--strength");
+    test::expectError([&] { models::editMesh(g, mesh, "  ", o, quiet, {}); }, "empty prompt");
+    models::MeshEditOptions all = o, none = o;
+    all.keep.box = core::computeBounds(mesh);
+    all.keep.box->min -= glm::vec3(1.0f), all.keep.box->max += glm::vec3(1.0f);
+    test::expectError([&] { models::editMesh(g, mesh, "a blue chair", all, quiet, {}); }, "keeps every triangle");
+    none.keep.box = core::Bounds{};
+    none.keep.box->extend(glm::vec3(50.0f)), none.keep.box->extend(glm::vec3(51.0f));
+    test::expectError([&] { models::editMesh(g, mesh, "a blue chair", none, quiet, {}); }, "keeps nothing");
+    test::expectError([&] { models::editMesh(g, core::Mesh{}, "a blue chair", models::MeshEditOptions{}, quiet, {}); }, "no triangles");
+    test::expectError([] { models::parseKeepBox("1,2,3"); }, "--keep-box");
+    test::expectError([] { models::parseEditMode("colour"); }, "--mode colour");
 }
 
 namespace {

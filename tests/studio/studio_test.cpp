@@ -33,6 +33,7 @@
 #include <QAbstractEventDispatcher>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QGroupBox>
 #include <QToolButton>
 #include <QJsonArray>
@@ -560,6 +561,60 @@ private slots:
         QCOMPARE(doc.selected(), duck);
         doc.undoStack()->undo();
         QCOMPARE(doc.document().find(duck)->current, doc.document().find(duck)->versions[versions].id);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().find(duck)->versions.size(), versions);
+        doc.select(duck);
+    }
+
+    void editTabRepaintsTheSelectedAssetAndCancelLeavesItAlone() {
+        // The Edit tab works on the selection: "make it blue" repaints the duck in its own UVs as
+        // a new version (geometry untouched, undoable); a cancelled edit changes nothing.
+        QTabWidget* tabs = m_window->createPanel()->tabs();
+        QWidget* page = nullptr;
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->widget(i)->property("pipelineId").toString() == "edit" && tabs->isTabEnabled(i)) page = tabs->widget(i);
+        if (!page) QSKIP("the Edit tab is off in this build (no LibTorch or no bundled model)");
+        for (const char* name : {"asset", "prompt", "seed", "strength", "mode", "keep-box", "keep-mask", "variants", "generate"})
+            QVERIFY2(page->findChild<QWidget*>(name), name);
+        ui::StudioDocument& doc = m_window->document();
+        const core::AssetId duck = onlyAsset();
+        QVERIFY2(duck != 0, "no asset: importDuckByDragAndDrop runs first");
+        doc.select(duck);
+        const core::DocumentAsset* before = doc.document().find(duck);
+        const std::size_t versions = before->versions.size();
+        const core::Asset original = before->currentVersion().asset;
+        page->findChild<QPlainTextEdit*>("prompt")->setPlainText("make it blue");
+        page->findChild<QDoubleSpinBox*>("strength")->setValue(0.8);
+        page->findChild<QSpinBox*>("variants")->setValue(1);
+        // Cancelled right away: the document is as it was.
+        const quint64 revision = doc.document().revision();
+        const jobs::JobId cancelled = m_window->createPanel()->generate("edit");
+        QVERIFY(cancelled != 0);
+        m_window->jobs().cancel(cancelled);
+        QCOMPARE(waitForJob(cancelled, 60000), jobs::JobState::Cancelled);
+        QCOMPARE(doc.document().revision(), revision);
+        QCOMPARE(doc.document().find(duck)->versions.size(), versions);
+        // Run: one new version, blue, the geometry and UVs the duck's own.
+        const jobs::JobId id = m_window->createPanel()->generate("edit");
+        QVERIFY(id != 0);
+        QCOMPARE(waitForJob(id, 60000), jobs::JobState::Succeeded);
+        const core::DocumentAsset* after = doc.document().find(duck);
+        QCOMPARE(after->versions.size(), versions + 1);
+        const core::Asset& edited = after->currentVersion().asset;
+        QCOMPARE(edited.provenance.source, std::string("edit"));
+        const core::Mesh& m0 = *original.mesh();
+        const core::Mesh& m1 = *edited.mesh();
+        QVERIFY(m0.positions.size() == m1.positions.size() &&
+                std::memcmp(m0.positions.data(), m1.positions.data(), m0.positions.size() * sizeof(glm::vec3)) == 0);
+        QVERIFY(m0.uv0.size() == m1.uv0.size() && std::memcmp(m0.uv0.data(), m1.uv0.data(), m0.uv0.size() * sizeof(glm::vec2)) == 0);
+        QVERIFY(m0.indices == m1.indices);
+        const core::Image& img = m1.textures.at(std::size_t(m1.materials.at(std::size_t(m1.submeshes.at(0).material)).baseColorTexture)).image;
+        double r = 0.0, b = 0.0;
+        for (int y = 0; y < img.height; y += 8)
+            for (int x = 0; x < img.width; x += 8) r += img.at(x, y, 0), b += img.at(x, y, 2);
+        QVERIFY2(b > 1.5 * r, qPrintable(QString("red %1, blue %2").arg(r).arg(b)));
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_duck_edited.png");
         doc.undoStack()->undo();
         QCOMPARE(doc.document().find(duck)->versions.size(), versions);
         doc.select(duck);

@@ -1,0 +1,209 @@
+// `kiln bench edit`: text-guided appearance edits measured on the library's edit pairs (issue
+// "Procedural asset library v2"): a held-out asset P, the same asset with one part group recoloured
+// or made of another material (P'), and the instruction between them. Each P (its real textures)
+// is edited by the instruction and by P''s caption, with and without the rest of the asset marked
+// as kept, beside two baselines: P unchanged, and P's mesh textured from P''s caption from scratch.
+// Scored at area-weighted surface points: on the edited group, how much of the colour gap between
+// P and P' the edit closed and whether its colour lands within ΔE 20 of P''s; elsewhere, how far
+// the colour strayed from P.
+#include "cli.h"
+
+#include "core/color.h"
+#include "core/error.h"
+#include "geometry/metrics.h"
+#include "models/mesh_edit.h"
+#include "models/mesh_texture.h"
+#include "models/model_paths.h"
+#include "models/text_to_3d.h"
+#include "procgen/edits.h"
+#include "procgen/procgen.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+
+namespace fs = std::filesystem;
+
+namespace kiln::app {
+
+std::vector<procgen::AssetParams> benchAssets(const Args& args, int repeat);  // app/cmd_bench.cpp
+
+namespace {
+
+struct Points {
+    std::vector<glm::vec3> positions;
+    std::vector<glm::vec2> uvs;
+    std::vector<int> part, material;
+};
+
+Points samplePoints(const procgen::ProcAsset& a, int count) {
+    Points p;
+    std::vector<int> materialOf(a.mesh.triangleCount(), -1);
+    for (const auto& s : a.mesh.submeshes)
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) materialOf[t] = s.material;
+    for (const auto& [t, r1, r2] : geometry::stratifiedPoints(a.mesh, count)) {
+        const std::uint32_t* idx = &a.mesh.indices[3 * std::size_t(t)];
+        const auto lerp = [&](const auto& v) { return v[idx[0]] + float(r1) * (v[idx[1]] - v[idx[0]]) + float(r2) * (v[idx[2]] - v[idx[0]]); };
+        p.positions.push_back(lerp(a.mesh.positions));
+        p.uvs.push_back(lerp(a.mesh.uv0));
+        p.part.push_back(a.triangleParts[t]);
+        p.material.push_back(materialOf[t]);
+    }
+    return p;
+}
+
+// The base colour the maps give at each point (linear).
+std::vector<glm::vec3> colours(const std::vector<models::MaterialMaps>& maps, const Points& p) {
+    std::map<int, const models::MaterialMaps*> byMaterial;
+    for (const auto& m : maps) byMaterial[m.material] = &m;
+    std::vector<glm::vec3> out;
+    for (std::size_t i = 0; i < p.positions.size(); ++i) {
+        const auto it = byMaterial.find(p.material[i]);
+        out.push_back(it != byMaterial.end() ? geometry::sampleBaseColor(it->second->baseColor, p.uvs[i]) : glm::vec3(0.0f));
+    }
+    return out;
+}
+
+struct Score {
+    double gapClosed = 0.0;   // edited group's mean colour: 1 - ΔE(result, P') / ΔE(P, P') (NaN: P and P' within ΔE 10)
+    double success = 0.0;     // 1 when the edited group's mean colour is within ΔE 20 of P''s
+    double strayed = 0.0;     // elsewhere: mean ΔE(result, P)
+    double exact = 0.0;       // elsewhere: fraction of points whose colour is P's (ΔE < 1)
+};
+
+Score score(const std::vector<glm::vec3>& got, const std::vector<glm::vec3>& before, const std::vector<glm::vec3>& after, const std::vector<bool>& edited) {
+    Score s;
+    double strayed = 0.0, exact = 0.0;
+    glm::dvec3 meanGot(0.0), meanBefore(0.0), meanAfter(0.0);
+    std::size_t ne = 0, no = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        if (edited[i]) {
+            meanGot += glm::dvec3(got[i]), meanBefore += glm::dvec3(before[i]), meanAfter += glm::dvec3(after[i]);
+            ++ne;
+        } else {
+            const double d = double(core::deltaE76(got[i], before[i]));
+            strayed += d;
+            exact += d < 1.0;
+            ++no;
+        }
+    }
+    s.gapClosed = std::numeric_limits<double>::quiet_NaN();
+    if (ne) {
+        const glm::vec3 g(meanGot / double(ne)), b(meanBefore / double(ne)), a(meanAfter / double(ne));
+        const double gap = double(core::deltaE76(b, a));
+        if (gap >= 10.0) s.gapClosed = 1.0 - double(core::deltaE76(g, a)) / gap;
+        s.success = core::deltaE76(g, a) < 20.0f;
+    }
+    if (no) s.strayed = strayed / double(no), s.exact = exact / double(no);
+    return s;
+}
+
+} // namespace
+
+int benchEdit(const Args& args) {
+    const int repeat = args.getInt("repeat", 24, 1, 1000);
+    const float strength = float(args.getDouble("strength", 0.8, 0.01, 1.0));
+    const int resolution = args.getInt("resolution", 512, 256, 4096);
+    models::checkTextureResolution(resolution);
+    const std::vector<procgen::AssetParams> picks = benchAssets(args, repeat);
+    const fs::path out = args.has("out") ? fs::path(args.get("out")) : fs::temp_directory_path() / "kiln_bench_edit";
+    fs::create_directories(out);
+    const models::TextTo3dGenerator generator(args.has("model") ? fs::path(args.get("model")) : models::defaultModelDir("text-to-3d"),
+                                              args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder"));
+    std::printf("kiln bench edit: %s, %d held-out assets, one recolour or material edit each (the library's edit pairs), appearance mode, strength %.2f, %d^2 maps\n",
+                generator.name().c_str(), repeat, strength, resolution);
+    std::printf("gap = share of the edited group's colour gap from P to P' closed (mean colours; - where they are within ΔE 10); ok = its mean colour within ΔE 20 of P''s;\n"
+                "strayed = ΔE from P (its own textures) elsewhere\n");
+    const char* runs[] = {"unchanged (baseline)", "P' caption from scratch (baseline)", "instruction", "P' caption", "instruction, rest kept", "P' caption, rest kept"};
+    constexpr int kRuns = 6;
+    Score sums[kRuns];
+    int gaps[kRuns] = {};
+    double editSeconds = 0.0;
+    int edits = 0;
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    std::printf("%-10s %-9s %-34.34s |", "category", "kind", "instruction");
+    for (int k = 0; k < kRuns; ++k) std::printf(" %-17.17s|", runs[k]);
+    std::printf("\n");
+    for (std::size_t i = 0; i < picks.size(); ++i) {
+        // An appearance edit of this asset (recolour or material), chosen by seed.
+        procgen::EditPair edit;
+        bool found = false;
+        for (std::uint64_t s = 0; s < 64 && !found; ++s) {
+            edit = procgen::randomEdit(picks[i], 0xED17000ull + i * 131 + s);
+            found = edit.kind == procgen::EditKind::Recolour || edit.kind == procgen::EditKind::Material;
+        }
+        if (!found) continue;
+        const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = resolution});
+        const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
+        const Points pts = samplePoints(before, 8000);
+        std::vector<glm::vec3> real, target;
+        std::vector<bool> edited;
+        // P as its own textures show it (what an unchanged asset reads back exactly).
+        for (std::size_t k = 0; k < pts.positions.size(); ++k) {
+            real.push_back(geometry::sampleBaseColor(before.mesh.textures[0].image, pts.uvs[k]));
+            target.push_back(procgen::surfaceAt(after, pts.part[k], pts.positions[k]).albedo);
+            edited.push_back(before.parts[std::size_t(pts.part[k])].group == edit.group);
+        }
+        std::vector<std::uint8_t> rest(before.mesh.triangleCount(), 0);
+        for (std::size_t t = 0; t < rest.size(); ++t) rest[t] = before.parts[before.triangleParts[t]].group != edit.group;
+        core::Progress quiet;
+        Score s[kRuns];
+        s[0] = score(real, real, target, edited);
+        {
+            models::MeshTextureOptions to;
+            to.resolution = resolution;
+            to.seed = 1;
+            s[1] = score(colours(models::generateMeshTexture(generator, before.mesh, after.caption, to, quiet, {}).maps, pts), real, target, edited);
+        }
+        for (int k = 2; k < kRuns; ++k) {
+            models::MeshEditOptions eo;
+            eo.seed = 1;
+            eo.strength = strength;
+            eo.resolution = resolution;
+            if (k >= 4) eo.keep.triangles = rest;
+            const std::string prompt = (k % 2 == 0) ? edit.instruction : after.caption;
+            const models::MeshEditResult r = models::editMesh(generator, before.mesh, prompt, eo, quiet, {});
+            if (k == 2) editSeconds += r.seconds;
+            s[k] = score(colours(r.maps, pts), real, target, edited);
+        }
+        ++edits;
+        const std::string name = procgen::categories()[std::size_t(edit.before.category)].name;
+        std::printf("%-10s %-9s %-34.34s |", name.c_str(), procgen::toString(edit.kind), edit.instruction.c_str());
+        nlohmann::ordered_json row = {{"category", name}, {"kind", procgen::toString(edit.kind)}, {"instruction", edit.instruction}, {"caption", after.caption}};
+        for (int k = 0; k < kRuns; ++k) {
+            if (std::isnan(s[k].gapClosed)) std::printf("   -  ");
+            else std::printf(" %5.2f", s[k].gapClosed);
+            std::printf(" %s %6.2f   |", s[k].success > 0 ? "ok" : "--", s[k].strayed);
+            if (!std::isnan(s[k].gapClosed)) sums[k].gapClosed += s[k].gapClosed, ++gaps[k];
+            sums[k].success += s[k].success, sums[k].strayed += s[k].strayed, sums[k].exact += s[k].exact;
+            row[runs[k]] = {{"gapClosed", std::isnan(s[k].gapClosed) ? nlohmann::ordered_json() : nlohmann::ordered_json(s[k].gapClosed)}, {"success", s[k].success}, {"strayedDeltaE", s[k].strayed}, {"exactElsewhere", s[k].exact}};
+        }
+        std::printf("\n");
+        std::fflush(stdout);
+        rows.push_back(row);
+    }
+    if (edits == 0) throw Error("kiln bench edit: no appearance edit among the assets");
+    std::printf("\nmean over %d edits:\n", edits);
+    nlohmann::ordered_json summary{{"edits", edits}, {"strength", strength}, {"resolution", resolution}, {"model", generator.name()}};
+    for (int k = 0; k < kRuns; ++k) {
+        const double n = double(edits);
+        const double gap = gaps[k] ? sums[k].gapClosed / gaps[k] : 0.0;
+        std::printf("  %-36s gap closed %5.2f (%d colour edits)   edited group right %5.1f %%   elsewhere ΔE %5.2f from P (%5.1f %% of points as P's)\n", runs[k],
+                    gap, gaps[k], 100.0 * sums[k].success / n, sums[k].strayed / n, 100.0 * sums[k].exact / n);
+        summary[runs[k]] = {{"gapClosed", gap}, {"colourEdits", gaps[k]}, {"success", sums[k].success / n}, {"strayedDeltaE", sums[k].strayed / n}, {"exactElsewhere", sums[k].exact / n}};
+    }
+    std::printf("  one edit (encode, sampling, texels) at %d^2: %.2f s mean\n", resolution, editSeconds / edits);
+    summary["editSeconds"] = editSeconds / edits;
+    summary["perEdit"] = rows;
+    std::ofstream(out / "bench_edit.json") << summary.dump(2) << "\n";
+    std::printf("wrote %s\n", (out / "bench_edit.json").string().c_str());
+    return 0;
+}
+
+} // namespace kiln::app

@@ -1,0 +1,423 @@
+#include "models/mesh_edit.h"
+
+#include "core/color.h"
+#include "core/error.h"
+#include "geometry/closest_point.h"
+#include "geometry/metrics.h"
+#include "geometry/uv_raster.h"
+#include "models/text_to_3d.h"
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace kiln::models {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+std::uint8_t unitByte(float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
+
+const core::Image* textureOf(const core::Mesh& m, int index) {
+    return index >= 0 && std::size_t(index) < m.textures.size() && !m.textures[std::size_t(index)].image.empty() ? &m.textures[std::size_t(index)].image : nullptr;
+}
+
+std::vector<int> triangleMaterials(const core::Mesh& m) {
+    std::vector<int> out(m.triangleCount(), -1);
+    for (const auto& s : m.submeshes)
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3 && t < out.size(); ++t) out[t] = s.material;
+    return out;
+}
+
+// The input's own appearance at a point of triangle `t` (barycentric `b`): its material's factors
+// times its textures at the point's UV and its vertex colours (linear albedo, roughness, metallic).
+struct Look {
+    glm::vec3 albedo{1.0f};
+    float roughness = 1.0f, metallic = 0.0f;
+};
+Look lookAt(const core::Mesh& m, const std::vector<int>& materialOf, std::size_t t, const glm::vec3& b) {
+    Look l;
+    const std::uint32_t* idx = &m.indices[3 * t];
+    if (const int mi = materialOf[t]; mi >= 0 && std::size_t(mi) < m.materials.size()) {
+        const core::Material& mat = m.materials[std::size_t(mi)];
+        l.albedo = glm::vec3(mat.baseColorFactor);
+        l.roughness = mat.roughnessFactor;
+        l.metallic = mat.metallicFactor;
+        if (m.uv0.size() == m.positions.size()) {
+            glm::vec2 uv = b.x * m.uv0[idx[0]] + b.y * m.uv0[idx[1]] + b.z * m.uv0[idx[2]];
+            uv -= glm::floor(uv);
+            if (const core::Image* img = textureOf(m, mat.baseColorTexture)) l.albedo *= geometry::sampleBaseColor(*img, uv);
+            if (const core::Image* img = textureOf(m, mat.metallicRoughnessTexture); img && img->channels >= 3) {
+                l.roughness *= geometry::sampleBilinear(*img, uv, 1);
+                l.metallic *= geometry::sampleBilinear(*img, uv, 2);
+            }
+        }
+    } else {
+        l.albedo = glm::vec3(0.8f);
+        l.roughness = 0.5f;
+    }
+    if (m.colors.size() == m.positions.size()) l.albedo *= glm::vec3(b.x * m.colors[idx[0]] + b.y * m.colors[idx[1]] + b.z * m.colors[idx[2]]);
+    return l;
+}
+
+glm::vec3 barycentricOf(const core::Mesh& m, std::size_t t, const glm::vec3& p) {
+    const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
+    const glm::vec3 v0 = b - a, v1 = c - a, v2 = p - a;
+    const float d00 = glm::dot(v0, v0), d01 = glm::dot(v0, v1), d11 = glm::dot(v1, v1), d20 = glm::dot(v2, v0), d21 = glm::dot(v2, v1);
+    const float den = d00 * d11 - d01 * d01;
+    if (!(std::abs(den) > 0.0f)) return {1.0f, 0.0f, 0.0f};
+    const float v = (d11 * d20 - d01 * d21) / den, w = (d00 * d21 - d01 * d20) / den;
+    return {1.0f - v - w, v, w};
+}
+
+// Appends the triangles of `src` that `take` marks (their vertices, attributes, materials and
+// textures) to `dst`, one submesh per material.
+void appendTriangles(core::Mesh& dst, const core::Mesh& src, const std::vector<std::uint8_t>& take) {
+    const std::vector<int> materialOf = triangleMaterials(src);
+    const bool normals = src.normals.size() == src.positions.size(), uvs = src.uv0.size() == src.positions.size(),
+               colours = src.colors.size() == src.positions.size();
+    // Attributes one side has and the other not are padded.
+    const std::size_t base = dst.positions.size();
+    if (uvs && dst.uv0.size() != base) dst.uv0.resize(base, glm::vec2(0.0f));
+    if (colours && dst.colors.size() != base) dst.colors.resize(base, glm::vec4(1.0f));
+    std::map<int, int> materialMap;
+    const auto textureMap = [&](int index) {
+        if (!textureOf(src, index)) return -1;
+        dst.textures.push_back(src.textures[std::size_t(index)]);
+        return int(dst.textures.size() - 1);
+    };
+    std::map<int, std::vector<std::uint32_t>> byMaterial;
+    for (std::size_t t = 0; t < take.size(); ++t)
+        if (take[t]) byMaterial[materialOf[t]].push_back(std::uint32_t(t));
+    std::map<std::uint32_t, std::uint32_t> vertexMap;
+    for (const auto& [material, tris] : byMaterial) {
+        int mi = -1;
+        if (material >= 0 && std::size_t(material) < src.materials.size()) {
+            core::Material m = src.materials[std::size_t(material)];
+            m.baseColorTexture = textureMap(m.baseColorTexture);
+            m.metallicRoughnessTexture = textureMap(m.metallicRoughnessTexture);
+            m.normalTexture = textureMap(m.normalTexture);
+            m.occlusionTexture = textureMap(m.occlusionTexture);
+            m.emissiveTexture = textureMap(m.emissiveTexture);
+            m.name += " (kept)";
+            dst.materials.push_back(m);
+            mi = int(dst.materials.size() - 1);
+        }
+        core::Submesh s;
+        s.name = "kept";
+        s.material = mi;
+        s.firstIndex = std::uint32_t(dst.indices.size());
+        for (const auto t : tris)
+            for (int k = 0; k < 3; ++k) {
+                const std::uint32_t v = src.indices[3 * std::size_t(t) + std::size_t(k)];
+                auto it = vertexMap.find(v);
+                if (it == vertexMap.end()) {
+                    it = vertexMap.emplace(v, std::uint32_t(dst.positions.size())).first;
+                    dst.positions.push_back(src.positions[v]);
+                    if (!dst.normals.empty() || normals) {
+                        dst.normals.resize(dst.positions.size() - 1, glm::vec3(0, 1, 0));
+                        dst.normals.push_back(normals ? src.normals[v] : glm::vec3(0, 1, 0));
+                    }
+                    if (!dst.uv0.empty()) dst.uv0.push_back(uvs ? src.uv0[v] : glm::vec2(0.0f));
+                    if (!dst.colors.empty()) dst.colors.push_back(colours ? src.colors[v] : glm::vec4(1.0f));
+                }
+                dst.indices.push_back(it->second);
+            }
+        s.indexCount = std::uint32_t(dst.indices.size()) - s.firstIndex;
+        s.firstVertex = 0;
+        s.vertexCount = std::uint32_t(dst.positions.size());
+        dst.submeshes.push_back(s);
+    }
+    (void)materialMap;
+}
+
+} // namespace
+
+EditMode parseEditMode(const std::string& text) {
+    if (text == "appearance") return EditMode::Appearance;
+    if (text == "shape") return EditMode::Shape;
+    if (text == "both") return EditMode::Both;
+    throw Error("--mode " + text + ": one of appearance, shape, both");
+}
+
+const char* toString(EditMode mode) {
+    switch (mode) {
+    case EditMode::Appearance: return "appearance";
+    case EditMode::Shape: return "shape";
+    case EditMode::Both: return "both";
+    }
+    return "?";
+}
+
+core::Bounds parseKeepBox(const std::string& text) {
+    float v[6];
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%f,%f,%f,%f,%f,%f%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 ||
+        !std::all_of(v, v + 6, [](float x) { return std::isfinite(x); }))
+        throw Error("--keep-box " + text + ": six numbers x0,y0,z0,x1,y1,z1 (two opposite corners, in the mesh's units)");
+    core::Bounds b;
+    b.extend({v[0], v[1], v[2]});
+    b.extend({v[3], v[4], v[5]});
+    return b;
+}
+
+std::vector<std::uint8_t> keptTriangles(const core::Mesh& m, const KeepRegion& keep) {
+    const std::size_t tris = m.triangleCount();
+    std::vector<std::uint8_t> kept(tris, 0);
+    if (keep.empty()) return kept;
+    if (keep.mask && m.uv0.size() != m.positions.size()) throw Error("--keep-mask: the mesh has no UVs to read a mask image with; use --keep-box");
+    if (!keep.triangles.empty() && keep.triangles.size() != tris)
+        throw Error("keep region: " + std::to_string(keep.triangles.size()) + " triangle marks for a mesh of " + std::to_string(tris) + " triangles");
+    const auto inside = [&](const glm::vec3& p) {
+        return p.x >= keep.box->min.x && p.x <= keep.box->max.x && p.y >= keep.box->min.y && p.y <= keep.box->max.y && p.z >= keep.box->min.z &&
+               p.z <= keep.box->max.z;
+    };
+    std::size_t count = 0;
+    for (std::size_t t = 0; t < tris; ++t) {
+        const std::uint32_t* idx = &m.indices[3 * t];
+        bool k = !keep.triangles.empty() && keep.triangles[t];
+        if (!k && keep.box) k = inside(m.positions[idx[0]]) && inside(m.positions[idx[1]]) && inside(m.positions[idx[2]]);
+        if (!k && keep.mask) {
+            glm::vec2 uv = (m.uv0[idx[0]] + m.uv0[idx[1]] + m.uv0[idx[2]]) / 3.0f;
+            uv -= glm::floor(uv);
+            k = geometry::sampleBilinear(*keep.mask, uv, 0) > 0.5f;
+        }
+        kept[t] = k;
+        count += k;
+    }
+    if (count == 0) throw Error("the keep region keeps nothing: no triangle lies wholly inside it (give a region on the mesh, or none)");
+    if (count == tris) throw Error("the keep region keeps every triangle: there is nothing left to edit");
+    return kept;
+}
+
+MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt, const MeshEditOptions& o,
+                        core::Progress& progress, const core::CancelToken& cancel) {
+    const auto t0 = std::chrono::steady_clock::now();
+    checkPromptNotEmpty(prompt);
+    if (!(o.strength > 0.0f && o.strength <= 1.0f)) throw Error("--strength " + std::to_string(o.strength) + " is out of range (0..1, above 0)");
+    if (mesh.triangleCount() == 0) throw Error("edit: the mesh has no triangles");
+    const bool appearance = o.mode == EditMode::Appearance;
+    const bool hasUvs = mesh.uv0.size() == mesh.positions.size();
+    if (appearance && hasUvs) checkTextureLayout(mesh, "edit");
+    if (o.resolution != 0) checkTextureResolution(o.resolution);
+    const ShapeLatentModel& ae = generator.autoencoder();
+    MeshEditResult r;
+    r.keptTriangle = o.keep.empty() ? std::vector<std::uint8_t>{} : keptTriangles(mesh, o.keep);
+    const bool keeping = !r.keptTriangle.empty();
+    const std::vector<int> materialOf = triangleMaterials(mesh);
+
+    // 1. The asset in the latent, with its own appearance.
+    auto t = std::chrono::steady_clock::now();
+    progress.report("encoding the mesh", 0.02f);
+    r.before = encodeMesh(ae, mesh, o.surfaceSamples);
+    const LatentFrame frame = r.before.frame;
+    std::optional<geometry::TriangleBvh> bvh;
+    if (keeping || !appearance) bvh.emplace(mesh);
+    r.keptTokens.assign(std::size_t(r.before.tokens), 0);
+    std::vector<bool> keepTokens;
+    if (keeping) {
+        // A token is kept when the surface nearest its anchor is kept.
+        keepTokens.assign(std::size_t(r.before.tokens), false);
+        for (int i = 0; i < r.before.tokens; ++i) {
+            const glm::vec3 a(r.before.anchors[3 * std::size_t(i)], r.before.anchors[3 * std::size_t(i) + 1], r.before.anchors[3 * std::size_t(i) + 2]);
+            const auto hit = bvh->closest(frame.fromNormalised(a), std::numeric_limits<float>::max());
+            const bool k = hit && r.keptTriangle[hit->triangle];
+            keepTokens[std::size_t(i)] = k;
+            r.keptTokens[std::size_t(i)] = k;
+        }
+    }
+    r.stageSeconds.emplace_back("encode", secondsSince(t));
+    cancel.throwIfCancelled();
+
+    // 2. The edit.
+    t = std::chrono::steady_clock::now();
+    progress.report("editing in the latent", 0.1f);
+    r.after = generator.sampleEdit(prompt, r.before,
+                                   {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = appearance, .keepTokens = keepTokens},
+                                   cancel, &r.unknownWords);
+    r.stageSeconds.emplace_back("sampling", secondsSince(t));
+    // An instruction's verbs and pronouns ("make it blue", "turn the legs into metal") are not
+    // the model's vocabulary and need no note.
+    static const std::set<std::string> instruction = {"make", "it", "its", "turn", "into", "give", "change", "paint", "repaint", "them", "they",
+                                                      "to", "please", "colour", "color", "now", "instead", "all", "whole"};
+    std::erase_if(r.unknownWords, [](const std::string& w) { return instruction.count(w) != 0; });
+    cancel.throwIfCancelled();
+
+    // 3. Written back.
+    t = std::chrono::steady_clock::now();
+    if (appearance && hasUvs) {
+        // New maps in the mesh's own layout; then the kept triangles' texels are the input's own.
+        progress.report("baking into the mesh's UVs", 0.4f);
+        MeshTextureOptions to;
+        to.normalMaps = o.normalMaps;
+        to.resolution = o.resolution;
+        if (to.resolution == 0) {
+            int largest = 0;
+            for (const auto& mat : mesh.materials)
+                if (const core::Image* img = textureOf(mesh, mat.baseColorTexture)) largest = std::max(largest, std::max(img->width, img->height));
+            to.resolution = 1024;
+            if (largest > 0) {
+                to.resolution = 256;
+                while (to.resolution < largest && to.resolution < 4096) to.resolution *= 2;
+            }
+        }
+        core::Progress quiet;
+        MeshTextureResult baked = bakeLatentIntoLayout(ae, r.after, mesh, prompt, to, quiet, cancel);
+        const int size = to.resolution;
+        for (auto& maps : baked.maps) {
+            if (!keeping) break;
+            // The material's triangles as a layout (global triangle of each local one).
+            core::Mesh layout;
+            layout.positions = mesh.positions;
+            layout.uv0 = mesh.uv0;
+            std::vector<std::uint32_t> global;
+            for (const auto& s : mesh.submeshes)
+                if (s.material == maps.material)
+                    for (std::uint32_t tri = s.firstIndex / 3; tri < (s.firstIndex + s.indexCount) / 3; ++tri) {
+                        layout.indices.insert(layout.indices.end(), mesh.indices.begin() + 3 * std::ptrdiff_t(tri), mesh.indices.begin() + 3 * std::ptrdiff_t(tri) + 3);
+                        global.push_back(tri);
+                    }
+            const glm::vec2 tile(float((maps.udimTile - 1001) % 10), -float((maps.udimTile - 1001) / 10));
+            for (auto& uv : layout.uv0) uv -= tile;
+            const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
+            const core::Material* mat = maps.material >= 0 && std::size_t(maps.material) < mesh.materials.size() ? &mesh.materials[std::size_t(maps.material)] : nullptr;
+            const core::Image* base = mat ? textureOf(mesh, mat->baseColorTexture) : nullptr;
+            const core::Image* mr = mat ? textureOf(mesh, mat->metallicRoughnessTexture) : nullptr;
+            // Byte for byte where the input's texture has the new map's size and factors of one.
+            const bool exactBase = base && base->type == core::PixelType::U8 && base->width == size && base->height == size && base->channels >= 3 &&
+                                   mat->baseColorFactor == glm::vec4(1.0f, 1.0f, 1.0f, mat->baseColorFactor.a) && mesh.colors.empty();
+            const bool exactMr = mr && mr->type == core::PixelType::U8 && mr->width == size && mr->height == size && mr->channels >= 3 &&
+                                 mat->roughnessFactor == 1.0f && mat->metallicFactor == 1.0f;
+            for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
+                if (!raster.covered(k)) continue;
+                const std::uint32_t tri = global[std::size_t(raster.triangle[k])];
+                if (!r.keptTriangle[tri]) continue;
+                const Look look = lookAt(mesh, materialOf, tri, raster.barycentric[k]);
+                for (int c = 0; c < 3; ++c) {
+                    maps.baseColor.u8[3 * k + std::size_t(c)] =
+                        exactBase ? base->u8[std::size_t(base->channels) * k + std::size_t(c)] : unitByte(core::srgbFromLinear(look.albedo[c]));
+                }
+                if (exactMr)
+                    for (int c = 0; c < 3; ++c) maps.metallicRoughness.u8[3 * k + std::size_t(c)] = mr->u8[std::size_t(mr->channels) * k + std::size_t(c)];
+                else
+                    maps.metallicRoughness.u8[3 * k] = 255, maps.metallicRoughness.u8[3 * k + 1] = unitByte(look.roughness),
+                                                      maps.metallicRoughness.u8[3 * k + 2] = unitByte(look.metallic);
+                if (!maps.normal.empty()) maps.normal.u8[3 * k] = 128, maps.normal.u8[3 * k + 1] = 128, maps.normal.u8[3 * k + 2] = 255;
+                ++r.keptTexels;
+            }
+        }
+        r.maps = std::move(baked.maps);
+        r.mesh = applyMaterialMaps(mesh, r.maps);
+        r.stageSeconds.emplace_back("texels", secondsSince(t));
+    } else if (appearance) {
+        // No UVs: the edit goes into the vertex colours (the materials' colour factors become
+        // white so the colours show as they are; kept vertices take their old colour times it).
+        progress.report("colouring the vertices", 0.4f);
+        std::vector<glm::vec3> points;
+        for (const auto& p : mesh.positions) points.push_back(frame.toNormalised(p));
+        std::vector<glm::vec3> albedo;
+        std::vector<float> rough, metal;
+        ae.field(r.after, points, nullptr, &albedo, &rough, &metal);
+        r.mesh = mesh;
+        r.vertexColours = true;
+        r.mesh.colors.assign(mesh.positions.size(), glm::vec4(1.0f));
+        for (std::size_t v = 0; v < mesh.positions.size(); ++v) r.mesh.colors[v] = glm::vec4(glm::clamp(albedo[v], 0.0f, 1.0f), 1.0f);
+        std::vector<std::uint8_t> keptVertex(mesh.positions.size(), 0);
+        std::map<int, std::pair<double, int>> roughSum, metalSum;
+        std::map<int, bool> materialKept;
+        for (std::size_t tri = 0; tri < mesh.triangleCount(); ++tri) {
+            const bool k = keeping && r.keptTriangle[tri];
+            if (k) materialKept[materialOf[tri]] = true;
+            for (int c = 0; c < 3; ++c) {
+                const std::uint32_t v = mesh.indices[3 * tri + std::size_t(c)];
+                if (k) {
+                    keptVertex[v] = 1;
+                    const glm::vec3 b(c == 0, c == 1, c == 2);
+                    const Look look = lookAt(mesh, materialOf, tri, b);
+                    r.mesh.colors[v] = glm::vec4(look.albedo, mesh.colors.size() == mesh.positions.size() ? mesh.colors[v].a : 1.0f);
+                } else if (!keptVertex[v]) {
+                    roughSum[materialOf[tri]].first += rough[v], roughSum[materialOf[tri]].second += 1;
+                    metalSum[materialOf[tri]].first += metal[v], metalSum[materialOf[tri]].second += 1;
+                }
+            }
+        }
+        for (std::size_t mi = 0; mi < r.mesh.materials.size(); ++mi) {
+            core::Material& mat = r.mesh.materials[mi];
+            mat.baseColorFactor = glm::vec4(1.0f, 1.0f, 1.0f, mat.baseColorFactor.a);
+            if (!materialKept[int(mi)] && roughSum.count(int(mi))) {
+                mat.roughnessFactor = float(roughSum[int(mi)].first / std::max(1, roughSum[int(mi)].second));
+                mat.metallicFactor = float(metalSum[int(mi)].first / std::max(1, metalSum[int(mi)].second));
+            }
+        }
+        r.stageSeconds.emplace_back("vertex colours", secondsSince(t));
+    } else {
+        // A new surface from the edited latent.
+        progress.report("decoding the edited shape", 0.4f);
+        DecodeOptions d = o.decode;
+        d.splats = false;
+        DecodedAsset decoded = ae.decode(r.after, d, cancel);
+        for (const auto& s : decoded.stageSeconds) r.stageSeconds.push_back(s);
+        t = std::chrono::steady_clock::now();
+        const core::Bounds bounds = core::computeBounds(mesh);
+        const float near = 0.015f * glm::length(bounds.size());
+        core::Mesh& out = decoded.mesh;
+        if (o.mode == EditMode::Shape && out.uv0.size() == out.positions.size() && !out.materials.empty()) {
+            // Its look from the input wherever the new surface lies on the old one.
+            progress.report("carrying the look over", 0.8f);
+            core::Material& mat = out.materials.front();
+            core::Image* base = mat.baseColorTexture >= 0 ? &out.textures[std::size_t(mat.baseColorTexture)].image : nullptr;
+            core::Image* mr = mat.metallicRoughnessTexture >= 0 ? &out.textures[std::size_t(mat.metallicRoughnessTexture)].image : nullptr;
+            if (base && base->type == core::PixelType::U8 && base->channels >= 3) {
+                const geometry::UvRaster raster = geometry::rasterizeUv(out, base->width);
+                for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
+                    if (!raster.covered(k)) continue;
+                    const auto hit = bvh->closest(raster.position(out, k), near);
+                    if (!hit) continue;
+                    const Look look = lookAt(mesh, materialOf, hit->triangle, barycentricOf(mesh, hit->triangle, hit->point));
+                    for (int c = 0; c < 3; ++c) base->u8[std::size_t(base->channels) * k + std::size_t(c)] = unitByte(core::srgbFromLinear(look.albedo[c]));
+                    if (mr && mr->type == core::PixelType::U8 && mr->width == base->width && mr->channels >= 3)
+                        mr->u8[std::size_t(mr->channels) * k + 1] = unitByte(look.roughness), mr->u8[std::size_t(mr->channels) * k + 2] = unitByte(look.metallic);
+                }
+                // The encoded copies no longer match the pixels.
+                out.textures[std::size_t(mat.baseColorTexture)].encoded.clear();
+                if (mr) out.textures[std::size_t(mat.metallicRoughnessTexture)].encoded.clear();
+            }
+        }
+        if (keeping) {
+            // The kept region: the new surface's triangles over it go, the input's come back.
+            progress.report("putting the kept region back", 0.9f);
+            std::vector<std::uint8_t> drop(out.triangleCount(), 0);
+            for (std::size_t tri = 0; tri < out.triangleCount(); ++tri) {
+                const glm::vec3 c = (out.positions[out.indices[3 * tri]] + out.positions[out.indices[3 * tri + 1]] + out.positions[out.indices[3 * tri + 2]]) / 3.0f;
+                const auto hit = bvh->closest(c, 2.0f * near);
+                drop[tri] = hit && r.keptTriangle[hit->triangle];
+            }
+            core::Mesh trimmed = out;
+            trimmed.indices.clear();
+            trimmed.submeshes.clear();
+            for (const auto& s : out.submeshes) {
+                core::Submesh n = s;
+                n.firstIndex = std::uint32_t(trimmed.indices.size());
+                for (std::uint32_t tri = s.firstIndex / 3; tri < (s.firstIndex + s.indexCount) / 3; ++tri)
+                    if (!drop[tri]) trimmed.indices.insert(trimmed.indices.end(), out.indices.begin() + 3 * std::ptrdiff_t(tri), out.indices.begin() + 3 * std::ptrdiff_t(tri) + 3);
+                n.indexCount = std::uint32_t(trimmed.indices.size()) - n.firstIndex;
+                if (n.indexCount > 0) trimmed.submeshes.push_back(n);
+            }
+            appendTriangles(trimmed, mesh, r.keptTriangle);
+            out = std::move(trimmed);
+        }
+        r.mesh = std::move(out);
+        r.stageSeconds.emplace_back("write-back", secondsSince(t));
+    }
+    progress.report("done", 1.0f);
+    r.seconds = secondsSince(t0);
+    return r;
+}
+
+} // namespace kiln::models

@@ -1,0 +1,88 @@
+#pragma once
+
+// Text-guided editing of an artist's mesh in the shared latent (torch-free header), MV-Edit's
+// recipe with a 3D-consistent prior by construction: the mesh is encoded (its own appearance:
+// material factors, textures, vertex colours), its tokens noised part-way (the strength) and
+// denoised under the edit prompt (TextTo3dGenerator::sampleEdit); tokens whose anchors lie on the
+// region the artist keeps are held at their own noised values at every step (RePaint) and come
+// back bit for bit. The result is written back honouring the mesh:
+//   appearance: geometry, topology and UVs untouched; the new appearance baked into the mesh's own
+//               UV layout (or its vertex colours when it has no UVs); the kept region's texels
+//               (vertex colours) are the input's own, byte for byte;
+//   shape:      a new mesh decoded from the edited latent where the edit changed the shape, its
+//               look carried over from the input wherever the new surface lies on the old one;
+//               the kept region's triangles copied unchanged from the input;
+//   both:       as shape, with the edited latent's own appearance everywhere it is not kept.
+
+#include "core/image.h"
+#include "core/mesh.h"
+#include "core/progress.h"
+#include "models/mesh_texture.h"
+#include "models/shape_latent.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace kiln::models {
+
+class TextTo3dGenerator;
+
+enum class EditMode { Appearance, Shape, Both };
+EditMode parseEditMode(const std::string& text);  // kiln::Error naming the choices
+const char* toString(EditMode mode);
+
+// The part of the mesh the edit must not touch: the triangles whose three corners lie in `box`
+// (the mesh's own coordinates), whose UV centre a mask image (white: keep) marks, or that are
+// marked one by one.
+struct KeepRegion {
+    std::optional<core::Bounds> box;
+    std::optional<core::Image> mask;    // in the mesh's UV space (v down, glTF), any size
+    std::vector<std::uint8_t> triangles;  // or per triangle, 1: keep (the studio's painted selection)
+    bool empty() const { return !box && !mask && triangles.empty(); }
+};
+
+// "x0,y0,z0,x1,y1,z1" -> a box; kiln::Error naming --keep-box otherwise.
+core::Bounds parseKeepBox(const std::string& text);
+
+// Per triangle, whether the region keeps it. Throws kiln::Error when a mask is given and the mesh
+// has no UVs, or when the region keeps every triangle or none ("nothing to edit" / "keeps nothing").
+std::vector<std::uint8_t> keptTriangles(const core::Mesh& mesh, const KeepRegion& keep);
+
+struct MeshEditOptions {
+    std::uint64_t seed = 0;
+    int steps = 16;
+    float guidance = 3.0f;
+    float strength = 0.6f;  // 0..1 (0 exclusive): how far the asset is noised before the prompt denoises it
+    EditMode mode = EditMode::Appearance;
+    KeepRegion keep;
+    // Appearance mode: texels per side of the new maps; 0: each material's own base-colour texture
+    // size (so kept texels are the input's own), else 1024.
+    int resolution = 0;
+    bool normalMaps = true;
+    int surfaceSamples = 8192;
+    DecodeOptions decode;  // shape modes: meshing, faces, texture size (splats are not made)
+};
+
+struct MeshEditResult {
+    core::Mesh mesh;                   // the edited mesh, in the input's units and place
+    std::vector<MaterialMaps> maps;    // appearance mode with UVs: the new maps (kept texels restored)
+    bool vertexColours = false;        // appearance mode without UVs: the edit went into vertex colours
+    ShapeLatent before, after;         // the asset's encoding and its edit (kept tokens identical)
+    std::vector<std::uint8_t> keptTokens;     // per token
+    std::vector<std::uint8_t> keptTriangle;   // per triangle of the input (empty: no region)
+    std::size_t keptTexels = 0;        // appearance mode: texels restored from the input
+    std::vector<std::string> unknownWords;
+    std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, then write-back stages
+    double seconds = 0.0;
+};
+
+// Throws kiln::Error (empty prompt, no known word, strength outside (0, 1], no triangles, a region
+// that keeps everything or nothing, a mask without UVs, a mesh whose UVs cannot be textured in
+// appearance mode) or kiln::Cancelled; polls `cancel`.
+MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt, const MeshEditOptions& options,
+                        core::Progress& progress, const core::CancelToken& cancel);
+
+} // namespace kiln::models
