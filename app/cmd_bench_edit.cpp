@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -58,14 +59,30 @@ Points samplePoints(const procgen::ProcAsset& a, int count) {
     return p;
 }
 
-// The base colour the maps give at each point (linear).
-std::vector<glm::vec3> colours(const std::vector<models::MaterialMaps>& maps, const Points& p) {
+// What the maps give at each point: base colour (linear), roughness, metallic.
+struct Appearance {
+    std::vector<glm::vec3> albedo;
+    std::vector<float> roughness, metallic;
+};
+Appearance appearance(const std::vector<models::MaterialMaps>& maps, const Points& p) {
     std::map<int, const models::MaterialMaps*> byMaterial;
     for (const auto& m : maps) byMaterial[m.material] = &m;
-    std::vector<glm::vec3> out;
+    Appearance out;
     for (std::size_t i = 0; i < p.positions.size(); ++i) {
         const auto it = byMaterial.find(p.material[i]);
-        out.push_back(it != byMaterial.end() ? geometry::sampleBaseColor(it->second->baseColor, p.uvs[i]) : glm::vec3(0.0f));
+        const bool has = it != byMaterial.end();
+        out.albedo.push_back(has ? geometry::sampleBaseColor(it->second->baseColor, p.uvs[i]) : glm::vec3(0.0f));
+        out.roughness.push_back(has ? geometry::sampleBilinear(it->second->metallicRoughness, p.uvs[i], 1) : 0.0f);
+        out.metallic.push_back(has ? geometry::sampleBilinear(it->second->metallicRoughness, p.uvs[i], 2) : 0.0f);
+    }
+    return out;
+}
+Appearance appearance(const core::Mesh& m, const Points& p) {
+    Appearance out;
+    for (std::size_t i = 0; i < p.positions.size(); ++i) {
+        out.albedo.push_back(geometry::sampleBaseColor(m.textures[0].image, p.uvs[i]));
+        out.roughness.push_back(geometry::sampleBilinear(m.textures[1].image, p.uvs[i], 1));
+        out.metallic.push_back(geometry::sampleBilinear(m.textures[1].image, p.uvs[i], 2));
     }
     return out;
 }
@@ -77,14 +94,19 @@ struct Score {
     double exact = 0.0;       // elsewhere: fraction of points whose colour is P's (ΔE < 1)
 };
 
-Score score(const std::vector<glm::vec3>& got, const std::vector<glm::vec3>& before, const std::vector<glm::vec3>& after, const std::vector<bool>& edited) {
+// A material edit also asks for the group's roughness within 0.15 and metallic within 0.25 of P''s.
+Score score(const Appearance& gotA, const Appearance& beforeA, const Appearance& afterA, const std::vector<bool>& edited, bool material) {
+    const std::vector<glm::vec3>& got = gotA.albedo;
+    const std::vector<glm::vec3>& before = beforeA.albedo;
+    const std::vector<glm::vec3>& after = afterA.albedo;
     Score s;
-    double strayed = 0.0, exact = 0.0;
+    double strayed = 0.0, exact = 0.0, roughGot = 0.0, roughAfter = 0.0, metalGot = 0.0, metalAfter = 0.0;
     glm::dvec3 meanGot(0.0), meanBefore(0.0), meanAfter(0.0);
     std::size_t ne = 0, no = 0;
     for (std::size_t i = 0; i < got.size(); ++i) {
         if (edited[i]) {
             meanGot += glm::dvec3(got[i]), meanBefore += glm::dvec3(before[i]), meanAfter += glm::dvec3(after[i]);
+            roughGot += gotA.roughness[i], roughAfter += afterA.roughness[i], metalGot += gotA.metallic[i], metalAfter += afterA.metallic[i];
             ++ne;
         } else {
             const double d = double(core::deltaE76(got[i], before[i]));
@@ -99,6 +121,8 @@ Score score(const std::vector<glm::vec3>& got, const std::vector<glm::vec3>& bef
         const double gap = double(core::deltaE76(b, a));
         if (gap >= 10.0) s.gapClosed = 1.0 - double(core::deltaE76(g, a)) / gap;
         s.success = core::deltaE76(g, a) < 20.0f;
+        if (material)
+            s.success = s.success && std::abs(roughGot - roughAfter) / double(ne) <= 0.15 && std::abs(metalGot - metalAfter) / double(ne) <= 0.25;
     }
     if (no) s.strayed = strayed / double(no), s.exact = exact / double(no);
     return s;
@@ -142,26 +166,35 @@ int benchEdit(const Args& args) {
         const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = resolution});
         const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
         const Points pts = samplePoints(before, 8000);
-        std::vector<glm::vec3> real, target;
+        // P as its own textures show it (what an unchanged asset reads back exactly); P' as its
+        // materials define it.
+        const Appearance real = appearance(before.mesh, pts);
+        Appearance target;
         std::vector<bool> edited;
-        // P as its own textures show it (what an unchanged asset reads back exactly).
         for (std::size_t k = 0; k < pts.positions.size(); ++k) {
-            real.push_back(geometry::sampleBaseColor(before.mesh.textures[0].image, pts.uvs[k]));
-            target.push_back(procgen::surfaceAt(after, pts.part[k], pts.positions[k]).albedo);
+            const procgen::SurfacePoint sp = procgen::surfaceAt(after, pts.part[k], pts.positions[k]);
+            target.albedo.push_back(sp.albedo), target.roughness.push_back(sp.roughness), target.metallic.push_back(sp.metallic);
             edited.push_back(before.parts[std::size_t(pts.part[k])].group == edit.group);
         }
         std::vector<std::uint8_t> rest(before.mesh.triangleCount(), 0);
         for (std::size_t t = 0; t < rest.size(); ++t) rest[t] = before.parts[before.triangleParts[t]].group != edit.group;
+        // An edit of the whole asset (one material group) has no rest to keep: measured without.
+        const bool hasRest = std::find(rest.begin(), rest.end(), 1) != rest.end();
+        const bool material = edit.kind == procgen::EditKind::Material;
         core::Progress quiet;
         Score s[kRuns];
-        s[0] = score(real, real, target, edited);
+        s[0] = score(real, real, target, edited, material);
         {
             models::MeshTextureOptions to;
             to.resolution = resolution;
             to.seed = 1;
-            s[1] = score(colours(models::generateMeshTexture(generator, before.mesh, after.caption, to, quiet, {}).maps, pts), real, target, edited);
+            s[1] = score(appearance(models::generateMeshTexture(generator, before.mesh, after.caption, to, quiet, {}).maps, pts), real, target, edited, material);
         }
         for (int k = 2; k < kRuns; ++k) {
+            if (k >= 4 && !hasRest) {
+                s[k] = s[k - 2];
+                continue;
+            }
             models::MeshEditOptions eo;
             eo.seed = 1;
             eo.strength = strength;
@@ -170,7 +203,7 @@ int benchEdit(const Args& args) {
             const std::string prompt = (k % 2 == 0) ? edit.instruction : after.caption;
             const models::MeshEditResult r = models::editMesh(generator, before.mesh, prompt, eo, quiet, {});
             if (k == 2) editSeconds += r.seconds;
-            s[k] = score(colours(r.maps, pts), real, target, edited);
+            s[k] = score(appearance(r.maps, pts), real, target, edited, material);
         }
         ++edits;
         const std::string name = procgen::categories()[std::size_t(edit.before.category)].name;

@@ -240,7 +240,11 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     progress.report("editing in the latent", 0.1f);
     r.after = generator.sampleEdit(prompt, r.before,
                                    {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = appearance, .keepTokens = keepTokens},
-                                   cancel, &r.unknownWords);
+                                   cancel, &r.unknownWords, [&](int step, const ShapeLatent* estimate) {
+                                       progress.report("editing step " + std::to_string(step + 1) + "/" + std::to_string(o.steps),
+                                                       0.1f + 0.3f * float(step + 1) / float(o.steps));
+                                       if (estimate && step + 1 < o.steps) progress.preview(generator.previewAsset(*estimate, prompt));
+                                   });
     r.stageSeconds.emplace_back("sampling", secondsSince(t));
     // An instruction's verbs and pronouns ("make it blue", "turn the legs into metal") are not
     // the model's vocabulary and need no note.

@@ -162,7 +162,7 @@ ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const
 }
 
 ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const ShapeLatent& asset, const EditSampleOptions& o,
-                                          const core::CancelToken& cancel, std::vector<std::string>* unknownOut) const {
+                                          const core::CancelToken& cancel, std::vector<std::string>* unknownOut, const SampleStepFn& onStep) const {
     checkPromptNotEmpty(prompt);
     checkSamplerOptions(o.steps, o.guidance, o.temperature);
     if (!(o.strength > 0.0f && o.strength <= 1.0f)) throw Error("--strength is out of range (0..1, above 0)");
@@ -199,7 +199,14 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
     const auto heldAt = [&](float t) { return mf.shapeGiven && o.holdShape && o.keepTokens.empty() ? x0 : noised(t); };
     const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * heldAt(tNext) + (1.0f - keep) * x; };
     const torch::Tensor start = keep * heldAt(o.strength) + (1.0f - keep) * noised(o.strength);
-    const ShapeLatent sampled = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, {}, constrain));
+    // Previews in the asset's own place (the estimate's frame is the size's, centred at the origin).
+    const SampleStepFn inAssetFrame = !onStep ? SampleStepFn{} : [&](int step, const ShapeLatent* estimate) {
+        if (!estimate) return onStep(step, nullptr);
+        ShapeLatent placed = *estimate;
+        placed.frame = asset.frame;
+        onStep(step, &placed);
+    };
+    const ShapeLatent sampled = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, inAssetFrame, constrain));
     // Back in the asset's own token order (token i is still the encoding's token i), kept tokens
     // exactly as they were and, when the shape stays, exactly the asset's anchors (the held
     // values went through unit scaling).

@@ -114,8 +114,9 @@ public:
     // `strength` and denoised under the prompt; the size (and with holdShape every anchor) held at
     // its own noised value at every step, as are all values of the kept tokens (RePaint), which
     // come back bit for bit. Token i of the result is token i of `asset`. Throws as sampleAppearance.
+    // `onStep` sees the estimate in the asset's frame (previews).
     ShapeLatent sampleEdit(const std::string& prompt, const ShapeLatent& asset, const EditSampleOptions& options, const core::CancelToken& cancel,
-                           std::vector<std::string>* unknownWords = nullptr) const;
+                           std::vector<std::string>* unknownWords = nullptr, const SampleStepFn& onStep = {}) const;
     // A quick look at a latent: splats on the solid cells of a coarse grid of its field.
     core::Asset previewAsset(const ShapeLatent& latent, const std::string& prompt) const;
 

@@ -25,6 +25,8 @@
 #include "models/torch_weights.h"
 #include "models/training.h"
 #include "procgen/dataset.h"
+#include "procgen/edits.h"
+#include "procgen/procgen.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -1603,6 +1605,55 @@ TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
     test::expectError([&] { models::editMesh(g, core::Mesh{}, "a blue chair", models::MeshEditOptions{}, quiet, {}); }, "no triangles");
     test::expectError([] { models::parseKeepBox("1,2,3"); }, "--keep-box");
     test::expectError([] { models::parseEditMode("colour"); }, "--mode colour");
+}
+
+// End to end on one of the library's edit pairs (a held-out seed): "make the X <colour>" with the
+// other parts kept turns the edited group to P''s colour and leaves the rest exactly P's.
+TEST(MeshEdit, AnEditPairsRecolourLandsOnItsPart) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    procgen::EditPair edit;
+    for (std::uint64_t s = 0;; ++s) {
+        ASSERT_LT(s, 200u) << "no recolour edit of a chair's part";
+        edit = procgen::randomEdit(procgen::randomParams(procgen::categoryIndex("chair"), 9001), s);
+        if (edit.kind == procgen::EditKind::Recolour) break;
+    }
+    const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = 256});
+    const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
+    models::MeshEditOptions o;
+    o.strength = 0.8f;
+    o.keep.triangles.resize(before.mesh.triangleCount());
+    for (std::size_t t = 0; t < o.keep.triangles.size(); ++t) o.keep.triangles[t] = before.parts[before.triangleParts[t]].group != edit.group;
+    core::Progress quiet;
+    const models::MeshEditResult r = models::editMesh(g, before.mesh, edit.instruction, o, quiet, {});
+    const core::Mesh& m = r.mesh;
+    glm::dvec3 got(0.0), want(0.0), was(0.0);
+    double elsewhere = 0.0;
+    std::size_t n = 0, rest = 0;
+    for (const auto& [t, r1, r2] : geometry::stratifiedPoints(m, 6000)) {
+        const std::uint32_t* idx = &m.indices[3 * std::size_t(t)];
+        const glm::vec2 uv = m.uv0[idx[0]] + float(r1) * (m.uv0[idx[1]] - m.uv0[idx[0]]) + float(r2) * (m.uv0[idx[2]] - m.uv0[idx[0]]);
+        const glm::vec3 p = m.positions[idx[0]] + float(r1) * (m.positions[idx[1]] - m.positions[idx[0]]) + float(r2) * (m.positions[idx[2]] - m.positions[idx[0]]);
+        int material = -1;
+        for (const auto& s : m.submeshes)
+            if (t >= s.firstIndex / 3 && t < (s.firstIndex + s.indexCount) / 3) material = s.material;
+        const glm::vec3 c = geometry::sampleBaseColor(m.textures.at(std::size_t(m.materials.at(std::size_t(material)).baseColorTexture)).image, uv);
+        const int part = before.triangleParts[t];
+        if (before.parts[std::size_t(part)].group == edit.group) {
+            got += glm::dvec3(c), want += glm::dvec3(procgen::surfaceAt(after, part, p).albedo), was += glm::dvec3(procgen::surfaceAt(before, part, p).albedo);
+            ++n;
+        } else {
+            elsewhere += double(core::deltaE76(c, geometry::sampleBaseColor(before.mesh.textures[0].image, uv)));
+            ++rest;
+        }
+    }
+    ASSERT_GT(n, 100u);
+    ASSERT_GT(rest, 100u);
+    const float reached = core::deltaE76(glm::vec3(got / double(n)), glm::vec3(want / double(n)));
+    const float gap = core::deltaE76(glm::vec3(was / double(n)), glm::vec3(want / double(n)));
+    EXPECT_LT(reached, 20.0f) << edit.instruction << ": from ΔE " << gap;
+    EXPECT_LT(reached, 0.5f * gap) << edit.instruction;
+    EXPECT_LT(elsewhere / double(rest), 1.0) << "the kept parts changed";
 }
 
 namespace {

@@ -594,10 +594,12 @@ private slots:
         QCOMPARE(waitForJob(cancelled, 60000), jobs::JobState::Cancelled);
         QCOMPARE(doc.document().revision(), revision);
         QCOMPARE(doc.document().find(duck)->versions.size(), versions);
-        // Run: one new version, blue, the geometry and UVs the duck's own.
+        // Run: one new version, blue, the geometry and UVs the duck's own; the job streamed
+        // previews of the edit as it denoised.
         const jobs::JobId id = m_window->createPanel()->generate("edit");
         QVERIFY(id != 0);
         QCOMPARE(waitForJob(id, 60000), jobs::JobState::Succeeded);
+        QVERIFY(m_window->jobs().entry(id)->snapshot.preview != nullptr);
         const core::DocumentAsset* after = doc.document().find(duck);
         QCOMPARE(after->versions.size(), versions + 1);
         const core::Asset& edited = after->currentVersion().asset;
