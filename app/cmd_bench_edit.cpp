@@ -11,6 +11,7 @@
 #include "core/color.h"
 #include "core/error.h"
 #include "geometry/metrics.h"
+#include "io/mesh_io.h"
 #include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
 #include "models/model_paths.h"
@@ -130,6 +131,77 @@ Score score(const Appearance& gotA, const Appearance& beforeA, const Appearance&
 
 } // namespace
 
+namespace {
+
+// `kiln bench edit --mode shape|both`: the shape edits of the library's pairs (a proportion longer
+// or shorter, another style, a related category), each P edited by P''s caption; scored by how much
+// of the Chamfer distance from P to P' the result closed, beside P unchanged and P' generated from
+// its caption from scratch (text-to-3d).
+int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator, const std::vector<procgen::AssetParams>& picks, float strength,
+                   models::EditMode mode, const fs::path& out) {
+    std::printf("kiln bench edit: %s, %zu held-out assets, one proportion / style / category edit each, %s mode, strength %.2f\n", generator.name().c_str(),
+                picks.size(), models::toString(mode), strength);
+    std::printf("gap = 1 - Chamfer(result, P') / Chamfer(P, P') (metres, 20k samples each); 1 = P' exactly, 0 = no closer than P;\n"
+                "P round = P encoded and decoded unchanged (the latent's floor); scratch = P' generated from its caption\n");
+    std::printf("%-10s %-10s %-40.40s | %8s | %8s %8s | %8s %8s | %8s %8s | %6s\n", "category", "kind", "caption of P'", "CD(P,P')", "P round", "gap", "scratch",
+                "gap", "edit", "gap", "s");
+    double sumScratch = 0.0, sumEdit = 0.0, sumRecon = 0.0, sumSeconds = 0.0;
+    int n = 0, betterThanScratch = 0;
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (std::size_t i = 0; i < picks.size(); ++i) {
+        procgen::EditPair edit;
+        bool found = false;
+        for (std::uint64_t s = 0; s < 64 && !found; ++s) {
+            edit = procgen::randomEdit(picks[i], 0x5AED000ull + i * 131 + s);
+            found = edit.kind == procgen::EditKind::Proportion || edit.kind == procgen::EditKind::Style || edit.kind == procgen::EditKind::Category;
+        }
+        if (!found) continue;
+        const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = 256});
+        const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
+        const double gap0 = geometry::chamferDistance(before.mesh, after.mesh, 20000, 7).chamfer;
+        if (!(gap0 > 1e-4)) continue;  // the edit barely moved the surface
+        core::Progress quiet;
+        models::TextTo3dOptions to;
+        to.seed = 1;
+        to.decode.splats = false;
+        to.decode.textureSize = 256;
+        const models::TextTo3dResult scratch = generator.generate(after.caption, to, quiet, {});
+        const double dScratch = geometry::chamferDistance(*scratch.assets.front().mesh(), after.mesh, 20000, 7).chamfer;
+        models::MeshEditOptions eo;
+        eo.seed = 1;
+        eo.strength = strength;
+        eo.mode = mode;
+        eo.decode.textureSize = 256;
+        const models::MeshEditResult r = models::editMesh(generator, before.mesh, after.caption, eo, quiet, {});
+        const double dEdit = geometry::chamferDistance(r.mesh, after.mesh, 20000, 7).chamfer;
+        // The latent's own floor: P encoded and decoded with nothing changed.
+        models::DecodeOptions d = eo.decode;
+        d.splats = false;
+        d.surfaceBias = generator.defaultSurfaceBias();
+        const double dRecon = geometry::chamferDistance(generator.autoencoder().decode(r.before, d).mesh, after.mesh, 20000, 7).chamfer;
+        const double gScratch = 1.0 - dScratch / gap0, gEdit = 1.0 - dEdit / gap0, gRecon = 1.0 - dRecon / gap0;
+        const std::string name = procgen::categories()[std::size_t(edit.before.category)].name;
+        std::printf("%-10s %-10s %-40.40s | %8.4f | %8.4f %8.2f | %8.4f %8.2f | %8.4f %8.2f | %6.2f\n", name.c_str(), procgen::toString(edit.kind), after.caption.c_str(),
+                    gap0, dRecon, gRecon, dScratch, gScratch, dEdit, gEdit, r.seconds);
+        std::fflush(stdout);
+        sumScratch += gScratch, sumEdit += gEdit, sumRecon += gRecon, sumSeconds += r.seconds, ++n;
+        betterThanScratch += dEdit < dScratch;
+        rows.push_back({{"category", name}, {"kind", procgen::toString(edit.kind)}, {"caption", after.caption}, {"chamferBefore", gap0},
+                        {"chamferScratch", dScratch}, {"chamferRoundTrip", dRecon}, {"chamferEdit", dEdit}, {"seconds", r.seconds}});
+    }
+    if (n == 0) throw Error("kiln bench edit: no shape edit among the assets");
+    std::printf("\nmean over %d shape edits: gap closed by the edit %.2f, by generating P' from its caption %.2f, by P's own round trip through the latent %.2f "
+                "(0 = P unchanged); the edit nearer P' than the caption's own generation in %d of %d; %.2f s per edit\n", n, sumEdit / n, sumScratch / n,
+                sumRecon / n, betterThanScratch, n, sumSeconds / n);
+    nlohmann::ordered_json summary{{"edits", n}, {"mode", models::toString(mode)}, {"strength", strength}, {"gapClosedEdit", sumEdit / n},
+                                   {"gapClosedScratch", sumScratch / n}, {"gapClosedRoundTrip", sumRecon / n}, {"editNearer", betterThanScratch}, {"seconds", sumSeconds / n}, {"perEdit", rows}};
+    std::ofstream(out / "bench_edit_shape.json") << summary.dump(2) << "\n";
+    (void)args;
+    return 0;
+}
+
+} // namespace
+
 int benchEdit(const Args& args) {
     const int repeat = args.getInt("repeat", 24, 1, 1000);
     const float strength = float(args.getDouble("strength", 0.8, 0.01, 1.0));
@@ -140,6 +212,8 @@ int benchEdit(const Args& args) {
     fs::create_directories(out);
     const models::TextTo3dGenerator generator(args.has("model") ? fs::path(args.get("model")) : models::defaultModelDir("text-to-3d"),
                                               args.has("autoencoder") ? fs::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder"));
+    if (const models::EditMode mode = models::parseEditMode(args.get("mode", "appearance")); mode != models::EditMode::Appearance)
+        return benchShapeEdit(args, generator, picks, strength, mode, out);
     std::printf("kiln bench edit: %s, %d held-out assets, one recolour or material edit each (the library's edit pairs), appearance mode, strength %.2f, %d^2 maps\n",
                 generator.name().c_str(), repeat, strength, resolution);
     std::printf("gap = share of the edited group's colour gap from P to P' closed (mean colours; - where they are within ΔE 10); ok = its mean colour within ΔE 20 of P''s;\n"
@@ -204,6 +278,13 @@ int benchEdit(const Args& args) {
             const models::MeshEditResult r = models::editMesh(generator, before.mesh, prompt, eo, quiet, {});
             if (k == 2) editSeconds += r.seconds;
             s[k] = score(appearance(r.maps, pts), real, target, edited, material);
+            // P, P' and the instruction's edit with the rest kept, to look at side by side.
+            if (k == 4) {
+                const std::string stem = (out / (std::to_string(100 + i) + "_")).string();
+                io::exportMesh(before.mesh, stem + "P.glb");
+                io::exportMesh(procgen::generate(edit.after, {.textureSize = resolution}).mesh, stem + "P2.glb");
+                io::exportMesh(r.mesh, stem + "edit.glb");
+            }
         }
         ++edits;
         const std::string name = procgen::categories()[std::size_t(edit.before.category)].name;

@@ -239,7 +239,13 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     t = std::chrono::steady_clock::now();
     progress.report("editing in the latent", 0.1f);
     r.after = generator.sampleEdit(prompt, r.before,
-                                   {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = appearance, .keepTokens = keepTokens},
+                                   {.seed = o.seed,
+                                    .steps = o.steps,
+                                    .guidance = o.guidance,
+                                    .strength = o.strength,
+                                    .holdShape = appearance,
+                                    .holdSize = appearance || keeping,  // a kept region stays where it is
+                                    .keepTokens = keepTokens},
                                    cancel, &r.unknownWords, [&](int step, const ShapeLatent* estimate) {
                                        progress.report("editing step " + std::to_string(step + 1) + "/" + std::to_string(o.steps),
                                                        0.1f + 0.3f * float(step + 1) / float(o.steps));
@@ -365,6 +371,9 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
         progress.report("decoding the edited shape", 0.4f);
         DecodeOptions d = o.decode;
         d.splats = false;
+        // The surface level the text model's own generations are decoded at (its tokens decode
+        // thin parts faintly otherwise).
+        if (std::isnan(d.surfaceBias)) d.surfaceBias = generator.defaultSurfaceBias();
         DecodedAsset decoded = ae.decode(r.after, d, cancel);
         for (const auto& s : decoded.stageSeconds) r.stageSeconds.push_back(s);
         t = std::chrono::steady_clock::now();

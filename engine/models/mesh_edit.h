@@ -11,7 +11,9 @@
 //               (vertex colours) are the input's own, byte for byte;
 //   shape:      a new mesh decoded from the edited latent where the edit changed the shape, its
 //               look carried over from the input wherever the new surface lies on the old one;
-//               the kept region's triangles copied unchanged from the input;
+//               the kept region's triangles copied unchanged from the input (with a kept region
+//               the object's size is held, so the region stays where it is; without one the
+//               prompt may resize it about its centre: "a tall vase", "a sofa");
 //   both:       as shape, with the edited latent's own appearance everywhere it is not kept.
 
 #include "core/image.h"
@@ -21,6 +23,7 @@
 #include "models/shape_latent.h"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -63,7 +66,13 @@ struct MeshEditOptions {
     int resolution = 0;
     bool normalMaps = true;
     int surfaceSamples = 8192;
-    DecodeOptions decode;  // shape modes: meshing, faces, texture size (splats are not made)
+    // Shape modes: meshing, faces, texture size (splats are not made); a NaN surface bias (the
+    // default here) decodes at the text model's own level.
+    DecodeOptions decode = [] {
+        DecodeOptions d;
+        d.surfaceBias = std::numeric_limits<float>::quiet_NaN();
+        return d;
+    }();
 };
 
 struct MeshEditResult {

@@ -185,7 +185,8 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
         for (int k = 0; k < dim; ++k)
             if (keep || (o.holdShape && k < 3)) held[std::size_t(t * dim + k)] = 1.0f;
     }
-    for (int k = 0; k < dim; ++k) held[std::size_t(m * dim + k)] = 1.0f;
+    if (o.holdSize || o.holdShape)
+        for (int k = 0; k < dim; ++k) held[std::size_t(m * dim + k)] = 1.0f;
     const torch::Tensor x0 = torch::from_blob(tokens.data(), {1, m + 1, dim}, torch::kFloat).clone();
     const torch::Tensor keep = torch::from_blob(held.data(), {1, m + 1, dim}, torch::kFloat).clone();
     auto gen = at::detail::createCPUGenerator(o.seed);
@@ -218,6 +219,7 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
         if (!o.holdShape) std::copy_n(sampled.anchors.begin() + std::ptrdiff_t(std::size_t(t) * 3), 3, out.anchors.begin() + std::ptrdiff_t(src * 3));
     }
     out.frame = asset.frame;
+    if (!(o.holdSize || o.holdShape)) out.frame.scale = sampled.frame.scale;  // resized about the asset's centre
     return out;
 }
 

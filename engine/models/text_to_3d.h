@@ -57,6 +57,7 @@ struct EditSampleOptions {
     float guidance = 3.0f;    // 0..20
     float strength = 0.6f;    // (0, 1]: how far the asset is noised before denoising under the prompt
     bool holdShape = false;   // every anchor held too: only the appearance changes
+    bool holdSize = true;     // the size held (false: the prompt may resize the object about its centre)
     std::vector<bool> keepTokens;  // per token of the asset (its own order), or empty: tokens held whole
     float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model file's
 };
@@ -111,7 +112,7 @@ public:
     ShapeLatent sampleAppearance(const std::string& prompt, const ShapeLatent& shape, const AppearanceOptions& options,
                                  const core::CancelToken& cancel, std::vector<std::string>* unknownWords = nullptr) const;
     // An edit (MV-Edit's partial noising, in the latent): the asset's tokens noised to time
-    // `strength` and denoised under the prompt; the size (and with holdShape every anchor) held at
+    // `strength` and denoised under the prompt; the size (unless freed; with holdShape every anchor too) held at
     // its own noised value at every step, as are all values of the kept tokens (RePaint), which
     // come back bit for bit. Token i of the result is token i of `asset`. Throws as sampleAppearance.
     // `onStep` sees the estimate in the asset's frame (previews).

@@ -7,6 +7,7 @@
 #include <glm/vec2.hpp>
 
 #include <cmath>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -54,6 +55,60 @@ std::shared_ptr<const models::TextTo3dGenerator> generatorFor(const std::filesys
         loadedAe = ae;
     }
     return generator;
+}
+
+// An asset-in pipeline's result: its provenance from the input, the prompt, the seed and the models.
+core::Provenance derivedProvenance(const char* source, const core::Asset& input, const std::string& prompt, std::uint64_t seed,
+                                   const models::TextTo3dGenerator& generator, const nlohmann::json& options) {
+    core::Provenance prov;
+    prov.source = source;
+    prov.sourcePath = input.provenance.sourcePath;
+    prov.prompt = prompt;
+    prov.seed = seed;
+    prov.model = generator.name() + " + " + generator.autoencoder().name();
+    prov.modelLicence = input.provenance.modelLicence;
+    prov.options = options.dump();
+    prov.createdAt = core::utcNowIso8601();
+    return prov;
+}
+
+// New maps as the glTF rewriter takes them (PNG bytes).
+std::vector<io::GltfMaterialImages> gltfImages(const std::vector<models::MaterialMaps>& maps) {
+    std::vector<io::GltfMaterialImages> out;
+    for (const auto& m : maps)
+        out.push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness), m.normal.empty() ? std::vector<std::uint8_t>{} : io::encodePng(m.normal)});
+    return out;
+}
+
+// Writes variant N's maps into a copy of the glTF `source` (every buffer byte for byte).
+std::function<void(const std::filesystem::path&, std::size_t)> retexturedGlbWriter(const std::filesystem::path& source,
+                                                                                    std::vector<std::vector<io::GltfMaterialImages>> images,
+                                                                                    std::vector<core::ProvenanceRecord> records) {
+    return [source, images = std::move(images), records = std::move(records)](const std::filesystem::path& target, std::size_t variant) {
+        io::writeRetexturedGlb(source, images.at(variant), target, records.at(variant));
+    };
+}
+
+// UDIM tiles: each tile its own material (and maps), drawn through the same UVs; a glTF cannot
+// keep its buffers with them (it has no tiles), so it is refused. Returns the tiles' note, if any.
+std::optional<std::string> prepareUdimTiles(core::Mesh& mesh, bool gltf, const std::string& name, const char* verb) {
+    if (mesh.uv0.size() != mesh.positions.size()) return std::nullopt;
+    std::set<int> tiles;
+    for (const int t : models::udimTiles(mesh, name)) tiles.insert(t);
+    if (tiles.size() == 1 && *tiles.begin() == 1001) return std::nullopt;
+    if (gltf)
+        throw Error(name + ": UVs in UDIM tiles beyond 1001, and glTF has no UDIM tiles to keep them in; " + verb + " it from an FBX or OBJ of the mesh");
+    mesh = models::splitUdimMaterials(mesh, name);
+    std::string list;
+    for (const int t : tiles) list += (list.empty() ? "" : ", ") + std::to_string(t);
+    return "UDIM tiles " + list + ": each tile gets its own material and maps (glTF and FBX have no UDIM, so every viewer draws them)";
+}
+
+std::string stagesLine(const std::vector<std::pair<std::string, double>>& stageSeconds) {
+    std::string stages = "stages:";
+    for (const auto& [stage, seconds] : stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
+    stages.pop_back();
+    return stages;
 }
 #endif
 
@@ -265,7 +320,7 @@ public:
             intOption("resolution", "Resolution", 1024, 256, 4096, "Texels per side of each material's maps (a power of two)"),
             intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to appearance"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the prompt more closely"),
-            floatOption("strength", "Strength", 1.0, 0.05, 1.0, "1: a new appearance; less keeps more of the mesh's own colours (its materials' factors)"),
+            floatOption("strength", "Strength", 1.0, 0.05, 1.0, "1: a new appearance; less keeps more of the mesh's own look (its materials' colours and textures)"),
             boolOption("unwrap", "Unwrap", false, "Lay out UVs for a mesh that has none (a mesh with UVs keeps its own)"),
             boolOption("no-normal-map", "No normal map", false,
                        "Skip the normal map of the relief of the prompt's materials (wood grain, rust, stone, fabric, leather); a material's own normal map is always kept"),
@@ -321,17 +376,7 @@ public:
         } else if (r.options.getBool("unwrap")) {
             out.notes.push_back("the mesh has UVs: kept them (--unwrap only lays out meshes without any)");
         }
-        // UDIM tiles: each tile its own material and maps, drawn through the same UVs.
-        std::set<int> tiles;
-        for (const int t : models::udimTiles(mesh, input.name)) tiles.insert(t);
-        if (tiles.size() > 1 || *tiles.begin() != 1001) {
-            if (gltf)
-                throw Error(input.name + ": UVs in UDIM tiles beyond 1001, and glTF has no UDIM tiles to keep them in; texture it from an FBX or OBJ of the mesh");
-            mesh = models::splitUdimMaterials(mesh, input.name);
-            std::string list;
-            for (const int t : tiles) list += (list.empty() ? "" : ", ") + std::to_string(t);
-            out.notes.push_back("UDIM tiles " + list + ": each tile gets its own material and maps (glTF and FBX have no UDIM, so every viewer draws them)");
-        }
+        if (const auto note = prepareUdimTiles(mesh, gltf, input.name, "texture")) out.notes.push_back(*note);
         const auto generator = generatorFor(modelFor(r, "text-to-3d"), modelFor(r, "shape-autoencoder"));
         models::MeshTextureOptions o;
         o.seed = std::uint64_t(r.options.getInt("seed"));
@@ -350,13 +395,6 @@ public:
         for (int v = 0; v < variants; ++v) {
             o.seed = firstSeed + std::uint64_t(v);
             const models::MeshTextureResult t = models::generateMeshTexture(*generator, mesh, r.inputs.prompt, o, progress, cancel);
-            core::Provenance prov;
-            prov.source = "texture";
-            prov.sourcePath = input.provenance.sourcePath;
-            prov.prompt = r.inputs.prompt;
-            prov.seed = o.seed;
-            prov.model = generator->name() + " + " + generator->autoencoder().name();
-            prov.modelLicence = input.provenance.modelLicence;
             nlohmann::json options{{"resolution", o.resolution}, {"steps", o.steps}, {"guidance", o.guidance}, {"strength", o.strength}, {"unwrap", unwrap}};
             if (variants > 1) options["variant"] = v + 1;
             if (!o.photo.empty()) {
@@ -364,14 +402,11 @@ public:
                 options["photoSha256"] = core::sha256Hex(io::readFileBytes(o.photo));
                 options["photoView"] = {t.photoView->yawDegrees, t.photoView->pitchDegrees, t.photoView->fovDegrees};
             }
-            prov.options = options.dump();
-            prov.createdAt = core::utcNowIso8601();
+            const core::Provenance prov = derivedProvenance("texture", input, r.inputs.prompt, o.seed, *generator, options);
             out.assets.push_back(core::Asset::fromMesh(input.name + "_textured" + (v > 0 ? "_v" + std::to_string(v + 1) : std::string()),
                                                        models::applyMaterialMaps(mesh, t.maps), prov));
             if (gltf) {
-                images.emplace_back();
-                for (const auto& m : t.maps)
-                    images.back().push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness), m.normal.empty() ? std::vector<std::uint8_t>{} : io::encodePng(m.normal)});
+                images.push_back(gltfImages(t.maps));
                 records.push_back(core::provenanceRecord(prov));
             }
             out.seconds += t.seconds;
@@ -380,10 +415,7 @@ public:
             out.report.push_back("for \"" + r.inputs.prompt + "\", seed " + std::to_string(o.seed) + ": " + std::to_string(t.maps.size()) + " material(s), " +
                                  std::to_string(o.resolution) + "^2 maps" + (normalMaps ? " with normal maps" : "") + ", " + std::to_string(texels) + " texels covered" +
                                  (gltf ? "; the input's buffers kept byte for byte" : ""));
-            std::string stages = "stages:";
-            for (const auto& [stage, seconds] : t.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
-            stages.pop_back();
-            out.report.push_back(stages);
+            out.report.push_back(stagesLine(t.stageSeconds));
             if (v > 0) continue;  // the notes are the same for every variant
             if (!t.unknownWords.empty())
                 out.notes.push_back("the model does not know \"" + joinedWords(t.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
@@ -394,12 +426,7 @@ public:
                                      (r.options.getText("photo-view").empty() ? " (found by silhouette, IoU " + fixed(t.photoView->silhouetteIoU, 2) + ")" : "") +
                                      ": " + fixed(100.0 * t.photoTexels, 1) + " % of the texels take it");
         }
-        if (gltf) {
-            const std::filesystem::path source = r.inputs.assetFile;
-            out.writeGlb = [source, images, records](const std::filesystem::path& target, std::size_t variant) {
-                io::writeRetexturedGlb(source, images.at(variant), target, records.at(variant));
-            };
-        }
+        if (gltf) out.writeGlb = retexturedGlbWriter(r.inputs.assetFile, std::move(images), std::move(records));
         return out;
 #else
         (void)r, (void)progress, (void)cancel;
@@ -433,7 +460,9 @@ public:
                          {InputKind::Prompt, "Edit", "The change, or the asset as it should become, e.g. make it blue", 1, 1}};
         m_info.schema.options = {
             seedOption(),
-            floatOption("strength", "Strength", 0.6, 0.0, 1.0, "How much may change: near 0 barely, 1 as much as a new asset (above 0)"),
+            floatOption("strength", "Strength", 0.0, 0.0, 1.0,
+                        "How much may change, from barely (0.05) to as much as a new asset (1); 0, the default: the mode's own (appearance 1, shape and both "
+                        "0.5, the best measured by kiln bench edit)"),
             choiceOption("mode", "Mode", {"appearance", "shape", "both"}, "appearance",
                          "appearance: new look, geometry and UVs untouched; shape: a new surface where the edit changes it, the old look carried over; both: new surface and look",
                          {"Appearance", "Shape", "Both"}),
@@ -462,7 +491,7 @@ public:
 #ifdef KILN_WITH_TORCH
         models::checkPromptNotEmpty(r.inputs.prompt);
         const double strength = r.options.getFloat("strength");
-        if (!(strength > 0.0 && strength <= 1.0)) throw Error("--strength " + fixed(strength, 2) + " is out of range (0..1, above 0)");
+        if (!(strength >= 0.0 && strength <= 1.0)) throw Error("--strength " + fixed(strength, 2) + " is out of range (0..1; 0: the mode's own)");
         const models::EditMode mode = models::parseEditMode(r.options.getText("mode"));
         if (const int res = int(r.options.getInt("resolution")); res != 0) models::checkTextureResolution(res);
         if (r.inputs.asset && !r.inputs.asset->mesh()) {
@@ -490,16 +519,11 @@ public:
         const bool gltf = appearance && !r.inputs.assetFile.empty() && io::isGltfPath(r.inputs.assetFile);
         if (gltf) mesh = io::readGltfTriangles(r.inputs.assetFile);
         PipelineResult out;
-        if (appearance && mesh.uv0.size() == mesh.positions.size()) {
-            std::set<int> tiles;
-            for (const int t : models::udimTiles(mesh, input.name)) tiles.insert(t);
-            if (tiles.size() > 1 || *tiles.begin() != 1001) {
-                if (gltf) throw Error(input.name + ": UVs in UDIM tiles beyond 1001, and glTF has no UDIM tiles to keep them in; edit it from an FBX or OBJ of the mesh");
-                mesh = models::splitUdimMaterials(mesh, input.name);
-            }
-        }
+        if (appearance)
+            if (const auto note = prepareUdimTiles(mesh, gltf, input.name, "edit")) out.notes.push_back(*note);
         o.keep = keepRegion(r);
         o.strength = float(r.options.getFloat("strength"));
+        if (o.strength == 0.0f) o.strength = appearance ? 1.0f : 0.5f;  // the mode's own (kiln bench edit)
         o.steps = int(r.options.getInt("steps"));
         o.guidance = float(r.options.getFloat("guidance"));
         o.resolution = int(r.options.getInt("resolution"));
@@ -515,25 +539,14 @@ public:
         for (int v = 0; v < variants; ++v) {
             o.seed = firstSeed + std::uint64_t(v);
             const models::MeshEditResult e = models::editMesh(*generator, mesh, r.inputs.prompt, o, progress, cancel);
-            core::Provenance prov;
-            prov.source = "edit";
-            prov.sourcePath = input.provenance.sourcePath;
-            prov.prompt = r.inputs.prompt;
-            prov.seed = o.seed;
-            prov.model = generator->name() + " + " + generator->autoencoder().name();
-            prov.modelLicence = input.provenance.modelLicence;
             nlohmann::json options{{"mode", models::toString(o.mode)}, {"strength", o.strength}, {"steps", o.steps}, {"guidance", o.guidance}};
             if (o.keep.box) options["keepBox"] = {o.keep.box->min.x, o.keep.box->min.y, o.keep.box->min.z, o.keep.box->max.x, o.keep.box->max.y, o.keep.box->max.z};
             if (!r.options.getText("keep-mask").empty()) options["keepMask"] = std::filesystem::path(r.options.getText("keep-mask")).filename().string();
             if (variants > 1) options["variant"] = v + 1;
-            prov.options = options.dump();
-            prov.createdAt = core::utcNowIso8601();
+            const core::Provenance prov = derivedProvenance("edit", input, r.inputs.prompt, o.seed, *generator, options);
             out.assets.push_back(core::Asset::fromMesh(input.name + "_edited" + (v > 0 ? "_v" + std::to_string(v + 1) : std::string()), e.mesh, prov));
             if (gltf && !e.vertexColours) {
-                images.emplace_back();
-                for (const auto& m : e.maps)
-                    images.back().push_back({m.material, io::encodePng(m.baseColor), io::encodePng(m.metallicRoughness),
-                                             m.normal.empty() ? std::vector<std::uint8_t>{} : io::encodePng(m.normal)});
+                images.push_back(gltfImages(e.maps));
                 records.push_back(core::provenanceRecord(prov));
             }
             out.seconds += e.seconds;
@@ -551,20 +564,12 @@ public:
                         " latent tokens" + (appearance && !e.vertexColours ? ", " + std::to_string(e.keptTexels) + " texels as they were" : std::string()) + ")";
             if (gltf && !e.vertexColours) line += "; the input's buffers kept byte for byte";
             out.report.push_back(line);
-            std::string stages = "stages:";
-            for (const auto& [stage, seconds] : e.stageSeconds) stages += " " + stage + " " + fixed(seconds, 2) + " s,";
-            stages.pop_back();
-            out.report.push_back(stages);
+            out.report.push_back(stagesLine(e.stageSeconds));
             if (v == 0 && !e.unknownWords.empty())
                 out.notes.push_back("the model does not know \"" + joinedWords(e.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
             if (v == 0 && gltf && e.vertexColours) out.notes.push_back("the glTF has no UVs: the edit went into vertex colours, written as a new file (not the input's buffers)");
         }
-        if (gltf && !images.empty()) {
-            const std::filesystem::path source = r.inputs.assetFile;
-            out.writeGlb = [source, images, records](const std::filesystem::path& target, std::size_t variant) {
-                io::writeRetexturedGlb(source, images.at(variant), target, records.at(variant));
-            };
-        }
+        if (gltf && !images.empty()) out.writeGlb = retexturedGlbWriter(r.inputs.assetFile, std::move(images), std::move(records));
         return out;
 #else
         (void)r, (void)progress, (void)cancel;

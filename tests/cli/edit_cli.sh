@@ -44,6 +44,15 @@ before=$(base_colour "$duck") after=$(base_colour "$dir/duck.glb")
   && grep -q "kept [1-9][0-9]* triangles" "$dir/head.txt" && grep -q "texels as they were" "$dir/head.txt" \
   && pass || { cat "$dir/head.txt"; fail "--keep-box"; }
 
+# A keep mask in UV space (white on the left half of the texture): those triangles are kept.
+python3 -c "
+import sys
+w = h = 64
+open(sys.argv[1], 'wb').write(b'P5 %d %d 255\\n' % (w, h) + bytes(255 if x < w // 2 else 0 for y in range(h) for x in range(w)))
+" "$dir/mask.pgm"
+"$KILN" edit "$duck" "make it red" -o "$dir/mask.glb" --strength 0.8 --keep-mask "$dir/mask.pgm" --resolution 256 > "$dir/mask.txt" 2>&1 \
+  && grep -q "kept [1-9][0-9]* triangles" "$dir/mask.txt" && pass || { cat "$dir/mask.txt"; fail "--keep-mask"; }
+
 # Variants: OUT and OUT_v2, different maps, both keeping the buffers.
 "$KILN" edit "$duck" "make it green" -o "$dir/var.glb" --strength 0.8 --variants 2 --resolution 256 > "$dir/var.txt" 2>&1 \
   && [ -s "$dir/var.glb" ] && [ -s "$dir/var_v2.glb" ] && ! cmp -s "$dir/var.glb" "$dir/var_v2.glb" \
@@ -82,11 +91,12 @@ expect_error() {  # expected-fragment output-file command...
 }
 expect_error "empty prompt" "$dir/x1.glb" "$KILN" edit "$duck" " " -o "$dir/x1.glb"
 expect_error "--strength" "$dir/x2.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x2.glb" --strength 1.5
-expect_error "--strength" "$dir/x3.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x3.glb" --strength 0
+expect_error "--strength" "$dir/x3.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x3.glb" --strength -0.5
 expect_error "keeps every triangle" "$dir/x4.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x4.glb" --keep-box -1000,-1000,-1000,1000,1000,1000
 expect_error "keeps nothing" "$dir/x5.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x5.glb" --keep-box 5000,5000,5000,5001,5001,5001
 expect_error "--keep-box" "$dir/x6.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x6.glb" --keep-box 1,2,3
 expect_error "Gaussian splats" "$dir/x7.glb" "$KILN" edit "$TESTDATA/splats/$(ls "$TESTDATA/splats" | grep -m1 '\.ply$')" "make it blue" -o "$dir/x7.glb"
+expect_error "no such file" "$dir/x0.glb" "$KILN" edit "$duck" "make it red" -o "$dir/x0.glb" --keep-mask "$dir/no-mask.png"
 expect_error "--mode" "$dir/x8.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x8.glb" --mode colour
 expect_error "unknown option" "$dir/x9.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x9.glb" --colour blue
 printf 'v 0 0 0\nv 1 0 0\nv 0 1 0\n' > "$dir/points.obj"
