@@ -368,23 +368,27 @@ void CreatePanel::showVariants(const QString& title, std::vector<Variant> varian
         m_variantButtons->removeButton(b);
         delete b;
     }
-    if (variants.size() < 2) {
+    const auto made = std::size_t(std::count_if(variants.begin(), variants.end(), [](const Variant& v) { return !v.before; }));
+    if (made == 0 || (made < 2 && made == variants.size())) {
         m_variants->hide();
         return;
     }
-    m_variants->setTitle(tr("%1: %2 variants (click one to use it)").arg(title).arg(variants.size()));
+    m_variants->setTitle(made > 1 ? tr("%1: %2 variants (click one to use it)").arg(title).arg(made)
+                                  : tr("%1: before and after (click one to show it)").arg(title));
     auto* strip = static_cast<QHBoxLayout*>(m_variants->layout());
     const int pixels = int(kVariantThumbnail * devicePixelRatioF());
+    int number = 0;
     for (std::size_t i = 0; i < variants.size(); ++i) {
         const Variant& v = variants[i];
         auto* b = new QToolButton;
-        b->setObjectName(QStringLiteral("variant%1").arg(i));
+        b->setObjectName(v.before ? QStringLiteral("before") : QStringLiteral("variant%1").arg(number++));
         b->setCheckable(true);
         b->setChecked(i == current);
-        b->setText(v.label.isEmpty() ? QString::number(i + 1) : v.label);
+        b->setText(v.before ? tr("before") : v.label.isEmpty() ? QString::number(number) : v.label);
         b->setToolButtonStyle(Qt::ToolButtonTextUnderIcon);
         b->setIconSize(QSize(kVariantThumbnail, kVariantThumbnail));
-        b->setToolTip(tr("Variant %1 (%2): make it the current version").arg(i + 1).arg(b->text()));
+        b->setToolTip(v.before ? tr("The version it started from: make it current again (the result stays in the history)")
+                               : tr("Variant %1 (%2): make it the current version").arg(number).arg(b->text()));
         const jobs::JobId key = m_nextThumbnail++;
         b->setProperty("thumbnailKey", QVariant::fromValue<qulonglong>(key));
         m_variantButtons->addButton(b, int(i));

@@ -56,13 +56,15 @@ public:
     jobs::JobId generate(const QString& title);
 
     // The variants one job made, as thumbnails under the tabs (rendered off the GUI thread): each
-    // a version of an asset (version != 0) or a new asset (version == 0). Clicking one emits
-    // variantChosen; `current` is the one shown checked.
+    // a version of an asset (version != 0) or a new asset (version == 0), and for an asset the job
+    // worked on, the version it started from ("before", object name "before"; the variants are
+    // "variant0", "variant1", ...). Clicking one emits variantChosen; `current` is shown checked.
     struct Variant {
         core::AssetId asset = 0;
         core::VersionId version = 0;
         std::shared_ptr<const core::Asset> preview;
-        QString label;  // e.g. "seed 7"
+        QString label;        // e.g. "seed 7"
+        bool before = false;  // the version the job worked from (a before/after toggle with the rest)
     };
     void showVariants(const QString& title, std::vector<Variant> variants, std::size_t current = 0);
     QGroupBox* variantStrip() const { return m_variants; }

@@ -735,6 +735,8 @@ jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work, bool newV
                 // from (variants side by side in its history); the first becomes current.
                 const core::VersionId parent = next.get(source).current;
                 std::vector<CreatePanel::Variant> variants;
+                // First the version it started from, so before and after are one click apart.
+                variants.push_back({source, parent, std::make_shared<const core::Asset>(next.get(source).currentVersion().asset), tr("before"), true});
                 for (core::Asset& a : results) {
                     a.provenance.parentVersion = parent;
                     auto preview = std::make_shared<const core::Asset>(a);
@@ -742,10 +744,10 @@ jobs::JobId MainWindow::submitCreation(QString name, jobs::JobFn work, bool newV
                     QString label = seedLabel(*preview);
                     variants.push_back({source, v, std::move(preview), std::move(label)});
                 }
-                next.setCurrentVersion(source, variants.front().version);
+                next.setCurrentVersion(source, variants[1].version);
                 m_document->change(name, std::move(next));
                 m_document->select(source);
-                m_create->showVariants(name, std::move(variants));
+                m_create->showVariants(name, std::move(variants), 1);
                 return;
             }
             std::vector<CreatePanel::Variant> variants;

@@ -549,8 +549,9 @@ private slots:
         QVERIFY(strip->isVisible());
         auto* v0 = strip->findChild<QToolButton*>("variant0");
         auto* v1 = strip->findChild<QToolButton*>("variant1");
-        QVERIFY(v0 && v1 && !strip->findChild<QToolButton*>("variant2"));
-        QVERIFY(v0->isChecked() && !v1->isChecked());
+        auto* beforeButton = strip->findChild<QToolButton*>("before");
+        QVERIFY(v0 && v1 && beforeButton && !strip->findChild<QToolButton*>("variant2"));
+        QVERIFY(v0->isChecked() && !v1->isChecked() && !beforeButton->isChecked());
         QTRY_VERIFY_WITH_TIMEOUT(v0->property("thumbnailed").toBool() && v1->property("thumbnailed").toBool(), 30000);
         // The thumbnails show the two variants, not one picture twice.
         QVERIFY(v0->icon().pixmap(64).toImage() != v1->icon().pixmap(64).toImage());
@@ -559,6 +560,11 @@ private slots:
         QVERIFY(v1->isChecked());
         QCOMPARE(doc.document().find(duck)->current, doc.document().find(duck)->versions[versions + 1].id);
         QCOMPARE(doc.selected(), duck);
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().find(duck)->current, doc.document().find(duck)->versions[versions].id);
+        // "before" shows the version it worked from again (one undo step back to the variant).
+        beforeButton->click();
+        QCOMPARE(doc.document().find(duck)->current, was);
         doc.undoStack()->undo();
         QCOMPARE(doc.document().find(duck)->current, doc.document().find(duck)->versions[versions].id);
         doc.undoStack()->undo();
@@ -582,6 +588,7 @@ private slots:
         doc.select(duck);
         const core::DocumentAsset* before = doc.document().find(duck);
         const std::size_t versions = before->versions.size();
+        const core::VersionId startedFrom = before->current;
         const core::Asset original = before->currentVersion().asset;
         page->findChild<QPlainTextEdit*>("prompt")->setPlainText("make it blue");
         page->findChild<QDoubleSpinBox*>("strength")->setValue(0.8);
@@ -602,7 +609,8 @@ private slots:
         QVERIFY(m_window->jobs().entry(id)->snapshot.preview != nullptr);
         const core::DocumentAsset* after = doc.document().find(duck);
         QCOMPARE(after->versions.size(), versions + 1);
-        const core::Asset& edited = after->currentVersion().asset;
+        const core::VersionId editedVersion = after->current;
+        const core::Asset edited = after->currentVersion().asset;
         QCOMPARE(edited.provenance.source, std::string("edit"));
         const core::Mesh& m0 = *original.mesh();
         const core::Mesh& m1 = *edited.mesh();
@@ -617,6 +625,20 @@ private slots:
         QVERIFY2(b > 1.5 * r, qPrintable(QString("red %1, blue %2").arg(r).arg(b)));
         presentFrame();
         grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_duck_edited.png");
+        // Before and after, one click apart under the tabs.
+        QGroupBox* strip = m_window->createPanel()->variantStrip();
+        auto* beforeButton = strip->findChild<QToolButton*>("before");
+        auto* afterButton = strip->findChild<QToolButton*>("variant0");
+        QVERIFY(strip->isVisible() && beforeButton && afterButton && afterButton->isChecked());
+        beforeButton->click();
+        QCOMPARE(doc.document().find(duck)->current, startedFrom);
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_duck_before_edit.png");
+        afterButton->click();
+        QCOMPARE(doc.document().find(duck)->current, editedVersion);
+        doc.undoStack()->undo();
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().find(duck)->current, editedVersion);
         doc.undoStack()->undo();
         QCOMPARE(doc.document().find(duck)->versions.size(), versions);
         doc.select(duck);
