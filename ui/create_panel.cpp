@@ -425,6 +425,9 @@ void CreatePanel::rebuild() {
         message->setObjectName("message");
         message->setWordWrap(true);
         form->addRow(message);
+        for (QLineEdit* field : page->findChildren<QLineEdit*>())
+            connect(field, &QLineEdit::textChanged, this,
+                    [this, id = qs(info.id), field](const QString& text) { emit textOptionEdited(id, field->objectName(), text); });
         const int index = m_tabs->addTab(page, qs(info.displayName));
         m_tabs->setTabToolTip(index, qs(info.description));
         const bool live = why.empty();

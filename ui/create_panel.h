@@ -73,6 +73,8 @@ public:
 signals:
     void rejected(const QString& reason);
     void variantChosen(kiln::core::AssetId asset, kiln::core::VersionId version);
+    // A text option's field changed (e.g. the Edit tab's keep-box, which the viewport outlines).
+    void textOptionEdited(const QString& pipelineId, const QString& option, const QString& text);
 
 private:
     QGroupBox* m_variants = nullptr;

@@ -157,6 +157,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         else m_log->error(line);
     }
     connect(m_create, &CreatePanel::rejected, this, [this](const QString& why) { m_log->error(why); });
+    // The Edit tab's keep box, outlined on the selected asset while it is a valid box.
+    connect(m_create, &CreatePanel::textOptionEdited, this, [this](const QString& pipeline, const QString& option, const QString& text) {
+        if (pipeline != "edit" || option != "keep-box") return;
+        std::optional<core::Bounds> box;
+        try {
+            if (!text.trimmed().isEmpty()) box = core::parseBounds(text.trimmed().toStdString(), "--keep-box");
+        } catch (const Error&) {
+            // Not a box (yet): nothing outlined; the tab says why when it runs.
+        }
+        m_viewport->setKeepBox(box);
+    });
     // A variant clicked under the Create tabs: a version becomes its asset's current one (one undo
     // step); a variant made as its own asset is selected.
     connect(m_create, &CreatePanel::variantChosen, this, [this](core::AssetId asset, core::VersionId version) {

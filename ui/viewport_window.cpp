@@ -428,6 +428,26 @@ void ViewportWindow::drawOverlay() {
         const ImVec2 ts = ImGui::CalcTextSize(kAxisNames[i]);
         dl->AddText(ImVec2(tip.x - ts.x * 0.5f, tip.y - ts.y * 0.5f), IM_COL32(15, 15, 15, 255), kAxisNames[i]);
     }
+    // The region an edit keeps, on the selected asset: its box's edges (those in front).
+    m_keepEdgesDrawn = 0;
+    if (m_keepBox && m_document.document().find(m_document.selected())) {
+        glm::vec2 corner[8];
+        bool front[8];
+        for (int k = 0; k < 8; ++k) {
+            const glm::vec3 p((k & 1) ? m_keepBox->max.x : m_keepBox->min.x, (k & 2) ? m_keepBox->max.y : m_keepBox->min.y,
+                              (k & 4) ? m_keepBox->max.z : m_keepBox->min.z);
+            corner[k] = project(m_live.scale * (m_live.rotation * p) + m_live.translation, &front[k]);
+        }
+        const ImU32 amber = IM_COL32(255, 176, 40, 255);
+        for (int a = 0; a < 8; ++a)
+            for (int bit = 1; bit < 8; bit <<= 1) {
+                const int b = a | bit;
+                if (b == a || !front[a] || !front[b]) continue;
+                dl->AddLine(ImVec2(corner[a].x, corner[a].y), ImVec2(corner[b].x, corner[b].y), amber, 2.0f);
+                ++m_keepEdgesDrawn;
+            }
+        if (front[7]) dl->AddText(ImVec2(corner[7].x + 4.0f, corner[7].y - 16.0f), amber, "kept");
+    }
     // Transform gizmo of the selected asset: arrows (move), rings (rotate) or square-tipped
     // handles (uniform scale).
     GizmoAxis axes[3];
@@ -447,6 +467,11 @@ void ViewportWindow::drawOverlay() {
         }
         dl->AddCircleFilled(ImVec2(axes[0].from.x, axes[0].from.y), 4.0f, IM_COL32(240, 240, 240, 255));
     }
+}
+
+void ViewportWindow::setKeepBox(std::optional<core::Bounds> box) {
+    m_keepBox = box;
+    scheduleRender();
 }
 
 std::vector<glm::vec2> ViewportWindow::ring(const GizmoAxis& axis) const {

@@ -15,6 +15,7 @@
 #include <map>
 #include <vector>
 #include <memory>
+#include <optional>
 
 class QVulkanInstance;
 
@@ -79,6 +80,11 @@ public:
     // Looks through `camera` exactly (e.g. an input photo's), pivoting at the scene's centre
     // depth; the next navigation continues as a turntable from there.
     void lookThrough(const core::Camera& camera);
+
+    // A region of the selected asset an edit will keep (its own units), outlined in the viewport
+    // while set; nullopt clears it.
+    void setKeepBox(std::optional<core::Bounds> box);
+    int keepBoxEdgesDrawn() const { return m_keepEdgesDrawn; }  // edges of it the last overlay drew (tests)
 
     // Frames presented so far and the time of the last one (tests and the HUD).
     int framesPresented() const { return m_framesPresented; }
@@ -180,6 +186,8 @@ private:
     double m_smoothedFps = 0.0;
     int m_framesPresented = 0;
     std::size_t m_hudTriangles = 0;
+    std::optional<core::Bounds> m_keepBox;
+    int m_keepEdgesDrawn = 0;
 };
 
 } // namespace kiln::ui

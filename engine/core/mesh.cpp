@@ -4,7 +4,9 @@
 
 #include <glm/common.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 
@@ -27,6 +29,18 @@ Bounds computeBounds(const std::vector<glm::vec3>& points) {
 }
 
 Bounds computeBounds(const Mesh& mesh) { return computeBounds(mesh.positions); }
+
+Bounds parseBounds(const std::string& text, const std::string& what) {
+    float v[6];
+    char tail = 0;
+    if (std::sscanf(text.c_str(), "%f,%f,%f,%f,%f,%f%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 ||
+        !std::all_of(v, v + 6, [](float x) { return std::isfinite(x); }))
+        throw Error(what + " " + text + ": six numbers x0,y0,z0,x1,y1,z1 (two opposite corners, in the mesh's units)");
+    Bounds b;
+    b.extend({v[0], v[1], v[2]});
+    b.extend({v[3], v[4], v[5]});
+    return b;
+}
 
 std::vector<std::uint32_t> firstAtSamePosition(const std::vector<glm::vec3>& positions) {
     struct Key {

@@ -83,6 +83,9 @@ struct Bounds {
 
 Bounds computeBounds(const Mesh& mesh);
 
+// "x0,y0,z0,x1,y1,z1" (two opposite corners) -> a box; kiln::Error naming `what` otherwise.
+Bounds parseBounds(const std::string& text, const std::string& what);
+
 // For every position, the index of the first position exactly equal to it (-0 and +0 equal):
 // how DCC tools and topology checks see vertices split only by normal, UV or colour seams.
 std::vector<std::uint32_t> firstAtSamePosition(const std::vector<glm::vec3>& positions);

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <set>
 
@@ -155,17 +154,7 @@ const char* toString(EditMode mode) {
     return "?";
 }
 
-core::Bounds parseKeepBox(const std::string& text) {
-    float v[6];
-    char tail = 0;
-    if (std::sscanf(text.c_str(), "%f,%f,%f,%f,%f,%f%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 ||
-        !std::all_of(v, v + 6, [](float x) { return std::isfinite(x); }))
-        throw Error("--keep-box " + text + ": six numbers x0,y0,z0,x1,y1,z1 (two opposite corners, in the mesh's units)");
-    core::Bounds b;
-    b.extend({v[0], v[1], v[2]});
-    b.extend({v[3], v[4], v[5]});
-    return b;
-}
+core::Bounds parseKeepBox(const std::string& text) { return core::parseBounds(text, "--keep-box"); }
 
 std::vector<std::uint8_t> keptTriangles(const core::Mesh& m, const KeepRegion& keep) {
     const std::size_t tris = m.triangleCount();

@@ -590,6 +590,17 @@ private slots:
         const std::size_t versions = before->versions.size();
         const core::VersionId startedFrom = before->current;
         const core::Asset original = before->currentVersion().asset;
+        // A keep box typed into the tab is outlined on the duck in the viewport; cleared, it goes.
+        auto* keepBox = page->findChild<QLineEdit*>("keep-box");
+        QVERIFY(keepBox);
+        keepBox->setText("-1,1.05,-1,2,2,1");
+        presentFrame();
+        QVERIFY(m_window->viewport()->keepBoxEdgesDrawn() > 0);
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_keep_box.png");
+        keepBox->setText("1,2");
+        presentFrame();
+        QCOMPARE(m_window->viewport()->keepBoxEdgesDrawn(), 0);
+        keepBox->clear();
         page->findChild<QPlainTextEdit*>("prompt")->setPlainText("make it blue");
         page->findChild<QDoubleSpinBox*>("strength")->setValue(0.8);
         page->findChild<QSpinBox*>("variants")->setValue(1);
