@@ -7,6 +7,7 @@
 #include "geometry/mesh_cleanup.h"
 #include "geometry/mesh_raster.h"
 #include "geometry/metrics.h"
+#include "geometry/closest_point.h"
 #include "geometry/uv_raster.h"
 #include "geometry/uv_unwrap.h"
 #include "io/image_io.h"
@@ -1587,6 +1588,21 @@ TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
     EXPECT_GT(keptTris, 0u);
     EXPECT_EQ(found, keptTris);
     EXPECT_GT(sr.mesh.triangleCount(), keptTris + 100);
+    // ... and the rest is a new surface: the decoded triangles (all but the copied ones) lie off
+    // the input's surface by more than the kept ones (which lie on it exactly).
+    {
+        const geometry::TriangleBvh input(mesh);
+        const float diagonal = glm::length(core::computeBounds(mesh).size());
+        double off = 0.0;
+        std::size_t n = 0;
+        for (std::size_t t = 0; t + keptTris < sr.mesh.triangleCount(); t += 7) {
+            const glm::vec3 c = (sr.mesh.positions[sr.mesh.indices[3 * t]] + sr.mesh.positions[sr.mesh.indices[3 * t + 1]] +
+                                 sr.mesh.positions[sr.mesh.indices[3 * t + 2]]) / 3.0f;
+            off += double(input.closest(c, diagonal)->distance);
+            ++n;
+        }
+        EXPECT_GT(off / double(n), 0.002 * diagonal) << "the edited part did not change";
+    }
 
     // Bad input.
     models::MeshEditOptions bad = o;
