@@ -157,7 +157,9 @@ ShapeLatent TextTo3dGenerator::sampleLatent(const std::string& prompt, const Tex
 
 ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const ShapeLatent& shape, const AppearanceOptions& o,
                                                 const core::CancelToken& cancel, std::vector<std::string>* unknownOut) const {
-    return sampleEdit(prompt, shape, {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = true, .temperature = o.temperature},
+    return sampleEdit(prompt, shape,
+                      {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = true, .holdSize = true, .keepTokens = {},
+                       .temperature = o.temperature},
                       cancel, unknownOut);
 }
 

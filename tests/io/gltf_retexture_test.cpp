@@ -72,8 +72,11 @@ std::vector<std::uint8_t> accessorBytes(const Loaded& l, std::size_t i) {
 void expectViewsKept(const Loaded& in, const Loaded& out) {
     ASSERT_EQ(out.doc["accessors"].size(), in.doc["accessors"].size());
     for (std::size_t i = 0; i < in.doc["accessors"].size(); ++i) EXPECT_EQ(accessorBytes(in, i), accessorBytes(out, i)) << "accessor " << i;
-    for (const char* key : {"nodes", "scenes"})
-        if (in.doc.contains(key)) EXPECT_EQ(in.doc[key].dump(), out.doc[key].dump()) << key;
+    for (const char* key : {"nodes", "scenes"}) {
+        if (in.doc.contains(key)) {
+            EXPECT_EQ(in.doc[key].dump(), out.doc[key].dump()) << key;
+        }
+    }
 }
 
 } // namespace
@@ -87,7 +90,7 @@ TEST(GltfRetexture, KeepsEveryBufferViewOfTheDuckByteForByte) {
     EXPECT_EQ(tri.submeshes[0].material, 0);
     const fs::path out = test::scratchDir() / "duck_blue.glb";
     const auto base = solidPng(30, 60, 220), mr = solidPng(255, 128, 0);
-    io::writeRetexturedGlb(duck, {{0, base, mr}}, out, {{"source", "texture"}, {"prompt", "a blue duck"}});
+    io::writeRetexturedGlb(duck, {{0, base, mr, {}}}, out, {{"source", "texture"}, {"prompt", "a blue duck"}});
     const Loaded in = loadGltf(duck), re = loadGltf(out);
     expectViewsKept(in, re);
     // The material samples the new images.
@@ -118,7 +121,7 @@ TEST(GltfRetexture, EmbedsTheExternalBuffersAndImagesOfAGltf) {
     for (const auto& s : tri.submeshes) materials.insert(s.material);
     EXPECT_GE(materials.size(), 2u);
     const fs::path out = test::scratchDir() / "truck.glb";
-    io::writeRetexturedGlb(truck, {{*materials.begin(), solidPng(200, 20, 20), solidPng(255, 200, 0)}}, out);
+    io::writeRetexturedGlb(truck, {{*materials.begin(), solidPng(200, 20, 20), solidPng(255, 200, 0), {}}}, out);
     const Loaded in = loadGltf(truck), re = loadGltf(out);
     expectViewsKept(in, re);
     ASSERT_EQ(re.doc["buffers"].size(), 1u);
