@@ -6,10 +6,12 @@
 #include "geometry/metrics.h"
 #include "geometry/uv_raster.h"
 #include "models/text_to_3d.h"
+#include "procgen/materials.h"
 
 #include <glm/geometric.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -156,6 +158,64 @@ const char* toString(EditMode mode) {
 
 core::Bounds parseKeepBox(const std::string& text) { return core::parseBounds(text, "--keep-box"); }
 
+std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& m, const std::string& prompt, std::vector<std::string>* names) {
+    const auto words = [](const std::string& text) {
+        std::vector<std::string> out;
+        std::string w;
+        for (const char c : text + " ") {
+            if (std::isalpha(static_cast<unsigned char>(c))) {
+                w.push_back(char(std::tolower(static_cast<unsigned char>(c))));
+            } else if (!w.empty()) {
+                out.push_back(w);
+                w.clear();
+            }
+        }
+        return out;
+    };
+    const auto singular = [](std::string w) {
+        if (w.size() > 3 && w.back() == 's' && w[w.size() - 2] != 's') w.pop_back();
+        return w;
+    };
+    const std::vector<std::string> said = words(prompt);
+    static const std::set<std::string> verbs = {"make", "turn", "paint", "repaint", "change", "colour", "color", "give"};
+    std::vector<std::uint8_t> named(m.triangleCount(), 0);
+    if (said.empty() || !verbs.count(said.front())) return {};
+    // Words that say how, not which part.
+    // Words that say how, not which part: the instruction's own, and the colours and materials.
+    static const std::set<std::string> ignored = [] {
+        std::set<std::string> w = {"the", "its", "and", "with", "into", "all", "make", "turn", "paint", "repaint", "change", "colour", "color", "give",
+                                   "material", "default", "part", "mesh", "object", "more", "less", "bit", "very"};
+        for (const auto& c : procgen::palette()) w.insert(c.name);
+        for (const auto& m : procgen::materials()) {
+            w.insert(m.word);
+            w.insert(m.noun);
+        }
+        return w;
+    }();
+    std::set<std::string> wanted;
+    for (const std::string& w : said)
+        if (!ignored.count(w) && w.size() > 2) wanted.insert(singular(w));
+    const auto matches = [&](const std::string& name) {
+        for (const std::string& w : words(name))
+            if (wanted.count(singular(w))) return true;
+        return false;
+    };
+    bool any = false;
+    for (const auto& s : m.submeshes) {
+        const bool byMaterial = s.material >= 0 && std::size_t(s.material) < m.materials.size() && matches(m.materials[std::size_t(s.material)].name);
+        if (!byMaterial && !matches(s.name)) continue;
+        const std::string name = byMaterial ? m.materials[std::size_t(s.material)].name : s.name;
+        if (names && std::find(names->begin(), names->end(), name) == names->end()) names->push_back(name);
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3 && t < named.size(); ++t) named[t] = 1;
+        any = true;
+    }
+    if (!any || std::all_of(named.begin(), named.end(), [](std::uint8_t v) { return v != 0; })) {
+        if (names) names->clear();
+        return {};
+    }
+    return named;
+}
+
 std::vector<std::uint8_t> keptTriangles(const core::Mesh& m, const KeepRegion& keep) {
     const std::size_t tris = m.triangleCount();
     std::vector<std::uint8_t> kept(tris, 0);
@@ -198,6 +258,14 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     const ShapeLatentModel& ae = generator.autoencoder();
     MeshEditResult r;
     r.keptTriangle = o.keep.empty() ? std::vector<std::uint8_t>{} : keptTriangles(mesh, o.keep);
+    if (o.keep.empty() && o.matchParts) {
+        // An instruction naming some of the mesh's parts keeps the others.
+        const std::vector<std::uint8_t> named = namedPartTriangles(mesh, prompt, &r.namedParts);
+        if (!named.empty()) {
+            r.keptTriangle.resize(named.size());
+            for (std::size_t t = 0; t < named.size(); ++t) r.keptTriangle[t] = !named[t];
+        }
+    }
     const bool keeping = !r.keptTriangle.empty();
     const std::vector<int> materialOf = triangleMaterials(mesh);
 
@@ -245,7 +313,16 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     // the model's vocabulary and need no note.
     static const std::set<std::string> instruction = {"make", "it", "its", "turn", "into", "give", "change", "paint", "repaint", "them", "they",
                                                       "to", "please", "colour", "color", "now", "instead", "all", "whole"};
-    std::erase_if(r.unknownWords, [](const std::string& w) { return instruction.count(w) != 0; });
+    std::erase_if(r.unknownWords, [&](const std::string& w) {
+        if (instruction.count(w)) return true;
+        // A word that named a part of the mesh did its job.
+        std::string lower;
+        for (const auto& name : r.namedParts) lower += " " + name;
+        std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+        std::string stem = w;
+        if (stem.size() > 3 && stem.back() == 's') stem.pop_back();
+        return !r.namedParts.empty() && lower.find(stem) != std::string::npos;
+    });
     cancel.throwIfCancelled();
 
     // 3. Written back.
@@ -253,13 +330,24 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     if (appearance && hasUvs) {
         // New maps in the mesh's own layout; then the kept triangles' texels are the input's own.
         progress.report("baking into the mesh's UVs", 0.4f);
+        // Materials whose every triangle is kept are left exactly as they are (not re-baked).
+        core::Mesh changing = mesh;
+        if (keeping) {
+            std::set<int> changes;
+            for (std::size_t t = 0; t < materialOf.size(); ++t)
+                if (!r.keptTriangle[t]) changes.insert(materialOf[t]);
+            std::erase_if(changing.submeshes, [&](const core::Submesh& s) { return !changes.count(s.material); });
+        }
         MeshTextureOptions to;
         to.normalMaps = o.normalMaps;
         to.resolution = o.resolution;
         if (to.resolution == 0) {
+            // The largest base-colour texture among the materials that change.
             int largest = 0;
-            for (const auto& mat : mesh.materials)
-                if (const core::Image* img = textureOf(mesh, mat.baseColorTexture)) largest = std::max(largest, std::max(img->width, img->height));
+            for (const auto& sub : changing.submeshes)
+                if (sub.material >= 0 && std::size_t(sub.material) < mesh.materials.size())
+                    if (const core::Image* img = textureOf(mesh, mesh.materials[std::size_t(sub.material)].baseColorTexture))
+                        largest = std::max(largest, std::max(img->width, img->height));
             to.resolution = 1024;
             if (largest > 0) {
                 to.resolution = 256;
@@ -267,7 +355,7 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
             }
         }
         core::Progress quiet;
-        MeshTextureResult baked = bakeLatentIntoLayout(ae, r.after, mesh, prompt, to, quiet, cancel);
+        MeshTextureResult baked = bakeLatentIntoLayout(ae, r.after, changing, prompt, to, quiet, cancel);
         const int size = to.resolution;
         for (auto& maps : baked.maps) {
             if (!keeping) break;

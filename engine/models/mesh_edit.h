@@ -50,6 +50,12 @@ struct KeepRegion {
 // "x0,y0,z0,x1,y1,z1" -> a box; kiln::Error naming --keep-box otherwise.
 core::Bounds parseKeepBox(const std::string& text);
 
+// An instruction's parts: the materials and submeshes of `mesh` whose names share a word with an
+// instruction-style prompt (one that starts with make, turn, paint, change, colour or give), plural
+// or singular ("wheels" names "Wheels", "leg" names "legs (black metal)"); empty for a description
+// ("a red chair with black legs") or when no name matches. Per triangle, 1: named.
+std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& mesh, const std::string& prompt, std::vector<std::string>* names = nullptr);
+
 // Per triangle, whether the region keeps it. Throws kiln::Error when a mask is given and the mesh
 // has no UVs, or when the region keeps every triangle or none ("nothing to edit" / "keeps nothing").
 std::vector<std::uint8_t> keptTriangles(const core::Mesh& mesh, const KeepRegion& keep);
@@ -65,6 +71,10 @@ struct MeshEditOptions {
     // size (so kept texels are the input's own), else 1024.
     int resolution = 0;
     bool normalMaps = true;
+    // An instruction ("make the wheels black", "paint the legs blue") that names parts of the mesh
+    // by its materials' or submeshes' names edits those parts only: the rest is kept, as if the
+    // artist had marked it (only without an explicit region; false: the whole asset).
+    bool matchParts = true;
     int surfaceSamples = 8192;
     // Shape modes: meshing, faces, texture size (splats are not made); a NaN surface bias (the
     // default here) decodes at the text model's own level.
@@ -83,6 +93,7 @@ struct MeshEditResult {
     std::vector<std::uint8_t> keptTokens;     // per token
     std::vector<std::uint8_t> keptTriangle;   // per triangle of the input (empty: no region)
     std::size_t keptTexels = 0;        // appearance mode: texels restored from the input
+    std::vector<std::string> namedParts;  // the materials / submeshes the instruction named (matchParts)
     std::vector<std::string> unknownWords;
     std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, then write-back stages
     double seconds = 0.0;

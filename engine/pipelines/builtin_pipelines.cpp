@@ -473,6 +473,8 @@ public:
             intOption("resolution", "Resolution", 0, 0, 4096, "Appearance mode: texels per side of the new maps (a power of two; 0: the mesh's own texture size, else 1024)"),
             intOption("faces", "Faces", 20000, 500, 2000000, "Shape modes: the new surface's face budget"),
             boolOption("no-normal-map", "No normal map", false, "Appearance mode: skip the normal map of the prompt's materials' relief"),
+            boolOption("whole", "Whole asset", false,
+                       "Edit the whole asset even when the instruction names some of its parts (\"make the wheels black\" otherwise changes the parts named so)"),
             intOption("variants", "Variants", 1, 1, 8, "Edits to make, seeds SEED, SEED+1, ... (the CLI writes OUT, OUT_v2, ...; the studio adds each as a version)"),
         };
         m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"faces", "10000"}}},
@@ -528,6 +530,7 @@ public:
         o.guidance = float(r.options.getFloat("guidance"));
         o.resolution = int(r.options.getInt("resolution"));
         o.normalMaps = !r.options.getBool("no-normal-map");
+        o.matchParts = !r.options.getBool("whole");
         o.decode.maxFaces = std::size_t(r.options.getInt("faces"));
         o.decode.resolution = 128;
         o.decode.textureSize = 1024;
@@ -565,6 +568,11 @@ public:
             if (gltf && !e.vertexColours) line += "; the input's buffers kept byte for byte";
             out.report.push_back(line);
             out.report.push_back(stagesLine(e.stageSeconds));
+            if (v == 0 && !e.namedParts.empty()) {
+                std::string parts;
+                for (const auto& p : e.namedParts) parts += (parts.empty() ? "'" : ", '") + p + "'";
+                out.notes.push_back("the instruction names " + parts + ": only those change, the rest is kept (--whole edits everything)");
+            }
             if (v == 0 && !e.unknownWords.empty())
                 out.notes.push_back("the model does not know \"" + joinedWords(e.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());
             if (v == 0 && gltf && e.vertexColours) out.notes.push_back("the glTF has no UVs: the edit went into vertex colours, written as a new file (not the input's buffers)");

@@ -35,6 +35,20 @@ python3 "$SCRIPTS/gltf_same_accessors.py" "$duck" "$dir/duck.glb" "$truck" "$dir
 before=$(base_colour "$duck") after=$(base_colour "$dir/duck.glb")
 ! bluer "$before" && bluer "$after" && pass || fail "the duck's base colour went blue: $before -> $after"
 
+# "make the wheels red" names the truck's wheels material: only it changes; the truck's own
+# material keeps its texture (not rewritten), and --whole repaints everything.
+"$KILN" edit "$truck" "make the wheels red" -o "$dir/wheels.glb" --resolution 256 > "$dir/wheels.txt" 2>&1 \
+  && grep -q "names 'wheels': only those change" "$dir/wheels.txt" && ! grep -q "does not know" "$dir/wheels.txt" \
+  && python3 - "$truck" "$dir/wheels.glb" <<'PY' && pass || { cat "$dir/wheels.txt"; fail "the instruction's named part"; }
+import json, struct, sys
+src = json.load(open(sys.argv[1]))
+data = open(sys.argv[2], "rb").read()
+doc = json.loads(data[20:20 + struct.unpack_from("<I", data, 12)[0]])
+name = lambda d, m: d["images"][d["textures"][m["pbrMetallicRoughness"]["baseColorTexture"]["index"]]["source"]].get("name", "")
+changed = [m["name"] for m in doc["materials"] if "pbrMetallicRoughness" in m and "baseColorTexture" in m["pbrMetallicRoughness"] and name(doc, m).endswith("_basecolor")]
+assert changed == ["wheels"], changed
+PY
+
 # No UVs (the engine): the edit goes into vertex colours, and they are blue.
 "$KILN" edit "$engine" "make it blue" -o "$dir/engine.glb" --strength 0.8 > "$dir/engine.txt" 2>&1 && grep -q "vertex colours" "$dir/engine.txt" \
   && pass || { cat "$dir/engine.txt"; fail "edit 2CylinderEngine (vertex colours)"; }

@@ -1545,21 +1545,25 @@ TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
     std::vector<int> materialOfTriangle(mesh.triangleCount());
     for (const auto& s : mesh.submeshes)
         for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) materialOfTriangle[t] = s.material;
+    // Read through the edited mesh's own materials: a material whose triangles are all kept keeps
+    // its texture as it was (not re-baked); the others carry new maps with the kept texels restored.
     for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
         if (!raster.covered(k)) continue;
         const int tri = raster.triangle[k];
-        const models::MaterialMaps* maps = nullptr;
-        for (const auto& m : r.maps)
-            if (m.material == materialOfTriangle[std::size_t(tri)]) maps = &m;
-        ASSERT_NE(maps, nullptr);
+        const int texture = r.mesh.materials.at(std::size_t(materialOfTriangle[std::size_t(tri)])).baseColorTexture;
+        ASSERT_GE(texture, 0);
+        const core::Image& img = r.mesh.textures.at(std::size_t(texture)).image;
+        ASSERT_EQ(img.width, 256);
+        const std::size_t ch = std::size_t(img.channels);
         if (r.keptTriangle[std::size_t(tri)]) {
             ++covered;
-            same += std::equal(maps->baseColor.u8.begin() + std::ptrdiff_t(3 * k), maps->baseColor.u8.begin() + std::ptrdiff_t(3 * k + 3),
+            same += std::equal(img.u8.begin() + std::ptrdiff_t(ch * k), img.u8.begin() + std::ptrdiff_t(ch * k + 3),
                                before.u8.begin() + std::ptrdiff_t(std::size_t(before.channels) * k));
         } else {
-            for (int ch = 0; ch < 3; ++ch) rest[ch] += core::linearFromSrgb(float(maps->baseColor.u8[3 * k + std::size_t(ch)]) / 255.0f);
+            for (int c = 0; c < 3; ++c) rest[c] += core::linearFromSrgb(float(img.u8[ch * k + std::size_t(c)]) / 255.0f);
         }
     }
+    EXPECT_LT(r.maps.size(), mesh.materials.size()) << "materials wholly kept were re-baked";
     EXPECT_EQ(same, covered);
     EXPECT_GT(rest.b, 1.5 * rest.r) << rest.r << " " << rest.g << " " << rest.b;
 
@@ -1621,6 +1625,30 @@ TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
     test::expectError([&] { models::editMesh(g, core::Mesh{}, "a blue chair", models::MeshEditOptions{}, quiet, {}); }, "no triangles");
     test::expectError([] { models::parseKeepBox("1,2,3"); }, "--keep-box");
     test::expectError([] { models::parseEditMode("colour"); }, "--mode colour");
+}
+
+// An instruction that names parts by the mesh's own material or submesh names edits those only;
+// a description, a colour or material word, or no match edits the whole.
+TEST(MeshEdit, InstructionsNamePartsByTheMeshsOwnNames) {
+    core::Mesh m;
+    for (int i = 0; i < 4; ++i) {
+        const auto base = std::uint32_t(m.positions.size());
+        m.positions.insert(m.positions.end(), {{float(i), 0, 0}, {float(i) + 1, 0, 0}, {float(i), 1, 0}});
+        m.indices.insert(m.indices.end(), {base, base + 1, base + 2});
+    }
+    m.materials.resize(3);
+    m.materials[0].name = "Truck";
+    m.materials[1].name = "Wheels";
+    m.materials[2].name = "red_paint";
+    m.submeshes = {{"body", 0, 3, 0, 12, 0}, {"front", 3, 3, 0, 12, 1}, {"back", 6, 3, 0, 12, 1}, {"trim", 9, 3, 0, 12, 2}};
+    std::vector<std::string> names;
+    EXPECT_EQ(models::namedPartTriangles(m, "make the wheels red", &names), (std::vector<std::uint8_t>{0, 1, 1, 0}));
+    EXPECT_EQ(names, std::vector<std::string>{"Wheels"});
+    EXPECT_EQ(models::namedPartTriangles(m, "paint the wheel and the trim black", &names), (std::vector<std::uint8_t>{0, 1, 1, 1}));
+    EXPECT_TRUE(models::namedPartTriangles(m, "a red truck with black wheels").empty());  // a description, not an instruction
+    EXPECT_TRUE(models::namedPartTriangles(m, "make it red").empty());                   // "red" names a colour, not red_paint
+    EXPECT_TRUE(models::namedPartTriangles(m, "make the spoiler blue").empty());          // nothing of the mesh is named so
+    EXPECT_TRUE(models::namedPartTriangles(m, "make the truck, the wheels and the trim blue").empty());  // everything named: the whole
 }
 
 // End to end on one of the library's edit pairs (a held-out seed): "make the X <colour>" with the
