@@ -60,30 +60,20 @@ Points samplePoints(const procgen::ProcAsset& a, int count) {
     return p;
 }
 
-// What the maps give at each point: base colour (linear), roughness, metallic.
+// What a mesh's materials show at each point: base colour (linear), roughness, metallic (its
+// textures: the library's atlas, or the maps an edit wrote; factors are all one in both).
 struct Appearance {
     std::vector<glm::vec3> albedo;
     std::vector<float> roughness, metallic;
 };
-Appearance appearance(const std::vector<models::MaterialMaps>& maps, const Points& p) {
-    std::map<int, const models::MaterialMaps*> byMaterial;
-    for (const auto& m : maps) byMaterial[m.material] = &m;
-    Appearance out;
-    for (std::size_t i = 0; i < p.positions.size(); ++i) {
-        const auto it = byMaterial.find(p.material[i]);
-        const bool has = it != byMaterial.end();
-        out.albedo.push_back(has ? geometry::sampleBaseColor(it->second->baseColor, p.uvs[i]) : glm::vec3(0.0f));
-        out.roughness.push_back(has ? geometry::sampleBilinear(it->second->metallicRoughness, p.uvs[i], 1) : 0.0f);
-        out.metallic.push_back(has ? geometry::sampleBilinear(it->second->metallicRoughness, p.uvs[i], 2) : 0.0f);
-    }
-    return out;
-}
 Appearance appearance(const core::Mesh& m, const Points& p) {
     Appearance out;
     for (std::size_t i = 0; i < p.positions.size(); ++i) {
-        out.albedo.push_back(geometry::sampleBaseColor(m.textures[0].image, p.uvs[i]));
-        out.roughness.push_back(geometry::sampleBilinear(m.textures[1].image, p.uvs[i], 1));
-        out.metallic.push_back(geometry::sampleBilinear(m.textures[1].image, p.uvs[i], 2));
+        const core::Material& mat = m.materials.at(std::size_t(p.material[i]));
+        out.albedo.push_back(geometry::sampleBaseColor(m.textures.at(std::size_t(mat.baseColorTexture)).image, p.uvs[i]));
+        const core::Image& mr = m.textures.at(std::size_t(mat.metallicRoughnessTexture)).image;
+        out.roughness.push_back(geometry::sampleBilinear(mr, p.uvs[i], 1));
+        out.metallic.push_back(geometry::sampleBilinear(mr, p.uvs[i], 2));
     }
     return out;
 }
@@ -262,7 +252,8 @@ int benchEdit(const Args& args) {
             models::MeshTextureOptions to;
             to.resolution = resolution;
             to.seed = 1;
-            s[1] = score(appearance(models::generateMeshTexture(generator, before.mesh, after.caption, to, quiet, {}).maps, pts), real, target, edited, material);
+            s[1] = score(appearance(models::applyMaterialMaps(before.mesh, models::generateMeshTexture(generator, before.mesh, after.caption, to, quiet, {}).maps), pts),
+                         real, target, edited, material);
         }
         for (int k = 2; k < kRuns; ++k) {
             if (k >= 4 && !hasRest) {
@@ -277,7 +268,7 @@ int benchEdit(const Args& args) {
             const std::string prompt = (k % 2 == 0) ? edit.instruction : after.caption;
             const models::MeshEditResult r = models::editMesh(generator, before.mesh, prompt, eo, quiet, {});
             if (k == 2) editSeconds += r.seconds;
-            s[k] = score(appearance(r.maps, pts), real, target, edited, material);
+            s[k] = score(appearance(r.mesh, pts), real, target, edited, material);
             // P, P' and the instruction's edit with the rest kept, to look at side by side.
             if (k == 4) {
                 const std::string stem = (out / (std::to_string(100 + i) + "_")).string();
