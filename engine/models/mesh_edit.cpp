@@ -279,12 +279,23 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     r.keptTokens.assign(std::size_t(r.before.tokens), 0);
     std::vector<bool> keepTokens;
     if (keeping) {
-        // A token is kept when the surface nearest its anchor is kept.
+        // A token is kept when the surface nearest its anchor is kept and no edited surface lies
+        // within kTokenMargin of it (normalised frame): a token at the border also shapes the
+        // edited side, where holding it would leave the old look in patches. The kept triangles
+        // themselves are put back from the input whatever their tokens (write-back, below).
+        constexpr float kTokenMargin = 0.25f;
+        core::Mesh edited = mesh;
+        edited.indices.clear();
+        for (std::size_t tri = 0; tri < r.keptTriangle.size(); ++tri)
+            if (!r.keptTriangle[tri]) edited.indices.insert(edited.indices.end(), mesh.indices.begin() + 3 * std::ptrdiff_t(tri), mesh.indices.begin() + 3 * std::ptrdiff_t(tri) + 3);
+        const geometry::TriangleBvh editedBvh(edited);
+        const float margin = kTokenMargin / frame.scale;
         keepTokens.assign(std::size_t(r.before.tokens), false);
         for (int i = 0; i < r.before.tokens; ++i) {
             const glm::vec3 a(r.before.anchors[3 * std::size_t(i)], r.before.anchors[3 * std::size_t(i) + 1], r.before.anchors[3 * std::size_t(i) + 2]);
-            const auto hit = bvh->closest(frame.fromNormalised(a), std::numeric_limits<float>::max());
-            const bool k = hit && r.keptTriangle[hit->triangle];
+            const glm::vec3 p = frame.fromNormalised(a);
+            const auto hit = bvh->closest(p, std::numeric_limits<float>::max());
+            const bool k = hit && r.keptTriangle[hit->triangle] && !editedBvh.closest(p, margin);
             keepTokens[std::size_t(i)] = k;
             r.keptTokens[std::size_t(i)] = k;
         }

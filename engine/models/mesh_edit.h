@@ -4,8 +4,8 @@
 // recipe with a 3D-consistent prior by construction: the mesh is encoded (its own appearance:
 // material factors, textures, vertex colours), its tokens noised part-way (the strength) and
 // denoised under the edit prompt (TextTo3dGenerator::sampleEdit); tokens whose anchors lie on the
-// region the artist keeps are held at their own noised values at every step (RePaint) and come
-// back bit for bit. The result is written back honouring the mesh:
+// region the artist keeps (clear of the edited surface by about a token's spacing) are held at
+// their own noised values at every step (RePaint) and come back bit for bit. The result is written back honouring the mesh:
 //   appearance: geometry, topology and UVs untouched; the new appearance baked into the mesh's own
 //               UV layout (or its vertex colours when it has no UVs); the kept region's texels
 //               (vertex colours) are the input's own, byte for byte;
