@@ -46,9 +46,7 @@ struct Points {
 
 Points samplePoints(const procgen::ProcAsset& a, int count) {
     Points p;
-    std::vector<int> materialOf(a.mesh.triangleCount(), -1);
-    for (const auto& s : a.mesh.submeshes)
-        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) materialOf[t] = s.material;
+    const std::vector<int> materialOf = models::triangleMaterials(a.mesh);
     for (const auto& [t, r1, r2] : geometry::stratifiedPoints(a.mesh, count)) {
         const std::uint32_t* idx = &a.mesh.indices[3 * std::size_t(t)];
         const auto lerp = [&](const auto& v) { return v[idx[0]] + float(r1) * (v[idx[1]] - v[idx[0]]) + float(r2) * (v[idx[2]] - v[idx[0]]); };

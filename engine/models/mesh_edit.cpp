@@ -25,56 +25,18 @@ double secondsSince(std::chrono::steady_clock::time_point t) { return std::chron
 
 std::uint8_t unitByte(float v) { return std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f)); }
 
-const core::Image* textureOf(const core::Mesh& m, int index) {
-    return index >= 0 && std::size_t(index) < m.textures.size() && !m.textures[std::size_t(index)].image.empty() ? &m.textures[std::size_t(index)].image : nullptr;
-}
-
-std::vector<int> triangleMaterials(const core::Mesh& m) {
-    std::vector<int> out(m.triangleCount(), -1);
-    for (const auto& s : m.submeshes)
-        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3 && t < out.size(); ++t) out[t] = s.material;
-    return out;
-}
-
-// The input's own appearance at a point of triangle `t` (barycentric `b`): its material's factors
-// times its textures at the point's UV and its vertex colours (linear albedo, roughness, metallic).
-struct Look {
-    glm::vec3 albedo{1.0f};
-    float roughness = 1.0f, metallic = 0.0f;
-};
-Look lookAt(const core::Mesh& m, const std::vector<int>& materialOf, std::size_t t, const glm::vec3& b) {
-    Look l;
+// The input's own appearance at a point of triangle `t` (barycentric `b`): its material's look
+// there (materialLook) times its vertex colours (linear albedo, roughness, metallic).
+MaterialLook lookAt(const core::Mesh& m, const std::vector<int>& materialOf, std::size_t t, const glm::vec3& b) {
+    MaterialLook l{glm::vec3(0.8f), 0.5f, 0.0f};
     const std::uint32_t* idx = &m.indices[3 * t];
     if (const int mi = materialOf[t]; mi >= 0 && std::size_t(mi) < m.materials.size()) {
-        const core::Material& mat = m.materials[std::size_t(mi)];
-        l.albedo = glm::vec3(mat.baseColorFactor);
-        l.roughness = mat.roughnessFactor;
-        l.metallic = mat.metallicFactor;
-        if (m.uv0.size() == m.positions.size()) {
-            glm::vec2 uv = b.x * m.uv0[idx[0]] + b.y * m.uv0[idx[1]] + b.z * m.uv0[idx[2]];
-            uv -= glm::floor(uv);
-            if (const core::Image* img = textureOf(m, mat.baseColorTexture)) l.albedo *= geometry::sampleBaseColor(*img, uv);
-            if (const core::Image* img = textureOf(m, mat.metallicRoughnessTexture); img && img->channels >= 3) {
-                l.roughness *= geometry::sampleBilinear(*img, uv, 1);
-                l.metallic *= geometry::sampleBilinear(*img, uv, 2);
-            }
-        }
-    } else {
-        l.albedo = glm::vec3(0.8f);
-        l.roughness = 0.5f;
+        const bool uvs = m.uv0.size() == m.positions.size();
+        const glm::vec2 uv = uvs ? b.x * m.uv0[idx[0]] + b.y * m.uv0[idx[1]] + b.z * m.uv0[idx[2]] : glm::vec2(0.0f);
+        l = materialLook(m, m.materials[std::size_t(mi)], uvs ? &uv : nullptr);
     }
     if (m.colors.size() == m.positions.size()) l.albedo *= glm::vec3(b.x * m.colors[idx[0]] + b.y * m.colors[idx[1]] + b.z * m.colors[idx[2]]);
     return l;
-}
-
-glm::vec3 barycentricOf(const core::Mesh& m, std::size_t t, const glm::vec3& p) {
-    const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
-    const glm::vec3 v0 = b - a, v1 = c - a, v2 = p - a;
-    const float d00 = glm::dot(v0, v0), d01 = glm::dot(v0, v1), d11 = glm::dot(v1, v1), d20 = glm::dot(v2, v0), d21 = glm::dot(v2, v1);
-    const float den = d00 * d11 - d01 * d01;
-    if (!(std::abs(den) > 0.0f)) return {1.0f, 0.0f, 0.0f};
-    const float v = (d11 * d20 - d01 * d21) / den, w = (d00 * d21 - d01 * d20) / den;
-    return {1.0f - v - w, v, w};
 }
 
 // Appends the triangles of `src` that `take` marks (their vertices, attributes, materials and
@@ -87,9 +49,8 @@ void appendTriangles(core::Mesh& dst, const core::Mesh& src, const std::vector<s
     const std::size_t base = dst.positions.size();
     if (uvs && dst.uv0.size() != base) dst.uv0.resize(base, glm::vec2(0.0f));
     if (colours && dst.colors.size() != base) dst.colors.resize(base, glm::vec4(1.0f));
-    std::map<int, int> materialMap;
     const auto textureMap = [&](int index) {
-        if (!textureOf(src, index)) return -1;
+        if (!meshTexture(src, index)) return -1;
         dst.textures.push_back(src.textures[std::size_t(index)]);
         return int(dst.textures.size() - 1);
     };
@@ -135,7 +96,6 @@ void appendTriangles(core::Mesh& dst, const core::Mesh& src, const std::vector<s
         s.vertexCount = std::uint32_t(dst.positions.size());
         dst.submeshes.push_back(s);
     }
-    (void)materialMap;
 }
 
 } // namespace
@@ -357,7 +317,7 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
             int largest = 0;
             for (const auto& sub : changing.submeshes)
                 if (sub.material >= 0 && std::size_t(sub.material) < mesh.materials.size())
-                    if (const core::Image* img = textureOf(mesh, mesh.materials[std::size_t(sub.material)].baseColorTexture))
+                    if (const core::Image* img = meshTexture(mesh, mesh.materials[std::size_t(sub.material)].baseColorTexture))
                         largest = std::max(largest, std::max(img->width, img->height));
             to.resolution = 1024;
             if (largest > 0) {
@@ -371,22 +331,11 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
         for (auto& maps : baked.maps) {
             if (!keeping) break;
             // The material's triangles as a layout (global triangle of each local one).
-            core::Mesh layout;
-            layout.positions = mesh.positions;
-            layout.uv0 = mesh.uv0;
             std::vector<std::uint32_t> global;
-            for (const auto& s : mesh.submeshes)
-                if (s.material == maps.material)
-                    for (std::uint32_t tri = s.firstIndex / 3; tri < (s.firstIndex + s.indexCount) / 3; ++tri) {
-                        layout.indices.insert(layout.indices.end(), mesh.indices.begin() + 3 * std::ptrdiff_t(tri), mesh.indices.begin() + 3 * std::ptrdiff_t(tri) + 3);
-                        global.push_back(tri);
-                    }
-            const glm::vec2 tile(float((maps.udimTile - 1001) % 10), -float((maps.udimTile - 1001) / 10));
-            for (auto& uv : layout.uv0) uv -= tile;
-            const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
+            const geometry::UvRaster raster = geometry::rasterizeUv(materialLayout(mesh, maps.material, maps.udimTile, nullptr, &global), size);
             const core::Material* mat = maps.material >= 0 && std::size_t(maps.material) < mesh.materials.size() ? &mesh.materials[std::size_t(maps.material)] : nullptr;
-            const core::Image* base = mat ? textureOf(mesh, mat->baseColorTexture) : nullptr;
-            const core::Image* mr = mat ? textureOf(mesh, mat->metallicRoughnessTexture) : nullptr;
+            const core::Image* base = mat ? meshTexture(mesh, mat->baseColorTexture) : nullptr;
+            const core::Image* mr = mat ? meshTexture(mesh, mat->metallicRoughnessTexture) : nullptr;
             // Byte for byte where the input's texture has the new map's size and factors of one.
             const bool exactBase = base && base->type == core::PixelType::U8 && base->width == size && base->height == size && base->channels >= 3 &&
                                    mat->baseColorFactor == glm::vec4(1.0f, 1.0f, 1.0f, mat->baseColorFactor.a) && mesh.colors.empty();
@@ -396,7 +345,7 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
                 if (!raster.covered(k)) continue;
                 const std::uint32_t tri = global[std::size_t(raster.triangle[k])];
                 if (!r.keptTriangle[tri]) continue;
-                const Look look = lookAt(mesh, materialOf, tri, raster.barycentric[k]);
+                const MaterialLook look = lookAt(mesh, materialOf, tri, raster.barycentric[k]);
                 for (int c = 0; c < 3; ++c) {
                     maps.baseColor.u8[3 * k + std::size_t(c)] =
                         exactBase ? base->u8[std::size_t(base->channels) * k + std::size_t(c)] : unitByte(core::srgbFromLinear(look.albedo[c]));
@@ -437,7 +386,7 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
                 if (k) {
                     keptVertex[v] = 1;
                     const glm::vec3 b(c == 0, c == 1, c == 2);
-                    const Look look = lookAt(mesh, materialOf, tri, b);
+                    const MaterialLook look = lookAt(mesh, materialOf, tri, b);
                     r.mesh.colors[v] = glm::vec4(look.albedo, mesh.colors.size() == mesh.positions.size() ? mesh.colors[v].a : 1.0f);
                 } else if (!keptVertex[v]) {
                     roughSum[materialOf[tri]].first += rough[v], roughSum[materialOf[tri]].second += 1;
@@ -480,7 +429,9 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
                     if (!raster.covered(k)) continue;
                     const auto hit = bvh->closest(raster.position(out, k), near);
                     if (!hit) continue;
-                    const Look look = lookAt(mesh, materialOf, hit->triangle, barycentricOf(mesh, hit->triangle, hit->point));
+                    const std::uint32_t* idx = &mesh.indices[3 * std::size_t(hit->triangle)];
+                    const glm::vec3 b = geometry::nearestBarycentric(hit->point, mesh.positions[idx[0]], mesh.positions[idx[1]], mesh.positions[idx[2]]);
+                    const MaterialLook look = lookAt(mesh, materialOf, hit->triangle, b);
                     for (int c = 0; c < 3; ++c) base->u8[std::size_t(base->channels) * k + std::size_t(c)] = unitByte(core::srgbFromLinear(look.albedo[c]));
                     if (mr && mr->type == core::PixelType::U8 && mr->width == base->width && mr->channels >= 3)
                         mr->u8[std::size_t(mr->channels) * k + 1] = unitByte(look.roughness), mr->u8[std::size_t(mr->channels) * k + 2] = unitByte(look.metallic);

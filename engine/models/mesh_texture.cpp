@@ -26,13 +26,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
 
-// A UDIM tile's corner in Kiln's UVs (glTF's: v points down, so the DCCs' v = 1 - v): tile
-// 1001 + u + 10 v covers u in [u, u + 1] and, in Kiln's v, [-v, 1 - v].
-glm::vec2 udimOffset(int tile) {
-    const int t = tile - 1001;
-    return {float(t % 10), -float(t / 10)};
-}
-
 // The prompt's materials that call for a normal map (a relief a millimetre or so deep: wood
 // grain, rust, stone, fabric weave, leather), with the roughness and metallic they typically have,
 // beside the prompt's smooth ones (which claim their texels with a flat normal).
@@ -77,10 +70,8 @@ std::map<int, int> materialTiles(const core::Mesh& m, const std::vector<int>& ti
 // colours give. The encoder only needs a plausible appearance: the channels it writes are
 // replaced by the text model's, and the anchors it places depend on the positions alone.
 procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral) {
-    const std::size_t tris = m.triangleCount();
-    std::vector<int> triangleMaterial(tris, -1);
-    for (const auto& s : m.submeshes)
-        for (std::uint32_t i = s.firstIndex / 3; i < (s.firstIndex + s.indexCount) / 3 && i < tris; ++i) triangleMaterial[i] = s.material;
+    const std::vector<int> triangleMaterial = triangleMaterials(m);
+    const bool uvs = m.uv0.size() == m.positions.size();
     procgen::SurfaceSamples out;
     for (const auto& [t, r1, r2] : geometry::stratifiedPoints(m, count)) {
         const std::uint32_t ia = m.indices[3 * t], ib = m.indices[3 * t + 1], ic = m.indices[3 * t + 2];
@@ -92,22 +83,9 @@ procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral)
         glm::vec3 albedo(0.5f);
         float roughness = 0.5f, metallic = 0.0f;
         if (const int mat = triangleMaterial[t]; !neutral && mat >= 0 && std::size_t(mat) < m.materials.size()) {
-            const core::Material& material = m.materials[std::size_t(mat)];
-            albedo = glm::vec3(material.baseColorFactor);
-            roughness = material.roughnessFactor;
-            metallic = material.metallicFactor;
-            // Its textures, where it has them and the mesh has UVs (glTF: G roughness, B metallic).
-            if (m.uv0.size() == m.positions.size()) {
-                const glm::vec2 uv = m.uv0[ia] + float(r1) * (m.uv0[ib] - m.uv0[ia]) + float(r2) * (m.uv0[ic] - m.uv0[ia]);
-                const auto texture = [&](int index) -> const core::Image* {
-                    return index >= 0 && std::size_t(index) < m.textures.size() && !m.textures[std::size_t(index)].image.empty() ? &m.textures[std::size_t(index)].image : nullptr;
-                };
-                if (const core::Image* img = texture(material.baseColorTexture)) albedo *= geometry::sampleBaseColor(*img, uv - glm::floor(uv));
-                if (const core::Image* img = texture(material.metallicRoughnessTexture); img && img->channels >= 3) {
-                    roughness *= geometry::sampleBilinear(*img, uv - glm::floor(uv), 1);
-                    metallic *= geometry::sampleBilinear(*img, uv - glm::floor(uv), 2);
-                }
-            }
+            const glm::vec2 uv = uvs ? m.uv0[ia] + float(r1) * (m.uv0[ib] - m.uv0[ia]) + float(r2) * (m.uv0[ic] - m.uv0[ia]) : glm::vec2(0.0f);
+            const MaterialLook look = materialLook(m, m.materials[std::size_t(mat)], uvs ? &uv : nullptr);
+            albedo = look.albedo, roughness = look.roughness, metallic = look.metallic;
         }
         if (!neutral && m.colors.size() == m.positions.size()) albedo *= glm::vec3(m.colors[ia] + m.colors[ib] + m.colors[ic]) / 3.0f;
         out.positions.push_back(a + float(r1) * (b - a) + float(r2) * (c - a));
@@ -120,23 +98,52 @@ procgen::SurfaceSamples sampleMesh(const core::Mesh& m, int count, bool neutral)
     return out;
 }
 
-// The triangles drawn with `material`, as a mesh over the same vertices (positions in the
-// latent's normalised frame), for rasterising that material's layout alone.
-// Its UVs moved from its UDIM tile into the unit square.
-core::Mesh materialLayout(const core::Mesh& m, int material, const LatentFrame& frame, int tile) {
+} // namespace
+
+glm::vec2 udimOffset(int tile) {
+    const int t = tile - 1001;
+    return {float(t % 10), -float(t / 10)};
+}
+
+std::vector<int> triangleMaterials(const core::Mesh& m) {
+    std::vector<int> out(m.triangleCount(), -1);
+    for (const auto& s : m.submeshes)
+        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3 && t < out.size(); ++t) out[t] = s.material;
+    return out;
+}
+
+const core::Image* meshTexture(const core::Mesh& m, int index) {
+    return index >= 0 && std::size_t(index) < m.textures.size() && !m.textures[std::size_t(index)].image.empty() ? &m.textures[std::size_t(index)].image : nullptr;
+}
+
+MaterialLook materialLook(const core::Mesh& m, const core::Material& material, const glm::vec2* uv) {
+    MaterialLook l{glm::vec3(material.baseColorFactor), material.roughnessFactor, material.metallicFactor};
+    if (!uv) return l;
+    const glm::vec2 wrapped = *uv - glm::floor(*uv);
+    if (const core::Image* img = meshTexture(m, material.baseColorTexture)) l.albedo *= geometry::sampleBaseColor(*img, wrapped);
+    if (const core::Image* img = meshTexture(m, material.metallicRoughnessTexture); img && img->channels >= 3) {
+        l.roughness *= geometry::sampleBilinear(*img, wrapped, 1);
+        l.metallic *= geometry::sampleBilinear(*img, wrapped, 2);
+    }
+    return l;
+}
+
+core::Mesh materialLayout(const core::Mesh& m, int material, int tile, const LatentFrame* frame, std::vector<std::uint32_t>* triangles) {
     core::Mesh g;
     g.positions.reserve(m.positions.size());
-    for (const auto& p : m.positions) g.positions.push_back(frame.toNormalised(p));
+    for (const auto& p : m.positions) g.positions.push_back(frame ? frame->toNormalised(p) : p);
     g.normals = m.normals;
     g.uv0 = m.uv0;
     const glm::vec2 offset = udimOffset(tile);
     for (auto& uv : g.uv0) uv -= offset;
     for (const auto& s : m.submeshes)
-        if (s.material == material) g.indices.insert(g.indices.end(), m.indices.begin() + s.firstIndex, m.indices.begin() + s.firstIndex + s.indexCount);
+        if (s.material == material) {
+            g.indices.insert(g.indices.end(), m.indices.begin() + s.firstIndex, m.indices.begin() + s.firstIndex + s.indexCount);
+            if (triangles)
+                for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) triangles->push_back(t);
+        }
     return g;
 }
-
-} // namespace
 
 void checkTextureLayout(const core::Mesh& mesh, const std::string& what) {
     if (mesh.triangleCount() == 0) throw Error(what + ": the mesh has no triangles to texture");
@@ -320,7 +327,7 @@ MeshTextureResult bakeLatentIntoLayout(const ShapeLatentModel& ae, const ShapeLa
                         0.3f + 0.6f * float(mi) / float(materials.size()));
         t = std::chrono::steady_clock::now();
         const int tile = tileOf.at(materials[mi]);
-        const core::Mesh layout = materialLayout(mesh, materials[mi], frame, tile);
+        const core::Mesh layout = materialLayout(mesh, materials[mi], tile, &frame);
         const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
         const std::vector<geometry::UvOverlapSample> extra = geometry::overlapSamples(layout, raster);
         std::vector<glm::vec3> points, normals;

@@ -77,6 +77,32 @@ struct MeshTextureResult {
 // (zero-area) surface.
 void checkTextureLayout(const core::Mesh& mesh, const std::string& what);
 
+// A UDIM tile's corner in Kiln's UVs (glTF's: v points down, so the DCCs' v = 1 - v): tile
+// 1001 + u + 10 v covers u in [u, u + 1] and, in Kiln's v, [-v, 1 - v].
+glm::vec2 udimOffset(int tile);
+
+// Per triangle, the material its submesh draws it with (-1: none).
+std::vector<int> triangleMaterials(const core::Mesh& mesh);
+
+// Texture `index` of the mesh, when it exists and has pixels; else null.
+const core::Image* meshTexture(const core::Mesh& mesh, int index);
+
+// What a material shows at a point: its factors times its base-colour texture (linear albedo) and
+// metallic-roughness texture (G roughness, B metallic, glTF) at `uv` (wrapped into the unit
+// square); the factors alone when `uv` is null.
+struct MaterialLook {
+    glm::vec3 albedo{1.0f};
+    float roughness = 1.0f, metallic = 1.0f;
+};
+MaterialLook materialLook(const core::Mesh& mesh, const core::Material& material, const glm::vec2* uv);
+
+// The triangles drawn with `material`, as a mesh over all of `mesh`'s vertices (positions in
+// `frame`'s normalised coordinates when given), its UVs moved from UDIM tile `tile` into the unit
+// square: one material's layout alone, to rasterise. `triangles`, when given, gets each layout
+// triangle's index in `mesh`.
+core::Mesh materialLayout(const core::Mesh& mesh, int material, int tile, const LatentFrame* frame = nullptr,
+                          std::vector<std::uint32_t>* triangles = nullptr);
+
 // UDIM tiles: per triangle, the tile its UVs lie in, 1001 + u + 10 v with v up as in the DCCs
 // (Kiln's UVs are glTF's, v down: the unit square is tile 1001). Throws kiln::Error naming `what`
 // when a triangle crosses a tile border or lies outside the tiles (u 0..10, v 0..100).

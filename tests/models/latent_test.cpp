@@ -1389,13 +1389,7 @@ TEST(MeshTexture, UdimTilesEachGetTheirOwnMaps) {
     for (const auto& m : b.maps) mapB[m.material] = &m;
     EXPECT_EQ(b.maps.size(), split.materials.size() - (flat.materials.size() - a.maps.size()));
     // At every triangle's centre the tile's map reads what the unit square's did.
-    const auto materialOf = [](const core::Mesh& m) {
-        std::vector<int> out(m.triangleCount(), -1);
-        for (const auto& s : m.submeshes)
-            for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) out[t] = s.material;
-        return out;
-    };
-    const std::vector<int> matA = materialOf(flat), matB = materialOf(split);
+    const std::vector<int> matA = models::triangleMaterials(flat), matB = models::triangleMaterials(split);
     double diff = 0.0;
     std::size_t n = 0, far = 0;
     for (std::size_t t = 0; t < split.triangleCount(); ++t) {
@@ -1542,9 +1536,7 @@ TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
     glm::dvec3 rest(0.0);
     core::Mesh layout = mesh;
     const geometry::UvRaster raster = geometry::rasterizeUv(layout, 256);
-    std::vector<int> materialOfTriangle(mesh.triangleCount());
-    for (const auto& s : mesh.submeshes)
-        for (std::uint32_t t = s.firstIndex / 3; t < (s.firstIndex + s.indexCount) / 3; ++t) materialOfTriangle[t] = s.material;
+    const std::vector<int> materialOfTriangle = models::triangleMaterials(mesh);
     // Read through the edited mesh's own materials: a material whose triangles are all kept keeps
     // its texture as it was (not re-baked); the others carry new maps with the kept texels restored.
     for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
