@@ -335,6 +335,37 @@ std::vector<float> ShapeLatentModel::occupancyGrid(const Prepared& l, int res, f
     return grid;
 }
 
+core::GaussianCloud ShapeLatentModel::previewSplats(const ShapeLatent& l) const {
+    // The field on a coarse grid: the solid cells next to empty ones, as small splats.
+    constexpr int n = 24;
+    std::vector<glm::vec3> grid;
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x) grid.push_back(glm::vec3(x, y, z) * (2.0f / float(n - 1)) - glm::vec3(1.0f));
+    std::vector<float> occ;
+    std::vector<glm::vec3> albedo;
+    field(l, grid, &occ, &albedo);
+    auto solid = [&](int x, int y, int z) { return x >= 0 && y >= 0 && z >= 0 && x < n && y < n && z < n && occ[std::size_t((z * n + y) * n + x)] > 0.0f; };
+    core::GaussianCloud cloud;
+    std::vector<std::size_t> keep;
+    for (int z = 0; z < n; ++z)
+        for (int y = 0; y < n; ++y)
+            for (int x = 0; x < n; ++x)
+                if (solid(x, y, z) && (!solid(x + 1, y, z) || !solid(x - 1, y, z) || !solid(x, y + 1, z) || !solid(x, y - 1, z) || !solid(x, y, z + 1) ||
+                                       !solid(x, y, z - 1)))
+                    keep.push_back(std::size_t((z * n + y) * n + x));
+    cloud.resize(keep.size(), 0);
+    const float radius = std::log(1.2f / float(n) / l.frame.scale);
+    for (std::size_t i = 0; i < keep.size(); ++i) {
+        cloud.positions[i] = l.frame.fromNormalised(grid[keep[i]]);
+        cloud.logScales[i] = glm::vec3(radius);
+        cloud.rotations[i] = {1, 0, 0, 0};
+        cloud.opacityLogits[i] = 3.0f;
+        for (int c = 0; c < 3; ++c) cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(albedo[keep[i]][c]) - 0.5f) / core::kShC0;
+    }
+    return cloud;
+}
+
 DecodedAsset ShapeLatentModel::decode(const ShapeLatent& l, const DecodeOptions& o, const core::CancelToken& cancel) const {
     if (o.resolution < 32 || o.resolution > 512) throw Error("decode: resolution " + std::to_string(o.resolution) + " is outside 32..512");
     if (o.textureSize < 64 || o.textureSize > 4096 || (o.textureSize & (o.textureSize - 1)))

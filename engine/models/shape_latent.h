@@ -138,6 +138,10 @@ public:
     // evaluation's mesh. The domain's faces are set outside. Polls `cancel`.
     std::vector<float> occupancyGrid(const Prepared& latent, int resolution, float surfaceBias, const core::CancelToken& cancel = {}) const;
 
+    // A quick look at a latent (previews while sampling): splats on the solid cells of a 24^3 grid
+    // of its field that border empty ones, coloured by its albedo, in metres.
+    core::GaussianCloud previewSplats(const ShapeLatent& latent) const;
+
     // Latent -> watertight, UV-unwrapped, PBR-baked mesh (and splats). Polls `cancel`.
     DecodedAsset decode(const ShapeLatent& latent, const DecodeOptions& options, const core::CancelToken& cancel = {}) const;
 

@@ -10,8 +10,8 @@
 
 namespace kiln::models {
 
-TextModelFile readTextModelFile(const std::filesystem::path& dir) {
-    const auto path = dir / "config.json";
+TextModelFile readTextModelFile(const std::filesystem::path& dir, const std::string& file) {
+    const auto path = dir / file;
     if (!std::filesystem::is_directory(dir)) throw Error(dir.string() + ": no such model folder");
     if (!std::filesystem::is_regular_file(path)) throw Error(path.string() + ": missing (not a Kiln text-to-3d model)");
     TextModelFile m;
@@ -68,7 +68,7 @@ TextModelFile readTextModelFile(const std::filesystem::path& dir) {
     return m;
 }
 
-void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& dir) {
+void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& dir, const std::string& file) {
     nlohmann::ordered_json doc;
     doc["format"] = "kiln-text-to-latent";
     doc["version"] = 1;
@@ -86,7 +86,7 @@ void writeTextModelConfig(const TextModelFile& m, const std::filesystem::path& d
     doc["training"] = nlohmann::ordered_json::parse(m.trainingJson);
     doc["vocabulary"] = m.tokenizer.words();
     const std::string text = doc.dump(1) + "\n";
-    io::writeAtomically(dir / "config.json", true, [&](const std::filesystem::path& tmp) {
+    io::writeAtomically(dir / file, true, [&](const std::filesystem::path& tmp) {
         io::writeFileBytes(tmp, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
     });
 }

@@ -56,7 +56,8 @@ struct TextModelFile {
 };
 
 // Throws kiln::Error naming the file on anything missing or malformed.
-TextModelFile readTextModelFile(const std::filesystem::path& dir);
-void writeTextModelConfig(const TextModelFile& model, const std::filesystem::path& dir);
+// `file`: the config's name in the folder (the image-to-3d model keeps its flow's as flow.json).
+TextModelFile readTextModelFile(const std::filesystem::path& dir, const std::string& file = "config.json");
+void writeTextModelConfig(const TextModelFile& model, const std::filesystem::path& dir, const std::string& file = "config.json");
 
 } // namespace kiln::models

@@ -226,57 +226,84 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
 }
 
 ShapeLatent TextTo3dGenerator::toLatent(const torch::Tensor& x0) const {
-    // Back from unit-scale tokens to the autoencoder's latent and the asset's size.
-    const TextModelFile& mf = m_impl->file;
-    const int dim = mf.config.tokenDim;
-    const auto acc = x0.contiguous();
-    const float* p = acc.data_ptr<float>();
-    ShapeLatent l;
-    l.tokens = mf.config.tokens;
-    l.channels = dim - 3;
-    for (int i = 0; i < l.tokens; ++i) {
-        for (int k = 0; k < 3; ++k) l.anchors.push_back(p[i * dim + k] * mf.stats.anchorStd);
-        for (int c = 0; c < l.channels; ++c)
-            l.values.push_back(p[i * dim + 3 + c] * mf.stats.stdev[std::size_t(c)] + mf.stats.mean[std::size_t(c)]);
-    }
-    const float logSize = p[l.tokens * dim] * mf.stats.logSizeStd + mf.stats.logSizeMean;
-    l.frame.centre = glm::vec3(0.0f);
-    l.frame.scale = kLatentExtent / std::exp(std::clamp(logSize, std::log(0.01f), std::log(20.0f)));
-    return l;
+    return latentFromUnitTokens(x0.contiguous().data_ptr<float>(), m_impl->file);
 }
 
 core::Asset TextTo3dGenerator::previewAsset(const ShapeLatent& l, const std::string& prompt) const {
-    // The field on a coarse grid: the solid cells next to empty ones, as small splats.
-    constexpr int n = 24;
-    std::vector<glm::vec3> grid;
-    for (int z = 0; z < n; ++z)
-        for (int y = 0; y < n; ++y)
-            for (int x = 0; x < n; ++x) grid.push_back(glm::vec3(x, y, z) * (2.0f / float(n - 1)) - glm::vec3(1.0f));
-    std::vector<float> occ;
-    std::vector<glm::vec3> albedo;
-    m_impl->ae->field(l, grid, &occ, &albedo);
-    auto solid = [&](int x, int y, int z) { return x >= 0 && y >= 0 && z >= 0 && x < n && y < n && z < n && occ[std::size_t((z * n + y) * n + x)] > 0.0f; };
-    core::GaussianCloud cloud;
-    std::vector<std::size_t> keep;
-    for (int z = 0; z < n; ++z)
-        for (int y = 0; y < n; ++y)
-            for (int x = 0; x < n; ++x)
-                if (solid(x, y, z) && (!solid(x + 1, y, z) || !solid(x - 1, y, z) || !solid(x, y + 1, z) || !solid(x, y - 1, z) || !solid(x, y, z + 1) ||
-                                       !solid(x, y, z - 1)))
-                    keep.push_back(std::size_t((z * n + y) * n + x));
-    cloud.resize(keep.size(), 0);
-    const float radius = std::log(1.2f / float(n) / l.frame.scale);
-    for (std::size_t i = 0; i < keep.size(); ++i) {
-        cloud.positions[i] = l.frame.fromNormalised(grid[keep[i]]);
-        cloud.logScales[i] = glm::vec3(radius);
-        cloud.rotations[i] = {1, 0, 0, 0};
-        cloud.opacityLogits[i] = 3.0f;
-        for (int c = 0; c < 3; ++c) cloud.sh[i * 3 + std::size_t(c)] = (core::srgbFromLinear(albedo[keep[i]][c]) - 0.5f) / core::kShC0;
-    }
     core::Provenance prov;
     prov.source = "generate:text (preview)";
     prov.prompt = prompt;
-    return core::Asset::fromGaussians("preview", std::move(cloud), prov);
+    return core::Asset::fromGaussians("preview", m_impl->ae->previewSplats(l), prov);
+}
+
+SampledAsset sampleAndDecode(const ShapeLatentModel& ae, const DecodeOptions& d, int candidates, std::uint64_t seed,
+                             const std::function<ShapeLatent(std::uint64_t seed, bool first)>& sample, core::Progress& progress,
+                             const core::CancelToken& cancel) {
+    // Candidates one after another until one decodes in one piece. The first reports every
+    // sampler step and previews the emerging shape (the caller's sampler does); later ones say why
+    // they are being tried.
+    SampledAsset r;
+    std::exception_ptr firstFailure;
+    double moreSeconds = 0.0;
+    for (int k = 0; k < candidates; ++k) {
+        auto t = std::chrono::steady_clock::now();
+        if (k > 0) {
+            const std::size_t pieces = r.choice.pieces[std::size_t(r.choice.chosen)];
+            progress.report((pieces == 0 ? std::string("the sample decoded to nothing") : "the mesh is in " + std::to_string(pieces) + " pieces") +
+                                ": trying candidate " + std::to_string(k + 1) + " of " + std::to_string(candidates),
+                            0.95f);
+        }
+        ShapeLatent latent = sample(candidateSeed(seed, k), k == 0);
+        if (k == 0) {
+            progress.report("sampled the latent", 0.6f);
+            r.stageSeconds.emplace_back("sampling", secondsSince(t));
+            progress.report("decoding the latent", 0.65f);
+        }
+        cancel.throwIfCancelled();
+        try {
+            DecodedAsset candidate = ae.decode(latent, d, cancel);
+            const std::size_t pieces = candidate.components;
+            r.choice.pieces.push_back(pieces);
+            const std::size_t best = r.choice.pieces[std::size_t(r.choice.chosen)];
+            if (k == 0 || best == 0 || (pieces > 0 && pieces < best)) {
+                r.choice.chosen = k;
+                r.latent = std::move(latent);
+                r.decoded = std::move(candidate);
+            }
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const Error&) {
+            // Decoded to empty space: the next candidate may not.
+            if (!firstFailure) firstFailure = std::current_exception();
+            r.choice.pieces.push_back(0);
+        }
+        if (k == 0)
+            for (const auto& s : r.decoded.stageSeconds) r.stageSeconds.push_back(s);
+        else
+            moreSeconds += secondsSince(t);
+        if (r.choice.pieces[std::size_t(r.choice.chosen)] == 1) break;
+    }
+    if (r.choice.pieces[std::size_t(r.choice.chosen)] == 0) std::rethrow_exception(firstFailure);
+    if (r.choice.pieces.size() > 1) r.stageSeconds.emplace_back("more candidates", moreSeconds);
+    return r;
+}
+
+void groundAndCentre(DecodedAsset& decoded, ShapeLatent* latent) {
+    const core::Bounds b = core::computeBounds(decoded.mesh);
+    const glm::vec3 shift(-b.center().x, -b.min.y, -b.center().z);
+    for (auto& p : decoded.mesh.positions) p += shift;
+    for (auto& p : decoded.splats.positions) p += shift;
+    if (latent) latent->frame.centre += shift;
+}
+
+std::string assetNameFromWords(const std::string& text) {
+    std::string name;
+    for (const auto& w : Tokenizer::splitWords(text)) {
+        if (w == "a" || w == "an" || w == "the") continue;
+        name += (name.empty() ? "" : "_") + w;
+        if (name.size() > 32) break;
+    }
+    return name;
 }
 
 TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const TextTo3dOptions& o, core::Progress& progress,
@@ -293,66 +320,25 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
         d.textureSize = 256;
         d.appearanceSize = 128;
     }
-    // Candidates one after another until one decodes in one piece. The first reports every
-    // sampler step and previews the emerging shape; later ones say why they are being tried.
-    DecodedAsset decoded;
     std::vector<std::string> unknown;
     const int previewEvery = std::max(1, o.steps / 6);
-    std::exception_ptr firstFailure;
-    double moreSeconds = 0.0;
-    for (int k = 0; k < o.candidates; ++k) {
-        auto t = std::chrono::steady_clock::now();
+    SampledAsset sampled = sampleAndDecode(*m_impl->ae, d, o.candidates, o.seed, [&](std::uint64_t seed, bool first) {
         TextTo3dOptions ok = o;
-        ok.seed = candidateSeed(o.seed, k);
-        if (k > 0) {
-            const std::size_t pieces = r.choice.pieces[std::size_t(r.choice.chosen)];
-            progress.report((pieces == 0 ? std::string("the sample decoded to nothing") : "the mesh is in " + std::to_string(pieces) + " pieces") +
-                                ": trying candidate " + std::to_string(k + 1) + " of " + std::to_string(o.candidates),
-                            0.95f);
-        }
-        ShapeLatent latent = sampleLatent(prompt, ok, cancel, &unknown, [&](int step, const ShapeLatent* estimate) {
-            if (k > 0) return;
+        ok.seed = seed;
+        return sampleLatent(prompt, ok, cancel, &unknown, [&](int step, const ShapeLatent* estimate) {
+            if (!first) return;
             progress.report("denoising step " + std::to_string(step + 1) + "/" + std::to_string(o.steps), 0.6f * float(step + 1) / float(o.steps));
             if (estimate && (step + 1) % previewEvery == 0 && step + 1 < o.steps) progress.preview(previewAsset(*estimate, prompt));
         });
-        if (k == 0) {
-            progress.report("sampled the latent (" + std::to_string(o.steps) + " steps)", 0.6f);
-            r.stageSeconds.emplace_back("sampling", secondsSince(t));
-            progress.report("decoding the latent", 0.65f);
-        }
-        cancel.throwIfCancelled();
-        try {
-            DecodedAsset candidate = m_impl->ae->decode(latent, d, cancel);
-            const std::size_t pieces = candidate.components;
-            r.choice.pieces.push_back(pieces);
-            const std::size_t best = r.choice.pieces[std::size_t(r.choice.chosen)];
-            if (k == 0 || best == 0 || (pieces > 0 && pieces < best)) {
-                r.choice.chosen = k;
-                r.latent = std::move(latent);
-                decoded = std::move(candidate);
-            }
-        } catch (const Cancelled&) {
-            throw;
-        } catch (const Error&) {
-            // Decoded to empty space: the next candidate may not.
-            if (!firstFailure) firstFailure = std::current_exception();
-            r.choice.pieces.push_back(0);
-        }
-        if (k == 0)
-            for (const auto& s : decoded.stageSeconds) r.stageSeconds.push_back(s);
-        else
-            moreSeconds += secondsSince(t);
-        if (r.choice.pieces[std::size_t(r.choice.chosen)] == 1) break;
-    }
-    if (r.choice.pieces[std::size_t(r.choice.chosen)] == 0) std::rethrow_exception(firstFailure);
-    if (r.choice.pieces.size() > 1) r.stageSeconds.emplace_back("more candidates", moreSeconds);
+    }, progress, cancel);
+    DecodedAsset& decoded = sampled.decoded;
+    r.choice = sampled.choice;
+    r.latent = std::move(sampled.latent);
+    r.stageSeconds = sampled.stageSeconds;
     r.unknownWords = unknown;
     r.watertight = decoded.watertight;
     // Grounded and centred, as the library's assets are.
-    const core::Bounds b = core::computeBounds(decoded.mesh);
-    const glm::vec3 shift(-b.center().x, -b.min.y, -b.center().z);
-    for (auto& p : decoded.mesh.positions) p += shift;
-    for (auto& p : decoded.splats.positions) p += shift;
+    groundAndCentre(decoded, nullptr);
     core::Provenance prov;
     prov.source = "generate:text";
     prov.prompt = prompt;
@@ -364,12 +350,7 @@ TextTo3dResult TextTo3dGenerator::generate(const std::string& prompt, const Text
     if (!unknown.empty()) options["ignoredWords"] = unknown;
     prov.options = options.dump();
     prov.createdAt = core::utcNowIso8601();
-    std::string name;
-    for (const auto& w : Tokenizer::splitWords(prompt)) {
-        if (w == "a" || w == "an" || w == "the") continue;
-        name += (name.empty() ? "" : "_") + w;
-        if (name.size() > 32) break;
-    }
+    const std::string name = assetNameFromWords(prompt);
     if (o.mesh) r.assets.push_back(core::Asset::fromMesh(name, std::move(decoded.mesh), prov));
     core::Provenance splatProv = prov;
     splatProv.source = "generate:text:splats";

@@ -139,6 +139,29 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// What a generator's candidates came to: the latent kept, its decoding and the choice.
+struct SampledAsset {
+    ShapeLatent latent;
+    DecodedAsset decoded;
+    CandidateChoice choice;
+    std::vector<std::pair<std::string, double>> stageSeconds;  // sampling, the decoder's stages, [more candidates]
+};
+
+// Samples candidates (`sample(seed, first)`, seeds from candidateSeed) one after another and
+// decodes each until one decodes to a mesh in one piece; else the one in the fewest pieces (the
+// first of those). A candidate that decodes to nothing gives way to the next; when all do, the
+// first's error is thrown. Polls `cancel`.
+SampledAsset sampleAndDecode(const ShapeLatentModel& autoencoder, const DecodeOptions& decode, int candidates, std::uint64_t seed,
+                             const std::function<ShapeLatent(std::uint64_t seed, bool first)>& sample, core::Progress& progress,
+                             const core::CancelToken& cancel);
+
+// The decoded mesh and splats moved to rest on y = 0, centred on x and z (as the library's assets
+// are); the latent's frame, when given, moved with them.
+void groundAndCentre(DecodedAsset& decoded, ShapeLatent* latent);
+
+// An asset name from a text's words ("a red chair" -> "red_chair"), about 32 characters at most.
+std::string assetNameFromWords(const std::string& text);
+
 // The seed of a generation's k-th candidate: the seed itself for the first, then seeds mixed from
 // it (not seed + k, which would make seed 0's second candidate seed 1's first).
 std::uint64_t candidateSeed(std::uint64_t seed, int k);

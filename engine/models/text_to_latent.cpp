@@ -3,6 +3,7 @@
 #include "core/error.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiln::models {
 
@@ -53,9 +54,12 @@ TextToLatentImpl::TextToLatentImpl(const TextToLatentConfig& c) : m_config(c) {
 TextToLatentImpl::TextEncoding TextToLatentImpl::encodeText(const torch::Tensor& words) {
     const auto l = std::min<std::int64_t>(words.size(1), m_config.maxWords);
     const auto ids = words.slice(1, 0, l);
+    return encodeEmbedded(m_wordEmbed->forward(ids) + m_wordPos.slice(0, 0, l).unsqueeze(0), ids.ne(0));
+}
+
+TextToLatentImpl::TextEncoding TextToLatentImpl::encodeEmbedded(torch::Tensor x, const torch::Tensor& keep) {
     TextEncoding enc;
-    enc.keep = ids.ne(0);
-    auto x = m_wordEmbed->forward(ids) + m_wordPos.slice(0, 0, l).unsqueeze(0);
+    enc.keep = keep;
     for (const auto& block : *m_textBlocks) x = block->as<TransformerBlock>()->forward(x, enc.keep);
     enc.tokens = m_textNorm->forward(x);
     const auto w = enc.keep.to(torch::kFloat).unsqueeze(-1);
@@ -123,6 +127,21 @@ std::vector<float> unitTokens(const ShapeLatent& l, const LatentStatistics& st, 
     tokens[std::size_t(m * dim)] = (logSize - st.logSizeMean) / st.logSizeStd;
     if (orderOut) *orderOut = std::move(order);
     return tokens;
+}
+
+ShapeLatent latentFromUnitTokens(const float* p, const TextModelFile& mf) {
+    const int dim = mf.config.tokenDim;
+    ShapeLatent l;
+    l.tokens = mf.config.tokens;
+    l.channels = dim - 3;
+    for (int i = 0; i < l.tokens; ++i) {
+        for (int k = 0; k < 3; ++k) l.anchors.push_back(p[i * dim + k] * mf.stats.anchorStd);
+        for (int c = 0; c < l.channels; ++c) l.values.push_back(p[i * dim + 3 + c] * mf.stats.stdev[std::size_t(c)] + mf.stats.mean[std::size_t(c)]);
+    }
+    const float logSize = p[l.tokens * dim] * mf.stats.logSizeStd + mf.stats.logSizeMean;
+    l.frame.centre = glm::vec3(0.0f);
+    l.frame.scale = kLatentExtent / std::exp(std::clamp(logSize, std::log(0.01f), std::log(20.0f)));
+    return l;
 }
 
 } // namespace kiln::models

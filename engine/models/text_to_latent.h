@@ -29,6 +29,9 @@ public:
     };
     // words: B x L word ids (0 = padding); every row has at least one id.
     TextEncoding encodeText(const torch::Tensor& words);
+    // Any condition as a sequence the text's blocks read (B x L x width, already position-
+    // embedded) with its keep mask (B x L bool): how the image model feeds the same flow.
+    TextEncoding encodeEmbedded(torch::Tensor x, const torch::Tensor& keep);
     // x: B x (tokens + 1) x tokenDim at time t (B, in [0, 1]); returns the velocity.
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const TextEncoding& text);
 
@@ -56,5 +59,10 @@ std::vector<int> mortonOrder(const float* anchors, int count);
 // stats.anchorStd and channels standardised; the last row holds the standardised log of the
 // asset's largest side (metres) in its first column, zeros elsewhere. `order` receives the order.
 std::vector<float> unitTokens(const ShapeLatent& latent, const LatentStatistics& stats, bool ordered, float logSize, std::vector<int>* order = nullptr);
+
+// The inverse of unitTokens for a model file's statistics: (tokens + 1) x tokenDim unit-scale
+// floats back to the autoencoder's latent, its frame centred at the origin and scaled to the size
+// the last row holds (clamped to 1 cm .. 20 m).
+ShapeLatent latentFromUnitTokens(const float* tokens, const TextModelFile& model);
 
 } // namespace kiln::models
