@@ -8,6 +8,7 @@
 #include "io/binary_reader.h"
 #include "models/autoencoder_training.h"
 #include "models/compute.h"
+#include "models/image_training.h"
 #include "models/judge.h"
 #include "models/model_paths.h"
 #include "models/text_training.h"
@@ -142,6 +143,52 @@ int trainText(int argc, char** argv) {
     return 0;
 }
 
+int trainImage(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 3,
+                                {"data", "autoencoder", "out", "items", "threads", "steps", "batch", "lr", "seed", "views", "image-size", "warmup",
+                                 "checkpoint-every", "init-from", "width", "heads", "layers"},
+                                {"resume", "force"});
+    if (!args.positional.empty() || !args.has("data") || !args.has("out"))
+        throw Error("usage: kiln train image-to-3d --data DIR --out MODEL [--autoencoder DIR] [--init-from TEXT_MODEL] [--steps N] [--batch B] [--lr X] "
+                    "[--seed S] [--views N] [--image-size S] [--warmup N] [--items N] [--width W] [--heads H] [--layers L] [--checkpoint-every N] "
+                    "[--threads N] [--resume] [--force]");
+    models::ImageTrainOptions o;
+    o.data = args.get("data");
+    o.out = args.get("out");
+    o.autoencoder = args.has("autoencoder") ? std::filesystem::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
+    if (args.has("init-from")) {
+        if (args.has("width") || args.has("heads") || args.has("layers"))
+            throw Error("kiln train image-to-3d: --init-from takes the flow's architecture from the text model; leave out --width/--heads/--layers");
+        o.initFrom = args.get("init-from");
+    }
+    o.items = args.getInt("items", 0, 0, 10000000);
+    o.steps = args.getInt("steps", o.steps, 1, 10000000);
+    o.batch = args.getInt("batch", o.batch, 1, 4096);
+    o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.viewsPerItem = args.getInt("views", o.viewsPerItem, 1, 64);
+    o.imageSize = args.getInt("image-size", o.imageSize, 16, 512);
+    o.warmupSteps = args.getInt("warmup", o.warmupSteps, 0, 1000000);
+    o.width = args.getInt("width", o.width, 16, 2048);
+    o.heads = args.getInt("heads", o.heads, 1, 64);
+    o.layers = args.getInt("layers", o.layers, 1, 64);
+    o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
+    o.threads = args.getInt("threads", 0, 0, 256);
+    o.resume = args.has("resume");
+    o.overwrite = args.has("force");
+    auto result = std::make_shared<models::ImageTrainResult>();
+    runJob("train image-to-3d", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = models::trainImageToLatent(o, progress, cancel);
+        return std::vector<core::Asset>{};
+    });
+    std::printf("trained %d steps on %d items in %.1f s (views %.1f s, %.3f s/step, %d threads); final loss %.4f\n", result->steps, result->trainItems,
+                result->seconds, result->renderSeconds, result->secondsPerStep, models::computeThreads(), result->finalLoss);
+    std::printf("loss by step:");
+    for (const auto& [step, loss] : result->curve) std::printf(" %d:%.4f", step, loss);
+    std::printf("\nwrote %s (config.json, flow.json, weights.safetensors, manifest.json, checkpoint.pt, loss.csv, loss.png)\n", o.out.string().c_str());
+    return 0;
+}
+
 int trainJudgeCommand(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3, {"data", "out", "items", "steps", "batch", "lr", "seed", "threads"}, {"force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
@@ -171,7 +218,8 @@ int cmdTrain(int argc, char** argv) {
     if (argc >= 3 && std::string(argv[2]) == "judge") return trainJudgeCommand(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "shape-autoencoder") return trainAutoencoder(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "text-to-3d") return trainText(argc, argv);
-    throw Error("usage: kiln train shape-autoencoder|text-to-3d|judge --data DIR --out MODEL [options]");
+    if (argc >= 3 && std::string(argv[2]) == "image-to-3d") return trainImage(argc, argv);
+    throw Error("usage: kiln train shape-autoencoder|text-to-3d|image-to-3d|judge --data DIR --out MODEL [options]");
 }
 
 } // namespace kiln::app
