@@ -283,11 +283,16 @@ MeshTextureResult bakeLatentIntoLayout(const ShapeLatentModel& ae, const ShapeLa
     // The photo, if any: its foreground and camera, in the latent's normalised frame.
     core::Image photo, photoAlpha;
     std::optional<PhotoProjector> projector;
-    if (!o.photo.empty()) {
+    if (!o.photo.empty() || !o.photoImage.empty()) {
         t = std::chrono::steady_clock::now();
         progress.report("placing the photo", 0.2f);
-        photo = io::readImage(o.photo);
-        photoAlpha = matteImage(photo, {}, o.photo.filename().string()).alpha;
+        if (!o.photoImage.empty()) {
+            photo = o.photoImage;
+            photoAlpha = o.photoMatte.empty() ? matteImage(photo, {}, "photo").alpha : o.photoMatte;
+        } else {
+            photo = io::readImage(o.photo);
+            photoAlpha = matteImage(photo, {}, o.photo.filename().string()).alpha;
+        }
         core::Mesh normalised = mesh;
         for (auto& p : normalised.positions) p = frame.toNormalised(p);
         PhotoView view{o.photoYaw, o.photoPitch, o.photoFov, 0.0};

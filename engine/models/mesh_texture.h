@@ -46,6 +46,9 @@ struct MeshTextureOptions {
     // the generated base colour by how squarely each faces it; the unseen side stays generated.
     // Its foreground: the image's alpha, else the matting pack, else GrabCut (models/matting.h).
     std::filesystem::path photo;
+    // Or the photo in memory (U8/F32 RGB(A), sRGB) with its foreground (F32, one channel, its
+    // size): used instead of `photo` when not empty (image-to-3d's refinement).
+    core::Image photoImage, photoMatte;
     // Its camera as an orbit view (photo_projection.h); NaN yaw: found by the mesh's silhouette.
     float photoYaw = std::numeric_limits<float>::quiet_NaN(), photoPitch = 0.0f, photoFov = 40.0f;
 };

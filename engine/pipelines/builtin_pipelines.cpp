@@ -19,6 +19,8 @@
 #include "io/binary_reader.h"
 #include "io/gltf_retexture.h"
 #include "io/image_io.h"
+#include "models/image_to_3d.h"
+#include "models/matting.h"
 #include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
 #include "models/text_to_3d.h"
@@ -27,6 +29,8 @@
 #include <nlohmann/json.hpp>
 #endif
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 
@@ -206,6 +210,162 @@ public:
 #else
         (void)r, (void)progress, (void)cancel;
         throw Error(unavailableReason());  // the pipeline needs LibTorch: says so
+#endif
+    }
+
+private:
+    PipelineInfo m_info;
+};
+
+// ---- image -> 3D ---------------------------------------------------------------------------------
+
+#ifdef KILN_WITH_TORCH
+std::shared_ptr<const models::ImageTo3dGenerator> imageGeneratorFor(const std::filesystem::path& model, const std::filesystem::path& ae) {
+    static std::mutex mutex;
+    static std::shared_ptr<const models::ImageTo3dGenerator> generator;
+    static std::filesystem::path loadedModel, loadedAe;
+    std::lock_guard lock(mutex);
+    if (!generator || loadedModel != model || loadedAe != ae) {
+        generator.reset();
+        generator = std::make_shared<const models::ImageTo3dGenerator>(model, ae);
+        loadedModel = model;
+        loadedAe = ae;
+    }
+    return generator;
+}
+
+// A mask file as a foreground matte of `image`'s size: its alpha channel when it has one that is
+// not fully opaque, else its first channel (white = object).
+core::Image maskMatte(const std::filesystem::path& file, const core::Image& image, const std::string& imageName) {
+    if (!std::filesystem::is_regular_file(file)) throw Error("--mask " + file.string() + ": no such file");
+    const core::Image mask = io::readImage(file);
+    if (mask.width != image.width || mask.height != image.height)
+        throw Error("--mask " + file.filename().string() + ": " + std::to_string(mask.width) + "x" + std::to_string(mask.height) + ", but " + imageName + " is " +
+                    std::to_string(image.width) + "x" + std::to_string(image.height));
+    int channel = 0;
+    if (mask.channels == 4 || mask.channels == 2)
+        for (int y = 0; y < mask.height && channel == 0; ++y)
+            for (int x = 0; x < mask.width; ++x)
+                if (mask.at(x, y, mask.channels - 1) < 0.999f) {
+                    channel = mask.channels - 1;
+                    break;
+                }
+    core::Image alpha = core::Image::makeF32(mask.width, mask.height, 1);
+    for (int y = 0; y < mask.height; ++y)
+        for (int x = 0; x < mask.width; ++x) alpha.f32[std::size_t(y) * std::size_t(mask.width) + std::size_t(x)] = mask.at(x, y, channel);
+    return alpha;
+}
+#endif
+
+class ImageTo3d final : public Pipeline {
+public:
+    ImageTo3d() {
+        m_info.id = "image-to-3d";
+        m_info.displayName = "Image";
+        m_info.description = "One to four photos of an object to a textured, watertight asset: background removed, the hidden side generated "
+                             "by Kiln's image->latent flow, the photo projected onto the side it shows";
+        m_info.inputs = {{InputKind::Images, "Photos", "A photo or render of one object (up to 4 of it, from different sides)", 1, 4}};
+        m_info.schema.options = {
+            seedOption(),
+            intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to shape"),
+            floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the photos more closely, with less variety"),
+            intOption("candidates", "Candidates", 4, 1, 16,
+                      "Samples tried one after another until one decodes to a mesh in one piece (1: the seed's own sample)"),
+            intOption("variants", "Variants", 1, 1, 8, "Assets to make, seeds SEED, SEED+1, ... (the CLI writes OUT, OUT_v2, ...; the studio adds each as a version)"),
+            textOption("mask", "Mask", "", "The first photo's foreground as an image file (white or opaque = object), instead of matting it"),
+            choiceOption("matte", "Background removal", {"auto", "isnet", "grabcut", "alpha"}, "auto",
+                         "auto: the image's alpha, else the IS-Net pack when installed, else GrabCut", {"Automatic", "IS-Net pack", "GrabCut", "Image alpha"}),
+            boolOption("no-refine", "No refinement", false, "Leave the generated texture as it is (do not project the photo onto the side it shows)"),
+            floatOption("fov", "Field of view", 40.0, 5.0, 120.0, "The first photo's vertical field of view in degrees (placing it on the mesh)"),
+            intOption("resolution", "Resolution", 128, 32, 512, "Marching-cubes cells per axis (the field is evaluated only near the surface)"),
+            intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
+            choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
+            intOption("splats", "Splats", 20000, 100, 2000000, "Gaussian splats when splats are asked for"),
+        };
+        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"candidates", "1"}, {"resolution", "96"}, {"texture-size", "512"}}},
+                                 {"standard", "Standard", {{"steps", "16"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
+                                 {"high", "High", {{"steps", "32"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
+        m_info.schema.defaultPreset = "standard";
+        m_info.modelSlots = {"image-to-3d", "shape-autoencoder"};
+        m_info.outputs = {OutputKind::Mesh, OutputKind::Splats};
+        m_info.studioOutputs = {OutputKind::Mesh};
+        m_info.verb = "Generate";
+    }
+    const PipelineInfo& info() const override { return m_info; }
+
+    PipelineResult run(const PipelineRequest& r, core::Progress& progress, const core::CancelToken& cancel) const override {
+#ifdef KILN_WITH_TORCH
+        validate(r);
+        const auto t0 = std::chrono::steady_clock::now();
+        // The photos and their mattes first: a bad photo or mask fails before any model loads.
+        progress.report("removing the background", 0.02f);
+        std::vector<models::PhotoInput> photos;
+        std::vector<std::string> matteLines;
+        models::MatteOptions mo;
+        mo.method = r.options.getText("matte");
+        models::ImageMatter matter(mo);
+        const std::string mask = r.options.getText("mask");
+        for (std::size_t i = 0; i < r.inputs.images.size(); ++i) {
+            cancel.throwIfCancelled();
+            const std::filesystem::path& file = r.inputs.images[i];
+            models::PhotoInput p;
+            p.name = file.filename().string();
+            const std::vector<std::uint8_t> bytes = io::readFileBytes(file);
+            p.sha256 = core::sha256Hex(bytes);
+            p.image = io::decodeImage(bytes, p.name);
+            if (p.image.empty() || p.image.channels < 3) throw Error(p.name + ": not a colour image");
+            if (i == 0 && !mask.empty()) {
+                p.matte = maskMatte(mask, p.image, p.name);
+                matteLines.push_back(p.name + ": the mask " + std::filesystem::path(mask).filename().string());
+            } else {
+                const models::Matte m = matter.run(p.image, p.name);
+                p.matte = m.alpha;
+                matteLines.push_back(p.name + ": " + m.method + " matte, " + fixed(100.0 * m.coverage, 1) + " % of the image");
+            }
+            photos.push_back(std::move(p));
+        }
+        const double matteSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const auto generator = imageGeneratorFor(modelFor(r, "image-to-3d"), modelFor(r, "shape-autoencoder"));
+        models::ImageTo3dOptions o;
+        o.seed = std::uint64_t(r.options.getInt("seed"));
+        o.steps = int(r.options.getInt("steps"));
+        o.guidance = float(r.options.getFloat("guidance"));
+        o.candidates = int(r.options.getInt("candidates"));
+        o.refine = !r.options.getBool("no-refine");
+        o.fovDegrees = float(r.options.getFloat("fov"));
+        o.decode.resolution = int(r.options.getInt("resolution"));
+        o.decode.maxFaces = std::size_t(r.options.getInt("faces"));
+        o.decode.textureSize = std::stoi(r.options.getText("texture-size"));
+        o.decode.splatCount = int(r.options.getInt("splats"));
+        o.mesh = r.outputs.count(OutputKind::Mesh) != 0;
+        PipelineResult out;
+        out.report = matteLines;
+        const int variants = int(r.options.getInt("variants"));
+        const std::uint64_t firstSeed = o.seed;
+        for (int v = 0; v < variants; ++v) {
+            o.seed = firstSeed + std::uint64_t(v);
+            models::ImageTo3dResult g = generator->generate(photos, o, progress, cancel);
+            for (auto& a : g.assets) {
+                if (!r.outputs.count(a.kind() == core::AssetKind::Mesh ? OutputKind::Mesh : OutputKind::Splats)) continue;
+                if (v > 0) a.name += "_v" + std::to_string(v + 1);
+                out.assets.push_back(std::move(a));
+            }
+            out.seconds += g.seconds;
+            out.report.push_back("seed " + std::to_string(o.seed) + ", " + std::to_string(o.steps) + " steps (" + (g.watertight ? "watertight" : "NOT watertight") + ")");
+            if (g.view)
+                out.report.push_back("the photo seen from yaw " + fixed(g.view->yawDegrees, 0) + "°, pitch " + fixed(g.view->pitchDegrees, 0) +
+                                     "° (silhouette IoU " + fixed(g.view->silhouetteIoU, 2) + "): " + fixed(100.0 * g.photoTexels, 1) + " % of the texels take it");
+            auto stages = g.stageSeconds;
+            if (v == 0) stages.insert(stages.begin(), {"matting", matteSeconds});
+            out.report.push_back(stagesLine(stages));
+        }
+        // Variants sorted by kind: every mesh first (OUT, OUT_v2, ...), then the splats.
+        std::stable_partition(out.assets.begin(), out.assets.end(), [](const core::Asset& a) { return a.kind() == core::AssetKind::Mesh; });
+        out.seconds += matteSeconds;
+        return out;
+#else
+        (void)r, (void)progress, (void)cancel;
+        throw Error(unavailableReason());
 #endif
     }
 
@@ -607,6 +767,7 @@ void registerBuiltinPipelines() {
     std::call_once(once, [] {
         auto& registry = PipelineRegistry::instance();
         registry.add(std::make_shared<TextTo3d>());
+        registry.add(std::make_shared<ImageTo3d>());
         registry.add(std::make_shared<ViewsTo3d>());
         registry.add(std::make_shared<Texture>());
         registry.add(std::make_shared<Edit>());

@@ -13,6 +13,10 @@
 #include "io/image_io.h"
 #include "models/autoencoder_training.h"
 #include "models/latent_data.h"
+#include "models/image_to_3d.h"
+#include "models/image_to_latent.h"
+#include "models/image_training.h"
+#include "models/image_views.h"
 #include "models/manifest.h"
 #include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
@@ -28,6 +32,7 @@
 #include "procgen/dataset.h"
 #include "procgen/edits.h"
 #include "procgen/procgen.h"
+#include "render/renderer.h"
 #include "test_util.h"
 
 #include <gtest/gtest.h>
@@ -1777,4 +1782,177 @@ TEST(MeshTexture, APhotoColoursTheSideItShowsAndLeavesTheRestGenerated) {
     EXPECT_GT(back.r, 1.5 * back.b) << back.r << " " << back.b;
     o.photo = dir / "missing.png";
     EXPECT_THROW(models::generateMeshTexture(g, asset.mesh, "a red painted chest", o, quiet, {}), kiln::Error);
+}
+
+namespace {
+
+// An image model trained for a few steps on the tiny dataset, started from the bundled text
+// model's flow over the bundled latent (so what it samples decodes to real surfaces).
+models::ImageTrainOptions tinyImageModel(const fs::path& out, int steps) {
+    const fs::path bundled = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    models::ImageTrainOptions o;
+    o.data = tinyDataset();
+    o.autoencoder = bundled / "shape-autoencoder";
+    o.initFrom = bundled / "text-to-3d";
+    o.out = out;
+    o.items = 12;
+    o.viewsPerItem = 2;
+    o.imageSize = 32;
+    o.steps = steps;
+    o.batch = 4;
+    o.checkpointEvery = steps;
+    o.threads = 1;
+    return o;
+}
+
+// A photo of `mesh` from `view`: a lit CPU render through the library's materials when `asset`
+// is given (a user's render), with its exact coverage as the matte.
+models::PhotoInput photoOf(const procgen::ProcAsset& asset, const models::TrainingView& view, int size) {
+    const core::Image rgba = models::renderAssetView(asset, view, size, 2);
+    models::PhotoInput p;
+    p.image = core::Image::makeF32(size, size, 3);
+    p.matte = core::Image::makeF32(size, size, 1);
+    for (std::size_t k = 0; k < rgba.pixelCount(); ++k) {
+        for (int c = 0; c < 3; ++c) p.image.f32[3 * k + std::size_t(c)] = rgba.f32[4 * k + std::size_t(c)] * rgba.f32[4 * k + 3] + 0.3f * (1.0f - rgba.f32[4 * k + 3]);
+        p.matte.f32[k] = rgba.f32[4 * k + 3];
+    }
+    p.name = "photo.png";
+    return p;
+}
+
+// How far an unlit render of `mesh` from `view` is from the photo: both framed by their own
+// silhouettes (as the projector aligns them), mean |difference| of sRGB colour where both cover.
+double photoLoss(render::Renderer& renderer, const core::Mesh& mesh, const models::PhotoView& view, const models::PhotoInput& photo) {
+    constexpr int size = 128;
+    const core::Camera cam = models::orbitCamera(core::computeBounds(mesh), view);
+    render::ViewOptions v;
+    v.mode = render::ShadingMode::Unlit;
+    v.grid = false;
+    v.axisGizmo = false;
+    renderer.clear();
+    renderer.add(core::Asset::fromMesh("refined", mesh));
+    const core::Image img = renderer.renderImage(cam, size, size, v);
+    const geometry::MeshRaster r = geometry::rasterizeMesh(mesh, cam, size, size);
+    core::Image alpha = core::Image::makeF32(size, size, 1);
+    for (std::size_t k = 0; k < alpha.f32.size(); ++k) alpha.f32[k] = r.triangle[k] >= 0 ? 1.0f : 0.0f;
+    const models::FramedView a = models::frameObject(img, alpha, 64, "render"), b = models::frameObject(photo.image, photo.matte, 64, "photo");
+    double sum = 0.0;
+    std::size_t n = 0;
+    for (int y = 0; y < 64; ++y)
+        for (int x = 0; x < 64; ++x)
+            if (a.image.at(x, y, 3) > 0.99f && b.image.at(x, y, 3) > 0.99f) {
+                for (int c = 0; c < 3; ++c) sum += std::abs(double(a.image.at(x, y, c)) - double(b.image.at(x, y, c)));
+                ++n;
+            }
+    return n ? sum / double(3 * n) : 1.0;
+}
+
+} // namespace
+
+TEST(ImageTo3d, ViewsBecomeConditionTokensPerPatchAndView) {
+    models::TextToLatentConfig flow;
+    flow.width = 32, flow.heads = 2, flow.layers = 1, flow.textLayers = 1, flow.tokens = 16, flow.tokenDim = 7, flow.vocabSize = 8, flow.ordered = true;
+    models::ImageToLatentConfig image;
+    image.imageSize = 32;
+    image.stemWidth = 16;
+    models::ImageToLatent net(flow, image);
+    auto keep = torch::ones({2, 3}, torch::kBool);
+    keep[1][2] = false;  // the second item has two photos
+    const auto enc = net->encodeViews(torch::rand({2, 3, 4, 32, 32}), keep);
+    EXPECT_EQ(enc.tokens.sizes(), (std::vector<std::int64_t>{2, 3 * 16, 32}));
+    EXPECT_EQ(enc.keep.sizes(), (std::vector<std::int64_t>{2, 48}));
+    EXPECT_EQ(enc.keep[1].sum().item<std::int64_t>(), 32);
+    EXPECT_EQ(enc.pooled.sizes(), (std::vector<std::int64_t>{2, 32}));
+    const auto v = net->forward(torch::randn({2, 17, 7}), torch::rand({2}), enc);
+    EXPECT_EQ(v.sizes(), (std::vector<std::int64_t>{2, 17, 7}));
+    // Every stem weight receives a gradient through the flow.
+    v.square().mean().backward();
+    for (const auto& p : net->named_parameters())
+        if (p.key().rfind("stem.", 0) == 0) {
+            ASSERT_TRUE(p.value().grad().defined()) << p.key();
+        }
+    EXPECT_THROW(net->encodeViews(torch::rand({1, 5, 4, 32, 32}), torch::ones({1, 5}, torch::kBool)), kiln::Error);
+}
+
+TEST(ImageTo3d, TinyTrainingStartsFromTheTextFlowGeneratesAndRefines) {
+    core::Progress quiet;
+    const models::ImageTrainOptions o = tinyImageModel(outDir("image"), 4);
+    const fs::path text = o.initFrom;
+    const models::ImageTrainResult tr = models::trainImageToLatent(o, quiet, {});
+    EXPECT_EQ(tr.trainItems, 12);
+    EXPECT_TRUE(std::isfinite(tr.finalLoss));
+    const models::ImageModelFile file = models::readImageModelFile(o.out);
+    EXPECT_EQ(file.image.imageSize, 32);
+    EXPECT_EQ(file.flow.config.width, models::readTextModelFile(text).config.width);
+    EXPECT_NE(file.trainingJson.find("initFrom"), std::string::npos);
+    EXPECT_EQ(models::verifyModelFolder(o.out, "image-to-3d").slot, "image-to-3d");
+    // The flow starts as the text model's: a zero-step run's flow weights are the text model's.
+    {
+        models::ImageTrainOptions zero = o;
+        zero.out = outDir("image0");
+        zero.steps = 1;
+        zero.learningRate = 1e-12;
+        models::trainImageToLatent(zero, quiet, {});
+        models::TextToLatent from(models::readTextModelFile(text).config);
+        models::loadModuleWeights(*from, text / "weights.safetensors");
+        const models::ImageModelFile f0 = models::readImageModelFile(zero.out);
+        models::ImageToLatent started(f0.flow.config, f0.image);
+        models::loadModuleWeights(*started, zero.out / "weights.safetensors");
+        auto into = started->flow()->named_parameters();
+        for (const auto& p : from->named_parameters())
+            if (p.key() != "word_embed.weight") EXPECT_LT((into[p.key()] - p.value()).abs().max().item<float>(), 1e-5f) << p.key();
+    }
+
+    const models::ImageTo3dGenerator g(o.out, o.autoencoder);
+    EXPECT_EQ(g.maxViews(), 4);
+    const procgen::ProcAsset asset = procgen::generate(procgen::readDataset(tinyDataset()).items.back().params, {.textureSize = 0});
+    const models::PhotoInput photo = photoOf(asset, models::TrainingView{30.0f, 20.0f, 40.0f, {}}, 96);
+    const models::FramedView framed = models::frameObject(photo.image, photo.matte, g.imageSize(), "photo");
+    // Deterministic for a seed, different for another; two photos read jointly differ from one.
+    const auto a = g.sampleLatent({framed.image}, 3, 3, 3.0f, std::nanf(""), {});
+    EXPECT_EQ(a.values, g.sampleLatent({framed.image}, 3, 3, 3.0f, std::nanf(""), {}).values);
+    EXPECT_NE(a.values, g.sampleLatent({framed.image}, 4, 3, 3.0f, std::nanf(""), {}).values);
+    const models::FramedView back = models::frameObject(photoOf(asset, models::TrainingView{210.0f, 20.0f, 40.0f, {}}, 96).image, photo.matte, g.imageSize(), "back");
+    EXPECT_NE(a.values, g.sampleLatent({framed.image, back.image}, 3, 3, 3.0f, std::nanf(""), {}).values);
+
+    models::ImageTo3dOptions go;
+    go.steps = 3;
+    go.candidates = 1;
+    go.decode.resolution = 48;
+    go.decode.textureSize = 256;
+    go.decode.appearanceSize = 128;
+    go.decode.splatCount = 300;
+    go.refine = false;
+    const models::ImageTo3dResult plain = g.generate({photo}, go, quiet, {});
+    ASSERT_EQ(plain.assets.size(), 2u);
+    ASSERT_TRUE(plain.assets[0].mesh());
+    EXPECT_GT(plain.assets[0].mesh()->triangleCount(), 0u);
+    EXPECT_EQ(plain.assets[0].provenance.source, "generate:image");
+    EXPECT_NE(plain.assets[0].provenance.options.find("photo.png"), std::string::npos);
+    EXPECT_FALSE(plain.view.has_value());
+    go.refine = true;
+    const models::ImageTo3dResult refined = g.generate({photo}, go, quiet, {});
+    ASSERT_TRUE(refined.view.has_value());
+    EXPECT_GT(refined.photoTexels, 0.0);
+    // Refinement puts the photo onto the side it shows: the render from the photo's camera moves
+    // towards the photo.
+    render::Renderer renderer;
+    const double before = photoLoss(renderer, *plain.assets[0].mesh(), *refined.view, photo);
+    const double after = photoLoss(renderer, *refined.assets[0].mesh(), *refined.view, photo);
+    EXPECT_LT(after, 0.8 * before) << before << " -> " << after;
+
+    // Bad input: one clear error each.
+    test::expectError([&] { g.generate({}, go, quiet, {}); }, "no photo");
+    test::expectError([&] { g.generate(std::vector<models::PhotoInput>(5, photo), go, quiet, {}); }, "1 to 4");
+    models::PhotoInput empty = photo;
+    std::fill(empty.matte.f32.begin(), empty.matte.f32.end(), 0.0f);
+    test::expectError([&] { g.generate({empty}, go, quiet, {}); }, "photo.png: no object");
+    models::ImageTo3dOptions bad = go;
+    bad.steps = 1001;
+    test::expectError([&] { g.generate({photo}, bad, quiet, {}); }, "--steps");
+    bad = go;
+    bad.fovDegrees = 200.0f;
+    test::expectError([&] { g.generate({photo}, bad, quiet, {}); }, "--fov");
+    // Another latent is refused by name.
+    test::expectError([&] { models::ImageTo3dGenerator(o.out, trainedAutoencoder()); }, "use the autoencoder it was trained with");
 }

@@ -1,0 +1,202 @@
+#include "models/image_to_3d.h"
+
+#include "core/error.h"
+#include "models/flow_sampler.h"
+#include "models/image_to_latent.h"
+#include "models/manifest.h"
+#include "models/mesh_texture.h"
+#include "models/torch_weights.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
+
+} // namespace
+
+struct ImageTo3dGenerator::Impl {
+    fs::path dir;
+    ModelManifest manifest;
+    ImageModelFile file;
+    ImageToLatent net{nullptr};
+    std::unique_ptr<ShapeLatentModel> ae;
+};
+
+ImageTo3dGenerator::ImageTo3dGenerator(const fs::path& imageModel, const fs::path& autoencoder) : m_impl(std::make_unique<Impl>()) {
+    m_impl->dir = imageModel;
+    m_impl->manifest = verifyModelFolder(imageModel, "image-to-3d");
+    m_impl->file = readImageModelFile(imageModel);
+    m_impl->ae = std::make_unique<ShapeLatentModel>(autoencoder);
+    const TextModelFile& flow = m_impl->file.flow;
+    if (flow.autoencoderEncoderSha256 != m_impl->ae->encoderSha256() && sha256File(autoencoder / "weights.safetensors") != flow.autoencoderWeightsSha256)
+        throw Error(imageModel.string() + ": trained with the shape autoencoder '" + flow.autoencoderName + " v" + flow.autoencoderVersion + "', but " +
+                    autoencoder.string() + " holds '" + m_impl->ae->name() + "' (a different latent): use the autoencoder it was trained with");
+    if (flow.config.tokens != m_impl->ae->tokens() || flow.config.tokenDim != 3 + m_impl->ae->channels())
+        throw Error(imageModel.string() + ": its token size does not match the autoencoder's");
+    m_impl->net = ImageToLatent(flow.config, m_impl->file.image);
+    loadModuleWeights(*m_impl->net, imageModel / "weights.safetensors");
+    m_impl->net->eval();
+}
+
+ImageTo3dGenerator::~ImageTo3dGenerator() = default;
+
+const ShapeLatentModel& ImageTo3dGenerator::autoencoder() const { return *m_impl->ae; }
+int ImageTo3dGenerator::imageSize() const { return m_impl->file.image.imageSize; }
+int ImageTo3dGenerator::maxViews() const { return m_impl->file.image.maxViews; }
+int ImageTo3dGenerator::defaultSteps() const { return m_impl->file.flow.samplerSteps; }
+std::string ImageTo3dGenerator::name() const { return m_impl->manifest.name + " v" + m_impl->manifest.version; }
+
+ShapeLatent ImageTo3dGenerator::sampleLatent(const std::vector<core::Image>& framed, std::uint64_t seed, int steps, float guidance, float temperature,
+                                             const core::CancelToken& cancel, const SampleStepFn& onStep) const {
+    if (framed.empty() || int(framed.size()) > maxViews())
+        throw Error("image-to-3d: " + std::to_string(framed.size()) + " photos; give 1 to " + std::to_string(maxViews()));
+    if (steps < 1 || steps > 1000) throw Error("--steps " + std::to_string(steps) + " is out of range (1..1000)");
+    if (!(guidance >= 0.0f && guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
+    const TextModelFile& mf = m_impl->file.flow;
+    if (std::isnan(temperature)) temperature = mf.temperature;
+    if (!(temperature > 0.0f && temperature <= 1.5f)) throw Error("--temperature is out of range (0..1.5, above 0)");
+    torch::NoGradGuard noGrad;
+    std::vector<const core::Image*> views;
+    for (const auto& f : framed) views.push_back(&f);
+    ImageToLatent& net = m_impl->net;
+    const auto images = viewsTensor(views, imageSize()).unsqueeze(0);
+    auto cond = net->encodeViews(images, torch::ones({1, images.size(1)}, torch::kBool));
+    // Guidance 1 is the conditional velocity alone; otherwise [cond; uncond] in one batch, the
+    // empty prompt's single token padded to the views' length.
+    const bool guided = guidance != 1.0f;
+    if (guided) {
+        const auto empty = net->encodeEmpty(1);
+        auto tokens = torch::zeros_like(cond.tokens);
+        tokens.slice(1, 0, 1).copy_(empty.tokens);
+        auto keep = torch::zeros_like(cond.keep);
+        keep.slice(1, 0, 1).fill_(true);
+        cond.tokens = torch::cat({cond.tokens, tokens}, 0);
+        cond.keep = torch::cat({cond.keep, keep}, 0);
+        cond.pooled = torch::cat({cond.pooled, empty.pooled}, 0);
+    }
+    const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
+    const std::int64_t batch = guided ? 2 : 1;
+    auto gen = at::detail::createCPUGenerator(seed);
+    const torch::Tensor x1 = torch::randn({1, rows, dim}, gen, torch::kFloat) * temperature;
+    const int previewEvery = std::max(1, steps / 6);
+    const torch::Tensor x0 = sampleFlowEuler(
+        x1, {.steps = steps, .tStart = 1.0f},
+        [&](const torch::Tensor& x, float t) { return guidedVelocity(net->forward(x.expand({batch, rows, dim}), torch::full({batch}, t), cond), guidance); },
+        cancel,
+        [&](int step, float t, const torch::Tensor& x, const torch::Tensor& v) {
+            if (!onStep) return;
+            if ((step + 1) % previewEvery == 0) {
+                const ShapeLatent estimate = latentFromUnitTokens((x - t * v).contiguous().data_ptr<float>(), mf);
+                onStep(step, &estimate);
+            } else {
+                onStep(step, nullptr);
+            }
+        });
+    return latentFromUnitTokens(x0.contiguous().data_ptr<float>(), mf);
+}
+
+ImageTo3dResult ImageTo3dGenerator::generate(const std::vector<PhotoInput>& photos, const ImageTo3dOptions& o, core::Progress& progress,
+                                             const core::CancelToken& cancel) const {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (photos.empty()) throw Error("image-to-3d: no photo given");
+    if (int(photos.size()) > maxViews())
+        throw Error("image-to-3d: " + std::to_string(photos.size()) + " photos; the model reads 1 to " + std::to_string(maxViews()) + " of one object");
+    if (o.candidates < 1 || o.candidates > 16) throw Error("--candidates " + std::to_string(o.candidates) + " is out of range (1..16)");
+    if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
+    if (!(o.fovDegrees >= 5.0f && o.fovDegrees <= 120.0f)) throw Error("--fov is out of range (5..120 degrees)");
+    const int steps = o.steps > 0 ? o.steps : defaultSteps();
+    ImageTo3dResult r;
+    auto t = std::chrono::steady_clock::now();
+    std::vector<core::Image> framed;
+    for (const PhotoInput& p : photos) {
+        r.framed.push_back(frameObject(p.image, p.matte, imageSize(), p.name));
+        framed.push_back(r.framed.back().image);
+    }
+    r.stageSeconds.emplace_back("framing", secondsSince(t));
+
+    DecodeOptions d = o.decode;
+    d.splats = true;
+    d.surfaceBias = std::isnan(o.surfaceBias) ? m_impl->file.flow.surfaceBias : o.surfaceBias;
+    if (!o.mesh) {
+        d.resolution = std::min(d.resolution, 64);
+        d.textureSize = 256;
+        d.appearanceSize = 128;
+    }
+    const int previewEvery = std::max(1, steps / 6);
+    SampledAsset sampled = sampleAndDecode(
+        *m_impl->ae, d, o.candidates, o.seed,
+        [&](std::uint64_t seed, bool first) {
+            return sampleLatent(framed, seed, steps, o.guidance, o.temperature, cancel, [&](int step, const ShapeLatent* estimate) {
+                if (!first) return;
+                progress.report("denoising step " + std::to_string(step + 1) + "/" + std::to_string(steps), 0.6f * float(step + 1) / float(steps));
+                if (estimate && (step + 1) % previewEvery == 0 && step + 1 < steps) {
+                    core::Provenance prov;
+                    prov.source = "generate:image (preview)";
+                    progress.preview(core::Asset::fromGaussians("preview", m_impl->ae->previewSplats(*estimate), prov));
+                }
+            });
+        },
+        progress, cancel);
+    for (const auto& s : sampled.stageSeconds) r.stageSeconds.push_back(s);
+    DecodedAsset& decoded = sampled.decoded;
+    r.choice = sampled.choice;
+    r.latent = std::move(sampled.latent);
+    r.watertight = decoded.watertight;
+
+    if (o.refine && o.mesh) {
+        // The first photo onto the texels its camera sees (found from the mesh's silhouette), in
+        // the latent's frame before the mesh is grounded.
+        t = std::chrono::steady_clock::now();
+        progress.report("refining against the photo", 0.9f);
+        MeshTextureOptions to;
+        to.resolution = d.textureSize;
+        to.normalMaps = false;
+        to.photoImage = photos.front().image;
+        to.photoMatte = photos.front().matte;
+        to.photoFov = o.fovDegrees;
+        core::Progress quiet;
+        const MeshTextureResult baked = bakeLatentIntoLayout(*m_impl->ae, r.latent, decoded.mesh, "", to, quiet, cancel);
+        decoded.mesh = applyMaterialMaps(decoded.mesh, baked.maps);
+        r.view = baked.photoView;
+        r.photoTexels = baked.photoTexels;
+        r.stageSeconds.emplace_back("refinement", secondsSince(t));
+    }
+    groundAndCentre(decoded, &r.latent);
+
+    core::Provenance prov;
+    prov.source = "generate:image";
+    std::string hashes, names;
+    for (const PhotoInput& p : photos) {
+        hashes += (hashes.empty() ? "" : ",") + (p.sha256.empty() ? std::string("-") : p.sha256);
+        names += (names.empty() ? "" : ", ") + p.name;
+    }
+    prov.prompt = names;
+    prov.seed = o.seed;
+    prov.model = name() + " + " + m_impl->ae->name();
+    prov.modelLicence = name() + ": " + m_impl->manifest.licence + "; " + m_impl->ae->name() + ": " + m_impl->ae->licence();
+    nlohmann::json options{{"photos", names}, {"imageSha256", hashes}, {"steps", steps}, {"guidance", o.guidance}, {"candidates", o.candidates},
+                           {"candidate", r.choice.chosen + 1}, {"refine", o.refine}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
+                           {"textureSize", o.decode.textureSize}};
+    if (r.view) options["photoView"] = {{"yaw", r.view->yawDegrees}, {"pitch", r.view->pitchDegrees}, {"fov", r.view->fovDegrees}};
+    prov.options = options.dump();
+    prov.createdAt = core::utcNowIso8601();
+    std::string base = fs::path(photos.front().name).stem().string();
+    if (base.empty()) base = "image";
+    if (o.mesh) r.assets.push_back(core::Asset::fromMesh(base, std::move(decoded.mesh), prov));
+    core::Provenance splatProv = prov;
+    splatProv.source = "generate:image:splats";
+    r.assets.push_back(core::Asset::fromGaussians(base + (o.mesh ? "_splats" : ""), std::move(decoded.splats), splatProv));
+    progress.report("done", 1.0f);
+    r.seconds = secondsSince(t0);
+    return r;
+}
+
+} // namespace kiln::models
