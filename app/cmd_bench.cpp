@@ -50,8 +50,8 @@ std::vector<procgen::AssetParams> benchAssets(const Args& args, int repeat) {
     std::vector<procgen::AssetParams> picks;
     const std::string split = args.get("split", "val");
     if (args.has("data")) {
-        if (split != "train" && split != "val" && split != "val-triple")
-            throw Error("--split: '" + split + "' is not a split of a dataset (train, val or val-triple)");
+        if (split != "train" && split != "val" && split != "val-triple" && split != "test-category")
+            throw Error("--split: '" + split + "' is not a split of a dataset (train, val, val-triple or test-category)");
         std::vector<std::vector<procgen::AssetParams>> byCategory(static_cast<std::size_t>(nCat));
         for (const auto& it : procgen::readDataset(args.get("data")).items)
             if (it.split == split && it.params.category >= 0 && it.params.category < nCat) byCategory[std::size_t(it.params.category)].push_back(it.params);
@@ -326,12 +326,13 @@ int benchFitScore(const Args& args, const fs::path& testdata);              // a
 int benchBlas(const Args& args);                                              // app/cmd_bench_blas.cpp
 int benchTexture(const Args& args);                                           // app/cmd_bench_texture.cpp
 int benchUnwrap(const Args& args);                                            // app/cmd_bench_texture.cpp
+int benchImage(const Args& args);                                             // app/cmd_bench_image.cpp
 int benchEdit(const Args& args);                                              // app/cmd_bench_edit.cpp
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode"},
-                                {"measure", "load", "score", "check"});
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode", "candidates", "guidance", "steps", "matte"},
+                                {"measure", "load", "score", "check", "true-matte", "no-refine", "keep"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
 #ifdef KILN_WITH_TORCH
@@ -345,6 +346,7 @@ int cmdBench(int argc, char** argv) {
     if (args.positional.size() == 1 && args.positional[0] == "latent") return benchLatent(args);
     if (args.positional.size() == 1 && args.positional[0] == "texture") return benchTexture(args);
     if (args.positional.size() == 1 && args.positional[0] == "unwrap") return benchUnwrap(args);
+    if (args.positional.size() == 1 && args.positional[0] == "image-to-3d") return benchImage(args);
     if (args.positional.size() == 1 && args.positional[0] == "edit") return benchEdit(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA), [](const fs::path& p) { return io::loadAsset(p); });
