@@ -164,7 +164,20 @@ ImageTo3dResult ImageTo3dGenerator::generate(const std::vector<PhotoInput>& phot
         to.photoFov = o.fovDegrees;
         core::Progress quiet;
         const MeshTextureResult baked = bakeLatentIntoLayout(*m_impl->ae, r.latent, decoded.mesh, "", to, quiet, cancel);
-        decoded.mesh = applyMaterialMaps(decoded.mesh, baked.maps);
+        // The decoder's own maps replaced in place (the mesh keeps one image per map).
+        for (const MaterialMaps& m : baked.maps) {
+            if (m.material < 0) continue;
+            const core::Material& mat = decoded.mesh.materials[std::size_t(m.material)];
+            const auto replace = [&](int index, const core::Image& image) {
+                if (index < 0) return;
+                core::Texture& t = decoded.mesh.textures[std::size_t(index)];
+                t.image = image;
+                t.encoded.clear();
+                t.mimeType.clear();
+            };
+            replace(mat.baseColorTexture, m.baseColor);
+            replace(mat.metallicRoughnessTexture, m.metallicRoughness);
+        }
         r.view = baked.photoView;
         r.photoTexels = baked.photoTexels;
         r.stageSeconds.emplace_back("refinement", secondsSince(t));

@@ -11,12 +11,12 @@ lego="$TESTDATA/mv/lego_train/train"
 
 # A lego view with its alpha: the alpha is the matte.
 "$KILN" image-to-3d "$lego/r_0.png" -o "$dir/lego.glb" --candidates 1 --texture-size 512 > "$dir/lego.txt" 2>&1 \
-  && grep -q "alpha matte" "$dir/lego.txt" && grep -q " watertight" "$dir/lego.txt" && grep -q "stages: matting" "$dir/lego.txt" \
+  && grep -q "alpha matte" "$dir/lego.txt" && grep -q "(watertight)" "$dir/lego.txt" && grep -q "stages: matting" "$dir/lego.txt" \
   && pass || { cat "$dir/lego.txt"; fail "image-to-3d lego r_0 (alpha)"; }
 
 # The same object over a Kodak photograph (no alpha): Kiln removes the background.
 oiiotool "$lego/r_1.png" --resize 320x320 -o "$dir/view.png" && oiiotool "$TESTDATA/backgrounds/kodim20.jpg" --cut 320x320+100+50 -o "$dir/bg.png" \
-  && oiiotool "$dir/view.png" "$dir/bg.png" --over --ch R,G,B -o "$dir/photo.jpg" || fail "making the composite"
+  && oiiotool "$dir/view.png" "$dir/bg.png" --ch R,G,B,A=1.0 --over --ch R,G,B -o "$dir/photo.jpg" || fail "making the composite"
 "$KILN" image-to-3d "$dir/photo.jpg" -o "$dir/photo.glb" --candidates 1 --texture-size 512 > "$dir/photo.txt" 2>&1 \
   && grep -Eq "(grabcut|isnet) matte" "$dir/photo.txt" && pass || { cat "$dir/photo.txt"; fail "image-to-3d of a composite"; }
 

@@ -1214,6 +1214,47 @@ private slots:
         doc.select(onlyAsset());
     }
 
+    void imageTabTurnsAPhotoIntoATexturedMeshWithVariants() {
+        // The Image tab: a lego view (its alpha is the matte) becomes a textured mesh; two seeds
+        // are two assets with their thumbnails under the tabs; provenance names the photo and its
+        // hash; one undo takes both away.
+        auto* create = m_window->createPanel();
+        QWidget* page = nullptr;
+        for (int i = 0; i < create->tabs()->count(); ++i)
+            if (create->tabs()->widget(i)->property("pipelineId").toString() == "image-to-3d" && create->tabs()->isTabEnabled(i))
+                page = create->tabs()->widget(i);
+        if (!page) QSKIP("the Image tab is disabled (no LibTorch or no bundled image-to-3d model)");
+        for (const char* name : {"images", "browseImages", "seed", "steps", "guidance", "variants", "mask", "matte", "no-refine", "generate"})
+            QVERIFY2(page->findChild<QWidget*>(name), name);
+        ui::StudioDocument& doc = m_window->document();
+        const size_t assets = doc.document().assets().size();
+        const QString photo = testdata("mv/lego_train/train/r_0.png");
+        page->findChild<QLineEdit*>("images")->setText(photo);
+        page->findChild<QSpinBox*>("seed")->setValue(2);
+        page->findChild<QSpinBox*>("candidates")->setValue(1);
+        page->findChild<QSpinBox*>("resolution")->setValue(64);
+        page->findChild<QComboBox*>("texture-size")->setCurrentIndex(0);  // 256
+        page->findChild<QSpinBox*>("variants")->setValue(2);
+        const jobs::JobId id = create->generate("image-to-3d");
+        QVERIFY(id != 0);
+        QCOMPARE(waitForJob(id, 120000), jobs::JobState::Succeeded);
+        // Two variants, two assets (seeds 2 and 3) in one undoable change, shown as thumbnails.
+        QCOMPARE(doc.document().assets().size(), assets + 2);
+        QCOMPARE(doc.document().assets()[assets + 1].currentVersion().asset.provenance.seed, std::optional<std::uint64_t>(3));
+        QVERIFY(create->findChild<QGroupBox*>("variants")->isVisible());
+        const core::Asset& mesh = doc.document().assets()[assets].currentVersion().asset;
+        QCOMPARE(mesh.provenance.seed, std::optional<std::uint64_t>(2));
+        QVERIFY(mesh.mesh() && mesh.mesh()->triangleCount() > 100);
+        QCOMPARE(mesh.mesh()->textures.size(), size_t(2));
+        QCOMPARE(mesh.provenance.source, std::string("generate:image"));
+        QVERIFY(mesh.provenance.options.find("r_0.png") != std::string::npos && mesh.provenance.options.find("imageSha256") != std::string::npos);
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_image_to_3d.png");
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().assets().size(), assets);
+        doc.select(onlyAsset());
+    }
+
     void radianceFieldChoiceAlwaysAddsAMesh() {
         // A document holds meshes and splats: a radiance-field run (when the engine has one) lands
         // as its mesh, so choosing it turns the mesh on. Not run here: a field fit takes minutes.
