@@ -1,15 +1,17 @@
 #include "models/image_to_3d.h"
 
+#include "core/color.h"
 #include "core/error.h"
+#include "geometry/uv_raster.h"
 #include "models/flow_sampler.h"
 #include "models/image_to_latent.h"
 #include "models/manifest.h"
-#include "models/mesh_texture.h"
 #include "models/torch_weights.h"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
 namespace fs = std::filesystem;
@@ -21,6 +23,46 @@ namespace {
 double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
 
 } // namespace
+
+PhotoRefinement projectPhotoOntoTexture(core::Mesh& mesh, const core::Image& photo, const core::Image& matte, float fovDegrees,
+                                        const core::CancelToken& cancel) {
+    PhotoRefinement out;
+    out.view = estimatePhotoView(mesh, matte, fovDegrees, cancel);
+    const PhotoProjector projector(mesh, photo, matte, out.view);
+    std::size_t taken = 0, covered = 0;
+    for (const core::Submesh& sm : mesh.submeshes) {
+        if (sm.material < 0) continue;
+        const int index = mesh.materials[std::size_t(sm.material)].baseColorTexture;
+        if (index < 0) continue;
+        core::Texture& tex = mesh.textures[std::size_t(index)];
+        core::Image& img = tex.image;
+        if (img.type != core::PixelType::U8 || img.width != img.height || img.channels < 3) continue;
+        // The material's own triangles, their texels blended towards the photo where its camera
+        // sees them, by how squarely (PhotoProjector's weight: no visible border).
+        core::Mesh layout = mesh;
+        layout.indices.assign(mesh.indices.begin() + sm.firstIndex, mesh.indices.begin() + sm.firstIndex + sm.indexCount);
+        layout.submeshes = {core::Submesh{sm.name, 0, sm.indexCount, 0, std::uint32_t(mesh.positions.size()), sm.material}};
+        const geometry::UvRaster raster = geometry::rasterizeUv(layout, img.width);
+        cancel.throwIfCancelled();
+        for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
+            if (!raster.covered(k)) continue;
+            ++covered;
+            glm::vec3 seen;
+            const float w = projector.sample(raster.position(layout, k), raster.normal(layout, k), &seen);
+            if (w <= 0.0f) continue;
+            taken += w >= 0.5f;
+            std::uint8_t* px = &img.u8[k * std::size_t(img.channels)];
+            for (int c = 0; c < 3; ++c) {
+                const float now = core::linearFromSrgb(float(px[c]) / 255.0f);
+                px[c] = std::uint8_t(std::lround(std::clamp(core::srgbFromLinear(now + w * (seen[c] - now)), 0.0f, 1.0f) * 255.0f));
+            }
+        }
+        tex.encoded.clear();
+        tex.mimeType.clear();
+    }
+    out.texels = covered ? double(taken) / double(covered) : 0.0;
+    return out;
+}
 
 struct ImageTo3dGenerator::Impl {
     fs::path dir;
@@ -152,34 +194,11 @@ ImageTo3dResult ImageTo3dGenerator::generate(const std::vector<PhotoInput>& phot
     r.watertight = decoded.watertight;
 
     if (o.refine && o.mesh) {
-        // The first photo onto the texels its camera sees (found from the mesh's silhouette), in
-        // the latent's frame before the mesh is grounded.
         t = std::chrono::steady_clock::now();
         progress.report("refining against the photo", 0.9f);
-        MeshTextureOptions to;
-        to.resolution = d.textureSize;
-        to.normalMaps = false;
-        to.photoImage = photos.front().image;
-        to.photoMatte = photos.front().matte;
-        to.photoFov = o.fovDegrees;
-        core::Progress quiet;
-        const MeshTextureResult baked = bakeLatentIntoLayout(*m_impl->ae, r.latent, decoded.mesh, "", to, quiet, cancel);
-        // The decoder's own maps replaced in place (the mesh keeps one image per map).
-        for (const MaterialMaps& m : baked.maps) {
-            if (m.material < 0) continue;
-            const core::Material& mat = decoded.mesh.materials[std::size_t(m.material)];
-            const auto replace = [&](int index, const core::Image& image) {
-                if (index < 0) return;
-                core::Texture& t = decoded.mesh.textures[std::size_t(index)];
-                t.image = image;
-                t.encoded.clear();
-                t.mimeType.clear();
-            };
-            replace(mat.baseColorTexture, m.baseColor);
-            replace(mat.metallicRoughnessTexture, m.metallicRoughness);
-        }
-        r.view = baked.photoView;
-        r.photoTexels = baked.photoTexels;
+        const PhotoRefinement pr = projectPhotoOntoTexture(decoded.mesh, photos.front().image, photos.front().matte, o.fovDegrees, cancel);
+        r.view = pr.view;
+        r.photoTexels = pr.texels;
         r.stageSeconds.emplace_back("refinement", secondsSince(t));
     }
     groundAndCentre(decoded, &r.latent);

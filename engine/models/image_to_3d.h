@@ -56,6 +56,18 @@ struct ImageTo3dResult {
     double seconds = 0.0;
 };
 
+// Refinement against a photo: the camera it was taken from found by the mesh's silhouette
+// (estimatePhotoView at `fovDegrees`), then every base-colour texel of the mesh blended towards the
+// photo where that camera sees its surface point, by how squarely it faces it (PhotoProjector), in
+// linear colour. `mesh`: UV-mapped, U8 square base-colour maps (a decoded asset). Throws
+// kiln::Error when the matte is empty; polls `cancel`.
+struct PhotoRefinement {
+    PhotoView view;
+    double texels = 0.0;  // share of the covered texels that took the photo at weight >= 0.5
+};
+PhotoRefinement projectPhotoOntoTexture(core::Mesh& mesh, const core::Image& photo, const core::Image& matte, float fovDegrees,
+                                        const core::CancelToken& cancel = {});
+
 class ImageTo3dGenerator {
 public:
     // Loads and verifies the image-to-3d model folder and the shape autoencoder it was trained
