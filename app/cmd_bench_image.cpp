@@ -15,6 +15,7 @@
 #include "geometry/mesh_raster.h"
 #include "geometry/metrics.h"
 #include "io/image_io.h"
+#include "io/posed_images.h"
 #include "io/mesh_io.h"
 #include "models/image_to_3d.h"
 #include "models/matting.h"
@@ -29,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include <glm/geometric.hpp>
+#include <glm/trigonometric.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -172,6 +174,80 @@ core::Mesh visualHull(const std::vector<core::Image>& photos, const std::vector<
     return m;
 }
 
+// Out of domain: one NeRF-Synthetic lego view in (its alpha the matte, its field of view given),
+// the generated mesh placed in the lego's world through that view (the camera found by silhouette
+// mapped onto the lego camera, the object's centre at the lego's distance), then the other views:
+// mask IoU against their alpha and PSNR of lit renders against the views over white (Blender's
+// lighting is not Kiln's: PSNR is a loose measure here).
+int benchLego(const Args& args, const models::ImageTo3dGenerator& generator, models::ImageTo3dOptions o) {
+    const fs::path dir = fs::path(args.get("testdata", KILN_DEFAULT_TESTDATA)) / "mv/lego_train";
+    io::LoadOptions lo;
+    const io::PosedImageSet set = io::loadPosedImages(dir, lo);
+    const int input = args.getInt("lego-view", 0, 0, int(set.images.size()) - 1);
+    const io::PosedImage& in = set.images[std::size_t(input)];
+    auto alphaOf = [](const core::Image& im) {
+        core::Image a = core::Image::makeF32(im.width, im.height, 1);
+        for (int y = 0; y < im.height; ++y)
+            for (int x = 0; x < im.width; ++x) a.f32[std::size_t(y) * std::size_t(im.width) + std::size_t(x)] = im.channels == 4 ? im.at(x, y, 3) : 1.0f;
+        return a;
+    };
+    models::PhotoInput photo;
+    photo.image = in.image;
+    photo.matte = alphaOf(in.image);
+    photo.name = in.name;
+    o.fovDegrees = glm::degrees(in.camera.fovY);
+    o.seed = 1;
+    core::Progress quiet;
+    models::ImageTo3dResult g = generator.generate({photo}, o, quiet, {});
+    core::Mesh mesh = *g.assets.front().mesh();
+    // The generated camera (orbit view of the mesh) onto the lego camera.
+    const core::Bounds b = core::computeBounds(mesh);
+    const core::Camera ours = models::orbitCamera(b, *g.view);
+    const float s = glm::length(in.camera.position()) / glm::length(ours.position() - b.center());
+    const glm::mat4 toLego = in.camera.cameraToWorld * glm::mat4(glm::mat3(s)) * glm::inverse(ours.cameraToWorld);
+    for (auto& p : mesh.positions) p = glm::vec3(toLego * glm::vec4(p, 1.0f));
+    for (auto& n : mesh.normals) n = glm::normalize(glm::mat3(toLego) * n);
+    render::Renderer renderer;
+    render::ViewOptions v;
+    v.grid = false;
+    v.axisGizmo = false;
+    v.background = glm::vec4(1.0f);
+    v.msaaSamples = 4;
+    renderer.add(core::Asset::fromMesh("lego", mesh));
+    std::printf("kiln bench image-to-3d --lego: %s, view %s in (fov %.1f°; found at yaw %.0f°, pitch %.0f°, silhouette IoU %.2f), %.2f s\n",
+                generator.name().c_str(), in.name.c_str(), double(o.fovDegrees), double(g.view->yawDegrees), double(g.view->pitchDegrees),
+                g.view->silhouetteIoU, g.seconds);
+    double sumIoU = 0.0, sumPsnr = 0.0;
+    int n = 0;
+    constexpr int size = 200;
+    for (std::size_t k = 0; k < set.images.size(); k += std::max<std::size_t>(1, set.images.size() / 12)) {
+        const io::PosedImage& view = set.images[k];
+        const core::Image img = renderer.renderImage(view.camera, size, size, v);
+        const geometry::MeshRaster r = geometry::rasterizeMesh(mesh, view.camera, size, size);
+        std::vector<float> a, b2;
+        std::size_t both = 0, either = 0;
+        const double f = double(view.image.width) / size;
+        for (int y = 0; y < size; ++y)
+            for (int x = 0; x < size; ++x) {
+                const int sx = int((x + 0.5) * f), sy = int((y + 0.5) * f);
+                const float alpha = view.image.channels == 4 ? view.image.at(sx, sy, 3) : 1.0f;
+                const bool real = alpha >= 0.5f, got = r.triangle[std::size_t(y) * size + std::size_t(x)] >= 0;
+                both += real && got, either += real || got;
+                for (int c = 0; c < 3; ++c) {
+                    a.push_back(view.image.at(sx, sy, c) * alpha + (1.0f - alpha));
+                    b2.push_back(img.at(x, y, c));
+                }
+            }
+        const double iou = either ? double(both) / double(either) : 1.0, p = optimize::psnr(a, b2);
+        std::printf("  %-12s mask IoU %.3f  PSNR %5.2f%s\n", view.name.c_str(), iou, p, int(k) == input ? "  (the input view)" : "");
+        if (int(k) == input) continue;
+        sumIoU += iou, sumPsnr += p, ++n;
+    }
+    std::printf("other views (%d): mask IoU %.3f, PSNR %.2f\n", n, sumIoU / std::max(1, n), sumPsnr / std::max(1, n));
+    if (args.has("keep")) io::exportMesh(mesh, fs::path(args.get("out", fs::temp_directory_path().string())) / "lego_generated.glb");
+    return 0;
+}
+
 } // namespace
 
 int benchImage(const Args& args) {
@@ -192,6 +268,7 @@ int benchImage(const Args& args) {
     o.candidates = args.getInt("candidates", 4, 1, 16);
     o.refine = !args.has("no-refine");
     o.decode.textureSize = 512;
+    if (args.has("lego")) return benchLego(args, generator, o);
     models::MatteOptions mo;
     mo.method = args.get("matte", "auto");
     models::ImageMatter matter(mo);

@@ -64,10 +64,12 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
     mf.image.imageSize = o.imageSize;
     mf.image.validate("kiln train image-to-3d");
     std::string sourceName;
+    std::string resumedJson;  // the resumed run's recipe: where it started stays recorded
     if (o.resume && fs::is_regular_file(o.out / "config.json")) {
         const ImageModelFile before = readImageModelFile(o.out);
         mf.image = before.image;
         mf.flow = before.flow;
+        resumedJson = before.trainingJson;
     } else if (!o.initFrom.empty()) {
         const ModelManifest from = verifyModelFolder(o.initFrom, "text-to-3d");
         sourceName = from.name + " v" + from.version + " (" + o.initFrom.string() + ")";
@@ -186,6 +188,10 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
         recipe["viewMix"] = o.viewMix;
         recipe["renderSeconds"] = result.renderSeconds;
         if (!sourceName.empty()) recipe["initFrom"] = sourceName;
+        if (!resumedJson.empty()) {
+            const auto before = nlohmann::ordered_json::parse(resumedJson, nullptr, false);
+            if (before.is_object() && before.contains("initFrom")) recipe["initFrom"] = before["initFrom"];
+        }
         const auto sm = smoothed(losses, 100);
         recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
         mf.trainingJson = recipe.dump();

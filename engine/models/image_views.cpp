@@ -74,15 +74,43 @@ TrainingView randomTrainingView(std::uint64_t seed) {
     v.yawDegrees = 360.0f * u(rng);
     v.pitchDegrees = -10.0f + 60.0f * u(rng);
     v.fovDegrees = 25.0f + 35.0f * u(rng);
-    // The key light within about 70° of the camera's side, from above the horizon.
-    const float yaw = glm::radians(v.yawDegrees + (u(rng) - 0.5f) * 140.0f);
-    const float pitch = glm::radians(15.0f + 60.0f * u(rng));
-    v.light.toLight = glm::vec3(std::sin(yaw) * std::cos(pitch), std::sin(pitch), std::cos(yaw) * std::cos(pitch));
-    v.light.ambient = 0.2f + 0.3f * u(rng);
-    v.light.key = 0.6f + 0.5f * u(rng);
-    v.light.exposure = 0.8f + 0.4f * u(rng);
+    ViewLighting& l = v.light;
+    const float side = u(rng) < 0.5f ? -1.0f : 1.0f;  // the key on the left or the right
+    const float scale[3] = {0.4f + 1.2f * u(rng), 1.6f * u(rng), 1.6f * u(rng)};
+    for (int i = 0; i < 3; ++i) {
+        const glm::vec3 jitter(u(rng) - 0.5f, u(rng) - 0.5f, u(rng) - 0.5f);
+        l.lightDir[i] = glm::normalize(l.lightDir[i] * glm::vec3(i < 2 ? side : 1.0f, 1.0f, 1.0f) + 0.8f * jitter);
+        // A warmer or cooler white.
+        const float warm = 0.15f * (u(rng) - 0.5f);
+        l.lightColour[i] *= scale[i] * glm::vec3(1.0f + warm, 1.0f, 1.0f - warm);
+    }
+    l.sky *= 0.4f + 1.2f * u(rng);
+    l.ground *= 0.3f + 1.3f * u(rng);
+    l.exposure = 0.7f + 0.6f * u(rng);
     return v;
 }
+
+namespace {
+
+constexpr float kPi = 3.14159265f;
+
+// The viewport's mesh.frag: GGX specular with Schlick Fresnel and a Lambert diffuse, per light.
+glm::vec3 brdf(const glm::vec3& n, const glm::vec3& v, const glm::vec3& l, const glm::vec3& albedo, float metallic, float roughness) {
+    const glm::vec3 h = glm::normalize(v + l);
+    const float ndl = std::max(glm::dot(n, l), 0.0f), ndv = std::max(glm::dot(n, v), 1e-4f), ndh = std::max(glm::dot(n, h), 0.0f),
+                vdh = std::max(glm::dot(v, h), 0.0f);
+    const float a = roughness * roughness, a2 = a * a;
+    const float q = ndh * ndh * (a2 - 1.0f) + 1.0f;
+    const float d = a2 / (kPi * q * q);
+    const float k = a / 2.0f;
+    const float vis = 0.25f / ((ndl * (1.0f - k) + k) * (ndv * (1.0f - k) + k));
+    const glm::vec3 f0 = glm::mix(glm::vec3(0.04f), albedo, metallic);
+    const glm::vec3 f = f0 + (1.0f - f0) * std::pow(1.0f - vdh, 5.0f);
+    const glm::vec3 diffuse = (1.0f - f) * (1.0f - metallic) * albedo / kPi;
+    return (diffuse + f * d * vis) * ndl;
+}
+
+} // namespace
 
 core::Image renderAssetView(const procgen::ProcAsset& asset, const TrainingView& view, int size, int supersample) {
     if (size < 1 || supersample < 1 || supersample > 8) throw Error("renderAssetView: size out of range");
@@ -92,7 +120,10 @@ core::Image renderAssetView(const procgen::ProcAsset& asset, const TrainingView&
     const glm::vec3 eye = camera.position(), forward = camera.forward();
     const glm::mat4 toWorld = camera.cameraToWorld;
     const float focal = camera.focalPixels(n);
-    const glm::vec3 l = glm::normalize(view.light.toLight);
+    // The rig's lights in world space (fixed to the camera, as the viewport's).
+    const glm::mat3 camRot(toWorld);
+    std::vector<std::pair<glm::vec3, glm::vec3>> lights;
+    for (int k = 0; k < 3; ++k) lights.emplace_back(glm::normalize(camRot * view.light.lightDir[k]), view.light.lightColour[k]);
     core::Image out = core::Image::makeF32(size, size, 4);
     for (int y = 0; y < n; ++y)
         for (int x = 0; x < n; ++x) {
@@ -106,15 +137,20 @@ core::Image renderAssetView(const procgen::ProcAsset& asset, const TrainingView&
             const procgen::SurfacePoint s = procgen::surfaceAt(asset, part, p);
             glm::vec3 nrm = r.normal[i];
             if (glm::dot(nrm, dir) > 0.0f) nrm = -nrm;  // the side the camera sees
-            const float diffuse = std::max(0.0f, glm::dot(nrm, l));
-            // Blinn-Phong highlight, sharper and brighter for smooth surfaces; metals tint it.
-            const glm::vec3 h = glm::normalize(l - dir);
-            const float shininess = 2.0f / std::max(0.02f, s.roughness * s.roughness * s.roughness * s.roughness) - 2.0f;
-            const float spec = std::pow(std::max(0.0f, glm::dot(nrm, h)), std::min(shininess, 2000.0f)) * (shininess + 8.0f) / 25.0f;
+            const float roughness = std::clamp(s.roughness, 0.04f, 1.0f);
+            glm::vec3 radiance(0.0f);
+            for (const auto& l : lights) radiance += brdf(nrm, -dir, l.first, s.albedo, s.metallic, roughness) * l.second;
+            // Hemisphere irradiance and its split-sum specular (Karis 2014), as the viewport.
+            const glm::vec3 irradiance = glm::mix(view.light.ground, view.light.sky, nrm.y * 0.5f + 0.5f);
+            const glm::vec3 refl = glm::reflect(dir, nrm);
+            const glm::vec3 envSpec = glm::mix(view.light.ground, view.light.sky, refl.y * 0.5f + 0.5f);
+            const float ndv = std::max(glm::dot(nrm, -dir), 1e-4f);
+            const glm::vec4 c0(-1.0f, -0.0275f, -0.572f, 0.022f), c1(1.0f, 0.0425f, 1.04f, -0.04f);
+            const glm::vec4 rr = roughness * c0 + c1;
+            const float a004 = std::min(rr.x * rr.x, std::exp2(-9.28f * ndv)) * rr.x + rr.y;
+            const glm::vec2 ab = glm::vec2(-1.04f, 1.04f) * a004 + glm::vec2(rr.z, rr.w);
             const glm::vec3 f0 = glm::mix(glm::vec3(0.04f), s.albedo, s.metallic);
-            const glm::vec3 diffuseColour = s.albedo * (1.0f - s.metallic);
-            const glm::vec3 radiance = diffuseColour * (view.light.ambient + view.light.key * diffuse) + s.albedo * s.metallic * 0.35f +
-                                       f0 * spec * view.light.key * diffuse;
+            radiance += (1.0f - s.metallic) * s.albedo * irradiance + envSpec * (f0 * ab.x + ab.y);
             float* o = &out.f32[(std::size_t(y / supersample) * std::size_t(size) + std::size_t(x / supersample)) * 4];
             for (int c = 0; c < 3; ++c) o[c] += std::clamp(core::srgbFromLinear(radiance[c] * view.light.exposure), 0.0f, 1.0f);
             o[3] += 1.0f;

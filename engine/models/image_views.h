@@ -38,11 +38,13 @@ struct FramedView {
 // the sizes differ.
 FramedView frameObject(const core::Image& rgb, const core::Image& alpha, int size, const std::string& what);
 
-// Light and camera of one training view.
+// Light of one training view: the viewport's studio rig (render/frame.cpp: key, fill and rim
+// lights fixed to the camera, a sky/ground hemisphere) with every direction, intensity and tint
+// drawn at random around it, so photos lit like Kiln's renders and otherwise both fall inside it.
 struct ViewLighting {
-    glm::vec3 toLight{0.4f, 0.8f, 0.45f};  // world direction towards the key light
-    float ambient = 0.35f;                 // of the albedo
-    float key = 0.8f;                      // key light intensity
+    glm::vec3 lightDir[3] = {{-0.5f, 0.7f, 0.6f}, {0.8f, 0.2f, 0.5f}, {0.0f, 0.6f, -0.9f}};  // camera space, towards the light
+    glm::vec3 lightColour[3] = {{2.6f, 2.5f, 2.4f}, {0.9f, 0.95f, 1.05f}, {1.2f, 1.2f, 1.3f}};
+    glm::vec3 sky{0.55f, 0.6f, 0.7f}, ground{0.25f, 0.23f, 0.2f};
     float exposure = 1.0f;
 };
 
@@ -51,12 +53,13 @@ struct TrainingView {
     ViewLighting light;
 };
 
-// A random training view: yaw uniform, pitch -10..50°, field of view 25..60°, the key light from
-// the camera's side of the object (above it), ambient and exposure varied.
+// A random training view: yaw uniform, pitch -10..50°, field of view 25..60°, the rig's lights
+// moved, dimmed, brightened and tinted at random (the key on either side), exposure 0.7..1.3.
 TrainingView randomTrainingView(std::uint64_t seed);
 
 // The asset through an orbit camera (photo_projection.h's orbitCamera convention) as an F32 RGBA
-// image (sRGB colour, alpha = pixel coverage), rendered at `supersample`^2 samples per pixel.
+// image (sRGB colour, alpha = pixel coverage), rendered at `supersample`^2 samples per pixel and
+// shaded as the viewport's Lit mode shades (GGX lights plus the hemisphere's split-sum term).
 core::Image renderAssetView(const procgen::ProcAsset& asset, const TrainingView& view, int size, int supersample = 2);
 
 } // namespace kiln::models

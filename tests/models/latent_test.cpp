@@ -1886,6 +1886,17 @@ TEST(ImageTo3d, TinyTrainingStartsFromTheTextFlowGeneratesAndRefines) {
     EXPECT_EQ(file.flow.config.width, models::readTextModelFile(text).config.width);
     EXPECT_NE(file.trainingJson.find("initFrom"), std::string::npos);
     EXPECT_EQ(models::verifyModelFolder(o.out, "image-to-3d").slot, "image-to-3d");
+    {
+        // Resumed for two more steps: the run continues and still records where it started.
+        models::ImageTrainOptions more = o;
+        more.initFrom.clear();
+        more.resume = true;
+        more.steps = o.steps + 2;
+        models::trainImageToLatent(more, quiet, {});
+        const models::ImageModelFile resumed = models::readImageModelFile(o.out);
+        EXPECT_NE(resumed.trainingJson.find("initFrom"), std::string::npos);
+        EXPECT_NE(resumed.trainingJson.find("\"stepsDone\":" + std::to_string(o.steps + 2)), std::string::npos) << resumed.trainingJson;
+    }
     // The flow starts as the text model's: a zero-step run's flow weights are the text model's.
     {
         models::ImageTrainOptions zero = o;
