@@ -279,6 +279,7 @@ int benchImage(const Args& args) {
     render::Renderer renderer;
     Scores sumGen, sumHull, sumMean;
     double sumSeconds = 0.0, sumMatteIoU = 0.0;
+    std::string matteMethod = "true";
     int sheetCount = 0;
     std::vector<core::Image> sheet;
     nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -312,7 +313,13 @@ int benchImage(const Args& args) {
             models::PhotoInput in;
             in.image = s.rgb;
             in.name = "photo" + std::to_string(k) + ".png";
-            in.matte = trueMatte ? s.truth : matter.run(s.rgb, in.name).alpha;
+            if (trueMatte) {
+                in.matte = s.truth;
+            } else {
+                const models::Matte m = matter.run(s.rgb, in.name);
+                in.matte = m.alpha;
+                matteMethod = m.method;
+            }
             matteIoU += models::scoreMatte(in.matte, s.truth).iou;
             photoImages.push_back(in.image);
             mattes.push_back(in.matte);
@@ -387,7 +394,7 @@ int benchImage(const Args& args) {
     }
     const double n = double(picks.size());
     const Scores g = sumGen / n, h = sumHull / n, m = sumMean / n;
-    std::printf("\nmean over %d assets (%d photo(s) each; matte IoU %.3f):\n", repeat, photosPer, sumMatteIoU / n);
+    std::printf("\nmean over %d assets (%d photo(s) each; %s matte, IoU %.3f against the truth):\n", repeat, photosPer, matteMethod.c_str(), sumMatteIoU / n);
     std::printf("%-14s %7s %7s %7s %9s %7s\n", "", "PSNR", "SSIM", "maskIoU", "Chamfer/d", "F@1%");
     std::printf("%-14s %7.2f %7.3f %7.3f %9.4f %7.3f\n", "generated", g.psnr, g.ssim, g.maskIoU, g.chamfer, g.fScore);
     std::printf("%-14s %7.2f %7.3f %7.3f %9.4f %7.3f\n", "visual hull", h.psnr, h.ssim, h.maskIoU, h.chamfer, h.fScore);
