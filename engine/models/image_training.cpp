@@ -192,8 +192,9 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
             const auto before = nlohmann::ordered_json::parse(resumedJson, nullptr, false);
             if (before.is_object() && before.contains("initFrom")) recipe["initFrom"] = before["initFrom"];
         }
-        const auto sm = smoothed(losses, 100);
-        recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
+        double finalLoss = 0.0;
+        summariseLosses(losses, &finalLoss, nullptr);
+        recipe["finalLoss"] = finalLoss;
         mf.trainingJson = recipe.dump();
         mf.flow.trainingJson = "{}";
         saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "image-to-3d"}});
@@ -261,18 +262,8 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
         const auto v = model->forward(xt, t, cond);
         const auto loss = (v - (eps - x0)).square().mean();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
-        optimizer.step();
-        updateEma(*ema, *model, step < 500 ? 0.99 : o.emaDecay);
-        losses.push_back(loss.item<float>());
-        rates.push_back(float(lr));
-        const auto now = std::chrono::steady_clock::now();
-        if (now - lastReport > std::chrono::milliseconds(500) || step + 1 == o.steps) {
-            char stage[96];
-            std::snprintf(stage, sizeof stage, "step %d/%d  loss %.4f", step + 1, o.steps, double(losses.back()));
-            progress.report(stage, 0.1f + 0.89f * float(step + 1) / float(o.steps));
-            lastReport = now;
-        }
+        flowOptimiserStep(*model, *ema, optimizer, step, o.emaDecay, loss.item<float>(), float(lr), losses, rates);
+        reportTrainingStep(progress, step, o.steps, losses.back(), lastReport);
         if ((step + 1) % o.checkpointEvery == 0 || step + 1 == o.steps) save(step + 1);
     }
     if (start == o.steps) save(o.steps);
@@ -280,9 +271,7 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.secondsPerStep =
         o.steps > start ? std::chrono::duration<double>(std::chrono::steady_clock::now() - tTrain).count() / double(o.steps - start) : 0.0;
-    const auto sm = smoothed(losses, 100);
-    result.finalLoss = sm.empty() ? 0.0 : sm.back();
-    for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) result.curve.emplace_back(int(i + 1), sm[i]);
+    summariseLosses(losses, &result.finalLoss, &result.curve);
     progress.report("done", 1.0f);
     return result;
 }

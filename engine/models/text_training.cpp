@@ -211,8 +211,9 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
             for (const char* key : {"initFrom", "grownFrom"})
                 if (before.is_object() && before.contains(key)) recipe[key] = before[key];
         }
-        const auto sm = smoothed(losses, 100);
-        recipe["finalLoss"] = sm.empty() ? 0.0 : sm.back();
+        double finalLoss = 0.0;
+        summariseLosses(losses, &finalLoss, nullptr);
+        recipe["finalLoss"] = finalLoss;
         mf.trainingJson = recipe.dump();
         saveModuleWeights(*ema, o.out / "weights.safetensors", true, {{"slot", "text-to-3d"}});
         if (o.shapeGivenFraction > 0.0) mf.shapeGiven = true;
@@ -270,18 +271,8 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         const auto v = model->forward(xt, t, text);
         const auto loss = ((v - (eps - x0)).square() * weight).mean();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
-        optimizer.step();
-        updateEma(*ema, *model, step < 500 ? 0.99 : o.emaDecay);
-        losses.push_back(loss.item<float>());
-        rates.push_back(float(lr));
-        const auto now = std::chrono::steady_clock::now();
-        if (now - lastReport > std::chrono::milliseconds(500) || step + 1 == o.steps) {
-            char stage[96];
-            std::snprintf(stage, sizeof stage, "step %d/%d  loss %.4f", step + 1, o.steps, double(losses.back()));
-            progress.report(stage, 0.1f + 0.89f * float(step + 1) / float(o.steps));
-            lastReport = now;
-        }
+        flowOptimiserStep(*model, *ema, optimizer, step, o.emaDecay, loss.item<float>(), float(lr), losses, rates);
+        reportTrainingStep(progress, step, o.steps, losses.back(), lastReport);
         if ((step + 1) % o.checkpointEvery == 0 || step + 1 == o.steps) save(step + 1);
     }
     if (start == o.steps) save(o.steps);
@@ -289,9 +280,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.secondsPerStep =
         o.steps > start ? std::chrono::duration<double>(std::chrono::steady_clock::now() - tTrain).count() / double(o.steps - start) : 0.0;
-    const auto sm = smoothed(losses, 100);
-    result.finalLoss = sm.empty() ? 0.0 : sm.back();
-    for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) result.curve.emplace_back(int(i + 1), sm[i]);
+    summariseLosses(losses, &result.finalLoss, &result.curve);
     progress.report("done", 1.0f);
     return result;
 }

@@ -151,4 +151,29 @@ void writeTrainedManifest(const std::filesystem::path& out, const std::string& s
     writeManifest(out, manifest);
 }
 
+void flowOptimiserStep(torch::nn::Module& model, torch::nn::Module& ema, torch::optim::Optimizer& optimizer, int step, double emaDecay,
+                       float loss, float rate, std::vector<float>& losses, std::vector<float>& rates) {
+    torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+    optimizer.step();
+    updateEma(ema, model, step < 500 ? 0.99 : emaDecay);
+    losses.push_back(loss);
+    rates.push_back(rate);
+}
+
+void reportTrainingStep(core::Progress& progress, int step, int steps, float loss, std::chrono::steady_clock::time_point& lastReport) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - lastReport <= std::chrono::milliseconds(500) && step + 1 != steps) return;
+    char stage[96];
+    std::snprintf(stage, sizeof stage, "step %d/%d  loss %.4f", step + 1, steps, double(loss));
+    progress.report(stage, 0.1f + 0.89f * float(step + 1) / float(steps));
+    lastReport = now;
+}
+
+void summariseLosses(const std::vector<float>& losses, double* finalLoss, std::vector<std::pair<int, double>>* curve) {
+    const auto sm = smoothed(losses, 100);
+    if (finalLoss) *finalLoss = sm.empty() ? 0.0 : sm.back();
+    if (curve)
+        for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) curve->emplace_back(int(i + 1), sm[i]);
+}
+
 } // namespace kiln::models

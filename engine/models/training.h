@@ -6,7 +6,11 @@
 // Includes <torch/torch.h>.
 
 #include <nlohmann/json.hpp>
+#include "core/progress.h"
+
 #include <torch/torch.h>
+
+#include <chrono>
 
 #include <cstdint>
 #include <filesystem>
@@ -59,6 +63,15 @@ nlohmann::ordered_json trainingRecipe(const RecipeBasics& basics);
 // manifest.json of a folder a trainer wrote: the slot, the folder's name, the step as version,
 // the recipe, and the checksums of every file in it.
 void writeTrainedManifest(const std::filesystem::path& out, const std::string& slot, int step, const std::string& recipeJson);
+
+// What a flow trainer does after backward(): gradients clipped to norm 1, the optimiser's step,
+// the EMA updated (decay 0.99 for the first 500 steps, then `emaDecay`), the loss and rate kept.
+void flowOptimiserStep(torch::nn::Module& model, torch::nn::Module& ema, torch::optim::Optimizer& optimizer, int step, double emaDecay,
+                       float loss, float rate, std::vector<float>& losses, std::vector<float>& rates);
+// "step N/M  loss L" at most every 500 ms and at the last step, at 0.1..0.99 of the job.
+void reportTrainingStep(core::Progress& progress, int step, int steps, float loss, std::chrono::steady_clock::time_point& lastReport);
+// The loss smoothed over 100 steps: its last value and about ten points of its curve (step, loss).
+void summariseLosses(const std::vector<float>& losses, double* finalLoss, std::vector<std::pair<int, double>>* curve);
 
 // A CPU generator whose state depends only on (seed, step).
 at::Generator stepGenerator(std::uint64_t seed, int step);

@@ -122,6 +122,23 @@ std::string joinedWords(const std::vector<std::string>& words) {
     return s;
 }
 
+// The latent generators' shared options (candidates; the decoder's resolution, faces, texture
+// size and splats) and quality presets (sampler steps, candidates, resolution, texture size).
+OptionSpec candidatesOption() {
+    return intOption("candidates", "Candidates", 4, 1, 16, "Samples tried one after another until one decodes to a mesh in one piece (1: the seed's own sample)");
+}
+
+void appendDecodeOptions(OptionsSchema& schema) {
+    for (auto& o : {intOption("resolution", "Resolution", 128, 32, 512, "Marching-cubes cells per axis (the field is evaluated only near the surface)"),
+                    intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
+                    choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
+                    intOption("splats", "Splats", 20000, 100, 2000000, "Gaussian splats when splats are asked for")})
+        schema.options.push_back(o);
+    schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"candidates", "1"}, {"resolution", "96"}, {"texture-size", "512"}}},
+                      {"standard", "Standard", {{"steps", "16"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
+                      {"high", "High", {{"steps", "32"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
+}
+
 // ---- text -> 3D ---------------------------------------------------------------------------------
 
 class TextTo3d final : public Pipeline {
@@ -136,19 +153,12 @@ public:
             intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to shape"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0,
                         "Classifier-free guidance: higher follows the prompt more closely, with less variety"),
-            intOption("candidates", "Candidates", 4, 1, 16,
-                      "Samples tried one after another until one decodes to a mesh in one piece (1: the seed's own sample)"),
-            intOption("resolution", "Resolution", 128, 32, 512, "Marching-cubes cells per axis (the field is evaluated only near the surface)"),
-            intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
-            choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
-            intOption("splats", "Splats", 20000, 100, 2000000, "Gaussian splats when splats are asked for"),
-            choiceOption("upscale", "Upscale textures", {"1", "2", "4"}, "1",
-                         "Upscale the baked maps after baking (the ESRGAN-slim pack for colour when installed, else bicubic)",
-                         {"No", "x2", "x4"}),
+            candidatesOption(),
         };
-        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"candidates", "1"}, {"resolution", "96"}, {"texture-size", "512"}}},
-                                 {"standard", "Standard", {{"steps", "16"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
-                                 {"high", "High", {{"steps", "32"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
+        appendDecodeOptions(m_info.schema);
+        m_info.schema.options.push_back(choiceOption("upscale", "Upscale textures", {"1", "2", "4"}, "1",
+                                                     "Upscale the baked maps after baking (the ESRGAN-slim pack for colour when installed, else bicubic)",
+                                                     {"No", "x2", "x4"}));
         m_info.schema.defaultPreset = "standard";
         m_info.modelSlots = {"text-to-3d", "shape-autoencoder"};
         m_info.outputs = {OutputKind::Mesh, OutputKind::Splats};
@@ -269,22 +279,15 @@ public:
             seedOption(),
             intOption("steps", "Steps", 16, 1, 1000, "Sampler steps from noise to shape"),
             floatOption("guidance", "Guidance", 3.0, 0.0, 20.0, "Classifier-free guidance: higher follows the photos more closely, with less variety"),
-            intOption("candidates", "Candidates", 4, 1, 16,
-                      "Samples tried one after another until one decodes to a mesh in one piece (1: the seed's own sample)"),
+            candidatesOption(),
             intOption("variants", "Variants", 1, 1, 8, "Assets to make, seeds SEED, SEED+1, ... (the CLI writes OUT, OUT_v2, ...; the studio adds each as a version)"),
             textOption("mask", "Mask", "", "The first photo's foreground as an image file (white or opaque = object), instead of matting it"),
             choiceOption("matte", "Background removal", {"auto", "isnet", "grabcut", "alpha"}, "auto",
                          "auto: the image's alpha, else the IS-Net pack when installed, else GrabCut", {"Automatic", "IS-Net pack", "GrabCut", "Image alpha"}),
             boolOption("no-refine", "No refinement", false, "Leave the generated texture as it is (do not project the photo onto the side it shows)"),
             floatOption("fov", "Field of view", 40.0, 5.0, 120.0, "The first photo's vertical field of view in degrees (placing it on the mesh)"),
-            intOption("resolution", "Resolution", 128, 32, 512, "Marching-cubes cells per axis (the field is evaluated only near the surface)"),
-            intOption("faces", "Faces", 20000, 500, 1000000, "Triangle budget of the mesh"),
-            choiceOption("texture-size", "Texture size", {"256", "512", "1024", "2048", "4096"}, "1024", "Texels per side of the baked PBR maps"),
-            intOption("splats", "Splats", 20000, 100, 2000000, "Gaussian splats when splats are asked for"),
         };
-        m_info.schema.presets = {{"draft", "Draft", {{"steps", "12"}, {"candidates", "1"}, {"resolution", "96"}, {"texture-size", "512"}}},
-                                 {"standard", "Standard", {{"steps", "16"}, {"candidates", "4"}, {"resolution", "128"}, {"texture-size", "1024"}}},
-                                 {"high", "High", {{"steps", "32"}, {"candidates", "8"}, {"resolution", "256"}, {"texture-size", "2048"}}}};
+        appendDecodeOptions(m_info.schema);
         m_info.schema.defaultPreset = "standard";
         m_info.modelSlots = {"image-to-3d", "shape-autoencoder"};
         m_info.outputs = {OutputKind::Mesh, OutputKind::Splats};
