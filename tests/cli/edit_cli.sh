@@ -79,30 +79,9 @@ open(sys.argv[1], 'wb').write(b'P5 %d %d 255\\n' % (w, h) + bytes(255 if x < w /
 node "$SCRIPTS/validate_gltf.mjs" "$dir/duck.glb" "$dir/truck.glb" "$dir/engine.glb" "$dir/head.glb" "$dir/shape.glb" > "$dir/validator.txt" 2>&1 \
   && pass || { cat "$dir/validator.txt"; fail "glTF validator"; }
 
-BLENDER="$(command -v "${BLENDER:-blender}" || true)"
-if [ -n "$BLENDER" ]; then
-  cat > "$dir/check.py" <<'PY'
-import sys, numpy
-numpy.bool = bool
-import bpy
-for f in sys.argv[sys.argv.index("--") + 1:]:
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    bpy.ops.import_scene.gltf(filepath=f)
-    meshes = [o for o in bpy.data.objects if o.type == "MESH"]
-    assert meshes, f
-    print(f, ":", len(meshes), "mesh objects,", len(bpy.data.images), "images")
-PY
-  "$BLENDER" -b --factory-startup --python-exit-code 1 --python "$dir/check.py" -- "$dir/duck.glb" "$dir/engine.glb" "$dir/shape.glb" \
-    > "$dir/blender.txt" 2>&1 && pass || { tail -20 "$dir/blender.txt"; fail "Blender import"; }
-fi
+blender_imports 0 "$dir/duck.glb" "$dir/engine.glb" "$dir/shape.glb"
 
 # Bad input: one clear error each, nothing written.
-expect_error() {  # expected-fragment output-file command...
-  local fragment=$1 out=$2
-  shift 2
-  if "$@" > "$dir/err.txt" 2>&1; then fail "expected an error: $*"; return; fi
-  grep -q -- "$fragment" "$dir/err.txt" && [ ! -e "$out" ] && pass || { cat "$dir/err.txt"; fail "error should name '$fragment': $*"; }
-}
 expect_error "empty prompt" "$dir/x1.glb" "$KILN" edit "$duck" " " -o "$dir/x1.glb"
 expect_error "--strength" "$dir/x2.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x2.glb" --strength 1.5
 expect_error "--strength" "$dir/x3.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x3.glb" --strength -0.5

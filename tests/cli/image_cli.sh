@@ -32,30 +32,9 @@ oiiotool "$dir/view.png" --ch A -o "$dir/mask.png" && "$KILN" image-to-3d "$dir/
 node "$SCRIPTS/validate_gltf.mjs" "$dir/lego.glb" "$dir/photo.glb" "$dir/two.glb" "$dir/masked.glb" > "$dir/validator.txt" 2>&1 \
   && pass || { cat "$dir/validator.txt"; fail "glTF validator"; }
 
-BLENDER="$(command -v "${BLENDER:-blender}" || true)"
-if [ -n "$BLENDER" ]; then
-  cat > "$dir/check.py" <<'PY'
-import sys, numpy
-numpy.bool = bool
-import bpy
-for f in sys.argv[sys.argv.index("--") + 1:]:
-    bpy.ops.wm.read_factory_settings(use_empty=True)
-    bpy.ops.import_scene.gltf(filepath=f)
-    meshes = [o for o in bpy.data.objects if o.type == "MESH"]
-    assert meshes and len(bpy.data.images) >= 2, f
-    print(f, ":", len(meshes), "mesh objects,", len(bpy.data.images), "images")
-PY
-  "$BLENDER" -b --factory-startup --python-exit-code 1 --python "$dir/check.py" -- "$dir/lego.glb" "$dir/photo.glb" \
-    > "$dir/blender.txt" 2>&1 && pass || { tail -20 "$dir/blender.txt"; fail "Blender import"; }
-fi
+blender_imports 2 "$dir/lego.glb" "$dir/photo.glb"
 
 # Bad input: one clear error each, nothing written.
-expect_error() {  # expected-fragment output-file command...
-  local fragment=$1 out=$2
-  shift 2
-  if "$@" > "$dir/err.txt" 2>&1; then fail "expected an error: $*"; return; fi
-  grep -q -- "$fragment" "$dir/err.txt" && [ ! -e "$out" ] && pass || { cat "$dir/err.txt"; fail "error should name '$fragment': $*"; }
-}
 echo "not a picture" > "$dir/notes.png"
 expect_error "notes.png" "$dir/x1.glb" "$KILN" image-to-3d "$dir/notes.png" -o "$dir/x1.glb"
 oiiotool --create 64x64 4 -o "$dir/clear.png"

@@ -128,12 +128,6 @@ PY
 fi
 
 # Bad input: one clear error each, nothing written.
-expect_error() {  # expected-fragment output-file command...
-  local fragment=$1 out=$2
-  shift 2
-  if "$@" > "$dir/err.txt" 2>&1; then fail "expected an error: $*"; return; fi
-  grep -q -- "$fragment" "$dir/err.txt" && [ ! -e "$out" ] && pass || { cat "$dir/err.txt"; fail "error should name '$fragment': $*"; }
-}
 "$KILN" convert "$duck" "$dir/duck.stl" >/dev/null || fail "convert to STL"
 expect_error "crosses the border of UDIM tile" "$dir/x0.glb" "$KILN" texture "$dir/across.obj" "a red chest" -o "$dir/x0.glb"
 expect_error "--unwrap" "$dir/x1.glb" "$KILN" texture "$dir/duck.stl" "a red duck" -o "$dir/x1.glb"
