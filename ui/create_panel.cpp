@@ -1,6 +1,8 @@
 #include "ui/create_panel.h"
 
 #include "core/error.h"
+#include "io/image_io.h"
+#include "models/matting.h"
 #include "models/model_paths.h"
 #include "pipelines/pipeline.h"
 #include "ui/preview_thumbnailer.h"
@@ -12,6 +14,7 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QIcon>
@@ -24,7 +27,9 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolButton>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -261,6 +266,113 @@ void fillModels(QComboBox* box, const std::string& slot) {
     box->setCurrentIndex(i < 0 ? 0 : i);
 }
 
+// What the first photo's matte will be, for the preview under an image tab's photos.
+struct MattePreview {
+    QImage image;    // the photo cut out over a checkerboard, at most kSize pixels a side
+    QString status;  // "r_0.png: alpha matte, 23.4 % of the image", or the error a run would give
+    bool ok = false;
+};
+
+MattePreview computeMattePreview(const std::string& file, const std::string& mask, const std::string& method) {
+    constexpr int kSize = 160;
+    MattePreview out;
+    const std::string name = std::filesystem::path(file).filename().string();
+    try {
+        if (!std::filesystem::is_regular_file(file)) throw Error(file + ": no such image file");
+        const core::Image image = io::readImage(file);
+        core::Image alpha;
+        std::string how;
+        if (!mask.empty()) {
+            alpha = models::matteFromMaskFile(mask, image, name);
+            how = "the mask " + std::filesystem::path(mask).filename().string();
+        } else {
+            models::MatteOptions mo;
+            mo.method = method.empty() ? "auto" : method;
+            const models::Matte m = models::matteImage(image, mo, name);
+            alpha = m.alpha;
+            how = m.method + " matte";
+        }
+        double covered = 0.0;
+        for (const float a : alpha.f32) covered += a >= 0.5f;
+        if (covered == 0.0) throw Error(name + ": no object found (the matte is empty)");
+        const double scale = double(kSize) / double(std::max(image.width, image.height));
+        const int w = std::max(1, int(image.width * scale)), h = std::max(1, int(image.height * scale));
+        out.image = QImage(w, h, QImage::Format_RGB32);
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                const int sx = std::min(image.width - 1, int(x / scale)), sy = std::min(image.height - 1, int(y / scale));
+                const float a = std::clamp(alpha.f32[std::size_t(sy) * std::size_t(image.width) + std::size_t(sx)], 0.0f, 1.0f);
+                const float check = ((x / 8 + y / 8) % 2) ? 0.8f : 0.6f;
+                int c[3];
+                for (int k = 0; k < 3; ++k) c[k] = int(std::lround(255.0f * (a * image.at(sx, sy, image.channels >= 3 ? k : 0) + (1.0f - a) * check)));
+                out.image.setPixel(x, y, qRgb(c[0], c[1], c[2]));
+            }
+        char line[64];
+        std::snprintf(line, sizeof line, ", %.1f %% of the image", 100.0 * covered / double(alpha.f32.size()));
+        out.status = QString::fromStdString(name + ": " + how + line);
+        out.ok = true;
+    } catch (const Error& e) {
+        out.status = QString::fromStdString(e.what());
+    }
+    return out;
+}
+
+// Under an image tab's photos (a tab with "images", "mask" and "matte" fields): the first photo cut
+// out by the matte the job would use, recomputed off the GUI thread whenever one of them changes.
+void addMattePreview(QFormLayout& form) {
+    QWidget* page = form.parentWidget();
+    auto* images = page->findChild<QLineEdit*>("images");
+    auto* mask = page->findChild<QLineEdit*>("mask");
+    auto* method = page->findChild<QComboBox*>("matte");
+    if (!images || !mask || !method) return;
+    auto* preview = new QLabel;
+    preview->setObjectName("mattePreview");
+    preview->setMinimumSize(160, 160);
+    preview->setAlignment(Qt::AlignCenter);
+    auto* status = new QLabel(QObject::tr("Choose a photo to see its cut-out"));
+    status->setObjectName("matteStatus");
+    status->setWordWrap(true);
+    auto* box = new QVBoxLayout;
+    box->addWidget(preview);
+    box->addWidget(status);
+    form.addRow(QObject::tr("Cut-out"), box);
+    auto* timer = new QTimer(page);
+    timer->setSingleShot(true);
+    timer->setInterval(250);
+    auto* watcher = new QFutureWatcher<MattePreview>(page);
+    auto pending = std::make_shared<bool>(false);
+    auto start = [=] {
+        if (watcher->isRunning()) {
+            *pending = true;  // once this one is done
+            return;
+        }
+        const QStringList files = images->text().split(';', Qt::SkipEmptyParts);
+        if (files.isEmpty()) {
+            preview->clear();
+            status->setText(QObject::tr("Choose a photo to see its cut-out"));
+            return;
+        }
+        status->setText(QObject::tr("Removing the background…"));
+        watcher->setFuture(QtConcurrent::run(computeMattePreview, files.front().trimmed().toStdString(), mask->text().trimmed().toStdString(),
+                                             method->currentData().toString().toStdString()));
+    };
+    QObject::connect(watcher, &QFutureWatcher<MattePreview>::finished, page, [=] {
+        const MattePreview r = watcher->result();
+        if (*pending) {
+            *pending = false;
+            start();
+            return;
+        }
+        preview->setPixmap(r.ok ? QPixmap::fromImage(r.image) : QPixmap());
+        status->setText(r.status);
+        status->setProperty("ok", r.ok);
+    });
+    QObject::connect(timer, &QTimer::timeout, page, start);
+    QObject::connect(images, &QLineEdit::textChanged, timer, qOverload<>(&QTimer::start));
+    QObject::connect(mask, &QLineEdit::textChanged, timer, qOverload<>(&QTimer::start));
+    QObject::connect(method, &QComboBox::currentIndexChanged, timer, qOverload<>(&QTimer::start));
+}
+
 // A live tab: its form, and how its widgets become a job request.
 RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline> pipeline, const CreatePanel::AssetFn* asset) {
     QWidget* page = form.parentWidget();
@@ -276,6 +388,7 @@ RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline>
     for (const auto& o : info.schema.options)
         if (!o.isSeed) readOptions.emplace_back(o.name, addOption(form, o, defaults));
     addPresets(form, presetRow, info.schema);  // above the options it sets
+    addMattePreview(form);
     // "Also a mesh" where a mesh is an extra the pipeline can add to what it makes anyway.
     QCheckBox* mesh = nullptr;
     const bool meshExtra = std::find(info.outputs.begin(), info.outputs.end(), OutputKind::Mesh) != info.outputs.end() &&

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "io/binary_reader.h"
+#include "io/image_io.h"
 #include "models/model_paths.h"
 #include "models/onnx_convert.h"
 #include "models/packs.h"
@@ -269,4 +270,25 @@ core::Image applyMatte(const core::Image& image, const core::Image& alpha) {
     return out;
 }
 
+// A mask file as a foreground matte of `image`'s size: its alpha channel when it has one that is
+// not fully opaque, else its first channel (white = object).
+core::Image matteFromMaskFile(const std::filesystem::path& file, const core::Image& image, const std::string& imageName) {
+    if (!std::filesystem::is_regular_file(file)) throw Error("--mask " + file.string() + ": no such file");
+    const core::Image mask = io::readImage(file);
+    if (mask.width != image.width || mask.height != image.height)
+        throw Error("--mask " + file.filename().string() + ": " + std::to_string(mask.width) + "x" + std::to_string(mask.height) + ", but " + imageName + " is " +
+                    std::to_string(image.width) + "x" + std::to_string(image.height));
+    int channel = 0;
+    if (mask.channels == 4 || mask.channels == 2)
+        for (int y = 0; y < mask.height && channel == 0; ++y)
+            for (int x = 0; x < mask.width; ++x)
+                if (mask.at(x, y, mask.channels - 1) < 0.999f) {
+                    channel = mask.channels - 1;
+                    break;
+                }
+    core::Image alpha = core::Image::makeF32(mask.width, mask.height, 1);
+    for (int y = 0; y < mask.height; ++y)
+        for (int x = 0; x < mask.width; ++x) alpha.f32[std::size_t(y) * std::size_t(mask.width) + std::size_t(x)] = mask.at(x, y, channel);
+    return alpha;
+}
 } // namespace kiln::models

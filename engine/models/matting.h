@@ -96,6 +96,11 @@ struct MatteScore {
 };
 MatteScore scoreMatte(const core::Image& matte, const core::Image& truth, int tolerance = 2);
 
+// A mask file (--mask) as the foreground matte of `image` (F32, one channel, its size): the mask's
+// alpha channel when it has one that is not fully opaque, else its first channel (white = object).
+// Throws kiln::Error naming the file when it is missing, unreadable or another size than the image.
+core::Image matteFromMaskFile(const std::filesystem::path& file, const core::Image& image, const std::string& imageName);
+
 // The image with the matte as its alpha channel (U8 RGBA).
 core::Image applyMatte(const core::Image& image, const core::Image& alpha);
 

@@ -244,27 +244,6 @@ std::shared_ptr<const models::ImageTo3dGenerator> imageGeneratorFor(const std::f
     return generator;
 }
 
-// A mask file as a foreground matte of `image`'s size: its alpha channel when it has one that is
-// not fully opaque, else its first channel (white = object).
-core::Image maskMatte(const std::filesystem::path& file, const core::Image& image, const std::string& imageName) {
-    if (!std::filesystem::is_regular_file(file)) throw Error("--mask " + file.string() + ": no such file");
-    const core::Image mask = io::readImage(file);
-    if (mask.width != image.width || mask.height != image.height)
-        throw Error("--mask " + file.filename().string() + ": " + std::to_string(mask.width) + "x" + std::to_string(mask.height) + ", but " + imageName + " is " +
-                    std::to_string(image.width) + "x" + std::to_string(image.height));
-    int channel = 0;
-    if (mask.channels == 4 || mask.channels == 2)
-        for (int y = 0; y < mask.height && channel == 0; ++y)
-            for (int x = 0; x < mask.width; ++x)
-                if (mask.at(x, y, mask.channels - 1) < 0.999f) {
-                    channel = mask.channels - 1;
-                    break;
-                }
-    core::Image alpha = core::Image::makeF32(mask.width, mask.height, 1);
-    for (int y = 0; y < mask.height; ++y)
-        for (int x = 0; x < mask.width; ++x) alpha.f32[std::size_t(y) * std::size_t(mask.width) + std::size_t(x)] = mask.at(x, y, channel);
-    return alpha;
-}
 #endif
 
 class ImageTo3d final : public Pipeline {
@@ -318,7 +297,7 @@ public:
             p.image = io::decodeImage(bytes, p.name);
             if (p.image.empty() || p.image.channels < 3) throw Error(p.name + ": not a colour image");
             if (i == 0 && !mask.empty()) {
-                p.matte = maskMatte(mask, p.image, p.name);
+                p.matte = models::matteFromMaskFile(mask, p.image, p.name);
                 matteLines.push_back(p.name + ": the mask " + std::filesystem::path(mask).filename().string());
             } else {
                 const models::Matte m = matter.run(p.image, p.name);

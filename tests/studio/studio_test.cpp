@@ -1215,7 +1215,7 @@ private slots:
     }
 
     void imageTabTurnsAPhotoIntoATexturedMeshWithVariants() {
-        // The Image tab: a lego view (its alpha is the matte) becomes a textured mesh; two seeds
+        // The Image tab: a lego view (its alpha is the matte) is shown cut out, then becomes a textured mesh; two seeds
         // are two assets with their thumbnails under the tabs; provenance names the photo and its
         // hash; one undo takes both away.
         auto* create = m_window->createPanel();
@@ -1224,12 +1224,27 @@ private slots:
             if (create->tabs()->widget(i)->property("pipelineId").toString() == "image-to-3d" && create->tabs()->isTabEnabled(i))
                 page = create->tabs()->widget(i);
         if (!page) QSKIP("the Image tab is disabled (no LibTorch or no bundled image-to-3d model)");
-        for (const char* name : {"images", "browseImages", "seed", "steps", "guidance", "variants", "mask", "matte", "no-refine", "generate"})
+        for (const char* name : {"images", "browseImages", "seed", "steps", "guidance", "variants", "mask", "matte", "no-refine", "mattePreview", "generate"})
             QVERIFY2(page->findChild<QWidget*>(name), name);
         ui::StudioDocument& doc = m_window->document();
         const size_t assets = doc.document().assets().size();
         const QString photo = testdata("mv/lego_train/train/r_0.png");
+        // The cut-out is shown as soon as a photo is chosen (computed off the GUI thread); a mask of
+        // another size shows the error the job would give, and cleared, the matte comes back.
+        auto* status = page->findChild<QLabel*>("matteStatus");
+        auto* preview = page->findChild<QLabel*>("mattePreview");
+        QVERIFY(status && preview);
         page->findChild<QLineEdit*>("images")->setText(photo);
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains("alpha matte"), 20000);
+        QVERIFY(!preview->pixmap().isNull());
+        create->tabs()->setCurrentWidget(page);
+        QApplication::processEvents();
+        grabScreen(create).save(outputDir() + "/image_tab_matte.png");
+        page->findChild<QLineEdit*>("mask")->setText(testdata("backgrounds/kodim01.jpg"));
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains("kodim01.jpg") && status->text().contains("but r_0.png is"), 20000);
+        QVERIFY(preview->pixmap().isNull());
+        page->findChild<QLineEdit*>("mask")->clear();
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains("alpha matte"), 20000);
         page->findChild<QSpinBox*>("seed")->setValue(2);
         page->findChild<QSpinBox*>("candidates")->setValue(1);
         page->findChild<QSpinBox*>("resolution")->setValue(64);
