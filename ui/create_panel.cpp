@@ -20,6 +20,8 @@
 #include <QIcon>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMouseEvent>
+#include <QCoreApplication>
 #include <QPixmap>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -271,10 +273,70 @@ struct MattePreview {
     QImage image;    // the photo cut out over a checkerboard, at most kSize pixels a side
     QString status;  // "r_0.png: alpha matte, 23.4 % of the image", or the error a run would give
     bool ok = false;
+    core::Image photo, alpha;  // the photo and its matte (F32, one channel), for the brush
+};
+
+// The photo cut out by `alpha` over a checkerboard, `scale` preview pixels per photo pixel.
+QImage cutOut(const core::Image& image, const core::Image& alpha, double scale) {
+    const int w = std::max(1, int(image.width * scale)), h = std::max(1, int(image.height * scale));
+    QImage out(w, h, QImage::Format_RGB32);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const int sx = std::min(image.width - 1, int(x / scale)), sy = std::min(image.height - 1, int(y / scale));
+            const float a = std::clamp(alpha.f32[std::size_t(sy) * std::size_t(image.width) + std::size_t(sx)], 0.0f, 1.0f);
+            const float check = ((x / 8 + y / 8) % 2) ? 0.8f : 0.6f;
+            int c[3];
+            for (int k = 0; k < 3; ++k) c[k] = int(std::lround(255.0f * (a * image.at(sx, sy, image.channels >= 3 ? k : 0) + (1.0f - a) * check)));
+            out.setPixel(x, y, qRgb(c[0], c[1], c[2]));
+        }
+    return out;
+}
+
+// The cut-out preview, painted on to correct the matte: the left button adds to the object, the
+// right button removes (a brush of 6 preview pixels); on release `done` gets the corrected matte.
+class MatteBrush final : public QLabel {
+public:
+    static constexpr int kSize = 160;
+    std::function<void(const core::Image& alpha)> done;
+    void show(const MattePreview& r) {
+        m_photo = r.photo;
+        m_alpha = r.alpha;
+        m_scale = m_photo.empty() ? 1.0 : double(kSize) / double(std::max(m_photo.width, m_photo.height));
+        setPixmap(r.ok ? QPixmap::fromImage(r.image) : QPixmap());
+        if (!r.ok) m_alpha = {};
+    }
+
+protected:
+    void mousePressEvent(QMouseEvent* e) override { paintAt(e); }
+    void mouseMoveEvent(QMouseEvent* e) override {
+        if (e->buttons() & (Qt::LeftButton | Qt::RightButton)) paintAt(e);
+    }
+    void mouseReleaseEvent(QMouseEvent*) override {
+        if (m_painted && done) done(m_alpha);
+        m_painted = false;
+    }
+
+private:
+    void paintAt(QMouseEvent* e) {
+        if (m_alpha.empty() || pixmap().isNull()) return;
+        const bool add = e->buttons() & Qt::LeftButton;
+        // The pixmap is centred in the label.
+        const QPointF origin((width() - pixmap().width()) / 2.0, (height() - pixmap().height()) / 2.0);
+        const QPointF p = (e->position() - origin) / m_scale;
+        const double radius = 6.0 / m_scale;
+        for (int y = std::max(0, int(p.y() - radius)); y <= std::min(m_alpha.height - 1, int(p.y() + radius)); ++y)
+            for (int x = std::max(0, int(p.x() - radius)); x <= std::min(m_alpha.width - 1, int(p.x() + radius)); ++x)
+                if ((x - p.x()) * (x - p.x()) + (y - p.y()) * (y - p.y()) <= radius * radius)
+                    m_alpha.f32[std::size_t(y) * std::size_t(m_alpha.width) + std::size_t(x)] = add ? 1.0f : 0.0f;
+        m_painted = true;
+        setPixmap(QPixmap::fromImage(cutOut(m_photo, m_alpha, m_scale)));
+    }
+    core::Image m_photo, m_alpha;
+    double m_scale = 1.0;
+    bool m_painted = false;
 };
 
 MattePreview computeMattePreview(const std::string& file, const std::string& mask, const std::string& method) {
-    constexpr int kSize = 160;
     MattePreview out;
     const std::string name = std::filesystem::path(file).filename().string();
     try {
@@ -295,18 +357,9 @@ MattePreview computeMattePreview(const std::string& file, const std::string& mas
         double covered = 0.0;
         for (const float a : alpha.f32) covered += a >= 0.5f;
         if (covered == 0.0) throw Error(name + ": no object found (the matte is empty)");
-        const double scale = double(kSize) / double(std::max(image.width, image.height));
-        const int w = std::max(1, int(image.width * scale)), h = std::max(1, int(image.height * scale));
-        out.image = QImage(w, h, QImage::Format_RGB32);
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) {
-                const int sx = std::min(image.width - 1, int(x / scale)), sy = std::min(image.height - 1, int(y / scale));
-                const float a = std::clamp(alpha.f32[std::size_t(sy) * std::size_t(image.width) + std::size_t(sx)], 0.0f, 1.0f);
-                const float check = ((x / 8 + y / 8) % 2) ? 0.8f : 0.6f;
-                int c[3];
-                for (int k = 0; k < 3; ++k) c[k] = int(std::lround(255.0f * (a * image.at(sx, sy, image.channels >= 3 ? k : 0) + (1.0f - a) * check)));
-                out.image.setPixel(x, y, qRgb(c[0], c[1], c[2]));
-            }
+        out.image = cutOut(image, alpha, double(MatteBrush::kSize) / double(std::max(image.width, image.height)));
+        out.photo = image;
+        out.alpha = alpha;
         char line[64];
         std::snprintf(line, sizeof line, ", %.1f %% of the image", 100.0 * covered / double(alpha.f32.size()));
         out.status = QString::fromStdString(name + ": " + how + line);
@@ -325,9 +378,10 @@ void addMattePreview(QFormLayout& form) {
     auto* mask = page->findChild<QLineEdit*>("mask");
     auto* method = page->findChild<QComboBox*>("matte");
     if (!images || !mask || !method) return;
-    auto* preview = new QLabel;
+    auto* preview = new MatteBrush;
     preview->setObjectName("mattePreview");
-    preview->setMinimumSize(160, 160);
+    preview->setToolTip(QObject::tr("Paint to correct the cut-out: left button adds to the object, right button removes"));
+    preview->setMinimumSize(MatteBrush::kSize, MatteBrush::kSize);
     preview->setAlignment(Qt::AlignCenter);
     auto* status = new QLabel(QObject::tr("Choose a photo to see its cut-out"));
     status->setObjectName("matteStatus");
@@ -363,10 +417,24 @@ void addMattePreview(QFormLayout& form) {
             start();
             return;
         }
-        preview->setPixmap(r.ok ? QPixmap::fromImage(r.image) : QPixmap());
+        preview->show(r);
         status->setText(r.status);
         status->setProperty("ok", r.ok);
     });
+    // A painted correction becomes the mask the job reads (a PNG in the temporary folder).
+    preview->done = [mask, status](const core::Image& alpha) {
+        static int counter = 0;
+        const std::filesystem::path file = std::filesystem::temp_directory_path() /
+                                           ("kiln-mask-" + std::to_string(QCoreApplication::applicationPid()) + "-" + std::to_string(++counter) + ".png");
+        core::Image png = core::Image::makeU8(alpha.width, alpha.height, 1);
+        for (std::size_t k = 0; k < alpha.f32.size(); ++k) png.u8[k] = std::uint8_t(std::lround(std::clamp(alpha.f32[k], 0.0f, 1.0f) * 255.0f));
+        try {
+            io::writeImage(png, file);
+            mask->setText(QString::fromStdString(file.string()));
+        } catch (const Error& e) {
+            status->setText(QObject::tr("The corrected cut-out could not be saved: %1").arg(QString::fromStdString(e.what())));
+        }
+    };
     QObject::connect(timer, &QTimer::timeout, page, start);
     QObject::connect(images, &QLineEdit::textChanged, timer, qOverload<>(&QTimer::start));
     QObject::connect(mask, &QLineEdit::textChanged, timer, qOverload<>(&QTimer::start));

@@ -1240,6 +1240,21 @@ private slots:
         create->tabs()->setCurrentWidget(page);
         QApplication::processEvents();
         grabScreen(create).save(outputDir() + "/image_tab_matte.png");
+        // Painting on the cut-out corrects it: right clicks remove from the object, and the
+        // corrected matte becomes the mask the job reads.
+        const auto percent = [status] {
+            const QRegularExpressionMatch m = QRegularExpression("([0-9.]+) % of the image").match(status->text());
+            return m.hasMatch() ? m.captured(1).toDouble() : -1.0;
+        };
+        const double before = percent();
+        QVERIFY(before > 0.0);
+        for (const QPoint d : {QPoint(0, 0), QPoint(8, 0), QPoint(-8, 0), QPoint(0, 8), QPoint(0, -8)}) {
+            QTest::mousePress(preview, Qt::RightButton, {}, preview->rect().center() + d);
+            QTest::mouseRelease(preview, Qt::RightButton, {}, preview->rect().center() + d);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains("the mask kiln-mask"), 20000);
+        QVERIFY2(percent() < before - 0.5, qPrintable(status->text()));
+        QVERIFY(page->findChild<QLineEdit*>("mask")->text().endsWith(".png"));
         page->findChild<QLineEdit*>("mask")->setText(testdata("backgrounds/kodim01.jpg"));
         QTRY_VERIFY_WITH_TIMEOUT(status->text().contains("kodim01.jpg") && status->text().contains("but r_0.png is"), 20000);
         QVERIFY(preview->pixmap().isNull());
