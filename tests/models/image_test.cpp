@@ -125,7 +125,7 @@ TEST(ImageTo3d, BundledModelRebuildsHeldOutAssetsFromOnePhoto) {
     }
     const double gen = sumGen / (4.0 * n), mean = sumMean / (4.0 * n);
     std::printf("novel-view silhouette IoU: generated %.3f, category mean %.3f\n", gen, mean);
-    EXPECT_GT(gen, 0.0);
+    EXPECT_GT(gen, 0.5);  // 0.593 measured (category mean 0.551)
     EXPECT_GT(gen, mean);
 }
 
