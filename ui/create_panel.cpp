@@ -26,6 +26,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
+#include <QScrollArea>
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -609,7 +610,14 @@ void CreatePanel::rebuild() {
         for (QLineEdit* field : page->findChildren<QLineEdit*>())
             connect(field, &QLineEdit::textChanged, this,
                     [this, id = qs(info.id), field](const QString& text) { emit textOptionEdited(id, field->objectName(), text); });
-        const int index = m_tabs->addTab(page, qs(info.displayName));
+        // Long forms scroll inside their tab rather than making the window taller.
+        auto* scroll = new QScrollArea;
+        scroll->setObjectName(qs(info.displayName));
+        scroll->setProperty("pipelineId", qs(info.id));
+        scroll->setFrameShape(QFrame::NoFrame);
+        scroll->setWidgetResizable(true);
+        scroll->setWidget(page);
+        const int index = m_tabs->addTab(scroll, qs(info.displayName));
         m_tabs->setTabToolTip(index, qs(info.description));
         const bool live = why.empty();
         m_requestFns.push_back(live ? std::move(request) : RequestFn{});
@@ -617,8 +625,8 @@ void CreatePanel::rebuild() {
             const QString title = qs(info.displayName);
             connect(go, &QPushButton::clicked, this, [this, title] { generate(title); });
         } else {
-            page->setEnabled(false);
-            page->setToolTip(qs(why));
+            scroll->setEnabled(false);
+            scroll->setToolTip(qs(why));
             m_tabs->setTabEnabled(index, false);
             m_tabs->setTabToolTip(index, qs(why));
         }
