@@ -74,12 +74,18 @@ struct Views {
     std::vector<std::vector<float>> rgb;
     std::vector<std::vector<bool>> mask;
 };
-Views renderViews(render::Renderer& renderer, const core::Mesh& mesh, const std::vector<core::Camera>& cameras) {
+// Lit, 4x MSAA, no grid or gizmo, over `background`.
+render::ViewOptions benchView(const glm::vec4& background) {
     render::ViewOptions v;
     v.grid = false;
     v.axisGizmo = false;
-    v.background = glm::vec4(1.0f);
+    v.background = background;
     v.msaaSamples = 4;
+    return v;
+}
+
+Views renderViews(render::Renderer& renderer, const core::Mesh& mesh, const std::vector<core::Camera>& cameras) {
+    const render::ViewOptions v = benchView(glm::vec4(1.0f));
     renderer.clear();
     renderer.add(core::Asset::fromMesh("bench", mesh));
     Views out;
@@ -208,11 +214,7 @@ int benchLego(const Args& args, const models::ImageTo3dGenerator& generator, mod
     for (auto& p : mesh.positions) p = glm::vec3(toLego * glm::vec4(p, 1.0f));
     for (auto& n : mesh.normals) n = glm::normalize(glm::mat3(toLego) * n);
     render::Renderer renderer;
-    render::ViewOptions v;
-    v.grid = false;
-    v.axisGizmo = false;
-    v.background = glm::vec4(1.0f);
-    v.msaaSamples = 4;
+    const render::ViewOptions v = benchView(glm::vec4(1.0f));
     renderer.add(core::Asset::fromMesh("lego", mesh));
     std::printf("kiln bench image-to-3d --lego: %s, view %s in (fov %.1f°; found at yaw %.0f°, pitch %.0f°, silhouette IoU %.2f), %.2f s\n",
                 generator.name().c_str(), in.name.c_str(), double(o.fovDegrees), double(g.view->yawDegrees), double(g.view->pitchDegrees),
@@ -297,11 +299,7 @@ int benchImage(const Args& args) {
         for (int k = 0; k < photosPer; ++k) {
             const models::PhotoView pv{yaw0 + 360.0f * float(k) / float(photosPer), 20.0f, 40.0f, 0.0};
             const core::Camera cam = models::orbitCamera(bounds, pv);
-            render::ViewOptions v;
-            v.grid = false;
-            v.axisGizmo = false;
-            v.background = glm::vec4(0.0f);
-            v.msaaSamples = 4;
+            const render::ViewOptions v = benchView(glm::vec4(0.0f));
             renderer.clear();
             renderer.add(core::Asset::fromMesh("real", asset.mesh));
             core::Image rgba = renderer.renderImage(cam, 2 * kInputSize, 2 * kInputSize, v);

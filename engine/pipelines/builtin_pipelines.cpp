@@ -45,20 +45,25 @@ std::string fixed(double v, int decimals) {
 }
 
 #ifdef KILN_WITH_TORCH
-// Loading both models takes a while; the last pair stays loaded for the next prompt (shared by
-// text-to-3d and texture, which use the same two models).
-std::shared_ptr<const models::TextTo3dGenerator> generatorFor(const std::filesystem::path& text, const std::filesystem::path& ae) {
+// Loading a generator's two models takes a while; the last pair of each kind stays loaded for the
+// next job (text-to-3d, texture and edit share the text generator).
+template <class Generator>
+std::shared_ptr<const Generator> cachedGenerator(const std::filesystem::path& model, const std::filesystem::path& ae) {
     static std::mutex mutex;
-    static std::shared_ptr<const models::TextTo3dGenerator> generator;
-    static std::filesystem::path loadedText, loadedAe;
+    static std::shared_ptr<const Generator> generator;
+    static std::filesystem::path loadedModel, loadedAe;
     std::lock_guard lock(mutex);
-    if (!generator || loadedText != text || loadedAe != ae) {
+    if (!generator || loadedModel != model || loadedAe != ae) {
         generator.reset();
-        generator = std::make_shared<const models::TextTo3dGenerator>(text, ae);
-        loadedText = text;
+        generator = std::make_shared<const Generator>(model, ae);
+        loadedModel = model;
         loadedAe = ae;
     }
     return generator;
+}
+
+std::shared_ptr<const models::TextTo3dGenerator> generatorFor(const std::filesystem::path& text, const std::filesystem::path& ae) {
+    return cachedGenerator<models::TextTo3dGenerator>(text, ae);
 }
 
 // An asset-in pipeline's result: its provenance from the input, the prompt, the seed and the models.
@@ -229,23 +234,6 @@ private:
 
 // ---- image -> 3D ---------------------------------------------------------------------------------
 
-#ifdef KILN_WITH_TORCH
-std::shared_ptr<const models::ImageTo3dGenerator> imageGeneratorFor(const std::filesystem::path& model, const std::filesystem::path& ae) {
-    static std::mutex mutex;
-    static std::shared_ptr<const models::ImageTo3dGenerator> generator;
-    static std::filesystem::path loadedModel, loadedAe;
-    std::lock_guard lock(mutex);
-    if (!generator || loadedModel != model || loadedAe != ae) {
-        generator.reset();
-        generator = std::make_shared<const models::ImageTo3dGenerator>(model, ae);
-        loadedModel = model;
-        loadedAe = ae;
-    }
-    return generator;
-}
-
-#endif
-
 class ImageTo3d final : public Pipeline {
 public:
     ImageTo3d() {
@@ -307,7 +295,7 @@ public:
             photos.push_back(std::move(p));
         }
         const double matteSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const auto generator = imageGeneratorFor(modelFor(r, "image-to-3d"), modelFor(r, "shape-autoencoder"));
+        const auto generator = cachedGenerator<models::ImageTo3dGenerator>(modelFor(r, "image-to-3d"), modelFor(r, "shape-autoencoder"));
         models::ImageTo3dOptions o;
         o.seed = std::uint64_t(r.options.getInt("seed"));
         o.steps = int(r.options.getInt("steps"));
