@@ -115,14 +115,10 @@ ShapeLatent ImageTo3dGenerator::sampleLatent(const std::vector<core::Image>& fra
     // empty prompt's single token padded to the views' length.
     const bool guided = guidance != 1.0f;
     if (guided) {
-        const auto empty = net->encodeEmpty(1);
-        auto tokens = torch::zeros_like(cond.tokens);
-        tokens.slice(1, 0, 1).copy_(empty.tokens);
-        auto keep = torch::zeros_like(cond.keep);
-        keep.slice(1, 0, 1).fill_(true);
-        cond.tokens = torch::cat({cond.tokens, tokens}, 0);
-        cond.keep = torch::cat({cond.keep, keep}, 0);
-        cond.pooled = torch::cat({cond.pooled, empty.pooled}, 0);
+        cond.tokens = cond.tokens.repeat({2, 1, 1});
+        cond.keep = cond.keep.repeat({2, 1});
+        cond.pooled = cond.pooled.repeat({2, 1});
+        cond = net->withEmptyWhere(cond, torch::tensor({false, true}));
     }
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
     const std::int64_t batch = guided ? 2 : 1;

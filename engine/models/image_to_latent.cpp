@@ -94,8 +94,17 @@ TextToLatentImpl::TextEncoding ImageToLatentImpl::encodeViews(const torch::Tenso
     return m_flow->encodeEmbedded(f.reshape({b, v * p, d}), tokenKeep);
 }
 
-TextToLatentImpl::TextEncoding ImageToLatentImpl::encodeEmpty(std::int64_t batch) {
-    return m_flow->encodeText(torch::full({batch, 1}, Tokenizer::kEmpty, torch::kLong));
+TextToLatentImpl::TextEncoding ImageToLatentImpl::withEmptyWhere(TextToLatentImpl::TextEncoding cond, const torch::Tensor& drop) {
+    const auto b = cond.tokens.size(0), l = cond.tokens.size(1);
+    const auto empty = m_flow->encodeText(torch::full({b, 1}, Tokenizer::kEmpty, torch::kLong));
+    auto emptyTokens = torch::zeros_like(cond.tokens);
+    emptyTokens.slice(1, 0, 1).copy_(empty.tokens);
+    auto emptyKeep = torch::zeros_like(cond.keep);
+    emptyKeep.slice(1, 0, 1).fill_(true);
+    cond.tokens = torch::where(drop.view({b, 1, 1}), emptyTokens, cond.tokens);
+    cond.keep = torch::where(drop.view({b, 1}).expand({b, l}), emptyKeep, cond.keep);
+    cond.pooled = torch::where(drop.view({b, 1}), empty.pooled, cond.pooled);
+    return cond;
 }
 
 torch::Tensor ImageToLatentImpl::forward(const torch::Tensor& x, const torch::Tensor& t, const TextToLatentImpl::TextEncoding& condition) {

@@ -45,8 +45,10 @@ public:
     // views: B x V x 4 x S x S (framed RGB over grey + alpha, 0..1), V <= maxViews; keep: B x V bool
     // (a view left out where false; every row keeps at least one).
     TextToLatentImpl::TextEncoding encodeViews(const torch::Tensor& views, const torch::Tensor& keep);
-    // The unconditional branch (the empty prompt), for B items.
-    TextToLatentImpl::TextEncoding encodeEmpty(std::int64_t batch);
+    // `condition` with the rows where `drop` (B bool) is set replaced by the unconditional branch
+    // (the empty prompt: its one token first, the rest masked out): classifier-free guidance's
+    // condition dropout in training and its unconditional row in sampling.
+    TextToLatentImpl::TextEncoding withEmptyWhere(TextToLatentImpl::TextEncoding condition, const torch::Tensor& drop);
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& t, const TextToLatentImpl::TextEncoding& condition);
 
     TextToLatent& flow() { return m_flow; }

@@ -246,19 +246,8 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
         for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
         optimizer.zero_grad();
         auto cond = model->encodeViews(images.to(torch::kFloat) / 255.0, torch::ones({o.batch, views}, torch::kBool));
-        if (drop.any().item<bool>()) {
-            // Dropped items read the empty prompt: its one token first, the rest masked out.
-            const auto empty = model->encodeEmpty(o.batch);
-            const auto l = cond.tokens.size(1);
-            auto emptyTokens = torch::zeros_like(cond.tokens);
-            emptyTokens.slice(1, 0, 1).copy_(empty.tokens);
-            auto emptyKeep = torch::zeros_like(cond.keep);
-            emptyKeep.slice(1, 0, 1).fill_(true);
-            const auto d3 = drop.view({o.batch, 1, 1});
-            cond.tokens = torch::where(d3, emptyTokens, cond.tokens);
-            cond.keep = torch::where(drop.view({o.batch, 1}).expand({o.batch, l}), emptyKeep, cond.keep);
-            cond.pooled = torch::where(drop.view({o.batch, 1}), empty.pooled, cond.pooled);
-        }
+        // Dropped items read the empty prompt instead (classifier-free guidance).
+        if (drop.any().item<bool>()) cond = model->withEmptyWhere(cond, drop);
         const auto v = model->forward(xt, t, cond);
         const auto loss = (v - (eps - x0)).square().mean();
         loss.backward();
