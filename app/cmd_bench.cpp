@@ -318,7 +318,7 @@ int benchLoad(const Args& args) {
 
 } // namespace
 
-int benchMatting(const fs::path& data, int count, const fs::path& sheetDir);  // app/cmd_images.cpp
+int benchMatting(const fs::path& data, int count, const fs::path& sheetDir, const fs::path& dataset);  // app/cmd_images.cpp
 int benchUpscale(const fs::path& data);                                      // app/cmd_images.cpp
 #ifdef KILN_WITH_TORCH
 int benchFitPeer(const Args& args, const fs::path& testdata);               // app/cmd_bench_peer.cpp
@@ -331,10 +331,10 @@ int benchEdit(const Args& args);                                              //
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode", "candidates", "guidance", "steps", "matte", "lego-view"},
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode", "candidates", "guidance", "steps", "matte", "lego-view", "shape-steps"},
                                 {"measure", "load", "score", "check", "true-matte", "no-refine", "keep", "lego"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
-        return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"));
+        return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"), args.get("data"));
 #ifdef KILN_WITH_TORCH
     if (args.positional.size() == 1 && args.positional[0] == "upscale") return benchUpscale(args.get("testdata", KILN_DEFAULT_TESTDATA));
 #endif

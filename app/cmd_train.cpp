@@ -10,6 +10,7 @@
 #include "models/compute.h"
 #include "models/image_training.h"
 #include "models/judge.h"
+#include "models/matting_training.h"
 #include "models/model_paths.h"
 #include "models/text_training.h"
 
@@ -214,12 +215,75 @@ int trainJudgeCommand(int argc, char** argv) {
     return 0;
 }
 
+int trainMattingCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 3,
+                                {"data", "photos", "train-photos", "out", "items", "views", "render-size", "resolution", "channels", "steps", "batch", "lr",
+                                 "warmup", "seed", "checkpoint-every", "threads"},
+                                {"resume", "force"});
+    if (!args.positional.empty() || !args.has("data") || !args.has("out") || !args.has("photos"))
+        throw Error("usage: kiln train matting --data DIR --photos DIR --out MODEL [--train-photos a.jpg,b.jpg,...] [--steps N] [--batch B] [--lr X] "
+                    "[--seed S] [--items N] [--views N] [--render-size PX] [--resolution PX] [--channels 16,32,64,96,128] [--warmup N] "
+                    "[--checkpoint-every N] [--threads N] [--resume] [--force]");
+    models::MattingTrainOptions o;
+    o.data = args.get("data");
+    o.photos = args.get("photos");
+    o.out = args.get("out");
+    if (args.has("train-photos")) {
+        std::string list = args.get("train-photos");
+        for (std::size_t p = 0; p <= list.size();) {
+            const std::size_t e = std::min(list.find(',', p), list.size());
+            if (e > p) o.trainPhotos.push_back(list.substr(p, e - p));
+            p = e + 1;
+        }
+        if (o.trainPhotos.empty()) throw Error("--train-photos: names no photo");
+    }
+    if (args.has("channels")) {
+        o.channels.clear();
+        const std::string list = args.get("channels");
+        for (std::size_t p = 0; p <= list.size();) {
+            const std::size_t e = std::min(list.find(',', p), list.size());
+            try {
+                o.channels.push_back(std::stoi(list.substr(p, e - p)));
+            } catch (const std::exception&) {
+                throw Error("--channels: '" + list + "' is not a comma-separated list of channel counts");
+            }
+            if (o.channels.back() < 1 || o.channels.back() > 1024) throw Error("--channels: each count must be 1..1024");
+            p = e + 1;
+        }
+    }
+    o.items = args.getInt("items", 0, 0, 10000000);
+    o.viewsPerItem = args.getInt("views", o.viewsPerItem, 1, 16);
+    o.renderSize = args.getInt("render-size", o.renderSize, 32, 1024);
+    o.resolution = args.getInt("resolution", o.resolution, 32, 1024);
+    o.steps = args.getInt("steps", o.steps, 1, 10000000);
+    o.batch = args.getInt("batch", o.batch, 1, 4096);
+    o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
+    o.warmupSteps = args.getInt("warmup", o.warmupSteps, 0, 1000000);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.checkpointEvery = args.getInt("checkpoint-every", o.checkpointEvery, 1, 10000000);
+    o.threads = args.getInt("threads", 0, 0, 256);
+    o.resume = args.has("resume");
+    o.overwrite = args.has("force");
+    auto result = std::make_shared<models::MattingTrainResult>();
+    runJob("train matting", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = models::trainMatting(o, progress, cancel);
+        return std::vector<core::Asset>{};
+    });
+    std::printf("trained %d steps on %d items over %d photos in %.1f s (renders %.1f s, %.3f s/step, %d threads); final loss %.4f\n", result->steps,
+                result->trainItems, result->photos, result->seconds, result->renderSeconds, result->secondsPerStep, models::computeThreads(), result->finalLoss);
+    std::printf("loss by step:");
+    for (const auto& [step, loss] : result->curve) std::printf(" %d:%.4f", step, loss);
+    std::printf("\nwrote %s (config.json, weights.safetensors, manifest.json, checkpoint.pt, loss.csv, loss.png)\n", o.out.string().c_str());
+    return 0;
+}
+
 int cmdTrain(int argc, char** argv) {
     if (argc >= 3 && std::string(argv[2]) == "judge") return trainJudgeCommand(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "shape-autoencoder") return trainAutoencoder(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "text-to-3d") return trainText(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "image-to-3d") return trainImage(argc, argv);
-    throw Error("usage: kiln train shape-autoencoder|text-to-3d|image-to-3d|judge --data DIR --out MODEL [options]");
+    if (argc >= 3 && std::string(argv[2]) == "matting") return trainMattingCommand(argc, argv);
+    throw Error("usage: kiln train shape-autoencoder|text-to-3d|image-to-3d|matting|judge --data DIR --out MODEL [options]");
 }
 
 } // namespace kiln::app

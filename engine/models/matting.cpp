@@ -61,11 +61,11 @@ bool hasUsefulAlpha(const core::Image& image) {
 
 constexpr double kGrabCutInset = 0.04;
 
-fs::path defaultMattingModel() {
+fs::path defaultIsNetModel() {
     if (const auto pack = installedPack("isnet")) return *pack;
-    const auto found = listModels("matting");
-    if (found.empty()) return {};
-    return found.front().dir;
+    for (const auto& m : listModels("matting"))
+        if (!isKilnMattingNet(m.dir)) return m.dir;
+    return {};
 }
 
 } // namespace
@@ -153,9 +153,23 @@ core::Image grabCutAlpha(const core::Image& image, double inset, int workingSize
     return toImage(full);
 }
 
-ImageMatter::ImageMatter(MatteOptions options) : m_options(std::move(options)), m_model(m_options.model.empty() ? defaultMattingModel() : m_options.model) {
+fs::path defaultKilnMattingModel() {
+    for (const auto& m : listModels("matting"))
+        if (isKilnMattingNet(m.dir)) return m.dir;
+    return {};
+}
+
+ImageMatter::ImageMatter(MatteOptions options) : m_options(std::move(options)) {
     const std::string& m = m_options.method;
-    if (m != "auto" && m != "isnet" && m != "grabcut" && m != "alpha") throw Error("--method: unknown matting method '" + m + "' (auto, isnet, grabcut, alpha)");
+    if (m != "auto" && m != "kiln" && m != "isnet" && m != "grabcut" && m != "alpha")
+        throw Error("--method: unknown matting method '" + m + "' (auto, kiln, isnet, grabcut, alpha)");
+    if (!m_options.model.empty()) {
+        if (!fs::is_directory(m_options.model)) throw Error("--model " + m_options.model.string() + ": no such model folder");
+        (isKilnMattingNet(m_options.model) ? m_kilnModel : m_isnetModel) = m_options.model;
+    } else {
+        m_kilnModel = defaultKilnMattingModel();
+        m_isnetModel = defaultIsNetModel();
+    }
 }
 
 ImageMatter::~ImageMatter() = default;
@@ -165,7 +179,7 @@ Matte ImageMatter::run(const core::Image& image, const std::string& what) {
     const MatteOptions& o = m_options;
     if (image.empty()) throw Error(what + ": empty image");
     std::string method = o.method;
-    if (method == "auto") method = hasUsefulAlpha(image) ? "alpha" : !m_model.empty() ? "isnet" : "grabcut";
+    if (method == "auto") method = hasUsefulAlpha(image) ? "alpha" : !m_kilnModel.empty() ? "kiln" : !m_isnetModel.empty() ? "isnet" : "grabcut";
     Matte m;
     m.method = method;
     if (method == "alpha") {
@@ -174,10 +188,18 @@ Matte ImageMatter::run(const core::Image& image, const std::string& what) {
         for (int y = 0; y < image.height; ++y)
             for (int x = 0; x < image.width; ++x) m.alpha.f32[std::size_t(y) * std::size_t(image.width) + std::size_t(x)] = image.at(x, y, 3);
         m.resolution = std::max(image.width, image.height);
+    } else if (method == "kiln") {
+        if (m_kilnModel.empty())
+            throw Error(what + ": Kiln's matting model was not found (resources/models/matting; or train one: kiln train matting)");
+        if (!m_kilnNet) m_kilnNet = std::make_unique<KilnMattingNet>(m_kilnModel, o.resolution);
+        m.alpha = m_kilnNet->run(image);
+        m.resolution = m_kilnNet->resolution();
+        m.modelLicence = m_kilnNet->licence();
+        m.modelName = m_kilnNet->name();
     } else if (method == "isnet") {
-        if (m_model.empty())
-            throw Error(what + ": no matting model is installed (install the IS-Net pack: kiln models install isnet, or scripts/kiln.sh models)");
-        if (!m_net) m_net = std::make_unique<IsNetMatting>(m_model, o.resolution);
+        if (m_isnetModel.empty())
+            throw Error(what + ": no IS-Net model is installed (install the IS-Net pack: kiln models install isnet, or scripts/kiln.sh models)");
+        if (!m_net) m_net = std::make_unique<IsNetMatting>(m_isnetModel, o.resolution);
         m.alpha = m_net->run(image);
         m.resolution = m_net->resolution();
         m.modelLicence = m_net->licence();

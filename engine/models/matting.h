@@ -1,6 +1,8 @@
 #pragma once
 
 // Foreground extraction (the "matting" slot): an image in, the object's alpha out.
+//   kiln     Kiln's own matting network (models/matting_net.h; bundled in resources/models/matting,
+//            trained by `kiln train matting` on library renders over real photographs)
 //   isnet    the IS-Net model pack (models/packs.h) through OpenCV's DNN module, at a chosen
 //            square resolution (multiple of 32; the network was trained at 1024)
 //   grabcut  OpenCV's GrabCut from a rectangle inset from the image border: the fallback when no
@@ -9,6 +11,7 @@
 // Torch-free; OpenCV stays inside matting.cpp.
 
 #include "core/image.h"
+#include "models/matting_net.h"
 
 #include <filesystem>
 #include <memory>
@@ -17,18 +20,21 @@
 namespace kiln::models {
 
 struct MatteOptions {
-    std::string method = "auto";   // auto (alpha, else isnet when installed, else grabcut) | isnet | grabcut | alpha
-    int resolution = 0;            // isnet: 0 = the pack's default (512)
-    std::filesystem::path model;   // isnet: a model folder (default: the installed pack, else a matting model found)
+    // auto: the image's alpha when it has one, else Kiln's network when a model is found, else
+    // IS-Net when its pack is installed, else GrabCut.
+    std::string method = "auto";   // auto | kiln | isnet | grabcut | alpha
+    int resolution = 0;            // kiln / isnet: 0 = the model's default
+    std::filesystem::path model;   // kiln / isnet: a model folder (its config says which it is; default: the bundled
+                                   // Kiln model, the IS-Net pack)
     bool allowEmpty = false;       // false: a matte with no object is an error
 };
 
 struct Matte {
     core::Image alpha;             // F32, one channel, the input's size, 0..1
     std::string method;            // what made it
-    int resolution = 0;            // the network's input size (isnet), else the working size
-    std::string modelLicence;      // the model's licence (isnet), for provenance
-    std::string modelName;         // "isnet 1.4.5"
+    int resolution = 0;            // the network's input size (kiln, isnet), else the working size
+    std::string modelLicence;      // the model's licence (kiln, isnet), for provenance
+    std::string modelName;         // "isnet 1.4.5", "kiln-matting 5000"
     double coverage = 0.0;         // fraction of pixels with alpha >= 0.5
     double seconds = 0.0;
 };
@@ -58,8 +64,8 @@ private:
 // long side (then upsampled). Deterministic.
 core::Image grabCutAlpha(const core::Image& image, double inset = 0.04, int workingSize = 400);
 
-// Mattes images with one set of options; IS-Net, when a matte needs it, is loaded once and kept
-// for the next image (a batch of photos loads the network once).
+// Mattes images with one set of options; a network, when a matte needs it, is loaded once and
+// kept for the next image (a batch of photos loads the network once).
 class ImageMatter {
 public:
     explicit ImageMatter(MatteOptions options);
@@ -73,9 +79,15 @@ public:
 
 private:
     MatteOptions m_options;
-    std::filesystem::path m_model;  // the IS-Net folder (empty: none found)
+    std::filesystem::path m_kilnModel;   // Kiln's network (empty: none found)
+    std::filesystem::path m_isnetModel;  // the IS-Net folder (empty: none found)
     std::unique_ptr<IsNetMatting> m_net;
+    std::unique_ptr<KilnMattingNet> m_kilnNet;
 };
+
+// The Kiln matting model auto uses: the first "matting" model folder found (bundled first) in the
+// kiln-matting-net format; empty when there is none.
+std::filesystem::path defaultKilnMattingModel();
 
 // One image: ImageMatter(options).run(image, what).
 Matte matteImage(const core::Image& image, const MatteOptions& options, const std::string& what);

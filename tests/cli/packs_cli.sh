@@ -33,6 +33,17 @@ python3 -c 'import sys; open(sys.argv[1], "wb").write(b"P6\n64 48\n255\n" + byte
 err=$("$KILN" matte "$dir/blank.ppm" -o "$dir/m4" --method grabcut 2>&1); rc=$?
 [ $rc = 1 ] && grep -q "blank.ppm" <<<"$err" && grep -q "no object" <<<"$err" && [ ! -e "$dir/m4/blank.png" ] && pass || fail "blank image ($rc): $err"
 err=$("$KILN" matte "$photo" -o "$dir/m5" --method magic 2>&1); [ $? = 1 ] && grep -q "magic" <<<"$err" && pass || fail "bad method: $err"
+# Kiln's own network (bundled): auto takes it for an image without alpha; a blank image has no object.
+if "$KILN" models list 2>/dev/null | grep -q "kiln-matting"; then
+  "$KILN" matte "$photo" -o "$dir/m7" > "$dir/m7.log" 2>&1 && grep -q "(kiln at 224 px" "$dir/m7.log" && grep -q "model: kiln-matting" "$dir/m7.log" &&
+    [ -s "$dir/m7/001.png" ] && pass || fail "matte by Kiln's network: $(cat "$dir/m7.log")"
+  err=$("$KILN" matte "$dir/blank.ppm" -o "$dir/m8" 2>&1); rc=$?
+  [ $rc = 1 ] && grep -q "blank.ppm: the matte finds no object (kiln" <<<"$err" && [ ! -e "$dir/m8/blank.png" ] && pass || fail "blank image, kiln ($rc): $err"
+  err=$("$KILN" matte "$photo" -o "$dir/m9" --method kiln --resolution 100 2>&1); [ $? = 1 ] && grep -q "multiple of 32" <<<"$err" && [ ! -e "$dir/m9" ] && pass ||
+    fail "kiln at 100 px: $err"
+else
+  echo "SKIP: no bundled matting model"
+fi
 err=$("$KILN" matte "$photo" -o "$dir/m5" --method isnet --model "$dir/nowhere" 2>&1); [ $? = 1 ] && grep -q "nowhere" <<<"$err" && pass || fail "missing model: $err"
 
 # upscale: bicubic always; sizes checked; bad scale refused.
@@ -80,9 +91,10 @@ if "$KILN" pipelines | grep -q "^procedural"; then
 fi
 "$KILN" info "$TESTDATA/gltf/Duck/Duck.glb" | grep -q "made by Kiln" && fail "an import claims to be made by Kiln" || pass
 
-# With the packs installed (the default folder), auto uses them.
+# With the packs installed (the default folder), they are there to choose (auto takes Kiln's own
+# matting network, bundled, before them).
 if "$KILN" models packs | grep -q "isnet .*  installed"; then
-  "$KILN" matte "$photo" -o "$dir/m6" > "$dir/m6.log" 2>&1 && grep -q "isnet at 512 px" "$dir/m6.log" && grep -q "licence MIT" "$dir/m6.log" && pass ||
+  "$KILN" matte "$photo" -o "$dir/m6" --method isnet > "$dir/m6.log" 2>&1 && grep -q "isnet at 512 px" "$dir/m6.log" && grep -q "licence MIT" "$dir/m6.log" && pass ||
     fail "matte by the IS-Net pack: $(cat "$dir/m6.log")"
 else
   echo "SKIP: isnet pack not installed"
