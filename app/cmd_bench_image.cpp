@@ -269,6 +269,7 @@ int benchImage(const Args& args) {
     o.guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
     o.candidates = args.getInt("candidates", 4, 1, 16);
     o.refine = !args.has("no-refine");
+    o.shapeSteps = args.getInt("shape-steps", o.shapeSteps, 0, 200);
     o.decode.textureSize = 512;
     if (args.has("lego")) return benchLego(args, generator, o);
     models::MatteOptions mo;

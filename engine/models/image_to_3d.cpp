@@ -22,12 +22,20 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count(); }
 
+constexpr int kSilhouetteGrid = 24;     // shape refinement's rays: this many squared over the photo's object
+constexpr int kSilhouetteSamples = 12;  // points along each
+
 } // namespace
 
 PhotoRefinement projectPhotoOntoTexture(core::Mesh& mesh, const core::Image& photo, const core::Image& matte, float fovDegrees,
                                         const core::CancelToken& cancel) {
+    return projectPhotoOntoTexture(mesh, photo, matte, estimatePhotoView(mesh, matte, fovDegrees, cancel), cancel);
+}
+
+PhotoRefinement projectPhotoOntoTexture(core::Mesh& mesh, const core::Image& photo, const core::Image& matte, const PhotoView& view,
+                                        const core::CancelToken& cancel) {
     PhotoRefinement out;
-    out.view = estimatePhotoView(mesh, matte, fovDegrees, cancel);
+    out.view = view;
     const PhotoProjector projector(mesh, photo, matte, out.view);
     std::size_t taken = 0, covered = 0;
     for (const core::Submesh& sm : mesh.submeshes) {
@@ -150,6 +158,7 @@ ImageTo3dResult ImageTo3dGenerator::generate(const std::vector<PhotoInput>& phot
     if (o.candidates < 1 || o.candidates > 16) throw Error("--candidates " + std::to_string(o.candidates) + " is out of range (1..16)");
     if (!std::isnan(o.surfaceBias) && !(std::abs(o.surfaceBias) <= 8.0f)) throw Error("--surface-bias is out of range (-8..8)");
     if (!(o.fovDegrees >= 5.0f && o.fovDegrees <= 120.0f)) throw Error("--fov is out of range (5..120 degrees)");
+    if (o.shapeSteps < 0 || o.shapeSteps > 200) throw Error("--shape-steps " + std::to_string(o.shapeSteps) + " is out of range (0..200)");
     const int steps = o.steps > 0 ? o.steps : defaultSteps();
     ImageTo3dResult r;
     auto t = std::chrono::steady_clock::now();
@@ -169,8 +178,18 @@ ImageTo3dResult ImageTo3dGenerator::generate(const std::vector<PhotoInput>& phot
         d.appearanceSize = 128;
     }
     const int previewEvery = std::max(1, steps / 6);
+    // With the shape refined against the photo, the candidates are decoded coarsely (enough to
+    // tell pieces and find the photo's camera) and only the refined latent in full.
+    const bool refineShape = o.refine && o.mesh && o.shapeSteps > 0;
+    DecodeOptions first = d;
+    if (refineShape) {
+        first.resolution = std::min(d.resolution, 64);
+        first.maxFaces = std::min<std::size_t>(d.maxFaces, 8000);
+        first.textureSize = first.appearanceSize = 64;
+        first.splats = false;
+    }
     SampledAsset sampled = sampleAndDecode(
-        *m_impl->ae, d, o.candidates, o.seed,
+        *m_impl->ae, first, o.candidates, o.seed,
         [&](std::uint64_t seed, bool first) {
             return sampleLatent(framed, seed, steps, o.guidance, o.temperature, cancel, [&](int step, const ShapeLatent* estimate) {
                 if (!first) return;
@@ -191,28 +210,62 @@ ImageTo3dResult ImageTo3dGenerator::generate(const std::vector<PhotoInput>& phot
 
     if (o.refine && o.mesh) {
         t = std::chrono::steady_clock::now();
-        progress.report("refining against the photo", 0.9f);
-        const PhotoRefinement pr = projectPhotoOntoTexture(decoded.mesh, photos.front().image, photos.front().matte, o.fovDegrees, cancel);
+        progress.report("refining against the photo", 0.85f);
+        const PhotoInput& photo = photos.front();
+        PhotoView view = estimatePhotoView(decoded.mesh, photo.matte, o.fovDegrees, cancel);
+        if (refineShape) {
+            // The shape first: the latent pulled towards the photo's silhouette from its camera
+            // (in the latent's normalised frame), then decoded in full.
+            std::vector<ShapeLatentModel::SilhouetteRay> rays;
+            for (const PhotoRay& pr : photoRays(decoded.mesh, photo.matte, view, kSilhouetteGrid))
+                rays.push_back({r.latent.frame.toNormalised(pr.origin), pr.direction, pr.inside});
+            ShapeLatentModel::SilhouetteOptions so;
+            so.steps = o.shapeSteps;
+            so.seed = o.seed;
+            so.samples = kSilhouetteSamples;
+            ShapeLatentModel::SilhouetteReport report;
+            ShapeLatent refined = m_impl->ae->refineToSilhouette(r.latent, rays, so, &report, cancel);
+            r.silhouetteBefore = report.iouBefore;
+            r.silhouetteAfter = report.iouAfter;
+            r.stageSeconds.emplace_back("shape refinement", secondsSince(t));
+            progress.report("decoding the refined shape", 0.9f);
+            t = std::chrono::steady_clock::now();
+            DecodedAsset full = m_impl->ae->decode(refined, d, cancel);
+            // A refinement that breaks the shape apart is not kept: the sample is decoded as it came.
+            if (!full.mesh.empty() && full.components <= std::max<std::size_t>(1, decoded.components)) {
+                r.latent = std::move(refined);
+            } else {
+                full = m_impl->ae->decode(r.latent, d, cancel);
+                r.silhouetteAfter = r.silhouetteBefore;
+            }
+            decoded = std::move(full);
+            r.watertight = decoded.watertight;
+            r.stageSeconds.emplace_back("decoding", secondsSince(t));
+            t = std::chrono::steady_clock::now();
+        }
+        const PhotoRefinement pr = projectPhotoOntoTexture(decoded.mesh, photo.image, photo.matte, view, cancel);
         r.view = pr.view;
         r.photoTexels = pr.texels;
-        r.stageSeconds.emplace_back("refinement", secondsSince(t));
+        r.stageSeconds.emplace_back("texture refinement", secondsSince(t));
     }
     groundAndCentre(decoded, &r.latent);
 
     core::Provenance prov;
     prov.source = "generate:image";
     std::string hashes, names;
+    nlohmann::json mattes = nlohmann::json::array();
     for (const PhotoInput& p : photos) {
         hashes += (hashes.empty() ? "" : ",") + (p.sha256.empty() ? std::string("-") : p.sha256);
         names += (names.empty() ? "" : ", ") + p.name;
+        mattes.push_back(p.matteSource.empty() ? "given" : p.matteSource);
     }
     prov.prompt = names;
     prov.seed = o.seed;
     prov.model = name() + " + " + m_impl->ae->name();
     prov.modelLicence = name() + ": " + m_impl->manifest.licence + "; " + m_impl->ae->name() + ": " + m_impl->ae->licence();
     nlohmann::json options{{"photos", names}, {"imageSha256", hashes}, {"steps", steps}, {"guidance", o.guidance}, {"candidates", o.candidates},
-                           {"candidate", r.choice.chosen + 1}, {"refine", o.refine}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
-                           {"textureSize", o.decode.textureSize}};
+                           {"candidate", r.choice.chosen + 1}, {"refine", o.refine}, {"shapeSteps", o.refine ? o.shapeSteps : 0}, {"resolution", o.decode.resolution}, {"faces", o.decode.maxFaces},
+                           {"textureSize", o.decode.textureSize}, {"mattes", mattes}};
     if (r.view) options["photoView"] = {{"yaw", r.view->yawDegrees}, {"pitch", r.view->pitchDegrees}, {"fov", r.view->fovDegrees}};
     prov.options = options.dump();
     prov.createdAt = core::utcNowIso8601();

@@ -29,6 +29,7 @@ struct PhotoInput {
     core::Image matte;   // F32, one channel, the image's size: its foreground
     std::string name;    // for messages ("chair.jpg")
     std::string sha256;  // of the file, for provenance (may be empty)
+    std::string matteSource;  // how the matte was made, for provenance ("kiln (kiln-matting 5000)", "mask m.png")
 };
 
 struct ImageTo3dOptions {
@@ -38,6 +39,10 @@ struct ImageTo3dOptions {
     DecodeOptions decode;
     bool mesh = true;            // false: splats only
     bool refine = true;          // project the first photo onto the texels its camera sees
+    // Refinement's shape steps: the latent pulled towards the first photo's silhouette from its
+    // camera (ShapeLatentModel::refineToSilhouette, anchors within a bound), then decoded again.
+    // 0: the texture alone is refined. 0..200.
+    int shapeSteps = 12;
     float fovDegrees = 40.0f;    // the first photo's vertical field of view (refinement), 5..120
     float surfaceBias = std::numeric_limits<float>::quiet_NaN();  // NaN: the model's
     float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model's
@@ -52,6 +57,7 @@ struct ImageTo3dResult {
     std::vector<FramedView> framed;   // what the model read, per photo
     std::optional<PhotoView> view;    // refinement: the first photo's camera (mesh frame, before grounding)
     double photoTexels = 0.0;         // refinement: share of texels that took the photo at weight >= 0.5
+    double silhouetteBefore = 0.0, silhouetteAfter = 0.0;  // shape refinement: the photo's silhouette IoU (its rays)
     std::vector<std::pair<std::string, double>> stageSeconds;
     double seconds = 0.0;
 };
@@ -66,6 +72,9 @@ struct PhotoRefinement {
     double texels = 0.0;  // share of the covered texels that took the photo at weight >= 0.5
 };
 PhotoRefinement projectPhotoOntoTexture(core::Mesh& mesh, const core::Image& photo, const core::Image& matte, float fovDegrees,
+                                        const core::CancelToken& cancel = {});
+// The same through a camera already found.
+PhotoRefinement projectPhotoOntoTexture(core::Mesh& mesh, const core::Image& photo, const core::Image& matte, const PhotoView& view,
                                         const core::CancelToken& cancel = {});
 
 class ImageTo3dGenerator {

@@ -95,6 +95,40 @@ PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, fl
     return best;
 }
 
+std::vector<PhotoRay> photoRays(const core::Mesh& mesh, const core::Image& alpha, const PhotoView& view, int grid, float margin) {
+    if (grid < 2 || grid > 1024 || !(margin >= 0.0f && margin <= 1.0f)) throw Error("photo rays: grid or margin out of range");
+    const core::Bounds bounds = core::computeBounds(mesh);
+    const core::Camera camera = orbitCamera(bounds, view);
+    const geometry::MeshRaster raster = geometry::rasterizeMesh(mesh, camera, kRender, kRender);
+    const Box render = boxOf(kRender, kRender, [&](int x, int y) { return raster.covered(x, y); });
+    const Box object = boxOf(alpha.width, alpha.height, [&](int x, int y) { return alpha.at(x, y, 0) >= 0.5f; });
+    if (render.empty()) throw Error("--photo: the mesh is not in view from the photo's camera");
+    if (object.empty()) throw Error("--photo: no object found in the photo (its foreground is empty)");
+    const float scale = object.size() / render.size();  // photo pixels per render pixel
+    const float f = camera.focalPixels(kRender);
+    const glm::mat4 toWorld = camera.cameraToWorld;
+    const float side = object.size() * (1.0f + 2.0f * margin), cell = side / float(grid);
+    const glm::vec2 corner = object.centre() - glm::vec2(0.5f * side);
+    std::vector<PhotoRay> rays;
+    rays.reserve(std::size_t(grid) * std::size_t(grid));
+    for (int j = 0; j < grid; ++j)
+        for (int i = 0; i < grid; ++i) {
+            const glm::vec2 pp = corner + (glm::vec2(float(i), float(j)) + 0.5f) * cell;
+            // The cell's foreground: the mean of 3 x 3 bilinear taps over it.
+            float a = 0.0f;
+            for (int v = 0; v < 3; ++v)
+                for (int u = 0; u < 3; ++u) {
+                    const glm::vec2 q = pp + (glm::vec2(float(u), float(v)) - 1.0f) * (cell / 3.0f);
+                    if (q.x < 0 || q.y < 0 || q.x >= float(alpha.width) || q.y >= float(alpha.height)) continue;
+                    a += geometry::sampleBilinear(alpha, q / glm::vec2(float(alpha.width), float(alpha.height)), 0);
+                }
+            const glm::vec2 rp = render.centre() + (pp - object.centre()) / scale;
+            const glm::vec3 d = glm::normalize(glm::vec3((rp.x - 0.5f * kRender) / f, -(rp.y - 0.5f * kRender) / f, -1.0f));
+            rays.push_back({camera.position(), glm::normalize(glm::vec3(toWorld * glm::vec4(d, 0.0f))), std::clamp(a / 9.0f, 0.0f, 1.0f)});
+        }
+    return rays;
+}
+
 PhotoProjector::PhotoProjector(const core::Mesh& mesh, const core::Image& photo, const core::Image& alpha, const PhotoView& view)
     : m_photo(photo), m_alpha(alpha) {
     if (photo.width != alpha.width || photo.height != alpha.height) throw Error("--photo: the foreground does not match the photo's size");

@@ -14,6 +14,8 @@
 #include <glm/vec2.hpp>
 #include <glm/vec3.hpp>
 
+#include <vector>
+
 namespace kiln::models {
 
 // A camera on a sphere around the mesh: yaw about +Y from the +Z side (0 looks at the front,
@@ -30,6 +32,19 @@ core::Camera orbitCamera(const core::Bounds& bounds, const PhotoView& view);
 // matches equally from the front and the back: the first (front-most) wins. Polls `cancel` at
 // every view.
 PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, float fovDegrees, const core::CancelToken& cancel = {});
+
+// A ray of the photo's camera (the mesh's space) and the photo's foreground where it leaves the
+// camera: what the silhouette must show there.
+struct PhotoRay {
+    glm::vec3 origin{0.0f}, direction{0.0f, 0.0f, -1.0f};  // unit direction
+    float inside = 0.0f;                                   // the photo's alpha, 0..1
+};
+
+// `grid` x `grid` rays through the square around the photo's object (its foreground's box, grown
+// by `margin` of its side on every side), through the camera of `view` around `mesh` with the
+// photo's object aligned to the mesh's silhouette by their boxes (as PhotoProjector aligns them).
+// Throws kiln::Error when the foreground or the silhouette is empty.
+std::vector<PhotoRay> photoRays(const core::Mesh& mesh, const core::Image& alpha, const PhotoView& view, int grid, float margin = 0.15f);
 
 class PhotoProjector {
 public:

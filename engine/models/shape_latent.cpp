@@ -14,6 +14,7 @@
 #include "models/manifest.h"
 #include "models/shape_autoencoder.h"
 #include "models/torch_weights.h"
+#include "models/training.h"
 
 #include <glm/geometric.hpp>
 
@@ -152,6 +153,98 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
     const auto z = (unit.detach() * scale).contiguous();
     l.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
     if (moveAnchors) {
+        const auto a = anchors.detach().contiguous();
+        l.anchors.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
+    }
+    return l;
+}
+
+ShapeLatent ShapeLatentModel::refineToSilhouette(const ShapeLatent& start, const std::vector<SilhouetteRay>& rays, const SilhouetteOptions& o,
+                                                 SilhouetteReport* report, const core::CancelToken& cancel) const {
+    if (o.steps < 0 || o.steps > 10000 || !(o.learningRate > 0.0f) || !(o.anchorRate >= 0.0f) || !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f) ||
+        o.samples < 2 || o.samples > 256 || !(o.keep >= 0.0f))
+        throw Error("shape latent: a silhouette refinement option is out of range");
+    const int m = start.tokens;
+    requireTokenCount(m, "shape latent: the latent to refine");
+    if (start.channels != channels() || start.values.size() != std::size_t(m) * std::size_t(channels()) || start.anchors.size() != std::size_t(m) * 3)
+        throw Error("shape latent: the latent to refine is not this autoencoder's");
+    // Where each ray crosses the decoder's domain [-1, 1]^3 (slab test); rays that miss it see
+    // nothing whatever the latent, so they drop out.
+    std::vector<float> origin, direction, t0, t1, target;
+    for (const SilhouetteRay& r : rays) {
+        float lo = 0.0f, hi = 1e30f;
+        for (int a = 0; a < 3; ++a) {
+            const float d = r.direction[a];
+            if (std::abs(d) < 1e-9f) {
+                if (std::abs(r.origin[a]) > 1.0f) hi = -1.0f;
+                continue;
+            }
+            float ta = (-1.0f - r.origin[a]) / d, tb = (1.0f - r.origin[a]) / d;
+            if (ta > tb) std::swap(ta, tb);
+            lo = std::max(lo, ta), hi = std::min(hi, tb);
+        }
+        if (!(hi > lo)) continue;
+        for (int a = 0; a < 3; ++a) origin.push_back(r.origin[a]), direction.push_back(r.direction[a]);
+        t0.push_back(lo), t1.push_back(hi), target.push_back(std::clamp(r.inside, 0.0f, 1.0f));
+    }
+    if (target.empty()) throw Error("shape latent: no silhouette ray crosses the latent's domain");
+    const std::int64_t n = std::int64_t(target.size()), k = o.samples;
+    const auto o3 = torch::from_blob(origin.data(), {n, 1, 3}).clone(), d3 = torch::from_blob(direction.data(), {n, 1, 3}).clone();
+    const auto near = torch::from_blob(t0.data(), {n, 1}).clone(), far = torch::from_blob(t1.data(), {n, 1}).clone();
+    const auto want = torch::from_blob(target.data(), {n}).clone();
+    const auto startAnchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, m, 3}).clone();
+    auto anchors = startAnchors.clone().requires_grad_(o.anchorRate > 0.0f);
+    const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
+    const auto startUnit = torch::from_blob(const_cast<float*>(start.values.data()), {1, m, channels()}).clone() / scale;
+    auto unit = startUnit.clone().requires_grad_(true);
+    std::vector<torch::Tensor> fitted{unit};
+    std::vector<torch::optim::OptimizerParamGroup> groups{torch::optim::OptimizerParamGroup({unit})};
+    if (o.anchorRate > 0.0f) {
+        fitted.push_back(anchors);
+        groups.emplace_back(std::vector<torch::Tensor>{anchors}, std::make_unique<torch::optim::AdamOptions>(o.anchorRate));
+    }
+    torch::optim::Adam optimiser(groups, torch::optim::AdamOptions(o.learningRate));
+    // -log(1 - P(hit)) = sum of softplus(logit) along the ray.
+    auto missDepth = [&](const torch::Tensor& a, const torch::Tensor& u, const at::Generator& gen) {
+        const auto jitter = gen.defined() ? torch::rand({n, k}, gen) : torch::full({n, k}, 0.5);
+        const auto t = near + (far - near) * (torch::arange(k, torch::kFloat).view({1, k}) + jitter) / double(k);
+        const auto points = (o3 + d3 * t.unsqueeze(-1)).view({1, n * k, 3});
+        const auto logits = m_impl->net->query(m_impl->net->decodeTokens(a, u * scale), points, false).select(-1, 0).view({n, k});
+        return torch::softplus(logits).sum(1);
+    };
+    auto iouOf = [&](const torch::Tensor& depth) {
+        const auto hit = depth >= std::log(2.0), inside = want >= 0.5;
+        const double both = (hit & inside).sum().item<double>(), either = (hit | inside).sum().item<double>();
+        return either > 0 ? both / either : 1.0;
+    };
+    if (report) {
+        torch::NoGradGuard noGrad;
+        report->iouBefore = report->iouAfter = iouOf(missDepth(anchors, unit, {}));
+    }
+    if (o.steps == 0) return start;
+    for (int step = 0; step < o.steps; ++step) {
+        cancel.throwIfCancelled();
+        const at::Generator gen = stepGenerator(o.seed, step);
+        const auto depth = missDepth(anchors, unit, gen).clamp_min(1e-6);
+        const auto hitLoss = -torch::log(-torch::expm1(-depth));  // -log P(hit)
+        const auto loss = (want * hitLoss + (1.0 - want) * depth).mean() + o.keep * (unit - startUnit).square().mean();
+        const auto grads = torch::autograd::grad({loss}, fitted);
+        for (std::size_t i = 0; i < fitted.size(); ++i) fitted[i].mutable_grad() = grads[i];
+        optimiser.step();
+        if (o.anchorRate > 0.0f) {
+            torch::NoGradGuard noGrad;
+            const auto moved = anchors - startAnchors;
+            anchors.copy_(startAnchors + moved * (o.anchorBound / moved.norm(2, -1, true).clamp_min(o.anchorBound)));
+        }
+    }
+    if (report) {
+        torch::NoGradGuard noGrad;
+        report->iouAfter = iouOf(missDepth(anchors, unit, {}));
+    }
+    ShapeLatent l = start;
+    const auto z = (unit.detach() * scale).contiguous();
+    l.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    if (o.anchorRate > 0.0f) {
         const auto a = anchors.detach().contiguous();
         l.anchors.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
     }

@@ -107,6 +107,35 @@ public:
     ShapeLatent refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& options,
                        const core::CancelToken& cancel = {}) const;
 
+    // The latent's shape pulled towards a photo's silhouette (image-to-3d's refinement): rays in
+    // the latent's normalised frame, each with the photo's foreground where it leaves the camera.
+    // Along each ray, `samples` points through [-1, 1]^3 (jittered afresh each step) give the
+    // chance the ray meets the solid, 1 - prod(1 - occupancy); its binary cross-entropy against
+    // the foreground, plus `keep` times the mean squared move of the channels (in units of their
+    // spread), descends with Adam as refine() does: the channels, and the anchors each within
+    // `anchorBound` of where they were, so the shape changes where the photo disagrees and the
+    // rest (the hidden side) stays as generated. Deterministic for a seed. Polls `cancel`.
+    struct SilhouetteRay {
+        glm::vec3 origin{0.0f}, direction{0.0f, 0.0f, -1.0f};
+        float inside = 0.0f;
+    };
+    struct SilhouetteOptions {
+        int steps = 24;
+        float learningRate = 0.05f;
+        float anchorRate = 0.004f;
+        float anchorBound = 0.05f;
+        int samples = 20;
+        float keep = 0.05f;
+        std::uint64_t seed = 1;
+    };
+    // The rays' silhouette agreement before and after (IoU of the rays meeting the solid with
+    // chance >= 0.5 and the rays whose foreground is >= 0.5).
+    struct SilhouetteReport {
+        double iouBefore = 0.0, iouAfter = 0.0;
+    };
+    ShapeLatent refineToSilhouette(const ShapeLatent& start, const std::vector<SilhouetteRay>& rays, const SilhouetteOptions& options,
+                                   SilhouetteReport* report = nullptr, const core::CancelToken& cancel = {}) const;
+
     // A latent with its decoder state (self-attention and the feature planes) computed once, for
     // several field() calls on it: a decode reads the field at five sets of points.
     class Prepared {

@@ -249,9 +249,12 @@ public:
             candidatesOption(),
             intOption("variants", "Variants", 1, 1, 8, "Assets to make, seeds SEED, SEED+1, ... (the CLI writes OUT, OUT_v2, ...; the studio adds each as a version)"),
             textOption("mask", "Mask", "", "The first photo's foreground as an image file (white or opaque = object), instead of matting it"),
-            choiceOption("matte", "Background removal", {"auto", "isnet", "grabcut", "alpha"}, "auto",
-                         "auto: the image's alpha, else the IS-Net pack when installed, else GrabCut", {"Automatic", "IS-Net pack", "GrabCut", "Image alpha"}),
-            boolOption("no-refine", "No refinement", false, "Leave the generated texture as it is (do not project the photo onto the side it shows)"),
+            choiceOption("matte", "Background removal", {"auto", "kiln", "isnet", "grabcut", "alpha"}, "auto",
+                         "auto: the image's alpha, else Kiln's matting network, else the IS-Net pack when installed, else GrabCut",
+                         {"Automatic", "Kiln network", "IS-Net pack", "GrabCut", "Image alpha"}),
+            boolOption("no-refine", "No refinement", false, "Leave the generated shape and texture as they are (no photo silhouette, no photo projected onto the side it shows)"),
+            intOption("shape-steps", "Shape refinement", 12, 0, 200,
+                      "Steps pulling the shape towards the first photo's silhouette from its camera, within a bound (0: only the texture is refined)"),
             floatOption("fov", "Field of view", 40.0, 5.0, 120.0, "The first photo's vertical field of view in degrees (placing it on the mesh)"),
         };
         appendDecodeOptions(m_info.schema);
@@ -286,11 +289,14 @@ public:
             if (p.image.empty() || p.image.channels < 3) throw Error(p.name + ": not a colour image");
             if (i == 0 && !mask.empty()) {
                 p.matte = models::matteFromMaskFile(mask, p.image, p.name);
+                p.matteSource = "mask " + std::filesystem::path(mask).filename().string();
                 matteLines.push_back(p.name + ": the mask " + std::filesystem::path(mask).filename().string());
             } else {
                 const models::Matte m = matter.run(p.image, p.name);
                 p.matte = m.alpha;
-                matteLines.push_back(p.name + ": " + m.method + " matte, " + fixed(100.0 * m.coverage, 1) + " % of the image");
+                p.matteSource = m.method + (m.modelName.empty() ? "" : " (" + m.modelName + ")");
+                matteLines.push_back(p.name + ": " + m.method + " matte" + (m.modelName.empty() ? "" : " (" + m.modelName + ")") + ", " +
+                                     fixed(100.0 * m.coverage, 1) + " % of the image");
             }
             photos.push_back(std::move(p));
         }
@@ -302,6 +308,7 @@ public:
         o.guidance = float(r.options.getFloat("guidance"));
         o.candidates = int(r.options.getInt("candidates"));
         o.refine = !r.options.getBool("no-refine");
+        o.shapeSteps = int(r.options.getInt("shape-steps"));
         o.fovDegrees = float(r.options.getFloat("fov"));
         o.decode.resolution = int(r.options.getInt("resolution"));
         o.decode.maxFaces = std::size_t(r.options.getInt("faces"));
@@ -325,6 +332,8 @@ public:
             if (g.view)
                 out.report.push_back("the photo seen from yaw " + fixed(g.view->yawDegrees, 0) + "°, pitch " + fixed(g.view->pitchDegrees, 0) +
                                      "° (silhouette IoU " + fixed(g.view->silhouetteIoU, 2) + "): " + fixed(100.0 * g.photoTexels, 1) + " % of the texels take it");
+            if (g.view && o.shapeSteps > 0)
+                out.report.push_back("shape pulled towards the photo's silhouette: IoU " + fixed(g.silhouetteBefore, 2) + " -> " + fixed(g.silhouetteAfter, 2));
             auto stages = g.stageSeconds;
             if (v == 0) stages.insert(stages.begin(), {"matting", matteSeconds});
             out.report.push_back(stagesLine(stages));

@@ -5,6 +5,7 @@
 #include "models/image_to_3d.h"
 #include "models/image_views.h"
 #include "models/photo_projection.h"
+#include "models/shape_latent.h"
 #include "procgen/procgen.h"
 #include "render/views.h"
 #include "test_util.h"
@@ -127,6 +128,53 @@ TEST(ImageTo3d, BundledModelRebuildsHeldOutAssetsFromOnePhoto) {
     std::printf("novel-view silhouette IoU: generated %.3f, category mean %.3f\n", gen, mean);
     EXPECT_GT(gen, 0.5);  // 0.593 measured (category mean 0.551)
     EXPECT_GT(gen, mean);
+}
+
+TEST(ImageTo3d, SilhouetteRefinementPullsTheShapeTowardsThePhotoWithinItsBound) {
+    // The photo: one chair's silhouette from a known camera. The start: another chair's latent
+    // (standing in for a generated sample). Refining pulls the start's silhouette towards the
+    // photo's, each anchor within its bound; the same seed gives the same latent; 0 steps none.
+    const std::filesystem::path models = std::filesystem::path(KILN_SOURCE_DIR) / "resources/models";
+    if (!std::filesystem::is_directory(models / "shape-autoencoder")) GTEST_SKIP() << "no bundled shape autoencoder";
+    const ShapeLatentModel ae(models / "shape-autoencoder");
+    const procgen::ProcAsset photoChair = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 11), {.textureSize = 0});
+    const procgen::ProcAsset startChair = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 12), {.textureSize = 0});
+    const PhotoView view{30.0f, 15.0f, 40.0f, 0.0};
+    const geometry::MeshRaster raster = geometry::rasterizeMesh(photoChair.mesh, orbitCamera(core::computeBounds(photoChair.mesh), view), 256, 256);
+    core::Image alpha = core::Image::makeF32(256, 256, 1);
+    for (int y = 0; y < 256; ++y)
+        for (int x = 0; x < 256; ++x) alpha.f32[std::size_t(y) * 256 + std::size_t(x)] = raster.covered(x, y) ? 1.0f : 0.0f;
+    const ShapeLatent start = ae.encode(startChair, 1);
+    DecodeOptions d;
+    d.resolution = 64;
+    d.textureSize = d.appearanceSize = 64;
+    d.splats = false;
+    const DecodedAsset decoded = ae.decode(start, d);
+    std::vector<ShapeLatentModel::SilhouetteRay> rays;
+    for (const PhotoRay& r : photoRays(decoded.mesh, alpha, view, 24)) rays.push_back({start.frame.toNormalised(r.origin), r.direction, r.inside});
+    ASSERT_EQ(rays.size(), 576u);
+    ShapeLatentModel::SilhouetteOptions so;
+    so.steps = 12;
+    so.samples = 12;
+    ShapeLatentModel::SilhouetteReport report;
+    const ShapeLatent refined = ae.refineToSilhouette(start, rays, so, &report);
+    std::printf("silhouette IoU over the photo's rays: %.3f -> %.3f\n", report.iouBefore, report.iouAfter);
+    EXPECT_GT(report.iouAfter, report.iouBefore + 0.03);
+    float moved = 0.0f;
+    for (std::size_t i = 0; i < start.anchors.size(); i += 3)
+        moved = std::max(moved, glm::length(glm::vec3(refined.anchors[i], refined.anchors[i + 1], refined.anchors[i + 2]) -
+                                           glm::vec3(start.anchors[i], start.anchors[i + 1], start.anchors[i + 2])));
+    EXPECT_GT(moved, 0.0f);
+    EXPECT_LE(moved, so.anchorBound + 1e-5f);
+    EXPECT_EQ(ae.refineToSilhouette(start, rays, so).values, refined.values) << "deterministic for a seed";
+    so.steps = 0;
+    EXPECT_EQ(ae.refineToSilhouette(start, rays, so).values, start.values);
+    so.samples = 1;
+    EXPECT_NE(test::errorOf([&] { ae.refineToSilhouette(start, rays, so); }).find("out of range"), std::string::npos);
+    // Rays that all miss the latent's domain leave nothing to fit.
+    so.samples = 12;
+    std::vector<ShapeLatentModel::SilhouetteRay> away{{glm::vec3(5.0f), glm::vec3(0.0f, 0.0f, 1.0f), 1.0f}};
+    EXPECT_NE(test::errorOf([&] { ae.refineToSilhouette(start, away, so); }).find("no silhouette ray"), std::string::npos);
 }
 
 } // namespace
