@@ -80,8 +80,8 @@ int cmdMatte(int argc, char** argv) {
     fs::create_directories(dir);
     for (std::size_t i = 0; i < results.size(); ++i) {
         writeOutputImage(results[i], targets[i], args.has("force"));
-        std::printf("%s -> %s  (%s at %d px, %.1f%% foreground, %.2f s)\n", args.positional[i].c_str(), targets[i].string().c_str(), mattes[i].method.c_str(),
-                    mattes[i].resolution, 100.0 * mattes[i].coverage, mattes[i].seconds);
+        std::printf("%s -> %s  (%s at %d px, %.1f%% foreground, %.2f s%s%s)\n", args.positional[i].c_str(), targets[i].string().c_str(), mattes[i].method.c_str(),
+                    mattes[i].resolution, 100.0 * mattes[i].coverage, mattes[i].seconds, mattes[i].note.empty() ? "" : "; ", mattes[i].note.c_str());
     }
     for (const auto& m : mattes)
         if (!m.modelLicence.empty()) {
@@ -174,11 +174,13 @@ std::string heldOutPhoto(int i) {
 struct MatteMethod {
     std::string name;
     int resolution;
+    bool noFlip = false;  // kiln: without averaging with the mirrored image's matte
 };
 
 // Every method on every sample: a row of medians and minima each.
 void scoreMethods(const std::vector<NamedSample>& samples, const std::vector<MatteMethod>& methods, const fs::path& isnet, const fs::path& kiln,
                   std::vector<core::Image>& sheet, int sheetColumns) {
+    const int kilnDefault = kiln.empty() ? 0 : models::readMattingNetConfig(kiln).defaultResolution;
     std::printf("%-16s %9s %9s %9s %9s %12s\n", "method", "IoU med", "IoU mean", "F med", "F mean", "s / image");
     for (const MatteMethod& m : methods) {
         std::vector<double> ious, fs, secs;
@@ -188,16 +190,18 @@ void scoreMethods(const std::vector<NamedSample>& samples, const std::vector<Mat
         if (m.name == "kiln") own = std::make_unique<models::KilnMattingNet>(kiln, m.resolution);
         for (std::size_t s = 0; s < samples.size(); ++s) {
             const auto t0 = std::chrono::steady_clock::now();
-            const core::Image alpha = net ? net->run(samples[s].sample.rgb) : own ? own->run(samples[s].sample.rgb) : models::grabCutAlpha(samples[s].sample.rgb);
+            const core::Image alpha = net   ? net->run(samples[s].sample.rgb)
+                                      : own ? own->run(samples[s].sample.rgb, !m.noFlip)
+                                            : models::grabCutAlpha(samples[s].sample.rgb);
             secs.push_back(secondsSince(t0));
             const auto score = models::scoreMatte(alpha, samples[s].sample.truth, 2);
             ious.push_back(score.iou);
             fs.push_back(score.boundaryF);
-            const bool shown = m.name == "grabcut" || (m.name == "isnet" && m.resolution == 512) || (own && m.resolution == own->resolution() && m.resolution == 224);
+            const bool shown = m.name == "grabcut" || (m.name == "isnet" && m.resolution == 512) || (own && m.resolution == kilnDefault && !m.noFlip);
             if (int(s) < sheetColumns && shown) sheet.push_back(overGreen(samples[s].sample.rgb, alpha));
         }
         const auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); };
-        const std::string label = m.name + (m.name != "grabcut" ? " @" + std::to_string(m.resolution) : "");
+        const std::string label = m.name + (m.name != "grabcut" ? " @" + std::to_string(m.resolution) : "") + (m.noFlip ? " no flip" : "");
         std::printf("%-16s %9.3f %9.3f %9.3f %9.3f %12.3f\n", label.c_str(), geometry::median(ious), mean(ious), geometry::median(fs), mean(fs), geometry::median(secs));
     }
 }
@@ -218,8 +222,10 @@ int benchMatting(const fs::path& data, int count, const fs::path& sheetDir, cons
     }
     std::vector<MatteMethod> methods;
     const fs::path kiln = models::defaultKilnMattingModel();
-    if (!kiln.empty())
-        for (const int r : {160, 224, 320}) methods.push_back({"kiln", r});
+    if (!kiln.empty()) {
+        for (const int r : {128, 160, 224}) methods.push_back({"kiln", r});
+        methods.push_back({"kiln", models::readMattingNetConfig(kiln).defaultResolution, true});
+    }
     const auto pack = models::installedPack("isnet");
     if (pack)
         for (const int r : {320, 512, 1024}) methods.push_back({"isnet", r});
@@ -274,7 +280,7 @@ int benchMatting(const fs::path& data, int count, const fs::path& sheetDir, cons
         fs::create_directories(sheetDir);
         const fs::path path = sheetDir / "matting_sheet.png";
         writeOutputImage(render::composeGrid(sheet, columns), path, true);
-        std::printf("sheet (%d rows; per set: composite, then %s%s grabcut): %s\n", rows, kiln.empty() ? "" : "kiln @224, ", pack ? "isnet @512, " : "",
+        std::printf("sheet (%d rows; per set: composite, then %s%s grabcut): %s\n", rows, kiln.empty() ? "" : "kiln at its default resolution, ", pack ? "isnet @512, " : "",
                     path.string().c_str());
     }
     return 0;

@@ -41,8 +41,9 @@ struct ImageTo3dOptions {
     bool refine = true;          // project the first photo onto the texels its camera sees
     // Refinement's shape steps: the latent pulled towards the first photo's silhouette from its
     // camera (ShapeLatentModel::refineToSilhouette, anchors within a bound), then decoded again.
-    // 0: the texture alone is refined. 0..200.
-    int shapeSteps = 12;
+    // 0 (the default: measured, it gains novel-view silhouette IoU but loses F-score, see
+    // bench/results/issue15_image.md): the texture alone is refined. 0..200.
+    int shapeSteps = 0;
     float fovDegrees = 40.0f;    // the first photo's vertical field of view (refinement), 5..120
     float surfaceBias = std::numeric_limits<float>::quiet_NaN();  // NaN: the model's
     float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model's

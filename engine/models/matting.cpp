@@ -181,34 +181,46 @@ Matte ImageMatter::run(const core::Image& image, const std::string& what) {
     std::string method = o.method;
     if (method == "auto") method = hasUsefulAlpha(image) ? "alpha" : !m_kilnModel.empty() ? "kiln" : !m_isnetModel.empty() ? "isnet" : "grabcut";
     Matte m;
-    m.method = method;
-    if (method == "alpha") {
-        if (image.channels != 4) throw Error(what + ": has no alpha channel (use --method isnet or grabcut)");
-        m.alpha = core::Image::makeF32(image.width, image.height, 1);
-        for (int y = 0; y < image.height; ++y)
-            for (int x = 0; x < image.width; ++x) m.alpha.f32[std::size_t(y) * std::size_t(image.width) + std::size_t(x)] = image.at(x, y, 3);
-        m.resolution = std::max(image.width, image.height);
-    } else if (method == "kiln") {
-        if (m_kilnModel.empty())
-            throw Error(what + ": Kiln's matting model was not found (resources/models/matting; or train one: kiln train matting)");
-        if (!m_kilnNet) m_kilnNet = std::make_unique<KilnMattingNet>(m_kilnModel, o.resolution);
-        m.alpha = m_kilnNet->run(image);
-        m.resolution = m_kilnNet->resolution();
-        m.modelLicence = m_kilnNet->licence();
-        m.modelName = m_kilnNet->name();
-    } else if (method == "isnet") {
-        if (m_isnetModel.empty())
-            throw Error(what + ": no IS-Net model is installed (install the IS-Net pack: kiln models install isnet, or scripts/kiln.sh models)");
-        if (!m_net) m_net = std::make_unique<IsNetMatting>(m_isnetModel, o.resolution);
-        m.alpha = m_net->run(image);
-        m.resolution = m_net->resolution();
-        m.modelLicence = m_net->licence();
-        m.modelName = m_net->name();
-    } else {
-        m.alpha = grabCutAlpha(image, kGrabCutInset);
-        m.resolution = std::min(400, std::max(image.width, image.height));
+    for (bool fellBack = false;;) {
+        m = Matte{};
+        m.method = method;
+        if (method == "alpha") {
+            if (image.channels != 4) throw Error(what + ": has no alpha channel (use --method isnet or grabcut)");
+            m.alpha = core::Image::makeF32(image.width, image.height, 1);
+            for (int y = 0; y < image.height; ++y)
+                for (int x = 0; x < image.width; ++x) m.alpha.f32[std::size_t(y) * std::size_t(image.width) + std::size_t(x)] = image.at(x, y, 3);
+            m.resolution = std::max(image.width, image.height);
+        } else if (method == "kiln") {
+            if (m_kilnModel.empty())
+                throw Error(what + ": Kiln's matting model was not found (resources/models/matting; or train one: kiln train matting)");
+            if (!m_kilnNet) m_kilnNet = std::make_unique<KilnMattingNet>(m_kilnModel, o.resolution);
+            m.alpha = m_kilnNet->run(image);
+            m.resolution = m_kilnNet->resolution();
+            m.modelLicence = m_kilnNet->licence();
+            m.modelName = m_kilnNet->name();
+        } else if (method == "isnet") {
+            if (m_isnetModel.empty())
+                throw Error(what + ": no IS-Net model is installed (install the IS-Net pack: kiln models install isnet, or scripts/kiln.sh models)");
+            if (!m_net) m_net = std::make_unique<IsNetMatting>(m_isnetModel, o.resolution);
+            m.alpha = m_net->run(image);
+            m.resolution = m_net->resolution();
+            m.modelLicence = m_net->licence();
+            m.modelName = m_net->name();
+        } else {
+            m.alpha = grabCutAlpha(image, kGrabCutInset);
+            m.resolution = std::min(400, std::max(image.width, image.height));
+        }
+        m.coverage = coverageOf(m.alpha);
+        // auto: Kiln's network finding nothing gives way to IS-Net, else GrabCut (which still says
+        // when nothing stands out).
+        if (o.method == "auto" && method == "kiln" && m.coverage < 0.001 && !fellBack) {
+            method = !m_isnetModel.empty() ? "isnet" : "grabcut";
+            fellBack = true;
+            continue;
+        }
+        if (fellBack) m.note = "Kiln's network found no object";
+        break;
     }
-    m.coverage = coverageOf(m.alpha);
     // GrabCut on an image with nothing to separate keeps the whole starting rectangle.
     if (!o.allowEmpty && m.method == "grabcut" && m.coverage > 0.97 * (1.0 - 2.0 * kGrabCutInset) * (1.0 - 2.0 * kGrabCutInset))
         throw Error(what + ": the matte finds no object (grabcut kept the whole frame: nothing stands out from the background); give a mask or "

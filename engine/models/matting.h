@@ -36,6 +36,7 @@ struct Matte {
     std::string modelLicence;      // the model's licence (kiln, isnet), for provenance
     std::string modelName;         // "isnet 1.4.5", "kiln-matting 5000"
     double coverage = 0.0;         // fraction of pixels with alpha >= 0.5
+    std::string note;              // why auto used another method than it first chose (empty: it did not)
     double seconds = 0.0;
 };
 

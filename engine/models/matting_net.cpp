@@ -271,10 +271,26 @@ core::Image KilnMattingNet::runRaw(const core::Image& image) {
     return fromMat(cv::Mat(r, r, CV_32F, out.ptr<float>()).clone());
 }
 
-core::Image KilnMattingNet::run(const core::Image& image) {
-    const core::Image raw = runRaw(image);
+core::Image KilnMattingNet::run(const core::Image& image, bool flipAverage) {
+    cv::Mat raw = toMat(runRaw(image));
+    if (flipAverage) {
+        core::Image mirrored = image;
+        const std::size_t px = mirrored.type == core::PixelType::F32 ? 0 : 1;
+        const int c = image.channels;
+        for (int y = 0; y < image.height; ++y)
+            for (int x = 0; x < image.width / 2; ++x)
+                for (int k = 0; k < c; ++k) {
+                    const std::size_t a = (std::size_t(y) * std::size_t(image.width) + std::size_t(x)) * std::size_t(c) + std::size_t(k);
+                    const std::size_t b = (std::size_t(y) * std::size_t(image.width) + std::size_t(image.width - 1 - x)) * std::size_t(c) + std::size_t(k);
+                    if (px) std::swap(mirrored.u8[a], mirrored.u8[b]);
+                    else std::swap(mirrored.f32[a], mirrored.f32[b]);
+                }
+        cv::Mat back;
+        cv::flip(toMat(runRaw(mirrored)), back, 1);
+        raw = 0.5 * (raw + back);
+    }
     cv::Mat full;
-    cv::resize(toMat(raw), full, cv::Size(image.width, image.height), 0, 0, cv::INTER_LINEAR);
+    cv::resize(raw, full, cv::Size(image.width, image.height), 0, 0, cv::INTER_LINEAR);
     core::Image alpha = fromMat(full);
     // Snap the upsampled edges to the image's when it is much larger than the network's input.
     const double factor = double(std::max(image.width, image.height)) / double(m_state->resolution);

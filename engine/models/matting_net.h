@@ -28,7 +28,7 @@ inline constexpr const char* kMattingNetFormat = "kiln-matting-net";
 struct MattingNetConfig {
     std::vector<int> channels{16, 32, 64, 96, 128};
     int trainResolution = 128;    // the square side it was trained at
-    int defaultResolution = 192;  // the side it runs at unless told
+    int defaultResolution = 128;  // the side it runs at unless told (the training size: it is not scale-invariant)
     // The input normalisation: (pixel * 255 - mean) * scale, per channel.
     double mean = 127.5, scale = 1.0 / 63.75;
 
@@ -65,8 +65,9 @@ public:
     KilnMattingNet& operator=(const KilnMattingNet&) = delete;
 
     // Alpha (F32, one channel, the image's size) of an RGB(A) image (U8 or F32; alpha ignored):
-    // the network's matte upsampled and its edges snapped to the image's (guided filter).
-    core::Image run(const core::Image& image);
+    // the network's matte (with `flipAverage`, averaged with its matte of the mirrored image)
+    // upsampled and its edges snapped to the image's (guided filter).
+    core::Image run(const core::Image& image, bool flipAverage = true);
     // The network's own output at its resolution (F32, one channel), for tests.
     core::Image runRaw(const core::Image& image);
     int resolution() const;

@@ -322,7 +322,7 @@ MattingTrainResult trainMatting(const MattingTrainOptions& o, core::Progress& pr
     if (o.steps < 1 || o.batch < 1 || !(o.learningRate > 0.0) || o.checkpointEvery < 1 || o.viewsPerItem < 1 || o.viewsPerItem > 16 ||
         o.renderSize < 32 || o.renderSize > 1024 || config.channels.size() < 2 || config.channels.size() > 7 || o.resolution % config.divisor() != 0)
         throw Error("kiln train matting: an option is out of range (the resolution must be a multiple of " + std::to_string(config.divisor()) + ")");
-    config.defaultResolution = std::max(config.divisor(), (o.resolution * 3 / 2) / config.divisor() * config.divisor());
+    config.defaultResolution = o.resolution;  // it sees objects at the sizes it was trained on (measured: larger is worse)
     const auto t0 = std::chrono::steady_clock::now();
     const fs::path checkpointPath = o.out / "checkpoint.pt";
     const int threads = trainingThreads(o.threads);

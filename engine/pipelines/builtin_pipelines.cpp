@@ -253,7 +253,7 @@ public:
                          "auto: the image's alpha, else Kiln's matting network, else the IS-Net pack when installed, else GrabCut",
                          {"Automatic", "Kiln network", "IS-Net pack", "GrabCut", "Image alpha"}),
             boolOption("no-refine", "No refinement", false, "Leave the generated shape and texture as they are (no photo silhouette, no photo projected onto the side it shows)"),
-            intOption("shape-steps", "Shape refinement", 12, 0, 200,
+            intOption("shape-steps", "Shape refinement", 0, 0, 200,
                       "Steps pulling the shape towards the first photo's silhouette from its camera, within a bound (0: only the texture is refined)"),
             floatOption("fov", "Field of view", 40.0, 5.0, 120.0, "The first photo's vertical field of view in degrees (placing it on the mesh)"),
         };
@@ -296,7 +296,7 @@ public:
                 p.matte = m.alpha;
                 p.matteSource = m.method + (m.modelName.empty() ? "" : " (" + m.modelName + ")");
                 matteLines.push_back(p.name + ": " + m.method + " matte" + (m.modelName.empty() ? "" : " (" + m.modelName + ")") + ", " +
-                                     fixed(100.0 * m.coverage, 1) + " % of the image");
+                                     fixed(100.0 * m.coverage, 1) + " % of the image" + (m.note.empty() ? "" : " (" + m.note + ")"));
             }
             photos.push_back(std::move(p));
         }

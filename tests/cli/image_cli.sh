@@ -10,7 +10,7 @@ dir=$(fresh_dir image_cli)
 lego="$TESTDATA/mv/lego_train/train"
 
 # A lego view with its alpha: the alpha is the matte.
-"$KILN" image-to-3d "$lego/r_0.png" -o "$dir/lego.glb" --candidates 1 --texture-size 512 > "$dir/lego.txt" 2>&1 \
+"$KILN" image-to-3d "$lego/r_0.png" -o "$dir/lego.glb" --candidates 1 --texture-size 512 --shape-steps 6 > "$dir/lego.txt" 2>&1 \
   && grep -q "alpha matte" "$dir/lego.txt" && grep -q "(watertight)" "$dir/lego.txt" && grep -q "stages: matting" "$dir/lego.txt" \
   && grep -q "shape pulled towards the photo's silhouette" "$dir/lego.txt" \
   && pass || { cat "$dir/lego.txt"; fail "image-to-3d lego r_0 (alpha)"; }

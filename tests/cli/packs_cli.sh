@@ -35,9 +35,9 @@ err=$("$KILN" matte "$dir/blank.ppm" -o "$dir/m4" --method grabcut 2>&1); rc=$?
 err=$("$KILN" matte "$photo" -o "$dir/m5" --method magic 2>&1); [ $? = 1 ] && grep -q "magic" <<<"$err" && pass || fail "bad method: $err"
 # Kiln's own network (bundled): auto takes it for an image without alpha; a blank image has no object.
 if "$KILN" models list 2>/dev/null | grep -q "kiln-matting"; then
-  "$KILN" matte "$photo" -o "$dir/m7" > "$dir/m7.log" 2>&1 && grep -q "(kiln at 224 px" "$dir/m7.log" && grep -q "model: kiln-matting" "$dir/m7.log" &&
+  "$KILN" matte "$photo" -o "$dir/m7" > "$dir/m7.log" 2>&1 && grep -q "(kiln at 160 px" "$dir/m7.log" && grep -q "model: kiln-matting" "$dir/m7.log" &&
     [ -s "$dir/m7/001.png" ] && pass || fail "matte by Kiln's network: $(cat "$dir/m7.log")"
-  err=$("$KILN" matte "$dir/blank.ppm" -o "$dir/m8" 2>&1); rc=$?
+  err=$("$KILN" matte "$dir/blank.ppm" -o "$dir/m8" --method kiln 2>&1); rc=$?
   [ $rc = 1 ] && grep -q "blank.ppm: the matte finds no object (kiln" <<<"$err" && [ ! -e "$dir/m8/blank.png" ] && pass || fail "blank image, kiln ($rc): $err"
   err=$("$KILN" matte "$photo" -o "$dir/m9" --method kiln --resolution 100 2>&1); [ $? = 1 ] && grep -q "multiple of 32" <<<"$err" && [ ! -e "$dir/m9" ] && pass ||
     fail "kiln at 100 px: $err"
