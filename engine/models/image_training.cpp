@@ -11,13 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <exception>
-#include <mutex>
 #include <numeric>
-#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -110,49 +107,23 @@ ImageTrainResult trainImageToLatent(const ImageTrainOptions& o, core::Progress& 
     // encodes the latents.
     const int size = mf.image.imageSize;
     std::vector<Example> examples(train.size());
-    std::atomic<std::size_t> next{0}, rendered{0};
-    std::atomic<bool> stop{false};
-    std::mutex failMutex;
-    std::string failure;
-    auto worker = [&] {
-        for (std::size_t i; !stop && (i = next++) < train.size();) {
-            try {
-                const procgen::ProcAsset a = procgen::generate(train[i].params, {.textureSize = 0});
-                examples[i].views = renderViews(a, train[i].params.shapeSeed ^ 0x5bd1e995ull, o.viewsPerItem, size);
-            } catch (const std::exception& e) {
-                const std::lock_guard<std::mutex> lock(failMutex);
-                if (failure.empty()) failure = train[i].id + ": " + e.what();
-                stop = true;
-            }
-            ++rendered;
-        }
-    };
-    std::vector<std::thread> pool;
-    for (int k = 0; k < std::max(1, threads); ++k) pool.emplace_back(worker);
-    struct Join {
-        std::vector<std::thread>& pool;
-        std::atomic<bool>& stop;
-        ~Join() {
-            stop = true;
-            for (auto& t : pool) t.join();
-        }
-    } join{pool, stop};
     const LatentStatistics& st = ae.statistics();
-    for (std::size_t i = 0; i < train.size(); ++i) {
-        cancel.throwIfCancelled();
-        const procgen::ProcAsset a = procgen::generate(train[i].params, {.textureSize = 0});
-        const glm::vec3 sz = core::computeBounds(a.mesh).size();
-        examples[i].tokens = unitTokens(ae.encode(a, train[i].params.shapeSeed), st, mf.flow.config.ordered, std::log(std::max({sz.x, sz.y, sz.z})));
-    }
-    while (rendered < train.size() && !stop) {
-        cancel.throwIfCancelled();
-        progress.report("rendering " + std::to_string(rendered.load()) + "/" + std::to_string(train.size()), 0.1f * float(rendered) / float(train.size()));
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    stop = true;
-    for (auto& t : pool) t.join();
-    pool.clear();
-    if (!failure.empty()) throw Error("kiln train image-to-3d: rendering " + failure);
+    forEachOnWorkers(
+        train.size(), threads,
+        [&](std::size_t i) {
+            const procgen::ProcAsset a = procgen::generate(train[i].params, {.textureSize = 0});
+            examples[i].views = renderViews(a, train[i].params.shapeSeed ^ 0x5bd1e995ull, o.viewsPerItem, size);
+        },
+        [&](std::size_t i) { return train[i].id; },
+        [&] {
+            for (std::size_t i = 0; i < train.size(); ++i) {
+                cancel.throwIfCancelled();
+                const procgen::ProcAsset a = procgen::generate(train[i].params, {.textureSize = 0});
+                const glm::vec3 sz = core::computeBounds(a.mesh).size();
+                examples[i].tokens = unitTokens(ae.encode(a, train[i].params.shapeSeed), st, mf.flow.config.ordered, std::log(std::max({sz.x, sz.y, sz.z})));
+            }
+        },
+        "rendering", "kiln train image-to-3d: rendering", progress, cancel);
     ImageTrainResult result;
     result.trainItems = int(examples.size());
     result.renderSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

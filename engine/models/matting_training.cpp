@@ -12,11 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <mutex>
-#include <thread>
 
 namespace fs = std::filesystem;
 
@@ -344,39 +341,16 @@ MattingTrainResult trainMatting(const MattingTrainOptions& o, core::Progress& pr
 
     // Objects rendered on every core before training.
     std::vector<MattingObject> objects(train.size() * std::size_t(o.viewsPerItem));
-    std::atomic<std::size_t> next{0}, rendered{0};
-    std::atomic<bool> stop{false};
-    std::mutex failMutex;
-    std::string failure;
-    auto worker = [&] {
-        for (std::size_t i; !stop && (i = next++) < train.size();) {
-            try {
-                const procgen::ProcAsset a = procgen::generate(train[i].params, {.textureSize = 0});
-                for (int v = 0; v < o.viewsPerItem; ++v) {
-                    const TrainingView view = randomTrainingView((train[i].params.shapeSeed ^ 0x3c6ef372ull) * 16 + std::uint64_t(v));
-                    objects[i * std::size_t(o.viewsPerItem) + std::size_t(v)] = cutOutObject(renderAssetView(a, view, o.renderSize, 2));
-                }
-            } catch (const std::exception& e) {
-                const std::lock_guard<std::mutex> lock(failMutex);
-                if (failure.empty()) failure = train[i].id + ": " + e.what();
-                stop = true;
+    forEachOnWorkers(
+        train.size(), threads,
+        [&](std::size_t i) {
+            const procgen::ProcAsset a = procgen::generate(train[i].params, {.textureSize = 0});
+            for (int v = 0; v < o.viewsPerItem; ++v) {
+                const TrainingView view = randomTrainingView((train[i].params.shapeSeed ^ 0x3c6ef372ull) * 16 + std::uint64_t(v));
+                objects[i * std::size_t(o.viewsPerItem) + std::size_t(v)] = cutOutObject(renderAssetView(a, view, o.renderSize, 2));
             }
-            ++rendered;
-        }
-    };
-    {
-        std::vector<std::thread> pool;
-        for (int k = 0; k < std::max(1, threads); ++k) pool.emplace_back(worker);
-        while (rendered < train.size() && !stop) {
-            if (cancel.cancelled()) stop = true;
-            progress.report("rendering " + std::to_string(rendered.load()) + "/" + std::to_string(train.size()), 0.1f * float(rendered) / float(train.size()));
-            std::this_thread::sleep_for(std::chrono::milliseconds(250));
-        }
-        stop = true;
-        for (auto& t : pool) t.join();
-    }
-    cancel.throwIfCancelled();
-    if (!failure.empty()) throw Error("kiln train matting: rendering " + failure);
+        },
+        [&](std::size_t i) { return train[i].id; }, {}, "rendering", "kiln train matting: rendering", progress, cancel);
     std::erase_if(objects, [](const MattingObject& m) { return m.width == 0; });
     if (objects.empty()) throw Error("kiln train matting: no training view shows its object");
     MattingTrainResult result;

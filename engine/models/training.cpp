@@ -10,8 +10,11 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 namespace kiln::models {
 
@@ -174,6 +177,48 @@ void summariseLosses(const std::vector<float>& losses, double* finalLoss, std::v
     if (finalLoss) *finalLoss = sm.empty() ? 0.0 : sm.back();
     if (curve)
         for (std::size_t i = 0; i < sm.size(); i += std::max<std::size_t>(1, sm.size() / 10)) curve->emplace_back(int(i + 1), sm[i]);
+}
+
+void forEachOnWorkers(std::size_t count, int threads, const std::function<void(std::size_t)>& work, const std::function<std::string(std::size_t)>& name,
+                      const std::function<void()>& alongside, const std::string& stage, const std::string& what, core::Progress& progress,
+                      const core::CancelToken& cancel) {
+    std::atomic<std::size_t> next{0}, done{0};
+    std::atomic<bool> stop{false};
+    std::mutex failMutex;
+    std::string failure;
+    auto worker = [&] {
+        for (std::size_t i; !stop && (i = next++) < count;) {
+            try {
+                work(i);
+            } catch (const std::exception& e) {
+                const std::lock_guard<std::mutex> lock(failMutex);
+                if (failure.empty()) failure = name(i) + ": " + e.what();
+                stop = true;
+            }
+            ++done;
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int k = 0; k < std::max(1, threads); ++k) pool.emplace_back(worker);
+    // Joined on every way out, a throw from `alongside` or a cancel included.
+    struct Join {
+        std::vector<std::thread>& pool;
+        std::atomic<bool>& stop;
+        ~Join() {
+            stop = true;
+            for (auto& t : pool)
+                if (t.joinable()) t.join();
+        }
+    } join{pool, stop};
+    if (alongside) alongside();
+    while (done < count && !stop) {
+        cancel.throwIfCancelled();
+        progress.report(stage + " " + std::to_string(done.load()) + "/" + std::to_string(count), 0.1f * float(done) / float(std::max<std::size_t>(1, count)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    stop = true;
+    for (auto& t : pool) t.join();
+    if (!failure.empty()) throw Error(what + ": " + failure);
 }
 
 } // namespace kiln::models

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,15 @@ void flowOptimiserStep(torch::nn::Module& model, torch::nn::Module& ema, torch::
 void reportTrainingStep(core::Progress& progress, int step, int steps, float loss, std::chrono::steady_clock::time_point& lastReport);
 // The loss smoothed over 100 steps: its last value and about ten points of its curve (step, loss).
 void summariseLosses(const std::vector<float>& losses, double* finalLoss, std::vector<std::pair<int, double>>* curve);
+
+// Runs work(i) for every i < count on `threads` worker threads (the training data's renders:
+// procedural geometry and the CPU rasteriser) while the calling thread runs `alongside` (may be
+// empty), then reports "<stage> k/count" at 0..0.1 of the job until the workers are done. The
+// first failure stops every worker and is thrown as kiln::Error("<what>: <name(i)>: <reason>").
+// Polls `cancel`.
+void forEachOnWorkers(std::size_t count, int threads, const std::function<void(std::size_t)>& work, const std::function<std::string(std::size_t)>& name,
+                      const std::function<void()>& alongside, const std::string& stage, const std::string& what, core::Progress& progress,
+                      const core::CancelToken& cancel);
 
 // A CPU generator whose state depends only on (seed, step).
 at::Generator stepGenerator(std::uint64_t seed, int step);
