@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 
 namespace fs = std::filesystem;
 
@@ -94,59 +95,52 @@ ShapeLatent ShapeLatentModel::encode(const procgen::ProcAsset& asset, std::uint6
     return encode(encoderInput(procgen::sampleSurface(asset, samples, seed), frame), frame, tokens);
 }
 
-ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& o,
-                                     const core::CancelToken& cancel) const {
-    if (o.steps < 0 || o.steps > 100000 || !(o.learningRate > 0.0f) || o.queryPoints < 1 || o.appearancePoints < 1 || !(o.anchorRate >= 0.0f) ||
-        !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f))
-        throw Error("shape latent: a refinement option is out of range");
-    const int m = start.tokens;
-    requireTokenCount(m, "shape latent: the latent to refine");
-    if (start.channels != channels() || start.values.size() != std::size_t(m) * std::size_t(channels()) ||
-        start.anchors.size() != std::size_t(m) * 3)
-        throw Error("shape latent: the latent to refine is not this autoencoder's (" + std::to_string(start.tokens) + " x " + std::to_string(start.channels) +
-                    " tokens)");
-    if (o.steps == 0) return start;
-    const auto startAnchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, m, 3}).clone();
-    const bool moveAnchors = o.anchorRate > 0.0f;
+namespace {
+
+torch::Tensor latentTensor(const std::vector<float>& v, int rows, int cols) {
+    if (v.size() != std::size_t(rows) * std::size_t(cols)) throw Error("shape latent: token data does not match its size");
+    return torch::from_blob(const_cast<float*>(v.data()), {1, rows, cols}).clone();
+}
+
+// A latent to refine must be this autoencoder's: its token count and channels.
+void requireLatentOf(const ShapeLatentModel& ae, const ShapeLatent& l, const std::string& what) {
+    ae.requireTokenCount(l.tokens, what);
+    if (l.channels != ae.channels() || l.values.size() != std::size_t(l.tokens) * std::size_t(ae.channels()) || l.anchors.size() != std::size_t(l.tokens) * 3)
+        throw Error(what + " is not this autoencoder's (" + std::to_string(l.tokens) + " x " + std::to_string(l.channels) + " tokens)");
+}
+
+// How a latent descends a loss (both refinements): its channels in units of each one's spread,
+// and with anchorRate > 0 its anchors at their own Adam rate, each kept within anchorBound of
+// where it started. `loss(anchors, unit, step)` gives the step's loss (the decoder reads
+// anchors and unit * scale). Only the latent's gradients: the network is not touched.
+ShapeLatent descendLatent(const ShapeLatent& start, const std::vector<float>& stdev, int steps, float learningRate, float anchorRate, float anchorBound,
+                          const std::function<torch::Tensor(const torch::Tensor& anchors, const torch::Tensor& unit, int step)>& loss,
+                          const core::CancelToken& cancel) {
+    const int m = start.tokens, c = start.channels;
+    const auto startAnchors = latentTensor(start.anchors, m, 3);
+    const bool moveAnchors = anchorRate > 0.0f;
     auto anchors = startAnchors.clone().requires_grad_(moveAnchors);
     // Adam's step is about the rate in every coordinate: scaled per channel, each moves by a
     // like fraction of its spread.
-    const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
-    auto unit = (torch::from_blob(const_cast<float*>(start.values.data()), {1, m, channels()}).clone() / scale).requires_grad_(true);
-    // What descends: the channels, and the anchors at their own rate when they move.
+    const auto scale = torch::tensor(stdev).view({1, 1, c});
+    auto unit = (latentTensor(start.values, m, c) / scale).requires_grad_(true);
     std::vector<torch::Tensor> fitted{unit};
     std::vector<torch::optim::OptimizerParamGroup> groups{torch::optim::OptimizerParamGroup({unit})};
     if (moveAnchors) {
         fitted.push_back(anchors);
-        groups.emplace_back(std::vector<torch::Tensor>{anchors}, std::make_unique<torch::optim::AdamOptions>(o.anchorRate));
+        groups.emplace_back(std::vector<torch::Tensor>{anchors}, std::make_unique<torch::optim::AdamOptions>(anchorRate));
     }
-    torch::optim::Adam optimiser(groups, torch::optim::AdamOptions(o.learningRate));
-    ShapeSampleOptions so;
-    so.queryPoints = o.queryPoints;
-    so.appearancePoints = o.appearancePoints;
-    so.mix = QueryMix::Banded;
-    so.thinWall = m_impl->config.targetThinWall;
-    ShapeSample targets;
-    for (int step = 0; step < o.steps; ++step) {
+    torch::optim::Adam optimiser(groups, torch::optim::AdamOptions(learningRate));
+    for (int step = 0; step < steps; ++step) {
         cancel.throwIfCancelled();
-        makeShapeTargets(asset, start.frame, so, o.seed * 0x9E3779B97F4A7C15ull + std::uint64_t(step), targets);
-        const std::int64_t q = std::int64_t(targets.occupancy.size()), a = std::int64_t(targets.appearance.size() / kAppearanceChannels);
-        const auto points = torch::cat({torch::from_blob(targets.queries.data(), {1, q, 3}), torch::from_blob(targets.appearancePoints.data(), {1, a, 3})}, 1);
-        const auto occupancy = torch::from_blob(targets.occupancy.data(), {1, q});
-        const auto look = torch::from_blob(targets.appearance.data(), {1, a, kAppearanceChannels});
-        const auto field = m_impl->net->query(m_impl->net->decodeTokens(anchors, unit * scale), points);
-        // The decoder's training loss, appearance weighted as it was trained (2).
-        const auto terms = ShapeAutoencoderImpl::fieldLoss(field, q, occupancy, look);
-        const auto loss = terms.occupancy + 2.0 * terms.appearance;
-        // Only the latent's gradients: the network's parameters are not touched.
-        const auto grads = torch::autograd::grad({loss}, fitted);
+        const auto grads = torch::autograd::grad({loss(anchors, unit, step)}, fitted);
         for (std::size_t i = 0; i < fitted.size(); ++i) fitted[i].mutable_grad() = grads[i];
         optimiser.step();
         if (moveAnchors) {
-            // Each anchor stays within the bound of where the encoder put it.
+            // Each anchor stays within the bound of where it started.
             torch::NoGradGuard noGrad;
             const auto moved = anchors - startAnchors;
-            anchors.copy_(startAnchors + moved * (o.anchorBound / moved.norm(2, -1, true).clamp_min(o.anchorBound)));
+            anchors.copy_(startAnchors + moved * (anchorBound / moved.norm(2, -1, true).clamp_min(anchorBound)));
         }
     }
     ShapeLatent l = start;
@@ -159,15 +153,45 @@ ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::Pr
     return l;
 }
 
+} // namespace
+
+ShapeLatent ShapeLatentModel::refine(const ShapeLatent& start, const procgen::ProcAsset& asset, const RefineOptions& o,
+                                     const core::CancelToken& cancel) const {
+    if (o.steps < 0 || o.steps > 100000 || !(o.learningRate > 0.0f) || o.queryPoints < 1 || o.appearancePoints < 1 || !(o.anchorRate >= 0.0f) ||
+        !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f))
+        throw Error("shape latent: a refinement option is out of range");
+    requireLatentOf(*this, start, "shape latent: the latent to refine");
+    if (o.steps == 0) return start;
+    ShapeSampleOptions so;
+    so.queryPoints = o.queryPoints;
+    so.appearancePoints = o.appearancePoints;
+    so.mix = QueryMix::Banded;
+    so.thinWall = m_impl->config.targetThinWall;
+    ShapeSample targets;
+    const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
+    return descendLatent(
+        start, m_impl->stats.stdev, o.steps, o.learningRate, o.anchorRate, o.anchorBound,
+        [&](const torch::Tensor& anchors, const torch::Tensor& unit, int step) {
+            makeShapeTargets(asset, start.frame, so, o.seed * 0x9E3779B97F4A7C15ull + std::uint64_t(step), targets);
+            const std::int64_t q = std::int64_t(targets.occupancy.size()), a = std::int64_t(targets.appearance.size() / kAppearanceChannels);
+            const auto points = torch::cat({torch::from_blob(targets.queries.data(), {1, q, 3}), torch::from_blob(targets.appearancePoints.data(), {1, a, 3})}, 1);
+            const auto occupancy = torch::from_blob(targets.occupancy.data(), {1, q});
+            const auto look = torch::from_blob(targets.appearance.data(), {1, a, kAppearanceChannels});
+            const auto field = m_impl->net->query(m_impl->net->decodeTokens(anchors, unit * scale), points);
+            // The decoder's training loss, appearance weighted as it was trained (2).
+            const auto terms = ShapeAutoencoderImpl::fieldLoss(field, q, occupancy, look);
+            return terms.occupancy + 2.0 * terms.appearance;
+        },
+        cancel);
+}
+
 ShapeLatent ShapeLatentModel::refineToSilhouette(const ShapeLatent& start, const std::vector<SilhouetteRay>& rays, const SilhouetteOptions& o,
                                                  SilhouetteReport* report, const core::CancelToken& cancel) const {
     if (o.steps < 0 || o.steps > 10000 || !(o.learningRate > 0.0f) || !(o.anchorRate >= 0.0f) || !(o.anchorBound > 0.0f && o.anchorBound <= 0.5f) ||
         o.samples < 2 || o.samples > 256 || !(o.keep >= 0.0f))
         throw Error("shape latent: a silhouette refinement option is out of range");
+    requireLatentOf(*this, start, "shape latent: the latent to refine");
     const int m = start.tokens;
-    requireTokenCount(m, "shape latent: the latent to refine");
-    if (start.channels != channels() || start.values.size() != std::size_t(m) * std::size_t(channels()) || start.anchors.size() != std::size_t(m) * 3)
-        throw Error("shape latent: the latent to refine is not this autoencoder's");
     // Where each ray crosses the decoder's domain [-1, 1]^3 (slab test); rays that miss it see
     // nothing whatever the latent, so they drop out.
     std::vector<float> origin, direction, t0, t1, target;
@@ -192,18 +216,9 @@ ShapeLatent ShapeLatentModel::refineToSilhouette(const ShapeLatent& start, const
     const auto o3 = torch::from_blob(origin.data(), {n, 1, 3}).clone(), d3 = torch::from_blob(direction.data(), {n, 1, 3}).clone();
     const auto near = torch::from_blob(t0.data(), {n, 1}).clone(), far = torch::from_blob(t1.data(), {n, 1}).clone();
     const auto want = torch::from_blob(target.data(), {n}).clone();
-    const auto startAnchors = torch::from_blob(const_cast<float*>(start.anchors.data()), {1, m, 3}).clone();
-    auto anchors = startAnchors.clone().requires_grad_(o.anchorRate > 0.0f);
+    const auto startAnchors = latentTensor(start.anchors, m, 3);
     const auto scale = torch::tensor(m_impl->stats.stdev).view({1, 1, channels()});
-    const auto startUnit = torch::from_blob(const_cast<float*>(start.values.data()), {1, m, channels()}).clone() / scale;
-    auto unit = startUnit.clone().requires_grad_(true);
-    std::vector<torch::Tensor> fitted{unit};
-    std::vector<torch::optim::OptimizerParamGroup> groups{torch::optim::OptimizerParamGroup({unit})};
-    if (o.anchorRate > 0.0f) {
-        fitted.push_back(anchors);
-        groups.emplace_back(std::vector<torch::Tensor>{anchors}, std::make_unique<torch::optim::AdamOptions>(o.anchorRate));
-    }
-    torch::optim::Adam optimiser(groups, torch::optim::AdamOptions(o.learningRate));
+    const auto startUnit = latentTensor(start.values, m, channels()) / scale;
     // -log(1 - P(hit)) = sum of softplus(logit) along the ray.
     auto missDepth = [&](const torch::Tensor& a, const torch::Tensor& u, const at::Generator& gen) {
         const auto jitter = gen.defined() ? torch::rand({n, k}, gen) : torch::full({n, k}, 0.5);
@@ -219,46 +234,23 @@ ShapeLatent ShapeLatentModel::refineToSilhouette(const ShapeLatent& start, const
     };
     if (report) {
         torch::NoGradGuard noGrad;
-        report->iouBefore = report->iouAfter = iouOf(missDepth(anchors, unit, {}));
+        report->iouBefore = report->iouAfter = iouOf(missDepth(startAnchors, startUnit, {}));
     }
     if (o.steps == 0) return start;
-    for (int step = 0; step < o.steps; ++step) {
-        cancel.throwIfCancelled();
-        const at::Generator gen = stepGenerator(o.seed, step);
-        const auto depth = missDepth(anchors, unit, gen).clamp_min(1e-6);
-        const auto hitLoss = -torch::log(-torch::expm1(-depth));  // -log P(hit)
-        const auto loss = (want * hitLoss + (1.0 - want) * depth).mean() + o.keep * (unit - startUnit).square().mean();
-        const auto grads = torch::autograd::grad({loss}, fitted);
-        for (std::size_t i = 0; i < fitted.size(); ++i) fitted[i].mutable_grad() = grads[i];
-        optimiser.step();
-        if (o.anchorRate > 0.0f) {
-            torch::NoGradGuard noGrad;
-            const auto moved = anchors - startAnchors;
-            anchors.copy_(startAnchors + moved * (o.anchorBound / moved.norm(2, -1, true).clamp_min(o.anchorBound)));
-        }
-    }
+    ShapeLatent l = descendLatent(
+        start, m_impl->stats.stdev, o.steps, o.learningRate, o.anchorRate, o.anchorBound,
+        [&](const torch::Tensor& anchors, const torch::Tensor& unit, int step) {
+            const auto depth = missDepth(anchors, unit, stepGenerator(o.seed, step)).clamp_min(1e-6);
+            const auto hitLoss = -torch::log(-torch::expm1(-depth));  // -log P(hit)
+            return (want * hitLoss + (1.0 - want) * depth).mean() + o.keep * (unit - startUnit).square().mean();
+        },
+        cancel);
     if (report) {
         torch::NoGradGuard noGrad;
-        report->iouAfter = iouOf(missDepth(anchors, unit, {}));
-    }
-    ShapeLatent l = start;
-    const auto z = (unit.detach() * scale).contiguous();
-    l.values.assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
-    if (o.anchorRate > 0.0f) {
-        const auto a = anchors.detach().contiguous();
-        l.anchors.assign(a.data_ptr<float>(), a.data_ptr<float>() + a.numel());
+        report->iouAfter = iouOf(missDepth(latentTensor(l.anchors, m, 3), latentTensor(l.values, m, channels()) / scale, {}));
     }
     return l;
 }
-
-namespace {
-
-torch::Tensor latentTensor(const std::vector<float>& v, int rows, int cols) {
-    if (v.size() != std::size_t(rows) * std::size_t(cols)) throw Error("shape latent: token data does not match its size");
-    return torch::from_blob(const_cast<float*>(v.data()), {1, rows, cols}).clone();
-}
-
-} // namespace
 
 struct ShapeLatentModel::Prepared::Data {
     ShapeAutoencoderImpl::Decoded decoded;  // decodeTokens()' output for the latent
