@@ -69,6 +69,37 @@ core::Camera orbitCamera(const core::Bounds& b, const PhotoView& v) {
     return core::Camera::lookAt(centre + dir * distance, centre, glm::vec3(0, 1, 0), fov);
 }
 
+namespace {
+
+// The photo's object aligned with the mesh's silhouette from `view` by their bounding boxes (the
+// mesh rendered kRender square): what the projector and the silhouette rays share.
+struct PhotoAlignment {
+    core::Bounds bounds;
+    core::Camera camera;
+    geometry::MeshRaster raster;
+    glm::vec2 renderCentre{0.0f}, photoCentre{0.0f};
+    float objectSize = 0.0f;  // the photo object's box side, photo pixels
+    float scale = 1.0f;       // photo pixels per render pixel
+};
+
+PhotoAlignment alignPhoto(const core::Mesh& mesh, const core::Image& alpha, const PhotoView& view) {
+    PhotoAlignment a;
+    a.bounds = core::computeBounds(mesh);
+    a.camera = orbitCamera(a.bounds, view);
+    a.raster = geometry::rasterizeMesh(mesh, a.camera, kRender, kRender);
+    const Box render = boxOf(kRender, kRender, [&](int x, int y) { return a.raster.covered(x, y); });
+    const Box object = boxOf(alpha.width, alpha.height, [&](int x, int y) { return alpha.at(x, y, 0) >= 0.5f; });
+    if (render.empty()) throw Error("--photo: the mesh is not in view from the photo's camera");
+    if (object.empty()) throw Error("--photo: no object found in the photo (its foreground is empty)");
+    a.renderCentre = render.centre();
+    a.photoCentre = object.centre();
+    a.objectSize = object.size();
+    a.scale = object.size() / render.size();
+    return a;
+}
+
+} // namespace
+
 PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, float fovDegrees, const core::CancelToken& cancel) {
     const Box photoBox = boxOf(alpha.width, alpha.height, [&](int x, int y) { return alpha.at(x, y, 0) >= 0.5f; });
     if (photoBox.empty()) throw Error("--photo: no object found in the photo (its foreground is empty)");
@@ -97,18 +128,12 @@ PhotoView estimatePhotoView(const core::Mesh& mesh, const core::Image& alpha, fl
 
 std::vector<PhotoRay> photoRays(const core::Mesh& mesh, const core::Image& alpha, const PhotoView& view, int grid, float margin) {
     if (grid < 2 || grid > 1024 || !(margin >= 0.0f && margin <= 1.0f)) throw Error("photo rays: grid or margin out of range");
-    const core::Bounds bounds = core::computeBounds(mesh);
-    const core::Camera camera = orbitCamera(bounds, view);
-    const geometry::MeshRaster raster = geometry::rasterizeMesh(mesh, camera, kRender, kRender);
-    const Box render = boxOf(kRender, kRender, [&](int x, int y) { return raster.covered(x, y); });
-    const Box object = boxOf(alpha.width, alpha.height, [&](int x, int y) { return alpha.at(x, y, 0) >= 0.5f; });
-    if (render.empty()) throw Error("--photo: the mesh is not in view from the photo's camera");
-    if (object.empty()) throw Error("--photo: no object found in the photo (its foreground is empty)");
-    const float scale = object.size() / render.size();  // photo pixels per render pixel
+    const PhotoAlignment align = alignPhoto(mesh, alpha, view);
+    const core::Camera& camera = align.camera;
     const float f = camera.focalPixels(kRender);
     const glm::mat4 toWorld = camera.cameraToWorld;
-    const float side = object.size() * (1.0f + 2.0f * margin), cell = side / float(grid);
-    const glm::vec2 corner = object.centre() - glm::vec2(0.5f * side);
+    const float side = align.objectSize * (1.0f + 2.0f * margin), cell = side / float(grid);
+    const glm::vec2 corner = align.photoCentre - glm::vec2(0.5f * side);
     std::vector<PhotoRay> rays;
     rays.reserve(std::size_t(grid) * std::size_t(grid));
     for (int j = 0; j < grid; ++j)
@@ -122,7 +147,7 @@ std::vector<PhotoRay> photoRays(const core::Mesh& mesh, const core::Image& alpha
                     if (q.x < 0 || q.y < 0 || q.x >= float(alpha.width) || q.y >= float(alpha.height)) continue;
                     a += geometry::sampleBilinear(alpha, q / glm::vec2(float(alpha.width), float(alpha.height)), 0);
                 }
-            const glm::vec2 rp = render.centre() + (pp - object.centre()) / scale;
+            const glm::vec2 rp = align.renderCentre + (pp - align.photoCentre) / align.scale;
             const glm::vec3 d = glm::normalize(glm::vec3((rp.x - 0.5f * kRender) / f, -(rp.y - 0.5f * kRender) / f, -1.0f));
             rays.push_back({camera.position(), glm::normalize(glm::vec3(toWorld * glm::vec4(d, 0.0f))), std::clamp(a / 9.0f, 0.0f, 1.0f)});
         }
@@ -132,17 +157,13 @@ std::vector<PhotoRay> photoRays(const core::Mesh& mesh, const core::Image& alpha
 PhotoProjector::PhotoProjector(const core::Mesh& mesh, const core::Image& photo, const core::Image& alpha, const PhotoView& view)
     : m_photo(photo), m_alpha(alpha) {
     if (photo.width != alpha.width || photo.height != alpha.height) throw Error("--photo: the foreground does not match the photo's size");
-    const core::Bounds bounds = core::computeBounds(mesh);
-    m_camera = orbitCamera(bounds, view);
-    m_raster = geometry::rasterizeMesh(mesh, m_camera, kRender, kRender);
-    m_tolerance = 0.01f * glm::length(bounds.size());
-    const Box render = boxOf(kRender, kRender, [&](int x, int y) { return m_raster.covered(x, y); });
-    const Box object = boxOf(alpha.width, alpha.height, [&](int x, int y) { return alpha.at(x, y, 0) >= 0.5f; });
-    if (render.empty()) throw Error("--photo: the mesh is not in view from the photo's camera");
-    if (object.empty()) throw Error("--photo: no object found in the photo (its foreground is empty)");
-    m_renderCentre = render.centre();
-    m_photoCentre = object.centre();
-    m_scale = object.size() / render.size();
+    PhotoAlignment a = alignPhoto(mesh, alpha, view);
+    m_camera = a.camera;
+    m_raster = std::move(a.raster);
+    m_tolerance = 0.01f * glm::length(a.bounds.size());
+    m_renderCentre = a.renderCentre;
+    m_photoCentre = a.photoCentre;
+    m_scale = a.scale;
 }
 
 float PhotoProjector::sample(const glm::vec3& p, const glm::vec3& n, glm::vec3* colour) const {
