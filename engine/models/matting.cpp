@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "io/binary_reader.h"
 #include "io/image_io.h"
+#include "models/matting_cv.h"
 #include "models/model_paths.h"
 #include "models/onnx_convert.h"
 #include "models/packs.h"
@@ -17,9 +18,8 @@ namespace fs = std::filesystem;
 
 namespace kiln::models {
 
-namespace {
+namespace matting_cv {
 
-// RGB, 8 bits per channel.
 cv::Mat rgb8(const core::Image& image) {
     if (image.empty() || image.channels < 1) throw Error("matting: empty image");
     cv::Mat out(image.height, image.width, CV_8UC3);
@@ -36,7 +36,18 @@ cv::Mat rgb8(const core::Image& image) {
     return out;
 }
 
-core::Image toImage(const cv::Mat& alpha) {
+cv::Mat rgbFloat(const core::Image& image) {
+    if (image.empty() || image.channels < 1) throw Error("matting: empty image");
+    cv::Mat out(image.height, image.width, CV_32FC3);
+    for (int y = 0; y < image.height; ++y) {
+        auto* row = out.ptr<float>(y);
+        for (int x = 0; x < image.width; ++x)
+            for (int c = 0; c < 3; ++c) row[3 * x + c] = std::clamp(image.at(x, y, image.channels >= 3 ? c : 0), 0.0f, 1.0f);
+    }
+    return out;
+}
+
+core::Image alphaImage(const cv::Mat& alpha) {
     core::Image out = core::Image::makeF32(alpha.cols, alpha.rows, 1);
     for (int y = 0; y < alpha.rows; ++y) {
         const float* row = alpha.ptr<float>(y);
@@ -44,6 +55,20 @@ core::Image toImage(const cv::Mat& alpha) {
     }
     return out;
 }
+
+cv::Mat alphaMat(const core::Image& alpha) {
+    cv::Mat m(alpha.height, alpha.width, CV_32F);
+    for (int y = 0; y < alpha.height; ++y)
+        std::copy_n(alpha.f32.begin() + std::ptrdiff_t(y) * alpha.width, alpha.width, m.ptr<float>(y));
+    return m;
+}
+
+} // namespace matting_cv
+
+using matting_cv::alphaImage;
+using matting_cv::rgb8;
+
+namespace {
 
 double coverageOf(const core::Image& alpha) {
     std::size_t n = 0;
@@ -129,7 +154,7 @@ core::Image IsNetMatting::run(const core::Image& image) {
     cv::Mat full;
     cv::resize(small, full, cv::Size(image.width, image.height), 0, 0, cv::INTER_LINEAR);
     cv::min(cv::max(full, 0.0), 1.0, full);
-    return toImage(full);
+    return alphaImage(full);
 }
 
 core::Image grabCutAlpha(const core::Image& image, double inset, int workingSize) {
@@ -150,7 +175,7 @@ core::Image grabCutAlpha(const core::Image& image, double inset, int workingSize
     fg.convertTo(alpha, CV_32F, 1.0 / 255.0);
     cv::Mat full;
     cv::resize(alpha, full, cv::Size(image.width, image.height), 0, 0, cv::INTER_LINEAR);
-    return toImage(full);
+    return alphaImage(full);
 }
 
 fs::path defaultKilnMattingModel() {
@@ -181,6 +206,12 @@ Matte ImageMatter::run(const core::Image& image, const std::string& what) {
     std::string method = o.method;
     if (method == "auto") method = hasUsefulAlpha(image) ? "alpha" : !m_kilnModel.empty() ? "kiln" : !m_isnetModel.empty() ? "isnet" : "grabcut";
     Matte m;
+    auto fromNetwork = [&](auto& net) {
+        m.alpha = net.run(image);
+        m.resolution = net.resolution();
+        m.modelLicence = net.licence();
+        m.modelName = net.name();
+    };
     for (bool fellBack = false;;) {
         m = Matte{};
         m.method = method;
@@ -194,18 +225,12 @@ Matte ImageMatter::run(const core::Image& image, const std::string& what) {
             if (m_kilnModel.empty())
                 throw Error(what + ": Kiln's matting model was not found (resources/models/matting; or train one: kiln train matting)");
             if (!m_kilnNet) m_kilnNet = std::make_unique<KilnMattingNet>(m_kilnModel, o.resolution);
-            m.alpha = m_kilnNet->run(image);
-            m.resolution = m_kilnNet->resolution();
-            m.modelLicence = m_kilnNet->licence();
-            m.modelName = m_kilnNet->name();
+            fromNetwork(*m_kilnNet);
         } else if (method == "isnet") {
             if (m_isnetModel.empty())
                 throw Error(what + ": no IS-Net model is installed (install the IS-Net pack: kiln models install isnet, or scripts/kiln.sh models)");
             if (!m_net) m_net = std::make_unique<IsNetMatting>(m_isnetModel, o.resolution);
-            m.alpha = m_net->run(image);
-            m.resolution = m_net->resolution();
-            m.modelLicence = m_net->licence();
-            m.modelName = m_net->name();
+            fromNetwork(*m_net);
         } else {
             m.alpha = grabCutAlpha(image, kGrabCutInset);
             m.resolution = std::min(400, std::max(image.width, image.height));

@@ -4,6 +4,7 @@
 #include "io/binary_reader.h"
 #include "io/atomic_write.h"
 #include "models/manifest.h"
+#include "models/matting_cv.h"
 
 #include <nlohmann/json.hpp>
 #include <onnx/onnx_pb.h>
@@ -11,7 +12,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <set>
 
@@ -200,6 +200,9 @@ struct KilnMattingNet::State {
     MattingNetConfig config;
     int resolution = 0;
     std::string licence, name;
+
+    cv::Mat input(const core::Image& image) const;
+    cv::Mat forward(const cv::Mat& small);
 };
 
 KilnMattingNet::KilnMattingNet(const fs::path& dir, int resolution) : m_state(std::make_unique<State>()) {
@@ -226,72 +229,48 @@ int KilnMattingNet::resolution() const { return m_state->resolution; }
 const std::string& KilnMattingNet::licence() const { return m_state->licence; }
 const std::string& KilnMattingNet::name() const { return m_state->name; }
 
-namespace {
+using matting_cv::alphaImage;
+using matting_cv::alphaMat;
+using matting_cv::rgbFloat;
 
-cv::Mat rgbFloat(const core::Image& image) {
-    if (image.empty() || image.channels < 1) throw Error("matting: empty image");
-    cv::Mat out(image.height, image.width, CV_32FC3);
-    for (int y = 0; y < image.height; ++y) {
-        auto* row = out.ptr<float>(y);
-        for (int x = 0; x < image.width; ++x)
-            for (int c = 0; c < 3; ++c) row[3 * x + c] = std::clamp(image.at(x, y, image.channels >= 3 ? c : 0), 0.0f, 1.0f);
-    }
-    return out;
-}
-
-core::Image fromMat(const cv::Mat& m) {
-    core::Image out = core::Image::makeF32(m.cols, m.rows, 1);
-    for (int y = 0; y < m.rows; ++y) std::memcpy(out.f32.data() + std::size_t(y) * std::size_t(m.cols), m.ptr<float>(y), std::size_t(m.cols) * sizeof(float));
-    return out;
-}
-
-cv::Mat toMat(const core::Image& alpha) {
-    cv::Mat m(alpha.height, alpha.width, CV_32F);
-    for (int y = 0; y < alpha.height; ++y) std::memcpy(m.ptr<float>(y), alpha.f32.data() + std::size_t(y) * std::size_t(alpha.width), std::size_t(alpha.width) * sizeof(float));
-    return m;
-}
-
-} // namespace
-
-core::Image KilnMattingNet::runRaw(const core::Image& image) {
-    const int r = m_state->resolution;
-    const cv::Mat rgb = rgbFloat(image);
+// The image squashed to the network's input (area-averaged).
+cv::Mat KilnMattingNet::State::input(const core::Image& image) const {
     cv::Mat small;
-    cv::resize(rgb, small, cv::Size(r, r), 0, 0, cv::INTER_AREA);
-    const double mean = m_state->config.mean / 255.0, scale = m_state->config.scale * 255.0;
-    const cv::Mat blob = cv::dnn::blobFromImage(small, scale, cv::Size(), cv::Scalar(mean, mean, mean), false, false, CV_32F);
-    m_state->net.setInput(blob);
+    cv::resize(rgbFloat(image), small, cv::Size(resolution, resolution), 0, 0, cv::INTER_AREA);
+    return small;
+}
+
+// The network on its input: the alpha at its resolution.
+cv::Mat KilnMattingNet::State::forward(const cv::Mat& small) {
+    const double m = config.mean / 255.0;
+    // blobFromImage normalises a float image of the blob's size in place: it gets a copy.
+    const cv::Mat blob = cv::dnn::blobFromImage(small.clone(), config.scale * 255.0, cv::Size(), cv::Scalar(m, m, m), false, false, CV_32F);
+    net.setInput(blob);
     cv::Mat out;
     try {
-        out = m_state->net.forward();
+        out = net.forward();
     } catch (const cv::Exception& e) {
         throw Error("matting: Kiln's matting network failed (" + e.msg + ")");
     }
-    if (out.dims != 4 || out.size[2] != r || out.size[3] != r) throw Error("matting: the network returned an unexpected shape");
-    return fromMat(cv::Mat(r, r, CV_32F, out.ptr<float>()).clone());
+    if (out.dims != 4 || out.size[2] != resolution || out.size[3] != resolution) throw Error("matting: the network returned an unexpected shape");
+    return cv::Mat(resolution, resolution, CV_32F, out.ptr<float>()).clone();
 }
 
+core::Image KilnMattingNet::runRaw(const core::Image& image) { return alphaImage(m_state->forward(m_state->input(image))); }
+
 core::Image KilnMattingNet::run(const core::Image& image, bool flipAverage) {
-    cv::Mat raw = toMat(runRaw(image));
+    const cv::Mat small = m_state->input(image);
+    cv::Mat raw = m_state->forward(small);
     if (flipAverage) {
-        core::Image mirrored = image;
-        const std::size_t px = mirrored.type == core::PixelType::F32 ? 0 : 1;
-        const int c = image.channels;
-        for (int y = 0; y < image.height; ++y)
-            for (int x = 0; x < image.width / 2; ++x)
-                for (int k = 0; k < c; ++k) {
-                    const std::size_t a = (std::size_t(y) * std::size_t(image.width) + std::size_t(x)) * std::size_t(c) + std::size_t(k);
-                    const std::size_t b = (std::size_t(y) * std::size_t(image.width) + std::size_t(image.width - 1 - x)) * std::size_t(c) + std::size_t(k);
-                    if (px) std::swap(mirrored.u8[a], mirrored.u8[b]);
-                    else std::swap(mirrored.f32[a], mirrored.f32[b]);
-                }
-        cv::Mat back;
-        cv::flip(toMat(runRaw(mirrored)), back, 1);
+        // The mirrored image's matte, mirrored back (the squashed input mirrored: the same pixels).
+        cv::Mat mirrored, back;
+        cv::flip(small, mirrored, 1);
+        cv::flip(m_state->forward(mirrored), back, 1);
         raw = 0.5 * (raw + back);
     }
     cv::Mat full;
     cv::resize(raw, full, cv::Size(image.width, image.height), 0, 0, cv::INTER_LINEAR);
-    core::Image alpha = fromMat(full);
+    core::Image alpha = alphaImage(full);
     // Snap the upsampled edges to the image's when it is much larger than the network's input.
     const double factor = double(std::max(image.width, image.height)) / double(m_state->resolution);
     if (factor >= 1.5) alpha = guidedFilter(image, alpha, std::max(2, int(std::lround(2.0 * factor))), 1e-3);
@@ -302,7 +281,7 @@ core::Image guidedFilter(const core::Image& image, const core::Image& alpha, int
     if (alpha.width != image.width || alpha.height != image.height || alpha.channels != 1) throw Error("guided filter: the matte does not match the image");
     cv::Mat grey;
     cv::cvtColor(rgbFloat(image), grey, cv::COLOR_RGB2GRAY);
-    const cv::Mat p = toMat(alpha);
+    const cv::Mat p = alphaMat(alpha);
     const cv::Size k(2 * radius + 1, 2 * radius + 1);
     auto box = [&](const cv::Mat& m) {
         cv::Mat out;
@@ -314,7 +293,7 @@ core::Image guidedFilter(const core::Image& image, const core::Image& alpha, int
     const cv::Mat a = covIP / (varI + eps), b = meanP - a.mul(meanI);
     cv::Mat q = box(a).mul(grey) + box(b);
     cv::min(cv::max(q, 0.0), 1.0, q);
-    return fromMat(q);
+    return alphaImage(q);
 }
 
 } // namespace kiln::models
