@@ -16,8 +16,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -229,26 +231,16 @@ int trainMattingCommand(int argc, char** argv) {
     o.photos = args.get("photos");
     o.out = args.get("out");
     if (args.has("train-photos")) {
-        std::string list = args.get("train-photos");
-        for (std::size_t p = 0; p <= list.size();) {
-            const std::size_t e = std::min(list.find(',', p), list.size());
-            if (e > p) o.trainPhotos.push_back(list.substr(p, e - p));
-            p = e + 1;
-        }
+        std::istringstream list(args.get("train-photos"));
+        for (std::string name; std::getline(list, name, ',');)
+            if (!name.empty()) o.trainPhotos.push_back(name);
         if (o.trainPhotos.empty()) throw Error("--train-photos: names no photo");
     }
     if (args.has("channels")) {
         o.channels.clear();
-        const std::string list = args.get("channels");
-        for (std::size_t p = 0; p <= list.size();) {
-            const std::size_t e = std::min(list.find(',', p), list.size());
-            try {
-                o.channels.push_back(std::stoi(list.substr(p, e - p)));
-            } catch (const std::exception&) {
-                throw Error("--channels: '" + list + "' is not a comma-separated list of channel counts");
-            }
-            if (o.channels.back() < 1 || o.channels.back() > 1024) throw Error("--channels: each count must be 1..1024");
-            p = e + 1;
+        for (const float c : parseFloats(args.get("channels"), "--channels")) {
+            if (c != std::floor(c) || c < 1 || c > 1024) throw Error("--channels: each count must be a whole number 1..1024");
+            o.channels.push_back(int(c));
         }
     }
     o.items = args.getInt("items", 0, 0, 10000000);

@@ -290,12 +290,13 @@ public:
             if (i == 0 && !mask.empty()) {
                 p.matte = models::matteFromMaskFile(mask, p.image, p.name);
                 p.matteSource = "mask " + std::filesystem::path(mask).filename().string();
-                matteLines.push_back(p.name + ": the mask " + std::filesystem::path(mask).filename().string());
+                matteLines.push_back(p.name + ": the " + p.matteSource);
             } else {
                 const models::Matte m = matter.run(p.image, p.name);
                 p.matte = m.alpha;
-                p.matteSource = m.method + (m.modelName.empty() ? "" : " (" + m.modelName + ")");
-                matteLines.push_back(p.name + ": " + m.method + " matte" + (m.modelName.empty() ? "" : " (" + m.modelName + ")") + ", " +
+                const std::string model = m.modelName.empty() ? "" : " (" + m.modelName + ")";
+                p.matteSource = m.method + model;
+                matteLines.push_back(p.name + ": " + m.method + " matte" + model + ", " +
                                      fixed(100.0 * m.coverage, 1) + " % of the image" + (m.note.empty() ? "" : " (" + m.note + ")"));
             }
             photos.push_back(std::move(p));
