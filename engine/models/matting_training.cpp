@@ -1,6 +1,7 @@
 #include "models/matting_training.h"
 
 #include "core/error.h"
+#include "geometry/metrics.h"
 #include "io/image_io.h"
 #include "models/image_views.h"
 #include "models/manifest.h"
@@ -95,14 +96,10 @@ SafetensorsFile foldedWeights(MattingUNetImpl& net) {
 
 float uniform(std::mt19937_64& rng, float a, float b) { return a + (b - a) * float(std::uniform_real_distribution<double>(0.0, 1.0)(rng)); }
 
-// Bilinear sample of an F32 image (clamped at the border).
+// RGB of an image at pixel coordinates (pixel centres at whole numbers; bilinear, clamped).
 void bilinear(const core::Image& im, float x, float y, float* out) {
-    x = std::clamp(x, 0.0f, float(im.width - 1));
-    y = std::clamp(y, 0.0f, float(im.height - 1));
-    const int x0 = int(x), y0 = int(y), x1 = std::min(x0 + 1, im.width - 1), y1 = std::min(y0 + 1, im.height - 1);
-    const float fx = x - float(x0), fy = y - float(y0);
-    for (int c = 0; c < 3; ++c)
-        out[c] = (1 - fy) * ((1 - fx) * im.at(x0, y0, c) + fx * im.at(x1, y0, c)) + fy * ((1 - fx) * im.at(x0, y1, c) + fx * im.at(x1, y1, c));
+    const glm::vec2 uv((x + 0.5f) / float(im.width), (y + 0.5f) / float(im.height));
+    for (int c = 0; c < 3; ++c) out[c] = geometry::sampleBilinear(im, uv, c);
 }
 
 // Premultiplied bilinear sample of an object (outside it: transparent).
