@@ -442,8 +442,47 @@ void addMattePreview(QFormLayout& form) {
     QObject::connect(method, &QComboBox::currentIndexChanged, timer, qOverload<>(&QTimer::start));
 }
 
+// Under a tab that keeps a region (an option "keep-box"): the viewport's keep tools (paint, box,
+// their brush size, clear) and how many triangles are marked. The panel connects the buttons.
+void addKeepTools(QFormLayout& form) {
+    QWidget* page = form.parentWidget();
+    auto* box = page->findChild<QLineEdit*>("keep-box");
+    if (!box) return;
+    auto* row = new QHBoxLayout;
+    auto* brush = new QToolButton;
+    brush->setObjectName("keepBrush");
+    brush->setText(QObject::tr("Paint"));
+    brush->setCheckable(true);
+    brush->setToolTip(QObject::tr("Paint the region to keep on the selected mesh in the viewport: left drag marks, Ctrl + left drag unmarks"));
+    auto* rect = new QToolButton;
+    rect->setObjectName("keepRectangle");
+    rect->setText(QObject::tr("Box"));
+    rect->setCheckable(true);
+    rect->setToolTip(QObject::tr("Drag a rectangle in the viewport: every triangle of the selected mesh under it is marked to keep, through "
+                                 "the whole mesh (Ctrl: unmarked)"));
+    auto* size = new QSpinBox;
+    size->setObjectName("keepBrushSize");
+    size->setRange(2, 300);
+    size->setValue(24);
+    size->setSuffix(QObject::tr(" px"));
+    size->setToolTip(QObject::tr("The paint brush's radius on screen"));
+    auto* clear = new QToolButton;
+    clear->setObjectName("keepClear");
+    clear->setText(QObject::tr("Clear"));
+    clear->setToolTip(QObject::tr("Unmark everything"));
+    auto* marked = new QLabel(QObject::tr("nothing marked"));
+    marked->setObjectName("keepMarked");
+    row->addWidget(brush);
+    row->addWidget(rect);
+    row->addWidget(size);
+    row->addWidget(clear);
+    row->addWidget(marked, 1);
+    form.addRow(QObject::tr("Keep (viewport)"), row);
+}
+
 // A live tab: its form, and how its widgets become a job request.
-RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline> pipeline, const CreatePanel::AssetFn* asset) {
+RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline> pipeline, const CreatePanel::AssetFn* asset,
+                   const CreatePanel::MarksFn* marks) {
     QWidget* page = form.parentWidget();
     const pipelines::PipelineInfo& info = pipeline->info();
     std::vector<std::function<void(pipelines::PipelineInputs&, QString&)>> readInputs;
@@ -458,6 +497,8 @@ RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline>
         if (!o.isSeed) readOptions.emplace_back(o.name, addOption(form, o, defaults));
     addPresets(form, presetRow, info.schema);  // above the options it sets
     addMattePreview(form);
+    addKeepTools(form);
+    const bool keepsRegion = page->findChild<QLineEdit*>("keep-box") != nullptr;
     // "Also a mesh" where a mesh is an extra the pipeline can add to what it makes anyway.
     QCheckBox* mesh = nullptr;
     const bool meshExtra = std::find(info.outputs.begin(), info.outputs.end(), OutputKind::Mesh) != info.outputs.end() &&
@@ -498,6 +539,7 @@ RequestFn buildTab(QFormLayout& form, std::shared_ptr<const pipelines::Pipeline>
         try {
             for (const auto& read : readInputs) read(request.inputs, subject);
             for (const auto& [name, read] : readOptions) info.schema.set(request.options, name, read());
+            if (keepsRegion && request.inputs.asset && *marks) request.inputs.keptTriangles = (*marks)();
         } catch (const Error& e) {
             throw Error(info.displayName + ": " + e.what());
         }
@@ -525,6 +567,14 @@ CreatePanel::CreatePanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     m_tabs = new QTabWidget;
     layout->addWidget(m_tabs);
+    // Leaving a tab puts its keep tools down (the viewport's left button selects again).
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
+        for (int i = 0; i < m_tabs->count(); ++i) {
+            if (i == index) continue;
+            for (auto* b : {m_tabs->widget(i)->findChild<QToolButton*>("keepBrush"), m_tabs->widget(i)->findChild<QToolButton*>("keepRectangle")})
+                if (b) b->setChecked(false);
+        }
+    });
     m_variants = new QGroupBox;
     m_variants->setObjectName("variants");
     auto* strip = new QHBoxLayout(m_variants);
@@ -599,7 +649,7 @@ void CreatePanel::rebuild() {
         page->setProperty("pipelineId", qs(info.id));
         auto* form = new QFormLayout(page);
         const std::string why = pipeline->unavailableReason();
-        RequestFn request = buildTab(*form, pipeline, &m_asset);
+        RequestFn request = buildTab(*form, pipeline, &m_asset, &m_marks);
         auto* go = new QPushButton(tr("Generate"));
         go->setObjectName("generate");
         form->addRow(go);
@@ -610,6 +660,21 @@ void CreatePanel::rebuild() {
         for (QLineEdit* field : page->findChildren<QLineEdit*>())
             connect(field, &QLineEdit::textChanged, this,
                     [this, id = qs(info.id), field](const QString& text) { emit textOptionEdited(id, field->objectName(), text); });
+        if (auto* brush = page->findChild<QToolButton*>("keepBrush")) {
+            auto* rect = page->findChild<QToolButton*>("keepRectangle");
+            // At most one tool on; both off is no tool.
+            const auto chosen = [this, brush, rect](QToolButton* other, KeepTool tool, bool on) {
+                if (on) {
+                    const QSignalBlocker block(other);
+                    other->setChecked(false);
+                }
+                emit keepToolChosen(on ? tool : brush->isChecked() ? KeepTool::Brush : rect->isChecked() ? KeepTool::Box : KeepTool::None);
+            };
+            connect(brush, &QToolButton::toggled, this, [=](bool on) { chosen(rect, KeepTool::Brush, on); });
+            connect(rect, &QToolButton::toggled, this, [=](bool on) { chosen(brush, KeepTool::Box, on); });
+            connect(page->findChild<QSpinBox*>("keepBrushSize"), &QSpinBox::valueChanged, this, [this](int px) { emit keepBrushRadiusChanged(px); });
+            connect(page->findChild<QToolButton*>("keepClear"), &QToolButton::clicked, this, [this] { emit keepMarksCleared(); });
+        }
         // Long forms scroll inside their tab rather than making the window taller.
         auto* scroll = new QScrollArea;
         scroll->setObjectName(qs(info.displayName));
@@ -635,7 +700,11 @@ void CreatePanel::rebuild() {
         if (m_tabs->isTabEnabled(i)) {
             m_tabs->setCurrentIndex(i);
             break;
-        }
+        }}
+
+void CreatePanel::showKeepMarks(std::size_t marked) {
+    for (QLabel* label : findChildren<QLabel*>("keepMarked"))
+        label->setText(marked == 0 ? tr("nothing marked") : tr("%n triangle(s) marked to keep", nullptr, int(marked)));
 }
 
 jobs::JobId CreatePanel::generate(const QString& title) {

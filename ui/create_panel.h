@@ -41,10 +41,17 @@ public:
     using SubmitFn = std::function<jobs::JobId(Request request)>;
     // The asset pipelines with an Asset input work on (the studio's selection), if any.
     using AssetFn = std::function<std::optional<core::Asset>()>;
+    // The triangles of that asset marked in the viewport as a region to keep (empty: none); read
+    // by the tabs whose pipeline keeps a region (an option "keep-box": the Edit tab).
+    using MarksFn = std::function<std::vector<std::uint8_t>()>;
+    enum class KeepTool { None = 0, Brush = 1, Box = 2 };
 
     explicit CreatePanel(QWidget* parent = nullptr);
     void setSubmitter(SubmitFn submit) { m_submit = std::move(submit); }
     void setAssetProvider(AssetFn provider) { m_asset = std::move(provider); }
+    void setKeepMarksProvider(MarksFn provider) { m_marks = std::move(provider); }
+    // Shows how many triangles of the selection are marked to keep, under the keep tools.
+    void showKeepMarks(std::size_t marked);
     // Extra model folders (preferences): the model lists of every tab are refilled.
     void setModelFolders(const QStringList& folders);
     QTabWidget* tabs() const { return m_tabs; }
@@ -75,6 +82,11 @@ signals:
     void variantChosen(kiln::core::AssetId asset, kiln::core::VersionId version);
     // A text option's field changed (e.g. the Edit tab's keep-box, which the viewport outlines).
     void textOptionEdited(const QString& pipelineId, const QString& option, const QString& text);
+    // The keep tools under the Edit tab: a tool chosen (None when both are off or the tab is left),
+    // the brush's radius in pixels, the marks cleared.
+    void keepToolChosen(kiln::ui::CreatePanel::KeepTool tool);
+    void keepBrushRadiusChanged(int pixels);
+    void keepMarksCleared();
 
 private:
     QGroupBox* m_variants = nullptr;
@@ -84,6 +96,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     SubmitFn m_submit;
     AssetFn m_asset;
+    MarksFn m_marks;
     std::vector<std::function<Request()>> m_requestFns;  // per tab index; empty for unavailable tabs
 };
 

@@ -151,6 +151,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         if (!a) return std::nullopt;
         return a->currentVersion().asset;
     });
+    // The Edit tab's keep tools drive the viewport's; the marked triangles of the selection go
+    // with the request.
+    m_create->setKeepMarksProvider([this] { return m_viewport->keepMarks(m_document->selected()); });
+    connect(m_create, &CreatePanel::keepToolChosen, this, [this](CreatePanel::KeepTool tool) {
+        m_viewport->setKeepTool(tool == CreatePanel::KeepTool::Brush ? KeepTool::Brush : tool == CreatePanel::KeepTool::Box ? KeepTool::Box : KeepTool::None);
+    });
+    connect(m_create, &CreatePanel::keepBrushRadiusChanged, this, [this](int px) { m_viewport->setKeepBrushRadius(float(px)); });
+    connect(m_create, &CreatePanel::keepMarksCleared, m_viewport, &ViewportWindow::clearKeepMarks);
+    const auto showMarks = [this] {
+        const std::vector<std::uint8_t> marks = m_viewport->keepMarks(m_document->selected());
+        m_create->showKeepMarks(std::size_t(std::count_if(marks.begin(), marks.end(), [](std::uint8_t k) { return k != 0; })));
+    };
+    connect(m_viewport, &ViewportWindow::keepMarksChanged, this, showMarks);
+    connect(m_document, &StudioDocument::selectionChanged, this, showMarks);
+    connect(m_document, &StudioDocument::documentChanged, this, showMarks);
     for (const auto& p : pluginReport) {
         const QString line = tr("plug-in %1: %2").arg(QString::fromStdString(p.file.filename().string()), QString::fromStdString(p.message));
         if (p.loaded) m_log->info(line);

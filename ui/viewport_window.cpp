@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace kiln::ui {
@@ -135,9 +136,13 @@ ViewportWindow::ViewportWindow(render::Renderer& renderer, QVulkanInstance& inst
     });
     connect(&document, &StudioDocument::documentChanged, this, [this] {
         syncScene();
+        m_highlightDirty = true;  // the marked asset may be gone or its triangles changed
         scheduleRender();
     });
-    connect(&document, &StudioDocument::selectionChanged, this, [this] { scheduleRender(); });
+    connect(&document, &StudioDocument::selectionChanged, this, [this] {
+        m_highlightDirty = true;  // the kept region is shown on the selected asset only
+        scheduleRender();
+    });
     m_clock.start();
 }
 
@@ -204,14 +209,8 @@ void ViewportWindow::setGizmoMode(GizmoMode mode) {
 
 core::AssetId ViewportWindow::pick(QPointF position) const {
     if (width() <= 0 || height() <= 0) return 0;
-    const core::Camera cam = m_camera.toCamera();
-    const glm::mat4 inv = glm::inverse(cam.projection(float(width()) / float(height())) * cam.view());
-    // Screen to normalised device coordinates as project() maps them (y up, Vulkan depth 0..1).
-    const float x = 2.0f * float(position.x()) / float(width()) - 1.0f;
-    const float y = 1.0f - 2.0f * float(position.y()) / float(height());
-    const glm::vec4 n = inv * glm::vec4(x, y, 0.0f, 1.0f), f = inv * glm::vec4(x, y, 1.0f, 1.0f);
-    const glm::vec3 origin = glm::vec3(n) / n.w;
-    const glm::vec3 dir = glm::normalize(glm::vec3(f) / f.w - origin);
+    glm::vec3 origin;
+    const glm::vec3 dir = rayThrough(position, &origin);
     core::AssetId best = 0;
     float bestT = std::numeric_limits<float>::max();
     for (const auto& [id, obj] : m_objects) {
@@ -239,6 +238,17 @@ core::AssetId ViewportWindow::pick(QPointF position) const {
     return best;
 }
 
+glm::vec3 ViewportWindow::rayThrough(QPointF position, glm::vec3* origin) const {
+    const core::Camera cam = m_camera.toCamera();
+    const glm::mat4 inv = glm::inverse(cam.projection(float(width()) / float(std::max(height(), 1))) * cam.view());
+    // Screen to normalised device coordinates as project() maps them (y up, Vulkan depth 0..1).
+    const float x = 2.0f * float(position.x()) / float(std::max(width(), 1)) - 1.0f;
+    const float y = 1.0f - 2.0f * float(position.y()) / float(std::max(height(), 1));
+    const glm::vec4 n = inv * glm::vec4(x, y, 0.0f, 1.0f), f = inv * glm::vec4(x, y, 1.0f, 1.0f);
+    *origin = glm::vec3(n) / n.w;
+    return glm::normalize(glm::vec3(f) / f.w - *origin);
+}
+
 void ViewportWindow::syncScene() {
     const core::Document& doc = m_document.document();
     // Drop objects whose asset is gone or whose current version changed.
@@ -253,6 +263,7 @@ void ViewportWindow::syncScene() {
     }
     for (const core::DocumentAsset& a : doc.assets()) {
         if (m_objects.count(a.id)) continue;
+        m_highlightDirty = true;  // the highlight is drawn after (over) the assets: added again last
         const core::AssetVersion& v = a.currentVersion();
         SceneObject obj;
         obj.version = v.id;
@@ -357,6 +368,7 @@ glm::vec2 ViewportWindow::project(const glm::vec3& world, bool* inFront) const {
 }
 
 bool ViewportWindow::gizmoAxes(GizmoAxis (&axes)[3]) const {
+    if (m_keepTool != KeepTool::None) return false;  // the left button marks the region to keep
     const core::AssetId sel = m_document.selected();
     const auto it = m_objects.find(sel);
     const core::DocumentAsset* a = sel ? m_document.document().find(sel) : nullptr;
@@ -448,6 +460,23 @@ void ViewportWindow::drawOverlay() {
             }
         if (front[7]) dl->AddText(ImVec2(corner[7].x + 4.0f, corner[7].y - 16.0f), amber, "kept");
     }
+    // The keep tool: the brush under the cursor, the rectangle being dragged, what is marked.
+    if (m_keepTool != KeepTool::None) {
+        const ImU32 amber = IM_COL32(255, 176, 40, 255), erase = IM_COL32(240, 90, 80, 255);
+        const ImU32 col = m_keepErasing ? erase : amber;
+        const ImVec2 at(float(m_lastMouse.x()), float(m_lastMouse.y()));
+        if (m_keepTool == KeepTool::Brush) dl->AddCircle(at, m_brushPixels, col, 40, 1.5f);
+        if (m_keepTool == KeepTool::Box && m_keepDragging) {
+            const ImVec2 a(float(m_keepStart.x()), float(m_keepStart.y()));
+            dl->AddRectFilled(ImVec2(std::min(a.x, at.x), std::min(a.y, at.y)), ImVec2(std::max(a.x, at.x), std::max(a.y, at.y)),
+                              m_keepErasing ? IM_COL32(240, 90, 80, 40) : IM_COL32(255, 176, 40, 40));
+            dl->AddRect(ImVec2(std::min(a.x, at.x), std::min(a.y, at.y)), ImVec2(std::max(a.x, at.x), std::max(a.y, at.y)), col, 0.0f, 0, 1.5f);
+        }
+        char line[160];
+        std::snprintf(line, sizeof line, "keep: %s (Ctrl unmarks)  %zu triangles marked", m_keepTool == KeepTool::Brush ? "brush" : "box",
+                      marksValid(m_document.selected()) ? m_marked : std::size_t(0));
+        dl->AddText(ImVec2(12.0f, float(height()) - 24.0f), amber, line);
+    }
     // Transform gizmo of the selected asset: arrows (move), rings (rotate) or square-tipped
     // handles (uniform scale).
     GizmoAxis axes[3];
@@ -472,6 +501,180 @@ void ViewportWindow::drawOverlay() {
 void ViewportWindow::setKeepBox(std::optional<core::Bounds> box) {
     m_keepBox = box;
     scheduleRender();
+}
+
+void ViewportWindow::setKeepTool(KeepTool tool) {
+    if (m_gizmoAxis >= 0) return;  // not while the gizmo is dragged
+    m_keepTool = tool;
+    m_keepDragging = false;
+    scheduleRender();
+}
+
+const core::Mesh* ViewportWindow::keepMesh(core::AssetId* asset) const {
+    const core::AssetId sel = m_document.selected();
+    const core::DocumentAsset* a = sel ? m_document.document().find(sel) : nullptr;
+    const core::Mesh* m = a ? a->currentVersion().asset.mesh() : nullptr;
+    if (!m || m->triangleCount() == 0) return nullptr;
+    if (asset) *asset = sel;
+    return m;
+}
+
+namespace {
+std::uint64_t topologyHash(const core::Mesh& m) {
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over the index buffer
+    for (const std::uint32_t i : m.indices) h = (h ^ i) * 1099511628211ull;
+    return h;
+}
+} // namespace
+
+bool ViewportWindow::marksValid(core::AssetId asset) const {
+    const core::DocumentAsset* a = asset && asset == m_marksAsset ? m_document.document().find(asset) : nullptr;
+    const core::Mesh* m = a ? a->currentVersion().asset.mesh() : nullptr;
+    if (!m || m->triangleCount() != m_marks.size()) return false;
+    // Another version with the same triangles (an appearance edit, a move) keeps the marks.
+    if (a->current == m_marksVersion) return true;
+    if (topologyHash(*m) != m_marksTopology) return false;
+    m_marksVersion = a->current;
+    return true;
+}
+
+void ViewportWindow::startMarks(core::AssetId asset, const core::Mesh& mesh) {
+    if (marksValid(asset)) return;
+    m_marks.assign(mesh.triangleCount(), 0);
+    m_marksAsset = asset;
+    m_marksTopology = topologyHash(mesh);
+    m_marksVersion = m_document.document().find(asset)->current;
+}
+
+std::vector<std::uint8_t> ViewportWindow::keepMarks(core::AssetId asset) const {
+    if (m_marked == 0 || !marksValid(asset)) return {};
+    return m_marks;
+}
+
+void ViewportWindow::clearKeepMarks() {
+    const core::AssetId asset = m_marksAsset;
+    m_marks.clear();
+    m_marksAsset = 0;
+    m_marked = 0;
+    m_highlightDirty = true;
+    scheduleRender();
+    emit keepMarksChanged(asset, 0);
+}
+
+void ViewportWindow::marksEdited(core::AssetId asset) {
+    m_marked = std::size_t(std::count_if(m_marks.begin(), m_marks.end(), [](std::uint8_t k) { return k != 0; }));
+    m_highlightDirty = true;
+    scheduleRender();
+    emit keepMarksChanged(asset, m_marked);
+}
+
+void ViewportWindow::brushAt(QPointF position, bool mark) {
+    core::AssetId asset = 0;
+    const core::Mesh* m = keepMesh(&asset);
+    if (!m) return;
+    startMarks(asset, *m);
+    // The point under the cursor, then every triangle with a corner or its centre within the
+    // brush's radius of it (the radius: the brush's pixels at that depth).
+    glm::vec3 origin;
+    const glm::vec3 dir = rayThrough(position, &origin);
+    float t = -1.0f;
+    for (std::size_t i = 0; i + 2 < m->indices.size(); i += 3) {
+        const float ti = rayTriangle(origin, dir, m->positions[m->indices[i]], m->positions[m->indices[i + 1]], m->positions[m->indices[i + 2]]);
+        if (ti > 0.0f && (t < 0.0f || ti < t)) t = ti;
+    }
+    if (t < 0.0f) return;
+    const glm::vec3 hit = origin + t * dir;
+    const float depth = glm::dot(hit - m_camera.position(), m_camera.forward());
+    const float radius = m_brushPixels * 2.0f * depth * std::tan(0.5f * m_camera.fovY()) / float(std::max(height(), 1));
+    const float r2 = radius * radius;
+    bool changed = false;
+    for (std::size_t tri = 0; tri < m_marks.size(); ++tri) {
+        const glm::vec3& a = m->positions[m->indices[3 * tri]];
+        const glm::vec3& b = m->positions[m->indices[3 * tri + 1]];
+        const glm::vec3& c = m->positions[m->indices[3 * tri + 2]];
+        const auto near = [&](const glm::vec3& p) { const glm::vec3 d = p - hit; return glm::dot(d, d) <= r2; };
+        if (!(near(a) || near(b) || near(c) || near((a + b + c) / 3.0f))) continue;
+        changed |= m_marks[tri] != std::uint8_t(mark);
+        m_marks[tri] = std::uint8_t(mark);
+    }
+    if (changed) marksEdited(asset);
+}
+
+void ViewportWindow::markRectangle(QRectF rect, bool mark) {
+    core::AssetId asset = 0;
+    const core::Mesh* m = keepMesh(&asset);
+    if (!m) return;
+    startMarks(asset, *m);
+    rect = rect.normalized();
+    bool changed = false;
+    for (std::size_t tri = 0; tri < m_marks.size(); ++tri) {
+        const glm::vec3 c = (m->positions[m->indices[3 * tri]] + m->positions[m->indices[3 * tri + 1]] + m->positions[m->indices[3 * tri + 2]]) / 3.0f;
+        bool front = false;
+        const glm::vec2 p = project(c, &front);
+        if (!front || !rect.contains(QPointF(p.x, p.y))) continue;
+        changed |= m_marks[tri] != std::uint8_t(mark);
+        m_marks[tri] = std::uint8_t(mark);
+    }
+    if (changed) marksEdited(asset);
+}
+
+// The marked triangles of the selected asset drawn over it in translucent amber: a copy of them
+// lifted off the surface along their normals by a fraction of the asset's size, so the depth test
+// shows them where the surface is visible and hides them where it is not.
+void ViewportWindow::updateKeepHighlight() {
+    if (!m_highlightDirty) return;
+    m_highlightDirty = false;
+    if (m_highlight) m_renderer.remove(*m_highlight);
+    m_highlight.reset();
+    m_highlightTriangles = 0;
+    if (m_marksAsset != m_document.selected() || m_marked == 0 || !marksValid(m_marksAsset)) return;
+    const std::vector<std::uint8_t>& marks = m_marks;
+    const core::Mesh& m = *m_document.document().find(m_marksAsset)->currentVersion().asset.mesh();
+    const core::Bounds b = core::computeBounds(m);
+    const float lift = 0.002f * glm::length(b.size());
+    core::Mesh h;
+    for (std::size_t tri = 0; tri < marks.size(); ++tri) {
+        if (!marks[tri]) continue;
+        const glm::vec3 a = m.positions[m.indices[3 * tri]], bb = m.positions[m.indices[3 * tri + 1]], c = m.positions[m.indices[3 * tri + 2]];
+        const glm::vec3 n = glm::cross(bb - a, c - a);
+        const float len = glm::length(n);
+        const glm::vec3 off = len > 0.0f ? n * (lift / len) : glm::vec3(0.0f);
+        for (const glm::vec3& p : {a, bb, c}) {
+            h.indices.push_back(std::uint32_t(h.positions.size()));
+            h.positions.push_back(p + off);
+            h.normals.push_back(len > 0.0f ? n / len : glm::vec3(0.0f, 1.0f, 0.0f));
+        }
+    }
+    // Hatching in space (amber and dark brown stripes across x + y + z, a fiftieth of the asset's
+    // size apart), readable over any colour the asset has, amber and black among them.
+    const float period = 0.02f * glm::length(b.size());
+    for (const glm::vec3& p : h.positions) h.uv0.emplace_back((p.x + p.y + p.z) / (period > 0.0f ? period : 1.0f), 0.5f);
+    core::Texture stripes;
+    stripes.name = "kept_stripes";
+    stripes.image = core::Image::makeU8(8, 1, 4);
+    for (int x = 0; x < 8; ++x) {
+        const bool band = x < 4;
+        const std::uint8_t px[4] = {std::uint8_t(band ? 255 : 70), std::uint8_t(band ? 140 : 35), std::uint8_t(band ? 10 : 0), std::uint8_t(band ? 235 : 150)};
+        std::copy(px, px + 4, stripes.image.u8.begin() + 4 * x);
+    }
+    h.textures.push_back(std::move(stripes));
+    core::Material amber;
+    amber.name = "kept";
+    amber.baseColorTexture = 0;
+    amber.baseColorFactor = glm::vec4(1.0f);
+    amber.metallicFactor = 0.0f;
+    amber.roughnessFactor = 1.0f;
+    amber.emissiveFactor = glm::vec3(0.2f, 0.1f, 0.0f);
+    amber.alphaMode = core::AlphaMode::Blend;
+    h.materials.push_back(amber);
+    core::Submesh s;
+    s.name = "kept";
+    s.indexCount = std::uint32_t(h.indices.size());
+    s.vertexCount = std::uint32_t(h.positions.size());
+    s.material = 0;
+    h.submeshes.push_back(s);
+    m_highlightTriangles = h.triangleCount();
+    m_highlight = m_renderer.add(core::Asset::fromMesh("kept region", std::move(h)));
 }
 
 std::vector<glm::vec2> ViewportWindow::ring(const GizmoAxis& axis) const {
@@ -598,6 +801,7 @@ bool ViewportWindow::renderFrame(render::Renderer::FrameWait wait) {
         m_overlay = std::make_unique<ImGuiOverlay>(m_renderer.deviceHandles(), m_target->overlayRenderPass(), m_target->imageCount());
         syncScene();
     }
+    updateKeepHighlight();
     const double t0 = m_clock.nsecsElapsed() * 1e-6;
     m_view.resolutionScale = m_adaptive && m_moving ? m_gestureScale : 1.0f;
     // Very large clouds also draw their most visible splats only while the camera moves.
@@ -658,6 +862,15 @@ void ViewportWindow::mousePressEvent(QMouseEvent* e) {
         m_overlay->mouseButton(e->button() == Qt::LeftButton ? 0 : e->button() == Qt::RightButton ? 1 : 2, true);
     }
     m_drag = render::navigationAction(m_navigation, toButton(e->button()), toModifiers(e->modifiers()));
+    if (m_drag == render::NavAction::None && m_keepTool != KeepTool::None && e->button() == Qt::LeftButton &&
+        (e->modifiers() == Qt::NoModifier || e->modifiers() == Qt::ControlModifier)) {
+        m_keepDragging = true;
+        m_keepErasing = e->modifiers() == Qt::ControlModifier;
+        m_keepStart = e->position();
+        if (m_keepTool == KeepTool::Brush) brushAt(e->position(), !m_keepErasing);
+        scheduleRender();
+        return;
+    }
     if (m_drag != render::NavAction::None || e->button() != Qt::LeftButton || e->modifiers() != Qt::NoModifier) return;
     const glm::vec2 p(float(e->position().x()), float(e->position().y()));
     // Axis gizmo labels: look along that axis.
@@ -689,6 +902,11 @@ void ViewportWindow::mouseMoveEvent(QMouseEvent* e) {
     m_lastMouse = e->position();
     if (m_overlay) m_overlay->mouseMove(float(e->position().x()), float(e->position().y()));
     if (m_clickCandidate && QLineF(m_pressPos, e->position()).length() > kClickSlopPixels) m_clickCandidate = false;
+    if (m_keepTool != KeepTool::None) {
+        if (m_keepDragging && m_keepTool == KeepTool::Brush) brushAt(e->position(), !m_keepErasing);
+        if (m_keepDragging || m_drag == render::NavAction::None) scheduleRender();  // the brush follows the cursor
+        if (m_keepDragging) return;
+    }
     if (m_gizmoAxis >= 0) {
         updateGizmoDrag(e->position());
         return;
@@ -705,6 +923,13 @@ void ViewportWindow::mouseMoveEvent(QMouseEvent* e) {
 void ViewportWindow::mouseReleaseEvent(QMouseEvent* e) {
     if (m_overlay) m_overlay->mouseButton(e->button() == Qt::LeftButton ? 0 : e->button() == Qt::RightButton ? 1 : 2, false);
     m_drag = render::NavAction::None;
+    if (m_keepDragging && e->button() == Qt::LeftButton) {
+        m_keepDragging = false;
+        if (m_keepTool == KeepTool::Box) markRectangle(QRectF(m_keepStart, e->position()), !m_keepErasing);
+        m_keepErasing = false;
+        scheduleRender();
+        return;
+    }
     if (e->button() == Qt::LeftButton && m_clickCandidate) {
         m_clickCandidate = false;
         m_document.select(pick(e->position()));

@@ -28,6 +28,12 @@ class StudioDocument;
 enum class GizmoMode { Move, Rotate, Scale };
 const char* toString(GizmoMode mode);
 
+// Marking the region of the selected mesh an edit keeps, in the viewport. Brush: a left drag
+// marks the surface under a circle of the brush's radius (the triangles within that radius of the
+// point under the cursor, on the surface in front); Box: a left drag marks every triangle whose
+// centre lies in the rectangle, through the whole asset. Ctrl with either unmarks.
+enum class KeepTool { None, Brush, Box };
+
 // The live viewport: the engine renderer presenting to this window's Vulkan surface, with a
 // Dear ImGui overlay (stats HUD, axis gizmo, transform gizmo of the selected asset). Left click
 // without dragging selects the asset under the cursor (or nothing). Renders on demand
@@ -86,6 +92,20 @@ public:
     void setKeepBox(std::optional<core::Bounds> box);
     int keepBoxEdgesDrawn() const { return m_keepEdgesDrawn; }  // edges of it the last overlay drew (tests)
 
+    // The keep tool (None: the left button selects and drags the transform gizmo as usual; with a
+    // tool on, the gizmo is hidden). Marks belong to one asset's mesh: they last while its current
+    // version has the triangles they were made on (an appearance edit or a move keeps them) and
+    // are dropped when its triangles change or another asset is marked.
+    void setKeepTool(KeepTool tool);
+    KeepTool keepTool() const { return m_keepTool; }
+    void setKeepBrushRadius(float pixels) { m_brushPixels = std::max(2.0f, pixels); }
+    float keepBrushRadius() const { return m_brushPixels; }
+    // Per triangle of the asset's current mesh, 1: kept; empty when it has no marks.
+    std::vector<std::uint8_t> keepMarks(core::AssetId asset) const;
+    std::size_t keepMarkedCount() const { return m_marked; }
+    void clearKeepMarks();
+    std::size_t keepHighlightTriangles() const { return m_highlightTriangles; }  // the last highlight drawn (tests)
+
     // Frames presented so far and the time of the last one (tests and the HUD).
     int framesPresented() const { return m_framesPresented; }
     std::size_t hudTriangles() const { return m_hudTriangles; }  // the triangle count the HUD last showed
@@ -103,6 +123,8 @@ signals:
     void gizmoModeChanged(kiln::ui::GizmoMode mode);
     // Local files dropped onto the viewport.
     void filesDropped(const QStringList& paths);
+    // The marked region changed: `marked` triangles of `asset` (0 and 0: none).
+    void keepMarksChanged(kiln::core::AssetId asset, std::size_t marked);
 
 protected:
     void exposeEvent(QExposeEvent* event) override;
@@ -138,6 +160,14 @@ private:
     std::vector<glm::vec2> ring(const GizmoAxis& axis) const;  // rotate handle on screen
     int gizmoHandleAt(glm::vec2 p) const;
     void updateGizmoDrag(QPointF position);
+    // The keep tool: the selected mesh (nullptr when the selection is not a mesh), marking at a
+    // point or over a rectangle (logical pixels), the highlight object.
+    const core::Mesh* keepMesh(core::AssetId* asset = nullptr) const;
+    glm::vec3 rayThrough(QPointF position, glm::vec3* origin) const;
+    void brushAt(QPointF position, bool mark);
+    void markRectangle(QRectF rect, bool mark);
+    void marksEdited(core::AssetId asset);
+    void updateKeepHighlight();
 
     render::Renderer& m_renderer;
     QVulkanInstance& m_instance;
@@ -188,6 +218,22 @@ private:
     std::size_t m_hudTriangles = 0;
     std::optional<core::Bounds> m_keepBox;
     int m_keepEdgesDrawn = 0;
+
+    KeepTool m_keepTool = KeepTool::None;
+    float m_brushPixels = 24.0f;
+    bool m_keepDragging = false;  // a left drag of the keep tool in progress
+    bool m_keepErasing = false;   // ... with Ctrl: unmarking
+    QPointF m_keepStart;          // where a box drag began
+    std::vector<std::uint8_t> m_marks;  // per triangle of m_marksAsset's mesh
+    core::AssetId m_marksAsset = 0;
+    std::uint64_t m_marksTopology = 0;             // hash of the marked mesh's index buffer
+    mutable core::VersionId m_marksVersion = 0;    // the last version seen with that topology
+    std::size_t m_marked = 0;
+    bool marksValid(core::AssetId asset) const;    // m_marks belong to asset's current mesh
+    void startMarks(core::AssetId asset, const core::Mesh& mesh);
+    bool m_highlightDirty = false;
+    std::optional<render::Renderer::ObjectId> m_highlight;
+    std::size_t m_highlightTriangles = 0;
 };
 
 } // namespace kiln::ui

@@ -205,6 +205,20 @@ std::vector<std::uint8_t> keptTriangles(const core::Mesh& m, const KeepRegion& k
     return kept;
 }
 
+std::vector<std::uint8_t> transferTriangleMarks(const core::Mesh& from, const std::vector<std::uint8_t>& marks, const core::Mesh& to) {
+    if (marks.size() != from.triangleCount())
+        throw Error("keep region: " + std::to_string(marks.size()) + " triangle marks for a mesh of " + std::to_string(from.triangleCount()) + " triangles");
+    std::vector<std::uint8_t> out(to.triangleCount(), 0);
+    if (from.triangleCount() == 0) return out;
+    const geometry::TriangleBvh bvh(from);
+    for (std::size_t t = 0; t < out.size(); ++t) {
+        const std::uint32_t* idx = &to.indices[3 * t];
+        const glm::vec3 c = (to.positions[idx[0]] + to.positions[idx[1]] + to.positions[idx[2]]) / 3.0f;
+        if (const auto hit = bvh.closest(c, std::numeric_limits<float>::max())) out[t] = marks[hit->triangle];
+    }
+    return out;
+}
+
 MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt, const MeshEditOptions& o,
                         core::Progress& progress, const core::CancelToken& cancel) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -332,7 +346,13 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
             if (!keeping) break;
             // The material's triangles as a layout (global triangle of each local one).
             std::vector<std::uint32_t> global;
-            const geometry::UvRaster raster = geometry::rasterizeUv(materialLayout(mesh, maps.material, maps.udimTile, nullptr, &global), size);
+            const core::Mesh layout = materialLayout(mesh, maps.material, maps.udimTile, nullptr, &global);
+            const geometry::UvRaster raster = geometry::rasterizeUv(layout, size);
+            // Where UVs overlap (mirrored halves), a texel a kept triangle maps to is kept even when
+            // the raster gave it to an edited triangle: the kept region's promise wins.
+            std::vector<std::pair<std::int32_t, glm::vec3>> keptOverlap(raster.triangle.size(), {-1, glm::vec3(0.0f)});
+            for (const geometry::UvOverlapSample& o : geometry::overlapSamples(layout, raster))
+                if (r.keptTriangle[global[std::size_t(o.triangle)]]) keptOverlap[o.texel] = {o.triangle, o.barycentric};
             const core::Material* mat = maps.material >= 0 && std::size_t(maps.material) < mesh.materials.size() ? &mesh.materials[std::size_t(maps.material)] : nullptr;
             const core::Image* base = mat ? meshTexture(mesh, mat->baseColorTexture) : nullptr;
             const core::Image* mr = mat ? meshTexture(mesh, mat->metallicRoughnessTexture) : nullptr;
@@ -343,9 +363,14 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
                                  mat->roughnessFactor == 1.0f && mat->metallicFactor == 1.0f;
             for (std::size_t k = 0; k < raster.triangle.size(); ++k) {
                 if (!raster.covered(k)) continue;
-                const std::uint32_t tri = global[std::size_t(raster.triangle[k])];
-                if (!r.keptTriangle[tri]) continue;
-                const MaterialLook look = lookAt(mesh, materialOf, tri, raster.barycentric[k]);
+                std::uint32_t tri = global[std::size_t(raster.triangle[k])];
+                glm::vec3 bary = raster.barycentric[k];
+                if (!r.keptTriangle[tri]) {
+                    if (keptOverlap[k].first < 0) continue;
+                    tri = global[std::size_t(keptOverlap[k].first)];
+                    bary = keptOverlap[k].second;
+                }
+                const MaterialLook look = lookAt(mesh, materialOf, tri, bary);
                 for (int c = 0; c < 3; ++c) {
                     maps.baseColor.u8[3 * k + std::size_t(c)] =
                         exactBase ? base->u8[std::size_t(base->channels) * k + std::size_t(c)] : unitByte(core::srgbFromLinear(look.albedo[c]));

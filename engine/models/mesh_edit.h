@@ -60,6 +60,12 @@ std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& mesh, const std::
 // has no UVs, or when the region keeps every triangle or none ("nothing to edit" / "keeps nothing").
 std::vector<std::uint8_t> keptTriangles(const core::Mesh& mesh, const KeepRegion& keep);
 
+// Marks made on one triangulation of a surface (per triangle of `from`) carried to another of the
+// same surface (`to`: the same mesh read by another importer, its triangles reordered or its
+// vertices split): each triangle of `to` takes the mark of the triangle of `from` nearest its
+// centre. Throws kiln::Error when `marks` does not have one entry per triangle of `from`.
+std::vector<std::uint8_t> transferTriangleMarks(const core::Mesh& from, const std::vector<std::uint8_t>& marks, const core::Mesh& to);
+
 struct MeshEditOptions {
     std::uint64_t seed = 0;
     int steps = 16;

@@ -643,7 +643,7 @@ public:
         }
         if (const core::Mesh* m = r.inputs.asset ? r.inputs.asset->mesh() : nullptr) {
             if (m->triangleCount() == 0) throw Error("edit: " + r.inputs.asset->name + " has no triangles");
-            (void)models::keptTriangles(*m, keepRegion(r));
+            (void)models::keptTriangles(*m, keepRegion(r, *m));
         }
 #endif
     }
@@ -663,7 +663,7 @@ public:
         PipelineResult out;
         if (appearance)
             if (const auto note = prepareUdimTiles(mesh, gltf, input.name, "edit")) out.notes.push_back(*note);
-        o.keep = keepRegion(r);
+        o.keep = keepRegion(r, gltf ? mesh : *input.mesh());
         o.strength = float(r.options.getFloat("strength"));
         if (o.strength == 0.0f) o.strength = appearance ? 1.0f : 0.5f;  // the mode's own (kiln bench edit)
         o.steps = int(r.options.getInt("steps"));
@@ -685,6 +685,8 @@ public:
             nlohmann::json options{{"mode", models::toString(o.mode)}, {"strength", o.strength}, {"steps", o.steps}, {"guidance", o.guidance}};
             if (o.keep.box) options["keepBox"] = {o.keep.box->min.x, o.keep.box->min.y, o.keep.box->min.z, o.keep.box->max.x, o.keep.box->max.y, o.keep.box->max.z};
             if (!r.options.getText("keep-mask").empty()) options["keepMask"] = std::filesystem::path(r.options.getText("keep-mask")).filename().string();
+            if (!r.inputs.keptTriangles.empty())
+                options["keptTrianglesMarked"] = std::count_if(r.inputs.keptTriangles.begin(), r.inputs.keptTriangles.end(), [](std::uint8_t k) { return k != 0; });
             if (variants > 1) options["variant"] = v + 1;
             const core::Provenance prov = derivedProvenance("edit", input, r.inputs.prompt, o.seed, *generator, options);
             out.assets.push_back(core::Asset::fromMesh(input.name + "_edited" + (v > 0 ? "_v" + std::to_string(v + 1) : std::string()), e.mesh, prov));
@@ -727,8 +729,17 @@ public:
 
 private:
 #ifdef KILN_WITH_TORCH
-    static models::KeepRegion keepRegion(const PipelineRequest& r) {
+    // The region to keep on `mesh` (the asset's own mesh, or the same glTF read again with its
+    // buffers): the typed box, the mask image and the studio's marked triangles together.
+    static models::KeepRegion keepRegion(const PipelineRequest& r, const core::Mesh& mesh) {
         models::KeepRegion keep;
+        if (const auto& marks = r.inputs.keptTriangles; !marks.empty()) {
+            const core::Mesh& own = *r.inputs.asset->mesh();
+            if (marks.size() != own.triangleCount())
+                throw Error("edit: the region marked to keep has " + std::to_string(marks.size()) + " triangles but " + r.inputs.asset->name + " has " +
+                            std::to_string(own.triangleCount()) + " (it changed since it was marked; mark it again)");
+            keep.triangles = &mesh == &own ? marks : models::transferTriangleMarks(own, marks, mesh);
+        }
         if (const std::string box = r.options.getText("keep-box"); !box.empty()) keep.box = models::parseKeepBox(box);
         if (const std::string mask = r.options.getText("keep-mask"); !mask.empty()) {
             if (!std::filesystem::is_regular_file(mask)) throw Error("--keep-mask " + mask + ": no such file");

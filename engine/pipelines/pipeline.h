@@ -64,6 +64,9 @@ struct PipelineInputs {
     // The file `asset` was loaded from, when it was (the CLI): a pipeline that must keep the
     // file's own bytes (texture: the artist's glTF buffers) reads it again.
     std::filesystem::path assetFile;
+    // Per triangle of `asset`'s mesh, 1: marked by the artist in the viewport as a region to keep
+    // (the studio's painted or boxed region; pipelines with a keep region honour it). Empty: none.
+    std::vector<std::uint8_t> keptTriangles;
 };
 
 struct PipelineRequest {

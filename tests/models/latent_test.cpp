@@ -1626,6 +1626,42 @@ TEST(MeshEdit, KeepsTheKeptRegionAndChangesTheRest) {
 
 // An instruction that names parts by the mesh's own material or submesh names edits those only;
 // a description, a colour or material word, or no match edits the whole.
+TEST(MeshEdit, MarksCarryOverToAnotherTriangulationOfTheSurface) {
+    // The studio marks triangles of the mesh it imported; a glTF edited in its own terms is read
+    // again with its buffers, where the triangles may come in another order on split vertices.
+    const procgen::ProcAsset asset = procgen::generate(procgen::randomParams(procgen::categoryIndex("chair"), 9002), {.textureSize = 64});
+    const core::Mesh& from = asset.mesh;
+    const std::size_t tris = from.triangleCount();
+    std::vector<std::uint8_t> marks(tris, 0);
+    const core::Submesh& first = from.submeshes.front();
+    for (std::uint32_t t = first.firstIndex / 3; t < (first.firstIndex + first.indexCount) / 3; ++t) marks[t] = 1;
+    core::Mesh to;
+    std::vector<std::uint8_t> expected;
+    for (std::size_t t = tris; t-- > 0;) {  // reversed, every corner its own vertex
+        for (int c = 0; c < 3; ++c) {
+            to.indices.push_back(std::uint32_t(to.positions.size()));
+            to.positions.push_back(from.positions[from.indices[3 * t + std::size_t(c)]]);
+        }
+        expected.push_back(marks[t]);
+    }
+    const std::vector<std::uint8_t> moved = models::transferTriangleMarks(from, marks, to);
+    ASSERT_EQ(moved.size(), tris);
+    std::size_t agree = 0;
+    for (std::size_t t = 0; t < tris; ++t) agree += moved[t] == expected[t];
+    // Parts of a procedural asset interpenetrate, so a buried triangle's centre can lie on another
+    // part's face: all but a few agree.
+    EXPECT_GE(double(agree), 0.995 * double(tris)) << agree << " of " << tris;
+    EXPECT_EQ(models::transferTriangleMarks(from, marks, from), marks);
+    EXPECT_THROW(models::transferTriangleMarks(from, std::vector<std::uint8_t>(tris - 1, 1), to), Error);
+    // Marks one by one are a keep region like a box: all of them or none is refused.
+    models::KeepRegion all;
+    all.triangles.assign(tris, 1);
+    EXPECT_THROW(models::keptTriangles(from, all), Error);
+    models::KeepRegion some;
+    some.triangles = marks;
+    EXPECT_EQ(models::keptTriangles(from, some), marks);
+}
+
 TEST(MeshEdit, InstructionsNamePartsByTheMeshsOwnNames) {
     core::Mesh m;
     for (int i = 0; i < 4; ++i) {

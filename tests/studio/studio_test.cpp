@@ -655,6 +655,138 @@ private slots:
         doc.select(duck);
     }
 
+    void editTabKeepsTheRegionPaintedInTheViewport() {
+        // The Edit tab's keep tools: paint (and unpaint with Ctrl) or box the region to keep on
+        // the duck in the viewport, highlighted there; "make it blue" then leaves exactly that
+        // region's texels as they were and repaints the rest.
+        QTabWidget* tabs = m_window->createPanel()->tabs();
+        QWidget* page = nullptr;
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->widget(i)->property("pipelineId").toString() == "edit" && tabs->isTabEnabled(i)) page = tabs->widget(i);
+        if (!page) QSKIP("the Edit tab is off in this build (no LibTorch or no bundled model)");
+        tabs->setCurrentWidget(page);
+        ui::StudioDocument& doc = m_window->document();
+        const core::AssetId duck = onlyAsset();
+        QVERIFY2(duck != 0, "no asset: importDuckByDragAndDrop runs first");
+        doc.select(duck);
+        const std::size_t versions = doc.document().find(duck)->versions.size();
+        const core::Asset original = doc.document().find(duck)->currentVersion().asset;
+        const std::size_t tris = original.mesh()->triangleCount();
+        ui::ViewportWindow* vp = m_window->viewport();
+        auto* brush = page->findChild<QToolButton*>("keepBrush");
+        auto* rect = page->findChild<QToolButton*>("keepRectangle");
+        auto* marked = page->findChild<QLabel*>("keepMarked");
+        QVERIFY(brush && rect && marked && page->findChild<QToolButton*>("keepClear") && page->findChild<QSpinBox*>("keepBrushSize"));
+        vp->frameSelected();
+        presentFrame();
+        const QImage plain = grabScreen(m_window->viewportWidget());
+        QPointF centre;
+        QVERIFY(vp->gizmoHandle(0, &centre, nullptr));  // the gizmo is shown without a keep tool
+
+        const auto drag = [vp](QPointF from, QPointF to, Qt::KeyboardModifiers mods) {
+            QMouseEvent press(QEvent::MouseButtonPress, from, vp->mapToGlobal(from), Qt::LeftButton, Qt::LeftButton, mods);
+            QCoreApplication::sendEvent(vp, &press);
+            for (int i = 1; i <= 8; ++i) {
+                const QPointF p = from + (to - from) * (i / 8.0);
+                QMouseEvent move(QEvent::MouseMove, p, vp->mapToGlobal(p), Qt::NoButton, Qt::LeftButton, mods);
+                QCoreApplication::sendEvent(vp, &move);
+            }
+            QMouseEvent release(QEvent::MouseButtonRelease, to, vp->mapToGlobal(to), Qt::LeftButton, Qt::NoButton, mods);
+            QCoreApplication::sendEvent(vp, &release);
+        };
+        // Paint a stroke across the duck's middle: marked, counted under the tab, highlighted.
+        brush->click();
+        QCOMPARE(vp->keepTool(), ui::KeepTool::Brush);
+        QVERIFY(!vp->gizmoHandle(0, nullptr, nullptr));
+        const QPointF mid(vp->width() / 2.0, vp->height() / 2.0);
+        drag(mid - QPointF(40, 0), mid + QPointF(40, 0), Qt::NoModifier);
+        const std::size_t painted = vp->keepMarkedCount();
+        QVERIFY2(painted > 20 && painted < tris, qPrintable(QString("%1 of %2 triangles marked").arg(painted).arg(tris)));
+        QVERIFY2(marked->text().contains(QString::number(painted)), qPrintable(marked->text()));
+        presentFrame();
+        QCOMPARE(vp->keepHighlightTriangles(), painted);
+        const QImage highlighted = grabScreen(m_window->viewportWidget());
+        highlighted.save(outputDir() + "/viewport_keep_painted.png");
+        const QRect stroke(int(mid.x()) - 40, int(mid.y()) - 12, 80, 24);
+        QVERIFY2(differingFraction(plain, highlighted, stroke, 20) > 0.3,
+                 qPrintable(QString("the stroke changed %1 of its pixels").arg(differingFraction(plain, highlighted, stroke, 20))));
+        // Ctrl unpaints part of it.
+        drag(mid + QPointF(20, 0), mid + QPointF(40, 0), Qt::ControlModifier);
+        QVERIFY(vp->keepMarkedCount() > 0 && vp->keepMarkedCount() < painted);
+        // The box marks every triangle under a rectangle, through the mesh: the left third of the duck.
+        rect->click();
+        QVERIFY(!brush->isChecked());
+        QCOMPARE(vp->keepTool(), ui::KeepTool::Box);
+        const std::size_t beforeBox = vp->keepMarkedCount();
+        drag(QPointF(0, 0), QPointF(vp->width() * 0.4, vp->height()), Qt::NoModifier);
+        QVERIFY(vp->keepMarkedCount() > beforeBox);
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_keep_boxed.png");
+        const std::vector<std::uint8_t> keep = vp->keepMarks(duck);
+        QCOMPARE(keep.size(), tris);
+
+        // The edit keeps exactly the marked triangles' texels and repaints the others blue.
+        page->findChild<QPlainTextEdit*>("prompt")->setPlainText("make it blue");
+        page->findChild<QDoubleSpinBox*>("strength")->setValue(1.0);
+        page->findChild<QSpinBox*>("variants")->setValue(1);
+        page->findChild<QLineEdit*>("keep-box")->clear();
+        page->findChild<QLineEdit*>("keep-mask")->clear();
+        const jobs::JobId id = m_window->createPanel()->generate("edit");
+        QVERIFY(id != 0);
+        QCOMPARE(waitForJob(id, 60000), jobs::JobState::Succeeded);
+        const core::DocumentAsset* after = doc.document().find(duck);
+        QCOMPARE(after->versions.size(), versions + 1);
+        const core::Mesh& m0 = *original.mesh();
+        const core::Mesh& m1 = *after->currentVersion().asset.mesh();
+        QVERIFY(m0.indices == m1.indices);
+        const auto texel = [](const core::Mesh& m, std::size_t t) {
+            const core::Image& img = m.textures.at(std::size_t(m.materials.at(std::size_t(m.submeshes.at(0).material)).baseColorTexture)).image;
+            const glm::vec2 uv = (m.uv0[m.indices[3 * t]] + m.uv0[m.indices[3 * t + 1]] + m.uv0[m.indices[3 * t + 2]]) / 3.0f;
+            const int x = std::clamp(int(uv.x * float(img.width)), 0, img.width - 1), y = std::clamp(int(uv.y * float(img.height)), 0, img.height - 1);
+            return glm::vec3(img.at(x, y, 0), img.at(x, y, 1), img.at(x, y, 2));
+        };
+        // A texel belongs to one triangle, so a kept triangle's centre texel may be its edited
+        // neighbour's: kept triangles are checked where every triangle sharing a corner is kept.
+        std::vector<std::uint8_t> border(m0.positions.size(), 0);
+        for (std::size_t t = 0; t < tris; ++t)
+            if (!keep[t])
+                for (int c = 0; c < 3; ++c) border[m0.indices[3 * t + std::size_t(c)]] = 1;
+        std::size_t kept = 0, keptSame = 0, edited = 0, editedBluer = 0;
+        for (std::size_t t = 0; t < tris; ++t) {
+            const glm::vec3 a = texel(m0, t), b = texel(m1, t);
+            if (keep[t]) {
+                if (border[m0.indices[3 * t]] || border[m0.indices[3 * t + 1]] || border[m0.indices[3 * t + 2]]) continue;
+                ++kept;
+                keptSame += a == b;
+            } else {
+                ++edited;
+                editedBluer += b.z - b.x > a.z - a.x + 0.1f;
+            }
+        }
+        QVERIFY2(kept > 100 && keptSame == kept, qPrintable(QString("%1 of %2 kept triangles' texels unchanged").arg(keptSame).arg(kept)));
+        QVERIFY2(editedBluer > edited / 2, qPrintable(QString("%1 of %2 other triangles bluer").arg(editedBluer).arg(edited)));
+        // The marks outlive an appearance edit (same triangles); Clear drops them.
+        QCOMPARE(vp->keepMarks(duck), keep);
+        presentFrame();
+        grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_keep_edited.png");
+        // Marking everything is refused with the edit's reason, and nothing runs.
+        drag(QPointF(0, 0), QPointF(vp->width(), vp->height()), Qt::NoModifier);
+        QCOMPARE(vp->keepMarkedCount(), tris);
+        QCOMPARE(m_window->createPanel()->generate("edit"), jobs::JobId(0));
+        QVERIFY2(page->findChild<QLabel*>("message")->text().contains("every triangle"), qPrintable(page->findChild<QLabel*>("message")->text()));
+        page->findChild<QToolButton*>("keepClear")->click();
+        QVERIFY(vp->keepMarks(duck).empty());
+        QCOMPARE(marked->text(), QString("nothing marked"));
+        // Leaving the tab puts the tool down: the left button selects again.
+        tabs->setCurrentIndex(tabs->indexOf(page) == 0 ? 1 : 0);
+        QCOMPARE(vp->keepTool(), ui::KeepTool::None);
+        QVERIFY(!rect->isChecked());
+        doc.undoStack()->undo();
+        QCOMPARE(doc.document().find(duck)->versions.size(), versions);
+        tabs->setCurrentWidget(page);
+        doc.select(duck);
+    }
+
     void orbitWithTheMouseChangesTheImage() {
         presentFrame();
         const QImage before = grabScreen(m_window->viewportWidget());
