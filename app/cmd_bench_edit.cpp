@@ -15,6 +15,7 @@
 #include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
 #include "models/model_paths.h"
+#include "models/part_segmenter.h"
 #include "models/text_to_3d.h"
 #include "procgen/edits.h"
 #include "procgen/procgen.h"
@@ -206,8 +207,17 @@ int benchEdit(const Args& args) {
                 generator.name().c_str(), repeat, strength, resolution);
     std::printf("gap = share of the edited group's colour gap from P to P' closed (mean colours; - where they are within ΔE 10); ok = its mean colour within ΔE 20 of P''s;\n"
                 "strayed = ΔE from P (its own textures) elsewhere\n");
-    const char* runs[] = {"unchanged (baseline)", "P' caption from scratch (baseline)", "instruction", "P' caption", "instruction, rest kept", "P' caption, rest kept"};
-    constexpr int kRuns = 6;
+    const char* runs[] = {"unchanged (baseline)", "P' caption from scratch (baseline)", "instruction", "P' caption", "instruction, rest kept", "P' caption, rest kept",
+                          "instruction, unnamed mesh"};
+    constexpr int kRuns = 7;
+    // The last run strips the mesh's part and material names, so the instruction's part words are
+    // found by the part segmenter (or, without one, the whole asset is edited).
+    std::unique_ptr<models::PartSegmenter> segmenter;
+    const fs::path segmenterDir = args.has("part-segmenter") ? fs::path(args.get("part-segmenter")) : models::defaultPartSegmenter();
+    if (!segmenterDir.empty()) segmenter = std::make_unique<models::PartSegmenter>(segmenterDir, &generator.autoencoder());
+    std::printf("unnamed mesh: the part and material names removed, parts found by %s\n", segmenter ? segmenter->name().c_str() : "nothing (no part segmenter)");
+    double regionIoU = 0.0;
+    int regions = 0;
     Score sums[kRuns];
     int gaps[kRuns] = {};
     double editSeconds = 0.0;
@@ -262,9 +272,27 @@ int benchEdit(const Args& args) {
             eo.seed = 1;
             eo.strength = strength;
             eo.resolution = resolution;
-            if (k >= 4) eo.keep.triangles = rest;
+            if (k == 4 || k == 5) eo.keep.triangles = rest;
             const std::string prompt = (k % 2 == 0) ? edit.instruction : after.caption;
-            const models::MeshEditResult r = models::editMesh(generator, before.mesh, prompt, eo, quiet, {});
+            core::Mesh unnamed = before.mesh;
+            if (k == 6) {
+                for (std::size_t m = 0; m < unnamed.submeshes.size(); ++m) unnamed.submeshes[m].name = "part " + std::to_string(m);
+                for (std::size_t m = 0; m < unnamed.materials.size(); ++m) unnamed.materials[m].name = "material " + std::to_string(m);
+                eo.parts = segmenter.get();
+            }
+            const models::MeshEditResult r = models::editMesh(generator, k == 6 ? unnamed : before.mesh, prompt, eo, quiet, {});
+            if (k == 6) io::exportMesh(r.mesh, (out / (std::to_string(100 + i) + "_edit_unnamed.glb")).string());
+            if (k == 6 && hasRest) {
+                // The region it edited against the group the instruction names.
+                double both = 0.0, either = 0.0;
+                for (std::size_t t = 0; t < rest.size(); ++t) {
+                    const bool found = r.keptTriangle.empty() || !r.keptTriangle[t];
+                    both += found && !rest[t];
+                    either += found || !rest[t];
+                }
+                regionIoU += either > 0.0 ? both / either : 0.0;
+                ++regions;
+            }
             if (k == 2) editSeconds += r.seconds;
             s[k] = score(appearance(r.mesh, pts), real, target, edited, material);
             // P, P' and the instruction's edit with the rest kept, to look at side by side.
@@ -300,6 +328,11 @@ int benchEdit(const Args& args) {
         std::printf("  %-36s gap closed %5.2f (%d colour edits)   edited group right %5.1f %%   elsewhere ΔE %5.2f from P (%5.1f %% of points as P's)\n", runs[k],
                     gap, gaps[k], 100.0 * sums[k].success / n, sums[k].strayed / n, 100.0 * sums[k].exact / n);
         summary[runs[k]] = {{"gapClosed", gap}, {"colourEdits", gaps[k]}, {"success", sums[k].success / n}, {"strayedDeltaE", sums[k].strayed / n}, {"exactElsewhere", sums[k].exact / n}};
+    }
+    if (regions > 0) {
+        std::printf("  unnamed mesh: region edited vs the group the instruction names, IoU %.3f (%d edits with a rest)\n", regionIoU / regions, regions);
+        summary["unnamedRegionIoU"] = regionIoU / regions;
+        summary["partSegmenter"] = segmenter ? segmenter->name() : std::string();
     }
     std::printf("  one edit (encode, sampling, texels) at %d^2: %.2f s mean\n", resolution, editSeconds / edits);
     summary["editSeconds"] = editSeconds / edits;

@@ -10,6 +10,7 @@
 #include "models/compute.h"
 #include "models/image_training.h"
 #include "models/judge.h"
+#include "models/part_segmenter.h"
 #include "models/matting_training.h"
 #include "models/model_paths.h"
 #include "models/text_training.h"
@@ -217,6 +218,40 @@ int trainJudgeCommand(int argc, char** argv) {
     return 0;
 }
 
+int trainPartSegmenterCommand(int argc, char** argv) {
+    const Args args = parseArgs(argc, argv, 3, {"data", "autoencoder", "out", "items", "validation-items", "points", "points-per-step", "steps", "batch", "width",
+                                                "lr", "seed", "threads"},
+                                {"force"});
+    if (!args.positional.empty() || !args.has("data") || !args.has("out"))
+        throw Error("usage: kiln train part-segmenter --data DIR --out MODEL [--autoencoder DIR] [--items N] [--validation-items N] [--points N] "
+                    "[--points-per-step N] [--steps N] [--batch B] [--width W] [--lr X] [--seed S] [--threads N] [--force]");
+    models::PartSegmenterTrainOptions o;
+    o.data = args.get("data");
+    o.out = args.get("out");
+    o.autoencoder = args.has("autoencoder") ? std::filesystem::path(args.get("autoencoder")) : models::defaultModelDir("shape-autoencoder");
+    o.items = args.getInt("items", o.items, 1, 1000000);
+    o.validationItems = args.getInt("validation-items", o.validationItems, 0, 100000);
+    o.points = args.getInt("points", o.points, 16, 100000);
+    o.pointsPerStep = args.getInt("points-per-step", o.pointsPerStep, 16, 100000);
+    o.steps = args.getInt("steps", o.steps, 1, 10000000);
+    o.batch = args.getInt("batch", o.batch, 1, 4096);
+    o.width = args.getInt("width", o.width, 16, 1024);
+    if (o.width % 4 != 0) throw Error("--width " + std::to_string(o.width) + ": a multiple of 4 (the attention's heads)");
+    o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
+    o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));
+    o.threads = args.getInt("threads", 0, 0, 256);
+    o.overwrite = args.has("force");
+    auto result = std::make_shared<models::PartSegmenterTrainResult>();
+    runJob("train part-segmenter", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
+        *result = models::trainPartSegmenter(o, progress, cancel);
+        return std::vector<core::Asset>{};
+    });
+    std::printf("trained the part segmenter on %d assets (building and encoding %.1f s) in %.1f s; on %d held-out assets' surface points: part %.1f%%, "
+                "group %.1f%%\n",
+                result->items, result->prepareSeconds, result->seconds, result->validationItems, 100.0 * result->partAccuracy, 100.0 * result->groupAccuracy);
+    return 0;
+}
+
 int trainMattingCommand(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "photos", "train-photos", "out", "items", "views", "render-size", "resolution", "channels", "steps", "batch", "lr",
@@ -271,11 +306,12 @@ int trainMattingCommand(int argc, char** argv) {
 
 int cmdTrain(int argc, char** argv) {
     if (argc >= 3 && std::string(argv[2]) == "judge") return trainJudgeCommand(argc, argv);
+    if (argc >= 3 && std::string(argv[2]) == "part-segmenter") return trainPartSegmenterCommand(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "shape-autoencoder") return trainAutoencoder(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "text-to-3d") return trainText(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "image-to-3d") return trainImage(argc, argv);
     if (argc >= 3 && std::string(argv[2]) == "matting") return trainMattingCommand(argc, argv);
-    throw Error("usage: kiln train shape-autoencoder|text-to-3d|image-to-3d|matting|judge --data DIR --out MODEL [options]");
+    throw Error("usage: kiln train shape-autoencoder|text-to-3d|image-to-3d|matting|judge|part-segmenter --data DIR --out MODEL [options]");
 }
 
 } // namespace kiln::app

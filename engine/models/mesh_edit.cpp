@@ -5,6 +5,7 @@
 #include "geometry/closest_point.h"
 #include "geometry/metrics.h"
 #include "geometry/uv_raster.h"
+#include "models/part_segmenter.h"
 #include "models/text_to_3d.h"
 #include "procgen/materials.h"
 
@@ -98,6 +99,21 @@ void appendTriangles(core::Mesh& dst, const core::Mesh& src, const std::vector<s
     }
 }
 
+// The words of a text, lower case, letters only.
+std::vector<std::string> lowerWords(const std::string& text) {
+    std::vector<std::string> out;
+    std::string w;
+    for (const char c : text + " ") {
+        if (std::isalpha(static_cast<unsigned char>(c))) {
+            w.push_back(char(std::tolower(static_cast<unsigned char>(c))));
+        } else if (!w.empty()) {
+            out.push_back(w);
+            w.clear();
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 EditMode parseEditMode(const std::string& text) {
@@ -118,29 +134,10 @@ const char* toString(EditMode mode) {
 
 core::Bounds parseKeepBox(const std::string& text) { return core::parseBounds(text, "--keep-box"); }
 
-std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& m, const std::string& prompt, std::vector<std::string>* names) {
-    const auto words = [](const std::string& text) {
-        std::vector<std::string> out;
-        std::string w;
-        for (const char c : text + " ") {
-            if (std::isalpha(static_cast<unsigned char>(c))) {
-                w.push_back(char(std::tolower(static_cast<unsigned char>(c))));
-            } else if (!w.empty()) {
-                out.push_back(w);
-                w.clear();
-            }
-        }
-        return out;
-    };
-    const auto singular = [](std::string w) {
-        if (w.size() > 3 && w.back() == 's' && w[w.size() - 2] != 's') w.pop_back();
-        return w;
-    };
-    const std::vector<std::string> said = words(prompt);
+std::vector<std::string> instructionPartWords(const std::string& prompt) {
+    const std::vector<std::string> said = lowerWords(prompt);
     static const std::set<std::string> verbs = {"make", "turn", "paint", "repaint", "change", "colour", "color", "give"};
-    std::vector<std::uint8_t> named(m.triangleCount(), 0);
     if (said.empty() || !verbs.count(said.front())) return {};
-    // Words that say how, not which part.
     // Words that say how, not which part: the instruction's own, and the colours and materials.
     static const std::set<std::string> ignored = [] {
         std::set<std::string> w = {"the", "its", "and", "with", "into", "all", "make", "turn", "paint", "repaint", "change", "colour", "color", "give",
@@ -152,12 +149,20 @@ std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& m, const std::str
         }
         return w;
     }();
-    std::set<std::string> wanted;
+    std::vector<std::string> wanted;
     for (const std::string& w : said)
-        if (!ignored.count(w) && w.size() > 2) wanted.insert(singular(w));
+        if (!ignored.count(w) && w.size() > 2 && std::find(wanted.begin(), wanted.end(), singularWord(w)) == wanted.end()) wanted.push_back(singularWord(w));
+    return wanted;
+}
+
+std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& m, const std::string& prompt, std::vector<std::string>* names) {
+    const std::vector<std::string> said = instructionPartWords(prompt);
+    if (said.empty()) return {};
+    const std::set<std::string> wanted(said.begin(), said.end());
+    std::vector<std::uint8_t> named(m.triangleCount(), 0);
     const auto matches = [&](const std::string& name) {
-        for (const std::string& w : words(name))
-            if (wanted.count(singular(w))) return true;
+        for (const std::string& w : lowerWords(name))
+            if (wanted.count(singularWord(w))) return true;
         return false;
     };
     bool any = false;
@@ -240,7 +245,6 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
             for (std::size_t t = 0; t < named.size(); ++t) r.keptTriangle[t] = !named[t];
         }
     }
-    const bool keeping = !r.keptTriangle.empty();
     const std::vector<int> materialOf = triangleMaterials(mesh);
 
     // 1. The asset in the latent, with its own appearance.
@@ -248,6 +252,20 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     progress.report("encoding the mesh", 0.02f);
     r.before = encodeMesh(ae, mesh, o.surfaceSamples);
     const LatentFrame frame = r.before.frame;
+    if (r.keptTriangle.empty() && o.keep.empty() && o.matchParts && o.parts) {
+        // An instruction naming a part the mesh has no name for: the part segmenter finds it.
+        const std::vector<std::string> words = instructionPartWords(prompt);
+        std::vector<std::string> matched;
+        const std::vector<std::uint8_t> named = words.empty() ? std::vector<std::uint8_t>{} : o.parts->trianglesNamed(r.before, mesh, words, &matched);
+        const auto count = std::size_t(std::count(named.begin(), named.end(), std::uint8_t(1)));
+        if (count > 0 && count < named.size()) {
+            r.keptTriangle.resize(named.size());
+            for (std::size_t tri = 0; tri < named.size(); ++tri) r.keptTriangle[tri] = !named[tri];
+            r.namedParts = matched;
+            r.partsFound = count;
+        }
+    }
+    const bool keeping = !r.keptTriangle.empty();
     std::optional<geometry::TriangleBvh> bvh;
     if (keeping || !appearance) bvh.emplace(mesh);
     r.keptTokens.assign(std::size_t(r.before.tokens), 0);

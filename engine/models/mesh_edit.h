@@ -32,6 +32,7 @@
 namespace kiln::models {
 
 class TextTo3dGenerator;
+class PartSegmenter;
 
 enum class EditMode { Appearance, Shape, Both };
 EditMode parseEditMode(const std::string& text);  // kiln::Error naming the choices
@@ -55,6 +56,11 @@ core::Bounds parseKeepBox(const std::string& text);
 // or singular ("wheels" names "Wheels", "leg" names "legs (black metal)"); empty for a description
 // ("a red chair with black legs") or when no name matches. Per triangle, 1: named.
 std::vector<std::uint8_t> namedPartTriangles(const core::Mesh& mesh, const std::string& prompt, std::vector<std::string>* names = nullptr);
+
+// The words of an instruction-style prompt that may name a part (singular, lower case: "make the
+// legs red" -> {"leg"}), without the instruction's own words, colours and materials; empty for a
+// description.
+std::vector<std::string> instructionPartWords(const std::string& prompt);
 
 // Per triangle, whether the region keeps it. Throws kiln::Error when a mask is given and the mesh
 // has no UVs, or when the region keeps every triangle or none ("nothing to edit" / "keeps nothing").
@@ -81,6 +87,9 @@ struct MeshEditOptions {
     // by its materials' or submeshes' names edits those parts only: the rest is kept, as if the
     // artist had marked it (only without an explicit region; false: the whole asset).
     bool matchParts = true;
+    // When the mesh has no part of that name, the part segmenter (if given) finds the parts the
+    // instruction names on the encoded shape ("make the legs red" on one unnamed mesh).
+    const PartSegmenter* parts = nullptr;
     int surfaceSamples = 8192;
     // Shape modes: meshing, faces, texture size (splats are not made); a NaN surface bias (the
     // default here) decodes at the text model's own level.
@@ -99,7 +108,8 @@ struct MeshEditResult {
     std::vector<std::uint8_t> keptTokens;     // per token
     std::vector<std::uint8_t> keptTriangle;   // per triangle of the input (empty: no region)
     std::size_t keptTexels = 0;        // appearance mode: texels restored from the input
-    std::vector<std::string> namedParts;  // the materials / submeshes the instruction named (matchParts)
+    std::vector<std::string> namedParts;  // the materials / submeshes the instruction named (matchParts), or its part words
+    std::size_t partsFound = 0;           // triangles the part segmenter found for those words (0: it was not used)
     std::vector<std::string> unknownWords;
     std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, then write-back stages
     double seconds = 0.0;

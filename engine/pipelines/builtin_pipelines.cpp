@@ -22,6 +22,7 @@
 #include "models/image_to_3d.h"
 #include "models/matting.h"
 #include "models/mesh_edit.h"
+#include "models/part_segmenter.h"
 #include "models/mesh_texture.h"
 #include "models/text_to_3d.h"
 #include "models/upscale.h"
@@ -675,6 +676,12 @@ public:
         o.decode.resolution = 128;
         o.decode.textureSize = 1024;
         const auto generator = generatorFor(modelFor(r, "text-to-3d"), modelFor(r, "shape-autoencoder"));
+        // An instruction may name parts the mesh has no names for: the part segmenter (when one is
+        // installed) finds them on the encoded shape.
+        std::unique_ptr<models::PartSegmenter> segmenter;
+        if (o.matchParts && o.keep.empty() && !models::instructionPartWords(r.inputs.prompt).empty())
+            if (const auto dir = models::defaultPartSegmenter(); !dir.empty()) segmenter = std::make_unique<models::PartSegmenter>(dir, &generator->autoencoder());
+        o.parts = segmenter.get();
         const int variants = int(r.options.getInt("variants"));
         const std::uint64_t firstSeed = std::uint64_t(r.options.getInt("seed"));
         std::vector<std::vector<io::GltfMaterialImages>> images;
@@ -688,6 +695,7 @@ public:
             if (!r.inputs.keptTriangles.empty())
                 options["keptTrianglesMarked"] = std::count_if(r.inputs.keptTriangles.begin(), r.inputs.keptTriangles.end(), [](std::uint8_t k) { return k != 0; });
             if (variants > 1) options["variant"] = v + 1;
+            if (e.partsFound > 0) options["partsFoundBy"] = segmenter->name();
             const core::Provenance prov = derivedProvenance("edit", input, r.inputs.prompt, o.seed, *generator, options);
             out.assets.push_back(core::Asset::fromMesh(input.name + "_edited" + (v > 0 ? "_v" + std::to_string(v + 1) : std::string()), e.mesh, prov));
             if (gltf && !e.vertexColours) {
@@ -713,7 +721,11 @@ public:
             if (v == 0 && !e.namedParts.empty()) {
                 std::string parts;
                 for (const auto& p : e.namedParts) parts += (parts.empty() ? "'" : ", '") + p + "'";
-                out.notes.push_back("the instruction names " + parts + ": only those change, the rest is kept (--whole edits everything)");
+                if (e.partsFound > 0)
+                    out.notes.push_back("the mesh has no part named " + parts + "; the part segmenter (" + segmenter->name() + ") found it on the shape (" +
+                                        std::to_string(e.partsFound) + " triangles): only those change, the rest is kept (--whole edits everything)");
+                else
+                    out.notes.push_back("the instruction names " + parts + ": only those change, the rest is kept (--whole edits everything)");
             }
             if (v == 0 && !e.unknownWords.empty())
                 out.notes.push_back("the model does not know \"" + joinedWords(e.unknownWords) + "\" and ignored it; it knows " + generator->vocabularyHint());

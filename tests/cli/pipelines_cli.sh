@@ -45,7 +45,7 @@ bad "--representation must be splats or field" reconstruct "$TESTDATA/mv/lego_tr
 # A preset and an explicit option together: the explicit one wins (8 steps, not draft's 12).
 if [ $bundled = 1 ]; then
   "$KILN" text-to-3d "a red wooden chair" -o "$dir/c.ply" --quality draft --steps 8 --seed 5 | grep -q "8 steps" && pass || fail "explicit option over preset"
-  KILN_PACKS_DIR="$OUT/no-packs" "$KILN" models verify | grep -q "5 model folder(s) verified" && pass || fail "bundled models verify (text-to-3d, image-to-3d, shape-autoencoder, judge, matting)"
+  KILN_PACKS_DIR="$OUT/no-packs" "$KILN" models verify | grep -q "6 model folder(s) verified" && pass || fail "bundled models verify (text-to-3d, image-to-3d, shape-autoencoder, judge, matting, part-segmenter)"
 fi
 # Models: a packed folder verifies; a damaged or truncated copy is one error naming the file, and
 # a pipeline given the damaged folder refuses it before anything is written.

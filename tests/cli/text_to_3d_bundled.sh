@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 [ -d "$MODELS/text-to-3d" ] && [ -d "$MODELS/shape-autoencoder" ] && [ -d "$MODELS/judge" ] || { echo "no bundled models: skipped"; exit 77; }
 dir=$(fresh_dir text_to_3d_bundled)
-KILN_PACKS_DIR="$OUT/no-packs" "$KILN" models verify | grep -q "5 model folder(s) verified" && pass || fail "bundled models verify (text-to-3d, image-to-3d, shape-autoencoder, judge, matting)"
+KILN_PACKS_DIR="$OUT/no-packs" "$KILN" models verify | grep -q "6 model folder(s) verified" && pass || fail "bundled models verify (text-to-3d, image-to-3d, shape-autoencoder, judge, matting, part-segmenter)"
 data=$(python3 -c "import json; print(json.load(open('$MODELS/text-to-3d/config.json'))['training']['data'])")
 count=$(python3 -c "import json; print(json.load(open('$MODELS/text-to-3d/config.json'))['training']['datasetCount'])")
 seed=$(python3 -c "import json; print(json.load(open('$MODELS/text-to-3d/config.json'))['training']['datasetSeed'])")

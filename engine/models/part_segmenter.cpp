@@ -1,0 +1,407 @@
+#include "models/part_segmenter.h"
+
+#include "core/error.h"
+#include "io/atomic_write.h"
+#include "io/binary_reader.h"
+#include "models/blocks.h"
+#include "models/manifest.h"
+#include "models/mesh_texture.h"
+#include "models/model_paths.h"
+#include "models/torch_weights.h"
+#include "models/training.h"
+#include "procgen/dataset.h"
+#include "procgen/procgen.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <glm/geometric.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace kiln::models {
+
+namespace {
+
+namespace nn = torch::nn;
+
+constexpr int kBands = 4;         // Fourier octaves of anchors and points
+constexpr int kHeads = 4;
+constexpr float kLocalSigma = 0.08f;  // the local read's Gaussian, normalised frame (about half a token spacing)
+constexpr const char* kFormat = "kiln-part-segmenter";
+
+struct PartNetImpl : nn::Module {
+    PartNetImpl(int channels, int width, int parts, int groups) {
+        const int pe = 3 + 6 * kBands;
+        tokenIn = register_module("tokenIn", nn::Linear(channels + pe, width));
+        self1 = register_module("self1", TransformerBlock(width, kHeads, 2));
+        self2 = register_module("self2", TransformerBlock(width, kHeads, 2));
+        pointIn = register_module("pointIn", nn::Linear(pe, width));
+        localIn = register_module("localIn", nn::Linear(width, width));
+        cross = register_module("cross", CrossBlock(width, width, kHeads, 2));
+        norm = register_module("norm", nn::LayerNorm(nn::LayerNormOptions({width})));
+        partHead = register_module("partHead", nn::Linear(width, parts));
+        groupHead = register_module("groupHead", nn::Linear(width, groups));
+    }
+    // values: B x T x C (in units of their spread), anchors: B x T x 3, points: B x P x 3.
+    std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& values, const torch::Tensor& anchors, const torch::Tensor& points) {
+        auto t = tokenIn->forward(torch::cat({values, fourierFeatures(anchors, kBands)}, -1));
+        const torch::Tensor none;
+        t = self1->forward(t, none);
+        t = self2->forward(t, none);
+        const auto d2 = (points.unsqueeze(2) - anchors.unsqueeze(1)).pow(2).sum(-1);  // B x P x T
+        const auto w = torch::softmax(-d2 / (2.0f * kLocalSigma * kLocalSigma), -1);
+        auto p = pointIn->forward(fourierFeatures(points, kBands)) + localIn->forward(torch::matmul(w, t));
+        p = cross->forward(p, t);
+        p = norm->forward(p);
+        return {partHead->forward(p), groupHead->forward(p)};
+    }
+    nn::Linear tokenIn{nullptr}, pointIn{nullptr}, localIn{nullptr}, partHead{nullptr}, groupHead{nullptr};
+    TransformerBlock self1{nullptr}, self2{nullptr};
+    CrossBlock cross{nullptr};
+    nn::LayerNorm norm{nullptr};
+};
+TORCH_MODULE(PartNet);
+
+// The library's words: every category's part names and group nouns, sorted, each once.
+void libraryWords(std::vector<std::string>& parts, std::vector<std::string>& groups) {
+    std::set<std::string> p, g;
+    for (const auto& c : procgen::categories()) {
+        for (const auto& s : c.slots) p.insert(s.name);
+        for (const auto& gr : c.groups) g.insert(gr.noun);
+    }
+    parts.assign(p.begin(), p.end());
+    groups.assign(g.begin(), g.end());
+}
+
+torch::Tensor valuesTensor(const ShapeLatent& l, const LatentStatistics& st) {
+    auto v = torch::from_blob(const_cast<float*>(l.values.data()), {1, l.tokens, l.channels}).clone();
+    if (int(st.mean.size()) == l.channels && int(st.stdev.size()) == l.channels) {
+        const auto mean = torch::from_blob(const_cast<float*>(st.mean.data()), {l.channels}).clone();
+        const auto sd = torch::from_blob(const_cast<float*>(st.stdev.data()), {l.channels}).clone().clamp_min(1e-6);
+        v = (v - mean) / sd;
+    }
+    return v;
+}
+
+torch::Tensor anchorsTensor(const ShapeLatent& l) { return torch::from_blob(const_cast<float*>(l.anchors.data()), {1, l.tokens, 3}).clone(); }
+
+// Surface points of a procedural asset, area-weighted, with the part and group word of each.
+struct LabelledPoints {
+    std::vector<float> points;  // n x 3, normalised frame
+    std::vector<std::int64_t> part, group;
+};
+
+LabelledPoints labelledPoints(const procgen::ProcAsset& a, const LatentFrame& frame, int count, std::uint64_t seed,
+                              const std::map<std::string, int>& partIndex, const std::map<std::string, int>& groupIndex) {
+    const core::Mesh& m = a.mesh;
+    const procgen::CategoryInfo& cat = procgen::categories()[std::size_t(a.params.category)];
+    std::vector<double> cumulative(m.triangleCount());
+    double total = 0.0;
+    for (std::size_t t = 0; t < cumulative.size(); ++t) {
+        const glm::vec3 p0 = m.positions[m.indices[3 * t]], p1 = m.positions[m.indices[3 * t + 1]], p2 = m.positions[m.indices[3 * t + 2]];
+        total += 0.5 * double(glm::length(glm::cross(p1 - p0, p2 - p0)));
+        cumulative[t] = total;
+    }
+    LabelledPoints out;
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    for (int i = 0; i < count; ++i) {
+        const auto t = std::size_t(std::lower_bound(cumulative.begin(), cumulative.end(), u(rng) * total) - cumulative.begin());
+        const std::size_t tri = std::min(t, cumulative.size() - 1);
+        double r1 = u(rng), r2 = u(rng);
+        if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
+        const glm::vec3 p0 = m.positions[m.indices[3 * tri]], p1 = m.positions[m.indices[3 * tri + 1]], p2 = m.positions[m.indices[3 * tri + 2]];
+        const glm::vec3 p = frame.toNormalised(p0 + float(r1) * (p1 - p0) + float(r2) * (p2 - p0));
+        out.points.insert(out.points.end(), {p.x, p.y, p.z});
+        const procgen::PartInfo& part = a.parts[a.triangleParts[tri]];
+        out.part.push_back(partIndex.at(part.slot));
+        out.group.push_back(groupIndex.at(cat.groups[std::size_t(part.group)].noun));
+    }
+    return out;
+}
+
+} // namespace
+
+std::string singularWord(std::string w) {
+    if (w.size() > 3 && w.back() == 's' && w[w.size() - 2] != 's') w.pop_back();
+    return w;
+}
+
+struct PartSegmenter::Impl {
+    PartNet net{nullptr};
+    std::vector<std::string> parts, groups;
+    LatentStatistics statistics;
+    std::string name;
+};
+
+PartSegmenter::PartSegmenter(const fs::path& dir, const ShapeLatentModel* autoencoder) : m_impl(std::make_unique<Impl>()) {
+    const ModelManifest manifest = verifyModelFolder(dir, "part-segmenter");
+    m_impl->name = manifest.name + " " + manifest.version;
+    nlohmann::json config;
+    try {
+        std::ifstream in(dir / "config.json");
+        config = nlohmann::json::parse(in);
+        if (config.at("format").get<std::string>() != kFormat) throw Error("format is not " + std::string(kFormat));
+        m_impl->parts = config.at("partWords").get<std::vector<std::string>>();
+        m_impl->groups = config.at("groupWords").get<std::vector<std::string>>();
+        m_impl->statistics.mean = config.at("latent").at("mean").get<std::vector<float>>();
+        m_impl->statistics.stdev = config.at("latent").at("std").get<std::vector<float>>();
+        const int width = config.at("width").get<int>();
+        const int channels = config.at("latent").at("channels").get<int>();
+        if (m_impl->parts.empty() || m_impl->groups.empty() || width < 8 || width > 1024 || channels < 1 || channels > 1024 ||
+            int(m_impl->statistics.mean.size()) != channels || int(m_impl->statistics.stdev.size()) != channels)
+            throw Error("config.json's sizes are out of range");
+        if (autoencoder && config.at("autoencoder").at("encoderSha256").get<std::string>() != autoencoder->encoderSha256())
+            throw Error("it was trained on another autoencoder's latent than " + autoencoder->name() + "'s");
+        m_impl->net = PartNet(channels, width, int(m_impl->parts.size()), int(m_impl->groups.size()));
+    } catch (const Error& e) {
+        throw Error("part segmenter " + dir.string() + ": " + e.what());
+    } catch (const std::exception& e) {
+        throw Error("part segmenter " + dir.string() + ": config.json: " + e.what());
+    }
+    loadModuleWeights(*m_impl->net, dir / "weights.safetensors");
+    m_impl->net->eval();
+}
+
+PartSegmenter::~PartSegmenter() = default;
+
+const std::vector<std::string>& PartSegmenter::partWords() const { return m_impl->parts; }
+const std::vector<std::string>& PartSegmenter::groupWords() const { return m_impl->groups; }
+std::string PartSegmenter::name() const { return m_impl->name; }
+
+PartSegmenter::Labels PartSegmenter::label(const ShapeLatent& latent, const std::vector<glm::vec3>& points) const {
+    if (latent.tokens <= 0 || int(latent.anchors.size()) != 3 * latent.tokens || int(latent.values.size()) != latent.tokens * latent.channels)
+        throw Error("part segmenter: a malformed latent");
+    if (latent.channels != int(m_impl->statistics.mean.size()))
+        throw Error("part segmenter: a latent of " + std::to_string(latent.channels) + " channels, the model reads " + std::to_string(m_impl->statistics.mean.size()));
+    torch::NoGradGuard noGrad;
+    const auto values = valuesTensor(latent, m_impl->statistics);
+    const auto anchors = anchorsTensor(latent);
+    Labels out;
+    out.part.reserve(points.size());
+    out.group.reserve(points.size());
+    constexpr std::size_t kChunk = 4096;
+    for (std::size_t first = 0; first < points.size(); first += kChunk) {
+        const std::size_t n = std::min(kChunk, points.size() - first);
+        const auto p = torch::from_blob(const_cast<float*>(&points[first].x), {1, std::int64_t(n), 3}).clone();
+        const auto [part, group] = m_impl->net->forward(values, anchors, p);
+        const auto pa = part.argmax(-1).reshape({-1}).contiguous(), ga = group.argmax(-1).reshape({-1}).contiguous();
+        const std::int64_t* pp = pa.data_ptr<std::int64_t>();
+        const std::int64_t* gp = ga.data_ptr<std::int64_t>();
+        for (std::size_t i = 0; i < n; ++i) {
+            out.part.push_back(int(pp[i]));
+            out.group.push_back(int(gp[i]));
+        }
+    }
+    return out;
+}
+
+std::vector<std::uint8_t> PartSegmenter::trianglesNamed(const ShapeLatent& latent, const core::Mesh& mesh, const std::vector<std::string>& words,
+                                                        std::vector<std::string>* matched) const {
+    // A word is a part word first (what an artist means by "the seat"), else a group word.
+    std::set<int> parts, groups;
+    for (const std::string& w : words) {
+        const std::string s = singularWord(w);
+        bool found = false;  // every part word it names ("handle" and "handles" are both words of the library)
+        for (std::size_t i = 0; i < m_impl->parts.size(); ++i)
+            if (singularWord(m_impl->parts[i]) == s) parts.insert(int(i)), found = true;
+        for (std::size_t i = 0; i < m_impl->groups.size() && !found; ++i)
+            if (singularWord(m_impl->groups[i]) == s) groups.insert(int(i));
+        found = found || std::any_of(m_impl->groups.begin(), m_impl->groups.end(), [&](const std::string& g) { return singularWord(g) == s; });
+        if (found && matched) matched->push_back(w);
+    }
+    if (parts.empty() && groups.empty()) return {};
+    // Each triangle votes with its centre and its corners' midpoints towards the centre.
+    const std::size_t tris = mesh.triangleCount();
+    std::vector<glm::vec3> points;
+    points.reserve(4 * tris);
+    for (std::size_t t = 0; t < tris; ++t) {
+        const glm::vec3 a = mesh.positions[mesh.indices[3 * t]], b = mesh.positions[mesh.indices[3 * t + 1]], c = mesh.positions[mesh.indices[3 * t + 2]];
+        const glm::vec3 centre = (a + b + c) / 3.0f;
+        for (const glm::vec3& p : {centre, 0.5f * (a + centre), 0.5f * (b + centre), 0.5f * (c + centre)}) points.push_back(latent.frame.toNormalised(p));
+    }
+    const Labels l = label(latent, points);
+    std::vector<std::uint8_t> named(tris, 0);
+    for (std::size_t t = 0; t < tris; ++t) {
+        int votes = 0;
+        for (std::size_t k = 4 * t; k < 4 * t + 4; ++k) votes += parts.count(l.part[k]) || groups.count(l.group[k]);
+        named[t] = votes >= 2;
+    }
+    return named;
+}
+
+fs::path defaultPartSegmenter() {
+    const auto found = listModels("part-segmenter");
+    for (const auto& m : found)
+        if (m.bundled) return m.dir;
+    return found.empty() ? fs::path() : found.front().dir;
+}
+
+PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (o.points < o.pointsPerStep || o.pointsPerStep < 16) throw Error("train part-segmenter: --points must be at least the points per step (16 or more)");
+    if (fs::exists(o.out) && !fs::is_empty(o.out) && !o.overwrite) throw Error(o.out.string() + ": folder is not empty (use --force to replace it)");
+    const int threads = trainingThreads(o.threads);
+    torch::manual_seed(o.seed);
+    const ShapeLatentModel ae(o.autoencoder);
+    const procgen::Dataset ds = procgen::readDataset(o.data);
+    std::vector<procgen::DatasetItem> train, val;
+    for (const auto& it : ds.items) {
+        if (it.split == "train" && int(train.size()) < o.items) train.push_back(it);
+        else if (it.split == "val" && int(val.size()) < o.validationItems) val.push_back(it);
+    }
+    if (train.empty()) throw Error(o.data.string() + ": no training items");
+    std::vector<std::string> partWords, groupWords;
+    libraryWords(partWords, groupWords);
+    std::map<std::string, int> partIndex, groupIndex;
+    for (std::size_t i = 0; i < partWords.size(); ++i) partIndex[partWords[i]] = int(i);
+    for (std::size_t i = 0; i < groupWords.size(); ++i) groupIndex[groupWords[i]] = int(i);
+
+    // Each asset as editing sees a mesh: built with its textures, encoded by encodeMesh (the same
+    // surface samples and token count), and its surface points labelled by the part they lie on.
+    struct Example {
+        ShapeLatent latent;
+        LabelledPoints points;
+    };
+    const auto prepare = [&](const std::vector<procgen::DatasetItem>& items, std::uint64_t salt, float from, float to) {
+        std::vector<Example> out(items.size());
+        std::vector<procgen::ProcAsset> assets(items.size());
+        forEachOnWorkers(
+            items.size(), threads,
+            [&](std::size_t i) {
+                assets[i] = procgen::generate(items[i].params, {.textureSize = 128});
+                const LatentFrame frame = latentFrame(core::computeBounds(assets[i].mesh));
+                out[i].points = labelledPoints(assets[i], frame, o.points, o.seed * 1000003ull + salt + i, partIndex, groupIndex);
+            },
+            [&](std::size_t i) { return items[i].id; }, {}, "building", "assets", progress, cancel);
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            cancel.throwIfCancelled();
+            out[i].latent = encodeMesh(ae, assets[i].mesh, 8192);
+            if (i % 50 == 0)
+                progress.report("encoding " + std::to_string(i + 1) + "/" + std::to_string(items.size()), from + (to - from) * float(i + 1) / float(items.size()));
+        }
+        return out;
+    };
+    const std::vector<Example> trainSet = prepare(train, 0, 0.0f, 0.25f);
+    const std::vector<Example> valSet = prepare(val, 7777777, 0.25f, 0.3f);
+    PartSegmenterTrainResult result;
+    result.items = int(trainSet.size());
+    result.validationItems = int(valSet.size());
+    result.prepareSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    const LatentStatistics& st = ae.statistics();
+    const int channels = ae.channels();
+    PartNet net(channels, o.width, int(partWords.size()), int(groupWords.size()));
+    torch::optim::AdamW opt(net->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(1e-4));
+    const auto batchOf = [&](const std::vector<Example>& set, const std::vector<std::int64_t>& which, int pointCount, at::Generator* gen) {
+        std::vector<torch::Tensor> v, a, p, lp, lg;
+        for (const std::int64_t i : which) {
+            const Example& e = set[std::size_t(i)];
+            v.push_back(valuesTensor(e.latent, st));
+            a.push_back(anchorsTensor(e.latent));
+            auto pts = torch::from_blob(const_cast<float*>(e.points.points.data()), {1, o.points, 3}).clone();
+            auto part = torch::from_blob(const_cast<std::int64_t*>(e.points.part.data()), {1, o.points}, torch::kLong).clone();
+            auto group = torch::from_blob(const_cast<std::int64_t*>(e.points.group.data()), {1, o.points}, torch::kLong).clone();
+            if (gen) {
+                const auto pick = torch::randperm(o.points, *gen, torch::kLong).slice(0, 0, pointCount);
+                pts = pts.index_select(1, pick);
+                part = part.index_select(1, pick);
+                group = group.index_select(1, pick);
+            }
+            p.push_back(pts);
+            lp.push_back(part);
+            lg.push_back(group);
+        }
+        return std::make_tuple(torch::cat(v), torch::cat(a), torch::cat(p), torch::cat(lp), torch::cat(lg));
+    };
+    net->train();
+    const auto n = std::int64_t(trainSet.size());
+    float smoothed = 0.0f;
+    for (int step = 0; step < o.steps; ++step) {
+        cancel.throwIfCancelled();
+        at::Generator gen = stepGenerator(o.seed, step);
+        const auto idx = torch::randint(n, {std::min<std::int64_t>(o.batch, n)}, gen, torch::kLong);
+        std::vector<std::int64_t> which(std::size_t(idx.size(0)));
+        for (std::size_t k = 0; k < which.size(); ++k) which[k] = idx[std::int64_t(k)].item<std::int64_t>();
+        auto [v, a, p, lp, lg] = batchOf(trainSet, which, o.pointsPerStep, &gen);
+        const double lr = learningRateAt(o.learningRate, 100, o.steps, step);
+        for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        opt.zero_grad();
+        const auto [part, group] = net->forward(v, a, p);
+        const auto loss = torch::cross_entropy_loss(part.reshape({-1, part.size(-1)}), lp.reshape({-1})) +
+                          torch::cross_entropy_loss(group.reshape({-1, group.size(-1)}), lg.reshape({-1}));
+        loss.backward();
+        opt.step();
+        const float l = loss.item<float>();
+        result.lossCurve.push_back(l);
+        smoothed = step == 0 ? l : 0.98f * smoothed + 0.02f * l;
+        if (step % 20 == 0)
+            progress.report("step " + std::to_string(step + 1) + "/" + std::to_string(o.steps) + "  loss " + std::to_string(smoothed),
+                            0.3f + 0.65f * float(step + 1) / float(o.steps));
+    }
+    // Held-out assets: every labelled point.
+    net->eval();
+    {
+        torch::NoGradGuard noGrad;
+        double partHits = 0.0, groupHits = 0.0, count = 0.0;
+        for (std::size_t i = 0; i < valSet.size(); ++i) {
+            auto [v, a, p, lp, lg] = batchOf(valSet, {std::int64_t(i)}, o.points, nullptr);
+            const auto [part, group] = net->forward(v, a, p);
+            partHits += part.argmax(-1).eq(lp).sum().item<double>();
+            groupHits += group.argmax(-1).eq(lg).sum().item<double>();
+            count += double(lp.numel());
+        }
+        if (count > 0.0) result.partAccuracy = partHits / count, result.groupAccuracy = groupHits / count;
+    }
+    fs::create_directories(o.out);
+    saveModuleWeights(*net, o.out / "weights.safetensors", true, {{"slot", "part-segmenter"}});
+    result.steps = o.steps;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const nlohmann::ordered_json recipe{{"data", o.data.string()},
+                                        {"autoencoder", ae.name()},
+                                        {"items", result.items},
+                                        {"points", o.points},
+                                        {"steps", o.steps},
+                                        {"batch", o.batch},
+                                        {"pointsPerStep", o.pointsPerStep},
+                                        {"width", o.width},
+                                        {"learningRate", o.learningRate},
+                                        {"seed", std::to_string(o.seed)},
+                                        {"seconds", result.seconds},
+                                        {"heldOut", {{"items", result.validationItems}, {"part", result.partAccuracy}, {"group", result.groupAccuracy}}}};
+    nlohmann::ordered_json config{{"format", kFormat},
+                                  {"width", o.width},
+                                  {"partWords", partWords},
+                                  {"groupWords", groupWords},
+                                  {"latent", {{"channels", channels}, {"mean", st.mean}, {"std", st.stdev}}},
+                                  {"autoencoder", {{"name", ae.name()}, {"encoderSha256", ae.encoderSha256()}}},
+                                  {"recipe", recipe}};
+    const std::string text = config.dump(1) + "\n";
+    io::writeAtomically(o.out / "config.json", true, [&](const fs::path& tmp) {
+        io::writeFileBytes(tmp, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    });
+    {
+        std::ofstream csv(o.out / "loss.csv");
+        csv << "step,loss\n";
+        for (std::size_t i = 0; i < result.lossCurve.size(); ++i) csv << i + 1 << ',' << result.lossCurve[i] << '\n';
+    }
+    ModelManifest m;
+    m.slot = "part-segmenter";
+    m.name = o.out.filename().string();
+    m.version = "1";
+    m.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
+    m.recipeJson = recipe.dump();
+    writeManifest(o.out, m);
+    progress.report("done", 1.0f);
+    return result;
+}
+
+} // namespace kiln::models
