@@ -323,6 +323,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
         return std::make_tuple(torch::cat(v), torch::cat(a), torch::cat(p), torch::cat(lp), torch::cat(lg));
     };
     net->train();
+    std::vector<float> rates;
     const auto n = std::int64_t(trainSet.size());
     float smoothed = 0.0f;
     for (int step = 0; step < o.steps; ++step) {
@@ -342,6 +343,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
         opt.step();
         const float l = loss.item<float>();
         result.lossCurve.push_back(l);
+        rates.push_back(float(lr));
         smoothed = step == 0 ? l : 0.98f * smoothed + 0.02f * l;
         if (step % 20 == 0)
             progress.report("step " + std::to_string(step + 1) + "/" + std::to_string(o.steps) + "  loss " + std::to_string(smoothed),
@@ -388,18 +390,8 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
     io::writeAtomically(o.out / "config.json", true, [&](const fs::path& tmp) {
         io::writeFileBytes(tmp, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
     });
-    {
-        std::ofstream csv(o.out / "loss.csv");
-        csv << "step,loss\n";
-        for (std::size_t i = 0; i < result.lossCurve.size(); ++i) csv << i + 1 << ',' << result.lossCurve[i] << '\n';
-    }
-    ModelManifest m;
-    m.slot = "part-segmenter";
-    m.name = o.out.filename().string();
-    m.version = "1";
-    m.licence = "trained locally by kiln train on Kiln's procedural library (no third-party data or weights)";
-    m.recipeJson = recipe.dump();
-    writeManifest(o.out, m);
+    writeLossFiles(o.out, result.lossCurve, rates);
+    writeTrainedManifest(o.out, "part-segmenter", o.steps, recipe.dump());
     progress.report("done", 1.0f);
     return result;
 }
