@@ -206,16 +206,17 @@ PartSegmenter::Labels PartSegmenter::label(const ShapeLatent& latent, const std:
 
 std::vector<std::uint8_t> PartSegmenter::trianglesNamed(const ShapeLatent& latent, const core::Mesh& mesh, const std::vector<std::string>& words,
                                                         std::vector<std::string>* matched) const {
-    // A word is a part word first (what an artist means by "the seat"), else a group word.
+    // A word names the parts of that name and the material groups of that name alike: the
+    // library's instructions name groups ("the frame" of a chair is its legs and armrests, "the
+    // seat" its seat and backrest), an artist as often a part ("the handle").
     std::set<int> parts, groups;
     for (const std::string& w : words) {
         const std::string s = singularWord(w);
-        bool found = false;  // every part word it names ("handle" and "handles" are both words of the library)
+        bool found = false;
         for (std::size_t i = 0; i < m_impl->parts.size(); ++i)
             if (singularWord(m_impl->parts[i]) == s) parts.insert(int(i)), found = true;
-        for (std::size_t i = 0; i < m_impl->groups.size() && !found; ++i)
-            if (singularWord(m_impl->groups[i]) == s) groups.insert(int(i));
-        found = found || std::any_of(m_impl->groups.begin(), m_impl->groups.end(), [&](const std::string& g) { return singularWord(g) == s; });
+        for (std::size_t i = 0; i < m_impl->groups.size(); ++i)
+            if (singularWord(m_impl->groups[i]) == s) groups.insert(int(i)), found = true;
         if (found && matched) matched->push_back(w);
     }
     if (parts.empty() && groups.empty()) return {};

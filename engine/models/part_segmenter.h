@@ -46,8 +46,8 @@ public:
     Labels label(const ShapeLatent& latent, const std::vector<glm::vec3>& points) const;
 
     // Per triangle of `mesh` (in the units `latent.frame` maps to), 1 where one of `words` names
-    // its part: a word that is a part word selects that part, else a group word that group (plural
-    // or singular: "leg" names "legs"). Empty when none of `words` is one of the model's.
+    // its part or its material group (plural or singular: "leg" names "legs"). Empty when none of
+    // `words` is one of the model's.
     std::vector<std::uint8_t> trianglesNamed(const ShapeLatent& latent, const core::Mesh& mesh, const std::vector<std::string>& words,
                                              std::vector<std::string>* matched = nullptr) const;
 
