@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <random>
@@ -220,21 +221,38 @@ std::vector<std::uint8_t> PartSegmenter::trianglesNamed(const ShapeLatent& laten
         if (found && matched) matched->push_back(w);
     }
     if (parts.empty() && groups.empty()) return {};
-    // Each triangle votes with its centre and its corners' midpoints towards the centre.
+    // Each triangle votes with points spread over it, more on large ones (a big panel triangle under
+    // a thin band is mostly panel): its centre and up to 23 more, in proportion to its area against
+    // the mean (at least 3 more), and is named when most of them say so.
     const std::size_t tris = mesh.triangleCount();
-    std::vector<glm::vec3> points;
-    points.reserve(4 * tris);
+    std::vector<float> area(tris);
+    double total = 0.0;
     for (std::size_t t = 0; t < tris; ++t) {
         const glm::vec3 a = mesh.positions[mesh.indices[3 * t]], b = mesh.positions[mesh.indices[3 * t + 1]], c = mesh.positions[mesh.indices[3 * t + 2]];
-        const glm::vec3 centre = (a + b + c) / 3.0f;
-        for (const glm::vec3& p : {centre, 0.5f * (a + centre), 0.5f * (b + centre), 0.5f * (c + centre)}) points.push_back(latent.frame.toNormalised(p));
+        area[t] = 0.5f * glm::length(glm::cross(b - a, c - a));
+        total += double(area[t]);
+    }
+    const double mean = tris > 0 ? total / double(tris) : 0.0;
+    std::vector<glm::vec3> points;
+    std::vector<std::size_t> first(tris + 1, 0);
+    for (std::size_t t = 0; t < tris; ++t) {
+        const glm::vec3 a = mesh.positions[mesh.indices[3 * t]], b = mesh.positions[mesh.indices[3 * t + 1]], c = mesh.positions[mesh.indices[3 * t + 2]];
+        const int extra = mean > 0.0 ? std::clamp(int(std::lround(4.0 * double(area[t]) / mean)), 3, 23) : 3;
+        points.push_back(latent.frame.toNormalised((a + b + c) / 3.0f));
+        for (int k = 1; k <= extra; ++k) {
+            // The R2 low-discrepancy sequence, folded into the triangle.
+            float u = std::fmod(0.5f + 0.7548777f * float(k), 1.0f), v = std::fmod(0.5f + 0.5698403f * float(k), 1.0f);
+            if (u + v > 1.0f) u = 1.0f - u, v = 1.0f - v;
+            points.push_back(latent.frame.toNormalised(a + u * (b - a) + v * (c - a)));
+        }
+        first[t + 1] = points.size();
     }
     const Labels l = label(latent, points);
     std::vector<std::uint8_t> named(tris, 0);
     for (std::size_t t = 0; t < tris; ++t) {
-        int votes = 0;
-        for (std::size_t k = 4 * t; k < 4 * t + 4; ++k) votes += parts.count(l.part[k]) || groups.count(l.group[k]);
-        named[t] = votes >= 2;
+        std::size_t votes = 0;
+        for (std::size_t k = first[t]; k < first[t + 1]; ++k) votes += parts.count(l.part[k]) || groups.count(l.group[k]);
+        named[t] = 2 * votes > first[t + 1] - first[t];
     }
     return named;
 }
