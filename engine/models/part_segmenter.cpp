@@ -100,7 +100,9 @@ struct LabelledPoints {
     std::vector<std::int64_t> part, group;
 };
 
-LabelledPoints labelledPoints(const procgen::ProcAsset& a, const LatentFrame& frame, int count, std::uint64_t seed,
+// `balance` of them drawn part by part (a part chosen uniformly, then a point on it by area), so
+// small parts (trims, handles) are seen as often as big ones; the rest by area over the whole.
+LabelledPoints labelledPoints(const procgen::ProcAsset& a, const LatentFrame& frame, int count, float balance, std::uint64_t seed,
                               const std::map<std::string, int>& partIndex, const std::map<std::string, int>& groupIndex) {
     const core::Mesh& m = a.mesh;
     const procgen::CategoryInfo& cat = procgen::categories()[std::size_t(a.params.category)];
@@ -111,11 +113,24 @@ LabelledPoints labelledPoints(const procgen::ProcAsset& a, const LatentFrame& fr
         total += 0.5 * double(glm::length(glm::cross(p1 - p0, p2 - p0)));
         cumulative[t] = total;
     }
+    // Each part's triangles are one range (PartInfo::firstTriangle, triangleCount).
+    std::vector<const procgen::PartInfo*> parts;
+    for (const auto& p : a.parts) {
+        const double lo = p.firstTriangle == 0 ? 0.0 : cumulative[p.firstTriangle - 1];
+        if (p.triangleCount > 0 && cumulative[p.firstTriangle + p.triangleCount - 1] > lo) parts.push_back(&p);
+    }
     LabelledPoints out;
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> u(0.0, 1.0);
+    const int balanced = parts.empty() ? 0 : int(std::lround(double(balance) * double(count)));
     for (int i = 0; i < count; ++i) {
-        const auto t = std::size_t(std::lower_bound(cumulative.begin(), cumulative.end(), u(rng) * total) - cumulative.begin());
+        double lo = 0.0, hi = total;
+        if (i < balanced) {
+            const procgen::PartInfo& p = *parts[std::min(parts.size() - 1, std::size_t(u(rng) * double(parts.size())))];
+            lo = p.firstTriangle == 0 ? 0.0 : cumulative[p.firstTriangle - 1];
+            hi = cumulative[p.firstTriangle + p.triangleCount - 1];
+        }
+        const auto t = std::size_t(std::lower_bound(cumulative.begin(), cumulative.end(), lo + u(rng) * (hi - lo)) - cumulative.begin());
         const std::size_t tri = std::min(t, cumulative.size() - 1);
         double r1 = u(rng), r2 = u(rng);
         if (r1 + r2 > 1.0) r1 = 1.0 - r1, r2 = 1.0 - r2;
@@ -298,7 +313,8 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
             [&](std::size_t i) {
                 assets[i] = procgen::generate(items[i].params, {.textureSize = 128});
                 const LatentFrame frame = latentFrame(core::computeBounds(assets[i].mesh));
-                out[i].points = labelledPoints(assets[i], frame, o.points, o.seed * 1000003ull + salt + i, partIndex, groupIndex);
+                out[i].points = labelledPoints(assets[i], frame, o.points, salt == 0 ? o.partBalance : 0.0f, o.seed * 1000003ull + salt + i, partIndex,
+                                               groupIndex);
             },
             [&](std::size_t i) { return items[i].id; }, {}, "building", "assets", progress, cancel);
         for (std::size_t i = 0; i < items.size(); ++i) {
@@ -394,6 +410,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
                                         {"batch", o.batch},
                                         {"pointsPerStep", o.pointsPerStep},
                                         {"width", o.width},
+                                        {"partBalance", o.partBalance},
                                         {"learningRate", o.learningRate},
                                         {"seed", std::to_string(o.seed)},
                                         {"seconds", result.seconds},

@@ -71,6 +71,9 @@ struct PartSegmenterTrainOptions {
     int batch = 16;
     int pointsPerStep = 512;  // of each asset's points, per step
     int width = 96;
+    // Of each training asset's points, the share drawn part by part (each part as often) rather
+    // than by area, so small parts are learnt too. Validation points are always by area.
+    float partBalance = 0.0f;
     double learningRate = 1e-3;
     std::uint64_t seed = 0;
     int threads = 0;
