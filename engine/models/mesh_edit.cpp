@@ -252,8 +252,10 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
     progress.report("encoding the mesh", 0.02f);
     r.before = encodeMesh(ae, mesh, o.surfaceSamples);
     const LatentFrame frame = r.before.frame;
+    double partsSeconds = 0.0;
     if (r.keptTriangle.empty() && o.keep.empty() && o.matchParts && o.parts) {
         // An instruction naming a part the mesh has no name for: the part segmenter finds it.
+        const auto tp = std::chrono::steady_clock::now();
         const std::vector<std::string> words = instructionPartWords(prompt);
         std::vector<std::string> matched;
         const std::vector<std::uint8_t> named = words.empty() ? std::vector<std::uint8_t>{} : o.parts->trianglesNamed(r.before, mesh, words, &matched);
@@ -261,9 +263,15 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
         if (count > 0 && count < named.size()) {
             r.keptTriangle.resize(named.size());
             for (std::size_t tri = 0; tri < named.size(); ++tri) r.keptTriangle[tri] = !named[tri];
-            r.namedParts = matched;
+            // The artist's own words ("legs"), not their singular forms.
+            const std::vector<std::string> said = lowerWords(prompt);
+            for (const std::string& m : matched) {
+                const auto w = std::find_if(said.begin(), said.end(), [&](const std::string& x) { return singularWord(x) == m; });
+                r.namedParts.push_back(w != said.end() ? *w : m);
+            }
             r.partsFound = count;
         }
+        partsSeconds = secondsSince(tp);
     }
     const bool keeping = !r.keptTriangle.empty();
     std::optional<geometry::TriangleBvh> bvh;
@@ -292,7 +300,8 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
             r.keptTokens[std::size_t(i)] = k;
         }
     }
-    r.stageSeconds.emplace_back("encode", secondsSince(t));
+    r.stageSeconds.emplace_back("encode", secondsSince(t) - partsSeconds);
+    if (partsSeconds > 0.0) r.stageSeconds.emplace_back("parts", partsSeconds);
     cancel.throwIfCancelled();
 
     // 2. The edit.
