@@ -700,7 +700,8 @@ void CreatePanel::rebuild() {
         if (m_tabs->isTabEnabled(i)) {
             m_tabs->setCurrentIndex(i);
             break;
-        }}
+        }
+}
 
 void CreatePanel::showKeepMarks(std::size_t marked) {
     for (QLabel* label : findChildren<QLabel*>("keepMarked"))

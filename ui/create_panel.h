@@ -3,6 +3,7 @@
 #include "core/asset.h"
 #include "core/document.h"
 #include "jobs/job_queue.h"
+#include "ui/keep_tool.h"
 
 #include <QStringList>
 #include <QWidget>
@@ -44,7 +45,6 @@ public:
     // The triangles of that asset marked in the viewport as a region to keep (empty: none); read
     // by the tabs whose pipeline keeps a region (an option "keep-box": the Edit tab).
     using MarksFn = std::function<std::vector<std::uint8_t>()>;
-    enum class KeepTool { None = 0, Brush = 1, Box = 2 };
 
     explicit CreatePanel(QWidget* parent = nullptr);
     void setSubmitter(SubmitFn submit) { m_submit = std::move(submit); }
@@ -84,7 +84,7 @@ signals:
     void textOptionEdited(const QString& pipelineId, const QString& option, const QString& text);
     // The keep tools under the Edit tab: a tool chosen (None when both are off or the tab is left),
     // the brush's radius in pixels, the marks cleared.
-    void keepToolChosen(kiln::ui::CreatePanel::KeepTool tool);
+    void keepToolChosen(kiln::ui::KeepTool tool);
     void keepBrushRadiusChanged(int pixels);
     void keepMarksCleared();
 

@@ -154,9 +154,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // The Edit tab's keep tools drive the viewport's; the marked triangles of the selection go
     // with the request.
     m_create->setKeepMarksProvider([this] { return m_viewport->keepMarks(m_document->selected()); });
-    connect(m_create, &CreatePanel::keepToolChosen, this, [this](CreatePanel::KeepTool tool) {
-        m_viewport->setKeepTool(tool == CreatePanel::KeepTool::Brush ? KeepTool::Brush : tool == CreatePanel::KeepTool::Box ? KeepTool::Box : KeepTool::None);
-    });
+    connect(m_create, &CreatePanel::keepToolChosen, m_viewport, &ViewportWindow::setKeepTool);
     connect(m_create, &CreatePanel::keepBrushRadiusChanged, this, [this](int px) { m_viewport->setKeepBrushRadius(float(px)); });
     connect(m_create, &CreatePanel::keepMarksCleared, m_viewport, &ViewportWindow::clearKeepMarks);
     const auto showMarks = [this] {

@@ -5,6 +5,7 @@
 #include "render/orbit_camera.h"
 #include "render/renderer.h"
 #include "ui/imgui_overlay.h"
+#include "ui/keep_tool.h"
 
 #include <QElapsedTimer>
 #include <QTimer>
@@ -27,12 +28,6 @@ class StudioDocument;
 // similarity transform (core::Similarity), which has one scale factor.
 enum class GizmoMode { Move, Rotate, Scale };
 const char* toString(GizmoMode mode);
-
-// Marking the region of the selected mesh an edit keeps, in the viewport. Brush: a left drag
-// marks the surface under a circle of the brush's radius (the triangles within that radius of the
-// point under the cursor, on the surface in front); Box: a left drag marks every triangle whose
-// centre lies in the rectangle, through the whole asset. Ctrl with either unmarks.
-enum class KeepTool { None, Brush, Box };
 
 // The live viewport: the engine renderer presenting to this window's Vulkan surface, with a
 // Dear ImGui overlay (stats HUD, axis gizmo, transform gizmo of the selected asset). Left click
