@@ -157,10 +157,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_create, &CreatePanel::keepToolChosen, m_viewport, &ViewportWindow::setKeepTool);
     connect(m_create, &CreatePanel::keepBrushRadiusChanged, this, [this](int px) { m_viewport->setKeepBrushRadius(float(px)); });
     connect(m_create, &CreatePanel::keepMarksCleared, m_viewport, &ViewportWindow::clearKeepMarks);
-    const auto showMarks = [this] {
-        const std::vector<std::uint8_t> marks = m_viewport->keepMarks(m_document->selected());
-        m_create->showKeepMarks(std::size_t(std::count_if(marks.begin(), marks.end(), [](std::uint8_t k) { return k != 0; })));
-    };
+    const auto showMarks = [this] { m_create->showKeepMarks(m_viewport->keepMarkedCount(m_document->selected())); };
     connect(m_viewport, &ViewportWindow::keepMarksChanged, this, showMarks);
     connect(m_document, &StudioDocument::selectionChanged, this, showMarks);
     connect(m_document, &StudioDocument::documentChanged, this, showMarks);

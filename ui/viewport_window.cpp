@@ -100,6 +100,16 @@ float rayTriangle(const glm::vec3& o, const glm::vec3& d, const glm::vec3& a, co
     return glm::dot(e2, q) * inv;
 }
 
+// The nearest hit of a ray on a mesh's triangles; < 0 when it misses them all.
+float rayMesh(const glm::vec3& o, const glm::vec3& d, const core::Mesh& m) {
+    float t = -1.0f;
+    for (std::size_t i = 0; i + 2 < m.indices.size(); i += 3) {
+        const float ti = rayTriangle(o, d, m.positions[m.indices[i]], m.positions[m.indices[i + 1]], m.positions[m.indices[i + 2]]);
+        if (ti > 0.0f && (t < 0.0f || ti < t)) t = ti;
+    }
+    return t;
+}
+
 constexpr ImU32 kAxisColors[3] = {IM_COL32(230, 70, 70, 255), IM_COL32(90, 200, 80, 255), IM_COL32(70, 130, 240, 255)};
 constexpr const char* kAxisNames[3] = {"X", "Y", "Z"};
 constexpr float kGizmoPixels = 90.0f;   // length of the move gizmo's arrows on screen
@@ -220,16 +230,8 @@ core::AssetId ViewportWindow::pick(QPointF position) const {
         const core::Bounds b = core::computeBounds(asset);
         const float tBox = b.valid ? rayBox(origin, dir, b) : -1.0f;
         if (tBox < 0.0f || tBox >= bestT) continue;
-        float t = -1.0f;
-        if (const core::Mesh* m = asset.mesh()) {
-            for (std::size_t i = 0; i + 2 < m->indices.size(); i += 3) {
-                const float ti = rayTriangle(origin, dir, m->positions[m->indices[i]], m->positions[m->indices[i + 1]],
-                                             m->positions[m->indices[i + 2]]);
-                if (ti > 0.0f && (t < 0.0f || ti < t)) t = ti;
-            }
-        } else {
-            t = tBox;  // splats: their bounds are close enough for selection
-        }
+        // Splats: their bounds are close enough for selection.
+        const float t = asset.mesh() ? rayMesh(origin, dir, *asset.mesh()) : tBox;
         if (t > 0.0f && t < bestT) {
             bestT = t;
             best = id;
@@ -467,14 +469,14 @@ void ViewportWindow::drawOverlay() {
         const ImVec2 at(float(m_lastMouse.x()), float(m_lastMouse.y()));
         if (m_keepTool == KeepTool::Brush) dl->AddCircle(at, m_brushPixels, col, 40, 1.5f);
         if (m_keepTool == KeepTool::Box && m_keepDragging) {
-            const ImVec2 a(float(m_keepStart.x()), float(m_keepStart.y()));
-            dl->AddRectFilled(ImVec2(std::min(a.x, at.x), std::min(a.y, at.y)), ImVec2(std::max(a.x, at.x), std::max(a.y, at.y)),
-                              m_keepErasing ? IM_COL32(240, 90, 80, 40) : IM_COL32(255, 176, 40, 40));
-            dl->AddRect(ImVec2(std::min(a.x, at.x), std::min(a.y, at.y)), ImVec2(std::max(a.x, at.x), std::max(a.y, at.y)), col, 0.0f, 0, 1.5f);
+            const ImVec2 lo(std::min(float(m_keepStart.x()), at.x), std::min(float(m_keepStart.y()), at.y));
+            const ImVec2 hi(std::max(float(m_keepStart.x()), at.x), std::max(float(m_keepStart.y()), at.y));
+            dl->AddRectFilled(lo, hi, m_keepErasing ? IM_COL32(240, 90, 80, 40) : IM_COL32(255, 176, 40, 40));
+            dl->AddRect(lo, hi, col, 0.0f, 0, 1.5f);
         }
         char line[160];
         std::snprintf(line, sizeof line, "keep: %s (Ctrl unmarks)  %zu triangles marked", m_keepTool == KeepTool::Brush ? "brush" : "box",
-                      marksValid(m_document.selected()) ? m_marked : std::size_t(0));
+                      keepMarkedCount(m_document.selected()));
         dl->AddText(ImVec2(12.0f, float(height()) - 24.0f), amber, line);
     }
     // Transform gizmo of the selected asset: arrows (move), rings (rotate) or square-tipped
@@ -546,6 +548,8 @@ void ViewportWindow::startMarks(core::AssetId asset, const core::Mesh& mesh) {
     m_marksVersion = m_document.document().find(asset)->current;
 }
 
+std::size_t ViewportWindow::keepMarkedCount(core::AssetId asset) const { return marksValid(asset) ? m_marked : 0; }
+
 std::vector<std::uint8_t> ViewportWindow::keepMarks(core::AssetId asset) const {
     if (m_marked == 0 || !marksValid(asset)) return {};
     return m_marks;
@@ -577,11 +581,7 @@ void ViewportWindow::brushAt(QPointF position, bool mark) {
     // brush's radius of it (the radius: the brush's pixels at that depth).
     glm::vec3 origin;
     const glm::vec3 dir = rayThrough(position, &origin);
-    float t = -1.0f;
-    for (std::size_t i = 0; i + 2 < m->indices.size(); i += 3) {
-        const float ti = rayTriangle(origin, dir, m->positions[m->indices[i]], m->positions[m->indices[i + 1]], m->positions[m->indices[i + 2]]);
-        if (ti > 0.0f && (t < 0.0f || ti < t)) t = ti;
-    }
+    const float t = rayMesh(origin, dir, *m);
     if (t < 0.0f) return;
     const glm::vec3 hit = origin + t * dir;
     const float depth = glm::dot(hit - m_camera.position(), m_camera.forward());

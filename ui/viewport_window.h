@@ -97,7 +97,7 @@ public:
     float keepBrushRadius() const { return m_brushPixels; }
     // Per triangle of the asset's current mesh, 1: kept; empty when it has no marks.
     std::vector<std::uint8_t> keepMarks(core::AssetId asset) const;
-    std::size_t keepMarkedCount() const { return m_marked; }
+    std::size_t keepMarkedCount(core::AssetId asset) const;  // of keepMarks(asset), without copying them
     void clearKeepMarks();
     std::size_t keepHighlightTriangles() const { return m_highlightTriangles; }  // the last highlight drawn (tests)
 

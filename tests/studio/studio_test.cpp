@@ -700,7 +700,7 @@ private slots:
         QVERIFY(!vp->gizmoHandle(0, nullptr, nullptr));
         const QPointF mid(vp->width() / 2.0, vp->height() / 2.0);
         drag(mid - QPointF(40, 0), mid + QPointF(40, 0), Qt::NoModifier);
-        const std::size_t painted = vp->keepMarkedCount();
+        const std::size_t painted = vp->keepMarkedCount(duck);
         QVERIFY2(painted > 20 && painted < tris, qPrintable(QString("%1 of %2 triangles marked").arg(painted).arg(tris)));
         QVERIFY2(marked->text().contains(QString::number(painted)), qPrintable(marked->text()));
         presentFrame();
@@ -712,14 +712,14 @@ private slots:
                  qPrintable(QString("the stroke changed %1 of its pixels").arg(differingFraction(plain, highlighted, stroke, 20))));
         // Ctrl unpaints part of it.
         drag(mid + QPointF(20, 0), mid + QPointF(40, 0), Qt::ControlModifier);
-        QVERIFY(vp->keepMarkedCount() > 0 && vp->keepMarkedCount() < painted);
+        QVERIFY(vp->keepMarkedCount(duck) > 0 && vp->keepMarkedCount(duck) < painted);
         // The box marks every triangle under a rectangle, through the mesh: the left third of the duck.
         rect->click();
         QVERIFY(!brush->isChecked());
         QCOMPARE(vp->keepTool(), ui::KeepTool::Box);
-        const std::size_t beforeBox = vp->keepMarkedCount();
+        const std::size_t beforeBox = vp->keepMarkedCount(duck);
         drag(QPointF(0, 0), QPointF(vp->width() * 0.4, vp->height()), Qt::NoModifier);
-        QVERIFY(vp->keepMarkedCount() > beforeBox);
+        QVERIFY(vp->keepMarkedCount(duck) > beforeBox);
         presentFrame();
         grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_keep_boxed.png");
         const std::vector<std::uint8_t> keep = vp->keepMarks(duck);
@@ -771,7 +771,7 @@ private slots:
         grabScreen(m_window->viewportWidget()).save(outputDir() + "/viewport_keep_edited.png");
         // Marking everything is refused with the edit's reason, and nothing runs.
         drag(QPointF(0, 0), QPointF(vp->width(), vp->height()), Qt::NoModifier);
-        QCOMPARE(vp->keepMarkedCount(), tris);
+        QCOMPARE(vp->keepMarkedCount(duck), tris);
         QCOMPARE(m_window->createPanel()->generate("edit"), jobs::JobId(0));
         QVERIFY2(page->findChild<QLabel*>("message")->text().contains("every triangle"), qPrintable(page->findChild<QLabel*>("message")->text()));
         page->findChild<QToolButton*>("keepClear")->click();
