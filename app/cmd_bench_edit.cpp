@@ -213,7 +213,7 @@ int benchEdit(const Args& args) {
     // The last run strips the mesh's part and material names, so the instruction's part words are
     // found by the part segmenter (or, without one, the whole asset is edited).
     std::unique_ptr<models::PartSegmenter> segmenter;
-    const fs::path segmenterDir = args.has("part-segmenter") ? fs::path(args.get("part-segmenter")) : models::defaultPartSegmenter();
+    const fs::path segmenterDir = args.has("part-segmenter") ? fs::path(args.get("part-segmenter")) : models::defaultModelDirIfAny("part-segmenter");
     if (!segmenterDir.empty()) segmenter = std::make_unique<models::PartSegmenter>(segmenterDir, &generator.autoencoder());
     std::printf("unnamed mesh: the part and material names removed, parts found by %s\n", segmenter ? segmenter->name().c_str() : "nothing (no part segmenter)");
     double regionIoU = 0.0;

@@ -91,11 +91,15 @@ std::vector<ModelEntry> listModels(const std::string& slot, std::vector<std::str
     return out;
 }
 
-fs::path defaultModelDir(const std::string& slot) {
+fs::path defaultModelDirIfAny(const std::string& slot) {
     const fs::path bundled = bundledModelDir(slot);
     if (fs::exists(bundled / kManifestName)) return bundled;
     const auto found = listModels(slot);
-    if (!found.empty()) return found.front().dir;
+    return found.empty() ? fs::path() : found.front().dir;
+}
+
+fs::path defaultModelDir(const std::string& slot) {
+    if (fs::path dir = defaultModelDirIfAny(slot); !dir.empty()) return dir;
     std::string where;
     for (const auto& f : modelSearchFolders()) where += (where.empty() ? "" : ", ") + f.string();
     throw Error("no model for the '" + slot + "' slot (looked in " + where + "; add a folder with KILN_MODEL_PATH or the studio's preferences)");

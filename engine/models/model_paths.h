@@ -41,5 +41,7 @@ std::vector<ModelEntry> listModels(const std::string& slot = {}, std::vector<std
 // The model a pipeline uses for `slot` when the user names none: the bundled one, else the first
 // found. Throws kiln::Error naming the slot and where Kiln looked when there is none.
 std::filesystem::path defaultModelDir(const std::string& slot);
+// The same, or an empty path when there is none (a slot a pipeline can do without).
+std::filesystem::path defaultModelDirIfAny(const std::string& slot);
 
 } // namespace kiln::models

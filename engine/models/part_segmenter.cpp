@@ -6,7 +6,6 @@
 #include "models/blocks.h"
 #include "models/manifest.h"
 #include "models/mesh_texture.h"
-#include "models/model_paths.h"
 #include "models/torch_weights.h"
 #include "models/training.h"
 #include "procgen/dataset.h"
@@ -272,13 +271,6 @@ std::vector<std::uint8_t> PartSegmenter::trianglesNamed(const ShapeLatent& laten
     return named;
 }
 
-fs::path defaultPartSegmenter() {
-    const auto found = listModels("part-segmenter");
-    for (const auto& m : found)
-        if (m.bundled) return m.dir;
-    return found.empty() ? fs::path() : found.front().dir;
-}
-
 PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, core::Progress& progress, const core::CancelToken& cancel) {
     const auto t0 = std::chrono::steady_clock::now();
     if (o.points < o.pointsPerStep || o.pointsPerStep < 16) throw Error("train part-segmenter: --points must be at least the points per step (16 or more)");
@@ -305,7 +297,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
         ShapeLatent latent;
         LabelledPoints points;
     };
-    const auto prepare = [&](const std::vector<procgen::DatasetItem>& items, std::uint64_t salt, float from, float to) {
+    const auto prepare = [&](const std::vector<procgen::DatasetItem>& items, std::uint64_t salt, float balance, float from, float to) {
         std::vector<Example> out(items.size());
         std::vector<procgen::ProcAsset> assets(items.size());
         forEachOnWorkers(
@@ -313,8 +305,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
             [&](std::size_t i) {
                 assets[i] = procgen::generate(items[i].params, {.textureSize = 128});
                 const LatentFrame frame = latentFrame(core::computeBounds(assets[i].mesh));
-                out[i].points = labelledPoints(assets[i], frame, o.points, salt == 0 ? o.partBalance : 0.0f, o.seed * 1000003ull + salt + i, partIndex,
-                                               groupIndex);
+                out[i].points = labelledPoints(assets[i], frame, o.points, balance, o.seed * 1000003ull + salt + i, partIndex, groupIndex);
             },
             [&](std::size_t i) { return items[i].id; }, {}, "building", "assets", progress, cancel);
         for (std::size_t i = 0; i < items.size(); ++i) {
@@ -325,8 +316,8 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
         }
         return out;
     };
-    const std::vector<Example> trainSet = prepare(train, 0, 0.0f, 0.25f);
-    const std::vector<Example> valSet = prepare(val, 7777777, 0.25f, 0.3f);
+    const std::vector<Example> trainSet = prepare(train, 0, o.partBalance, 0.0f, 0.25f);
+    const std::vector<Example> valSet = prepare(val, 7777777, 0.0f, 0.25f, 0.3f);  // validation points by area
     PartSegmenterTrainResult result;
     result.items = int(trainSet.size());
     result.validationItems = int(valSet.size());

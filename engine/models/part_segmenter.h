@@ -56,9 +56,6 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// The bundled (or first installed) part segmenter's folder; empty when there is none.
-std::filesystem::path defaultPartSegmenter();
-
 // "legs" and "leg" alike: a trailing s dropped (not from "ss" or words of three letters or less).
 std::string singularWord(std::string word);
 

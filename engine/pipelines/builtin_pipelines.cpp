@@ -24,6 +24,7 @@
 #include "models/mesh_edit.h"
 #include "models/part_segmenter.h"
 #include "models/mesh_texture.h"
+#include "models/model_paths.h"
 #include "models/text_to_3d.h"
 #include "models/upscale.h"
 
@@ -680,7 +681,7 @@ public:
         // installed) finds them on the encoded shape.
         std::unique_ptr<models::PartSegmenter> segmenter;
         if (o.matchParts && o.keep.empty() && !models::instructionPartWords(r.inputs.prompt).empty())
-            if (const auto dir = models::defaultPartSegmenter(); !dir.empty()) segmenter = std::make_unique<models::PartSegmenter>(dir, &generator->autoencoder());
+            if (const auto dir = models::defaultModelDirIfAny("part-segmenter"); !dir.empty()) segmenter = std::make_unique<models::PartSegmenter>(dir, &generator->autoencoder());
         o.parts = segmenter.get();
         const int variants = int(r.options.getInt("variants"));
         const std::uint64_t firstSeed = std::uint64_t(r.options.getInt("seed"));
