@@ -30,6 +30,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -274,13 +275,14 @@ int benchEdit(const Args& args) {
             eo.resolution = resolution;
             if (k == 4 || k == 5) eo.keep.triangles = rest;
             const std::string prompt = (k % 2 == 0) ? edit.instruction : after.caption;
-            core::Mesh unnamed = before.mesh;
+            std::optional<core::Mesh> unnamed;  // a copy only for the run that needs one (the textures come with it)
             if (k == 6) {
-                for (std::size_t m = 0; m < unnamed.submeshes.size(); ++m) unnamed.submeshes[m].name = "part " + std::to_string(m);
-                for (std::size_t m = 0; m < unnamed.materials.size(); ++m) unnamed.materials[m].name = "material " + std::to_string(m);
+                unnamed = before.mesh;
+                for (std::size_t m = 0; m < unnamed->submeshes.size(); ++m) unnamed->submeshes[m].name = "part " + std::to_string(m);
+                for (std::size_t m = 0; m < unnamed->materials.size(); ++m) unnamed->materials[m].name = "material " + std::to_string(m);
                 eo.parts = segmenter.get();
             }
-            const models::MeshEditResult r = models::editMesh(generator, k == 6 ? unnamed : before.mesh, prompt, eo, quiet, {});
+            const models::MeshEditResult r = models::editMesh(generator, unnamed ? *unnamed : before.mesh, prompt, eo, quiet, {});
             if (k == 6) io::exportMesh(r.mesh, (out / (std::to_string(100 + i) + "_edit_unnamed.glb")).string());
             if (k == 6 && hasRest) {
                 // The region it edited against the group the instruction names.
