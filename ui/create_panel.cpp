@@ -458,14 +458,19 @@ void addKeepTools(QFormLayout& form) {
     rect->setObjectName("keepRectangle");
     rect->setText(QObject::tr("Box"));
     rect->setCheckable(true);
-    rect->setToolTip(QObject::tr("Drag a rectangle in the viewport: every triangle of the selected mesh under it is marked to keep, through "
-                                 "the whole mesh (Ctrl: unmarked)"));
+    rect->setToolTip(QObject::tr("Drag a rectangle in the viewport: every triangle of the selected mesh under it is marked to keep "
+                                 "(Ctrl: unmarked)"));
     auto* size = new QSpinBox;
     size->setObjectName("keepBrushSize");
     size->setRange(2, 300);
     size->setValue(24);
     size->setSuffix(QObject::tr(" px"));
     size->setToolTip(QObject::tr("The paint brush's radius on screen"));
+    auto* visible = new QCheckBox(QObject::tr("Visible only"));
+    visible->setObjectName("keepVisibleOnly");
+    visible->setChecked(true);
+    visible->setToolTip(QObject::tr("Paint and box only the surface you see (the front of a thin part, not its back); "
+                                    "off: through the mesh, every triangle within the brush or under the box"));
     auto* clear = new QToolButton;
     clear->setObjectName("keepClear");
     clear->setText(QObject::tr("Clear"));
@@ -475,6 +480,7 @@ void addKeepTools(QFormLayout& form) {
     row->addWidget(brush);
     row->addWidget(rect);
     row->addWidget(size);
+    row->addWidget(visible);
     row->addWidget(clear);
     row->addWidget(marked, 1);
     form.addRow(QObject::tr("Keep (viewport)"), row);
@@ -673,6 +679,7 @@ void CreatePanel::rebuild() {
             connect(brush, &QToolButton::toggled, this, [=](bool on) { chosen(rect, KeepTool::Brush, on); });
             connect(rect, &QToolButton::toggled, this, [=](bool on) { chosen(brush, KeepTool::Box, on); });
             connect(page->findChild<QSpinBox*>("keepBrushSize"), &QSpinBox::valueChanged, this, [this](int px) { emit keepBrushRadiusChanged(px); });
+            connect(page->findChild<QCheckBox*>("keepVisibleOnly"), &QCheckBox::toggled, this, [this](bool on) { emit keepVisibleOnlyChanged(on); });
             connect(page->findChild<QToolButton*>("keepClear"), &QToolButton::clicked, this, [this] { emit keepMarksCleared(); });
         }
         // Long forms scroll inside their tab rather than making the window taller.

@@ -86,6 +86,7 @@ signals:
     // the brush's radius in pixels, the marks cleared.
     void keepToolChosen(kiln::ui::KeepTool tool);
     void keepBrushRadiusChanged(int pixels);
+    void keepVisibleOnlyChanged(bool on);
     void keepMarksCleared();
 
 private:

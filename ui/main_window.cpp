@@ -156,6 +156,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_create->setKeepMarksProvider([this] { return m_viewport->keepMarks(m_document->selected()); });
     connect(m_create, &CreatePanel::keepToolChosen, m_viewport, &ViewportWindow::setKeepTool);
     connect(m_create, &CreatePanel::keepBrushRadiusChanged, this, [this](int px) { m_viewport->setKeepBrushRadius(float(px)); });
+    connect(m_create, &CreatePanel::keepVisibleOnlyChanged, m_viewport, &ViewportWindow::setKeepVisibleOnly);
     connect(m_create, &CreatePanel::keepMarksCleared, m_viewport, &ViewportWindow::clearKeepMarks);
     const auto showMarks = [this] { m_create->showKeepMarks(m_viewport->keepMarkedCount(m_document->selected())); };
     connect(m_viewport, &ViewportWindow::keepMarksChanged, this, showMarks);

@@ -1,6 +1,7 @@
 #include "ui/viewport_window.h"
 
 #include "core/asset_stats.h"
+#include "geometry/mesh_raster.h"
 #include "ui/studio_document.h"
 
 #include <imgui.h>
@@ -475,8 +476,8 @@ void ViewportWindow::drawOverlay() {
             dl->AddRect(lo, hi, col, 0.0f, 0, 1.5f);
         }
         char line[160];
-        std::snprintf(line, sizeof line, "keep: %s (Ctrl unmarks)  %zu triangles marked", m_keepTool == KeepTool::Brush ? "brush" : "box",
-                      keepMarkedCount(m_document.selected()));
+        std::snprintf(line, sizeof line, "keep: %s, %s (Ctrl unmarks)  %zu triangles marked", m_keepTool == KeepTool::Brush ? "brush" : "box",
+                      m_keepVisibleOnly ? "visible surface" : "through the mesh", keepMarkedCount(m_document.selected()));
         dl->AddText(ImVec2(12.0f, float(height()) - 24.0f), amber, line);
     }
     // Transform gizmo of the selected asset: arrows (move), rings (rotate) or square-tipped
@@ -587,8 +588,10 @@ void ViewportWindow::brushAt(QPointF position, bool mark) {
     const float depth = glm::dot(hit - m_camera.position(), m_camera.forward());
     const float radius = m_brushPixels * 2.0f * depth * std::tan(0.5f * m_camera.fovY()) / float(std::max(height(), 1));
     const float r2 = radius * radius;
+    if (m_keepVisibleOnly && m_strokeVisible.size() != m_marks.size()) m_strokeVisible = visibleTriangles(*m);  // once a stroke: the camera stays
     bool changed = false;
     for (std::size_t tri = 0; tri < m_marks.size(); ++tri) {
+        if (m_keepVisibleOnly && !m_strokeVisible[tri]) continue;
         const glm::vec3& a = m->positions[m->indices[3 * tri]];
         const glm::vec3& b = m->positions[m->indices[3 * tri + 1]];
         const glm::vec3& c = m->positions[m->indices[3 * tri + 2]];
@@ -606,8 +609,10 @@ void ViewportWindow::markRectangle(QRectF rect, bool mark) {
     if (!m) return;
     startMarks(asset, *m);
     rect = rect.normalized();
+    const std::vector<std::uint8_t> visible = m_keepVisibleOnly ? visibleTriangles(*m) : std::vector<std::uint8_t>{};
     bool changed = false;
     for (std::size_t tri = 0; tri < m_marks.size(); ++tri) {
+        if (!visible.empty() && !visible[tri]) continue;
         const glm::vec3 c = (m->positions[m->indices[3 * tri]] + m->positions[m->indices[3 * tri + 1]] + m->positions[m->indices[3 * tri + 2]]) / 3.0f;
         bool front = false;
         const glm::vec2 p = project(c, &front);
@@ -616,6 +621,32 @@ void ViewportWindow::markRectangle(QRectF rect, bool mark) {
         m_marks[tri] = std::uint8_t(mark);
     }
     if (changed) marksEdited(asset);
+}
+
+// The triangles of `m` the viewport shows: those nearest the camera at some pixel of a CPU
+// z-buffer of the mesh at the viewport's size, and those too small to own a pixel that face the
+// camera (by their winding) with their centre no deeper than the surface drawn there (a
+// thousandth of the depth, plus a hair).
+std::vector<std::uint8_t> ViewportWindow::visibleTriangles(const core::Mesh& m) const {
+    const int w = std::max(width(), 1), h = std::max(height(), 1);
+    const core::Camera cam = m_camera.toCamera();
+    const geometry::MeshRaster r = geometry::rasterizeMesh(m, cam, w, h);
+    std::vector<std::uint8_t> visible(m.triangleCount(), 0);
+    for (const std::int32_t t : r.triangle)
+        if (t >= 0) visible[std::size_t(t)] = 1;
+    for (std::size_t tri = 0; tri < visible.size(); ++tri) {
+        if (visible[tri]) continue;
+        const glm::vec3 a = m.positions[m.indices[3 * tri]], b = m.positions[m.indices[3 * tri + 1]], c = (a + b + m.positions[m.indices[3 * tri + 2]]) / 3.0f;
+        if (glm::dot(glm::cross(b - a, c - a), cam.position() - c) <= 0.0f) continue;  // faces away (by its winding)
+        bool front = false;
+        const glm::vec2 p = project(c, &front);
+        const int x = int(std::floor(p.x)), y = int(std::floor(p.y));
+        if (!front || x < 0 || y < 0 || x >= w || y >= h) continue;
+        const float depth = glm::dot(c - cam.position(), cam.forward());
+        const float surface = r.depth[std::size_t(y) * std::size_t(w) + std::size_t(x)];
+        visible[tri] = depth <= surface * 1.001f + 1e-6f;
+    }
+    return visible;
 }
 
 // The marked triangles of the selected asset drawn over it in translucent amber: a copy of them
@@ -867,6 +898,7 @@ void ViewportWindow::mousePressEvent(QMouseEvent* e) {
         m_keepDragging = true;
         m_keepErasing = e->modifiers() == Qt::ControlModifier;
         m_keepStart = e->position();
+        m_strokeVisible.clear();
         if (m_keepTool == KeepTool::Brush) brushAt(e->position(), !m_keepErasing);
         scheduleRender();
         return;

@@ -95,6 +95,11 @@ public:
     KeepTool keepTool() const { return m_keepTool; }
     void setKeepBrushRadius(float pixels) { m_brushPixels = std::max(2.0f, pixels); }
     float keepBrushRadius() const { return m_brushPixels; }
+    // On (the default): the brush and the box mark only the triangles the viewport shows from
+    // where the camera stands (the front of a thin part, not its back; not what another part of
+    // the mesh hides). Off: through the mesh, every triangle within the brush or under the box.
+    void setKeepVisibleOnly(bool on) { m_keepVisibleOnly = on; }
+    bool keepVisibleOnly() const { return m_keepVisibleOnly; }
     // Per triangle of the asset's current mesh, 1: kept; empty when it has no marks.
     std::vector<std::uint8_t> keepMarks(core::AssetId asset) const;
     std::size_t keepMarkedCount(core::AssetId asset) const;  // of keepMarks(asset), without copying them
@@ -216,6 +221,9 @@ private:
 
     KeepTool m_keepTool = KeepTool::None;
     float m_brushPixels = 24.0f;
+    bool m_keepVisibleOnly = true;
+    std::vector<std::uint8_t> m_strokeVisible;  // per triangle, seen from the camera (this stroke's; empty: not computed yet)
+    std::vector<std::uint8_t> visibleTriangles(const core::Mesh& mesh) const;
     bool m_keepDragging = false;  // a left drag of the keep tool in progress
     bool m_keepErasing = false;   // ... with Ctrl: unmarking
     QPointF m_keepStart;          // where a box drag began

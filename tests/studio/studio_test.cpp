@@ -710,10 +710,29 @@ private slots:
         const QRect stroke(int(mid.x()) - 40, int(mid.y()) - 12, 80, 24);
         QVERIFY2(differingFraction(plain, highlighted, stroke, 20) > 0.3,
                  qPrintable(QString("the stroke changed %1 of its pixels").arg(differingFraction(plain, highlighted, stroke, 20))));
+        // Visible only (the default): the stroke marked the surface the camera sees, nothing that
+        // faces away from it.
+        auto* visibleOnly = page->findChild<QCheckBox*>("keepVisibleOnly");
+        QVERIFY(visibleOnly && visibleOnly->isChecked() && vp->keepVisibleOnly());
+        glm::vec3 eye = vp->camera().toCamera().position();
+        const auto facingAway = [&](const std::vector<std::uint8_t>& marks) {
+            const core::Mesh& m = *original.mesh();
+            std::size_t n = 0;
+            for (std::size_t t = 0; t < marks.size(); ++t) {
+                if (!marks[t]) continue;
+                const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
+                n += glm::dot(glm::normalize(glm::cross(b - a, c - a)), glm::normalize(eye - (a + b + c) / 3.0f)) < -0.3f;
+            }
+            return n;
+        };
+        QCOMPARE(facingAway(vp->keepMarks(duck)), std::size_t(0));
         // Ctrl unpaints part of it.
         drag(mid + QPointF(20, 0), mid + QPointF(40, 0), Qt::ControlModifier);
         QVERIFY(vp->keepMarkedCount(duck) > 0 && vp->keepMarkedCount(duck) < painted);
-        // The box marks every triangle under a rectangle, through the mesh: the left third of the duck.
+        // The box through the mesh (Visible only off) marks every triangle under a rectangle: the
+        // left third of the duck, back and front.
+        visibleOnly->setChecked(false);
+        QVERIFY(!vp->keepVisibleOnly());
         rect->click();
         QVERIFY(!brush->isChecked());
         QCOMPARE(vp->keepTool(), ui::KeepTool::Box);
@@ -777,6 +796,15 @@ private slots:
         page->findChild<QToolButton*>("keepClear")->click();
         QVERIFY(vp->keepMarks(duck).empty());
         QCOMPARE(marked->text(), QString("nothing marked"));
+        // With Visible only, the same box over the whole view marks the duck's visible side alone:
+        // part of it, none of it facing away.
+        visibleOnly->setChecked(true);
+        eye = vp->camera().toCamera().position();
+        drag(QPointF(0, 0), QPointF(vp->width(), vp->height()), Qt::NoModifier);
+        const std::size_t seen = vp->keepMarkedCount(duck);
+        QVERIFY2(seen > tris / 5 && seen < tris * 3 / 4, qPrintable(QString("%1 of %2 triangles marked as visible").arg(seen).arg(tris)));
+        QCOMPARE(facingAway(vp->keepMarks(duck)), std::size_t(0));
+        page->findChild<QToolButton*>("keepClear")->click();
         // Leaving the tab puts the tool down: the left button selects again.
         tabs->setCurrentIndex(tabs->indexOf(page) == 0 ? 1 : 0);
         QCOMPARE(vp->keepTool(), ui::KeepTool::None);
