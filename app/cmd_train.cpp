@@ -220,11 +220,11 @@ int trainJudgeCommand(int argc, char** argv) {
 
 int trainPartSegmenterCommand(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3, {"data", "autoencoder", "out", "items", "validation-items", "points", "points-per-step", "steps", "batch", "width",
-                                                "part-balance", "lr", "seed", "threads"},
+                                                "part-balance", "tokens", "lr", "seed", "threads"},
                                 {"force"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train part-segmenter --data DIR --out MODEL [--autoencoder DIR] [--items N] [--validation-items N] [--points N] "
-                    "[--points-per-step N] [--steps N] [--batch B] [--width W] [--part-balance F] [--lr X] [--seed S] [--threads N] [--force]");
+                    "[--points-per-step N] [--steps N] [--batch B] [--width W] [--part-balance F] [--tokens M] [--lr X] [--seed S] [--threads N] [--force]");
     models::PartSegmenterTrainOptions o;
     o.data = args.get("data");
     o.out = args.get("out");
@@ -237,6 +237,7 @@ int trainPartSegmenterCommand(int argc, char** argv) {
     o.batch = args.getInt("batch", o.batch, 1, 4096);
     o.width = args.getInt("width", o.width, 16, 1024);
     o.partBalance = float(args.getDouble("part-balance", 0.0, 0.0, 1.0));
+    o.tokens = args.getInt("tokens", 0, 1, 4096);
     if (o.width % 4 != 0) throw Error("--width " + std::to_string(o.width) + ": a multiple of 4 (the attention's heads)");
     o.learningRate = args.getDouble("lr", o.learningRate, 1e-7, 0.5);
     o.seed = std::uint64_t(args.getInt("seed", 0, 0, 2147483647));

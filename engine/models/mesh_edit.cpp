@@ -258,7 +258,12 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
         const auto tp = std::chrono::steady_clock::now();
         const std::vector<std::string> words = instructionPartWords(prompt);
         std::vector<std::string> matched;
-        const std::vector<std::uint8_t> named = words.empty() ? std::vector<std::uint8_t>{} : o.parts->trianglesNamed(r.before, mesh, words, &matched);
+        // The segmenter reads its own token count (a finer encoding than the edit's, when trained on one).
+        const int segTokens = o.parts->tokens();
+        std::vector<std::uint8_t> named;
+        if (!words.empty())
+            named = o.parts->trianglesNamed(segTokens == 0 || segTokens == r.before.tokens ? r.before : encodeMesh(ae, mesh, o.surfaceSamples, false, segTokens), mesh,
+                                            words, &matched);
         const auto count = std::size_t(std::count(named.begin(), named.end(), std::uint8_t(1)));
         if (count > 0 && count < named.size()) {
             r.keptTriangle.resize(named.size());

@@ -232,10 +232,11 @@ core::Mesh splitUdimMaterials(const core::Mesh& mesh, const std::string& what) {
     return out;
 }
 
-ShapeLatent encodeMesh(const ShapeLatentModel& ae, const core::Mesh& mesh, int samples, bool neutralAppearance) {
+ShapeLatent encodeMesh(const ShapeLatentModel& ae, const core::Mesh& mesh, int samples, bool neutralAppearance, int tokens) {
     if (samples < 256 || samples > 1000000) throw Error("encode: surface samples out of range (256..1000000)");
     const LatentFrame frame = latentFrame(core::computeBounds(mesh));
-    return ae.encode(encoderInput(sampleMesh(mesh, std::max(samples, ae.tokens()), neutralAppearance), frame), frame, ae.tokens());
+    const int m = tokens > 0 ? tokens : ae.tokens();
+    return ae.encode(encoderInput(sampleMesh(mesh, std::max(samples, m), neutralAppearance), frame), frame, m);
 }
 
 MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt,

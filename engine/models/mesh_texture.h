@@ -135,10 +135,11 @@ MeshTextureResult generateMeshTexture(const TextTo3dGenerator& generator, const 
 MeshTextureResult bakeLatentIntoLayout(const ShapeLatentModel& autoencoder, const ShapeLatent& look, const core::Mesh& mesh, const std::string& prompt,
                                        const MeshTextureOptions& options, core::Progress& progress, const core::CancelToken& cancel);
 
-// `mesh` encoded into the shared latent at the generators' token count, in its own bounds' frame,
-// from `samples` stratified surface points with the appearance its materials give (factors,
+// `mesh` encoded into the shared latent at the generators' token count (or `tokens`: one of the
+// counts the autoencoder encodes, ShapeLatentModel::encode), in its own bounds' frame, from
+// `samples` stratified surface points with the appearance its materials give (factors,
 // base-colour and metallic-roughness textures, vertex colours; a neutral grey when asked).
-ShapeLatent encodeMesh(const ShapeLatentModel& autoencoder, const core::Mesh& mesh, int samples, bool neutralAppearance = false);
+ShapeLatent encodeMesh(const ShapeLatentModel& autoencoder, const core::Mesh& mesh, int samples, bool neutralAppearance = false, int tokens = 0);
 
 // `mesh` with the maps as its materials' base colour and metallic-roughness textures (factors 1,
 // the base colour factor's alpha kept) and normal maps where made and the material has none; triangles without a material get a new one. Vertex

@@ -155,6 +155,7 @@ struct PartSegmenter::Impl {
     std::vector<std::string> parts, groups;
     LatentStatistics statistics;
     std::string name;
+    int tokens = 0;
 };
 
 PartSegmenter::PartSegmenter(const fs::path& dir, const ShapeLatentModel* autoencoder) : m_impl(std::make_unique<Impl>()) {
@@ -176,6 +177,11 @@ PartSegmenter::PartSegmenter(const fs::path& dir, const ShapeLatentModel* autoen
             throw Error("config.json's sizes are out of range");
         if (autoencoder && config.at("autoencoder").at("encoderSha256").get<std::string>() != autoencoder->encoderSha256())
             throw Error("it was trained on another autoencoder's latent than " + autoencoder->name() + "'s");
+        m_impl->tokens = config.value("tokens", 0);
+        if (m_impl->tokens < 0 || m_impl->tokens > 4096) throw Error("config.json's token count is out of range");
+        if (autoencoder && m_impl->tokens != 0 && m_impl->tokens != autoencoder->tokens() && m_impl->tokens != autoencoder->detailTokens())
+            throw Error("it reads latents of " + std::to_string(m_impl->tokens) + " tokens; " + autoencoder->name() + " encodes " +
+                        std::to_string(autoencoder->tokens()) + " or " + std::to_string(autoencoder->detailTokens()));
         m_impl->net = PartNet(channels, width, int(m_impl->parts.size()), int(m_impl->groups.size()));
     } catch (const Error& e) {
         throw Error("part segmenter " + dir.string() + ": " + e.what());
@@ -191,10 +197,13 @@ PartSegmenter::~PartSegmenter() = default;
 const std::vector<std::string>& PartSegmenter::partWords() const { return m_impl->parts; }
 const std::vector<std::string>& PartSegmenter::groupWords() const { return m_impl->groups; }
 std::string PartSegmenter::name() const { return m_impl->name; }
+int PartSegmenter::tokens() const { return m_impl->tokens; }
 
 PartSegmenter::Labels PartSegmenter::label(const ShapeLatent& latent, const std::vector<glm::vec3>& points) const {
     if (latent.tokens <= 0 || int(latent.anchors.size()) != 3 * latent.tokens || int(latent.values.size()) != latent.tokens * latent.channels)
         throw Error("part segmenter: a malformed latent");
+    if (m_impl->tokens != 0 && latent.tokens != m_impl->tokens)
+        throw Error("part segmenter: a latent of " + std::to_string(latent.tokens) + " tokens, the model reads " + std::to_string(m_impl->tokens));
     if (latent.channels != int(m_impl->statistics.mean.size()))
         throw Error("part segmenter: a latent of " + std::to_string(latent.channels) + " channels, the model reads " + std::to_string(m_impl->statistics.mean.size()));
     torch::NoGradGuard noGrad;
@@ -278,6 +287,10 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
     const int threads = trainingThreads(o.threads);
     torch::manual_seed(o.seed);
     const ShapeLatentModel ae(o.autoencoder);
+    const int tokens = o.tokens > 0 ? o.tokens : ae.tokens();
+    if (tokens != ae.tokens() && tokens != ae.detailTokens())
+        throw Error("train part-segmenter: --tokens " + std::to_string(tokens) + ": " + ae.name() + " encodes " + std::to_string(ae.tokens()) + " or " +
+                    std::to_string(ae.detailTokens()) + " tokens");
     const procgen::Dataset ds = procgen::readDataset(o.data);
     std::vector<procgen::DatasetItem> train, val;
     for (const auto& it : ds.items) {
@@ -310,7 +323,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
             [&](std::size_t i) { return items[i].id; }, {}, "building", "assets", progress, cancel);
         for (std::size_t i = 0; i < items.size(); ++i) {
             cancel.throwIfCancelled();
-            out[i].latent = encodeMesh(ae, assets[i].mesh, 8192);
+            out[i].latent = encodeMesh(ae, assets[i].mesh, 8192, false, tokens);
             if (i % 50 == 0)
                 progress.report("encoding " + std::to_string(i + 1) + "/" + std::to_string(items.size()), from + (to - from) * float(i + 1) / float(items.size()));
         }
@@ -402,12 +415,14 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
                                         {"pointsPerStep", o.pointsPerStep},
                                         {"width", o.width},
                                         {"partBalance", o.partBalance},
+                                        {"tokens", tokens},
                                         {"learningRate", o.learningRate},
                                         {"seed", std::to_string(o.seed)},
                                         {"seconds", result.seconds},
                                         {"heldOut", {{"items", result.validationItems}, {"part", result.partAccuracy}, {"group", result.groupAccuracy}}}};
     nlohmann::ordered_json config{{"format", kFormat},
                                   {"width", o.width},
+                                  {"tokens", tokens},
                                   {"partWords", partWords},
                                   {"groupWords", groupWords},
                                   {"latent", {{"channels", channels}, {"mean", st.mean}, {"std", st.stdev}}},

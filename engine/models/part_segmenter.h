@@ -38,11 +38,14 @@ public:
     const std::vector<std::string>& partWords() const;   // "legs", "seat", ...
     const std::vector<std::string>& groupWords() const;  // "frame", "seat", ...
     std::string name() const;                            // manifest name and version
+    // The token count it reads (a mesh is encoded at it for the segmenter); 0: the autoencoder's
+    // generator count (models trained before the count was recorded).
+    int tokens() const;
 
     struct Labels {
         std::vector<int> part, group;  // per point: indices into partWords() / groupWords()
     };
-    // Points in the latent's normalised frame.
+    // Points in the latent's normalised frame. The latent has tokens() tokens (when not 0).
     Labels label(const ShapeLatent& latent, const std::vector<glm::vec3>& points) const;
 
     // Per triangle of `mesh` (in the units `latent.frame` maps to), 1 where one of `words` names
@@ -71,6 +74,9 @@ struct PartSegmenterTrainOptions {
     // Of each training asset's points, the share drawn part by part (each part as often) rather
     // than by area, so small parts are learnt too. Validation points are always by area.
     float partBalance = 0.0f;
+    // The token count assets are encoded with: the autoencoder's generator count (0) or its
+    // detail count (ShapeLatentModel::detailTokens: finer anchors for parts that lie over others).
+    int tokens = 0;
     double learningRate = 1e-3;
     std::uint64_t seed = 0;
     int threads = 0;

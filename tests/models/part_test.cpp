@@ -99,6 +99,26 @@ TEST(PartSegmenter, TrainsOnASmallLibraryDeterministicallyAndRefusesDamagedFolde
     EXPECT_LT(labels.part[0], int(seg.partWords().size()));
     EXPECT_TRUE(seg.trianglesNamed(latent, chair.mesh, {"spaceship"}).empty());
 
+    EXPECT_EQ(seg.tokens(), ae.tokens());
+
+    // Trained on the autoencoder's finer (detail) encoding: it reads that count and refuses the other.
+    if (ae.detailTokens() != ae.tokens()) {
+        o.out = dir / "detail";
+        o.steps = 10;
+        o.tokens = ae.detailTokens();
+        trainPartSegmenter(o, quiet, {});
+        const PartSegmenter fine(dir / "detail", &ae);
+        EXPECT_EQ(fine.tokens(), ae.detailTokens());
+        const ShapeLatent detailed = encodeMesh(ae, chair.mesh, 4096, false, fine.tokens());
+        EXPECT_EQ(detailed.tokens, ae.detailTokens());
+        EXPECT_EQ(fine.label(detailed, {glm::vec3(0.0f)}).part.size(), 1u);
+        test::expectError([&] { fine.label(latent, {glm::vec3(0.0f)}); }, "tokens");
+        o.out = dir / "odd";
+        o.tokens = ae.tokens() + 1;
+        test::expectError([&] { trainPartSegmenter(o, quiet, {}); }, "--tokens");
+        EXPECT_FALSE(fs::exists(dir / "odd" / "config.json"));
+    }
+
     test::expectError([&] { PartSegmenter(dir / "nowhere"); }, "nowhere");
     fs::copy(dir / "model", dir / "tampered", fs::copy_options::recursive);
     {
@@ -127,7 +147,7 @@ TEST(PartSegmenter, BundledModelFindsPartsOfUnnamedHeldOutMeshes) {
             const std::vector<std::uint8_t> truth = slotTriangles(a, c.slot);
             if (std::count(truth.begin(), truth.end(), 1) == 0) continue;  // this style has none
             const core::Mesh m = unnamed(a.mesh);
-            const std::vector<std::uint8_t> found = seg.trianglesNamed(encodeMesh(ae, m, 8192), m, {c.word});
+            const std::vector<std::uint8_t> found = seg.trianglesNamed(encodeMesh(ae, m, 8192, false, seg.tokens()), m, {c.word});
             ASSERT_EQ(found.size(), truth.size());
             const double got = iou(m, found, truth);
             std::printf("%s %llu %s: area IoU %.3f\n", c.category, (unsigned long long)seed, c.word, got);
