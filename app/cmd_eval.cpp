@@ -15,11 +15,11 @@ namespace kiln::app {
 int cmdEval(int argc, char** argv) {
     const std::string usage =
         "usage: kiln eval text-to-3d --data DIR [--model DIR] [--autoencoder DIR] [--judge DIR] [--per-category N] [--references N] "
-        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N [--refine STEPS]] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--seed S] [--candidates N] [--json OUT.json] [--sheet OUT.png]";
+        "[--diversity-prompts N] [--seeds N] [--latency-runs N] [--reconstructions N [--refine STEPS] [--reconstruction-tokens M]] [--resolution N] [--steps N] [--guidance G] [--surface-bias B] [--temperature T] [--seed S] [--candidates N] [--json OUT.json] [--sheet OUT.png]";
     if (argc < 3 || std::string(argv[2]) != "text-to-3d") throw Error(usage);
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "model", "autoencoder", "judge", "per-category", "references", "diversity-prompts", "seeds", "latency-runs",
-                                 "reconstructions", "refine", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature", "seed", "candidates"},
+                                 "reconstructions", "refine", "reconstruction-tokens", "resolution", "json", "sheet", "sheet-prompts", "steps", "guidance", "surface-bias", "temperature", "seed", "candidates"},
                                 {});
     if (!args.positional.empty() || !args.has("data")) throw Error(usage);
     models::TextEvalOptions o;
@@ -33,6 +33,7 @@ int cmdEval(int argc, char** argv) {
     o.seeds = args.getInt("seeds", o.seeds, 2, 64);
     o.latencyRuns = args.getInt("latency-runs", o.latencyRuns, 1, 100);
     o.reconstructions = args.getInt("reconstructions", o.reconstructions, 0, 10000);
+    o.reconstructionTokens = args.getInt("reconstruction-tokens", 0, 1, 4096);
     o.refineSteps = args.getInt("refine", 0, 0, 10000);
     o.resolution = args.getInt("resolution", o.resolution, 32, 512);
     o.steps = args.getInt("steps", 0, 1, 1000);

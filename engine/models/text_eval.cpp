@@ -127,6 +127,9 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             if (it.params.category == int(c) && it.split == "train" && int(refs[c].size()) < o.references) refs[c].push_back(&it);
     }
     if (prompts.empty()) throw Error(o.data.string() + ": no held-out items to evaluate on");
+    if (const ShapeLatentModel& ae = generator.autoencoder(); o.reconstructionTokens > 0 && o.reconstructionTokens != ae.tokens() && o.reconstructionTokens != ae.detailTokens())
+        throw Error("--reconstruction-tokens " + std::to_string(o.reconstructionTokens) + ": " + ae.name() + " encodes " + std::to_string(ae.tokens()) + " or " +
+                    std::to_string(ae.detailTokens()) + " tokens");
     std::vector<std::vector<std::vector<glm::vec3>>> refPoints(cats.size());
     for (std::size_t c = 0; c < cats.size(); ++c)
         for (const auto* it : refs[c]) refPoints[c].push_back(points(procgen::generate(it->params, {.textureSize = 0}).mesh, 2048, 7));
@@ -261,7 +264,7 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
     {
         const ShapeLatentModel& ae = generator.autoencoder();
         // An asset is reconstructed from the detail count (the generators diffuse the first count).
-        rep.reconstructionTokens = ae.detailTokens();
+        rep.reconstructionTokens = o.reconstructionTokens > 0 ? o.reconstructionTokens : ae.detailTokens();
         for (int i = 0; i < std::min<int>(o.reconstructions, int(prompts.size())); ++i) {
             cancel.throwIfCancelled();
             progress.report("reconstruction " + std::to_string(i + 1), 0.75f + 0.15f * float(i) / float(o.reconstructions));

@@ -34,6 +34,10 @@ struct TextEvalOptions {
     int latencyRuns = 3;                          // prompts timed (spread evenly over the held-out prompts)
     int reconstructions = 45;                     // held-out assets for the autoencoder's measures
     int refineSteps = 0;                          // > 0: each also re-scored with its encoding refined (ShapeLatentModel::refine)
+    // The count the held-out assets are encoded with: 0, the autoencoder's detail count (how an
+    // artist's asset is reconstructed); its generator count measures the floor of what the
+    // generators' latent can carry (the text model diffuses that count).
+    int reconstructionTokens = 0;
     int resolution = 128;
     int sheetPrompts = 36;                        // 0 = no contact sheet
     // The sampler (0 / NaN: the model's own steps, guidance and surface level).

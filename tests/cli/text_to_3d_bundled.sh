@@ -14,6 +14,8 @@ data=$(python3 -c "import json; print(json.load(open('$MODELS/text-to-3d/config.
 count=$(python3 -c "import json; print(json.load(open('$MODELS/text-to-3d/config.json'))['training']['datasetCount'])")
 seed=$(python3 -c "import json; print(json.load(open('$MODELS/text-to-3d/config.json'))['training']['datasetSeed'])")
 "$KILN" dataset build --count "$count" --seed "$seed" --no-meshes --samples 0 --out "$dir/ds" >/dev/null && pass || fail "dataset split ($data)"
+# The held-out assets are reconstructed from either of the autoencoder's two token counts, no other.
+expect_error "reconstruction-tokens 100" "$dir/odd.json" "$KILN" eval text-to-3d --data "$dir/ds" --per-category 1 --seeds 2 --reconstruction-tokens 100 --json "$dir/odd.json"
 "$KILN" eval text-to-3d --data "$dir/ds" --per-category 1 --references 6 --reconstructions 12 --diversity-prompts 0 --seeds 2 \
   --latency-runs 1 --resolution 96 --json "$dir/eval.json" > "$dir/eval.txt" 2>&1 && pass || { cat "$dir/eval.txt"; fail "eval"; }
 cat "$dir/eval.txt"
