@@ -97,10 +97,10 @@ int trainText(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 3,
                                 {"data", "autoencoder", "out", "items", "threads", "steps", "batch", "lr", "seed", "width", "heads", "layers", "text-layers",
                                  "checkpoint-every", "warmup", "token-order", "init-from", "anchor-weight", "shape-given"},
-                                {"resume", "force"});
+                                {"resume", "force", "freeze-source"});
     if (!args.positional.empty() || !args.has("data") || !args.has("out"))
         throw Error("usage: kiln train text-to-3d --data DIR --out MODEL [--autoencoder DIR] [--steps N] [--batch B] [--lr X] [--seed S] [--width W] "
-                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL [--layers L]] [--anchor-weight W] [--shape-given F] "
+                    "[--heads H] [--layers L] [--text-layers L] [--warmup N] [--items N] [--token-order morton|set] [--init-from MODEL [--layers L [--freeze-source]]] [--anchor-weight W] [--shape-given F] "
                     "[--checkpoint-every N] [--threads N] [--resume] [--force]");
     models::TextTrainOptions o;
     o.data = args.get("data");
@@ -134,6 +134,7 @@ int trainText(int argc, char** argv) {
     o.threads = args.getInt("threads", 0, 0, 256);
     o.resume = args.has("resume");
     o.overwrite = args.has("force");
+    o.freezeSource = args.has("freeze-source");
     auto result = std::make_shared<models::TextTrainResult>();
     runJob("train text-to-3d", [&, result](core::Progress& progress, const core::CancelToken& cancel) {
         *result = models::trainTextToLatent(o, progress, cancel);

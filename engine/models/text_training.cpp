@@ -78,8 +78,13 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         if (o.growLayers != 0 && (o.growLayers < source->config.layers || o.growLayers > 64))
             throw Error("kiln train text-to-3d: --layers " + std::to_string(o.growLayers) + " with --init-from must be at least the source's " +
                         std::to_string(source->config.layers) + " (and at most 64): a model can be deepened, not cut");
+        if (o.freezeSource && (o.growLayers == 0 || o.growLayers == source->config.layers))
+            throw Error("kiln train text-to-3d: --freeze-source trains the blocks --layers adds; give a depth above the source's " +
+                        std::to_string(source->config.layers));
     } else if (o.growLayers != 0) {
         throw Error("kiln train text-to-3d: growing the flow's depth needs --init-from MODEL");
+    } else if (o.freezeSource && !o.resume) {
+        throw Error("kiln train text-to-3d: --freeze-source needs --init-from MODEL --layers L");
     }
     if (o.resume && fs::is_regular_file(o.out / "config.json")) {
         // A resumed run continues the folder's model: its architecture (a deepened model has
@@ -179,7 +184,26 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         for (const auto& p : from->named_parameters()) into[p.key()].copy_(p.value());
     }
     copyWeights(*ema, *model);
-    torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
+    // Frozen source blocks: a fresh run's source depth, or the depth a resumed run recorded.
+    int frozenBlocks = source && o.freezeSource ? source->config.layers : 0;
+    if (resumed) {
+        const auto before = nlohmann::ordered_json::parse(resumed->trainingJson, nullptr, false);
+        if (before.is_object() && before.contains("frozenBlocks")) frozenBlocks = before["frozenBlocks"].get<int>();
+    }
+    std::vector<torch::Tensor> trained;
+    for (auto& p : model->named_parameters()) {
+        bool train = true;
+        if (frozenBlocks > 0) {
+            // The added blocks ("blocks.<i>." with i >= frozenBlocks) and the output head train.
+            const std::string& name = p.key();
+            const bool head = name.rfind("final_modulation.", 0) == 0 || name.rfind("out.", 0) == 0;
+            const bool added = name.rfind("blocks.", 0) == 0 && std::stoi(name.substr(7)) >= frozenBlocks;
+            train = head || added;
+        }
+        p.value().set_requires_grad(train);
+        if (train) trained.push_back(p.value());
+    }
+    torch::optim::AdamW optimizer(trained, torch::optim::AdamWOptions(o.learningRate).weight_decay(0.01).betas({0.9, 0.99}));
     std::vector<float> losses, rates;
     int start = 0;
     if (o.resume) {
@@ -205,6 +229,7 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         if (source) recipe["initFrom"] = sourceName;
         if (source && mf.config.layers != source->config.layers)
             recipe["grownFrom"] = std::to_string(source->config.layers) + " to " + std::to_string(mf.config.layers) + " flow blocks (added blocks start as identities)";
+        if (frozenBlocks > 0) recipe["frozenBlocks"] = frozenBlocks;
         if (resumed) {
             // A resumed run is still the run its folder started: keep where that began.
             const auto before = nlohmann::ordered_json::parse(resumed->trainingJson, nullptr, false);

@@ -25,6 +25,10 @@ struct TextTrainOptions {
     // With initFrom: the flow's depth after growing it (0: the source's). The source's blocks come
     // first; the new ones follow as adaLN-Zero identities, so the run starts exactly at the source.
     int growLayers = 0;
+    // With a deepened source: train only the added blocks and the output head after them; every
+    // weight the source had before them (text encoder, embeddings, its blocks) stays as it was.
+    // The backward pass then runs through the added blocks alone. A resumed run keeps it.
+    bool freezeSource = false;
     int items = 0;                       // 0: every train item
     int steps = 8000;
     int batch = 32;

@@ -27,7 +27,12 @@ double learningRateAt(double peak, int warmupSteps, int totalSteps, int step) {
 void updateEma(torch::nn::Module& ema, const torch::nn::Module& model, double decay) {
     torch::NoGradGuard noGrad;
     auto e = ema.named_parameters(true);
-    for (const auto& p : model.named_parameters(true)) e[p.key()].mul_(decay).add_(p.value().detach(), 1.0 - decay);
+    // A frozen weight's average is itself: copied, so it stays bit for bit (decay x + (1 - decay) x
+    // is not x in floating point).
+    for (const auto& p : model.named_parameters(true)) {
+        if (p.value().requires_grad()) e[p.key()].mul_(decay).add_(p.value().detach(), 1.0 - decay);
+        else e[p.key()].copy_(p.value());
+    }
     auto eb = ema.named_buffers(true);
     for (const auto& b : model.named_buffers(true)) eb[b.key()].copy_(b.value());
 }

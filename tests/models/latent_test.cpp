@@ -1234,6 +1234,35 @@ TEST(TextTo3d, DeepenedFromASourceStartsAsItAndTrainsItsNewBlocks) {
     EXPECT_EQ(resumed.config.layers, 4);
     EXPECT_NE(resumed.trainingJson.find("grownFrom"), std::string::npos);
     EXPECT_EQ(lossColumn(grow.out / "loss.csv").size(), 14u);
+    // Deepened with the source frozen: only the added blocks and the output head move, through a
+    // resumed run too (its recipe keeps the frozen depth).
+    models::TextTrainOptions frozen = grow;
+    frozen.out = outDir("text-grow-frozen");
+    frozen.freezeSource = true;
+    models::trainTextToLatent(frozen, quiet, {});
+    models::TextTrainOptions frozenMore = o;
+    frozenMore.out = frozen.out;
+    frozenMore.resume = true;
+    frozenMore.steps = 14;
+    models::trainTextToLatent(frozenMore, quiet, {});
+    {
+        models::TextToLatent src(models::readTextModelFile(o.out).config), m(models::readTextModelFile(frozen.out).config);
+        models::loadModuleWeights(*src, o.out / "weights.safetensors");
+        models::loadModuleWeights(*m, frozen.out / "weights.safetensors");
+        auto mine = m->named_parameters();
+        int same = 0;
+        for (const auto& p : src->named_parameters()) {
+            const bool head = p.key().rfind("final_modulation.", 0) == 0 || p.key().rfind("out.", 0) == 0;
+            if (head) continue;
+            EXPECT_TRUE(torch::equal(p.value(), mine[p.key()])) << p.key() << " moved";
+            ++same;
+        }
+        EXPECT_GT(same, 20);
+        EXPECT_GT(mine["blocks.3.modulation.weight"].abs().max().item<float>(), 1e-5f);
+        EXPECT_NE(models::readTextModelFile(frozen.out).trainingJson.find("\"frozenBlocks\":2"), std::string::npos);
+    }
+    EXPECT_EQ(lossColumn(frozen.out / "loss.csv").size(), 14u);
+    EXPECT_GT((v0 - velocity(frozen.out)).abs().max().item<float>(), 1e-4f);
     // A model can be deepened, not cut; and growing needs a source.
     models::TextTrainOptions bad = grow;
     bad.out = outDir("text-grow-bad");
@@ -1242,6 +1271,12 @@ TEST(TextTo3d, DeepenedFromASourceStartsAsItAndTrainsItsNewBlocks) {
     bad.growLayers = 4;
     bad.initFrom.clear();
     expectTrainingError(bad, "--init-from");
+    EXPECT_FALSE(fs::exists(bad.out / "weights.safetensors"));
+    // Freezing the source needs blocks added to train.
+    bad.initFrom = o.out;
+    bad.growLayers = 0;
+    bad.freezeSource = true;
+    expectTrainingError(bad, "--freeze-source");
     EXPECT_FALSE(fs::exists(bad.out / "weights.safetensors"));
 }
 
