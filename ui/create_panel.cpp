@@ -668,11 +668,14 @@ void CreatePanel::rebuild() {
                     [this, id = qs(info.id), field](const QString& text) { emit textOptionEdited(id, field->objectName(), text); });
         if (auto* brush = page->findChild<QToolButton*>("keepBrush")) {
             auto* rect = page->findChild<QToolButton*>("keepRectangle");
-            // At most one tool on; both off is no tool.
-            const auto chosen = [this, brush, rect](QToolButton* other, KeepTool tool, bool on) {
+            auto* visible = page->findChild<QCheckBox*>("keepVisibleOnly");
+            // At most one tool on; both off is no tool. A tool taken up marks as this tab's
+            // Visible only says (another tab may have set the viewport otherwise).
+            const auto chosen = [this, brush, rect, visible](QToolButton* other, KeepTool tool, bool on) {
                 if (on) {
                     const QSignalBlocker block(other);
                     other->setChecked(false);
+                    emit keepVisibleOnlyChanged(visible->isChecked());
                 }
                 emit keepToolChosen(on ? tool : brush->isChecked() ? KeepTool::Brush : rect->isChecked() ? KeepTool::Box : KeepTool::None);
             };
