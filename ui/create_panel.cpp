@@ -682,7 +682,7 @@ void CreatePanel::rebuild() {
             connect(brush, &QToolButton::toggled, this, [=](bool on) { chosen(rect, KeepTool::Brush, on); });
             connect(rect, &QToolButton::toggled, this, [=](bool on) { chosen(brush, KeepTool::Box, on); });
             connect(page->findChild<QSpinBox*>("keepBrushSize"), &QSpinBox::valueChanged, this, [this](int px) { emit keepBrushRadiusChanged(px); });
-            connect(page->findChild<QCheckBox*>("keepVisibleOnly"), &QCheckBox::toggled, this, [this](bool on) { emit keepVisibleOnlyChanged(on); });
+            connect(visible, &QCheckBox::toggled, this, [this](bool on) { emit keepVisibleOnlyChanged(on); });
             connect(page->findChild<QToolButton*>("keepClear"), &QToolButton::clicked, this, [this] { emit keepMarksCleared(); });
         }
         // Long forms scroll inside their tab rather than making the window taller.

@@ -179,9 +179,7 @@ PartSegmenter::PartSegmenter(const fs::path& dir, const ShapeLatentModel* autoen
             throw Error("it was trained on another autoencoder's latent than " + autoencoder->name() + "'s");
         m_impl->tokens = config.value("tokens", 0);
         if (m_impl->tokens < 0 || m_impl->tokens > 4096) throw Error("config.json's token count is out of range");
-        if (autoencoder && m_impl->tokens != 0 && m_impl->tokens != autoencoder->tokens() && m_impl->tokens != autoencoder->detailTokens())
-            throw Error("it reads latents of " + std::to_string(m_impl->tokens) + " tokens; " + autoencoder->name() + " encodes " +
-                        std::to_string(autoencoder->tokens()) + " or " + std::to_string(autoencoder->detailTokens()));
+        if (autoencoder && m_impl->tokens != 0) autoencoder->requireTokenCount(m_impl->tokens, "it reads latents of " + std::to_string(m_impl->tokens) + " tokens");
         m_impl->net = PartNet(channels, width, int(m_impl->parts.size()), int(m_impl->groups.size()));
     } catch (const Error& e) {
         throw Error("part segmenter " + dir.string() + ": " + e.what());
@@ -288,9 +286,7 @@ PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, 
     torch::manual_seed(o.seed);
     const ShapeLatentModel ae(o.autoencoder);
     const int tokens = o.tokens > 0 ? o.tokens : ae.tokens();
-    if (tokens != ae.tokens() && tokens != ae.detailTokens())
-        throw Error("train part-segmenter: --tokens " + std::to_string(tokens) + ": " + ae.name() + " encodes " + std::to_string(ae.tokens()) + " or " +
-                    std::to_string(ae.detailTokens()) + " tokens");
+    ae.requireTokenCount(tokens, "train part-segmenter: --tokens " + std::to_string(tokens));
     const procgen::Dataset ds = procgen::readDataset(o.data);
     std::vector<procgen::DatasetItem> train, val;
     for (const auto& it : ds.items) {

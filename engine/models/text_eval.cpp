@@ -127,9 +127,8 @@ TextEvalReport evaluateTextTo3d(const TextEvalOptions& o, core::Progress& progre
             if (it.params.category == int(c) && it.split == "train" && int(refs[c].size()) < o.references) refs[c].push_back(&it);
     }
     if (prompts.empty()) throw Error(o.data.string() + ": no held-out items to evaluate on");
-    if (const ShapeLatentModel& ae = generator.autoencoder(); o.reconstructionTokens > 0 && o.reconstructionTokens != ae.tokens() && o.reconstructionTokens != ae.detailTokens())
-        throw Error("--reconstruction-tokens " + std::to_string(o.reconstructionTokens) + ": " + ae.name() + " encodes " + std::to_string(ae.tokens()) + " or " +
-                    std::to_string(ae.detailTokens()) + " tokens");
+    if (o.reconstructionTokens > 0)
+        generator.autoencoder().requireTokenCount(o.reconstructionTokens, "--reconstruction-tokens " + std::to_string(o.reconstructionTokens));
     std::vector<std::vector<std::vector<glm::vec3>>> refPoints(cats.size());
     for (std::size_t c = 0; c < cats.size(); ++c)
         for (const auto* it : refs[c]) refPoints[c].push_back(points(procgen::generate(it->params, {.textureSize = 0}).mesh, 2048, 7));

@@ -184,12 +184,11 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         for (const auto& p : from->named_parameters()) into[p.key()].copy_(p.value());
     }
     copyWeights(*ema, *model);
+    // A resumed run's recipe so far: where the run began, and what it froze.
+    const auto before = resumed ? nlohmann::ordered_json::parse(resumed->trainingJson, nullptr, false) : nlohmann::ordered_json();
     // Frozen source blocks: a fresh run's source depth, or the depth a resumed run recorded.
     int frozenBlocks = source && o.freezeSource ? source->config.layers : 0;
-    if (resumed) {
-        const auto before = nlohmann::ordered_json::parse(resumed->trainingJson, nullptr, false);
-        if (before.is_object() && before.contains("frozenBlocks")) frozenBlocks = before["frozenBlocks"].get<int>();
-    }
+    if (before.is_object() && before.contains("frozenBlocks")) frozenBlocks = before["frozenBlocks"].get<int>();
     std::vector<torch::Tensor> trained;
     for (auto& p : model->named_parameters()) {
         bool train = true;
@@ -230,12 +229,9 @@ TextTrainResult trainTextToLatent(const TextTrainOptions& o, core::Progress& pro
         if (source && mf.config.layers != source->config.layers)
             recipe["grownFrom"] = std::to_string(source->config.layers) + " to " + std::to_string(mf.config.layers) + " flow blocks (added blocks start as identities)";
         if (frozenBlocks > 0) recipe["frozenBlocks"] = frozenBlocks;
-        if (resumed) {
-            // A resumed run is still the run its folder started: keep where that began.
-            const auto before = nlohmann::ordered_json::parse(resumed->trainingJson, nullptr, false);
-            for (const char* key : {"initFrom", "grownFrom"})
-                if (before.is_object() && before.contains(key)) recipe[key] = before[key];
-        }
+        // A resumed run is still the run its folder started: keep where that began.
+        for (const char* key : {"initFrom", "grownFrom"})
+            if (before.is_object() && before.contains(key)) recipe[key] = before[key];
         double finalLoss = 0.0;
         summariseLosses(losses, &finalLoss, nullptr);
         recipe["finalLoss"] = finalLoss;
