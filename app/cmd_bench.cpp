@@ -328,11 +328,12 @@ int benchTexture(const Args& args);                                           //
 int benchUnwrap(const Args& args);                                            // app/cmd_bench_texture.cpp
 int benchImage(const Args& args);                                             // app/cmd_bench_image.cpp
 int benchEdit(const Args& args);                                              // app/cmd_bench_edit.cpp
+int benchParts(const Args& args);                                             // app/cmd_bench_parts.cpp
 #endif
 
 int cmdBench(int argc, char** argv) {
-    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode", "candidates", "guidance", "steps", "matte", "lego-view", "shape-steps", "part-segmenter"},
-                                {"measure", "load", "score", "check", "true-matte", "no-refine", "keep", "lego"});
+    const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode", "candidates", "guidance", "steps", "matte", "lego-view", "shape-steps", "part-segmenter", "smoothness"},
+                                {"measure", "load", "score", "check", "true-matte", "no-refine", "keep", "lego", "decoded"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"), args.get("data"));
 #ifdef KILN_WITH_TORCH
@@ -348,10 +349,11 @@ int cmdBench(int argc, char** argv) {
     if (args.positional.size() == 1 && args.positional[0] == "unwrap") return benchUnwrap(args);
     if (args.positional.size() == 1 && args.positional[0] == "image-to-3d") return benchImage(args);
     if (args.positional.size() == 1 && args.positional[0] == "edit") return benchEdit(args);
+    if (args.positional.size() == 1 && args.positional[0] == "parts") return benchParts(args);
 #endif
     if (args.positional.size() == 1 && args.positional[0] == "render") return benchRender(args, args.get("testdata", KILN_DEFAULT_TESTDATA), [](const fs::path& p) { return io::loadAsset(p); });
     if (args.positional.size() == 1 && args.positional[0] == "fit") return benchFit(args);
-    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|unwrap|edit|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
+    if (args.positional.size() != 1 || args.positional[0] != "io") throw Error("usage: kiln bench io|render|fit|load|latent|texture|unwrap|edit|parts|blas|matting|upscale [--testdata DIR] [--repeat N] [--model DIR]; "
                     "kiln bench fit --peer OPENSPLAT [--views DIR] [--resolution 200] [--iterations 2000] [--holdout 5] [--load] [--out DIR]; "
                     "kiln bench fit --score PLY... [--views DIR] [--resolution 200] [--holdout 5]");
     const fs::path data = args.get("testdata", KILN_DEFAULT_TESTDATA);

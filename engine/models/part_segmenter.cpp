@@ -1,6 +1,7 @@
 #include "models/part_segmenter.h"
 
 #include "core/error.h"
+#include "geometry/mesh_regions.h"
 #include "io/atomic_write.h"
 #include "io/binary_reader.h"
 #include "models/blocks.h"
@@ -227,7 +228,7 @@ PartSegmenter::Labels PartSegmenter::label(const ShapeLatent& latent, const std:
 }
 
 std::vector<std::uint8_t> PartSegmenter::trianglesNamed(const ShapeLatent& latent, const core::Mesh& mesh, const std::vector<std::string>& words,
-                                                        std::vector<std::string>* matched) const {
+                                                        std::vector<std::string>* matched, float smoothness) const {
     // A word names the parts of that name and the material groups of that name alike: the
     // library's instructions name groups ("the frame" of a chair is its legs and armrests, "the
     // seat" its seat and backrest), an artist as often a part ("the handle").
@@ -269,13 +270,14 @@ std::vector<std::uint8_t> PartSegmenter::trianglesNamed(const ShapeLatent& laten
         first[t + 1] = points.size();
     }
     const Labels l = label(latent, points);
-    std::vector<std::uint8_t> named(tris, 0);
+    // The share of a triangle's points that say so, pulled towards a half (one point is weak evidence).
+    std::vector<float> inside(tris);
     for (std::size_t t = 0; t < tris; ++t) {
         std::size_t votes = 0;
         for (std::size_t k = first[t]; k < first[t + 1]; ++k) votes += parts.count(l.part[k]) || groups.count(l.group[k]);
-        named[t] = 2 * votes > first[t + 1] - first[t];
+        inside[t] = (float(votes) + 0.5f) / (float(first[t + 1] - first[t]) + 1.0f);
     }
-    return named;
+    return geometry::cutRegion(mesh, inside, {.smoothness = smoothness});
 }
 
 PartSegmenterTrainResult trainPartSegmenter(const PartSegmenterTrainOptions& o, core::Progress& progress, const core::CancelToken& cancel) {

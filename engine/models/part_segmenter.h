@@ -50,9 +50,11 @@ public:
 
     // Per triangle of `mesh` (in the units `latent.frame` maps to), 1 where one of `words` names
     // its part or its material group (plural or singular: "leg" names "legs"). Empty when none of
-    // `words` is one of the model's.
+    // `words` is one of the model's. Each triangle's points vote; the region is then cut along the
+    // mesh's structure (geometry::cutRegion with `smoothness`; 0: each triangle by its own votes).
     std::vector<std::uint8_t> trianglesNamed(const ShapeLatent& latent, const core::Mesh& mesh, const std::vector<std::string>& words,
-                                             std::vector<std::string>* matched = nullptr) const;
+                                             std::vector<std::string>* matched = nullptr, float smoothness = kRegionSmoothness) const;
+    static constexpr float kRegionSmoothness = 4.0f;
 
 private:
     struct Impl;

@@ -139,18 +139,26 @@ TEST(PartSegmenter, BundledModelFindsPartsOfUnnamedHeldOutMeshes) {
         const char* word;
         double least;
     };
-    // Seeds far from the dataset's: shapes the model never saw.
+    // Seeds far from the dataset's: shapes the model never saw. A part laid over another (the
+    // chest's trim on its panels, the shield's face in its rim) is found whole once the region is
+    // cut along the mesh (the points' votes alone give the trim 0.61 and 0.54).
     for (const Case& c : {Case{"chair", "legs", "legs", 0.85}, Case{"table", "top", "top", 0.85}, Case{"lamp", "shade", "shade", 0.85},
-                          Case{"mug", "handle", "handle", 0.7}}) {
+                          Case{"mug", "handle", "handle", 0.7}, Case{"chest", "trim", "trim", 0.7}, Case{"jar", "body", "body", 0.85},
+                          Case{"shield", "face", "face", 0.85}, Case{"candle", "wax", "wax", 0.85}}) {
         for (const std::uint64_t seed : {910001ull, 910002ull}) {
             const procgen::ProcAsset a = procgen::generate(procgen::randomParams(procgen::categoryIndex(c.category), seed), {.textureSize = 64});
-            const std::vector<std::uint8_t> truth = slotTriangles(a, c.slot);
+            // What the word names: the parts of that slot and of a material group of that name.
+            std::vector<std::uint8_t> truth = slotTriangles(a, c.slot);
+            const procgen::CategoryInfo& info = procgen::categories()[std::size_t(a.params.category)];
+            for (std::size_t t = 0; t < truth.size(); ++t) truth[t] |= info.groups[std::size_t(a.parts[a.triangleParts[t]].group)].noun == c.word;
             if (std::count(truth.begin(), truth.end(), 1) == 0) continue;  // this style has none
             const core::Mesh m = unnamed(a.mesh);
-            const std::vector<std::uint8_t> found = seg.trianglesNamed(encodeMesh(ae, m, 8192, false, seg.tokens()), m, {c.word});
+            const ShapeLatent latent = encodeMesh(ae, m, 8192, false, seg.tokens());
+            const std::vector<std::uint8_t> found = seg.trianglesNamed(latent, m, {c.word});
             ASSERT_EQ(found.size(), truth.size());
             const double got = iou(m, found, truth);
-            std::printf("%s %llu %s: area IoU %.3f\n", c.category, (unsigned long long)seed, c.word, got);
+            std::printf("%s %llu %s: area IoU %.3f (by the points' votes alone %.3f)\n", c.category, (unsigned long long)seed, c.word, got,
+                        iou(m, seg.trianglesNamed(latent, m, {c.word}, nullptr, 0.0f), truth));
             EXPECT_GE(got, c.least) << c.category << " " << seed << ": " << c.word;
         }
     }

@@ -7,6 +7,7 @@
 #include "geometry/decimate.h"
 #include "geometry/marching_cubes.h"
 #include "geometry/mesh_cleanup.h"
+#include "geometry/mesh_regions.h"
 #include "geometry/metrics.h"
 #include "geometry/voxels.h"
 #include "geometry/tsdf.h"
@@ -838,4 +839,136 @@ TEST(TextureSeams, ACutBetweenDifferentColoursShowsAndOneColourDoesNot) {
     EXPECT_LT(split.interiorDeltaE, 0.01);  // each island is one colour inside
     m.materials[0].baseColorTexture = -1;
     EXPECT_THROW(kiln::geometry::textureSeams(m), kiln::Error);
+}
+
+namespace {
+
+// The unit cube's six faces, each an n x n grid of its own vertices (as a mesh with a UV seam on
+// every edge has them), outward winding. Face order: +x, -x, +y, -y, +z, -z.
+kiln::core::Mesh subdividedCube(int n) {
+    kiln::core::Mesh m;
+    for (int axis = 0; axis < 3; ++axis)
+        for (const float side : {1.0f, -1.0f}) {
+            glm::vec3 normal(0.0f), u(0.0f), v(0.0f);
+            normal[axis] = side, u[(axis + 1) % 3] = 1.0f, v[(axis + 2) % 3] = 1.0f;
+            if (side < 0.0f) std::swap(u, v);
+            const auto base = std::uint32_t(m.positions.size());
+            for (int j = 0; j <= n; ++j)
+                for (int i = 0; i <= n; ++i)
+                    m.positions.push_back(0.5f * normal + (float(i) / float(n) - 0.5f) * u + (float(j) / float(n) - 0.5f) * v);
+            for (int j = 0; j < n; ++j)
+                for (int i = 0; i < n; ++i) {
+                    const std::uint32_t a = base + std::uint32_t(j * (n + 1) + i), b = a + 1, c = a + std::uint32_t(n + 1), d = c + 1;
+                    m.indices.insert(m.indices.end(), {a, b, d, a, d, c});
+                }
+        }
+    kiln::core::Submesh all;
+    all.name = "cube";
+    all.indexCount = std::uint32_t(m.indices.size());
+    all.vertexCount = std::uint32_t(m.positions.size());
+    m.submeshes.push_back(all);
+    return m;
+}
+
+// The labelling energy cutRegion minimises, written out from its definition.
+struct RegionEnergy {
+    std::vector<double> weight;  // area against the mean
+    std::vector<geo::FaceEdge> edges;
+    double meanLength = 0.0;
+
+    explicit RegionEnergy(const kiln::core::Mesh& m) : weight(m.triangleCount()), edges(geo::faceAdjacency(m)) {
+        double meanArea = 0.0;
+        for (std::size_t t = 0; t < weight.size(); ++t) {
+            const glm::vec3 a = m.positions[m.indices[3 * t]], b = m.positions[m.indices[3 * t + 1]], c = m.positions[m.indices[3 * t + 2]];
+            weight[t] = 0.5 * double(glm::length(glm::cross(b - a, c - a)));
+            meanArea += weight[t] / double(weight.size());
+        }
+        for (double& w : weight) w /= meanArea;
+        for (const auto& e : edges) meanLength += double(e.length) / double(edges.size());
+    }
+    double operator()(const std::vector<float>& inside, const std::vector<std::uint8_t>& label, const geo::RegionCutOptions& o) const {
+        double energy = 0.0;
+        for (std::size_t t = 0; t < weight.size(); ++t) energy -= weight[t] * std::log(label[t] ? double(inside[t]) : 1.0 - double(inside[t]));
+        for (const auto& e : edges)
+            if (label[e.a] != label[e.b]) energy += double(o.smoothness) * double(e.length) / meanLength * std::exp(-(1.0 - double(e.cosAngle)) / double(o.crease));
+        return energy;
+    }
+};
+
+} // namespace
+
+TEST(RegionCut, FaceAdjacencyJoinsSeamsAndMeasuresCreases) {
+    const kiln::core::Mesh cube = subdividedCube(1);
+    const auto edges = geo::faceAdjacency(cube);
+    // Each face's diagonal (flat) and the cube's 12 edges (right angles), across the UV seams.
+    ASSERT_EQ(edges.size(), 18u);
+    int flat = 0, square = 0;
+    for (const auto& e : edges) {
+        EXPECT_LT(e.a, e.b);
+        flat += std::abs(e.cosAngle - 1.0f) < 1e-6f && std::abs(e.length - std::sqrt(2.0f)) < 1e-6f;
+        square += std::abs(e.cosAngle) < 1e-6f && std::abs(e.length - 1.0f) < 1e-6f;
+    }
+    EXPECT_EQ(flat, 6);
+    EXPECT_EQ(square, 12);
+}
+
+TEST(RegionCut, FindsTheMinimumEnergyLabellingExactly) {
+    // Against every one of the 2^n labellings: the 12-triangle cube, and a 3 x 3 grid of quads (one face of a subdivided cube).
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<float> p(0.05f, 0.95f);
+    kiln::core::Mesh grid = subdividedCube(3);
+    grid.indices.resize(18 * 3);
+    grid.submeshes[0].indexCount = std::uint32_t(grid.indices.size());
+    for (const kiln::core::Mesh& m : {subdividedCube(1), grid}) {
+        const RegionEnergy energy(m);
+        for (const float smoothness : {0.0f, 0.3f, 1.0f, 3.0f})
+            for (int trial = 0; trial < 3; ++trial) {
+                std::vector<float> inside(m.triangleCount());
+                for (float& v : inside) v = p(rng);
+                const geo::RegionCutOptions o{.smoothness = smoothness, .crease = trial == 2 ? 10.0f : 0.1f};
+                const auto found = geo::cutRegion(m, inside, o);
+                ASSERT_EQ(found.size(), m.triangleCount());
+                double best = std::numeric_limits<double>::max();
+                std::vector<std::uint8_t> label(m.triangleCount());
+                for (std::uint32_t bits = 0; bits < (1u << m.triangleCount()); ++bits) {
+                    for (std::size_t t = 0; t < label.size(); ++t) label[t] = (bits >> t) & 1u;
+                    best = std::min(best, energy(inside, label, o));
+                }
+                EXPECT_NEAR(energy(inside, found, o), best, 1e-9 * std::max(1.0, best)) << m.triangleCount() << " triangles, smoothness " << smoothness;
+            }
+    }
+}
+
+TEST(RegionCut, FillsNoisyPatchesAndCutsAlongCreases) {
+    // The top face of a finely divided cube is the region; a classifier's evidence says so with
+    // one triangle in six flipped (the trim painting blocks of a panel). On its own evidence the
+    // region has holes and strays; cut along the mesh it is exactly the top face, its boundary on
+    // the cube's edges.
+    const kiln::core::Mesh cube = subdividedCube(8);
+    const std::size_t perFace = 2 * 8 * 8;
+    std::vector<std::uint8_t> truth(cube.triangleCount(), 0);
+    for (std::size_t t = 2 * perFace; t < 3 * perFace; ++t) truth[t] = 1;  // +y
+    std::vector<float> inside(cube.triangleCount());
+    std::mt19937 rng(11);
+    std::size_t flipped = 0;
+    for (std::size_t t = 0; t < inside.size(); ++t) {
+        const bool flip = rng() % 6 == 0;
+        flipped += flip;
+        inside[t] = (truth[t] != flip) ? 0.7f : 0.3f;
+    }
+    EXPECT_EQ(geo::cutRegion(cube, inside, {.smoothness = 0.0f}).size(), truth.size());
+    std::size_t wrongAlone = 0;
+    const auto alone = geo::cutRegion(cube, inside, {.smoothness = 0.0f});
+    for (std::size_t t = 0; t < truth.size(); ++t) wrongAlone += alone[t] != truth[t];
+    EXPECT_EQ(wrongAlone, flipped);
+    EXPECT_EQ(geo::cutRegion(cube, inside, {.smoothness = 1.0f}), truth);
+    // Where the cube's edges cost as much as its flat joins, the cut no longer has a reason to
+    // follow them, but still fills the holes.
+    const auto flatCost = geo::cutRegion(cube, inside, {.smoothness = 1.0f, .crease = 1000.0f});
+    std::size_t wrongFlat = 0;
+    for (std::size_t t = 0; t < truth.size(); ++t) wrongFlat += flatCost[t] != truth[t];
+    EXPECT_LT(wrongFlat, flipped / 4);
+    // Bad input: evidence of the wrong length, or a negative smoothness.
+    EXPECT_THROW(geo::cutRegion(cube, std::vector<float>(3, 0.5f)), kiln::Error);
+    EXPECT_THROW(geo::cutRegion(cube, inside, {.smoothness = -1.0f}), kiln::Error);
 }
