@@ -124,9 +124,10 @@ private:
 std::vector<FaceEdge> faceAdjacency(const core::Mesh& mesh) {
     const std::vector<std::uint32_t> id = positionIds(mesh);
     const std::size_t tris = mesh.triangleCount();
-    std::vector<glm::vec3> normal(tris);
+    std::vector<glm::vec3> normal(tris), centre(tris);
     for (std::size_t t = 0; t < tris; ++t) {
         const glm::vec3 a = mesh.positions[mesh.indices[3 * t]], b = mesh.positions[mesh.indices[3 * t + 1]], c = mesh.positions[mesh.indices[3 * t + 2]];
+        centre[t] = (a + b + c) / 3.0f;
         const glm::vec3 n = glm::cross(b - a, c - a);
         const float len = glm::length(n);
         normal[t] = len > 0.0f ? n / len : glm::vec3(0.0f);
@@ -159,6 +160,8 @@ std::vector<FaceEdge> faceAdjacency(const core::Mesh& mesh) {
                 e.length = halves[p].length;
                 const bool degenerate = glm::dot(normal[e.a], normal[e.a]) == 0.0f || glm::dot(normal[e.b], normal[e.b]) == 0.0f;
                 e.cosAngle = degenerate ? 1.0f : std::clamp(glm::dot(normal[e.a], normal[e.b]), -1.0f, 1.0f);
+                // A valley: each face's centre lies in front of the other's plane.
+                e.concave = !degenerate && e.cosAngle < 1.0f - 1e-6f && glm::dot(normal[e.a], centre[e.b] - centre[e.a]) + glm::dot(normal[e.b], centre[e.a] - centre[e.b]) > 0.0f;
                 out.push_back(e);
             }
         i = j;
@@ -169,7 +172,7 @@ std::vector<FaceEdge> faceAdjacency(const core::Mesh& mesh) {
 std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<float>& inside, const RegionCutOptions& o) {
     const std::size_t tris = mesh.triangleCount();
     if (inside.size() != tris) throw Error("cutRegion: " + std::to_string(inside.size()) + " evidence values for " + std::to_string(tris) + " triangles");
-    if (!(o.smoothness >= 0.0f) || !(o.crease > 0.0f)) throw Error("cutRegion: smoothness must be >= 0 and crease > 0");
+    if (!(o.smoothness >= 0.0f) || !(o.crease > 0.0f) || !(o.convexity >= 0.0f)) throw Error("cutRegion: smoothness and convexity must be >= 0 and crease > 0");
     std::vector<std::uint8_t> out(tris, 0);
     if (o.smoothness == 0.0f) {
         for (std::size_t t = 0; t < tris; ++t) out[t] = inside[t] > 0.5f;
@@ -203,7 +206,8 @@ std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<fl
     }
     if (meanLength > 0.0)
         for (const FaceEdge& e : edges) {
-            const double w = double(o.smoothness) * double(e.length) / meanLength * std::exp(-(1.0 - double(e.cosAngle)) / double(o.crease));
+            const double bend = (1.0 - double(e.cosAngle)) * (e.concave ? 1.0 : double(o.convexity));
+            const double w = double(o.smoothness) * double(e.length) / meanLength * std::exp(-bend / double(o.crease));
             if (w > 0.0) flow.add(e.a, e.b, w, w);
         }
     const std::vector<std::uint8_t> side = flow.cut(s, sink);

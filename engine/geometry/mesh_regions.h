@@ -20,6 +20,7 @@ struct FaceEdge {
     std::uint32_t a = 0, b = 0;  // triangle indices, a < b
     float length = 0.0f;         // the shared edge's length
     float cosAngle = 1.0f;       // cosine of the angle between the two faces' normals (1: flat)
+    bool concave = false;        // the faces fold towards their front sides (a valley, not a ridge)
 };
 std::vector<FaceEdge> faceAdjacency(const core::Mesh& mesh);
 
@@ -31,6 +32,10 @@ struct RegionCutOptions {
     // Crease falloff: a boundary edge's weight is scaled by exp(-(1 - cos angle) / crease), so it
     // is nearly free along a sharp crease (1 - cos 45 deg = 0.29) and full across a flat join.
     float crease = 0.1f;
+    // A convex crease's (a ridge's) 1 - cos angle is scaled by this before the falloff, so below 1
+    // a ridge costs more to cut along than a valley of the same angle: parts meet in valleys (the
+    // minima rule, Hoffman & Richards 1984; Katz & Tal's convex factor). 1: both alike.
+    float convexity = 1.0f;
 };
 
 // `inside[t]`: the evidence that triangle t belongs to the region, a probability in (0, 1)

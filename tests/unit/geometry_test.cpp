@@ -890,7 +890,9 @@ struct RegionEnergy {
         double energy = 0.0;
         for (std::size_t t = 0; t < weight.size(); ++t) energy -= weight[t] * std::log(label[t] ? double(inside[t]) : 1.0 - double(inside[t]));
         for (const auto& e : edges)
-            if (label[e.a] != label[e.b]) energy += double(o.smoothness) * double(e.length) / meanLength * std::exp(-(1.0 - double(e.cosAngle)) / double(o.crease));
+            if (label[e.a] != label[e.b])
+                energy += double(o.smoothness) * double(e.length) / meanLength *
+                          std::exp(-(1.0 - double(e.cosAngle)) * (e.concave ? 1.0 : double(o.convexity)) / double(o.crease));
         return energy;
     }
 };
@@ -910,22 +912,42 @@ TEST(RegionCut, FaceAdjacencyJoinsSeamsAndMeasuresCreases) {
     }
     EXPECT_EQ(flat, 6);
     EXPECT_EQ(square, 12);
+    for (const auto& e : edges) EXPECT_FALSE(e.concave);  // a convex solid has ridges only
+    // Two squares folded up along x = 0 (a V seen from the front, normals up): a valley.
+    kiln::core::Mesh v;
+    v.positions = {{-1, 1, 0}, {0, 0, 0}, {0, 0, 1}, {-1, 1, 1}, {1, 1, 0}, {1, 1, 1}};
+    v.indices = {0, 2, 1, 0, 3, 2, 1, 2, 5, 1, 5, 4};
+    const auto fold = geo::faceAdjacency(v);
+    int valleys = 0;
+    for (const auto& e : fold) valleys += e.concave;
+    EXPECT_EQ(fold.size(), 3u);
+    EXPECT_EQ(valleys, 1);
 }
 
 TEST(RegionCut, FindsTheMinimumEnergyLabellingExactly) {
-    // Against every one of the 2^n labellings: the 12-triangle cube, and a 3 x 3 grid of quads (one face of a subdivided cube).
+    // Against every one of the 2^n labellings: the 12-triangle cube, a 3 x 3 grid of quads (one
+    // face of a subdivided cube), and a zigzag of valleys and ridges.
     std::mt19937 rng(7);
+    kiln::core::Mesh zigzag;
+    for (int i = 0; i <= 6; ++i)
+        for (const float z : {0.0f, 1.0f}) zigzag.positions.push_back({float(i), float(i % 2) * 0.7f, z});
+    for (std::uint32_t i = 0; i < 6; ++i) zigzag.indices.insert(zigzag.indices.end(), {2 * i, 2 * i + 1, 2 * i + 3, 2 * i, 2 * i + 3, 2 * i + 2});
     std::uniform_real_distribution<float> p(0.05f, 0.95f);
     kiln::core::Mesh grid = subdividedCube(3);
     grid.indices.resize(18 * 3);
     grid.submeshes[0].indexCount = std::uint32_t(grid.indices.size());
-    for (const kiln::core::Mesh& m : {subdividedCube(1), grid}) {
+    int valleys = 0, ridges = 0;
+    for (const auto& e : geo::faceAdjacency(zigzag))
+        if (e.cosAngle < 0.999f) ++(e.concave ? valleys : ridges);
+    EXPECT_EQ(valleys + ridges, 5);
+    EXPECT_GE(std::min(valleys, ridges), 2);
+    for (const kiln::core::Mesh& m : {subdividedCube(1), grid, zigzag}) {
         const RegionEnergy energy(m);
         for (const float smoothness : {0.0f, 0.3f, 1.0f, 3.0f})
             for (int trial = 0; trial < 3; ++trial) {
                 std::vector<float> inside(m.triangleCount());
                 for (float& v : inside) v = p(rng);
-                const geo::RegionCutOptions o{.smoothness = smoothness, .crease = trial == 2 ? 10.0f : 0.1f};
+                const geo::RegionCutOptions o{.smoothness = smoothness, .crease = trial == 2 ? 10.0f : 0.1f, .convexity = trial == 1 ? 0.1f : 1.0f};
                 const auto found = geo::cutRegion(m, inside, o);
                 ASSERT_EQ(found.size(), m.triangleCount());
                 double best = std::numeric_limits<double>::max();
@@ -946,8 +968,9 @@ TEST(RegionCut, FillsNoisyPatchesAndCutsAlongCreases) {
     // the cube's edges.
     const kiln::core::Mesh cube = subdividedCube(8);
     const std::size_t perFace = 2 * 8 * 8;
-    std::vector<std::uint8_t> truth(cube.triangleCount(), 0);
-    for (std::size_t t = 2 * perFace; t < 3 * perFace; ++t) truth[t] = 1;  // +y
+    ASSERT_EQ(cube.triangleCount(), 6 * perFace);
+    std::vector<std::uint8_t> truth(6 * perFace, 0);
+    std::fill(truth.begin() + std::ptrdiff_t(2 * perFace), truth.begin() + std::ptrdiff_t(3 * perFace), std::uint8_t(1));  // +y
     std::vector<float> inside(cube.triangleCount());
     std::mt19937 rng(11);
     std::size_t flipped = 0;
