@@ -7,13 +7,12 @@
 
 #include "core/error.h"
 #include "geometry/closest_point.h"
+#include "geometry/mesh_regions.h"
 #include "models/mesh_texture.h"
 #include "models/model_paths.h"
 #include "models/part_segmenter.h"
 #include "models/shape_latent.h"
 #include "procgen/procgen.h"
-
-#include <glm/geometric.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -30,16 +29,6 @@ namespace kiln::app {
 std::vector<procgen::AssetParams> benchAssets(const Args& args, int repeat);  // app/cmd_bench.cpp
 
 namespace {
-
-double areaIoU(const core::Mesh& m, const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
-    double both = 0.0, either = 0.0;
-    for (std::size_t t = 0; t < a.size(); ++t) {
-        const glm::vec3 p0 = m.positions[m.indices[3 * t]], p1 = m.positions[m.indices[3 * t + 1]], p2 = m.positions[m.indices[3 * t + 2]];
-        const double area = 0.5 * double(glm::length(glm::cross(p1 - p0, p2 - p0)));
-        both += (a[t] && b[t]) * area, either += (a[t] || b[t]) * area;
-    }
-    return either > 0.0 ? both / either : 1.0;
-}
 
 std::vector<float> parseList(const std::string& text) {
     std::vector<float> out;
@@ -126,7 +115,7 @@ int benchParts(const Args& args) {
                 const auto s0 = std::chrono::steady_clock::now();
                 const std::vector<std::uint8_t> found = seg.trianglesNamed(latent, m, {w}, nullptr, smoothness[j]);
                 const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
-                const double iou = areaIoU(m, found, truth);
+                const double iou = geometry::regionIoU(m, found, truth);
                 for (Sum* s : {&all[j], &cs[j]}) s->iou += iou, s->seconds += seconds, s->n += 1, s->failed += iou < 0.5;
             }
         }

@@ -215,4 +215,19 @@ std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<fl
     return out;
 }
 
+double regionIoU(const core::Mesh& mesh, const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
+    const std::size_t tris = mesh.triangleCount();
+    if (a.size() != tris || b.size() != tris)
+        throw Error("regionIoU: regions of " + std::to_string(a.size()) + " and " + std::to_string(b.size()) + " triangles for a mesh of " + std::to_string(tris));
+    double both = 0.0, either = 0.0;
+    for (std::size_t t = 0; t < tris; ++t) {
+        if (!a[t] && !b[t]) continue;
+        const glm::vec3 p0 = mesh.positions[mesh.indices[3 * t]], p1 = mesh.positions[mesh.indices[3 * t + 1]], p2 = mesh.positions[mesh.indices[3 * t + 2]];
+        const double area = 0.5 * double(glm::length(glm::cross(p1 - p0, p2 - p0)));
+        either += area;
+        if (a[t] && b[t]) both += area;
+    }
+    return either > 0.0 ? both / either : 1.0;
+}
+
 } // namespace kiln::geometry

@@ -43,4 +43,8 @@ struct RegionCutOptions {
 // Returns 1 for the region's triangles: the exact minimum cut of the graph (max-flow, Dinic).
 std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<float>& inside, const RegionCutOptions& options = {});
 
+// Of the surface (by area), the share both regions mark of what either marks: 1 when neither marks
+// anything. Throws kiln::Error when a region's size is not the mesh's triangle count.
+double regionIoU(const core::Mesh& mesh, const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b);
+
 } // namespace kiln::geometry

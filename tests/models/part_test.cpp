@@ -1,6 +1,7 @@
 // The part segmenter: trained on the procedural library, it names the parts of a shape from its
 // latent, so "make the legs red" finds the legs of a mesh that has no part names.
 #include "core/error.h"
+#include "geometry/mesh_regions.h"
 #include "models/mesh_edit.h"
 #include "models/mesh_texture.h"
 #include "models/part_segmenter.h"
@@ -37,17 +38,6 @@ std::vector<std::uint8_t> slotTriangles(const procgen::ProcAsset& a, const std::
     std::vector<std::uint8_t> out(a.mesh.triangleCount(), 0);
     for (std::size_t t = 0; t < out.size(); ++t) out[t] = a.parts[a.triangleParts[t]].slot == slot;
     return out;
-}
-
-// Of the surface (area), the share both mark of what either marks.
-double iou(const core::Mesh& m, const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
-    double both = 0.0, either = 0.0;
-    for (std::size_t t = 0; t < a.size(); ++t) {
-        const glm::vec3 p0 = m.positions[m.indices[3 * t]], p1 = m.positions[m.indices[3 * t + 1]], p2 = m.positions[m.indices[3 * t + 2]];
-        const double area = 0.5 * double(glm::length(glm::cross(p1 - p0, p2 - p0)));
-        both += (a[t] && b[t]) * area, either += (a[t] || b[t]) * area;
-    }
-    return either > 0.0 ? both / either : 0.0;
 }
 
 TEST(PartSegmenter, TrainsOnASmallLibraryDeterministicallyAndRefusesDamagedFolders) {
@@ -156,9 +146,9 @@ TEST(PartSegmenter, BundledModelFindsPartsOfUnnamedHeldOutMeshes) {
             const ShapeLatent latent = encodeMesh(ae, m, 8192, false, seg.tokens());
             const std::vector<std::uint8_t> found = seg.trianglesNamed(latent, m, {c.word});
             ASSERT_EQ(found.size(), truth.size());
-            const double got = iou(m, found, truth);
+            const double got = geometry::regionIoU(m, found, truth);
             std::printf("%s %llu %s: area IoU %.3f (by the points' votes alone %.3f)\n", c.category, (unsigned long long)seed, c.word, got,
-                        iou(m, seg.trianglesNamed(latent, m, {c.word}, nullptr, 0.0f), truth));
+                        geometry::regionIoU(m, seg.trianglesNamed(latent, m, {c.word}, nullptr, 0.0f), truth));
             EXPECT_GE(got, c.least) << c.category << " " << seed << ": " << c.word;
         }
     }
@@ -181,7 +171,7 @@ TEST(PartSegmenter, AnInstructionNamingAnUnnamedPartEditsOnlyThatPart) {
     const std::vector<std::uint8_t> legs = slotTriangles(chair, "legs");
     std::vector<std::uint8_t> edited(legs.size());
     for (std::size_t t = 0; t < legs.size(); ++t) edited[t] = !r.keptTriangle[t];
-    EXPECT_GE(iou(mesh, edited, legs), 0.8);
+    EXPECT_GE(geometry::regionIoU(mesh, edited, legs), 0.8);
     EXPECT_GT(r.keptTexels, 0u);
     // Without the segmenter the names do not say which part: the whole chair is edited.
     o.parts = nullptr;

@@ -985,6 +985,13 @@ TEST(RegionCut, FillsNoisyPatchesAndCutsAlongCreases) {
     for (std::size_t t = 0; t < truth.size(); ++t) wrongAlone += alone[t] != truth[t];
     EXPECT_EQ(wrongAlone, flipped);
     EXPECT_EQ(geo::cutRegion(cube, inside, {.smoothness = 1.0f}), truth);
+    // The IoU by area: the top face against the top and bottom faces is a half.
+    std::vector<std::uint8_t> topAndBottom = truth;
+    std::fill(topAndBottom.begin() + std::ptrdiff_t(3 * perFace), topAndBottom.begin() + std::ptrdiff_t(4 * perFace), std::uint8_t(1));
+    EXPECT_NEAR(geo::regionIoU(cube, truth, topAndBottom), 0.5, 1e-9);
+    EXPECT_LT(geo::regionIoU(cube, alone, truth), 1.0);
+    EXPECT_EQ(geo::regionIoU(cube, std::vector<std::uint8_t>(6 * perFace, 0), std::vector<std::uint8_t>(6 * perFace, 0)), 1.0);
+    EXPECT_THROW(geo::regionIoU(cube, truth, std::vector<std::uint8_t>(3, 0)), kiln::Error);
     // Where the cube's edges cost as much as its flat joins, the cut no longer has a reason to
     // follow them, but still fills the holes.
     const auto flatCost = geo::cutRegion(cube, inside, {.smoothness = 1.0f, .crease = 1000.0f});
