@@ -1,5 +1,5 @@
-// `kiln bench parts`: how well the part segmenter finds a named part of a mesh that carries no
-// part names, on held-out library assets. For every part and material-group word an asset has,
+// `kiln bench parts`: how well the part segmenter finds a named part of a mesh from its shape and
+// look alone (as on a mesh with no part names), on held-out library assets. For every part and material-group word an asset has,
 // the region trianglesNamed returns is scored against the truth (the asset's own parts of that
 // slot or group) by area IoU, at each region smoothness asked for (0 is the baseline: each
 // triangle by its own points' votes), with the time each takes.
@@ -63,7 +63,7 @@ int benchParts(const Args& args) {
     decodeOptions.textureSize = 256;
     decodeOptions.appearanceSize = 256;
     decodeOptions.splats = false;
-    std::printf("kiln bench parts: %s, %zu held-out assets%s%s, names removed; area IoU of the region each part or group word finds\n", seg.name().c_str(), picks.size(),
+    std::printf("kiln bench parts: %s, %zu held-out assets%s%s, area IoU of the region each part or group word finds (from the latent alone)\n", seg.name().c_str(), picks.size(),
                 args.has("data") ? (" (" + args.get("data") + ", split " + args.get("split", "val") + ")").c_str() : " (unseen seeds)",
                 decoded ? ", as decoded from their encodings" : "");
     const std::set<std::string> partWords(seg.partWords().begin(), seg.partWords().end()), groupWords(seg.groupWords().begin(), seg.groupWords().end());
@@ -78,9 +78,8 @@ int benchParts(const Args& args) {
     for (const procgen::AssetParams& p : picks) {
         const procgen::ProcAsset a = procgen::generate(p, {.textureSize = 256});
         const procgen::CategoryInfo& cat = procgen::categories()[std::size_t(p.category)];
+        // The segmenter reads shape and look only (the latent), never the mesh's part names.
         core::Mesh m = a.mesh;
-        for (std::size_t i = 0; i < m.submeshes.size(); ++i) m.submeshes[i].name = "mesh" + std::to_string(i);
-        for (std::size_t i = 0; i < m.materials.size(); ++i) m.materials[i].name = "mat" + std::to_string(i);
         // Each triangle's part: the asset's own, or on the decoded shell the part of the nearest
         // triangle of the asset.
         std::vector<int> partOf(a.triangleParts.begin(), a.triangleParts.end());

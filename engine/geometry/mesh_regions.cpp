@@ -6,34 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
-#include <unordered_map>
 
 namespace kiln::geometry {
 
 namespace {
-
-// One id per distinct position, so triangles on either side of a UV or normal seam meet.
-std::vector<std::uint32_t> positionIds(const core::Mesh& mesh) {
-    struct Key {
-        std::uint32_t x, y, z;
-        bool operator==(const Key& o) const { return x == o.x && y == o.y && z == o.z; }
-    };
-    struct Hash {
-        std::size_t operator()(const Key& k) const { return (std::size_t(k.x) * 73856093u) ^ (std::size_t(k.y) * 19349663u) ^ (std::size_t(k.z) * 83492791u); }
-    };
-    std::unordered_map<Key, std::uint32_t, Hash> ids;
-    ids.reserve(mesh.positions.size());
-    std::vector<std::uint32_t> out(mesh.positions.size());
-    for (std::size_t v = 0; v < mesh.positions.size(); ++v) {
-        glm::vec3 p = mesh.positions[v] + glm::vec3(0.0f);  // -0 and +0 alike
-        Key k;
-        std::memcpy(&k.x, &p.x, 4), std::memcpy(&k.y, &p.y, 4), std::memcpy(&k.z, &p.z, 4);
-        out[v] = ids.emplace(k, std::uint32_t(ids.size())).first->second;
-    }
-    return out;
-}
 
 // Dinic's maximum flow on a graph of a few hundred thousand nodes: level graph by breadth-first
 // search, blocking flow by an iterative depth-first search with current-arc pointers (a path may
@@ -122,7 +99,8 @@ private:
 } // namespace
 
 std::vector<FaceEdge> faceAdjacency(const core::Mesh& mesh) {
-    const std::vector<std::uint32_t> id = positionIds(mesh);
+    // Corners at the same position are one vertex, so triangles on either side of a seam meet.
+    const std::vector<std::uint32_t> id = core::firstAtSamePosition(mesh.positions);
     const std::size_t tris = mesh.triangleCount();
     std::vector<glm::vec3> normal(tris), centre(tris);
     for (std::size_t t = 0; t < tris; ++t) {
@@ -173,11 +151,6 @@ std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<fl
     const std::size_t tris = mesh.triangleCount();
     if (inside.size() != tris) throw Error("cutRegion: " + std::to_string(inside.size()) + " evidence values for " + std::to_string(tris) + " triangles");
     if (!(o.smoothness >= 0.0f) || !(o.crease > 0.0f) || !(o.convexity >= 0.0f)) throw Error("cutRegion: smoothness and convexity must be >= 0 and crease > 0");
-    std::vector<std::uint8_t> out(tris, 0);
-    if (o.smoothness == 0.0f) {
-        for (std::size_t t = 0; t < tris; ++t) out[t] = inside[t] > 0.5f;
-        return out;
-    }
     std::vector<double> area(tris);
     double totalArea = 0.0;
     for (std::size_t t = 0; t < tris; ++t) {
@@ -185,15 +158,17 @@ std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<fl
         area[t] = 0.5 * double(glm::length(glm::cross(b - a, c - a)));
         totalArea += area[t];
     }
-    const std::vector<FaceEdge> edges = faceAdjacency(mesh);
-    double totalLength = 0.0;
-    for (const FaceEdge& e : edges) totalLength += double(e.length);
-    const double meanArea = tris > 0 ? totalArea / double(tris) : 0.0;
-    const double meanLength = edges.empty() ? 0.0 : totalLength / double(edges.size());
-    if (meanArea <= 0.0) {
+    // No boundary cost, or no area to weigh the evidence by: each triangle by its own evidence.
+    if (o.smoothness == 0.0f || !(totalArea > 0.0)) {
+        std::vector<std::uint8_t> out(tris, 0);
         for (std::size_t t = 0; t < tris; ++t) out[t] = inside[t] > 0.5f;
         return out;
     }
+    const std::vector<FaceEdge> edges = faceAdjacency(mesh);
+    double totalLength = 0.0;
+    for (const FaceEdge& e : edges) totalLength += double(e.length);
+    const double meanArea = totalArea / double(tris);
+    const double meanLength = edges.empty() ? 0.0 : totalLength / double(edges.size());
     const auto s = std::uint32_t(tris), sink = std::uint32_t(tris + 1);
     MaxFlow flow(tris + 2);
     for (std::size_t t = 0; t < tris; ++t) {
@@ -210,9 +185,9 @@ std::vector<std::uint8_t> cutRegion(const core::Mesh& mesh, const std::vector<fl
             const double w = double(o.smoothness) * double(e.length) / meanLength * std::exp(-bend / double(o.crease));
             if (w > 0.0) flow.add(e.a, e.b, w, w);
         }
-    const std::vector<std::uint8_t> side = flow.cut(s, sink);
-    for (std::size_t t = 0; t < tris; ++t) out[t] = side[t];
-    return out;
+    std::vector<std::uint8_t> side = flow.cut(s, sink);
+    side.resize(tris);  // the triangles' sides, without the source and sink
+    return side;
 }
 
 double regionIoU(const core::Mesh& mesh, const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
