@@ -74,6 +74,9 @@ int benchParts(const Args& args) {
     };
     std::vector<Sum> all(k);
     std::map<std::string, std::vector<Sum>> byCategory;
+    // --words: each (category, word)'s IoU at the last smoothness asked for, worst first.
+    const bool perWord = args.has("words");
+    std::map<std::pair<std::string, std::string>, Sum> byWord;
     double encodeSeconds = 0.0;
     for (const procgen::AssetParams& p : picks) {
         const procgen::ProcAsset a = procgen::generate(p, {.textureSize = 256});
@@ -116,6 +119,10 @@ int benchParts(const Args& args) {
                 const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
                 const double iou = geometry::regionIoU(m, found, truth);
                 for (Sum* s : {&all[j], &cs[j]}) s->iou += iou, s->seconds += seconds, s->n += 1, s->failed += iou < 0.5;
+                if (perWord && j + 1 == k) {
+                    Sum& s = byWord[{cat.name, w}];
+                    s.iou += iou, s.seconds += seconds, s.n += 1, s.failed += iou < 0.5;
+                }
             }
         }
     }
@@ -127,6 +134,17 @@ int benchParts(const Args& args) {
         std::printf("%-12s", name.c_str());
         for (const Sum& s : sums) std::printf(" | %.3f (%3d) ", s.iou / s.n, s.n);
         std::printf("\n");
+    }
+    if (perWord) {
+        std::vector<std::pair<double, std::string>> rows;
+        for (const auto& [key, s] : byWord) {
+            char line[160];
+            std::snprintf(line, sizeof line, "%-12s %-12s %.3f  (%d, %d under 0.5)", key.first.c_str(), key.second.c_str(), s.iou / s.n, s.n, s.failed);
+            rows.emplace_back(s.iou / s.n, line);
+        }
+        std::sort(rows.begin(), rows.end());
+        std::printf("per word at smoothness %g, worst first (category, word, mean IoU, times asked):\n", double(smoothness.back()));
+        for (const auto& r : rows) std::printf("  %s\n", r.second.c_str());
     }
     std::printf("%-12s", "all (IoU)");
     for (const Sum& s : all) std::printf(" | %.3f        ", s.n ? s.iou / s.n : 0.0);
