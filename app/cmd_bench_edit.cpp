@@ -162,8 +162,24 @@ int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator,
         eo.strength = strength;
         eo.mode = mode;
         eo.decode.textureSize = 256;
+        // --sampler flowedit: FlowEdit from P's caption (--source caption) or from the unconditional
+        // velocity (--source none); sdedit (the default): P noised to the strength and re-made.
+        const std::string sampler = args.get("sampler", "sdedit"), source = args.get("source", "caption");
+        if (sampler != "sdedit" && sampler != "flowedit") throw Error("--sampler " + sampler + ": use sdedit or flowedit");
+        if (source != "caption" && source != "none") throw Error("--source " + source + ": use caption (P's own) or none (unconditional)");
+        eo.flowEdit = sampler == "flowedit";
+        if (eo.flowEdit && source == "caption") eo.source = before.caption;
         const models::MeshEditResult r = models::editMesh(generator, before.mesh, after.caption, eo, quiet, {});
         const double dEdit = geometry::chamferDistance(r.mesh, after.mesh, 20000, 7).chamfer;
+        if (args.has("save-meshes")) {
+            // P, P' and the edit side by side, to look at (kiln render).
+            char stem[16];
+            std::snprintf(stem, sizeof stem, "%02d_", n);
+            fs::create_directories(out / "meshes");
+            io::exportMesh(before.mesh, out / "meshes" / (std::string(stem) + "P.glb"));
+            io::exportMesh(after.mesh, out / "meshes" / (std::string(stem) + "Pprime.glb"));
+            io::exportMesh(r.mesh, out / "meshes" / (std::string(stem) + "edit.glb"));
+        }
         // The latent's own floor: P encoded and decoded with nothing changed.
         models::DecodeOptions d = eo.decode;
         d.splats = false;
@@ -176,7 +192,7 @@ int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator,
         std::fflush(stdout);
         sumScratch += gScratch, sumEdit += gEdit, sumRecon += gRecon, sumSeconds += r.seconds, ++n;
         betterThanScratch += dEdit < dScratch;
-        rows.push_back({{"category", name}, {"kind", procgen::toString(edit.kind)}, {"caption", after.caption}, {"chamferBefore", gap0},
+        rows.push_back({{"category", name}, {"kind", procgen::toString(edit.kind)}, {"source", before.caption}, {"caption", after.caption}, {"chamferBefore", gap0},
                         {"chamferScratch", dScratch}, {"chamferRoundTrip", dRecon}, {"chamferEdit", dEdit}, {"seconds", r.seconds}});
     }
     if (n == 0) throw Error("kiln bench edit: no shape edit among the assets");

@@ -224,6 +224,11 @@ std::vector<std::uint8_t> transferTriangleMarks(const core::Mesh& from, const st
     return out;
 }
 
+std::string editSource(const std::string& given, const core::Provenance& asset) {
+    if (!given.empty()) return given;
+    return asset.source == "generate:text" ? asset.prompt : std::string();
+}
+
 MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& mesh, const std::string& prompt, const MeshEditOptions& o,
                         core::Progress& progress, const core::CancelToken& cancel) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -319,7 +324,9 @@ MeshEditResult editMesh(const TextTo3dGenerator& generator, const core::Mesh& me
                                     .strength = o.strength,
                                     .holdShape = appearance,
                                     .holdSize = appearance || keeping,  // a kept region stays where it is
-                                    .keepTokens = keepTokens},
+                                    .keepTokens = keepTokens,
+                                    .flowEdit = o.flowEdit,
+                                    .source = o.source},
                                    cancel, &r.unknownWords, [&](int step, const ShapeLatent* estimate) {
                                        progress.report("editing step " + std::to_string(step + 1) + "/" + std::to_string(o.steps),
                                                        0.1f + 0.3f * float(step + 1) / float(o.steps));

@@ -16,6 +16,7 @@
 //               prompt may resize it about its centre: "a tall vase", "a sofa");
 //   both:       as shape, with the edited latent's own appearance everywhere it is not kept.
 
+#include "core/asset.h"
 #include "core/image.h"
 #include "core/mesh.h"
 #include "core/progress.h"
@@ -91,6 +92,11 @@ struct MeshEditOptions {
     // instruction names on the encoded shape ("make the legs red" on one unnamed mesh).
     const PartSegmenter* parts = nullptr;
     int surfaceSamples = 8192;
+    // The edit's sampler: FlowEdit (the asset moved by the difference between the prompt's and
+    // `source`'s velocities; `source` describes the asset as it is, empty: unconditional) instead
+    // of SDEdit (the asset noised to `strength` and denoised under the prompt).
+    bool flowEdit = false;
+    std::string source;
     // Shape modes: meshing, faces, texture size (splats are not made); a NaN surface bias (the
     // default here) decodes at the text model's own level.
     DecodeOptions decode = [] {
@@ -114,6 +120,10 @@ struct MeshEditResult {
     std::vector<std::pair<std::string, double>> stageSeconds;  // encode, sampling, then write-back stages
     double seconds = 0.0;
 };
+
+// What a shape edit of `asset` starts from (MeshEditOptions::source): the text the artist gave, else
+// the prompt Kiln generated the asset from (text-to-3d), else none ("": SDEdit).
+std::string editSource(const std::string& given, const core::Provenance& asset);
 
 // Throws kiln::Error (empty prompt, no known word, strength outside (0, 1], no triangles, a region
 // that keeps everything or nothing, a mask without UVs, a mesh whose UVs cannot be textured in

@@ -135,6 +135,45 @@ torch::Tensor TextTo3dGenerator::runFlow(const std::vector<std::int64_t>& ids, c
         constrain ? FlowConstraintFn(constrain) : FlowConstraintFn{});
 }
 
+torch::Tensor TextTo3dGenerator::runFlowEdit(const std::vector<std::int64_t>& target, const std::vector<std::int64_t>& source, const torch::Tensor& x0,
+                                             const torch::Tensor& keep, const std::function<torch::Tensor(float t, const torch::Tensor& eps)>& heldAt,
+                                             float tStart, int steps, float guidance, float temperature, std::uint64_t seed, const core::CancelToken& cancel,
+                                             const SampleStepFn& onStep) const {
+    torch::NoGradGuard noGrad;
+    const TextModelFile& mf = m_impl->file;
+    const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
+    TextToLatent& net = m_impl->net;
+    // One batch a step: the edited path under the prompt (with and without it) and the asset's own
+    // path under the source (with and without it; an empty source is the unconditional row twice).
+    const std::vector<std::int64_t> none{Tokenizer::kEmpty};
+    const auto text = net->encodeText(padWordIds({target, none, source.empty() ? none : source, none}));
+    auto gen = at::detail::createCPUGenerator(seed ^ 0xF10EDull);
+    const float dt = tStart / float(steps);
+    const int previewEvery = std::max(1, steps / 6);
+    torch::Tensor z = x0.clone();  // the edited latent, at time 0 throughout
+    for (int i = 0; i < steps; ++i) {
+        cancel.throwIfCancelled();
+        const float t = tStart - float(i) * dt;
+        // A fresh noising of the asset at t, and the edited latent carried by the same noise.
+        const torch::Tensor eps = torch::randn({1, rows, dim}, gen, torch::kFloat) * temperature;
+        const torch::Tensor held = heldAt(t, eps);
+        const torch::Tensor zSrc = keep * held + (1.0f - keep) * ((1.0f - t) * x0 + t * eps);
+        const torch::Tensor zTar = keep * held + (1.0f - keep) * (z + zSrc - x0);
+        const torch::Tensor v = net->forward(torch::cat({zTar, zTar, zSrc, zSrc}), torch::full({4}, t), text);
+        const torch::Tensor delta = guidedVelocity(v.slice(0, 0, 2), guidance) - guidedVelocity(v.slice(0, 2, 4), guidance);
+        z = z - dt * (1.0f - keep) * delta;
+        if (onStep) {
+            if ((i + 1) % previewEvery == 0) {
+                const ShapeLatent estimate = toLatent(z);
+                onStep(i, &estimate);
+            } else {
+                onStep(i, nullptr);
+            }
+        }
+    }
+    return z;
+}
+
 void TextTo3dGenerator::checkSamplerOptions(int steps, float guidance, float temperature) const {
     if (steps < 1 || steps > 1000) throw Error("--steps " + std::to_string(steps) + " is out of range (1..1000)");
     if (!(guidance >= 0.0f && guidance <= 20.0f)) throw Error("--guidance is out of range (0..20)");
@@ -159,8 +198,16 @@ ShapeLatent TextTo3dGenerator::sampleAppearance(const std::string& prompt, const
                                                 const core::CancelToken& cancel, std::vector<std::string>* unknownOut) const {
     return sampleEdit(prompt, shape,
                       {.seed = o.seed, .steps = o.steps, .guidance = o.guidance, .strength = o.strength, .holdShape = true, .holdSize = true, .keepTokens = {},
-                       .temperature = o.temperature},
+                       .temperature = o.temperature, .flowEdit = false, .source = {}},
                       cancel, unknownOut);
+}
+
+std::vector<std::int64_t> TextTo3dGenerator::sourceWords(const std::string& source) const {
+    try {
+        return promptWords(source, nullptr);
+    } catch (const Error& e) {
+        throw Error(std::string("--source: ") + e.what());
+    }
 }
 
 ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const ShapeLatent& asset, const EditSampleOptions& o,
@@ -209,7 +256,13 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
         placed.frame = asset.frame;
         onStep(step, &placed);
     };
-    const ShapeLatent sampled = toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, inAssetFrame, constrain));
+    const ShapeLatent sampled =
+        o.flowEdit ? toLatent(runFlowEdit(ids, o.source.empty() ? std::vector<std::int64_t>{} : sourceWords(o.source), x0, keep,
+                                          [&](float t, const torch::Tensor& e) {
+                                              return mf.shapeGiven && o.holdShape && o.keepTokens.empty() ? x0 : (1.0f - t) * x0 + t * e;
+                                          },
+                                          o.strength, o.steps, o.guidance, temperature, o.seed, cancel, inAssetFrame))
+                   : toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, inAssetFrame, constrain));
     // Back in the asset's own token order (token i is still the encoding's token i), kept tokens
     // exactly as they were and, when the shape stays, exactly the asset's anchors (the held
     // values went through unit scaling).

@@ -60,6 +60,12 @@ struct EditSampleOptions {
     bool holdSize = true;     // the size held (false: the prompt may resize the object about its centre)
     std::vector<bool> keepTokens;  // per token of the asset (its own order), or empty: tokens held whole
     float temperature = std::numeric_limits<float>::quiet_NaN();  // NaN: the model file's
+    // FlowEdit (Kulikov et al. 2024) instead of SDEdit: the asset is never regenerated from its
+    // noised self; it moves by the difference between the velocity under the prompt and under
+    // `source` (what the asset is: a description, or empty for the unconditional velocity) at the
+    // same noised points, so what the two texts agree on stays where it is.
+    bool flowEdit = false;
+    std::string source;
 };
 
 // The candidates a generation tried, in order, and which it kept.
@@ -131,7 +137,11 @@ public:
 private:
     ShapeLatent toLatent(const at::Tensor& x0) const;
     std::vector<std::int64_t> promptWords(const std::string& prompt, std::vector<std::string>* unknown) const;
+    std::vector<std::int64_t> sourceWords(const std::string& source) const;  // promptWords, its error naming --source
     void checkSamplerOptions(int steps, float guidance, float temperature) const;
+    at::Tensor runFlowEdit(const std::vector<std::int64_t>& target, const std::vector<std::int64_t>& source, const at::Tensor& x0, const at::Tensor& keep,
+                           const std::function<at::Tensor(float t, const at::Tensor& eps)>& heldAt, float tStart, int steps, float guidance, float temperature,
+                           std::uint64_t seed, const core::CancelToken& cancel, const SampleStepFn& onStep) const;
     at::Tensor runFlow(const std::vector<std::int64_t>& ids, const at::Tensor& start, float tStart, int steps, float guidance,
                        const core::CancelToken& cancel, const SampleStepFn& onStep,
                        const std::function<at::Tensor(const at::Tensor&, float)>& constrain) const;

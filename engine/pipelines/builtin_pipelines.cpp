@@ -604,10 +604,13 @@ public:
             seedOption(),
             floatOption("strength", "Strength", 0.0, 0.0, 1.0,
                         "How much may change, from barely (0.05) to as much as a new asset (1); 0, the default: the mode's own (appearance 1, shape and both "
-                        "0.5, the best measured by kiln bench edit)"),
+                        "0.8 with a source, else 0.5: the best measured by kiln bench edit)"),
             choiceOption("mode", "Mode", {"appearance", "shape", "both"}, "appearance",
                          "appearance: new look, geometry and UVs untouched; shape: a new surface where the edit changes it, the old look carried over; both: new surface and look",
                          {"Appearance", "Shape", "Both"}),
+            textOption("source", "Source", "",
+                       "Shape and both modes: what the mesh is now, in the prompt's words (\"a low green chair\"); the edit then moves it only where the two "
+                       "texts differ (FlowEdit) instead of re-making it from its noised self. Empty: the asset's own prompt when Kiln generated it from text"),
             textOption("keep-box", "Keep box", "", "A region that must not change, x0,y0,z0,x1,y1,z1 in the mesh's units (triangles wholly inside are kept)"),
             textOption("keep-mask", "Keep mask", "", "A mask image in the mesh's UV space, white where it must not change"),
             intOption("steps", "Steps", 16, 1, 1000, "Sampler steps"),
@@ -637,6 +640,8 @@ public:
         const double strength = r.options.getFloat("strength");
         if (!(strength >= 0.0 && strength <= 1.0)) throw Error("--strength " + fixed(strength, 2) + " is out of range (0..1; 0: the mode's own)");
         const models::EditMode mode = models::parseEditMode(r.options.getText("mode"));
+        if (mode == models::EditMode::Appearance && !r.options.getText("source").empty())
+            throw Error("--source describes the mesh for a shape edit; appearance mode keeps the shape and reads the look from the mesh (use --mode shape or both)");
         if (const int res = int(r.options.getInt("resolution")); res != 0) models::checkTextureResolution(res);
         if (r.inputs.asset && !r.inputs.asset->mesh()) {
             if (mode == models::EditMode::Appearance)
@@ -666,8 +671,15 @@ public:
         if (appearance)
             if (const auto note = prepareUdimTiles(mesh, gltf, input.name, "edit")) out.notes.push_back(*note);
         o.keep = keepRegion(r, gltf ? mesh : *input.mesh());
+        // Shape modes move the mesh by the difference between the edit's text and what the mesh is
+        // (FlowEdit) when that is known: said by the artist, or the prompt it was generated from.
+        if (!appearance) {
+            o.source = models::editSource(r.options.getText("source"), input.provenance);
+            o.flowEdit = !o.source.empty();
+        }
         o.strength = float(r.options.getFloat("strength"));
-        if (o.strength == 0.0f) o.strength = appearance ? 1.0f : 0.5f;  // the mode's own (kiln bench edit)
+        // The mode's own (kiln bench edit): appearance 1; shape 0.8 from a known source, else 0.5.
+        if (o.strength == 0.0f) o.strength = appearance ? 1.0f : o.flowEdit ? 0.8f : 0.5f;
         o.steps = int(r.options.getInt("steps"));
         o.guidance = float(r.options.getFloat("guidance"));
         o.resolution = int(r.options.getInt("resolution"));
@@ -691,6 +703,7 @@ public:
             o.seed = firstSeed + std::uint64_t(v);
             const models::MeshEditResult e = models::editMesh(*generator, mesh, r.inputs.prompt, o, progress, cancel);
             nlohmann::json options{{"mode", models::toString(o.mode)}, {"strength", o.strength}, {"steps", o.steps}, {"guidance", o.guidance}};
+            if (o.flowEdit) options["source"] = o.source;
             if (o.keep.box) options["keepBox"] = {o.keep.box->min.x, o.keep.box->min.y, o.keep.box->min.z, o.keep.box->max.x, o.keep.box->max.y, o.keep.box->max.z};
             if (!r.options.getText("keep-mask").empty()) options["keepMask"] = std::filesystem::path(r.options.getText("keep-mask")).filename().string();
             if (!r.inputs.keptTriangles.empty())
@@ -712,7 +725,8 @@ public:
             if (appearance)
                 line += e.vertexColours ? "new vertex colours" : std::to_string(e.maps.size()) + " material(s) repainted in the mesh's own UVs";
             else
-                line += "a new surface of " + std::to_string(e.mesh.triangleCount()) + " triangles";
+                line += "a new surface of " + std::to_string(e.mesh.triangleCount()) + " triangles" +
+                        (o.flowEdit ? " (moved from \"" + o.source + "\" by FlowEdit)" : std::string(" (re-made from its noised self: --source says what it is)"));
             if (!e.keptTriangle.empty())
                 line += "; kept " + std::to_string(keptTris) + " triangles (" + std::to_string(keptTokens) + " of " + std::to_string(e.keptTokens.size()) +
                         " latent tokens" + (appearance && !e.vertexColours ? ", " + std::to_string(e.keptTexels) + " texels as they were" : std::string()) + ")";

@@ -81,9 +81,11 @@ open(sys.argv[1], 'wb').write(b'P5 %d %d 255\\n' % (w, h) + bytes(255 if x < w /
   && [ -s "$dir/var.glb" ] && [ -s "$dir/var_v2.glb" ] && ! cmp -s "$dir/var.glb" "$dir/var_v2.glb" \
   && python3 "$SCRIPTS/gltf_same_accessors.py" "$duck" "$dir/var_v2.glb" > /dev/null && pass || { cat "$dir/var.txt"; fail "--variants 2"; }
 
-# A shape edit of the duck, its head kept: a new surface, the head's triangles copied.
-"$KILN" edit "$duck" "a red rock" -o "$dir/shape.glb" --mode shape --strength 0.5 --faces 8000 --keep-box -1,1.05,-1,2,2,1 > "$dir/shape.txt" 2>&1 \
-  && grep -q "a new surface of" "$dir/shape.txt" && grep -q "kept [1-9][0-9]* triangles" "$dir/shape.txt" && pass || { cat "$dir/shape.txt"; fail "--mode shape"; }
+# A shape edit of the duck, its head kept: a new surface, the head's triangles copied; the duck
+# described as it is (--source), so the edit moves it by the texts' difference (FlowEdit).
+"$KILN" edit "$duck" "a red rock" -o "$dir/shape.glb" --mode shape --source "a yellow plastic rock" --faces 8000 --keep-box -1,1.05,-1,2,2,1 > "$dir/shape.txt" 2>&1 \
+  && grep -q "a new surface of" "$dir/shape.txt" && grep -q "by FlowEdit" "$dir/shape.txt" && grep -q "strength 0.80" "$dir/shape.txt" \
+  && grep -q "kept [1-9][0-9]* triangles" "$dir/shape.txt" && pass || { cat "$dir/shape.txt"; fail "--mode shape"; }
 
 node "$SCRIPTS/validate_gltf.mjs" "$dir/duck.glb" "$dir/truck.glb" "$dir/engine.glb" "$dir/head.glb" "$dir/shape.glb" > "$dir/validator.txt" 2>&1 \
   && pass || { cat "$dir/validator.txt"; fail "glTF validator"; }
@@ -99,6 +101,8 @@ expect_error "keeps nothing" "$dir/x5.glb" "$KILN" edit "$duck" "make it blue" -
 expect_error "--keep-box" "$dir/x6.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x6.glb" --keep-box 1,2,3
 expect_error "Gaussian splats" "$dir/x7.glb" "$KILN" edit "$TESTDATA/splats/$(ls "$TESTDATA/splats" | grep -m1 '\.ply$')" "make it blue" -o "$dir/x7.glb"
 expect_error "no such file" "$dir/x0.glb" "$KILN" edit "$duck" "make it red" -o "$dir/x0.glb" --keep-mask "$dir/no-mask.png"
+expect_error "appearance mode keeps the shape" "$dir/x11.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x11.glb" --source "a yellow rock"
+expect_error "--source" "$dir/x12.glb" "$KILN" edit "$duck" "a red rock" -o "$dir/x12.glb" --mode shape --source "xyzzy plugh"
 expect_error "--mode" "$dir/x8.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x8.glb" --mode colour
 expect_error "unknown option" "$dir/x9.glb" "$KILN" edit "$duck" "make it blue" -o "$dir/x9.glb" --colour blue
 printf 'v 0 0 0\nv 1 0 0\nv 0 1 0\n' > "$dir/points.obj"

@@ -1768,6 +1768,87 @@ TEST(MeshEdit, AnEditPairsRecolourLandsOnItsPart) {
     EXPECT_LT(elsewhere / double(rest), 1.0) << "the kept parts changed";
 }
 
+// FlowEdit (shape edits from a known source): the asset moves by the difference between the two
+// texts' velocities, so the same text leaves it where it was, kept tokens stay bit for bit, and
+// a category edit ends nearer P' than SDEdit's re-making at the same strength (kiln bench edit
+// --mode shape measures it on held-out pairs).
+TEST(MeshEdit, FlowEditMovesTheAssetOnlyWhereTheTextsDiffer) {
+    const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
+    const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
+    procgen::EditPair edit;
+    for (std::uint64_t s = 0;; ++s) {
+        ASSERT_LT(s, 400u) << "no category edit of a bowl";
+        edit = procgen::randomEdit(procgen::randomParams(procgen::categoryIndex("bowl"), 9002), s);
+        if (edit.kind == procgen::EditKind::Category) break;
+    }
+    const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = 256});
+    const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
+    const models::ShapeLatent l = models::encodeMesh(g.autoencoder(), before.mesh, 8192, false, 0);
+
+    // The same text on both sides: nothing moves.
+    models::EditSampleOptions same;
+    same.seed = 3;
+    same.strength = 0.8f;
+    same.holdSize = false;
+    same.flowEdit = true;
+    same.source = before.caption;
+    const models::ShapeLatent unchanged = g.sampleEdit(before.caption, l, same, {});
+    float most = 0.0f;
+    for (std::size_t i = 0; i < l.values.size(); ++i) most = std::max(most, std::abs(unchanged.values[i] - l.values[i]));
+    for (std::size_t i = 0; i < l.anchors.size(); ++i) most = std::max(most, std::abs(unchanged.anchors[i] - l.anchors[i]));
+    EXPECT_LT(most, 1e-4f) << "FlowEdit moved the asset with the same text on both sides";
+
+    // Another text: the rest moves, kept tokens come back bit for bit.
+    models::EditSampleOptions keepHalf = same;
+    keepHalf.keepTokens.assign(std::size_t(l.tokens), false);
+    for (int t = 0; t < l.tokens; t += 2) keepHalf.keepTokens[std::size_t(t)] = true;
+    keepHalf.holdSize = true;
+    const models::ShapeLatent moved = g.sampleEdit(after.caption, l, keepHalf, {});
+    const int c = l.channels;
+    int keptSame = 0, restMoved = 0;
+    for (int t = 0; t < l.tokens; ++t) {
+        const bool equal = std::equal(l.values.begin() + t * c, l.values.begin() + (t + 1) * c, moved.values.begin() + t * c) &&
+                           std::equal(l.anchors.begin() + 3 * t, l.anchors.begin() + 3 * t + 3, moved.anchors.begin() + 3 * t);
+        if (t % 2 == 0) keptSame += equal;
+        else restMoved += !equal;
+    }
+    EXPECT_EQ(keptSame, (l.tokens + 1) / 2);
+    EXPECT_GT(restMoved, l.tokens / 4);
+    models::EditSampleOptions unnamed = same;
+    unnamed.source = "xyzzy plugh";
+    test::expectError([&] { g.sampleEdit(after.caption, l, unnamed, {}); }, "--source");
+
+    // The pair's edit, whole asset: FlowEdit from P's caption against SDEdit at the same strength.
+    models::MeshEditOptions o;
+    o.mode = models::EditMode::Shape;
+    o.strength = 0.8f;
+    o.seed = 1;
+    o.decode.resolution = 96;
+    o.decode.textureSize = 256;
+    core::Progress quiet;
+    const double gap0 = geometry::chamferDistance(before.mesh, after.mesh, 20000, 7).chamfer;
+    const double sdedit = geometry::chamferDistance(models::editMesh(g, before.mesh, after.caption, o, quiet, {}).mesh, after.mesh, 20000, 7).chamfer;
+    o.flowEdit = true;
+    o.source = before.caption;
+    const double flowEdit = geometry::chamferDistance(models::editMesh(g, before.mesh, after.caption, o, quiet, {}).mesh, after.mesh, 20000, 7).chamfer;
+    std::printf("%s -> %s: Chamfer to P' %.4f unchanged, %.4f SDEdit, %.4f FlowEdit\n", before.caption.c_str(), after.caption.c_str(), gap0, sdedit, flowEdit);
+    EXPECT_LT(flowEdit, sdedit);
+    EXPECT_LT(flowEdit, gap0);
+
+    // The source of an edit: the artist's text, else the prompt of an asset Kiln generated from text.
+    core::Provenance generated;
+    generated.source = "generate:text";
+    generated.prompt = "a red wooden chair";
+    EXPECT_EQ(models::editSource("", generated), "a red wooden chair");
+    EXPECT_EQ(models::editSource("a blue chair", generated), "a blue chair");
+    core::Provenance imported = generated;
+    imported.source = "import";
+    EXPECT_EQ(models::editSource("", imported), "");
+    core::Provenance edited = generated;
+    edited.source = "edit";  // its prompt is an instruction ("make it blue"), not what it is
+    EXPECT_EQ(models::editSource("", edited), "");
+}
+
 namespace {
 
 // An unlit render of `mesh` from `view`: every covered pixel `colour` (sRGB 8-bit), alpha 255.
@@ -1981,8 +2062,11 @@ TEST(ImageTo3d, TinyTrainingStartsFromTheTextFlowGeneratesAndRefines) {
         models::ImageToLatent started(f0.flow.config, f0.image);
         models::loadModuleWeights(*started, zero.out / "weights.safetensors");
         auto into = started->flow()->named_parameters();
-        for (const auto& p : from->named_parameters())
-            if (p.key() != "word_embed.weight") EXPECT_LT((into[p.key()] - p.value()).abs().max().item<float>(), 1e-5f) << p.key();
+        for (const auto& p : from->named_parameters()) {
+            if (p.key() != "word_embed.weight") {
+                EXPECT_LT((into[p.key()] - p.value()).abs().max().item<float>(), 1e-5f) << p.key();
+            }
+        }
     }
 
     const models::ImageTo3dGenerator g(o.out, o.autoencoder);

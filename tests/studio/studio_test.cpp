@@ -580,7 +580,7 @@ private slots:
         for (int i = 0; i < tabs->count(); ++i)
             if (tabs->widget(i)->property("pipelineId").toString() == "edit" && tabs->isTabEnabled(i)) page = tabs->widget(i);
         if (!page) QSKIP("the Edit tab is off in this build (no LibTorch or no bundled model)");
-        for (const char* name : {"asset", "prompt", "seed", "strength", "mode", "keep-box", "keep-mask", "variants", "generate"})
+        for (const char* name : {"asset", "prompt", "seed", "strength", "mode", "source", "keep-box", "keep-mask", "variants", "generate"})
             QVERIFY2(page->findChild<QWidget*>(name), name);
         ui::StudioDocument& doc = m_window->document();
         const core::AssetId duck = onlyAsset();
