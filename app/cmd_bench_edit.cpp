@@ -168,6 +168,7 @@ int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator,
         if (sampler != "sdedit" && sampler != "flowedit") throw Error("--sampler " + sampler + ": use sdedit or flowedit");
         if (source != "caption" && source != "none") throw Error("--source " + source + ": use caption (P's own) or none (unconditional)");
         eo.flowEdit = sampler == "flowedit";
+        eo.guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
         if (eo.flowEdit && source == "caption") eo.source = before.caption;
         const models::MeshEditResult r = models::editMesh(generator, before.mesh, after.caption, eo, quiet, {});
         const double dEdit = geometry::chamferDistance(r.mesh, after.mesh, 20000, 7).chamfer;

@@ -1721,15 +1721,24 @@ TEST(MeshEdit, InstructionsNamePartsByTheMeshsOwnNames) {
 
 // End to end on one of the library's edit pairs (a held-out seed): "make the X <colour>" with the
 // other parts kept turns the edited group to P''s colour and leaves the rest exactly P's.
+namespace {
+
+// The first of the library's random edits of one `category` asset (parameter seed `seed`) that is
+// of `kind`.
+procgen::EditPair firstEditOf(const char* category, std::uint64_t seed, procgen::EditKind kind) {
+    for (std::uint64_t s = 0; s < 400; ++s) {
+        procgen::EditPair edit = procgen::randomEdit(procgen::randomParams(procgen::categoryIndex(category), seed), s);
+        if (edit.kind == kind) return edit;
+    }
+    throw Error(std::string("no ") + procgen::toString(kind) + " edit of a " + category + " in 400 tries");
+}
+
+} // namespace
+
 TEST(MeshEdit, AnEditPairsRecolourLandsOnItsPart) {
     const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
     const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
-    procgen::EditPair edit;
-    for (std::uint64_t s = 0;; ++s) {
-        ASSERT_LT(s, 200u) << "no recolour edit of a chair's part";
-        edit = procgen::randomEdit(procgen::randomParams(procgen::categoryIndex("chair"), 9001), s);
-        if (edit.kind == procgen::EditKind::Recolour) break;
-    }
+    const procgen::EditPair edit = firstEditOf("chair", 9001, procgen::EditKind::Recolour);
     const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = 256});
     const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
     models::MeshEditOptions o;
@@ -1775,12 +1784,7 @@ TEST(MeshEdit, AnEditPairsRecolourLandsOnItsPart) {
 TEST(MeshEdit, FlowEditMovesTheAssetOnlyWhereTheTextsDiffer) {
     const fs::path models = fs::path(KILN_SOURCE_DIR) / "resources/models";
     const models::TextTo3dGenerator g(models / "text-to-3d", models / "shape-autoencoder");
-    procgen::EditPair edit;
-    for (std::uint64_t s = 0;; ++s) {
-        ASSERT_LT(s, 400u) << "no category edit of a bowl";
-        edit = procgen::randomEdit(procgen::randomParams(procgen::categoryIndex("bowl"), 9002), s);
-        if (edit.kind == procgen::EditKind::Category) break;
-    }
+    const procgen::EditPair edit = firstEditOf("bowl", 9002, procgen::EditKind::Category);
     const procgen::ProcAsset before = procgen::generate(edit.before, {.textureSize = 256});
     const procgen::ProcAsset after = procgen::generate(edit.after, {.textureSize = 0});
     const models::ShapeLatent l = models::encodeMesh(g.autoencoder(), before.mesh, 8192, false, 0);
