@@ -333,7 +333,7 @@ int benchParts(const Args& args);                                             //
 
 int cmdBench(int argc, char** argv) {
     const Args args = parseArgs(argc, argv, 2, {"testdata", "repeat", "scales", "lod", "sorts", "paths", "model", "loop", "prompt", "autoencoder", "resolution", "out", "count", "peer", "views", "iterations", "holdout", "points", "seed", "data", "split", "refine", "refine-lr", "refine-anchor-lr", "refine-anchor-bound", "surface-bias", "faces", "latent-noise", "anchor-noise", "tokens", "layout", "prompts", "photo-view", "strength", "mode", "candidates", "guidance", "steps", "matte", "lego-view", "shape-steps", "part-segmenter", "smoothness", "sampler", "source"},
-                                {"measure", "load", "score", "check", "true-matte", "no-refine", "keep", "lego", "decoded", "words", "save-meshes"});
+                                {"measure", "load", "score", "check", "true-matte", "no-refine", "keep", "lego", "decoded", "words", "save-meshes", "generated"});
     if (args.positional.size() == 1 && args.positional[0] == "matting")
         return benchMatting(args.get("testdata", KILN_DEFAULT_TESTDATA), args.getInt("count", 12, 1, 100), args.get("out"), args.get("data"));
 #ifdef KILN_WITH_TORCH
