@@ -31,6 +31,15 @@ bool isFunctionWord(const std::string& w) {
     return words.count(w) != 0;
 }
 
+// A sampler step for `onStep`: every sixth of the steps with the current estimate of the clean
+// latent (made only then), otherwise without one.
+void reportStep(const TextTo3dGenerator::SampleStepFn& onStep, int step, int steps, const std::function<ShapeLatent()>& estimate) {
+    if (!onStep) return;
+    if ((step + 1) % std::max(1, steps / 6) != 0) return onStep(step, nullptr);
+    const ShapeLatent e = estimate();
+    onStep(step, &e);
+}
+
 std::string joined(const std::vector<std::string>& v) {
     std::string s;
     for (const auto& w : v) s += (s.empty() ? "" : ", ") + w;
@@ -114,7 +123,6 @@ torch::Tensor TextTo3dGenerator::runFlow(const std::vector<std::int64_t>& ids, c
     TextToLatent& net = m_impl->net;
     const auto text = guided ? net->encodeText(padWordIds({ids, {Tokenizer::kEmpty}})) : net->encodeText(padWordIds({ids}));
     const std::int64_t batch = guided ? 2 : 1;
-    const int previewEvery = std::max(1, steps / 6);
     return sampleFlowEuler(
         start, {.steps = steps, .tStart = tStart},
         [&](const torch::Tensor& x, float t) {
@@ -122,16 +130,8 @@ torch::Tensor TextTo3dGenerator::runFlow(const std::vector<std::int64_t>& ids, c
             return guidedVelocity(v, guidance);
         },
         cancel,
-        [&](int step, float t, const torch::Tensor& x, const torch::Tensor& v) {
-            if (!onStep) return;
-            // The current estimate of the clean latent, x0 = x_t - t v, for previews.
-            if ((step + 1) % previewEvery == 0) {
-                const ShapeLatent estimate = toLatent(x - t * v);
-                onStep(step, &estimate);
-            } else {
-                onStep(step, nullptr);
-            }
-        },
+        // The current estimate of the clean latent, x0 = x_t - t v, for previews.
+        [&](int step, float t, const torch::Tensor& x, const torch::Tensor& v) { reportStep(onStep, step, steps, [&] { return toLatent(x - t * v); }); },
         constrain ? FlowConstraintFn(constrain) : FlowConstraintFn{});
 }
 
@@ -143,13 +143,15 @@ torch::Tensor TextTo3dGenerator::runFlowEdit(const std::vector<std::int64_t>& ta
     const TextModelFile& mf = m_impl->file;
     const int rows = mf.config.tokens + 1, dim = mf.config.tokenDim;
     TextToLatent& net = m_impl->net;
-    // One batch a step: the edited path under the prompt (with and without it) and the asset's own
-    // path under the source (with and without it; an empty source is the unconditional row twice).
+    // One batch a step: the edited path under the prompt and the asset's own path under the source
+    // (an empty source is the unconditional row), each also unconditioned unless guidance is 1.
+    const bool guided = guidance != 1.0f;
     const std::vector<std::int64_t> none{Tokenizer::kEmpty};
-    const auto text = net->encodeText(padWordIds({target, none, source.empty() ? none : source, none}));
+    const std::vector<std::int64_t>& from = source.empty() ? none : source;
+    const auto text = net->encodeText(guided ? padWordIds({target, none, from, none}) : padWordIds({target, from}));
+    const std::int64_t half = guided ? 2 : 1;
     auto gen = at::detail::createCPUGenerator(seed ^ 0xF10EDull);
     const float dt = tStart / float(steps);
-    const int previewEvery = std::max(1, steps / 6);
     torch::Tensor z = x0.clone();  // the edited latent, at time 0 throughout
     for (int i = 0; i < steps; ++i) {
         cancel.throwIfCancelled();
@@ -159,17 +161,10 @@ torch::Tensor TextTo3dGenerator::runFlowEdit(const std::vector<std::int64_t>& ta
         const torch::Tensor held = heldAt(t, eps);
         const torch::Tensor zSrc = keep * held + (1.0f - keep) * ((1.0f - t) * x0 + t * eps);
         const torch::Tensor zTar = keep * held + (1.0f - keep) * (z + zSrc - x0);
-        const torch::Tensor v = net->forward(torch::cat({zTar, zTar, zSrc, zSrc}), torch::full({4}, t), text);
-        const torch::Tensor delta = guidedVelocity(v.slice(0, 0, 2), guidance) - guidedVelocity(v.slice(0, 2, 4), guidance);
+        const torch::Tensor v = net->forward(torch::cat({zTar.expand({half, rows, dim}), zSrc.expand({half, rows, dim})}), torch::full({2 * half}, t), text);
+        const torch::Tensor delta = guidedVelocity(v.slice(0, 0, half), guidance) - guidedVelocity(v.slice(0, half, 2 * half), guidance);
         z = z - dt * (1.0f - keep) * delta;
-        if (onStep) {
-            if ((i + 1) % previewEvery == 0) {
-                const ShapeLatent estimate = toLatent(z);
-                onStep(i, &estimate);
-            } else {
-                onStep(i, nullptr);
-            }
-        }
+        reportStep(onStep, i, steps, [&] { return toLatent(z); });
     }
     return z;
 }
@@ -246,7 +241,10 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
     // (1 - t) x0 + t eps, so the network always sees a consistent x_t. The rest starts from the
     // asset's own values noised to time `strength` (SDEdit).
     const auto noised = [&](float t) { return (1.0f - t) * x0 + t * eps; };
-    const auto heldAt = [&](float t) { return mf.shapeGiven && o.holdShape && o.keepTokens.empty() ? x0 : noised(t); };
+    // The held values at time t on the path of noise `e` (FlowEdit draws a fresh one each step).
+    const bool heldClean = mf.shapeGiven && o.holdShape && o.keepTokens.empty();
+    const auto heldOnPath = [&](float t, const torch::Tensor& e) { return heldClean ? x0 : (1.0f - t) * x0 + t * e; };
+    const auto heldAt = [&](float t) { return heldOnPath(t, eps); };
     const auto constrain = [&](const torch::Tensor& x, float tNext) { return keep * heldAt(tNext) + (1.0f - keep) * x; };
     const torch::Tensor start = keep * heldAt(o.strength) + (1.0f - keep) * noised(o.strength);
     // Previews in the asset's own place (the estimate's frame is the size's, centred at the origin).
@@ -257,10 +255,7 @@ ShapeLatent TextTo3dGenerator::sampleEdit(const std::string& prompt, const Shape
         onStep(step, &placed);
     };
     const ShapeLatent sampled =
-        o.flowEdit ? toLatent(runFlowEdit(ids, o.source.empty() ? std::vector<std::int64_t>{} : sourceWords(o.source), x0, keep,
-                                          [&](float t, const torch::Tensor& e) {
-                                              return mf.shapeGiven && o.holdShape && o.keepTokens.empty() ? x0 : (1.0f - t) * x0 + t * e;
-                                          },
+        o.flowEdit ? toLatent(runFlowEdit(ids, o.source.empty() ? std::vector<std::int64_t>{} : sourceWords(o.source), x0, keep, heldOnPath,
                                           o.strength, o.steps, o.guidance, temperature, o.seed, cancel, inAssetFrame))
                    : toLatent(runFlow(ids, start, o.strength, o.steps, o.guidance, cancel, inAssetFrame, constrain));
     // Back in the asset's own token order (token i is still the encoding's token i), kept tokens

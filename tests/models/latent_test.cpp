@@ -1801,6 +1801,14 @@ TEST(MeshEdit, FlowEditMovesTheAssetOnlyWhereTheTextsDiffer) {
     for (std::size_t i = 0; i < l.values.size(); ++i) most = std::max(most, std::abs(unchanged.values[i] - l.values[i]));
     for (std::size_t i = 0; i < l.anchors.size(); ++i) most = std::max(most, std::abs(unchanged.anchors[i] - l.anchors[i]));
     EXPECT_LT(most, 1e-4f) << "FlowEdit moved the asset with the same text on both sides";
+    // ... also at guidance 1, where the unconditional rows are not computed.
+    models::EditSampleOptions unguided = same;
+    unguided.guidance = 1.0f;
+    const models::ShapeLatent unchangedUnguided = g.sampleEdit(before.caption, l, unguided, {});
+    ASSERT_EQ(unchangedUnguided.values.size(), l.values.size());
+    most = 0.0f;
+    for (std::size_t i = 0; i < l.values.size(); ++i) most = std::max(most, std::abs(unchangedUnguided.values[i] - l.values[i]));
+    EXPECT_LT(most, 1e-4f) << "guidance 1";
 
     // Another text: the rest moves, kept tokens come back bit for bit.
     models::EditSampleOptions keepHalf = same;
