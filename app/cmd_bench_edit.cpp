@@ -129,6 +129,13 @@ namespace {
 // its caption from scratch (text-to-3d).
 int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator, const std::vector<procgen::AssetParams>& picks, float strength,
                    models::EditMode mode, const fs::path& out) {
+    // --sampler flowedit: FlowEdit from P's caption (--source caption) or from the unconditional
+    // velocity (--source none); sdedit (the default): P noised to the strength and re-made.
+    const std::string sampler = args.get("sampler", "sdedit"), source = args.get("source", "caption");
+    if (sampler != "sdedit" && sampler != "flowedit") throw Error("--sampler " + sampler + ": use sdedit or flowedit");
+    if (source != "caption" && source != "none") throw Error("--source " + source + ": use caption (P's own) or none (unconditional)");
+    const bool flowEdit = sampler == "flowedit", fromCaption = source == "caption";
+    const float guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
     std::printf("kiln bench edit: %s, %zu held-out assets, one proportion / style / category edit each, %s mode, strength %.2f\n", generator.name().c_str(),
                 picks.size(), models::toString(mode), strength);
     std::printf("gap = 1 - Chamfer(result, P') / Chamfer(P, P') (metres, 20k samples each); 1 = P' exactly, 0 = no closer than P;\n"
@@ -170,14 +177,9 @@ int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator,
         eo.strength = strength;
         eo.mode = mode;
         eo.decode.textureSize = 256;
-        // --sampler flowedit: FlowEdit from P's caption (--source caption) or from the unconditional
-        // velocity (--source none); sdedit (the default): P noised to the strength and re-made.
-        const std::string sampler = args.get("sampler", "sdedit"), source = args.get("source", "caption");
-        if (sampler != "sdedit" && sampler != "flowedit") throw Error("--sampler " + sampler + ": use sdedit or flowedit");
-        if (source != "caption" && source != "none") throw Error("--source " + source + ": use caption (P's own) or none (unconditional)");
-        eo.flowEdit = sampler == "flowedit";
-        eo.guidance = float(args.getDouble("guidance", 3.0, 0.0, 20.0));
-        if (eo.flowEdit && source == "caption") eo.source = before.caption;
+        eo.flowEdit = flowEdit;
+        eo.guidance = guidance;
+        if (flowEdit && fromCaption) eo.source = before.caption;
         const models::MeshEditResult r = models::editMesh(generator, input, after.caption, eo, quiet, {});
         const double dEdit = geometry::chamferDistance(r.mesh, after.mesh, 20000, 7).chamfer;
         if (args.has("save-meshes")) {
@@ -211,7 +213,6 @@ int benchShapeEdit(const Args& args, const models::TextTo3dGenerator& generator,
     nlohmann::ordered_json summary{{"edits", n}, {"mode", models::toString(mode)}, {"strength", strength}, {"gapClosedEdit", sumEdit / n},
                                    {"gapClosedScratch", sumScratch / n}, {"gapClosedRoundTrip", sumRecon / n}, {"editNearer", betterThanScratch}, {"seconds", sumSeconds / n}, {"perEdit", rows}};
     std::ofstream(out / "bench_edit_shape.json") << summary.dump(2) << "\n";
-    (void)args;
     return 0;
 }
 

@@ -118,11 +118,9 @@ int benchParts(const Args& args) {
                 const std::vector<std::uint8_t> found = seg.trianglesNamed(latent, m, {w}, nullptr, smoothness[j]);
                 const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
                 const double iou = geometry::regionIoU(m, found, truth);
-                for (Sum* s : {&all[j], &cs[j]}) s->iou += iou, s->seconds += seconds, s->n += 1, s->failed += iou < 0.5;
-                if (perWord && j + 1 == k) {
-                    Sum& s = byWord[{cat.name, w}];
-                    s.iou += iou, s.seconds += seconds, s.n += 1, s.failed += iou < 0.5;
-                }
+                std::vector<Sum*> into{&all[j], &cs[j]};
+                if (perWord && j + 1 == k) into.push_back(&byWord[{cat.name, w}]);
+                for (Sum* s : into) s->iou += iou, s->seconds += seconds, s->n += 1, s->failed += iou < 0.5;
             }
         }
     }
